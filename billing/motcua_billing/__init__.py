@@ -1,0 +1,1 @@
+"""Metered billing: metrics, usage, contracts, rating, invoices, payment adapters."""

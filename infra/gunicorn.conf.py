@@ -1,0 +1,24 @@
+"""gunicorn settings for Motcua Cloud; `motcua run` uses this file. Values come from the same
+MOTCUA_* environment variables as the rest of the platform (docs/configuration.md)."""
+
+import os
+
+bind = os.environ.get("MOTCUA_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("MOTCUA_WEB_WORKERS", "2"))
+worker_class = "sync"
+# The app is built once in the master; no database connection exists before fork (engines are lazy),
+# and each worker opens its own pool on first use.
+preload_app = True
+max_requests = 10000
+max_requests_jitter = 1000
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+accesslog = os.environ.get("MOTCUA_ACCESS_LOG", "-")
+loglevel = os.environ.get("MOTCUA_LOG_LEVEL", "info").lower()
+proc_name = "motcua"
+
+
+def post_fork(server, worker):
+    runtime = worker.app.callable.extensions["motcua"]
+    runtime.db.dispose()

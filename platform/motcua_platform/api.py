@@ -1,0 +1,195 @@
+"""API base: the smorest ``Api`` with the one error format, ``Blueprint`` with a realm, and the
+request-scoped accessors views use (site, sessions, principal).
+
+Realms: ``platform`` blueprints answer only on the vendor host, ``tenant`` blueprints only on a tenant
+host, ``any`` on both. A route asked for on the wrong kind of host is a 404, exactly like an unknown path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import flask_smorest
+from flask import current_app, g, jsonify, request
+from flask_smorest.pagination import PaginationParameters
+from marshmallow import Schema as _Schema
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
+
+from motcua_platform.auth import services as auth_services
+from motcua_platform.auth.services import Principal
+from motcua_platform.auth.tokens import PLATFORM_SCOPE, split_token
+from motcua_platform.db.database import TenantSession
+from motcua_platform.errors import Forbidden, ServiceError, TooManyAttempts, Unauthorized
+from motcua_platform.tenancy import PLATFORM, TenantInfo
+
+STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    410: "gone",
+    412: "precondition_failed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    428: "precondition_required",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+class Schema(_Schema):
+    """Project base schema: unknown fields are an error, so a typo never passes silently."""
+
+
+class Blueprint(flask_smorest.Blueprint):
+    def __init__(self, *args: Any, realm: str, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        assert realm in {"platform", "tenant", "any"}
+        self.realm = realm
+
+
+def error_body(status: int, message: str, code: str | None = None, errors: Mapping | None = None) -> dict:
+    return {
+        "status": status,
+        "code": code or STATUS_CODES.get(status, "error"),
+        "message": message,
+        "errors": dict(errors or {}),
+    }
+
+
+def _flatten_webargs(messages: Mapping) -> dict:
+    """webargs nests errors by location ({"json": {"field": [...]}}); clients want {"field": [...]}."""
+    flat: dict = {}
+    for location, value in messages.items():
+        if isinstance(value, Mapping):
+            flat.update(value)
+        else:
+            flat[location if location not in ("json", "form") else "_body"] = value
+    return flat
+
+
+def http_error_response(exc: HTTPException):
+    status = exc.code or 500
+    data = getattr(exc, "data", None) or {}
+    errors = _flatten_webargs(data.get("messages", {})) if isinstance(data, Mapping) else {}
+    message = data.get("message") if isinstance(data, Mapping) and data.get("message") else None
+    code = None
+    if status == 400 and errors.get("_body") and "Invalid JSON" in str(errors["_body"]):
+        code, message = "malformed_json", "The request body is not valid JSON."
+    if status == 422 and not message:
+        message = "Some fields are missing or invalid."
+    if status == 413:
+        message = f"The request body is larger than {current_app.config['MAX_CONTENT_LENGTH']} bytes."
+    response = jsonify(error_body(status, message or exc.description or exc.name, code, errors))
+    response.status_code = status
+    for name, value in exc.get_headers() if hasattr(exc, "get_headers") else []:
+        if name.lower() not in {"content-type", "content-length"}:
+            response.headers[name] = value
+    return response
+
+
+def service_error_response(exc: ServiceError):
+    response = jsonify(error_body(exc.status, exc.message, exc.code, exc.errors))
+    response.status_code = exc.status
+    if isinstance(exc, TooManyAttempts):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, Unauthorized):
+        response.headers["WWW-Authenticate"] = 'Bearer realm="motcua"'
+    return response
+
+
+class Api(flask_smorest.Api):
+    def handle_http_exception(self, error: HTTPException):  # smorest routes its errors here
+        return http_error_response(error)
+
+
+# -- request-scoped accessors --------------------------------------------------------------------
+def runtime():
+    return current_app.extensions["motcua"]
+
+
+def site() -> TenantInfo | str:
+    return g.site
+
+
+def current_tenant() -> TenantInfo:
+    site_ = g.site
+    assert isinstance(site_, TenantInfo), "tenant route reached on a non-tenant host"
+    return site_
+
+
+def control_session() -> Session:
+    if "control_session" not in g:
+        g.control_session = runtime().db.control_session()
+    return g.control_session
+
+
+def tenant_session() -> TenantSession:
+    if "tenant_session" not in g:
+        g.tenant_session = runtime().db.tenant_session(current_tenant().binding)
+    return g.tenant_session
+
+
+def site_session() -> Session:
+    """The session for whatever the host is: the tenant's own, or the control plane's."""
+    return control_session() if g.site == PLATFORM else tenant_session()
+
+
+def site_scope() -> str:
+    return PLATFORM_SCOPE if g.site == PLATFORM else current_tenant().slug
+
+
+def close_sessions(_exc=None) -> None:
+    for name in ("tenant_session", "control_session"):
+        session = g.pop(name, None)
+        if session is not None:
+            session.close()
+
+
+def bearer_secret() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    parts = split_token(token.strip())
+    if parts is None:
+        raise Unauthorized("The access token is malformed.")
+    scope, secret = parts
+    if scope != site_scope():
+        raise Forbidden("This access token belongs to another tenant or to the platform; it is not valid on this host.")
+    return secret
+
+
+def current_principal(*roles: str) -> Principal:
+    """The authenticated caller; 401 without a valid token, 403 without one of ``roles`` (if given)."""
+    if "principal" not in g:
+        secret = bearer_secret()
+        if secret is None:
+            raise Unauthorized("Log in first: send 'Authorization: Bearer <token>'.")
+        principal = auth_services.authenticate(site_session(), scope=site_scope(), secret=secret)
+        if principal is None:
+            raise Unauthorized("The access token is unknown, expired or revoked.")
+        g.principal = principal
+    principal = g.principal
+    if roles and not principal.has_role(*roles):
+        raise Forbidden(f"This action needs one of the roles: {', '.join(roles)}.")
+    return principal
+
+
+def actor():
+    return current_principal().actor(request.remote_addr)
+
+
+# -- pagination ----------------------------------------------------------------------------------
+def paginate(session: Session, query: Select, pagination: PaginationParameters) -> list:
+    pagination.item_count = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    offset = (pagination.page - 1) * pagination.page_size
+    return list(session.scalars(query.limit(pagination.page_size).offset(offset)))

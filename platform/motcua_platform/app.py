@@ -1,0 +1,140 @@
+"""The application factory: a straight list of steps, no database work at start-up (gunicorn forks
+workers after loading the app; each builds its own engine on first use)."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+from flask import Flask, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from motcua_platform import api as api_base
+from motcua_platform.api import Api, error_body, http_error_response, service_error_response
+from motcua_platform.config import Config
+from motcua_platform.errors import ServiceError
+from motcua_platform.runtime import Runtime, build_runtime
+from motcua_platform.tenancy import PLATFORM, TenantResolver
+
+API_TITLE = "Motcua Cloud API"
+API_VERSION = "v1"
+
+# (module, blueprint attribute): the order here is the order in the OpenAPI document.
+BLUEPRINTS: tuple[tuple[str, str], ...] = (
+    ("motcua_platform.auth.api", "auth_blp"),
+    ("motcua_tenants.registry.api", "blp"),
+    ("motcua_platform.auth.api", "operators_blp"),
+    ("motcua_platform.audit.api", "platform_blp"),
+    ("motcua_tenants.registry.api", "portal_blp"),
+    ("motcua_tenants.units.api", "blp"),
+    ("motcua_platform.auth.api", "staff_blp"),
+    ("motcua_platform.audit.api", "tenant_blp"),
+)
+
+# Paths served whatever the Host header says (load-balancer probes, the API document and its viewer).
+HOSTLESS_ENDPOINTS = {"healthz", "api-docs.openapi_json", "api-docs.openapi_swagger_ui", "static"}
+
+SWAGGER_UI_CDN = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/"
+
+TENANT_UNAVAILABLE = {
+    "suspended": (
+        503,
+        "tenant_suspended",
+        "Dịch vụ của tỉnh này đang tạm ngừng. / This province's service is suspended; its data is kept.",
+    ),
+    "provisioning": (
+        503,
+        "tenant_provisioning",
+        "Dịch vụ của tỉnh này đang được khởi tạo. / This province's service is being set up.",
+    ),
+    "archived": (410, "tenant_archived", "Dịch vụ của tỉnh này đã ngừng. / This province's service has been archived."),
+}
+
+
+def create_app(config: Config | None = None, runtime: Runtime | None = None) -> Flask:
+    runtime = runtime or build_runtime(config)
+    config = runtime.config
+    logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    app = Flask("motcua_platform")
+    app.json.ensure_ascii = False  # Vietnamese stays readable in responses and in docs/openapi.json
+    app.config.update(
+        SECRET_KEY=config.secret_key,
+        MAX_CONTENT_LENGTH=config.max_body_bytes,
+        TESTING=config.testing,
+        API_TITLE=API_TITLE,
+        API_VERSION=API_VERSION,
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        OPENAPI_SWAGGER_UI_URL=SWAGGER_UI_CDN,
+        API_SPEC_OPTIONS={
+            "info": {
+                "description": (
+                    "One API, two kinds of host. On the platform host (the base domain) vendor operators manage "
+                    "tenants. On a tenant host (<slug>.<base domain> or a custom domain) a province's staff "
+                    "work and its citizens read public data. Every 4xx has the body "
+                    "{status, code, message, errors}."
+                )
+            },
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearerAuth": []}],
+        },
+    )
+    runtime.resolver = TenantResolver(runtime.db, config.base_domain, ttl=config.tenant_cache_seconds)
+    app.extensions["motcua"] = runtime
+
+    api = Api(app)
+    _register_error_format(api, app)
+    for module_name, attribute in BLUEPRINTS:
+        blueprint = getattr(importlib.import_module(module_name), attribute)
+        api.register_blueprint(blueprint)
+    realms = {name: getattr(bp, "realm", None) for name, bp in app.blueprints.items()}
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok"}
+
+    @app.before_request
+    def resolve_site():
+        if request.endpoint in HOSTLESS_ENDPOINTS:
+            return None
+        site = runtime.resolver.resolve(request.host)
+        if site is None:
+            return _error(404, "unknown_host", f"No province is served at '{request.host}'.")
+        g.site = site
+        if request.endpoint is None:  # unknown path: let routing raise its 404
+            return None
+        realm = realms.get(request.blueprint)
+        wrong_host = (realm == "platform" and site != PLATFORM) or (realm == "tenant" and site == PLATFORM)
+        if wrong_host:
+            return _error(404, "not_found", "The requested URL was not found on this host.")
+        if site != PLATFORM and site.status != "active":
+            status, code, message = TENANT_UNAVAILABLE[site.status]
+            response = _error(status, code, message)
+            if status == 503:
+                response.headers["Retry-After"] = "3600"
+            return response
+        return None
+
+    app.teardown_appcontext(api_base.close_sessions)
+    return app
+
+
+def _error(status: int, code: str, message: str):
+    response = jsonify(error_body(status, message, code))
+    response.status_code = status
+    return response
+
+
+def _register_error_format(api: Api, app: Flask) -> None:
+    app.register_error_handler(ServiceError, service_error_response)
+    app.register_error_handler(HTTPException, http_error_response)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc):  # never leak a traceback to the client; it goes to the log
+        if isinstance(exc, HTTPException):
+            return http_error_response(exc)
+        app.logger.exception("unhandled error")
+        return _error(500, "internal_error", "Something went wrong on our side; it has been logged.")

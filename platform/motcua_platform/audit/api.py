@@ -1,0 +1,51 @@
+"""Reading the audit trail: the vendor's (platform host) and a province's own (tenant host)."""
+
+from sqlalchemy import select
+
+from motcua_platform.api import Blueprint, control_session, current_principal, paginate, tenant_session
+from motcua_platform.audit.models import ControlAuditEvent, TenantAuditEvent
+from motcua_platform.audit.schemas import AuditEventSchema, AuditQueryArgsSchema
+from motcua_platform.auth.models import OperatorRole, StaffRoleName
+
+platform_blp = Blueprint(
+    "audit",
+    __name__,
+    url_prefix="/api/v1/audit",
+    realm="platform",
+    description="Who did what to which tenant (operators and admins).",
+)
+tenant_blp = Blueprint(
+    "tenant_audit",
+    __name__,
+    url_prefix="/api/v1/tenant-audit",
+    realm="tenant",
+    description="Who did what inside the province (tenant admins).",
+)
+
+
+@platform_blp.route("")
+@platform_blp.arguments(AuditQueryArgsSchema, location="query")
+@platform_blp.response(200, AuditEventSchema(many=True))
+@platform_blp.paginate()
+def platform_audit(args, pagination_parameters):
+    """Newest first; filter by tenant slug or action."""
+    current_principal(OperatorRole.OPERATOR, OperatorRole.ADMIN)
+    query = select(ControlAuditEvent).order_by(ControlAuditEvent.id.desc())
+    if args.get("tenant"):
+        query = query.where(ControlAuditEvent.tenant_slug == args["tenant"])
+    if args.get("action"):
+        query = query.where(ControlAuditEvent.action == args["action"])
+    return paginate(control_session(), query, pagination_parameters)
+
+
+@tenant_blp.route("")
+@tenant_blp.arguments(AuditQueryArgsSchema, location="query")
+@tenant_blp.response(200, AuditEventSchema(many=True))
+@tenant_blp.paginate()
+def tenant_audit(args, pagination_parameters):
+    """Newest first; filter by action."""
+    current_principal(StaffRoleName.TENANT_ADMIN)
+    query = select(TenantAuditEvent).order_by(TenantAuditEvent.id.desc())
+    if args.get("action"):
+        query = query.where(TenantAuditEvent.action == args["action"])
+    return paginate(tenant_session(), query, pagination_parameters)

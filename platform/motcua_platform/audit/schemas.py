@@ -1,0 +1,19 @@
+from marshmallow import fields, validate
+
+from motcua_platform.api import Schema
+
+
+class AuditEventSchema(Schema):
+    id = fields.Integer()
+    occurred_at = fields.DateTime()
+    actor = fields.String()
+    action = fields.String()
+    target = fields.String(allow_none=True)
+    tenant_slug = fields.String(allow_none=True)
+    details = fields.Dict()
+    remote_addr = fields.String(allow_none=True)
+
+
+class AuditQueryArgsSchema(Schema):
+    tenant = fields.String(validate=validate.Length(max=30))
+    action = fields.String(validate=validate.Length(max=100))

@@ -1,0 +1,50 @@
+"""Writing audit events. Callers add the event to the same session as the change it describes, so the
+record and the change commit or roll back together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from motcua_platform.audit.models import ControlAuditEvent, TenantAuditEvent
+from motcua_platform.db.database import TenantSession
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: ``kind`` is operator, staff, cli or system."""
+
+    kind: str
+    id: int | None
+    label: str
+    remote_addr: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.id}:{self.label}" if self.id is not None else f"{self.kind}:{self.label}"
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    *,
+    target: str | None = None,
+    tenant_slug: str | None = None,
+    **details: Any,
+) -> None:
+    if isinstance(session, TenantSession):
+        event = TenantAuditEvent(
+            actor=str(actor), action=action, target=target, details=details, remote_addr=actor.remote_addr
+        )
+    else:
+        event = ControlAuditEvent(
+            actor=str(actor),
+            action=action,
+            target=target,
+            details=details,
+            tenant_slug=tenant_slug,
+            remote_addr=actor.remote_addr,
+        )
+    session.add(event)

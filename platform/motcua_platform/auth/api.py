@@ -1,0 +1,189 @@
+"""Login on either kind of host, ``/me``, operator accounts (platform) and staff accounts (tenant)."""
+
+from flask import request
+from flask.views import MethodView
+
+from motcua_platform.api import (
+    Blueprint,
+    actor,
+    control_session,
+    current_principal,
+    current_tenant,
+    runtime,
+    site,
+    site_scope,
+    site_session,
+    tenant_session,
+)
+from motcua_platform.auth import services
+from motcua_platform.auth.models import OperatorRole, StaffRoleName
+from motcua_platform.auth.schemas import (
+    LoginSchema,
+    MeSchema,
+    OperatorSchema,
+    StaffActiveSchema,
+    StaffSchema,
+    TokenSchema,
+)
+from motcua_platform.auth.services import LoginPolicy
+from motcua_platform.errors import ServiceError
+from motcua_platform.tenancy import PLATFORM
+
+auth_blp = Blueprint(
+    "auth",
+    __name__,
+    url_prefix="/api/v1",
+    realm="any",
+    description="Log in and see who you are, on the platform host or a tenant host.",
+)
+operators_blp = Blueprint(
+    "operators",
+    __name__,
+    url_prefix="/api/v1/operators",
+    realm="platform",
+    description="Vendor operator accounts (admin role).",
+)
+staff_blp = Blueprint(
+    "staff",
+    __name__,
+    url_prefix="/api/v1/staff",
+    realm="tenant",
+    description="A province's staff accounts and their roles on units (tenant admin).",
+)
+
+
+def _policy() -> LoginPolicy:
+    import datetime as dt
+
+    config = runtime().config
+    return LoginPolicy(
+        max_failures=config.login_max_failures,
+        lock_seconds=config.login_lock_seconds,
+        token_ttl=dt.timedelta(hours=config.token_ttl_hours),
+    )
+
+
+@auth_blp.route("/auth/login", methods=["POST"])
+@auth_blp.arguments(LoginSchema)
+@auth_blp.response(201, TokenSchema)
+@auth_blp.doc(security=[])
+def login(body):
+    """Exchange e-mail and password for an access token valid on this host only.
+
+    Operators log in on the platform host, staff on their province's host. After
+    `MOTCUA_LOGIN_MAX_FAILURES` failures in a row the account is locked (429 with Retry-After)."""
+    session = site_session()
+    try:
+        token, expires_at, _ = services.login(
+            session,
+            email=body["email"],
+            password=body["password"],
+            scope=site_scope(),
+            policy=_policy(),
+            remote_addr=request.remote_addr,
+        )
+    except ServiceError:
+        session.commit()  # keep the failed-attempt count
+        raise
+    session.commit()
+    return {"token": token, "expires_at": expires_at, "scope": site_scope()}
+
+
+@auth_blp.route("/auth/logout", methods=["POST"])
+@auth_blp.response(204)
+def logout():
+    """Revoke the token used for this request."""
+    from motcua_platform.api import bearer_secret
+
+    current_principal()
+    services.logout(site_session(), scope=site_scope(), secret=bearer_secret())
+    site_session().commit()
+
+
+@auth_blp.route("/me")
+@auth_blp.response(200, MeSchema)
+def me():
+    """The caller's account, roles and (on a tenant host) the tenant."""
+    principal = current_principal()
+    tenant = None
+    if site() != PLATFORM:
+        info = current_tenant()
+        tenant = {"slug": info.slug, "name": info.name, "display_name": info.display_name}
+    return {
+        "kind": principal.kind,
+        "id": principal.id,
+        "email": principal.email,
+        "full_name": principal.full_name,
+        "scope": principal.scope,
+        "roles": [{"role": r, "unit_id": u} for r, u in principal.roles],
+        "tenant": tenant,
+    }
+
+
+@operators_blp.route("")
+class Operators(MethodView):
+    @operators_blp.response(200, OperatorSchema(many=True))
+    def get(self):
+        """List operator accounts."""
+        current_principal(OperatorRole.ADMIN)
+        from sqlalchemy import select
+
+        from motcua_platform.auth.models import Operator
+
+        return list(control_session().scalars(select(Operator).order_by(Operator.id)))
+
+    @operators_blp.arguments(OperatorSchema)
+    @operators_blp.response(201, OperatorSchema)
+    def post(self, body):
+        """Create an operator account (operator, finance or admin)."""
+        current_principal(OperatorRole.ADMIN)
+        session = control_session()
+        operator = services.create_operator(session, actor(), **body)
+        session.commit()
+        return operator
+
+
+@staff_blp.route("")
+class StaffCollection(MethodView):
+    @staff_blp.response(200, StaffSchema(many=True))
+    def get(self):
+        """List the province's staff accounts."""
+        current_principal(StaffRoleName.TENANT_ADMIN)
+        return services.list_staff(tenant_session())
+
+    @staff_blp.arguments(StaffSchema)
+    @staff_blp.response(201, StaffSchema)
+    def post(self, body):
+        """Create a staff account with roles on units."""
+        principal = current_principal(StaffRoleName.TENANT_ADMIN)
+        session = tenant_session()
+        staff = services.create_staff(
+            session,
+            actor(),
+            email=body["email"],
+            full_name=body["full_name"],
+            password=body["password"],
+            roles=[(r["role"], r["unit_id"]) for r in body["roles"]],
+            admin_units=principal.units_with(StaffRoleName.TENANT_ADMIN),
+        )
+        session.commit()
+        return staff
+
+
+@staff_blp.route("/<int:staff_id>")
+class StaffItem(MethodView):
+    @staff_blp.response(200, StaffSchema)
+    def get(self, staff_id):
+        """One staff account."""
+        current_principal(StaffRoleName.TENANT_ADMIN)
+        return services.get_staff(tenant_session(), staff_id)
+
+    @staff_blp.arguments(StaffActiveSchema)
+    @staff_blp.response(200, StaffSchema)
+    def patch(self, body, staff_id):
+        """Activate or deactivate a staff account."""
+        current_principal(StaffRoleName.TENANT_ADMIN)
+        session = tenant_session()
+        staff = services.set_staff_active(session, actor(), staff_id, body["active"])
+        session.commit()
+        return staff

@@ -1,0 +1,227 @@
+"""Login, token checks and account management for operators (control plane) and staff (per tenant).
+
+Both kinds of account share one flow; only the models and the session differ. Failed logins count up
+on the account; after ``max_failures`` in a row it is locked for ``lock_seconds``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from motcua_platform.audit.services import Actor, record
+from motcua_platform.auth.models import (
+    Operator,
+    OperatorRole,
+    OperatorToken,
+    StaffAccount,
+    StaffRole,
+    StaffRoleName,
+    StaffToken,
+)
+from motcua_platform.auth.passwords import hash_password, password_problems, verify_password
+from motcua_platform.auth.tokens import hash_secret, new_token
+from motcua_platform.db.base import utcnow
+from motcua_platform.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyAttempts, Unauthorized
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    max_failures: int = 5
+    lock_seconds: int = 900
+    token_ttl: dt.timedelta = dt.timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller of a request."""
+
+    kind: str  # operator | staff
+    id: int
+    email: str
+    full_name: str
+    scope: str  # platform | tenant slug
+    roles: tuple[tuple[str, int | None], ...]  # (role, unit id); unit is None for operators
+
+    def has_role(self, *roles: str) -> bool:
+        return any(role in roles for role, _ in self.roles)
+
+    def units_with(self, *roles: str) -> set[int]:
+        return {unit for role, unit in self.roles if role in roles and unit is not None}
+
+    def actor(self, remote_addr: str | None = None) -> Actor:
+        return Actor(self.kind, self.id, self.email, remote_addr)
+
+
+def _models(session: Session, staff: bool):
+    return (StaffAccount, StaffToken) if staff else (Operator, OperatorToken)
+
+
+def login(
+    session: Session, *, email: str, password: str, scope: str, policy: LoginPolicy, remote_addr: str | None = None
+) -> tuple[str, dt.datetime, Principal]:
+    """Check credentials; return ``(token, expires_at, principal)``. The caller commits either way, so
+    failed attempts are counted even though the login fails."""
+    staff = scope != "platform"
+    account_model, token_model = _models(session, staff)
+    account = session.scalar(
+        select(account_model).where(func.lower(account_model.email) == email.strip().lower()).with_for_update()
+    )
+    now = utcnow()
+    if account is not None and account.locked_until is not None and account.locked_until > now:
+        retry = int((account.locked_until - now).total_seconds()) + 1
+        raise TooManyAttempts("Too many failed logins; the account is locked for a while.", retry_after=retry)
+    if account is None or not verify_password(account.password_hash, password) or not account.active:
+        if account is not None:
+            account.failed_logins += 1
+            if account.failed_logins >= policy.max_failures:
+                account.locked_until = now + dt.timedelta(seconds=policy.lock_seconds)
+                account.failed_logins = 0
+                record(
+                    session,
+                    Actor("system", None, "auth", remote_addr),
+                    "auth.locked",
+                    target=f"{'staff' if staff else 'operator'}:{account.id}",
+                )
+        raise Unauthorized("E-mail or password is incorrect.")
+    account.failed_logins = 0
+    account.locked_until = None
+    token, token_hash = new_token(scope)
+    expires_at = now + policy.token_ttl
+    owner = {"staff_id": account.id} if staff else {"operator_id": account.id}
+    session.add(token_model(token_hash=token_hash, expires_at=expires_at, **owner))
+    principal = _principal(account, scope, staff)
+    record(session, principal.actor(remote_addr), "auth.login", target=f"{principal.kind}:{account.id}")
+    return token, expires_at, principal
+
+
+def authenticate(session: Session, *, scope: str, secret: str) -> Principal | None:
+    """The principal a token belongs to, or None when the token is unknown, expired or revoked."""
+    staff = scope != "platform"
+    account_model, token_model = _models(session, staff)
+    owner_column = token_model.staff_id if staff else token_model.operator_id
+    row = session.execute(
+        select(account_model)
+        .join(token_model, owner_column == account_model.id)
+        .where(
+            token_model.token_hash == hash_secret(secret),
+            token_model.revoked_at.is_(None),
+            token_model.expires_at > func.now(),
+            account_model.active.is_(True),
+        )
+    ).scalar_one_or_none()
+    return _principal(row, scope, staff) if row is not None else None
+
+
+def logout(session: Session, *, scope: str, secret: str) -> None:
+    _, token_model = _models(session, scope != "platform")
+    token = session.scalar(select(token_model).where(token_model.token_hash == hash_secret(secret)))
+    if token is not None and token.revoked_at is None:
+        token.revoked_at = utcnow()
+
+
+def _principal(account, scope: str, staff: bool) -> Principal:
+    roles = tuple((r.role, r.unit_id) for r in account.roles) if staff else ((account.role, None),)
+    return Principal(
+        kind="staff" if staff else "operator",
+        id=account.id,
+        email=account.email,
+        full_name=account.full_name,
+        scope=scope,
+        roles=roles,
+    )
+
+
+# -- account management --------------------------------------------------------------------------
+def _check_new_account(session: Session, model, email: str, password: str, full_name: str) -> dict:
+    errors: dict[str, list[str]] = {}
+    if "@" not in email or len(email) > 254:
+        errors["email"] = ["A valid e-mail address is required."]
+    elif session.scalar(select(model.id).where(func.lower(model.email) == email.strip().lower())) is not None:
+        errors["email"] = ["An account with this e-mail already exists."]
+    if problems := password_problems(password):
+        errors["password"] = problems
+    if not full_name.strip():
+        errors["full_name"] = ["Full name is required."]
+    return errors
+
+
+def create_operator(
+    session: Session, actor: Actor, *, email: str, full_name: str, password: str, role: str
+) -> Operator:
+    errors = _check_new_account(session, Operator, email, password, full_name)
+    if role not in set(OperatorRole):
+        errors["role"] = [f"Role must be one of: {', '.join(OperatorRole)}."]
+    if errors:
+        raise InvalidInput("The operator account could not be created.", errors)
+    operator = Operator(
+        email=email.strip(), full_name=full_name.strip(), password_hash=hash_password(password), role=role
+    )
+    session.add(operator)
+    session.flush()
+    record(session, actor, "operator.create", target=f"operator:{operator.id}", role=role)
+    return operator
+
+
+def create_staff(
+    session: Session,
+    actor: Actor,
+    *,
+    email: str,
+    full_name: str,
+    password: str,
+    roles: list[tuple[str, int]],
+    admin_units: set[int] | None = None,
+) -> StaffAccount:
+    """Create a staff account. With ``admin_units`` (the creator's tenant-admin units), every role must
+    be on a unit inside those units' subtrees."""
+    from motcua_tenants.units.models import Unit
+    from motcua_tenants.units.services import subtree_ids
+
+    errors = _check_new_account(session, StaffAccount, email, password, full_name)
+    role_errors = []
+    for role, unit_id in roles:
+        if role not in set(StaffRoleName):
+            role_errors.append(f"Unknown role '{role}'; use one of: {', '.join(StaffRoleName)}.")
+        elif session.get(Unit, unit_id) is None:
+            role_errors.append(f"Unit {unit_id} does not exist.")
+    if not roles:
+        role_errors.append("At least one role on a unit is required.")
+    if role_errors:
+        errors["roles"] = role_errors
+    if errors:
+        raise InvalidInput("The staff account could not be created.", errors)
+    if admin_units is not None:
+        covered = subtree_ids(session, admin_units)
+        outside = sorted({unit for _, unit in roles if unit not in covered})
+        if outside:
+            raise Forbidden(f"Your tenant-admin role does not cover unit(s) {', '.join(map(str, outside))}.")
+    staff = StaffAccount(email=email.strip(), full_name=full_name.strip(), password_hash=hash_password(password))
+    staff.roles = [StaffRole(role=role, unit_id=unit_id) for role, unit_id in dict.fromkeys(roles)]
+    session.add(staff)
+    session.flush()
+    record(session, actor, "staff.create", target=f"staff:{staff.id}", roles=[list(r) for r in roles])
+    return staff
+
+
+def list_staff(session: Session) -> list[StaffAccount]:
+    return list(session.scalars(select(StaffAccount).order_by(StaffAccount.id)))
+
+
+def get_staff(session: Session, staff_id: int) -> StaffAccount:
+    staff = session.get(StaffAccount, staff_id)
+    if staff is None:
+        raise NotFound(f"No staff account with id {staff_id}.")
+    return staff
+
+
+def set_staff_active(session: Session, actor: Actor, staff_id: int, active: bool) -> StaffAccount:
+    staff = get_staff(session, staff_id)
+    if actor.kind == "staff" and actor.id == staff_id and not active:
+        raise Conflict("You cannot deactivate your own account.")
+    staff.active = active
+    record(session, actor, "staff.activate" if active else "staff.deactivate", target=f"staff:{staff_id}")
+    return staff

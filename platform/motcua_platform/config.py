@@ -1,0 +1,216 @@
+"""Settings read from environment variables, validated once at start.
+
+Every setting is listed in ``SETTINGS``; ``docs/configuration.md`` documents the same table and a test
+keeps the two in step. A bad value never starts a half-configured platform: all problems are collected
+and raised together in one ``ConfigError``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+HOSTNAME_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+
+
+class ConfigError(Exception):
+    """One or more settings are invalid; ``problems`` maps variable name to message."""
+
+    def __init__(self, problems: Mapping[str, str]):
+        self.problems = dict(problems)
+        lines = [f"  {name}: {message}" for name, message in sorted(self.problems.items())]
+        super().__init__("Invalid configuration:\n" + "\n".join(lines))
+
+
+def _database_url(raw: str) -> str:
+    try:
+        url = make_url(raw)
+    except ArgumentError as exc:
+        raise ValueError(f"not a database URL ({exc})") from None
+    if url.get_backend_name() != "postgresql":
+        raise ValueError("must be a PostgreSQL URL (postgresql://user@host:port/dbname)")
+    if not url.database:
+        raise ValueError("must name a database")
+    return url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+
+
+def _hostname(raw: str) -> str:
+    value = raw.strip().lower().rstrip(".")
+    if ":" in value:
+        raise ValueError("must be a host name without a port or scheme, e.g. motcua.vn")
+    if not HOSTNAME_RE.match(value):
+        raise ValueError(f"{raw!r} is not a valid host name")
+    return value
+
+
+def _positive_int(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{raw!r} is not a whole number") from None
+    if value < 1:
+        raise ValueError("must be at least 1")
+    return value
+
+
+def _secret_key(raw: str) -> str:
+    if len(raw) < 32:
+        raise ValueError(
+            "must be at least 32 characters; generate one with: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    return raw
+
+
+def _path(raw: str) -> Path:
+    return Path(raw).expanduser().resolve()
+
+
+def _name_list(raw: str) -> tuple[str, ...]:
+    names = tuple(part.strip() for part in raw.split(",") if part.strip())
+    for name in names:
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+            raise ValueError(f"{name!r} is not a valid plugin name")
+    return names
+
+
+def _log_level(raw: str) -> str:
+    value = raw.strip().upper()
+    if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+    return value
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    attr: str
+    parse: Callable[[str], Any]
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "MOTCUA_DATABASE_URL",
+        "database_url",
+        _database_url,
+        "PostgreSQL URL. Unset: an embedded PostgreSQL is started under the instance folder.",
+    ),
+    Setting(
+        "MOTCUA_BASE_DOMAIN",
+        "base_domain",
+        _hostname,
+        "Vendor platform host; tenants are served on <slug>.<base domain> or their custom domains.",
+    ),
+    Setting(
+        "MOTCUA_SECRET_KEY",
+        "secret_key",
+        _secret_key,
+        "Secret for signing; at least 32 characters. Unset in development: one is generated and kept in "
+        "the instance folder.",
+    ),
+    Setting(
+        "MOTCUA_INSTANCE_PATH",
+        "instance_path",
+        _path,
+        "Folder for the embedded database, archives and generated secrets.",
+    ),
+    Setting("MOTCUA_WEB_WORKERS", "web_workers", _positive_int, "gunicorn worker processes."),
+    Setting("MOTCUA_BIND", "bind", str, "Address gunicorn listens on, host:port."),
+    Setting("MOTCUA_DB_POOL_SIZE", "db_pool_size", _positive_int, "Connections per process in the SQLAlchemy pool."),
+    Setting(
+        "MOTCUA_MIGRATION_WORKERS",
+        "migration_workers",
+        _positive_int,
+        "Processes that migrate tenant schemas in parallel during `motcua db upgrade`.",
+    ),
+    Setting(
+        "MOTCUA_MAX_BODY_BYTES", "max_body_bytes", _positive_int, "Largest accepted request body; larger gets 413."
+    ),
+    Setting(
+        "MOTCUA_LOGIN_MAX_FAILURES",
+        "login_max_failures",
+        _positive_int,
+        "Failed logins in a row before an account is locked.",
+    ),
+    Setting(
+        "MOTCUA_LOGIN_LOCK_SECONDS", "login_lock_seconds", _positive_int, "How long a locked account stays locked."
+    ),
+    Setting("MOTCUA_TOKEN_TTL_HOURS", "token_ttl_hours", _positive_int, "Lifetime of a login token."),
+    Setting(
+        "MOTCUA_TENANT_CACHE_SECONDS",
+        "tenant_cache_seconds",
+        _positive_int,
+        "How long a process caches host → tenant lookups (status changes reach other processes within this time).",
+    ),
+    Setting("MOTCUA_PLUGINS", "plugins", _name_list, "Comma-separated allow-list of procedure-group plugins to load."),
+    Setting("MOTCUA_LOG_LEVEL", "log_level", _log_level, "Logging level."),
+)
+
+
+@dataclass(frozen=True)
+class Config:
+    database_url: str | None = None
+    base_domain: str = "motcua.localhost"
+    secret_key: str | None = None
+    instance_path: Path = field(default_factory=lambda: Path.cwd() / "instance")
+    web_workers: int = 2
+    bind: str = "127.0.0.1:8000"
+    db_pool_size: int = 10
+    migration_workers: int = 2
+    max_body_bytes: int = 2 * 1024 * 1024
+    login_max_failures: int = 5
+    login_lock_seconds: int = 900
+    token_ttl_hours: int = 12
+    tenant_cache_seconds: int = 10
+    plugins: tuple[str, ...] = ()
+    log_level: str = "INFO"
+    testing: bool = False
+
+    def with_overrides(self, **overrides: Any) -> Config:
+        return replace(self, **overrides)
+
+
+def load_config(environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:
+    """Build the configuration from ``environ`` (default ``os.environ``); raise ConfigError listing every bad value."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    for setting in SETTINGS:
+        raw = environ.get(setting.env)
+        if raw is None or raw == "":
+            continue
+        try:
+            values[setting.attr] = setting.parse(raw)
+        except ValueError as exc:
+            problems[setting.env] = str(exc)
+    if problems:
+        raise ConfigError(problems)
+    known = {f.name for f in fields(Config)}
+    unknown = set(overrides) - known
+    if unknown:
+        raise TypeError(f"unknown config overrides: {sorted(unknown)}")
+    values.update(overrides)
+    return Config(**values)
+
+
+def ensure_secret_key(config: Config) -> Config:
+    """Development convenience: keep a generated secret in the instance folder so restarts keep tokens valid."""
+    if config.secret_key:
+        return config
+    path = config.instance_path / "secret_key"
+    if path.exists():
+        return config.with_overrides(secret_key=path.read_text().strip())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return config.with_overrides(secret_key=key)

@@ -1,0 +1,72 @@
+"""Background jobs on procrastinate (PostgreSQL-backed queue: works with the embedded database and
+across many machines, with no extra broker).
+
+Areas declare tasks on their own ``procrastinate.Blueprint``; ``JOB_BLUEPRINTS`` lists them. Tasks take
+the tenant slug as an explicit argument and bind a fresh session for it: a worker never inherits a
+tenant from the process that enqueued the job.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from typing import Any
+
+import procrastinate
+from sqlalchemy.engine import make_url
+
+QUEUE_SCHEMA = "procrastinate"
+
+# (module, attribute, namespace)
+JOB_BLUEPRINTS: tuple[tuple[str, str, str], ...] = (("motcua_tenants.registry.tasks", "blueprint", "tenants"),)
+
+
+def conninfo(sqlalchemy_url: str) -> str:
+    url = make_url(sqlalchemy_url).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+class JobQueue:
+    """The process's procrastinate app, opened lazily (after fork) for deferring jobs."""
+
+    def __init__(self, database_url: str):
+        connector = procrastinate.PsycopgConnector(
+            conninfo=conninfo(database_url),
+            kwargs={"options": f"-c search_path={QUEUE_SCHEMA}"},
+            min_size=1,
+            max_size=4,
+        )
+        self.app = procrastinate.App(connector=connector)
+        for module_name, attribute, namespace in JOB_BLUEPRINTS:
+            blueprint = getattr(importlib.import_module(module_name), attribute)
+            self.app.add_tasks_from(blueprint, namespace=namespace)
+        self._opened = False
+        self._lock = threading.Lock()
+
+    def _ensure_open(self) -> None:
+        if not self._opened:
+            with self._lock:
+                if not self._opened:
+                    self.app.open()
+                    self._opened = True
+
+    def defer(self, task_name: str, **kwargs: Any) -> int:
+        self._ensure_open()
+        return self.app.tasks[task_name].defer(**kwargs)
+
+    def close(self) -> None:
+        if self._opened:
+            self.app.close()
+            self._opened = False
+
+    def run_worker(self, *, wait: bool, context: dict[str, Any], concurrency: int = 1) -> None:
+        """Run jobs until stopped (``wait=True``) or until the queue is empty (``wait=False``)."""
+        self.close()
+        self.app.run_worker(
+            wait=wait,
+            concurrency=concurrency,
+            additional_context=context,
+            install_signal_handlers=wait,
+            listen_notify=wait,
+            delete_jobs="successful",
+        )

@@ -1,0 +1,40 @@
+"""What a process needs to do work: configuration, database and job queue. Built once per process by the
+web app, the CLI and the job worker alike."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from motcua_platform.config import Config, ensure_secret_key, load_config
+from motcua_platform.db.database import Database
+from motcua_platform.db.embedded import start_embedded
+from motcua_platform.jobs import JobQueue
+
+if TYPE_CHECKING:
+    from motcua_platform.tenancy import TenantResolver
+
+
+@dataclass
+class Runtime:
+    config: Config
+    db: Database
+    jobs: JobQueue
+    resolver: TenantResolver | None = None  # set by the web app
+
+
+def resolve_database_url(config: Config) -> Config:
+    if config.database_url:
+        return config
+    return config.with_overrides(database_url=start_embedded(config.instance_path / "pgdata"))
+
+
+def build_runtime(config: Config | None = None) -> Runtime:
+    config = config or load_config()
+    config = ensure_secret_key(resolve_database_url(config))
+    assert config.database_url
+    return Runtime(
+        config=config,
+        db=Database(config.database_url, pool_size=config.db_pool_size),
+        jobs=JobQueue(config.database_url),
+    )

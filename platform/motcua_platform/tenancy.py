@@ -1,0 +1,106 @@
+"""Which tenant a request is for, from its Host header.
+
+``<base domain>`` is the vendor platform; ``<slug>.<base domain>`` and custom domains in
+``control.tenant_domains`` are tenants. Anything else is unknown (404): there is never a default tenant.
+Lookups are cached per process for ``ttl`` seconds; the process that changes a tenant invalidates its
+own cache at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from motcua_platform.db.database import Database, TenantBinding
+
+
+@dataclass(frozen=True)
+class TenantInfo:
+    id: int
+    slug: str
+    name: str
+    status: str
+    display_name: str
+    locale: str
+    timezone: str
+    logo_url: str | None
+    primary_color: str
+    secondary_color: str
+    binding: TenantBinding
+
+
+PLATFORM = "platform"
+
+
+def normalise_host(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    host = raw.strip().lower()
+    if host.startswith("["):  # IPv6 literal: never a tenant
+        return host
+    host = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    host = host.rstrip(".")
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return None
+
+
+class TenantResolver:
+    def __init__(self, db: Database, base_domain: str, ttl: float = 10.0):
+        self.db = db
+        self.base_domain = base_domain
+        self.ttl = ttl
+        self._cache: dict[str, tuple[float, TenantInfo | None]] = {}
+        self._lock = threading.Lock()
+
+    def resolve(self, raw_host: str | None) -> TenantInfo | str | None:
+        """``PLATFORM`` for the vendor host, a TenantInfo for a tenant host, None for anything else."""
+        host = normalise_host(raw_host)
+        if host is None:
+            return None
+        if host == self.base_domain:
+            return PLATFORM
+        now = time.monotonic()
+        cached = self._cache.get(host)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        info = self._lookup(host)
+        with self._lock:
+            self._cache[host] = (now + self.ttl, info)
+        return info
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+    def _lookup(self, host: str) -> TenantInfo | None:
+        from motcua_tenants.registry.models import Tenant, TenantDomain
+
+        suffix = "." + self.base_domain
+        with self.db.control_session() as session:
+            if host.endswith(suffix):
+                slug = host[: -len(suffix)]
+                if "." in slug:
+                    return None
+                tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
+            else:
+                tenant = session.scalar(select(Tenant).join(TenantDomain).where(TenantDomain.domain == host))
+            if tenant is None:
+                return None
+            return TenantInfo(
+                id=tenant.id,
+                slug=tenant.slug,
+                name=tenant.name,
+                status=tenant.status,
+                display_name=tenant.display_name,
+                locale=tenant.locale,
+                timezone=tenant.timezone,
+                logo_url=tenant.logo_url,
+                primary_color=tenant.primary_color,
+                secondary_color=tenant.secondary_color,
+                binding=self.db.binding(tenant.slug),
+            )

@@ -1,0 +1,1 @@
+"""Control plane: the tenant registry and lifecycle, units inside a tenant, and tenant migrations."""

@@ -1,0 +1,203 @@
+"""`motcua demo`: the five provinces of the source plans under their post-2025 names, each with a
+realistic unit tree (provincial service centre, departments, communes with their own centres), a tenant
+admin and an officer; plus a vendor admin on the platform host.
+
+Unit codes follow the shape of the electronic identifiers (QĐ 20/2020: ``000.00.00.H15``); the
+province letters are illustrative except where noted in docs/demo.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import click
+from motcua_platform.auth import services as auth_services
+from motcua_platform.auth.models import Operator, StaffAccount, StaffRoleName
+from motcua_platform.auth.passwords import hash_password
+from sqlalchemy import select
+
+from motcua_tenants.registry import services
+from motcua_tenants.registry.cli import cli_actor, enqueue, watch
+from motcua_tenants.registry.models import Tenant, TenantStatus
+from motcua_tenants.units.models import Unit, UnitKind
+
+DEMO_PASSWORD = "MotCua@2026"  # noqa: S105 - published demo credential, printed by `motcua demo`
+OPERATOR_EMAIL = "vanhanh@motcua.vn"
+
+DEPARTMENTS = (
+    ("01", "Sở Tư pháp"),
+    ("02", "Sở Xây dựng"),
+    ("03", "Sở Nông nghiệp và Môi trường"),
+    ("04", "Sở Tài chính"),
+    ("05", "Sở Y tế"),
+    ("06", "Sở Công Thương"),
+)
+
+
+@dataclass(frozen=True)
+class DemoProvince:
+    slug: str
+    name: str
+    letters: str
+    merged_from: str
+    communes: tuple[str, ...]
+
+
+PROVINCES = (
+    DemoProvince(
+        "phutho",
+        "Tỉnh Phú Thọ",
+        "H40",
+        "Phú Thọ, Vĩnh Phúc, Hòa Bình",
+        ("Phường Việt Trì", "Phường Vĩnh Yên", "Phường Hòa Bình", "Xã Thanh Sơn", "Xã Tam Đảo"),
+    ),
+    DemoProvince(
+        "tayninh",
+        "Tỉnh Tây Ninh",
+        "H49",
+        "Tây Ninh, Long An",
+        ("Phường Tân An", "Phường Tân Ninh", "Xã Đức Hòa", "Xã Cần Giuộc", "Xã Gò Dầu"),
+    ),
+    DemoProvince(
+        "vinhlong",
+        "Tỉnh Vĩnh Long",
+        "H57",
+        "Vĩnh Long, Bến Tre, Trà Vinh",
+        ("Phường Thanh Đức", "Phường Bến Tre", "Phường Trà Vinh", "Xã Mỏ Cày", "Xã Cầu Ngang"),
+    ),
+    DemoProvince(
+        "angiang",
+        "Tỉnh An Giang",
+        "H01",
+        "An Giang, Kiên Giang",
+        ("Phường Long Xuyên", "Phường Rạch Giá", "Phường Châu Đốc", "Đặc khu Phú Quốc", "Xã Tri Tôn"),
+    ),
+    DemoProvince(
+        "daklak",
+        "Tỉnh Đắk Lắk",
+        "H15",
+        "Đắk Lắk, Phú Yên",
+        ("Phường Buôn Ma Thuột", "Phường Tuy Hòa", "Xã Ea Kar", "Xã Krông Pắc", "Phường Sông Cầu"),
+    ),
+)
+
+
+def unit_code(province: DemoProvince, middle: str = "00", last: str = "00") -> str:
+    return f"000.{last}.{middle}.{province.letters}"
+
+
+def admin_email(province: DemoProvince) -> str:
+    return f"quantri@{province.slug}.gov.vn"
+
+
+def officer_email(province: DemoProvince) -> str:
+    return f"canbo@{province.slug}.gov.vn"
+
+
+def seed_units_and_staff(runtime, province: DemoProvince) -> None:
+    binding = runtime.db.binding(province.slug)
+    with runtime.db.tenant_session(binding) as session:
+        root = session.scalar(select(Unit).where(Unit.parent_id.is_(None)))
+        if session.scalar(select(Unit.id).where(Unit.parent_id == root.id).limit(1)) is not None:
+            return  # already seeded
+        centre = Unit(
+            kind=UnitKind.SERVICE_CENTRE,
+            code=unit_code(province, "00", "99"),
+            parent_id=root.id,
+            name=f"Trung tâm Phục vụ hành chính công {province.name.removeprefix('Tỉnh ')}",
+        )
+        session.add(centre)
+        for number, name in DEPARTMENTS:
+            session.add(Unit(kind=UnitKind.DEPARTMENT, code=unit_code(province, number), parent_id=root.id, name=name))
+        first_commune_centre = None
+        for index, commune_name in enumerate(province.communes, start=1):
+            commune = Unit(
+                kind=UnitKind.COMMUNE,
+                code=unit_code(province, "50", f"{index:02d}"),
+                parent_id=root.id,
+                name=f"UBND {commune_name}",
+            )
+            session.add(commune)
+            session.flush()
+            commune_centre = Unit(
+                kind=UnitKind.SERVICE_CENTRE,
+                code=unit_code(province, "50", f"{index + 50:02d}"),
+                parent_id=commune.id,
+                name=f"Trung tâm Phục vụ hành chính công {commune_name}",
+            )
+            session.add(commune_centre)
+            session.flush()
+            first_commune_centre = first_commune_centre or commune_centre
+        session.flush()
+        if session.scalar(select(StaffAccount.id).where(StaffAccount.email == officer_email(province))) is None:
+            auth_services.create_staff(
+                session,
+                cli_actor(),
+                email=officer_email(province),
+                full_name="Nguyễn Văn Cán Bộ",
+                password=DEMO_PASSWORD,
+                roles=[(StaffRoleName.OFFICER, centre.id), (StaffRoleName.OFFICER, first_commune_centre.id)],
+            )
+        session.commit()
+
+
+@click.command()
+@click.option("--port", default=8000, show_default=True, help="Port shown in the printed URLs.")
+@click.pass_obj
+def demo(cli, port: int) -> None:
+    """Provision the five demo provinces (idempotent) and print their URLs and logins."""
+    from motcua_tenants.migrations.runner import upgrade_all
+
+    runtime = cli.runtime
+    upgrade_all(runtime.db, workers=runtime.config.migration_workers)
+    job_ids = []
+    with runtime.db.control_session() as session:
+        if session.scalar(select(Operator.id).where(Operator.email == OPERATOR_EMAIL)) is None:
+            auth_services.create_operator(
+                session,
+                cli_actor(),
+                email=OPERATOR_EMAIL,
+                full_name="Vận hành Motcua",
+                password=DEMO_PASSWORD,
+                role="admin",
+            )
+        for province in PROVINCES:
+            tenant = session.scalar(select(Tenant).where(Tenant.slug == province.slug))
+            if tenant is None:
+                spec = services.TenantSpec(
+                    slug=province.slug,
+                    name=province.name,
+                    unit_code=unit_code(province),
+                    display_name=f"Cổng dịch vụ công {province.name}",
+                    admin_email=admin_email(province),
+                    admin_name=f"Quản trị {province.name}",
+                    admin_password_hash=hash_password(DEMO_PASSWORD),
+                )
+                job_ids.append(
+                    services.create_tenant(session, cli_actor(), spec, base_domain=runtime.config.base_domain)
+                )
+            elif tenant.status == TenantStatus.PROVISIONING:
+                job_ids.append(services.retry_provision(session, cli_actor(), province.slug))
+        session.commit()
+    for job in job_ids:
+        enqueue(runtime, job)
+    if job_ids:
+        finished = watch(runtime, [job.id for job in job_ids], run_worker=True)
+        failed = [job for job in finished.values() if job.status != "succeeded"]
+        if failed or len(finished) < len(job_ids):
+            raise click.ClickException(
+                "some provinces failed to provision: " + "; ".join(f"job {job.id}: {job.error}" for job in failed)
+            )
+    for province in PROVINCES:
+        seed_units_and_staff(runtime, province)
+
+    base = runtime.config.base_domain
+    click.echo(f"\nPlatform host   http://{base}:{port}/api/docs")
+    click.echo(f"  operator      {OPERATOR_EMAIL} / {DEMO_PASSWORD}")
+    for province in PROVINCES:
+        click.echo(
+            f"{province.name:<15} http://{province.slug}.{base}:{port}/api/v1/portal   (merged: {province.merged_from})"
+        )
+        click.echo(f"  tenant admin  {admin_email(province)} / {DEMO_PASSWORD}")
+        click.echo(f"  officer       {officer_email(province)} / {DEMO_PASSWORD}")
+    click.echo("\nStart the server with: motcua run")

@@ -1,0 +1,37 @@
+"""Alembic environment for the control plane (schema ``control``)."""
+
+from alembic import context
+from motcua_platform.db.base import CONTROL_SCHEMA
+from motcua_tenants.migrations.models import control_metadata
+from sqlalchemy import create_engine, pool, text
+
+config = context.config
+
+
+def include_name(name, type_, parent_names):
+    if type_ == "schema":
+        return name == CONTROL_SCHEMA
+    return True
+
+
+def run(connection) -> None:
+    connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {CONTROL_SCHEMA}"))
+    context.configure(
+        connection=connection,
+        target_metadata=control_metadata,
+        version_table_schema=CONTROL_SCHEMA,
+        include_schemas=True,
+        include_name=include_name,
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+connection = config.attributes.get("connection")
+if connection is not None:
+    run(connection)
+else:
+    engine = create_engine(config.attributes["url"], poolclass=pool.NullPool)
+    with engine.begin() as conn:
+        run(conn)

@@ -1,0 +1,210 @@
+"""Migrating the control plane and every tenant schema (design brief, section 4).
+
+* Control first, then tenants, each tenant in one transaction inside a pool of fresh worker processes
+  (long-lived processes accumulate per-schema catalogue caches).
+* Tenants already at head are found with one query and never dispatched, so a no-op upgrade costs
+  milliseconds per tenant rather than an Alembic start-up each.
+* On the first failure no further tenant is scheduled; tenants in flight finish; the report says which
+  revision every tenant is on.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from functools import cache
+
+from alembic import command
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from motcua_platform.db.database import Database, TenantBinding
+from motcua_platform.jobs import QUEUE_SCHEMA
+from procrastinate.schema import SchemaManager
+from sqlalchemy import Connection, select, text
+
+from motcua_tenants.migrations.config import alembic_config
+from motcua_tenants.registry.models import Tenant, TenantStatus
+
+SCHEMA_STATUSES = (TenantStatus.ACTIVE, TenantStatus.SUSPENDED)
+
+
+@cache
+def tenant_heads() -> frozenset[str]:
+    return frozenset(ScriptDirectory.from_config(alembic_config("tenant")).get_heads())
+
+
+@cache
+def control_heads() -> frozenset[str]:
+    return frozenset(ScriptDirectory.from_config(alembic_config("control")).get_heads())
+
+
+# -- control -------------------------------------------------------------------------------------
+def upgrade_control(db: Database) -> None:
+    with db.engine.begin() as conn:
+        # Unqualified SQL on a fresh connection must find nothing (see database.UNBOUND_SEARCH_PATH).
+        conn.execute(text(f'ALTER DATABASE "{db.engine.url.database}" SET search_path TO motcua_unbound'))
+        command.upgrade(alembic_config("control", connection=conn), "heads")
+        _ensure_queue_schema(conn)
+
+
+def _ensure_queue_schema(conn: Connection) -> None:
+    conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {QUEUE_SCHEMA}"))
+    if conn.scalar(text(f"SELECT to_regclass('{QUEUE_SCHEMA}.procrastinate_jobs')")) is None:
+        conn.execute(text(f"SET LOCAL search_path TO {QUEUE_SCHEMA}"))
+        # Straight to psycopg: with no parameters it does not treat the '%' in procrastinate's SQL as placeholders.
+        conn.connection.driver_connection.execute(SchemaManager.get_schema())
+
+
+def control_revision(db: Database) -> set[str]:
+    with db.engine.connect() as conn:
+        if conn.scalar(text("SELECT to_regclass('control.alembic_version')")) is None:
+            return set()
+        return set(conn.scalars(text("SELECT version_num FROM control.alembic_version")))
+
+
+# -- one tenant ----------------------------------------------------------------------------------
+def upgrade_tenant_on(conn: Connection, binding: TenantBinding, revision: str = "heads") -> None:
+    """Upgrade ``binding``'s schema inside the caller's transaction on ``conn``."""
+    command.upgrade(alembic_config("tenant", connection=conn, binding=binding), revision)
+
+
+def downgrade_tenant_on(conn: Connection, binding: TenantBinding, revision: str) -> None:
+    command.downgrade(alembic_config("tenant", connection=conn, binding=binding), revision)
+
+
+def _upgrade_in_subprocess(url: str, slug: str) -> tuple[str, list[str]]:
+    db = Database(url, pool_size=1)
+    binding = db.binding(slug)
+    try:
+        with db.engine.connect() as conn:
+            with conn.begin():
+                upgrade_tenant_on(conn, binding)
+            with conn.begin():
+                conn.execute(text(f'SET LOCAL search_path TO "{binding.schema}"'))
+                revisions = sorted(MigrationContext.configure(conn).get_current_heads())
+        return slug, revisions
+    finally:
+        db.dispose()
+
+
+# -- all tenants ---------------------------------------------------------------------------------
+@dataclass
+class TenantRevision:
+    slug: str
+    status: str
+    revisions: list[str]
+    outcome: str = "unchanged"  # unchanged | upgraded | failed | skipped
+    error: str | None = None
+
+    @property
+    def at_head(self) -> bool:
+        return set(self.revisions) == tenant_heads()
+
+
+@dataclass
+class UpgradeReport:
+    control: list[str] = field(default_factory=list)
+    tenants: list[TenantRevision] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[TenantRevision]:
+        return [t for t in self.tenants if t.outcome == "failed"]
+
+
+def tenant_revisions(db: Database) -> list[TenantRevision]:
+    """Every tenant that has a schema, with the revisions recorded in its ``alembic_version``."""
+    with db.control_session() as session:
+        tenants = [
+            (t.slug, t.status)
+            for t in session.scalars(select(Tenant).where(Tenant.status.in_(SCHEMA_STATUSES)).order_by(Tenant.slug))
+        ]
+    if not tenants:
+        return []
+    # Schema names come from validated slugs; one round trip for all tenants.
+    parts = [
+        f"SELECT '{slug}' AS slug, version_num FROM \"{db.binding(slug).schema}\".alembic_version"  # noqa: S608 - validated identifier
+        for slug, _ in tenants
+    ]
+    found: dict[str, list[str]] = {slug: [] for slug, _ in tenants}
+    with db.engine.connect() as conn:
+        existing = set(
+            conn.scalars(
+                text(
+                    "SELECT nspname FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid "
+                    "WHERE c.relname = 'alembic_version' AND nspname LIKE 't\\_%'"
+                )
+            )
+        )
+        parts = [p for (slug, _), p in zip(tenants, parts, strict=True) if db.binding(slug).schema in existing]
+        if parts:
+            for slug, version in conn.execute(text(" UNION ALL ".join(parts))):
+                found[slug].append(version)
+    return [TenantRevision(slug, status, sorted(found[slug])) for slug, status in tenants]
+
+
+def upgrade_all(
+    db: Database,
+    *,
+    workers: int = 2,
+    on_progress: Callable[[TenantRevision], None] | None = None,
+    on_plan: Callable[[int], None] | None = None,
+) -> UpgradeReport:
+    upgrade_control(db)
+    report = UpgradeReport(control=sorted(control_revision(db)))
+    report.tenants = tenant_revisions(db)
+    pending = [t for t in report.tenants if not t.at_head]
+    if on_plan:
+        on_plan(len(pending))
+    if not pending:
+        return report
+    by_slug = {t.slug: t for t in pending}
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(pending)), mp_context=context, max_tasks_per_child=20
+    ) as pool:
+        queue = list(pending)
+        running: dict[Future, str] = {}
+        failed = False
+        while queue or running:
+            while queue and not failed and len(running) < workers:
+                item = queue.pop(0)
+                running[pool.submit(_upgrade_in_subprocess, db.url, item.slug)] = item.slug
+            if not running:
+                break
+            done, _ = wait(running, return_when=FIRST_EXCEPTION)
+            for future in done:
+                slug = running.pop(future)
+                item = by_slug[slug]
+                try:
+                    _, item.revisions = future.result()
+                    item.outcome = "upgraded"
+                except Exception as exc:
+                    item.outcome = "failed"
+                    item.error = f"{type(exc).__name__}: {exc}"
+                    failed = True
+                if on_progress:
+                    on_progress(item)
+        for item in queue:
+            item.outcome = "skipped"
+    return report
+
+
+# -- check ---------------------------------------------------------------------------------------
+def check_models_match_migrations(db: Database) -> None:
+    """``alembic check`` for both environments; raises if models and migrations disagree. The tenant
+    check runs against a scratch schema inside a transaction that is rolled back."""
+    with db.engine.connect() as conn:
+        with conn.begin():
+            command.check(alembic_config("control", connection=conn))
+        binding = TenantBinding(slug="zzcheck", schema="t_zzcheck", role=f"{db.role_prefix}_t_zzcheck")
+        trans = conn.begin()
+        try:
+            from motcua_tenants.registry.services import create_role_and_schema
+
+            create_role_and_schema(conn, binding)
+            upgrade_tenant_on(conn, binding)
+            command.check(alembic_config("tenant", connection=conn, binding=binding))
+        finally:
+            trans.rollback()

@@ -1,0 +1,36 @@
+"""Alembic environment for one tenant schema.
+
+Follows Alembic's "schema-level multi tenancy" cookbook: metadata has no schema, the transaction is
+scoped to the tenant with ``SET LOCAL ROLE`` / ``search_path`` (so tables land in, and are owned by,
+the tenant), and ``alembic_version`` lives inside each tenant schema.
+"""
+
+from alembic import context
+from motcua_platform.db.database import bind_statement
+from motcua_tenants.migrations.models import tenant_metadata
+from sqlalchemy import create_engine, pool
+
+config = context.config
+binding = config.attributes["binding"]
+
+
+def run(connection) -> None:
+    connection.execute(bind_statement(binding))
+    # Autogenerate compares against the dialect's default schema; point it at this tenant.
+    connection.dialect.default_schema_name = binding.schema
+    context.configure(
+        connection=connection,
+        target_metadata=tenant_metadata,
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+connection = config.attributes.get("connection")
+if connection is not None:
+    run(connection)
+else:
+    engine = create_engine(config.attributes["url"], poolclass=pool.NullPool)
+    with engine.begin() as conn:
+        run(conn)

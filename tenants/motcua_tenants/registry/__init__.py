@@ -1,0 +1,1 @@
+"""Tenants (provinces), their domains and the background jobs that provision and archive them."""

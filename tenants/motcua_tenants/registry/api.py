@@ -1,0 +1,197 @@
+"""Control-plane tenant lifecycle (platform host, operators) and the public portal branding (tenant host)."""
+
+from flask import url_for
+from flask.views import MethodView
+from motcua_platform.api import (
+    Blueprint,
+    actor,
+    control_session,
+    current_principal,
+    current_tenant,
+    paginate,
+    runtime,
+)
+from motcua_platform.auth.models import OperatorRole
+from motcua_platform.auth.passwords import hash_password, password_problems
+from motcua_platform.errors import InvalidInput
+
+from motcua_tenants.registry import services
+from motcua_tenants.registry.models import Tenant
+from motcua_tenants.registry.schemas import (
+    PortalSchema,
+    SuspendSchema,
+    TenantCreateSchema,
+    TenantJobSchema,
+    TenantListArgsSchema,
+    TenantSchema,
+    TenantUpdateSchema,
+    TenantWithJobSchema,
+)
+
+blp = Blueprint(
+    "tenants",
+    __name__,
+    url_prefix="/api/v1/tenants",
+    realm="platform",
+    description="Provinces as tenants: create (provisioned by a background job), suspend, resume, archive.",
+)
+portal_blp = Blueprint(
+    "portal",
+    __name__,
+    url_prefix="/api/v1/portal",
+    realm="tenant",
+    description="Public branding of the province's portal.",
+)
+
+MANAGERS = (OperatorRole.OPERATOR, OperatorRole.ADMIN)
+READERS = (OperatorRole.OPERATOR, OperatorRole.ADMIN, OperatorRole.FINANCE)
+
+
+def _enqueue(job):
+    slug = control_session().get(Tenant, job.tenant_id).slug
+    job.queue_job_id = runtime().jobs.defer(f"tenants:{job.kind}_tenant", job_id=job.id, tenant=slug)
+    control_session().commit()
+
+
+def _invalidate():
+    runtime().resolver.invalidate()
+
+
+@blp.route("")
+class Tenants(MethodView):
+    @blp.arguments(TenantListArgsSchema, location="query")
+    @blp.response(200, TenantSchema(many=True))
+    @blp.paginate()
+    def get(self, args, pagination_parameters):
+        """List tenants, optionally by status."""
+        current_principal(*READERS)
+        from sqlalchemy import select
+
+        query = select(Tenant).order_by(Tenant.slug)
+        if args.get("status"):
+            query = query.where(Tenant.status == args["status"])
+        return paginate(control_session(), query, pagination_parameters)
+
+    @blp.arguments(TenantCreateSchema)
+    @blp.response(202, TenantWithJobSchema)
+    def post(self, body):
+        """Create a tenant. Provisioning runs as a background job: poll the job URL in `Location`."""
+        current_principal(*MANAGERS)
+        admin = body.pop("admin", None)
+        if admin and (problems := password_problems(admin["password"])):
+            raise InvalidInput("The tenant could not be created.", {"admin": {"password": problems}})
+        spec = services.TenantSpec(**body)
+        if admin:
+            spec.admin_email, spec.admin_name = admin["email"], admin["full_name"]
+            spec.admin_password_hash = hash_password(admin["password"])
+        session = control_session()
+        job = services.create_tenant(session, actor(), spec, base_domain=runtime().config.base_domain)
+        session.commit()
+        _enqueue(job)
+        tenant = session.get(Tenant, job.tenant_id)
+        return (
+            {"tenant": tenant, "job": job},
+            202,
+            {"Location": url_for("tenants.TenantJob", slug=tenant.slug, job_id=job.id)},
+        )
+
+
+@blp.route("/<slug>")
+class TenantItem(MethodView):
+    @blp.response(200, TenantSchema)
+    def get(self, slug):
+        """One tenant."""
+        current_principal(*READERS)
+        return services.get_tenant(control_session(), slug)
+
+    @blp.arguments(TenantUpdateSchema)
+    @blp.response(200, TenantSchema)
+    def patch(self, body, slug):
+        """Change the tenant's name or branding."""
+        current_principal(*MANAGERS)
+        session = control_session()
+        tenant = services.update_branding(session, actor(), slug, **body)
+        session.commit()
+        _invalidate()
+        return tenant
+
+
+@blp.route("/<slug>/suspend", methods=["POST"])
+@blp.arguments(SuspendSchema)
+@blp.response(200, TenantSchema)
+def suspend(body, slug):
+    """Suspend: the tenant's host answers 503; all data is kept."""
+    current_principal(*MANAGERS)
+    session = control_session()
+    tenant = services.suspend_tenant(session, actor(), slug, body.get("reason"))
+    session.commit()
+    _invalidate()
+    return tenant
+
+
+@blp.route("/<slug>/resume", methods=["POST"])
+@blp.response(200, TenantSchema)
+def resume(slug):
+    """Resume a suspended tenant."""
+    current_principal(*MANAGERS)
+    session = control_session()
+    tenant = services.resume_tenant(session, actor(), slug)
+    session.commit()
+    _invalidate()
+    return tenant
+
+
+@blp.route("/<slug>/archive", methods=["POST"])
+@blp.response(202, TenantWithJobSchema)
+def archive(slug):
+    """Archive: the schema is dumped with pg_dump to a file, then removed (background job)."""
+    current_principal(*MANAGERS)
+    session = control_session()
+    job = services.request_archive(session, actor(), slug)
+    session.commit()
+    _invalidate()
+    _enqueue(job)
+    return (
+        {"tenant": services.get_tenant(session, slug), "job": job},
+        202,
+        {"Location": url_for("tenants.TenantJob", slug=slug, job_id=job.id)},
+    )
+
+
+@blp.route("/<slug>/provision", methods=["POST"])
+@blp.response(202, TenantWithJobSchema)
+def provision(slug):
+    """Run provisioning again after a failure."""
+    current_principal(*MANAGERS)
+    session = control_session()
+    job = services.retry_provision(session, actor(), slug)
+    session.commit()
+    _enqueue(job)
+    return (
+        {"tenant": services.get_tenant(session, slug), "job": job},
+        202,
+        {"Location": url_for("tenants.TenantJob", slug=slug, job_id=job.id)},
+    )
+
+
+@blp.route("/<slug>/jobs/<int:job_id>", endpoint="TenantJob")
+@blp.response(200, TenantJobSchema)
+def tenant_job(slug, job_id):
+    """Progress of a provision or archive job."""
+    current_principal(*READERS)
+    session = control_session()
+    tenant = services.get_tenant(session, slug)
+    job = services.get_job(session, job_id)
+    if job.tenant_id != tenant.id:
+        from motcua_platform.errors import NotFound
+
+        raise NotFound(f"Tenant '{slug}' has no job {job_id}.")
+    return job
+
+
+@portal_blp.route("")
+@portal_blp.response(200, PortalSchema)
+@portal_blp.doc(security=[])
+def portal():
+    """The province's name and branding for its portal (public)."""
+    return current_tenant()

@@ -1,0 +1,417 @@
+"""Tenant lifecycle: create → provision (job) → active ⇄ suspended → archive (job).
+
+Provisioning and archiving are long, so the API and CLI only record a ``TenantJob`` and enqueue it; the
+work runs in a job worker, reporting progress on the job row through its own short transactions.
+All of a provision's DDL (role, schema, tables, seed) is one transaction: a failure leaves nothing
+behind and the job can simply be run again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import subprocess
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from motcua_platform.audit.services import Actor, record
+from motcua_platform.auth.models import StaffAccount, StaffRole, StaffRoleName
+from motcua_platform.db.base import utcnow
+from motcua_platform.db.database import Database, TenantBinding
+from motcua_platform.errors import Conflict, InvalidInput, NotFound
+from sqlalchemy import Connection, func, select, text, update
+from sqlalchemy.orm import Session
+
+from motcua_tenants.registry.models import JobStatus, Tenant, TenantDomain, TenantJob, TenantStatus
+
+__all__ = ["Tenant", "TenantJob", "TenantSpec"]
+from motcua_tenants.registry.slugs import slug_problems
+
+log = logging.getLogger(__name__)
+
+HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$")
+COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+ProgressFn = Callable[[str, int], None]
+
+
+@dataclass
+class TenantSpec:
+    slug: str
+    name: str
+    unit_code: str
+    display_name: str | None = None
+    locale: str = "vi"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    logo_url: str | None = None
+    primary_color: str = "#b71c1c"
+    secondary_color: str = "#ffc107"
+    domains: list[str] = field(default_factory=list)
+    admin_email: str | None = None
+    admin_name: str | None = None
+    admin_password_hash: str | None = None
+
+
+# -- queries -------------------------------------------------------------------------------------
+def get_tenant(session: Session, slug: str) -> Tenant:
+    tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
+    if tenant is None:
+        raise NotFound(f"No tenant with slug '{slug}'.")
+    return tenant
+
+
+def list_tenants(session: Session, status: str | None = None) -> list[Tenant]:
+    query = select(Tenant).order_by(Tenant.slug)
+    if status:
+        query = query.where(Tenant.status == status)
+    return list(session.scalars(query))
+
+
+def latest_job(session: Session, tenant_id: int, kind: str | None = None) -> TenantJob | None:
+    query = select(TenantJob).where(TenantJob.tenant_id == tenant_id).order_by(TenantJob.id.desc()).limit(1)
+    if kind:
+        query = query.where(TenantJob.kind == kind)
+    return session.scalar(query)
+
+
+def get_job(session: Session, job_id: int) -> TenantJob:
+    job = session.get(TenantJob, job_id)
+    if job is None:
+        raise NotFound(f"No tenant job with id {job_id}.")
+    return job
+
+
+# -- validation ----------------------------------------------------------------------------------
+def normalise_domain(domain: str) -> str:
+    value = domain.strip().lower().rstrip(".")
+    try:
+        value = value.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise InvalidInput("Invalid domain.", {"domains": [f"'{domain}' is not a valid host name."]}) from None
+    if not HOST_RE.match(value):
+        raise InvalidInput("Invalid domain.", {"domains": [f"'{domain}' is not a valid host name."]})
+    return value
+
+
+def _validate_spec(session: Session, spec: TenantSpec, base_domain: str) -> list[str]:
+    errors: dict[str, list[str]] = {}
+    problems = slug_problems(spec.slug)
+    if isinstance(spec.slug, str) and spec.slug:
+        clash = session.scalar(select(Tenant.slug).where(func.lower(Tenant.slug) == spec.slug.lower()))
+        if clash is not None:
+            problems = [
+                f"Slug is already used by tenant '{clash}'"
+                + (" (it differs only in case)." if clash != spec.slug else ".")
+            ]
+    if problems:
+        errors["slug"] = problems
+    if not spec.name or not spec.name.strip():
+        errors["name"] = ["Name is required."]
+    if not spec.unit_code or not re.fullmatch(r"[A-Za-z0-9.]{1,40}", spec.unit_code):
+        errors["unit_code"] = ["Unit code is required: letters, digits and dots (e.g. 000.00.00.H15)."]
+    for attr in ("primary_color", "secondary_color"):
+        if not COLOR_RE.match(getattr(spec, attr) or ""):
+            errors[attr] = ["Colour must look like #1a2b3c."]
+    domains: list[str] = []
+    for raw in spec.domains:
+        try:
+            domain = normalise_domain(raw)
+        except InvalidInput as exc:
+            errors.setdefault("domains", []).extend(exc.errors["domains"])
+            continue
+        if domain == base_domain or domain.endswith("." + base_domain):
+            errors.setdefault("domains", []).append(
+                f"'{domain}' is under the platform domain; tenants get <slug>.{base_domain} automatically."
+            )
+        elif (
+            session.scalar(select(TenantDomain.id).where(TenantDomain.domain == domain)) is not None
+            or domain in domains
+        ):
+            errors.setdefault("domains", []).append(f"'{domain}' is already in use.")
+        else:
+            domains.append(domain)
+    if errors:
+        raise InvalidInput("The tenant could not be created.", errors)
+    return domains
+
+
+# -- lifecycle -----------------------------------------------------------------------------------
+def create_tenant(session: Session, actor: Actor, spec: TenantSpec, *, base_domain: str) -> TenantJob:
+    """Record a new tenant (status provisioning) and its provision job; the caller enqueues the job."""
+    domains = _validate_spec(session, spec, base_domain)
+    tenant = Tenant(
+        slug=spec.slug,
+        name=spec.name.strip(),
+        unit_code=spec.unit_code,
+        status=TenantStatus.PROVISIONING,
+        display_name=(spec.display_name or spec.name).strip(),
+        locale=spec.locale,
+        timezone=spec.timezone,
+        logo_url=spec.logo_url,
+        primary_color=spec.primary_color,
+        secondary_color=spec.secondary_color,
+        domains=[TenantDomain(domain=d) for d in domains],
+    )
+    session.add(tenant)
+    session.flush()
+    params = {}
+    if spec.admin_email:
+        params["admin"] = {
+            "email": spec.admin_email,
+            "full_name": spec.admin_name or spec.admin_email,
+            "password_hash": spec.admin_password_hash,
+        }
+    job = TenantJob(tenant_id=tenant.id, kind="provision", params=params)
+    session.add(job)
+    session.flush()
+    record(
+        session,
+        actor,
+        "tenant.create",
+        target=f"tenant:{tenant.slug}",
+        tenant_slug=tenant.slug,
+        name=tenant.name,
+        domains=domains,
+    )
+    return job
+
+
+def retry_provision(session: Session, actor: Actor, slug: str) -> TenantJob:
+    tenant = get_tenant(session, slug)
+    if tenant.status != TenantStatus.PROVISIONING:
+        raise Conflict(
+            f"Tenant '{slug}' is {tenant.status}; only a tenant still provisioning can be provisioned again."
+        )
+    previous = latest_job(session, tenant.id, "provision")
+    if previous is not None and previous.status in (JobStatus.QUEUED, JobStatus.RUNNING):
+        raise Conflict(f"Tenant '{slug}' already has a provision job {previous.status} (job {previous.id}).")
+    job = TenantJob(tenant_id=tenant.id, kind="provision", params=previous.params if previous else {})
+    session.add(job)
+    session.flush()
+    record(session, actor, "tenant.provision_retry", target=f"tenant:{slug}", tenant_slug=slug)
+    return job
+
+
+def _change_status(
+    session: Session,
+    actor: Actor,
+    slug: str,
+    allowed_from: Iterable[str],
+    to: str,
+    action: str,
+    reason: str | None = None,
+) -> Tenant:
+    tenant = session.scalar(select(Tenant).where(Tenant.slug == slug).with_for_update())
+    if tenant is None:
+        raise NotFound(f"No tenant with slug '{slug}'.")
+    allowed_from = tuple(allowed_from)
+    if tenant.status not in allowed_from:
+        raise Conflict(f"Tenant '{slug}' is {tenant.status}; this action needs it to be {' or '.join(allowed_from)}.")
+    tenant.status = to
+    tenant.status_changed_at = utcnow()
+    record(session, actor, action, target=f"tenant:{slug}", tenant_slug=slug, reason=reason)
+    return tenant
+
+
+def suspend_tenant(session: Session, actor: Actor, slug: str, reason: str | None = None) -> Tenant:
+    return _change_status(session, actor, slug, [TenantStatus.ACTIVE], TenantStatus.SUSPENDED, "tenant.suspend", reason)
+
+
+def resume_tenant(session: Session, actor: Actor, slug: str) -> Tenant:
+    return _change_status(session, actor, slug, [TenantStatus.SUSPENDED], TenantStatus.ACTIVE, "tenant.resume")
+
+
+def request_archive(session: Session, actor: Actor, slug: str) -> TenantJob:
+    tenant = session.scalar(select(Tenant).where(Tenant.slug == slug).with_for_update())
+    if tenant is None:
+        raise NotFound(f"No tenant with slug '{slug}'.")
+    if tenant.status not in (TenantStatus.ACTIVE, TenantStatus.SUSPENDED):
+        raise Conflict(f"Tenant '{slug}' is {tenant.status}; only an active or suspended tenant can be archived.")
+    running = latest_job(session, tenant.id, "archive")
+    if running is not None and running.status in (JobStatus.QUEUED, JobStatus.RUNNING):
+        raise Conflict(f"Tenant '{slug}' already has an archive job {running.status} (job {running.id}).")
+    # Stop serving at once; the data stays until the dump has been written.
+    tenant.status = TenantStatus.SUSPENDED
+    tenant.status_changed_at = utcnow()
+    job = TenantJob(tenant_id=tenant.id, kind="archive")
+    session.add(job)
+    session.flush()
+    record(session, actor, "tenant.archive_requested", target=f"tenant:{slug}", tenant_slug=slug)
+    return job
+
+
+def update_branding(session: Session, actor: Actor, slug: str, **changes) -> Tenant:
+    tenant = get_tenant(session, slug)
+    errors = {}
+    for attr in ("primary_color", "secondary_color"):
+        if attr in changes and not COLOR_RE.match(changes[attr] or ""):
+            errors[attr] = ["Colour must look like #1a2b3c."]
+    if errors:
+        raise InvalidInput("Branding was not changed.", errors)
+    for attr, value in changes.items():
+        setattr(tenant, attr, value)
+    record(session, actor, "tenant.update", target=f"tenant:{slug}", tenant_slug=slug, changes=sorted(changes))
+    return tenant
+
+
+# -- job execution (runs in the worker) ----------------------------------------------------------
+class JobReporter:
+    """Writes a job's progress in its own short transactions so watchers see it while the work runs."""
+
+    def __init__(self, db: Database, job_id: int):
+        self.db = db
+        self.job_id = job_id
+
+    def _update(self, **values) -> None:
+        with self.db.engine.begin() as conn:
+            conn.execute(update(TenantJob).where(TenantJob.id == self.job_id).values(**values))
+
+    def start(self) -> None:
+        self._update(status=JobStatus.RUNNING, started_at=utcnow(), progress=0, step="starting", error=None)
+
+    def __call__(self, step: str, progress: int) -> None:
+        self._update(step=step, progress=progress)
+
+    def succeed(self) -> None:
+        self._update(status=JobStatus.SUCCEEDED, progress=100, step="done", finished_at=utcnow())
+
+    def fail(self, error: str) -> None:
+        self._update(status=JobStatus.FAILED, error=error[:4000], finished_at=utcnow())
+
+
+def _load_job(db: Database, job_id: int, kind: str) -> tuple[TenantJob, Tenant]:
+    with db.control_session() as session:
+        job = get_job(session, job_id)
+        if job.kind != kind:
+            raise Conflict(f"Job {job_id} is a {job.kind} job, not {kind}.")
+        tenant = session.get(Tenant, job.tenant_id)
+        assert tenant is not None
+        return job, tenant
+
+
+def create_role_and_schema(conn: Connection, binding: TenantBinding) -> None:
+    # Identifiers come from a validated slug (SLUG_RE) and the database name; they cannot carry quotes.
+    conn.execute(
+        text(
+            "DO $$ BEGIN "  # noqa: S608
+            f"IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{binding.role}') THEN "
+            f'CREATE ROLE "{binding.role}" NOLOGIN NOINHERIT; END IF; END $$'
+        )
+    )
+    conn.execute(text(f'GRANT "{binding.role}" TO CURRENT_USER'))
+    conn.execute(text(f'CREATE SCHEMA "{binding.schema}" AUTHORIZATION "{binding.role}"'))
+
+
+def seed_tenant(conn: Connection, binding: TenantBinding, tenant: Tenant, params: dict) -> None:
+    """The minimum a new province needs: its root unit and, when given, its first administrator."""
+    from motcua_tenants.units.models import Unit, UnitKind
+
+    conn.execution_options(schema_translate_map={None: binding.schema})
+    with Session(bind=conn) as session:
+        root = Unit(kind=UnitKind.PROVINCE, code=tenant.unit_code, name=f"UBND {tenant.name}")
+        session.add(root)
+        session.flush()
+        admin = params.get("admin")
+        if admin and admin.get("password_hash"):
+            staff = StaffAccount(
+                email=admin["email"], full_name=admin["full_name"], password_hash=admin["password_hash"]
+            )
+            staff.roles.append(StaffRole(role=StaffRoleName.TENANT_ADMIN, unit_id=root.id))
+            session.add(staff)
+        session.flush()
+
+
+def provision(db: Database, job_id: int, *, after_migrate: Callable[[Connection], None] | None = None) -> None:
+    """Build the tenant's schema, role, tables and seed in one transaction; then mark it active."""
+    from motcua_tenants.migrations.runner import upgrade_tenant_on
+
+    job, tenant = _load_job(db, job_id, "provision")
+    if tenant.status != TenantStatus.PROVISIONING:
+        raise Conflict(f"Tenant '{tenant.slug}' is {tenant.status}; nothing to provision.")
+    binding = db.binding(tenant.slug)
+    report = JobReporter(db, job_id)
+    report.start()
+    try:
+        with db.engine.connect() as conn, conn.begin():
+            report("creating schema and role", 10)
+            create_role_and_schema(conn, binding)
+            report("applying migrations", 30)
+            upgrade_tenant_on(conn, binding)
+            if after_migrate is not None:
+                after_migrate(conn)
+            report("seeding", 80)
+            seed_tenant(conn, binding, tenant, job.params)
+        with db.control_session() as session, session.begin():
+            fresh = session.get(Tenant, tenant.id, with_for_update=True)
+            fresh.status = TenantStatus.ACTIVE
+            fresh.status_changed_at = utcnow()
+            record(
+                session,
+                Actor("system", None, "provisioner"),
+                "tenant.provisioned",
+                target=f"tenant:{tenant.slug}",
+                tenant_slug=tenant.slug,
+                job_id=job_id,
+            )
+    except Exception as exc:
+        log.exception("provisioning tenant %s failed", tenant.slug)
+        report.fail(f"{type(exc).__name__}: {exc}")
+        raise
+    report.succeed()
+
+
+def archive(db: Database, job_id: int, *, archive_dir: Path, pg_dump: str) -> Path:
+    """Dump the tenant schema with pg_dump, then drop schema and role. The dump is written first, so a
+    failure anywhere leaves the data in place."""
+    _, tenant = _load_job(db, job_id, "archive")
+    binding = db.binding(tenant.slug)
+    report = JobReporter(db, job_id)
+    report.start()
+    try:
+        archive_dir.mkdir(parents=True, exist_ok=True)
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        path = archive_dir / f"{tenant.slug}-{stamp}.dump"
+        report("dumping schema with pg_dump", 20)
+        from motcua_platform.jobs import conninfo
+
+        result = subprocess.run(
+            [
+                pg_dump,
+                "--format=custom",
+                f"--schema={binding.schema}",
+                f"--file={path}",
+                f"--dbname={conninfo(db.url)}",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"pg_dump failed: {result.stderr.strip()}")
+        report("removing schema and role", 70)
+        with db.engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{binding.schema}" CASCADE'))
+            conn.execute(text(f'DROP ROLE IF EXISTS "{binding.role}"'))
+            conn.execute(
+                update(Tenant)
+                .where(Tenant.id == tenant.id)
+                .values(status=TenantStatus.ARCHIVED, archive_path=str(path), status_changed_at=utcnow())
+            )
+        with db.control_session() as session, session.begin():
+            record(
+                session,
+                Actor("system", None, "archiver"),
+                "tenant.archived",
+                target=f"tenant:{tenant.slug}",
+                tenant_slug=tenant.slug,
+                archive_path=str(path),
+                job_id=job_id,
+            )
+    except Exception as exc:
+        log.exception("archiving tenant %s failed", tenant.slug)
+        report.fail(f"{type(exc).__name__}: {exc}")
+        raise
+    report.succeed()
+    return path

@@ -1,0 +1,84 @@
+"""The province's unit tree. Reading is public (citizens look for the office that serves them);
+changes need a tenant-admin role covering the unit."""
+
+from flask.views import MethodView
+from motcua_platform.api import Blueprint, actor, current_principal, paginate, tenant_session
+from motcua_platform.auth.models import StaffRoleName
+
+from motcua_tenants.units import services
+from motcua_tenants.units.schemas import UnitQueryArgsSchema, UnitSchema, UnitTreeSchema, UnitUpdateSchema
+
+blp = Blueprint(
+    "units",
+    __name__,
+    url_prefix="/api/v1/units",
+    realm="tenant",
+    description="Departments, service centres and communes of the province.",
+)
+
+
+def _admin_units() -> set[int]:
+    return current_principal(StaffRoleName.TENANT_ADMIN).units_with(StaffRoleName.TENANT_ADMIN)
+
+
+@blp.route("")
+class Units(MethodView):
+    @blp.arguments(UnitQueryArgsSchema, location="query")
+    @blp.response(200, UnitSchema(many=True))
+    @blp.paginate()
+    @blp.doc(security=[])
+    def get(self, args, pagination_parameters):
+        """List units (public)."""
+        session = tenant_session()
+        query = services.unit_query(services.UnitFilter(**args))
+        return paginate(session, query, pagination_parameters)
+
+    @blp.arguments(UnitSchema)
+    @blp.response(201, UnitSchema)
+    def post(self, body):
+        """Create a unit under a parent the caller administers."""
+        admin_units = _admin_units()
+        session = tenant_session()
+        unit = services.create_unit(session, actor(), admin_units, **body)
+        session.commit()
+        return unit
+
+
+@blp.route("/tree")
+@blp.response(200, UnitTreeSchema(many=True))
+@blp.doc(security=[])
+def tree():
+    """The whole unit tree, nested (public)."""
+    units = services.list_units(tenant_session(), services.UnitFilter())
+    nodes = {u.id: {**UnitSchema().dump(u), "children": []} for u in units}
+    roots = []
+    for unit in units:
+        (nodes[unit.parent_id]["children"] if unit.parent_id in nodes else roots).append(nodes[unit.id])
+    return roots
+
+
+@blp.route("/<int:unit_id>")
+class UnitItem(MethodView):
+    @blp.response(200, UnitSchema)
+    @blp.doc(security=[])
+    def get(self, unit_id):
+        """One unit (public)."""
+        return services.get_unit(tenant_session(), unit_id)
+
+    @blp.arguments(UnitUpdateSchema)
+    @blp.response(200, UnitSchema)
+    def patch(self, body, unit_id):
+        """Rename, re-code, move or close (valid_to) a unit."""
+        admin_units = _admin_units()
+        session = tenant_session()
+        unit = services.update_unit(session, actor(), admin_units, unit_id, **body)
+        session.commit()
+        return unit
+
+    @blp.response(204)
+    def delete(self, unit_id):
+        """Delete a unit created by mistake (no sub-units, no staff)."""
+        admin_units = _admin_units()
+        session = tenant_session()
+        services.delete_unit(session, actor(), admin_units, unit_id)
+        session.commit()
