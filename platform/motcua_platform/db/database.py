@@ -41,9 +41,10 @@ class TenantSession(Session):
 
 
 class Database:
-    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False):
+    def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int | None = None, echo: bool = False):
         self.url = url
         self.pool_size = pool_size
+        self.max_overflow = pool_size if max_overflow is None else max_overflow
         self.echo = echo
         database_name = make_url(url).database or "motcua"
         # Roles are cluster-wide; prefixing them with the database name lets several databases
@@ -66,7 +67,7 @@ class Database:
         engine = create_engine(
             self.url,
             pool_size=self.pool_size,
-            max_overflow=self.pool_size,
+            max_overflow=self.max_overflow,
             pool_pre_ping=False,
             pool_recycle=3600,
             pool_reset_on_return=None,

@@ -6,6 +6,7 @@ from motcua_platform.api import Blueprint, actor, current_principal, paginate, t
 from motcua_platform.auth.models import StaffRoleName
 
 from motcua_tenants.units import services
+from motcua_tenants.units.models import Unit
 from motcua_tenants.units.schemas import UnitQueryArgsSchema, UnitSchema, UnitTreeSchema, UnitUpdateSchema
 
 blp = Blueprint(
@@ -50,7 +51,8 @@ class Units(MethodView):
 def tree():
     """The whole unit tree, nested (public)."""
     units = services.list_units(tenant_session(), services.UnitFilter())
-    nodes = {u.id: {**UnitSchema().dump(u), "children": []} for u in units}
+    columns = [column.key for column in Unit.__table__.columns]
+    nodes = {u.id: {**{key: getattr(u, key) for key in columns}, "children": []} for u in units}
     roots = []
     for unit in units:
         (nodes[unit.parent_id]["children"] if unit.parent_id in nodes else roots).append(nodes[unit.id])

@@ -1,0 +1,171 @@
+"""Tenant isolation: the suite the design brief and the issue ask for."""
+
+import re
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import ProgrammingError
+
+from motcua_platform.db.database import Database, bind_statement
+
+ID_VALUES = {"unit_id": 2, "staff_id": 2, "job_id": 1, "slug": "alpha"}
+
+
+def tenant_routes(app):
+    """Every (method, path) served on tenant hosts, ids filled in with values both tenants have."""
+    realms = {name: getattr(bp, "realm", None) for name, bp in app.blueprints.items()}
+    routes = []
+    for rule in app.url_map.iter_rules():
+        blueprint = rule.endpoint.rsplit(".", 1)[0] if "." in rule.endpoint else None
+        if realms.get(blueprint) not in ("tenant", "any"):
+            continue
+        path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ID_VALUES[m.group(1)]), rule.rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            routes.append((method, path))
+    assert len(routes) >= 12, routes
+    return routes
+
+
+def test_unknown_host_is_404_never_a_default_tenant(host_client, seeded):
+    for host in ("gamma.motcua.test", "motcua.test.evil.com", "alpha.beta.motcua.test", "127.0.0.1"):
+        response = host_client(host).get("/api/v1/portal")
+        assert response.status_code == 404, host
+        assert response.get_json()["code"] == "unknown_host"
+
+
+def test_every_tenant_route_refuses_another_tenants_token(app, seeded, host_client):
+    """alpha's admin token on beta's host: 403 on every route that reads the token; public routes
+    answer with beta's own data only."""
+    alpha_token = seeded["alpha"].admin_token
+    beta = host_client(seeded["beta"].host, alpha_token)
+    refused = 0
+    for method, path in tenant_routes(app):
+        response = beta.open(method, path, json={})
+        body = response.get_json()
+        if response.status_code == 403:
+            assert "another tenant" in body["message"]
+            refused += 1
+            continue
+        # Routes that ignore the token (public reads, login) must not show alpha's data.
+        assert response.status_code in (200, 201, 400, 401, 404, 405, 422), (method, path, response.status_code)
+        assert "alpha" not in response.get_data(as_text=True).lower(), (method, path)
+    public = {("GET", "/api/v1/portal"), ("GET", "/api/v1/units"), ("GET", "/api/v1/units/tree"),
+              ("GET", "/api/v1/units/2"), ("POST", "/api/v1/auth/login")}
+    assert refused == len(tenant_routes(app)) - len(public)
+
+
+def test_identical_ids_resolve_to_each_tenants_own_rows(alpha, beta, seeded):
+    unit_id = seeded["alpha"].units["department"]
+    assert unit_id == seeded["beta"].units["department"]
+    a = alpha.get(f"/api/v1/units/{unit_id}").get_json()
+    b = beta.get(f"/api/v1/units/{unit_id}").get_json()
+    assert a["id"] == b["id"]
+    assert "Alpha" in a["name"] and "Beta" in b["name"]
+    assert alpha.get("/api/v1/me").get_json()["tenant"]["slug"] == "alpha"
+
+
+def test_writes_in_one_tenant_never_appear_in_the_other(alpha, beta, seeded):
+    created = alpha.post("/api/v1/units", json={"kind": "commune", "code": "000.00.77.A01", "name": "Xã Mới",
+                                                 "parent_id": seeded["alpha"].units["root"]})
+    assert created.status_code == 201, created.get_json()
+    new_id = created.get_json()["id"]
+    assert beta.get(f"/api/v1/units/{new_id}").status_code == 404
+    assert all(u["name"] != "Xã Mới" for u in beta.get("/api/v1/units?page_size=100").get_json())
+
+
+def test_platform_token_is_refused_on_tenant_hosts_and_tenant_token_on_platform(host_client, seeded):
+    on_tenant = host_client(seeded["alpha"].host, seeded["platform"].admin_token).get("/api/v1/me")
+    assert on_tenant.status_code == 403
+    on_platform = host_client("motcua.test", seeded["alpha"].admin_token).get("/api/v1/tenants")
+    assert on_platform.status_code == 403
+
+
+def test_tenant_routes_are_404_on_the_platform_host_and_vice_versa(host_client, seeded):
+    assert host_client("motcua.test").get("/api/v1/units").status_code == 404
+    assert host_client(seeded["alpha"].host, seeded["alpha"].admin_token).get("/api/v1/tenants").status_code == 404
+
+
+def test_statement_guard_catches_sql_that_crosses_schemas(runtime, seeded, statement_guard):
+    db = runtime.db
+    with db.engine.connect() as conn, conn.begin():
+        conn.execute(bind_statement(db.binding("alpha")))
+        with pytest.raises(ProgrammingError):  # the database refuses too: alpha's role has no USAGE on beta
+            conn.execute(text("SELECT count(*) FROM t_beta.units"))
+    assert statement_guard.violations and "t_beta" in statement_guard.violations[0]
+    statement_guard.violations.clear()
+
+
+def test_tenant_role_cannot_read_another_tenant_or_the_control_plane(runtime, seeded, statement_guard):
+    db = runtime.db
+    for forbidden in ("t_beta.units", "control.tenants", "control.operators"):
+        with db.engine.connect() as conn, conn.begin():
+            conn.execute(bind_statement(db.binding("alpha")))
+            assert conn.scalar(text("SELECT current_user")) == db.binding("alpha").role
+            with pytest.raises(ProgrammingError, match="permission denied"):
+                conn.execute(text(f"SELECT 1 FROM {forbidden} LIMIT 1"))  # noqa: S608
+    assert len(statement_guard.violations) == 3  # the guard saw each deliberate attempt too
+    statement_guard.violations.clear()
+
+
+def test_unbound_connection_fails_closed(runtime, seeded):
+    with runtime.db.engine.connect() as conn:
+        assert conn.scalar(text("SHOW search_path")) == "motcua_unbound"
+        with pytest.raises(ProgrammingError, match="does not exist"):
+            conn.execute(text("SELECT count(*) FROM units"))
+
+
+def test_tenant_role_is_nologin_and_owns_its_schema(runtime, seeded):
+    binding = runtime.db.binding("alpha")
+    with runtime.db.engine.connect() as conn:
+        can_login = conn.scalar(text("SELECT rolcanlogin FROM pg_roles WHERE rolname = :r"), {"r": binding.role})
+        owner = conn.scalar(text("SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = :s"),
+                            {"s": binding.schema})
+        foreign_owned = conn.scalar(text(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = :s AND tableowner <> :r"),
+            {"s": binding.schema, "r": binding.role})
+    assert can_login is False
+    assert owner == binding.role
+    assert foreign_owned == 0
+
+
+@pytest.mark.committed
+def test_pool_of_one_connection_reused_across_tenants_including_rollbacks(runtime, seeded):
+    """A → B → A on a single pooled connection, with a rollback after a write and an aborted
+    transaction in between: every checkout starts with default role and search_path."""
+    from motcua_tenants.units.models import Unit
+
+    db = Database(runtime.db.url, pool_size=1, max_overflow=0)
+    defaults = []
+
+    def check_defaults():
+        with db.engine.connect() as conn:
+            defaults.append((conn.scalar(text("SELECT pg_backend_pid()")), conn.scalar(text("SELECT current_user")),
+                             conn.scalar(text("SHOW search_path")),
+                             conn.scalar(text("SELECT current_setting('app.unit_id', true)"))))
+
+    try:
+        check_defaults()
+        with db.tenant_session(db.binding("alpha")) as session:
+            assert session.get(Unit, 1).name.endswith("Alpha")
+            session.add(Unit(kind="commune", code="ROLLBACK.1", name="never kept", parent_id=1))
+            session.flush()
+            session.rollback()
+        check_defaults()
+        with db.tenant_session(db.binding("beta")) as session:
+            assert session.get(Unit, 1).name.endswith("Beta")
+            with pytest.raises(ProgrammingError):
+                session.execute(text("SELECT * FROM no_such_table"))
+            session.rollback()
+        check_defaults()
+        with db.tenant_session(db.binding("alpha")) as session:
+            assert session.get(Unit, 1).name.endswith("Alpha")
+            assert session.scalar(text("SELECT count(*) FROM units WHERE code = 'ROLLBACK.1'")) == 0
+            session.commit()
+        check_defaults()
+    finally:
+        db.dispose()
+    pids = {row[0] for row in defaults}
+    assert len(pids) == 1, "the single pooled connection must have been reused"
+    user = runtime.db.engine.url.username
+    assert all(row[1:] == (user, "motcua_unbound", "") or row[1:] == (user, "motcua_unbound", None)
+               for row in defaults), defaults
