@@ -110,6 +110,8 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
         wrong_host = (realm == "platform" and site != PLATFORM) or (realm == "tenant" and site == PLATFORM)
         if wrong_host:
             return _error(404, "not_found", "The requested URL was not found on this host.")
+        # A token scoped to another host is refused before anything else looks at the request.
+        api_base.bearer_secret()
         if site != PLATFORM and site.status != "active":
             status, code, message = TENANT_UNAVAILABLE[site.status]
             response = _error(status, code, message)
