@@ -205,3 +205,10 @@ def system_busy_seconds() -> float:
     fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
     idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
     return (sum(fields[:8]) - idle) / CLK_TCK
+
+
+def exit_cleanly_on_sigterm() -> None:
+    """Turn SIGTERM into SystemExit so ``finally`` blocks stop servers and drop the database."""
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))

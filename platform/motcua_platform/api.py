@@ -14,6 +14,7 @@ import flask_smorest
 from flask import current_app, g, jsonify, request
 from flask_smorest.pagination import PaginationParameters
 from marshmallow import Schema as _Schema
+from marshmallow import fields
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
@@ -106,7 +107,19 @@ def service_error_response(exc: ServiceError):
     return response
 
 
+class ErrorSchema(Schema):
+    """The one error body of every 4xx and 5xx."""
+
+    status = fields.Integer(required=True, metadata={"example": 422})
+    code = fields.String(required=True, metadata={"example": "validation_error"})
+    message = fields.String(required=True, metadata={"example": "Some fields are missing or invalid."})
+    errors = fields.Dict(required=True, metadata={"description": "Field name → list of messages (may nest).",
+                                                  "example": {"code": ["Code '000.00.51.H15' is already used."]}})
+
+
 class Api(flask_smorest.Api):
+    ERROR_SCHEMA = ErrorSchema
+
     def handle_http_exception(self, error: HTTPException):  # smorest routes its errors here
         return http_error_response(error)
 

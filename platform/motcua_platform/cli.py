@@ -106,12 +106,10 @@ def openapi() -> None:
     """The committed OpenAPI document (docs/openapi.json)."""
 
 
-def _spec_json(runtime: Runtime) -> str:
+def spec_json(app) -> str:
+    """The app's OpenAPI document as committed in docs/openapi.json (stable key order)."""
     import json
 
-    from motcua_platform.app import create_app
-
-    app = create_app(runtime=runtime)
     with app.app_context():
         spec = app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec.to_dict()
     return json.dumps(spec, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
@@ -122,7 +120,9 @@ def _spec_json(runtime: Runtime) -> str:
 @pass_cli
 def openapi_write(cli: CliContext, path: Path) -> None:
     """Write the OpenAPI document to PATH."""
-    path.write_text(_spec_json(cli.runtime), encoding="utf-8")
+    from motcua_platform.app import create_app
+
+    path.write_text(spec_json(create_app(runtime=cli.runtime)), encoding="utf-8")
     click.echo(f"wrote {path}")
 
 

@@ -184,7 +184,9 @@ class StatementGuard:
             if schema != bound:
                 self.violations.append(f"bound to {bound} but touched {schema}: {statement[:200]}")
 
-    def end_transaction(self, conn):
+    def new_transaction(self, conn):
+        # Every transaction starts unbound until its bind statement runs (state left on a pooled
+        # connection by an earlier test must not leak into this one).
         conn.info.pop("motcua_bound_schema", None)
 
 
@@ -196,14 +198,12 @@ def statement_guard(request) -> Iterator[StatementGuard]:
         return
     engine = request.getfixturevalue("runtime").db.engine
     event.listen(engine, "before_cursor_execute", guard.before_execute)
-    event.listen(engine, "commit", guard.end_transaction)
-    event.listen(engine, "rollback", guard.end_transaction)
+    event.listen(engine, "begin", guard.new_transaction)
     try:
         yield guard
     finally:
         event.remove(engine, "before_cursor_execute", guard.before_execute)
-        event.remove(engine, "commit", guard.end_transaction)
-        event.remove(engine, "rollback", guard.end_transaction)
+        event.remove(engine, "begin", guard.new_transaction)
     if guard.violations:
         pytest.fail("tenant isolation: SQL crossed schemas:\n" + "\n".join(guard.violations), pytrace=False)
 
