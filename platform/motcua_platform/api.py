@@ -113,8 +113,13 @@ class ErrorSchema(Schema):
     status = fields.Integer(required=True, metadata={"example": 422})
     code = fields.String(required=True, metadata={"example": "validation_error"})
     message = fields.String(required=True, metadata={"example": "Some fields are missing or invalid."})
-    errors = fields.Dict(required=True, metadata={"description": "Field name → list of messages (may nest).",
-                                                  "example": {"code": ["Code '000.00.51.H15' is already used."]}})
+    errors = fields.Dict(
+        required=True,
+        metadata={
+            "description": "Field name → list of messages (may nest).",
+            "example": {"code": ["Code '000.00.51.H15' is already used."]},
+        },
+    )
 
 
 class Api(flask_smorest.Api):

@@ -24,9 +24,19 @@ def test_missing_fields_are_all_listed(alpha):
 
 
 def test_unknown_fields_are_rejected(alpha, seeded):
-    body = assert_error(alpha.post("/api/v1/units", json={"kind": "commune", "code": "C.1", "name": "C",
-                                                           "parent_id": seeded["alpha"].units["root"],
-                                                           "colour": "red"}), 422)
+    body = assert_error(
+        alpha.post(
+            "/api/v1/units",
+            json={
+                "kind": "commune",
+                "code": "C.1",
+                "name": "C",
+                "parent_id": seeded["alpha"].units["root"],
+                "colour": "red",
+            },
+        ),
+        422,
+    )
     assert "colour" in body["errors"]
 
 
@@ -36,11 +46,14 @@ def test_oversized_body(alpha, app):
     assert_error(response, 413, "payload_too_large")
 
 
-@pytest.mark.parametrize(("method", "path", "status"), [
-    ("GET", "/api/v1/nope", 404),
-    ("PUT", "/api/v1/units", 405),
-    ("GET", "/api/v1/units/999999", 404),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/api/v1/nope", 404),
+        ("PUT", "/api/v1/units", 405),
+        ("GET", "/api/v1/units/999999", 404),
+    ],
+)
 def test_routing_errors(alpha, method, path, status):
     assert_error(alpha.open(method, path), status)
 

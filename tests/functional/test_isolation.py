@@ -3,10 +3,9 @@
 import re
 
 import pytest
+from motcua_platform.db.database import Database, bind_statement
 from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
-
-from motcua_platform.db.database import Database, bind_statement
 
 ID_VALUES = {"unit_id": 2, "staff_id": 2, "job_id": 1, "slug": "alpha"}
 
@@ -64,8 +63,10 @@ def test_identical_ids_resolve_to_each_tenants_own_rows(alpha, beta, seeded):
 
 
 def test_writes_in_one_tenant_never_appear_in_the_other(alpha, beta, seeded):
-    created = alpha.post("/api/v1/units", json={"kind": "commune", "code": "000.00.77.A01", "name": "Xã Mới",
-                                                 "parent_id": seeded["alpha"].units["root"]})
+    created = alpha.post(
+        "/api/v1/units",
+        json={"kind": "commune", "code": "000.00.77.A01", "name": "Xã Mới", "parent_id": seeded["alpha"].units["root"]},
+    )
     assert created.status_code == 201, created.get_json()
     new_id = created.get_json()["id"]
     assert beta.get(f"/api/v1/units/{new_id}").status_code == 404
@@ -101,7 +102,7 @@ def test_tenant_role_cannot_read_another_tenant_or_the_control_plane(runtime, se
             conn.execute(bind_statement(db.binding("alpha")))
             assert conn.scalar(text("SELECT current_user")) == db.binding("alpha").role
             with pytest.raises(ProgrammingError, match="permission denied"):
-                conn.execute(text(f"SELECT 1 FROM {forbidden} LIMIT 1"))  # noqa: S608
+                conn.execute(text(f"SELECT 1 FROM {forbidden} LIMIT 1"))
     assert len(statement_guard.violations) == 3  # the guard saw each deliberate attempt too
     statement_guard.violations.clear()
 
@@ -117,11 +118,13 @@ def test_tenant_role_is_nologin_and_owns_its_schema(runtime, seeded):
     binding = runtime.db.binding("alpha")
     with runtime.db.engine.connect() as conn:
         can_login = conn.scalar(text("SELECT rolcanlogin FROM pg_roles WHERE rolname = :r"), {"r": binding.role})
-        owner = conn.scalar(text("SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = :s"),
-                            {"s": binding.schema})
-        foreign_owned = conn.scalar(text(
-            "SELECT count(*) FROM pg_tables WHERE schemaname = :s AND tableowner <> :r"),
-            {"s": binding.schema, "r": binding.role})
+        owner = conn.scalar(
+            text("SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = :s"), {"s": binding.schema}
+        )
+        foreign_owned = conn.scalar(
+            text("SELECT count(*) FROM pg_tables WHERE schemaname = :s AND tableowner <> :r"),
+            {"s": binding.schema, "r": binding.role},
+        )
     assert can_login is False
     assert owner == binding.role
     assert foreign_owned == 0
@@ -138,9 +141,14 @@ def test_pool_of_one_connection_reused_across_tenants_including_rollbacks(runtim
 
     def check_defaults():
         with db.engine.connect() as conn:
-            defaults.append((conn.scalar(text("SELECT pg_backend_pid()")), conn.scalar(text("SELECT current_user")),
-                             conn.scalar(text("SHOW search_path")),
-                             conn.scalar(text("SELECT current_setting('app.unit_id', true)"))))
+            defaults.append(
+                (
+                    conn.scalar(text("SELECT pg_backend_pid()")),
+                    conn.scalar(text("SELECT current_user")),
+                    conn.scalar(text("SHOW search_path")),
+                    conn.scalar(text("SELECT current_setting('app.unit_id', true)")),
+                )
+            )
 
     try:
         check_defaults()
@@ -166,5 +174,6 @@ def test_pool_of_one_connection_reused_across_tenants_including_rollbacks(runtim
     pids = {row[0] for row in defaults}
     assert len(pids) == 1, "the single pooled connection must have been reused"
     user = runtime.db.engine.url.username
-    assert all(row[1:] == (user, "motcua_unbound", "") or row[1:] == (user, "motcua_unbound", None)
-               for row in defaults), defaults
+    assert all(
+        row[1:] == (user, "motcua_unbound", "") or row[1:] == (user, "motcua_unbound", None) for row in defaults
+    ), defaults

@@ -3,25 +3,33 @@ and a provisioned schema identical to one migrated step by step."""
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
-
 from motcua_platform.db.database import TenantBinding
 from motcua_platform.testing.seed import provision_now
 from motcua_tenants.migrations import runner
 from motcua_tenants.migrations.config import alembic_config
 from motcua_tenants.registry.services import create_role_and_schema
+from sqlalchemy import text
 
 
 def catalogue(conn, schema: str) -> dict:
     """Columns, constraints and indexes of a schema, with the schema name taken out."""
-    columns = conn.execute(text(
-        "SELECT table_name, column_name, data_type, is_nullable, column_default, character_maximum_length "
-        "FROM information_schema.columns WHERE table_schema = :s ORDER BY 1, 2"), {"s": schema}).all()
-    constraints = conn.execute(text(
-        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
-        "WHERE connamespace = CAST(:s AS regnamespace) ORDER BY 2"), {"s": schema}).all()
-    indexes = conn.execute(text(
-        "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = :s ORDER BY 2"), {"s": schema}).all()
+    columns = conn.execute(
+        text(
+            "SELECT table_name, column_name, data_type, is_nullable, column_default, character_maximum_length "
+            "FROM information_schema.columns WHERE table_schema = :s ORDER BY 1, 2"
+        ),
+        {"s": schema},
+    ).all()
+    constraints = conn.execute(
+        text(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE connamespace = CAST(:s AS regnamespace) ORDER BY 2"
+        ),
+        {"s": schema},
+    ).all()
+    indexes = conn.execute(
+        text("SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = :s ORDER BY 2"), {"s": schema}
+    ).all()
     strip = lambda rows: [tuple(str(v).replace(f"{schema}.", "") for v in row) for row in rows]  # noqa: E731
     return {"columns": strip(columns), "constraints": strip(constraints), "indexes": strip(indexes)}
 
@@ -41,8 +49,15 @@ def test_provisioned_schema_is_identical_to_one_migrated_step_by_step(runtime, s
             for revision in revisions:  # one at a time, then down to base and up again
                 runner.upgrade_tenant_on(conn, binding, revision)
             runner.downgrade_tenant_on(conn, binding, "base")
-            assert conn.scalar(text("SELECT count(*) FROM pg_tables WHERE schemaname = 't_stepwise' "
-                                    "AND tablename <> 'alembic_version'")) == 0
+            assert (
+                conn.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_tables WHERE schemaname = 't_stepwise' "
+                        "AND tablename <> 'alembic_version'"
+                    )
+                )
+                == 0
+            )
             runner.upgrade_tenant_on(conn, binding)
             conn.execute(text("SET LOCAL ROLE NONE"))  # read the catalogue as the app user, not the tenant
             stepwise = catalogue(conn, "t_stepwise")
@@ -81,7 +96,10 @@ def test_upgrade_all_stops_at_first_failure_reports_revisions_and_reruns_cleanly
             conn.execute(text("DROP TABLE t_mig2.units"))
         rerun = runner.upgrade_all(runtime.db, workers=2)
         assert {t.slug: t.outcome for t in rerun.tenants if t.slug.startswith("mig")} == {
-            "mig1": "unchanged", "mig2": "upgraded", "mig3": "upgraded"}
+            "mig1": "unchanged",
+            "mig2": "upgraded",
+            "mig3": "upgraded",
+        }
         assert all(t.at_head for t in runner.tenant_revisions(runtime.db))
         again = runner.upgrade_all(runtime.db, workers=2)
         assert {t.outcome for t in again.tenants} == {"unchanged"}

@@ -1,20 +1,36 @@
 def test_admin_creates_staff_with_roles_on_units(alpha, host_client, seeded):
     units = seeded["alpha"].units
-    response = alpha.post("/api/v1/staff", json={
-        "email": "tiepnhan@alpha.test", "full_name": "Trần Thị Tiếp Nhận", "password": "Tiep-nhan-2026",
-        "roles": [{"role": "officer", "unit_id": units["centre_a"]}, {"role": "officer", "unit_id": units["department"]}]})
+    response = alpha.post(
+        "/api/v1/staff",
+        json={
+            "email": "tiepnhan@alpha.test",
+            "full_name": "Trần Thị Tiếp Nhận",
+            "password": "Tiep-nhan-2026",
+            "roles": [
+                {"role": "officer", "unit_id": units["centre_a"]},
+                {"role": "officer", "unit_id": units["department"]},
+            ],
+        },
+    )
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert "password" not in body and "password_hash" not in body
-    login = host_client(seeded["alpha"].host).post("/api/v1/auth/login", json={
-        "email": "tiepnhan@alpha.test", "password": "Tiep-nhan-2026"})
+    login = host_client(seeded["alpha"].host).post(
+        "/api/v1/auth/login", json={"email": "tiepnhan@alpha.test", "password": "Tiep-nhan-2026"}
+    )
     assert login.status_code == 201
 
 
 def test_staff_validation(alpha, seeded):
-    response = alpha.post("/api/v1/staff", json={
-        "email": "officer@alpha.test", "full_name": "Dup", "password": "short",
-        "roles": [{"role": "officer", "unit_id": 9999}]})
+    response = alpha.post(
+        "/api/v1/staff",
+        json={
+            "email": "officer@alpha.test",
+            "full_name": "Dup",
+            "password": "short",
+            "roles": [{"role": "officer", "unit_id": 9999}],
+        },
+    )
     assert response.status_code == 422
     assert set(response.get_json()["errors"]) == {"email", "password", "roles"}
     missing = alpha.post("/api/v1/staff", json={"email": "x@alpha.test"})
@@ -25,9 +41,15 @@ def test_staff_validation(alpha, seeded):
 def test_commune_admin_cannot_grant_roles_outside_the_commune(host_client, seeded):
     tenant = seeded["alpha"]
     commune_admin = host_client(tenant.host, tenant.tokens["commune_admin"])
-    response = commune_admin.post("/api/v1/staff", json={
-        "email": "climber@alpha.test", "full_name": "Climber", "password": "Climb-2026-x",
-        "roles": [{"role": "tenant_admin", "unit_id": tenant.units["root"]}]})
+    response = commune_admin.post(
+        "/api/v1/staff",
+        json={
+            "email": "climber@alpha.test",
+            "full_name": "Climber",
+            "password": "Climb-2026-x",
+            "roles": [{"role": "tenant_admin", "unit_id": tenant.units["root"]}],
+        },
+    )
     assert response.status_code == 403
 
 

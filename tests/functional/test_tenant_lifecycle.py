@@ -4,13 +4,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, func, select, text
-
 from motcua_platform.db.embedded import pg_binary
-from motcua_platform.testing.pytest_plugin import TEST_PASSWORD
 from motcua_platform.testing.seed import SEED_ACTOR
 from motcua_tenants.registry import services
 from motcua_tenants.registry.models import Tenant, TenantJob
+from sqlalchemy import delete, func, select, text
 
 ADMIN = {"email": "quantri@gamma.gov.vn", "full_name": "Quản trị Gamma", "password": "Gamma-admin-2026"}
 
@@ -45,9 +43,17 @@ def cleanup(runtime):
 @pytest.mark.committed
 def test_create_provision_suspend_resume_archive_restore(platform, host_client, runtime, seeded, cleanup, tmp_path):
     cleanup("gamma")
-    response = platform.post("/api/v1/tenants", json={
-        "slug": "gamma", "name": "Tỉnh Gamma", "unit_code": "000.00.00.G01",
-        "domains": ["DichVuCong.Gamma.gov.vn"], "primary_color": "#004d40", "admin": ADMIN})
+    response = platform.post(
+        "/api/v1/tenants",
+        json={
+            "slug": "gamma",
+            "name": "Tỉnh Gamma",
+            "unit_code": "000.00.00.G01",
+            "domains": ["DichVuCong.Gamma.gov.vn"],
+            "primary_color": "#004d40",
+            "admin": ADMIN,
+        },
+    )
     assert response.status_code == 202, response.get_json()
     body = response.get_json()
     assert body["tenant"]["status"] == "provisioning" and body["job"]["status"] == "queued"
@@ -69,8 +75,13 @@ def test_create_provision_suspend_resume_archive_restore(platform, host_client, 
     admin = gamma.with_token(login.get_json()["token"])
     root = admin.get("/api/v1/units").get_json()[0]
     assert root["code"] == "000.00.00.G01" and root["kind"] == "province"
-    assert admin.post("/api/v1/units", json={"kind": "commune", "code": "000.01.50.G01", "name": "Xã Một",
-                                             "parent_id": root["id"]}).status_code == 201
+    assert (
+        admin.post(
+            "/api/v1/units",
+            json={"kind": "commune", "code": "000.01.50.G01", "name": "Xã Một", "parent_id": root["id"]},
+        ).status_code
+        == 201
+    )
 
     suspended = platform.post("/api/v1/tenants/gamma/suspend", json={"reason": "contract expired"})
     assert suspended.status_code == 200 and suspended.get_json()["status"] == "suspended"
@@ -102,16 +113,23 @@ def test_create_provision_suspend_resume_archive_restore(platform, host_client, 
         conn.execute(text(f'GRANT "{binding.role}" TO CURRENT_USER'))
     from motcua_platform.jobs import conninfo
 
-    subprocess.run([pg_binary("pg_restore"), f"--dbname={conninfo(runtime.db.url)}", str(dump)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [pg_binary("pg_restore"), f"--dbname={conninfo(runtime.db.url)}", str(dump)], check=True, capture_output=True
+    )
     with runtime.db.engine.begin() as conn:
         conn.execute(text("UPDATE control.tenants SET status = 'active', archive_path = NULL WHERE slug = 'gamma'"))
     runtime.resolver.invalidate()
     assert [u["name"] for u in admin.get("/api/v1/units").get_json()] == ["UBND Tỉnh Gamma", "Xã Một"]
 
     actions = [e["action"] for e in platform.get("/api/v1/audit?tenant=gamma&page_size=50").get_json()]
-    for expected in ("tenant.create", "tenant.provisioned", "tenant.suspend", "tenant.resume",
-                     "tenant.archive_requested", "tenant.archived"):
+    for expected in (
+        "tenant.create",
+        "tenant.provisioned",
+        "tenant.suspend",
+        "tenant.resume",
+        "tenant.archive_requested",
+        "tenant.archived",
+    ):
         assert expected in actions
 
 
@@ -119,8 +137,12 @@ def test_create_provision_suspend_resume_archive_restore(platform, host_client, 
 def test_failed_provision_leaves_nothing_and_can_be_rerun(runtime, seeded, cleanup):
     cleanup("delta")
     with runtime.db.control_session() as session:
-        job = services.create_tenant(session, SEED_ACTOR, services.TenantSpec(
-            slug="delta", name="Tỉnh Delta", unit_code="000.00.00.D01"), base_domain="motcua.test")
+        job = services.create_tenant(
+            session,
+            SEED_ACTOR,
+            services.TenantSpec(slug="delta", name="Tỉnh Delta", unit_code="000.00.00.D01"),
+            base_domain="motcua.test",
+        )
         session.commit()
 
     def boom(conn):
@@ -149,8 +171,12 @@ def test_a_job_only_acts_on_the_tenant_it_names(runtime, seeded, cleanup):
 
     cleanup("epsilon")
     with runtime.db.control_session() as session:
-        job = services.create_tenant(session, SEED_ACTOR, services.TenantSpec(
-            slug="epsilon", name="Tỉnh Epsilon", unit_code="000.00.00.E01"), base_domain="motcua.test")
+        job = services.create_tenant(
+            session,
+            SEED_ACTOR,
+            services.TenantSpec(slug="epsilon", name="Tỉnh Epsilon", unit_code="000.00.00.E01"),
+            base_domain="motcua.test",
+        )
         session.commit()
 
     class Context:
@@ -161,16 +187,19 @@ def test_a_job_only_acts_on_the_tenant_it_names(runtime, seeded, cleanup):
     assert not schema_exists(runtime, "t_epsilon")
 
 
-@pytest.mark.parametrize(("payload", "field", "message"), [
-    ({"slug": "alpha"}, "slug", "already used by tenant 'alpha'"),
-    ({"slug": "Alpha"}, "slug", "differs only in case"),
-    ({"slug": "phu-tho"}, "slug", "letters a–z"),
-    ({"slug": "select"}, "slug", "reserved"),
-    ({"domains": ["bad domain"]}, "domains", "not a valid host name"),
-    ({"domains": ["x.motcua.test"]}, "domains", "under the platform domain"),
-    ({"primary_color": "red"}, "primary_color", "#1a2b3c"),
-    ({"admin": {"email": "a@b.vn", "full_name": "A", "password": "weak"}}, "admin", "at least"),
-])
+@pytest.mark.parametrize(
+    ("payload", "field", "message"),
+    [
+        ({"slug": "alpha"}, "slug", "already used by tenant 'alpha'"),
+        ({"slug": "Alpha"}, "slug", "differs only in case"),
+        ({"slug": "phu-tho"}, "slug", "letters a–z"),
+        ({"slug": "select"}, "slug", "reserved"),
+        ({"domains": ["bad domain"]}, "domains", "not a valid host name"),
+        ({"domains": ["x.motcua.test"]}, "domains", "under the platform domain"),
+        ({"primary_color": "red"}, "primary_color", "#1a2b3c"),
+        ({"admin": {"email": "a@b.vn", "full_name": "A", "password": "weak"}}, "admin", "at least"),
+    ],
+)
 def test_bad_tenant_input_is_refused_and_nothing_is_written(platform, runtime, seeded, payload, field, message):
     body = {"slug": "zeta", "name": "Tỉnh Zeta", "unit_code": "000.00.00.Z01"} | payload
     with runtime.db.control_session() as session:
@@ -204,7 +233,9 @@ def test_list_and_show(platform, seeded):
 
 
 def test_branding_update_reaches_the_portal(platform, host_client, seeded, app):
-    response = platform.patch("/api/v1/tenants/beta", json={"display_name": "Cổng DVC Beta", "primary_color": "#123456"})
+    response = platform.patch(
+        "/api/v1/tenants/beta", json={"display_name": "Cổng DVC Beta", "primary_color": "#123456"}
+    )
     assert response.status_code == 200
     portal = host_client(seeded["beta"].host).get("/api/v1/portal").get_json()
     assert portal["display_name"] == "Cổng DVC Beta" and portal["primary_color"] == "#123456"

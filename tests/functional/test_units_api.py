@@ -19,8 +19,16 @@ def test_list_filters_and_paginates(host_client, seeded):
 
 def test_admin_creates_updates_closes_and_deletes_a_unit(alpha, seeded):
     root = seeded["alpha"].units["root"]
-    created = alpha.post("/api/v1/units", json={"kind": "department", "code": "000.00.09.A01",
-                                                 "name": "Sở Nội vụ", "parent_id": root, "valid_from": "2025-07-01"})
+    created = alpha.post(
+        "/api/v1/units",
+        json={
+            "kind": "department",
+            "code": "000.00.09.A01",
+            "name": "Sở Nội vụ",
+            "parent_id": root,
+            "valid_from": "2025-07-01",
+        },
+    )
     assert created.status_code == 201, created.get_json()
     unit = created.get_json()
     assert unit["valid_from"] == "2025-07-01"
@@ -36,14 +44,24 @@ def test_admin_creates_updates_closes_and_deletes_a_unit(alpha, seeded):
 
 def test_validation_reports_every_problem_and_saves_nothing(alpha, seeded):
     before = alpha.get("/api/v1/units?page_size=100").get_json()
-    response = alpha.post("/api/v1/units", json={"kind": "commune", "code": "bad code!", "name": "X",
-                                                  "parent_id": 9999, "valid_from": "2026-01-02",
-                                                  "valid_to": "2026-01-01"})
+    response = alpha.post(
+        "/api/v1/units",
+        json={
+            "kind": "commune",
+            "code": "bad code!",
+            "name": "X",
+            "parent_id": 9999,
+            "valid_from": "2026-01-02",
+            "valid_to": "2026-01-01",
+        },
+    )
     assert response.status_code == 422
     errors = response.get_json()["errors"]
     assert set(errors) == {"code", "parent_id", "valid_to"}
-    duplicate = alpha.post("/api/v1/units", json={"kind": "commune", "code": "000.00.51.A01", "name": "X",
-                                                   "parent_id": seeded["alpha"].units["root"]})
+    duplicate = alpha.post(
+        "/api/v1/units",
+        json={"kind": "commune", "code": "000.00.51.A01", "name": "X", "parent_id": seeded["alpha"].units["root"]},
+    )
     assert duplicate.status_code == 422 and "already used" in duplicate.get_json()["errors"]["code"][0]
     assert alpha.get("/api/v1/units?page_size=100").get_json() == before
 
@@ -61,11 +79,17 @@ def test_roles_and_unit_scope_are_enforced(host_client, seeded):
     tenant = seeded["alpha"]
     units = tenant.units
     officer = host_client(tenant.host, tenant.tokens["officer"])
-    assert officer.post("/api/v1/units", json={"kind": "commune", "code": "X.1", "name": "X",
-                                                "parent_id": units["root"]}).status_code == 403
+    assert (
+        officer.post(
+            "/api/v1/units", json={"kind": "commune", "code": "X.1", "name": "X", "parent_id": units["root"]}
+        ).status_code
+        == 403
+    )
     commune_admin = host_client(tenant.host, tenant.tokens["commune_admin"])
-    inside = commune_admin.post("/api/v1/units", json={"kind": "service_centre", "code": "X.2", "name": "Điểm tiếp nhận",
-                                                        "parent_id": units["commune_a"]})
+    inside = commune_admin.post(
+        "/api/v1/units",
+        json={"kind": "service_centre", "code": "X.2", "name": "Điểm tiếp nhận", "parent_id": units["commune_a"]},
+    )
     assert inside.status_code == 201
     outside = commune_admin.patch(f"/api/v1/units/{units['commune_b']}", json={"name": "taken over"})
     assert outside.status_code == 403

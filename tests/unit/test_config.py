@@ -2,7 +2,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from motcua_platform.config import SETTINGS, ConfigError, load_config
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
@@ -16,12 +15,14 @@ def test_defaults_need_no_environment():
 
 
 def test_values_are_parsed_and_normalised():
-    config = load_config({
-        "MOTCUA_DATABASE_URL": "postgresql://app:pw@db.internal:5432/motcua",
-        "MOTCUA_BASE_DOMAIN": "DichVuCong.Example.VN.",
-        "MOTCUA_WEB_WORKERS": "4",
-        "MOTCUA_PLUGINS": "civil_status, land",
-    })
+    config = load_config(
+        {
+            "MOTCUA_DATABASE_URL": "postgresql://app:pw@db.internal:5432/motcua",
+            "MOTCUA_BASE_DOMAIN": "DichVuCong.Example.VN.",
+            "MOTCUA_WEB_WORKERS": "4",
+            "MOTCUA_PLUGINS": "civil_status, land",
+        }
+    )
     assert config.database_url == "postgresql+psycopg://app:pw@db.internal:5432/motcua"
     assert config.base_domain == "dichvucong.example.vn"
     assert config.web_workers == 4
@@ -30,17 +31,25 @@ def test_values_are_parsed_and_normalised():
 
 def test_every_bad_value_is_reported_at_once_with_its_variable():
     with pytest.raises(ConfigError) as info:
-        load_config({
-            "MOTCUA_DATABASE_URL": "mysql://root@localhost/x",
-            "MOTCUA_BASE_DOMAIN": "https://motcua.vn:443",
-            "MOTCUA_WEB_WORKERS": "zero",
-            "MOTCUA_DB_POOL_SIZE": "0",
-            "MOTCUA_SECRET_KEY": "short",
-            "MOTCUA_LOG_LEVEL": "LOUD",
-        })
+        load_config(
+            {
+                "MOTCUA_DATABASE_URL": "mysql://root@localhost/x",
+                "MOTCUA_BASE_DOMAIN": "https://motcua.vn:443",
+                "MOTCUA_WEB_WORKERS": "zero",
+                "MOTCUA_DB_POOL_SIZE": "0",
+                "MOTCUA_SECRET_KEY": "short",
+                "MOTCUA_LOG_LEVEL": "LOUD",
+            }
+        )
     problems = info.value.problems
-    assert set(problems) == {"MOTCUA_DATABASE_URL", "MOTCUA_BASE_DOMAIN", "MOTCUA_WEB_WORKERS",
-                             "MOTCUA_DB_POOL_SIZE", "MOTCUA_SECRET_KEY", "MOTCUA_LOG_LEVEL"}
+    assert set(problems) == {
+        "MOTCUA_DATABASE_URL",
+        "MOTCUA_BASE_DOMAIN",
+        "MOTCUA_WEB_WORKERS",
+        "MOTCUA_DB_POOL_SIZE",
+        "MOTCUA_SECRET_KEY",
+        "MOTCUA_LOG_LEVEL",
+    }
     assert "PostgreSQL" in problems["MOTCUA_DATABASE_URL"]
     assert "'zero' is not a whole number" in problems["MOTCUA_WEB_WORKERS"]
     assert "MOTCUA_SECRET_KEY" in str(info.value)

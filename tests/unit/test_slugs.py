@@ -1,5 +1,4 @@
 import pytest
-
 from motcua_tenants.registry.slugs import slug_problems
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from motcua_tenants.registry import services as registry
+from motcua_tenants.units.models import Unit, UnitKind
 from sqlalchemy import select
 
 from motcua_platform.audit.services import Actor
 from motcua_platform.auth import services as auth
 from motcua_platform.auth.models import Operator, OperatorRole, StaffRoleName
 from motcua_platform.runtime import Runtime
-from motcua_tenants.registry import services as registry
-from motcua_tenants.units.models import Unit, UnitKind
 
 SEED_ACTOR = Actor("system", None, "test-seed")
 
@@ -31,15 +31,20 @@ class SeededTenant:
 def provision_now(runtime: Runtime, slug: str, name: str, unit_code: str) -> None:
     """Create and provision a tenant synchronously (no queue), committing as production does."""
     with runtime.db.control_session() as session:
-        job = registry.create_tenant(session, SEED_ACTOR, registry.TenantSpec(slug=slug, name=name, unit_code=unit_code),
-                                     base_domain=runtime.config.base_domain)
+        job = registry.create_tenant(
+            session,
+            SEED_ACTOR,
+            registry.TenantSpec(slug=slug, name=name, unit_code=unit_code),
+            base_domain=runtime.config.base_domain,
+        )
         session.commit()
     registry.provision(runtime.db, job.id)
 
 
 def _login(app, host: str, email: str, password: str) -> str:
-    response = app.test_client().post("/api/v1/auth/login", headers={"Host": host},
-                                      json={"email": email, "password": password})
+    response = app.test_client().post(
+        "/api/v1/auth/login", headers={"Host": host}, json={"email": email, "password": password}
+    )
     assert response.status_code == 201, response.get_json()
     return response.get_json()["token"]
 
@@ -49,16 +54,36 @@ def seed_identical_tenants(runtime: Runtime, app, *, password: str) -> dict[str,
     result: dict[str, SeededTenant] = {}
     with runtime.db.control_session() as session:
         if session.scalar(select(Operator.id).where(Operator.email == "admin@vendor.test")) is None:
-            auth.create_operator(session, SEED_ACTOR, email="admin@vendor.test", full_name="Vendor Admin",
-                                 password=password, role=OperatorRole.ADMIN)
-            auth.create_operator(session, SEED_ACTOR, email="ops@vendor.test", full_name="Vendor Operator",
-                                 password=password, role=OperatorRole.OPERATOR)
-            auth.create_operator(session, SEED_ACTOR, email="finance@vendor.test", full_name="Vendor Finance",
-                                 password=password, role=OperatorRole.FINANCE)
+            auth.create_operator(
+                session,
+                SEED_ACTOR,
+                email="admin@vendor.test",
+                full_name="Vendor Admin",
+                password=password,
+                role=OperatorRole.ADMIN,
+            )
+            auth.create_operator(
+                session,
+                SEED_ACTOR,
+                email="ops@vendor.test",
+                full_name="Vendor Operator",
+                password=password,
+                role=OperatorRole.OPERATOR,
+            )
+            auth.create_operator(
+                session,
+                SEED_ACTOR,
+                email="finance@vendor.test",
+                full_name="Vendor Finance",
+                password=password,
+                role=OperatorRole.FINANCE,
+            )
             session.commit()
     platform = SeededTenant("platform", base, _login(app, base, "admin@vendor.test", password))
-    platform.tokens = {"operator": _login(app, base, "ops@vendor.test", password),
-                       "finance": _login(app, base, "finance@vendor.test", password)}
+    platform.tokens = {
+        "operator": _login(app, base, "ops@vendor.test", password),
+        "finance": _login(app, base, "finance@vendor.test", password),
+    }
     result["platform"] = platform
 
     for slug, name, letter in (("alpha", "Tỉnh Alpha", "A01"), ("beta", "Tỉnh Beta", "B01")):
@@ -73,8 +98,9 @@ def seed_identical_tenants(runtime: Runtime, app, *, password: str) -> dict[str,
                 ("commune_b", UnitKind.COMMUNE, "root", "52"),
                 ("centre_a", UnitKind.SERVICE_CENTRE, "commune_a", "53"),
             ):
-                unit = Unit(kind=kind, code=f"000.00.{code}.{letter}", name=f"{key} of {name}",
-                            parent_id=units[parent].id)
+                unit = Unit(
+                    kind=kind, code=f"000.00.{code}.{letter}", name=f"{key} of {name}", parent_id=units[parent].id
+                )
                 session.add(unit)
                 session.flush()
                 units[key] = unit
@@ -84,8 +110,14 @@ def seed_identical_tenants(runtime: Runtime, app, *, password: str) -> dict[str,
                 ("commune_admin", StaffRoleName.TENANT_ADMIN, "commune_a"),
                 ("finance", StaffRoleName.FINANCE_VIEWER, "root"),
             ):
-                staff = auth.create_staff(session, SEED_ACTOR, email=f"{key}@{slug}.test", full_name=f"{key} {name}",
-                                          password=password, roles=[(role, units[unit_key].id)])
+                staff = auth.create_staff(
+                    session,
+                    SEED_ACTOR,
+                    email=f"{key}@{slug}.test",
+                    full_name=f"{key} {name}",
+                    password=password,
+                    roles=[(role, units[unit_key].id)],
+                )
                 seeded.staff[key] = staff.id
             seeded.units = {key: unit.id for key, unit in units.items()}
             session.commit()

@@ -1,0 +1,214 @@
+"""Where a tenant-scoped read spends its time (companion to tenant_read_throughput.py; no gunicorn).
+
+    .venv/bin/python benchmarks/profile_tenant_read.py
+
+Creates database ``motcua_bench_profile`` with the demo data, builds the app in this process and, with
+Flask's test client, measures the CPU and wall milliseconds per request of /healthz, the public unit list
+and /api/v1/me; then the same requests with candidate fixes patched in *in this process only* (the
+application code is not changed), and a decomposition of the unit list into its parts. Only prints.
+
+Settings: BENCH_DATABASE_SERVER, BENCH_REQUESTS (2000 per measurement).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _common as c  # noqa: E402
+
+DB_NAME = "motcua_bench_profile"
+HOST = "phutho.motcua.localhost"
+N = int(os.environ.get("BENCH_REQUESTS", "2000"))
+
+
+def measure(fn, n: int = N) -> tuple[float, float]:
+    """(CPU ms, wall ms) per call, after a warm-up."""
+    for _ in range(min(200, n)):
+        fn()
+    wall, cpu = time.perf_counter(), time.process_time()
+    for _ in range(n):
+        fn()
+    return (time.process_time() - cpu) / n * 1000, (time.perf_counter() - wall) / n * 1000
+
+
+def main() -> None:
+    c.exit_cleanly_on_sigterm()
+    c.print_header("profile_tenant_read: in-process cost of a tenant read, and of candidate fixes")
+    with c.fresh_database(DB_NAME) as url:
+        env = c.motcua_env(url, tempfile.mkdtemp(prefix="motcua-bench-profile-"))
+        c.run_cli(["db", "upgrade"], env)
+        c.run_cli(["demo"], env)
+        c.apply_env(env)
+        import logging
+
+        from flask import json as flask_json
+        from motcua_platform import api as api_module
+        from motcua_platform.app import create_app
+        from motcua_platform.db import database
+        from motcua_tenants.units import services as unit_services
+        from motcua_tenants.units.schemas import UnitSchema
+        from sqlalchemy import event, func, select
+
+        app = create_app()
+        logging.getLogger().setLevel(logging.WARNING)
+        runtime = app.extensions["motcua"]
+        db = runtime.db
+        client = app.test_client()
+        tenant = {"Host": HOST}
+        response = client.post("/api/v1/auth/login", headers=tenant,
+                                json={"email": "quantri@phutho.gov.vn", "password": "MotCua@2026"})
+        auth = {**tenant, "Authorization": f"Bearer {response.get_json()['token']}"}
+
+        def get(path, headers):
+            def call():
+                r = client.get(path, headers=headers)
+                assert r.status_code == 200, (r.status_code, r.data[:200])
+            return call
+
+        requests = {
+            "(a) GET /healthz": get("/healthz", {}),
+            "(b) GET /api/v1/units?page_size=20": get("/api/v1/units?page_size=20", tenant),
+            "(c) GET /api/v1/me": get("/api/v1/me", auth),
+        }
+
+        # Count statements per request.
+        statements: list[str] = []
+
+        @event.listens_for(db.engine, "before_cursor_execute")
+        def _count(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        counts = {}
+        for label, call in requests.items():
+            statements.clear()
+            call()
+            counts[label] = len(statements)
+        event.remove(db.engine, "before_cursor_execute", _count)
+
+        # -- candidate fixes, patched into this process only -----------------------------------------
+        bind_sql = "SELECT set_config('role', %(role)s, true), set_config('search_path', %(schema)s, true)"
+
+        def bind_driver_sql(session, transaction, connection):
+            connection.exec_driver_sql(bind_sql, {"role": session.binding.role, "schema": session.binding.schema})
+
+        @contextlib.contextmanager
+        def no_reset_listener():
+            event.remove(db.engine, "reset", database._reset_connection)
+            try:
+                yield
+            finally:
+                event.listen(db.engine, "reset", database._reset_connection)
+
+        @contextlib.contextmanager
+        def driver_sql_bind():
+            original = database._bind_transaction
+            database._bind_transaction = bind_driver_sql
+            try:
+                yield
+            finally:
+                database._bind_transaction = original
+
+        @contextlib.contextmanager
+        def both():
+            with no_reset_listener(), driver_sql_bind():
+                yield
+
+        variants = {
+            "as is": contextlib.nullcontext,
+            "no pool reset listener (CLOSE ALL; RESET ALL; DISCARD TEMP)": no_reset_listener,
+            "bind via exec_driver_sql (constant SQL)": driver_sql_bind,
+            "both of the above": both,
+        }
+        results = []
+        base = {}
+        for vname, ctx in variants.items():
+            with ctx():
+                for label, call in requests.items():
+                    if vname != "as is" and label.startswith("(a)"):
+                        continue
+                    cpu, wall = measure(call)
+                    if vname == "as is":
+                        base[label] = cpu
+                    delta = "" if vname == "as is" else f"{cpu - base[label]:+.3f}"
+                    results.append([vname, label, f"{cpu:.3f}", f"{wall:.3f}", delta,
+                                    counts[label] if vname == "as is" else ""])
+
+        # -- decomposition of (b) ---------------------------------------------------------------------
+        binding = db.binding("phutho")
+        query = unit_services.unit_query(unit_services.UnitFilter())
+        schema = UnitSchema(many=True)
+
+        def session_only():
+            s = db.tenant_session(binding)
+            s.close()
+
+        def session_bind_close():
+            with db.tenant_session(binding) as s:
+                s.connection()
+
+        def db_part():
+            with db.tenant_session(binding) as s:
+                s.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+                list(s.scalars(query.limit(20).offset(0)))
+
+        def db_part_window():
+            # One statement instead of two: the page plus count(*) OVER () (an empty page needs a fallback count).
+            with db.tenant_session(binding) as s:
+                list(s.execute(query.add_columns(func.count().over()).limit(20).offset(0)))
+
+        with db.tenant_session(binding) as s:
+            rows = list(s.scalars(query.limit(20)))
+            s.expunge_all()
+        dumped = schema.dump(rows)
+
+        def serialise():
+            schema.dump(rows)
+
+        def encode():
+            flask_json.dumps(dumped)
+
+        def core_raw():
+            with db.engine.connect() as conn:
+                conn.exec_driver_sql(bind_sql, {"role": binding.role, "schema": binding.schema})
+                conn.exec_driver_sql("SELECT count(*) FROM t_phutho.units").scalar()
+                data = conn.exec_driver_sql(
+                    "SELECT id, parent_id, kind, code, name, valid_from, valid_to, created_at FROM t_phutho.units "
+                    "ORDER BY parent_id NULLS FIRST, code LIMIT 20").mappings().all()
+                conn.rollback()
+            json.dumps([dict(r) for r in data], default=str)
+
+        with app.app_context():
+            parts = [
+                ["tenant_session() + close, no statement", *measure(session_only)],
+                ["tenant_session: BEGIN + bind + ROLLBACK + pool reset", *measure(session_bind_close)],
+                ["  ... + count query + page query (ORM), i.e. the DB part of (b)", *measure(db_part)],
+                ["  ... with one windowed query instead of count + page", *measure(db_part_window)],
+                ["marshmallow UnitSchema(many=True).dump(20 units)", *measure(serialise)],
+                ["JSON encoding of the 20 dumped units", *measure(encode)],
+                ["floor: raw Core/psycopg, same SQL + json.dumps, no ORM/marshmallow", *measure(core_raw)],
+            ]
+        _ = api_module  # imported for clarity: paginate() lives there
+        db.dispose()
+        runtime.jobs.close()
+
+    print()
+    print(f"Per request, in process (Flask test client, no gunicorn, no network to the client), {N} requests each")
+    print(c.table(["variant", "request", "CPU ms", "wall ms", "CPU vs as is", "SQLAlchemy stmts"], results))
+    print()
+    print("Decomposition of (b), in process")
+    print(c.table(["part", "CPU ms", "wall ms"], [[p[0], f"{p[1]:.3f}", f"{p[2]:.3f}"] for p in parts]))
+    a = base["(a) GET /healthz"]
+    b = base["(b) GET /api/v1/units?page_size=20"]
+    print()
+    print(f"CPU ratio (a)/(b) in process = {a / b:.3f}: with CPU-bound workers, this bounds the throughput ratio (b)/(a)")
+
+
+if __name__ == "__main__":
+    main()
