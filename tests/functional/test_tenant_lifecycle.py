@@ -239,3 +239,16 @@ def test_branding_update_reaches_the_portal(platform, host_client, seeded, app):
     assert response.status_code == 200
     portal = host_client(seeded["beta"].host).get("/api/v1/portal").get_json()
     assert portal["display_name"] == "Cổng DVC Beta" and portal["primary_color"] == "#123456"
+
+
+def test_custom_domains_can_be_added_and_removed(platform, host_client, seeded):
+    added = platform.post("/api/v1/tenants/beta/domains", json={"domain": "DVC.Beta.gov.vn."})
+    assert added.status_code == 201 and added.get_json()["domains"] == ["dvc.beta.gov.vn"]
+    assert host_client("dvc.beta.gov.vn").get("/api/v1/portal").get_json()["slug"] == "beta"
+    duplicate = platform.post("/api/v1/tenants/alpha/domains", json={"domain": "dvc.beta.gov.vn"})
+    assert duplicate.status_code == 409
+    assert platform.post("/api/v1/tenants/alpha/domains", json={"domain": "a b"}).status_code == 422
+    assert platform.post("/api/v1/tenants/alpha/domains", json={"domain": "x.motcua.test"}).status_code == 422
+    assert platform.delete("/api/v1/tenants/beta/domains/dvc.beta.gov.vn").status_code == 204
+    assert host_client("dvc.beta.gov.vn").get("/api/v1/portal").status_code == 404
+    assert platform.delete("/api/v1/tenants/beta/domains/dvc.beta.gov.vn").status_code == 404

@@ -18,6 +18,7 @@ from motcua_platform.errors import InvalidInput
 from motcua_tenants.registry import services
 from motcua_tenants.registry.models import Tenant
 from motcua_tenants.registry.schemas import (
+    DomainSchema,
     PortalSchema,
     SuspendSchema,
     TenantCreateSchema,
@@ -114,6 +115,30 @@ class TenantItem(MethodView):
         session.commit()
         _invalidate()
         return tenant
+
+
+@blp.route("/<slug>/domains", methods=["POST"])
+@blp.arguments(DomainSchema)
+@blp.response(201, TenantSchema)
+def add_domain(body, slug):
+    """Serve the tenant on another (custom) domain as well."""
+    current_principal(*MANAGERS)
+    session = control_session()
+    services.add_domain(session, actor(), slug, body["domain"], base_domain=runtime().config.base_domain)
+    session.commit()
+    _invalidate()
+    return services.get_tenant(session, slug), 201
+
+
+@blp.route("/<slug>/domains/<domain>", methods=["DELETE"])
+@blp.response(204)
+def remove_domain(slug, domain):
+    """Stop serving the tenant on a custom domain."""
+    current_principal(*MANAGERS)
+    session = control_session()
+    services.remove_domain(session, actor(), slug, domain)
+    session.commit()
+    _invalidate()
 
 
 @blp.route("/<slug>/suspend", methods=["POST"])

@@ -242,6 +242,31 @@ def request_archive(session: Session, actor: Actor, slug: str) -> TenantJob:
     return job
 
 
+def add_domain(session: Session, actor: Actor, slug: str, domain: str, *, base_domain: str) -> TenantDomain:
+    tenant = get_tenant(session, slug)
+    value = normalise_domain(domain)
+    if value == base_domain or value.endswith("." + base_domain):
+        raise InvalidInput("Invalid domain.", {"domain": [f"'{value}' is under the platform domain."]})
+    if session.scalar(select(TenantDomain.id).where(TenantDomain.domain == value)) is not None:
+        raise Conflict(f"Domain '{value}' is already in use.")
+    row = TenantDomain(tenant_id=tenant.id, domain=value)
+    session.add(row)
+    session.flush()
+    record(session, actor, "tenant.domain_add", target=f"tenant:{slug}", tenant_slug=slug, domain=value)
+    return row
+
+
+def remove_domain(session: Session, actor: Actor, slug: str, domain: str) -> None:
+    tenant = get_tenant(session, slug)
+    row = session.scalar(
+        select(TenantDomain).where(TenantDomain.tenant_id == tenant.id, TenantDomain.domain == domain.strip().lower())
+    )
+    if row is None:
+        raise NotFound(f"Tenant '{slug}' has no domain '{domain}'.")
+    session.delete(row)
+    record(session, actor, "tenant.domain_remove", target=f"tenant:{slug}", tenant_slug=slug, domain=row.domain)
+
+
 def update_branding(session: Session, actor: Actor, slug: str, **changes) -> Tenant:
     tenant = get_tenant(session, slug)
     errors = {}
