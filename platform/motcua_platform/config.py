@@ -203,7 +203,8 @@ def load_config(environ: Mapping[str, str] | None = None, **overrides: Any) -> C
 
 
 def ensure_secret_key(config: Config) -> Config:
-    """Development convenience: keep a generated secret in the instance folder so restarts keep tokens valid."""
+    """Development convenience: keep a generated secret in the instance folder so that whatever is signed
+    with it (Flask sessions, signed links) stays valid across restarts."""
     if config.secret_key:
         return config
     path = config.instance_path / "secret_key"

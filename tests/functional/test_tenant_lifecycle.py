@@ -100,6 +100,7 @@ def test_create_provision_suspend_resume_archive_restore(platform, host_client, 
     assert tenant["status"] == "archived"
     dump = Path(tenant["archive_path"])
     assert dump.stat().st_size > 0
+    assert dump.stat().st_mode & 0o777 == 0o600  # personal data: readable by the service account only
     binding = runtime.db.binding("gamma")
     assert not schema_exists(runtime, binding.schema) and not role_exists(runtime, binding.role)
     runtime.resolver.invalidate()

@@ -95,3 +95,11 @@ def test_roles_and_unit_scope_are_enforced(host_client, seeded):
     assert outside.status_code == 403
     anonymous = host_client(tenant.host)
     assert anonymous.delete(f"/api/v1/units/{units['centre_a']}").status_code == 401
+
+
+def test_unit_without_parent_is_refused_cleanly(alpha):
+    response = alpha.post("/api/v1/units", json={"kind": "commune", "code": "NOPARENT.1", "name": "Xã mồ côi"})
+    assert response.status_code == 422
+    assert "parent" in response.get_json()["errors"]["parent_id"][0]
+    second_root = alpha.post("/api/v1/units", json={"kind": "province", "code": "ROOT.2", "name": "Tỉnh thứ hai"})
+    assert second_root.status_code == 403

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -173,7 +173,7 @@ def upgrade_all(
                 running[pool.submit(_upgrade_in_subprocess, db.url, item.slug)] = item.slug
             if not running:
                 break
-            done, _ = wait(running, return_when=FIRST_EXCEPTION)
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
                 slug = running.pop(future)
                 item = by_slug[slug]

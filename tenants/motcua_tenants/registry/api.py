@@ -88,6 +88,7 @@ class Tenants(MethodView):
         session = control_session()
         job = services.create_tenant(session, actor(), spec, base_domain=runtime().config.base_domain)
         session.commit()
+        _invalidate()
         _enqueue(job)
         tenant = session.get(Tenant, job.tenant_id)
         return (

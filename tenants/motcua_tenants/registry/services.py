@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import re
 import subprocess
 from collections.abc import Callable, Iterable
@@ -21,7 +22,9 @@ from motcua_platform.auth.models import StaffAccount, StaffRole, StaffRoleName
 from motcua_platform.db.base import utcnow
 from motcua_platform.db.database import Database, TenantBinding
 from motcua_platform.errors import Conflict, InvalidInput, NotFound
+from motcua_platform.jobs import conninfo
 from sqlalchemy import Connection, func, select, text, update
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from motcua_tenants.registry.models import JobStatus, Tenant, TenantDomain, TenantJob, TenantStatus
@@ -185,13 +188,23 @@ def retry_provision(session: Session, actor: Actor, slug: str) -> TenantJob:
             f"Tenant '{slug}' is {tenant.status}; only a tenant still provisioning can be provisioned again."
         )
     previous = latest_job(session, tenant.id, "provision")
-    if previous is not None and previous.status in (JobStatus.QUEUED, JobStatus.RUNNING):
+    if previous is not None and _still_active(previous):
         raise Conflict(f"Tenant '{slug}' already has a provision job {previous.status} (job {previous.id}).")
     job = TenantJob(tenant_id=tenant.id, kind="provision", params=previous.params if previous else {})
     session.add(job)
     session.flush()
     record(session, actor, "tenant.provision_retry", target=f"tenant:{slug}", tenant_slug=slug)
     return job
+
+
+STALE_JOB = dt.timedelta(minutes=15)
+
+
+def _still_active(job: TenantJob) -> bool:
+    """Queued or running, and not abandoned: a job whose worker died stops blocking a retry after a while."""
+    if job.status == JobStatus.QUEUED:
+        return True
+    return job.status == JobStatus.RUNNING and (job.started_at is None or utcnow() - job.started_at < STALE_JOB)
 
 
 def _change_status(
@@ -230,7 +243,7 @@ def request_archive(session: Session, actor: Actor, slug: str) -> TenantJob:
     if tenant.status not in (TenantStatus.ACTIVE, TenantStatus.SUSPENDED):
         raise Conflict(f"Tenant '{slug}' is {tenant.status}; only an active or suspended tenant can be archived.")
     running = latest_job(session, tenant.id, "archive")
-    if running is not None and running.status in (JobStatus.QUEUED, JobStatus.RUNNING):
+    if running is not None and _still_active(running):
         raise Conflict(f"Tenant '{slug}' already has an archive job {running.status} (job {running.id}).")
     # Stop serving at once; the data stays until the dump has been written.
     tenant.status = TenantStatus.SUSPENDED
@@ -399,16 +412,19 @@ def archive(db: Database, job_id: int, *, archive_dir: Path, pg_dump: str) -> Pa
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         path = archive_dir / f"{tenant.slug}-{stamp}.dump"
         report("dumping schema with pg_dump", 20)
-        from motcua_platform.jobs import conninfo
-
+        url = make_url(db.url)
+        # The password goes in the environment, never on a command line other users can read.
+        env = {**os.environ, "PGPASSWORD": url.password or ""}
+        path.touch(mode=0o600)  # holds personal data and password hashes
         result = subprocess.run(
             [
                 pg_dump,
                 "--format=custom",
                 f"--schema={binding.schema}",
                 f"--file={path}",
-                f"--dbname={conninfo(db.url)}",
+                f"--dbname={conninfo(url.set(password=None).render_as_string())}",
             ],
+            env=env,
             capture_output=True,
             text=True,
             check=False,

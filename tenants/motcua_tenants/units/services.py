@@ -98,7 +98,7 @@ def create_unit(
     kind: str,
     code: str,
     name: str,
-    parent_id: int | None,
+    parent_id: int | None = None,
     valid_from: dt.date | None = None,
     valid_to: dt.date | None = None,
 ) -> Unit:

@@ -16,15 +16,21 @@ binding = config.attributes["binding"]
 
 def run(connection) -> None:
     connection.execute(bind_statement(binding))
-    # Autogenerate compares against the dialect's default schema; point it at this tenant.
+    # Autogenerate compares against the dialect's default schema; point it at this tenant for this run
+    # only (the dialect is shared with every other connection of the engine).
+    previous = connection.dialect.default_schema_name
     connection.dialect.default_schema_name = binding.schema
-    context.configure(
-        connection=connection,
-        target_metadata=tenant_metadata,
-        compare_type=True,
-    )
-    with context.begin_transaction():
-        context.run_migrations()
+    try:
+        context.configure(
+            connection=connection,
+            target_metadata=tenant_metadata,
+            version_table_schema=None,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    finally:
+        connection.dialect.default_schema_name = previous
 
 
 connection = config.attributes.get("connection")
