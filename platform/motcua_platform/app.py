@@ -25,8 +25,11 @@ BLUEPRINTS: tuple[tuple[str, str], ...] = (
     ("motcua_tenants.registry.api", "blp"),
     ("motcua_platform.auth.api", "operators_blp"),
     ("motcua_platform.audit.api", "platform_blp"),
+    ("motcua_tenants.tenant_plugins.api", "blp"),
     ("motcua_tenants.registry.api", "portal_blp"),
     ("motcua_tenants.units.api", "blp"),
+    ("motcua_tenants.catalogue.api", "blp"),
+    ("motcua_tenants.catalogue.api", "admin_blp"),
     ("motcua_platform.auth.api", "staff_blp"),
     ("motcua_platform.audit.api", "tenant_blp"),
 )

@@ -10,6 +10,7 @@ from motcua_platform.config import Config, ensure_secret_key, load_config
 from motcua_platform.db.database import Database
 from motcua_platform.db.embedded import start_embedded
 from motcua_platform.jobs import JobQueue
+from motcua_platform.plugins.engine import activate, load_plugins
 
 if TYPE_CHECKING:
     from motcua_platform.tenancy import TenantResolver
@@ -33,6 +34,7 @@ def build_runtime(config: Config | None = None) -> Runtime:
     config = config or load_config()
     config = ensure_secret_key(resolve_database_url(config))
     assert config.database_url
+    activate(load_plugins(config.plugins))  # fails fast, naming the plugin, when one is invalid
     return Runtime(
         config=config,
         db=Database(config.database_url, pool_size=config.db_pool_size),

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 
@@ -30,6 +32,7 @@ class TenantInfo:
     primary_color: str
     secondary_color: str
     binding: TenantBinding
+    plugins: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # enabled plugin → settings
 
 
 PLATFORM = "platform"
@@ -79,6 +82,7 @@ class TenantResolver:
 
     def _lookup(self, host: str) -> TenantInfo | None:
         from motcua_tenants.registry.models import Tenant, TenantDomain
+        from motcua_tenants.tenant_plugins.models import TenantPlugin
 
         suffix = "." + self.base_domain
         with self.db.control_session() as session:
@@ -91,6 +95,12 @@ class TenantResolver:
                 tenant = session.scalar(select(Tenant).join(TenantDomain).where(TenantDomain.domain == host))
             if tenant is None:
                 return None
+            plugins = {
+                row.plugin: row.settings
+                for row in session.scalars(
+                    select(TenantPlugin).where(TenantPlugin.tenant_id == tenant.id, TenantPlugin.enabled.is_(True))
+                )
+            }
             return TenantInfo(
                 id=tenant.id,
                 slug=tenant.slug,
@@ -103,4 +113,5 @@ class TenantResolver:
                 primary_color=tenant.primary_color,
                 secondary_color=tenant.secondary_color,
                 binding=self.db.binding(tenant.slug),
+                plugins=plugins,
             )

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from motcua_tenants.registry import services as registry
+from motcua_tenants.tenant_plugins.services import set_plugin
 from motcua_tenants.units.models import Unit, UnitKind
 from sqlalchemy import select
 
 from motcua_platform.audit.services import Actor
 from motcua_platform.auth import services as auth
 from motcua_platform.auth.models import Operator, OperatorRole, StaffRoleName
+from motcua_platform.plugins.engine import active
 from motcua_platform.runtime import Runtime
 
 SEED_ACTOR = Actor("system", None, "test-seed")
@@ -121,6 +123,8 @@ def seed_identical_tenants(runtime: Runtime, app, *, password: str) -> dict[str,
                 seeded.staff[key] = staff.id
             seeded.units = {key: unit.id for key, unit in units.items()}
             session.commit()
+        for plugin in active():
+            set_plugin(runtime.db, SEED_ACTOR, active(), slug, plugin.name, enabled=True)
         seeded.tokens = {key: _login(app, seeded.host, f"{key}@{slug}.test", password) for key in seeded.staff}
         seeded.admin_token = seeded.tokens["admin"]
         result[slug] = seeded

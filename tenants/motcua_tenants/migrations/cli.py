@@ -45,20 +45,17 @@ def upgrade(cli, workers: int | None) -> None:
         raise click.ClickException(f"{len(report.failed)} tenant(s) failed; the others not yet migrated were skipped.")
 
 
-def _print_report(report: runner.UpgradeReport) -> None:
+def _print_report(report: runner.UpgradeReport, *, outcome: bool = True) -> None:
     if not report.tenants:
         return
-    table = Table("tenant", "status", "revision", "at head", "outcome")
+    table = Table("tenant", "status", "revision", "at head", *(["outcome"] if outcome else []))
     for item in report.tenants:
         colour = {"failed": "red", "skipped": "yellow", "upgraded": "green"}.get(item.outcome, "")
-        table.add_row(
-            item.slug,
-            item.status,
-            ", ".join(item.revisions) or "-",
-            "yes" if item.at_head else "no",
-            f"[{colour}]{item.outcome}" if colour else item.outcome,
-        )
-    console.print(table)
+        cells = [item.slug, item.status, ", ".join(item.revisions) or "-", "yes" if item.at_head else "no"]
+        if outcome:
+            cells.append(f"[{colour}]{item.outcome}" if colour else item.outcome)
+        table.add_row(*cells)
+    Console().print(table)
 
 
 @db.command()
@@ -75,7 +72,7 @@ def status(cli) -> None:
     if not control:
         return
     report = runner.UpgradeReport(control=sorted(control), tenants=runner.tenant_revisions(runtime.db))
-    _print_report(report)
+    _print_report(report, outcome=False)
     behind = [t.slug for t in report.tenants if not t.at_head]
     click.echo(
         f"tenant head: {', '.join(sorted(runner.tenant_heads()))}; "
@@ -96,11 +93,28 @@ def check(cli) -> None:
     click.echo("models match migrations (control and tenant)")
 
 
+def _version_path(branch: str) -> str | None:
+    if branch == "core":
+        return None
+    from motcua_platform.plugins.engine import active
+
+    plugin = active().get(branch)
+    if plugin is None or plugin.migrations is None:
+        raise click.ClickException(f"'{branch}' is not a loaded plugin with a migrations folder")
+    return str(plugin.migrations / "versions")
+
+
 @db.command()
 @click.argument("environment", type=click.Choice(["control", "tenant"]))
 @click.option("-m", "--message", required=True)
+@click.option(
+    "--branch",
+    default="core",
+    show_default=True,
+    help="Tenant branch the revision goes on: core, or a plugin's name (its own migrations folder).",
+)
 @click.pass_obj
-def revision(cli, environment: str, message: str) -> None:
+def revision(cli, environment: str, message: str, branch: str) -> None:
     """Autogenerate a new migration for ENVIRONMENT from the models."""
     from alembic import command
     from motcua_platform.db.database import TenantBinding
@@ -119,7 +133,11 @@ def revision(cli, environment: str, message: str) -> None:
                 create_role_and_schema(conn, binding)
                 runner.upgrade_tenant_on(conn, binding)
                 command.revision(
-                    alembic_config("tenant", connection=conn, binding=binding), message=message, autogenerate=True
+                    alembic_config("tenant", connection=conn, binding=binding),
+                    message=message,
+                    autogenerate=True,
+                    head=f"{branch}@head",
+                    version_path=_version_path(branch),
                 )
         finally:
             trans.rollback()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -15,6 +16,12 @@ def alembic_config(environment: Literal["control", "tenant"], **attributes) -> C
     cfg = Config()
     cfg.set_main_option("script_location", str(HERE / environment))
     cfg.set_main_option("file_template", FILE_TEMPLATE)
-    cfg.set_main_option("version_path_separator", "os")
+    cfg.set_main_option("path_separator", "os")
+    if environment == "tenant":
+        # Each loaded plugin adds its tables on a branch of its own, labelled with its name.
+        from motcua_platform.plugins.engine import active
+
+        locations = [str(HERE / "tenant" / "versions"), *active().migration_locations()]
+        cfg.set_main_option("version_locations", os.pathsep.join(locations))
     cfg.attributes.update(attributes)
     return cfg

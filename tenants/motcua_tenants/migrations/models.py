@@ -1,11 +1,20 @@
 """Imports every model so each environment's metadata is complete (for autogenerate and ``alembic check``)."""
 
+import importlib
+
 from motcua_platform.audit import models as _audit_models  # noqa: F401
 from motcua_platform.auth import models as _auth_models  # noqa: F401
 from motcua_platform.db.base import ControlBase, TenantBase
+from motcua_platform.plugins.engine import active
 
+from motcua_tenants.catalogue import models as _catalogue_models  # noqa: F401
 from motcua_tenants.registry import models as _registry_models  # noqa: F401
+from motcua_tenants.tenant_plugins import models as _tenant_plugin_models  # noqa: F401
 from motcua_tenants.units import models as _unit_models  # noqa: F401
+
+for _plugin in active():  # a plugin's tables exist only where the plugin is loaded
+    if _plugin.models:
+        importlib.import_module(_plugin.models)
 
 control_metadata = ControlBase.metadata
 tenant_metadata = TenantBase.metadata

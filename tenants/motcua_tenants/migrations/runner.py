@@ -21,6 +21,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from motcua_platform.db.database import Database, TenantBinding
 from motcua_platform.jobs import QUEUE_SCHEMA
+from motcua_platform.plugins.engine import active
 from procrastinate.schema import SchemaManager
 from sqlalchemy import Connection, select, text
 
@@ -30,8 +31,12 @@ from motcua_tenants.registry.models import Tenant, TenantStatus
 SCHEMA_STATUSES = (TenantStatus.ACTIVE, TenantStatus.SUSPENDED)
 
 
-@cache
 def tenant_heads() -> frozenset[str]:
+    return _tenant_heads(active().names)
+
+
+@cache
+def _tenant_heads(plugins: tuple[str, ...]) -> frozenset[str]:
     return frozenset(ScriptDirectory.from_config(alembic_config("tenant")).get_heads())
 
 
@@ -74,7 +79,10 @@ def downgrade_tenant_on(conn: Connection, binding: TenantBinding, revision: str)
     command.downgrade(alembic_config("tenant", connection=conn, binding=binding), revision)
 
 
-def _upgrade_in_subprocess(url: str, slug: str) -> tuple[str, list[str]]:
+def _upgrade_in_subprocess(url: str, slug: str, plugins: tuple[str, ...]) -> tuple[str, list[str]]:
+    from motcua_platform.plugins.engine import activate, load_plugins
+
+    activate(load_plugins(plugins))
     db = Database(url, pool_size=1)
     binding = db.binding(slug)
     try:
@@ -170,7 +178,7 @@ def upgrade_all(
         while queue or running:
             while queue and not failed and len(running) < workers:
                 item = queue.pop(0)
-                running[pool.submit(_upgrade_in_subprocess, db.url, item.slug)] = item.slug
+                running[pool.submit(_upgrade_in_subprocess, db.url, item.slug, active().names)] = item.slug
             if not running:
                 break
             done, _ = wait(running, return_when=FIRST_COMPLETED)

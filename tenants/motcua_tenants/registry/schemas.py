@@ -95,6 +95,7 @@ class SuspendSchema(Schema):
 
 
 class PortalSchema(Schema):
+    plugins = fields.Function(lambda info: sorted(info.plugins), metadata={"description": "Enabled procedure groups."})
     slug = fields.String()
     name = fields.String()
     display_name = fields.String()

@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 
 revision: str = "t0001"
 down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
+branch_labels: str | Sequence[str] | None = ("core",)
 depends_on: str | Sequence[str] | None = None
 
 

@@ -1,0 +1,1 @@
+"""Hộ tịch — civil status: birth, marriage and death registration, certified extract copies."""

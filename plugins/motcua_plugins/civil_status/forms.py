@@ -1,0 +1,80 @@
+from marshmallow import ValidationError, fields, validate, validates_schema
+from motcua_platform.plugins.forms import CITIZEN_ID, FormSchema, not_blank
+
+from motcua_plugins.common import applicant, not_in_future
+
+SEX = validate.OneOf(["nam", "nu"], error="Giới tính phải là 'nam' hoặc 'nu'.")
+
+
+class BirthRegistrationForm(FormSchema):
+    """Tờ khai đăng ký khai sinh."""
+
+    applicant = applicant()
+    relationship = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            ["cha", "me", "ong", "ba", "nguoi_than", "nguoi_duoc_uy_quyen"],
+            error="Quan hệ với người được khai sinh không hợp lệ.",
+        ),
+    )
+    child_full_name = fields.String(required=True, validate=[not_blank, validate.Length(max=200)])
+    child_date_of_birth = fields.Date(required=True, validate=not_in_future)
+    child_sex = fields.String(required=True, validate=SEX)
+    place_of_birth = fields.String(required=True, validate=not_blank)
+    ethnicity = fields.String(load_default="Kinh")
+    nationality = fields.String(load_default="Việt Nam")
+    mother_full_name = fields.String(required=True, validate=not_blank)
+    mother_citizen_id = fields.String(validate=CITIZEN_ID)
+    father_full_name = fields.String(validate=not_blank)
+    father_citizen_id = fields.String(validate=CITIZEN_ID)
+
+
+class MarriageRegistrationForm(FormSchema):
+    """Tờ khai đăng ký kết hôn."""
+
+    husband_full_name = fields.String(required=True, validate=not_blank)
+    husband_citizen_id = fields.String(required=True, validate=CITIZEN_ID)
+    husband_date_of_birth = fields.Date(required=True, validate=not_in_future)
+    wife_full_name = fields.String(required=True, validate=not_blank)
+    wife_citizen_id = fields.String(required=True, validate=CITIZEN_ID)
+    wife_date_of_birth = fields.Date(required=True, validate=not_in_future)
+    residence = fields.String(required=True, validate=not_blank)
+
+    @validates_schema
+    def marriage_age(self, data, **kwargs):
+        # Luật Hôn nhân và gia đình 2014, Điều 8: nam từ đủ 20 tuổi, nữ từ đủ 18 tuổi.
+        import datetime as dt
+
+        today = dt.date.today()
+        errors = {}
+        for person, minimum in (("husband", 20), ("wife", 18)):
+            born = data.get(f"{person}_date_of_birth")
+            if born and (today.year - born.year - ((today.month, today.day) < (born.month, born.day))) < minimum:
+                errors[f"{person}_date_of_birth"] = [f"Chưa đủ {minimum} tuổi để đăng ký kết hôn."]
+        if data.get("husband_citizen_id") and data.get("husband_citizen_id") == data.get("wife_citizen_id"):
+            errors["wife_citizen_id"] = ["Số CCCD của hai bên không được trùng nhau."]
+        if errors:
+            raise ValidationError(errors)
+
+
+class DeathRegistrationForm(FormSchema):
+    """Tờ khai đăng ký khai tử."""
+
+    applicant = applicant()
+    deceased_full_name = fields.String(required=True, validate=not_blank)
+    deceased_citizen_id = fields.String(validate=CITIZEN_ID)
+    date_of_death = fields.Date(required=True, validate=not_in_future)
+    place_of_death = fields.String(required=True, validate=not_blank)
+    cause = fields.String(validate=validate.Length(max=300))
+
+
+class ExtractCopyForm(FormSchema):
+    """Tờ khai cấp bản sao trích lục hộ tịch."""
+
+    applicant = applicant()
+    event = fields.String(
+        required=True,
+        validate=validate.OneOf(["khai_sinh", "ket_hon", "khai_tu"], error="Loại sự kiện hộ tịch không hợp lệ."),
+    )
+    register_number = fields.String(validate=validate.Length(max=50))
+    copies = fields.Integer(required=True, validate=validate.Range(min=1, max=20, error="Số bản sao phải từ 1 đến 20."))

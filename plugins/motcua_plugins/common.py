@@ -1,0 +1,37 @@
+"""Form fields shared by the built-in plugins."""
+
+import datetime as dt
+
+from marshmallow import ValidationError, fields, validate
+from motcua_platform.plugins.forms import CITIZEN_ID, FormSchema, not_blank
+
+
+def not_in_future(value: dt.date) -> None:
+    if value > dt.date.today():
+        raise ValidationError("Ngày không được ở tương lai.")
+
+
+def positive(value) -> None:
+    if value is None or value <= 0:
+        raise ValidationError("Phải lớn hơn 0.")
+
+
+class ApplicantSchema(FormSchema):
+    """Người nộp hồ sơ (applicant)."""
+
+    full_name = fields.String(
+        required=True, validate=[not_blank, validate.Length(max=200)], metadata={"title": "Họ và tên"}
+    )
+    citizen_id = fields.String(required=True, validate=CITIZEN_ID, metadata={"title": "Số CCCD"})
+    date_of_birth = fields.Date(required=True, validate=not_in_future, metadata={"title": "Ngày sinh"})
+    phone = fields.String(
+        validate=validate.Regexp(r"^0\d{9}$", error="Số điện thoại phải gồm 10 chữ số, bắt đầu bằng 0."),
+        metadata={"title": "Số điện thoại"},
+    )
+    address = fields.String(
+        required=True, validate=[not_blank, validate.Length(max=300)], metadata={"title": "Nơi cư trú"}
+    )
+
+
+def applicant():
+    return fields.Nested(ApplicantSchema, required=True, metadata={"title": "Người yêu cầu"})

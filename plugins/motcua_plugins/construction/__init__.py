@@ -1,0 +1,1 @@
+"""Xây dựng — construction permits for private houses: new, extension, adjustment."""

@@ -1,0 +1,1 @@
+"""Hộ kinh doanh — household business: registration, change of content, suspension, termination."""

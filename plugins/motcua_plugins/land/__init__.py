@@ -1,0 +1,1 @@
+"""Đất đai — land: first land-use certificate, transfer, inheritance, gift."""

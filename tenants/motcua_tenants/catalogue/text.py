@@ -1,0 +1,20 @@
+"""Accent-insensitive text for Vietnamese search, computed in Python and stored beside each procedure
+(the embedded PostgreSQL ships no ``unaccent`` extension)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NON_WORD = re.compile(r"[^a-z0-9.]+")
+
+
+def fold(text: str) -> str:
+    """'Đăng ký khai sinh' → 'dang ky khai sinh'."""
+    decomposed = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _NON_WORD.sub(" ", stripped.lower()).strip()
+
+
+def words(query: str) -> list[str]:
+    return [w for w in fold(query).split() if w]

@@ -1,0 +1,1 @@
+"""Which plugins each tenant has enabled, with its settings for them (control plane)."""
