@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import re
 import tempfile
@@ -62,8 +63,10 @@ def _recreate_database(server_url: str, name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def database_url(worker_id: str) -> str:
-    return _recreate_database(_server_url(), f"motcua_test_{worker_id}")
+def database_url(worker_id: str, request) -> str:
+    # One database per checkout and xdist worker, so runs from two work trees never drop each other's.
+    checkout = hashlib.sha256(str(request.config.rootpath).encode()).hexdigest()[:6]
+    return _recreate_database(_server_url(), f"motcua_test_{checkout}_{worker_id}")
 
 
 @pytest.fixture(scope="session")
@@ -136,6 +139,14 @@ def savepoint_sessions(runtime: Runtime) -> Iterator[None]:
         session = TenantSession(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
         session.binding = binding
         event.listen(session, "after_begin", _bind_transaction)
+
+        # In production the tenant's SET LOCAL ROLE ends with its own transaction; here that transaction
+        # is only a savepoint of the shared one, so put the connection back to the app role by hand.
+        def unbind(session_, transaction):
+            if transaction.parent is None and not conn.closed and conn.in_transaction():
+                conn.execute(_RESET)
+
+        event.listen(session, "after_transaction_end", unbind)
         return session
 
     originals = db.control_session, db.tenant_session

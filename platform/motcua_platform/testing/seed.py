@@ -123,8 +123,9 @@ def seed_identical_tenants(runtime: Runtime, app, *, password: str) -> dict[str,
                 seeded.staff[key] = staff.id
             seeded.units = {key: unit.id for key, unit in units.items()}
             session.commit()
-        for plugin in active():
-            set_plugin(runtime.db, SEED_ACTOR, active(), slug, plugin.name, enabled=True)
+        with runtime.db.control_session() as control:
+            for plugin in active():
+                set_plugin(control, runtime.db, SEED_ACTOR, active(), slug, plugin.name, enabled=True)
         seeded.tokens = {key: _login(app, seeded.host, f"{key}@{slug}.test", password) for key in seeded.staff}
         seeded.admin_token = seeded.tokens["admin"]
         result[slug] = seeded

@@ -42,7 +42,14 @@ def set_tenant_plugin(body, slug, name):
     """Enable (adding the plugin's procedures to the tenant's catalogue) or disable a plugin; set its settings."""
     current_principal(*MANAGERS)
     state = services.set_plugin(
-        runtime().db, actor(), active(), slug, name, enabled=body["enabled"], settings=body["settings"]
+        control_session(),
+        runtime().db,
+        actor(),
+        active(),
+        slug,
+        name,
+        enabled=body["enabled"],
+        settings=body["settings"],
     )
     runtime().resolver.invalidate()
     return state

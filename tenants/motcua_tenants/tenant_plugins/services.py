@@ -47,6 +47,7 @@ def plugin_states(session: Session, registry: PluginRegistry, slug: str) -> list
 
 
 def set_plugin(
+    control: Session,
     db: Database,
     actor: Actor,
     registry: PluginRegistry,
@@ -56,44 +57,46 @@ def set_plugin(
     enabled: bool,
     settings: Mapping[str, Any] | None = None,
 ) -> PluginState:
+    """Enable or disable ``name`` for ``slug`` and commit ``control``. Enabling first syncs the catalogue in
+    the tenant's own session and commits it; the control row follows, so a failure between the two leaves
+    the plugin disabled with its procedures added but hidden, and enabling again is harmless."""
     plugin = registry.get(name)
     if plugin is None:
         raise NotFound(f"No plugin named '{name}' is loaded in this deployment.")
     if settings and (problems := plugin.validate_settings(settings)):
         raise InvalidInput(f"Settings for plugin '{name}' were not saved.", {"settings": problems})
-    with db.control_session() as control:
-        tenant = get_tenant(control, slug)
-        if tenant.status not in (TenantStatus.ACTIVE, TenantStatus.SUSPENDED):
-            raise Conflict(f"Tenant '{slug}' is {tenant.status}; plugins can be changed once it is provisioned.")
-        rows = _rows(control, tenant)
-        enabled_now = {n for n, r in rows.items() if r.enabled}
-        if enabled:
-            missing = [r for r in plugin.required_plugins if r not in enabled_now]
-            if missing:
-                raise Conflict(f"Plugin '{name}' needs {', '.join(missing)} enabled for '{slug}' first.")
-        else:
-            dependants = [p.name for p in registry if name in p.required_plugins and p.name in enabled_now]
-            if dependants:
-                raise Conflict(f"Plugin '{name}' is needed by {', '.join(dependants)}; disable those first.")
-        added: list[str] = []
-        if enabled:
-            with db.tenant_session(db.binding(slug)) as tenant_session:
-                added = sync_plugin(tenant_session, plugin)
-                record(tenant_session, actor, "plugin.enable", target=f"plugin:{name}", procedures_added=added)
-                tenant_session.commit()
-        row = rows.get(name) or TenantPlugin(tenant_id=tenant.id, plugin=name, settings={})
-        row.enabled = enabled
-        row.settings = {**row.settings, **(settings or {})}
-        row.updated_at = utcnow()
-        control.add(row)
-        record(
-            control,
-            actor,
-            "plugin.enable" if enabled else "plugin.disable",
-            target=f"plugin:{name}",
-            tenant_slug=slug,
-            settings=sorted(settings or {}),
-            procedures_added=added,
-        )
-        control.commit()
-        return PluginState(plugin, enabled, {**plugin.default_settings, **row.settings})
+    tenant = get_tenant(control, slug)
+    if tenant.status not in (TenantStatus.ACTIVE, TenantStatus.SUSPENDED):
+        raise Conflict(f"Tenant '{slug}' is {tenant.status}; plugins can be changed once it is provisioned.")
+    rows = _rows(control, tenant)
+    enabled_now = {n for n, r in rows.items() if r.enabled}
+    if enabled:
+        missing = [r for r in plugin.required_plugins if r not in enabled_now]
+        if missing:
+            raise Conflict(f"Plugin '{name}' needs {', '.join(missing)} enabled for '{slug}' first.")
+    else:
+        dependants = [p.name for p in registry if name in p.required_plugins and p.name in enabled_now]
+        if dependants:
+            raise Conflict(f"Plugin '{name}' is needed by {', '.join(dependants)}; disable those first.")
+    added: list[str] = []
+    if enabled:
+        with db.tenant_session(db.binding(slug)) as tenant_session:
+            added = sync_plugin(tenant_session, plugin)
+            record(tenant_session, actor, "plugin.enable", target=f"plugin:{name}", procedures_added=added)
+            tenant_session.commit()
+    row = rows.get(name) or TenantPlugin(tenant_id=tenant.id, plugin=name, settings={})
+    row.enabled = enabled
+    row.settings = {**row.settings, **(settings or {})}
+    row.updated_at = utcnow()
+    control.add(row)
+    record(
+        control,
+        actor,
+        "plugin.enable" if enabled else "plugin.disable",
+        target=f"plugin:{name}",
+        tenant_slug=slug,
+        settings=sorted(settings or {}),
+        procedures_added=added,
+    )
+    control.commit()
+    return PluginState(plugin, enabled, {**plugin.default_settings, **row.settings})

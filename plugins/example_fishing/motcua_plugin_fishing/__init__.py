@@ -1,0 +1,1 @@
+"""Example third-party plugin: fishing licences for small vessels."""
