@@ -127,13 +127,15 @@ def openapi_write(cli: CliContext, path: Path) -> None:
 
 
 def _attach_groups() -> None:
+    from motcua_tenants.catalogue.cli import catalogue
     from motcua_tenants.demo import demo
     from motcua_tenants.migrations.cli import db
     from motcua_tenants.registry.cli import tenants
+    from motcua_tenants.tenant_plugins.cli import plugins
 
     from motcua_platform.auth.cli import operators
 
-    for command in (db, tenants, operators, demo):
+    for command in (db, tenants, operators, plugins, catalogue, demo):
         main.add_command(command)
 
 

@@ -141,6 +141,18 @@ def seed_units_and_staff(runtime, province: DemoProvince) -> None:
         session.commit()
 
 
+def enable_plugins(runtime) -> None:
+    """Every loaded plugin, for every demo province (idempotent)."""
+    from motcua_platform.plugins.engine import active
+
+    from motcua_tenants.tenant_plugins.services import set_plugin
+
+    with runtime.db.control_session() as control:
+        for province in PROVINCES:
+            for plugin in active():
+                set_plugin(control, runtime.db, cli_actor(), active(), province.slug, plugin.name, enabled=True)
+
+
 @click.command()
 @click.option("--port", default=8000, show_default=True, help="Port shown in the printed URLs.")
 @click.pass_obj
@@ -190,6 +202,7 @@ def demo(cli, port: int) -> None:
             )
     for province in PROVINCES:
         seed_units_and_staff(runtime, province)
+    enable_plugins(runtime)
 
     base = runtime.config.base_domain
     click.echo(f"\nPlatform host   http://{base}:{port}/api/docs")
@@ -200,4 +213,5 @@ def demo(cli, port: int) -> None:
         )
         click.echo(f"  tenant admin  {admin_email(province)} / {DEMO_PASSWORD}")
         click.echo(f"  officer       {officer_email(province)} / {DEMO_PASSWORD}")
+    click.echo(f"\nSearch a catalogue: curl 'http://daklak.{base}:{port}/api/v1/procedures?q=dang+ky+khai+sinh'")
     click.echo("\nStart the server with: motcua run")

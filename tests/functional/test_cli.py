@@ -94,3 +94,24 @@ def test_openapi_write_matches_the_committed_document(motcua, tmp_path):
 def test_operator_create_validates(motcua):
     result = motcua("operators", "create", "--email", "x@vendor.test", "--name", "X", "--password", "weak")
     assert result.exit_code == 1 and "password" in result.output
+
+
+def test_plugins_and_catalogue_from_the_command_line(motcua, tmp_path):
+    listed = motcua("plugins", "list", "--tenant", "alpha")
+    assert listed.exit_code == 0
+    assert "civil_status" in listed.output and "fishing" in listed.output  # installed but not allow-listed
+    disabled = motcua("plugins", "disable", "land", "--tenant", "alpha")
+    assert disabled.exit_code == 0 and "plugin land disabled for alpha" in disabled.output
+    enabled = motcua("plugins", "enable", "civil_status", "--tenant", "alpha", "--set", "extract_copy_fee=9000")
+    assert enabled.exit_code == 0 and "'extract_copy_fee': 9000" in enabled.output
+    bad = motcua("plugins", "enable", "civil_status", "--tenant", "alpha", "--set", "nonsense=1")
+    assert bad.exit_code == 1 and "nonsense" in bad.output
+    exported = tmp_path / "alpha.csv"
+    result = motcua("catalogue", "export", "alpha", str(exported))
+    assert result.exit_code == 0 and "11 procedure(s)" in result.output  # land's 4 are hidden
+    broken = tmp_path / "broken.csv"
+    broken.write_text(exported.read_text(encoding="utf-8"), encoding="utf-8")
+    refused = motcua("catalogue", "import", "beta", str(broken))
+    assert refused.exit_code == 1
+    assert "row 1, ma_thu_tuc: Code" in refused.output and "row 1, nguon:" in refused.output
+    assert motcua("catalogue", "export", "nobody", str(tmp_path / "x.json")).exit_code == 1
