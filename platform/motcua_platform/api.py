@@ -207,7 +207,17 @@ def actor():
 
 
 # -- pagination ----------------------------------------------------------------------------------
-def paginate(session: Session, query: Select, pagination: PaginationParameters) -> list:
-    pagination.item_count = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+def paginate(session: Session, query: Select, pagination: PaginationParameters, *, rows: bool = False) -> list:
+    """One page of ``query`` and, in the same round trip, the total (``count(*) OVER ()``). Returns ORM
+    objects, or row mappings with ``rows=True`` (for queries selecting columns)."""
     offset = (pagination.page - 1) * pagination.page_size
-    return list(session.scalars(query.limit(pagination.page_size).offset(offset)))
+    page = session.execute(
+        query.add_columns(func.count().over().label("_total")).limit(pagination.page_size).offset(offset)
+    ).all()
+    if page:
+        pagination.item_count = page[0]._total
+    else:  # past the last page: count separately
+        pagination.item_count = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    if rows:
+        return [row._mapping for row in page]
+    return [row[0] for row in page]

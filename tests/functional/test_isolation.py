@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from motcua_platform.db.database import Database, bind_statement
+from motcua_platform.db.database import Database, bind_connection
 from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 
@@ -88,7 +88,7 @@ def test_tenant_routes_are_404_on_the_platform_host_and_vice_versa(host_client, 
 def test_statement_guard_catches_sql_that_crosses_schemas(runtime, seeded, statement_guard):
     db = runtime.db
     with db.engine.connect() as conn, conn.begin():
-        conn.execute(bind_statement(db.binding("alpha")))
+        bind_connection(conn, db.binding("alpha"))
         with pytest.raises(ProgrammingError):  # the database refuses too: alpha's role has no USAGE on beta
             conn.execute(text("SELECT count(*) FROM t_beta.units"))
     assert statement_guard.violations and "t_beta" in statement_guard.violations[0]
@@ -99,7 +99,7 @@ def test_tenant_role_cannot_read_another_tenant_or_the_control_plane(runtime, se
     db = runtime.db
     for forbidden in ("t_beta.units", "control.tenants", "control.operators"):
         with db.engine.connect() as conn, conn.begin():
-            conn.execute(bind_statement(db.binding("alpha")))
+            bind_connection(conn, db.binding("alpha"))
             assert conn.scalar(text("SELECT current_user")) == db.binding("alpha").role
             with pytest.raises(ProgrammingError, match="permission denied"):
                 conn.execute(text(f"SELECT 1 FROM {forbidden} LIMIT 1"))

@@ -29,7 +29,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from motcua_platform.config import Config
-from motcua_platform.db.database import UNBOUND_SEARCH_PATH, TenantBinding, TenantSession, _bind_transaction
+from motcua_platform.db.database import BIND_SQL, UNBOUND_SEARCH_PATH, TenantBinding, TenantSession
 from motcua_platform.runtime import Runtime, build_runtime
 from motcua_platform.testing.seed import SeededTenant, seed_identical_tenants
 
@@ -137,8 +137,7 @@ def savepoint_sessions(runtime: Runtime) -> Iterator[None]:
         # their schema explicitly, so the map only ever affects tenant tables.
         conn.execution_options(schema_translate_map={None: binding.schema})
         session = TenantSession(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
-        session.binding = binding
-        event.listen(session, "after_begin", _bind_transaction)
+        session.binding = binding  # TenantSession binds each transaction (class-level after_begin)
 
         # In production the tenant's SET LOCAL ROLE ends with its own transaction; here that transaction
         # is only a savepoint of the shared one, so put the connection back to the app role by hand.
@@ -182,7 +181,10 @@ class StatementGuard:
         self.violations: list[str] = []
 
     def before_execute(self, conn, cursor, statement, parameters, context, executemany):
-        if "set_config" in statement and isinstance(parameters, dict):
+        if statement == BIND_SQL:
+            conn.info["motcua_bound_schema"] = parameters[1]
+            return
+        if "set_config" in statement and isinstance(parameters, dict):  # the harness's own reset
             values = list(parameters.values())
             if "search_path" in values:
                 schema = values[values.index("search_path") + 1]

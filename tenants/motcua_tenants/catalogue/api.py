@@ -18,6 +18,7 @@ from motcua_tenants.catalogue.schemas import (
     ImportResultSchema,
     ProcedureRevisionSchema,
     ProcedureSchema,
+    ProcedureSummarySchema,
     SearchArgsSchema,
     VersionArgsSchema,
 )
@@ -51,13 +52,13 @@ def _admin() -> None:
 @blp.route("")
 class Procedures(MethodView):
     @blp.arguments(SearchArgsSchema, location="query")
-    @blp.response(200, ProcedureSchema(many=True))
+    @blp.response(200, ProcedureSummarySchema(many=True))
     @blp.paginate()
     @blp.doc(security=[])
     def get(self, args, pagination_parameters):
         """Search the catalogue (public): accent-insensitive word prefixes, filters, best matches first."""
         query = services.search_query(services.CatalogueFilter(**args), _enabled())
-        return paginate(tenant_session(), query, pagination_parameters)
+        return paginate(tenant_session(), query, pagination_parameters, rows=True)
 
     @blp.arguments(ProcedureSchema)
     @blp.response(201, ProcedureSchema)

@@ -63,6 +63,23 @@ class ProcedureSchema(Schema):
     published_at = fields.DateTime(dump_only=True, allow_none=True)
 
 
+class ProcedureSummarySchema(Schema):
+    """A search result; GET /api/v1/procedures/<code> has the details."""
+
+    code = fields.String()
+    version = fields.Integer()
+    name_vi = fields.String()
+    name_en = fields.String(allow_none=True)
+    field = fields.String()
+    level = fields.String()
+    competent_unit_kind = fields.String()
+    time_limit_value = fields.Integer()
+    time_limit_unit = fields.String()
+    same_day_cutoff_hour = fields.Integer(allow_none=True)
+    online_mode = fields.String()
+    plugin = fields.String(allow_none=True)
+
+
 class ProcedureRevisionSchema(Schema):
     name_vi = fields.String(validate=validate.Length(min=1, max=400))
     name_en = fields.String(allow_none=True)

@@ -92,10 +92,27 @@ def _visible(enabled: Iterable[str]):
     )
 
 
+SUMMARY_COLUMNS = (
+    Procedure.code,
+    Procedure.version,
+    Procedure.name_vi,
+    Procedure.name_en,
+    Procedure.field,
+    Procedure.level,
+    Procedure.competent_unit_kind,
+    Procedure.time_limit_value,
+    Procedure.time_limit_unit,
+    Procedure.same_day_cutoff_hour,
+    Procedure.online_mode,
+    Procedure.plugin,
+)
+
+
 def search_query(filters: CatalogueFilter, enabled: Iterable[str]) -> Select:
-    """Published procedures of enabled plugins and the province's own, filtered; with a query text,
-    every word must start a word of the entry (accents ignored) and the best matches come first."""
-    query = select(Procedure).where(_visible(enabled))
+    """Summaries of the published procedures of enabled plugins and the province's own, filtered; with a
+    query text, every word must start a word of the entry (accents ignored) and the best matches come
+    first. Details (documents, fees, workflow) are read one procedure at a time."""
+    query = select(*SUMMARY_COLUMNS).where(_visible(enabled))
     for attr, column in (
         ("field", Procedure.field),
         ("level", Procedure.level),

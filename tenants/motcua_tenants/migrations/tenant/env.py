@@ -6,7 +6,7 @@ the tenant), and ``alembic_version`` lives inside each tenant schema.
 """
 
 from alembic import context
-from motcua_platform.db.database import bind_statement
+from motcua_platform.db.database import bind_connection
 from motcua_tenants.migrations.models import tenant_metadata
 from sqlalchemy import create_engine, pool
 
@@ -15,7 +15,7 @@ binding = config.attributes["binding"]
 
 
 def run(connection) -> None:
-    connection.execute(bind_statement(binding))
+    bind_connection(connection, binding)
     # Autogenerate compares against the dialect's default schema; point it at this tenant for this run
     # only (the dialect is shared with every other connection of the engine).
     previous = connection.dialect.default_schema_name
