@@ -126,8 +126,10 @@ def search_query(filters: CatalogueFilter, enabled: Iterable[str]) -> Select:
     terms = words(filters.q or "")
     if not terms:
         return query.order_by(Procedure.field, Procedure.name_vi, Procedure.id)
-    for term in terms:
-        query = query.where(Procedure.search_text.contains(" " + term, autoescape=True))
+    # Terms are folded to [a-z0-9.]; each must start a word: 'dang:* & ky:* & khai:*'.
+    query = query.where(
+        Procedure.search_vector.bool_op("@@")(func.to_tsquery("simple", " & ".join(f"{term}:*" for term in terms)))
+    )
     phrase = " " + " ".join(terms)
     rank = (
         case((Procedure.code == (filters.q or "").strip(), 1000), else_=0)
