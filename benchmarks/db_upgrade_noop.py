@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as c  # noqa: E402
+import _common as c
 
 DB_NAME = "motcua_bench_upgrade"
 TENANTS = int(os.environ.get("BENCH_TENANTS", "50"))
@@ -69,9 +69,11 @@ def main() -> None:
                     raise RuntimeError(f"expected {TENANTS} tenants at head, got {report.tenants}")
             rows.append(row("upgrade_all(db, workers=2), in process", api_times))
 
-            parts = {"upgrade_control(db)": lambda: runner.upgrade_control(db),
-                     "control_revision(db)": lambda: runner.control_revision(db),
-                     "tenant_revisions(db)": lambda: runner.tenant_revisions(db)}
+            parts = {
+                "upgrade_control(db)": lambda: runner.upgrade_control(db),
+                "control_revision(db)": lambda: runner.control_revision(db),
+                "tenant_revisions(db)": lambda: runner.tenant_revisions(db),
+            }
             for name, fn in parts.items():
                 times = []
                 for _ in range(REPEAT):
@@ -96,8 +98,10 @@ def main() -> None:
     for label, value in (("upgrade_all in process", api_med), ("motcua db upgrade CLI", cli_med)):
         per = value / TENANTS
         verdict = "MET" if per <= TARGET_PER_TENANT else "NOT MET"
-        print(f"target: <= {TARGET_PER_TENANT} s per tenant -> {label}: {value:.3f} s total, {per * 1000:.1f} ms "
-              f"per tenant: {verdict}")
+        print(
+            f"target: <= {TARGET_PER_TENANT} s per tenant -> {label}: {value:.3f} s total, {per * 1000:.1f} ms "
+            f"per tenant: {verdict}"
+        )
 
 
 def row(label: str, times: list[float]) -> list[str]:

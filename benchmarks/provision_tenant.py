@@ -26,7 +26,7 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as c  # noqa: E402
+import _common as c
 
 DB_NAME = "motcua_bench_provision"
 N = int(os.environ.get("BENCH_TENANTS", "10"))
@@ -129,27 +129,55 @@ def main() -> None:
     print(f"Results: {N} tenants provisioned one after another in one process ({active} active)")
     print(
         c.table(
-            ["slug", "total s", "create_tenant", "provision", "role+schema", "migrations", "seed", "job rows+commit",
-             "status"],
+            [
+                "slug",
+                "total s",
+                "create_tenant",
+                "provision",
+                "role+schema",
+                "migrations",
+                "seed",
+                "job rows+commit",
+                "status",
+            ],
             rows,
         )
     )
     lo, mid, hi = c.summary(totals)
     warm = totals[1:] or totals
     print()
-    print(c.table(["", "min s", "median s", "max s"], [
-        ["all runs", f"{lo:.3f}", f"{mid:.3f}", f"{hi:.3f}"],
-        ["excluding the first (cold) run", f"{min(warm):.3f}", f"{statistics.median(warm):.3f}", f"{max(warm):.3f}"],
-    ]))
-    verdict = "MET" if mid <= TARGET_SECONDS and hi <= TARGET_SECONDS else ("MET (median)" if mid <= TARGET_SECONDS
-                                                                           else "NOT MET")
+    print(
+        c.table(
+            ["", "min s", "median s", "max s"],
+            [
+                ["all runs", f"{lo:.3f}", f"{mid:.3f}", f"{hi:.3f}"],
+                [
+                    "excluding the first (cold) run",
+                    f"{min(warm):.3f}",
+                    f"{statistics.median(warm):.3f}",
+                    f"{max(warm):.3f}",
+                ],
+            ],
+        )
+    )
+    verdict = (
+        "MET"
+        if mid <= TARGET_SECONDS and hi <= TARGET_SECONDS
+        else ("MET (median)" if mid <= TARGET_SECONDS else "NOT MET")
+    )
     if cli_times:
         lo2, mid2, hi2 = c.summary(cli_times)
         print()
-        print("For reference, the operator's view: `motcua tenants create SLUG --name ... --unit-code ...` (new process,")
+        print(
+            "For reference, the operator's view: `motcua tenants create SLUG --name ... --unit-code ...` (new process,"
+        )
         print("queue + in-process worker, progress polling every 0.1 s), no admin account:")
-        print(c.table(["", "min s", "median s", "max s"], [[f"CLI x {len(cli_times)}", f"{lo2:.3f}", f"{mid2:.3f}",
-                                                             f"{hi2:.3f}"]]))
+        print(
+            c.table(
+                ["", "min s", "median s", "max s"],
+                [[f"CLI x {len(cli_times)}", f"{lo2:.3f}", f"{mid2:.3f}", f"{hi2:.3f}"]],
+            )
+        )
     print(f"target: provisioning one tenant <= {TARGET_SECONDS:.0f} s -> median {mid:.3f} s, max {hi:.3f} s: {verdict}")
 
 

@@ -41,7 +41,7 @@ from pathlib import Path
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as c  # noqa: E402
+import _common as c
 
 DB_NAME = "motcua_bench_read"
 TENANT_HOST = "phutho.motcua.localhost"
@@ -92,7 +92,7 @@ def wrk_command(url: str, headers: dict[str, str], duration: int, script: str | 
         cmd += ["-H", f"{name}: {value}"]
     if script:
         cmd += ["-s", script]
-    return cmd + [url]
+    return [*cmd, url]
 
 
 def run_wrk(url: str, headers: dict[str, str], duration: int, script: str) -> dict:
@@ -221,8 +221,8 @@ class CpuMeter:
     """CPU used during a window by: gunicorn (master + workers, incl. workers recycled meanwhile), the
     PostgreSQL backends of the bench database, the load generator, and everything else on the machine."""
 
-    def __init__(self, master_pid: int, admin_url: str):
-        self.master = master_pid
+    def __init__(self, master_pid: int | None, admin_url: str):
+        self.master = master_pid or 0
         self.admin = psycopg.connect(admin_url, autocommit=True)
 
     def _backends(self) -> dict[int, float]:
@@ -251,6 +251,7 @@ class CpuMeter:
         total = c.system_busy_seconds() - self.s0
         other = max(0.0, total - g - pg - load)
         per = 1000 / max(requests, 1)
+        self.other_share = other / max(total, 1e-9)
         return {"gunicorn": g * per, "postgres": pg * per, "loadgen": load * per, "other": other * per}
 
     def close(self) -> None:
@@ -260,6 +261,90 @@ class CpuMeter:
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+class ServerGone(RuntimeError):
+    pass
+
+
+MAX_RESTARTS = int(os.environ.get("BENCH_MAX_RESTARTS", "3"))
+
+
+class Server:
+    """``motcua run`` in its own process group; restartable if something outside stops it mid-run."""
+
+    def __init__(self, env: dict[str, str], tmp: Path):
+        self.env = {**env, "MOTCUA_LOG_LEVEL": "INFO"}  # gunicorn logs signals and worker exits to the log
+        self.tmp = tmp
+        self.port = c.free_port()
+        self.log_path = tmp / "server.log"
+        self.command = [c.motcua_bin(), "run", "--no-worker", "--workers", str(WORKERS)]
+        self.proc: subprocess.Popen | None = None
+        self.starts = 0
+
+    def describe(self) -> str:
+        return " ".join(["motcua", *self.command[1:], "--bind", f"127.0.0.1:{self.port}"])
+
+    def start(self) -> None:
+        if self.starts:
+            self.port = c.free_port()
+        self.starts += 1
+        with open(self.log_path, "a") as log:
+            log.write(f"--- start {self.starts}: {self.describe()}\n")
+            log.flush()
+            self.proc = subprocess.Popen(
+                [*self.command, "--bind", f"127.0.0.1:{self.port}"],
+                env=self.env,
+                cwd=self.tmp,
+                stdout=subprocess.DEVNULL,  # gunicorn's access log ("-" = stdout) stays on, as configured
+                stderr=log,
+                start_new_session=True,
+            )
+        wait_for_server(self.port, self.proc, self.log_path)
+
+    def master_pid(self) -> int | None:
+        return next(iter(c.child_pids(self.proc.pid)), None) if self.proc else None
+
+    def check(self, what: str) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            raise ServerGone(f"the server exited (status {self.proc.returncode if self.proc else '?'}) during {what}")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            stop_server(self.proc)
+
+
+def run_round(rnd: int, server: Server, endpoints, meter, have_wrk: bool, script: str) -> dict[str, Sample]:
+    """One round (a, b, c) on one server instance; raises ServerGone if the server stops meanwhile."""
+
+    def load(ep: Endpoint, duration: int, what: str) -> dict:
+        try:
+            if have_wrk:
+                return run_wrk(f"http://127.0.0.1:{server.port}{ep.path}", ep.headers, duration, script)
+            return run_python_load(server.port, ep.path, ep.headers, duration)
+        except RuntimeError:
+            server.check(what)
+            raise
+
+    out: dict[str, Sample] = {}
+    for ep in endpoints:
+        load(ep, WARMUP, f"the warm-up of round {rnd} ({ep.key})")
+        server.check(f"the warm-up of round {rnd} ({ep.key})")
+        if meter:
+            meter.start()
+        result = load(ep, DURATION, f"round {rnd} ({ep.key})")
+        server.check(f"round {rnd} ({ep.key})")
+        cpu = meter.stop(result["requests"]) if meter else {}
+        out[ep.key] = Sample(
+            result["rps"], result["p50_ms"], result["p99_ms"], result["requests"], result["errors"], cpu
+        )
+        print(
+            f"   round {rnd} ({ep.key}) {result['rps']:9.1f} req/s  p50 {result['p50_ms']:7.2f} ms  "
+            f"p99 {result['p99_ms']:7.2f} ms  errors {result['errors']}"
+            + (f"  other processes used {meter.other_share:.0%} of the busy CPU" if meter else "")
+        )
+        sys.stdout.flush()
+    return out
 
 
 # -- main -------------------------------------------------------------------------------------------
@@ -275,83 +360,81 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="motcua-bench-read-"))
     script = tmp / "report.lua"
     script.write_text(WRK_SCRIPT)
+    endpoints: list[Endpoint] = []
+    samples: dict[str, list[Sample]] = {}
+    restarts = 0
     with c.fresh_database(DB_NAME) as url:
         env = c.motcua_env(url, str(tmp / "instance"))
         t_upgrade = c.run_cli(["db", "upgrade"], env)
         t_demo = c.run_cli(["demo"], env)
         print(f"   setup: motcua db upgrade {t_upgrade:.2f}s, motcua demo {t_demo:.2f}s")
-        port = c.free_port()
-        log_path = tmp / "server.log"
-        command = [c.motcua_bin(), "run", "--no-worker", "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}"]
-        print(f"   server: {' '.join(['motcua', *command[1:]])}  (gunicorn log: {log_path})")
-        with open(log_path, "w") as log:
-            server = subprocess.Popen(
-                command,
-                env=env,
-                cwd=tmp,
-                stdout=subprocess.DEVNULL,  # gunicorn's access log ("-" = stdout) stays on, as configured
-                stderr=log,
-                start_new_session=True,
-            )
+        server = Server(env, tmp)
         meter = None
         try:
-            wait_for_server(port, server, log_path)
-            status, body = http_request(port, "POST", "/api/v1/auth/login", {"Host": TENANT_HOST}, LOGIN)
+            server.start()
+            print(f"   server: {server.describe()}  (gunicorn log: {server.log_path})")
+            status, body = http_request(server.port, "POST", "/api/v1/auth/login", {"Host": TENANT_HOST}, LOGIN)
             if status != 201:
                 raise RuntimeError(f"login failed: {status} {body[:300]!r}")
             token = json.loads(body)["token"]
             endpoints = [
                 Endpoint("a", "GET /healthz (bare JSON)", "/healthz"),
-                Endpoint("b", "GET /api/v1/units?page_size=20 (tenant, public)", "/api/v1/units?page_size=20",
-                         {"Host": TENANT_HOST}),
-                Endpoint("c", "GET /api/v1/me (tenant, bearer)", "/api/v1/me",
-                         {"Host": TENANT_HOST, "Authorization": f"Bearer {token}"}),
+                Endpoint(
+                    "b",
+                    "GET /api/v1/units?page_size=20 (tenant, public)",
+                    "/api/v1/units?page_size=20",
+                    {"Host": TENANT_HOST},
+                ),
+                Endpoint(
+                    "c",
+                    "GET /api/v1/me (tenant, bearer)",
+                    "/api/v1/me",
+                    {"Host": TENANT_HOST, "Authorization": f"Bearer {token}"},
+                ),
             ]
             for ep in endpoints:
-                status, body = http_request(port, "GET", ep.path, ep.headers)
+                status, body = http_request(server.port, "GET", ep.path, ep.headers)
                 if status != 200:
                     raise RuntimeError(f"{ep.label}: HTTP {status} {body[:300]!r}")
-            master = next(iter(c.child_pids(server.pid)), None)
-            meter = CpuMeter(master, c.database_url("postgres")) if master else None
             if have_wrk:
-                print("   load:   " + " ".join(wrk_command(f"http://127.0.0.1:{port}<path>", {"Host": "<host>"},
-                                                         DURATION, "report.lua")))
+                print(
+                    "   load:   "
+                    + " ".join(wrk_command("http://127.0.0.1:<port><path>", {"Host": "<host>"}, DURATION, "report.lua"))
+                )
             print(f"   {ROUNDS} round(s) of a, b, c; each: {WARMUP}s warm-up, then {DURATION}s measured")
             sys.stdout.flush()
-            samples: dict[str, list[Sample]] = {ep.key: [] for ep in endpoints}
-            for rnd in range(1, ROUNDS + 1):
-                for ep in endpoints:
-                    target = f"http://127.0.0.1:{port}{ep.path}"
-                    if have_wrk:
-                        run_wrk(target, ep.headers, WARMUP, str(script))
-                    else:
-                        run_python_load(port, ep.path, ep.headers, WARMUP)
-                    if meter:
-                        meter.start()
-                    result = (
-                        run_wrk(target, ep.headers, DURATION, str(script))
-                        if have_wrk
-                        else run_python_load(port, ep.path, ep.headers, DURATION)
-                    )
-                    cpu = meter.stop(result["requests"]) if meter else {}
-                    samples[ep.key].append(
-                        Sample(result["rps"], result["p50_ms"], result["p99_ms"], result["requests"], result["errors"],
-                               cpu)
-                    )
-                    print(
-                        f"   round {rnd} ({ep.key}) {result['rps']:9.1f} req/s  p50 {result['p50_ms']:7.2f} ms  "
-                        f"p99 {result['p99_ms']:7.2f} ms  errors {result['errors']}  loadavg {c.loadavg()}"
-                    )
-                    sys.stdout.flush()
+            samples = {ep.key: [] for ep in endpoints}
+            meter = CpuMeter(server.master_pid(), c.database_url("postgres"))
+            rnd = 1
+            while rnd <= ROUNDS:
+                try:
+                    for key, sample in run_round(rnd, server, endpoints, meter, have_wrk, str(script)).items():
+                        samples[key].append(sample)
+                    rnd += 1
+                except ServerGone as exc:
+                    restarts += 1
+                    print(f"!! {exc} (not stopped by this script; see {server.log_path})")
+                    if restarts > MAX_RESTARTS:
+                        print(f"!! giving up after {MAX_RESTARTS} restarts; reporting the complete rounds only")
+                        break
+                    server.stop()
+                    server.start()
+                    meter.master = server.master_pid()
+                    print(f"!! restarted the server ({server.describe()}); round {rnd} is run again from (a)")
         finally:
             if meter:
                 meter.close()
-            stop_server(server)
+            server.stop()
 
+    if restarts:
+        print(f"\nnote: the server was stopped from outside {restarts} time(s); each round ran on one server instance")
     report(endpoints, samples, have_wrk)
 
 
 def report(endpoints: list[Endpoint], samples: dict[str, list[Sample]], have_wrk: bool) -> None:
+    if not samples or not all(samples.values()):
+        print("no complete round: no result")
+        return
     med = {k: statistics.median(s.rps for s in v) for k, v in samples.items()}
     rows = []
     for ep in endpoints:
@@ -368,8 +451,10 @@ def report(endpoints: list[Endpoint], samples: dict[str, list[Sample]], have_wrk
             ]
         )
     print()
-    print(f"Results ({'wrk' if have_wrk else 'Python load generator'}, {THREADS} threads, {CONNECTIONS} connections, "
-          f"{DURATION}s x {ROUNDS} rounds, gunicorn sync x {WORKERS} workers)")
+    print(
+        f"Results ({'wrk' if have_wrk else 'Python load generator'}, {THREADS} threads, {CONNECTIONS} connections, "
+        f"{DURATION}s x {ROUNDS} rounds, gunicorn sync x {WORKERS} workers)"
+    )
     print(c.table(["endpoint", "req/s (median)", "req/s range", "p50 ms", "p99 ms", "vs (a)", "errors"], rows))
     if all(s.cpu_ms for v in samples.values() for s in v):
         print()
@@ -379,11 +464,25 @@ def report(endpoints: list[Endpoint], samples: dict[str, list[Sample]], have_wrk
             ss = samples[ep.key]
             cpu_rows.append(
                 [f"({ep.key})"]
-                + [f"{statistics.median(s.cpu_ms[k] for s in ss):.3f}" for k in ("gunicorn", "postgres", "loadgen", "other")]
+                + [
+                    f"{statistics.median(s.cpu_ms[k] for s in ss):.3f}"
+                    for k in ("gunicorn", "postgres", "loadgen", "other")
+                ]
             )
         print(c.table(["endpoint", "gunicorn (app)", "postgres", "load generator", "other"], cpu_rows))
-    rb = [b.rps / a.rps for a, b in zip(samples["a"], samples["b"], strict=True)]
-    rc = [x.rps / a.rps for a, x in zip(samples["a"], samples["c"], strict=True)]
+
+        def own_cpu(key: str) -> float:  # CPU of this benchmark's processes per request, median over rounds
+            return statistics.median(
+                sum(s.cpu_ms[k] for k in ("gunicorn", "postgres", "loadgen")) for s in samples[key]
+            )
+
+        print(
+            "CPU-based ratios (less sensitive to other load on the machine; what the ratio would be if the run were"
+            f" purely CPU-bound): (b)/(a) = {own_cpu('a') / own_cpu('b'):.3f},"
+            f" (c)/(a) = {own_cpu('a') / own_cpu('c'):.3f}"
+        )
+    rb = [b.rps / a.rps for a, b in zip(samples["a"], samples["b"], strict=False)]
+    rc = [x.rps / a.rps for a, x in zip(samples["a"], samples["c"], strict=False)]
     print()
     ratio_b = med["b"] / med["a"]
     ratio_c = med["c"] / med["a"]

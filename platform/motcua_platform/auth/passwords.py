@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
-# Verified when an account does not exist, so a wrong e-mail costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("motcua-timing-equaliser")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified when an account does not exist, so a wrong e-mail costs as long as a wrong password.
+    Made on first use: hashing at import would slow every command's start-up."""
+    return _hasher.hash("motcua-timing-equaliser")
 
 MIN_LENGTH = 10
 
@@ -18,7 +25,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.auth.models import (
@@ -103,16 +103,18 @@ def authenticate(session: Session, *, scope: str, secret: str) -> Principal | No
     staff = scope != "platform"
     account_model, token_model = _models(session, staff)
     owner_column = token_model.staff_id if staff else token_model.operator_id
+    query = select(account_model)
+    if staff:  # roles in the same round trip (they are part of every staff principal)
+        query = query.options(joinedload(StaffAccount.roles))
     row = session.execute(
-        select(account_model)
-        .join(token_model, owner_column == account_model.id)
+        query.join(token_model, owner_column == account_model.id)
         .where(
             token_model.token_hash == hash_secret(secret),
             token_model.revoked_at.is_(None),
             token_model.expires_at > func.now(),
             account_model.active.is_(True),
         )
-    ).scalar_one_or_none()
+    ).unique().scalar_one_or_none()
     return _principal(row, scope, staff) if row is not None else None
 
 
