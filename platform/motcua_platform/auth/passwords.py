@@ -16,6 +16,7 @@ def _dummy_hash() -> str:
     Made on first use: hashing at import would slow every command's start-up."""
     return _hasher.hash("motcua-timing-equaliser")
 
+
 MIN_LENGTH = 10
 
 

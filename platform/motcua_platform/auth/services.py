@@ -106,15 +106,18 @@ def authenticate(session: Session, *, scope: str, secret: str) -> Principal | No
     query = select(account_model)
     if staff:  # roles in the same round trip (they are part of every staff principal)
         query = query.options(joinedload(StaffAccount.roles))
-    row = session.execute(
-        query.join(token_model, owner_column == account_model.id)
-        .where(
-            token_model.token_hash == hash_secret(secret),
-            token_model.revoked_at.is_(None),
-            token_model.expires_at > func.now(),
-            account_model.active.is_(True),
+    row = (
+        session.execute(
+            query.join(token_model, owner_column == account_model.id).where(
+                token_model.token_hash == hash_secret(secret),
+                token_model.revoked_at.is_(None),
+                token_model.expires_at > func.now(),
+                account_model.active.is_(True),
+            )
         )
-    ).unique().scalar_one_or_none()
+        .unique()
+        .scalar_one_or_none()
+    )
     return _principal(row, scope, staff) if row is not None else None
 
 
