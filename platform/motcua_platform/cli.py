@@ -78,16 +78,22 @@ def run(cli: CliContext, workers: int | None, bind: str | None, with_worker: boo
     worker = subprocess.Popen([sys.executable, "-m", "motcua_platform.cli", "worker"], env=env) if with_worker else None
     host_port = env.get("MOTCUA_BIND", config.bind)
     click.echo(f"Platform host: http://{config.base_domain}:{host_port.rsplit(':', 1)[-1]}/api/docs")
-    try:
-        server = subprocess.Popen(command, env=env)
-        server.wait()
-    except KeyboardInterrupt:
+    server = subprocess.Popen(command, env=env)
+
+    def forward(signum, _frame):  # a stop request for `motcua run` is one for gunicorn (graceful)
         server.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    try:
         server.wait()
     finally:
         if worker is not None:
             worker.send_signal(signal.SIGTERM)
-            worker.wait(timeout=30)
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
     sys.exit(server.returncode or 0)
 
 

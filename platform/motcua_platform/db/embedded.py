@@ -37,3 +37,14 @@ def pg_binary(name: str) -> str:
     if not path.exists():
         raise FileNotFoundError(f"{name} not found in the pgserver package ({path})")
     return str(path)
+
+
+def stop_embedded(data_dir: Path) -> None:
+    """Stop the embedded server in ``data_dir`` (fast shutdown), e.g. before deleting a scratch instance."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pgserver
+        from pgserver._commands import pg_ctl
+
+        server = pgserver.get_server(data_dir, cleanup_mode=None)
+        pg_ctl(["-w", "stop", "-m", "fast"], pgdata=Path(data_dir), user=server.system_user)
