@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from motcua_platform.config import ConfigError, load_config
+from motcua_platform.plugins.base import PluginError
 from motcua_platform.runtime import Runtime, build_runtime
 
 
@@ -26,7 +27,7 @@ class CliContext:
         if self._runtime is None:
             try:
                 self._runtime = build_runtime(load_config())
-            except ConfigError as exc:
+            except (ConfigError, PluginError) as exc:
                 raise click.ClickException(str(exc)) from None
         return self._runtime
 

@@ -60,7 +60,7 @@ def test_disabling_a_plugin_hides_its_procedures_for_that_tenant_only(platform, 
     assert platform.put("/api/v1/tenants/alpha/plugins/land", json={"enabled": True}).status_code == 200
     assert len(codes(alpha.get("/api/v1/procedures?page_size=50"))) == 15  # no duplicates after re-enabling
     states = {s["name"]: s for s in platform.get("/api/v1/tenants/alpha/plugins").get_json()}
-    assert states["land"]["enabled"] and states["civil_status"]["settings"]["extract_copy_fee"] == 8000
+    assert states["land"]["enabled"] and states["household_business"]["settings"]["online_discount_percent"] == 50
 
 
 def test_plugin_management_bad_input(platform, host_client, seeded):
@@ -339,3 +339,106 @@ def test_catalogue_writes_need_a_tenant_admin(host_client, seeded):
     assert anonymous.post("/api/v1/procedures/1.001193/publish").status_code == 401
     officer = host_client(seeded["alpha"].host, seeded["alpha"].tokens["officer"])
     assert officer.get("/api/v1/catalogue/drift").status_code == 403
+
+
+def test_json_import_refuses_wrong_types_and_lengths(alpha):
+    rows = [
+        {**GOOD_ROW, "ma_thu_tuc": "2.002001.H15", "thanh_phan_ho_so": ["just text"]},
+        {**GOOD_ROW, "ma_thu_tuc": "2.002002.H15", "phi_le_phi": ["free"]},
+        {**GOOD_ROW, "ma_thu_tuc": "2.002003.H15", "cap_thuc_hien": ["province"]},
+        {**GOOD_ROW, "ma_thu_tuc": "2.002004.H15", "ten_thu_tuc": "x" * 401},
+        {**GOOD_ROW, "ma_thu_tuc": "2.002005.H15", "thoi_han": 2.9},
+        {**GOOD_ROW, "ma_thu_tuc": 2002006},
+    ]
+    response = alpha.post("/api/v1/catalogue/import", json={"thu_tuc": rows})
+    assert response.status_code == 422
+    problems = {(e["row"], e["column"]) for e in response.get_json()["errors"]["rows"]}
+    assert problems == {
+        (1, "thanh_phan_ho_so"),
+        (2, "phi_le_phi"),
+        (3, "cap_thuc_hien"),
+        (4, "ten_thu_tuc"),
+        (5, "thoi_han"),
+        (6, "ma_thu_tuc"),
+    }
+
+
+def test_form_schema_is_self_contained_and_check_returns_json_dates(host_client, seeded):
+    public = host_client(seeded["alpha"].host)
+    schema = public.get("/api/v1/procedures/1.001193/form").get_json()["schema"]
+    assert "$ref" not in json.dumps(schema)
+    assert schema["properties"]["applicant"]["properties"]["citizen_id"]["type"] == "string"
+    checked = public.post(
+        "/api/v1/procedures/2.000635/form/check",
+        json={
+            "applicant": {
+                "full_name": "Lê Văn C",
+                "citizen_id": "079095001234",
+                "date_of_birth": "1995-01-01",
+                "address": "Tân An",
+            },
+            "event": "khai_sinh",
+            "copies": 2,
+        },
+    ).get_json()
+    assert checked["data"]["applicant"]["date_of_birth"] == "1995-01-01"
+    assert checked["total_fee"] == 16000
+
+
+def test_tenant_settings_reach_the_fee_calculator(platform, host_client, seeded):
+    form = {
+        "owner": {
+            "full_name": "Phạm Thị D",
+            "citizen_id": "066190001234",
+            "date_of_birth": "1990-05-01",
+            "address": "Buôn Ma Thuột",
+        },
+        "business_name": "Tạp hóa D",
+        "address": "Chợ",
+        "business_lines": ["Bán lẻ"],
+        "capital_vnd": 30_000_000,
+        "submitted_online": True,
+    }
+    public = host_client(seeded["alpha"].host)
+    assert public.post("/api/v1/procedures/2.000575/form/check", json=form).get_json()["total_fee"] == 50_000
+    assert (
+        platform.put(
+            "/api/v1/tenants/alpha/plugins/household_business",
+            json={"enabled": True, "settings": {"online_discount_percent": 30}},
+        ).status_code
+        == 200
+    )
+    assert public.post("/api/v1/procedures/2.000575/form/check", json=form).get_json()["total_fee"] == 70_000
+    assert (
+        host_client(seeded["beta"].host)
+        .post("/api/v1/procedures/2.000575/form/check", json=form)
+        .get_json()["total_fee"]
+        == 50_000
+    )
+
+
+def test_plugin_release_does_not_change_fees_of_the_current_version(host_client, seeded, monkeypatch):
+    plugins = []
+    for plugin in active():
+        if plugin.name == "civil_status":
+            copy = plugin.procedure("extract_copy")
+            changed = dataclasses.replace(copy, fees=(Fee("Phí cấp bản sao trích lục", 12_000, per="bản"),))
+            plugin = type(plugin)()
+            plugin.procedures = tuple(changed if p.key == "extract_copy" else p for p in plugin.procedures)
+        plugins.append(plugin)
+    monkeypatch.setattr(engine, "_active", PluginRegistry(plugins))
+    public = host_client(seeded["alpha"].host)
+    checked = public.post(
+        "/api/v1/procedures/2.000635/form/check",
+        json={
+            "applicant": {
+                "full_name": "Lê Văn C",
+                "citizen_id": "079095001234",
+                "date_of_birth": "1995-01-01",
+                "address": "Tân An",
+            },
+            "event": "khai_sinh",
+            "copies": 1,
+        },
+    ).get_json()
+    assert checked["total_fee"] == 8000  # the published version's fee until the province applies the update

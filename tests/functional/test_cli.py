@@ -102,10 +102,12 @@ def test_plugins_and_catalogue_from_the_command_line(motcua, tmp_path):
     assert "civil_status" in listed.output and "fishing" in listed.output  # installed but not allow-listed
     disabled = motcua("plugins", "disable", "land", "--tenant", "alpha")
     assert disabled.exit_code == 0 and "plugin land disabled for alpha" in disabled.output
-    enabled = motcua("plugins", "enable", "civil_status", "--tenant", "alpha", "--set", "extract_copy_fee=9000")
-    assert enabled.exit_code == 0 and "'extract_copy_fee': 9000" in enabled.output
+    enabled = motcua(
+        "plugins", "enable", "household_business", "--tenant", "alpha", "--set", "online_discount_percent=30"
+    )
+    assert enabled.exit_code == 0 and "'online_discount_percent': 30" in enabled.output
     bad = motcua("plugins", "enable", "civil_status", "--tenant", "alpha", "--set", "nonsense=1")
-    assert bad.exit_code == 1 and "nonsense" in bad.output
+    assert bad.exit_code == 1 and "nonsense: Unknown setting for plugin civil_status." in bad.output
     exported = tmp_path / "alpha.csv"
     result = motcua("catalogue", "export", "alpha", str(exported))
     assert result.exit_code == 0 and "11 procedure(s)" in result.output  # land's 4 are hidden

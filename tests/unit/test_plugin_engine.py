@@ -133,6 +133,7 @@ def test_every_built_in_procedure_is_complete():
 def test_plugin_settings_are_checked():
     land = LandPlugin()
     assert land.validate_settings({"nonsense": 1}) == {"nonsense": ["Unknown setting for plugin land."]}
-    civil = CivilStatusPlugin()
-    assert civil.validate_settings({"extract_copy_fee": "free"})["extract_copy_fee"][0].startswith("Must be of type")
-    assert civil.validate_settings({"extract_copy_fee": 10000}) == {}
+    household = load_plugins(["household_business"]).get("household_business")
+    problem = household.validate_settings({"online_discount_percent": "half"})["online_discount_percent"][0]
+    assert problem.startswith("Must be of type")
+    assert household.validate_settings({"online_discount_percent": 30}) == {}

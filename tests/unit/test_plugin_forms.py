@@ -111,8 +111,12 @@ def test_household_registration_fee_is_halved_online():
         "business_lines": ["Bán lẻ"],
         "capital_vnd": 50_000_000,
     }
-    at_counter = procedure.fee_calculator(validate_form(procedure.form, base), procedure)
-    online = procedure.fee_calculator(validate_form(procedure.form, {**base, "submitted_online": True}), procedure)
+    at_counter = procedure.fee_calculator(
+        validate_form(procedure.form, base), procedure, {"online_discount_percent": 50}
+    )
+    online = procedure.fee_calculator(
+        validate_form(procedure.form, {**base, "submitted_online": True}), procedure, {"online_discount_percent": 50}
+    )
     assert [f.amount for f in at_counter] == [100_000]
     assert [f.amount for f in online] == [50_000]
 
@@ -129,14 +133,14 @@ def test_land_registration_duty_and_close_relative_exemption():
         "declared_value_vnd": 2_000_000_000,
     }
     sale = land.procedure("transfer")
-    fees = sale.fee_calculator(validate_form(sale.form, {**transfer, "contract_number": "HĐ 15/2026"}), sale)
+    fees = sale.fee_calculator(validate_form(sale.form, {**transfer, "contract_number": "HĐ 15/2026"}), sale, {})
     assert [(f.name, f.amount) for f in fees] == [
         ("Lệ phí cấp Giấy chứng nhận", 50_000),
         ("Lệ phí trước bạ nhà, đất", 10_000_000),
     ]
     gift = land.procedure("gift")
     fees = gift.fee_calculator(
-        validate_form(gift.form, {**transfer, "contract_number": "HĐ 16/2026", "relationship": "cha_me_con"}), gift
+        validate_form(gift.form, {**transfer, "contract_number": "HĐ 16/2026", "relationship": "cha_me_con"}), gift, {}
     )
     assert fees[-1].amount == 0 and "Miễn" in fees[-1].note
 

@@ -38,5 +38,15 @@ def create(cli, email: str, full_name: str, role: str, password: str) -> None:
 
 
 def _describe(exc: ServiceError) -> str:
-    lines = [exc.message] + [f"  {field}: {'; '.join(map(str, msgs))}" for field, msgs in exc.errors.items()]
+    """The error and each field's problems, one per line (nested fields as parent.child)."""
+    lines = [exc.message]
+
+    def walk(errors, prefix: str) -> None:
+        for field, problems in errors.items():
+            if isinstance(problems, dict):
+                walk(problems, f"{prefix}{field}.")
+            else:
+                lines.append(f"  {prefix}{field}: {'; '.join(map(str, problems))}")
+
+    walk(exc.errors, "")
     return "\n".join(lines)

@@ -42,7 +42,9 @@ UNIT_KINDS = ("province", "department", "service_centre", "commune", "sector_off
 class TimeLimit:
     value: int
     unit: TimeUnit
-    same_day_cutoff_hour: int | None = None  # "received after 15:00 → next working day"
+    # With a cut-off hour: received before it, the result is due the same day; received after it, within
+    # ``value`` ``unit`` (e.g. 1 working day: "after 15:00, the next working day").
+    same_day_cutoff_hour: int | None = None
 
     def problems(self) -> list[str]:
         errors = []
@@ -102,10 +104,11 @@ class WorkflowStep:
         }
 
 
-FeeCalculator = Callable[[Mapping[str, Any], "ProcedureDefinition"], list[FeeLine]]
+# (cleaned form data, the procedure as the tenant's catalogue version has it, the tenant's plugin settings)
+FeeCalculator = Callable[[Mapping[str, Any], "ProcedureDefinition", Mapping[str, Any]], list[FeeLine]]
 
 
-def fixed_fees(data: Mapping[str, Any], procedure: ProcedureDefinition) -> list[FeeLine]:
+def fixed_fees(data: Mapping[str, Any], procedure: ProcedureDefinition, settings: Mapping[str, Any]) -> list[FeeLine]:
     """Default calculator: each declared fee once (``per`` fees multiplied by ``copies`` when present)."""
     copies = int(data.get("copies", 1) or 1)
     return [FeeLine(f.name, f.amount * (copies if f.per else 1)) for f in procedure.fees]
@@ -135,7 +138,7 @@ class ProcedureDefinition:
 
     def problems(self) -> list[str]:
         errors: list[str] = []
-        if not re.fullmatch(r"[a-z][a-z0-9_]{1,60}", self.key):
+        if not re.fullmatch(r"[a-z][a-z0-9_]{1,59}", self.key):
             errors.append(f"key {self.key!r} must be lower-case letters, digits and underscores")
         if not NATIONAL_CODE_RE.match(self.code):
             errors.append(f"code {self.code!r} is not a national procedure code like 1.001193")

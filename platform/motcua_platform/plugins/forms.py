@@ -61,6 +61,19 @@ def validate_form(schema_cls: type[Schema], data: Any) -> dict[str, Any]:
 
 
 def form_json_schema(schema_cls: type[Schema]) -> dict[str, Any]:
+    """The form as one self-contained JSON Schema (nested parts inlined, so a portal needs nothing else)."""
     spec = APISpec("form", "1", "3.1.0", plugins=[MarshmallowPlugin()])
     spec.components.schema("Form", schema=schema_cls)
-    return spec.to_dict()["components"]["schemas"]["Form"]
+    components = spec.to_dict()["components"]["schemas"]
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+                return inline(components[ref.rsplit("/", 1)[1]])
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        return node
+
+    return inline(components["Form"])

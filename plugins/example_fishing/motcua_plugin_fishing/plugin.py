@@ -22,7 +22,7 @@ class LicenceForm(FormSchema):
     vessel_registration = fields.String(
         required=True,
         validate=validate.Regexp(
-            r"^[A-Z]{2,3}-\d{4,5}-TS$", error="Số đăng ký tàu cá không hợp lệ (ví dụ: BTr-90123-TS)."
+            r"^[A-Z][A-Za-z]{1,2}-\d{4,5}-TS$", error="Số đăng ký tàu cá không hợp lệ (ví dụ: BTr-90123-TS)."
         ),
     )
     vessel_length_m = fields.Float(
@@ -31,6 +31,7 @@ class LicenceForm(FormSchema):
             min=0,
             min_inclusive=False,
             max=24,
+            max_inclusive=False,
             error="Chiều dài tàu phải lớn hơn 0 và dưới 24 m (tàu do tỉnh cấp phép).",
         ),
     )
@@ -40,7 +41,7 @@ class LicenceForm(FormSchema):
     )
 
 
-def licence_fee(data, procedure):
+def licence_fee(data, procedure, settings):
     """Lệ phí theo chiều dài tàu: dưới 12 m nửa mức (quy định minh họa của plugin mẫu)."""
     fee = procedure.fees[0]
     amount = fee.amount // 2 if data["vessel_length_m"] < 12 else fee.amount

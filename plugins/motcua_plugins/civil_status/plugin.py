@@ -26,7 +26,8 @@ class CivilStatusPlugin(Plugin):
     title_vi = "Hộ tịch"
     title_en = "Civil status"
     version = "1.0.0"
-    default_settings = {"extract_copy_fee": 8000, "registers_per_year": True}
+    # Fees are changed per province through catalogue overrides, so the group needs no settings of its own.
+    default_settings = {}
     migrations = Path(__file__).parent / "migrations"
     models = "motcua_plugins.civil_status.models"
     procedures = (

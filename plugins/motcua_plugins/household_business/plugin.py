@@ -22,11 +22,12 @@ FLOW = (
 REGISTRATION_FEE = 100_000
 
 
-def registration_fee(data, procedure):
-    """Lệ phí đăng ký hộ kinh doanh; nộp trực tuyến được giảm 50% (chính sách khuyến khích của tỉnh)."""
+def registration_fee(data, procedure, settings):
+    """Lệ phí đăng ký hộ kinh doanh; nộp trực tuyến được giảm theo tỷ lệ tỉnh quy định (mặc định 50 %)."""
     fee = procedure.fees[0]
     if data.get("submitted_online"):
-        return [FeeLine(fee.name, fee.amount // 2, "Giảm 50% khi nộp hồ sơ trực tuyến")]
+        percent = settings["online_discount_percent"]
+        return [FeeLine(fee.name, fee.amount * (100 - percent) // 100, f"Giảm {percent}% khi nộp hồ sơ trực tuyến")]
     return [FeeLine(fee.name, fee.amount)]
 
 

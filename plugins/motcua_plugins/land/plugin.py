@@ -26,7 +26,7 @@ FLOW = (
 )
 
 
-def transfer_fees(data, procedure):
+def transfer_fees(data, procedure, settings):
     """Lệ phí trước bạ 0,5 % giá trị khai báo, miễn khi thừa kế/tặng cho giữa người thân (Nghị định 10/2022,
     Điều 10); cộng lệ phí cấp giấy chứng nhận."""
     lines = [FeeLine(f.name, f.amount) for f in procedure.fees]

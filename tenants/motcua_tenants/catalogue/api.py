@@ -42,7 +42,9 @@ MAX_IMPORT_BYTES = 10 * 1024 * 1024
 
 
 def _enabled() -> list[str]:
-    return list(current_tenant().plugins)
+    """Plugins the tenant enabled that this deployment still loads (an unloaded plugin has no forms)."""
+    loaded = active()
+    return [name for name in current_tenant().plugins if name in loaded]
 
 
 def _admin() -> None:
@@ -160,7 +162,7 @@ def check_form(code):
     data = request.get_json(silent=True)
     if data is None:
         raise InvalidInput("Tờ khai không hợp lệ.", {"_form": ["Dữ liệu phải là một đối tượng JSON."]})
-    cleaned, fees = services.check_form(active(), row, data)
+    cleaned, fees = services.check_form(active(), row, data, current_tenant().plugins.get(row.plugin))
     return {"valid": True, "data": cleaned, "fees": fees, "total_fee": sum(f.amount for f in fees)}
 
 
@@ -181,7 +183,7 @@ def export(args):
     entries = exchange.export_entries(tenant_session(), _enabled())
     slug = current_tenant().slug
     if args["format"] == "csv":
-        body, mime = exchange.to_csv(entries), "text/csv; charset=utf-8"
+        body, mime = exchange.to_csv(entries), "text/csv"
     else:
         body, mime = exchange.to_json(entries), "application/json"
     return Response(
@@ -202,6 +204,7 @@ def export(args):
 def import_(args):
     """Import the province's own procedures from CSV or JSON; any bad row and nothing is imported."""
     _admin()
+    request.max_content_length = MAX_IMPORT_BYTES  # a whole catalogue is larger than an ordinary request
     raw = request.get_data(cache=False)
     try:
         text = raw.decode("utf-8-sig")

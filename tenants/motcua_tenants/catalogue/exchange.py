@@ -110,13 +110,31 @@ def parse_json(text: str) -> list[dict[str, Any]]:
 
 def _split(cell: Any) -> list[str]:
     if isinstance(cell, list):
-        return cell
+        return [str(part).strip() for part in cell if str(part).strip()]
     return [part.strip() for part in str(cell or "").split(";") if part.strip()]
+
+
+def _text(record_: Mapping[str, Any], column: str, problem, *, max_length: int, required: bool = False) -> str | None:
+    value = record_.get(column)
+    if value is None or value == "":
+        if required:
+            problem(column, "Required.")
+        return None
+    if not isinstance(value, str):
+        problem(column, "Must be text.")
+        return None
+    value = value.strip()
+    if len(value) > max_length:
+        problem(column, f"At most {max_length} characters.")
+    return value
 
 
 def _fees(cell: Any, problem) -> list[dict]:
     if isinstance(cell, list):
         fees = cell
+        if not all(isinstance(fee, dict) for fee in fees):
+            problem("phi_le_phi", "Each fee must be an object with name and amount.")
+            return []
     else:
         fees = []
         for part in _split(cell):
@@ -127,9 +145,12 @@ def _fees(cell: Any, problem) -> list[dict]:
             fees.append({"name": pieces[0], "amount": pieces[1], "per": pieces[2] if len(pieces) == 3 else None})
     cleaned = []
     for fee in fees:
+        raw = fee.get("amount")
         try:
-            amount = int(str(fee.get("amount")).replace(".", "").replace(",", ""))
-        except ValueError:
+            if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+                raise ValueError
+            amount = int(str(raw).replace(".", "").replace(",", "")) if isinstance(raw, str) else int(raw)
+        except (TypeError, ValueError):
             problem("phi_le_phi", f"Amount '{fee.get('amount')}' is not a whole number of VND.")
             continue
         if amount < 0 or not str(fee.get("name", "")).strip():
@@ -148,7 +169,33 @@ def _fees(cell: Any, problem) -> list[dict]:
 
 def _documents(cell: Any, problem) -> list[dict]:
     if isinstance(cell, list):
-        return cell
+        documents = []
+        for item in cell:
+            count = item.get("count", 1) if isinstance(item, dict) else None
+            if (
+                not isinstance(item, dict)
+                or not isinstance(item.get("name"), str)
+                or not item["name"].strip()
+                or len(item["name"]) > 300
+                or not isinstance(item.get("original", True), bool)
+                or isinstance(count, bool)
+                or not isinstance(count, int)
+                or count < 1
+            ):
+                problem(
+                    "thanh_phan_ho_so",
+                    "Each document needs a name (≤ 300 characters), original true/false and a count ≥ 1.",
+                )
+                continue
+            documents.append(
+                {
+                    "name": item["name"].strip(),
+                    "original": item.get("original", True),
+                    "count": count,
+                    "required": bool(item.get("required", True)),
+                }
+            )
+        return documents
     documents = []
     for part in _split(cell):
         pieces = [p.strip() for p in part.split("|")]
@@ -165,6 +212,8 @@ def _int(value: Any, column: str, problem, *, optional: bool = False) -> int | N
     if value in (None, "") and optional:
         return None
     try:
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise ValueError
         return int(value)
     except (TypeError, ValueError):
         problem(column, f"'{value}' is not a whole number.")
@@ -184,7 +233,8 @@ def check_records(records: list[Mapping[str, Any]], existing_codes: set[str]) ->
 
         if record_.get("_extra_cells"):
             problem("*", "The row has more cells than the header.")
-        code = str(record_.get("ma_thu_tuc") or "").strip()
+        code = record_.get("ma_thu_tuc")
+        code = code.strip() if isinstance(code, str) else ""
         if not NATIONAL_CODE_RE.match(code):
             problem("ma_thu_tuc", f"'{code}' is not a national procedure code like 1.001193.")
         elif code in existing_codes:
@@ -198,21 +248,17 @@ def check_records(records: list[Mapping[str, Any]], existing_codes: set[str]) ->
                 f"Procedures of plugin '{record_['nguon']}' come from enabling the plugin; "
                 "leave 'nguon' empty for the province's own procedures.",
             )
-        name = str(record_.get("ten_thu_tuc") or "").strip()
-        if not name:
-            problem("ten_thu_tuc", "Name is required.")
-        field_ = str(record_.get("linh_vuc") or "").strip()
-        if not field_:
-            problem("linh_vuc", "Field (lĩnh vực) is required.")
+        name = _text(record_, "ten_thu_tuc", problem, max_length=400, required=True)
+        field_ = _text(record_, "linh_vuc", problem, max_length=200, required=True)
         level = record_.get("cap_thuc_hien") or ""
-        if level not in set(Level):
+        if not isinstance(level, str) or level not in set(Level):
             problem("cap_thuc_hien", f"Must be one of: {', '.join(Level)}.")
         unit_kind = record_.get("co_quan_thuc_hien") or ""
-        if unit_kind not in UNIT_KINDS:
+        if not isinstance(unit_kind, str) or unit_kind not in UNIT_KINDS:
             problem("co_quan_thuc_hien", f"Must be one of: {', '.join(UNIT_KINDS)}.")
         limit = _int(record_.get("thoi_han"), "thoi_han", problem)
         unit = record_.get("don_vi_thoi_han") or ""
-        if unit not in set(TimeUnit):
+        if not isinstance(unit, str) or unit not in set(TimeUnit):
             problem("don_vi_thoi_han", f"Must be one of: {', '.join(TimeUnit)}.")
         cutoff = _int(record_.get("gio_cat"), "gio_cat", problem, optional=True)
         if cutoff is not None and not 0 < cutoff < 24:
@@ -220,19 +266,19 @@ def check_records(records: list[Mapping[str, Any]], existing_codes: set[str]) ->
         if limit is not None and (limit < 0 or (limit == 0 and cutoff is None)):
             problem("thoi_han", "Must be positive (0 only with a same-day cut-off hour).")
         mode = record_.get("muc_do") or ""
-        if mode not in set(OnlineMode):
+        if not isinstance(mode, str) or mode not in set(OnlineMode):
             problem("muc_do", f"Must be one of: {', '.join(OnlineMode)}.")
         legacy = _int(record_.get("muc_do_cu"), "muc_do_cu", problem, optional=True)
         if legacy is not None and legacy not in (1, 2, 3, 4):
             problem("muc_do_cu", "Must be 1, 2, 3 or 4.")
         status = record_.get("trang_thai") or ProcedureStatus.PUBLISHED
-        if status not in (ProcedureStatus.DRAFT, ProcedureStatus.PUBLISHED):
+        if not isinstance(status, str) or status not in (ProcedureStatus.DRAFT, ProcedureStatus.PUBLISHED):
             problem("trang_thai", "Must be draft or published.")
         values.append(
             {
                 "code": code,
                 "name_vi": name,
-                "name_en": record_.get("ten_tieng_anh") or None,
+                "name_en": _text(record_, "ten_tieng_anh", problem, max_length=400),
                 "field": field_,
                 "level": level,
                 "competent_unit_kind": unit_kind,
@@ -243,9 +289,9 @@ def check_records(records: list[Mapping[str, Any]], existing_codes: set[str]) ->
                 "legacy_level": legacy,
                 "fees": _fees(record_.get("phi_le_phi"), problem),
                 "documents": _documents(record_.get("thanh_phan_ho_so"), problem),
-                "result_document": record_.get("ket_qua") or None,
+                "result_document": _text(record_, "ket_qua", problem, max_length=400),
                 "legal_basis": _split(record_.get("can_cu_phap_ly")),
-                "applicants": record_.get("doi_tuong") or None,
+                "applicants": _text(record_, "doi_tuong", problem, max_length=400),
                 "status": status,
             }
         )

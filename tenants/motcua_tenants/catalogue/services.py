@@ -67,17 +67,11 @@ def sync_plugin(session: Session, plugin: Plugin) -> list[str]:
     left alone (updates to them are offered as drift)."""
     have = {key for (key,) in session.execute(select(Procedure.plugin_key).where(Procedure.plugin == plugin.name))}
     missing = [d for d in plugin.procedures if d.key not in have]
-    clashes = sorted(
-        session.scalars(
-            select(Procedure.code).where(
-                Procedure.code.in_([d.code for d in missing]), Procedure.plugin.is_distinct_from(plugin.name)
-            )
-        ).unique()
-    )
+    clashes = sorted(set(session.scalars(select(Procedure.code).where(Procedure.code.in_([d.code for d in missing])))))
     if clashes:
         raise Conflict(
-            f"The province already has its own procedures with codes {', '.join(clashes)}; "
-            f"retire or re-code them before enabling plugin '{plugin.name}'."
+            f"The catalogue already has procedures with codes {', '.join(clashes)} (the province's own, or this "
+            f"plugin's under another key); re-code them before enabling plugin '{plugin.name}'."
         )
     session.add_all(row_from_definition(plugin, d) for d in missing)
     session.flush()
@@ -339,6 +333,8 @@ def apply_plugin_update(session: Session, actor: Actor, registry: PluginRegistry
     if definition is None:
         raise Conflict(f"Procedure {code} is not linked to a loaded plugin definition.")
     reference = definition.reference()
+    if reference == current.reference:
+        raise Conflict(f"Procedure {code} already follows the plugin's current definition.")
     if current.status != ProcedureStatus.DRAFT:
         current = Procedure(
             version=_next_version(session, code),
@@ -353,6 +349,7 @@ def apply_plugin_update(session: Session, actor: Actor, registry: PluginRegistry
         if name not in current.overridden:
             setattr(current, name, reference[name])
     current.reference = reference
+    current.overridden = sorted(f for f in OVERRIDABLE if getattr(current, f) != reference.get(f))
     fill_search(current)
     session.flush()
     record(session, actor, "procedure.plugin_update", target=f"procedure:{code}", version=current.version)
@@ -361,20 +358,24 @@ def apply_plugin_update(session: Session, actor: Actor, registry: PluginRegistry
 
 # -- forms and fees ------------------------------------------------------------------------------
 def definition_for(registry: PluginRegistry, row: Procedure) -> ProcedureDefinition | None:
+    """The plugin definition behind a catalogue version, with that version's fees: the fees a dossier
+    owes are those of the version it is submitted under, whatever the plugin's latest release says."""
     plugin = registry.get(row.plugin) if row.plugin else None
     definition = plugin.procedure(row.plugin_key) if plugin else None
-    if definition is not None and "fees" in row.overridden:
-        definition = dataclasses.replace(
-            definition,
-            fees=tuple(Fee(f["name"], f["amount"], f.get("per"), tuple(f.get("exemptions") or ())) for f in row.fees),
-        )
-    return definition
+    if definition is None:
+        return None
+    fees = tuple(Fee(f["name"], f["amount"], f.get("per"), tuple(f.get("exemptions") or ())) for f in row.fees)
+    return dataclasses.replace(definition, fees=fees)
 
 
-def check_form(registry: PluginRegistry, row: Procedure, data: Any) -> tuple[dict, list]:
-    """Validate an application form (every error at once, in Vietnamese) and compute its fees."""
+def check_form(
+    registry: PluginRegistry, row: Procedure, data: Any, settings: Mapping[str, Any] | None = None
+) -> tuple[dict, list]:
+    """Validate an application form (every error at once, in Vietnamese) and compute its fees with the
+    tenant's settings for the plugin. Returns the cleaned data in JSON form and the fee lines."""
     definition = definition_for(registry, row)
     if definition is None:
         raise InvalidInput("Thủ tục này chưa có biểu mẫu điện tử.", {"_form": ["Không có biểu mẫu điện tử."]})
     cleaned = validate_form(definition.form, data)
-    return cleaned, definition.fee_calculator(cleaned, definition)
+    effective = {**registry.get(row.plugin).default_settings, **(settings or {})}
+    return definition.form().dump(cleaned), definition.fee_calculator(cleaned, definition, effective)

@@ -117,6 +117,7 @@ def _version_path(branch: str) -> str | None:
 def revision(cli, environment: str, message: str, branch: str) -> None:
     """Autogenerate a new migration for ENVIRONMENT from the models."""
     from alembic import command
+    from alembic.script import ScriptDirectory
     from motcua_platform.db.database import TenantBinding
 
     from motcua_tenants.migrations.config import alembic_config
@@ -132,12 +133,16 @@ def revision(cli, environment: str, message: str, branch: str) -> None:
                 binding = TenantBinding("zzrev", "t_zzrev", f"{db_.role_prefix}_t_zzrev")
                 create_role_and_schema(conn, binding)
                 runner.upgrade_tenant_on(conn, binding)
+                cfg = alembic_config("tenant", connection=conn, binding=binding)
+                script = ScriptDirectory.from_config(cfg)
+                labels = {label for revision_ in script.walk_revisions() for label in revision_.branch_labels}
+                placement = {"head": f"{branch}@head"}
+                if branch not in labels:
+                    # A plugin's first revision starts its own branch, after the core tables it refers to.
+                    core_head = script.get_revision("core@head").revision
+                    placement = {"head": "base", "branch_label": branch, "depends_on": core_head}
                 command.revision(
-                    alembic_config("tenant", connection=conn, binding=binding),
-                    message=message,
-                    autogenerate=True,
-                    head=f"{branch}@head",
-                    version_path=_version_path(branch),
+                    cfg, message=message, autogenerate=True, version_path=_version_path(branch), **placement
                 )
         finally:
             trans.rollback()
