@@ -127,13 +127,14 @@ def openapi_write(cli: CliContext, path: Path) -> None:
 
 
 def _attach_groups() -> None:
+    from motcua_billing.cli import billing
     from motcua_tenants.demo import demo
     from motcua_tenants.migrations.cli import db
     from motcua_tenants.registry.cli import tenants
 
     from motcua_platform.auth.cli import operators
 
-    for command in (db, tenants, operators, demo):
+    for command in (db, tenants, operators, demo, billing):
         main.add_command(command)
 
 

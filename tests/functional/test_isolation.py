@@ -7,7 +7,7 @@ from motcua_platform.db.database import Database, bind_statement
 from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 
-ID_VALUES = {"unit_id": 2, "staff_id": 2, "job_id": 1, "slug": "alpha"}
+ID_VALUES = {"unit_id": 2, "staff_id": 2, "job_id": 1, "slug": "alpha", "invoice_id": 1}
 
 
 def tenant_routes(app):

@@ -29,6 +29,13 @@ class UsageEvent(ControlBase):
         CheckConstraint("quantity >= 0", name="quantity"),
         Index("ix_billing_usage_events_period", "tenant_id", "metric_code", "occurred_at"),
         Index("ix_billing_usage_events_line", "invoice_line_id", postgresql_where=text("invoice_line_id IS NOT NULL")),
+        # Late usage (not yet claimed by a finalized line) is found without scanning billed history.
+        Index(
+            "ix_billing_usage_events_unclaimed",
+            "tenant_id",
+            "occurred_at",
+            postgresql_where=text("invoice_line_id IS NULL"),
+        ),
     )
 
     id: Mapped[int] = id_column()

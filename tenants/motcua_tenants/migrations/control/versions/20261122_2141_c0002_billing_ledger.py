@@ -103,6 +103,14 @@ def upgrade() -> None:
         postgresql_where=sa.text("invoice_line_id IS NOT NULL"),
     )
     op.create_index(
+        "ix_billing_usage_events_unclaimed",
+        "billing_usage_events",
+        ["tenant_id", "occurred_at"],
+        unique=False,
+        schema="control",
+        postgresql_where=sa.text("invoice_line_id IS NULL"),
+    )
+    op.create_index(
         "ix_billing_usage_events_period",
         "billing_usage_events",
         ["tenant_id", "metric_code", "occurred_at"],
@@ -447,6 +455,12 @@ def downgrade() -> None:
     op.drop_table("billing_accounts", schema="control")
     op.drop_table("billing_webhook_events", schema="control")
     op.drop_index("ix_billing_usage_events_period", table_name="billing_usage_events", schema="control")
+    op.drop_index(
+        "ix_billing_usage_events_unclaimed",
+        table_name="billing_usage_events",
+        schema="control",
+        postgresql_where=sa.text("invoice_line_id IS NULL"),
+    )
     op.drop_index(
         "ix_billing_usage_events_line",
         table_name="billing_usage_events",

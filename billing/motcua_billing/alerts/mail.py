@@ -1,0 +1,20 @@
+"""SMTP delivery with the standard library."""
+
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+
+
+class SmtpMailer:
+    def __init__(self, host: str, port: int, sender: str, timeout: float = 10.0):
+        self.host, self.port, self.sender, self.timeout = host, port, sender, timeout
+
+    def send(self, recipients: list[str], subject: str, body: str) -> None:
+        message = EmailMessage()
+        message["From"] = self.sender
+        message["To"] = ", ".join(recipients)
+        message["Subject"] = subject
+        message.set_content(body)
+        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            smtp.send_message(message)
