@@ -95,7 +95,7 @@ def contract(finance):
     return created.get_json()
 
 
-def ingest(client, events):
+def ingest(client, events, *, rejected=0):
     totals = {"accepted": 0, "duplicates": 0, "rejected": 0, "results": []}
     for start in range(0, len(events), 5000):
         response = client.post("/api/v1/billing/usage-events", json={"events": events[start : start + 5000]})
@@ -104,16 +104,17 @@ def ingest(client, events):
         for key in ("accepted", "duplicates", "rejected"):
             totals[key] += body[key]
         totals["results"] += body["results"]
+    assert totals["rejected"] == rejected, [r for r in totals["results"] if r["status"] == "rejected"][:3]
     return totals
 
 
-def dossiers(n, month=(2026, 10), prefix="d", tenant="alpha"):
+def dossiers(n, month=(2026, 10), prefix="d", tenant="alpha", days=28):
     return [
         {
             "tenant": tenant,
             "metric": "dossiers_received",
             "event_id": f"dossier:{prefix}{i}:received",
-            "occurred_at": vn(*month, day=1 + i % 28).isoformat(),
+            "occurred_at": vn(*month, day=1 + i % days).isoformat(),
         }
         for i in range(n)
     ]

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import smtplib
 from email.message import EmailMessage
+from email.policy import SMTP
+
+# Long lines: a Vietnamese subject then stays one encoded word. Folded into several, the space between two
+# encoded words is dropped by readers (RFC 2047), gluing "hạn" and "mức" together.
+POLICY = SMTP.clone(max_line_length=998)
 
 
 class SmtpMailer:
@@ -11,7 +16,7 @@ class SmtpMailer:
         self.host, self.port, self.sender, self.timeout = host, port, sender, timeout
 
     def send(self, recipients: list[str], subject: str, body: str) -> None:
-        message = EmailMessage()
+        message = EmailMessage(policy=POLICY)
         message["From"] = self.sender
         message["To"] = ", ".join(recipients)
         message["Subject"] = subject

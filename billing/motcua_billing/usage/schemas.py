@@ -4,7 +4,7 @@ from motcua_platform.api import Schema
 
 class UsageBatchSchema(Schema):
     events = fields.List(
-        fields.Dict(),
+        fields.Raw(),
         required=True,
         validate=validate.Length(min=1, max=5000),
         metadata={

@@ -175,7 +175,9 @@ def ingest(
         raise InvalidInput(f"At most {MAX_BATCH} events per batch.", {"events": [f"{len(raw_items)} sent."]})
     now = now or utcnow()
     metrics = _metric_aggregations(session)
-    tenants = _tenant_ids(session, (r.get("tenant") for r in raw_items if isinstance(r.get("tenant"), str)))
+    tenants = _tenant_ids(
+        session, (r["tenant"] for r in raw_items if isinstance(r, Mapping) and isinstance(r.get("tenant"), str))
+    )
     results: list[ItemResult] = []
     rows: list[dict] = []
     keys: dict[tuple[int, str, str], int] = {}  # first index of each key in this batch
