@@ -261,3 +261,48 @@ def test_province_sees_its_own_usage_budget_and_invoices_only(finance, contract,
     assert year["actual_overage_vnd"] == (120_000 + 350_000 + 205_000 + 1_000_000) + 980 * 350_000
     assert year["invoiced_vnd"] == mine[0]["total_vnd"] and year["paid_vnd"] == 0
     assert finance.get("/api/v1/billing/tenants/alpha/budget").get_json() == budget
+
+
+def test_the_command_line_run_is_idempotent_and_finance_can_work_from_it(finance, contract, runtime, tmp_path):
+    from click.testing import CliRunner
+    from motcua_platform.cli import CliContext, main
+
+    context = CliContext()
+    context._runtime = runtime
+
+    def motcua(*args):
+        return CliRunner().invoke(main, ["billing", *args], obj=context, catch_exceptions=False)
+
+    ingest(finance, dossiers(1100))
+    first = motcua("run", "--period", "2026-10")
+    assert first.exit_code == 0 and "created: alpha" in first.output
+    second = motcua("run", "--period", "2026-10")
+    assert second.exit_code == 0 and "unchanged: alpha" in second.output and "created: -" in second.output
+    assert motcua("run", "--period", "2026-1").exit_code == 2
+    invoice_id = finance.get("/api/v1/billing/invoices?period=2026-10").get_json()[0]["id"]
+    finalized = motcua("finalize", str(invoice_id))
+    assert finalized.exit_code == 0 and "finalized as MC2026-" in finalized.output
+    again = motcua("finalize", str(invoice_id))
+    assert again.exit_code == 1 and "only a draft can be finalized" in again.output
+    assert motcua("pdf", str(invoice_id), "-o", str(tmp_path / "x.pdf")).exit_code == 0
+    assert (tmp_path / "x.pdf").read_bytes().startswith(b"%PDF")
+    exported = motcua("export", "--period", "2026-10")
+    assert exported.exit_code == 0 and "dossiers_received" in exported.output
+    total = finance.get(f"/api/v1/billing/invoices/{invoice_id}").get_json()["total_vnd"]
+    paid = motcua("pay", str(invoice_id), "--amount", str(total), "--reference", "VCB-FT9")
+    assert paid.exit_code == 0 and "paid, 0 VND still due" in paid.output
+    budget = motcua("budget", "alpha")
+    assert budget.exit_code == 0 and "1,188.000" in budget.output and "240.000" in budget.output
+
+
+def test_scheduled_jobs_are_registered(runtime):
+    tasks = runtime.jobs.app.tasks
+    assert {"billing:monthly_run", "billing:drain_usage", "billing:check_alerts", "billing:run_period"} <= set(tasks)
+    crons = {
+        task.name: cron
+        for task, cron in ((p.task, p.cron) for p in runtime.jobs.app.periodic_registry.periodic_tasks.values())
+    }
+    assert crons["billing:monthly_run"] == "0 18 * * *"
+    from motcua_billing.invoices.tasks import previous_month
+
+    assert previous_month(vn(2026, 11, 1, hour=1)) == __import__("datetime").date(2026, 10, 1)

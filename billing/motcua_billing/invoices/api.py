@@ -148,6 +148,7 @@ def finalize(invoice_id):
     from motcua_billing.payments.services import push_quietly
 
     push_quietly(runtime(), invoice.id)
+    session.expire_all()  # the push wrote the collector's ids in its own transaction
     return _one(services.get_invoice(session, invoice_id))
 
 

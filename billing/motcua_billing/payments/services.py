@@ -146,27 +146,33 @@ def handle_stripe_webhook(session: Session, payload: bytes, signature: str | Non
 def _apply(session: Session, event) -> str:
     if event.type not in ("invoice.paid", "invoice.payment_succeeded"):
         return "ignored"
-    remote = event.data.object
+    remote = event.data.object.to_dict()
     metadata = remote.get("metadata") or {}
-    query = select(Invoice).where(Invoice.stripe_invoice_id == remote.id)
+    query = select(Invoice).where(Invoice.stripe_invoice_id == remote["id"])
     invoice = session.scalar(query)
     if invoice is None and str(metadata.get("motcua_invoice_id", "")).isdigit():
         invoice = session.get(Invoice, int(metadata["motcua_invoice_id"]))
     if invoice is None:
-        log.warning("Stripe reports invoice %s paid, but no local invoice matches it", remote.id)
+        log.warning("Stripe reports invoice %s paid, but no local invoice matches it", remote["id"])
         return "unknown invoice"
     if invoice.status == InvoiceStatus.PAID:
         return "already paid"
     if invoice.status != InvoiceStatus.FINALIZED:
-        log.warning("Stripe reports invoice %s paid, but local invoice %s is %s", remote.id, invoice.id, invoice.status)
+        log.warning(
+            "Stripe reports invoice %s paid, but local invoice %s is %s", remote["id"], invoice.id, invoice.status
+        )
         return f"local invoice is {invoice.status}"
     amount = int(remote.get("amount_paid") or 0)
     if remote.get("currency") != "vnd" or amount != invoice.amount_due_vnd:
         log.warning(
-            "Stripe paid %s %s on %s; %s vnd is due", amount, remote.get("currency"), remote.id, invoice.amount_due_vnd
+            "Stripe paid %s %s on %s; %s vnd is due",
+            amount,
+            remote.get("currency"),
+            remote["id"],
+            invoice.amount_due_vnd,
         )
         return "amount mismatch"
-    invoices.record_payment(session, SYSTEM, invoice.id, amount_vnd=amount, reference=remote.id, method="stripe")
+    invoices.record_payment(session, SYSTEM, invoice.id, amount_vnd=amount, reference=remote["id"], method="stripe")
     invoice.stripe_status = "paid"
     return "marked paid"
 

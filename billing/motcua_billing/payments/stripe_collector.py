@@ -85,13 +85,14 @@ class StripeCollector:
 
 
 def _remote(obj) -> RemoteInvoice:
-    metadata = obj.get("metadata") or {}
+    data = obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
+    metadata = data.get("metadata") or {}
     local = metadata.get("motcua_invoice_id")
     return RemoteInvoice(
-        id=obj.id,
-        status=obj.status,
-        currency=obj.currency,
-        total=int(obj.total),
-        amount_paid=int(obj.get("amount_paid") or 0),
+        id=data["id"],
+        status=data["status"],
+        currency=data["currency"],
+        total=int(data["total"]),
+        amount_paid=int(data.get("amount_paid") or 0),
         local_invoice_id=int(local) if local and str(local).isdigit() else None,
     )
