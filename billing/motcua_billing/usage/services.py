@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -25,7 +26,7 @@ from motcua_platform.db.base import utcnow
 from motcua_platform.db.database import Database, TenantSession
 from motcua_platform.errors import InvalidInput
 from motcua_tenants.registry.models import Tenant, TenantStatus
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -152,19 +153,38 @@ def _tenant_ids(session: Session, slugs: Iterable[str]) -> dict[str, int]:
 
 
 # -- the ledger ----------------------------------------------------------------------------------
+# One statement per batch, whatever its size: the rows travel as arrays and are unnested in the database
+# (compiling a multi-row VALUES of thousands of bind parameters costs more than the insert itself).
+INSERT_EVENTS = text(
+    """
+    INSERT INTO control.billing_usage_events
+        (tenant_id, metric_code, event_id, quantity, occurred_at, source, properties)
+    SELECT t, m, e, q, o, s, CAST(p AS jsonb)
+    FROM unnest(
+        CAST(:tenant_ids AS bigint[]), CAST(:metrics AS text[]), CAST(:event_ids AS text[]),
+        CAST(:quantities AS numeric[]), CAST(:occurred AS timestamptz[]), CAST(:sources AS text[]),
+        CAST(:properties AS text[])
+    ) AS rows(t, m, e, q, o, s, p)
+    ON CONFLICT ON CONSTRAINT uq_billing_usage_events_key DO NOTHING
+    RETURNING tenant_id, metric_code, event_id
+    """
+)
+
+
 def _insert_events(session: Session, rows: list[dict]) -> set[tuple[int, str, str]]:
-    """Insert rows, ignoring those already there; the keys actually inserted."""
-    inserted: set[tuple[int, str, str]] = set()
-    for start in range(0, len(rows), 1000):
-        chunk = rows[start : start + 1000]
-        statement = (
-            insert(UsageEvent)
-            .values(chunk)
-            .on_conflict_do_nothing(constraint="uq_billing_usage_events_key")
-            .returning(UsageEvent.tenant_id, UsageEvent.metric_code, UsageEvent.event_id)
-        )
-        inserted.update(tuple(row) for row in session.execute(statement))
-    return inserted
+    """Insert rows, ignoring those already there (same tenant, metric and event id); the keys inserted."""
+    if not rows:
+        return set()
+    params = {
+        "tenant_ids": [r["tenant_id"] for r in rows],
+        "metrics": [r["metric_code"] for r in rows],
+        "event_ids": [r["event_id"] for r in rows],
+        "quantities": [r["quantity"] for r in rows],
+        "occurred": [r["occurred_at"] for r in rows],
+        "sources": [r["source"] for r in rows],
+        "properties": [None if r["properties"] is None else json.dumps(r["properties"]) for r in rows],
+    }
+    return {tuple(row) for row in session.execute(INSERT_EVENTS, params)}
 
 
 def ingest(
