@@ -61,7 +61,13 @@ def render_pdf(invoice: Invoice, *, seller: dict, buyer: dict, font: Path) -> by
     pdf.add_page()
     pdf.set_font("body", size=9)
     seller_tax = seller.get("tax_code") or "—"
-    pdf.multi_cell(0, 5, f"{seller['name']}\nMã số thuế: {seller_tax}\n{seller.get('address') or ''}")
+    pdf.multi_cell(
+        0,
+        5,
+        f"{seller['name']}\nMã số thuế: {seller_tax}\n{seller.get('address') or ''}",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.ln(2)
     pdf.set_font("body", size=16)
     pdf.cell(0, 10, "HÓA ĐƠN DỊCH VỤ", align="C", new_x="LMARGIN", new_y="NEXT")
@@ -84,6 +90,8 @@ def render_pdf(invoice: Invoice, *, seller: dict, buyer: dict, font: Path) -> by
         5,
         f"Đơn vị mua: {buyer['name']}\nMã số thuế: {buyer.get('tax_code') or '—'}\n"
         f"Địa chỉ: {buyer.get('address') or '—'}\nĐồng tiền thanh toán: VND",
+        new_x="LMARGIN",
+        new_y="NEXT",
     )
     pdf.ln(3)
     widths = (10, 84, 26, 22, 38)
@@ -128,11 +136,13 @@ def render_pdf(invoice: Invoice, *, seller: dict, buyer: dict, font: Path) -> by
         pdf.cell(widths[-1], 7, vnd(amount), border=1, align="R")
         pdf.ln()
     pdf.ln(2)
-    pdf.multi_cell(0, 5, f"Số tiền viết bằng chữ: {amount_in_words(invoice.total_vnd)}.")
+    pdf.multi_cell(0, 5, f"Số tiền viết bằng chữ: {amount_in_words(invoice.total_vnd)}.", new_x="LMARGIN", new_y="NEXT")
     if invoice.amount_paid_vnd:
-        pdf.multi_cell(0, 5, f"Đã thanh toán: {vnd(invoice.amount_paid_vnd)} đồng.")
+        pdf.multi_cell(0, 5, f"Đã thanh toán: {vnd(invoice.amount_paid_vnd)} đồng.", new_x="LMARGIN", new_y="NEXT")
     if seller.get("bank"):
-        pdf.multi_cell(0, 5, f"Thanh toán chuyển khoản: {seller['bank']} — nội dung: {number}.")
+        pdf.multi_cell(
+            0, 5, f"Thanh toán chuyển khoản: {seller['bank']} — nội dung: {number}.", new_x="LMARGIN", new_y="NEXT"
+        )
     return bytes(pdf.output())
 
 
