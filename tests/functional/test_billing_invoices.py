@@ -306,3 +306,70 @@ def test_scheduled_jobs_are_registered(runtime):
     from motcua_billing.invoices.tasks import previous_month
 
     assert previous_month(vn(2026, 11, 1, hour=1)) == __import__("datetime").date(2026, 10, 1)
+
+
+def test_a_quarterly_contract_is_billed_when_its_quarter_closes(finance, contract):
+    created = finance.post(
+        "/api/v1/billing/contracts",
+        json={"tenant": "beta", "code": "HD-BETA-Q", "plan": "daklak", "cadence": "quarterly"}
+        | {"starts_on": "2026-01-01", "ends_on": "2026-12-31"},
+    )
+    assert created.status_code == 201
+    ingest(finance, dossiers(1500, month=(2026, 11), tenant="beta", days=14))
+    november = run(finance, "2026-11")
+    assert "quarterly period" in november["skipped"]["beta"] and "does not close" in november["skipped"]["beta"]
+    december = run(finance, "2026-12")
+    invoice = next(
+        i for i in finance.get("/api/v1/billing/invoices?tenant=beta").get_json() if i["id"] in december["invoice_ids"]
+    )
+    assert (invoice["period_start"], invoice["period_end"]) == ("2026-10-01", "2027-01-01")
+    lease = next(line for line in invoice["lines"] if line["kind"] == "lease")
+    assert lease["amount_vnd"] == LEASE // 4 and "10/2026 – 12/2026" in lease["description"]
+    usage = next(line for line in invoice["lines"] if line["metric_code"] == "dossiers_received")
+    assert usage["quantity"] == "1500.000000" and usage["amount_vnd"] == 500 * 500  # plan tariff; quota per quarter
+
+
+def test_a_rolled_back_finalization_leaves_no_gap(finance, contract, runtime):
+    from motcua_billing.invoices import services
+    from motcua_platform.audit.services import Actor
+
+    october = run(finance)["invoice_ids"][0]
+    september = run(finance, "2026-09")["invoice_ids"][0]
+    actor = Actor("cli", None, "test")
+    with runtime.db.control_session() as session:
+        number = services.finalize(session, actor, october).number
+        session.rollback()  # e.g. the e-invoice provider refused it
+    with runtime.db.control_session() as session:
+        assert services.finalize(session, actor, september).number == number
+        assert services.finalize(session, actor, october).number == number + 1
+        session.commit()
+
+
+def test_usage_view_shows_quota_left_and_projected_overage(finance, contract, seeded, app):
+    import datetime as dt
+    from decimal import Decimal
+
+    from motcua_billing.rating.periods import VN
+
+    today = dt.datetime.now(VN)
+    alpha_finance = HostClient(app, seeded["alpha"].host, seeded["alpha"].tokens["finance"])
+    response = alpha_finance.get("/api/v1/my-billing/usage")
+    if today.year != 2026:  # the test contract covers 2026 only
+        assert response.status_code == 404
+        return
+    ingest(finance, dossiers(600, month=(2026, today.month), days=max(today.day - 1, 1)))
+    usage = alpha_finance.get("/api/v1/my-billing/usage").get_json()
+    assert usage["contract"] == "HD-2026-ALPHA" and usage["period_start"] == f"2026-{today.month:02d}-01"
+    dossier = next(m for m in usage["metrics"] if m["metric"] == "dossiers_received")
+    assert Decimal(dossier["quantity"]) == 600 and Decimal(dossier["quota_left"]) == 400
+    assert Decimal(dossier["used_percent"]) == 60
+    assert Decimal(dossier["projected_quantity"]) >= 600  # the month is not over: usage is projected forward
+    assert dossier["projected_overage_vnd"] >= dossier["overage_vnd"] == 0
+    assert usage["budget"]["overage_budget_vnd"] == BUDGET
+    assert finance.get("/api/v1/billing/tenants/alpha/usage").get_json()["metrics"] == usage["metrics"]
+
+
+def Decimal_equal(text, number) -> bool:
+    from decimal import Decimal
+
+    return Decimal(text) == Decimal(number)
