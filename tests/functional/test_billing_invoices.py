@@ -140,6 +140,9 @@ def test_late_usage_becomes_an_adjustment_on_the_next_invoice(finance, contract,
     adjustment = next(line for line in finalized["lines"] if line["kind"] == "adjustment")
     claimed = finance.get(f"/api/v1/billing/invoices/{invoice['id']}/lines/{adjustment['id']}/usage").get_json()
     assert sorted(e["event_id"] for e in claimed) == [f"dossier:late{i}:received" for i in range(3)]
+    # The October invoice can no longer be voided: November's invoice already adjusts October.
+    refused = finance.post(f"/api/v1/billing/invoices/{october}/void", json={"reason": "Sai"})
+    assert refused.status_code == 409 and "adjusts this period" in refused.get_json()["message"]
     # Nothing is billed twice: December has no adjustment left.
     december = finance.get(f"/api/v1/billing/invoices/{run(finance, '2026-12')['invoice_ids'][0]}").get_json()
     assert not [line for line in december["lines"] if line["kind"] == "adjustment"]

@@ -599,6 +599,24 @@ def void(session: Session, actor: Actor, invoice_id: int, reason: str) -> Invoic
         raise Conflict(
             f"Invoice {invoice.display_number} has payments; refund them before voiding (a paid invoice is final)."
         )
+    adjusted_by = session.scalar(
+        select(Invoice)
+        .join(InvoiceLine)
+        .where(
+            Invoice.tenant_id == invoice.tenant_id,
+            Invoice.id != invoice.id,
+            Invoice.status.in_(BILLED),
+            InvoiceLine.kind == LineKind.ADJUSTMENT,
+            InvoiceLine.service_start >= invoice.period_start,
+            InvoiceLine.service_start < invoice.period_end,
+        )
+        .limit(1)
+    )
+    if adjusted_by is not None:
+        raise Conflict(
+            f"Invoice {adjusted_by.display_number} adjusts this period for late usage; a replacement would bill "
+            "that usage twice. Settle it with an adjustment instead of voiding."
+        )
     released = release_claims(session, [line.id for line in invoice.lines])
     invoice.status = InvoiceStatus.VOID
     invoice.voided_at = utcnow()
