@@ -32,6 +32,11 @@ BLUEPRINTS: tuple[tuple[str, str], ...] = (
     ("motcua_tenants.catalogue.api", "admin_blp"),
     ("motcua_platform.auth.api", "staff_blp"),
     ("motcua_platform.audit.api", "tenant_blp"),
+    ("motcua_billing.catalog.api", "blp"),
+    ("motcua_billing.usage.api", "blp"),
+    ("motcua_billing.invoices.api", "blp"),
+    ("motcua_billing.payments.api", "blp"),
+    ("motcua_billing.invoices.api", "tenant_blp"),
 )
 
 # Paths served whatever the Host header says (load-balancer probes, the API document and its viewer).

@@ -135,6 +135,7 @@ def openapi_write(cli: CliContext, path: Path) -> None:
 
 def _attach_groups() -> None:
     from motcua_tenants.catalogue.cli import catalogue
+    from motcua_billing.cli import billing
     from motcua_tenants.demo import demo
     from motcua_tenants.migrations.cli import db
     from motcua_tenants.registry.cli import tenants
@@ -142,7 +143,7 @@ def _attach_groups() -> None:
 
     from motcua_platform.auth.cli import operators
 
-    for command in (db, tenants, operators, plugins, catalogue, demo):
+    for command in (db, tenants, operators, plugins, catalogue, billing, demo):
         main.add_command(command)
 
 

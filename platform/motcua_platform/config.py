@@ -12,6 +12,7 @@ import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,42 @@ def _log_level(raw: str) -> str:
     return value
 
 
+def _vat_rate(raw: str) -> Decimal:
+    try:
+        value = Decimal(raw.strip().rstrip("%"))
+    except InvalidOperation:
+        raise ValueError(f"{raw!r} is not a percentage, e.g. 10 or 8") from None
+    if not value.is_finite() or not (0 <= value <= 100):
+        raise ValueError("must be a percentage between 0 and 100")
+    return value
+
+
+def _port(raw: str) -> int:
+    value = _positive_int(raw)
+    if value > 65535:
+        raise ValueError("must be a TCP port, 1–65535")
+    return value
+
+
+def _email_list(raw: str) -> tuple[str, ...]:
+    emails = tuple(part.strip().lower() for part in raw.split(",") if part.strip())
+    for email in emails:
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+", email):
+            raise ValueError(f"{email!r} is not an e-mail address")
+    return emails
+
+
+def _email(raw: str) -> str:
+    return _email_list(raw)[0] if _email_list(raw) else raw
+
+
+def _http_url(raw: str) -> str:
+    value = raw.strip().rstrip("/")
+    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+        raise ValueError("must be an http(s) URL, e.g. https://api.stripe.com")
+    return value
+
+
 @dataclass(frozen=True)
 class Setting:
     env: str
@@ -153,6 +190,27 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("MOTCUA_PLUGINS", "plugins", _name_list, "Comma-separated allow-list of procedure-group plugins to load."),
     Setting("MOTCUA_LOG_LEVEL", "log_level", _log_level, "Logging level."),
+    Setting("MOTCUA_VAT_RATE", "vat_rate", _vat_rate, "VAT rate in percent applied to new invoices (e.g. 10)."),
+    Setting(
+        "MOTCUA_SMTP_HOST", "smtp_host", str, "SMTP server for billing alerts; unset: alerts are recorded, not mailed."
+    ),
+    Setting("MOTCUA_SMTP_PORT", "smtp_port", _port, "SMTP port."),
+    Setting("MOTCUA_SMTP_SENDER", "smtp_sender", _email, "From address of billing e-mails."),
+    Setting(
+        "MOTCUA_BILLING_VENDOR_EMAILS",
+        "billing_vendor_emails",
+        _email_list,
+        "Comma-separated vendor finance addresses that receive every billing alert.",
+    ),
+    Setting("MOTCUA_BILLING_SELLER_NAME", "billing_seller_name", str, "Seller's legal name printed on invoices."),
+    Setting("MOTCUA_BILLING_SELLER_TAX_CODE", "billing_seller_tax_code", str, "Seller's tax code on invoices."),
+    Setting("MOTCUA_BILLING_BANK_ACCOUNT", "billing_bank_account", str, "Bank account printed for transfers."),
+    Setting("MOTCUA_PDF_FONT", "pdf_font", str, "TrueType font with Vietnamese glyphs for PDF invoices."),
+    Setting("MOTCUA_STRIPE_API_KEY", "stripe_api_key", str, "Stripe secret key; unset: Stripe is not used."),
+    Setting(
+        "MOTCUA_STRIPE_WEBHOOK_SECRET", "stripe_webhook_secret", str, "Signing secret of the Stripe webhook endpoint."
+    ),
+    Setting("MOTCUA_STRIPE_API_BASE", "stripe_api_base", _http_url, "Stripe API base URL (tests: a local server)."),
 )
 
 
@@ -173,6 +231,18 @@ class Config:
     tenant_cache_seconds: int = 10
     plugins: tuple[str, ...] = ()
     log_level: str = "INFO"
+    vat_rate: Decimal = Decimal(10)
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_sender: str = "billing@motcua.localhost"
+    billing_vendor_emails: tuple[str, ...] = ()
+    billing_seller_name: str = "Motcua Cloud"
+    billing_seller_tax_code: str | None = None
+    billing_bank_account: str | None = None
+    pdf_font: str | None = None
+    stripe_api_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    stripe_api_base: str = "https://api.stripe.com"
     testing: bool = False
 
     def with_overrides(self, **overrides: Any) -> Config:

@@ -18,7 +18,10 @@ from sqlalchemy.engine import make_url
 QUEUE_SCHEMA = "procrastinate"
 
 # (module, attribute, namespace)
-JOB_BLUEPRINTS: tuple[tuple[str, str, str], ...] = (("motcua_tenants.registry.tasks", "blueprint", "tenants"),)
+JOB_BLUEPRINTS: tuple[tuple[str, str, str], ...] = (
+    ("motcua_tenants.registry.tasks", "blueprint", "tenants"),
+    ("motcua_billing.invoices.tasks", "blueprint", "billing"),
+)
 
 
 def conninfo(sqlalchemy_url: str) -> str:

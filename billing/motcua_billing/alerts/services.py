@@ -1,0 +1,160 @@
+"""Alerts at 50/80/100% of each metric's quota (per billing period) and of the contract year's overage
+budget. Each alert is written once (unique key) in the same transaction as its audit record; the e-mail
+goes to the province's finance contacts and the vendor before that transaction commits, so a failed
+delivery leaves no record and is tried again at the next check."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from motcua_platform.audit.services import Actor, record
+from motcua_platform.db.base import utcnow
+from motcua_platform.errors import NotFound
+from motcua_tenants.registry.models import Tenant, TenantStatus
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from motcua_billing.alerts.interfaces import Mailer
+from motcua_billing.alerts.models import Alert
+from motcua_billing.catalog.services import get_account
+from motcua_billing.invoices.documents import vnd
+from motcua_billing.reports.services import usage_summary
+
+log = logging.getLogger(__name__)
+THRESHOLDS = (50, 80, 100)
+SYSTEM = Actor("system", None, "billing-alerts")
+
+
+@dataclass(frozen=True)
+class Crossing:
+    kind: str
+    subject: str
+    period_key: str
+    threshold: int
+    percent: str
+    text: str
+
+
+def _crossings(summary) -> list[Crossing]:
+    found = []
+    period_key = f"{summary.period_start:%Y-%m}"
+    for metric in summary.metrics:
+        if metric.used_percent is None:
+            continue
+        for threshold in THRESHOLDS:
+            if metric.used_percent >= threshold:
+                found.append(
+                    Crossing(
+                        "quota",
+                        metric.metric,
+                        period_key,
+                        threshold,
+                        str(metric.used_percent),
+                        f"{metric.name}: đã dùng {metric.quantity.normalize():f}/{metric.included.normalize():f} "
+                        f"{metric.unit} ({metric.used_percent}% hạn mức kỳ {period_key}).",
+                    )
+                )
+    budget = summary.budget
+    if budget.get("used_percent") is not None:
+        year_key = f"{budget['year_start']:%Y-%m}/{budget['year_end']:%Y-%m}"
+        for threshold in THRESHOLDS:
+            if budget["used_percent"] >= threshold:
+                found.append(
+                    Crossing(
+                        "budget",
+                        "overage_budget",
+                        year_key,
+                        threshold,
+                        str(budget["used_percent"]),
+                        f"Chi phí vượt hạn mức năm hợp đồng {year_key}: {vnd(budget['overage_to_date_vnd'])} đồng "
+                        f"trên dự toán {vnd(budget['overage_budget_vnd'])} đồng ({budget['used_percent']}%).",
+                    )
+                )
+    return found
+
+
+def check_tenant(
+    session: Session,
+    tenant: Tenant,
+    mailer: Mailer | None,
+    vendor_emails: tuple[str, ...],
+    *,
+    now: dt.datetime | None = None,
+) -> list[Alert]:
+    """Send the alerts ``tenant`` has newly crossed; the caller commits after each tenant."""
+    try:
+        summary = usage_summary(session, tenant.id, tenant.slug, now=now or utcnow())
+    except NotFound:
+        return []
+    account = get_account(session, tenant.id)
+    province = list(account.emails) if account else []
+    recipients = list(dict.fromkeys(province + list(vendor_emails)))
+    sent = []
+    for crossing in _crossings(summary):
+        inserted = session.execute(
+            insert(Alert)
+            .values(
+                tenant_id=tenant.id,
+                kind=crossing.kind,
+                subject=crossing.subject,
+                period_key=crossing.period_key,
+                threshold=crossing.threshold,
+                details={"percent": crossing.percent, "text": crossing.text},
+                recipients=recipients if mailer else [],
+            )
+            .on_conflict_do_nothing(constraint="uq_billing_alerts_key")
+            .returning(Alert.id)
+        ).first()
+        if inserted is None:
+            continue  # already sent
+        what = "hạn mức" if crossing.kind == "quota" else "dự toán vượt hạn mức"
+        subject = f"[Motcua] {tenant.name}: đã dùng {crossing.threshold}% {what} ({crossing.subject})"
+        body = (
+            f"Kính gửi bộ phận tài chính {tenant.name},\n\n{crossing.text}\n\n"
+            f"Ngưỡng cảnh báo: {crossing.threshold}%. Xem chi tiết tại mục Thanh toán của cổng quản trị.\n"
+        )
+        if mailer is not None and recipients:
+            mailer.send(recipients, subject, body)
+        else:
+            log.warning("billing alert for %s not mailed (no SMTP or no recipients): %s", tenant.slug, subject)
+        record(
+            session,
+            SYSTEM,
+            "billing.alert",
+            target=f"tenant:{tenant.slug}",
+            tenant_slug=tenant.slug,
+            kind=crossing.kind,
+            subject=crossing.subject,
+            period=crossing.period_key,
+            threshold=crossing.threshold,
+            recipients=recipients if mailer else [],
+        )
+        sent.append(session.get(Alert, inserted[0]))
+    return sent
+
+
+def check_all(db, mailer: Mailer | None, vendor_emails: tuple[str, ...], *, now: dt.datetime | None = None) -> int:
+    """Check every active tenant, one transaction each (one failure does not hold back the others)."""
+    with db.control_session() as session:
+        tenants = list(session.scalars(select(Tenant).where(Tenant.status == TenantStatus.ACTIVE)))
+    count = 0
+    for tenant in tenants:
+        with db.control_session() as session:
+            try:
+                count += len(check_tenant(session, tenant, mailer, vendor_emails, now=now))
+                session.commit()
+            except Exception:
+                session.rollback()
+                log.exception("billing alerts for %s failed; they will be tried again", tenant.slug)
+    return count
+
+
+def mailer_from_config(config) -> Mailer | None:
+    if not config.smtp_host:
+        return None
+    from motcua_billing.alerts.mail import SmtpMailer
+
+    return SmtpMailer(config.smtp_host, config.smtp_port, config.smtp_sender)

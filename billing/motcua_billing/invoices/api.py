@@ -1,0 +1,323 @@
+"""Invoices: vendor finance on the platform host (all tenants, every action); a province's finance viewer
+and admin on its own host (its usage, quota left, projected overage, budget and invoices, read-only)."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Response
+from motcua_platform.api import (
+    Blueprint,
+    actor,
+    control_session,
+    current_principal,
+    current_tenant,
+    paginate,
+    runtime,
+    tenant_session,
+)
+from motcua_platform.auth.models import OperatorRole, StaffRoleName
+from motcua_platform.errors import NotFound
+from motcua_tenants.registry.models import Tenant
+from sqlalchemy import select
+
+from motcua_billing.catalog.services import get_account, tenant_by_slug
+from motcua_billing.invoices import documents, services
+from motcua_billing.invoices.models import Invoice, InvoiceLine
+from motcua_billing.invoices.schemas import (
+    BudgetSchema,
+    ExportArgsSchema,
+    InvoiceListArgsSchema,
+    InvoiceSchema,
+    PaymentInSchema,
+    PaymentSchema,
+    RunReportSchema,
+    RunSchema,
+    TenantInvoiceListArgsSchema,
+    UsageSummarySchema,
+    VoidSchema,
+)
+from motcua_billing.rating.periods import parse_month
+from motcua_billing.reports import services as reports
+from motcua_billing.usage.schemas import UsageEventSchema
+
+log = logging.getLogger(__name__)
+
+blp = Blueprint(
+    "billing_invoices",
+    __name__,
+    url_prefix="/api/v1/billing",
+    realm="platform",
+    description="Invoice runs, invoices (draft → finalized → paid / void), payments, PDF and CSV, usage and budget.",
+)
+tenant_blp = Blueprint(
+    "my_billing",
+    __name__,
+    url_prefix="/api/v1/my-billing",
+    realm="tenant",
+    description="The province's own usage, quota left, projected overage, budget and invoices.",
+)
+
+ACTORS = (OperatorRole.FINANCE, OperatorRole.ADMIN)
+READERS = (OperatorRole.FINANCE, OperatorRole.ADMIN, OperatorRole.OPERATOR)
+PROVINCE_FINANCE = (StaffRoleName.FINANCE_VIEWER, StaffRoleName.TENANT_ADMIN)
+PDF_DOC = {"responses": {"200": {"description": "The invoice as PDF", "content": {"application/pdf": {}}}}}
+
+
+def _slugs(invoices: list[Invoice]) -> list[Invoice]:
+    ids = {i.tenant_id for i in invoices}
+    query = select(Tenant.id, Tenant.slug).where(Tenant.id.in_(ids))
+    slugs = dict(control_session().execute(query).all()) if ids else {}
+    for invoice in invoices:
+        invoice.tenant_slug = slugs.get(invoice.tenant_id)
+    return invoices
+
+
+def _one(invoice: Invoice) -> Invoice:
+    return _slugs([invoice])[0]
+
+
+def _pdf(invoice: Invoice) -> Response:
+    session = control_session()
+    config = runtime().config
+    tenant = session.get(Tenant, invoice.tenant_id)
+    account = get_account(session, invoice.tenant_id)
+    buyer = {
+        "name": account.legal_name if account else f"UBND {tenant.name}",
+        "tax_code": account.tax_code if account else None,
+        "address": account.address if account else None,
+    }
+    seller = {
+        "name": config.billing_seller_name,
+        "tax_code": config.billing_seller_tax_code,
+        "bank": config.billing_bank_account,
+    }
+    body = documents.render_pdf(invoice, seller=seller, buyer=buyer, font=documents.find_font(config.pdf_font))
+    name = (invoice.display_number or f"draft-{invoice.id}") + ".pdf"
+    return Response(body, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+
+# -- platform host -------------------------------------------------------------------------------
+@blp.route("/runs", methods=["POST"])
+@blp.arguments(RunSchema)
+@blp.response(200, RunReportSchema)
+def run(body):
+    """Rate every tenant whose billing period closes in `period` (YYYY-MM). Re-running changes nothing."""
+    current_principal(*ACTORS)
+    from motcua_billing.usage.services import drain_all
+
+    month = parse_month(body["period"])
+    session = control_session()
+    session.commit()  # end the authentication transaction; the run starts a fresh one after the drain
+    drain_all(runtime().db)
+    report = services.run_period(session, actor(), month, vat_rate=runtime().config.vat_rate)
+    session.commit()
+    return report.as_dict()
+
+
+@blp.route("/invoices")
+@blp.arguments(InvoiceListArgsSchema, location="query")
+@blp.response(200, InvoiceSchema(many=True))
+@blp.paginate()
+def list_invoices(args, pagination_parameters):
+    """Invoices of every tenant, newest period first; filter by tenant, status or period."""
+    current_principal(*READERS)
+    session = control_session()
+    tenant_id = tenant_by_slug(session, args["tenant"]).id if args.get("tenant") else None
+    period = parse_month(args["period"]) if args.get("period") else None
+    query = services.list_invoices(session, tenant_id=tenant_id, status=args.get("status"), period=period)
+    return _slugs(paginate(session, query, pagination_parameters))
+
+
+@blp.route("/invoices/<int:invoice_id>")
+@blp.response(200, InvoiceSchema)
+def invoice_item(invoice_id):
+    """One invoice with its lines (each line's `details.usage_query` says which usage it counts)."""
+    current_principal(*READERS)
+    return _one(services.get_invoice(control_session(), invoice_id))
+
+
+@blp.route("/invoices/<int:invoice_id>/finalize", methods=["POST"])
+@blp.response(200, InvoiceSchema)
+def finalize(invoice_id):
+    """Recompute the draft, claim its usage, give it the next number of the year and freeze it."""
+    current_principal(*ACTORS)
+    session = control_session()
+    invoice = services.finalize(session, actor(), invoice_id)
+    session.commit()
+    from motcua_billing.payments.services import push_quietly
+
+    push_quietly(runtime(), invoice.id)
+    session.expire_all()  # the push wrote the collector's ids in its own transaction
+    return _one(services.get_invoice(session, invoice_id))
+
+
+@blp.route("/invoices/<int:invoice_id>/void", methods=["POST"])
+@blp.arguments(VoidSchema)
+@blp.response(200, InvoiceSchema)
+def void(body, invoice_id):
+    """Void a draft or an unpaid finalized invoice; its usage is released for a replacement."""
+    current_principal(*ACTORS)
+    session = control_session()
+    invoice = services.void(session, actor(), invoice_id, body["reason"])
+    session.commit()
+    return _one(invoice)
+
+
+@blp.route("/invoices/<int:invoice_id>/payments", methods=["POST"])
+@blp.arguments(PaymentInSchema)
+@blp.response(201, PaymentSchema)
+def record_payment(body, invoice_id):
+    """Record a bank transfer (or cash) received; the invoice becomes paid when fully covered."""
+    current_principal(*ACTORS)
+    session = control_session()
+    payment = services.record_payment(session, actor(), invoice_id, **body)
+    session.commit()
+    return payment
+
+
+@blp.route("/invoices/<int:invoice_id>/pdf")
+@blp.doc(**PDF_DOC)
+def invoice_pdf(invoice_id):
+    """The invoice as a Vietnamese PDF."""
+    current_principal(*READERS)
+    return _pdf(services.get_invoice(control_session(), invoice_id))
+
+
+@blp.route("/invoices/<int:invoice_id>/lines/<int:line_id>/usage")
+@blp.response(200, UsageEventSchema(many=True))
+@blp.paginate()
+def line_usage(invoice_id, line_id, pagination_parameters):
+    """The usage events an invoice line counts."""
+    current_principal(*READERS)
+    session = control_session()
+    line = session.get(InvoiceLine, line_id)
+    if line is None or line.invoice_id != invoice_id:
+        raise NotFound(f"Invoice {invoice_id} has no line {line_id}.")
+    query = services.line_usage_query(session, line)
+    if query is None:
+        return []
+    return paginate(session, query, pagination_parameters)
+
+
+@blp.route("/exports/invoices.csv")
+@blp.arguments(ExportArgsSchema, location="query")
+@blp.doc(responses={"200": {"description": "One row per invoice line", "content": {"text/csv": {}}}})
+def export_csv(args):
+    """Invoices as CSV (one row per line), for accounting."""
+    current_principal(*READERS)
+    session = control_session()
+    tenant_id = tenant_by_slug(session, args["tenant"]).id if args.get("tenant") else None
+    period = parse_month(args["period"]) if args.get("period") else None
+    query = services.list_invoices(session, tenant_id=tenant_id, status=args.get("status"), period=period)
+    invoices = _slugs(list(session.scalars(query)))
+    body = documents.invoices_csv((i, i.tenant_slug) for i in invoices)
+    return Response(
+        body.encode("utf-8"),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="invoices.csv"'},
+    )
+
+
+@blp.route("/tenants/<slug>/usage")
+@blp.response(200, UsageSummarySchema)
+def tenant_usage(slug):
+    """A tenant's usage this period: quota left and projected overage per metric, and its overage budget."""
+    current_principal(*READERS)
+    session = control_session()
+    tenant = tenant_by_slug(session, slug)
+    return reports.usage_summary(session, tenant.id, slug).as_dict()
+
+
+def _budget(session, tenant_id: int, slug: str) -> dict:
+    from motcua_billing.catalog.models import Contract
+
+    contracts = list(
+        session.scalars(select(Contract).where(Contract.tenant_id == tenant_id).order_by(Contract.starts_on.desc()))
+    )
+    if not contracts:
+        raise NotFound(f"Tenant '{slug}' has no contract.")
+    contract = contracts[0]
+    years = reports.budget(session, contract)
+    keys = (
+        "lease_vnd",
+        "overage_budget_vnd",
+        "actual_overage_vnd",
+        "remaining_budget_vnd",
+        "invoiced_vnd",
+        "invoiced_before_vat_vnd",
+        "paid_vnd",
+        "outstanding_vnd",
+    )
+    totals = {key: sum(getattr(y, key) for y in years) for key in keys}
+    return {"tenant": slug, "contract": contract.code, "years": years, "totals": totals}
+
+
+@blp.route("/tenants/<slug>/budget")
+@blp.response(200, BudgetSchema)
+def tenant_budget(slug):
+    """Budget per contract year: lease, overage budget, actual overage, invoiced, paid."""
+    current_principal(*READERS)
+    session = control_session()
+    return _budget(session, tenant_by_slug(session, slug).id, slug)
+
+
+# -- tenant host ---------------------------------------------------------------------------------
+def _province() -> int:
+    current_principal(*PROVINCE_FINANCE)
+    # The caller is known; end the tenant transaction before reading billing rows from the control plane,
+    # so the two sessions never interleave.
+    tenant_session().commit()
+    return current_tenant().id
+
+
+@tenant_blp.route("/usage")
+@tenant_blp.response(200, UsageSummarySchema)
+def my_usage():
+    """This period's usage per metric, quota left, projected overage, and the overage budget."""
+    tenant_id = _province()
+    return reports.usage_summary(control_session(), tenant_id, current_tenant().slug).as_dict()
+
+
+@tenant_blp.route("/budget")
+@tenant_blp.response(200, BudgetSchema)
+def my_budget():
+    """Budget per contract year: lease, overage budget, actual overage, invoiced, paid."""
+    tenant_id = _province()
+    return _budget(control_session(), tenant_id, current_tenant().slug)
+
+
+@tenant_blp.route("/invoices")
+@tenant_blp.arguments(TenantInvoiceListArgsSchema, location="query")
+@tenant_blp.response(200, InvoiceSchema(many=True))
+@tenant_blp.paginate()
+def my_invoices(args, pagination_parameters):
+    """The province's invoices (drafts are the vendor's work in progress and are not shown)."""
+    tenant_id = _province()
+    session = control_session()
+    query = services.list_invoices(session, tenant_id=tenant_id, status=args.get("status")).where(
+        Invoice.status != "draft"
+    )
+    return _slugs(paginate(session, query, pagination_parameters))
+
+
+@tenant_blp.route("/invoices/<int:invoice_id>")
+@tenant_blp.response(200, InvoiceSchema)
+def my_invoice(invoice_id):
+    """One of the province's invoices."""
+    tenant_id = _province()
+    invoice = services.get_invoice(control_session(), invoice_id, tenant_id=tenant_id)
+    if invoice.status == "draft":
+        raise NotFound(f"No invoice {invoice_id}.")
+    return _one(invoice)
+
+
+@tenant_blp.route("/invoices/<int:invoice_id>/pdf")
+@tenant_blp.doc(**PDF_DOC)
+def my_invoice_pdf(invoice_id):
+    """One of the province's invoices as PDF."""
+    tenant_id = _province()
+    invoice = services.get_invoice(control_session(), invoice_id, tenant_id=tenant_id)
+    if invoice.status == "draft":
+        raise NotFound(f"No invoice {invoice_id}.")
+    return _pdf(invoice)

@@ -1,0 +1,253 @@
+"""The invoice as a Vietnamese PDF (fpdf2, a Unicode TrueType font) and invoices as CSV.
+
+The PDF is the vendor's statement of charges (hóa đơn / bảng kê); the legal e-invoice under Decree
+123/2020 is issued by an e-invoice provider from the same figures (docs/billing.md).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
+
+from fpdf import FPDF
+
+from motcua_billing.invoices.models import Invoice
+from motcua_billing.rating import periods
+
+FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/TTF/DejaVuSans.ttf",
+    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
+    "/Library/Fonts/Arial Unicode.ttf",
+)
+STATUS_VI = {"draft": "Dự thảo", "finalized": "Đã phát hành", "paid": "Đã thanh toán", "void": "Đã hủy"}
+
+
+class FontMissing(RuntimeError):
+    pass
+
+
+def find_font(configured: str | None = None) -> Path:
+    for candidate in (configured, os.environ.get("MOTCUA_PDF_FONT"), *FONT_CANDIDATES):
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    raise FontMissing(
+        "No Unicode TrueType font with Vietnamese glyphs was found; install fonts-dejavu-core "
+        "or set MOTCUA_PDF_FONT to a .ttf file."
+    )
+
+
+def vnd(amount: int) -> str:
+    """1188000000 → '1.188.000.000' (Vietnamese thousands separator)."""
+    return f"{amount:,}".replace(",", ".")
+
+
+def qty(value: Decimal) -> str:
+    text = f"{value.normalize():f}" if value == value.to_integral_value() else f"{value:f}".rstrip("0")
+    whole, _, fraction = text.partition(".")
+    whole = f"{int(whole):,}".replace(",", ".")
+    return f"{whole},{fraction}" if fraction else whole
+
+
+def render_pdf(invoice: Invoice, *, seller: dict, buyer: dict, font: Path) -> bytes:
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(True, margin=15)
+    pdf.add_font("body", "", str(font))
+    pdf.add_page()
+    pdf.set_font("body", size=9)
+    seller_tax = seller.get("tax_code") or "—"
+    pdf.multi_cell(
+        0,
+        5,
+        f"{seller['name']}\nMã số thuế: {seller_tax}\n{seller.get('address') or ''}",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.ln(2)
+    pdf.set_font("body", size=16)
+    pdf.cell(0, 10, "HÓA ĐƠN DỊCH VỤ", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("body", size=10)
+    number = invoice.display_number or "(chưa phát hành)"
+    issued = invoice.finalized_at.astimezone(periods.VN).strftime("%d/%m/%Y") if invoice.finalized_at else "—"
+    period = periods.Period(invoice.period_start, invoice.period_end)
+    pdf.cell(0, 6, f"Số: {number}    Ngày phát hành: {issued}", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(
+        0,
+        6,
+        f"Kỳ thanh toán: {period.label_vi()}    Trạng thái: {STATUS_VI.get(invoice.status, invoice.status)}",
+        align="C",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.ln(3)
+    pdf.multi_cell(
+        0,
+        5,
+        f"Đơn vị mua: {buyer['name']}\nMã số thuế: {buyer.get('tax_code') or '—'}\n"
+        f"Địa chỉ: {buyer.get('address') or '—'}\nĐồng tiền thanh toán: VND",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.ln(3)
+    widths = (10, 84, 26, 22, 38)
+    headers = ("STT", "Nội dung", "Số lượng", "Đơn vị", "Thành tiền (đồng)")
+    pdf.set_font("body", size=9)
+    for width, header in zip(widths, headers, strict=True):
+        pdf.cell(width, 7, header, border=1, align="C")
+    pdf.ln()
+    for line in invoice.lines:
+        billed = line.billable_quantity if line.metric_code else line.quantity
+        cells = (str(line.position), line.description, qty(billed), line.unit, vnd(line.amount_vnd))
+        x, y = pdf.get_x(), pdf.get_y()
+        pdf.multi_cell(widths[0], 6, cells[0], border=0)
+        pdf.set_xy(x + widths[0], y)
+        pdf.multi_cell(widths[1], 6, cells[1], border=0)
+        height = pdf.get_y() - y
+        pdf.set_xy(x + widths[0] + widths[1], y)
+        for width, value, align in zip(widths[2:], cells[2:], ("R", "C", "R"), strict=True):
+            pdf.cell(width, max(height, 6), value, border=0, align=align)
+        pdf.set_xy(x, y)
+        for width in widths:
+            pdf.cell(width, max(height, 6), "", border=1)
+        pdf.ln()
+        if line.metric_code and line.included_quantity:
+            pdf.set_font("body", size=7)
+            pdf.cell(widths[0], 4, "")
+            pdf.cell(
+                widths[1],
+                4,
+                f"Tổng sử dụng {qty(line.quantity)}, trong hạn mức {qty(line.included_quantity)} (không tính phí)",
+            )
+            pdf.ln()
+            pdf.set_font("body", size=9)
+    pdf.ln(2)
+    rate_text = f"{invoice.vat_rate.normalize():f}".replace(".", ",")
+    for label, amount in (
+        ("Cộng tiền dịch vụ", invoice.subtotal_vnd),
+        (f"Thuế suất GTGT {rate_text}%: tiền thuế", invoice.vat_vnd),
+        ("Tổng cộng thanh toán", invoice.total_vnd),
+    ):
+        pdf.cell(sum(widths[:-1]), 7, label, border=1, align="R")
+        pdf.cell(widths[-1], 7, vnd(amount), border=1, align="R")
+        pdf.ln()
+    pdf.ln(2)
+    pdf.multi_cell(0, 5, f"Số tiền viết bằng chữ: {amount_in_words(invoice.total_vnd)}.", new_x="LMARGIN", new_y="NEXT")
+    if invoice.amount_paid_vnd:
+        pdf.multi_cell(0, 5, f"Đã thanh toán: {vnd(invoice.amount_paid_vnd)} đồng.", new_x="LMARGIN", new_y="NEXT")
+    if seller.get("bank"):
+        pdf.multi_cell(
+            0, 5, f"Thanh toán chuyển khoản: {seller['bank']} — nội dung: {number}.", new_x="LMARGIN", new_y="NEXT"
+        )
+    return bytes(pdf.output())
+
+
+DIGITS = ["không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín"]
+UNITS = ["", " nghìn", " triệu", " tỷ", " nghìn tỷ", " triệu tỷ"]
+
+
+def _three(n: int, full: bool) -> str:
+    hundreds, tens, ones = n // 100, n // 10 % 10, n % 10
+    words: list[str] = []
+    if full or hundreds:
+        words += [DIGITS[hundreds], "trăm"]
+    if tens == 0:
+        if ones and (full or hundreds):
+            words.append("linh")
+    elif tens == 1:
+        words.append("mười")
+    else:
+        words += [DIGITS[tens], "mươi"]
+    if ones:
+        if ones == 1 and tens > 1:
+            words.append("mốt")
+        elif ones == 5 and tens > 0:
+            words.append("lăm")
+        else:
+            words.append(DIGITS[ones])
+    return " ".join(words)
+
+
+def amount_in_words(amount: int) -> str:
+    """Vietnamese amount in words, as printed on invoices: 1.188.000.000 → 'Một tỷ một trăm tám mươi tám triệu đồng'."""
+    if amount == 0:
+        return "Không đồng"
+    groups = []
+    while amount:
+        groups.append(amount % 1000)
+        amount //= 1000
+    parts = []
+    for index in range(len(groups) - 1, -1, -1):
+        if groups[index]:
+            parts.append(_three(groups[index], full=index != len(groups) - 1) + UNITS[index])
+    text = " ".join(parts).strip() + " đồng"
+    return text[0].upper() + text[1:]
+
+
+CSV_COLUMNS = (
+    "invoice_id",
+    "number",
+    "tenant",
+    "period_start",
+    "period_end",
+    "status",
+    "line",
+    "kind",
+    "metric",
+    "service_start",
+    "service_end",
+    "quantity",
+    "included",
+    "billable",
+    "unit",
+    "amount_vnd",
+    "events",
+    "subtotal_vnd",
+    "vat_rate",
+    "vat_vnd",
+    "total_vnd",
+    "paid_vnd",
+    "finalized_at",
+)
+
+
+def invoices_csv(rows: Iterable[tuple[Invoice, str]]) -> str:
+    """One row per invoice line, with the invoice's totals repeated (spreadsheet-friendly, UTF-8 with BOM)."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for invoice, slug in rows:
+        for line in invoice.lines:
+            writer.writerow(
+                (
+                    invoice.id,
+                    invoice.display_number or "",
+                    slug,
+                    invoice.period_start,
+                    invoice.period_end,
+                    invoice.status,
+                    line.position,
+                    line.kind,
+                    line.metric_code or "",
+                    line.service_start,
+                    line.service_end,
+                    line.quantity,
+                    line.included_quantity,
+                    line.billable_quantity,
+                    line.unit,
+                    line.amount_vnd,
+                    line.event_count,
+                    invoice.subtotal_vnd,
+                    invoice.vat_rate,
+                    invoice.vat_vnd,
+                    invoice.total_vnd,
+                    invoice.amount_paid_vnd,
+                    invoice.finalized_at.isoformat() if invoice.finalized_at else "",
+                )
+            )
+    return out.getvalue()

@@ -1,0 +1,165 @@
+from marshmallow import fields, validate
+from motcua_platform.api import Schema
+
+MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Write the month as YYYY-MM, e.g. 2026-10.")
+STATUSES = ["draft", "finalized", "paid", "void"]
+
+
+class RunSchema(Schema):
+    period = fields.String(required=True, validate=MONTH, metadata={"example": "2026-10"})
+
+
+class RunReportSchema(Schema):
+    period = fields.String()
+    created = fields.List(fields.String())
+    updated = fields.List(fields.String())
+    unchanged = fields.List(fields.String())
+    skipped = fields.Dict(keys=fields.String(), values=fields.String())
+    invoice_ids = fields.List(fields.Integer())
+
+
+class InvoiceLineSchema(Schema):
+    id = fields.Integer()
+    position = fields.Integer()
+    kind = fields.String(metadata={"enum": ["lease", "usage", "adjustment"]})
+    metric_code = fields.String(allow_none=True)
+    description = fields.String()
+    service_start = fields.Date()
+    service_end = fields.Date()
+    quantity = fields.Decimal(as_string=True)
+    included_quantity = fields.Decimal(as_string=True)
+    billable_quantity = fields.Decimal(as_string=True)
+    unit = fields.String()
+    amount_vnd = fields.Integer()
+    event_count = fields.Integer()
+    details = fields.Dict()
+
+
+class InvoiceSchema(Schema):
+    id = fields.Integer()
+    tenant = fields.String(attribute="tenant_slug")
+    number = fields.String(attribute="display_number", allow_none=True)
+    status = fields.String(metadata={"enum": STATUSES})
+    period_start = fields.Date()
+    period_end = fields.Date()
+    currency = fields.String()
+    subtotal_vnd = fields.Integer()
+    vat_rate = fields.Decimal(as_string=True)
+    vat_vnd = fields.Integer()
+    total_vnd = fields.Integer()
+    amount_paid_vnd = fields.Integer()
+    amount_due_vnd = fields.Integer()
+    finalized_at = fields.DateTime(allow_none=True)
+    paid_at = fields.DateTime(allow_none=True)
+    voided_at = fields.DateTime(allow_none=True)
+    void_reason = fields.String(allow_none=True)
+    stripe_invoice_id = fields.String(allow_none=True)
+    lines = fields.List(fields.Nested(InvoiceLineSchema))
+
+
+class InvoiceListArgsSchema(Schema):
+    tenant = fields.String(validate=validate.Length(max=30))
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    period = fields.String(validate=MONTH)
+
+
+class TenantInvoiceListArgsSchema(Schema):
+    status = fields.String(validate=validate.OneOf(STATUSES))
+
+
+class ExportArgsSchema(Schema):
+    tenant = fields.String(validate=validate.Length(max=30))
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    period = fields.String(validate=MONTH)
+
+
+class VoidSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class PaymentInSchema(Schema):
+    amount_vnd = fields.Integer(required=True, strict=True, metadata={"example": 111650000})
+    reference = fields.String(
+        required=True, validate=validate.Length(min=1, max=200), metadata={"example": "VCB-FT26305123456"}
+    )
+    method = fields.String(load_default="bank_transfer", validate=validate.OneOf(["bank_transfer", "cash"]))
+    paid_at = fields.AwareDateTime(load_default=None, allow_none=True)
+
+
+class PaymentSchema(Schema):
+    id = fields.Integer()
+    invoice_id = fields.Integer()
+    amount_vnd = fields.Integer()
+    method = fields.String()
+    reference = fields.String()
+    paid_at = fields.DateTime()
+    recorded_by = fields.String()
+
+
+class MetricUsageSchema(Schema):
+    metric = fields.String()
+    name = fields.String()
+    unit = fields.String()
+    aggregation = fields.String()
+    quantity = fields.Decimal(as_string=True)
+    included = fields.Decimal(as_string=True)
+    quota_left = fields.Decimal(as_string=True)
+    used_percent = fields.Decimal(as_string=True, allow_none=True)
+    overage_quantity = fields.Decimal(as_string=True)
+    overage_vnd = fields.Integer()
+    projected_quantity = fields.Decimal(as_string=True)
+    projected_overage_vnd = fields.Integer()
+    events = fields.Integer()
+
+
+class UsageBudgetSchema(Schema):
+    year_start = fields.Date()
+    year_end = fields.Date()
+    overage_budget_vnd = fields.Integer()
+    overage_to_date_vnd = fields.Integer()
+    projected_overage_vnd = fields.Integer()
+    used_percent = fields.Decimal(as_string=True, allow_none=True)
+
+
+class UsageSummarySchema(Schema):
+    tenant = fields.String()
+    contract = fields.String()
+    period_start = fields.Date()
+    period_end = fields.Date()
+    as_of = fields.DateTime()
+    metrics = fields.List(fields.Nested(MetricUsageSchema))
+    overage_vnd = fields.Integer()
+    projected_overage_vnd = fields.Integer()
+    budget = fields.Nested(UsageBudgetSchema)
+
+
+class BudgetYearSchema(Schema):
+    year_start = fields.Date()
+    year_end = fields.Date()
+    lease_vnd = fields.Integer()
+    overage_budget_vnd = fields.Integer()
+    actual_overage_vnd = fields.Integer()
+    remaining_budget_vnd = fields.Integer()
+    budget_used_percent = fields.Decimal(as_string=True)
+    invoiced_vnd = fields.Integer()
+    invoiced_before_vat_vnd = fields.Integer()
+    paid_vnd = fields.Integer()
+    outstanding_vnd = fields.Integer()
+
+
+class BudgetTotalsSchema(Schema):
+    lease_vnd = fields.Integer()
+    overage_budget_vnd = fields.Integer()
+    actual_overage_vnd = fields.Integer()
+    remaining_budget_vnd = fields.Integer()
+    invoiced_vnd = fields.Integer()
+    invoiced_before_vat_vnd = fields.Integer()
+    paid_vnd = fields.Integer()
+    outstanding_vnd = fields.Integer()
+
+
+class BudgetSchema(Schema):
+    tenant = fields.String()
+    contract = fields.String()
+    years = fields.List(fields.Nested(BudgetYearSchema))
+    totals = fields.Nested(BudgetTotalsSchema)

@@ -1,0 +1,72 @@
+"""Scheduled billing work (procrastinate periodic tasks; the worker's clock is UTC).
+
+* ``drain_usage`` every minute: tenant usage outboxes → ledger;
+* ``check_alerts`` every 15 minutes: quota and overage-budget alerts, each sent once;
+* ``monthly_run`` daily at 18:00 UTC (01:00 in Hà Nội): the invoice run for the previous Vietnamese month.
+  Re-running is harmless (drafts are recomputed, finalized invoices never change), so running daily keeps
+  drafts current during finance's review and catches a missed day.
+
+Each task can also be deferred by hand with an explicit ``period``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import procrastinate
+from motcua_platform.audit.services import Actor
+
+from motcua_billing.rating import periods
+
+blueprint = procrastinate.Blueprint()
+log = logging.getLogger(__name__)
+SCHEDULER = Actor("system", None, "billing-scheduler")
+
+
+def _runtime(context):
+    return context.additional_context["runtime"]
+
+
+def previous_month(now: dt.datetime) -> dt.date:
+    return periods.add_months(periods.month_of(now), -1)
+
+
+def run_billing(runtime, month: dt.date) -> dict:
+    from motcua_billing.invoices.services import run_period
+    from motcua_billing.usage.services import drain_all
+
+    drain_all(runtime.db)
+    with runtime.db.control_session() as session:
+        report = run_period(session, SCHEDULER, month, vat_rate=runtime.config.vat_rate)
+        session.commit()
+    log.info("billing run %s: %s", f"{month:%Y-%m}", report.as_dict())
+    return report.as_dict()
+
+
+@blueprint.periodic(cron="* * * * *")
+@blueprint.task(name="drain_usage", pass_context=True, queue="billing", queueing_lock="drain_usage")
+def drain_usage(context, timestamp: int) -> None:
+    from motcua_billing.usage.services import drain_all
+
+    drain_all(_runtime(context).db)
+
+
+@blueprint.periodic(cron="*/15 * * * *")
+@blueprint.task(name="check_alerts", pass_context=True, queue="billing", queueing_lock="check_alerts")
+def check_alerts(context, timestamp: int) -> None:
+    from motcua_billing.alerts.services import check_all, mailer_from_config
+
+    runtime = _runtime(context)
+    check_all(runtime.db, mailer_from_config(runtime.config), runtime.config.billing_vendor_emails)
+
+
+@blueprint.periodic(cron="0 18 * * *")
+@blueprint.task(name="monthly_run", pass_context=True, queue="billing", queueing_lock="monthly_run")
+def monthly_run(context, timestamp: int) -> None:
+    run_billing(_runtime(context), previous_month(dt.datetime.fromtimestamp(timestamp, dt.UTC)))
+
+
+@blueprint.task(name="run_period", pass_context=True, queue="billing")
+def run_period_task(context, period: str) -> None:
+    run_billing(_runtime(context), periods.parse_month(period))

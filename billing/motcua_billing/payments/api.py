@@ -1,0 +1,37 @@
+"""Stripe's webhook endpoint (platform host). Authenticated by its signature, not by a token."""
+
+from flask import request
+from marshmallow import fields
+from motcua_platform.api import Blueprint, Schema, control_session, runtime
+
+from motcua_billing.payments import services
+
+blp = Blueprint(
+    "billing_stripe",
+    __name__,
+    url_prefix="/api/v1/billing/stripe",
+    realm="platform",
+    description="Stripe webhooks: signature verified, duplicates ignored by event id, paid invoices recorded.",
+)
+
+
+class WebhookResultSchema(Schema):
+    status = fields.String(metadata={"enum": ["processed", "duplicate"]})
+    event = fields.String()
+    outcome = fields.String()
+
+
+@blp.route("/webhook", methods=["POST"])
+@blp.response(200, WebhookResultSchema)
+@blp.doc(security=[])
+def stripe_webhook():
+    """Receive a Stripe event. The raw body is verified with `Stripe-Signature`; a bad signature is 400."""
+    session = control_session()
+    result = services.handle_stripe_webhook(
+        session,
+        request.get_data(),
+        request.headers.get("Stripe-Signature"),
+        runtime().config.stripe_webhook_secret,
+    )
+    session.commit()
+    return result

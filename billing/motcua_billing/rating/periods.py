@@ -1,0 +1,92 @@
+"""Billing periods, cut in Asia/Ho_Chi_Minh and turned into UTC instants for queries (no I/O)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def parse_month(value: str) -> dt.date:
+    """``2026-10`` → 2026-10-01; ValueError for anything else."""
+    match = MONTH_RE.match(value or "")
+    if not match:
+        raise ValueError(f"{value!r} is not a month; write YYYY-MM, e.g. 2026-10")
+    return dt.date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def months_between(start: dt.date, end: dt.date) -> int:
+    """Whole months from the month of ``start`` to the month of ``end``."""
+    return (end.year - start.year) * 12 + end.month - start.month
+
+
+def local_midnight(day: dt.date) -> dt.datetime:
+    """The instant a Vietnamese calendar day begins (UTC+7, no daylight saving)."""
+    return dt.datetime(day.year, day.month, day.day, tzinfo=VN)
+
+
+def month_of(instant: dt.datetime) -> dt.date:
+    local = instant.astimezone(VN)
+    return dt.date(local.year, local.month, 1)
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date  # first day
+    end: dt.date  # first day after
+
+    @property
+    def key(self) -> str:
+        return f"{self.start:%Y-%m}" if self.months == 1 else f"{self.start:%Y-%m}/{self.end:%Y-%m}"
+
+    @property
+    def months(self) -> int:
+        return months_between(self.start, self.end)
+
+    @property
+    def start_at(self) -> dt.datetime:
+        return local_midnight(self.start)
+
+    @property
+    def end_at(self) -> dt.datetime:
+        return local_midnight(self.end)
+
+    def contains(self, instant: dt.datetime) -> bool:
+        return self.start_at <= instant < self.end_at
+
+    def label_vi(self) -> str:
+        if self.months == 1:
+            return f"tháng {self.start.month:02d}/{self.start.year}"
+        last = add_months(self.end, -1)
+        return f"{self.start.month:02d}/{self.start.year} – {last.month:02d}/{last.year}"
+
+
+def billing_period(contract_start: dt.date, cadence_months: int, month: dt.date) -> Period | None:
+    """The billing period that *closes* with ``month`` for a contract starting on ``contract_start``
+    (billed in arrears), or None when ``month`` does not close one."""
+    offset = months_between(contract_start, month)
+    if offset < 0 or (offset + 1) % cadence_months:
+        return None
+    return Period(add_months(month, 1 - cadence_months), add_months(month, 1))
+
+
+def period_containing(contract_start: dt.date, cadence_months: int, month: dt.date) -> Period:
+    offset = months_between(contract_start, month)
+    first = add_months(contract_start, offset - offset % cadence_months)
+    return Period(first, add_months(first, cadence_months))
+
+
+def contract_year(contract_start: dt.date, month: dt.date) -> Period:
+    """The contract year (12 months from the start month's anniversary) containing ``month``."""
+    offset = months_between(contract_start, month)
+    first = add_months(contract_start, offset - offset % 12)
+    return Period(first, add_months(first, 12))

@@ -1,0 +1,218 @@
+"""What finance looks at: a tenant's usage this period (quota left, projected overage) and the budget
+per contract year (lease, overage budget, actual overage, invoiced, paid), like the provinces' tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+
+from motcua_platform.db.base import utcnow
+from motcua_platform.errors import NotFound
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from motcua_billing.catalog.models import CADENCE_MONTHS, BillableMetric, Contract
+from motcua_billing.catalog.services import charge_spec, contract_for_month, price_version_for
+from motcua_billing.invoices.models import Invoice, InvoiceLine, InvoiceStatus, LineKind
+from motcua_billing.invoices.services import BILLED, Aggregate, _aggregates
+from motcua_billing.rating import periods
+from motcua_billing.rating.periods import Period
+from motcua_billing.rating.services import lease_share, project, rate
+
+
+@dataclass
+class MetricUsage:
+    metric: str
+    name: str
+    unit: str
+    aggregation: str
+    quantity: Decimal
+    included: Decimal
+    quota_left: Decimal
+    used_percent: Decimal | None
+    overage_quantity: Decimal
+    overage_vnd: int
+    projected_quantity: Decimal
+    projected_overage_vnd: int
+    events: int
+
+
+@dataclass
+class UsageSummary:
+    tenant: str
+    contract: str
+    period_start: dt.date
+    period_end: dt.date
+    as_of: dt.datetime
+    metrics: list[MetricUsage] = field(default_factory=list)
+    overage_vnd: int = 0
+    projected_overage_vnd: int = 0
+    budget: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class BudgetYear:
+    year_start: dt.date
+    year_end: dt.date
+    lease_vnd: int
+    overage_budget_vnd: int
+    actual_overage_vnd: int
+    remaining_budget_vnd: int
+    budget_used_percent: Decimal
+    invoiced_vnd: int  # totals of finalized and paid invoices, VAT included
+    invoiced_before_vat_vnd: int
+    paid_vnd: int
+    outstanding_vnd: int
+
+
+def _percent(part, whole) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+
+
+def contract_or_404(session: Session, tenant_id: int, month: dt.date) -> Contract:
+    contract = contract_for_month(session, tenant_id, month)
+    if contract is None:
+        raise NotFound(f"No active contract covers {month:%Y-%m}.")
+    return contract
+
+
+def usage_summary(session: Session, tenant_id: int, slug: str, *, now: dt.datetime | None = None) -> UsageSummary:
+    now = now or utcnow()
+    month = periods.month_of(now)
+    contract = contract_or_404(session, tenant_id, month)
+    period = periods.period_containing(contract.starts_on, CADENCE_MONTHS[contract.cadence], month)
+    version = price_version_for(contract, period.start)
+    metrics = {m.code: m for m in session.scalars(select(BillableMetric))}
+    usage = _aggregates(session, [tenant_id], period)
+    elapsed, length = now - period.start_at, period.end_at - period.start_at
+    summary = UsageSummary(slug, contract.code, period.start, period.end, now)
+    for charge in version.charges:
+        metric = metrics[charge.metric_code]
+        aggregate = usage.get((tenant_id, metric.code), Aggregate())
+        quantity = aggregate.value(metric.aggregation)
+        spec = charge_spec(charge)
+        rated = rate(spec, quantity)
+        projected_quantity = project(quantity, metric.aggregation, elapsed, length)
+        projected = rate(spec, projected_quantity)
+        summary.metrics.append(
+            MetricUsage(
+                metric=metric.code,
+                name=metric.name,
+                unit=metric.unit,
+                aggregation=metric.aggregation,
+                quantity=quantity,
+                included=spec.included,
+                quota_left=max(spec.included - quantity, Decimal(0)),
+                used_percent=_percent(quantity, spec.included),
+                overage_quantity=rated.overage,
+                overage_vnd=rated.amount,
+                projected_quantity=projected_quantity.quantize(Decimal("0.001")),
+                projected_overage_vnd=projected.amount,
+                events=aggregate.count,
+            )
+        )
+    summary.overage_vnd = sum(m.overage_vnd for m in summary.metrics)
+    summary.projected_overage_vnd = sum(m.projected_overage_vnd for m in summary.metrics)
+    year = periods.contract_year(contract.starts_on, month)
+    spent = year_overage(session, contract, year, live_period=period, live_overage=summary.overage_vnd)
+    summary.budget = {
+        "year_start": year.start,
+        "year_end": year.end,
+        "overage_budget_vnd": contract.overage_budget_vnd,
+        "overage_to_date_vnd": spent,
+        "projected_overage_vnd": spent - summary.overage_vnd + summary.projected_overage_vnd,
+        "used_percent": _percent(spent, contract.overage_budget_vnd),
+    }
+    return summary
+
+
+def year_overage(
+    session: Session, contract: Contract, year: Period, *, live_period: Period | None = None, live_overage: int = 0
+) -> int:
+    """Overage of a contract year: usage and adjustment lines of its invoices (drafts included), plus the
+    live overage of ``live_period`` when no invoice covers it yet."""
+    rows = session.execute(
+        select(Invoice.period_start, func.sum(InvoiceLine.amount_vnd))
+        .join(InvoiceLine)
+        .where(
+            Invoice.contract_id == contract.id,
+            Invoice.status != InvoiceStatus.VOID,
+            InvoiceLine.kind.in_([LineKind.USAGE, LineKind.ADJUSTMENT]),
+            InvoiceLine.service_start >= year.start,
+            InvoiceLine.service_start < year.end,
+        )
+        .group_by(Invoice.period_start)
+    ).all()
+    total = sum(int(amount) for _, amount in rows)
+    invoiced_periods = {start for start, _ in rows}
+    if live_period is not None and live_period.start not in invoiced_periods:
+        has_invoice = session.scalar(
+            select(Invoice.id).where(
+                Invoice.contract_id == contract.id,
+                Invoice.period_start == live_period.start,
+                Invoice.status != InvoiceStatus.VOID,
+            )
+        )
+        if has_invoice is None:
+            total += live_overage
+    return total
+
+
+def budget(session: Session, contract: Contract, *, now: dt.datetime | None = None) -> list[BudgetYear]:
+    """One row per contract year of the term."""
+    now = now or utcnow()
+    month = periods.month_of(now)
+    rows: list[BudgetYear] = []
+    start = contract.starts_on
+    while start <= contract.ends_on:
+        year = Period(start, periods.add_months(start, 12))
+        lease = 0
+        for offset in range(12):
+            first = periods.add_months(start, offset)
+            if first > contract.ends_on:
+                break
+            lease += lease_share(price_version_for(contract, first).annual_fee_vnd, offset, 1)
+        live = None
+        live_overage = 0
+        if year.start <= month < year.end:
+            live = periods.period_containing(contract.starts_on, CADENCE_MONTHS[contract.cadence], month)
+            try:
+                live_overage = usage_summary(session, contract.tenant_id, "", now=now).overage_vnd
+            except NotFound:
+                live_overage = 0
+        overage = year_overage(session, contract, year, live_period=live, live_overage=live_overage)
+        invoiced = session.execute(
+            select(
+                func.coalesce(func.sum(Invoice.total_vnd), 0),
+                func.coalesce(func.sum(Invoice.subtotal_vnd), 0),
+                func.coalesce(func.sum(Invoice.amount_paid_vnd), 0),
+            ).where(
+                Invoice.contract_id == contract.id,
+                Invoice.status.in_(BILLED),
+                Invoice.period_start >= year.start,
+                Invoice.period_start < year.end,
+            )
+        ).one()
+        rows.append(
+            BudgetYear(
+                year_start=year.start,
+                year_end=year.end,
+                lease_vnd=lease,
+                overage_budget_vnd=contract.overage_budget_vnd,
+                actual_overage_vnd=overage,
+                remaining_budget_vnd=contract.overage_budget_vnd - overage,
+                budget_used_percent=_percent(overage, contract.overage_budget_vnd) or Decimal(0),
+                invoiced_vnd=int(invoiced[0]),
+                invoiced_before_vat_vnd=int(invoiced[1]),
+                paid_vnd=int(invoiced[2]),
+                outstanding_vnd=int(invoiced[0]) - int(invoiced[2]),
+            )
+        )
+        start = year.end
+    return rows
