@@ -134,8 +134,8 @@ def openapi_write(cli: CliContext, path: Path) -> None:
 
 
 def _attach_groups() -> None:
-    from motcua_tenants.catalogue.cli import catalogue
     from motcua_billing.cli import billing
+    from motcua_tenants.catalogue.cli import catalogue
     from motcua_tenants.demo import demo
     from motcua_tenants.migrations.cli import db
     from motcua_tenants.registry.cli import tenants

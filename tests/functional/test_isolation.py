@@ -7,8 +7,15 @@ from motcua_platform.db.database import Database, bind_connection
 from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 
-ID_VALUES = {"unit_id": 2, "staff_id": 2, "job_id": 1, "slug": "alpha", "code": "1.001193", "name": "civil_status",
-             "invoice_id": 1}
+ID_VALUES = {
+    "unit_id": 2,
+    "staff_id": 2,
+    "job_id": 1,
+    "slug": "alpha",
+    "code": "1.001193",
+    "name": "civil_status",
+    "invoice_id": 1,
+}
 
 
 def tenant_routes(app):
