@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from motcua_platform.audit.services import Actor, record
@@ -29,7 +30,7 @@ ENTRY_FIELDS = (
 )  # fmt: skip
 
 
-@dataclass
+@dataclass(frozen=True)
 class CatalogueFilter:
     q: str | None = None
     field: str | None = None
@@ -103,6 +104,11 @@ SUMMARY_COLUMNS = (
 
 
 def search_query(filters: CatalogueFilter, enabled: Iterable[str]) -> Select:
+    return _search_query(filters, tuple(sorted(enabled)))
+
+
+@lru_cache(maxsize=512)  # statements are immutable; building one costs more than running a narrow search
+def _search_query(filters: CatalogueFilter, enabled: tuple[str, ...]) -> Select:
     """Summaries of the published procedures of enabled plugins and the province's own, filtered; with a
     query text, every word must start a word of the entry (accents ignored) and the best matches come
     first. Details (documents, fees, workflow) are read one procedure at a time."""
