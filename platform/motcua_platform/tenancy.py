@@ -33,6 +33,7 @@ class TenantInfo:
     secondary_color: str
     binding: TenantBinding
     plugins: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # enabled plugin → settings
+    catalogue_version: int = 0
 
 
 PLATFORM = "platform"
@@ -114,4 +115,5 @@ class TenantResolver:
                 secondary_color=tenant.secondary_color,
                 binding=self.db.binding(tenant.slug),
                 plugins=plugins,
+                catalogue_version=tenant.catalogue_version,
             )

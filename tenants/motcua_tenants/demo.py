@@ -141,6 +141,103 @@ def seed_units_and_staff(runtime, province: DemoProvince) -> None:
         session.commit()
 
 
+# The lease terms of the Đắk Lắk plan (Decision 3269/QĐ-UBND): 1,188 million VND a year, and 240 million
+# a year for usage above the contracted quota; a pilot tariff, then the official one.
+LEASE_VND = 1_188_000_000
+OVERAGE_BUDGET_VND = 240_000_000
+PILOT_CHARGES = [
+    {
+        "metric_code": "dossiers_received",
+        "included_quantity": 10_000,
+        "model": "graduated",
+        "tiers": [{"up_to": 5_000, "unit_price": "2000"}, {"up_to": None, "unit_price": "1500"}],
+    },
+    {
+        "metric_code": "sms_sent",
+        "included_quantity": 20_000,
+        "model": "package",
+        "package_size": 1_000,
+        "package_price": 350_000,
+    },
+    {"metric_code": "storage_gb", "included_quantity": 500, "model": "graduated", "tiers": [{"unit_price": "20000"}]},
+    {
+        "metric_code": "officer_seats",
+        "included_quantity": 300,
+        "model": "volume",
+        "tiers": [{"up_to": 100, "unit_price": "50000"}, {"up_to": None, "unit_price": "45000"}],
+    },
+]
+OFFICIAL_CHARGES = [
+    {**PILOT_CHARGES[0], "tiers": [{"up_to": 5_000, "unit_price": "2500"}, {"up_to": None, "unit_price": "1800"}]},
+    *PILOT_CHARGES[1:],
+]
+FINANCE_EMAIL = "taichinh@motcua.vn"
+
+
+def seed_billing(runtime) -> None:
+    """A plan with the Đắk Lắk terms and a 2026 contract (pilot Jan–Jun, official from July) per province."""
+    import datetime as dt
+
+    from motcua_billing.catalog import services as billing
+    from motcua_billing.catalog.models import Contract, Plan
+
+    with runtime.db.control_session() as session:
+        if session.scalar(select(Plan.id).where(Plan.code == "thue_mot_cua")) is None:
+            billing.create_plan(
+                session,
+                cli_actor(),
+                code="thue_mot_cua",
+                name="Thuê dịch vụ một cửa điện tử",
+                annual_fee_vnd=LEASE_VND,
+                overage_budget_vnd=OVERAGE_BUDGET_VND,
+                charges=PILOT_CHARGES,
+            )
+        for province in PROVINCES:
+            code = f"HD-2026-{province.slug.upper()}"
+            if session.scalar(select(Contract.id).where(Contract.code == code)) is not None:
+                continue
+            billing.set_account(
+                session,
+                cli_actor(),
+                province.slug,
+                legal_name=f"Văn phòng UBND {province.name}",
+                emails=[f"taichinh@{province.slug}.gov.vn"],
+            )
+            billing.create_contract(
+                session,
+                cli_actor(),
+                tenant=province.slug,
+                code=code,
+                plan="thue_mot_cua",
+                starts_on=dt.date(2026, 1, 1),
+                ends_on=dt.date(2026, 12, 31),
+                price_versions=[
+                    {
+                        "name": "Thí điểm",
+                        "effective_from": dt.date(2026, 1, 1),
+                        "annual_fee_vnd": LEASE_VND,
+                        "charges": PILOT_CHARGES,
+                    },
+                    {
+                        "name": "Giá chính thức",
+                        "effective_from": dt.date(2026, 7, 1),
+                        "annual_fee_vnd": LEASE_VND,
+                        "charges": OFFICIAL_CHARGES,
+                    },
+                ],
+            )
+        if session.scalar(select(Operator.id).where(Operator.email == FINANCE_EMAIL)) is None:
+            auth_services.create_operator(
+                session,
+                cli_actor(),
+                email=FINANCE_EMAIL,
+                full_name="Tài chính Motcua",
+                password=DEMO_PASSWORD,
+                role="finance",
+            )
+        session.commit()
+
+
 def enable_plugins(runtime) -> None:
     """Every loaded plugin, for every demo province (idempotent)."""
     from motcua_platform.plugins.engine import active
@@ -203,10 +300,12 @@ def demo(cli, port: int) -> None:
     for province in PROVINCES:
         seed_units_and_staff(runtime, province)
     enable_plugins(runtime)
+    seed_billing(runtime)
 
     base = runtime.config.base_domain
     click.echo(f"\nPlatform host   http://{base}:{port}/api/docs")
     click.echo(f"  operator      {OPERATOR_EMAIL} / {DEMO_PASSWORD}")
+    click.echo(f"  finance       {FINANCE_EMAIL} / {DEMO_PASSWORD}   (2026 contracts on the Đắk Lắk lease terms)")
     for province in PROVINCES:
         click.echo(
             f"{province.name:<15} http://{province.slug}.{base}:{port}/api/v1/portal   (merged: {province.merged_from})"

@@ -442,3 +442,17 @@ def test_plugin_release_does_not_change_fees_of_the_current_version(host_client,
         },
     ).get_json()
     assert checked["total_fee"] == 8000  # the published version's fee until the province applies the update
+
+
+def test_search_results_follow_catalogue_changes_at_once(alpha, host_client, seeded):
+    public = host_client(seeded["alpha"].host)
+    assert codes(public.get("/api/v1/procedures?q=khai tu")) == ["1.000656"]
+    assert codes(public.get("/api/v1/procedures?q=khai tu")) == ["1.000656"]  # served again (cached)
+    assert alpha.post("/api/v1/procedures/1.000656/retire").status_code == 200
+    assert codes(public.get("/api/v1/procedures?q=khai tu")) == []
+    imported = alpha.post(
+        "/api/v1/catalogue/import",
+        json={"thu_tuc": [{**GOOD_ROW, "ma_thu_tuc": "2.003001.H15", "ten_thu_tuc": "Khai tử có yếu tố nước ngoài"}]},
+    )
+    assert imported.status_code == 201
+    assert codes(public.get("/api/v1/procedures?q=khai tu")) == ["2.003001.H15"]

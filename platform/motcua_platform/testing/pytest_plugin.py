@@ -28,6 +28,7 @@ from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from motcua_platform.cache import clear_all
 from motcua_platform.config import Config
 from motcua_platform.db.database import BIND_SQL, UNBOUND_SEARCH_PATH, TenantBinding, TenantSession
 from motcua_platform.runtime import Runtime, build_runtime
@@ -166,6 +167,7 @@ def _transaction_per_test(request) -> Iterator[None]:
     runtime = request.getfixturevalue("runtime")
     if "app" in request.fixturenames:
         request.getfixturevalue("app").extensions["motcua"].resolver.invalidate()
+    clear_all()  # cached reads would otherwise outlive the rollback of the data they came from
     with savepoint_sessions(runtime):
         yield
 

@@ -3,8 +3,18 @@ tenant-admin role."""
 
 from flask import Response, request
 from flask.views import MethodView
-from motcua_platform.api import Blueprint, actor, current_principal, current_tenant, paginate, tenant_session
+from motcua_platform.api import (
+    Blueprint,
+    actor,
+    control_session,
+    current_principal,
+    current_tenant,
+    paginate,
+    runtime,
+    tenant_session,
+)
 from motcua_platform.auth.models import StaffRoleName
+from motcua_platform.cache import TTLCache
 from motcua_platform.errors import InvalidInput
 from motcua_platform.plugins.engine import active
 from motcua_platform.plugins.forms import form_json_schema
@@ -22,6 +32,7 @@ from motcua_tenants.catalogue.schemas import (
     SearchArgsSchema,
     VersionArgsSchema,
 )
+from motcua_tenants.registry.services import bump_catalogue_version
 
 blp = Blueprint(
     "procedures",
@@ -39,6 +50,19 @@ admin_blp = Blueprint(
 )
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
+
+# Public search results per (tenant, catalogue version, enabled plugins, query, page). Every catalogue
+# change bumps the version, so this process sees it at once and the others once their tenant cache
+# expires; the entry lifetime bounds staleness should a bump ever be lost.
+SEARCH_CACHE = TTLCache(max_entries=4096, ttl=30)
+
+
+def _catalogue_changed() -> None:
+    """Call after committing a change to the tenant's catalogue."""
+    session = control_session()
+    bump_catalogue_version(session, current_tenant().id)
+    session.commit()
+    runtime().resolver.invalidate()
 
 
 def _enabled() -> list[str]:
@@ -59,8 +83,23 @@ class Procedures(MethodView):
     @blp.doc(security=[])
     def get(self, args, pagination_parameters):
         """Search the catalogue (public): accent-insensitive word prefixes, filters, best matches first."""
-        query = services.search_query(services.CatalogueFilter(**args), _enabled())
-        return paginate(tenant_session(), query, pagination_parameters, rows=True)
+        info, enabled = current_tenant(), _enabled()
+        key = (
+            info.slug,
+            info.catalogue_version,
+            tuple(enabled),
+            tuple(sorted(args.items())),
+            pagination_parameters.page,
+            pagination_parameters.page_size,
+        )
+        cached = SEARCH_CACHE.get(key)
+        if cached is None:
+            query = services.search_query(services.CatalogueFilter(**args), enabled)
+            rows = paginate(tenant_session(), query, pagination_parameters, rows=True)
+            cached = ([dict(row) for row in rows], pagination_parameters.item_count)
+            SEARCH_CACHE.put(key, cached)
+        items, pagination_parameters.item_count = cached
+        return items
 
     @blp.arguments(ProcedureSchema)
     @blp.response(201, ProcedureSchema)
@@ -70,6 +109,7 @@ class Procedures(MethodView):
         session = tenant_session()
         row = services.create_procedure(session, actor(), body)
         session.commit()
+        _catalogue_changed()
         return row
 
 
@@ -90,6 +130,7 @@ class ProcedureItem(MethodView):
         session = tenant_session()
         row = services.revise(session, actor(), code, body)
         session.commit()
+        _catalogue_changed()
         return row
 
 
@@ -109,6 +150,7 @@ def publish(code):
     session = tenant_session()
     row = services.publish(session, actor(), code)
     session.commit()
+    _catalogue_changed()
     return row
 
 
@@ -120,6 +162,7 @@ def retire(code):
     session = tenant_session()
     row = services.retire(session, actor(), code)
     session.commit()
+    _catalogue_changed()
     return row
 
 
@@ -131,6 +174,7 @@ def apply_plugin_update(code):
     session = tenant_session()
     row = services.apply_plugin_update(session, actor(), active(), code)
     session.commit()
+    _catalogue_changed()
     return row
 
 
@@ -214,4 +258,5 @@ def import_(args):
     session = tenant_session()
     count = exchange.import_records(session, actor(), records)
     session.commit()
+    _catalogue_changed()
     return {"imported": count}

@@ -43,6 +43,8 @@ class Tenant(ControlBase):
     primary_color: Mapped[str] = mapped_column(String(7), default="#b71c1c")
     secondary_color: Mapped[str] = mapped_column(String(7), default="#ffc107")
     archive_path: Mapped[str | None] = mapped_column(Text)
+    # Bumped on every change to the tenant's procedure catalogue; part of the search-cache key.
+    catalogue_version: Mapped[int] = mapped_column(server_default="0")
     created_at: Mapped[dt.datetime] = created_at_column()
     status_changed_at: Mapped[dt.datetime] = created_at_column()
 

@@ -280,6 +280,11 @@ def remove_domain(session: Session, actor: Actor, slug: str, domain: str) -> Non
     record(session, actor, "tenant.domain_remove", target=f"tenant:{slug}", tenant_slug=slug, domain=row.domain)
 
 
+def bump_catalogue_version(session: Session, tenant_id: int) -> None:
+    """Mark the tenant's catalogue as changed (search caches key on the version)."""
+    session.execute(update(Tenant).where(Tenant.id == tenant_id).values(catalogue_version=Tenant.catalogue_version + 1))
+
+
 def update_branding(session: Session, actor: Actor, slug: str, **changes) -> Tenant:
     tenant = get_tenant(session, slug)
     errors = {}
