@@ -202,6 +202,19 @@ def current_principal(*roles: str) -> Principal:
     return principal
 
 
+def province_principal(*roles: str) -> Principal:
+    """The caller, holding one of ``roles`` on the province's root unit: for province-wide duties (the
+    procedure catalogue, the province's invoices). The same role on a department or commune is not enough."""
+    from motcua_tenants.units.services import root_unit_id
+
+    principal = current_principal(*roles)
+    if root_unit_id(tenant_session()) not in principal.units_with(*roles):
+        raise Forbidden(
+            f"This action needs one of the roles {', '.join(roles)} on the province itself, not on one of its units."
+        )
+    return principal
+
+
 def actor():
     return current_principal().actor(request.remote_addr)
 

@@ -13,6 +13,7 @@ from motcua_platform.api import (
     current_principal,
     current_tenant,
     paginate,
+    province_principal,
     runtime,
     tenant_session,
 )
@@ -264,7 +265,7 @@ def tenant_budget(slug):
 
 # -- tenant host ---------------------------------------------------------------------------------
 def _province() -> int:
-    current_principal(*PROVINCE_FINANCE)
+    province_principal(*PROVINCE_FINANCE)  # the province's money: roles on the province itself only
     # The caller is known; end the tenant transaction before reading billing rows from the control plane,
     # so the two sessions never interleave.
     tenant_session().commit()

@@ -15,7 +15,8 @@ blp = Blueprint(
     description="Metered usage: batch ingestion with a result per item, deduplicated on (tenant, metric, event id).",
 )
 
-SOURCES = (OperatorRole.OPERATOR, OperatorRole.ADMIN, OperatorRole.FINANCE)
+# Usage raises invoices: only finance and admins may send it (operators run tenants, not money).
+SOURCES = (OperatorRole.ADMIN, OperatorRole.FINANCE)
 
 
 @blp.route("", methods=["POST"])

@@ -143,13 +143,20 @@ class Operators(MethodView):
         return operator
 
 
+def _covered_units() -> set[int]:
+    """The units under the caller's tenant-admin roles (their whole subtrees)."""
+    from motcua_tenants.units.services import subtree_ids
+
+    principal = current_principal(StaffRoleName.TENANT_ADMIN)
+    return subtree_ids(tenant_session(), principal.units_with(StaffRoleName.TENANT_ADMIN))
+
+
 @staff_blp.route("")
 class StaffCollection(MethodView):
     @staff_blp.response(200, StaffSchema(many=True))
     def get(self):
-        """List the province's staff accounts."""
-        current_principal(StaffRoleName.TENANT_ADMIN)
-        return services.list_staff(tenant_session())
+        """List the staff accounts with a role in the caller's units (all of them for a province admin)."""
+        return services.list_staff(tenant_session(), _covered_units())
 
     @staff_blp.arguments(StaffSchema)
     @staff_blp.response(201, StaffSchema)
@@ -174,16 +181,15 @@ class StaffCollection(MethodView):
 class StaffItem(MethodView):
     @staff_blp.response(200, StaffSchema)
     def get(self, staff_id):
-        """One staff account."""
-        current_principal(StaffRoleName.TENANT_ADMIN)
-        return services.get_staff(tenant_session(), staff_id)
+        """One staff account with a role in the caller's units."""
+        return services.get_staff(tenant_session(), staff_id, _covered_units())
 
     @staff_blp.arguments(StaffActiveSchema)
     @staff_blp.response(200, StaffSchema)
     def patch(self, body, staff_id):
-        """Activate or deactivate a staff account."""
-        current_principal(StaffRoleName.TENANT_ADMIN)
+        """Activate or deactivate a staff account whose roles all lie in the caller's units."""
+        covered = _covered_units()
         session = tenant_session()
-        staff = services.set_staff_active(session, actor(), staff_id, body["active"])
+        staff = services.set_staff_active(session, actor(), staff_id, body["active"], covered)
         session.commit()
         return staff

@@ -212,19 +212,24 @@ def create_staff(
     return staff
 
 
-def list_staff(session: Session) -> list[StaffAccount]:
-    return list(session.scalars(select(StaffAccount).order_by(StaffAccount.id)))
+def list_staff(session: Session, covered: set[int]) -> list[StaffAccount]:
+    """Staff holding at least one role on a unit in ``covered`` (the caller's admin subtree)."""
+    query = select(StaffAccount).where(StaffAccount.roles.any(StaffRole.unit_id.in_(covered)))
+    return list(session.scalars(query.order_by(StaffAccount.id)))
 
 
-def get_staff(session: Session, staff_id: int) -> StaffAccount:
+def get_staff(session: Session, staff_id: int, covered: set[int]) -> StaffAccount:
     staff = session.get(StaffAccount, staff_id)
-    if staff is None:
-        raise NotFound(f"No staff account with id {staff_id}.")
+    if staff is None or not any(role.unit_id in covered for role in staff.roles):
+        raise NotFound(f"No staff account with id {staff_id} in your units.")
     return staff
 
 
-def set_staff_active(session: Session, actor: Actor, staff_id: int, active: bool) -> StaffAccount:
-    staff = get_staff(session, staff_id)
+def set_staff_active(session: Session, actor: Actor, staff_id: int, active: bool, covered: set[int]) -> StaffAccount:
+    """Only an admin whose units cover every role of the account may (de)activate it."""
+    staff = get_staff(session, staff_id, covered)
+    if any(role.unit_id not in covered for role in staff.roles):
+        raise Forbidden("The account also holds roles outside your units; an admin above them must change it.")
     if actor.kind == "staff" and actor.id == staff_id and not active:
         raise Conflict("You cannot deactivate your own account.")
     staff.active = active

@@ -7,9 +7,9 @@ from motcua_platform.api import (
     Blueprint,
     actor,
     control_session,
-    current_principal,
     current_tenant,
     paginate,
+    province_principal,
     runtime,
     tenant_session,
 )
@@ -32,6 +32,7 @@ from motcua_tenants.catalogue.schemas import (
     SearchArgsSchema,
     VersionArgsSchema,
 )
+from motcua_tenants.catalogue.text import words
 from motcua_tenants.registry.services import bump_catalogue_version
 
 blp = Blueprint(
@@ -55,6 +56,7 @@ MAX_IMPORT_BYTES = 10 * 1024 * 1024
 # change bumps the version, so this process sees it at once and the others once their tenant cache
 # expires; the entry lifetime bounds staleness should a bump ever be lost.
 SEARCH_CACHE = TTLCache(max_entries=4096, ttl=30)
+CACHED_PAGES = 3
 
 
 def _catalogue_changed() -> None:
@@ -72,7 +74,8 @@ def _enabled() -> list[str]:
 
 
 def _admin() -> None:
-    current_principal(StaffRoleName.TENANT_ADMIN)
+    """The catalogue is the whole province's: only a tenant admin of the province itself changes it."""
+    province_principal(StaffRoleName.TENANT_ADMIN)
 
 
 @blp.route("")
@@ -84,20 +87,25 @@ class Procedures(MethodView):
     def get(self, args, pagination_parameters):
         """Search the catalogue (public): accent-insensitive word prefixes, filters, best matches first."""
         info, enabled = current_tenant(), _enabled()
+        # Keyed on what the search means (folded words, filters), so spellings of one query share an entry;
+        # only the first pages are kept, the ones people read.
+        meaning = (tuple(words(args.get("q") or "")), tuple(sorted((k, v) for k, v in args.items() if k != "q")))
         key = (
             info.slug,
             info.catalogue_version,
             tuple(enabled),
-            tuple(sorted(args.items())),
+            meaning,
             pagination_parameters.page,
             pagination_parameters.page_size,
         )
-        cached = SEARCH_CACHE.get(key)
+        cacheable = pagination_parameters.page <= CACHED_PAGES
+        cached = SEARCH_CACHE.get(key) if cacheable else None
         if cached is None:
             query = services.search_query(services.CatalogueFilter(**args), enabled)
             rows = paginate(tenant_session(), query, pagination_parameters, rows=True)
             cached = ([dict(row) for row in rows], pagination_parameters.item_count)
-            SEARCH_CACHE.put(key, cached)
+            if cacheable:
+                SEARCH_CACHE.put(key, cached)
         items, pagination_parameters.item_count = cached
         return items
 

@@ -17,4 +17,5 @@ def fold(text: str) -> str:
 
 
 def words(query: str) -> list[str]:
-    return [w for w in fold(query).split() if w]
+    """Search words: folded, with dots kept only inside a word (procedure codes such as 1.001193)."""
+    return [w for w in (part.strip(".") for part in fold(query).split()) if w]

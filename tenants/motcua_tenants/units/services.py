@@ -26,6 +26,11 @@ class UnitFilter:
     q: str | None = None
 
 
+def root_unit_id(session: Session) -> int:
+    """The province itself: the one unit without a parent."""
+    return session.scalar(select(Unit.id).where(Unit.parent_id.is_(None)).order_by(Unit.id).limit(1))
+
+
 def subtree_ids(session: Session, roots: set[int]) -> set[int]:
     if not roots:
         return set()
