@@ -94,6 +94,7 @@ def test_due_refuses_bad_input_in_the_error_format(host_client, seeded):
         "received_at=2026-03-02T10:00:00&value=0&unit=days": "value",
         "received_at=2026-03-02T10:00:00&value=1&unit=days&cutoff=24": "cutoff",
         "value=1&unit=days": "received_at",
+        "received_at=9999-12-30T10:00:00&value=10&unit=days": "received_at",
     }
     for query, field in cases.items():
         response = client.get(f"/api/v1/calendar/due?{query}")

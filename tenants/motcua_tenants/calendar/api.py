@@ -98,8 +98,11 @@ def due(args):
         raise InvalidInput("The time limit is invalid.", {"value": problems})
     received_at = args["received_at"]
     calendar = services.load_calendar(tenant_session(), since=received_at.astimezone(services.VN_TZ).date())
-    due_at = calendar.due_at(received_at, limit)
-    intake_at = calendar.intake(received_at)
+    try:
+        due_at = calendar.due_at(received_at, limit)
+        intake_at = calendar.intake(received_at)
+    except (ValueError, OverflowError) as exc:  # beyond year 9999, or no working day left in the calendar
+        raise InvalidInput("No due date can be computed.", {"received_at": [str(exc)]}) from None
     return {
         "received_at": received_at.astimezone(services.VN_TZ),
         "intake_at": intake_at,
