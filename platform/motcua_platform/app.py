@@ -28,6 +28,7 @@ BLUEPRINTS: tuple[tuple[str, str], ...] = (
     ("motcua_tenants.tenant_plugins.api", "blp"),
     ("motcua_tenants.registry.api", "portal_blp"),
     ("motcua_tenants.units.api", "blp"),
+    ("motcua_tenants.calendar.api", "blp"),
     ("motcua_tenants.catalogue.api", "blp"),
     ("motcua_tenants.catalogue.api", "admin_blp"),
     ("motcua_platform.auth.api", "staff_blp"),

@@ -348,7 +348,9 @@ def create_role_and_schema(conn: Connection, binding: TenantBinding) -> None:
 
 
 def seed_tenant(conn: Connection, binding: TenantBinding, tenant: Tenant, params: dict) -> None:
-    """The minimum a new province needs: its root unit and, when given, its first administrator."""
+    """The minimum a new province needs: its root unit, its working calendar (office hours and the
+    holidays of last year to two years ahead) and, when given, its first administrator."""
+    from motcua_tenants.calendar.services import seed_calendar
     from motcua_tenants.units.models import Unit, UnitKind
 
     conn.execution_options(schema_translate_map={None: binding.schema})
@@ -356,6 +358,7 @@ def seed_tenant(conn: Connection, binding: TenantBinding, tenant: Tenant, params
         root = Unit(kind=UnitKind.PROVINCE, code=tenant.unit_code, name=f"UBND {tenant.name}")
         session.add(root)
         session.flush()
+        seed_calendar(session)
         admin = params.get("admin")
         if admin and admin.get("password_hash"):
             staff = StaffAccount(

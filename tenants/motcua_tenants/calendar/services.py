@@ -1,0 +1,148 @@
+"""The tenant's working calendar: seeding from the ``holidays`` package, admin changes, and loading the
+calendar into the pure deadline engine (``engine.WorkingCalendar``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import holidays
+from motcua_platform.audit.services import Actor, record
+from motcua_platform.errors import Conflict, InvalidInput, NotFound
+from sqlalchemy import delete, extract, select
+from sqlalchemy.orm import Session
+
+from motcua_tenants.calendar.engine import VN_TZ, OfficeHours, WorkingCalendar, classify
+from motcua_tenants.calendar.models import CalendarDay, CalendarSettings, DayKind, DaySource
+
+__all__ = ["WorkingCalendar", "classify", "due_at", "is_working_day", "load_calendar"]
+
+COUNTRY = "VN"
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+def today() -> dt.date:
+    return dt.datetime.now(VN_TZ).date()
+
+
+def default_years(on: dt.date | None = None) -> range:
+    """The years seeded at provisioning: last year to two years ahead."""
+    year = (on or today()).year
+    return range(year - 1, year + 3)
+
+
+def _check_year(year: int) -> None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise InvalidInput("The year is out of range.", {"year": [f"Year must be between {MIN_YEAR} and {MAX_YEAR}."]})
+
+
+def package_days(year: int) -> dict[dt.date, tuple[str, str]]:
+    """What the ``holidays`` package knows for ``year``: public holidays and days off (substitutes), and
+    the make-up working Saturdays of the government's swaps."""
+    known = holidays.country_holidays(COUNTRY, years=year)
+    days: dict[dt.date, tuple[str, str]] = {}
+    for day, name in sorted(known.items()):
+        kind = DayKind.DAY_OFF if name.lower().startswith("day off") else DayKind.HOLIDAY
+        days[day] = (kind.value, name[:200])
+    for day in sorted(getattr(known, "weekend_workdays", ())):
+        if day.year == year and day not in days:
+            days[day] = (DayKind.WORKING_DAY.value, "Make-up working day")
+    return days
+
+
+def seed_year(session: Session, year: int) -> dict[str, int]:
+    """(Re-)load ``year`` from the ``holidays`` package. Days entered by an admin always win and are never
+    touched; package days the package no longer lists are removed. Safe to run again."""
+    _check_year(year)
+    wanted = package_days(year)
+    existing = {
+        day.date: day for day in session.scalars(select(CalendarDay).where(extract("year", CalendarDay.date) == year))
+    }
+    counts = {"added": 0, "updated": 0, "removed": 0, "kept_admin": 0}
+    for date, (kind, name) in wanted.items():
+        row = existing.get(date)
+        if row is None:
+            session.add(CalendarDay(date=date, kind=kind, name=name, source=DaySource.HOLIDAYS))
+            counts["added"] += 1
+        elif row.source == DaySource.ADMIN:
+            counts["kept_admin"] += 1
+        elif (row.kind, row.name) != (kind, name):
+            row.kind, row.name = kind, name
+            counts["updated"] += 1
+    for date, row in existing.items():
+        if row.source == DaySource.HOLIDAYS and date not in wanted:
+            session.delete(row)
+            counts["removed"] += 1
+    session.flush()
+    return counts
+
+
+def seed_calendar(session: Session, years: range | None = None) -> None:
+    """What a new tenant gets at provisioning: office hours and the holidays of ``default_years()``."""
+    if session.get(CalendarSettings, 1) is None:
+        session.add(CalendarSettings(id=1))
+    for year in years or default_years():
+        seed_year(session, year)
+    session.flush()
+
+
+def office_hours(session: Session) -> OfficeHours:
+    row = session.get(CalendarSettings, 1)
+    if row is None:
+        return OfficeHours()
+    return OfficeHours(row.morning_start, row.morning_end, row.afternoon_start, row.afternoon_end)
+
+
+def list_days(session: Session, year: int) -> list[CalendarDay]:
+    _check_year(year)
+    query = select(CalendarDay).where(extract("year", CalendarDay.date) == year).order_by(CalendarDay.date)
+    return list(session.scalars(query))
+
+
+def add_day(session: Session, actor: Actor, *, date: dt.date, kind: str, name: str) -> CalendarDay:
+    errors: dict[str, list[str]] = {}
+    if kind not in set(DayKind):
+        errors["kind"] = [f"Kind must be one of: {', '.join(DayKind)}."]
+    if not name or not name.strip():
+        errors["name"] = ["Name is required."]
+    if not MIN_YEAR <= date.year <= MAX_YEAR:
+        errors["date"] = [f"The date must be between {MIN_YEAR} and {MAX_YEAR}."]
+    elif kind == DayKind.WORKING_DAY and date.weekday() < 5:
+        errors["kind"] = ["A make-up working day must be a Saturday or a Sunday; weekdays already are working days."]
+    if errors:
+        raise InvalidInput("The day was not saved.", errors)
+    existing = session.scalar(select(CalendarDay).where(CalendarDay.date == date))
+    if existing is not None:
+        raise Conflict(
+            f"{date.isoformat()} is already in the calendar ({existing.kind}: {existing.name}); delete it first.",
+            {"date": [f"{date.isoformat()} is already listed."]},
+        )
+    day = CalendarDay(date=date, kind=kind, name=name.strip(), source=DaySource.ADMIN)
+    session.add(day)
+    session.flush()
+    record(session, actor, "calendar.day_add", target=f"calendar_day:{date.isoformat()}", kind=kind)
+    return day
+
+
+def remove_day(session: Session, actor: Actor, date: dt.date) -> None:
+    deleted = session.execute(delete(CalendarDay).where(CalendarDay.date == date).returning(CalendarDay.kind)).first()
+    if deleted is None:
+        raise NotFound(f"{date.isoformat()} is not in the calendar (it follows the Monday–Friday rule).")
+    record(session, actor, "calendar.day_remove", target=f"calendar_day:{date.isoformat()}", kind=deleted.kind)
+
+
+def load_calendar(session: Session, since: dt.date | None = None) -> WorkingCalendar:
+    """The tenant's calendar as a ``WorkingCalendar`` (days from ``since`` on, or all of them)."""
+    query = select(CalendarDay.date, CalendarDay.kind)
+    if since is not None:
+        query = query.where(CalendarDay.date >= since)
+    return WorkingCalendar(days={date: kind for date, kind in session.execute(query)}, hours=office_hours(session))
+
+
+def is_working_day(session: Session, date: dt.date) -> bool:
+    return load_calendar(session, since=date).is_working_day(date)
+
+
+def due_at(session: Session, received_at: dt.datetime, limit) -> dt.datetime:
+    """Convenience: load the calendar from the intake day on and compute the due moment."""
+    since = received_at.astimezone(VN_TZ).date() if received_at.tzinfo else received_at.date()
+    return load_calendar(session, since=since).due_at(received_at, limit)

@@ -1,0 +1,172 @@
+"""The working calendar API: public reading and due dates, admin changes, bad input, authorization, and
+the calendar every new tenant gets at provisioning."""
+
+import datetime as dt
+
+from motcua_tenants.calendar.services import default_years
+
+TET_2026 = [(dt.date(2026, 2, 14) + dt.timedelta(days=i)).isoformat() for i in range(9)]  # 14–22/02/2026
+
+
+def test_provisioned_tenants_have_office_hours_and_holidays(host_client, seeded):
+    client = host_client(seeded["alpha"].host)  # anonymous: the calendar is public
+    for year in default_years():
+        body = client.get(f"/api/v1/calendar?year={year}").get_json()
+        assert body["year"] == year
+        assert body["office_hours"] == {
+            "morning_start": "07:00",
+            "morning_end": "11:30",
+            "afternoon_start": "13:30",
+            "afternoon_end": "17:00",
+        }
+        days = {d["date"]: d for d in body["days"]}
+        new_year = days[f"{year}-01-01"]
+        assert new_year["kind"] == "holiday" and new_year["source"] == "holidays"
+        assert f"{year}-09-02" in days  # National Day
+        if year == 2026:  # the government's swap: Saturday 22/08 worked for Monday 31/08
+            assert days["2026-08-22"]["kind"] == "working_day" and days["2026-08-31"]["kind"] == "day_off"
+    assert client.get("/api/v1/calendar").get_json()["year"] == default_years()[1]  # current year by default
+    assert host_client(seeded["beta"].host).get("/api/v1/calendar?year=2026").get_json()["days"]
+
+
+def test_tet_2026_days_off_move_a_five_working_day_deadline(alpha, host_client, seeded):
+    listed = {d["date"] for d in alpha.get("/api/v1/calendar?year=2026").get_json()["days"]}
+    # The holidays package knows the weekdays 16–20/02 but not the civil servants' full break 14–22/02:
+    # add the official days off it lacks; a date already listed is a duplicate (409).
+    for date in TET_2026:
+        response = alpha.post("/api/v1/calendar/days", json={"date": date, "kind": "day_off", "name": "Nghỉ Tết"})
+        if date in listed:
+            assert response.status_code == 409, date
+            assert response.get_json()["errors"]["date"]
+        else:
+            assert response.status_code == 201, response.get_json()
+            assert response.get_json()["source"] == "admin"
+    days = {d["date"]: d["kind"] for d in alpha.get("/api/v1/calendar?year=2026").get_json()["days"]}
+    assert set(TET_2026) <= set(days)
+    # 5 working days, received Thu 12/02/2026 10:00. Working days after the intake day: Fri 13/02 (1),
+    # then 14–22/02 are off, Mon 23/02 (2), Tue 24/02 (3), Wed 25/02 (4), Thu 26/02 (5) → due 26/02 17:00.
+    public = host_client(seeded["alpha"].host)
+    due = public.get("/api/v1/calendar/due?received_at=2026-02-12T10:00:00&value=5&unit=working_days")
+    assert due.status_code == 200, due.get_json()
+    assert due.get_json() == {
+        "received_at": "2026-02-12T10:00:00+07:00",
+        "intake_at": "2026-02-12T10:00:00+07:00",
+        "due_at": "2026-02-26T17:00:00+07:00",
+        "due_date": "2026-02-26",
+    }
+    # The official break begins and ends on weekends, so once the package's 16–20/02 are loaded the
+    # admin days change no working-day count: beta, without them, gives the same date. The admin days
+    # make the calendar right whatever the package version knows.
+    beta_due = host_client(seeded["beta"].host).get(
+        "/api/v1/calendar/due?received_at=2026-02-12T10:00:00&value=5&unit=working_days"
+    )
+    assert beta_due.get_json()["due_date"] == "2026-02-26"
+    # Received Fri 13/02 at 18:00, after closing: the intake rolls over Tết to Mon 23/02 07:00, and
+    # one working day later is Tue 24/02.
+    late = public.get("/api/v1/calendar/due?received_at=2026-02-13T18:00:00%2B07:00&value=1&unit=working_days")
+    assert late.get_json()["intake_at"] == "2026-02-23T07:00:00+07:00"
+    assert late.get_json()["due_at"] == "2026-02-24T17:00:00+07:00"
+
+
+def test_due_dates_for_each_unit_and_the_cut_off(host_client, seeded):
+    client = host_client(seeded["alpha"].host)
+
+    def due(query):
+        response = client.get(f"/api/v1/calendar/due?{query}")
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()["due_at"]
+
+    assert due("received_at=2026-03-02T10:00:00&value=8&unit=hours") == "2026-03-03T10:00:00+07:00"
+    assert due("received_at=2026-03-04T10:00:00&value=10&unit=days") == "2026-03-16T17:00:00+07:00"
+    assert due("received_at=2026-03-31T10:00:00&value=1&unit=months") == "2026-05-04T17:00:00+07:00"
+    assert due("received_at=2026-03-02T14:00:00&value=1&unit=working_days&cutoff=15") == "2026-03-02T17:00:00+07:00"
+    assert due("received_at=2026-03-02T15:30:00&value=1&unit=working_days&cutoff=15") == "2026-03-03T17:00:00+07:00"
+    # An instant given in UTC is answered in Vietnam time: 10:30Z is 17:30 in Vietnam, after closing.
+    assert due("received_at=2026-03-02T10:30:00Z&value=1&unit=working_days") == "2026-03-04T17:00:00+07:00"
+
+
+def test_due_refuses_bad_input_in_the_error_format(host_client, seeded):
+    client = host_client(seeded["alpha"].host)
+    cases = {
+        "received_at=yesterday&value=1&unit=days": "received_at",
+        "received_at=2026-03-02T10:00:00&value=1&unit=weeks": "unit",
+        "received_at=2026-03-02T10:00:00&value=-1&unit=days": "value",
+        "received_at=2026-03-02T10:00:00&value=0&unit=days": "value",
+        "received_at=2026-03-02T10:00:00&value=1&unit=days&cutoff=24": "cutoff",
+        "value=1&unit=days": "received_at",
+        "received_at=9999-12-30T10:00:00&value=10&unit=days": "received_at",
+    }
+    for query, field in cases.items():
+        response = client.get(f"/api/v1/calendar/due?{query}")
+        assert response.status_code == 422, query
+        body = response.get_json()
+        assert body["code"] == "validation_error" and field in body["errors"], (query, body)
+
+
+def test_admin_adds_removes_and_reseeds_days(alpha):
+    added = alpha.post(
+        "/api/v1/calendar/days", json={"date": "2026-11-24", "kind": "holiday", "name": "Ngày Văn hóa Việt Nam"}
+    )
+    assert added.status_code == 409  # the package already lists it
+    assert alpha.delete("/api/v1/calendar/days/2026-11-24").status_code == 204
+    assert alpha.delete("/api/v1/calendar/days/2026-11-24").status_code == 404
+    added = alpha.post(
+        "/api/v1/calendar/days", json={"date": "2026-11-24", "kind": "holiday", "name": "Ngày Văn hóa Việt Nam"}
+    )
+    assert added.status_code == 201
+    makeup = alpha.post("/api/v1/calendar/days", json={"date": "2026-12-26", "kind": "working_day", "name": "Làm bù"})
+    assert makeup.status_code == 201
+    due = alpha.get("/api/v1/calendar/due?received_at=2026-12-25T10:00:00&value=1&unit=working_days").get_json()
+    assert due["due_date"] == "2026-12-26"  # the make-up Saturday counts
+    seeded_again = alpha.post("/api/v1/calendar/seed?year=2026")
+    assert seeded_again.status_code == 200, seeded_again.get_json()
+    result = seeded_again.get_json()
+    assert result["year"] == 2026 and result["added"] == 0 and result["kept_admin"] == 1
+    days = {d["date"]: d for d in alpha.get("/api/v1/calendar?year=2026").get_json()["days"]}
+    assert days["2026-11-24"]["source"] == "admin" and days["2026-11-24"]["name"] == "Ngày Văn hóa Việt Nam"
+    assert alpha.delete("/api/v1/calendar/days/2026-01-01").status_code == 204
+    assert alpha.post("/api/v1/calendar/seed?year=2026").get_json()["added"] == 1
+    fresh = alpha.post("/api/v1/calendar/seed?year=2035").get_json()
+    assert fresh["added"] >= 10
+    assert "2035-01-01" in {d["date"] for d in alpha.get("/api/v1/calendar?year=2035").get_json()["days"]}
+    actions = [e["action"] for e in alpha.get("/api/v1/tenant-audit").get_json()]
+    assert {"calendar.day_add", "calendar.day_remove", "calendar.seed"} <= set(actions)
+
+
+def test_bad_days_are_refused_in_the_error_format(alpha):
+    cases = [
+        ({"date": "2026-02-30", "kind": "day_off", "name": "X"}, 422, "date"),
+        ({"date": "2026-03-02", "kind": "vacation", "name": "X"}, 422, "kind"),
+        ({"date": "2026-03-02", "kind": "day_off"}, 422, "name"),
+        ({"date": "2026-03-02", "kind": "working_day", "name": "Làm bù"}, 422, "kind"),  # a Monday already is
+        ({"date": "1850-03-02", "kind": "day_off", "name": "X"}, 422, "date"),
+        ({"date": "2026-01-01", "kind": "day_off", "name": "X"}, 409, "date"),
+        ({"date": "2026-03-03", "kind": "day_off", "name": "X", "extra": 1}, 422, "extra"),
+    ]
+    for body, status, field in cases:
+        response = alpha.post("/api/v1/calendar/days", json=body)
+        assert response.status_code == status, (body, response.get_json())
+        assert field in response.get_json()["errors"], (body, response.get_json())
+    bad_path = alpha.delete("/api/v1/calendar/days/not-a-date")
+    assert bad_path.status_code == 422 and "date" in bad_path.get_json()["errors"]
+    assert alpha.get("/api/v1/calendar?year=abc").status_code == 422
+    assert alpha.get("/api/v1/calendar?year=1800").status_code == 422
+    assert alpha.post("/api/v1/calendar/seed").status_code == 422
+    assert alpha.post("/api/v1/calendar/seed?year=3000").status_code == 422
+
+
+def test_only_the_provinces_tenant_admin_changes_the_calendar(host_client, seeded):
+    tenant = seeded["alpha"]
+    day = {"date": "2026-03-10", "kind": "day_off", "name": "Nghỉ"}
+    for key in ("officer", "commune_admin"):
+        client = host_client(tenant.host, tenant.tokens[key])
+        assert client.post("/api/v1/calendar/days", json=day).status_code == 403, key
+        assert client.delete("/api/v1/calendar/days/2026-01-01").status_code == 403, key
+        assert client.post("/api/v1/calendar/seed?year=2026").status_code == 403, key
+        assert client.get("/api/v1/calendar?year=2026").status_code == 200, key
+    anonymous = host_client(tenant.host)
+    assert anonymous.post("/api/v1/calendar/days", json=day).status_code == 401
+    assert anonymous.delete("/api/v1/calendar/days/2026-01-01").status_code == 401
+    assert anonymous.post("/api/v1/calendar/seed?year=2026").status_code == 401
+    days = {d["date"] for d in anonymous.get("/api/v1/calendar?year=2026").get_json()["days"]}
+    assert "2026-03-10" not in days and "2026-01-01" in days
