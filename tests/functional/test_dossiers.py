@@ -287,21 +287,72 @@ def test_concurrent_intake_never_repeats_or_skips_a_number(runtime, seeded):
         assert numbers == list(range(numbers[0], numbers[0] + 24))
         assert all(re.match(r"^000\.00\.53\.A01-\d{6}-\d{4}$", code) for code in codes)
     finally:
-        with runtime.db.engine.begin() as conn:
-            ids = [
-                row[0]
-                for row in conn.execute(
-                    text("SELECT id FROM t_alpha.dossiers WHERE receiving_unit_id = :u"), {"u": unit}
-                )
-            ]
-            conn.execute(text("DELETE FROM t_alpha.dossier_history WHERE dossier_id = ANY(:ids)"), {"ids": ids})
-            conn.execute(
-                text("DELETE FROM t_alpha.billing_usage_outbox WHERE event_id = ANY(:e)"),
-                {"e": [f"dossier:{i}:received" for i in ids]},
-            )
-            conn.execute(text("DELETE FROM t_alpha.audit_events WHERE action = 'dossier.intake'"))
-            conn.execute(text("DELETE FROM t_alpha.dossiers WHERE id = ANY(:ids)"), {"ids": ids})
-            conn.execute(text("DELETE FROM t_alpha.dossier_counters WHERE unit_id = :u"), {"u": unit})
+        _delete_unit_dossiers(runtime, binding, unit)
+
+
+def _delete_unit_dossiers(runtime, binding, unit):
+    """Clean up after a committed test: the unit's dossiers, their history, usage and counters."""
+    with runtime.db.engine.begin() as conn:
+        ids = [
+            row[0]
+            for row in conn.execute(text("SELECT id FROM t_alpha.dossiers WHERE receiving_unit_id = :u"), {"u": unit})
+        ]
+        codes = [
+            row[0] for row in conn.execute(text("SELECT code FROM t_alpha.dossiers WHERE id = ANY(:ids)"), {"ids": ids})
+        ]
+        conn.execute(text("DELETE FROM t_alpha.dossier_history WHERE dossier_id = ANY(:ids)"), {"ids": ids})
+        conn.execute(
+            text("DELETE FROM t_alpha.billing_usage_outbox WHERE event_id = ANY(:e)"),
+            {"e": [f"dossier:{i}:received" for i in ids]},
+        )
+        conn.execute(
+            text("DELETE FROM t_alpha.audit_events WHERE target = ANY(:t)"), {"t": [f"dossier:{c}" for c in codes]}
+        )
+        conn.execute(text("DELETE FROM t_alpha.dossiers WHERE id = ANY(:ids)"), {"ids": ids})
+        conn.execute(text("DELETE FROM t_alpha.dossier_counters WHERE unit_id = :u"), {"u": unit})
+    with runtime.db.tenant_session(binding) as session:
+        assert session.scalar(select(Dossier.id).where(Dossier.receiving_unit_id == unit)) is None
+        assert session.scalar(select(DossierCounter.day).where(DossierCounter.unit_id == unit)) is None
+
+
+@pytest.mark.committed
+def test_two_officers_acting_at_once_one_succeeds_the_other_gets_409(runtime, seeded):
+    binding = runtime.db.binding("alpha")
+    unit = seeded["alpha"].units["centre_a"]
+    officers = {seeded["alpha"].units["commune_a"]}
+    try:
         with runtime.db.tenant_session(binding) as session:
-            assert session.scalar(select(Dossier.id).where(Dossier.receiving_unit_id == unit)) is None
-            assert session.scalar(select(DossierCounter.day).where(DossierCounter.unit_id == unit)) is None
+            code = services.intake(
+                session,
+                SYSTEM,
+                officers,
+                active(),
+                active().names,
+                {},
+                "alpha",
+                services.Intake(MARRIAGE, unit, "counter", "A", FORM),
+            ).code
+            session.commit()
+        outcomes, barrier = [], threading.Barrier(2)
+
+        def act(to_status, comment):
+            barrier.wait()
+            with runtime.db.tenant_session(binding) as session:
+                try:
+                    dossier = services.get_dossier(session, code, officers, lock=True)
+                    services.transition(session, SYSTEM, dossier, to_status, 1, comment, tenant_slug="alpha")
+                    session.commit()
+                    outcomes.append("ok")
+                except services.Conflict:
+                    outcomes.append("conflict")
+
+        threads = [threading.Thread(target=act, args=(4, None)), threading.Thread(target=act, args=(7, "Rút"))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(outcomes) == ["conflict", "ok"]
+        with runtime.db.tenant_session(binding) as session:
+            assert session.scalar(select(Dossier.version).where(Dossier.code == code)) == 2
+    finally:
+        _delete_unit_dossiers(runtime, binding, unit)
