@@ -31,6 +31,7 @@ BLUEPRINTS: tuple[tuple[str, str], ...] = (
     ("motcua_tenants.calendar.api", "blp"),
     ("motcua_tenants.catalogue.api", "blp"),
     ("motcua_tenants.catalogue.api", "admin_blp"),
+    ("motcua_tenants.dossiers.api", "blp"),
     ("motcua_platform.auth.api", "staff_blp"),
     ("motcua_platform.audit.api", "tenant_blp"),
     ("motcua_billing.catalog.api", "blp"),

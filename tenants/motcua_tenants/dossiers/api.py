@@ -1,0 +1,168 @@
+"""Dossiers on a tenant host: intake (online by anyone; counter and postal by an officer), the officer
+inbox, transitions with optimistic concurrency (ETag / If-Match), history, and public tracking."""
+
+from flask import request
+from flask.views import MethodView
+from motcua_platform.api import Blueprint, actor, current_principal, current_tenant, paginate, tenant_session
+from motcua_platform.audit.services import Actor
+from motcua_platform.auth.models import StaffRoleName
+from motcua_platform.errors import InvalidInput, ServiceError
+from motcua_platform.plugins.engine import active
+
+from motcua_tenants.dossiers import services
+from motcua_tenants.dossiers.models import Dossier, Status
+from motcua_tenants.dossiers.schemas import (
+    DossierSchema,
+    DossierSummarySchema,
+    HistorySchema,
+    InboxArgsSchema,
+    IntakeSchema,
+    TrackingSchema,
+    TransitionSchema,
+)
+
+blp = Blueprint(
+    "dossiers",
+    __name__,
+    url_prefix="/api/v1",
+    realm="tenant",
+    description="Dossiers: intake, officer inbox, status transitions, history, public tracking.",
+)
+
+OFFICER_ROLES = (StaffRoleName.OFFICER, StaffRoleName.TENANT_ADMIN)
+
+
+class PreconditionRequired(ServiceError):
+    status = 428
+    code = "precondition_required"
+
+
+def _units() -> set[int]:
+    return current_principal().units_with(*OFFICER_ROLES)
+
+
+def _enabled() -> list[str]:
+    loaded = active()
+    return [name for name in current_tenant().plugins if name in loaded]
+
+
+def _etag(dossier: Dossier) -> dict:
+    return {"ETag": f'"{dossier.version}"'}
+
+
+def _view(session, dossier: Dossier) -> dict:
+    row = services.procedure_of(session, dossier)
+    return {
+        **{c.key: getattr(dossier, c.key) for c in Dossier.__table__.columns},
+        "procedure_code": row.code,
+        "procedure_version": row.version,
+        "procedure_name": row.name_vi,
+        "status_name": services.STATUS_NAMES[Status(dossier.status)],
+        "allowed_transitions": services.allowed_targets(dossier),
+        "current_step": services.current_step_name(session, dossier),
+    }
+
+
+def _if_match() -> int:
+    header = request.headers.get("If-Match")
+    if not header:
+        raise PreconditionRequired("Send 'If-Match' with the dossier's ETag (its version) to change it.")
+    value = header.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise InvalidInput("If-Match is invalid.", {"If-Match": ['Must be the dossier\'s ETag, e.g. "3".']})
+    return int(value)
+
+
+@blp.route("/dossiers")
+class Dossiers(MethodView):
+    @blp.arguments(IntakeSchema)
+    @blp.response(201, DossierSchema)
+    @blp.doc(security=[{}, {"bearerAuth": []}])
+    def post(self, body):
+        """Receive a dossier. Online: anyone (status 1, awaiting intake). Counter or postal: an officer
+        of the receiving unit (status 2, the clock starts). Form errors come all at once, in Vietnamese."""
+        session = tenant_session()
+        if body["channel"] == "online" and request.headers.get("Authorization") is None:
+            who, units = Actor("citizen", None, "anonymous", request.remote_addr), set()
+        else:
+            who, units = actor(), _units()
+        applicant = body["applicant"]
+        dossier = services.intake(
+            session,
+            who,
+            units,
+            active(),
+            _enabled(),
+            current_tenant().plugins,
+            current_tenant().slug,
+            services.Intake(
+                procedure_code=body["procedure_code"],
+                receiving_unit_id=body["receiving_unit_id"],
+                channel=body["channel"],
+                applicant_name=applicant["full_name"],
+                applicant_citizen_id=applicant.get("citizen_id"),
+                applicant_contact=applicant.get("contact"),
+                form=body["form"],
+            ),
+        )
+        session.commit()
+        return _view(session, dossier), 201, _etag(dossier)
+
+    @blp.arguments(InboxArgsSchema, location="query")
+    @blp.response(200, DossierSummarySchema(many=True))
+    @blp.paginate()
+    def get(self, args, pagination_parameters):
+        """The officer's inbox: dossiers received by their units (and units below), soonest due first."""
+        session = tenant_session()
+        query = services.inbox_query(session, _units(), services.InboxFilter(**args))
+        return paginate(session, query, pagination_parameters)
+
+
+@blp.route("/dossiers/<code>")
+@blp.response(200, DossierSchema)
+def get_dossier(code):
+    """One dossier (officers of its units). The ETag header is its version."""
+    session = tenant_session()
+    dossier = services.get_dossier(session, code, _units())
+    return _view(session, dossier), 200, _etag(dossier)
+
+
+@blp.route("/dossiers/<code>/transitions", methods=["POST"])
+@blp.arguments(TransitionSchema)
+@blp.response(200, DossierSchema)
+@blp.alt_response(409, description="Stale If-Match, or a transition the state machine forbids.")
+@blp.alt_response(428, description="If-Match is missing.")
+def transition(body, code):
+    """Change the dossier's status (If-Match required). A forbidden transition is a 409 that lists the
+    allowed ones; a stale version is a 409 too."""
+    session = tenant_session()
+    units = _units()
+    expected = _if_match()
+    dossier = services.get_dossier(session, code, units, lock=True)
+    services.transition(
+        session,
+        actor(),
+        dossier,
+        body["to_status"],
+        expected,
+        body.get("comment"),
+        tenant_slug=current_tenant().slug,
+    )
+    session.commit()
+    return _view(session, dossier), 200, _etag(dossier)
+
+
+@blp.route("/dossiers/<code>/history")
+@blp.response(200, HistorySchema(many=True))
+def dossier_history(code):
+    """Every action on the dossier, oldest first (officers of its units)."""
+    session = tenant_session()
+    return services.history(session, services.get_dossier(session, code, _units()))
+
+
+@blp.route("/track/<code>")
+@blp.response(200, TrackingSchema)
+@blp.doc(security=[])
+def track(code):
+    """Public tracking by dossier code: status, dates and current step; no personal data."""
+    return services.tracking(tenant_session(), code)

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from motcua_platform.db.base import TenantBase, created_at_column, id_column
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+
+class Channel(enum.StrEnum):
+    ONLINE = "online"  # submitted by the citizen on the portal
+    COUNTER = "counter"  # received at the counter by an officer
+    POSTAL = "postal"  # received through the public postal service (BCCI)
+
+
+class Status(enum.IntEnum):
+    """DVCQG-aligned status codes (docs/dossiers.md)."""
+
+    SUBMITTED = 1  # Mới đăng ký: submitted online, awaiting intake
+    RECEIVED = 2  # Được tiếp nhận: receipt issued, the clock runs
+    REFUSED = 3  # Không được tiếp nhận
+    PROCESSING = 4  # Đang xử lý
+    SUPPLEMENT = 5  # Yêu cầu bổ sung giấy tờ: clock paused
+    PAYMENT = 6  # Yêu cầu thực hiện nghĩa vụ tài chính
+    WITHDRAWN = 7  # Công dân yêu cầu rút hồ sơ
+    STOPPED = 8  # Dừng xử lý
+    DONE = 9  # Đã xử lý xong
+    RETURNED = 10  # Đã trả kết quả
+
+
+class DossierCounter(TenantBase):
+    """The last sequence number handed out per receiving unit and (Vietnam-local) day."""
+
+    __tablename__ = "dossier_counters"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer)
+
+
+class Dossier(TenantBase):
+    """One application. ``procedure_id`` is the catalogue VERSION row it was submitted under; ``due_at``
+    is set once, when the clock starts, and never changes; extensions go to ``extended_due_at``."""
+
+    __tablename__ = "dossiers"
+    __table_args__ = (
+        CheckConstraint("channel IN ('online', 'counter', 'postal')", name="channel"),
+        CheckConstraint("status BETWEEN 1 AND 10", name="status"),
+        CheckConstraint("version >= 1", name="version"),
+        Index("ix_dossiers_unit_status", "receiving_unit_id", "status"),
+    )
+
+    id: Mapped[int] = id_column()
+    code: Mapped[str] = mapped_column(String(80), unique=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id", ondelete="RESTRICT"), index=True)
+    receiving_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
+    channel: Mapped[str] = mapped_column(String(10))
+    applicant_name: Mapped[str] = mapped_column(String(200))
+    applicant_citizen_id: Mapped[str | None] = mapped_column(String(20))
+    applicant_contact: Mapped[str | None] = mapped_column(String(200))
+    form_data: Mapped[dict] = mapped_column(JSONB)
+    fees: Mapped[list] = mapped_column(JSONB)
+    total_fee: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[int] = mapped_column(SmallInteger)
+    submitted_at: Mapped[dt.datetime]
+    received_at: Mapped[dt.datetime | None]
+    due_at: Mapped[dt.datetime | None]
+    extended_due_at: Mapped[dt.datetime | None]
+    paused_at: Mapped[dt.datetime | None]  # when the current supplement request started
+    finished_at: Mapped[dt.datetime | None]
+    returned_at: Mapped[dt.datetime | None]
+    current_step: Mapped[int | None] = mapped_column(SmallInteger)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = created_at_column()
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    @property
+    def effective_due_at(self) -> dt.datetime | None:
+        return self.extended_due_at or self.due_at
+
+
+class DossierHistory(TenantBase):
+    """Append-only log of every action on a dossier (who, when, what, comment)."""
+
+    __tablename__ = "dossier_history"
+
+    id: Mapped[int] = id_column()
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="RESTRICT"), index=True)
+    actor: Mapped[str] = mapped_column(String(300))
+    action: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[int | None] = mapped_column(SmallInteger)
+    to_status: Mapped[int | None] = mapped_column(SmallInteger)
+    comment: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[dt.datetime] = created_at_column()

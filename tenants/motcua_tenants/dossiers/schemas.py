@@ -1,0 +1,104 @@
+from marshmallow import fields, validate
+from motcua_platform.api import Schema
+
+from motcua_tenants.calendar.engine import VN_TZ
+from motcua_tenants.dossiers.models import Channel
+
+
+class ApplicantSchema(Schema):
+    full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    citizen_id = fields.String(validate=validate.Length(max=20))
+    contact = fields.String(validate=validate.Length(max=200), metadata={"description": "Phone or e-mail."})
+
+
+class IntakeSchema(Schema):
+    procedure_code = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    receiving_unit_id = fields.Integer(required=True)
+    channel = fields.String(
+        required=True,
+        validate=validate.OneOf([c.value for c in Channel]),
+        metadata={"description": "online (anyone), counter or postal (an officer of the receiving unit)."},
+    )
+    applicant = fields.Nested(ApplicantSchema, required=True)
+    form = fields.Dict(required=True, metadata={"description": "The procedure's application form (see its /form)."})
+
+
+class DossierFeeSchema(Schema):
+    name = fields.String()
+    amount = fields.Integer()
+    note = fields.String(allow_none=True)
+
+
+class DossierSchema(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    procedure_code = fields.String()
+    procedure_version = fields.Integer()
+    procedure_name = fields.String()
+    receiving_unit_id = fields.Integer()
+    channel = fields.String()
+    applicant_name = fields.String()
+    applicant_citizen_id = fields.String(allow_none=True)
+    applicant_contact = fields.String(allow_none=True)
+    form_data = fields.Dict()
+    fees = fields.List(fields.Nested(DossierFeeSchema))
+    total_fee = fields.Integer()
+    status = fields.Integer()
+    status_name = fields.String()
+    allowed_transitions = fields.List(fields.Integer())
+    submitted_at = fields.DateTime()
+    received_at = fields.DateTime(allow_none=True)
+    due_at = fields.DateTime(allow_none=True, metadata={"description": "The original due date; never changes."})
+    extended_due_at = fields.DateTime(allow_none=True, metadata={"description": "After supplement pauses."})
+    finished_at = fields.DateTime(allow_none=True)
+    returned_at = fields.DateTime(allow_none=True)
+    current_step = fields.String(allow_none=True)
+    version = fields.Integer(metadata={"description": "Also the ETag; send it back in If-Match."})
+
+
+class DossierSummarySchema(Schema):
+    code = fields.String()
+    receiving_unit_id = fields.Integer()
+    channel = fields.String()
+    applicant_name = fields.String()
+    status = fields.Integer()
+    submitted_at = fields.DateTime()
+    received_at = fields.DateTime(allow_none=True)
+    due_at = fields.DateTime(allow_none=True)
+    extended_due_at = fields.DateTime(allow_none=True)
+    version = fields.Integer()
+
+
+class InboxArgsSchema(Schema):
+    status = fields.Integer(validate=validate.Range(min=1, max=10))
+    overdue = fields.Boolean(metadata={"description": "Open dossiers past their (extended) due date."})
+    due_before = fields.AwareDateTime(default_timezone=VN_TZ)
+
+
+class TransitionSchema(Schema):
+    to_status = fields.Integer(required=True, validate=validate.Range(min=1, max=10))
+    comment = fields.String(validate=validate.Length(max=2000))
+
+
+class HistorySchema(Schema):
+    actor = fields.String()
+    action = fields.String()
+    from_status = fields.Integer(allow_none=True)
+    to_status = fields.Integer(allow_none=True)
+    comment = fields.String(allow_none=True)
+    at = fields.DateTime()
+
+
+class TrackingSchema(Schema):
+    code = fields.String()
+    procedure_code = fields.String()
+    procedure_name = fields.String()
+    status = fields.Integer()
+    status_name = fields.String()
+    submitted_at = fields.DateTime()
+    received_at = fields.DateTime(allow_none=True)
+    due_at = fields.DateTime(allow_none=True)
+    extended_due_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
+    returned_at = fields.DateTime(allow_none=True)
+    current_step = fields.String(allow_none=True)

@@ -1,0 +1,345 @@
+"""Dossiers: intake on three channels, the status state machine (the one place transitions are
+decided), deadlines with supplement pauses, history and public tracking. No Flask here: callers pass
+the tenant's session, the acting principal's units and the plugin registry, and commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from motcua_billing.usage.services import record_usage
+from motcua_platform.audit.services import Actor, record
+from motcua_platform.db.base import utcnow
+from motcua_platform.errors import Conflict, Forbidden, InvalidInput, NotFound
+from motcua_platform.plugins.definitions import TimeLimit
+from motcua_platform.plugins.engine import PluginRegistry
+from sqlalchemy import Select, func, or_, select, text
+from sqlalchemy.orm import Session
+
+from motcua_tenants.calendar import services as calendar
+from motcua_tenants.calendar.engine import VN_TZ
+from motcua_tenants.catalogue import services as catalogue
+from motcua_tenants.catalogue.models import Procedure
+from motcua_tenants.dossiers.models import Channel, Dossier, DossierHistory, Status
+from motcua_tenants.units.models import Unit
+from motcua_tenants.units.services import subtree_ids
+
+USAGE_METRIC = "dossiers_received"
+
+STATUS_NAMES = {
+    Status.SUBMITTED: "Mới đăng ký",
+    Status.RECEIVED: "Được tiếp nhận",
+    Status.REFUSED: "Không được tiếp nhận",
+    Status.PROCESSING: "Đang xử lý",
+    Status.SUPPLEMENT: "Yêu cầu bổ sung giấy tờ",
+    Status.PAYMENT: "Yêu cầu thực hiện nghĩa vụ tài chính",
+    Status.WITHDRAWN: "Công dân yêu cầu rút hồ sơ",
+    Status.STOPPED: "Dừng xử lý",
+    Status.DONE: "Đã xử lý xong",
+    Status.RETURNED: "Đã trả kết quả",
+}
+
+# The state machine: every status change of every dossier goes through ``transition`` and this table.
+TRANSITIONS: Mapping[Status, frozenset[Status]] = {
+    Status.SUBMITTED: frozenset({Status.RECEIVED, Status.REFUSED, Status.SUPPLEMENT, Status.WITHDRAWN}),
+    Status.RECEIVED: frozenset({Status.PROCESSING, Status.WITHDRAWN}),
+    Status.REFUSED: frozenset(),
+    Status.PROCESSING: frozenset({Status.SUPPLEMENT, Status.PAYMENT, Status.DONE, Status.STOPPED, Status.WITHDRAWN}),
+    # back to 1 when the supplement was asked before intake (clock not started), to 4 otherwise
+    Status.SUPPLEMENT: frozenset({Status.SUBMITTED, Status.PROCESSING, Status.WITHDRAWN}),
+    Status.PAYMENT: frozenset({Status.PROCESSING, Status.WITHDRAWN}),
+    Status.WITHDRAWN: frozenset({Status.STOPPED}),
+    Status.STOPPED: frozenset(),
+    Status.DONE: frozenset({Status.RETURNED}),
+    Status.RETURNED: frozenset(),
+}
+
+ACTIONS = {
+    Status.RECEIVED: "receive",
+    Status.REFUSED: "refuse",
+    Status.PROCESSING: "process",
+    Status.SUPPLEMENT: "request_supplement",
+    Status.PAYMENT: "request_payment",
+    Status.WITHDRAWN: "withdraw",
+    Status.STOPPED: "stop",
+    Status.DONE: "finish",
+    Status.RETURNED: "return_result",
+    Status.SUBMITTED: "resume_submission",
+}
+
+
+def allowed_targets(dossier: Dossier) -> list[int]:
+    """The statuses ``dossier`` may move to now, in order."""
+    targets = set(TRANSITIONS[Status(dossier.status)])
+    if dossier.status == Status.SUPPLEMENT:  # resume to where the dossier was before the request
+        targets.discard(Status.SUBMITTED if dossier.received_at is not None else Status.PROCESSING)
+    return sorted(int(t) for t in targets)
+
+
+# -- authorization -------------------------------------------------------------------------------
+def officer_units(session: Session, units: Iterable[int]) -> set[int]:
+    """Units an officer works for: each unit of one of their officer/admin roles and its subtree."""
+    units = set(units)
+    return subtree_ids(session, units) if units else set()
+
+
+def _require_unit(session: Session, units: Iterable[int], unit_id: int) -> None:
+    if unit_id not in officer_units(session, units):
+        raise Forbidden("Only an officer of the receiving unit (or a unit above it) may do this.")
+
+
+# -- intake --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Intake:
+    procedure_code: str
+    receiving_unit_id: int
+    channel: str
+    applicant_name: str
+    form: Any
+    applicant_citizen_id: str | None = None
+    applicant_contact: str | None = None
+
+
+def next_code(session: Session, unit: Unit, moment: dt.datetime) -> str:
+    """``<unit code>-YYMMDD-NNNN``: the unit's daily counter, incremented under the row lock the upsert
+    takes, so concurrent intakes wait for each other and never repeat or skip a number (a rolled-back
+    intake rolls its number back too)."""
+    day = moment.astimezone(VN_TZ).date()
+    number = session.execute(
+        text(
+            "INSERT INTO dossier_counters (unit_id, day, last_number) VALUES (:unit, :day, 1) "
+            "ON CONFLICT (unit_id, day) DO UPDATE SET last_number = dossier_counters.last_number + 1 "
+            "RETURNING last_number"
+        ),
+        {"unit": unit.id, "day": day},
+    ).scalar_one()
+    return f"{unit.code}-{day:%y%m%d}-{number:04d}"
+
+
+def _limit(row: Procedure) -> TimeLimit:
+    return TimeLimit(
+        value=row.time_limit_value, unit=row.time_limit_unit, same_day_cutoff_hour=row.same_day_cutoff_hour
+    )
+
+
+def _start_clock(session: Session, dossier: Dossier, row: Procedure, now: dt.datetime, tenant_slug: str) -> None:
+    """Intake of a complete dossier: the clock starts, the original due date is fixed, usage is counted."""
+    dossier.received_at = now
+    if dossier.due_at is None:
+        try:
+            dossier.due_at = calendar.due_at(session, now, _limit(row))
+        except (ValueError, OverflowError) as exc:
+            raise InvalidInput("No due date can be computed.", {"received_at": [str(exc)]}) from None
+    record_usage(session, tenant_slug, USAGE_METRIC, f"dossier:{dossier.id}:received", 1, now)
+
+
+def _history(session: Session, actor: Actor, dossier: Dossier, action: str, before, after, comment=None) -> None:
+    session.add(
+        DossierHistory(
+            dossier_id=dossier.id,
+            actor=str(actor),
+            action=action,
+            from_status=before,
+            to_status=after,
+            comment=comment,
+        )
+    )
+
+
+def intake(
+    session: Session,
+    actor: Actor,
+    officer_unit_ids: Iterable[int] | None,
+    registry: PluginRegistry,
+    enabled: Iterable[str],
+    plugin_settings: Mapping[str, Mapping[str, Any]],
+    tenant_slug: str,
+    data: Intake,
+    now: dt.datetime | None = None,
+) -> Dossier:
+    """Receive a dossier. Counter and postal intake need an officer of the receiving unit and start the
+    clock at once (status 2); an online submission (anyone) waits for intake (status 1)."""
+    now = now or utcnow()
+    if data.channel not in set(Channel):
+        raise InvalidInput("The dossier was not received.", {"channel": [f"Must be one of: {', '.join(Channel)}."]})
+    unit = session.get(Unit, data.receiving_unit_id)
+    if unit is None or (unit.valid_to is not None and unit.valid_to < now.astimezone(VN_TZ).date()):
+        raise InvalidInput("The dossier was not received.", {"receiving_unit_id": ["No such open unit."]})
+    if data.channel != Channel.ONLINE:
+        _require_unit(session, officer_unit_ids or (), unit.id)
+    row = catalogue.get_procedure(session, data.procedure_code, enabled)
+    if data.channel == Channel.ONLINE and row.online_mode == "none":
+        raise InvalidInput("Thủ tục này không được nộp trực tuyến.", {"channel": ["Không hỗ trợ nộp trực tuyến."]})
+    errors: dict[str, list[str]] = {}
+    if not data.applicant_name or not data.applicant_name.strip():
+        errors["applicant_name"] = ["Trường này là bắt buộc."]
+    try:
+        cleaned, fee_lines = catalogue.check_form(registry, row, data.form, plugin_settings.get(row.plugin or ""))
+    except InvalidInput as exc:  # every error at once: the form's and the envelope's
+        raise InvalidInput(exc.message, {**errors, **exc.errors}) from None
+    if errors:
+        raise InvalidInput("Hồ sơ chưa hợp lệ.", errors)
+    fees = [{"name": f.name, "amount": f.amount, "note": f.note} for f in fee_lines]
+    counter = data.channel != Channel.ONLINE
+    dossier = Dossier(
+        code=next_code(session, unit, now),
+        procedure_id=row.id,
+        receiving_unit_id=unit.id,
+        channel=data.channel,
+        applicant_name=data.applicant_name.strip(),
+        applicant_citizen_id=data.applicant_citizen_id,
+        applicant_contact=data.applicant_contact,
+        form_data=cleaned,
+        fees=fees,
+        total_fee=sum(f["amount"] for f in fees),
+        status=Status.RECEIVED if counter else Status.SUBMITTED,
+        submitted_at=now,
+        version=1,
+    )
+    session.add(dossier)
+    session.flush()
+    if counter:
+        _start_clock(session, dossier, row, now, tenant_slug)
+    _history(session, actor, dossier, f"intake_{data.channel}", None, dossier.status)
+    record(session, actor, "dossier.intake", target=f"dossier:{dossier.code}", channel=data.channel)
+    session.flush()
+    return dossier
+
+
+# -- reading -------------------------------------------------------------------------------------
+def get_dossier(session: Session, code: str, officer_unit_ids: Iterable[int], *, lock: bool = False) -> Dossier:
+    """A dossier an officer may see: 404 when it does not exist or belongs to a unit outside theirs."""
+    query = select(Dossier).where(Dossier.code == code)
+    if lock:
+        query = query.with_for_update()
+    dossier = session.scalar(query)
+    if dossier is None or dossier.receiving_unit_id not in officer_units(session, officer_unit_ids):
+        raise NotFound(f"No dossier {code} in your units.")
+    return dossier
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    status: int | None = None
+    overdue: bool | None = None
+    due_before: dt.datetime | None = None
+
+
+def inbox_query(session: Session, officer_unit_ids: Iterable[int], filters: InboxFilter, now=None) -> Select:
+    units = officer_units(session, officer_unit_ids)
+    if not units:
+        raise Forbidden("Only officers of a unit have a dossier inbox.")
+    due = func.coalesce(Dossier.extended_due_at, Dossier.due_at)
+    query = select(Dossier).where(Dossier.receiving_unit_id.in_(sorted(units)))
+    if filters.status is not None:
+        query = query.where(Dossier.status == filters.status)
+    if filters.overdue is not None:
+        now = now or utcnow()
+        open_ = Dossier.status.in_([Status.RECEIVED, Status.PROCESSING, Status.PAYMENT])
+        late = open_ & (due < now)
+        query = query.where(late if filters.overdue else or_(~late, due.is_(None)))
+    if filters.due_before is not None:
+        query = query.where(due < filters.due_before)
+    return query.order_by(due.asc().nulls_last(), Dossier.id)
+
+
+def history(session: Session, dossier: Dossier) -> list[DossierHistory]:
+    query = select(DossierHistory).where(DossierHistory.dossier_id == dossier.id).order_by(DossierHistory.id)
+    return list(session.scalars(query))
+
+
+def procedure_of(session: Session, dossier: Dossier) -> Procedure:
+    return session.get(Procedure, dossier.procedure_id)
+
+
+def current_step_name(session: Session, dossier: Dossier) -> str | None:
+    if dossier.current_step is None:
+        return None
+    steps = procedure_of(session, dossier).workflow or []
+    return steps[dossier.current_step]["name"] if dossier.current_step < len(steps) else None
+
+
+def tracking(session: Session, code: str) -> dict:
+    """What anyone holding the code may see: no applicant data, no form, no fees."""
+    dossier = session.scalar(select(Dossier).where(Dossier.code == code))
+    if dossier is None:
+        raise NotFound(f"No dossier {code}.")
+    row = procedure_of(session, dossier)
+    return {
+        "code": dossier.code,
+        "procedure_code": row.code,
+        "procedure_name": row.name_vi,
+        "status": dossier.status,
+        "status_name": STATUS_NAMES[Status(dossier.status)],
+        "submitted_at": dossier.submitted_at,
+        "received_at": dossier.received_at,
+        "due_at": dossier.due_at,
+        "extended_due_at": dossier.extended_due_at,
+        "finished_at": dossier.finished_at,
+        "returned_at": dossier.returned_at,
+        "current_step": current_step_name(session, dossier),
+    }
+
+
+# -- transitions ---------------------------------------------------------------------------------
+def transition(
+    session: Session,
+    actor: Actor,
+    dossier: Dossier,
+    to_status: int,
+    expected_version: int,
+    comment: str | None = None,
+    *,
+    tenant_slug: str,
+    now: dt.datetime | None = None,
+) -> Dossier:
+    """Move ``dossier`` (loaded with ``lock=True``) to ``to_status``. A stale ``expected_version`` or a
+    transition the state machine forbids is a Conflict; the latter lists the allowed targets."""
+    now = now or utcnow()
+    if dossier.version != expected_version:
+        raise Conflict(
+            f"Dossier {dossier.code} was changed by someone else (version {dossier.version}, you had "
+            f"{expected_version}); reload it and try again.",
+            {"version": [f"Current version is {dossier.version}."]},
+        )
+    try:
+        target = Status(to_status)
+    except ValueError:
+        raise InvalidInput("Unknown status.", {"to_status": ["Must be a status code from 1 to 10."]}) from None
+    before = Status(dossier.status)
+    allowed = allowed_targets(dossier)
+    if int(target) not in allowed:
+        listed = ", ".join(f"{s} ({STATUS_NAMES[Status(s)]})" for s in allowed) or "none (final status)"
+        raise Conflict(
+            f"A dossier in status {int(before)} ({STATUS_NAMES[before]}) cannot move to {int(target)}; "
+            f"allowed: {listed}.",
+            {"to_status": [f"Allowed: {allowed}."], "allowed": allowed},
+        )
+    if target in (Status.REFUSED, Status.SUPPLEMENT, Status.STOPPED) and not (comment and comment.strip()):
+        raise InvalidInput("A reason is required.", {"comment": ["Give the reason (it goes on the notice)."]})
+    row = procedure_of(session, dossier)
+    if target == Status.RECEIVED:
+        _start_clock(session, dossier, row, now, tenant_slug)
+    elif target == Status.SUPPLEMENT:
+        dossier.paused_at = now
+    elif before == Status.SUPPLEMENT:
+        if dossier.received_at is not None and dossier.paused_at is not None:
+            # the paused working time moves the deadline out; the original due date stays as it was
+            cal = calendar.load_calendar(session, since=dossier.paused_at.astimezone(VN_TZ).date())
+            dossier.extended_due_at = cal.extend(dossier.effective_due_at, [(dossier.paused_at, now)])
+        dossier.paused_at = None
+    if target == Status.PROCESSING and dossier.current_step is None:
+        dossier.current_step = 0
+    elif target == Status.DONE:
+        dossier.finished_at = now
+    elif target == Status.RETURNED:
+        dossier.returned_at = now
+    dossier.status = target
+    dossier.version += 1
+    dossier.updated_at = now
+    _history(session, actor, dossier, ACTIONS[target], int(before), int(target), comment)
+    record(session, actor, "dossier.transition", target=f"dossier:{dossier.code}", from_status=before, to_status=target)
+    session.flush()
+    return dossier
