@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 from motcua_platform.audit.services import Actor
+from motcua_platform.errors import Conflict
 from motcua_platform.plugins.engine import active
 from motcua_tenants.calendar.engine import VN_TZ
 from motcua_tenants.dossier_forms import services as forms
@@ -143,7 +144,7 @@ def test_apology_form_for_a_late_dossier(runtime, seeded):
             now=monday,
         )
         services.transition(session, SYSTEM, dossier, 4, 1, tenant_slug="alpha", now=monday)
-        with pytest.raises(Exception, match="Form 04"):  # a week before the due date: not yet
+        with pytest.raises(Conflict, match="Form 04"):  # a week before the due date: not yet
             forms.render_form(session, dossier, "04", TENANT, host="alpha.test", now=monday)
         late = dossier.due_at + dt.timedelta(hours=2)
         body = forms.render_form(session, dossier, "04", TENANT, host="alpha.test", now=late)
