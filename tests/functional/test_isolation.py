@@ -16,9 +16,13 @@ ID_VALUES = {
     "name": "civil_status",
     "invoice_id": 1,
     "date": "2026-01-01",
+    "number": "01",
 }
 # Query strings for GET routes whose arguments are required.
-QUERIES = {"/api/v1/calendar/due": "?received_at=2026-02-12T10:00:00%2B07:00&value=5&unit=working_days"}
+QUERIES = {
+    "/api/v1/calendar/due": "?received_at=2026-02-12T10:00:00%2B07:00&value=5&unit=working_days",
+    "/api/v1/register.pdf": "?unit_id=2&from=2026-01-01&to=2026-01-31",
+}
 
 
 def tenant_routes(app):
