@@ -137,3 +137,29 @@ def test_payment_template_names_the_fee():
     facts = Facts("X-1", "Lê Thị Vợ", "Đăng ký kết hôn", None, "https://alpha.test/api/v1/track/X-1", total_fee=150000)
     subject, body, sms = render(Event.PAYMENT, facts)
     assert "nghĩa vụ tài chính" in subject and "150.000 đồng" in body and "X-1" in sms
+
+
+def test_the_periodic_task_drains_sms_and_leaves_email_without_smtp(officer, seeded, runtime):
+    from types import SimpleNamespace
+
+    from motcua_tenants.notifications.tasks import drain_notifications
+
+    dossier = receive(officer, seeded)
+    assert runtime.config.smtp_host is None and runtime.config.sms_provider == "log"
+    drain_notifications.func(SimpleNamespace(additional_context={"runtime": runtime}), 0)
+    rows = outbox(runtime, dossier["id"])
+    assert [(r.channel, r.status) for r in rows] == [("email", "pending"), ("sms", "sent")]
+    assert sms_usage(runtime) == [f"notification:dossier:{dossier['id']}:intake:sms"]
+
+
+def test_http_sms_provider_posts_json(httpserver):
+    from motcua_tenants.notifications.interfaces import HttpSmsProvider
+
+    httpserver.expect_oneshot_request(
+        "/sms", method="POST", json={"to": "0901234567", "text": "Hồ sơ X-1 đã có kết quả", "reference": "k"}
+    ).respond_with_json({"ok": True})
+    HttpSmsProvider(httpserver.url_for("/sms")).send("0901234567", "Hồ sơ X-1 đã có kết quả", reference="k")
+    httpserver.check_assertions()
+    httpserver.expect_oneshot_request("/sms").respond_with_data("down", status=503)
+    with pytest.raises(Exception, match="503"):
+        HttpSmsProvider(httpserver.url_for("/sms")).send("0901234567", "x", reference="k2")
