@@ -100,20 +100,30 @@ def test_drain_sends_email_and_sms_once(officer, seeded, runtime, smtp):
 
     # the next status changes queue their own messages: processing (none), supplement, resume, payment, done
     code, version = dossier["code"], dossier["version"]
-    for to_status, comment in ((4, None), (5, "Thiếu bản sao giấy khai sinh"), (4, None), (9, None)):
+    for to_status, comment in (
+        (4, None),
+        (5, "Thiếu bản sao giấy khai sinh"),
+        (4, None),
+        (6, None),
+        (4, None),
+        (9, None),
+    ):
         response = move(officer, code, to_status, version, comment)
         assert response.status_code == 200, response.get_json()
         version = response.get_json()["version"]
     assert [(r.event, r.channel) for r in outbox(runtime, dossier["id"]) if r.status == "pending"] == [
         ("supplement", "email"),
         ("supplement", "sms"),
+        ("payment", "email"),
+        ("payment", "sms"),
         ("done", "email"),
         ("done", "sms"),
     ]
-    assert drain_tenant(runtime.db, "alpha", mailer, sms).sent == 4
+    assert drain_tenant(runtime.db, "alpha", mailer, sms).sent == 6
     assert "Thiếu bản sao giấy khai sinh" in inbox.messages[1][1].get_content()
-    assert "đã có kết quả" in str(inbox.messages[2][1]["Subject"])
-    assert len(sms_usage(runtime)) == 3 == len(set(sms_usage(runtime)))
+    assert "nghĩa vụ tài chính" in str(inbox.messages[2][1]["Subject"])
+    assert "đã có kết quả" in str(inbox.messages[3][1]["Subject"])
+    assert len(sms_usage(runtime)) == 4 == len(set(sms_usage(runtime)))
 
 
 def test_smtp_failure_leaves_the_row_pending(officer, seeded, runtime, smtp):
