@@ -126,6 +126,13 @@ def _http_url(raw: str) -> str:
     return value
 
 
+def _sms_provider(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in {"log", "http"}:
+        raise ValueError("must be log or http")
+    return value
+
+
 @dataclass(frozen=True)
 class Setting:
     env: str
@@ -192,7 +199,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MOTCUA_LOG_LEVEL", "log_level", _log_level, "Logging level."),
     Setting("MOTCUA_VAT_RATE", "vat_rate", _vat_rate, "VAT rate in percent applied to new invoices (e.g. 10)."),
     Setting(
-        "MOTCUA_SMTP_HOST", "smtp_host", str, "SMTP server for billing alerts; unset: alerts are recorded, not mailed."
+        "MOTCUA_SMTP_HOST", "smtp_host", str, "SMTP server for billing alerts and applicant e-mail; unset: not mailed."
     ),
     Setting("MOTCUA_SMTP_PORT", "smtp_port", _port, "SMTP port."),
     Setting("MOTCUA_SMTP_SENDER", "smtp_sender", _email, "From address of billing e-mails."),
@@ -211,6 +218,9 @@ SETTINGS: tuple[Setting, ...] = (
         "MOTCUA_STRIPE_WEBHOOK_SECRET", "stripe_webhook_secret", str, "Signing secret of the Stripe webhook endpoint."
     ),
     Setting("MOTCUA_STRIPE_API_BASE", "stripe_api_base", _http_url, "Stripe API base URL (tests: a local server)."),
+    Setting("MOTCUA_NOTIFY_SENDER", "notify_sender", _email, "From address of e-mails to applicants."),
+    Setting("MOTCUA_SMS_PROVIDER", "sms_provider", _sms_provider, "SMS to applicants: log (default) or http."),
+    Setting("MOTCUA_SMS_HTTP_URL", "sms_http_url", _http_url, "Gateway URL the http SMS provider POSTs JSON to."),
 )
 
 
@@ -243,6 +253,9 @@ class Config:
     stripe_api_key: str | None = None
     stripe_webhook_secret: str | None = None
     stripe_api_base: str = "https://api.stripe.com"
+    notify_sender: str = "no-reply@motcua.localhost"
+    sms_provider: str = "log"
+    sms_http_url: str | None = None
     testing: bool = False
 
     def with_overrides(self, **overrides: Any) -> Config:

@@ -21,6 +21,7 @@ QUEUE_SCHEMA = "procrastinate"
 JOB_BLUEPRINTS: tuple[tuple[str, str, str], ...] = (
     ("motcua_tenants.registry.tasks", "blueprint", "tenants"),
     ("motcua_billing.invoices.tasks", "blueprint", "billing"),
+    ("motcua_tenants.notifications.tasks", "blueprint", "notifications"),
 )
 
 

@@ -4,8 +4,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
+import socket
 
 import pytest
+from aiosmtpd.controller import Controller
+from motcua_billing.alerts.mail import SmtpMailer
 from motcua_platform.testing.pytest_plugin import TEST_BASE_DOMAIN, HostClient
 
 LEASE = 1_188_000_000
@@ -118,3 +123,29 @@ def dossiers(n, month=(2026, 10), prefix="d", tenant="alpha", days=28):
         }
         for i in range(n)
     ]
+
+
+# -- a real SMTP server on 127.0.0.1 (aiosmtpd), shared by billing alerts and applicant notifications --
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(
+            (envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=email.policy.default))
+        )
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, SmtpMailer("127.0.0.1", port, "billing@motcua.test")
+    finally:
+        controller.stop()

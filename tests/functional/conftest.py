@@ -1,2 +1,3 @@
-# Billing fixtures (the Đắk Lắk contract, a finance client) shared by tests/functional/test_billing_*.py.
-from billing_support import contract, finance  # noqa: F401
+# Billing fixtures (the Đắk Lắk contract, a finance client) shared by tests/functional/test_billing_*.py, and
+# a real SMTP server on 127.0.0.1 (``smtp``) shared with the notification tests.
+from billing_support import contract, finance, smtp  # noqa: F401

@@ -1,12 +1,6 @@
 """Alerts at 50/80/100% of each quota and of the overage budget, e-mailed through a real SMTP server on
 127.0.0.1 (aiosmtpd), recorded in the audit trail, and each sent once."""
 
-import email
-import email.policy
-import socket
-
-import pytest
-from aiosmtpd.controller import Controller
 from billing_support import dossiers, ingest, vn
 from motcua_billing.alerts.mail import SmtpMailer
 from motcua_billing.alerts.models import Alert
@@ -16,31 +10,6 @@ from sqlalchemy import select
 
 NOW = vn(2026, 11, 15)  # half-way through November (the official tariff is in force)
 VENDOR = ("finance@vendor.test",)
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(
-            (envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=email.policy.default))
-        )
-        return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-def smtp():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, SmtpMailer("127.0.0.1", port, "billing@motcua.test")
-    finally:
-        controller.stop()
 
 
 def subjects(inbox):

@@ -23,6 +23,7 @@ from motcua_tenants.calendar.engine import VN_TZ
 from motcua_tenants.catalogue import services as catalogue
 from motcua_tenants.catalogue.models import Procedure
 from motcua_tenants.dossiers.models import Channel, Dossier, DossierHistory, Status
+from motcua_tenants.notifications import services as notifications
 from motcua_tenants.units.models import Unit
 from motcua_tenants.units.services import subtree_ids
 
@@ -204,6 +205,7 @@ def intake(
         _start_clock(session, dossier, row, now, tenant_slug)
     _history(session, actor, dossier, f"intake_{data.channel}", None, dossier.status)
     record(session, actor, "dossier.intake", target=f"dossier:{dossier.code}", channel=data.channel)
+    notifications.on_status_change(session, tenant_slug, dossier, row.name_vi)
     session.flush()
     return dossier
 
@@ -340,6 +342,7 @@ def transition(
     dossier.version += 1
     dossier.updated_at = now
     _history(session, actor, dossier, ACTIONS[target], int(before), int(target), comment)
+    notifications.on_status_change(session, tenant_slug, dossier, row.name_vi, comment)
     record(session, actor, "dossier.transition", target=f"dossier:{dossier.code}", from_status=before, to_status=target)
     session.flush()
     return dossier

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from motcua_platform.db.base import TenantBase, created_at_column, id_column
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, SmallInteger, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+
+class Event(enum.StrEnum):
+    INTAKE = "intake"  # received (status 2): receipt, due date
+    SUPPLEMENT = "supplement"  # status 5: documents to add
+    PAYMENT = "payment"  # status 6: fees to pay
+    DONE = "done"  # status 9: the result is ready
+    LATE = "late"  # late / extension (apology): not raised yet, see docs/dossiers.md
+
+
+class NotifyChannel(enum.StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # gave up after MAX_ATTEMPTS
+
+
+class NotificationOutbox(TenantBase):
+    """One message to one applicant, written in the transaction of the status change it announces and
+    sent later by the job queue. ``idempotency_key`` (``dossier:<id>:<event>:<channel>``) is unique: the
+    same fact never queues two messages."""
+
+    __tablename__ = "notification_outbox"
+    __table_args__ = (
+        CheckConstraint("event IN ('intake', 'supplement', 'payment', 'done', 'late')", name="event"),
+        CheckConstraint("channel IN ('email', 'sms')", name="channel"),
+        CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
+        Index("ix_notification_outbox_pending", "id", postgresql_where=text("status = 'pending'")),
+    )
+
+    id: Mapped[int] = id_column()
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="RESTRICT"), index=True)
+    event: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(10))
+    recipient: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[dt.datetime] = created_at_column()
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,229 @@
+"""The notification outbox.
+
+* ``queue_for_dossier`` is the hook the dossier service calls inside the transaction of a status change: it
+  renders the Vietnamese templates and inserts one outbox row per channel the applicant's contact allows.
+  It commits or rolls back with the change; the unique idempotency key makes a repeat a no-op.
+* ``drain_tenant`` sends pending rows one at a time: claim (``FOR UPDATE SKIP LOCKED``), send, then mark
+  sent — and, for SMS, record the ``sms_sent`` usage event — in the claiming transaction. Delivery is
+  at-least-once: see "Notifications" in docs/dossiers.md for what a worker dying mid-way can do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass
+
+from motcua_billing.usage.services import record_usage
+from motcua_platform.db.base import utcnow
+from motcua_platform.db.database import Database
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from motcua_tenants.dossiers.models import Dossier, Status
+from motcua_tenants.notifications.interfaces import Mailer, SmsProvider
+from motcua_tenants.notifications.models import Event, NotificationOutbox, NotifyChannel, OutboxStatus
+from motcua_tenants.notifications.templates import Facts, render
+from motcua_tenants.registry.models import Tenant, TenantStatus
+
+log = logging.getLogger(__name__)
+
+SMS_METRIC = "sms_sent"
+MAX_ATTEMPTS = 10  # then the row is marked failed and left for an operator
+BATCH = 200  # rows per tenant per drain run
+
+EVENT_FOR_STATUS = {
+    Status.RECEIVED: Event.INTAKE,
+    Status.SUPPLEMENT: Event.SUPPLEMENT,
+    Status.PAYMENT: Event.PAYMENT,
+    Status.DONE: Event.DONE,
+}
+
+EMAIL_RE = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
+PHONE_RE = re.compile(r"(?<!\d)(?:\+?84|0)(\d{9})(?!\d)")
+
+
+def contact_channels(contact: str | None) -> list[tuple[str, str]]:
+    """The (channel, recipient) pairs a free-text contact allows: an e-mail address → email, a mobile
+    number 0xxxxxxxxx (also written +84…, with spaces, dots or dashes) → sms (normalised to 0xxxxxxxxx)."""
+    if not contact:
+        return []
+    found: list[tuple[str, str]] = []
+    email = EMAIL_RE.search(contact)
+    if email:
+        found.append((NotifyChannel.EMAIL, email.group(0).lower()))
+    rest = EMAIL_RE.sub(" ", contact)
+    phone = PHONE_RE.search(re.sub(r"(?<=\d)[\s.\-](?=\d)", "", rest))
+    if phone:
+        found.append((NotifyChannel.SMS, "0" + phone.group(1)))
+    return found
+
+
+def tracking_url(tenant_slug: str, code: str) -> str:
+    """The public tracking address on the host the request came in on (the tenant's own or custom domain);
+    outside a request, ``https://<slug>.<base domain>``."""
+    base = f"https://{tenant_slug}.motcua.localhost"
+    try:
+        from flask import current_app, has_app_context, has_request_context, request
+
+        if has_request_context():
+            base = request.host_url.rstrip("/")
+        elif has_app_context() and "motcua" in current_app.extensions:
+            base = f"https://{tenant_slug}.{current_app.extensions['motcua'].config.base_domain}"
+    except ImportError:  # pragma: no cover - Flask is always installed with the platform
+        pass
+    return f"{base}/api/v1/track/{code}"
+
+
+def idempotency_key(dossier_id: int, event: str, channel: str) -> str:
+    return f"dossier:{dossier_id}:{event}:{channel}"
+
+
+def queue_for_dossier(
+    session: Session,
+    tenant_slug: str,
+    dossier: Dossier,
+    event: Event,
+    *,
+    procedure_name: str,
+    reason: str | None = None,
+) -> list[NotificationOutbox]:
+    """Queue ``event``'s messages for the applicant in the caller's transaction; the rows inserted."""
+    channels = contact_channels(dossier.applicant_contact)
+    if not channels:
+        return []
+    facts = Facts(
+        code=dossier.code,
+        applicant_name=dossier.applicant_name,
+        procedure_name=procedure_name,
+        due_at=dossier.effective_due_at,
+        tracking_url=tracking_url(tenant_slug, dossier.code),
+        reason=reason,
+        total_fee=dossier.total_fee or 0,
+    )
+    subject, body, sms = render(event, facts)
+    inserted = []
+    for channel, recipient in channels:
+        row_id = session.execute(
+            insert(NotificationOutbox)
+            .values(
+                dossier_id=dossier.id,
+                event=str(event),
+                channel=str(channel),
+                recipient=recipient,
+                subject=subject,
+                body=body if channel == NotifyChannel.EMAIL else sms,
+                status=OutboxStatus.PENDING,
+                attempts=0,
+                idempotency_key=idempotency_key(dossier.id, event, channel),
+            )
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(NotificationOutbox.id)
+        ).scalar()
+        if row_id is not None:
+            inserted.append(session.get(NotificationOutbox, row_id))
+    return inserted
+
+
+def on_status_change(session: Session, tenant_slug: str, dossier: Dossier, procedure_name: str, comment=None) -> None:
+    """The hook called by ``dossiers.services`` after ``dossier.status`` changed (intake included)."""
+    event = EVENT_FOR_STATUS.get(Status(dossier.status))
+    if event is not None:
+        queue_for_dossier(session, tenant_slug, dossier, event, procedure_name=procedure_name, reason=comment)
+
+
+# -- sending -------------------------------------------------------------------------------------
+@dataclass
+class DrainReport:
+    tenant: str
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def usage_event_id(row: NotificationOutbox) -> str:
+    return f"notification:{row.idempotency_key}"
+
+
+def _claim(session: Session, after_id: int, channels: list[str]) -> NotificationOutbox | None:
+    query = (
+        select(NotificationOutbox)
+        .where(
+            NotificationOutbox.status == OutboxStatus.PENDING,
+            NotificationOutbox.id > after_id,
+            NotificationOutbox.channel.in_(channels),
+        )
+        .order_by(NotificationOutbox.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    return session.scalar(query)
+
+
+def _deliver(row: NotificationOutbox, mailer: Mailer | None, sms: SmsProvider) -> None:
+    if row.channel == NotifyChannel.EMAIL:
+        assert mailer is not None
+        mailer.send([row.recipient], row.subject, row.body)
+    else:
+        sms.send(row.recipient, row.body, reference=row.idempotency_key)
+
+
+def drain_tenant(
+    db: Database,
+    tenant_slug: str,
+    mailer: Mailer | None,
+    sms: SmsProvider,
+    *,
+    limit: int = BATCH,
+    now: dt.datetime | None = None,
+) -> DrainReport:
+    """Send up to ``limit`` pending rows of one tenant, each in its own transaction. Each row is tried at
+    most once per run (rows are walked in id order), so a failing server does not spin the worker."""
+    report = DrainReport(tenant_slug)
+    channels = [NotifyChannel.SMS] + ([NotifyChannel.EMAIL] if mailer is not None else [])
+    binding = db.binding(tenant_slug)
+    last_id = 0
+    for _ in range(limit):
+        with db.tenant_session(binding) as session:
+            row = _claim(session, last_id, channels)
+            if row is None:
+                break
+            last_id = row.id
+            row.attempts += 1
+            try:
+                _deliver(row, mailer, sms)
+            except Exception as exc:
+                row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                if row.attempts >= MAX_ATTEMPTS:
+                    row.status = OutboxStatus.FAILED
+                    report.failed += 1
+                    log.error("notification %s gave up after %s attempts: %s", row.id, row.attempts, exc)
+                else:
+                    report.retried += 1
+                    log.warning("notification %s not sent (attempt %s): %s", row.id, row.attempts, exc)
+                session.commit()
+                continue
+            moment = now or utcnow()
+            row.status = OutboxStatus.SENT
+            row.sent_at = moment
+            row.last_error = None
+            if row.channel == NotifyChannel.SMS:
+                record_usage(session, tenant_slug, SMS_METRIC, usage_event_id(row), 1, moment)
+            session.commit()
+            report.sent += 1
+    return report
+
+
+def drain_all(db: Database, mailer: Mailer | None, sms: SmsProvider, *, now: dt.datetime | None = None):
+    """Drain every active tenant; one tenant's failure does not hold back the others."""
+    with db.control_session() as session:
+        slugs = list(session.scalars(select(Tenant.slug).where(Tenant.status == TenantStatus.ACTIVE)))
+    reports = []
+    for slug in slugs:
+        try:
+            reports.append(drain_tenant(db, slug, mailer, sms, now=now))
+        except Exception:
+            log.exception("draining the notification outbox of %s failed", slug)
+    return reports

@@ -1,0 +1,72 @@
+"""Vietnamese message templates, one per event: e-mail subject and body, and a short SMS (with diacritics;
+gateways send it as Unicode). Each names the dossier code, the procedure, the due date and the tracking URL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from motcua_tenants.calendar.engine import VN_TZ
+from motcua_tenants.notifications.models import Event
+
+
+@dataclass(frozen=True)
+class Facts:
+    code: str
+    applicant_name: str
+    procedure_name: str
+    due_at: dt.datetime | None
+    tracking_url: str
+    reason: str | None = None
+    total_fee: int = 0
+
+
+def _date(value: dt.datetime | None) -> str:
+    return value.astimezone(VN_TZ).strftime("%H:%M ngày %d/%m/%Y") if value else "(chưa xác định)"
+
+
+def _money(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".") + " đồng"
+
+
+HEADLINES = {
+    Event.INTAKE: "Hồ sơ {code} đã được tiếp nhận",
+    Event.SUPPLEMENT: "Hồ sơ {code} cần bổ sung giấy tờ",
+    Event.PAYMENT: "Hồ sơ {code}: đề nghị thực hiện nghĩa vụ tài chính",
+    Event.DONE: "Hồ sơ {code} đã có kết quả",
+    Event.LATE: "Hồ sơ {code} được gia hạn thời gian giải quyết",
+}
+
+DETAILS = {
+    Event.INTAKE: "Thủ tục: {procedure}.\nNgày hẹn trả kết quả: {due}.",
+    Event.SUPPLEMENT: "Thủ tục: {procedure}.\nNội dung cần bổ sung: {reason}.\n"
+    "Thời hạn giải quyết tạm dừng cho đến khi Ông/Bà bổ sung đủ giấy tờ.",
+    Event.PAYMENT: "Thủ tục: {procedure}.\nSố tiền: {fee}.\nNgày hẹn trả kết quả: {due}.",
+    Event.DONE: "Thủ tục: {procedure}.\nKết quả đã sẵn sàng; mời Ông/Bà đến nhận hoặc theo dõi trực tuyến.",
+    Event.LATE: "Thủ tục: {procedure}.\nNgày hẹn trả kết quả mới: {due}.\nChúng tôi thành thật xin lỗi Ông/Bà.",
+}
+
+
+def render(event: Event, facts: Facts) -> tuple[str, str, str]:
+    """(subject, e-mail body, SMS text) for ``event``."""
+    values = {
+        "code": facts.code,
+        "procedure": facts.procedure_name,
+        "due": _date(facts.due_at),
+        "reason": (facts.reason or "").strip() or "xem chi tiết tại bộ phận một cửa",
+        "fee": _money(facts.total_fee),
+    }
+    headline = HEADLINES[event].format(**values)
+    details = DETAILS[event].format(**values)
+    subject = f"[Một cửa] {headline}"
+    body = (
+        f"Kính gửi Ông/Bà {facts.applicant_name},\n\n{headline}.\n{details}\n\n"
+        f"Tra cứu tình trạng hồ sơ: {facts.tracking_url}\n\n"
+        "Đây là thư tự động từ hệ thống một cửa điện tử, vui lòng không trả lời thư này.\n"
+    )
+    sms = f"{headline}. Hẹn trả: {values['due']}. Tra cứu: {facts.tracking_url}"
+    if event == Event.SUPPLEMENT:
+        sms = f"{headline}: {values['reason']}. Tra cứu: {facts.tracking_url}"
+    elif event == Event.DONE:
+        sms = f"{headline}. Tra cứu: {facts.tracking_url}"
+    return subject, body, sms

@@ -1,0 +1,175 @@
+"""Notifications to the applicant: written to the tenant outbox with the status change, sent by the drain
+(real e-mail to aiosmtpd on 127.0.0.1, SMS through the log provider), each once, SMS counted as usage."""
+
+import pytest
+from motcua_billing.alerts.mail import SmtpMailer
+from motcua_billing.usage.models import UsageOutbox
+from motcua_platform.plugins.engine import active
+from motcua_tenants.dossiers import services
+from motcua_tenants.notifications.interfaces import LogSmsProvider
+from motcua_tenants.notifications.models import NotificationOutbox
+from motcua_tenants.notifications.services import contact_channels, drain_tenant
+from motcua_tenants.notifications.templates import Facts
+from sqlalchemy import select
+from test_dossiers import FORM, MARRIAGE, SYSTEM, intake_body, move
+
+CONTACT = "tran.chong@example.vn; 090 123 4567"
+
+
+@pytest.fixture
+def officer(host_client, seeded):
+    return host_client(seeded["alpha"].host, seeded["alpha"].tokens["officer"])
+
+
+def receive(officer, seeded, contact=CONTACT):
+    body = intake_body(seeded, applicant={"full_name": "Trần Văn Chồng", "contact": contact})
+    response = officer.post("/api/v1/dossiers", json=body)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def outbox(runtime, dossier_id=None):
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        query = select(NotificationOutbox).order_by(NotificationOutbox.id)
+        if dossier_id is not None:
+            query = query.where(NotificationOutbox.dossier_id == dossier_id)
+        return session.scalars(query).all()
+
+
+def sms_usage(runtime):
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        return session.scalars(
+            select(UsageOutbox.event_id).where(UsageOutbox.metric_code == "sms_sent").order_by(UsageOutbox.id)
+        ).all()
+
+
+def test_contact_channels():
+    assert contact_channels("A@B.vn, 0901234567") == [("email", "a@b.vn"), ("sms", "0901234567")]
+    assert contact_channels("+84 901.234.567") == [("sms", "0901234567")]
+    assert contact_channels("Xã A, huyện B") == [] and contact_channels(None) == []
+
+
+def test_intake_writes_the_outbox_in_its_transaction(officer, seeded, runtime):
+    dossier = receive(officer, seeded)
+    rows = outbox(runtime, dossier["id"])
+    assert [(r.event, r.channel, r.recipient, r.status, r.attempts) for r in rows] == [
+        ("intake", "email", "tran.chong@example.vn", "pending", 0),
+        ("intake", "sms", "0901234567", "pending", 0),
+    ]
+    assert rows[0].idempotency_key == f"dossier:{dossier['id']}:intake:email"
+    assert dossier["code"] in rows[0].subject and "đã được tiếp nhận" in rows[0].subject
+    body = rows[0].body
+    assert "Kính gửi Ông/Bà Trần Văn Chồng" in body and "Ngày hẹn trả kết quả" in body
+    assert f"/api/v1/track/{dossier['code']}" in body and dossier["procedure_name"] in body
+    assert dossier["code"] in rows[1].body and "Tra cứu" in rows[1].body
+
+    before = len(outbox(runtime))
+    bad = officer.post("/api/v1/dossiers", json=intake_body(seeded, applicant={"full_name": "", "contact": CONTACT}))
+    assert bad.status_code == 422
+    # a failure after the hook ran rolls the rows back with the dossier
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        data = services.Intake(
+            MARRIAGE, seeded["alpha"].units["commune_a"], "counter", "Lê Thị Vợ", FORM, None, CONTACT
+        )
+        root = {seeded["alpha"].units["root"]}
+        services.intake(session, SYSTEM, root, active(), active().names, {}, "alpha", data)
+        assert session.scalar(select(NotificationOutbox).order_by(NotificationOutbox.id.desc()).limit(1)).event
+        session.rollback()
+    assert len(outbox(runtime)) == before
+
+
+def test_drain_sends_email_and_sms_once(officer, seeded, runtime, smtp):
+    inbox, mailer = smtp
+    sms = LogSmsProvider()
+    dossier = receive(officer, seeded)
+    report = drain_tenant(runtime.db, "alpha", mailer, sms)
+    assert (report.sent, report.retried, report.failed) == (2, 0, 0)
+    assert len(inbox.messages) == 1
+    recipients, message = inbox.messages[0]
+    assert recipients == ["tran.chong@example.vn"]
+    assert str(message["Subject"]) == f"[Một cửa] Hồ sơ {dossier['code']} đã được tiếp nhận"
+    assert "Kính gửi Ông/Bà Trần Văn Chồng" in message.get_content()
+    assert [(phone, ref) for phone, _, ref in sms.sent] == [("0901234567", f"dossier:{dossier['id']}:intake:sms")]
+    assert "đã được tiếp nhận" in sms.sent[0][1]
+    assert all(r.status == "sent" and r.sent_at and r.attempts == 1 for r in outbox(runtime, dossier["id"]))
+    assert sms_usage(runtime) == [f"notification:dossier:{dossier['id']}:intake:sms"]
+
+    again = drain_tenant(runtime.db, "alpha", mailer, sms)
+    assert again.sent == 0 and len(inbox.messages) == 1 and len(sms.sent) == 1
+    assert len(sms_usage(runtime)) == 1
+
+    # the next status changes queue their own messages: processing (none), supplement, resume, payment, done
+    code, version = dossier["code"], dossier["version"]
+    for to_status, comment in (
+        (4, None),
+        (5, "Thiếu bản sao giấy khai sinh"),
+        (4, None),
+        (6, None),
+        (4, None),
+        (9, None),
+    ):
+        response = move(officer, code, to_status, version, comment)
+        assert response.status_code == 200, response.get_json()
+        version = response.get_json()["version"]
+    assert [(r.event, r.channel) for r in outbox(runtime, dossier["id"]) if r.status == "pending"] == [
+        ("supplement", "email"),
+        ("supplement", "sms"),
+        ("payment", "email"),
+        ("payment", "sms"),
+        ("done", "email"),
+        ("done", "sms"),
+    ]
+    assert drain_tenant(runtime.db, "alpha", mailer, sms).sent == 6
+    assert "Thiếu bản sao giấy khai sinh" in inbox.messages[1][1].get_content()
+    assert "nghĩa vụ tài chính" in str(inbox.messages[2][1]["Subject"])
+    assert "đã có kết quả" in str(inbox.messages[3][1]["Subject"])
+    assert len(sms_usage(runtime)) == 4 == len(set(sms_usage(runtime)))
+
+
+def test_smtp_failure_leaves_the_row_pending(officer, seeded, runtime, smtp):
+    inbox, mailer = smtp
+    dossier = receive(officer, seeded, contact="tran.chong@example.vn")
+    broken = SmtpMailer("127.0.0.1", 1, "no-reply@motcua.test", timeout=2)  # nothing listens on port 1
+    report = drain_tenant(runtime.db, "alpha", broken, LogSmsProvider())
+    assert (report.sent, report.retried) == (0, 1)
+    [row] = outbox(runtime, dossier["id"])
+    assert row.status == "pending" and row.attempts == 1 and row.last_error and row.sent_at is None
+    assert drain_tenant(runtime.db, "alpha", mailer, LogSmsProvider()).sent == 1
+    [row] = outbox(runtime, dossier["id"])
+    assert row.status == "sent" and row.attempts == 2 and row.last_error is None
+    assert len(inbox.messages) == 1 and sms_usage(runtime) == []
+
+
+def test_payment_template_names_the_fee():
+    from motcua_tenants.notifications.models import Event
+    from motcua_tenants.notifications.templates import render
+
+    facts = Facts("X-1", "Lê Thị Vợ", "Đăng ký kết hôn", None, "https://alpha.test/api/v1/track/X-1", total_fee=150000)
+    subject, body, sms = render(Event.PAYMENT, facts)
+    assert "nghĩa vụ tài chính" in subject and "150.000 đồng" in body and "X-1" in sms
+
+
+def test_the_periodic_task_drains_sms_and_leaves_email_without_smtp(officer, seeded, runtime):
+    from types import SimpleNamespace
+
+    from motcua_tenants.notifications.tasks import drain_notifications
+
+    dossier = receive(officer, seeded)
+    assert runtime.config.smtp_host is None and runtime.config.sms_provider == "log"
+    drain_notifications.func(SimpleNamespace(additional_context={"runtime": runtime}), 0)
+    rows = outbox(runtime, dossier["id"])
+    assert [(r.channel, r.status) for r in rows] == [("email", "pending"), ("sms", "sent")]
+    assert sms_usage(runtime) == [f"notification:dossier:{dossier['id']}:intake:sms"]
+
+
+def test_http_sms_provider_posts_json(httpserver):
+    from motcua_tenants.notifications.interfaces import HttpSmsProvider
+
+    httpserver.expect_oneshot_request(
+        "/sms", method="POST", json={"to": "0901234567", "text": "Hồ sơ X-1 đã có kết quả", "reference": "k"}
+    ).respond_with_json({"ok": True})
+    HttpSmsProvider(httpserver.url_for("/sms")).send("0901234567", "Hồ sơ X-1 đã có kết quả", reference="k")
+    httpserver.check_assertions()
+    httpserver.expect_oneshot_request("/sms").respond_with_data("down", status=503)
+    with pytest.raises(Exception, match="503"):
+        HttpSmsProvider(httpserver.url_for("/sms")).send("0901234567", "x", reference="k2")
