@@ -254,6 +254,7 @@ def inbox_query(session: Session, officer_unit_ids: Iterable[int], filters: Inbo
             .where(
                 DossierStep.dossier_id == Dossier.id,
                 DossierStep.index == Dossier.current_step,
+                DossierStep.started_at.is_not(None),  # with the next line: ix_dossier_steps_open_unit
                 DossierStep.finished_at.is_(None),
                 DossierStep.unit_id.in_(sorted(units)),
             )
