@@ -301,6 +301,7 @@ def _delete_unit_dossiers(runtime, binding, unit):
             row[0] for row in conn.execute(text("SELECT code FROM t_alpha.dossiers WHERE id = ANY(:ids)"), {"ids": ids})
         ]
         conn.execute(text("DELETE FROM t_alpha.dossier_history WHERE dossier_id = ANY(:ids)"), {"ids": ids})
+        conn.execute(text("DELETE FROM t_alpha.dossier_steps WHERE dossier_id = ANY(:ids)"), {"ids": ids})
         conn.execute(
             text("DELETE FROM t_alpha.billing_usage_outbox WHERE event_id = ANY(:e)"),
             {"e": [f"dossier:{i}:received" for i in ids]},

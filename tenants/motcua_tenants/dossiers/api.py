@@ -166,3 +166,6 @@ def dossier_history(code):
 def track(code):
     """Public tracking by dossier code: status, dates and current step; no personal data."""
     return services.tracking(tenant_session(), code)
+
+
+from motcua_tenants.dossiers import workflow_api as _workflow_api  # noqa: E402, F401  (its routes, on blp)

@@ -73,6 +73,11 @@ class InboxArgsSchema(Schema):
     status = fields.Integer(validate=validate.Range(min=1, max=10))
     overdue = fields.Boolean(metadata={"description": "Open dossiers past their (extended) due date."})
     due_before = fields.AwareDateTime(default_timezone=VN_TZ)
+    step_unit = fields.Boolean(metadata={"description": "Dossiers whose current step is on one of my units."})
+    due_soon = fields.Integer(
+        validate=validate.Range(min=1, max=2000),
+        metadata={"description": "Open dossiers due within this many working hours (not yet overdue)."},
+    )
 
 
 class TransitionSchema(Schema):

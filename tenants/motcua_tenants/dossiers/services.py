@@ -217,9 +217,21 @@ def get_dossier(session: Session, code: str, officer_unit_ids: Iterable[int], *,
     if lock:
         query = query.with_for_update()
     dossier = session.scalar(query)
-    if dossier is None or dossier.receiving_unit_id not in officer_units(session, officer_unit_ids):
+    units = officer_units(session, officer_unit_ids)
+    if dossier is None or (dossier.receiving_unit_id not in units and not _has_step_on(session, dossier, units)):
         raise NotFound(f"No dossier {code} in your units.")
     return dossier
+
+
+def _has_step_on(session: Session, dossier: Dossier, units: set[int]) -> bool:
+    """Whether one of the dossier's processing steps is (or was) assigned to one of ``units``: a unit
+    that a dossier was handed to sees it too."""
+    from motcua_tenants.dossiers.workflow_models import DossierStep
+
+    if not units:
+        return False
+    query = select(DossierStep.id).where(DossierStep.dossier_id == dossier.id, DossierStep.unit_id.in_(units))
+    return session.scalar(query.limit(1)) is not None
 
 
 @dataclass(frozen=True)
@@ -227,14 +239,38 @@ class InboxFilter:
     status: int | None = None
     overdue: bool | None = None
     due_before: dt.datetime | None = None
+    step_unit: bool | None = None  # dossiers whose current (open) step is on one of my units
+    due_soon: int | None = None  # open dossiers due within this many working hours (not yet overdue)
 
 
 def inbox_query(session: Session, officer_unit_ids: Iterable[int], filters: InboxFilter, now=None) -> Select:
+    from motcua_tenants.dossiers.workflow_models import DossierStep
+
     units = officer_units(session, officer_unit_ids)
     if not units:
         raise Forbidden("Only officers of a unit have a dossier inbox.")
     due = func.coalesce(Dossier.extended_due_at, Dossier.due_at)
-    query = select(Dossier).where(Dossier.receiving_unit_id.in_(sorted(units)))
+    if filters.step_unit:
+        on_my_units = (
+            select(DossierStep.id)
+            .where(
+                DossierStep.dossier_id == Dossier.id,
+                DossierStep.index == Dossier.current_step,
+                DossierStep.started_at.is_not(None),  # with the next line: ix_dossier_steps_open_unit
+                DossierStep.finished_at.is_(None),
+                DossierStep.unit_id.in_(sorted(units)),
+            )
+            .exists()
+        )
+        query = select(Dossier).where(Dossier.status == Status.PROCESSING, on_my_units)
+    else:
+        query = select(Dossier).where(Dossier.receiving_unit_id.in_(sorted(units)))
+    if filters.due_soon is not None:
+        now = now or utcnow()
+        cal = calendar.load_calendar(session, since=now.astimezone(VN_TZ).date())
+        horizon = cal.add_working_time(now, dt.timedelta(hours=filters.due_soon))
+        open_ = Dossier.status.in_([Status.RECEIVED, Status.PROCESSING, Status.PAYMENT])
+        query = query.where(open_, due >= now, due <= horizon)
     if filters.status is not None:
         query = query.where(Dossier.status == filters.status)
     if filters.overdue is not None:
@@ -333,7 +369,10 @@ def transition(
             dossier.extended_due_at = cal.extend(dossier.effective_due_at, [(dossier.paused_at, now)])
         dossier.paused_at = None
     if target == Status.PROCESSING and dossier.current_step is None:
+        from motcua_tenants.dossiers import workflow  # imports this module
+
         dossier.current_step = 0
+        workflow.create_steps(session, dossier, row, now)
     elif target == Status.DONE:
         dossier.finished_at = now
     elif target == Status.RETURNED:

@@ -1,7 +1,7 @@
 """dossier notifications
 
 Revision ID: e94089878c3b
-Revises: ce5ac8a2cf80
+Revises: 22fa18511d8c
 Create Date: 2026-11-22 22:56:07.006416
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "e94089878c3b"
-down_revision: str | None = "ce5ac8a2cf80"
+down_revision: str | None = "22fa18511d8c"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

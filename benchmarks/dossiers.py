@@ -1,0 +1,290 @@
+"""Dossier benchmarks (issue: dossiers and processing workflow).
+
+1. Online submission through gunicorn (2 workers): wrk posts distinct marriage-registration dossiers
+   (validation, code, history, audit, outbox) to POST /api/v1/dossiers for 10 s, 16 connections; then
+   the database is checked for duplicate codes. Target: at least 150 dossiers/s, no duplicate codes.
+2. A tenant holding 1,000,000 dossiers (INSERT … SELECT generate_series: 200 receiving units, a
+   realistic spread of statuses and due dates, one open step for each dossier in processing), ANALYZE,
+   then the officer inbox and the overdue list through the service (``inbox_query`` + ``paginate``, one
+   tenant session per call, as a request does): p50/p95 over 300 calls each, with EXPLAIN plans.
+   Target: p95 at most 50 ms.
+
+Usage: .venv/bin/python benchmarks/dossiers.py   (creates and drops its own database)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+import _common as c
+
+SLUG = "benchdossiers"  # schema t_benchdossiers, named literally in the SQL below
+HOST = f"{SLUG}.motcua.localhost"
+N_DOSSIERS = 1_000_000
+N_COMMUNES = 200
+CALLS = 300
+
+LUA = r"""
+counter = 0
+thread_id = 0
+threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("thread_id", threads)
+end
+request = function()
+  counter = counter + 1
+  local name = string.format("Nguyễn Văn %d-%d", thread_id, counter)
+  local body = string.format([[{"procedure_code": "1.000894", "receiving_unit_id": %d, "channel": "online",
+    "applicant": {"full_name": "%s", "citizen_id": "0790%08d"},
+    "form": {"husband_full_name": "%s", "husband_citizen_id": "0790%08d", "husband_date_of_birth": "1990-01-01",
+      "wife_full_name": "Lê Thị Vợ %d", "wife_citizen_id": "0791%08d", "wife_date_of_birth": "1992-02-02",
+      "residence": "Xã A"}}]], UNITS[1 + (counter + thread_id) % #UNITS], name, counter, name,
+    thread_id * 1000000 + counter, counter, counter)
+  return wrk.format("POST", "/api/v1/dossiers", {["Content-Type"] = "application/json"}, body)
+end
+"""
+
+
+def setup_tenant(runtime, actor):
+    from motcua_platform.plugins.engine import active
+    from motcua_tenants.registry import services as registry
+    from motcua_tenants.tenant_plugins.services import set_plugin
+    from motcua_tenants.units.models import Unit, UnitKind
+    from sqlalchemy import select
+
+    with runtime.db.control_session() as session:
+        job = registry.create_tenant(
+            session,
+            actor,
+            registry.TenantSpec(slug=SLUG, name="Tỉnh Bench", unit_code="000.00.00.H99"),
+            base_domain="motcua.localhost",
+        )
+        session.commit()
+    registry.provision(runtime.db, job.id)
+    with runtime.db.control_session() as control:
+        for plugin in active():
+            set_plugin(control, runtime.db, actor, active(), SLUG, plugin.name, enabled=True)
+    with runtime.db.tenant_session(runtime.db.binding(SLUG)) as session:
+        root = session.scalar(select(Unit).where(Unit.parent_id.is_(None)))
+        session.add(Unit(kind=UnitKind.DEPARTMENT, code="000.01.00.H99", name="Sở Tư pháp", parent_id=root.id))
+        communes = []
+        for i in range(N_COMMUNES):
+            commune = Unit(kind=UnitKind.COMMUNE, code=f"000.00.{i:03d}.H99", name=f"Xã {i}", parent_id=root.id)
+            session.add(commune)
+            session.flush()
+            session.add(
+                Unit(
+                    kind=UnitKind.SERVICE_CENTRE, code=f"000.{i:03d}.01.H99", name=f"TTPVHCC {i}", parent_id=commune.id
+                )
+            )
+            communes.append(commune.id)
+        session.commit()
+    return root.id, communes
+
+
+def submission(env, units: list[int], url: str) -> None:
+    wrk = shutil.which("wrk")
+    if not wrk:
+        print("\nwrk is not installed (apt-get install -y wrk): skipping the submission measurement")
+        return {}
+    port = c.free_port()
+    server = subprocess.Popen(
+        [c.motcua_bin(), "run", "--no-worker", "--workers", "2", "--bind", f"127.0.0.1:{port}"],
+        env={**env, "MOTCUA_ACCESS_LOG": "/dev/null"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    folder = Path(tempfile.mkdtemp(prefix="motcua-bench-"))
+    rows = []
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        for label, chosen in ((f"spread over {len(units)} communes", units), ("all to one commune", units[:1])):
+            script = folder / f"submit{len(chosen)}.lua"
+            script.write_text("UNITS = {" + ", ".join(map(str, chosen)) + "}\n" + LUA)
+            args = [wrk, "-t2", "-c16", "-d10s", "-s", str(script), "-H", f"Host: {HOST}", base]
+            subprocess.run([*args[:3], "-d2s", *args[4:]], capture_output=True, check=True)  # warm-up
+            out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+            rps = float(next(line for line in out.splitlines() if "Requests/sec" in line).split()[1])
+            errors = [line.strip() for line in out.splitlines() if "Non-2xx" in line or "Socket errors" in line]
+            rows.append([label, f"{rps:,.0f}", "; ".join(errors) or "none"])
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as conn:
+        total, distinct = conn.execute("SELECT count(*), count(DISTINCT code) FROM t_benchdossiers.dossiers").fetchone()
+        history = conn.execute("SELECT count(*) FROM t_benchdossiers.dossier_history").fetchone()[0]
+    print()
+    print(
+        c.table(
+            ["online submission POST /api/v1/dossiers, gunicorn 2 workers, wrk 2×16, 10 s", "dossiers/s", "errors"],
+            rows,
+        )
+    )
+    best = max(float(row[1].replace(",", "")) for row in rows)
+    print(f"   in the database (with warm-ups): {total} dossiers, {distinct} distinct codes, {history} history rows")
+    verdict = "met" if best >= 150 and total == distinct else "NOT met"
+    print(f"   target ≥ 150 dossiers/s with no duplicate codes: {verdict}")
+    print(f"   loadavg after: {c.loadavg()}")
+
+
+SEED_SQL = """
+INSERT INTO dossiers (code, procedure_id, receiving_unit_id, channel, applicant_name, form_data, fees, total_fee,
+                      status, submitted_at, received_at, due_at, extended_due_at, finished_at, returned_at,
+                      current_step, version, created_at, updated_at)
+SELECT 'SEED-' || g,
+       :procedure,
+       -- communes and their service centres alike, a few communes much busier than others
+       (:units)[1 + floor(power(random(), 1.6) * array_length(:units, 1))::int],
+       (ARRAY['online', 'counter', 'postal'])[1 + (g % 3)],
+       'Công dân ' || g,
+       '{}'::jsonb, '[]'::jsonb, 0,
+       s.status,
+       s.submitted,
+       CASE WHEN s.status IN (1, 3) THEN NULL ELSE s.submitted END,
+       CASE WHEN s.status IN (1, 3) THEN NULL ELSE s.submitted + s.days * interval '1 day' END,
+       CASE WHEN g % 17 = 0 AND s.status NOT IN (1, 3) THEN s.submitted + (s.days + 2) * interval '1 day' END,
+       CASE WHEN s.status IN (9, 10) THEN s.submitted + s.days * random() * 1.2 * interval '1 day' END,
+       CASE WHEN s.status = 10 THEN s.submitted + (s.days + 1) * interval '1 day' END,
+       CASE WHEN s.status IN (4, 5, 6, 9, 10) THEN 0 END,
+       1, s.submitted, s.submitted
+FROM generate_series(1, :n) AS g
+CROSS JOIN LATERAL (
+    SELECT x.status,
+           -- finished dossiers over the last two years; open ones over the last month
+           CASE WHEN x.status IN (2, 4, 5, 6, 1) THEN now() - random() * interval '30 days'
+                ELSE now() - interval '30 days' - random() * interval '700 days' END AS submitted,
+           (ARRAY[3, 5, 7, 10, 15, 20])[1 + (g % 6)] AS days
+    FROM (SELECT CASE
+        WHEN r < 0.70 THEN 10 WHEN r < 0.78 THEN 9 WHEN r < 0.87 THEN 4 WHEN r < 0.90 THEN 2
+        WHEN r < 0.92 THEN 5 WHEN r < 0.93 THEN 6 WHEN r < 0.95 THEN 1 WHEN r < 0.97 THEN 3
+        WHEN r < 0.99 THEN 8 ELSE 7 END AS status
+        FROM (SELECT random() + g * 0 AS r) AS rr) AS x
+) AS s
+"""
+
+STEPS_SQL = """
+INSERT INTO dossier_steps (dossier_id, index, name, role, unit_kind, unit_id, allotted_hours, started_at, due_at)
+SELECT id, 0, 'Thẩm định', 'officer', 'commune', receiving_unit_id, 24, received_at,
+       received_at + interval '3 days'
+FROM dossiers WHERE status = 4
+"""
+
+
+def big_tenant(runtime, communes: list[int], root_id: int) -> None:
+    from flask_smorest.pagination import PaginationParameters
+    from motcua_platform.api import paginate
+    from motcua_tenants.catalogue.models import Procedure
+    from motcua_tenants.dossiers import services
+    from motcua_tenants.dossiers.models import Dossier
+    from motcua_tenants.units.models import Unit
+    from sqlalchemy import select, text
+
+    binding = runtime.db.binding(SLUG)
+    with runtime.db.tenant_session(binding) as session:
+        procedure = session.scalar(select(Procedure.id).where(Procedure.code == "1.000894").limit(1))
+        units = list(session.scalars(select(Unit.id).where(Unit.parent_id.isnot(None))))
+        started = time.perf_counter()
+        session.execute(text(SEED_SQL), {"procedure": procedure, "units": units, "n": N_DOSSIERS})
+        session.execute(text(STEPS_SQL))
+        session.commit()
+        seeded = time.perf_counter() - started
+    with runtime.db.engine.connect() as conn:
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        started = time.perf_counter()
+        conn.exec_driver_sql(f"VACUUM ANALYZE t_{SLUG}.dossiers")
+        conn.exec_driver_sql(f"VACUUM ANALYZE t_{SLUG}.dossier_steps")
+        analyzed = time.perf_counter() - started
+        total = conn.exec_driver_sql("SELECT count(*) FROM t_benchdossiers.dossiers").scalar()
+        size = conn.exec_driver_sql(f"SELECT pg_size_pretty(pg_total_relation_size('t_{SLUG}.dossiers'))").scalar()
+    print(f"\nseeded {total:,} dossiers in {seeded:.1f} s, VACUUM ANALYZE {analyzed:.1f} s, table + indexes {size}")
+
+    rng = random.Random(766)
+    cases = [
+        ("commune officer: inbox, soonest due first", "commune", services.InboxFilter()),
+        ("commune officer: inbox, status=4", "commune", services.InboxFilter(status=4)),
+        ("commune officer: overdue list", "commune", services.InboxFilter(overdue=True)),
+        ("commune officer: due within 8 working hours", "commune", services.InboxFilter(due_soon=8)),
+        ("commune officer: current step on my units", "commune", services.InboxFilter(step_unit=True)),
+        ("province admin: overdue list (whole tenant)", "root", services.InboxFilter(overdue=True)),
+        ("province admin: inbox (whole tenant, 1M)", "root", services.InboxFilter()),
+    ]
+    rows, plans = [], []
+    for label, who, filters in cases:
+        latencies, sizes = [], []
+        for i in range(CALLS if who == "commune" else CALLS // 10):
+            officer = {rng.choice(communes)} if who == "commune" else {root_id}
+            started = time.perf_counter()
+            with runtime.db.tenant_session(binding) as session:
+                pagination = PaginationParameters(1, 20)
+                page = paginate(session, services.inbox_query(session, officer, filters), pagination)
+            latencies.append((time.perf_counter() - started) * 1000)
+            sizes.append(pagination.item_count or 0)
+            if i == 0:
+                with runtime.db.tenant_session(binding) as session:
+                    query = services.inbox_query(session, officer, filters).limit(20)
+                    compiled = query.compile(session.get_bind(), compile_kwargs={"render_postcompile": True})
+                    plan = session.connection().exec_driver_sql(
+                        f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {compiled}", compiled.params
+                    )
+                    plans.append((label, [r[0] for r in plan]))
+        assert all(isinstance(d, Dossier) for d in page)
+        latencies.sort()
+        p50, p95 = (latencies[int(len(latencies) * q) - 1] for q in (0.5, 0.95))
+        met = "yes" if p95 <= 50 else "NO"
+        rows.append([label, len(latencies), f"{sum(sizes) // len(sizes):,}", f"{p50:.1f}", f"{p95:.1f}", met])
+    print()
+    print(
+        c.table(
+            ["over 1,000,000 dossiers, page of 20 + total", "calls", "avg total", "p50 ms", "p95 ms", "p95 ≤ 50 ms"],
+            rows,
+        )
+    )
+    for label, plan in plans:
+        print(f"\n-- EXPLAIN {label}")
+        print("\n".join("   " + line for line in plan))
+
+
+def main() -> None:
+    c.exit_cleanly_on_sigterm()
+    c.print_header("dossiers: online submission through gunicorn; inbox and overdue list over 1,000,000 dossiers")
+    with c.fresh_database("motcua_bench_dossiers") as url:
+        env = c.motcua_env(url)
+        c.apply_env(env)
+        c.run_cli(["db", "upgrade"], env)
+
+        from motcua_platform.audit.services import Actor
+        from motcua_platform.runtime import build_runtime
+
+        runtime = build_runtime()
+        root_id, communes = setup_tenant(runtime, Actor("system", None, "benchmark"))
+        runtime.db.dispose()
+        submission(env, communes, url)
+        big_tenant(runtime, communes, root_id)
+        runtime.db.dispose()
+        runtime.jobs.close()
+    print(f"\n   finished {dt.datetime.now().astimezone().isoformat(timespec='seconds')}")
+
+
+if __name__ == "__main__":
+    main()

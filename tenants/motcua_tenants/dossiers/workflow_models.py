@@ -1,0 +1,60 @@
+"""The processing steps of a dossier, created from its procedure version's workflow template when
+processing starts (status 2 → 4). Steps are never deleted; the history keeps who did what."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from motcua_platform.db.base import TenantBase, id_column
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, SmallInteger, String, UniqueConstraint, func, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from motcua_tenants.dossiers.models import Dossier
+
+
+class DossierStep(TenantBase):
+    """One step of a dossier's processing: assigned to a unit and a role, claimed by one officer.
+
+    ``due_at`` is set when the step starts (its start plus ``allotted_hours`` of office time);
+    ``outcome`` (early / on_time / late) when it finishes."""
+
+    __tablename__ = "dossier_steps"
+    __table_args__ = (
+        UniqueConstraint("dossier_id", "index", name="uq_dossier_steps_dossier_index"),
+        CheckConstraint("outcome IS NULL OR outcome IN ('early', 'on_time', 'late')", name="outcome"),
+        CheckConstraint("allotted_hours > 0", name="allotted_hours"),
+        # the open steps of a unit: "dossiers whose current step is on my units"
+        Index(
+            "ix_dossier_steps_open_unit",
+            "unit_id",
+            "due_at",
+            postgresql_where=text("started_at IS NOT NULL AND finished_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = id_column()
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="RESTRICT"))
+    index: Mapped[int] = mapped_column(SmallInteger)
+    name: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(40))
+    unit_kind: Mapped[str] = mapped_column(String(20))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
+    allotted_hours: Mapped[int] = mapped_column(Integer)
+    claimed_by: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id", ondelete="RESTRICT"))
+    claimed_at: Mapped[dt.datetime | None]
+    started_at: Mapped[dt.datetime | None]
+    due_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(10))
+
+
+# Indexes on ``dossiers`` for the officer inbox and the overdue list (declared here, next to the
+# workflow that needs them, so the dossier model stays as it was). Both order by the effective due date.
+EFFECTIVE_DUE = func.coalesce(Dossier.extended_due_at, Dossier.due_at)
+Index("ix_dossiers_unit_status_due", Dossier.receiving_unit_id, Dossier.status, EFFECTIVE_DUE)
+Index(
+    "ix_dossiers_open_unit_due",
+    Dossier.receiving_unit_id,
+    EFFECTIVE_DUE,
+    postgresql_where=Dossier.status.in_([2, 4, 6]),
+)
