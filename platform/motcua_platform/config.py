@@ -196,6 +196,12 @@ SETTINGS: tuple[Setting, ...] = (
         "How long a process caches host → tenant lookups (status changes reach other processes within this time).",
     ),
     Setting("MOTCUA_PLUGINS", "plugins", _name_list, "Comma-separated allow-list of procedure-group plugins to load."),
+    Setting(
+        "MOTCUA_TRACKING_PER_MINUTE",
+        "tracking_per_minute",
+        _positive_int,
+        "Public dossier-tracking requests allowed per client address and minute (429 beyond).",
+    ),
     Setting("MOTCUA_LOG_LEVEL", "log_level", _log_level, "Logging level."),
     Setting("MOTCUA_VAT_RATE", "vat_rate", _vat_rate, "VAT rate in percent applied to new invoices (e.g. 10)."),
     Setting(
@@ -240,6 +246,7 @@ class Config:
     token_ttl_hours: int = 12
     tenant_cache_seconds: int = 10
     plugins: tuple[str, ...] = ()
+    tracking_per_minute: int = 30
     log_level: str = "INFO"
     vat_rate: Decimal = Decimal(10)
     smtp_host: str | None = None

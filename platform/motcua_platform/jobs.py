@@ -20,6 +20,7 @@ QUEUE_SCHEMA = "procrastinate"
 # (module, attribute, namespace)
 JOB_BLUEPRINTS: tuple[tuple[str, str, str], ...] = (
     ("motcua_tenants.registry.tasks", "blueprint", "tenants"),
+    ("motcua_platform.ratelimit.tasks", "blueprint", "ratelimit"),
     ("motcua_billing.invoices.tasks", "blueprint", "billing"),
     ("motcua_tenants.notifications.tasks", "blueprint", "notifications"),
 )

@@ -3,7 +3,16 @@ inbox, transitions with optimistic concurrency (ETag / If-Match), history, and p
 
 from flask import request
 from flask.views import MethodView
-from motcua_platform.api import Blueprint, actor, current_principal, current_tenant, paginate, tenant_session
+from motcua_platform.api import (
+    Blueprint,
+    actor,
+    control_session,
+    current_principal,
+    current_tenant,
+    paginate,
+    runtime,
+    tenant_session,
+)
 from motcua_platform.audit.services import Actor
 from motcua_platform.auth.models import StaffRoleName
 from motcua_platform.errors import InvalidInput, ServiceError
@@ -164,7 +173,21 @@ def dossier_history(code):
 @blp.response(200, TrackingSchema)
 @blp.doc(security=[])
 def track(code):
-    """Public tracking by dossier code: status, dates and current step; no personal data."""
+    """Public tracking by dossier code: status, dates and current step; no personal data.
+    Limited per client address (MOTCUA_TRACKING_PER_MINUTE a minute) so codes cannot be enumerated."""
+    from flask import request
+    from motcua_platform.ratelimit.services import hit
+
+    control = control_session()
+    try:
+        hit(
+            control,
+            f"track:{current_tenant().slug}:{request.remote_addr}",
+            limit=runtime().config.tracking_per_minute,
+            window_seconds=60,
+        )
+    finally:
+        control.commit()  # the count stands even when this request is refused
     return services.tracking(tenant_session(), code)
 
 

@@ -11,6 +11,7 @@ from motcua_platform.audit import models as _audit_models  # noqa: F401
 from motcua_platform.auth import models as _auth_models  # noqa: F401
 from motcua_platform.db.base import ControlBase, TenantBase
 from motcua_platform.plugins.engine import active
+from motcua_platform.ratelimit import models as _ratelimit_models  # noqa: F401
 
 from motcua_tenants.calendar import models as _calendar_models  # noqa: F401
 from motcua_tenants.catalogue import models as _catalogue_models  # noqa: F401

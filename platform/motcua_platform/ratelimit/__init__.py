@@ -1,0 +1,1 @@
+"""Fixed-window rate limits shared by every process, counted in PostgreSQL."""
