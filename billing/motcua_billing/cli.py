@@ -167,10 +167,8 @@ def pay(cli, invoice_id, amount_vnd, reference, method) -> None:
 @click.pass_obj
 def pdf(cli, invoice_id, output) -> None:
     """Write an invoice as a Vietnamese PDF."""
-    from motcua_tenants.registry.models import Tenant
 
-    from motcua_billing.catalog.services import get_account
-    from motcua_billing.invoices import documents, services
+    from motcua_billing.invoices import services
 
     config = cli.runtime.config
     with cli.runtime.db.control_session() as session:
@@ -178,21 +176,7 @@ def pdf(cli, invoice_id, output) -> None:
             invoice = services.get_invoice(session, invoice_id)
         except ServiceError as exc:
             _fail(exc)
-        tenant = session.get(Tenant, invoice.tenant_id)
-        account = get_account(session, tenant.id)
-        buyer = {
-            "name": account.legal_name if account else f"UBND {tenant.name}",
-            "tax_code": account.tax_code if account else None,
-            "address": account.address if account else None,
-        }
-        seller = {
-            "name": config.billing_seller_name,
-            "tax_code": config.billing_seller_tax_code,
-            "bank": config.billing_bank_account,
-        }
-        output.write_bytes(
-            documents.render_pdf(invoice, seller=seller, buyer=buyer, font=documents.find_font(config.pdf_font))
-        )
+        output.write_bytes(services.invoice_pdf(session, invoice, config))
     click.echo(f"wrote {output}")
 
 

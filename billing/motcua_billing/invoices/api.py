@@ -22,7 +22,7 @@ from motcua_platform.errors import NotFound
 from motcua_tenants.registry.models import Tenant
 from sqlalchemy import select
 
-from motcua_billing.catalog.services import get_account, tenant_by_slug
+from motcua_billing.catalog.services import tenant_by_slug
 from motcua_billing.invoices import documents, services
 from motcua_billing.invoices.models import Invoice, InvoiceLine
 from motcua_billing.invoices.schemas import (
@@ -79,21 +79,7 @@ def _one(invoice: Invoice) -> Invoice:
 
 
 def _pdf(invoice: Invoice) -> Response:
-    session = control_session()
-    config = runtime().config
-    tenant = session.get(Tenant, invoice.tenant_id)
-    account = get_account(session, invoice.tenant_id)
-    buyer = {
-        "name": account.legal_name if account else f"UBND {tenant.name}",
-        "tax_code": account.tax_code if account else None,
-        "address": account.address if account else None,
-    }
-    seller = {
-        "name": config.billing_seller_name,
-        "tax_code": config.billing_seller_tax_code,
-        "bank": config.billing_bank_account,
-    }
-    body = documents.render_pdf(invoice, seller=seller, buyer=buyer, font=documents.find_font(config.pdf_font))
+    body = services.invoice_pdf(control_session(), invoice, runtime().config)
     name = (invoice.display_number or f"draft-{invoice.id}") + ".pdf"
     return Response(body, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
 

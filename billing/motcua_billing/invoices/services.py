@@ -712,3 +712,24 @@ def line_usage_query(session: Session, line: InvoiceLine):
     if line.kind == LineKind.ADJUSTMENT:
         conditions.append(UsageEvent.invoice_line_id.is_(None))
     return query.where(and_(*conditions))
+
+
+def invoice_pdf(session: Session, invoice: Invoice, config) -> bytes:
+    """The invoice as a Vietnamese PDF, with the province's billing account as buyer and the vendor from
+    the configuration as seller (one place for the API and the CLI)."""
+    from motcua_billing.catalog.services import get_account
+    from motcua_billing.invoices import documents
+
+    tenant = session.get(Tenant, invoice.tenant_id)
+    account = get_account(session, invoice.tenant_id)
+    buyer = {
+        "name": account.legal_name if account else f"UBND {tenant.name}",
+        "tax_code": account.tax_code if account else None,
+        "address": account.address if account else None,
+    }
+    seller = {
+        "name": config.billing_seller_name,
+        "tax_code": config.billing_seller_tax_code,
+        "bank": config.billing_bank_account,
+    }
+    return documents.render_pdf(invoice, seller=seller, buyer=buyer, font=documents.find_font(config.pdf_font))
