@@ -7,25 +7,13 @@ import subprocess
 from types import SimpleNamespace
 
 import pytest
-from motcua_platform.audit.services import Actor
+from dossier_support import APPLICANT, FORM, MARRIAGE, SYSTEM
 from motcua_platform.errors import Conflict
 from motcua_platform.plugins.engine import active
 from motcua_tenants.calendar.engine import VN_TZ
 from motcua_tenants.dossier_forms import services as forms
 from motcua_tenants.dossiers import services
 
-MARRIAGE = "1.000894"
-FORM = {
-    "husband_full_name": "Trần Văn Chồng",
-    "husband_citizen_id": "079090001111",
-    "husband_date_of_birth": "1990-01-01",
-    "wife_full_name": "Lê Thị Vợ",
-    "wife_citizen_id": "079092002222",
-    "wife_date_of_birth": "1992-02-02",
-    "residence": "Xã A",
-}
-APPLICANT = {"full_name": "Trần Văn Chồng", "citizen_id": "079090001111", "contact": "0901234567"}
-SYSTEM = Actor("system", None, "test")
 TENANT = SimpleNamespace(name="Tỉnh Alpha", display_name="Tỉnh Alpha")
 PDFTOTEXT = shutil.which("pdftotext")
 

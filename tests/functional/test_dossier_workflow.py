@@ -4,13 +4,13 @@ early / on_time / late, and the step_unit / due_soon / overdue inbox filters."""
 import datetime as dt
 
 import pytest
+from dossier_support import FORM, MARRIAGE, intake_body
 from motcua_platform.audit.services import Actor
 from motcua_platform.errors import Conflict, Forbidden, NotFound
 from motcua_platform.plugins.engine import active
 from motcua_tenants.calendar.engine import VN_TZ
 from motcua_tenants.dossiers import services, workflow
 from sqlalchemy import select
-from test_dossiers import FORM, MARRIAGE, intake_body
 
 SYSTEM = Actor("system", None, "test")
 

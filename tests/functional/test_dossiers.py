@@ -5,38 +5,15 @@ import re
 import threading
 
 import pytest
+from dossier_support import FORM, MARRIAGE, SYSTEM, intake_body, move
 from motcua_billing.usage.models import UsageOutbox
-from motcua_platform.audit.services import Actor
 from motcua_platform.plugins.engine import active
 from motcua_tenants.calendar.engine import VN_TZ
 from motcua_tenants.dossiers import services
 from motcua_tenants.dossiers.models import Dossier, DossierCounter
 from sqlalchemy import select, text
 
-MARRIAGE = "1.000894"  # 5 working days, civil_status plugin
-FORM = {
-    "husband_full_name": "Trần Văn Chồng",
-    "husband_citizen_id": "079090001111",
-    "husband_date_of_birth": "1990-01-01",
-    "wife_full_name": "Lê Thị Vợ",
-    "wife_citizen_id": "079092002222",
-    "wife_date_of_birth": "1992-02-02",
-    "residence": "Xã A",
-}
-APPLICANT = {"full_name": "Trần Văn Chồng", "citizen_id": "079090001111", "contact": "0901234567"}
 CODE = re.compile(r"^000\.00\.51\.A01-\d{6}-\d{4}$")
-SYSTEM = Actor("system", None, "test")
-
-
-def intake_body(seeded, channel="counter", **changes):
-    return {
-        "procedure_code": MARRIAGE,
-        "receiving_unit_id": seeded["alpha"].units["commune_a"],
-        "channel": channel,
-        "applicant": APPLICANT,
-        "form": FORM,
-        **changes,
-    }
 
 
 @pytest.fixture
@@ -48,11 +25,6 @@ def receive(officer, seeded, channel="counter"):
     response = officer.post("/api/v1/dossiers", json=intake_body(seeded, channel))
     assert response.status_code == 201, response.get_json()
     return response
-
-
-def move(client, code, to_status, version, comment=None):
-    body = {"to_status": to_status} | ({"comment": comment} if comment else {})
-    return client.post(f"/api/v1/dossiers/{code}/transitions", json=body, headers={"If-Match": f'"{version}"'})
 
 
 def test_counter_intake_gives_a_code_fees_due_date_history_and_usage(officer, seeded, runtime):

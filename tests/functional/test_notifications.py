@@ -2,6 +2,7 @@
 (real e-mail to aiosmtpd on 127.0.0.1, SMS through the log provider), each once, SMS counted as usage."""
 
 import pytest
+from dossier_support import FORM, MARRIAGE, SYSTEM, intake_body, move
 from motcua_billing.alerts.mail import SmtpMailer
 from motcua_billing.usage.models import UsageOutbox
 from motcua_platform.plugins.engine import active
@@ -11,7 +12,6 @@ from motcua_tenants.notifications.models import NotificationOutbox
 from motcua_tenants.notifications.services import contact_channels, drain_tenant
 from motcua_tenants.notifications.templates import Facts
 from sqlalchemy import select
-from test_dossiers import FORM, MARRIAGE, SYSTEM, intake_body, move
 
 CONTACT = "tran.chong@example.vn; 090 123 4567"
 

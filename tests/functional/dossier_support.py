@@ -1,0 +1,33 @@
+"""Test data shared by the dossier tests: a marriage registration (civil_status plugin, 5 working days)
+received at commune A of tenant alpha."""
+
+from motcua_platform.audit.services import Actor
+
+MARRIAGE = "1.000894"  # 5 working days, civil_status plugin
+FORM = {
+    "husband_full_name": "Trần Văn Chồng",
+    "husband_citizen_id": "079090001111",
+    "husband_date_of_birth": "1990-01-01",
+    "wife_full_name": "Lê Thị Vợ",
+    "wife_citizen_id": "079092002222",
+    "wife_date_of_birth": "1992-02-02",
+    "residence": "Xã A",
+}
+APPLICANT = {"full_name": "Trần Văn Chồng", "citizen_id": "079090001111", "contact": "0901234567"}
+SYSTEM = Actor("system", None, "test")
+
+
+def intake_body(seeded, channel="counter", **changes):
+    return {
+        "procedure_code": MARRIAGE,
+        "receiving_unit_id": seeded["alpha"].units["commune_a"],
+        "channel": channel,
+        "applicant": APPLICANT,
+        "form": FORM,
+        **changes,
+    }
+
+
+def move(client, code, to_status, version, comment=None):
+    body = {"to_status": to_status} | ({"comment": comment} if comment else {})
+    return client.post(f"/api/v1/dossiers/{code}/transitions", json=body, headers={"If-Match": f'"{version}"'})
