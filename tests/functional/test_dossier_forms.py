@@ -12,7 +12,7 @@ from motcua_platform.errors import Conflict
 from motcua_platform.plugins.engine import active
 from motcua_tenants.calendar.engine import VN_TZ
 from motcua_tenants.dossier_forms import services as forms
-from motcua_tenants.dossiers import services
+from motcua_tenants.dossiers import extensions, services
 
 TENANT = SimpleNamespace(name="Tỉnh Alpha", display_name="Tỉnh Alpha")
 PDFTOTEXT = shutil.which("pdftotext")
@@ -115,7 +115,7 @@ def test_wrong_state_is_409_with_a_clear_message(officer, host_client, seeded):
     assert form(officer, code, "99").status_code == 404
 
 
-def test_apology_form_for_a_late_dossier(runtime, seeded):
+def test_apology_form_prints_the_stored_extension(runtime, seeded):
     monday = dt.datetime(2026, 3, 2, 9, 0, tzinfo=VN_TZ)
     with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
         dossier = services.intake(
@@ -132,13 +132,25 @@ def test_apology_form_for_a_late_dossier(runtime, seeded):
             now=monday,
         )
         services.transition(session, SYSTEM, dossier, 4, 1, tenant_slug="alpha", now=monday)
-        with pytest.raises(Conflict, match="Form 04"):  # a week before the due date: not yet
-            forms.render_form(session, dossier, "04", TENANT, host="alpha.test", now=monday)
         late = dossier.due_at + dt.timedelta(hours=2)
+        with pytest.raises(Conflict, match="Form 04"):  # late, but no extension stored yet
+            forms.render_form(session, dossier, "04", TENANT, host="alpha.test", now=late)
+        extensions.extend(
+            session,
+            SYSTEM,
+            None,
+            dossier,
+            2,
+            extensions.ExtensionRequest("Chờ kết quả xác minh", "Thành thật xin lỗi Ông/Bà.", working_days=3),
+            tenant_slug="alpha",
+            now=late,
+        )
         body = forms.render_form(session, dossier, "04", TENANT, host="alpha.test", now=late)
         assert body.startswith(b"%PDF")
         if (text := pdf_text(body)) is not None:
-            assert forms.FORMS["04"] in text and dossier.code in text and "09/03/2026" in text
+            assert forms.FORMS["04"] in text and dossier.code in text and "09/03/2026" in text  # original date
+            assert "Chờ kết quả xác minh" in text and "Thành thật xin lỗi Ông/Bà." in text
+            assert "12/03/2026" in text  # the new date: three working days after 9 March (late at 19:00)
         session.rollback()
 
 

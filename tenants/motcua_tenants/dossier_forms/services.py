@@ -25,7 +25,9 @@ from sqlalchemy.orm import Session
 
 from motcua_tenants.calendar.engine import VN_TZ
 from motcua_tenants.catalogue.models import Procedure
+from motcua_tenants.dossiers import extensions
 from motcua_tenants.dossiers import services as dossiers
+from motcua_tenants.dossiers.extension_models import DossierExtension
 from motcua_tenants.dossiers.models import Dossier, DossierHistory, Status
 from motcua_tenants.units.models import Unit
 
@@ -43,13 +45,18 @@ FORMS: dict[str, str] = {
     "07": "SỔ THEO DÕI HỒ SƠ",
 }
 DOSSIER_FORMS = ("01", "02", "03", "04", "05", "06")
-OPEN = (Status.RECEIVED, Status.PROCESSING, Status.SUPPLEMENT, Status.PAYMENT)
 TIME_UNITS_VI = {"hours": "giờ", "days": "ngày", "working_days": "ngày làm việc", "months": "tháng"}
 ACTION_VI = {
     "intake_online": "Nộp trực tuyến",
     "intake_counter": "Tiếp nhận tại quầy",
     "intake_postal": "Tiếp nhận qua bưu chính",
     **{action: dossiers.STATUS_NAMES[status] for status, action in dossiers.ACTIONS.items()},
+    "step_claim": "Nhận xử lý bước",
+    "step_complete": "Hoàn thành bước",
+    "step_handoff": "Chuyển bước",
+    "comment": "Ý kiến",
+    "extend": "Gia hạn, xin lỗi",
+    "late_notice": "Thông báo trễ hạn",
 }
 
 
@@ -100,8 +107,15 @@ def _last(entries: Sequence[DossierHistory], to_status: Status) -> DossierHistor
     return found[-1] if found else None
 
 
-def check_applies(dossier: Dossier, number: str, entries: Sequence[DossierHistory], now: dt.datetime) -> None:
-    """Conflict (409) with a clear message when form ``number`` does not fit the dossier's state."""
+def check_applies(
+    dossier: Dossier,
+    number: str,
+    entries: Sequence[DossierHistory],
+    now: dt.datetime,
+    extension: DossierExtension | None = None,
+) -> None:
+    """Conflict (409) with a clear message when form ``number`` does not fit the dossier's state
+    (``extension``: the dossier's latest stored extension, which form 04 prints)."""
     state = f"dossier {dossier.code} is in status {dossier.status} ({_status(dossier.status)})"
     if number in ("01", "06") and dossier.received_at is None:
         raise Conflict(f"Form {number} applies only to a received dossier; {state} and was never received.")
@@ -111,15 +125,11 @@ def check_applies(dossier: Dossier, number: str, entries: Sequence[DossierHistor
         raise Conflict(f"Form 03 applies only to a refused dossier (status 3); {state}.")
     if number == "05" and dossier.status != Status.STOPPED:
         raise Conflict(f"Form 05 applies only to a dossier whose processing stopped (status 8); {state}.")
-    if number == "04":
-        due = dossier.effective_due_at
-        if dossier.status not in OPEN or due is None:
-            raise Conflict(f"Form 04 applies only to a dossier still being processed; {state}.")
-        if due - now > dt.timedelta(days=1):
-            raise Conflict(
-                f"Form 04 (apology and extension) applies only to a dossier late or due within a day; "
-                f"dossier {dossier.code} is due {_minute(due)}."
-            )
+    if number == "04" and extension is None:
+        raise Conflict(
+            f"Form 04 (apology and extension) prints a stored extension and dossier {dossier.code} has none; "
+            f"extend it first (POST /api/v1/dossiers/{dossier.code}/extensions with the reason and apology)."
+        )
 
 
 # -- QR --------------------------------------------------------------------------------------------
@@ -266,7 +276,15 @@ def _comment(entry: DossierHistory | None) -> str:
 
 
 def _body(
-    pdf: FPDF, number: str, dossier: Dossier, procedure: Procedure, entries, unit_name: str, now, tracking_url: str
+    pdf: FPDF,
+    number: str,
+    dossier: Dossier,
+    procedure: Procedure,
+    entries,
+    unit_name: str,
+    now,
+    tracking_url: str,
+    extension: DossierExtension | None = None,
 ) -> None:
     if number == "01":
         _paragraph(pdf, f"{unit_name} đã tiếp nhận hồ sơ của:")
@@ -303,19 +321,22 @@ def _body(
         _line(pdf, "Thời gian từ chối", _minute(entry.at if entry else None))
         _signature(pdf, "NGƯỜI TIẾP NHẬN HỒ SƠ", now)
     elif number == "04":
+        assert extension is not None  # check_applies
         _paragraph(pdf, f"Kính gửi: Ông/Bà {dossier.applicant_name}")
         _dossier_block(pdf, dossier, procedure)
         _line(pdf, "Ngày tiếp nhận", _minute(dossier.received_at))
         _line(pdf, "Thời hạn trả kết quả ban đầu", _minute(dossier.due_at))
-        if dossier.extended_due_at:
-            _line(pdf, "Thời hạn sau khi gia hạn (tạm dừng bổ sung)", _minute(dossier.extended_due_at))
+        if extension.previous_due_at != dossier.due_at:  # moved before by supplement pauses or extensions
+            _line(pdf, "Thời hạn trả kết quả trước khi gia hạn", _minute(extension.previous_due_at))
         _paragraph(
             pdf,
             f"{unit_name} xin lỗi ông/bà vì hồ sơ chưa được giải quyết đúng thời hạn và đề nghị gia hạn "
             "thời gian giải quyết.",
         )
-        _paragraph(pdf, "Lý do chậm: ......................................................................")
-        _paragraph(pdf, "Thời gian đề nghị gia hạn, hẹn trả kết quả mới: ...... giờ ......, ngày ...../...../.....")
+        _line(pdf, "Lý do chậm", extension.reason)
+        _line(pdf, "Lời xin lỗi", extension.apology)
+        _line(pdf, "Thời gian hẹn trả kết quả mới", _minute(extension.new_due_at))
+        _line(pdf, "Ngày gia hạn", _minute(extension.at))
         _signature(pdf, "THỦ TRƯỞNG CƠ QUAN", now)
     elif number == "05":
         entry = _last(entries, Status.STOPPED)
@@ -330,6 +351,8 @@ def _body(
         _dossier_block(pdf, dossier, procedure)
         _line(pdf, "Thời gian tiếp nhận", _minute(dossier.received_at))
         _line(pdf, "Thời gian hẹn trả kết quả", _minute(_appointment(dossier)))
+        if dossier.extended_due_at is not None:
+            _line(pdf, "Thời hạn trả kết quả ban đầu", _minute(dossier.due_at))
         _line(pdf, "Trạng thái hiện tại", _status(dossier.status))
         pdf.ln(2)
         _table(
@@ -373,7 +396,8 @@ def render_form(
         raise NotFound(f"No form {number}; dossier forms are {', '.join(DOSSIER_FORMS)} (07 is the register).")
     now = now or utcnow()
     entries = dossiers.history(session, dossier)
-    check_applies(dossier, number, entries, now)
+    extension = extensions.latest(session, dossier) if number == "04" else None
+    check_applies(dossier, number, entries, now, extension)
     issuer = issuer_of(tenant_info, host)
     procedure = dossiers.procedure_of(session, dossier)
     unit = session.get(Unit, dossier.receiving_unit_id)
@@ -381,7 +405,7 @@ def render_form(
     pdf.set_title(f"Mẫu số {number} - {dossier.code}")
     pdf.set_creator(issuer.system)
     _header(pdf, issuer, unit.name, number, qr_payload(dossier, procedure, number, issuer, now))
-    _body(pdf, number, dossier, procedure, entries, unit.name, now, issuer.tracking_url(dossier.code))
+    _body(pdf, number, dossier, procedure, entries, unit.name, now, issuer.tracking_url(dossier.code), extension)
     return bytes(pdf.output())
 
 

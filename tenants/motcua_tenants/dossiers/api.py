@@ -191,4 +191,5 @@ def track(code):
     return services.tracking(tenant_session(), code)
 
 
+from motcua_tenants.dossiers import extensions_api as _extensions_api  # noqa: E402, F401  (its routes, on blp)
 from motcua_tenants.dossiers import workflow_api as _workflow_api  # noqa: E402, F401  (its routes, on blp)

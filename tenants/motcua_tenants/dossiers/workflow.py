@@ -12,7 +12,8 @@
   above it may claim the current step; only the officer who claimed it may complete it, with a comment;
   the next step then starts on its own unit (that is the hand-off). An officer of the current step's unit
   may also hand the step off explicitly to any open unit of the province.
-- **Deadlines.** A step is due ``allotted_hours`` of office time after it starts (the working calendar);
+- **Deadlines.** A step is due ``allotted_hours`` of office time after it starts (the working calendar),
+  moved out by the office time of a supplement pause that happens while it is open;
   on completion it is classified early / on_time / late with ``calendar.classify`` (dates compared), as
   is the dossier against its effective due date.
 
@@ -163,6 +164,19 @@ def create_steps(session: Session, dossier: Dossier, procedure: Procedure, now: 
         _start(session, steps[0], now)
     session.add_all(steps)
     return steps
+
+
+def shift_open_step(
+    session: Session, dossier: Dossier, paused_from: dt.datetime, paused_until: dt.datetime
+) -> DossierStep | None:
+    """A supplement pause (called by services.transition on 5 → 4) moves the open step's due time out by
+    the paused office time, as it moves the dossier's; a finished step keeps its due time and outcome."""
+    step = current_step(session, dossier)
+    if step is None or step.due_at is None or step.finished_at is not None:
+        return None
+    cal = calendar.load_calendar(session, since=min(step.due_at, paused_from).astimezone(VN_TZ).date())
+    step.due_at = cal.extend(step.due_at, [(paused_from, paused_until)])
+    return step
 
 
 # -- officer actions -----------------------------------------------------------------------------

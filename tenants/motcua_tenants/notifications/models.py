@@ -13,7 +13,8 @@ class Event(enum.StrEnum):
     SUPPLEMENT = "supplement"  # status 5: documents to add
     PAYMENT = "payment"  # status 6: fees to pay
     DONE = "done"  # status 9: the result is ready
-    LATE = "late"  # late / extension (apology): not raised yet, see docs/dossiers.md
+    LATE = "late"  # the effective due date passed (the late-notice job): apology, current status
+    EXTENSION = "extension"  # an officer extended the due date (form 04): reason, apology, new date
 
 
 class NotifyChannel(enum.StrEnum):
@@ -29,12 +30,13 @@ class OutboxStatus(enum.StrEnum):
 
 class NotificationOutbox(TenantBase):
     """One message to one applicant, written in the transaction of the status change it announces and
-    sent later by the job queue. ``idempotency_key`` (``dossier:<id>:<event>:<channel>``) is unique: the
-    same fact never queues two messages."""
+    sent later by the job queue. ``idempotency_key`` (``dossier:<id>:<event>:<channel>``, or
+    ``dossier:<id>:<event>:<fact>:<channel>`` for events that recur) is unique: the same fact never queues
+    two messages."""
 
     __tablename__ = "notification_outbox"
     __table_args__ = (
-        CheckConstraint("event IN ('intake', 'supplement', 'payment', 'done', 'late')", name="event"),
+        CheckConstraint("event IN ('intake', 'supplement', 'payment', 'done', 'late', 'extension')", name="event"),
         CheckConstraint("channel IN ('email', 'sms')", name="channel"),
         CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
         Index("ix_notification_outbox_pending", "id", postgresql_where=text("status = 'pending'")),

@@ -77,7 +77,11 @@ def tracking_url(tenant_slug: str, code: str) -> str:
     return f"{base}/api/v1/track/{code}"
 
 
-def idempotency_key(dossier_id: int, event: str, channel: str) -> str:
+def idempotency_key(dossier_id: int, event: str, channel: str, fact: str | None = None) -> str:
+    """One message per dossier, event and channel; events that recur (an extension, a late notice for
+    each new due date) name the ``fact`` too."""
+    if fact is not None:
+        return f"dossier:{dossier_id}:{event}:{fact}:{channel}"
     return f"dossier:{dossier_id}:{event}:{channel}"
 
 
@@ -89,8 +93,13 @@ def queue_for_dossier(
     *,
     procedure_name: str,
     reason: str | None = None,
+    fact: str | None = None,
+    previous_due_at: dt.datetime | None = None,
+    apology: str | None = None,
+    status_name: str | None = None,
 ) -> list[NotificationOutbox]:
-    """Queue ``event``'s messages for the applicant in the caller's transaction; the rows inserted."""
+    """Queue ``event``'s messages for the applicant in the caller's transaction; the rows inserted.
+    ``fact`` goes into the idempotency key of events that may happen more than once."""
     channels = contact_channels(dossier.applicant_contact)
     if not channels:
         return []
@@ -102,6 +111,9 @@ def queue_for_dossier(
         tracking_url=tracking_url(tenant_slug, dossier.code),
         reason=reason,
         total_fee=dossier.total_fee or 0,
+        previous_due_at=previous_due_at,
+        apology=apology,
+        status_name=status_name,
     )
     subject, body, sms = render(event, facts)
     inserted = []
@@ -117,7 +129,7 @@ def queue_for_dossier(
                 body=body if channel == NotifyChannel.EMAIL else sms,
                 status=OutboxStatus.PENDING,
                 attempts=0,
-                idempotency_key=idempotency_key(dossier.id, event, channel),
+                idempotency_key=idempotency_key(dossier.id, event, channel, fact),
             )
             .on_conflict_do_nothing(index_elements=["idempotency_key"])
             .returning(NotificationOutbox.id)

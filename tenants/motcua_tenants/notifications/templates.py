@@ -19,6 +19,9 @@ class Facts:
     tracking_url: str
     reason: str | None = None
     total_fee: int = 0
+    previous_due_at: dt.datetime | None = None  # extension: the effective due date it replaced
+    apology: str | None = None  # extension: the officer's apology
+    status_name: str | None = None  # late notice: where the dossier stands
 
 
 def _date(value: dt.datetime | None) -> str:
@@ -34,7 +37,8 @@ HEADLINES = {
     Event.SUPPLEMENT: "Hồ sơ {code} cần bổ sung giấy tờ",
     Event.PAYMENT: "Hồ sơ {code}: đề nghị thực hiện nghĩa vụ tài chính",
     Event.DONE: "Hồ sơ {code} đã có kết quả",
-    Event.LATE: "Hồ sơ {code} được gia hạn thời gian giải quyết",
+    Event.LATE: "Hồ sơ {code} đã quá hạn giải quyết",
+    Event.EXTENSION: "Hồ sơ {code} được gia hạn thời gian giải quyết",
 }
 
 DETAILS = {
@@ -43,7 +47,11 @@ DETAILS = {
     "Thời hạn giải quyết tạm dừng cho đến khi Ông/Bà bổ sung đủ giấy tờ.",
     Event.PAYMENT: "Thủ tục: {procedure}.\nSố tiền: {fee}.\nNgày hẹn trả kết quả: {due}.",
     Event.DONE: "Thủ tục: {procedure}.\nKết quả đã sẵn sàng; mời Ông/Bà đến nhận hoặc theo dõi trực tuyến.",
-    Event.LATE: "Thủ tục: {procedure}.\nNgày hẹn trả kết quả mới: {due}.\nChúng tôi thành thật xin lỗi Ông/Bà.",
+    Event.LATE: "Thủ tục: {procedure}.\nHạn giải quyết: {due}.\nTình trạng hiện tại: {status}.\n"
+    "Chúng tôi thành thật xin lỗi Ông/Bà vì sự chậm trễ này; cơ quan giải quyết sẽ thông báo thời hạn "
+    "trả kết quả mới.",
+    Event.EXTENSION: "Thủ tục: {procedure}.\nLý do: {reason}.\n{apology}\n"
+    "Ngày hẹn trả kết quả trước đây: {previous}.\nNgày hẹn trả kết quả mới: {due}.",
 }
 
 
@@ -55,6 +63,9 @@ def render(event: Event, facts: Facts) -> tuple[str, str, str]:
         "due": _date(facts.due_at),
         "reason": (facts.reason or "").strip() or "xem chi tiết tại bộ phận một cửa",
         "fee": _money(facts.total_fee),
+        "previous": _date(facts.previous_due_at),
+        "apology": (facts.apology or "").strip() or "Chúng tôi thành thật xin lỗi Ông/Bà.",
+        "status": facts.status_name or "(không rõ)",
     }
     headline = HEADLINES[event].format(**values)
     details = DETAILS[event].format(**values)
@@ -69,4 +80,11 @@ def render(event: Event, facts: Facts) -> tuple[str, str, str]:
         sms = f"{headline}: {values['reason']}. Tra cứu: {facts.tracking_url}"
     elif event == Event.DONE:
         sms = f"{headline}. Tra cứu: {facts.tracking_url}"
+    elif event == Event.LATE:
+        sms = (
+            f"{headline} (hạn {values['due']}); tình trạng: {values['status']}. "
+            f"Thành thật xin lỗi Ông/Bà. Tra cứu: {facts.tracking_url}"
+        )
+    elif event == Event.EXTENSION:
+        sms = f"{headline}. Hẹn trả mới: {values['due']}. Thành thật xin lỗi Ông/Bà. Tra cứu: {facts.tracking_url}"
     return subject, body, sms

@@ -1,0 +1,126 @@
+"""The late notice: open dossiers (status 2, 4, 6) whose effective due date has passed are announced to
+the applicant once per effective due date, with an apology and the current status.
+
+Run by the periodic job ``notifications:notify_late_dossiers``. The fact "dossier D was late for due
+date T" is a row of ``dossier_late_notices`` (primary key (D, T)), inserted with ON CONFLICT DO NOTHING
+in the same transaction as the outbox rows and the history entry: a rerun, or a second worker, writes
+nothing more. An extension (or a resumed supplement pause) gives the dossier a new effective due date,
+so if it is late again it gets one more notice. Dossiers being changed by an officer at that moment are
+skipped (``SKIP LOCKED``) and picked up by the next run. A notice changes no state, so the dossier's
+version stays as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from motcua_platform.audit.services import Actor, record
+from motcua_platform.db.base import utcnow
+from motcua_platform.db.database import Database
+from sqlalchemy import and_, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from motcua_tenants.calendar.engine import VN_TZ
+from motcua_tenants.dossiers import services
+from motcua_tenants.dossiers.extension_models import DossierLateNotice
+from motcua_tenants.dossiers.models import Dossier, DossierHistory, Status
+from motcua_tenants.dossiers.workflow_models import EFFECTIVE_DUE
+from motcua_tenants.notifications import services as notifications
+from motcua_tenants.notifications.models import Event
+from motcua_tenants.registry.models import Tenant, TenantStatus
+
+log = logging.getLogger(__name__)
+
+OPEN = (Status.RECEIVED, Status.PROCESSING, Status.PAYMENT)  # the clock runs (not paused in 5)
+BATCH = 100  # dossiers per transaction
+JOB = Actor("system", None, "late-notice-job")
+
+
+def fact(due_at: dt.datetime) -> str:
+    """The due date as it appears in the outbox idempotency key (UTC, to the second)."""
+    return due_at.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _due_late(session: Session, now: dt.datetime, limit: int) -> list[Dossier]:
+    noticed = (
+        select(DossierLateNotice.dossier_id)
+        .where(and_(DossierLateNotice.dossier_id == Dossier.id, DossierLateNotice.due_at == EFFECTIVE_DUE))
+        .exists()
+    )
+    query = (
+        select(Dossier)
+        .where(Dossier.status.in_(OPEN), now > EFFECTIVE_DUE, ~noticed)
+        .order_by(EFFECTIVE_DUE, Dossier.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=Dossier)
+    )
+    return list(session.scalars(query))
+
+
+def notify_batch(session: Session, tenant_slug: str, now: dt.datetime | None = None, limit: int = BATCH) -> int:
+    """Notice up to ``limit`` late dossiers in the caller's transaction; how many were noticed."""
+    now = now or utcnow()
+    noticed = 0
+    for dossier in _due_late(session, now, limit):
+        due = dossier.effective_due_at
+        inserted = session.execute(
+            insert(DossierLateNotice)
+            .values(dossier_id=dossier.id, due_at=due, at=now)
+            .on_conflict_do_nothing()
+            .returning(DossierLateNotice.dossier_id)
+        ).scalar()
+        if inserted is None:
+            continue
+        status_name = services.STATUS_NAMES[Status(dossier.status)]
+        session.add(
+            DossierHistory(
+                dossier_id=dossier.id,
+                actor=str(JOB),
+                action="late_notice",
+                from_status=dossier.status,
+                to_status=dossier.status,
+                comment=f"Quá hạn giải quyết (hạn {due.astimezone(VN_TZ):%H:%M %d/%m/%Y}); đã thông báo xin lỗi.",
+                at=now,
+            )
+        )
+        record(session, JOB, "dossier.late_notice", target=f"dossier:{dossier.code}", due_at=due.isoformat())
+        notifications.queue_for_dossier(
+            session,
+            tenant_slug,
+            dossier,
+            Event.LATE,
+            procedure_name=services.procedure_of(session, dossier).name_vi,
+            fact=fact(due),
+            status_name=status_name,
+        )
+        noticed += 1
+    session.flush()
+    return noticed
+
+
+def notify_tenant(db: Database, tenant_slug: str, now: dt.datetime | None = None) -> int:
+    """Every late dossier of one tenant, one transaction per batch."""
+    binding = db.binding(tenant_slug)
+    total = 0
+    while True:
+        with db.tenant_session(binding) as session:
+            noticed = notify_batch(session, tenant_slug, now)
+            session.commit()
+        total += noticed
+        if noticed < BATCH:  # a short batch: nothing left (or only rows locked right now: next run)
+            return total
+
+
+def notify_all(db: Database, now: dt.datetime | None = None) -> dict[str, int]:
+    """Every active tenant; one tenant's failure does not hold back the others."""
+    with db.control_session() as session:
+        slugs = list(session.scalars(select(Tenant.slug).where(Tenant.status == TenantStatus.ACTIVE)))
+    counts = {}
+    for slug in slugs:
+        try:
+            counts[slug] = notify_tenant(db, slug, now)
+        except Exception:
+            log.exception("late notices of %s failed", slug)
+    return counts

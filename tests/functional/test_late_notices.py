@@ -1,0 +1,104 @@
+"""The late notice: one apology per dossier and effective due date, written by the periodic job's
+function against the real database; a rerun writes nothing more; an extended dossier late again gets
+one more."""
+
+import datetime as dt
+
+from dossier_support import FORM, MARRIAGE, SYSTEM
+from motcua_platform.plugins.engine import active
+from motcua_tenants.calendar.engine import VN_TZ
+from motcua_tenants.dossiers import extensions, late_notices, services
+from motcua_tenants.dossiers.extension_models import DossierLateNotice
+from motcua_tenants.dossiers.extensions import ExtensionRequest
+from motcua_tenants.dossiers.models import DossierHistory
+from motcua_tenants.notifications.models import NotificationOutbox
+from sqlalchemy import select
+
+
+def at(day, hour, minute=0):
+    return dt.datetime(2026, 3, day, hour, minute, tzinfo=VN_TZ)
+
+
+def received(session, seeded, contact="tran.chong@example.vn, 0901234567", now=None):
+    units = seeded["alpha"].units
+    intake = services.Intake(MARRIAGE, units["commune_a"], "counter", "Trần Văn Chồng", FORM, None, contact)
+    dossier = services.intake(session, SYSTEM, {units["root"]}, active(), active().names, {}, "alpha", intake, now=now)
+    services.transition(session, SYSTEM, dossier, 4, 1, tenant_slug="alpha", now=now)
+    return dossier
+
+
+def late_rows(session, dossier):
+    query = select(NotificationOutbox).where(
+        NotificationOutbox.dossier_id == dossier.id, NotificationOutbox.event == "late"
+    )
+    return session.scalars(query.order_by(NotificationOutbox.id)).all()
+
+
+def test_the_job_notices_each_late_dossier_once_per_due_date(runtime, seeded):
+    db = runtime.db
+    with db.tenant_session(db.binding("alpha")) as session:
+        late = received(session, seeded, now=at(2, 9))  # due Monday 9 March 17:00
+        paused = received(session, seeded, now=at(2, 9))
+        services.transition(session, SYSTEM, paused, 5, 2, "Thiếu giấy tờ", tenant_slug="alpha", now=at(3, 9))
+        quiet = received(session, seeded, contact="Xã A", now=at(2, 9))  # no e-mail or phone: no message
+        on_time = received(session, seeded, now=at(5, 9))  # due 12 March
+        session.commit()
+        ids = {late.id, paused.id, quiet.id, on_time.id}
+
+    assert late_notices.notify_tenant(db, "alpha", now=at(9, 16)) == 0  # not yet
+    first = late_notices.notify_tenant(db, "alpha", now=at(10, 8))
+    assert late_notices.notify_tenant(db, "alpha", now=at(10, 9)) == 0  # rerun: nothing more
+    with db.tenant_session(db.binding("alpha")) as session:
+        notices = session.execute(
+            select(DossierLateNotice.dossier_id, DossierLateNotice.due_at).where(DossierLateNotice.dossier_id.in_(ids))
+        ).all()
+        assert sorted(notices) == sorted([(late.id, at(9, 17)), (quiet.id, at(9, 17))])
+        assert first >= 2  # these two (other late dossiers of the tenant may be noticed too)
+        rows = late_rows(session, session.merge(late))
+        assert [(r.channel, r.idempotency_key) for r in rows] == [
+            ("email", f"dossier:{late.id}:late:20260309T100000Z:email"),
+            ("sms", f"dossier:{late.id}:late:20260309T100000Z:sms"),
+        ]
+        assert "quá hạn" in rows[0].subject and "xin lỗi" in rows[0].body and "Đang xử lý" in rows[0].body
+        assert "17:00 ngày 09/03/2026" in rows[0].body
+        assert late_rows(session, session.merge(quiet)) == []
+        history = session.scalars(
+            select(DossierHistory.action).where(DossierHistory.dossier_id == late.id).order_by(DossierHistory.id)
+        ).all()
+        assert history == ["intake_counter", "process", "late_notice"]
+        dossier = services.get_dossier(session, late.code, {seeded["alpha"].units["root"]}, lock=True)
+        assert dossier.version == 2  # a notice changes no state
+
+        # extended: late again only after the new date, then exactly one more notice
+        extensions.extend(
+            session,
+            SYSTEM,
+            None,
+            dossier,
+            2,
+            ExtensionRequest("Chờ xác minh", "Xin lỗi Ông/Bà.", working_days=2),
+            tenant_slug="alpha",
+            now=at(10, 9),
+        )
+        assert dossier.extended_due_at == at(12, 17)
+        session.commit()
+
+    assert late_notices.notify_tenant(db, "alpha", now=at(12, 16)) == 0
+    late_notices.notify_tenant(db, "alpha", now=at(13, 8))
+    late_notices.notify_tenant(db, "alpha", now=at(13, 9))
+    with db.tenant_session(db.binding("alpha")) as session:
+        rows = late_rows(session, session.merge(late))
+        assert [r.idempotency_key for r in rows if r.channel == "sms"] == [
+            f"dossier:{late.id}:late:20260309T100000Z:sms",
+            f"dossier:{late.id}:late:20260312T100000Z:sms",
+        ]
+        noticed = session.scalars(
+            select(DossierLateNotice.dossier_id).where(DossierLateNotice.dossier_id.in_(ids))
+        ).all()
+        assert sorted(noticed) == sorted([late.id, late.id, quiet.id, on_time.id])  # on_time's turn came
+        assert paused.id not in noticed  # the clock is paused in status 5
+
+
+def test_the_periodic_task_is_registered(runtime):
+    periodic = {p.task.name: p.cron for p in runtime.jobs.app.periodic_registry.periodic_tasks.values()}
+    assert periodic["notifications:notify_late_dossiers"] == "*/10 * * * *"
