@@ -49,7 +49,10 @@ class DossierSchema(Schema):
     submitted_at = fields.DateTime()
     received_at = fields.DateTime(allow_none=True)
     due_at = fields.DateTime(allow_none=True, metadata={"description": "The original due date; never changes."})
-    extended_due_at = fields.DateTime(allow_none=True, metadata={"description": "After supplement pauses."})
+    extended_due_at = fields.DateTime(
+        allow_none=True,
+        metadata={"description": "The effective due date after supplement pauses and extensions (form 04)."},
+    )
     finished_at = fields.DateTime(allow_none=True)
     returned_at = fields.DateTime(allow_none=True)
     current_step = fields.String(allow_none=True)
@@ -102,8 +105,10 @@ class TrackingSchema(Schema):
     status_name = fields.String()
     submitted_at = fields.DateTime()
     received_at = fields.DateTime(allow_none=True)
-    due_at = fields.DateTime(allow_none=True)
-    extended_due_at = fields.DateTime(allow_none=True)
+    due_at = fields.DateTime(allow_none=True, metadata={"description": "The original due date; never changes."})
+    extended_due_at = fields.DateTime(
+        allow_none=True, metadata={"description": "The effective due date after supplement pauses and extensions."}
+    )
     finished_at = fields.DateTime(allow_none=True)
     returned_at = fields.DateTime(allow_none=True)
     current_step = fields.String(allow_none=True)
