@@ -59,6 +59,9 @@ def test_extension_keeps_the_original_due_date_and_tells_the_applicant(officer, 
     assert parse(after["extended_due_at"]) == new_due and after["version"] == 3 and after["status"] == 4
     history = officer.get(f"/api/v1/dossiers/{code}/history").get_json()
     assert history[-1]["action"] == "extend" and REASON in history[-1]["comment"]
+    tracked = officer.get(f"/api/v1/track/{code}").get_json()  # public: both dates and the outcome
+    assert tracked["due_at"] == before["due_at"] and parse(tracked["extended_due_at"]) == new_due
+    assert tracked["outcome"] in ("early", "on_time")
     listed = officer.get(f"/api/v1/dossiers/{code}/extensions").get_json()
     assert [e["id"] for e in listed] == [body["id"]]
 
@@ -201,6 +204,9 @@ def test_a_pause_over_a_weekend_moves_the_open_step_and_stacks_with_extensions(r
         assert dossier.extended_due_at == at(19, 11, 30) and dossier.due_at == at(13, 17)
         assert workflow.dossier_outcome(dossier, at(19, 16)) == "on_time"  # against the effective date
         assert workflow.dossier_outcome(dossier, at(20, 9)) == "late"
+        services.transition(session, SYSTEM, dossier, 5, 7, "Thiếu ảnh", tenant_slug="alpha", now=at(19, 9))
+        assert workflow.dossier_outcome(dossier, at(25, 9)) == "on_time"  # paused: as of when the clock stopped
+        services.transition(session, SYSTEM, dossier, 4, 8, tenant_slug="alpha", now=at(19, 10))
 
         with pytest.raises(InvalidInput):  # not after the current effective due date
             extensions.extend(
@@ -208,10 +214,10 @@ def test_a_pause_over_a_weekend_moves_the_open_step_and_stacks_with_extensions(r
                 SYSTEM,
                 None,
                 dossier,
-                7,
-                ExtensionRequest(REASON, APOLOGY, new_due_at=at(19, 11, 30)),
+                9,
+                ExtensionRequest(REASON, APOLOGY, new_due_at=at(19, 12, 30)),
                 tenant_slug="alpha",
-                now=at(10, 12),
+                now=at(19, 11),
             )
         with pytest.raises(Conflict):
             extensions.extend(

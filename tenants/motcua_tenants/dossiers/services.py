@@ -318,7 +318,14 @@ def tracking(session: Session, code: str) -> dict:
         "finished_at": dossier.finished_at,
         "returned_at": dossier.returned_at,
         "current_step": current_step_name(session, dossier),
+        "outcome": _outcome(dossier),
     }
+
+
+def _outcome(dossier: Dossier) -> str | None:
+    from motcua_tenants.dossiers import workflow
+
+    return workflow.dossier_outcome(dossier, utcnow())
 
 
 # -- transitions ---------------------------------------------------------------------------------

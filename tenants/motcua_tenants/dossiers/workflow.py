@@ -242,7 +242,12 @@ def step_outcome(step: DossierStep, now: dt.datetime) -> str | None:
 
 
 def dossier_outcome(dossier: Dossier, now: dt.datetime) -> str | None:
+    """Against the effective due date (pauses and extensions included): final once finished (9, 10);
+    while open, as of ``now`` — or, paused for a supplement (5), as of the moment the clock stopped;
+    none for a dossier refused, withdrawn or stopped (it has no result to be late with)."""
     due = dossier.effective_due_at
-    if due is None:
+    if due is None or dossier.status in (Status.REFUSED, Status.WITHDRAWN, Status.STOPPED):
         return None
+    if dossier.status == Status.SUPPLEMENT and dossier.paused_at is not None:
+        now = dossier.paused_at
     return classify(dossier.finished_at or now, due)
