@@ -141,7 +141,7 @@ def submission(env, units: list[int], tokens: list[str], url: str) -> None:
     rows = []
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
+        for _ in range(600):  # up to a minute: gunicorn boots slowly on a busy machine
             try:
                 urllib.request.urlopen(base + "/healthz", timeout=1)
                 break

@@ -287,3 +287,19 @@ def test_internal_comments_are_hidden_from_the_citizen(host_client, seeded, offi
     history = citizen.get(f"/api/v1/my/dossiers/{code}").get_json()["history"]
     assert [h["comment"] for h in history] == [None, None, None]
     assert "nội bộ" not in str(history)
+
+
+def test_notifications_reach_the_accounts_email_and_phone(host_client, seeded, runtime, officer):
+    from motcua_tenants.notifications.models import NotificationOutbox
+    from sqlalchemy import select
+
+    body = intake_body(seeded, "online", applicant={"full_name": "Nguyễn Văn Dân"})  # no contact given
+    dossier = citizen_client(host_client, seeded).post("/api/v1/dossiers", json=body).get_json()
+    assert move(officer, dossier["code"], 2, 1).status_code == 200  # received: the intake notice goes out
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        rows = session.execute(
+            select(NotificationOutbox.channel, NotificationOutbox.recipient).where(
+                NotificationOutbox.dossier_id == dossier["id"]
+            )
+        ).all()
+    assert sorted(rows) == [("email", "citizen@alpha.test"), ("sms", "0912345678")]
