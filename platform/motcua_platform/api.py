@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 
 from motcua_platform.auth import services as auth_services
 from motcua_platform.auth.services import Principal
-from motcua_platform.auth.tokens import PLATFORM_SCOPE, split_token
+from motcua_platform.auth.tokens import PLATFORM_SCOPE, is_citizen_secret, split_token
 from motcua_platform.db.database import TenantSession
 from motcua_platform.errors import Forbidden, ServiceError, TooManyAttempts, Unauthorized
 from motcua_platform.tenancy import PLATFORM, TenantInfo
@@ -187,11 +187,14 @@ def bearer_secret() -> str | None:
 
 
 def current_principal(*roles: str) -> Principal:
-    """The authenticated caller; 401 without a valid token, 403 without one of ``roles`` (if given)."""
+    """The authenticated staff member or operator; 401 without a valid token, 403 for a citizen's token
+    or without one of ``roles`` (if given). Citizen routes use ``motcua_tenants.citizens.api.current_citizen``."""
     if "principal" not in g:
         secret = bearer_secret()
         if secret is None:
             raise Unauthorized("Log in first: send 'Authorization: Bearer <token>'.")
+        if is_citizen_secret(secret):  # a citizen account never holds a staff or operator permission
+            raise Forbidden("This action is for staff; a citizen account cannot use it.")
         principal = auth_services.authenticate(site_session(), scope=site_scope(), secret=secret)
         if principal is None:
             raise Unauthorized("The access token is unknown, expired or revoked.")

@@ -32,6 +32,8 @@ BLUEPRINTS: tuple[tuple[str, str], ...] = (
     ("motcua_tenants.catalogue.api", "blp"),
     ("motcua_tenants.catalogue.api", "admin_blp"),
     ("motcua_tenants.dossiers.api", "blp"),
+    ("motcua_tenants.citizens.api", "blp"),
+    ("motcua_tenants.dossiers.citizen_api", "blp"),
     ("motcua_tenants.dossier_forms.api", "blp"),
     ("motcua_platform.auth.api", "staff_blp"),
     ("motcua_platform.audit.api", "tenant_blp"),

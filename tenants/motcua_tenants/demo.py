@@ -94,6 +94,31 @@ def officer_email(province: DemoProvince) -> str:
     return f"canbo@{province.slug}.gov.vn"
 
 
+# One demo citizen per province. Accounts belong to each province's portal, so the same person has one
+# account on each (same e-mail and phone, registered independently).
+CITIZEN_EMAIL = "congdan@example.vn"
+CITIZEN_PHONE = "0912345678"
+
+
+def seed_citizen(runtime, province: DemoProvince) -> None:
+    from motcua_tenants.citizens import services as citizens
+
+    with runtime.db.tenant_session(runtime.db.binding(province.slug)) as session:
+        if citizens.find_by_login(session, CITIZEN_EMAIL) is not None:
+            return  # already seeded
+        citizens.register(
+            session,
+            citizens.Registration(
+                full_name="Trần Thị Công Dân",
+                password=DEMO_PASSWORD,
+                email=CITIZEN_EMAIL,
+                phone=CITIZEN_PHONE,
+                national_id="066190001234",
+            ),
+        )
+        session.commit()
+
+
 def seed_units_and_staff(runtime, province: DemoProvince) -> None:
     binding = runtime.db.binding(province.slug)
     with runtime.db.tenant_session(binding) as session:
@@ -299,6 +324,7 @@ def demo(cli, port: int) -> None:
             )
     for province in PROVINCES:
         seed_units_and_staff(runtime, province)
+        seed_citizen(runtime, province)
     enable_plugins(runtime)
     seed_billing(runtime)
 
@@ -312,5 +338,6 @@ def demo(cli, port: int) -> None:
         )
         click.echo(f"  tenant admin  {admin_email(province)} / {DEMO_PASSWORD}")
         click.echo(f"  officer       {officer_email(province)} / {DEMO_PASSWORD}")
+        click.echo(f"  citizen       {CITIZEN_EMAIL} or {CITIZEN_PHONE} / {DEMO_PASSWORD}   (/api/v1/account/login)")
     click.echo(f"\nSearch a catalogue: curl 'http://daklak.{base}:{port}/api/v1/procedures?q=dang+ky+khai+sinh'")
     click.echo("\nStart the server with: motcua run")

@@ -28,6 +28,11 @@ def intake_body(seeded, channel="counter", **changes):
     }
 
 
+def citizen_client(host_client, seeded, slug="alpha"):
+    """The seeded citizen of ``slug`` (citizen@<slug>.test), logged in: online intake needs one."""
+    return host_client(seeded[slug].host, seeded[slug].citizen_token)
+
+
 def move(client, code, to_status, version, comment=None):
     body = {"to_status": to_status} | ({"comment": comment} if comment else {})
     return client.post(f"/api/v1/dossiers/{code}/transitions", json=body, headers={"If-Match": f'"{version}"'})

@@ -4,7 +4,7 @@ open step's due times: through HTTP with If-Match, and through the services with
 import datetime as dt
 
 import pytest
-from dossier_support import FORM, MARRIAGE, SYSTEM, intake_body, move
+from dossier_support import FORM, MARRIAGE, SYSTEM, citizen_client, intake_body, move
 from motcua_platform.audit.models import TenantAuditEvent
 from motcua_platform.errors import Conflict, InvalidInput
 from motcua_platform.plugins.engine import active
@@ -123,7 +123,7 @@ def test_bad_extensions_are_refused_and_write_nothing(officer, seeded, host_clie
     assert move(officer, code, 5, 2, "Thiếu giấy khai sinh").status_code == 200
     paused = extend(officer, code, 3, **ok)
     assert paused.status_code == 409 and "status 2, 4 or 6" in paused.get_json()["message"]
-    online = host_client(seeded["alpha"].host).post("/api/v1/dossiers", json=intake_body(seeded, channel="online"))
+    online = citizen_client(host_client, seeded).post("/api/v1/dossiers", json=intake_body(seeded, channel="online"))
     assert extend(officer, online.get_json()["code"], 1, **ok).status_code == 409  # not received yet
 
     assert officer.get(f"/api/v1/dossiers/{code}/extensions").get_json() == []

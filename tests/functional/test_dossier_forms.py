@@ -7,7 +7,7 @@ import subprocess
 from types import SimpleNamespace
 
 import pytest
-from dossier_support import APPLICANT, FORM, MARRIAGE, SYSTEM
+from dossier_support import APPLICANT, FORM, MARRIAGE, SYSTEM, citizen_client
 from motcua_platform.errors import Conflict
 from motcua_platform.plugins.engine import active
 from motcua_tenants.calendar.engine import VN_TZ
@@ -87,7 +87,7 @@ def test_supplement_refusal_and_stop_carry_the_reason(officer, host_client, seed
     if (text := pdf_text(response.data)) is not None:
         assert "Thiếu bản sao giấy khai sinh" in text
 
-    refused = receive(host_client(seeded["alpha"].host), seeded, channel="online")
+    refused = receive(citizen_client(host_client, seeded), seeded, channel="online")
     move(officer, refused, 3, 1, "Không thuộc thẩm quyền")
     response = form(officer, refused, "03")
     assert_form(response, "03", refused)
@@ -109,7 +109,7 @@ def test_wrong_state_is_409_with_a_clear_message(officer, host_client, seeded):
         response = form(officer, code, number)
         assert response.status_code == 409, number
         assert f"Form {number}" in response.get_json()["message"] and response.get_json()["code"] == "conflict"
-    online = receive(host_client(seeded["alpha"].host), seeded, channel="online")
+    online = receive(citizen_client(host_client, seeded), seeded, channel="online")
     assert form(officer, online, "01").status_code == 409  # not received yet
     assert form(officer, code, "07").status_code == 404  # the register has its own route
     assert form(officer, code, "99").status_code == 404

@@ -5,7 +5,7 @@ import re
 import threading
 
 import pytest
-from dossier_support import FORM, MARRIAGE, SYSTEM, intake_body, move
+from dossier_support import FORM, MARRIAGE, SYSTEM, citizen_client, intake_body, move
 from motcua_billing.usage.models import UsageOutbox
 from motcua_platform.plugins.engine import active
 from motcua_tenants.calendar.engine import VN_TZ
@@ -46,14 +46,19 @@ def test_counter_intake_gives_a_code_fees_due_date_history_and_usage(officer, se
     assert events == [f"dossier:{first['id']}:received"]
 
 
-def test_online_intake_is_anonymous_and_waits_for_intake(host_client, officer, seeded, runtime):
-    citizen = host_client(seeded["alpha"].host)
+def test_online_intake_by_a_citizen_waits_for_intake(host_client, officer, seeded, runtime):
+    citizen = citizen_client(host_client, seeded)
     submitted = citizen.post("/api/v1/dossiers", json=intake_body(seeded, "online"))
     assert submitted.status_code == 201, submitted.get_json()
     dossier = submitted.get_json()
     assert dossier["status"] == 1 and dossier["received_at"] is None and dossier["due_at"] is None
-    # counter and postal intake need an officer of the unit
-    assert citizen.post("/api/v1/dossiers", json=intake_body(seeded, "postal")).status_code == 401
+    assert dossier["citizen_account_id"] == seeded["alpha"].citizen_id
+    # counter and postal intake need an officer of the unit: a citizen's token is refused
+    assert citizen.post("/api/v1/dossiers", json=intake_body(seeded, "postal")).status_code == 403
+    assert (
+        host_client(seeded["alpha"].host).post("/api/v1/dossiers", json=intake_body(seeded, "postal")).status_code
+        == 401
+    )
     received = move(officer, dossier["code"], 2, 1)
     assert received.status_code == 200 and received.get_json()["due_at"]
     assert move(officer, dossier["code"], 2, 2).status_code == 409  # 2 → 2 is not a transition

@@ -57,6 +57,17 @@ def test_every_tenant_route_refuses_another_tenants_token(app, seeded, host_clie
         assert "another tenant" in response.get_json()["message"]
 
 
+def test_every_tenant_route_refuses_another_tenants_citizen_token(app, seeded, host_client):
+    """The same for a citizen's token: alpha's citizen is nobody on beta's portal, even though beta has a
+    citizen account with the same id, e-mail and phone."""
+    assert seeded["alpha"].citizen_id == seeded["beta"].citizen_id
+    beta_with_alpha_citizen = host_client(seeded["beta"].host, seeded["alpha"].citizen_token)
+    for method, path in tenant_routes(app):
+        response = beta_with_alpha_citizen.open(method, path, json={})
+        assert response.status_code == 403, (method, path, response.status_code)
+        assert "another tenant" in response.get_json()["message"]
+
+
 def test_public_routes_show_only_the_hosts_own_data(app, seeded, host_client):
     anonymous_beta = host_client(seeded["beta"].host)
     for method, path in tenant_routes(app):

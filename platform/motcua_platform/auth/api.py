@@ -52,7 +52,7 @@ staff_blp = Blueprint(
 )
 
 
-def _policy() -> LoginPolicy:
+def login_policy() -> LoginPolicy:
     import datetime as dt
 
     config = runtime().config
@@ -79,7 +79,7 @@ def login(body):
             email=body["email"],
             password=body["password"],
             scope=site_scope(),
-            policy=_policy(),
+            policy=login_policy(),
             remote_addr=request.remote_addr,
         )
     except ServiceError:

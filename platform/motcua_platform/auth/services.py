@@ -71,6 +71,41 @@ def login(
         select(account_model).where(func.lower(account_model.email) == email.strip().lower()).with_for_update()
     )
     now = utcnow()
+    check_password(
+        session,
+        account,
+        password,
+        policy,
+        now=now,
+        target_kind="staff" if staff else "operator",
+        remote_addr=remote_addr,
+        message="E-mail or password is incorrect.",
+    )
+    token, token_hash = new_token(scope)
+    expires_at = now + policy.token_ttl
+    owner = {"staff_id": account.id} if staff else {"operator_id": account.id}
+    session.add(token_model(token_hash=token_hash, expires_at=expires_at, **owner))
+    principal = _principal(account, scope, staff)
+    record(session, principal.actor(remote_addr), "auth.login", target=f"{principal.kind}:{account.id}")
+    return token, expires_at, principal
+
+
+def check_password(
+    session: Session,
+    account,
+    password: str,
+    policy: LoginPolicy,
+    *,
+    now: dt.datetime,
+    target_kind: str,
+    remote_addr: str | None,
+    message: str,
+) -> None:
+    """The lockout policy every kind of account shares (staff, operators, citizens). ``account`` was
+    loaded ``FOR UPDATE`` (or is None when nobody has that login). A locked account is a 429 even with
+    the right password; a wrong password, an unknown login or an inactive account is the same 401
+    (``message``); ``policy.max_failures`` failures in a row lock the account and are audited. On
+    success the failure count is reset. The caller commits either way, so failures are counted."""
     if account is not None and account.locked_until is not None and account.locked_until > now:
         retry = int((account.locked_until - now).total_seconds()) + 1
         raise TooManyAttempts("Too many failed logins; the account is locked for a while.", retry_after=retry)
@@ -84,18 +119,11 @@ def login(
                     session,
                     Actor("system", None, "auth", remote_addr),
                     "auth.locked",
-                    target=f"{'staff' if staff else 'operator'}:{account.id}",
+                    target=f"{target_kind}:{account.id}",
                 )
-        raise Unauthorized("E-mail or password is incorrect.")
+        raise Unauthorized(message)
     account.failed_logins = 0
     account.locked_until = None
-    token, token_hash = new_token(scope)
-    expires_at = now + policy.token_ttl
-    owner = {"staff_id": account.id} if staff else {"operator_id": account.id}
-    session.add(token_model(token_hash=token_hash, expires_at=expires_at, **owner))
-    principal = _principal(account, scope, staff)
-    record(session, principal.actor(remote_addr), "auth.login", target=f"{principal.kind}:{account.id}")
-    return token, expires_at, principal
 
 
 def authenticate(session: Session, *, scope: str, secret: str) -> Principal | None:

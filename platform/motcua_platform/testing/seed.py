@@ -28,6 +28,9 @@ class SeededTenant:
     units: dict[str, int] = field(default_factory=dict)
     # staff ids by role name
     staff: dict[str, int] = field(default_factory=dict)
+    # the seeded citizen account (citizen@<slug>.test, phone 0912345678), identical id in every tenant
+    citizen_id: int = 0
+    citizen_token: str = ""
 
 
 def provision_now(runtime: Runtime, slug: str, name: str, unit_code: str) -> None:
@@ -49,6 +52,27 @@ def _login(app, host: str, email: str, password: str) -> str:
     )
     assert response.status_code == 201, response.get_json()
     return response.get_json()["token"]
+
+
+def _seed_citizen(session, slug: str, password: str) -> tuple[int, str]:
+    """One citizen account and a token for it (created through the services, not HTTP, so the seed does
+    not use up the per-address login budget the tests exercise)."""
+    from motcua_tenants.citizens import services as citizens
+
+    account = citizens.register(
+        session,
+        citizens.Registration(
+            full_name="Nguyễn Văn Dân",
+            password=password,
+            email=f"citizen@{slug}.test",
+            phone="0912345678",
+            national_id="079090001111",
+        ),
+    )
+    token, _, _ = citizens.login(
+        session, identifier=account.email, password=password, scope=slug, policy=auth.LoginPolicy()
+    )
+    return account.id, token
 
 
 def seed_identical_tenants(runtime: Runtime, app, *, password: str) -> dict[str, SeededTenant]:
@@ -122,6 +146,7 @@ def seed_identical_tenants(runtime: Runtime, app, *, password: str) -> dict[str,
                 )
                 seeded.staff[key] = staff.id
             seeded.units = {key: unit.id for key, unit in units.items()}
+            seeded.citizen_id, seeded.citizen_token = _seed_citizen(session, slug, password)
             session.commit()
         with runtime.db.control_session() as control:
             for plugin in active():
@@ -131,4 +156,5 @@ def seed_identical_tenants(runtime: Runtime, app, *, password: str) -> dict[str,
         result[slug] = seeded
     assert result["alpha"].units == result["beta"].units, "seeded tenants must share ids"
     assert result["alpha"].staff == result["beta"].staff, "seeded tenants must share ids"
+    assert result["alpha"].citizen_id == result["beta"].citizen_id, "seeded tenants must share ids"
     return result

@@ -1,5 +1,5 @@
-"""Dossiers on a tenant host: intake (online by anyone; counter and postal by an officer), the officer
-inbox, transitions with optimistic concurrency (ETag / If-Match), history, and public tracking."""
+"""Dossiers on a tenant host: intake (online by a citizen account; counter and postal by an officer), the
+officer inbox, transitions with optimistic concurrency (ETag / If-Match), history, and public tracking."""
 
 from flask import request
 from flask.views import MethodView
@@ -13,13 +13,14 @@ from motcua_platform.api import (
     runtime,
     tenant_session,
 )
-from motcua_platform.audit.services import Actor
 from motcua_platform.auth.models import StaffRoleName
 from motcua_platform.errors import InvalidInput, ServiceError
 from motcua_platform.plugins.engine import active
 
+from motcua_tenants.citizens import services as citizens
+from motcua_tenants.citizens.api import current_citizen
 from motcua_tenants.dossiers import services
-from motcua_tenants.dossiers.models import Dossier, Status
+from motcua_tenants.dossiers.models import Channel, Dossier, Status
 from motcua_tenants.dossiers.schemas import (
     DossierSchema,
     DossierSummarySchema,
@@ -86,13 +87,16 @@ def _if_match() -> int:
 class Dossiers(MethodView):
     @blp.arguments(IntakeSchema)
     @blp.response(201, DossierSchema)
-    @blp.doc(security=[{}, {"bearerAuth": []}])
     def post(self, body):
-        """Receive a dossier. Online: anyone (status 1, awaiting intake). Counter or postal: an officer
-        of the receiving unit (status 2, the clock starts). Form errors come all at once, in Vietnamese."""
+        """Receive a dossier. Online: a citizen account (status 1, awaiting intake; the applicant defaults
+        from the account and the dossier is the account's). Counter or postal: an officer of the receiving
+        unit (status 2, the clock starts). Form errors come all at once, in Vietnamese."""
         session = tenant_session()
-        if body["channel"] == "online" and request.headers.get("Authorization") is None:
-            who, units = Actor("citizen", None, "anonymous", request.remote_addr), set()
+        owner = None
+        if body["channel"] == Channel.ONLINE:
+            citizen = current_citizen()  # 401 anonymous, 403 with a staff token
+            who, units = citizen.actor(request.remote_addr), set()
+            owner = citizens.get_account(session, citizen.id)
         else:
             who, units = actor(), _units()
         applicant = body["applicant"]
@@ -108,9 +112,10 @@ class Dossiers(MethodView):
                 procedure_code=body["procedure_code"],
                 receiving_unit_id=body["receiving_unit_id"],
                 channel=body["channel"],
-                applicant_name=applicant["full_name"],
-                applicant_citizen_id=applicant.get("citizen_id"),
-                applicant_contact=applicant.get("contact"),
+                applicant_name=applicant.get("full_name") or (owner.full_name if owner else ""),
+                applicant_citizen_id=applicant.get("citizen_id") or (owner.document_number if owner else None),
+                applicant_contact=applicant.get("contact") or (owner.contact if owner else None) or None,
+                citizen_account_id=owner.id if owner else None,
                 form=body["form"],
             ),
         )

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -62,6 +63,13 @@ class Dossier(TenantBase):
         CheckConstraint("status BETWEEN 1 AND 10", name="status"),
         CheckConstraint("version >= 1", name="version"),
         Index("ix_dossiers_unit_status", "receiving_unit_id", "status"),
+        # a citizen's own dossiers, newest first; counter and postal dossiers mostly have no account
+        Index(
+            "ix_dossiers_citizen_submitted",
+            "citizen_account_id",
+            "submitted_at",
+            postgresql_where=text("citizen_account_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = id_column()
@@ -72,6 +80,8 @@ class Dossier(TenantBase):
     applicant_name: Mapped[str] = mapped_column(String(200))
     applicant_citizen_id: Mapped[str | None] = mapped_column(String(20))
     applicant_contact: Mapped[str | None] = mapped_column(String(200))
+    # the citizen account that owns the dossier: always for online intake, never set for counter/postal
+    citizen_account_id: Mapped[int | None] = mapped_column(ForeignKey("citizen_accounts.id", ondelete="RESTRICT"))
     form_data: Mapped[dict] = mapped_column(JSONB)
     fees: Mapped[list] = mapped_column(JSONB)
     total_fee: Mapped[int] = mapped_column(BigInteger)

@@ -6,8 +6,11 @@ from motcua_tenants.dossiers.models import Channel
 
 
 class ApplicantSchema(Schema):
-    full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    citizen_id = fields.String(validate=validate.Length(max=20))
+    """Online, each field defaults from the citizen's account (name, CCCD or tax code, e-mail and phone);
+    at the counter or by post the officer gives at least the full name."""
+
+    full_name = fields.String(validate=validate.Length(min=1, max=200))
+    citizen_id = fields.String(validate=validate.Length(max=20), metadata={"description": "CCCD or tax code."})
     contact = fields.String(validate=validate.Length(max=200), metadata={"description": "Phone or e-mail."})
 
 
@@ -17,9 +20,11 @@ class IntakeSchema(Schema):
     channel = fields.String(
         required=True,
         validate=validate.OneOf([c.value for c in Channel]),
-        metadata={"description": "online (anyone), counter or postal (an officer of the receiving unit)."},
+        metadata={
+            "description": "online (a citizen account's token), counter or postal (an officer of the receiving unit)."
+        },
     )
-    applicant = fields.Nested(ApplicantSchema, required=True)
+    applicant = fields.Nested(ApplicantSchema, load_default=dict)
     form = fields.Dict(required=True, metadata={"description": "The procedure's application form (see its /form)."})
 
 
@@ -40,6 +45,7 @@ class DossierSchema(Schema):
     applicant_name = fields.String()
     applicant_citizen_id = fields.String(allow_none=True)
     applicant_contact = fields.String(allow_none=True)
+    citizen_account_id = fields.Integer(allow_none=True, metadata={"description": "The owning citizen account."})
     form_data = fields.Dict()
     fees = fields.List(fields.Nested(DossierFeeSchema))
     total_fee = fields.Integer()
@@ -116,3 +122,49 @@ class TrackingSchema(Schema):
         allow_none=True,
         metadata={"description": "early / on_time / late against the effective due date (as of now while open)."},
     )
+
+
+class OwnDossiersArgsSchema(Schema):
+    status = fields.Integer(validate=validate.Range(min=1, max=10))
+
+
+class WithdrawalSchema(Schema):
+    reason = fields.String(validate=validate.Length(max=2000), metadata={"description": "Why (optional)."})
+
+
+class CitizenHistorySchema(Schema):
+    action = fields.String()
+    from_status = fields.Integer(allow_none=True)
+    to_status = fields.Integer()
+    status_name = fields.String()
+    by = fields.String(metadata={"description": "citizen, officer or system (no names)."})
+    comment = fields.String(allow_none=True, metadata={"description": "Only reasons addressed to the applicant."})
+    at = fields.DateTime()
+
+
+class OwnDossierSchema(Schema):
+    """A dossier as its owner sees it (no officer names, no internal notes)."""
+
+    code = fields.String()
+    procedure_code = fields.String()
+    procedure_name = fields.String()
+    receiving_unit_id = fields.Integer()
+    channel = fields.String()
+    applicant_name = fields.String()
+    applicant_citizen_id = fields.String(allow_none=True)
+    applicant_contact = fields.String(allow_none=True)
+    form_data = fields.Dict()
+    fees = fields.List(fields.Nested(DossierFeeSchema))
+    total_fee = fields.Integer()
+    status = fields.Integer()
+    status_name = fields.String()
+    can_withdraw = fields.Boolean()
+    submitted_at = fields.DateTime()
+    received_at = fields.DateTime(allow_none=True)
+    due_at = fields.DateTime(allow_none=True)
+    extended_due_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
+    returned_at = fields.DateTime(allow_none=True)
+    current_step = fields.String(allow_none=True)
+    version = fields.Integer(metadata={"description": "Also the ETag; send it back in If-Match to withdraw."})
+    history = fields.List(fields.Nested(CitizenHistorySchema))

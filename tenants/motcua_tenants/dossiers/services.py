@@ -101,6 +101,7 @@ class Intake:
     form: Any
     applicant_citizen_id: str | None = None
     applicant_contact: str | None = None
+    citizen_account_id: int | None = None  # the owner of an online dossier (its citizen account)
 
 
 def next_code(session: Session, unit: Unit, moment: dt.datetime) -> str:
@@ -161,7 +162,8 @@ def intake(
     now: dt.datetime | None = None,
 ) -> Dossier:
     """Receive a dossier. Counter and postal intake need an officer of the receiving unit and start the
-    clock at once (status 2); an online submission (anyone) waits for intake (status 1)."""
+    clock at once (status 2); an online submission (a citizen account, ``data.citizen_account_id``) waits
+    for intake (status 1)."""
     now = now or utcnow()
     if data.channel not in set(Channel):
         raise InvalidInput("The dossier was not received.", {"channel": [f"Must be one of: {', '.join(Channel)}."]})
@@ -192,6 +194,7 @@ def intake(
         applicant_name=data.applicant_name.strip(),
         applicant_citizen_id=data.applicant_citizen_id,
         applicant_contact=data.applicant_contact,
+        citizen_account_id=data.citizen_account_id,
         form_data=cleaned,
         fees=fees,
         total_fee=sum(f["amount"] for f in fees),
@@ -221,6 +224,55 @@ def get_dossier(session: Session, code: str, officer_unit_ids: Iterable[int], *,
     if dossier is None or (dossier.receiving_unit_id not in units and not _has_step_on(session, dossier, units)):
         raise NotFound(f"No dossier {code} in your units.")
     return dossier
+
+
+def get_own_dossier(session: Session, code: str, citizen_account_id: int, *, lock: bool = False) -> Dossier:
+    """The ownership rule, in one place: a dossier its citizen account may see and act on. Someone
+    else's dossier is a 404 exactly like a code that does not exist, so codes reveal nothing."""
+    query = select(Dossier).where(Dossier.code == code, Dossier.citizen_account_id == citizen_account_id)
+    dossier = session.scalar(query.with_for_update() if lock else query)
+    if dossier is None:
+        raise NotFound(f"You have no dossier {code}.")
+    return dossier
+
+
+def own_dossiers_query(citizen_account_id: int, status: int | None = None) -> Select:
+    """A citizen's own dossiers, newest first (ix_dossiers_citizen_submitted)."""
+    query = select(Dossier).where(Dossier.citizen_account_id == citizen_account_id)
+    if status is not None:
+        query = query.where(Dossier.status == status)
+    return query.order_by(Dossier.submitted_at.desc(), Dossier.id.desc())
+
+
+# Status changes whose comment is addressed to the applicant (the reason printed on forms 02, 03 and 05,
+# or the citizen's own withdrawal reason). Every other comment — step completions, hand-offs between
+# units — is the administration's internal working note and stays out of the citizen's view.
+PUBLIC_COMMENT_STATUSES = frozenset({Status.REFUSED, Status.SUPPLEMENT, Status.STOPPED, Status.WITHDRAWN})
+
+
+def citizen_history(session: Session, dossier: Dossier) -> list[dict]:
+    """The dossier's history as its owner sees it: status changes only, oldest first, who acted as a role
+    (``citizen``, ``officer`` or ``system``) rather than a name, and only the comments meant for them."""
+    query = (
+        select(DossierHistory)
+        .where(DossierHistory.dossier_id == dossier.id, DossierHistory.to_status.is_not(None))
+        .order_by(DossierHistory.id)
+    )
+    entries = []
+    for entry in session.scalars(query):
+        kind = entry.actor.split(":", 1)[0]
+        entries.append(
+            {
+                "action": entry.action,
+                "from_status": entry.from_status,
+                "to_status": entry.to_status,
+                "status_name": STATUS_NAMES[Status(entry.to_status)],
+                "by": {"citizen": "citizen", "staff": "officer"}.get(kind, "system"),
+                "comment": entry.comment if entry.to_status in PUBLIC_COMMENT_STATUSES else None,
+                "at": entry.at,
+            }
+        )
+    return entries
 
 
 def _has_step_on(session: Session, dossier: Dossier, units: set[int]) -> bool:

@@ -1,0 +1,1 @@
+"""Citizen and business accounts on a province's portal: registration, login, profile, own dossiers."""

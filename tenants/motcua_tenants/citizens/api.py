@@ -1,0 +1,152 @@
+"""Citizen and business accounts on a tenant host: register, log in and out, profile, password.
+
+Citizen tokens (``<slug>.citizen.<secret>``) are accepted only by citizen routes (``current_citizen``);
+staff routes refuse them with 403 (``motcua_platform.api.current_principal``), and citizen routes refuse
+staff tokens with 403. A token of another tenant is a 403 like everywhere else."""
+
+from flask import g, request
+from flask.views import MethodView
+from motcua_platform.api import Blueprint, bearer_secret, control_session, current_tenant, runtime, tenant_session
+from motcua_platform.auth.api import login_policy
+from motcua_platform.auth.schemas import TokenSchema
+from motcua_platform.auth.tokens import is_citizen_secret
+from motcua_platform.errors import Forbidden, ServiceError, Unauthorized
+
+from motcua_tenants.citizens import services
+from motcua_tenants.citizens.schemas import (
+    CitizenAccountSchema,
+    CitizenLoginSchema,
+    PasswordChangeSchema,
+    ProfileUpdateSchema,
+    RegistrationSchema,
+)
+from motcua_tenants.citizens.services import CitizenPrincipal
+
+blp = Blueprint(
+    "account",
+    __name__,
+    url_prefix="/api/v1/account",
+    realm="tenant",
+    description="Citizen and business accounts on the province's portal (login by e-mail or mobile number).",
+)
+
+
+def current_citizen() -> CitizenPrincipal:
+    """The citizen calling: 401 without a valid citizen token, 403 with a staff token."""
+    if "citizen" not in g:
+        secret = bearer_secret()
+        if secret is None:
+            raise Unauthorized("Log in with a citizen account first: send 'Authorization: Bearer <token>'.")
+        if not is_citizen_secret(secret):
+            raise Forbidden("This action is for citizen accounts; staff act on dossiers through the officer routes.")
+        citizen = services.authenticate(tenant_session(), scope=current_tenant().slug, secret=secret)
+        if citizen is None:
+            raise Unauthorized("The access token is unknown, expired or revoked.")
+        g.citizen = citizen
+    return g.citizen
+
+
+def citizen_actor():
+    return current_citizen().actor(request.remote_addr)
+
+
+def _count_attempt() -> None:
+    """Per client address: logins and registrations share one budget a minute (MOTCUA_ACCOUNT_ATTEMPTS_PER_MINUTE)."""
+    from motcua_platform.ratelimit.services import hit
+
+    control = control_session()
+    try:
+        hit(
+            control,
+            f"account:{current_tenant().slug}:{request.remote_addr}",
+            limit=runtime().config.account_attempts_per_minute,
+            window_seconds=60,
+        )
+    finally:
+        control.commit()  # the count stands even when this request is refused
+
+
+@blp.route("/register", methods=["POST"])
+@blp.arguments(RegistrationSchema)
+@blp.response(201, CitizenAccountSchema)
+@blp.alt_response(409, description="The e-mail or phone number already has an account on this portal.")
+@blp.doc(security=[])
+def register(body):
+    """Open an account: e-mail and/or Vietnamese mobile number as login, a password, the full name and
+    the CCCD number (a business: its tax code). All field errors come at once (422)."""
+    _count_attempt()
+    session = tenant_session()
+    account = services.register(session, services.Registration(**body), request.remote_addr)
+    session.commit()
+    return account
+
+
+@blp.route("/login", methods=["POST"])
+@blp.arguments(CitizenLoginSchema)
+@blp.response(201, TokenSchema)
+@blp.doc(security=[])
+def login(body):
+    """Exchange the e-mail or mobile number and the password for a citizen token valid on this host only.
+    After `MOTCUA_LOGIN_MAX_FAILURES` failures in a row the account is locked (429 with Retry-After)."""
+    _count_attempt()
+    session = tenant_session()
+    scope = current_tenant().slug
+    try:
+        token, expires_at, _ = services.login(
+            session,
+            identifier=body["login"],
+            password=body["password"],
+            scope=scope,
+            policy=login_policy(),
+            remote_addr=request.remote_addr,
+        )
+    except ServiceError:
+        session.commit()  # keep the failed-attempt count and its audit record
+        raise
+    session.commit()
+    return {"token": token, "expires_at": expires_at, "scope": scope}
+
+
+@blp.route("/logout", methods=["POST"])
+@blp.response(204)
+def logout():
+    """Revoke the citizen token used for this request."""
+    current_citizen()
+    services.logout(tenant_session(), secret=bearer_secret())
+    tenant_session().commit()
+
+
+@blp.route("")
+class Profile(MethodView):
+    @blp.response(200, CitizenAccountSchema)
+    def get(self):
+        """The caller's own profile."""
+        return services.get_account(tenant_session(), current_citizen().id)
+
+    @blp.arguments(ProfileUpdateSchema)
+    @blp.response(200, CitizenAccountSchema)
+    def patch(self, body):
+        """Change the name, e-mail, phone, CCCD or tax code (all errors at once; a login already used is 409)."""
+        citizen = current_citizen()
+        session = tenant_session()
+        account = services.update_profile(session, citizen_actor(), services.get_account(session, citizen.id), body)
+        session.commit()
+        return account
+
+
+@blp.route("/password", methods=["POST"])
+@blp.arguments(PasswordChangeSchema)
+@blp.response(204)
+def change_password(body):
+    """Replace the password; the account's other tokens are revoked, this one stays valid."""
+    citizen = current_citizen()
+    session = tenant_session()
+    services.change_password(
+        session,
+        citizen_actor(),
+        services.get_account(session, citizen.id),
+        current=body["current_password"],
+        new=body["new_password"],
+        keep_secret=bearer_secret(),
+    )
+    session.commit()

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from motcua_platform.auth.models import _Token
+from motcua_platform.db.base import TenantBase, created_at_column, id_column
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+
+class AccountKind(enum.StrEnum):
+    CITIZEN = "citizen"  # a person: the CCCD number is required
+    BUSINESS = "business"  # an enterprise or household business: the tax code is required
+
+
+class CitizenAccount(TenantBase):
+    """A citizen's or business's account on one province's portal. The same person registers on each
+    province separately (accounts live in the tenant schema). Login is the e-mail (case-insensitive)
+    or the mobile number (stored as ``0xxxxxxxxx``); each is unique within the province."""
+
+    __tablename__ = "citizen_accounts"
+    __table_args__ = (
+        CheckConstraint("kind IN ('citizen', 'business')", name="kind"),
+        CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="login"),
+        CheckConstraint("kind <> 'citizen' OR national_id IS NOT NULL", name="citizen_national_id"),
+        CheckConstraint("kind <> 'business' OR tax_code IS NOT NULL", name="business_tax_code"),
+        Index("uq_citizen_accounts_email_lower", text("lower(email)"), unique=True),
+        Index("uq_citizen_accounts_phone", "phone", unique=True),
+    )
+
+    id: Mapped[int] = id_column()
+    kind: Mapped[str] = mapped_column(String(10), default=AccountKind.CITIZEN)
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(10))
+    full_name: Mapped[str] = mapped_column(String(200))
+    national_id: Mapped[str | None] = mapped_column(String(12))  # the person's, or a business's representative
+    tax_code: Mapped[str | None] = mapped_column(String(14))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = created_at_column()
+
+    @property
+    def login(self) -> str:
+        """The identifier shown in audit records and history (never a password)."""
+        return self.email or self.phone or ""
+
+    @property
+    def document_number(self) -> str | None:
+        """The applicant's identification on a dossier (DVCQG SoGiayTo): the tax code for a business,
+        the CCCD number for a person."""
+        return self.tax_code if self.kind == AccountKind.BUSINESS else self.national_id
+
+    @property
+    def contact(self) -> str:
+        """The free-text contact a dossier's notifications read (e-mail and/or phone)."""
+        return " ".join(value for value in (self.email, self.phone) if value)
+
+
+class CitizenToken(_Token, TenantBase):
+    __tablename__ = "citizen_tokens"
+
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizen_accounts.id", ondelete="CASCADE"), index=True)
+    citizen: Mapped[CitizenAccount] = relationship()

@@ -1,0 +1,85 @@
+"""A citizen's own dossiers on a tenant host: the list, one dossier with the history meant for them,
+and a withdrawal request. Ownership is decided by ``services.get_own_dossier`` only: someone else's
+dossier is a 404, like a code that does not exist."""
+
+from flask import request
+from motcua_platform.api import Blueprint, current_tenant, paginate, tenant_session
+
+from motcua_tenants.citizens.api import current_citizen
+from motcua_tenants.dossiers import services
+from motcua_tenants.dossiers.api import _etag, _if_match
+from motcua_tenants.dossiers.models import Dossier, Status
+from motcua_tenants.dossiers.schemas import (
+    DossierSummarySchema,
+    OwnDossiersArgsSchema,
+    OwnDossierSchema,
+    WithdrawalSchema,
+)
+
+blp = Blueprint(
+    "my_dossiers",
+    __name__,
+    url_prefix="/api/v1/my",
+    realm="tenant",
+    description="A citizen's own dossiers (citizen token): list, detail with history, withdrawal.",
+)
+
+
+def _own_view(session, dossier: Dossier) -> dict:
+    row = services.procedure_of(session, dossier)
+    return {
+        **{c.key: getattr(dossier, c.key) for c in Dossier.__table__.columns},
+        "procedure_code": row.code,
+        "procedure_name": row.name_vi,
+        "status_name": services.STATUS_NAMES[Status(dossier.status)],
+        "can_withdraw": int(Status.WITHDRAWN) in services.allowed_targets(dossier),
+        "current_step": services.current_step_name(session, dossier),
+        "history": services.citizen_history(session, dossier),
+    }
+
+
+@blp.route("/dossiers")
+@blp.arguments(OwnDossiersArgsSchema, location="query")
+@blp.response(200, DossierSummarySchema(many=True))
+@blp.paginate()
+def own_dossiers(args, pagination_parameters):
+    """The caller's own dossiers, newest first; ``status`` filters."""
+    citizen = current_citizen()
+    session = tenant_session()
+    return paginate(session, services.own_dossiers_query(citizen.id, args.get("status")), pagination_parameters)
+
+
+@blp.route("/dossiers/<code>")
+@blp.response(200, OwnDossierSchema)
+def own_dossier(code):
+    """One of the caller's dossiers with its history (status changes and the reasons addressed to the
+    applicant; officers' internal notes and names are left out). The ETag header is its version."""
+    citizen = current_citizen()
+    session = tenant_session()
+    dossier = services.get_own_dossier(session, code, citizen.id)
+    return _own_view(session, dossier), 200, _etag(dossier)
+
+
+@blp.route("/dossiers/<code>/withdrawal", methods=["POST"])
+@blp.arguments(WithdrawalSchema)
+@blp.response(200, OwnDossierSchema)
+@blp.alt_response(409, description="Stale If-Match, or the dossier can no longer be withdrawn.")
+@blp.alt_response(428, description="If-Match is missing.")
+def withdraw(body, code):
+    """Ask to withdraw one's own dossier (status 7, through the state machine; If-Match required). An
+    officer then stops it (status 8)."""
+    citizen = current_citizen()
+    session = tenant_session()
+    expected = _if_match()
+    dossier = services.get_own_dossier(session, code, citizen.id, lock=True)
+    services.transition(
+        session,
+        citizen.actor(request.remote_addr),
+        dossier,
+        Status.WITHDRAWN,
+        expected,
+        body.get("reason"),
+        tenant_slug=current_tenant().slug,
+    )
+    session.commit()
+    return _own_view(session, dossier), 200, _etag(dossier)
