@@ -12,11 +12,12 @@ from typing import Any
 
 import flask_smorest
 from flask import current_app, g, jsonify, request
-from flask_smorest.pagination import PaginationParameters
+from flask_smorest.pagination import PaginationMetadataSchema, PaginationParameters
 from marshmallow import Schema as _Schema
 from marshmallow import fields
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
+from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
 from motcua_platform.auth import services as auth_services
@@ -50,11 +51,52 @@ class Schema(_Schema):
     """Project base schema: unknown fields are an error, so a typo never passes silently."""
 
 
+class SchemaOnceParser(FlaskParser):
+    """webargs builds a new schema from a schema class on every request (field deep copies, hooks); the
+    argument schemas of our routes (and smorest's pagination schema) are fixed, so build each once."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._schemas: dict[type, _Schema] = {}
+
+    def _get_schema(self, argmap, req):
+        if isinstance(argmap, type) and issubclass(argmap, _Schema):
+            schema = self._schemas.get(argmap)
+            if schema is None:
+                schema = self._schemas.setdefault(argmap, argmap())
+            return schema
+        return super()._get_schema(argmap, req)
+
+
+_PARSER = SchemaOnceParser()
+_PAGINATION_METADATA = PaginationMetadataSchema()
+
+
 class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = _PARSER
+    PAGINATION_ARGUMENTS_PARSER = _PARSER
+
     def __init__(self, *args: Any, realm: str, **kwargs: Any):
         super().__init__(*args, **kwargs)
         assert realm in {"platform", "tenant", "any"}
         self.realm = realm
+
+    @staticmethod
+    def _make_pagination_metadata(page: int, page_size: int, item_count: int) -> dict:
+        """smorest's X-Pagination metadata, dumped with one shared schema instead of a new one per request."""
+        metadata: dict[str, int] = {"total": item_count}
+        if item_count == 0:
+            metadata["total_pages"] = 0
+        else:
+            last_page = (item_count - 1) // page_size + 1
+            metadata.update(total_pages=last_page, first_page=1, last_page=last_page)
+            if page <= last_page:
+                metadata["page"] = page
+                if page > 1:
+                    metadata["previous_page"] = page - 1
+                if page < last_page:
+                    metadata["next_page"] = page + 1
+        return _PAGINATION_METADATA.dump(metadata)
 
 
 def error_body(status: int, message: str, code: str | None = None, errors: Mapping | None = None) -> dict:
