@@ -7,7 +7,8 @@ host, ``any`` on both. A route asked for on the wrong kind of host is a 404, exa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 import flask_smorest
@@ -23,6 +24,7 @@ from werkzeug.exceptions import HTTPException
 from motcua_platform.auth import services as auth_services
 from motcua_platform.auth.services import Principal
 from motcua_platform.auth.tokens import PLATFORM_SCOPE, split_token
+from motcua_platform.cache import TTLCache
 from motcua_platform.db.database import TenantSession
 from motcua_platform.errors import Forbidden, ServiceError, TooManyAttempts, Unauthorized
 from motcua_platform.tenancy import PLATFORM, TenantInfo
@@ -259,6 +261,36 @@ def province_principal(*roles: str) -> Principal:
 
 def actor():
     return current_principal().actor(request.remote_addr)
+
+
+# -- cached public reads --------------------------------------------------------------------------
+def cached_public_get(cache: TTLCache, version: Callable[[TenantInfo], Hashable]):
+    """Serve a public tenant GET from ``cache``, keyed by (tenant, ``version(tenant)``, path, query string).
+
+    Put it above the smorest decorators: a hit then skips argument parsing, the database and
+    serialisation, like an HTTP cache in front of the app would. Only 200 responses are stored, so a bad
+    query is checked every time. The host checks (unknown or suspended tenant, a token for another host)
+    still run before the view on every request. For public data only: the response must not depend on
+    the caller. The version must change with every change to the data (motcua_tenants.registry.content).
+    """
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            info = current_tenant()
+            key = (info.id, info.slug, version(info), request.path, request.query_string)
+            stored = cache.get(key)
+            if stored is not None:
+                body, headers = stored
+                return current_app.response_class(body, status=200, headers=headers)
+            response = view(*args, **kwargs)
+            if response.status_code == 200 and not response.is_streamed:
+                cache.put(key, (response.get_data(), tuple(response.headers.items())))
+            return response
+
+        return wrapper
+
+    return decorator
 
 
 # -- pagination ----------------------------------------------------------------------------------
