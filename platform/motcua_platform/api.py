@@ -7,21 +7,24 @@ host, ``any`` on both. A route asked for on the wrong kind of host is a 404, exa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 import flask_smorest
 from flask import current_app, g, jsonify, request
-from flask_smorest.pagination import PaginationParameters
+from flask_smorest.pagination import PaginationMetadataSchema, PaginationParameters
 from marshmallow import Schema as _Schema
 from marshmallow import fields
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
+from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
 from motcua_platform.auth import services as auth_services
 from motcua_platform.auth.services import Principal
 from motcua_platform.auth.tokens import PLATFORM_SCOPE, is_citizen_secret, split_token
+from motcua_platform.cache import TTLCache
 from motcua_platform.db.database import TenantSession
 from motcua_platform.errors import Forbidden, ServiceError, TooManyAttempts, Unauthorized
 from motcua_platform.tenancy import PLATFORM, TenantInfo
@@ -50,11 +53,52 @@ class Schema(_Schema):
     """Project base schema: unknown fields are an error, so a typo never passes silently."""
 
 
+class SchemaOnceParser(FlaskParser):
+    """webargs builds a new schema from a schema class on every request (field deep copies, hooks); the
+    argument schemas of our routes (and smorest's pagination schema) are fixed, so build each once."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._schemas: dict[type, _Schema] = {}
+
+    def _get_schema(self, argmap, req):
+        if isinstance(argmap, type) and issubclass(argmap, _Schema):
+            schema = self._schemas.get(argmap)
+            if schema is None:
+                schema = self._schemas.setdefault(argmap, argmap())
+            return schema
+        return super()._get_schema(argmap, req)
+
+
+_PARSER = SchemaOnceParser()
+_PAGINATION_METADATA = PaginationMetadataSchema()
+
+
 class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = _PARSER
+    PAGINATION_ARGUMENTS_PARSER = _PARSER
+
     def __init__(self, *args: Any, realm: str, **kwargs: Any):
         super().__init__(*args, **kwargs)
         assert realm in {"platform", "tenant", "any"}
         self.realm = realm
+
+    @staticmethod
+    def _make_pagination_metadata(page: int, page_size: int, item_count: int) -> dict:
+        """smorest's X-Pagination metadata, dumped with one shared schema instead of a new one per request."""
+        metadata: dict[str, int] = {"total": item_count}
+        if item_count == 0:
+            metadata["total_pages"] = 0
+        else:
+            last_page = (item_count - 1) // page_size + 1
+            metadata.update(total_pages=last_page, first_page=1, last_page=last_page)
+            if page <= last_page:
+                metadata["page"] = page
+                if page > 1:
+                    metadata["previous_page"] = page - 1
+                if page < last_page:
+                    metadata["next_page"] = page + 1
+        return _PAGINATION_METADATA.dump(metadata)
 
 
 def error_body(status: int, message: str, code: str | None = None, errors: Mapping | None = None) -> dict:
@@ -220,6 +264,36 @@ def province_principal(*roles: str) -> Principal:
 
 def actor():
     return current_principal().actor(request.remote_addr)
+
+
+# -- cached public reads --------------------------------------------------------------------------
+def cached_public_get(cache: TTLCache, version: Callable[[TenantInfo], Hashable]):
+    """Serve a public tenant GET from ``cache``, keyed by (tenant, ``version(tenant)``, path, query string).
+
+    Put it above the smorest decorators: a hit then skips argument parsing, the database and
+    serialisation, like an HTTP cache in front of the app would. Only 200 responses are stored, so a bad
+    query is checked every time. The host checks (unknown or suspended tenant, a token for another host)
+    still run before the view on every request. For public data only: the response must not depend on
+    the caller. The version must change with every change to the data (motcua_tenants.registry.content).
+    """
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            info = current_tenant()
+            key = (info.id, info.slug, version(info), request.path, request.query_string)
+            stored = cache.get(key)
+            if stored is not None:
+                body, headers = stored
+                return current_app.response_class(body, status=200, headers=headers)
+            response = view(*args, **kwargs)
+            if response.status_code == 200 and not response.is_streamed:
+                cache.put(key, (response.get_data(), tuple(response.headers.items())))
+            return response
+
+        return wrapper
+
+    return decorator
 
 
 # -- pagination ----------------------------------------------------------------------------------

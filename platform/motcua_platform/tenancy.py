@@ -33,7 +33,9 @@ class TenantInfo:
     secondary_color: str
     binding: TenantBinding
     plugins: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # enabled plugin → settings
+    # Versions of read-mostly public content; cached public reads key on them (motcua_tenants.registry.content).
     catalogue_version: int = 0
+    units_version: int = 0
 
 
 PLATFORM = "platform"
@@ -116,4 +118,5 @@ class TenantResolver:
                 binding=self.db.binding(tenant.slug),
                 plugins=plugins,
                 catalogue_version=tenant.catalogue_version,
+                units_version=tenant.units_version,
             )

@@ -164,6 +164,9 @@ def seed_units_and_staff(runtime, province: DemoProvince) -> None:
                 roles=[(StaffRoleName.OFFICER, centre.id), (StaffRoleName.OFFICER, first_commune_centre.id)],
             )
         session.commit()
+    with runtime.db.control_session() as control:  # a running server's cached unit lists must see the new units
+        services.bump_content_version(control, services.get_tenant(control, province.slug).id, "units")
+        control.commit()
 
 
 # The lease terms of the Đắk Lắk plan (Decision 3269/QĐ-UBND): 1,188 million VND a year, and 240 million

@@ -6,11 +6,9 @@ from flask.views import MethodView
 from motcua_platform.api import (
     Blueprint,
     actor,
-    control_session,
     current_tenant,
     paginate,
     province_principal,
-    runtime,
     tenant_session,
 )
 from motcua_platform.auth.models import StaffRoleName
@@ -33,7 +31,7 @@ from motcua_tenants.catalogue.schemas import (
     VersionArgsSchema,
 )
 from motcua_tenants.catalogue.text import words
-from motcua_tenants.registry.services import bump_catalogue_version
+from motcua_tenants.registry.content import content_changed
 
 blp = Blueprint(
     "procedures",
@@ -61,10 +59,7 @@ CACHED_PAGES = 3
 
 def _catalogue_changed() -> None:
     """Call after committing a change to the tenant's catalogue."""
-    session = control_session()
-    bump_catalogue_version(session, current_tenant().id)
-    session.commit()
-    runtime().resolver.invalidate()
+    content_changed("catalogue")
 
 
 def _enabled() -> list[str]:

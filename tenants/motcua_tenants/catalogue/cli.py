@@ -6,7 +6,7 @@ from motcua_platform.errors import ServiceError
 
 from motcua_tenants.catalogue import exchange
 from motcua_tenants.registry.cli import cli_actor
-from motcua_tenants.registry.services import bump_catalogue_version, get_tenant
+from motcua_tenants.registry.services import bump_content_version, get_tenant
 
 
 @click.group()
@@ -67,7 +67,7 @@ def import_(cli, slug: str, path: Path, format_: str | None) -> None:
             count = exchange.import_records(session, cli_actor(), records)
             session.commit()
         with runtime.db.control_session() as control:
-            bump_catalogue_version(control, get_tenant(control, slug).id)
+            bump_content_version(control, get_tenant(control, slug).id, "catalogue")
             control.commit()
     except ServiceError as exc:
         rows = exc.errors.get("rows")

@@ -45,6 +45,8 @@ class Tenant(ControlBase):
     archive_path: Mapped[str | None] = mapped_column(Text)
     # Bumped on every change to the tenant's procedure catalogue; part of the search-cache key.
     catalogue_version: Mapped[int] = mapped_column(server_default="0")
+    # Bumped on every change to the tenant's unit tree; part of the key of the cached public unit lists.
+    units_version: Mapped[int] = mapped_column(server_default="0")
     created_at: Mapped[dt.datetime] = created_at_column()
     status_changed_at: Mapped[dt.datetime] = created_at_column()
 

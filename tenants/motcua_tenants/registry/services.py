@@ -280,9 +280,16 @@ def remove_domain(session: Session, actor: Actor, slug: str, domain: str) -> Non
     record(session, actor, "tenant.domain_remove", target=f"tenant:{slug}", tenant_slug=slug, domain=row.domain)
 
 
-def bump_catalogue_version(session: Session, tenant_id: int) -> None:
-    """Mark the tenant's catalogue as changed (search caches key on the version)."""
-    session.execute(update(Tenant).where(Tenant.id == tenant_id).values(catalogue_version=Tenant.catalogue_version + 1))
+# The tenant's read-mostly public content, each with a version in control.tenants that the TenantResolver
+# carries in TenantInfo: cached public reads key on it (see motcua_tenants.registry.content).
+CONTENT_VERSIONS = {"catalogue": Tenant.catalogue_version, "units": Tenant.units_version}
+
+
+def bump_content_version(session: Session, tenant_id: int, content: str) -> None:
+    """Mark one kind of the tenant's public content ("catalogue", "units") as changed. Call it after the
+    change itself has committed, so a process that sees the new version also sees the new data."""
+    column = CONTENT_VERSIONS[content]
+    session.execute(update(Tenant).where(Tenant.id == tenant_id).values({column: column + 1}))
 
 
 def update_branding(session: Session, actor: Actor, slug: str, **changes) -> Tenant:

@@ -1,10 +1,16 @@
 """The province's unit tree. Reading is public (citizens look for the office that serves them);
-changes need a tenant-admin role covering the unit."""
+changes need a tenant-admin role covering the unit.
+
+Every portal page reads the units and they change rarely (administrative reorganisations), so the public
+list and tree are served from a per-process cache keyed by the tenant's units version, which every change
+here bumps (motcua_tenants.registry.content)."""
 
 from flask.views import MethodView
-from motcua_platform.api import Blueprint, actor, current_principal, paginate, tenant_session
+from motcua_platform.api import Blueprint, actor, cached_public_get, current_principal, paginate, tenant_session
 from motcua_platform.auth.models import StaffRoleName
+from motcua_platform.cache import TTLCache
 
+from motcua_tenants.registry.content import content_changed
 from motcua_tenants.units import services
 from motcua_tenants.units.models import Unit
 from motcua_tenants.units.schemas import UnitQueryArgsSchema, UnitSchema, UnitTreeSchema, UnitUpdateSchema
@@ -18,12 +24,19 @@ blp = Blueprint(
 )
 
 
+# Public list and tree responses per (tenant, units version, path and query); see cached_public_get. The
+# entry lifetime bounds staleness should a version bump ever be lost.
+PUBLIC_CACHE = TTLCache(max_entries=2048, ttl=30)
+cached = cached_public_get(PUBLIC_CACHE, lambda tenant: tenant.units_version)
+
+
 def _admin_units() -> set[int]:
     return current_principal(StaffRoleName.TENANT_ADMIN).units_with(StaffRoleName.TENANT_ADMIN)
 
 
 @blp.route("")
 class Units(MethodView):
+    @cached
     @blp.arguments(UnitQueryArgsSchema, location="query")
     @blp.response(200, UnitSchema(many=True))
     @blp.paginate()
@@ -42,10 +55,12 @@ class Units(MethodView):
         session = tenant_session()
         unit = services.create_unit(session, actor(), admin_units, **body)
         session.commit()
+        content_changed("units")
         return unit
 
 
 @blp.route("/tree")
+@cached
 @blp.response(200, UnitTreeSchema(many=True))
 @blp.doc(security=[])
 def tree():
@@ -75,6 +90,7 @@ class UnitItem(MethodView):
         session = tenant_session()
         unit = services.update_unit(session, actor(), admin_units, unit_id, **body)
         session.commit()
+        content_changed("units")
         return unit
 
     @blp.response(204)
@@ -84,3 +100,4 @@ class UnitItem(MethodView):
         session = tenant_session()
         services.delete_unit(session, actor(), admin_units, unit_id)
         session.commit()
+        content_changed("units")
