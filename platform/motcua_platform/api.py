@@ -17,6 +17,8 @@ from marshmallow import Schema as _Schema
 from marshmallow import fields
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
+from webargs.multidictproxy import MultiDictProxy
+from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.exceptions import HTTPException
 
 from motcua_platform.auth import services as auth_services
@@ -50,7 +52,24 @@ class Schema(_Schema):
     """Project base schema: unknown fields are an error, so a typo never passes silently."""
 
 
+class ArgumentsParser(type(flask_smorest.Blueprint.ARGUMENTS_PARSER)):
+    """smorest's parser plus one location, ``form_and_files``: a multipart body's fields and files read by
+    one schema, so the OpenAPI document shows one request body with both."""
+
+    __location_map__ = {**type(flask_smorest.Blueprint.ARGUMENTS_PARSER).__location_map__}
+    __location_map__["form_and_files"] = "load_form_and_files"
+
+    def load_form_and_files(self, req, schema):
+        return MultiDictProxy(CombinedMultiDict([req.form, req.files]), schema)
+
+
 class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = ArgumentsParser()
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
+        **flask_smorest.Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        "form_and_files": "multipart/form-data",
+    }
+
     def __init__(self, *args: Any, realm: str, **kwargs: Any):
         super().__init__(*args, **kwargs)
         assert realm in {"platform", "tenant", "any"}
@@ -73,7 +92,7 @@ def _flatten_webargs(messages: Mapping) -> dict:
         if isinstance(value, Mapping):
             flat.update(value)
         else:
-            flat[location if location not in ("json", "form") else "_body"] = value
+            flat[location if location not in ("json", "form", "form_and_files") else "_body"] = value
     return flat
 
 
@@ -88,7 +107,7 @@ def http_error_response(exc: HTTPException):
     if status == 422 and not message:
         message = "Some fields are missing or invalid."
     if status == 413:
-        message = f"The request body is larger than {current_app.config['MAX_CONTENT_LENGTH']} bytes."
+        message = f"The request body is larger than {request.max_content_length} bytes."  # per route
     response = jsonify(error_body(status, message or exc.description or exc.name, code, errors))
     response.status_code = status
     for name, value in exc.get_headers() if hasattr(exc, "get_headers") else []:
