@@ -9,6 +9,7 @@ from dossier_support import intake_body, move
 from motcua_billing.usage.models import UsageOutbox
 from motcua_platform.storage.services import object_store
 from motcua_tenants.dossier_documents.models import DossierDocument, StoredBytes
+from motcua_tenants.dossiers.models import Dossier
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
@@ -324,3 +325,91 @@ def test_daily_snapshot_records_the_total_once_a_day(officer, code, runtime, see
     assert f"storage:{today:%Y-%m-%d}:snapshot" in events  # from the periodic task itself
     assert "storage:2026-01-01:snapshot" in events and len(events) == len(set(events)) <= 2
     assert snapshot_all(runtime.db, now)["beta"] is None  # nothing stored: no event
+
+
+@pytest.mark.committed
+def test_concurrent_uploads_each_record_an_exact_running_total(runtime, seeded, tmp_path):
+    """Six officers store a 10 kB document each at the same moment, on six dossiers: the totals their
+    usage events carry are exactly before + 10 kB, + 20 kB, … (the row lock serialises the increments;
+    a SUM over the documents would let two of them see the same total and understate the peak)."""
+    import threading
+
+    from dossier_support import FORM, MARRIAGE, SYSTEM
+    from motcua_platform.plugins.engine import active
+    from motcua_platform.storage.local import LocalObjectStore
+    from motcua_platform.storage.services import TenantObjects
+    from motcua_tenants.dossier_documents import services as documents
+    from motcua_tenants.dossiers import services as dossiers
+    from sqlalchemy import text
+
+    binding = runtime.db.binding("alpha")
+    unit = seeded["alpha"].units["commune_b"]
+    objects = TenantObjects(LocalObjectStore(tmp_path), "alpha")
+    with runtime.db.tenant_session(binding) as session:
+        before = session.scalar(select(StoredBytes.bytes)) or 0
+        codes = []
+        for _ in range(6):
+            intake = dossiers.Intake(MARRIAGE, unit, "counter", "A", FORM)
+            root = {seeded["alpha"].units["root"]}
+            codes.append(dossiers.intake(session, SYSTEM, root, active(), active().names, {}, "alpha", intake).code)
+        session.commit()
+    barrier, failures = threading.Barrier(6), []
+
+    def worker(code, n):
+        try:
+            body = PDF + bytes([n]) * (10_000 - len(PDF))
+            barrier.wait()
+            with runtime.db.tenant_session(binding) as session:
+                requester = documents.Requester(frozenset({unit}))
+                dossier = documents.authorize(session, code, requester, documents.ADD_COMPONENT, lock=True)
+                upload_ = documents.spool(io.BytesIO(body), 100_000)
+                new = documents.NewDocument("component", "a.pdf", "0")
+                document, created = documents.add_document(
+                    session, objects, SYSTEM, dossier, upload_, new, tenant_slug="alpha"
+                )
+                upload_.close()
+                documents.commit_or_discard(session, objects, document, created)
+        except Exception as exc:  # reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(code, n)) for n, code in enumerate(codes)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert not failures, failures
+        with runtime.db.tenant_session(binding) as session:
+            assert session.scalar(select(StoredBytes.bytes)) == before + 60_000
+            ids = session.scalars(
+                select(DossierDocument.id).join(Dossier).where(Dossier.receiving_unit_id == unit)
+            ).all()
+            quantities = sorted(
+                session.scalars(
+                    select(UsageOutbox.quantity).where(UsageOutbox.event_id.in_([f"document:{i}:stored" for i in ids]))
+                )
+            )
+        assert quantities == [documents.gigabytes(before + 10_000 * k) for k in range(1, 7)]
+    finally:
+        with runtime.db.engine.begin() as conn:
+            dossier_ids = [
+                r[0]
+                for r in conn.execute(text("SELECT id FROM t_alpha.dossiers WHERE receiving_unit_id = :u"), {"u": unit})
+            ]
+            doc_ids = [
+                r[0]
+                for r in conn.execute(
+                    text("SELECT id FROM t_alpha.dossier_documents WHERE dossier_id = ANY(:d)"), {"d": dossier_ids}
+                )
+            ]
+            events = [f"document:{i}:stored" for i in doc_ids] + [f"dossier:{i}:received" for i in dossier_ids]
+            conn.execute(text("DELETE FROM t_alpha.billing_usage_outbox WHERE event_id = ANY(:e)"), {"e": events})
+            conn.execute(text("DELETE FROM t_alpha.dossier_documents WHERE id = ANY(:d)"), {"d": doc_ids})
+            conn.execute(text("DELETE FROM t_alpha.notification_outbox WHERE dossier_id = ANY(:d)"), {"d": dossier_ids})
+            conn.execute(text("DELETE FROM t_alpha.dossier_history WHERE dossier_id = ANY(:d)"), {"d": dossier_ids})
+            conn.execute(
+                text("DELETE FROM t_alpha.audit_events WHERE target = ANY(:t)"), {"t": [f"dossier:{c}" for c in codes]}
+            )
+            conn.execute(text("DELETE FROM t_alpha.dossiers WHERE id = ANY(:d)"), {"d": dossier_ids})
+            conn.execute(text("DELETE FROM t_alpha.dossier_counters WHERE unit_id = :u"), {"u": unit})
+            conn.execute(text("UPDATE t_alpha.document_storage_totals SET bytes = :b"), {"b": before})
