@@ -19,6 +19,8 @@ from marshmallow import fields
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 from webargs.flaskparser import FlaskParser
+from webargs.multidictproxy import MultiDictProxy
+from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.exceptions import HTTPException
 
 from motcua_platform.auth import services as auth_services
@@ -53,9 +55,16 @@ class Schema(_Schema):
     """Project base schema: unknown fields are an error, so a typo never passes silently."""
 
 
-class SchemaOnceParser(FlaskParser):
-    """webargs builds a new schema from a schema class on every request (field deep copies, hooks); the
-    argument schemas of our routes (and smorest's pagination schema) are fixed, so build each once."""
+class ArgumentsParser(FlaskParser):
+    """smorest's parser (webargs' FlaskParser) with two changes:
+
+    - each argument schema class is built once: webargs would build a new schema from the class on every
+      request (field deep copies, hooks), and the argument schemas of our routes are fixed;
+    - one more location, ``form_and_files``: a multipart body's fields and files read by one schema, so
+      the OpenAPI document shows one request body with both.
+    """
+
+    __location_map__ = {**FlaskParser.__location_map__, "form_and_files": "load_form_and_files"}
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -69,14 +78,21 @@ class SchemaOnceParser(FlaskParser):
             return schema
         return super()._get_schema(argmap, req)
 
+    def load_form_and_files(self, req, schema):
+        return MultiDictProxy(CombinedMultiDict([req.form, req.files]), schema)
 
-_PARSER = SchemaOnceParser()
+
+_PARSER = ArgumentsParser()
 _PAGINATION_METADATA = PaginationMetadataSchema()
 
 
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = _PARSER
     PAGINATION_ARGUMENTS_PARSER = _PARSER
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
+        **flask_smorest.Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        "form_and_files": "multipart/form-data",
+    }
 
     def __init__(self, *args: Any, realm: str, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -117,7 +133,7 @@ def _flatten_webargs(messages: Mapping) -> dict:
         if isinstance(value, Mapping):
             flat.update(value)
         else:
-            flat[location if location not in ("json", "form") else "_body"] = value
+            flat[location if location not in ("json", "form", "form_and_files") else "_body"] = value
     return flat
 
 
@@ -132,7 +148,7 @@ def http_error_response(exc: HTTPException):
     if status == 422 and not message:
         message = "Some fields are missing or invalid."
     if status == 413:
-        message = f"The request body is larger than {current_app.config['MAX_CONTENT_LENGTH']} bytes."
+        message = f"The request body is larger than {request.max_content_length} bytes."  # per route
     response = jsonify(error_body(status, message or exc.description or exc.name, code, errors))
     response.status_code = status
     for name, value in exc.get_headers() if hasattr(exc, "get_headers") else []:

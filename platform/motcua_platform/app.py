@@ -35,6 +35,7 @@ BLUEPRINTS: tuple[tuple[str, str], ...] = (
     ("motcua_tenants.citizens.api", "blp"),
     ("motcua_tenants.dossiers.citizen_api", "blp"),
     ("motcua_tenants.dossier_forms.api", "blp"),
+    ("motcua_tenants.dossier_documents.api", "blp"),
     ("motcua_platform.auth.api", "staff_blp"),
     ("motcua_platform.audit.api", "tenant_blp"),
     ("motcua_billing.catalog.api", "blp"),

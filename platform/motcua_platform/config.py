@@ -126,6 +126,20 @@ def _http_url(raw: str) -> str:
     return value
 
 
+def _storage(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in {"local", "s3"}:
+        raise ValueError("must be local or s3")
+    return value
+
+
+def _bucket(raw: str) -> str:
+    value = raw.strip()
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", value):
+        raise ValueError(f"{raw!r} is not an S3 bucket name (3–63 lower-case letters, digits, '.' or '-')")
+    return value
+
+
 def _sms_provider(raw: str) -> str:
     value = raw.strip().lower()
     if value not in {"log", "http"}:
@@ -233,6 +247,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MOTCUA_NOTIFY_SENDER", "notify_sender", _email, "From address of e-mails to applicants."),
     Setting("MOTCUA_SMS_PROVIDER", "sms_provider", _sms_provider, "SMS to applicants: log (default) or http."),
     Setting("MOTCUA_SMS_HTTP_URL", "sms_http_url", _http_url, "Gateway URL the http SMS provider POSTs JSON to."),
+    Setting("MOTCUA_STORAGE", "storage", _storage, "Where uploaded documents are kept: local (instance folder) or s3."),
+    Setting("MOTCUA_S3_ENDPOINT_URL", "s3_endpoint_url", _http_url, "S3-compatible endpoint; unset: AWS S3."),
+    Setting("MOTCUA_S3_BUCKET", "s3_bucket", _bucket, "Bucket for documents; required with MOTCUA_STORAGE=s3."),
+    Setting("MOTCUA_S3_REGION", "s3_region", str, "Region name passed to the S3 client."),
+    Setting(
+        "MOTCUA_UPLOAD_MAX_BYTES", "upload_max_bytes", _positive_int, "Largest accepted uploaded document (413 beyond)."
+    ),
 )
 
 
@@ -270,6 +291,11 @@ class Config:
     notify_sender: str = "no-reply@motcua.localhost"
     sms_provider: str = "log"
     sms_http_url: str | None = None
+    storage: str = "local"
+    s3_endpoint_url: str | None = None
+    s3_bucket: str | None = None
+    s3_region: str | None = None
+    upload_max_bytes: int = 10 * 1024 * 1024
     testing: bool = False
 
     def with_overrides(self, **overrides: Any) -> Config:
@@ -289,6 +315,8 @@ def load_config(environ: Mapping[str, str] | None = None, **overrides: Any) -> C
             values[setting.attr] = setting.parse(raw)
         except ValueError as exc:
             problems[setting.env] = str(exc)
+    if values.get("storage") == "s3" and not values.get("s3_bucket") and "MOTCUA_S3_BUCKET" not in problems:
+        problems["MOTCUA_S3_BUCKET"] = "is required with MOTCUA_STORAGE=s3"
     if problems:
         raise ConfigError(problems)
     known = {f.name for f in fields(Config)}

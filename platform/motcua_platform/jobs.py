@@ -23,6 +23,7 @@ JOB_BLUEPRINTS: tuple[tuple[str, str, str], ...] = (
     ("motcua_platform.ratelimit.tasks", "blueprint", "ratelimit"),
     ("motcua_billing.invoices.tasks", "blueprint", "billing"),
     ("motcua_tenants.notifications.tasks", "blueprint", "notifications"),
+    ("motcua_tenants.dossier_documents.tasks", "blueprint", "documents"),
 )
 
 

@@ -17,6 +17,7 @@ ID_VALUES = {
     "invoice_id": 1,
     "date": "2026-01-01",
     "number": "01",
+    "document_id": 1,
 }
 # Query strings for GET routes whose arguments are required.
 QUERIES = {

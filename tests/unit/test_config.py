@@ -62,6 +62,26 @@ def test_database_url_must_name_a_database():
 
 def test_every_setting_is_documented():
     text = DOCS.read_text(encoding="utf-8")
-    documented = set(re.findall(r"`(MOTCUA_[A-Z_]+)`", text))
+    documented = set(re.findall(r"`(MOTCUA_[A-Z0-9_]+)`", text))
     missing = {s.env for s in SETTINGS} - documented
     assert not missing, f"undocumented settings in docs/configuration.md: {sorted(missing)}"
+
+
+def test_storage_settings():
+    assert load_config({}).storage == "local" and load_config({}).upload_max_bytes == 10 * 1024 * 1024
+    config = load_config(
+        {
+            "MOTCUA_STORAGE": "S3",
+            "MOTCUA_S3_BUCKET": "motcua-docs",
+            "MOTCUA_S3_ENDPOINT_URL": "http://127.0.0.1:9000/",
+            "MOTCUA_UPLOAD_MAX_BYTES": "5000000",
+        }
+    )
+    assert (config.storage, config.s3_bucket, config.s3_endpoint_url) == ("s3", "motcua-docs", "http://127.0.0.1:9000")
+    assert config.upload_max_bytes == 5_000_000
+    with pytest.raises(ConfigError) as raised:
+        load_config({"MOTCUA_STORAGE": "s3"})
+    assert "MOTCUA_S3_BUCKET" in raised.value.problems
+    with pytest.raises(ConfigError) as raised:
+        load_config({"MOTCUA_STORAGE": "ftp", "MOTCUA_S3_BUCKET": "Bad_Bucket", "MOTCUA_UPLOAD_MAX_BYTES": "0"})
+    assert set(raised.value.problems) == {"MOTCUA_STORAGE", "MOTCUA_S3_BUCKET", "MOTCUA_UPLOAD_MAX_BYTES"}

@@ -135,10 +135,24 @@ class Dossiers(MethodView):
 @blp.route("/dossiers/<code>")
 @blp.response(200, DossierSchema)
 def get_dossier(code):
-    """One dossier (officers of its units). The ETag header is its version."""
+    """One dossier (officers of its units), with the checklist of the procedure version's required
+    documents (which are present) and its current documents. The ETag header is its version."""
+    from motcua_tenants.dossier_documents import services as documents
+
     session = tenant_session()
     dossier = services.get_dossier(session, code, _units())
-    return _view(session, dossier), 200, _etag(dossier)
+    current = [
+        {
+            "id": d.id,
+            "kind": d.kind,
+            "component_index": d.component_index,
+            "filename": d.filename,
+            "download": f"/api/v1/dossiers/{code}/documents/{d.id}/content",
+        }
+        for d in documents.current_documents(session, dossier)
+    ]
+    extra = {"checklist": documents.checklist(session, dossier), "documents": current}
+    return {**_view(session, dossier), **extra}, 200, _etag(dossier)
 
 
 @blp.route("/dossiers/<code>/transitions", methods=["POST"])

@@ -2,6 +2,7 @@ from marshmallow import fields, validate
 from motcua_platform.api import Schema
 
 from motcua_tenants.calendar.engine import VN_TZ
+from motcua_tenants.dossier_documents.schemas import ChecklistItemSchema
 from motcua_tenants.dossiers.models import Channel
 
 
@@ -34,6 +35,14 @@ class DossierFeeSchema(Schema):
     note = fields.String(allow_none=True)
 
 
+class DossierDocumentLinkSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    component_index = fields.Integer(allow_none=True)
+    filename = fields.String()
+    download = fields.String()
+
+
 class DossierSchema(Schema):
     id = fields.Integer()
     code = fields.String()
@@ -63,6 +72,14 @@ class DossierSchema(Schema):
     returned_at = fields.DateTime(allow_none=True)
     current_step = fields.String(allow_none=True)
     version = fields.Integer(metadata={"description": "Also the ETag; send it back in If-Match."})
+    checklist = fields.List(
+        fields.Nested(ChecklistItemSchema),
+        metadata={"description": "GET of one dossier only: the required documents and which are present."},
+    )
+    documents = fields.List(
+        fields.Nested(DossierDocumentLinkSchema),
+        metadata={"description": "GET of one dossier only: its current documents (see …/documents for all)."},
+    )
 
 
 class DossierSummarySchema(Schema):

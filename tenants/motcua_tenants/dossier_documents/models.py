@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from motcua_platform.db.base import TenantBase, created_at_column, id_column
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, SmallInteger, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+
+class DocumentKind(enum.StrEnum):
+    COMPONENT = "component"  # thành phần hồ sơ: answers one required document of the procedure version
+    RESULT = "result"  # kết quả giải quyết: attached by an officer when the dossier is being finished
+
+
+class DossierDocument(TenantBase):
+    """One stored file of a dossier. Rows are never updated except to mark them superseded, and never
+    deleted: a replaced component keeps its row (``superseded_at``, ``superseded_by_id``) and its bytes."""
+
+    __tablename__ = "dossier_documents"
+    __table_args__ = (
+        CheckConstraint("kind IN ('component', 'result')", name="kind"),
+        CheckConstraint("(kind = 'component') = (component_index IS NOT NULL)", name="component"),
+        CheckConstraint("size_bytes > 0", name="size"),
+        CheckConstraint("sha256 ~ '^[0-9a-f]{64}$'", name="sha256"),
+        # At most one current document per required component (the service also locks the dossier).
+        Index(
+            "uq_dossier_documents_current_component",
+            "dossier_id",
+            "component_index",
+            unique=True,
+            postgresql_where=text("kind = 'component' AND superseded_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = id_column()
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    component_index: Mapped[int | None] = mapped_column(SmallInteger)  # into the procedure version's documents
+    component_name: Mapped[str | None] = mapped_column(String(500))  # copied for display
+    filename: Mapped[str] = mapped_column(String(255))  # sanitised; for display and downloads only
+    content_type: Mapped[str] = mapped_column(String(100))  # from the bytes' magic number, not the client
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(300), unique=True)  # random, under the tenant's prefix
+    digitised: Mapped[bool] = mapped_column(Boolean, default=False)  # scanned from paper at the counter
+    uploaded_by: Mapped[str] = mapped_column(String(300))
+    uploaded_at: Mapped[dt.datetime] = created_at_column()
+    superseded_at: Mapped[dt.datetime | None]
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("dossier_documents.id", ondelete="RESTRICT"))
+
+
+class StoredBytes(TenantBase):
+    """The tenant's running total of stored document bytes: one row, incremented under its row lock in the
+    transaction that stores a document, so concurrent uploads each see an exact total (the storage usage
+    event carries it; a SUM over the documents would miss a concurrent, not yet committed upload)."""
+
+    __tablename__ = "document_storage_totals"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"), CheckConstraint("bytes >= 0", name="bytes"))
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    bytes: Mapped[int] = mapped_column(BigInteger)
