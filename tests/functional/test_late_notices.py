@@ -3,7 +3,9 @@ function against the real database; a rerun writes nothing more; an extended dos
 one more."""
 
 import datetime as dt
+import threading
 
+import pytest
 from dossier_support import FORM, MARRIAGE, SYSTEM
 from motcua_platform.plugins.engine import active
 from motcua_tenants.calendar.engine import VN_TZ
@@ -12,16 +14,16 @@ from motcua_tenants.dossiers.extension_models import DossierLateNotice
 from motcua_tenants.dossiers.extensions import ExtensionRequest
 from motcua_tenants.dossiers.models import DossierHistory
 from motcua_tenants.notifications.models import NotificationOutbox
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 
 def at(day, hour, minute=0):
     return dt.datetime(2026, 3, day, hour, minute, tzinfo=VN_TZ)
 
 
-def received(session, seeded, contact="tran.chong@example.vn, 0901234567", now=None):
+def received(session, seeded, contact="tran.chong@example.vn, 0901234567", now=None, unit="commune_a"):
     units = seeded["alpha"].units
-    intake = services.Intake(MARRIAGE, units["commune_a"], "counter", "Trần Văn Chồng", FORM, None, contact)
+    intake = services.Intake(MARRIAGE, units[unit], "counter", "Trần Văn Chồng", FORM, None, contact)
     dossier = services.intake(session, SYSTEM, {units["root"]}, active(), active().names, {}, "alpha", intake, now=now)
     services.transition(session, SYSTEM, dossier, 4, 1, tenant_slug="alpha", now=now)
     return dossier
@@ -102,3 +104,61 @@ def test_the_job_notices_each_late_dossier_once_per_due_date(runtime, seeded):
 def test_the_periodic_task_is_registered(runtime):
     periodic = {p.task.name: p.cron for p in runtime.jobs.app.periodic_registry.periodic_tasks.values()}
     assert periodic["notifications:notify_late_dossiers"] == "*/10 * * * *"
+
+
+@pytest.mark.committed
+def test_two_workers_at_once_write_each_notice_once(runtime, seeded):
+    db = runtime.db
+    unit = seeded["alpha"].units["commune_b"]
+    try:
+        with db.tenant_session(db.binding("alpha")) as session:
+            ids = [received(session, seeded, now=at(2, 9), unit="commune_b").id for _ in range(6)]
+            session.commit()
+        start, failures = threading.Barrier(2), []
+
+        def worker():
+            try:
+                start.wait()
+                late_notices.notify_tenant(db, "alpha", now=at(10, 8))
+            except Exception as exc:  # reported below
+                failures.append(exc)
+
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert not failures, failures
+        with db.tenant_session(db.binding("alpha")) as session:
+            notices = session.scalars(
+                select(DossierLateNotice.dossier_id).where(DossierLateNotice.dossier_id.in_(ids))
+            ).all()
+            keys = session.scalars(
+                select(NotificationOutbox.idempotency_key).where(
+                    NotificationOutbox.dossier_id.in_(ids), NotificationOutbox.event == "late"
+                )
+            ).all()
+        assert sorted(notices) == sorted(ids) and len(keys) == len(set(keys)) == 2 * len(ids)
+    finally:
+        _delete_unit_dossiers(db, unit)
+
+
+def _delete_unit_dossiers(db, unit):
+    """Clean up after the committed test: the unit's dossiers and everything written about them."""
+    with db.engine.begin() as conn:
+        ids = [
+            r[0]
+            for r in conn.execute(text("SELECT id FROM t_alpha.dossiers WHERE receiving_unit_id = :u"), {"u": unit})
+        ]
+        codes = [r[0] for r in conn.execute(text("SELECT code FROM t_alpha.dossiers WHERE id = ANY(:i)"), {"i": ids})]
+        for table in ("dossier_late_notices", "notification_outbox", "dossier_history", "dossier_steps"):
+            conn.execute(text(f"DELETE FROM t_alpha.{table} WHERE dossier_id = ANY(:i)"), {"i": ids})
+        conn.execute(
+            text("DELETE FROM t_alpha.billing_usage_outbox WHERE event_id = ANY(:e)"),
+            {"e": [f"dossier:{i}:received" for i in ids]},
+        )
+        conn.execute(
+            text("DELETE FROM t_alpha.audit_events WHERE target = ANY(:t)"), {"t": [f"dossier:{c}" for c in codes]}
+        )
+        conn.execute(text("DELETE FROM t_alpha.dossiers WHERE id = ANY(:i)"), {"i": ids})
+        conn.execute(text("DELETE FROM t_alpha.dossier_counters WHERE unit_id = :u"), {"u": unit})

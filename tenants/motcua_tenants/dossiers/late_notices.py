@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
 from motcua_platform.db.database import Database
-from sqlalchemy import and_, select
+from sqlalchemy import and_, select, true, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -43,7 +44,9 @@ def fact(due_at: dt.datetime) -> str:
     return due_at.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def _due_late(session: Session, now: dt.datetime, limit: int) -> list[Dossier]:
+def _due_late(session: Session, now: dt.datetime, limit: int, after: tuple | None = None) -> list[Dossier]:
+    """Open dossiers past their effective due date and not yet noticed for it, in (due, id) order from
+    ``after`` on: a run walks the list once instead of rescanning the dossiers it already noticed."""
     noticed = (
         select(DossierLateNotice.dossier_id)
         .where(and_(DossierLateNotice.dossier_id == Dossier.id, DossierLateNotice.due_at == EFFECTIVE_DUE))
@@ -52,6 +55,7 @@ def _due_late(session: Session, now: dt.datetime, limit: int) -> list[Dossier]:
     query = (
         select(Dossier)
         .where(Dossier.status.in_(OPEN), now > EFFECTIVE_DUE, ~noticed)
+        .where(true() if after is None else tuple_(EFFECTIVE_DUE, Dossier.id) > tuple_(*after))
         .order_by(EFFECTIVE_DUE, Dossier.id)
         .limit(limit)
         .with_for_update(skip_locked=True, of=Dossier)
@@ -59,11 +63,21 @@ def _due_late(session: Session, now: dt.datetime, limit: int) -> list[Dossier]:
     return list(session.scalars(query))
 
 
-def notify_batch(session: Session, tenant_slug: str, now: dt.datetime | None = None, limit: int = BATCH) -> int:
-    """Notice up to ``limit`` late dossiers in the caller's transaction; how many were noticed."""
+@dataclass
+class Batch:
+    scanned: int  # dossiers found (fewer than the limit: the list is done)
+    noticed: int  # notices written (fewer than scanned only when another worker wrote one first)
+    last: tuple | None  # (effective due, id) of the last dossier scanned: where the next batch starts
+
+
+def notify_batch(
+    session: Session, tenant_slug: str, now: dt.datetime | None = None, limit: int = BATCH, after: tuple | None = None
+) -> Batch:
+    """Notice up to ``limit`` late dossiers (from ``after`` on) in the caller's transaction."""
     now = now or utcnow()
+    found = _due_late(session, now, limit, after)
     noticed = 0
-    for dossier in _due_late(session, now, limit):
+    for dossier in found:
         due = dossier.effective_due_at
         inserted = session.execute(
             insert(DossierLateNotice)
@@ -97,19 +111,21 @@ def notify_batch(session: Session, tenant_slug: str, now: dt.datetime | None = N
         )
         noticed += 1
     session.flush()
-    return noticed
+    last = (found[-1].effective_due_at, found[-1].id) if found else after
+    return Batch(scanned=len(found), noticed=noticed, last=last)
 
 
 def notify_tenant(db: Database, tenant_slug: str, now: dt.datetime | None = None) -> int:
     """Every late dossier of one tenant, one transaction per batch."""
     binding = db.binding(tenant_slug)
-    total = 0
+    now = now or utcnow()
+    total, after = 0, None
     while True:
         with db.tenant_session(binding) as session:
-            noticed = notify_batch(session, tenant_slug, now)
+            batch = notify_batch(session, tenant_slug, now, after=after)
             session.commit()
-        total += noticed
-        if noticed < BATCH:  # a short batch: nothing left (or only rows locked right now: next run)
+        total, after = total + batch.noticed, batch.last
+        if batch.scanned < BATCH:  # the end of the list (rows locked right now wait for the next run)
             return total
 
 

@@ -426,7 +426,7 @@ def transition(
             # the paused working time moves the deadline out; the original due date stays as it was
             cal = calendar.load_calendar(session, since=dossier.paused_at.astimezone(VN_TZ).date())
             dossier.extended_due_at = cal.extend(dossier.effective_due_at, [(dossier.paused_at, now)])
-            from motcua_tenants.dossiers import workflow  # imports this module
+            from motcua_tenants.dossiers import workflow  # lazily, as below
 
             workflow.shift_open_step(session, dossier, dossier.paused_at, now)  # the open step moves too
         dossier.paused_at = None
