@@ -303,3 +303,22 @@ def test_notifications_reach_the_accounts_email_and_phone(host_client, seeded, r
             )
         ).all()
     assert sorted(rows) == [("email", "citizen@alpha.test"), ("sms", "0912345678")]
+
+
+def test_officer_links_a_counter_dossier_to_the_citizens_account(host_client, seeded, officer, alpha):
+    citizen = citizen_client(host_client, seeded)
+    code = officer.post("/api/v1/dossiers", json=intake_body(seeded)).get_json()["code"]
+    url = f"/api/v1/dossiers/{code}/owner"
+    assert officer.put(url, json={"login": "0912345678"}).status_code == 428
+    unknown = officer.put(url, json={"login": "nobody@example.vn"}, headers={"If-Match": '"1"'})
+    assert unknown.status_code == 422 and "login" in unknown.get_json()["errors"]
+    assert citizen.put(url, json={"login": "0912345678"}, headers={"If-Match": '"1"'}).status_code == 403
+    finance = host_client(seeded["alpha"].host, seeded["alpha"].tokens["finance"])  # no officer role: not theirs
+    assert finance.put(url, json={"login": "0912345678"}, headers={"If-Match": '"1"'}).status_code == 404
+    commune_admin = host_client(seeded["alpha"].host, seeded["alpha"].tokens["commune_admin"])
+    assert commune_admin.put(url, json={"login": "0912345678"}, headers={"If-Match": '"1"'}).status_code == 200
+    assert citizen.get(f"/api/v1/my/dossiers/{code}").status_code == 200
+    again = officer.put(url, json={"login": "citizen@alpha.test"}, headers={"If-Match": '"2"'})
+    assert again.status_code == 409
+    assert officer.put(url, json={"login": "citizen@alpha.test"}, headers={"If-Match": '"1"'}).status_code == 409
+    assert code in [d["code"] for d in citizen.get("/api/v1/my/dossiers").get_json()]

@@ -1,5 +1,5 @@
 from motcua_platform.auth.passwords import hash_password, password_problems, verify_password
-from motcua_platform.auth.tokens import hash_secret, new_token, split_token
+from motcua_platform.auth.tokens import hash_secret, is_citizen_secret, new_token, split_token
 from motcua_platform.tenancy import normalise_host
 
 
@@ -36,3 +36,13 @@ def test_host_normalisation():
     assert idn.startswith("xn--") and idn.endswith(".vn")
     assert idn.encode("ascii").decode("idna") == "dịchvụcông.vn"
     assert normalise_host("") is None
+
+
+def test_citizen_tokens_are_told_apart_from_staff_tokens_by_their_marker():
+    for _ in range(200):
+        staff, _ = new_token("alpha")
+        assert not is_citizen_secret(split_token(staff)[1])
+    citizen, stored = new_token("alpha", citizen=True)
+    scope, secret = split_token(citizen)
+    assert scope == "alpha" and citizen.startswith("alpha.citizen.") and is_citizen_secret(secret)
+    assert stored == hash_secret(secret)

@@ -27,6 +27,7 @@ from motcua_tenants.dossiers.schemas import (
     HistorySchema,
     InboxArgsSchema,
     IntakeSchema,
+    OwnerSchema,
     TrackingSchema,
     TransitionSchema,
 )
@@ -176,6 +177,24 @@ def transition(body, code):
         body.get("comment"),
         tenant_slug=current_tenant().slug,
     )
+    session.commit()
+    return _view(session, dossier), 200, _etag(dossier)
+
+
+@blp.route("/dossiers/<code>/owner", methods=["PUT"])
+@blp.arguments(OwnerSchema)
+@blp.response(200, DossierSchema)
+@blp.alt_response(409, description="Stale If-Match, or the dossier already belongs to an account.")
+@blp.alt_response(428, description="If-Match is missing.")
+def link_owner(body, code):
+    """Link a counter or postal dossier to the applicant's citizen account (officers of its units;
+    If-Match required), so the citizen sees it under /api/v1/my/dossiers."""
+    session = tenant_session()
+    units = _units()
+    expected = _if_match()
+    dossier = services.get_dossier(session, code, units, lock=True)
+    account = citizens.find_by_login(session, body["login"])
+    services.link_owner(session, actor(), dossier, account.id if account else None, expected)
     session.commit()
     return _view(session, dossier), 200, _etag(dossier)
 

@@ -185,3 +185,11 @@ class OwnDossierSchema(Schema):
     current_step = fields.String(allow_none=True)
     version = fields.Integer(metadata={"description": "Also the ETag; send it back in If-Match to withdraw."})
     history = fields.List(fields.Nested(CitizenHistorySchema))
+
+
+class OwnerSchema(Schema):
+    login = fields.String(
+        required=True,
+        validate=validate.Length(min=3, max=254),
+        metadata={"description": "The citizen account's e-mail or mobile number."},
+    )

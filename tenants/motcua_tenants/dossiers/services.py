@@ -244,6 +244,30 @@ def own_dossiers_query(citizen_account_id: int, status: int | None = None) -> Se
     return query.order_by(Dossier.submitted_at.desc(), Dossier.id.desc())
 
 
+def link_owner(
+    session: Session, actor: Actor, dossier: Dossier, citizen_account_id: int | None, expected_version: int
+) -> Dossier:
+    """An officer links a counter or postal dossier (loaded with ``lock=True``) to the applicant's citizen
+    account, so the citizen follows it online like their own. Once linked, the owner does not change."""
+    if dossier.version != expected_version:
+        raise Conflict(
+            f"Dossier {dossier.code} was changed by someone else (version {dossier.version}, you had "
+            f"{expected_version}); reload it and try again.",
+            {"version": [f"Current version is {dossier.version}."]},
+        )
+    if citizen_account_id is None:
+        raise InvalidInput("No such citizen account.", {"login": ["No account with this e-mail or phone here."]})
+    if dossier.citizen_account_id is not None:
+        raise Conflict(f"Dossier {dossier.code} already belongs to a citizen account.")
+    dossier.citizen_account_id = citizen_account_id
+    dossier.version += 1
+    dossier.updated_at = utcnow()
+    _history(session, actor, dossier, "link_account", None, None)
+    record(session, actor, "dossier.link_account", target=f"dossier:{dossier.code}", citizen=citizen_account_id)
+    session.flush()
+    return dossier
+
+
 # Status changes whose comment is addressed to the applicant (the reason printed on forms 02, 03 and 05,
 # or the citizen's own withdrawal reason). Every other comment — step completions, hand-offs between
 # units — is the administration's internal working note and stays out of the citizen's view.
