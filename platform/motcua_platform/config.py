@@ -202,6 +202,12 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_int,
         "Public dossier-tracking requests allowed per client address and minute (429 beyond).",
     ),
+    Setting(
+        "MOTCUA_LIST_COUNT_CAP",
+        "list_count_cap",
+        _positive_int,
+        "Large lists (the dossier inbox) count matching rows exactly up to this many; beyond: 'more than'.",
+    ),
     Setting("MOTCUA_LOG_LEVEL", "log_level", _log_level, "Logging level."),
     Setting("MOTCUA_VAT_RATE", "vat_rate", _vat_rate, "VAT rate in percent applied to new invoices (e.g. 10)."),
     Setting(
@@ -247,6 +253,7 @@ class Config:
     tenant_cache_seconds: int = 10
     plugins: tuple[str, ...] = ()
     tracking_per_minute: int = 30
+    list_count_cap: int = 10_000
     log_level: str = "INFO"
     vat_rate: Decimal = Decimal(10)
     smtp_host: str | None = None

@@ -10,7 +10,6 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
-    Index,
     Integer,
     SmallInteger,
     String,
@@ -61,7 +60,6 @@ class Dossier(TenantBase):
         CheckConstraint("channel IN ('online', 'counter', 'postal')", name="channel"),
         CheckConstraint("status BETWEEN 1 AND 10", name="status"),
         CheckConstraint("version >= 1", name="version"),
-        Index("ix_dossiers_unit_status", "receiving_unit_id", "status"),
     )
 
     id: Mapped[int] = id_column()
