@@ -321,8 +321,12 @@ def paginate(
 
 def _count(query: Select, cap: int | None) -> Select:
     """How many rows ``query`` matches (at most ``cap`` + 1), selecting no columns so that an index-only
-    scan can serve it."""
-    counted = query.with_only_columns(literal_column("1"), maintain_column_froms=True).order_by(None)
+    scan can serve it. A query marked ``execution_options(count_in_order=True)`` (an index gives its rows
+    in its order) keeps its ORDER BY, which steers PostgreSQL to read the first ``cap`` + 1 entries of that
+    index rather than a sequential scan it wrongly expects to stop early."""
+    counted = query.with_only_columns(literal_column("1"), maintain_column_froms=True)
+    if not query.get_execution_options().get("count_in_order"):
+        counted = counted.order_by(None)
     return select(func.count()).select_from((counted.limit(cap + 1) if cap is not None else counted).subquery())
 
 

@@ -314,7 +314,7 @@ def inbox_query(session: Session, officer_unit_ids: Iterable[int], filters: Inbo
         # it collects the units' rows through their indexes and sorts them.
         due = type_coerce(SORT_DUE + literal_column("interval '0 s'"), SORT_DUE.type)
     keyset = (due, Dossier.id)
-    return query.order_by(*keyset).execution_options(inbox_keyset=keyset)
+    return query.order_by(*keyset).execution_options(inbox_keyset=keyset, count_in_order=whole_tenant)
 
 
 def inbox_order(query: Select) -> tuple:

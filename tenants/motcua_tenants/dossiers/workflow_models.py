@@ -78,8 +78,11 @@ Index(
     Dossier.id,
     postgresql_where=Dossier.status.in_(CLOCK_STATUSES),
 )
-# the whole tenant (a province-level officer): no unit condition, the index gives the order
-Index("ix_dossiers_due", SORT_DUE, Dossier.id)
-Index("ix_dossiers_status_due", Dossier.status, SORT_DUE, Dossier.id)
-Index("ix_dossiers_open_due", SORT_DUE, Dossier.id, postgresql_where=Dossier.status.in_(OPEN_STATUSES))
-Index("ix_dossiers_clock_due", SORT_DUE, Dossier.id, postgresql_where=Dossier.status.in_(CLOCK_STATUSES))
+# the whole tenant (a province-level officer): no unit condition, the index gives the order. The two
+# due columns are INCLUDEd so that the capped count, which reads the first 10,001 entries in this order,
+# is an index-only scan (PostgreSQL needs the columns an expression is computed from for that).
+DUE_COLUMNS = {"postgresql_include": ["extended_due_at", "due_at"]}
+Index("ix_dossiers_due", SORT_DUE, Dossier.id, **DUE_COLUMNS)
+Index("ix_dossiers_status_due", Dossier.status, SORT_DUE, Dossier.id, **DUE_COLUMNS)
+Index("ix_dossiers_open_due", SORT_DUE, Dossier.id, postgresql_where=Dossier.status.in_(OPEN_STATUSES), **DUE_COLUMNS)
+Index("ix_dossiers_clock_due", SORT_DUE, Dossier.id, postgresql_where=Dossier.status.in_(CLOCK_STATUSES), **DUE_COLUMNS)
