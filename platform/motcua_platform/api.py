@@ -7,8 +7,11 @@ host, ``any`` on both. A route asked for on the wrong kind of host is a 404, exa
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import functools
-from collections.abc import Callable, Hashable, Mapping
+import json
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
 import flask_smorest
@@ -16,7 +19,7 @@ from flask import current_app, g, jsonify, request
 from flask_smorest.pagination import PaginationMetadataSchema, PaginationParameters
 from marshmallow import Schema as _Schema
 from marshmallow import fields
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, Text, cast, func, literal, literal_column, select, tuple_
 from sqlalchemy.orm import Session
 from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
@@ -28,7 +31,7 @@ from motcua_platform.auth.services import Principal
 from motcua_platform.auth.tokens import PLATFORM_SCOPE, is_citizen_secret, split_token
 from motcua_platform.cache import TTLCache
 from motcua_platform.db.database import TenantSession
-from motcua_platform.errors import Forbidden, ServiceError, TooManyAttempts, Unauthorized
+from motcua_platform.errors import Forbidden, InvalidInput, ServiceError, TooManyAttempts, Unauthorized
 from motcua_platform.tenancy import PLATFORM, TenantInfo
 
 STATUS_CODES = {
@@ -83,7 +86,18 @@ class ArgumentsParser(FlaskParser):
 
 
 _PARSER = ArgumentsParser()
-_PAGINATION_METADATA = PaginationMetadataSchema()
+
+
+class PageMetadataSchema(PaginationMetadataSchema):
+    """The X-Pagination header of every paginated list (flask-smorest's, plus a capped total and cursors)."""
+
+    total = fields.Int(
+        metadata={"description": "Matching items; with total_exact false, more than this many match (counting stops)."}
+    )
+    total_exact = fields.Bool(metadata={"description": "False when the list is longer than the counting cap."})
+    next_cursor = fields.Str(
+        metadata={"description": "Lists with cursors: send as ?cursor= for the items after this page (not on the last)"}
+    )
 
 
 class Blueprint(flask_smorest.Blueprint):
@@ -99,22 +113,54 @@ class Blueprint(flask_smorest.Blueprint):
         assert realm in {"platform", "tenant", "any"}
         self.realm = realm
 
-    @staticmethod
-    def _make_pagination_metadata(page: int, page_size: int, item_count: int) -> dict:
-        """smorest's X-Pagination metadata, dumped with one shared schema instead of a new one per request."""
-        metadata: dict[str, int] = {"total": item_count}
-        if item_count == 0:
-            metadata["total_pages"] = 0
-        else:
-            last_page = (item_count - 1) // page_size + 1
-            metadata.update(total_pages=last_page, first_page=1, last_page=last_page)
-            if page <= last_page:
-                metadata["page"] = page
-                if page > 1:
-                    metadata["previous_page"] = page - 1
-                if page < last_page:
-                    metadata["next_page"] = page + 1
-        return _PAGINATION_METADATA.dump(metadata)
+    def _set_pagination_metadata(self, page_params, result, headers):
+        headers = {} if headers is None else headers
+        headers[self.PAGINATION_HEADER_NAME] = json.dumps(page_metadata(page_params))
+        return result, headers
+
+    def _document_pagination_metadata(self, spec, resp_doc):
+        resp_doc.setdefault("headers", {})[self.PAGINATION_HEADER_NAME] = {
+            "description": "Pagination metadata (JSON).",
+            "schema": PageMetadataSchema,
+        }
+
+
+def page_metadata(pagination: PaginationParameters) -> dict:
+    """flask-smorest's metadata when the total is exact and pages are numbered; without page counts when
+    the total is capped; without page numbers when the page was asked for by cursor."""
+    exact = getattr(pagination, "total_exact", True)
+    if getattr(pagination, "by_cursor", False):
+        meta = {"total": pagination.item_count}
+    elif exact:
+        meta = _numbered_page_metadata(pagination.page, pagination.page_size, pagination.item_count)
+    else:
+        meta = {"total": pagination.item_count, "first_page": 1, "page": pagination.page}
+        if pagination.page > 1:
+            meta["previous_page"] = pagination.page - 1
+        if pagination.has_next:
+            meta["next_page"] = pagination.page + 1
+    meta["total_exact"] = exact
+    if getattr(pagination, "next_cursor", None):
+        meta["next_cursor"] = pagination.next_cursor
+    return meta
+
+
+def _numbered_page_metadata(page: int, page_size: int, item_count: int) -> dict:
+    """flask-smorest's X-Pagination fields for numbered pages, built as a plain dict (smorest would build a
+    new schema on every request to dump these integers)."""
+    metadata: dict[str, int] = {"total": item_count}
+    if item_count == 0:
+        metadata["total_pages"] = 0
+    else:
+        last_page = (item_count - 1) // page_size + 1
+        metadata.update(total_pages=last_page, first_page=1, last_page=last_page)
+        if page <= last_page:
+            metadata["page"] = page
+            if page > 1:
+                metadata["previous_page"] = page - 1
+            if page < last_page:
+                metadata["next_page"] = page + 1
+    return metadata
 
 
 def error_body(status: int, message: str, code: str | None = None, errors: Mapping | None = None) -> dict:
@@ -313,17 +359,96 @@ def cached_public_get(cache: TTLCache, version: Callable[[TenantInfo], Hashable]
 
 
 # -- pagination ----------------------------------------------------------------------------------
-def paginate(session: Session, query: Select, pagination: PaginationParameters, *, rows: bool = False) -> list:
-    """One page of ``query`` and, in the same round trip, the total (``count(*) OVER ()``). Returns ORM
-    objects, or row mappings with ``rows=True`` (for queries selecting columns)."""
-    offset = (pagination.page - 1) * pagination.page_size
-    page = session.execute(
-        query.add_columns(func.count().over().label("_total")).limit(pagination.page_size).offset(offset)
+def paginate(
+    session: Session,
+    query: Select,
+    pagination: PaginationParameters,
+    *,
+    rows: bool = False,
+    count_cap: int | None = None,
+    keyset: Sequence[ColumnElement] | None = None,
+    cursor: str | None = None,
+) -> list:
+    """One page of ``query`` and, in the same round trip, the total. Returns ORM objects, or row mappings
+    with ``rows=True`` (for queries selecting columns).
+
+    ``count_cap``: count at most this many matching rows, so a page over a million rows does not visit
+    them all; when more match, the total is the cap and ``total_exact`` is false ("more than …").
+    ``keyset``: the expressions ``query`` is ordered by (ascending, never NULL, unique together). Each
+    page then carries ``next_cursor`` while rows follow, and ``cursor`` (one of those) continues right
+    after that row through the index, without OFFSET."""
+    size = pagination.page_size
+    page_query = query
+    if cursor is not None:
+        if keyset is None:
+            raise InvalidInput("This list has no cursor.", {"cursor": ["Use page instead."]})
+        if pagination.page != 1:
+            raise InvalidInput("Send either page or cursor, not both.", {"cursor": ["Cannot be used with page."]})
+        values = _read_cursor(cursor, keyset)
+        after = [cast(literal(value), column.type) for value, column in zip(values, keyset, strict=True)]
+        page_query = query.where(tuple_(*keyset) > tuple_(*after))
+    # exact over the window the page is cut from; or over the whole list, not only what follows the cursor
+    exact_window = count_cap is None and cursor is None
+    total = func.count().over() if exact_window else _count(query, count_cap).scalar_subquery()
+    keys = [cast(column, Text).label(f"_key{i}") for i, column in enumerate(keyset or ())]
+    fetched = session.execute(
+        page_query.add_columns(total.label("_total"), *keys)
+        .limit(size + 1)  # one more tells whether a next page exists without trusting a capped total
+        .offset(0 if cursor is not None else (pagination.page - 1) * size)
     ).all()
-    if page:
-        pagination.item_count = page[0]._total
-    else:  # past the last page: count separately
-        pagination.item_count = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    page = fetched[:size]
+    count = fetched[0]._total if fetched else session.scalar(_count(query, count_cap))
+    pagination.item_count = min(count, count_cap) if count_cap is not None else count
+    pagination.total_exact = count_cap is None or count <= count_cap
+    pagination.has_next = len(fetched) > size
+    pagination.by_cursor = cursor is not None
+    pagination.next_cursor = (
+        _write_cursor([page[-1]._mapping[k.name] for k in keys]) if keys and len(fetched) > size else None
+    )
     if rows:
         return [row._mapping for row in page]
     return [row[0] for row in page]
+
+
+def _count(query: Select, cap: int | None) -> Select:
+    """How many rows ``query`` matches (at most ``cap`` + 1), selecting no columns so that an index-only
+    scan can serve it. A query marked ``execution_options(count_in_order=True)`` (an index gives its rows
+    in its order) keeps its ORDER BY, which steers PostgreSQL to read the first ``cap`` + 1 entries of that
+    index rather than a sequential scan it wrongly expects to stop early."""
+    counted = query.with_only_columns(literal_column("1"), maintain_column_froms=True)
+    if not query.get_execution_options().get("count_in_order"):
+        counted = counted.order_by(None)
+    return select(func.count()).select_from((counted.limit(cap + 1) if cap is not None else counted).subquery())
+
+
+def _write_cursor(values: list[str]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _read_cursor(cursor: str, keyset: Sequence[ColumnElement]) -> list[str]:
+    """The key values in ``cursor``, each checked against its column's type (a forged cursor is a 422,
+    never a database error)."""
+    invalid = InvalidInput("The cursor is invalid.", {"cursor": ["Use next_cursor from the previous X-Pagination."]})
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except ValueError:  # bad base64, bad UTF-8 and bad JSON alike
+        raise invalid from None
+    if not isinstance(values, list) or len(values) != len(keyset) or not all(isinstance(v, str) for v in values):
+        raise invalid
+    for value, column in zip(values, keyset, strict=True):
+        if not _readable(value, column.type.python_type):
+            raise invalid
+    return values
+
+
+def _readable(value: str, python_type: type) -> bool:
+    if python_type is int:
+        return value.lstrip("-").isdigit() and len(value) < 20
+    if python_type is dt.datetime:
+        if value in ("infinity", "-infinity"):
+            return True
+        try:
+            return dt.datetime.fromisoformat(value).tzinfo is not None
+        except ValueError:
+            return False
+    return python_type is str

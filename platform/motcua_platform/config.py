@@ -222,6 +222,12 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_int,
         "Citizen logins and registrations allowed per client address and minute on a tenant host (429 beyond).",
     ),
+    Setting(
+        "MOTCUA_LIST_COUNT_CAP",
+        "list_count_cap",
+        _positive_int,
+        "Large lists (the dossier inbox) count matching rows exactly up to this many; beyond: 'more than'.",
+    ),
     Setting("MOTCUA_LOG_LEVEL", "log_level", _log_level, "Logging level."),
     Setting("MOTCUA_VAT_RATE", "vat_rate", _vat_rate, "VAT rate in percent applied to new invoices (e.g. 10)."),
     Setting(
@@ -275,6 +281,7 @@ class Config:
     plugins: tuple[str, ...] = ()
     tracking_per_minute: int = 30
     account_attempts_per_minute: int = 20
+    list_count_cap: int = 10_000
     log_level: str = "INFO"
     vat_rate: Decimal = Decimal(10)
     smtp_host: str | None = None

@@ -3,6 +3,7 @@ once), and describe the form as JSON Schema for the portal to render."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -50,12 +51,19 @@ def not_blank(value: str) -> None:
         raise ValidationError("Không được để trống.")
 
 
+@functools.cache
+def form_schema(schema_cls: type[Schema]) -> Schema:
+    """One instance per form class: building a schema copies every field, and load/dump keep no state on
+    the instance, so each submission need not pay for it again."""
+    return schema_cls()
+
+
 def validate_form(schema_cls: type[Schema], data: Any) -> dict[str, Any]:
     """Return cleaned data, or raise InvalidInput with every field error (messages in Vietnamese)."""
     if not isinstance(data, Mapping):
         raise InvalidInput("Tờ khai không hợp lệ.", {"_form": ["Dữ liệu phải là một đối tượng JSON."]})
     try:
-        return schema_cls().load(data)
+        return form_schema(schema_cls).load(data)
     except ValidationError as exc:
         raise InvalidInput("Tờ khai có thông tin chưa hợp lệ.", exc.normalized_messages()) from None
 

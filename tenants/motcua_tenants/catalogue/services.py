@@ -15,7 +15,7 @@ from motcua_platform.errors import Conflict, InvalidInput, NotFound
 from motcua_platform.plugins import Fee, Plugin
 from motcua_platform.plugins.definitions import OnlineMode, ProcedureDefinition, TimeUnit
 from motcua_platform.plugins.engine import PluginRegistry
-from motcua_platform.plugins.forms import validate_form
+from motcua_platform.plugins.forms import form_schema, validate_form
 from sqlalchemy import Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
@@ -156,11 +156,16 @@ def get_procedure(
     elif include_unpublished:
         query = query.order_by(Procedure.version.desc()).limit(1)
     else:
-        query = query.where(_visible(enabled))
+        query = current_version_query(code, enabled)
     row = session.scalar(query)
     if row is None:
         raise NotFound(f"No procedure with code {code}" + (f" version {version}." if version else "."))
     return row
+
+
+def current_version_query(code: str, enabled: Iterable[str]) -> Select:
+    """The published version of ``code`` that citizens may apply under (what ``get_procedure`` reads)."""
+    return select(Procedure).where(Procedure.code == code, _visible(enabled))
 
 
 def versions(session: Session, code: str) -> list[Procedure]:
@@ -384,4 +389,4 @@ def check_form(
         raise InvalidInput("Thủ tục này chưa có biểu mẫu điện tử.", {"_form": ["Không có biểu mẫu điện tử."]})
     cleaned = validate_form(definition.form, data)
     effective = {**registry.get(row.plugin).default_settings, **(settings or {})}
-    return definition.form().dump(cleaned), definition.fee_calculator(cleaned, definition, effective)
+    return form_schema(definition.form).dump(cleaned), definition.fee_calculator(cleaned, definition, effective)

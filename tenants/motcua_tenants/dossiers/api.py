@@ -127,10 +127,20 @@ class Dossiers(MethodView):
     @blp.response(200, DossierSummarySchema(many=True))
     @blp.paginate()
     def get(self, args, pagination_parameters):
-        """The officer's inbox: dossiers received by their units (and units below), soonest due first."""
+        """The officer's inbox: dossiers received by their units (and units below), soonest due first; by
+        default the open ones. X-Pagination counts up to MOTCUA_LIST_COUNT_CAP (total_exact false beyond)
+        and gives next_cursor: send it as ?cursor= for the next page, read from the index without OFFSET."""
         session = tenant_session()
+        cursor = args.pop("cursor", None)
         query = services.inbox_query(session, _units(), services.InboxFilter(**args))
-        return paginate(session, query, pagination_parameters)
+        return paginate(
+            session,
+            query,
+            pagination_parameters,
+            count_cap=runtime().config.list_count_cap,
+            keyset=services.inbox_order(query),
+            cursor=cursor,
+        )
 
 
 @blp.route("/dossiers/<code>")

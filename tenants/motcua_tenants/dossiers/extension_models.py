@@ -46,4 +46,4 @@ class DossierLateNotice(TenantBase):
 
 
 # The late-notice job scans open dossiers (2, 4, 6) of every unit by effective due date.
-Index("ix_dossiers_open_due", EFFECTIVE_DUE, postgresql_where=Dossier.status.in_([2, 4, 6]))
+Index("ix_dossiers_late_scan", EFFECTIVE_DUE, postgresql_where=Dossier.status.in_([2, 4, 6]))

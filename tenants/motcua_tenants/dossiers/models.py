@@ -62,7 +62,6 @@ class Dossier(TenantBase):
         CheckConstraint("channel IN ('online', 'counter', 'postal')", name="channel"),
         CheckConstraint("status BETWEEN 1 AND 10", name="status"),
         CheckConstraint("version >= 1", name="version"),
-        Index("ix_dossiers_unit_status", "receiving_unit_id", "status"),
         # a citizen's own dossiers, newest first; counter and postal dossiers mostly have no account
         Index(
             "ix_dossiers_citizen_submitted",

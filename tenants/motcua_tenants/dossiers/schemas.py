@@ -96,13 +96,26 @@ class DossierSummarySchema(Schema):
 
 
 class InboxArgsSchema(Schema):
-    status = fields.Integer(validate=validate.Range(min=1, max=10))
+    state = fields.String(
+        validate=validate.OneOf(["open", "closed", "all"]),
+        metadata={
+            "description": "open (the default without status): dossiers that still need an officer, every status "
+            "but 3, 8 and 10; closed: those three; all: both."
+        },
+    )
+    status = fields.Integer(
+        validate=validate.Range(min=1, max=10), metadata={"description": "One status (any state unless state is sent)."}
+    )
     overdue = fields.Boolean(metadata={"description": "Open dossiers past their (extended) due date."})
     due_before = fields.AwareDateTime(default_timezone=VN_TZ)
     step_unit = fields.Boolean(metadata={"description": "Dossiers whose current step is on one of my units."})
     due_soon = fields.Integer(
         validate=validate.Range(min=1, max=2000),
         metadata={"description": "Open dossiers due within this many working hours (not yet overdue)."},
+    )
+    cursor = fields.String(
+        validate=validate.Length(max=200),
+        metadata={"description": "next_cursor from the previous page's X-Pagination: the page after it (no page)."},
     )
 
 

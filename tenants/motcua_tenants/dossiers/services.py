@@ -15,7 +15,7 @@ from motcua_platform.db.base import utcnow
 from motcua_platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from motcua_platform.plugins.definitions import TimeLimit
 from motcua_platform.plugins.engine import PluginRegistry
-from sqlalchemy import Select, func, or_, select, text
+from sqlalchemy import Select, func, literal_column, select, text, type_coerce
 from sqlalchemy.orm import Session
 
 from motcua_tenants.calendar import services as calendar
@@ -150,6 +150,20 @@ def _history(session: Session, actor: Actor, dossier: Dossier, action: str, befo
     )
 
 
+def _unit_and_procedure(session: Session, data: Intake, enabled: Iterable[str]) -> tuple[Unit | None, Procedure | None]:
+    """The receiving unit and the procedure's current version in one round trip. When either is missing
+    the procedure is left to ``get_procedure`` (which raises the 404), after the unit's own checks."""
+    both = session.execute(
+        catalogue.current_version_query(data.procedure_code, enabled)
+        .add_columns(Unit)
+        .join(Unit, Unit.id == data.receiving_unit_id)  # one row or none: no real join condition
+        .limit(1)
+    ).first()
+    if both is None:
+        return session.get(Unit, data.receiving_unit_id), None
+    return both[1], both[0]
+
+
 def intake(
     session: Session,
     actor: Actor,
@@ -167,12 +181,12 @@ def intake(
     now = now or utcnow()
     if data.channel not in set(Channel):
         raise InvalidInput("The dossier was not received.", {"channel": [f"Must be one of: {', '.join(Channel)}."]})
-    unit = session.get(Unit, data.receiving_unit_id)
+    unit, row = _unit_and_procedure(session, data, enabled)
     if unit is None or (unit.valid_to is not None and unit.valid_to < now.astimezone(VN_TZ).date()):
         raise InvalidInput("The dossier was not received.", {"receiving_unit_id": ["No such open unit."]})
     if data.channel != Channel.ONLINE:
         _require_unit(session, officer_unit_ids or (), unit.id)
-    row = catalogue.get_procedure(session, data.procedure_code, enabled)
+    row = _keep(session, row or catalogue.get_procedure(session, data.procedure_code, enabled))
     if data.channel == Channel.ONLINE and row.online_mode == "none":
         raise InvalidInput("Thủ tục này không được nộp trực tuyến.", {"channel": ["Không hỗ trợ nộp trực tuyến."]})
     errors: dict[str, list[str]] = {}
@@ -310,6 +324,9 @@ def _has_step_on(session: Session, dossier: Dossier, units: set[int]) -> bool:
     return session.scalar(query.limit(1)) is not None
 
 
+INBOX_STATES = ("open", "closed", "all")
+
+
 @dataclass(frozen=True)
 class InboxFilter:
     status: int | None = None
@@ -317,46 +334,75 @@ class InboxFilter:
     due_before: dt.datetime | None = None
     step_unit: bool | None = None  # dossiers whose current (open) step is on one of my units
     due_soon: int | None = None  # open dossiers due within this many working hours (not yet overdue)
+    state: str | None = None  # open (default without status), closed (final statuses) or all
 
 
 def inbox_query(session: Session, officer_unit_ids: Iterable[int], filters: InboxFilter, now=None) -> Select:
-    from motcua_tenants.dossiers.workflow_models import DossierStep
+    """The dossiers an officer's list shows, ordered by ``INBOX_ORDER`` (soonest due first, then id):
+    by default the open ones (every status but the final 3, 8 and 10); ``state`` or ``status`` for others."""
+    from motcua_tenants.dossiers.workflow_models import CLOCK_STATUSES, OPEN_STATUSES, SORT_DUE, DossierStep
 
     units = officer_units(session, officer_unit_ids)
     if not units:
         raise Forbidden("Only officers of a unit have a dossier inbox.")
-    due = func.coalesce(Dossier.extended_due_at, Dossier.due_at)
+    # a province-level officer covers every unit: no unit condition, so the whole-tenant indexes give the order
+    whole_tenant = len(units) == session.scalar(select(func.count()).select_from(Unit))
+    due = SORT_DUE  # "no due date" sorts last, and never counts as overdue or due before anything
     if filters.step_unit:
-        on_my_units = (
-            select(DossierStep.id)
-            .where(
-                DossierStep.dossier_id == Dossier.id,
-                DossierStep.index == Dossier.current_step,
-                DossierStep.started_at.is_not(None),  # with the next line: ix_dossier_steps_open_unit
-                DossierStep.finished_at.is_(None),
-                DossierStep.unit_id.in_(sorted(units)),
-            )
-            .exists()
+        on_my_units = select(DossierStep.id).where(
+            DossierStep.dossier_id == Dossier.id,
+            DossierStep.index == Dossier.current_step,
+            DossierStep.started_at.is_not(None),  # with the next line: ix_dossier_steps_open_unit
+            DossierStep.finished_at.is_(None),
         )
-        query = select(Dossier).where(Dossier.status == Status.PROCESSING, on_my_units)
+        if not whole_tenant:
+            on_my_units = on_my_units.where(DossierStep.unit_id.in_(sorted(units)))
+        query = select(Dossier).where(Dossier.status == Status.PROCESSING, on_my_units.exists())
     else:
-        query = select(Dossier).where(Dossier.receiving_unit_id.in_(sorted(units)))
+        query = select(Dossier)
+        if not whole_tenant:
+            query = query.where(Dossier.receiving_unit_id.in_(sorted(units)))
+    state = filters.state or ("all" if filters.status is not None else "open")
+    if state not in INBOX_STATES:
+        raise InvalidInput("Unknown inbox state.", {"state": [f"Must be one of: {', '.join(INBOX_STATES)}."]})
+    open_anyway = filters.overdue or filters.due_soon is not None or filters.step_unit  # statuses 2, 4, 6 only
+    if state == "open" and not open_anyway:  # (a redundant condition would keep the partial indexes out)
+        query = query.where(_status_in(OPEN_STATUSES))
+    elif state == "closed":
+        query = query.where(~_status_in(OPEN_STATUSES))
+    clock_runs = _status_in(CLOCK_STATUSES)
     if filters.due_soon is not None:
         now = now or utcnow()
         cal = calendar.load_calendar(session, since=now.astimezone(VN_TZ).date())
         horizon = cal.add_working_time(now, dt.timedelta(hours=filters.due_soon))
-        open_ = Dossier.status.in_([Status.RECEIVED, Status.PROCESSING, Status.PAYMENT])
-        query = query.where(open_, due >= now, due <= horizon)
+        query = query.where(clock_runs, due >= now, due <= horizon)
     if filters.status is not None:
         query = query.where(Dossier.status == filters.status)
     if filters.overdue is not None:
         now = now or utcnow()
-        open_ = Dossier.status.in_([Status.RECEIVED, Status.PROCESSING, Status.PAYMENT])
-        late = open_ & (due < now)
-        query = query.where(late if filters.overdue else or_(~late, due.is_(None)))
+        late = clock_runs & (due < now)
+        query = query.where(late if filters.overdue else ~late)
     if filters.due_before is not None:
         query = query.where(due < filters.due_before)
-    return query.order_by(due.asc().nulls_last(), Dossier.id)
+    if not whole_tenant:
+        # The same order, written so that PostgreSQL cannot walk a whole-tenant index in due order and
+        # filter by unit (what it picks for LIMIT 20, and thousands of rows too far for a quiet commune):
+        # it collects the units' rows through their indexes and sorts them.
+        due = type_coerce(SORT_DUE + literal_column("interval '0 s'"), SORT_DUE.type)
+    keyset = (due, Dossier.id)
+    return query.order_by(*keyset).execution_options(inbox_keyset=keyset, count_in_order=whole_tenant)
+
+
+def inbox_order(query: Select) -> tuple:
+    """The keyset (cursor) columns of an ``inbox_query``: what it is ordered by (ascending, never NULL,
+    unique together); the same values for every officer, so a cursor means the same row everywhere."""
+    return query.get_execution_options()["inbox_keyset"]
+
+
+def _status_in(statuses: Iterable[int]):
+    """``status IN (…)`` with the numbers inline, so PostgreSQL can match the partial indexes (it proves
+    a partial index's WHERE from constants, not from bound parameters of a generic plan)."""
+    return Dossier.status.in_([literal_column(str(int(s))) for s in statuses])
 
 
 def history(session: Session, dossier: Dossier) -> list[DossierHistory]:
@@ -365,7 +411,14 @@ def history(session: Session, dossier: Dossier) -> list[DossierHistory]:
 
 
 def procedure_of(session: Session, dossier: Dossier) -> Procedure:
-    return session.get(Procedure, dossier.procedure_id)
+    return session.info.get("procedures", {}).get(dossier.procedure_id) or session.get(Procedure, dossier.procedure_id)
+
+
+def _keep(session: Session, row: Procedure) -> Procedure:
+    """Hold ``row`` for the session's life: the identity map holds rows only weakly, so the response of an
+    intake (after the commit) would otherwise read the procedure again, in a transaction of its own."""
+    session.info.setdefault("procedures", {})[row.id] = row
+    return row
 
 
 def current_step_name(session: Session, dossier: Dossier) -> str | None:

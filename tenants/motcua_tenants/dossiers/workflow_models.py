@@ -6,7 +6,18 @@ from __future__ import annotations
 import datetime as dt
 
 from motcua_platform.db.base import TenantBase, id_column
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, SmallInteger, String, UniqueConstraint, func, text
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+    func,
+    literal_column,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from motcua_tenants.dossiers.models import Dossier
@@ -49,12 +60,29 @@ class DossierStep(TenantBase):
 
 
 # Indexes on ``dossiers`` for the officer inbox and the overdue list (declared here, next to the
-# workflow that needs them, so the dossier model stays as it was). Both order by the effective due date.
+# workflow that needs them, so the dossier model stays as it was). Every list is ordered by SORT_DUE and
+# then id: the effective due date, with "no due date yet" as infinity so the order has no NULLs and a
+# cursor can continue after any row with one row comparison, (SORT_DUE, id) > (…, …), on these indexes.
+# The status lists are written out as literals: a partial index is only used when the query's
+# condition implies its WHERE, which PostgreSQL proves by comparing constants.
 EFFECTIVE_DUE = func.coalesce(Dossier.extended_due_at, Dossier.due_at)
-Index("ix_dossiers_unit_status_due", Dossier.receiving_unit_id, Dossier.status, EFFECTIVE_DUE)
+SORT_DUE = func.coalesce(Dossier.extended_due_at, Dossier.due_at, literal_column("'infinity'::timestamptz"))
+OPEN_STATUSES = (1, 2, 4, 5, 6, 7, 9)  # not final: still needs an officer (services.TRANSITIONS)
+CLOCK_STATUSES = (2, 4, 6)  # the clock runs: these can be overdue
+# an officer's units
+Index("ix_dossiers_unit_status_due", Dossier.receiving_unit_id, Dossier.status, SORT_DUE, Dossier.id)
 Index(
-    "ix_dossiers_open_unit_due",
+    "ix_dossiers_clock_unit_due",
     Dossier.receiving_unit_id,
-    EFFECTIVE_DUE,
-    postgresql_where=Dossier.status.in_([2, 4, 6]),
+    SORT_DUE,
+    Dossier.id,
+    postgresql_where=Dossier.status.in_(CLOCK_STATUSES),
 )
+# the whole tenant (a province-level officer): no unit condition, the index gives the order. The two
+# due columns are INCLUDEd so that the capped count, which reads the first 10,001 entries in this order,
+# is an index-only scan (PostgreSQL needs the columns an expression is computed from for that).
+DUE_COLUMNS = {"postgresql_include": ["extended_due_at", "due_at"]}
+Index("ix_dossiers_due", SORT_DUE, Dossier.id, **DUE_COLUMNS)
+Index("ix_dossiers_status_due", Dossier.status, SORT_DUE, Dossier.id, **DUE_COLUMNS)
+Index("ix_dossiers_open_due", SORT_DUE, Dossier.id, postgresql_where=Dossier.status.in_(OPEN_STATUSES), **DUE_COLUMNS)
+Index("ix_dossiers_clock_due", SORT_DUE, Dossier.id, postgresql_where=Dossier.status.in_(CLOCK_STATUSES), **DUE_COLUMNS)

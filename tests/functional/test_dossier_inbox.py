@@ -1,0 +1,182 @@
+"""The officer inbox's lists: open dossiers by default, states, the capped total and cursor pagination
+(X-Pagination), and every filter for a province-level officer (no unit condition) as for a commune's."""
+
+import dataclasses
+import datetime as dt
+import json
+
+import pytest
+from dossier_support import citizen_client, intake_body, move
+from motcua_tenants.dossiers import services
+from motcua_tenants.dossiers.models import Dossier, Status
+from motcua_tenants.dossiers.workflow_models import CLOCK_STATUSES, OPEN_STATUSES
+from sqlalchemy import select
+
+
+@pytest.fixture
+def officer(host_client, seeded):
+    return host_client(seeded["alpha"].host, seeded["alpha"].tokens["officer"])
+
+
+@pytest.fixture
+def admin(host_client, seeded):  # tenant_admin on the province's root unit: covers every unit
+    return host_client(seeded["alpha"].host, seeded["alpha"].tokens["admin"])
+
+
+def receive(client, seeded):
+    response = client.post("/api/v1/dossiers", json=intake_body(seeded))
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["code"]
+
+
+def codes(response):
+    assert response.status_code == 200, response.get_json()
+    return [d["code"] for d in response.get_json()]
+
+
+def meta(response):
+    return json.loads(response.headers["X-Pagination"])
+
+
+def walk_by_cursor(client, query, page_size):
+    found, cursor, pages = [], None, 0
+    while True:
+        url = f"/api/v1/dossiers?{query}&page_size={page_size}" + (f"&cursor={cursor}" if cursor else "")
+        response = client.get(url)
+        found += codes(response)
+        pages += 1
+        cursor = meta(response).get("next_cursor")
+        if cursor is None:
+            return found, pages
+
+
+def walk_by_page(client, query):
+    found, page = [], 1
+    while True:
+        response = client.get(f"/api/v1/dossiers?{query}&page_size=100&page={page}")
+        found += codes(response)
+        if "next_page" not in meta(response):
+            return found
+        page += 1
+
+
+def test_open_statuses_are_those_the_state_machine_can_still_move():
+    assert set(OPEN_STATUSES) == {int(s) for s, targets in services.TRANSITIONS.items() if targets}
+    assert set(CLOCK_STATUSES) == {Status.RECEIVED, Status.PROCESSING, Status.PAYMENT}
+
+
+def test_inbox_shows_open_dossiers_by_default_and_closed_ones_on_request(officer, admin, seeded):
+    open_code, stopped_code = receive(officer, seeded), receive(officer, seeded)
+    assert move(officer, stopped_code, 4, 1).status_code == 200
+    assert move(officer, stopped_code, 7, 2).status_code == 200  # withdrawn: still open (to be stopped)
+    assert stopped_code in codes(officer.get("/api/v1/dossiers?page_size=100"))
+    assert move(officer, stopped_code, 8, 3, comment="Công dân rút hồ sơ").status_code == 200  # stopped: final
+    for client in (officer, admin):
+        default = codes(client.get("/api/v1/dossiers?page_size=100"))
+        assert open_code in default and stopped_code not in default
+        assert stopped_code in codes(client.get("/api/v1/dossiers?state=closed&page_size=100"))
+        assert open_code not in codes(client.get("/api/v1/dossiers?state=closed&page_size=100"))
+        everything = codes(client.get("/api/v1/dossiers?state=all&page_size=100"))
+        assert {open_code, stopped_code} <= set(everything)
+        assert stopped_code in codes(client.get("/api/v1/dossiers?status=8&page_size=100"))  # status: any state
+        assert codes(client.get("/api/v1/dossiers?status=8&state=open")) == []
+    bad = officer.get("/api/v1/dossiers?state=finished")
+    assert bad.status_code == 422 and "state" in bad.get_json()["errors"]
+
+
+def test_cursor_pages_follow_the_order_of_numbered_pages(officer, admin, seeded):
+    for _ in range(5):
+        receive(officer, seeded)
+    for client in (officer, admin):
+        expected = walk_by_page(client, "state=all")
+        assert len(expected) >= 5
+        found, pages = walk_by_cursor(client, "state=all", page_size=2)
+        assert found == expected  # same order, nothing skipped or repeated
+        assert pages == (len(expected) + 1) // 2
+    first = officer.get("/api/v1/dossiers?page_size=2")
+    header = meta(first)
+    assert header["total_exact"] is True and header["total"] >= 5 and header["page"] == 1
+    assert header["next_page"] == 2 and header["last_page"] == header["total_pages"]
+    following = officer.get(f"/api/v1/dossiers?page_size=2&cursor={header['next_cursor']}")
+    assert codes(following) == codes(officer.get("/api/v1/dossiers?page_size=2&page=2"))
+    after = meta(following)
+    assert after["total"] == header["total"]  # the whole list, not just what follows the cursor
+    assert "page" not in after and "next_page" not in after  # page numbers mean nothing after a cursor
+
+
+def test_order_is_soonest_due_first_with_no_due_date_last(officer, admin, seeded, host_client):
+    citizen = citizen_client(host_client, seeded)
+    submitted = citizen.post("/api/v1/dossiers", json=intake_body(seeded, "online")).get_json()["code"]
+    received = receive(officer, seeded)
+    listed = walk_by_page(admin, "state=open")
+    assert listed.index(received) < listed.index(submitted)  # an online submission has no due date yet
+    found, _ = walk_by_cursor(admin, "state=open", page_size=3)
+    assert found == listed
+
+
+def test_total_is_exact_up_to_the_cap_then_more_than(officer, seeded, app, monkeypatch):
+    runtime = app.extensions["motcua"]
+    for _ in range(3):
+        receive(officer, seeded)
+    monkeypatch.setattr(runtime, "config", dataclasses.replace(runtime.config, list_count_cap=2))
+    response = officer.get("/api/v1/dossiers?page_size=1")
+    header = meta(response)
+    assert header["total"] == 2 and header["total_exact"] is False
+    assert "total_pages" not in header and "last_page" not in header
+    assert header["page"] == 1 and header["next_page"] == 2 and header["next_cursor"]
+    second = meta(officer.get("/api/v1/dossiers?page_size=1&page=2"))
+    assert second["previous_page"] == 1 and second["total_exact"] is False
+    monkeypatch.setattr(runtime, "config", dataclasses.replace(runtime.config, list_count_cap=100_000))
+    exact = meta(officer.get("/api/v1/dossiers?page_size=1"))
+    assert exact["total_exact"] is True and exact["total"] >= 3 and exact["last_page"] == exact["total"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "cursor=not-a-cursor",
+        "cursor=WyJ4Il0",  # ["x"]: one value, and not a date
+        "cursor=WyJ4IiwiMSJd",  # ["x","1"]: not a date
+        "cursor=WyIyMDI2LTAxLTAxIiwiMSJd",  # ["2026-01-01","1"]: no time zone
+        "cursor=WyJpbmZpbml0eSIsIjFhIl0",  # ["infinity","1a"]: not an id
+        "cursor=WyJpbmZpbml0eSIsIjEiXQ&page=2",  # a valid cursor with a page number
+    ],
+)
+def test_a_bad_cursor_is_a_422_naming_it(officer, query):
+    response = officer.get(f"/api/v1/dossiers?{query}")
+    assert response.status_code == 422, response.get_json()
+    body = response.get_json()
+    assert body["code"] == "validation_error"
+    assert "cursor" in body["errors"]
+
+
+def test_a_forged_but_well_formed_cursor_just_continues(officer, seeded):
+    receive(officer, seeded)
+    assert officer.get("/api/v1/dossiers?cursor=WyJpbmZpbml0eSIsIjEiXQ").status_code == 200  # ["infinity","1"]
+
+
+def test_every_filter_for_the_whole_tenant_and_for_a_commune(runtime, seeded, officer):
+    """The province-level list has no unit condition; both must give the same answers for commune A."""
+    code = receive(officer, seeded)
+    units = seeded["alpha"].units
+    binding = runtime.db.binding("alpha")
+    with runtime.db.tenant_session(binding) as session:
+        dossier = session.scalar(select(Dossier).where(Dossier.code == code))
+        due = dossier.due_at
+        root = units["root"]
+        now_late = due + dt.timedelta(hours=1)
+
+        def listed(unit, **filters):
+            query = services.inbox_query(session, {unit}, services.InboxFilter(**filters), now=now_late)
+            return [d.code for d in session.scalars(query.limit(1000))]
+
+        for unit in (root, units["commune_a"]):
+            assert code in listed(unit) and code in listed(unit, state="all")
+            assert code not in listed(unit, state="closed")
+            assert code in listed(unit, status=2) and code not in listed(unit, status=4)
+            assert code in listed(unit, overdue=True) and code not in listed(unit, overdue=False)
+            assert code in listed(unit, due_before=due + dt.timedelta(seconds=1))
+            assert code not in listed(unit, due_before=due)
+            assert code not in listed(unit, due_soon=8)  # already late
+            assert code not in listed(unit, step_unit=True)  # not in processing
+        assert code not in listed(units["commune_b"])
