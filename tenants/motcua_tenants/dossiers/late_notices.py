@@ -76,17 +76,22 @@ def notify_batch(
     """Notice up to ``limit`` late dossiers (from ``after`` on) in the caller's transaction."""
     now = now or utcnow()
     found = _due_late(session, now, limit, after)
-    noticed = 0
-    for dossier in found:
-        due = dossier.effective_due_at
-        inserted = session.execute(
+    if not found:
+        return Batch(scanned=0, noticed=0, last=after)
+    # one statement for the whole batch; a row another worker wrote first is simply not returned
+    inserted = set(
+        session.scalars(
             insert(DossierLateNotice)
-            .values(dossier_id=dossier.id, due_at=due, at=now)
+            .values([{"dossier_id": d.id, "due_at": d.effective_due_at, "at": now} for d in found])
             .on_conflict_do_nothing()
             .returning(DossierLateNotice.dossier_id)
-        ).scalar()
-        if inserted is None:
+        )
+    )
+    noticed = 0
+    for dossier in found:
+        if dossier.id not in inserted:
             continue
+        due = dossier.effective_due_at
         status_name = services.STATUS_NAMES[Status(dossier.status)]
         session.add(
             DossierHistory(
@@ -111,7 +116,7 @@ def notify_batch(
         )
         noticed += 1
     session.flush()
-    last = (found[-1].effective_due_at, found[-1].id) if found else after
+    last = (found[-1].effective_due_at, found[-1].id)
     return Batch(scanned=len(found), noticed=noticed, last=last)
 
 
