@@ -328,6 +328,19 @@ def actor():
     return current_principal().actor(request.remote_addr)
 
 
+def limit_per_client(bucket: str, per_minute: int) -> None:
+    """Count this request against the client address's budget for ``bucket`` on this tenant host (429 with
+    Retry-After beyond ``per_minute``). Counted in PostgreSQL so every process shares it, and committed
+    even when the request is refused, so a refused attempt still counts."""
+    from motcua_platform.ratelimit.services import hit
+
+    control = control_session()
+    try:
+        hit(control, f"{bucket}:{current_tenant().slug}:{request.remote_addr}", limit=per_minute, window_seconds=60)
+    finally:
+        control.commit()
+
+
 # -- cached public reads --------------------------------------------------------------------------
 def cached_public_get(cache: TTLCache, version: Callable[[TenantInfo], Hashable]):
     """Serve a public tenant GET from ``cache``, keyed by (tenant, ``version(tenant)``, path, query string).

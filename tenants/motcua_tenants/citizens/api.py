@@ -6,7 +6,7 @@ staff tokens with 403. A token of another tenant is a 403 like everywhere else."
 
 from flask import g, request
 from flask.views import MethodView
-from motcua_platform.api import Blueprint, bearer_secret, control_session, current_tenant, runtime, tenant_session
+from motcua_platform.api import Blueprint, bearer_secret, current_tenant, limit_per_client, runtime, tenant_session
 from motcua_platform.auth.api import login_policy
 from motcua_platform.auth.schemas import TokenSchema
 from motcua_platform.auth.tokens import is_citizen_secret
@@ -52,18 +52,7 @@ def citizen_actor():
 
 def _count_attempt() -> None:
     """Per client address: logins and registrations share one budget a minute (MOTCUA_ACCOUNT_ATTEMPTS_PER_MINUTE)."""
-    from motcua_platform.ratelimit.services import hit
-
-    control = control_session()
-    try:
-        hit(
-            control,
-            f"account:{current_tenant().slug}:{request.remote_addr}",
-            limit=runtime().config.account_attempts_per_minute,
-            window_seconds=60,
-        )
-    finally:
-        control.commit()  # the count stands even when this request is refused
+    limit_per_client("account", runtime().config.account_attempts_per_minute)
 
 
 @blp.route("/register", methods=["POST"])

@@ -6,9 +6,9 @@ from flask.views import MethodView
 from motcua_platform.api import (
     Blueprint,
     actor,
-    control_session,
     current_principal,
     current_tenant,
+    limit_per_client,
     paginate,
     runtime,
     tenant_session,
@@ -223,19 +223,7 @@ def dossier_history(code):
 def track(code):
     """Public tracking by dossier code: status, dates and current step; no personal data.
     Limited per client address (MOTCUA_TRACKING_PER_MINUTE a minute) so codes cannot be enumerated."""
-    from flask import request
-    from motcua_platform.ratelimit.services import hit
-
-    control = control_session()
-    try:
-        hit(
-            control,
-            f"track:{current_tenant().slug}:{request.remote_addr}",
-            limit=runtime().config.tracking_per_minute,
-            window_seconds=60,
-        )
-    finally:
-        control.commit()  # the count stands even when this request is refused
+    limit_per_client("track", runtime().config.tracking_per_minute)
     return services.tracking(tenant_session(), code)
 
 
