@@ -1,6 +1,6 @@
 """Dossier benchmarks (issue: dossiers and processing workflow).
 
-1. Online submission through gunicorn (2 workers): N_CITIZENS citizen accounts are registered and
+1. Online submission through gunicorn (2 workers; BENCH_WORKERS): N_CITIZENS citizen accounts are registered and
    logged in before the timed phase; wrk then posts distinct marriage-registration dossiers, each with
    one of their tokens (token check, applicant from the profile, validation, code, history, audit,
    outbox) to POST /api/v1/dossiers for 10 s, 16 connections; then the database is checked for
@@ -14,6 +14,7 @@
    ``paginate`` sends. Target: p95 at most 50 ms.
 
 Usage: .venv/bin/python benchmarks/dossiers.py   (creates and drops its own database)
+Settings: BENCH_WORKERS (gunicorn workers for the submission, 2), BENCH_LISTS=0 (the submission phase only).
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ N_DOSSIERS = 1_000_000
 N_COMMUNES = 200
 N_CITIZENS = 64
 CALLS = 300
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))  # gunicorn workers for the submission phase
+LISTS = os.environ.get("BENCH_LISTS", "1") != "0"  # 0: the submission phase only
 
 LUA = r"""
 counter = 0
@@ -133,7 +136,7 @@ def submission(env, units: list[int], tokens: list[str], url: str) -> None:
         return {}
     port = c.free_port()
     server = subprocess.Popen(
-        [c.motcua_bin(), "run", "--no-worker", "--workers", "2", "--bind", f"127.0.0.1:{port}"],
+        [c.motcua_bin(), "run", "--no-worker", "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}"],
         env={**env, "MOTCUA_ACCESS_LOG": "/dev/null"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -173,7 +176,7 @@ def submission(env, units: list[int], tokens: list[str], url: str) -> None:
     print(
         c.table(
             [
-                f"online submission POST /api/v1/dossiers ({N_CITIZENS} citizens' tokens), gunicorn 2 workers, "
+                f"online submission POST /api/v1/dossiers ({N_CITIZENS} citizens' tokens), gunicorn {WORKERS} workers, "
                 "wrk 2×16, 10 s",
                 "dossiers/s",
                 "errors",
@@ -367,7 +370,8 @@ def main() -> None:
         tokens = citizen_tokens(runtime)
         runtime.db.dispose()
         submission(env, communes, tokens, url)
-        big_tenant(runtime, communes, root_id)
+        if LISTS:
+            big_tenant(runtime, communes, root_id)
         runtime.db.dispose()
         runtime.jobs.close()
     print(f"\n   finished {dt.datetime.now().astimezone().isoformat(timespec='seconds')}")

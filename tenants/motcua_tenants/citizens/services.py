@@ -9,7 +9,7 @@ Audit (tenant log, never a password): ``citizen.register``, ``auth.login`` / ``a
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.auth.passwords import hash_password, password_problems, verify_password
@@ -37,13 +37,16 @@ class CitizenPrincipal:
     login: str
     full_name: str
     scope: str  # the tenant slug
+    # The account row loaded with the token, held for the request so the session's (weak) identity map
+    # keeps it: get_account then costs no second query.
+    account: CitizenAccount | None = field(default=None, compare=False, repr=False)
 
     def actor(self, remote_addr: str | None = None) -> Actor:
         return Actor("citizen", self.id, self.login, remote_addr)
 
 
 def _principal(account: CitizenAccount, scope: str) -> CitizenPrincipal:
-    return CitizenPrincipal(account.id, account.kind, account.login, account.full_name, scope)
+    return CitizenPrincipal(account.id, account.kind, account.login, account.full_name, scope, account)
 
 
 # -- validation ----------------------------------------------------------------------------------

@@ -39,8 +39,9 @@ from sqlalchemy.orm import Session
 from motcua_tenants.calendar.engine import VN_TZ
 from motcua_tenants.catalogue.models import Procedure
 from motcua_tenants.dossier_documents.models import DocumentKind, DossierDocument, StoredBytes
+from motcua_tenants.dossiers import history
 from motcua_tenants.dossiers import services as dossiers
-from motcua_tenants.dossiers.models import Dossier, DossierHistory, Status
+from motcua_tenants.dossiers.models import Dossier, Status
 from motcua_tenants.registry.models import Tenant, TenantStatus
 
 log = logging.getLogger(__name__)
@@ -372,15 +373,8 @@ def add_document(
         record_usage(session, tenant_slug, STORAGE_METRIC, f"document:{document.id}:stored", gigabytes(total), now)
         action = "document_add" if new.kind == DocumentKind.COMPONENT else "result_add"
         what = f"{name} ({index})" if name is not None else "kết quả"
-        session.add(
-            DossierHistory(
-                dossier_id=dossier.id,
-                actor=str(actor),
-                action=action,
-                from_status=dossier.status,
-                to_status=dossier.status,
-                comment=f"{what}: {document.filename}, {upload.size} bytes, sha256 {upload.sha256}",
-            )
+        history.note(
+            session, actor, dossier, action, f"{what}: {document.filename}, {upload.size} bytes, sha256 {upload.sha256}"
         )
         record(
             session,

@@ -12,6 +12,7 @@ from motcua_platform.db.base import utcnow
 from motcua_platform.errors import InvalidInput
 from sqlalchemy.orm import Session
 
+from motcua_tenants.dossiers import history
 from motcua_tenants.dossiers.models import Dossier, DossierHistory
 
 MAX_COMMENT = 2000
@@ -24,16 +25,7 @@ def add_comment(session: Session, actor: Actor, dossier: Dossier, comment: str |
         raise InvalidInput("The comment is empty.", {"comment": ["Write the comment."]})
     if len(text) > MAX_COMMENT:
         raise InvalidInput("The comment is too long.", {"comment": [f"At most {MAX_COMMENT} characters."]})
-    entry = DossierHistory(
-        dossier_id=dossier.id,
-        actor=str(actor),
-        action="comment",
-        from_status=dossier.status,
-        to_status=dossier.status,
-        comment=text,
-        at=now,
-    )
-    session.add(entry)
+    entry = history.note(session, actor, dossier, "comment", text, now)
     record(session, actor, "dossier.comment", target=f"dossier:{dossier.code}")
     session.flush()
     return entry

@@ -26,9 +26,9 @@ from sqlalchemy.orm import Session
 
 from motcua_tenants.calendar import services as calendar
 from motcua_tenants.calendar.engine import VN_TZ, to_local
-from motcua_tenants.dossiers import services, workflow
+from motcua_tenants.dossiers import history, services, workflow
 from motcua_tenants.dossiers.extension_models import DossierExtension
-from motcua_tenants.dossiers.models import Dossier, DossierHistory, Status
+from motcua_tenants.dossiers.models import Dossier, Status
 from motcua_tenants.notifications import services as notifications
 from motcua_tenants.notifications.models import Event
 
@@ -150,16 +150,8 @@ def extend(
     dossier.extended_due_at = new_due
     dossier.version += 1
     dossier.updated_at = now
-    session.add(
-        DossierHistory(
-            dossier_id=dossier.id,
-            actor=str(actor),
-            action="extend",
-            from_status=dossier.status,
-            to_status=dossier.status,
-            comment=f"Gia hạn từ {_minute(previous)} đến {_minute(new_due)}: {reason}",
-            at=now,
-        )
+    history.note(
+        session, actor, dossier, "extend", f"Gia hạn từ {_minute(previous)} đến {_minute(new_due)}: {reason}", now
     )
     session.flush()
     record(

@@ -24,9 +24,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from motcua_tenants.calendar.engine import VN_TZ
-from motcua_tenants.dossiers import services
+from motcua_tenants.dossiers import history, services
 from motcua_tenants.dossiers.extension_models import DossierLateNotice
-from motcua_tenants.dossiers.models import Dossier, DossierHistory, Status
+from motcua_tenants.dossiers.models import Dossier, Status
 from motcua_tenants.dossiers.workflow_models import EFFECTIVE_DUE
 from motcua_tenants.notifications import services as notifications
 from motcua_tenants.notifications.models import Event
@@ -93,16 +93,13 @@ def notify_batch(
             continue
         due = dossier.effective_due_at
         status_name = services.STATUS_NAMES[Status(dossier.status)]
-        session.add(
-            DossierHistory(
-                dossier_id=dossier.id,
-                actor=str(JOB),
-                action="late_notice",
-                from_status=dossier.status,
-                to_status=dossier.status,
-                comment=f"Quá hạn giải quyết (hạn {due.astimezone(VN_TZ):%H:%M %d/%m/%Y}); đã thông báo xin lỗi.",
-                at=now,
-            )
+        history.note(
+            session,
+            JOB,
+            dossier,
+            "late_notice",
+            f"Quá hạn giải quyết (hạn {due.astimezone(VN_TZ):%H:%M %d/%m/%Y}); đã thông báo xin lỗi.",
+            now,
         )
         record(session, JOB, "dossier.late_notice", target=f"dossier:{dossier.code}", due_at=due.isoformat())
         notifications.queue_for_dossier(

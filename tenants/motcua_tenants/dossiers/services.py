@@ -22,6 +22,7 @@ from motcua_tenants.calendar import services as calendar
 from motcua_tenants.calendar.engine import VN_TZ
 from motcua_tenants.catalogue import services as catalogue
 from motcua_tenants.catalogue.models import Procedure
+from motcua_tenants.dossiers import history as history_log
 from motcua_tenants.dossiers.models import Channel, Dossier, DossierHistory, Status
 from motcua_tenants.notifications import services as notifications
 from motcua_tenants.units.models import Unit
@@ -137,19 +138,6 @@ def _start_clock(session: Session, dossier: Dossier, row: Procedure, now: dt.dat
     record_usage(session, tenant_slug, USAGE_METRIC, f"dossier:{dossier.id}:received", 1, now)
 
 
-def _history(session: Session, actor: Actor, dossier: Dossier, action: str, before, after, comment=None) -> None:
-    session.add(
-        DossierHistory(
-            dossier_id=dossier.id,
-            actor=str(actor),
-            action=action,
-            from_status=before,
-            to_status=after,
-            comment=comment,
-        )
-    )
-
-
 def _unit_and_procedure(session: Session, data: Intake, enabled: Iterable[str]) -> tuple[Unit | None, Procedure | None]:
     """The receiving unit and the procedure's current version in one round trip. When either is missing
     the procedure is left to ``get_procedure`` (which raises the 404), after the unit's own checks."""
@@ -220,7 +208,7 @@ def intake(
     session.flush()
     if counter:
         _start_clock(session, dossier, row, now, tenant_slug)
-    _history(session, actor, dossier, f"intake_{data.channel}", None, dossier.status)
+    history_log.add(session, actor, dossier, f"intake_{data.channel}", None, dossier.status)
     record(session, actor, "dossier.intake", target=f"dossier:{dossier.code}", channel=data.channel)
     notifications.on_status_change(session, tenant_slug, dossier, row.name_vi)
     session.flush()
@@ -276,7 +264,7 @@ def link_owner(
     dossier.citizen_account_id = citizen_account_id
     dossier.version += 1
     dossier.updated_at = utcnow()
-    _history(session, actor, dossier, "link_account", None, None)
+    history_log.add(session, actor, dossier, "link_account", None, None)
     record(session, actor, "dossier.link_account", target=f"dossier:{dossier.code}", citizen=citizen_account_id)
     session.flush()
     return dossier
@@ -519,7 +507,7 @@ def transition(
     dossier.status = target
     dossier.version += 1
     dossier.updated_at = now
-    _history(session, actor, dossier, ACTIONS[target], int(before), int(target), comment)
+    history_log.add(session, actor, dossier, ACTIONS[target], int(before), int(target), comment)
     notifications.on_status_change(session, tenant_slug, dossier, row.name_vi, comment)
     record(session, actor, "dossier.transition", target=f"dossier:{dossier.code}", from_status=before, to_status=target)
     session.flush()

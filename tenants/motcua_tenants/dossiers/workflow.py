@@ -35,7 +35,8 @@ from sqlalchemy.orm import Session
 from motcua_tenants.calendar import services as calendar
 from motcua_tenants.calendar.engine import VN_TZ, classify
 from motcua_tenants.catalogue.models import Procedure
-from motcua_tenants.dossiers.models import Dossier, DossierHistory, Status
+from motcua_tenants.dossiers import history
+from motcua_tenants.dossiers.models import Dossier, Status
 from motcua_tenants.dossiers.workflow_models import DossierStep
 from motcua_tenants.units.models import Unit
 from motcua_tenants.units.services import subtree_ids
@@ -97,17 +98,7 @@ def _start(session: Session, step: DossierStep, now: dt.datetime) -> None:
 
 
 def _log(session: Session, actor: Actor, dossier: Dossier, action: str, comment: str | None, now) -> None:
-    session.add(
-        DossierHistory(
-            dossier_id=dossier.id,
-            actor=str(actor),
-            action=action,
-            from_status=dossier.status,
-            to_status=dossier.status,
-            comment=comment,
-            at=now,
-        )
-    )
+    history.note(session, actor, dossier, action, comment, now)
     record(session, actor, f"dossier.{action}", target=f"dossier:{dossier.code}")
 
 

@@ -1,0 +1,112 @@
+"""Where an online submission spends its time (companion to dossiers.py; no gunicorn).
+
+    .venv/bin/python benchmarks/profile_intake.py
+
+Creates database ``motcua_bench_intake`` with the tenant and citizens of ``dossiers.py``, builds the app
+in this process and, with Flask's test client, posts online marriage-registration dossiers as wrk does:
+CPU and wall milliseconds per submission, the SQL statements one submission sends (counted by an engine
+listener, with their text), and the functions with the most cumulative time (cProfile). Only prints.
+
+Settings: BENCH_DATABASE_SERVER, BENCH_REQUESTS (300).
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import itertools
+import os
+import pstats
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _common as c
+import dossiers as bench
+
+N = int(os.environ.get("BENCH_REQUESTS", "300"))
+
+
+def body(unit: int, n: int) -> dict:
+    return {
+        "procedure_code": "1.000894",
+        "receiving_unit_id": unit,
+        "channel": "online",
+        "form": {
+            "husband_full_name": f"Nguyễn Văn {n}",
+            "husband_citizen_id": f"0790{n:08d}",
+            "husband_date_of_birth": "1990-01-01",
+            "wife_full_name": f"Lê Thị Vợ {n}",
+            "wife_citizen_id": f"0791{n:08d}",
+            "wife_date_of_birth": "1992-02-02",
+            "residence": "Xã A",
+        },
+    }
+
+
+def main() -> None:
+    c.exit_cleanly_on_sigterm()
+    c.print_header("profile_intake: in-process cost of one online submission")
+    with c.fresh_database("motcua_bench_intake") as url:
+        env = c.motcua_env(url)
+        c.apply_env(env)
+        c.run_cli(["db", "upgrade"], env)
+        from motcua_platform.app import create_app
+        from motcua_platform.audit.services import Actor
+        from sqlalchemy import event
+
+        app = create_app()
+        runtime = app.extensions["motcua"]
+        _, communes = bench.setup_tenant(runtime, Actor("system", None, "benchmark"))
+        tokens = bench.citizen_tokens(runtime)
+        client = app.test_client()
+        numbers = itertools.count(1)
+
+        def submit():
+            n = next(numbers)
+            response = client.post(
+                "/api/v1/dossiers",
+                json=body(communes[n % len(communes)], n),
+                headers={"Host": bench.HOST, "Authorization": f"Bearer {tokens[n % len(tokens)]}"},
+            )
+            assert response.status_code == 201, response.get_json()
+
+        for _ in range(30):  # warm-up
+            submit()
+        statements: list[str] = []
+
+        def count(conn, cursor, statement, parameters, context, executemany):
+            statements.append(" ".join(statement.split())[:150])
+
+        event.listen(runtime.db.engine, "before_cursor_execute", count)
+        submit()
+        event.remove(runtime.db.engine, "before_cursor_execute", count)
+        print(f"\nSQL statements in one submission: {len(statements)}")
+        for s in statements:
+            print(f"   {s}")
+
+        wall, cpu = time.perf_counter(), time.process_time()
+        for _ in range(N):
+            submit()
+        cpu_ms = (time.process_time() - cpu) / N * 1000
+        wall_ms = (time.perf_counter() - wall) / N * 1000
+        print(f"\n{N} submissions: {cpu_ms:.2f} ms CPU and {wall_ms:.2f} ms wall each (this process)")
+
+        profile = cProfile.Profile()
+        profile.enable()
+        for _ in range(100):
+            submit()
+        profile.disable()
+        out = io.StringIO()
+        stats = pstats.Stats(profile, stream=out)
+        stats.sort_stats("cumulative").print_stats(45)
+        stats.sort_stats("tottime").print_stats(40)
+        print("\ncProfile of 100 submissions, by cumulative time, then by own time:")
+        print(out.getvalue())
+        runtime.db.dispose()
+        runtime.jobs.close()
+
+
+if __name__ == "__main__":
+    main()

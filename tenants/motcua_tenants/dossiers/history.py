@@ -1,0 +1,42 @@
+"""The dossier's append-only history: every action goes in through these two functions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from motcua_platform.audit.services import Actor
+from sqlalchemy.orm import Session
+
+from motcua_tenants.dossiers.models import Dossier, DossierHistory
+
+
+def add(
+    session: Session,
+    actor: Actor | str,
+    dossier: Dossier,
+    action: str,
+    before: int | None,
+    after: int | None,
+    comment: str | None = None,
+    at: dt.datetime | None = None,
+) -> DossierHistory:
+    """One entry: who, what, the status before and after, a comment; ``at`` defaults to the database's now."""
+    entry = DossierHistory(
+        dossier_id=dossier.id, actor=str(actor), action=action, from_status=before, to_status=after, comment=comment
+    )
+    if at is not None:
+        entry.at = at
+    session.add(entry)
+    return entry
+
+
+def note(
+    session: Session,
+    actor: Actor | str,
+    dossier: Dossier,
+    action: str,
+    comment: str | None,
+    at: dt.datetime | None = None,
+) -> DossierHistory:
+    """An action that leaves the status as it is (a comment, a step, a document, an extension, a notice)."""
+    return add(session, actor, dossier, action, dossier.status, dossier.status, comment, at)
