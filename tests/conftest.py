@@ -2,6 +2,12 @@
 # through the pytest11 entry point in pyproject.toml.
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests check results, never speed: no per-example deadline and no "too slow" health check,
+# which would fail on a busy CI machine for reasons that have nothing to do with the code.
+settings.register_profile("motcua", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("motcua")
 
 
 @pytest.fixture(scope="session")
