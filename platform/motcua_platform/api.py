@@ -448,20 +448,29 @@ def _read_cursor(cursor: str, keyset: Sequence[ColumnElement]) -> list[str]:
         raise invalid from None
     if not isinstance(values, list) or len(values) != len(keyset) or not all(isinstance(v, str) for v in values):
         raise invalid
-    for value, column in zip(values, keyset, strict=True):
-        if not _readable(value, column.type.python_type):
-            raise invalid
-    return values
+    normalised = [_normalised(value, column.type.python_type) for value, column in zip(values, keyset, strict=True)]
+    if any(value is None for value in normalised):
+        raise invalid
+    return normalised
 
 
-def _readable(value: str, python_type: type) -> bool:
+BIGINT = 2**63
+
+
+def _normalised(value: str, python_type: type) -> str | None:
+    """``value`` re-written in the one form PostgreSQL reads for the column's type, or None when it is not
+    a value of that type (so a forged cursor never reaches the database as something it rejects)."""
     if python_type is int:
-        return value.lstrip("-").isdigit() and len(value) < 20
+        if not (value.isascii() and value.removeprefix("-").isdecimal()):
+            return None
+        number = int(value)
+        return str(number) if -BIGINT <= number < BIGINT else None
     if python_type is dt.datetime:
         if value in ("infinity", "-infinity"):
-            return True
+            return value
         try:
-            return dt.datetime.fromisoformat(value).tzinfo is not None
+            moment = dt.datetime.fromisoformat(value)
         except ValueError:
-            return False
-    return python_type is str
+            return None
+        return moment.isoformat() if moment.tzinfo is not None and 1 <= moment.year <= 9999 else None
+    return value if python_type is str else None

@@ -287,6 +287,14 @@ def test_internal_comments_are_hidden_from_the_citizen(host_client, seeded, offi
     history = citizen.get(f"/api/v1/my/dossiers/{code}").get_json()["history"]
     assert [h["comment"] for h in history] == [None, None, None]
     assert "nội bộ" not in str(history)
+    # while a supplement is requested the reason is for the applicant; a comment made meanwhile is not
+    assert move(officer, code, 5, 3, "Bổ sung bản sao giấy khai sinh").status_code == 200
+    comment = officer.post(f"/api/v1/dossiers/{code}/comments", json={"comment": "nội bộ: gọi lại sau"})
+    assert comment.status_code in (200, 201), comment.get_json()
+    history = citizen.get(f"/api/v1/my/dossiers/{code}").get_json()["history"]
+    assert [(h["to_status"], h["comment"]) for h in history][-1] == (5, "Bổ sung bản sao giấy khai sinh")
+    assert [h["to_status"] for h in history] == [1, 2, 4, 5]
+    assert "nội bộ" not in str(history)
 
 
 def test_notifications_reach_the_accounts_email_and_phone(host_client, seeded, runtime, officer):
@@ -312,6 +320,10 @@ def test_officer_links_a_counter_dossier_to_the_citizens_account(host_client, se
     assert officer.put(url, json={"login": "0912345678"}).status_code == 428
     unknown = officer.put(url, json={"login": "nobody@example.vn"}, headers={"If-Match": '"1"'})
     assert unknown.status_code == 422 and "login" in unknown.get_json()["errors"]
+    # a real account, but not the applicant's (another CCCD): a mistyped login hands nobody the dossier
+    assert register(host_client(seeded["alpha"].host)).status_code == 201
+    stranger = officer.put(url, json={"login": NEW["email"]}, headers={"If-Match": '"1"'})
+    assert stranger.status_code == 422 and "login" in stranger.get_json()["errors"]
     assert citizen.put(url, json={"login": "0912345678"}, headers={"If-Match": '"1"'}).status_code == 403
     finance = host_client(seeded["alpha"].host, seeded["alpha"].tokens["finance"])  # no officer role: not theirs
     assert finance.put(url, json={"login": "0912345678"}, headers={"If-Match": '"1"'}).status_code == 404

@@ -115,6 +115,7 @@ def test_empty_oversized_and_unknown_component_are_refused(officer, code, runtim
     empty = upload(officer, code, b"")
     assert empty.status_code == 422 and "file" in empty.get_json()["errors"]
     assert upload(officer, code, PDF, component="7").status_code == 422
+    assert upload(officer, code, PDF, component="²").status_code == 422  # a digit to isdigit(), not to int()
     unknown = upload(officer, code, PDF, component="Sổ hộ khẩu")
     assert unknown.status_code == 422 and "component" in unknown.get_json()["errors"]
 

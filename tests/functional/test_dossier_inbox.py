@@ -140,6 +140,9 @@ def test_total_is_exact_up_to_the_cap_then_more_than(officer, seeded, app, monke
         "cursor=WyIyMDI2LTAxLTAxIiwiMSJd",  # ["2026-01-01","1"]: no time zone
         "cursor=WyJpbmZpbml0eSIsIjFhIl0",  # ["infinity","1a"]: not an id
         "cursor=WyJpbmZpbml0eSIsIjEiXQ&page=2",  # a valid cursor with a page number
+        "cursor=WyJpbmZpbml0eSIsIjk5OTk5OTk5OTk5OTk5OTk5OTkiXQ",  # ["infinity","9999999999999999999"]: > bigint
+        "cursor=WyJpbmZpbml0eSIsIi0tMSJd",  # ["infinity","--1"]
+        "cursor=WyJpbmZpbml0eSIsIlx1MDBiMiJd",  # ["infinity","²"]: a digit to isdigit(), not to int()
     ],
 )
 def test_a_bad_cursor_is_a_422_naming_it(officer, query):
@@ -153,6 +156,9 @@ def test_a_bad_cursor_is_a_422_naming_it(officer, query):
 def test_a_forged_but_well_formed_cursor_just_continues(officer, seeded):
     receive(officer, seeded)
     assert officer.get("/api/v1/dossiers?cursor=WyJpbmZpbml0eSIsIjEiXQ").status_code == 200  # ["infinity","1"]
+    # an ISO week date is a date to Python; it reaches PostgreSQL re-written as an ordinary timestamp
+    week_date = "WyIyMDI2LVc0Ny0xVDAwOjAwKzAwOjAwIiwiMSJd"  # ["2026-W47-1T00:00+00:00","1"]
+    assert officer.get(f"/api/v1/dossiers?cursor={week_date}").status_code == 200
 
 
 def test_every_filter_for_the_whole_tenant_and_for_a_commune(runtime, seeded, officer):

@@ -178,6 +178,10 @@ def test_stale_if_match_is_409_and_missing_is_428(officer, seeded):
     assert missing.status_code == 428 and missing.get_json()["code"] == "precondition_required"
     garbage = officer.post(f"/api/v1/dossiers/{code}/transitions", json={"to_status": 5}, headers={"If-Match": "abc"})
     assert garbage.status_code == 422
+    superscript = officer.post(
+        f"/api/v1/dossiers/{code}/transitions", json={"to_status": 5, "comment": "x"}, headers={"If-Match": '"²"'}
+    )
+    assert superscript.status_code == 422 and "If-Match" in superscript.get_json()["errors"]
 
 
 def test_supplement_time_is_excluded_and_the_original_due_date_never_changes(runtime, seeded):

@@ -150,7 +150,7 @@ def _apply(session: Session, event) -> str:
     metadata = remote.get("metadata") or {}
     query = select(Invoice).where(Invoice.stripe_invoice_id == remote["id"])
     invoice = session.scalar(query)
-    if invoice is None and str(metadata.get("motcua_invoice_id", "")).isdigit():
+    if invoice is None and str(metadata.get("motcua_invoice_id", "")).isdecimal():
         invoice = session.get(Invoice, int(metadata["motcua_invoice_id"]))
     if invoice is None:
         log.warning("Stripe reports invoice %s paid, but no local invoice matches it", remote["id"])

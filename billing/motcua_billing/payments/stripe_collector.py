@@ -94,5 +94,5 @@ def _remote(obj) -> RemoteInvoice:
         currency=data["currency"],
         total=int(data["total"]),
         amount_paid=int(data.get("amount_paid") or 0),
-        local_invoice_id=int(local) if local and str(local).isdigit() else None,
+        local_invoice_id=int(local) if local and str(local).isdecimal() else None,
     )

@@ -199,7 +199,7 @@ def _documents(cell: Any, problem) -> list[dict]:
     documents = []
     for part in _split(cell):
         pieces = [p.strip() for p in part.split("|")]
-        if len(pieces) != 3 or pieces[1] not in ("chinh", "sao") or not pieces[2].isdigit() or int(pieces[2]) < 1:
+        if len(pieces) != 3 or pieces[1] not in ("chinh", "sao") or not pieces[2].isdecimal() or int(pieces[2]) < 1:
             problem("thanh_phan_ho_so", f"'{part}' must look like 'Tờ khai|chinh|1' (chinh or sao, count ≥ 1).")
             continue
         documents.append(

@@ -206,7 +206,7 @@ def resolve_component(documents: list[dict], component: str | None) -> int:
     """The index of the required document ``component`` names: its index (0, 1, …) or its exact name
     (case and spacing aside)."""
     value = (component or "").strip()
-    if value.isdigit() and int(value) < len(documents):
+    if value.isascii() and value.isdecimal() and int(value) < len(documents):
         return int(value)
     for index, document in enumerate(documents):
         if value and _fold(document["name"]) == _fold(value):

@@ -79,7 +79,7 @@ def _if_match() -> int:
     if not header:
         raise PreconditionRequired("Send 'If-Match' with the dossier's ETag (its version) to change it.")
     value = header.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
+    if not (value.isascii() and value.isdecimal()):  # "²" is a digit to isdigit() but not to int()
         raise InvalidInput("If-Match is invalid.", {"If-Match": ['Must be the dossier\'s ETag, e.g. "3".']})
     return int(value)
 
@@ -198,13 +198,14 @@ def transition(body, code):
 @blp.alt_response(428, description="If-Match is missing.")
 def link_owner(body, code):
     """Link a counter or postal dossier to the applicant's citizen account (officers of its units;
-    If-Match required), so the citizen sees it under /api/v1/my/dossiers."""
+    If-Match required), so the citizen sees it under /api/v1/my/dossiers. The account's CCCD (or tax
+    code) must be the applicant's on the dossier."""
     session = tenant_session()
     units = _units()
     expected = _if_match()
     dossier = services.get_dossier(session, code, units, lock=True)
     account = citizens.find_by_login(session, body["login"])
-    services.link_owner(session, actor(), dossier, account.id if account else None, expected)
+    services.link_owner(session, actor(), dossier, account, expected)
     session.commit()
     return _view(session, dossier), 200, _etag(dossier)
 

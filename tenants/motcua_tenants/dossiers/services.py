@@ -246,21 +246,27 @@ def own_dossiers_query(citizen_account_id: int, status: int | None = None) -> Se
     return query.order_by(Dossier.submitted_at.desc(), Dossier.id.desc())
 
 
-def link_owner(
-    session: Session, actor: Actor, dossier: Dossier, citizen_account_id: int | None, expected_version: int
-) -> Dossier:
+def link_owner(session: Session, actor: Actor, dossier: Dossier, account, expected_version: int) -> Dossier:
     """An officer links a counter or postal dossier (loaded with ``lock=True``) to the applicant's citizen
-    account, so the citizen follows it online like their own. Once linked, the owner does not change."""
+    ``account`` (or None when no account has that login), so the citizen follows it online like their own.
+    The account's CCCD (or a business's tax code) must be the applicant's on the dossier: a mistyped phone
+    number must not hand a stranger the dossier. Once linked, the owner does not change."""
     if dossier.version != expected_version:
         raise Conflict(
             f"Dossier {dossier.code} was changed by someone else (version {dossier.version}, you had "
             f"{expected_version}); reload it and try again.",
             {"version": [f"Current version is {dossier.version}."]},
         )
-    if citizen_account_id is None:
+    if account is None:
         raise InvalidInput("No such citizen account.", {"login": ["No account with this e-mail or phone here."]})
     if dossier.citizen_account_id is not None:
         raise Conflict(f"Dossier {dossier.code} already belongs to a citizen account.")
+    if not dossier.applicant_citizen_id or account.document_number != dossier.applicant_citizen_id:
+        raise InvalidInput(
+            "This account is not the applicant's.",
+            {"login": ["The account's CCCD or tax code differs from the applicant's on the dossier (or it has none)."]},
+        )
+    citizen_account_id = account.id
     dossier.citizen_account_id = citizen_account_id
     dossier.version += 1
     dossier.updated_at = utcnow()
@@ -281,7 +287,12 @@ def citizen_history(session: Session, dossier: Dossier) -> list[dict]:
     (``citizen``, ``officer`` or ``system``) rather than a name, and only the comments meant for them."""
     query = (
         select(DossierHistory)
-        .where(DossierHistory.dossier_id == dossier.id, DossierHistory.to_status.is_not(None))
+        .where(
+            DossierHistory.dossier_id == dossier.id,
+            DossierHistory.to_status.is_not(None),
+            # notes (comments, steps, documents, extensions) keep the status: they are not status changes
+            DossierHistory.from_status.is_distinct_from(DossierHistory.to_status),
+        )
         .order_by(DossierHistory.id)
     )
     entries = []
