@@ -122,3 +122,18 @@ def test_a_change_made_by_another_process_shows_once_the_tenant_cache_expires(ap
         assert "UBND tỉnh Alpha (đổi tên)" in names(public.get(LIST))
     finally:
         resolver.ttl = original_ttl
+
+
+def test_a_failed_version_bump_does_not_fail_a_committed_change(alpha, seeded, host_client, monkeypatch, caplog):
+    from motcua_tenants.registry import content
+    from sqlalchemy.exc import OperationalError
+
+    def control_plane_down(*args, **kwargs):
+        raise OperationalError("UPDATE tenants …", {}, Exception("connection lost"))
+
+    monkeypatch.setattr(content, "bump_content_version", control_plane_down)
+    body = {"kind": "department", "code": "000.00.19.A01", "name": "Sở Mới", "parent_id": seeded["alpha"].units["root"]}
+    created = alpha.post("/api/v1/units", json=body)
+    assert created.status_code == 201, created.get_json()  # the unit is there: a retry would make a second one
+    assert alpha.get(f"/api/v1/units/{created.get_json()['id']}").status_code == 200
+    assert "not bumped" in caplog.text

@@ -10,14 +10,29 @@ The tenant's own role cannot write the control plane, so the bump is a second, c
 transaction right after the change rather than part of it.
 """
 
+import logging
+
 from motcua_platform.api import control_session, current_tenant, runtime
+from sqlalchemy.exc import SQLAlchemyError
 
 from motcua_tenants.registry.services import bump_content_version
 
+log = logging.getLogger(__name__)
+
 
 def content_changed(content: str) -> None:
-    """Call after committing a change to the tenant's ``content`` ("catalogue", "units")."""
+    """Call after committing a change to the tenant's ``content`` ("catalogue", "units").
+
+    The change itself is already committed, so a failed bump must not turn the answer into an error (a
+    client would retry a change that was made): it is logged, and cached reads catch up when their
+    entries expire."""
     session = control_session()
-    bump_content_version(session, current_tenant().id, content)
-    session.commit()
+    try:
+        bump_content_version(session, current_tenant().id, content)
+        session.commit()
+    except SQLAlchemyError:
+        session.rollback()
+        log.exception(
+            "%s version of tenant %s not bumped; cached reads expire on their own", content, current_tenant().slug
+        )
     runtime().resolver.invalidate()
