@@ -2,6 +2,8 @@
 received at commune A of tenant alpha."""
 
 from motcua_platform.audit.services import Actor
+from motcua_platform.plugins.engine import active
+from motcua_tenants.dossiers import services
 
 MARRIAGE = "1.000894"  # 5 working days, civil_status plugin
 FORM = {
@@ -36,3 +38,16 @@ def citizen_client(host_client, seeded, slug="alpha"):
 def move(client, code, to_status, version, comment=None):
     body = {"to_status": to_status} | ({"comment": comment} if comment else {})
     return client.post(f"/api/v1/dossiers/{code}/transitions", json=body, headers={"If-Match": f'"{version}"'})
+
+
+def intake_in(
+    session, seeded, channel="counter", *, unit=None, name="A", citizen_id=None, contact=None, officers=None, now=None
+):
+    """``services.intake`` of the marriage form at commune A of alpha (or ``unit``), for tests of the service
+    layer: by the system actor with a role on the province's root (or ``officers``), every plugin enabled."""
+    units = seeded["alpha"].units
+    data = services.Intake(MARRIAGE, unit or units["commune_a"], channel, name, FORM, citizen_id, contact)
+    registry = active()
+    return services.intake(
+        session, SYSTEM, officers or {units["root"]}, registry, registry.names, {}, "alpha", data, now=now
+    )

@@ -5,7 +5,7 @@ import io
 from decimal import Decimal
 
 import pytest
-from dossier_support import citizen_client, intake_body, move
+from dossier_support import citizen_client, intake_body, intake_in, move
 from motcua_billing.usage.models import UsageOutbox
 from motcua_platform.storage.services import object_store
 from motcua_tenants.dossier_documents.models import DossierDocument, StoredBytes
@@ -335,12 +335,10 @@ def test_concurrent_uploads_each_record_an_exact_running_total(runtime, seeded, 
     a SUM over the documents would let two of them see the same total and understate the peak)."""
     import threading
 
-    from dossier_support import FORM, MARRIAGE, SYSTEM
-    from motcua_platform.plugins.engine import active
+    from dossier_support import SYSTEM
     from motcua_platform.storage.local import LocalObjectStore
     from motcua_platform.storage.services import TenantObjects
     from motcua_tenants.dossier_documents import services as documents
-    from motcua_tenants.dossiers import services as dossiers
     from sqlalchemy import text
 
     binding = runtime.db.binding("alpha")
@@ -350,9 +348,7 @@ def test_concurrent_uploads_each_record_an_exact_running_total(runtime, seeded, 
         before = session.scalar(select(StoredBytes.bytes)) or 0
         codes = []
         for _ in range(6):
-            intake = dossiers.Intake(MARRIAGE, unit, "counter", "A", FORM)
-            root = {seeded["alpha"].units["root"]}
-            codes.append(dossiers.intake(session, SYSTEM, root, active(), active().names, {}, "alpha", intake).code)
+            codes.append(intake_in(session, seeded, unit=unit).code)
         session.commit()
     barrier, failures = threading.Barrier(6), []
 

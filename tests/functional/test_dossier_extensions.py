@@ -4,10 +4,9 @@ open step's due times: through HTTP with If-Match, and through the services with
 import datetime as dt
 
 import pytest
-from dossier_support import FORM, MARRIAGE, SYSTEM, citizen_client, intake_body, move
+from dossier_support import SYSTEM, citizen_client, intake_body, intake_in, move
 from motcua_platform.audit.models import TenantAuditEvent
 from motcua_platform.errors import Conflict, InvalidInput
-from motcua_platform.plugins.engine import active
 from motcua_tenants.calendar.engine import VN_TZ
 from motcua_tenants.dossiers import extensions, services, workflow
 from motcua_tenants.dossiers.extensions import ExtensionRequest
@@ -162,20 +161,9 @@ def at(day, hour, minute=0):
 
 
 def test_a_pause_over_a_weekend_moves_the_open_step_and_stacks_with_extensions(runtime, seeded):
-    units = seeded["alpha"].units
     with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
         friday = at(6, 9)  # March 2026 has no holiday
-        dossier = services.intake(
-            session,
-            SYSTEM,
-            {units["root"]},
-            active(),
-            active().names,
-            {},
-            "alpha",
-            services.Intake(MARRIAGE, units["commune_a"], "counter", "A", FORM),
-            now=friday,
-        )
+        dossier = intake_in(session, seeded, now=friday)
         services.transition(session, SYSTEM, dossier, 4, 1, tenant_slug="alpha", now=friday)
         step = workflow.current_step(session, dossier)
         assert dossier.due_at == at(13, 17) and step.due_at == at(6, 11)  # 5 working days; 2 office hours
@@ -233,19 +221,8 @@ def test_a_pause_over_a_weekend_moves_the_open_step_and_stacks_with_extensions(r
 
 
 def test_working_hours_of_a_late_dossier_count_from_now(runtime, seeded):
-    units = seeded["alpha"].units
     with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
-        dossier = services.intake(
-            session,
-            SYSTEM,
-            {units["root"]},
-            active(),
-            active().names,
-            {},
-            "alpha",
-            services.Intake(MARRIAGE, units["commune_a"], "counter", "A", FORM),
-            now=at(2, 9),
-        )
+        dossier = intake_in(session, seeded, now=at(2, 9))
         services.transition(session, SYSTEM, dossier, 4, 1, tenant_slug="alpha", now=at(2, 9))
         assert dossier.due_at == at(9, 17)
         extension = extensions.extend(

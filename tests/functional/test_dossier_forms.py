@@ -7,9 +7,8 @@ import subprocess
 from types import SimpleNamespace
 
 import pytest
-from dossier_support import APPLICANT, FORM, MARRIAGE, SYSTEM, citizen_client
+from dossier_support import APPLICANT, FORM, MARRIAGE, SYSTEM, citizen_client, intake_in
 from motcua_platform.errors import Conflict
-from motcua_platform.plugins.engine import active
 from motcua_tenants.calendar.engine import VN_TZ
 from motcua_tenants.dossier_forms import services as forms
 from motcua_tenants.dossiers import extensions, services
@@ -118,19 +117,7 @@ def test_wrong_state_is_409_with_a_clear_message(officer, host_client, seeded):
 def test_apology_form_prints_the_stored_extension(runtime, seeded):
     monday = dt.datetime(2026, 3, 2, 9, 0, tzinfo=VN_TZ)
     with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
-        dossier = services.intake(
-            session,
-            SYSTEM,
-            {seeded["alpha"].units["root"]},
-            active(),
-            active().names,
-            {},
-            "alpha",
-            services.Intake(
-                MARRIAGE, seeded["alpha"].units["commune_a"], "counter", "Trần Văn A", FORM, "079090001111"
-            ),
-            now=monday,
-        )
+        dossier = intake_in(session, seeded, name="Trần Văn A", citizen_id="079090001111", now=monday)
         services.transition(session, SYSTEM, dossier, 4, 1, tenant_slug="alpha", now=monday)
         late = dossier.due_at + dt.timedelta(hours=2)
         with pytest.raises(Conflict, match="Form 04"):  # late, but no extension stored yet
@@ -192,19 +179,7 @@ def test_qr_payload_carries_the_tt01_2023_fields(runtime, seeded):
     monday = dt.datetime(2026, 3, 2, 9, 0, tzinfo=VN_TZ)
     issuer = forms.Issuer(name="Tỉnh Alpha", display_name="Tỉnh Alpha", host="alpha.example.vn")
     with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
-        dossier = services.intake(
-            session,
-            SYSTEM,
-            {seeded["alpha"].units["root"]},
-            active(),
-            active().names,
-            {},
-            "alpha",
-            services.Intake(
-                MARRIAGE, seeded["alpha"].units["commune_a"], "counter", "Trần Văn A", FORM, "079090001111"
-            ),
-            now=monday,
-        )
+        dossier = intake_in(session, seeded, name="Trần Văn A", citizen_id="079090001111", now=monday)
         procedure = services.procedure_of(session, dossier)
         issued = monday + dt.timedelta(minutes=5)
         receipt = json.loads(forms.qr_payload(dossier, procedure, "01", issuer, issued))

@@ -4,10 +4,9 @@ early / on_time / late, and the step_unit / due_soon / overdue inbox filters."""
 import datetime as dt
 
 import pytest
-from dossier_support import FORM, MARRIAGE, intake_body
+from dossier_support import intake_body, intake_in
 from motcua_platform.audit.services import Actor
 from motcua_platform.errors import Conflict, Forbidden, NotFound
-from motcua_platform.plugins.engine import active
 from motcua_tenants.calendar.engine import VN_TZ
 from motcua_tenants.dossiers import services, workflow
 from sqlalchemy import select
@@ -119,17 +118,7 @@ def test_classification_of_steps_and_dossier_and_the_deadline_filters(runtime, s
         return dt.datetime(2026, 3, day, hour, minute, tzinfo=VN_TZ)
 
     with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
-        dossier = services.intake(
-            session,
-            SYSTEM,
-            {units["root"]},
-            active(),
-            active().names,
-            {},
-            "alpha",
-            services.Intake(MARRIAGE, units["commune_a"], "counter", "A", FORM),
-            now=monday,
-        )
+        dossier = intake_in(session, seeded, now=monday)
         services.transition(session, SYSTEM, dossier, 4, 1, tenant_slug="alpha", now=monday)
         version = 2
 

@@ -5,9 +5,8 @@ import re
 import threading
 
 import pytest
-from dossier_support import FORM, MARRIAGE, SYSTEM, citizen_client, intake_body, move
+from dossier_support import SYSTEM, citizen_client, intake_body, intake_in, move
 from motcua_billing.usage.models import UsageOutbox
-from motcua_platform.plugins.engine import active
 from motcua_tenants.calendar.engine import VN_TZ
 from motcua_tenants.dossiers import services
 from motcua_tenants.dossiers.models import Dossier, DossierCounter
@@ -121,16 +120,7 @@ def test_inbox_filters(officer, seeded):
 
 def test_every_forbidden_transition_is_a_409_listing_the_allowed_ones(runtime, seeded):
     with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
-        dossier = services.intake(
-            session,
-            SYSTEM,
-            {seeded["alpha"].units["root"]},
-            active(),
-            active().names,
-            {},
-            "alpha",
-            services.Intake(MARRIAGE, seeded["alpha"].units["commune_a"], "online", "A", FORM),
-        )
+        dossier = intake_in(session, seeded, "online")
         for source in services.Status:
             for target in services.Status:
                 dossier.status, dossier.received_at = source, (dossier.submitted_at if source != 1 else None)
@@ -187,17 +177,7 @@ def test_stale_if_match_is_409_and_missing_is_428(officer, seeded):
 def test_supplement_time_is_excluded_and_the_original_due_date_never_changes(runtime, seeded):
     monday = dt.datetime(2026, 3, 2, 9, 0, tzinfo=VN_TZ)  # no holiday in March 2026
     with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
-        dossier = services.intake(
-            session,
-            SYSTEM,
-            {seeded["alpha"].units["root"]},
-            active(),
-            active().names,
-            {},
-            "alpha",
-            services.Intake(MARRIAGE, seeded["alpha"].units["commune_a"], "counter", "A", FORM),
-            now=monday,
-        )
+        dossier = intake_in(session, seeded, now=monday)
         original = dt.datetime(2026, 3, 9, 17, 0, tzinfo=VN_TZ)  # 5 working days
         assert dossier.due_at == original
         step = dict(session=session, actor=SYSTEM, dossier=dossier, tenant_slug="alpha")
@@ -241,16 +221,7 @@ def test_concurrent_intake_never_repeats_or_skips_a_number(runtime, seeded):
             barrier.wait()
             for _ in range(3):
                 with runtime.db.tenant_session(binding) as session:
-                    dossier = services.intake(
-                        session,
-                        SYSTEM,
-                        {seeded["alpha"].units["root"]},
-                        active(),
-                        active().names,
-                        {},
-                        "alpha",
-                        services.Intake(MARRIAGE, unit, "counter", "A", FORM),
-                    )
+                    dossier = intake_in(session, seeded, unit=unit)
                     session.commit()
                     codes.append(dossier.code)
         except Exception as exc:  # reported below
@@ -304,16 +275,7 @@ def test_two_officers_acting_at_once_one_succeeds_the_other_gets_409(runtime, se
     officers = {seeded["alpha"].units["commune_a"]}
     try:
         with runtime.db.tenant_session(binding) as session:
-            code = services.intake(
-                session,
-                SYSTEM,
-                officers,
-                active(),
-                active().names,
-                {},
-                "alpha",
-                services.Intake(MARRIAGE, unit, "counter", "A", FORM),
-            ).code
+            code = intake_in(session, seeded, unit=unit, officers=officers).code
             session.commit()
         outcomes, barrier = [], threading.Barrier(2)
 

@@ -6,8 +6,7 @@ import datetime as dt
 import threading
 
 import pytest
-from dossier_support import FORM, MARRIAGE, SYSTEM
-from motcua_platform.plugins.engine import active
+from dossier_support import SYSTEM, intake_in
 from motcua_tenants.calendar.engine import VN_TZ
 from motcua_tenants.dossiers import extensions, late_notices, services
 from motcua_tenants.dossiers.extension_models import DossierLateNotice
@@ -23,8 +22,7 @@ def at(day, hour, minute=0):
 
 def received(session, seeded, contact="tran.chong@example.vn, 0901234567", now=None, unit="commune_a"):
     units = seeded["alpha"].units
-    intake = services.Intake(MARRIAGE, units[unit], "counter", "Trần Văn Chồng", FORM, None, contact)
-    dossier = services.intake(session, SYSTEM, {units["root"]}, active(), active().names, {}, "alpha", intake, now=now)
+    dossier = intake_in(session, seeded, unit=units[unit], name="Trần Văn Chồng", contact=contact, now=now)
     services.transition(session, SYSTEM, dossier, 4, 1, tenant_slug="alpha", now=now)
     return dossier
 

@@ -4,13 +4,13 @@ form 07, of one unit between two dates (officers and admins of that unit or a un
 from flask import Response, request
 from marshmallow import fields
 from motcua_billing.invoices.documents import find_font
-from motcua_platform.api import Blueprint, Schema, current_principal, current_tenant, runtime, tenant_session
+from motcua_platform.api import Blueprint, Schema, current_tenant, runtime, tenant_session
 from motcua_platform.errors import Forbidden
 from motcua_platform.tenancy import normalise_host
 
 from motcua_tenants.dossier_forms import services
 from motcua_tenants.dossiers import services as dossiers
-from motcua_tenants.dossiers.api import OFFICER_ROLES
+from motcua_tenants.dossiers.api import _units
 
 blp = Blueprint(
     "dossier_forms",
@@ -29,10 +29,6 @@ class RegisterArgsSchema(Schema):
     unit_id = fields.Integer(required=True)
     since = fields.Date(required=True, data_key="from", metadata={"description": "First day (inclusive)."})
     until = fields.Date(required=True, data_key="to", metadata={"description": "Last day (inclusive)."})
-
-
-def _units() -> set[int]:
-    return current_principal().units_with(*OFFICER_ROLES)
 
 
 def _host() -> str:

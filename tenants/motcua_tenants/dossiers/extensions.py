@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from motcua_tenants.calendar import services as calendar
 from motcua_tenants.calendar.engine import VN_TZ, to_local
-from motcua_tenants.dossiers import history, services, workflow
+from motcua_tenants.dossiers import history, services, versions, workflow
 from motcua_tenants.dossiers.extension_models import DossierExtension
 from motcua_tenants.dossiers.models import Dossier, Status
 from motcua_tenants.notifications import services as notifications
@@ -114,12 +114,7 @@ def extend(
     """Extend ``dossier`` (loaded with ``lock=True``): stale version or wrong status → Conflict, bad
     input → InvalidInput with every error at once; nothing is written in either case."""
     now = now or utcnow()
-    if dossier.version != expected_version:
-        raise Conflict(
-            f"Dossier {dossier.code} was changed by someone else (version {dossier.version}, you had "
-            f"{expected_version}); reload it and try again.",
-            {"version": [f"Current version is {dossier.version}."]},
-        )
+    versions.expect(dossier, expected_version)
     if dossier.status not in EXTENSIBLE or dossier.effective_due_at is None:
         status = Status(dossier.status)
         raise Conflict(
@@ -148,8 +143,7 @@ def extend(
     )
     session.add(extension)
     dossier.extended_due_at = new_due
-    dossier.version += 1
-    dossier.updated_at = now
+    versions.bump(dossier, now)
     history.note(
         session, actor, dossier, "extend", f"Gia hạn từ {_minute(previous)} đến {_minute(new_due)}: {reason}", now
     )

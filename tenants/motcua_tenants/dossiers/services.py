@@ -23,6 +23,7 @@ from motcua_tenants.calendar.engine import VN_TZ
 from motcua_tenants.catalogue import services as catalogue
 from motcua_tenants.catalogue.models import Procedure
 from motcua_tenants.dossiers import history as history_log
+from motcua_tenants.dossiers import versions
 from motcua_tenants.dossiers.models import Channel, Dossier, DossierHistory, Status
 from motcua_tenants.notifications import services as notifications
 from motcua_tenants.units.models import Unit
@@ -251,12 +252,7 @@ def link_owner(session: Session, actor: Actor, dossier: Dossier, account, expect
     ``account`` (or None when no account has that login), so the citizen follows it online like their own.
     The account's CCCD (or a business's tax code) must be the applicant's on the dossier: a mistyped phone
     number must not hand a stranger the dossier. Once linked, the owner does not change."""
-    if dossier.version != expected_version:
-        raise Conflict(
-            f"Dossier {dossier.code} was changed by someone else (version {dossier.version}, you had "
-            f"{expected_version}); reload it and try again.",
-            {"version": [f"Current version is {dossier.version}."]},
-        )
+    versions.expect(dossier, expected_version)
     if account is None:
         raise InvalidInput("No such citizen account.", {"login": ["No account with this e-mail or phone here."]})
     if dossier.citizen_account_id is not None:
@@ -268,8 +264,7 @@ def link_owner(session: Session, actor: Actor, dossier: Dossier, account, expect
         )
     citizen_account_id = account.id
     dossier.citizen_account_id = citizen_account_id
-    dossier.version += 1
-    dossier.updated_at = utcnow()
+    versions.bump(dossier, utcnow())
     history_log.add(session, actor, dossier, "link_account", None, None)
     record(session, actor, "dossier.link_account", target=f"dossier:{dossier.code}", citizen=citizen_account_id)
     session.flush()
@@ -471,12 +466,7 @@ def transition(
     """Move ``dossier`` (loaded with ``lock=True``) to ``to_status``. A stale ``expected_version`` or a
     transition the state machine forbids is a Conflict; the latter lists the allowed targets."""
     now = now or utcnow()
-    if dossier.version != expected_version:
-        raise Conflict(
-            f"Dossier {dossier.code} was changed by someone else (version {dossier.version}, you had "
-            f"{expected_version}); reload it and try again.",
-            {"version": [f"Current version is {dossier.version}."]},
-        )
+    versions.expect(dossier, expected_version)
     try:
         target = Status(to_status)
     except ValueError:
@@ -516,8 +506,7 @@ def transition(
     elif target == Status.RETURNED:
         dossier.returned_at = now
     dossier.status = target
-    dossier.version += 1
-    dossier.updated_at = now
+    versions.bump(dossier, now)
     history_log.add(session, actor, dossier, ACTIONS[target], int(before), int(target), comment)
     notifications.on_status_change(session, tenant_slug, dossier, row.name_vi, comment)
     record(session, actor, "dossier.transition", target=f"dossier:{dossier.code}", from_status=before, to_status=target)

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from motcua_tenants.calendar import services as calendar
 from motcua_tenants.calendar.engine import VN_TZ, classify
 from motcua_tenants.catalogue.models import Procedure
-from motcua_tenants.dossiers import history
+from motcua_tenants.dossiers import history, versions
 from motcua_tenants.dossiers.models import Dossier, Status
 from motcua_tenants.dossiers.workflow_models import DossierStep
 from motcua_tenants.units.models import Unit
@@ -100,17 +100,6 @@ def _start(session: Session, step: DossierStep, now: dt.datetime) -> None:
 def _log(session: Session, actor: Actor, dossier: Dossier, action: str, comment: str | None, now) -> None:
     history.note(session, actor, dossier, action, comment, now)
     record(session, actor, f"dossier.{action}", target=f"dossier:{dossier.code}")
-
-
-def _bump(dossier: Dossier, expected_version: int, now: dt.datetime) -> None:
-    if dossier.version != expected_version:
-        raise Conflict(
-            f"Dossier {dossier.code} was changed by someone else (version {dossier.version}, you had "
-            f"{expected_version}); reload it and try again.",
-            {"version": [f"Current version is {dossier.version}."]},
-        )
-    dossier.version += 1
-    dossier.updated_at = now
 
 
 def _open_step(session: Session, dossier: Dossier) -> DossierStep:
@@ -178,7 +167,8 @@ def claim(session, actor: Actor, roles, staff_id: int, dossier: Dossier, expecte
         raise Forbidden(f"Only an officer ({step.role}) of the step's unit may claim '{step.name}'.")
     if step.claimed_by is not None and step.claimed_by != staff_id:
         raise Conflict(f"Step '{step.name}' is already claimed by another officer.", {"step": ["Claimed."]})
-    _bump(dossier, expected_version, now)
+    versions.expect(dossier, expected_version)
+    versions.bump(dossier, now)
     step.claimed_by, step.claimed_at = staff_id, now
     _log(session, actor, dossier, "step_claim", f"{step.index + 1}. {step.name}", now)
     session.flush()
@@ -193,7 +183,8 @@ def complete(session, actor: Actor, staff_id: int, dossier: Dossier, expected_ve
     step = _open_step(session, dossier)
     if step.claimed_by != staff_id:
         raise Forbidden(f"Claim step '{step.name}' first: only the officer who claimed it may complete it.")
-    _bump(dossier, expected_version, now)
+    versions.expect(dossier, expected_version)
+    versions.bump(dossier, now)
     step.finished_at = now
     step.outcome = classify(now, step.due_at)
     _log(session, actor, dossier, "step_complete", f"{step.index + 1}. {step.name}: {comment.strip()}", now)
@@ -215,7 +206,8 @@ def handoff(session, actor: Actor, roles, dossier: Dossier, expected_version: in
         raise InvalidInput("No such open unit.", {"unit_id": ["No such open unit."]})
     if unit_id == step.unit_id:
         raise Conflict("The step is already on that unit.", {"unit_id": ["Same unit."]})
-    _bump(dossier, expected_version, now)
+    versions.expect(dossier, expected_version)
+    versions.bump(dossier, now)
     before = step.unit_id
     step.unit_id, step.claimed_by, step.claimed_at = unit_id, None, None
     note = f"{step.index + 1}. {step.name}: unit {before} → {unit_id}" + (f": {comment.strip()}" if comment else "")
