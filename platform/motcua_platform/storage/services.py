@@ -7,12 +7,12 @@ import re
 import secrets
 from typing import TYPE_CHECKING, BinaryIO
 
+from motcua_platform.db.database import SLUG_RE
 from motcua_platform.storage.interfaces import ObjectStore
 
 if TYPE_CHECKING:
     from motcua_platform.config import Config
 
-SLUG_RE = re.compile(r"^[a-z][a-z0-9]{1,29}$")  # tenant slugs (control.tenants)
 # Keys we generate ourselves: lower-case segments of letters, digits, '-' and '_'. No '.', so no '..'.
 KEY_RE = re.compile(r"^[a-z0-9_-]{1,64}(/[a-z0-9_-]{1,64}){0,7}$")
 

@@ -3,11 +3,8 @@ so it must be safe in all three: lower-case ASCII letters and digits, starting w
 
 from __future__ import annotations
 
-import re
-
+from motcua_platform.db.database import SLUG_RE
 from sqlalchemy.dialects.postgresql.base import RESERVED_WORDS
-
-SLUG_RE = re.compile(r"^[a-z][a-z0-9]{1,29}$")
 
 # Names that would be confusing or dangerous as a subdomain or schema, besides SQL keywords.
 RESERVED_SLUGS = frozenset(
