@@ -26,7 +26,7 @@ RUNS = 20
 def measure(runtime) -> None:
     from motcua_platform.db.base import utcnow
     from motcua_tenants.dossiers import late_notices
-    from sqlalchemy import select, text
+    from sqlalchemy import text
 
     binding = runtime.db.binding(seed.SLUG)
     with runtime.db.tenant_session(binding) as session:
@@ -72,21 +72,7 @@ def measure(runtime) -> None:
         )
     )
     with runtime.db.tenant_session(binding) as session:
-        from motcua_tenants.dossiers.extension_models import DossierLateNotice
-        from motcua_tenants.dossiers.models import Dossier
-        from motcua_tenants.dossiers.workflow_models import EFFECTIVE_DUE
-
-        noticed = (
-            select(DossierLateNotice.dossier_id)
-            .where(DossierLateNotice.dossier_id == Dossier.id, DossierLateNotice.due_at == EFFECTIVE_DUE)
-            .exists()
-        )
-        scan = (
-            select(Dossier.id)
-            .where(Dossier.status.in_(late_notices.OPEN), now > EFFECTIVE_DUE, ~noticed)
-            .order_by(EFFECTIVE_DUE, Dossier.id)
-            .limit(late_notices.BATCH)
-        )
+        scan = late_notices.late_query(now, late_notices.BATCH)  # exactly what the job sends
         compiled = scan.compile(session.get_bind(), compile_kwargs={"render_postcompile": True})
         plan = session.connection().exec_driver_sql(
             f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {compiled}", compiled.params

@@ -10,11 +10,8 @@ from __future__ import annotations
 import datetime as dt
 
 from motcua_platform.db.base import TenantBase, created_at_column, id_column
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, SmallInteger, String, Text
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
-
-from motcua_tenants.dossiers.models import Dossier
-from motcua_tenants.dossiers.workflow_models import EFFECTIVE_DUE
 
 
 class DossierExtension(TenantBase):
@@ -43,7 +40,3 @@ class DossierLateNotice(TenantBase):
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="RESTRICT"), primary_key=True)
     due_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
     at: Mapped[dt.datetime] = created_at_column()
-
-
-# The late-notice job scans open dossiers (2, 4, 6) of every unit by effective due date.
-Index("ix_dossiers_late_scan", EFFECTIVE_DUE, postgresql_where=Dossier.status.in_([2, 4, 6]))

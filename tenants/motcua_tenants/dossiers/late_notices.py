@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
 from motcua_platform.db.database import Database
-from sqlalchemy import and_, select, true, tuple_
+from sqlalchemy import Select, and_, select, true, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -27,14 +27,13 @@ from motcua_tenants.calendar.engine import VN_TZ
 from motcua_tenants.dossiers import history, services
 from motcua_tenants.dossiers.extension_models import DossierLateNotice
 from motcua_tenants.dossiers.models import Dossier, Status
-from motcua_tenants.dossiers.workflow_models import EFFECTIVE_DUE
+from motcua_tenants.dossiers.workflow_models import CLOCK_STATUSES, SORT_DUE
 from motcua_tenants.notifications import services as notifications
 from motcua_tenants.notifications.models import Event
 from motcua_tenants.registry.models import Tenant, TenantStatus
 
 log = logging.getLogger(__name__)
 
-OPEN = (Status.RECEIVED, Status.PROCESSING, Status.PAYMENT)  # the clock runs (not paused in 5)
 BATCH = 100  # dossiers per transaction
 JOB = Actor("system", None, "late-notice-job")
 
@@ -44,23 +43,28 @@ def fact(due_at: dt.datetime) -> str:
     return due_at.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def _due_late(session: Session, now: dt.datetime, limit: int, after: tuple | None = None) -> list[Dossier]:
+def late_query(now: dt.datetime, limit: int, after: tuple | None = None) -> Select:
     """Open dossiers past their effective due date and not yet noticed for it, in (due, id) order from
     ``after`` on: a run walks the list once instead of rescanning the dossiers it already noticed."""
+    # While the clock runs (2, 4, 6) a dossier always has a due date, so SORT_DUE is its effective due
+    # date here, and the inbox's partial index ix_dossiers_clock_due gives these rows in this order.
     noticed = (
         select(DossierLateNotice.dossier_id)
-        .where(and_(DossierLateNotice.dossier_id == Dossier.id, DossierLateNotice.due_at == EFFECTIVE_DUE))
+        .where(and_(DossierLateNotice.dossier_id == Dossier.id, DossierLateNotice.due_at == SORT_DUE))
         .exists()
     )
-    query = (
+    return (
         select(Dossier)
-        .where(Dossier.status.in_(OPEN), now > EFFECTIVE_DUE, ~noticed)
-        .where(true() if after is None else tuple_(EFFECTIVE_DUE, Dossier.id) > tuple_(*after))
-        .order_by(EFFECTIVE_DUE, Dossier.id)
+        .where(services.status_in(CLOCK_STATUSES), now > SORT_DUE, ~noticed)
+        .where(true() if after is None else tuple_(SORT_DUE, Dossier.id) > tuple_(*after))
+        .order_by(SORT_DUE, Dossier.id)
         .limit(limit)
         .with_for_update(skip_locked=True, of=Dossier)
     )
-    return list(session.scalars(query))
+
+
+def _due_late(session: Session, now: dt.datetime, limit: int, after: tuple | None = None) -> list[Dossier]:
+    return list(session.scalars(late_query(now, limit, after)))
 
 
 @dataclass

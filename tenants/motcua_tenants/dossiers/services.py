@@ -361,10 +361,10 @@ def inbox_query(session: Session, officer_unit_ids: Iterable[int], filters: Inbo
         raise InvalidInput("Unknown inbox state.", {"state": [f"Must be one of: {', '.join(INBOX_STATES)}."]})
     open_anyway = filters.overdue or filters.due_soon is not None or filters.step_unit  # statuses 2, 4, 6 only
     if state == "open" and not open_anyway:  # (a redundant condition would keep the partial indexes out)
-        query = query.where(_status_in(OPEN_STATUSES))
+        query = query.where(status_in(OPEN_STATUSES))
     elif state == "closed":
-        query = query.where(~_status_in(OPEN_STATUSES))
-    clock_runs = _status_in(CLOCK_STATUSES)
+        query = query.where(~status_in(OPEN_STATUSES))
+    clock_runs = status_in(CLOCK_STATUSES)
     if filters.due_soon is not None:
         now = now or utcnow()
         cal = calendar.load_calendar(session, since=now.astimezone(VN_TZ).date())
@@ -393,7 +393,7 @@ def inbox_order(query: Select) -> tuple:
     return query.get_execution_options()["inbox_keyset"]
 
 
-def _status_in(statuses: Iterable[int]):
+def status_in(statuses: Iterable[int]):
     """``status IN (…)`` with the numbers inline, so PostgreSQL can match the partial indexes (it proves
     a partial index's WHERE from constants, not from bound parameters of a generic plan)."""
     return Dossier.status.in_([literal_column(str(int(s))) for s in statuses])
