@@ -367,27 +367,6 @@ def pending_outbox(session: TenantSession) -> int:
 
 
 # -- reading -------------------------------------------------------------------------------------
-def list_events(
-    session: Session,
-    tenant_id: int,
-    *,
-    metric: str | None = None,
-    start: dt.datetime | None = None,
-    end: dt.datetime | None = None,
-    line_id: int | None = None,
-):
-    query = select(UsageEvent).where(UsageEvent.tenant_id == tenant_id).order_by(UsageEvent.occurred_at, UsageEvent.id)
-    if metric:
-        query = query.where(UsageEvent.metric_code == metric)
-    if start:
-        query = query.where(UsageEvent.occurred_at >= start)
-    if end:
-        query = query.where(UsageEvent.occurred_at < end)
-    if line_id is not None:
-        query = query.where(UsageEvent.invoice_line_id == line_id)
-    return query
-
-
 def release_claims(session: Session, line_ids: Sequence[int]) -> int:
     """Free the usage of voided lines so that it is billed again."""
     if not line_ids:
