@@ -303,14 +303,29 @@ def test_notifications_reach_the_accounts_email_and_phone(host_client, seeded, r
 
     body = intake_body(seeded, "online", applicant={"full_name": "Nguyễn Văn Dân"})  # no contact given
     dossier = citizen_client(host_client, seeded).post("/api/v1/dossiers", json=body).get_json()
+
+    def outbox():
+        with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+            query = select(
+                NotificationOutbox.event,
+                NotificationOutbox.channel,
+                NotificationOutbox.recipient,
+                NotificationOutbox.body,
+            ).where(NotificationOutbox.dossier_id == dossier["id"])
+            return sorted(tuple(row) for row in session.execute(query))
+
+    # submitted: the acknowledgement names the code and says the clock waits for the officer's intake
+    submitted = outbox()
+    assert [row[:3] for row in submitted] == [
+        ("submitted", "email", "citizen@alpha.test"),
+        ("submitted", "sms", "0912345678"),
+    ]
+    assert all(dossier["code"] in row[3] and "chờ" in row[3] for row in submitted)
     assert move(officer, dossier["code"], 2, 1).status_code == 200  # received: the intake notice goes out
-    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
-        rows = session.execute(
-            select(NotificationOutbox.channel, NotificationOutbox.recipient).where(
-                NotificationOutbox.dossier_id == dossier["id"]
-            )
-        ).all()
-    assert sorted(rows) == [("email", "citizen@alpha.test"), ("sms", "0912345678")]
+    assert [row[:3] for row in outbox() if row[0] == "intake"] == [
+        ("intake", "email", "citizen@alpha.test"),
+        ("intake", "sms", "0912345678"),
+    ]
 
 
 def test_officer_links_a_counter_dossier_to_the_citizens_account(host_client, seeded, officer, alpha):

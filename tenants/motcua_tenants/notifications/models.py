@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 
 class Event(enum.StrEnum):
+    SUBMITTED = "submitted"  # submitted online (status 1): the code, waiting for an officer's intake
     INTAKE = "intake"  # received (status 2): receipt, due date
     SUPPLEMENT = "supplement"  # status 5: documents to add
     PAYMENT = "payment"  # status 6: fees to pay
@@ -36,7 +37,9 @@ class NotificationOutbox(TenantBase):
 
     __tablename__ = "notification_outbox"
     __table_args__ = (
-        CheckConstraint("event IN ('intake', 'supplement', 'payment', 'done', 'late', 'extension')", name="event"),
+        CheckConstraint(
+            "event IN ('submitted', 'intake', 'supplement', 'payment', 'done', 'late', 'extension')", name="event"
+        ),
         CheckConstraint("channel IN ('email', 'sms')", name="channel"),
         CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
         Index("ix_notification_outbox_pending", "id", postgresql_where=text("status = 'pending'")),

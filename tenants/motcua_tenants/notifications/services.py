@@ -35,6 +35,7 @@ MAX_ATTEMPTS = 10  # then the row is marked failed and left for an operator
 BATCH = 200  # rows per tenant per drain run
 
 EVENT_FOR_STATUS = {
+    Status.SUBMITTED: Event.SUBMITTED,
     Status.RECEIVED: Event.INTAKE,
     Status.SUPPLEMENT: Event.SUPPLEMENT,
     Status.PAYMENT: Event.PAYMENT,
@@ -97,12 +98,13 @@ def queue_for_dossier(
     previous_due_at: dt.datetime | None = None,
     apology: str | None = None,
     status_name: str | None = None,
-) -> list[NotificationOutbox]:
-    """Queue ``event``'s messages for the applicant in the caller's transaction; the rows inserted.
+) -> int:
+    """Queue ``event``'s messages for the applicant in the caller's transaction; how many were new (a
+    message already queued for the same fact is not queued again).
     ``fact`` goes into the idempotency key of events that may happen more than once."""
     channels = contact_channels(dossier.applicant_contact)
     if not channels:
-        return []
+        return 0
     facts = Facts(
         code=dossier.code,
         applicant_name=dossier.applicant_name,
@@ -116,27 +118,26 @@ def queue_for_dossier(
         status_name=status_name,
     )
     subject, body, sms = render(event, facts)
-    inserted = []
-    for channel, recipient in channels:
-        row_id = session.execute(
-            insert(NotificationOutbox)
-            .values(
-                dossier_id=dossier.id,
-                event=str(event),
-                channel=str(channel),
-                recipient=recipient,
-                subject=subject,
-                body=body if channel == NotifyChannel.EMAIL else sms,
-                status=OutboxStatus.PENDING,
-                attempts=0,
-                idempotency_key=idempotency_key(dossier.id, event, channel, fact),
-            )
-            .on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(NotificationOutbox.id)
-        ).scalar()
-        if row_id is not None:
-            inserted.append(session.get(NotificationOutbox, row_id))
-    return inserted
+    rows = [
+        {
+            "dossier_id": dossier.id,
+            "event": str(event),
+            "channel": str(channel),
+            "recipient": recipient,
+            "subject": subject,
+            "body": body if channel == NotifyChannel.EMAIL else sms,
+            "status": OutboxStatus.PENDING,
+            "attempts": 0,
+            "idempotency_key": idempotency_key(dossier.id, event, channel, fact),
+        }
+        for channel, recipient in channels
+    ]
+    # One statement for every channel: an intake's messages cost one round trip, not one per channel. A Core
+    # insert of the table, as the ORM's bulk-insert layer would only add work to a plain INSERT.
+    result = session.execute(
+        insert(NotificationOutbox.__table__).values(rows).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    )
+    return result.rowcount
 
 
 def on_status_change(session: Session, tenant_slug: str, dossier: Dossier, procedure_name: str, comment=None) -> None:

@@ -33,6 +33,7 @@ def _money(amount: int) -> str:
 
 
 HEADLINES = {
+    Event.SUBMITTED: "Hồ sơ {code} đã được nộp trực tuyến",
     Event.INTAKE: "Hồ sơ {code} đã được tiếp nhận",
     Event.SUPPLEMENT: "Hồ sơ {code} cần bổ sung giấy tờ",
     Event.PAYMENT: "Hồ sơ {code}: đề nghị thực hiện nghĩa vụ tài chính",
@@ -42,6 +43,8 @@ HEADLINES = {
 }
 
 DETAILS = {
+    Event.SUBMITTED: "Thủ tục: {procedure}.\nHồ sơ đang chờ cán bộ một cửa kiểm tra và tiếp nhận; thời hạn giải quyết "
+    "được tính từ khi hồ sơ được tiếp nhận. Ông/Bà sẽ nhận được thông báo tiếp nhận kèm ngày hẹn trả kết quả.",
     Event.INTAKE: "Thủ tục: {procedure}.\nNgày hẹn trả kết quả: {due}.",
     Event.SUPPLEMENT: "Thủ tục: {procedure}.\nNội dung cần bổ sung: {reason}.\n"
     "Thời hạn giải quyết tạm dừng cho đến khi Ông/Bà bổ sung đủ giấy tờ.",
@@ -76,7 +79,9 @@ def render(event: Event, facts: Facts) -> tuple[str, str, str]:
         "Đây là thư tự động từ hệ thống một cửa điện tử, vui lòng không trả lời thư này.\n"
     )
     sms = f"{headline}. Hẹn trả: {values['due']}. Tra cứu: {facts.tracking_url}"
-    if event == Event.SUPPLEMENT:
+    if event == Event.SUBMITTED:
+        sms = f"{headline}, đang chờ tiếp nhận. Tra cứu: {facts.tracking_url}"
+    elif event == Event.SUPPLEMENT:
         sms = f"{headline}: {values['reason']}. Tra cứu: {facts.tracking_url}"
     elif event == Event.DONE:
         sms = f"{headline}. Tra cứu: {facts.tracking_url}"

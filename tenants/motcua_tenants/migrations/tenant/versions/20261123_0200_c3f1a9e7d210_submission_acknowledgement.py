@@ -1,0 +1,30 @@
+"""submission acknowledgement: an online submission (status 1) queues a 'submitted' message to the
+applicant, so the outbox accepts that event
+
+Revision ID: c3f1a9e7d210
+Revises: b5d2e8a41c07
+Create Date: 2026-11-23 02:00:00
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "c3f1a9e7d210"
+down_revision: str | None = "b5d2e8a41c07"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+BEFORE = "event IN ('intake', 'supplement', 'payment', 'done', 'late', 'extension')"
+AFTER = "event IN ('submitted', 'intake', 'supplement', 'payment', 'done', 'late', 'extension')"
+
+
+def upgrade() -> None:
+    op.drop_constraint(op.f("ck_notification_outbox_event"), "notification_outbox", type_="check")
+    op.create_check_constraint(op.f("ck_notification_outbox_event"), "notification_outbox", AFTER)
+
+
+def downgrade() -> None:
+    op.execute("DELETE FROM notification_outbox WHERE event = 'submitted'")
+    op.drop_constraint(op.f("ck_notification_outbox_event"), "notification_outbox", type_="check")
+    op.create_check_constraint(op.f("ck_notification_outbox_event"), "notification_outbox", BEFORE)
