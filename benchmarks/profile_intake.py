@@ -5,7 +5,8 @@
 Creates database ``motcua_bench_intake`` with the tenant and citizens of ``dossiers.py``, builds the app
 in this process and, with Flask's test client, posts online marriage-registration dossiers as wrk does:
 CPU and wall milliseconds per submission, the SQL statements one submission sends (counted by an engine
-listener, with their text), and the functions with the most cumulative time (cProfile). Only prints.
+listener, with their text), the functions with the most cumulative time (cProfile) and what the request
+handler and the intake service call. Only prints.
 
 Settings: BENCH_DATABASE_SERVER, BENCH_REQUESTS (300).
 """
@@ -72,7 +73,7 @@ def main() -> None:
             )
             assert response.status_code == 201, response.get_json()
 
-        for _ in range(30):  # warm-up
+        for _ in range(len(communes) + 30):  # warm-up: every commune once, as in a long-running worker
             submit()
         statements: list[str] = []
 
@@ -102,6 +103,9 @@ def main() -> None:
         stats = pstats.Stats(profile, stream=out)
         stats.sort_stats("cumulative").print_stats(45)
         stats.sort_stats("tottime").print_stats(40)
+        # where the request handler and the intake service spend it, one level down
+        stats.sort_stats("cumulative").print_callees(r"dossiers/api.py:\d+\(post\)")
+        stats.print_callees(r"dossiers/services.py:\d+\(intake\)")
         print("\ncProfile of 100 submissions, by cumulative time, then by own time:")
         print(out.getvalue())
         runtime.db.dispose()
