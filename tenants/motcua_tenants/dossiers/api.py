@@ -20,6 +20,7 @@ from motcua_platform.plugins.engine import active
 from motcua_tenants.citizens import services as citizens
 from motcua_tenants.citizens.api import current_citizen
 from motcua_tenants.dossiers import services
+from motcua_tenants.dossiers.intake_lookup import ContentVersions
 from motcua_tenants.dossiers.models import Channel, Dossier, Status
 from motcua_tenants.dossiers.schemas import (
     DossierSchema,
@@ -101,14 +102,15 @@ class Dossiers(MethodView):
         else:
             who, units = actor(), _units()
         applicant = body["applicant"]
+        info = current_tenant()
         dossier = services.intake(
             session,
             who,
             units,
             active(),
             _enabled(),
-            current_tenant().plugins,
-            current_tenant().slug,
+            info.plugins,
+            info.slug,
             services.Intake(
                 procedure_code=body["procedure_code"],
                 receiving_unit_id=body["receiving_unit_id"],
@@ -119,6 +121,7 @@ class Dossiers(MethodView):
                 citizen_account_id=owner.id if owner else None,
                 form=body["form"],
             ),
+            content=ContentVersions(info.id, info.catalogue_version, info.units_version),
         )
         session.commit()
         return _view(session, dossier), 201, _etag(dossier)

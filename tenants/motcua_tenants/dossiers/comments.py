@@ -10,15 +10,16 @@ import datetime as dt
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import InvalidInput
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from motcua_tenants.dossiers import history
-from motcua_tenants.dossiers.models import Dossier, DossierHistory
+from motcua_tenants.dossiers.models import Dossier
 
 MAX_COMMENT = 2000
 
 
-def add_comment(session: Session, actor: Actor, dossier: Dossier, comment: str | None, now=None) -> DossierHistory:
+def add_comment(session: Session, actor: Actor, dossier: Dossier, comment: str | None, now=None) -> Row:
     now: dt.datetime = now or utcnow()
     text = (comment or "").strip()
     if not text:

@@ -16,6 +16,7 @@ from motcua_platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from motcua_platform.plugins.definitions import TimeLimit
 from motcua_platform.plugins.engine import PluginRegistry
 from sqlalchemy import Select, func, literal_column, select, text, type_coerce
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from motcua_tenants.calendar import services as calendar
@@ -23,13 +24,15 @@ from motcua_tenants.calendar.engine import VN_TZ
 from motcua_tenants.catalogue import services as catalogue
 from motcua_tenants.catalogue.models import Procedure
 from motcua_tenants.dossiers import history as history_log
-from motcua_tenants.dossiers import versions
+from motcua_tenants.dossiers import intake_lookup, versions
+from motcua_tenants.dossiers.intake_lookup import ContentVersions
 from motcua_tenants.dossiers.models import Channel, Dossier, DossierHistory, Status
 from motcua_tenants.notifications import services as notifications
 from motcua_tenants.units.models import Unit
 from motcua_tenants.units.services import subtree_ids
 
 USAGE_METRIC = "dossiers_received"
+FOREIGN_KEY_VIOLATION = "23503"  # PostgreSQL's SQLSTATE
 
 STATUS_NAMES = {
     Status.SUBMITTED: "Mới đăng ký",
@@ -106,19 +109,25 @@ class Intake:
     citizen_account_id: int | None = None  # the owner of an online dossier (its citizen account)
 
 
+NEXT_NUMBER = text(
+    "INSERT INTO dossier_counters (unit_id, day, last_number) VALUES (:unit, :day, 1) "
+    "ON CONFLICT (unit_id, day) DO UPDATE SET last_number = dossier_counters.last_number + 1 "
+    "RETURNING last_number"
+)
+
+
 def next_code(session: Session, unit: Unit, moment: dt.datetime) -> str:
     """``<unit code>-YYMMDD-NNNN``: the unit's daily counter, incremented under the row lock the upsert
     takes, so concurrent intakes wait for each other and never repeat or skip a number (a rolled-back
-    intake rolls its number back too)."""
+    intake rolls its number back too). A unit deleted since the caller read it (``intake_lookup`` may
+    hold it for a few seconds) fails the counter's foreign key: the intake is refused like any closed unit."""
     day = moment.astimezone(VN_TZ).date()
-    number = session.execute(
-        text(
-            "INSERT INTO dossier_counters (unit_id, day, last_number) VALUES (:unit, :day, 1) "
-            "ON CONFLICT (unit_id, day) DO UPDATE SET last_number = dossier_counters.last_number + 1 "
-            "RETURNING last_number"
-        ),
-        {"unit": unit.id, "day": day},
-    ).scalar_one()
+    try:
+        number = session.execute(NEXT_NUMBER, {"unit": unit.id, "day": day}).scalar_one()
+    except IntegrityError as exc:
+        if getattr(exc.orig, "sqlstate", None) != FOREIGN_KEY_VIOLATION:
+            raise
+        raise InvalidInput("The dossier was not received.", {"receiving_unit_id": ["No such open unit."]}) from None
     return f"{unit.code}-{day:%y%m%d}-{number:04d}"
 
 
@@ -139,20 +148,6 @@ def _start_clock(session: Session, dossier: Dossier, row: Procedure, now: dt.dat
     record_usage(session, tenant_slug, USAGE_METRIC, f"dossier:{dossier.id}:received", 1, now)
 
 
-def _unit_and_procedure(session: Session, data: Intake, enabled: Iterable[str]) -> tuple[Unit | None, Procedure | None]:
-    """The receiving unit and the procedure's current version in one round trip. When either is missing
-    the procedure is left to ``get_procedure`` (which raises the 404), after the unit's own checks."""
-    both = session.execute(
-        catalogue.current_version_query(data.procedure_code, enabled)
-        .add_columns(Unit)
-        .join(Unit, Unit.id == data.receiving_unit_id)  # one row or none: no real join condition
-        .limit(1)
-    ).first()
-    if both is None:
-        return session.get(Unit, data.receiving_unit_id), None
-    return both[1], both[0]
-
-
 def intake(
     session: Session,
     actor: Actor,
@@ -163,14 +158,16 @@ def intake(
     tenant_slug: str,
     data: Intake,
     now: dt.datetime | None = None,
+    content: ContentVersions | None = None,
 ) -> Dossier:
     """Receive a dossier. Counter and postal intake need an officer of the receiving unit and start the
     clock at once (status 2); an online submission (a citizen account, ``data.citizen_account_id``) waits
-    for intake (status 1)."""
+    for intake (status 1). With the request's ``content`` versions the unit and procedure come from the
+    per-process cache (``intake_lookup``)."""
     now = now or utcnow()
     if data.channel not in set(Channel):
         raise InvalidInput("The dossier was not received.", {"channel": [f"Must be one of: {', '.join(Channel)}."]})
-    unit, row = _unit_and_procedure(session, data, enabled)
+    unit, row = intake_lookup.unit_and_procedure(session, data.procedure_code, data.receiving_unit_id, enabled, content)
     if unit is None or (unit.valid_to is not None and unit.valid_to < now.astimezone(VN_TZ).date()):
         raise InvalidInput("The dossier was not received.", {"receiving_unit_id": ["No such open unit."]})
     if data.channel != Channel.ONLINE:
