@@ -19,7 +19,7 @@ from flask import current_app, g, jsonify, request
 from flask_smorest.pagination import PaginationMetadataSchema, PaginationParameters
 from marshmallow import Schema as _Schema
 from marshmallow import fields
-from sqlalchemy import ColumnElement, Select, Text, cast, func, literal, literal_column, select, tuple_
+from sqlalchemy import ColumnElement, Select, Text, cast, func, inspect, literal, literal_column, select, tuple_
 from sqlalchemy.orm import Session
 from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
@@ -389,7 +389,8 @@ def paginate(
     them all; when more match, the total is the cap and ``total_exact`` is false ("more than …").
     ``keyset``: the expressions ``query`` is ordered by (ascending, never NULL, unique together). Each
     page then carries ``next_cursor`` while rows follow, and ``cursor`` (one of those) continues right
-    after that row through the index, without OFFSET."""
+    after that row through the index, without OFFSET. A query marked ``execution_options(keys_first=True)``
+    is cut to the page on its keys alone before its rows are read (``_keys_first``)."""
     size = pagination.page_size
     page_query = query
     if cursor is not None:
@@ -403,12 +404,12 @@ def paginate(
     # exact over the window the page is cut from; or over the whole list, not only what follows the cursor
     exact_window = count_cap is None and cursor is None
     total = func.count().over() if exact_window else _count(query, count_cap).scalar_subquery()
+    page_query = page_query.limit(size + 1).offset(0 if cursor is not None else (pagination.page - 1) * size)
+    # (one more row than the page tells whether a next page exists without trusting a capped total)
+    if keyset is not None and query.get_execution_options().get("keys_first"):
+        page_query, keyset = _keys_first(page_query, keyset)
     keys = [cast(column, Text).label(f"_key{i}") for i, column in enumerate(keyset or ())]
-    fetched = session.execute(
-        page_query.add_columns(total.label("_total"), *keys)
-        .limit(size + 1)  # one more tells whether a next page exists without trusting a capped total
-        .offset(0 if cursor is not None else (pagination.page - 1) * size)
-    ).all()
+    fetched = session.execute(page_query.add_columns(total.label("_total"), *keys)).all()
     page = fetched[:size]
     count = fetched[0]._total if fetched else session.scalar(_count(query, count_cap))
     pagination.item_count = min(count, count_cap) if count_cap is not None else count
@@ -421,6 +422,19 @@ def paginate(
     if rows:
         return [row._mapping for row in page]
     return [row[0] for row in page]
+
+
+def _keys_first(page_query: Select, keyset: Sequence[ColumnElement]) -> tuple[Select, list[ColumnElement]]:
+    """``page_query`` (one entity, cut to the page) as its page's keys first, then only those rows: the
+    sort that picks the page then reads nothing but ``keyset``, which an index-only scan can serve, and
+    the table is read for the page's rows alone. The last key must be the entity's primary key.
+    Returns the statement and the keyset to read the page's keys from."""
+    labels = [column.label(f"_page{i}") for i, column in enumerate(keyset)]
+    page = page_query.with_only_columns(*labels, maintain_column_froms=True).subquery("page")
+    entity = page_query.column_descriptions[0]["entity"]
+    primary_key = inspect(entity).primary_key[0]
+    keys = [page.c[label.name] for label in labels]
+    return select(entity).join(page, primary_key == keys[-1]).order_by(*keys), keys
 
 
 def _count(query: Select, cap: int | None) -> Select:

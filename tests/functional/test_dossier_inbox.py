@@ -186,3 +186,27 @@ def test_every_filter_for_the_whole_tenant_and_for_a_commune(runtime, seeded, of
             assert code not in listed(unit, due_soon=8)  # already late
             assert code not in listed(unit, step_unit=True)  # not in processing
         assert code not in listed(units["commune_b"])
+
+
+def test_a_commune_officers_all_states_list_is_every_dossier_of_its_units_in_order(
+    officer, seeded, runtime, host_client
+):
+    """The commune's list is cut to the page on its keys before its rows are read: by page and by cursor it
+    must still hold exactly the units' dossiers, open and finished, soonest due first, no due date last."""
+    citizen = citizen_client(host_client, seeded)
+    assert citizen.post("/api/v1/dossiers", json=intake_body(seeded, "online")).status_code == 201
+    stopped = receive(officer, seeded)
+    for version, status in enumerate((4, 7, 8), start=1):  # processing, withdrawn, stopped: final
+        assert move(officer, stopped, status, version, comment="Công dân rút hồ sơ").status_code == 200
+    for _ in range(3):
+        receive(officer, seeded)
+    receive(host_client(seeded["alpha"].host, seeded["alpha"].tokens["admin"]), seeded)  # maybe elsewhere
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        mine = services.officer_units(session, {seeded["alpha"].units["commune_a"]})
+        rows = session.scalars(select(Dossier).where(Dossier.receiving_unit_id.in_(mine))).all()
+        infinity = dt.datetime.max.replace(tzinfo=dt.UTC)
+        expected = [d.code for d in sorted(rows, key=lambda d: (d.effective_due_at or infinity, d.id))]
+    assert len(expected) >= 5 and stopped in expected
+    assert walk_by_page(officer, "state=all") == expected
+    assert walk_by_cursor(officer, "state=all", page_size=2)[0] == expected
+    assert meta(officer.get("/api/v1/dossiers?state=all&page_size=2"))["total"] == len(expected)

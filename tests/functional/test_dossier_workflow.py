@@ -4,7 +4,7 @@ early / on_time / late, and the step_unit / due_soon / overdue inbox filters."""
 import datetime as dt
 
 import pytest
-from dossier_support import intake_body, intake_in
+from dossier_support import intake_body, intake_in, move
 from motcua_platform.audit.services import Actor
 from motcua_platform.errors import Conflict, Forbidden, NotFound
 from motcua_tenants.calendar.engine import VN_TZ
@@ -170,3 +170,43 @@ def test_resuming_processing_keeps_the_steps(officer, seeded, runtime):
         dossier_id = session.scalar(select(services.Dossier.id).where(services.Dossier.code == code))
         count = len(session.scalars(select(DossierStep.id).where(DossierStep.dossier_id == dossier_id)).all())
     assert count == 4
+
+
+def test_step_unit_lists_a_dossier_while_its_open_current_step_is_on_my_units(officer, seeded, host_client):
+    """step_unit follows the open current step through hand-off, completion, a supplement pause and the
+    last step's end (the list reads the unit that workflow.py keeps on the dossier)."""
+    units = seeded["alpha"].units
+    admin = host_client(seeded["alpha"].host, seeded["alpha"].admin_token)  # every unit: the whole tenant
+    code = processing(officer, seeded)
+    version = 2
+
+    def act(client, action, **body):
+        nonlocal version
+        response = post(client, code, action, version, **body)
+        assert response.status_code == 200, response.get_json()
+        version = int(response.headers["ETag"].strip('"'))
+
+    def listed(client):
+        response = client.get("/api/v1/dossiers?step_unit=true&page_size=100")
+        assert response.status_code == 200, response.get_json()
+        return code in [d["code"] for d in response.get_json()]
+
+    assert listed(officer) and listed(admin)  # step 1 on the commune's centre
+    act(officer, "handoff", unit_id=units["department"], comment="Liên thông lên Sở")
+    assert not listed(officer) and listed(admin)
+    act(admin, "claim")
+    act(admin, "complete", comment="Sở đã xem")
+    assert listed(officer)  # step 2 started on the commune
+    paused = move(officer, code, 5, version, comment="Bổ sung giấy tờ")
+    assert paused.status_code == 200, paused.get_json()
+    assert not listed(officer) and not listed(admin)  # not in processing
+    resumed = move(officer, code, 4, version + 1)
+    assert resumed.status_code == 200, resumed.get_json()
+    version += 2
+    assert listed(officer)
+    for _ in range(3):  # steps 2 to 4, all on the commune or its centre
+        act(officer, "claim")
+        act(officer, "complete", comment="xong")
+    steps = officer.get(f"/api/v1/dossiers/{code}/steps").get_json()
+    assert steps["status"] == 4 and all(s["finished_at"] for s in steps["steps"])
+    assert not listed(officer) and not listed(admin)  # still in processing, but no step is open

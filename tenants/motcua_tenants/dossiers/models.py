@@ -93,6 +93,10 @@ class Dossier(TenantBase):
     finished_at: Mapped[dt.datetime | None]
     returned_at: Mapped[dt.datetime | None]
     current_step: Mapped[int | None] = mapped_column(SmallInteger)
+    # the unit of the current step while it is open (started, not finished), kept by workflow.py where
+    # steps start, finish and move: the inbox's step_unit list reads it from one index instead of
+    # joining every open step of the officer's units to its dossier
+    current_step_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = created_at_column()
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

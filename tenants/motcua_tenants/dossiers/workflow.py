@@ -97,6 +97,13 @@ def _start(session: Session, step: DossierStep, now: dt.datetime) -> None:
     step.due_at = cal.add_working_time(cal.intake(now), dt.timedelta(hours=step.allotted_hours))
 
 
+def _point_at(dossier: Dossier, step: DossierStep | None) -> None:
+    """Keep ``dossier.current_step_unit_id`` (what the inbox's step_unit list reads) on the unit of its
+    current step while that step is open; every place a step starts, finishes or moves calls this."""
+    is_open = step is not None and step.started_at is not None and step.finished_at is None
+    dossier.current_step_unit_id = step.unit_id if is_open else None
+
+
 def _log(session: Session, actor: Actor, dossier: Dossier, action: str, comment: str | None, now) -> None:
     history.note(session, actor, dossier, action, comment, now)
     record(session, actor, f"dossier.{action}", target=f"dossier:{dossier.code}")
@@ -142,6 +149,7 @@ def create_steps(session: Session, dossier: Dossier, procedure: Procedure, now: 
     ]
     if steps:
         _start(session, steps[0], now)
+    _point_at(dossier, steps[0] if steps else None)
     session.add_all(steps)
     return steps
 
@@ -192,6 +200,7 @@ def complete(session, actor: Actor, staff_id: int, dossier: Dossier, expected_ve
     following = current_step(session, dossier)
     if following is not None:
         _start(session, following, now)
+    _point_at(dossier, following)
     session.flush()
     return step
 
@@ -210,6 +219,7 @@ def handoff(session, actor: Actor, roles, dossier: Dossier, expected_version: in
     versions.bump(dossier, now)
     before = step.unit_id
     step.unit_id, step.claimed_by, step.claimed_at = unit_id, None, None
+    _point_at(dossier, step)
     note = f"{step.index + 1}. {step.name}: unit {before} → {unit_id}" + (f": {comment.strip()}" if comment else "")
     _log(session, actor, dossier, "step_handoff", note, now)
     session.flush()

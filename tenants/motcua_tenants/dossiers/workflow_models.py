@@ -69,19 +69,30 @@ EFFECTIVE_DUE = func.coalesce(Dossier.extended_due_at, Dossier.due_at)
 SORT_DUE = func.coalesce(Dossier.extended_due_at, Dossier.due_at, literal_column("'infinity'::timestamptz"))
 OPEN_STATUSES = (1, 2, 4, 5, 6, 7, 9)  # not final: still needs an officer (services.TRANSITIONS)
 CLOCK_STATUSES = (2, 4, 6)  # the clock runs: these can be overdue
-# an officer's units
-Index("ix_dossiers_unit_status_due", Dossier.receiving_unit_id, Dossier.status, SORT_DUE, Dossier.id)
+# The two due columns are INCLUDEd wherever an index-only scan must compute SORT_DUE (PostgreSQL needs
+# the columns an expression is computed from for that): the whole-tenant capped count reads the first
+# 10,001 entries in this order, and an officer's page is picked from its units' entries alone.
+DUE_COLUMNS = {"postgresql_include": ["extended_due_at", "due_at"]}
+# an officer's units: every matching entry is read and sorted, index-only, then the page's rows fetched
+Index("ix_dossiers_unit_status_due", Dossier.receiving_unit_id, Dossier.status, SORT_DUE, Dossier.id, **DUE_COLUMNS)
 Index(
     "ix_dossiers_clock_unit_due",
     Dossier.receiving_unit_id,
     SORT_DUE,
     Dossier.id,
     postgresql_where=Dossier.status.in_(CLOCK_STATUSES),
+    **DUE_COLUMNS,
 )
-# the whole tenant (a province-level officer): no unit condition, the index gives the order. The two
-# due columns are INCLUDEd so that the capped count, which reads the first 10,001 entries in this order,
-# is an index-only scan (PostgreSQL needs the columns an expression is computed from for that).
-DUE_COLUMNS = {"postgresql_include": ["extended_due_at", "due_at"]}
+# step_unit: dossiers in processing by the unit of their open current step (partial: intake never writes it)
+Index(
+    "ix_dossiers_step_unit_due",
+    Dossier.current_step_unit_id,
+    SORT_DUE,
+    Dossier.id,
+    postgresql_where=Dossier.status == literal_column("4"),
+    **DUE_COLUMNS,
+)
+# the whole tenant (a province-level officer): no unit condition, the index gives the order
 Index("ix_dossiers_due", SORT_DUE, Dossier.id, **DUE_COLUMNS)
 Index("ix_dossiers_status_due", Dossier.status, SORT_DUE, Dossier.id, **DUE_COLUMNS)
 Index("ix_dossiers_open_due", SORT_DUE, Dossier.id, postgresql_where=Dossier.status.in_(OPEN_STATUSES), **DUE_COLUMNS)
