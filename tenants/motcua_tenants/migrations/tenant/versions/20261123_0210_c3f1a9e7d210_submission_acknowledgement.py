@@ -2,7 +2,7 @@
 applicant, so the outbox accepts that event
 
 Revision ID: c3f1a9e7d210
-Revises: b5d2e8a41c07
+Revises: c7a1f3d92e64
 Create Date: 2026-11-23 02:00:00
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "c3f1a9e7d210"
-down_revision: str | None = "b5d2e8a41c07"
+down_revision: str | None = "c7a1f3d92e64"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
