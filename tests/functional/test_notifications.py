@@ -126,6 +126,38 @@ def test_drain_sends_email_and_sms_once(officer, seeded, runtime, smtp):
     assert len(sms_usage(runtime)) == 4 == len(set(sms_usage(runtime)))
 
 
+def test_a_copy_resent_after_a_crash_is_the_same_message(officer, seeded, runtime, smtp):
+    """The worker dies after the SMTP server accepted the message, before its commit: the row is still
+    pending and the next run sends it again, under the same Message-ID (mail stores keep one copy), and
+    the SMS under the same reference; each is counted once."""
+    inbox, mailer = smtp
+    dossier = receive(officer, seeded)
+
+    class DiesAfterSending(LogSmsProvider):
+        def send(self, phone, text, *, reference):
+            super().send(phone, text, reference=reference)
+            raise SystemExit("worker killed")  # not an Exception: nothing in the drain catches it
+
+    dying = DiesAfterSending()
+    with pytest.raises(SystemExit):
+        drain_tenant(runtime.db, "alpha", mailer, dying)  # e-mail committed as sent, then the SMS "crash"
+    assert [(r.channel, r.status) for r in outbox(runtime, dossier["id"])] == [("email", "sent"), ("sms", "pending")]
+    sms = LogSmsProvider()
+    assert drain_tenant(runtime.db, "alpha", mailer, sms).sent == 1
+    assert dying.sent[0][2] == sms.sent[0][2] == f"dossier:{dossier['id']}:intake:sms"
+    assert sms_usage(runtime) == [f"notification:dossier:{dossier['id']}:intake:sms"]
+
+    # the same for e-mail: mark it pending again, as a crash before its commit would have left it
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        row = session.scalars(select(NotificationOutbox).where(NotificationOutbox.channel == "email")).one()
+        row.status, row.sent_at = "pending", None
+        session.commit()
+    assert drain_tenant(runtime.db, "alpha", mailer, LogSmsProvider()).sent == 1
+    first, second = (message for _, message in inbox.messages)
+    assert first["Message-ID"] == second["Message-ID"] == f"<alpha.dossier.{dossier['id']}.intake.email@motcua.test>"
+    assert first["Date"] and first["Subject"] == second["Subject"]
+
+
 def test_smtp_failure_leaves_the_row_pending(officer, seeded, runtime, smtp):
     inbox, mailer = smtp
     dossier = receive(officer, seeded, contact="tran.chong@example.vn")

@@ -6,5 +6,6 @@ from typing import Protocol
 
 
 class Mailer(Protocol):
-    def send(self, recipients: list[str], subject: str, body: str) -> None:
-        """Deliver one message to all ``recipients`` or raise."""
+    def send(self, recipients: list[str], subject: str, body: str, *, idempotency_key: str | None = None) -> None:
+        """Deliver one message to all ``recipients`` or raise. A message sent again under the same
+        ``idempotency_key`` carries the same Message-ID, so the recipient's mail store can tell it is a copy."""

@@ -175,10 +175,11 @@ def _claim(session: Session, after_id: int, channels: list[str]) -> Notification
     return session.scalar(query)
 
 
-def _deliver(row: NotificationOutbox, mailer: Mailer | None, sms: SmsProvider) -> None:
+def _deliver(tenant_slug: str, row: NotificationOutbox, mailer: Mailer | None, sms: SmsProvider) -> None:
     if row.channel == NotifyChannel.EMAIL:
         assert mailer is not None
-        mailer.send([row.recipient], row.subject, row.body)
+        # the tenant makes the key unique across provinces: it becomes the e-mail's Message-ID
+        mailer.send([row.recipient], row.subject, row.body, idempotency_key=f"{tenant_slug}.{row.idempotency_key}")
     else:
         sms.send(row.recipient, row.body, reference=row.idempotency_key)
 
@@ -206,7 +207,7 @@ def drain_tenant(
             last_id = row.id
             row.attempts += 1
             try:
-                _deliver(row, mailer, sms)
+                _deliver(tenant_slug, row, mailer, sms)
             except Exception as exc:
                 row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
                 if row.attempts >= MAX_ATTEMPTS:
