@@ -8,7 +8,8 @@ CPU and wall milliseconds per submission, the SQL statements one submission send
 listener, with their text), the functions with the most cumulative time (cProfile) and what the request
 handler and the intake service call. Only prints.
 
-Settings: BENCH_DATABASE_SERVER, BENCH_REQUESTS (300).
+Settings: BENCH_DATABASE_SERVER, BENCH_REQUESTS (300), BENCH_CHANNEL (online, or counter: dossiers.py's
+commune officers, each at their own commune).
 """
 
 from __future__ import annotations
@@ -27,13 +28,20 @@ import _common as c
 import dossiers as bench
 
 N = int(os.environ.get("BENCH_REQUESTS", "300"))
+CHANNEL = os.environ.get("BENCH_CHANNEL", "online")  # or "counter": officers at their communes, as dossiers.py
 
 
 def body(unit: int, n: int) -> dict:
+    applicant = {
+        "full_name": f"Nguyễn Văn {n}",
+        "citizen_id": f"0790{n:08d}",
+        "contact": f"dan{n}@bench.vn; 0912{n:06d}",
+    }
     return {
         "procedure_code": "1.000894",
         "receiving_unit_id": unit,
-        "channel": "online",
+        "channel": CHANNEL,
+        **({"applicant": applicant} if CHANNEL == "counter" else {}),
         "form": {
             "husband_full_name": f"Nguyễn Văn {n}",
             "husband_citizen_id": f"0790{n:08d}",
@@ -48,7 +56,7 @@ def body(unit: int, n: int) -> dict:
 
 def main() -> None:
     c.exit_cleanly_on_sigterm()
-    c.print_header("profile_intake: in-process cost of one online submission")
+    c.print_header(f"profile_intake: in-process cost of one {CHANNEL} submission")
     with c.fresh_database("motcua_bench_intake") as url:
         env = c.motcua_env(url)
         c.apply_env(env)
@@ -60,7 +68,10 @@ def main() -> None:
         app = create_app()
         runtime = app.extensions["motcua"]
         _, communes = bench.setup_tenant(runtime, Actor("system", None, "benchmark"))
-        tokens = bench.citizen_tokens(runtime)
+        if CHANNEL == "counter":  # token k is the officer of commune k
+            communes, tokens = bench.officer_tokens(runtime, communes)
+        else:
+            tokens = bench.citizen_tokens(runtime)
         client = app.test_client()
         numbers = itertools.count(1)
 
