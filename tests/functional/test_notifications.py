@@ -7,9 +7,10 @@ from motcua_billing.alerts.mail import SmtpMailer
 from motcua_billing.usage.models import UsageOutbox
 from motcua_platform.plugins.engine import active
 from motcua_tenants.dossiers import services
+from motcua_tenants.dossiers.models import Dossier
 from motcua_tenants.notifications.interfaces import LogSmsProvider
-from motcua_tenants.notifications.models import NotificationOutbox
-from motcua_tenants.notifications.services import contact_channels, drain_tenant
+from motcua_tenants.notifications.models import Event, NotificationOutbox
+from motcua_tenants.notifications.services import contact_channels, drain_tenant, queue_for_dossier
 from motcua_tenants.notifications.templates import Facts
 from sqlalchemy import select
 
@@ -62,6 +63,11 @@ def test_intake_writes_the_outbox_in_its_transaction(officer, seeded, runtime):
     assert "Kính gửi Ông/Bà Trần Văn Chồng" in body and "Ngày hẹn trả kết quả" in body
     assert f"/api/v1/track/{dossier['code']}" in body and dossier["procedure_name"] in body
     assert dossier["code"] in rows[1].body and "Tra cứu" in rows[1].body
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:  # the hook run again: nothing new
+        again = session.get(Dossier, dossier["id"])
+        assert queue_for_dossier(session, "alpha", again, Event.INTAKE, procedure_name="x") == 0
+        assert queue_for_dossier(session, "alpha", again, Event.LATE, procedure_name="x", fact="f1") == 2
+        session.rollback()
 
     before = len(outbox(runtime))
     bad = officer.post("/api/v1/dossiers", json=intake_body(seeded, applicant={"full_name": "", "contact": CONTACT}))

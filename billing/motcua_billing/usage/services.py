@@ -230,6 +230,14 @@ def ingest(
     return BatchResult(results)
 
 
+# Built once: it runs in the transaction of every counted fact (each dossier received, each SMS sent).
+RECORD_IN_TENANT = (
+    insert(UsageOutbox.__table__)
+    .on_conflict_do_nothing(constraint="uq_billing_usage_outbox_key")
+    .returning(UsageOutbox.__table__.c.id)
+)
+
+
 def record_usage(
     session: Session,
     tenant_slug: str,
@@ -264,15 +272,13 @@ def record_usage(
         item, errors = _check_item(raw, None, None, now)
         if item is None:
             raise InvalidInput("The usage event was not recorded.", errors)
-        statement = (
-            insert(UsageOutbox)
-            .values(
-                metric_code=item.metric, event_id=item.event_id, quantity=item.quantity, occurred_at=item.occurred_at
-            )
-            .on_conflict_do_nothing(constraint="uq_billing_usage_outbox_key")
-            .returning(UsageOutbox.id)
-        )
-        return "accepted" if session.execute(statement).first() is not None else "duplicate"
+        values = {
+            "metric_code": item.metric,
+            "event_id": item.event_id,
+            "quantity": item.quantity,
+            "occurred_at": item.occurred_at,
+        }
+        return "accepted" if session.execute(RECORD_IN_TENANT, values).first() is not None else "duplicate"
     result = ingest(session, [raw], source="internal", now=now).results[0]
     if result.status == "rejected":
         raise InvalidInput("The usage event was not recorded.", result.errors)

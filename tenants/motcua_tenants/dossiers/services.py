@@ -137,14 +137,18 @@ def _limit(row: Procedure) -> TimeLimit:
     )
 
 
-def _start_clock(session: Session, dossier: Dossier, row: Procedure, now: dt.datetime, tenant_slug: str) -> None:
-    """Intake of a complete dossier: the clock starts, the original due date is fixed, usage is counted."""
+def _start_clock(session: Session, dossier: Dossier, row: Procedure, now: dt.datetime) -> None:
+    """Intake of a complete dossier: the clock starts and the original due date is fixed (then
+    ``_count_received`` once the dossier has its id)."""
     dossier.received_at = now
     if dossier.due_at is None:
         try:
             dossier.due_at = calendar.due_at(session, now, _limit(row))
         except (ValueError, OverflowError) as exc:
             raise InvalidInput("No due date can be computed.", {"received_at": [str(exc)]}) from None
+
+
+def _count_received(session: Session, tenant_slug: str, dossier: Dossier, now: dt.datetime) -> None:
     record_usage(session, tenant_slug, USAGE_METRIC, f"dossier:{dossier.id}:received", 1, now)
 
 
@@ -187,7 +191,6 @@ def intake(
     fees = [{"name": f.name, "amount": f.amount, "note": f.note} for f in fee_lines]
     counter = data.channel != Channel.ONLINE
     dossier = Dossier(
-        code=next_code(session, unit, now),
         procedure_id=row.id,
         receiving_unit_id=unit.id,
         channel=data.channel,
@@ -202,14 +205,18 @@ def intake(
         submitted_at=now,
         version=1,
     )
+    if counter:  # before the INSERT, which then carries the dates (no UPDATE after it)
+        _start_clock(session, dossier, row, now)
+    # The number last: the counter's row lock is held from here to the commit, and every other intake at
+    # this unit today waits for it.
+    dossier.code = next_code(session, unit, now)
     session.add(dossier)
     session.flush()
     if counter:
-        _start_clock(session, dossier, row, now, tenant_slug)
+        _count_received(session, tenant_slug, dossier, now)
     history_log.add(session, actor, dossier, f"intake_{data.channel}", None, dossier.status)
     record(session, actor, "dossier.intake", target=f"dossier:{dossier.code}", channel=data.channel)
     notifications.on_status_change(session, tenant_slug, dossier, row.name_vi)
-    session.flush()
     return dossier
 
 
@@ -480,7 +487,8 @@ def transition(
         raise InvalidInput("A reason is required.", {"comment": ["Give the reason (it goes on the notice)."]})
     row = procedure_of(session, dossier)
     if target == Status.RECEIVED:
-        _start_clock(session, dossier, row, now, tenant_slug)
+        _start_clock(session, dossier, row, now)
+        _count_received(session, tenant_slug, dossier, now)
     elif target == Status.SUPPLEMENT:
         dossier.paused_at = now
     elif before == Status.SUPPLEMENT:

@@ -132,12 +132,14 @@ def queue_for_dossier(
         }
         for channel, recipient in channels
     ]
-    # One statement for every channel: an intake's messages cost one round trip, not one per channel. A Core
-    # insert of the table, as the ORM's bulk-insert layer would only add work to a plain INSERT.
-    result = session.execute(
-        insert(NotificationOutbox.__table__).values(rows).on_conflict_do_nothing(index_elements=["idempotency_key"])
-    )
-    return result.rowcount
+    return len(session.execute(QUEUE, rows).all())
+
+
+# Built once, and sent as one statement for every channel (SQLAlchemy's "insertmanyvalues" turns the rows
+# into one multi-row INSERT because it returns the ids of the rows it added): a Core insert of the table,
+# as the ORM's bulk-insert layer would only add work to a plain INSERT. A row already queued is left alone.
+_OUTBOX = NotificationOutbox.__table__
+QUEUE = insert(_OUTBOX).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(_OUTBOX.c.id)
 
 
 def on_status_change(session: Session, tenant_slug: str, dossier: Dossier, procedure_name: str, comment=None) -> None:
