@@ -401,12 +401,14 @@ def paginate(
         values = _read_cursor(cursor, keyset)
         after = [cast(literal(value), column.type) for value, column in zip(values, keyset, strict=True)]
         page_query = query.where(tuple_(*keyset) > tuple_(*after))
+    keys_first = keyset is not None and query.get_execution_options().get("keys_first")
     # exact over the window the page is cut from; or over the whole list, not only what follows the cursor
-    exact_window = count_cap is None and cursor is None
+    # (nor only the page, which is all a keys-first statement's outer query sees)
+    exact_window = count_cap is None and cursor is None and not keys_first
     total = func.count().over() if exact_window else _count(query, count_cap).scalar_subquery()
     page_query = page_query.limit(size + 1).offset(0 if cursor is not None else (pagination.page - 1) * size)
     # (one more row than the page tells whether a next page exists without trusting a capped total)
-    if keyset is not None and query.get_execution_options().get("keys_first"):
+    if keys_first:
         page_query, keyset = _keys_first(page_query, keyset)
     keys = [cast(column, Text).label(f"_key{i}") for i, column in enumerate(keyset or ())]
     fetched = session.execute(page_query.add_columns(total.label("_total"), *keys)).all()

@@ -223,6 +223,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Citizen logins and registrations allowed per client address and minute on a tenant host (429 beyond).",
     ),
     Setting(
+        "MOTCUA_ONLINE_SUBMISSIONS_PER_HOUR",
+        "online_submissions_per_hour",
+        _positive_int,
+        "Online dossiers one citizen or business account may submit in an hour (429 beyond).",
+    ),
+    Setting(
         "MOTCUA_LIST_COUNT_CAP",
         "list_count_cap",
         _positive_int,
@@ -281,6 +287,7 @@ class Config:
     plugins: tuple[str, ...] = ()
     tracking_per_minute: int = 30
     account_attempts_per_minute: int = 20
+    online_submissions_per_hour: int = 60
     list_count_cap: int = 10_000
     log_level: str = "INFO"
     vat_rate: Decimal = Decimal(10)

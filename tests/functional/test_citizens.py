@@ -328,6 +328,42 @@ def test_notifications_reach_the_accounts_email_and_phone(host_client, seeded, r
     ]
 
 
+def test_the_acknowledgement_goes_to_the_account_never_to_a_typed_contact(host_client, seeded, runtime, officer):
+    """No officer has seen an online dossier yet: its acknowledgement reaches the account's own e-mail and
+    phone, not an address typed into the form (the platform must not mail strangers on anyone's say)."""
+    from motcua_tenants.notifications.models import NotificationOutbox
+    from sqlalchemy import select
+
+    stranger = {"full_name": "Ai Đó", "contact": "victim@example.org 0987654321"}
+    body = intake_body(seeded, "online", applicant=stranger)
+    dossier = citizen_client(host_client, seeded).post("/api/v1/dossiers", json=body).get_json()
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        query = select(NotificationOutbox.event, NotificationOutbox.recipient).where(
+            NotificationOutbox.dossier_id == dossier["id"]
+        )
+        assert sorted(session.execute(query).all()) == [
+            ("submitted", "0912345678"),
+            ("submitted", "citizen@alpha.test"),
+        ]
+
+
+def test_online_submissions_per_account_are_limited(host_client, seeded, runtime, monkeypatch):
+    import dataclasses
+
+    monkeypatch.setattr(runtime, "config", dataclasses.replace(runtime.config, online_submissions_per_hour=3))
+    citizen = citizen_client(host_client, seeded)
+    body = intake_body(seeded, "online")
+    assert [citizen.post("/api/v1/dossiers", json=body).status_code for _ in range(3)] == [201] * 3
+    refused = citizen.post("/api/v1/dossiers", json=body)
+    assert refused.status_code == 429 and refused.get_json()["code"] == "too_many_attempts"
+    assert 3500 < int(refused.headers["Retry-After"]) <= 3601
+    mine = citizen.get("/api/v1/my/dossiers").get_json()
+    assert len(mine) == 3  # nothing of the refused one was written
+    # counter intake by an officer is not an account's submission: not limited
+    officer = host_client(seeded["alpha"].host, seeded["alpha"].tokens["officer"])
+    assert officer.post("/api/v1/dossiers", json=intake_body(seeded)).status_code == 201
+
+
 def test_officer_links_a_counter_dossier_to_the_citizens_account(host_client, seeded, officer, alpha):
     citizen = citizen_client(host_client, seeded)
     code = officer.post("/api/v1/dossiers", json=intake_body(seeded)).get_json()["code"]

@@ -210,3 +210,23 @@ def test_a_commune_officers_all_states_list_is_every_dossier_of_its_units_in_ord
     assert walk_by_page(officer, "state=all") == expected
     assert walk_by_cursor(officer, "state=all", page_size=2)[0] == expected
     assert meta(officer.get("/api/v1/dossiers?state=all&page_size=2"))["total"] == len(expected)
+
+
+def test_an_officers_list_paged_without_a_cap_counts_the_whole_list(officer, seeded, runtime):
+    """A commune officer's list picks its page's keys first (keys_first); the total must still count the
+    whole list, not the rows the page kept."""
+    from flask_smorest.pagination import PaginationParameters
+    from motcua_platform.api import paginate
+
+    for _ in range(4):
+        receive(officer, seeded)
+    commune = {seeded["alpha"].units["commune_a"]}
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        query = services.inbox_query(session, commune, services.InboxFilter())
+        assert query.get_execution_options().get("keys_first")
+        every = session.scalars(query).all()
+        pagination = PaginationParameters(1, 2)
+        page = paginate(session, query, pagination, keyset=services.inbox_order(query))
+    assert len(every) >= 4 and len(page) == 2
+    assert pagination.item_count == len(every) and pagination.total_exact
+    assert [d.id for d in page] == [d.id for d in every[:2]]

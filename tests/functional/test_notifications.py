@@ -1,6 +1,8 @@
 """Notifications to the applicant: written to the tenant outbox with the status change, sent by the drain
 (real e-mail to aiosmtpd on 127.0.0.1, SMS through the log provider), each once, SMS counted as usage."""
 
+import datetime as dt
+
 import pytest
 from dossier_support import FORM, MARRIAGE, SYSTEM, intake_body, move
 from motcua_billing.alerts.mail import SmtpMailer
@@ -10,7 +12,7 @@ from motcua_tenants.dossiers import services
 from motcua_tenants.dossiers.models import Dossier
 from motcua_tenants.notifications.interfaces import LogSmsProvider
 from motcua_tenants.notifications.models import Event, NotificationOutbox
-from motcua_tenants.notifications.services import contact_channels, drain_tenant, queue_for_dossier
+from motcua_tenants.notifications.services import contact_channels, drain_tenant, message_key, queue_for_dossier
 from motcua_tenants.notifications.templates import Facts
 from sqlalchemy import select
 
@@ -95,7 +97,9 @@ def test_drain_sends_email_and_sms_once(officer, seeded, runtime, smtp):
     assert recipients == ["tran.chong@example.vn"]
     assert str(message["Subject"]) == f"[Một cửa] Hồ sơ {dossier['code']} đã được tiếp nhận"
     assert "Kính gửi Ông/Bà Trần Văn Chồng" in message.get_content()
-    assert [(phone, ref) for phone, _, ref in sms.sent] == [("0901234567", f"dossier:{dossier['id']}:intake:sms")]
+    [row] = [r for r in outbox(runtime, dossier["id"]) if r.channel == "sms"]
+    assert [(phone, ref) for phone, _, ref in sms.sent] == [("0901234567", message_key("alpha", row))]
+    assert message_key("alpha", row).startswith(f"alpha.dossier:{dossier['id']}:intake:sms.")
     assert "đã được tiếp nhận" in sms.sent[0][1]
     assert all(r.status == "sent" and r.sent_at and r.attempts == 1 for r in outbox(runtime, dossier["id"]))
     assert sms_usage(runtime) == [f"notification:dossier:{dossier['id']}:intake:sms"]
@@ -150,7 +154,8 @@ def test_a_copy_resent_after_a_crash_is_the_same_message(officer, seeded, runtim
     assert [(r.channel, r.status) for r in outbox(runtime, dossier["id"])] == [("email", "sent"), ("sms", "pending")]
     sms = LogSmsProvider()
     assert drain_tenant(runtime.db, "alpha", mailer, sms).sent == 1
-    assert dying.sent[0][2] == sms.sent[0][2] == f"dossier:{dossier['id']}:intake:sms"
+    rows = {r.channel: r for r in outbox(runtime, dossier["id"])}
+    assert dying.sent[0][2] == sms.sent[0][2] == message_key("alpha", rows["sms"])
     assert sms_usage(runtime) == [f"notification:dossier:{dossier['id']}:intake:sms"]
 
     # the same for e-mail: mark it pending again, as a crash before its commit would have left it
@@ -160,7 +165,9 @@ def test_a_copy_resent_after_a_crash_is_the_same_message(officer, seeded, runtim
         session.commit()
     assert drain_tenant(runtime.db, "alpha", mailer, LogSmsProvider()).sent == 1
     first, second = (message for _, message in inbox.messages)
-    assert first["Message-ID"] == second["Message-ID"] == f"<alpha.dossier.{dossier['id']}.intake.email@motcua.test>"
+    queued = f"{rows['email'].created_at.astimezone(dt.UTC):%Y%m%dT%H%M%S%fZ}"
+    expected = f"<alpha.dossier.{dossier['id']}.intake.email.{queued}@motcua.test>"
+    assert first["Message-ID"] == second["Message-ID"] == expected
     assert first["Date"] and first["Subject"] == second["Subject"]
 
 

@@ -91,8 +91,9 @@ class Dossiers(MethodView):
     @blp.response(201, DossierSchema)
     def post(self, body):
         """Receive a dossier. Online: a citizen account (status 1, awaiting intake; the applicant defaults
-        from the account and the dossier is the account's). Counter or postal: an officer of the receiving
-        unit (status 2, the clock starts). Form errors come all at once, in Vietnamese."""
+        from the account and the dossier is the account's; acknowledged to the account's e-mail and phone;
+        at most MOTCUA_ONLINE_SUBMISSIONS_PER_HOUR an hour, then 429). Counter or postal: an officer of the
+        receiving unit (status 2, the clock starts). Form errors come all at once, in Vietnamese."""
         session = tenant_session()
         owner = None
         if body["channel"] == Channel.ONLINE:
@@ -119,9 +120,11 @@ class Dossiers(MethodView):
                 applicant_citizen_id=applicant.get("citizen_id") or (owner.document_number if owner else None),
                 applicant_contact=applicant.get("contact") or (owner.contact if owner else None) or None,
                 citizen_account_id=owner.id if owner else None,
+                account_contact=owner.contact if owner else None,
                 form=body["form"],
             ),
             content=ContentVersions(info.id, info.catalogue_version, info.units_version),
+            submissions_per_hour=runtime().config.online_submissions_per_hour,
         )
         session.commit()
         return _view(session, dossier), 201, _etag(dossier)

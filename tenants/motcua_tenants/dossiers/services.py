@@ -12,10 +12,10 @@ from typing import Any
 from motcua_billing.usage.services import record_usage
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
-from motcua_platform.errors import Conflict, Forbidden, InvalidInput, NotFound
+from motcua_platform.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyAttempts
 from motcua_platform.plugins.definitions import TimeLimit
 from motcua_platform.plugins.engine import PluginRegistry
-from sqlalchemy import Select, func, literal_column, select, text, type_coerce
+from sqlalchemy import Select, bindparam, func, literal_column, select, text, type_coerce
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -107,6 +107,7 @@ class Intake:
     applicant_citizen_id: str | None = None
     applicant_contact: str | None = None
     citizen_account_id: int | None = None  # the owner of an online dossier (its citizen account)
+    account_contact: str | None = None  # the owner's own e-mail and phone: where the acknowledgement goes
 
 
 NEXT_NUMBER = text(
@@ -163,11 +164,12 @@ def intake(
     data: Intake,
     now: dt.datetime | None = None,
     content: ContentVersions | None = None,
+    submissions_per_hour: int | None = None,
 ) -> Dossier:
     """Receive a dossier. Counter and postal intake need an officer of the receiving unit and start the
     clock at once (status 2); an online submission (a citizen account, ``data.citizen_account_id``) waits
-    for intake (status 1). With the request's ``content`` versions the unit and procedure come from the
-    per-process cache (``intake_lookup``)."""
+    for intake (status 1), at most ``submissions_per_hour`` from one account. With the request's
+    ``content`` versions the unit and procedure come from the per-process cache (``intake_lookup``)."""
     now = now or utcnow()
     if data.channel not in set(Channel):
         raise InvalidInput("The dossier was not received.", {"channel": [f"Must be one of: {', '.join(Channel)}."]})
@@ -190,6 +192,8 @@ def intake(
         raise InvalidInput("Hồ sơ chưa hợp lệ.", errors)
     fees = [{"name": f.name, "amount": f.amount, "note": f.note} for f in fee_lines]
     counter = data.channel != Channel.ONLINE
+    if not counter and data.citizen_account_id is not None and submissions_per_hour is not None:
+        _check_submission_budget(session, data.citizen_account_id, submissions_per_hour, now)
     dossier = Dossier(
         procedure_id=row.id,
         receiving_unit_id=unit.id,
@@ -216,8 +220,31 @@ def intake(
         _count_received(session, tenant_slug, dossier, now)
     history_log.add(session, actor, dossier, f"intake_{data.channel}", None, dossier.status)
     record(session, actor, "dossier.intake", target=f"dossier:{dossier.code}", channel=data.channel)
-    notifications.on_status_change(session, tenant_slug, dossier, row.name_vi)
+    # An online submission is acknowledged to the account's own e-mail and phone, never to a contact typed
+    # into the form: no officer has looked at the dossier yet, and the platform must not mail strangers.
+    acknowledge_to = None if counter else (data.account_contact or "")
+    notifications.on_status_change(session, tenant_slug, dossier, row.name_vi, contact=acknowledge_to)
     return dossier
+
+
+# The account's online submissions in the last hour and the oldest of them (ix_dossiers_citizen_submitted).
+RECENT_SUBMISSIONS = select(func.count(), func.min(Dossier.submitted_at)).where(
+    Dossier.citizen_account_id == bindparam("account"), Dossier.submitted_at > bindparam("since")
+)
+
+
+def _check_submission_budget(session: Session, account_id: int, per_hour: int, now: dt.datetime) -> None:
+    """An account submits at most ``per_hour`` dossiers an hour: each one sends the account an
+    acknowledgement (SMS included, which the province pays for) and lands in an officer's inbox. Counted
+    in the intake's own transaction; two submissions racing at the limit may both pass, which is fine for
+    a limit against abuse."""
+    since = now - dt.timedelta(hours=1)
+    count, oldest = session.execute(RECENT_SUBMISSIONS, {"account": account_id, "since": since}).one()
+    if count >= per_hour:
+        retry_after = int((oldest - since).total_seconds()) + 1
+        raise TooManyAttempts(
+            f"At most {per_hour} online dossiers an hour from one account; try again later.", retry_after=retry_after
+        )
 
 
 # -- reading -------------------------------------------------------------------------------------

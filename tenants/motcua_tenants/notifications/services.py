@@ -98,11 +98,13 @@ def queue_for_dossier(
     previous_due_at: dt.datetime | None = None,
     apology: str | None = None,
     status_name: str | None = None,
+    contact: str | None = None,
 ) -> int:
     """Queue ``event``'s messages for the applicant in the caller's transaction; how many were new (a
     message already queued for the same fact is not queued again).
-    ``fact`` goes into the idempotency key of events that may happen more than once."""
-    channels = contact_channels(dossier.applicant_contact)
+    ``fact`` goes into the idempotency key of events that may happen more than once. ``contact``, when
+    given, replaces the dossier's applicant contact as the recipient."""
+    channels = contact_channels(contact if contact is not None else dossier.applicant_contact)
     if not channels:
         return 0
     facts = Facts(
@@ -142,11 +144,16 @@ _OUTBOX = NotificationOutbox.__table__
 QUEUE = insert(_OUTBOX).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(_OUTBOX.c.id)
 
 
-def on_status_change(session: Session, tenant_slug: str, dossier: Dossier, procedure_name: str, comment=None) -> None:
-    """The hook called by ``dossiers.services`` after ``dossier.status`` changed (intake included)."""
+def on_status_change(
+    session: Session, tenant_slug: str, dossier: Dossier, procedure_name: str, comment=None, contact=None
+) -> None:
+    """The hook called by ``dossiers.services`` after ``dossier.status`` changed (intake included);
+    ``contact`` overrides the recipient (see ``queue_for_dossier``)."""
     event = EVENT_FOR_STATUS.get(Status(dossier.status))
     if event is not None:
-        queue_for_dossier(session, tenant_slug, dossier, event, procedure_name=procedure_name, reason=comment)
+        queue_for_dossier(
+            session, tenant_slug, dossier, event, procedure_name=procedure_name, reason=comment, contact=contact
+        )
 
 
 # -- sending -------------------------------------------------------------------------------------
@@ -177,13 +184,20 @@ def _claim(session: Session, after_id: int, channels: list[str]) -> Notification
     return session.scalar(query)
 
 
+def message_key(tenant_slug: str, row: NotificationOutbox) -> str:
+    """What a provider sees as the message's identity (the SMS ``reference``, the e-mail's Message-ID):
+    the same on every attempt at this row, and never another message's. Dossier ids repeat across
+    provinces (one sequence per schema), and within one after a restore from backup or a re-provisioned
+    slug, so the tenant and the moment the row was queued stand beside the idempotency key."""
+    return f"{tenant_slug}.{row.idempotency_key}.{row.created_at.astimezone(dt.UTC):%Y%m%dT%H%M%S%fZ}"
+
+
 def _deliver(tenant_slug: str, row: NotificationOutbox, mailer: Mailer | None, sms: SmsProvider) -> None:
     if row.channel == NotifyChannel.EMAIL:
         assert mailer is not None
-        # the tenant makes the key unique across provinces: it becomes the e-mail's Message-ID
-        mailer.send([row.recipient], row.subject, row.body, idempotency_key=f"{tenant_slug}.{row.idempotency_key}")
+        mailer.send([row.recipient], row.subject, row.body, idempotency_key=message_key(tenant_slug, row))
     else:
-        sms.send(row.recipient, row.body, reference=row.idempotency_key)
+        sms.send(row.recipient, row.body, reference=message_key(tenant_slug, row))
 
 
 def drain_tenant(
