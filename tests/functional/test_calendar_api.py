@@ -170,3 +170,28 @@ def test_only_the_provinces_tenant_admin_changes_the_calendar(host_client, seede
     assert anonymous.post("/api/v1/calendar/seed?year=2026").status_code == 401
     days = {d["date"] for d in anonymous.get("/api/v1/calendar?year=2026").get_json()["days"]}
     assert "2026-03-10" not in days and "2026-01-01" in days
+
+
+def test_the_calendar_is_read_with_its_office_hours_in_one_round_trip(runtime):
+    """load_calendar reads the office hours with the days; a province without a settings row gets the
+    default hours and still its days, and one without days (after ``since``) still its hours."""
+    from motcua_tenants.calendar.engine import OfficeHours
+    from motcua_tenants.calendar.models import CalendarSettings
+    from motcua_tenants.calendar.services import load_calendar
+
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        settings = session.get(CalendarSettings, 1)
+        settings.morning_start, settings.afternoon_end = dt.time(7, 30), dt.time(16, 30)
+        session.flush()
+        calendar = load_calendar(session, since=dt.date(2026, 1, 1))
+        assert calendar.hours == OfficeHours(dt.time(7, 30), dt.time(11, 30), dt.time(13, 30), dt.time(16, 30))
+        assert calendar.days[dt.date(2026, 9, 2)] == "holiday" and min(calendar.days) >= dt.date(2026, 1, 1)
+        assert load_calendar(session, since=dt.date(2999, 1, 1)).days == {}
+        assert load_calendar(session, since=dt.date(2999, 1, 1)).hours.morning_start == dt.time(7, 30)
+        whole = load_calendar(session)
+        assert min(whole.days) < dt.date(2026, 1, 1) <= max(whole.days)
+        session.delete(settings)
+        session.flush()
+        assert load_calendar(session, since=dt.date(2026, 1, 1)).hours == OfficeHours()
+        assert load_calendar(session, since=dt.date(2026, 1, 1)).days == calendar.days
+        session.rollback()

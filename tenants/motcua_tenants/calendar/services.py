@@ -8,7 +8,7 @@ import datetime as dt
 import holidays
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.errors import Conflict, InvalidInput, NotFound
-from sqlalchemy import delete, extract, select
+from sqlalchemy import Select, bindparam, delete, extract, literal, select, true
 from sqlalchemy.orm import Session
 
 from motcua_tenants.calendar.engine import VN_TZ, OfficeHours, WorkingCalendar, classify
@@ -130,12 +130,40 @@ def remove_day(session: Session, actor: Actor, date: dt.date) -> None:
     record(session, actor, "calendar.day_remove", target=f"calendar_day:{date.isoformat()}", kind=deleted.kind)
 
 
+def _calendar_query(day_condition) -> Select:
+    """The office hours and the days in one round trip: the hours ride along with each day, LEFT JOINed to
+    a one-row select so that a province without a settings row, or without days, still gets one row."""
+    one = select(literal(1).label("one")).subquery()
+    return (
+        select(
+            CalendarSettings.morning_start,
+            CalendarSettings.morning_end,
+            CalendarSettings.afternoon_start,
+            CalendarSettings.afternoon_end,
+            CalendarDay.date,
+            CalendarDay.kind,
+        )
+        .select_from(one)
+        .outerjoin(CalendarSettings, CalendarSettings.id == 1)
+        .outerjoin(CalendarDay, day_condition)
+    )
+
+
+# Built once: every intake at the counter, every receipt of an online dossier and every workflow step
+# computes a due time from the calendar.
+CALENDAR_SINCE = _calendar_query(CalendarDay.date >= bindparam("since"))
+WHOLE_CALENDAR = _calendar_query(true())
+
+
 def load_calendar(session: Session, since: dt.date | None = None) -> WorkingCalendar:
     """The tenant's calendar as a ``WorkingCalendar`` (days from ``since`` on, or all of them)."""
-    query = select(CalendarDay.date, CalendarDay.kind)
-    if since is not None:
-        query = query.where(CalendarDay.date >= since)
-    return WorkingCalendar(days={date: kind for date, kind in session.execute(query)}, hours=office_hours(session))
+    if since is None:
+        rows = session.execute(WHOLE_CALENDAR).all()
+    else:
+        rows = session.execute(CALENDAR_SINCE, {"since": since}).all()
+    first = rows[0]
+    hours = OfficeHours(*first[:4]) if first.morning_start is not None else OfficeHours()
+    return WorkingCalendar(days={row.date: row.kind for row in rows if row.date is not None}, hours=hours)
 
 
 def is_working_day(session: Session, date: dt.date) -> bool:
