@@ -42,10 +42,15 @@ def record(
         "remote_addr": actor.remote_addr,
     }
     if isinstance(session, TenantSession):
-        table = TenantAuditEvent.__table__
+        statement = TENANT_INSERT
     else:
-        table = ControlAuditEvent.__table__
+        statement = CONTROL_INSERT
         values["tenant_slug"] = tenant_slug
     # A plain INSERT sent at once: nothing reads the event back, so the ORM's unit of work (an object to
     # track, a flush to plan) would only add cost to every request that changes something.
-    session.execute(table.insert(), values)
+    session.execute(statement, values)
+
+
+# Built once: every change of every request writes one.
+TENANT_INSERT = TenantAuditEvent.__table__.insert()
+CONTROL_INSERT = ControlAuditEvent.__table__.insert()
