@@ -450,3 +450,52 @@ def test_a_citizen_adds_components_to_their_own_dossier_only_before_intake(host_
     late = upload(citizen, code, PNG, name="anh.png")
     assert late.status_code == 409 and "status 2" in late.get_json()["message"]
     assert len(officer.get(f"/api/v1/dossiers/{code}/documents").get_json()) == 1
+
+
+BIRTH = "1.001193"  # birth registration: full online (toàn trình), three required documents
+BIRTH_FORM = {
+    "applicant": {
+        "full_name": "Nguyễn Thị Hoa",
+        "citizen_id": "066190001234",
+        "date_of_birth": "1990-05-01",
+        "address": "Xã A",
+        "phone": "0912345678",
+    },
+    "relationship": "me",
+    "child_full_name": "Nguyễn Minh An",
+    "child_date_of_birth": "2026-11-01",
+    "child_sex": "nam",
+    "place_of_birth": "Bệnh viện Đa khoa tỉnh",
+    "mother_full_name": "Nguyễn Thị Hoa",
+}
+
+
+def test_a_full_online_dossier_is_received_only_with_every_required_document(host_client, officer, seeded, runtime):
+    """The clock starts at the intake of a complete dossier: the officer cannot receive a full-online
+    dossier whose required documents are not all uploaded (409 naming them), can ask for them, and
+    receives it once they are there. Partly-online procedures are checked on paper (not gated)."""
+    citizen = citizen_client(host_client, seeded)
+    body = intake_body(seeded, "online", procedure_code=BIRTH, form=BIRTH_FORM)
+    submitted = citizen.post("/api/v1/dossiers", json=body)
+    assert submitted.status_code == 201, submitted.get_json()
+    code = submitted.get_json()["code"]
+    assert upload(citizen, code, PDF, component="0").status_code == 201
+
+    refused = move(officer, code, 2, 1)
+    assert refused.status_code == 409
+    error = refused.get_json()
+    assert error["errors"]["documents"] == ["Giấy chứng sinh", "Giấy tờ tùy thân của người đi đăng ký"]
+    assert "Giấy chứng sinh" in error["message"] and 5 in error["errors"]["allowed"]
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:  # nothing changed
+        dossier = session.scalar(select(Dossier).where(Dossier.code == code))
+        assert (dossier.status, dossier.version, dossier.received_at) == (1, 1, None)
+
+    for component in ("1", "2"):
+        assert upload(citizen, code, PDF, component=component).status_code == 201
+    received = move(officer, code, 2, 1)
+    assert received.status_code == 200, received.get_json()
+    assert received.get_json()["received_at"] and received.get_json()["due_at"]
+
+    # marriage registration is partly online (both parties come to the office): received without uploads
+    partial = citizen.post("/api/v1/dossiers", json=intake_body(seeded, "online")).get_json()["code"]
+    assert move(officer, partial, 2, 1).status_code == 200

@@ -179,7 +179,8 @@ def get_dossier(code):
 @blp.alt_response(428, description="If-Match is missing.")
 def transition(body, code):
     """Change the dossier's status (If-Match required). A forbidden transition is a 409 that lists the
-    allowed ones; a stale version is a 409 too."""
+    allowed ones; a stale version is a 409 too, and so is receiving a full-online dossier whose required
+    documents are not all uploaded (errors.documents names them)."""
     session = tenant_session()
     units = _units()
     expected = _if_match()

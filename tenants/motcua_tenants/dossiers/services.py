@@ -482,6 +482,24 @@ def _outcome(dossier: Dossier) -> str | None:
 
 
 # -- transitions ---------------------------------------------------------------------------------
+def _require_complete(session: Session, dossier: Dossier, row: Procedure) -> None:
+    """The clock starts at the intake of a *complete* dossier. A full-online (toàn trình) procedure is
+    submitted entirely online, so its online dossier is received only once every required document has
+    been uploaded; otherwise the officer asks for them (5) or refuses (3). Partly-online procedures bring
+    papers to the office, where the officer checks them (the checklist shows what was uploaded)."""
+    if dossier.channel != Channel.ONLINE or row.online_mode != "full":
+        return
+    from motcua_tenants.dossier_documents.services import checklist  # imports this module
+
+    missing = [item["name"] for item in checklist(session, dossier) if item["required"] and not item["present"]]
+    if missing:
+        raise Conflict(
+            f"Dossier {dossier.code} lacks required documents: {'; '.join(missing)}. Ask for them (status 5) "
+            "or refuse the dossier (status 3).",
+            {"documents": missing, "allowed": allowed_targets(dossier)},
+        )
+
+
 def transition(
     session: Session,
     actor: Actor,
@@ -514,6 +532,7 @@ def transition(
         raise InvalidInput("A reason is required.", {"comment": ["Give the reason (it goes on the notice)."]})
     row = procedure_of(session, dossier)
     if target == Status.RECEIVED:
+        _require_complete(session, dossier, row)
         _start_clock(session, dossier, row, now)
         _count_received(session, tenant_slug, dossier, now)
     elif target == Status.SUPPLEMENT:
