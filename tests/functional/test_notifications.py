@@ -12,7 +12,13 @@ from motcua_tenants.dossiers import services
 from motcua_tenants.dossiers.models import Dossier
 from motcua_tenants.notifications.interfaces import LogSmsProvider
 from motcua_tenants.notifications.models import Event, NotificationOutbox
-from motcua_tenants.notifications.services import contact_channels, drain_tenant, message_key, queue_for_dossier
+from motcua_tenants.notifications.services import (
+    contact_channels,
+    drain_all,
+    drain_tenant,
+    message_key,
+    queue_for_dossier,
+)
 from motcua_tenants.notifications.templates import Facts
 from sqlalchemy import select
 
@@ -205,6 +211,27 @@ def test_the_periodic_task_drains_sms_and_leaves_email_without_smtp(officer, see
     rows = outbox(runtime, dossier["id"])
     assert [(r.channel, r.status) for r in rows] == [("email", "pending"), ("sms", "sent")]
     assert sms_usage(runtime) == [f"notification:dossier:{dossier['id']}:intake:sms"]
+
+
+def test_one_run_drains_a_queue_longer_than_a_round_and_tries_each_row_once(officer, seeded, runtime, smtp):
+    inbox, mailer = smtp
+    dossiers = [receive(officer, seeded) for _ in range(3)]  # 6 rows: e-mail and SMS each
+    reports = {r.tenant: r for r in drain_all(runtime.db, mailer, LogSmsProvider(), batch=2)}
+    assert reports["alpha"].sent == 6 and reports["beta"].sent == 0  # three rounds of 2, one run
+    assert len(inbox.messages) == 3
+    assert all(r.status == "sent" for d in dossiers for r in outbox(runtime, d["id"]))
+
+    more = [receive(officer, seeded) for _ in range(2)]
+    broken = SmtpMailer("127.0.0.1", 1, "no-reply@motcua.test", timeout=2)  # nothing listens on port 1
+    report = {r.tenant: r for r in drain_all(runtime.db, broken, LogSmsProvider(), batch=1)}["alpha"]
+    assert (report.sent, report.retried) == (2, 2)  # the SMS went; each e-mail was tried once in this run
+    rows = [r for d in more for r in outbox(runtime, d["id"])]
+    assert sorted((r.channel, r.status, r.attempts) for r in rows) == [
+        ("email", "pending", 1),
+        ("email", "pending", 1),
+        ("sms", "sent", 1),
+        ("sms", "sent", 1),
+    ]
 
 
 def test_http_sms_provider_posts_json(httpserver):

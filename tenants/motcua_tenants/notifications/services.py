@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import time
 from dataclasses import dataclass
 
 from motcua_billing.usage.services import record_usage
@@ -32,7 +33,8 @@ log = logging.getLogger(__name__)
 
 SMS_METRIC = "sms_sent"
 MAX_ATTEMPTS = 10  # then the row is marked failed and left for an operator
-BATCH = 200  # rows per tenant per drain run
+BATCH = 200  # rows per tenant and round of a drain run
+DRAIN_SECONDS = 50.0  # a run stops starting rounds after this; runs start every minute
 
 EVENT_FOR_STATUS = {
     Status.SUBMITTED: Event.SUBMITTED,
@@ -163,6 +165,8 @@ class DrainReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    last_id: int = 0  # the last row tried: a following round of the same run starts after it
+    more: bool = False  # the limit was reached before the outbox was empty
 
 
 def usage_event_id(row: NotificationOutbox) -> str:
@@ -208,19 +212,20 @@ def drain_tenant(
     *,
     limit: int = BATCH,
     now: dt.datetime | None = None,
+    after_id: int = 0,
 ) -> DrainReport:
-    """Send up to ``limit`` pending rows of one tenant, each in its own transaction. Each row is tried at
-    most once per run (rows are walked in id order), so a failing server does not spin the worker."""
-    report = DrainReport(tenant_slug)
+    """Send up to ``limit`` pending rows of one tenant with ids above ``after_id``, each in its own
+    transaction. Rows are walked in id order, so each is tried at most once per run (a run that comes back
+    for more passes the report's ``last_id``) and a failing server does not spin the worker."""
+    report = DrainReport(tenant_slug, last_id=after_id)
     channels = [NotifyChannel.SMS] + ([NotifyChannel.EMAIL] if mailer is not None else [])
     binding = db.binding(tenant_slug)
-    last_id = 0
     for _ in range(limit):
         with db.tenant_session(binding) as session:
-            row = _claim(session, last_id, channels)
+            row = _claim(session, report.last_id, channels)
             if row is None:
-                break
-            last_id = row.id
+                return report
+            report.last_id = row.id
             row.attempts += 1
             try:
                 _deliver(tenant_slug, row, mailer, sms)
@@ -243,17 +248,44 @@ def drain_tenant(
                 record_usage(session, tenant_slug, SMS_METRIC, usage_event_id(row), 1, moment)
             session.commit()
             report.sent += 1
+    report.more = True
     return report
 
 
-def drain_all(db: Database, mailer: Mailer | None, sms: SmsProvider, *, now: dt.datetime | None = None):
-    """Drain every active tenant; one tenant's failure does not hold back the others."""
+def drain_all(
+    db: Database,
+    mailer: Mailer | None,
+    sms: SmsProvider,
+    *,
+    now: dt.datetime | None = None,
+    batch: int = BATCH,
+    seconds: float = DRAIN_SECONDS,
+) -> list[DrainReport]:
+    """Drain every active tenant, in rounds of up to ``batch`` rows per tenant, until every outbox is empty
+    or ``seconds`` have passed (under the minute between runs): a province with a morning's queue does not
+    wait a minute per ``batch`` rows, nor hold back the others. Each row is tried at most once per run; one
+    tenant's failure does not hold back the others."""
     with db.control_session() as session:
         slugs = list(session.scalars(select(Tenant.slug).where(Tenant.status == TenantStatus.ACTIVE)))
-    reports = []
-    for slug in slugs:
-        try:
-            reports.append(drain_tenant(db, slug, mailer, sms, now=now))
-        except Exception:
-            log.exception("draining the notification outbox of %s failed", slug)
-    return reports
+    deadline = time.monotonic() + seconds
+    reports = {slug: DrainReport(slug) for slug in slugs}
+    busy = slugs
+    while busy and time.monotonic() < deadline:
+        still_busy = []
+        for slug in busy:
+            total = reports[slug]
+            try:
+                report = drain_tenant(db, slug, mailer, sms, limit=batch, now=now, after_id=total.last_id)
+            except Exception:
+                log.exception("draining the notification outbox of %s failed", slug)
+                continue
+            total.sent, total.retried, total.failed = (
+                total.sent + report.sent,
+                total.retried + report.retried,
+                total.failed + report.failed,
+            )
+            total.last_id, total.more = report.last_id, report.more
+            if report.more:
+                still_busy.append(slug)
+        busy = still_busy
+    return list(reports.values())
