@@ -17,6 +17,7 @@ from motcua_tenants.notifications.services import (
     drain_all,
     drain_tenant,
     message_key,
+    on_status_change,
     queue_for_dossier,
 )
 from motcua_tenants.notifications.templates import Facts
@@ -232,6 +233,25 @@ def test_one_run_drains_a_queue_longer_than_a_round_and_tries_each_row_once(offi
         ("sms", "sent", 1),
         ("sms", "sent", 1),
     ]
+
+
+def test_a_second_supplement_request_is_a_second_message(officer, seeded, runtime):
+    dossier = receive(officer, seeded)
+    code, version = dossier["code"], dossier["version"]
+    for to_status, comment in ((4, None), (5, "Thiếu giấy khai sinh"), (4, None), (5, "Thiếu ảnh"), (6, None)):
+        if to_status == 6:  # back to processing first: payment is asked from status 4
+            version = move(officer, code, 4, version).get_json()["version"]
+        response = move(officer, code, to_status, version, comment)
+        assert response.status_code == 200, response.get_json()
+        version = response.get_json()["version"]
+    rows = [r for r in outbox(runtime, dossier["id"]) if r.channel == "email"]
+    assert [r.event for r in rows] == ["intake", "supplement", "supplement", "payment"]
+    assert "Thiếu giấy khai sinh" in rows[1].body and "Thiếu ảnh" in rows[2].body
+    assert len({r.idempotency_key for r in rows}) == 4
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:  # the hook again: nothing new
+        again = session.get(Dossier, dossier["id"])
+        assert on_status_change(session, "alpha", again, "x") == 0
+        session.rollback()
 
 
 def test_http_sms_provider_posts_json(httpserver):

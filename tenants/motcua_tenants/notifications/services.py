@@ -44,6 +44,8 @@ EVENT_FOR_STATUS = {
     Status.DONE: Event.DONE,
 }
 
+RECURRING_EVENTS = frozenset({Event.SUPPLEMENT, Event.PAYMENT})
+
 EMAIL_RE = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
 PHONE_RE = re.compile(r"(?<!\d)(?:\+?84|0)(\d{9})(?!\d)")
 
@@ -148,14 +150,18 @@ QUEUE = insert(_OUTBOX).on_conflict_do_nothing(index_elements=["idempotency_key"
 
 def on_status_change(
     session: Session, tenant_slug: str, dossier: Dossier, procedure_name: str, comment=None, contact=None
-) -> None:
-    """The hook called by ``dossiers.services`` after ``dossier.status`` changed (intake included);
-    ``contact`` overrides the recipient (see ``queue_for_dossier``)."""
+) -> int:
+    """The hook called by ``dossiers.services`` after ``dossier.status`` changed (intake included); how
+    many messages it queued. ``contact`` overrides the recipient (see ``queue_for_dossier``)."""
     event = EVENT_FOR_STATUS.get(Status(dossier.status))
-    if event is not None:
-        queue_for_dossier(
-            session, tenant_slug, dossier, event, procedure_name=procedure_name, reason=comment, contact=contact
-        )
+    if event is None:
+        return 0
+    # a dossier may be asked for documents or payment more than once: each request is its own message,
+    # named by the dossier version the change produced (a retry of the same change queues nothing new)
+    fact = str(dossier.version) if event in RECURRING_EVENTS else None
+    return queue_for_dossier(
+        session, tenant_slug, dossier, event, procedure_name=procedure_name, reason=comment, contact=contact, fact=fact
+    )
 
 
 # -- sending -------------------------------------------------------------------------------------
