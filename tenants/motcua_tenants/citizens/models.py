@@ -5,7 +5,7 @@ import enum
 
 from motcua_platform.auth.models import _Token
 from motcua_platform.db.base import TenantBase, created_at_column, id_column
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, SmallInteger, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 
@@ -64,3 +64,22 @@ class CitizenToken(_Token, TenantBase):
 
     citizen_id: Mapped[int] = mapped_column(ForeignKey("citizen_accounts.id", ondelete="CASCADE"), index=True)
     citizen: Mapped[CitizenAccount] = relationship()
+
+
+class PasswordReset(TenantBase):
+    """A one-time code sent to an account's own e-mail and phone to set a new password. Only an HMAC of the
+    code is kept (keyed with the platform secret, so a copy of the table alone does not give the codes
+    back). Only the account's newest row can be used: asking again makes the earlier codes worthless
+    without touching their rows."""
+
+    __tablename__ = "citizen_password_resets"
+    __table_args__ = (Index("ix_citizen_password_resets_citizen_created", "citizen_id", "created_at"),)
+
+    id: Mapped[int] = id_column()
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizen_accounts.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0)  # wrong codes tried against this row
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # set by the service from its clock (not the transaction's), so the hourly cap follows the same clock
+    created_at: Mapped[dt.datetime] = created_at_column()

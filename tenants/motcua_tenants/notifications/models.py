@@ -16,6 +16,7 @@ class Event(enum.StrEnum):
     DONE = "done"  # status 9: the result is ready
     LATE = "late"  # the effective due date passed (the late-notice job): apology, current status
     EXTENSION = "extension"  # an officer extended the due date (form 04): reason, apology, new date
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - an event name: an account's one-time code
 
 
 class NotifyChannel(enum.StrEnum):
@@ -30,23 +31,29 @@ class OutboxStatus(enum.StrEnum):
 
 
 class NotificationOutbox(TenantBase):
-    """One message to one applicant, written in the transaction of the status change it announces and
-    sent later by the job queue. ``idempotency_key`` (``dossier:<id>:<event>:<channel>``, or
-    ``dossier:<id>:<event>:<fact>:<channel>`` for events that recur) is unique: the same fact never queues
-    two messages."""
+    """One message to one applicant, written in the transaction of the fact it announces and sent later by
+    the job queue. A row belongs to a dossier (a status change) or to a citizen account (a password-reset
+    code), never both. ``idempotency_key`` (``dossier:<id>:<event>:<channel>``,
+    ``dossier:<id>:<event>:<fact>:<channel>`` for events that recur, ``citizen:<id>:<event>:<fact>:<channel>``
+    for an account's) is unique: the same fact never queues two messages."""
 
     __tablename__ = "notification_outbox"
     __table_args__ = (
         CheckConstraint(
-            "event IN ('submitted', 'intake', 'supplement', 'payment', 'done', 'late', 'extension')", name="event"
+            "event IN ('submitted', 'intake', 'supplement', 'payment', 'done', 'late', 'extension', 'password_reset')",
+            name="event",
         ),
+        CheckConstraint("(dossier_id IS NULL) <> (citizen_account_id IS NULL)", name="owner"),
         CheckConstraint("channel IN ('email', 'sms')", name="channel"),
         CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
         Index("ix_notification_outbox_pending", "id", postgresql_where=text("status = 'pending'")),
     )
 
     id: Mapped[int] = id_column()
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="RESTRICT"), index=True)
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id", ondelete="RESTRICT"), index=True)
+    citizen_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("citizen_accounts.id", ondelete="RESTRICT"), index=True
+    )
     event: Mapped[str] = mapped_column(String(20))
     channel: Mapped[str] = mapped_column(String(10))
     recipient: Mapped[str] = mapped_column(String(200))

@@ -3,6 +3,8 @@
 * ``queue_for_dossier`` is the hook the dossier service calls inside the transaction of a status change: it
   renders the Vietnamese templates and inserts one outbox row per channel the applicant's contact allows.
   It commits or rolls back with the change; the unique idempotency key makes a repeat a no-op.
+* ``queue_for_account`` does the same for a message that belongs to a citizen account rather than a
+  dossier (a password-reset code), to the account's own e-mail and phone.
 * ``drain_tenant`` sends pending rows one at a time: claim (``FOR UPDATE SKIP LOCKED``), send, then mark
   sent — and, for SMS, record the ``sms_sent`` usage event — in the claiming transaction. Delivery is
   at-least-once: see "Notifications" in docs/dossiers.md for what a worker dying mid-way can do.
@@ -123,10 +125,28 @@ def queue_for_dossier(
         apology=apology,
         status_name=status_name,
     )
-    subject, body, sms = render(event, facts)
+    owner = {"dossier_id": dossier.id}
+    return _queue(
+        session, owner, event, channels, render(event, facts), lambda c: idempotency_key(dossier.id, event, c, fact)
+    )
+
+
+def queue_for_account(
+    session: Session, account_id: int, contact: str, event: Event, rendered: tuple[str, str, str], *, fact: str
+) -> int:
+    """Queue an account's own message (``rendered``: subject, e-mail body, SMS text) to the e-mail and phone
+    in ``contact`` (the account's, never one a requester typed), in the caller's transaction; how many were
+    new. ``fact`` names the occurrence (a password reset's row id)."""
+    channels = contact_channels(contact)
+    owner = {"citizen_account_id": account_id}
+    return _queue(session, owner, event, channels, rendered, lambda c: f"citizen:{account_id}:{event}:{fact}:{c}")
+
+
+def _queue(session: Session, owner: dict, event: Event, channels, rendered, key) -> int:
+    subject, body, sms = rendered
     rows = [
         {
-            "dossier_id": dossier.id,
+            **owner,
             "event": str(event),
             "channel": str(channel),
             "recipient": recipient,
@@ -134,11 +154,11 @@ def queue_for_dossier(
             "body": body if channel == NotifyChannel.EMAIL else sms,
             "status": OutboxStatus.PENDING,
             "attempts": 0,
-            "idempotency_key": idempotency_key(dossier.id, event, channel, fact),
+            "idempotency_key": key(channel),
         }
         for channel, recipient in channels
     ]
-    return len(session.execute(QUEUE, rows).all())
+    return len(session.execute(QUEUE, rows).all()) if rows else 0
 
 
 # Built once, and sent as one statement for every channel (SQLAlchemy's "insertmanyvalues" turns the rows
@@ -210,6 +230,17 @@ def _deliver(tenant_slug: str, row: NotificationOutbox, mailer: Mailer | None, s
         sms.send(row.recipient, row.body, reference=message_key(tenant_slug, row))
 
 
+SECRET_EVENTS = frozenset({Event.PASSWORD_RESET})
+FORGOTTEN = "(Nội dung chứa mã xác nhận; không lưu lại sau khi gửi.)"
+
+
+def _forget_secret(row: NotificationOutbox) -> None:
+    """A message carrying a one-time code keeps its body only until it is settled: the code's owner
+    has it, and the database then holds nothing a reader could use (the code itself is stored hashed)."""
+    if row.event in SECRET_EVENTS:
+        row.body = FORGOTTEN
+
+
 def drain_tenant(
     db: Database,
     tenant_slug: str,
@@ -239,6 +270,7 @@ def drain_tenant(
                 row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
                 if row.attempts >= MAX_ATTEMPTS:
                     row.status = OutboxStatus.FAILED
+                    _forget_secret(row)
                     report.failed += 1
                     log.error("notification %s gave up after %s attempts: %s", row.id, row.attempts, exc)
                 else:
@@ -250,6 +282,7 @@ def drain_tenant(
             row.status = OutboxStatus.SENT
             row.sent_at = moment
             row.last_error = None
+            _forget_secret(row)
             if row.channel == NotifyChannel.SMS:
                 record_usage(session, tenant_slug, SMS_METRIC, usage_event_id(row), 1, moment)
             session.commit()

@@ -93,3 +93,19 @@ def render(event: Event, facts: Facts) -> tuple[str, str, str]:
     elif event == Event.EXTENSION:
         sms = f"{headline}. Hẹn trả mới: {values['due']}. Thành thật xin lỗi Ông/Bà. Tra cứu: {facts.tracking_url}"
     return subject, body, sms
+
+
+def render_password_reset(full_name: str, code: str, valid_minutes: int) -> tuple[str, str, str]:
+    """(subject, e-mail body, SMS text) carrying a password-reset code. The SMS leads with the code (phones
+    show the start of a message) and tells the reader never to pass it on: scams by phone ask for it."""
+    subject = "[Một cửa] Mã xác nhận đặt lại mật khẩu"
+    warning = "Không cung cấp mã này cho bất kỳ ai, kể cả người xưng là cán bộ."
+    body = (
+        f"Kính gửi Ông/Bà {full_name},\n\n"
+        f"Mã xác nhận để đặt lại mật khẩu tài khoản Cổng dịch vụ công của Ông/Bà là: {code}\n"
+        f"Mã có hiệu lực trong {valid_minutes} phút và chỉ dùng được một lần. {warning}\n\n"
+        "Nếu Ông/Bà không yêu cầu đặt lại mật khẩu, xin bỏ qua thư này: mật khẩu hiện tại vẫn giữ nguyên.\n\n"
+        "Đây là thư tự động từ hệ thống một cửa điện tử, vui lòng không trả lời thư này.\n"
+    )
+    sms = f"{code} là mã đặt lại mật khẩu Cổng dịch vụ công, hiệu lực {valid_minutes} phút. {warning}"
+    return subject, body, sms
