@@ -2,7 +2,12 @@
 
 Citizen tokens (``<slug>.citizen.<secret>``) are accepted only by citizen routes (``current_citizen``);
 staff routes refuse them with 403 (``motcua_platform.api.current_principal``), and citizen routes refuse
-staff tokens with 403. A token of another tenant is a 403 like everywhere else."""
+staff tokens with 403. A token of another tenant is a 403 like everywhere else.
+
+Password recovery (``/password-reset`` and ``/password-reset/confirm``) is open to anyone and counted
+against the same per-address budget as logins; see ``motcua_tenants.citizens.recovery``."""
+
+import logging
 
 from flask import g, request
 from flask.views import MethodView
@@ -12,15 +17,25 @@ from motcua_platform.auth.schemas import TokenSchema
 from motcua_platform.auth.tokens import is_citizen_secret
 from motcua_platform.errors import Forbidden, ServiceError, Unauthorized
 
-from motcua_tenants.citizens import services
+from motcua_tenants.citizens import recovery, services
 from motcua_tenants.citizens.schemas import (
     CitizenAccountSchema,
     CitizenLoginSchema,
     PasswordChangeSchema,
+    PasswordResetAcceptedSchema,
+    PasswordResetConfirmSchema,
+    PasswordResetRequestSchema,
     ProfileUpdateSchema,
     RegistrationSchema,
 )
 from motcua_tenants.citizens.services import CitizenPrincipal
+
+log = logging.getLogger(__name__)
+DRAIN_TASK = "notifications:drain_tenant_notifications"
+RESET_ACCEPTED = {
+    "message": "Nếu thông tin đăng nhập thuộc một tài khoản trên cổng này, mã xác nhận đã được gửi tới e-mail "
+    "và/hoặc số điện thoại của tài khoản; mã có hiệu lực trong 15 phút."
+}
 
 blp = Blueprint(
     "account",
@@ -51,7 +66,8 @@ def citizen_actor():
 
 
 def _count_attempt() -> None:
-    """Per client address: logins and registrations share one budget a minute (MOTCUA_ACCOUNT_ATTEMPTS_PER_MINUTE)."""
+    """Per client address: logins, registrations and password resets share one budget a minute
+    (MOTCUA_ACCOUNT_ATTEMPTS_PER_MINUTE)."""
     limit_per_client("account", runtime().config.account_attempts_per_minute)
 
 
@@ -138,4 +154,52 @@ def change_password(body):
         new=body["new_password"],
         keep_secret=bearer_secret(),
     )
+    session.commit()
+
+
+@blp.route("/password-reset", methods=["POST"])
+@blp.arguments(PasswordResetRequestSchema)
+@blp.response(202, PasswordResetAcceptedSchema)
+@blp.doc(security=[])
+def request_password_reset(body):
+    """Ask for a one-time 6-digit code, sent to the account's own e-mail and/or phone and valid 15 minutes;
+    asking again makes earlier codes worthless. The answer is the same whether or not the login has an
+    account (and when an account has had 3 codes in the hour, in which case nothing is sent)."""
+    _count_attempt()
+    session = tenant_session()
+    slug = current_tenant().slug
+    recovery.request_reset(
+        session, identifier=body["login"], key=runtime().config.secret_key, remote_addr=request.remote_addr
+    )
+    session.commit()
+    # Deferred for every request, not only when a code was queued, so the answer takes as long either way.
+    try:
+        runtime().jobs.defer(DRAIN_TASK, tenant=slug)
+    except Exception:
+        log.exception("deferring the notification drain of %s failed; the periodic drain will send the code", slug)
+    return RESET_ACCEPTED
+
+
+@blp.route("/password-reset/confirm", methods=["POST"])
+@blp.arguments(PasswordResetConfirmSchema)
+@blp.response(204)
+@blp.doc(security=[])
+def confirm_password_reset(body):
+    """Set a new password with the code: every session of the account ends and its lockout is cleared.
+    A wrong, expired, used or superseded code, or an unknown login, is the same 422; 5 wrong codes end the
+    code. Password-policy errors are reported on `new_password` and spend nothing."""
+    _count_attempt()
+    session = tenant_session()
+    try:
+        recovery.confirm_reset(
+            session,
+            identifier=body["login"],
+            code=body["code"],
+            new_password=body["new_password"],
+            key=runtime().config.secret_key,
+            remote_addr=request.remote_addr,
+        )
+    except ServiceError:
+        session.commit()  # keep the wrong-code count
+        raise
     session.commit()

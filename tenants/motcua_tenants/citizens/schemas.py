@@ -44,15 +44,38 @@ class ProfileUpdateSchema(Schema):
     tax_code = fields.String(validate=validate.Length(max=20), allow_none=True)
 
 
-class CitizenLoginSchema(Schema):
-    login = fields.String(
+def login_field() -> fields.String:
+    return fields.String(
         required=True,
         validate=validate.Length(min=3, max=254),
         metadata={"description": "The account's e-mail or mobile number."},
     )
+
+
+class CitizenLoginSchema(Schema):
+    login = login_field()
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
 
 
 class PasswordChangeSchema(Schema):
     current_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+    new_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+
+
+class PasswordResetRequestSchema(Schema):
+    login = login_field()
+
+
+class PasswordResetAcceptedSchema(Schema):
+    message = fields.String()
+
+
+class PasswordResetConfirmSchema(Schema):
+    login = login_field()
+    code = fields.String(
+        required=True,
+        load_only=True,
+        validate=validate.Length(min=1, max=20),
+        metadata={"description": "The 6-digit code sent to the account's e-mail and/or phone."},
+    )
     new_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))

@@ -287,8 +287,15 @@ def change_password(
     if errors:
         raise InvalidInput("The password was not changed.", errors)
     account.password_hash = hash_password(new)
-    others = update(CitizenToken).where(CitizenToken.citizen_id == account.id, CitizenToken.revoked_at.is_(None))
-    if keep_secret is not None:
-        others = others.where(CitizenToken.token_hash != hash_secret(keep_secret))
-    session.execute(others.values(revoked_at=utcnow()))
+    revoke_tokens(session, account.id, keep_secret=keep_secret)
     record(session, actor, "citizen.password", target=f"citizen:{account.id}")
+
+
+def revoke_tokens(
+    session: Session, account_id: int, *, keep_secret: str | None = None, now: dt.datetime | None = None
+) -> None:
+    """End every session of the account but the one using ``keep_secret``."""
+    tokens = update(CitizenToken).where(CitizenToken.citizen_id == account_id, CitizenToken.revoked_at.is_(None))
+    if keep_secret is not None:
+        tokens = tokens.where(CitizenToken.token_hash != hash_secret(keep_secret))
+    session.execute(tokens.values(revoked_at=now or utcnow()))

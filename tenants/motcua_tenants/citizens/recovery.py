@@ -1,0 +1,134 @@
+"""Recovering a forgotten password with a one-time code sent to the account's own e-mail and phone.
+No Flask here: callers pass the tenant's session, the platform secret and the clock, and commit.
+
+* ``request_reset`` answers nothing about the account (the caller gives every requester the same 202): an
+  unknown or inactive login, or an account past ``MAX_PER_HOUR`` codes, writes no code and sends nothing.
+* ``confirm_reset`` turns a right code into a new password. Any wrong, expired, used or superseded code,
+  or an unknown login, is the same 422 (``CODE_REFUSED``); a wrong code counts against the newest code's
+  ``MAX_ATTEMPTS``, and the caller commits that count even though the request fails.
+
+Audit (tenant log, never a code or password): ``auth.password_reset_requested`` (``sent`` false when the
+hourly cap held the code back) and ``auth.password_reset``, with target ``citizen:<id>``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+
+from motcua_platform.audit.services import Actor, record
+from motcua_platform.auth.passwords import hash_password, password_problems
+from motcua_platform.db.base import utcnow
+from motcua_platform.errors import InvalidInput
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session
+
+from motcua_tenants.citizens.models import CitizenAccount, PasswordReset
+from motcua_tenants.citizens.services import find_by_login, revoke_tokens
+from motcua_tenants.notifications.models import Event
+from motcua_tenants.notifications.services import queue_for_account
+from motcua_tenants.notifications.templates import render_password_reset
+
+CODE_TTL = dt.timedelta(minutes=15)
+MAX_PER_HOUR = 3  # codes per account: bounds the messages anyone can make us send to someone else
+MAX_ATTEMPTS = 5  # wrong codes before a code is dead: 5 guesses in 10^6 per code sent
+CODE_REFUSED = "The code is wrong, expired or already used; ask for a new one."
+
+# Built once: they run on every request of an unauthenticated, rate-limited endpoint.
+RECENT_CODES = select(func.count(PasswordReset.id)).where(
+    PasswordReset.citizen_id == bindparam("citizen_id"), PasswordReset.created_at > bindparam("since")
+)
+NEWEST_CODE = (
+    select(PasswordReset)
+    .where(PasswordReset.citizen_id == bindparam("citizen_id"))
+    .order_by(PasswordReset.id.desc())
+    .limit(1)
+    .with_for_update()
+)
+
+
+def new_code() -> str:
+    """Six digits from the operating system's CSPRNG (digits only: typed on a phone, read from an SMS)."""
+    return f"{secrets.randbelow(10**6):06d}"
+
+
+def code_hash(key: str, account_id: int, code: str) -> str:
+    """HMAC of the code under the platform secret, bound to the account: the stored value gives a reader
+    of the table neither the code nor a way to try the million candidates offline."""
+    return hmac.new(key.encode(), f"{account_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def _system(remote_addr: str | None) -> Actor:
+    return Actor("system", None, "auth", remote_addr)
+
+
+def request_reset(
+    session: Session, *, identifier: str, key: str, remote_addr: str | None = None, now: dt.datetime | None = None
+) -> bool:
+    """Create and queue a code for the active account whose login is ``identifier``. True when a code was
+    queued — for tests and logs only: the caller must answer the same whatever this returns."""
+    now = now or utcnow()
+    # FOR UPDATE: two requests at once for one account count and supersede in turn
+    account = find_by_login(session, identifier, lock=True)
+    if account is None or not account.active:
+        return False
+    target = f"citizen:{account.id}"
+    recent = session.scalar(RECENT_CODES, {"citizen_id": account.id, "since": now - dt.timedelta(hours=1)})
+    if recent >= MAX_PER_HOUR:
+        record(session, _system(remote_addr), "auth.password_reset_requested", target=target, sent=False)
+        return False
+    code = new_code()
+    reset = PasswordReset(
+        citizen_id=account.id, code_hash=code_hash(key, account.id, code), expires_at=now + CODE_TTL, created_at=now
+    )
+    session.add(reset)
+    session.flush()  # the row's id names the outbox messages
+    rendered = render_password_reset(account.full_name, code, int(CODE_TTL.total_seconds() // 60))
+    queue_for_account(session, account.id, account.contact, Event.PASSWORD_RESET, rendered, fact=str(reset.id))
+    record(session, _system(remote_addr), "auth.password_reset_requested", target=target, sent=True)
+    return True
+
+
+def _usable(reset: PasswordReset | None, now: dt.datetime) -> bool:
+    return reset is not None and reset.used_at is None and reset.attempts < MAX_ATTEMPTS and reset.expires_at > now
+
+
+def confirm_reset(
+    session: Session,
+    *,
+    identifier: str,
+    code: str,
+    new_password: str,
+    key: str,
+    remote_addr: str | None = None,
+    now: dt.datetime | None = None,
+) -> CitizenAccount:
+    """Set ``new_password`` on the account if ``code`` is its newest, unexpired, unused code; end every
+    session of the account and clear its lockout. The password policy is checked first, so a weak
+    password neither spends an attempt nor tells whether the code was right."""
+    if problems := password_problems(new_password):
+        raise InvalidInput("The password was not changed.", {"new_password": problems})
+    now = now or utcnow()
+    account = find_by_login(session, identifier, lock=True)
+    if account is None or not account.active:
+        raise InvalidInput(CODE_REFUSED)
+    reset = session.scalar(NEWEST_CODE, {"citizen_id": account.id})
+    if not _usable(reset, now):
+        raise InvalidInput(CODE_REFUSED)
+    if not hmac.compare_digest(reset.code_hash, code_hash(key, account.id, code.strip())):
+        reset.attempts += 1  # the caller commits this even though the request fails
+        raise InvalidInput(CODE_REFUSED)
+    reset.used_at = now
+    account.password_hash = hash_password(new_password)
+    account.failed_logins = 0
+    account.locked_until = None
+    revoke_tokens(session, account.id, now=now)
+    record(
+        session,
+        Actor("citizen", account.id, account.login, remote_addr),
+        "auth.password_reset",
+        target=f"citizen:{account.id}",
+    )
+    return account
