@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 DRAIN_TASK = "notifications:drain_tenant_notifications"
 RESET_ACCEPTED = {
     "message": "Nếu thông tin đăng nhập thuộc một tài khoản trên cổng này, mã xác nhận đã được gửi tới e-mail "
-    "và/hoặc số điện thoại của tài khoản; mã có hiệu lực trong 15 phút."
+    f"và/hoặc số điện thoại của tài khoản; mã có hiệu lực trong {recovery.CODE_MINUTES} phút."
 }
 
 blp = Blueprint(

@@ -31,7 +31,8 @@ from motcua_tenants.notifications.models import Event
 from motcua_tenants.notifications.services import queue_for_account
 from motcua_tenants.notifications.templates import render_password_reset
 
-CODE_TTL = dt.timedelta(minutes=15)
+CODE_MINUTES = 15
+CODE_TTL = dt.timedelta(minutes=CODE_MINUTES)
 MAX_PER_HOUR = 3  # codes per account: bounds the messages anyone can make us send to someone else
 MAX_ATTEMPTS = 5  # wrong codes before a code is dead: 5 guesses in 10^6 per code sent
 CODE_REFUSED = "The code is wrong, expired or already used; ask for a new one."
@@ -85,7 +86,7 @@ def request_reset(
     )
     session.add(reset)
     session.flush()  # the row's id names the outbox messages
-    rendered = render_password_reset(account.full_name, code, int(CODE_TTL.total_seconds() // 60))
+    rendered = render_password_reset(account.full_name, code, CODE_MINUTES)
     queue_for_account(session, account.id, account.contact, Event.PASSWORD_RESET, rendered, fact=str(reset.id))
     record(session, _system(remote_addr), "auth.password_reset_requested", target=target, sent=True)
     return True
