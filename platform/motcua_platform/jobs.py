@@ -56,9 +56,17 @@ class JobQueue:
                     self.app.open()
                     self._opened = True
 
-    def defer(self, task_name: str, **kwargs: Any) -> int:
+    def defer(self, task_name: str, *, queueing_lock: str | None = None, **kwargs: Any) -> int | None:
+        """Queue ``task_name``; with ``queueing_lock``, only if no job with that lock is already waiting
+        (then None: the waiting job will do the work)."""
         self._ensure_open()
-        return self.app.tasks[task_name].defer(**kwargs)
+        task = self.app.tasks[task_name]
+        if queueing_lock is None:
+            return task.defer(**kwargs)
+        try:
+            return task.configure(queueing_lock=queueing_lock).defer(**kwargs)
+        except procrastinate.exceptions.AlreadyEnqueued:
+            return None
 
     def close(self) -> None:
         if self._opened:

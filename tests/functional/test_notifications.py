@@ -151,7 +151,7 @@ def test_a_copy_resent_after_a_crash_is_the_same_message(officer, seeded, runtim
     dossier = receive(officer, seeded)
 
     class DiesAfterSending(LogSmsProvider):
-        def send(self, phone, text, *, reference):
+        def send(self, phone, text, *, reference, secret=False):
             super().send(phone, text, reference=reference)
             raise SystemExit("worker killed")  # not an Exception: nothing in the drain catches it
 

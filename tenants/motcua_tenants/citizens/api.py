@@ -169,12 +169,17 @@ def request_password_reset(body):
     session = tenant_session()
     slug = current_tenant().slug
     recovery.request_reset(
-        session, identifier=body["login"], key=runtime().config.secret_key, remote_addr=request.remote_addr
+        session,
+        tenant_slug=slug,
+        identifier=body["login"],
+        key=runtime().config.secret_key,
+        remote_addr=request.remote_addr,
     )
     session.commit()
     # Deferred for every request, not only when a code was queued, so the answer takes as long either way.
     try:
-        runtime().jobs.defer(DRAIN_TASK, tenant=slug)
+        # one waiting drain per tenant is enough, however many requests arrive before a worker takes it
+        runtime().jobs.defer(DRAIN_TASK, queueing_lock=f"drain_notifications:{slug}", tenant=slug)
     except Exception:
         log.exception("deferring the notification drain of %s failed; the periodic drain will send the code", slug)
     return RESET_ACCEPTED
@@ -193,6 +198,7 @@ def confirm_password_reset(body):
     try:
         recovery.confirm_reset(
             session,
+            tenant_slug=current_tenant().slug,
             identifier=body["login"],
             code=body["code"],
             new_password=body["new_password"],

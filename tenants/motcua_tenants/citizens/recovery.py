@@ -27,20 +27,28 @@ from sqlalchemy.orm import Session
 
 from motcua_tenants.citizens.models import CitizenAccount, PasswordReset
 from motcua_tenants.citizens.services import find_by_login, revoke_tokens
-from motcua_tenants.notifications.models import Event
+from motcua_tenants.notifications.models import SECRET_EVENT_TTL, Event
 from motcua_tenants.notifications.services import queue_for_account
 from motcua_tenants.notifications.templates import render_password_reset
 
-CODE_MINUTES = 15
-CODE_TTL = dt.timedelta(minutes=CODE_MINUTES)
+CODE_TTL = SECRET_EVENT_TTL[Event.PASSWORD_RESET]  # the message is not sent once the code is dead
+CODE_MINUTES = int(CODE_TTL.total_seconds() // 60)
 MAX_PER_HOUR = 3  # codes per account: bounds the messages anyone can make us send to someone else
-MAX_ATTEMPTS = 5  # wrong codes before a code is dead: 5 guesses in 10^6 per code sent
+MAX_PER_DAY = 5
+MAX_ATTEMPTS = 5  # wrong codes before a code is dead
+# Wrong codes per account over all its codes of the last 24 hours: beyond, no code is sent or accepted
+# for the rest of that day. Without it, asking for new codes would give a guesser 5 more tries each time
+# (15 an hour, about one account in eight a year); with it, 10 guesses in 10^6 a day per account.
+MAX_WRONG_PER_DAY = 10
 CODE_REFUSED = "The code is wrong, expired or already used; ask for a new one."
 
 # Built once: they run on every request of an unauthenticated, rate-limited endpoint.
-RECENT_CODES = select(func.count(PasswordReset.id)).where(
-    PasswordReset.citizen_id == bindparam("citizen_id"), PasswordReset.created_at > bindparam("since")
-)
+# The account's codes of the last hour and day, and the wrong tries against the day's codes.
+RECENT_CODES = select(
+    func.count(PasswordReset.id).filter(PasswordReset.created_at > bindparam("hour_ago")),
+    func.count(PasswordReset.id),
+    func.coalesce(func.sum(PasswordReset.attempts), 0),
+).where(PasswordReset.citizen_id == bindparam("citizen_id"), PasswordReset.created_at > bindparam("day_ago"))
 NEWEST_CODE = (
     select(PasswordReset)
     .where(PasswordReset.citizen_id == bindparam("citizen_id"))
@@ -55,10 +63,19 @@ def new_code() -> str:
     return f"{secrets.randbelow(10**6):06d}"
 
 
-def code_hash(key: str, account_id: int, code: str) -> str:
-    """HMAC of the code under the platform secret, bound to the account: the stored value gives a reader
-    of the table neither the code nor a way to try the million candidates offline."""
-    return hmac.new(key.encode(), f"{account_id}:{code}".encode(), hashlib.sha256).hexdigest()
+def code_hash(key: str, tenant_slug: str, account_id: int, code: str) -> str:
+    """HMAC of the code, bound to the tenant and the account, under a key derived for this purpose alone
+    from the platform secret: the stored value gives a reader of the table neither the code nor a way to
+    try the million candidates offline, and the platform secret itself is never used raw."""
+    purpose_key = hmac.new(key.encode(), b"motcua citizen password reset", hashlib.sha256).digest()
+    return hmac.new(purpose_key, f"{tenant_slug}:{account_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def _budget(session: Session, account_id: int, now: dt.datetime) -> tuple[int, int, int]:
+    """(codes in the last hour, codes in the last day, wrong tries against the last day's codes)."""
+    params = {"citizen_id": account_id, "hour_ago": now - dt.timedelta(hours=1), "day_ago": now - dt.timedelta(days=1)}
+    hourly, daily, wrong = session.execute(RECENT_CODES, params).one()
+    return hourly, daily, wrong
 
 
 def _system(remote_addr: str | None) -> Actor:
@@ -66,7 +83,13 @@ def _system(remote_addr: str | None) -> Actor:
 
 
 def request_reset(
-    session: Session, *, identifier: str, key: str, remote_addr: str | None = None, now: dt.datetime | None = None
+    session: Session,
+    *,
+    tenant_slug: str,
+    identifier: str,
+    key: str,
+    remote_addr: str | None = None,
+    now: dt.datetime | None = None,
 ) -> bool:
     """Create and queue a code for the active account whose login is ``identifier``. True when a code was
     queued — for tests and logs only: the caller must answer the same whatever this returns."""
@@ -76,13 +99,16 @@ def request_reset(
     if account is None or not account.active:
         return False
     target = f"citizen:{account.id}"
-    recent = session.scalar(RECENT_CODES, {"citizen_id": account.id, "since": now - dt.timedelta(hours=1)})
-    if recent >= MAX_PER_HOUR:
+    hourly, daily, wrong = _budget(session, account.id, now)
+    if hourly >= MAX_PER_HOUR or daily >= MAX_PER_DAY or wrong >= MAX_WRONG_PER_DAY:
         record(session, _system(remote_addr), "auth.password_reset_requested", target=target, sent=False)
         return False
     code = new_code()
     reset = PasswordReset(
-        citizen_id=account.id, code_hash=code_hash(key, account.id, code), expires_at=now + CODE_TTL, created_at=now
+        citizen_id=account.id,
+        code_hash=code_hash(key, tenant_slug, account.id, code),
+        expires_at=now + CODE_TTL,
+        created_at=now,
     )
     session.add(reset)
     session.flush()  # the row's id names the outbox messages
@@ -99,6 +125,7 @@ def _usable(reset: PasswordReset | None, now: dt.datetime) -> bool:
 def confirm_reset(
     session: Session,
     *,
+    tenant_slug: str,
     identifier: str,
     code: str,
     new_password: str,
@@ -116,9 +143,9 @@ def confirm_reset(
     if account is None or not account.active:
         raise InvalidInput(CODE_REFUSED)
     reset = session.scalar(NEWEST_CODE, {"citizen_id": account.id})
-    if not _usable(reset, now):
+    if not _usable(reset, now) or _budget(session, account.id, now)[2] >= MAX_WRONG_PER_DAY:
         raise InvalidInput(CODE_REFUSED)
-    if not hmac.compare_digest(reset.code_hash, code_hash(key, account.id, code.strip())):
+    if not hmac.compare_digest(reset.code_hash, code_hash(key, tenant_slug, account.id, code.strip())):
         reset.attempts += 1  # the caller commits this even though the request fails
         raise InvalidInput(CODE_REFUSED)
     reset.used_at = now

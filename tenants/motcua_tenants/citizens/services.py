@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from motcua_tenants.citizens.identity import national_id_problems, normalise_phone, tax_code_problems
-from motcua_tenants.citizens.models import AccountKind, CitizenAccount, CitizenToken
+from motcua_tenants.citizens.models import AccountKind, CitizenAccount, CitizenToken, PasswordReset
 
 LOGIN_FAILED = "Login (e-mail or phone number) or password is incorrect."
 TAKEN = "An account with this e-mail address or phone number already exists on this portal; log in instead."
@@ -270,6 +270,8 @@ def update_profile(session: Session, actor: Actor, account: CitizenAccount, chan
     for name in changed:
         setattr(account, name, new[name])
     _flush_unique(session)
+    if login_changed:
+        cancel_reset_codes(session, account.id)
     record(session, actor, "citizen.update", target=f"citizen:{account.id}", fields=changed)
     return account
 
@@ -288,7 +290,18 @@ def change_password(
         raise InvalidInput("The password was not changed.", errors)
     account.password_hash = hash_password(new)
     revoke_tokens(session, account.id, keep_secret=keep_secret)
+    cancel_reset_codes(session, account.id)
     record(session, actor, "citizen.password", target=f"citizen:{account.id}")
+
+
+def cancel_reset_codes(session: Session, account_id: int, now: dt.datetime | None = None) -> None:
+    """Make the account's outstanding password-reset codes worthless: after a password or contact change,
+    a code sent earlier (perhaps to an address the owner has just left) must not set a password."""
+    session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.citizen_id == account_id, PasswordReset.used_at.is_(None))
+        .values(used_at=now or utcnow())
+    )
 
 
 def revoke_tokens(

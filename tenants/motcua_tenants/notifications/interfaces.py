@@ -16,10 +16,10 @@ log = logging.getLogger(__name__)
 
 
 class SmsProvider(Protocol):
-    def send(self, phone: str, text: str, *, reference: str) -> None:
+    def send(self, phone: str, text: str, *, reference: str, secret: bool = False) -> None:
         """Deliver one SMS or raise. ``reference`` is the outbox idempotency key: a provider that
         de-duplicates on it (most Vietnamese brand-name gateways accept a client reference) turns our
-        rare re-send into a no-op."""
+        rare re-send into a no-op. ``secret``: the text carries a one-time code, never to be logged."""
 
 
 @dataclass
@@ -28,8 +28,9 @@ class LogSmsProvider:
 
     sent: list[tuple[str, str, str]] = field(default_factory=list)
 
-    def send(self, phone: str, text: str, *, reference: str) -> None:
-        log.info("SMS to %s (%s): %s", phone, reference, text)
+    def send(self, phone: str, text: str, *, reference: str, secret: bool = False) -> None:
+        # a one-time code in a log would let anyone who reads the log use it
+        log.info("SMS to %s (%s): %s", phone, reference, "(one-time code withheld from the log)" if secret else text)
         self.sent.append((phone, text, reference))
 
 
@@ -39,7 +40,7 @@ class HttpSmsProvider:
     def __init__(self, url: str, timeout: float = 10.0):
         self.url, self.timeout = url, timeout
 
-    def send(self, phone: str, text: str, *, reference: str) -> None:
+    def send(self, phone: str, text: str, *, reference: str, secret: bool = False) -> None:
         data = json.dumps({"to": phone, "text": text, "reference": reference}, ensure_ascii=False).encode()
         # the URL is a validated http(s) setting (MOTCUA_SMS_HTTP_URL), never user input
         headers = {"Content-Type": "application/json; charset=utf-8"}

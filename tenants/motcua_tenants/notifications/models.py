@@ -19,6 +19,11 @@ class Event(enum.StrEnum):
     PASSWORD_RESET = "password_reset"  # noqa: S105 - an event name: an account's one-time code
 
 
+# Messages carrying a one-time secret, and how long it is worth sending one: past that the code is dead,
+# and the drain discards the message (and its text) instead of sending it.
+SECRET_EVENT_TTL = {Event.PASSWORD_RESET: dt.timedelta(minutes=15)}
+
+
 class NotifyChannel(enum.StrEnum):
     EMAIL = "email"
     SMS = "sms"

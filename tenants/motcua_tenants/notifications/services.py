@@ -21,13 +21,13 @@ from dataclasses import dataclass
 from motcua_billing.usage.services import record_usage
 from motcua_platform.db.base import utcnow
 from motcua_platform.db.database import Database
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from motcua_tenants.dossiers.models import Dossier, Status
 from motcua_tenants.notifications.interfaces import Mailer, SmsProvider
-from motcua_tenants.notifications.models import Event, NotificationOutbox, NotifyChannel, OutboxStatus
+from motcua_tenants.notifications.models import SECRET_EVENT_TTL, Event, NotificationOutbox, NotifyChannel, OutboxStatus
 from motcua_tenants.notifications.templates import Facts, render
 from motcua_tenants.registry.models import Tenant, TenantStatus
 
@@ -227,18 +227,36 @@ def _deliver(tenant_slug: str, row: NotificationOutbox, mailer: Mailer | None, s
         assert mailer is not None
         mailer.send([row.recipient], row.subject, row.body, idempotency_key=message_key(tenant_slug, row))
     else:
-        sms.send(row.recipient, row.body, reference=message_key(tenant_slug, row))
+        secret = row.event in SECRET_EVENT_TTL
+        sms.send(row.recipient, row.body, reference=message_key(tenant_slug, row), secret=secret)
 
 
-SECRET_EVENTS = frozenset({Event.PASSWORD_RESET})
 FORGOTTEN = "(Nội dung chứa mã xác nhận; không lưu lại sau khi gửi.)"
 
 
 def _forget_secret(row: NotificationOutbox) -> None:
     """A message carrying a one-time code keeps its body only until it is settled: the code's owner
     has it, and the database then holds nothing a reader could use (the code itself is stored hashed)."""
-    if row.event in SECRET_EVENTS:
+    if row.event in SECRET_EVENT_TTL:
         row.body = FORGOTTEN
+
+
+def discard_dead_secrets(session: Session, now: dt.datetime) -> int:
+    """Pending messages whose one-time code has expired are not sent (it would only confuse) and their
+    text is erased, whichever channel they wait for (e-mail waits for ever without an SMTP server)."""
+    discarded = 0
+    for event, ttl in SECRET_EVENT_TTL.items():
+        result = session.execute(
+            update(NotificationOutbox)
+            .where(
+                NotificationOutbox.status == OutboxStatus.PENDING,
+                NotificationOutbox.event == event,
+                NotificationOutbox.created_at < now - ttl,
+            )
+            .values(status=OutboxStatus.FAILED, body=FORGOTTEN, last_error="expired before it was sent")
+        )
+        discarded += result.rowcount
+    return discarded
 
 
 def drain_tenant(
@@ -257,6 +275,9 @@ def drain_tenant(
     report = DrainReport(tenant_slug, last_id=after_id)
     channels = [NotifyChannel.SMS] + ([NotifyChannel.EMAIL] if mailer is not None else [])
     binding = db.binding(tenant_slug)
+    with db.tenant_session(binding) as session:
+        discard_dead_secrets(session, now or utcnow())
+        session.commit()
     for _ in range(limit):
         with db.tenant_session(binding) as session:
             row = _claim(session, report.last_id, channels)
