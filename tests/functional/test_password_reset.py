@@ -204,7 +204,8 @@ def test_a_new_code_makes_the_earlier_ones_worthless(portal, account, runtime, d
     if first != second:  # one chance in a million that the two codes are the same
         assert refused(confirm(portal, first))
     assert confirm(portal, second).status_code == 204
-    keys = [r.idempotency_key for r in rows(runtime, NotificationOutbox, citizen_account_id=account["id"])]
+    codes_sent = rows(runtime, NotificationOutbox, citizen_account_id=account["id"], event="password_reset")
+    keys = [r.idempotency_key for r in codes_sent]
     resets = [r.id for r in rows(runtime, PasswordReset)]
     assert keys == [f"citizen:{account['id']}:password_reset:{rid}:{c}" for rid in resets for c in ("email", "sms")]
 
@@ -216,7 +217,7 @@ def test_three_codes_an_hour_then_nothing_is_sent_and_nothing_said(portal, accou
         clock["now"] += dt.timedelta(minutes=1)
     assert len({(a.status_code, str(a.get_json())) for a in answers}) == 1 and answers[0].status_code == 202
     assert len(rows(runtime, PasswordReset)) == 3
-    assert len(rows(runtime, NotificationOutbox, citizen_account_id=account["id"])) == 6
+    assert len(rows(runtime, NotificationOutbox, citizen_account_id=account["id"], event="password_reset")) == 6
     audit = alpha.get(f"/api/v1/tenant-audit?page_size=100&target=citizen:{account['id']}").get_json()
     sent = [e["details"]["sent"] for e in audit if e["action"] == "auth.password_reset_requested"]
     assert sorted(sent) == [False, True, True, True]
@@ -224,7 +225,7 @@ def test_three_codes_an_hour_then_nothing_is_sent_and_nothing_said(portal, accou
     assert confirm(portal, sent_code(runtime, account["id"])).status_code == 204
     clock["now"] += dt.timedelta(minutes=57)  # the first code is now more than an hour old
     assert ask(portal).status_code == 202 and len(rows(runtime, PasswordReset)) == 4
-    assert len(rows(runtime, NotificationOutbox, citizen_account_id=account["id"])) == 8
+    assert len(rows(runtime, NotificationOutbox, citizen_account_id=account["id"], event="password_reset")) == 8
 
 
 def test_the_password_policy_applies_and_spends_nothing(portal, account, runtime, deferred):
@@ -373,3 +374,20 @@ def test_a_code_never_reaches_the_log_and_a_dead_one_is_not_sent(portal, account
     assert report.sent == 0
     email = rows(runtime, NotificationOutbox, citizen_account_id=account["id"], channel="email")[0]
     assert (email.status, email.body, email.last_error) == ("failed", FORGOTTEN, "expired before it was sent")
+
+
+def test_the_owner_is_told_when_a_code_reset_the_password(portal, account, runtime, deferred):
+    """A reset by someone holding one of the account's e-mail or phone must not go unnoticed: both get a
+    notice (no secret in it); a refused attempt sends nothing."""
+    ask(portal)
+    code = sent_code(runtime, account["id"])
+    assert refused(confirm(portal, "000000" if code != "000000" else "111111"))
+    notices = rows(runtime, NotificationOutbox, citizen_account_id=account["id"], event="password_changed")
+    assert notices == []
+    assert confirm(portal, code).status_code == 204
+    notices = rows(runtime, NotificationOutbox, citizen_account_id=account["id"], event="password_changed")
+    assert sorted((n.channel, n.recipient) for n in notices) == [
+        ("email", "binh.tran@example.vn"),
+        ("sms", "0987654321"),
+    ]
+    assert all("đã được đặt lại" in n.body and code not in n.body for n in notices)

@@ -29,7 +29,7 @@ from motcua_tenants.citizens.models import CitizenAccount, PasswordReset
 from motcua_tenants.citizens.services import find_by_login, revoke_tokens
 from motcua_tenants.notifications.models import SECRET_EVENT_TTL, Event
 from motcua_tenants.notifications.services import queue_for_account
-from motcua_tenants.notifications.templates import render_password_reset
+from motcua_tenants.notifications.templates import render_password_changed, render_password_reset
 
 CODE_TTL = SECRET_EVENT_TTL[Event.PASSWORD_RESET]  # the message is not sent once the code is dead
 CODE_MINUTES = int(CODE_TTL.total_seconds() // 60)
@@ -153,6 +153,8 @@ def confirm_reset(
     account.failed_logins = 0
     account.locked_until = None
     revoke_tokens(session, account.id, now=now)
+    notice = render_password_changed(account.full_name, now)
+    queue_for_account(session, account.id, account.contact, Event.PASSWORD_CHANGED, notice, fact=str(reset.id))
     record(
         session,
         Actor("citizen", account.id, account.login, remote_addr),

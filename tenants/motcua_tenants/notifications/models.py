@@ -17,6 +17,7 @@ class Event(enum.StrEnum):
     LATE = "late"  # the effective due date passed (the late-notice job): apology, current status
     EXTENSION = "extension"  # an officer extended the due date (form 04): reason, apology, new date
     PASSWORD_RESET = "password_reset"  # noqa: S105 - an event name: an account's one-time code
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an event name: a reset by code was used
 
 
 # Messages carrying a one-time secret, and how long it is worth sending one: past that the code is dead,
@@ -45,7 +46,8 @@ class NotificationOutbox(TenantBase):
     __tablename__ = "notification_outbox"
     __table_args__ = (
         CheckConstraint(
-            "event IN ('submitted', 'intake', 'supplement', 'payment', 'done', 'late', 'extension', 'password_reset')",
+            "event IN ('submitted', 'intake', 'supplement', 'payment', 'done', 'late', 'extension', 'password_reset', "
+            "'password_changed')",
             name="event",
         ),
         CheckConstraint("(dossier_id IS NULL) <> (citizen_account_id IS NULL)", name="owner"),

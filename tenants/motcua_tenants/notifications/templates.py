@@ -95,6 +95,22 @@ def render(event: Event, facts: Facts) -> tuple[str, str, str]:
     return subject, body, sms
 
 
+def render_password_changed(full_name: str, moment: dt.datetime) -> tuple[str, str, str]:
+    """(subject, e-mail body, SMS text) telling the owner that a code reset the password, so a reset by
+    someone else who holds one of the account's e-mail or phone does not go unnoticed."""
+    when = moment.astimezone(VN_TZ).strftime("%H:%M ngày %d/%m/%Y")
+    subject = "[Một cửa] Mật khẩu tài khoản đã được đặt lại"
+    advice = "Nếu không phải Ông/Bà thực hiện, hãy đặt lại mật khẩu ngay và báo cho bộ phận một cửa."
+    body = (
+        f"Kính gửi Ông/Bà {full_name},\n\n"
+        f"Mật khẩu tài khoản Cổng dịch vụ công của Ông/Bà đã được đặt lại bằng mã xác nhận lúc {when}; "
+        f"mọi phiên đăng nhập cũ đã kết thúc. {advice}\n\n"
+        "Đây là thư tự động từ hệ thống một cửa điện tử, vui lòng không trả lời thư này.\n"
+    )
+    sms = f"Mật khẩu tài khoản Cổng dịch vụ công của Ông/Bà đã được đặt lại lúc {when}. {advice}"
+    return subject, body, sms
+
+
 def render_password_reset(full_name: str, code: str, valid_minutes: int) -> tuple[str, str, str]:
     """(subject, e-mail body, SMS text) carrying a password-reset code. The SMS leads with the code (phones
     show the start of a message) and tells the reader never to pass it on: scams by phone ask for it."""
