@@ -58,9 +58,7 @@ def main() -> None:
     c.exit_cleanly_on_sigterm()
     c.print_header(f"profile_intake: in-process cost of one {CHANNEL} submission")
     with c.fresh_database("motcua_bench_intake") as url:
-        # 64 accounts submit a few hundred dossiers a minute here: the per-account hourly limit is still
-        # checked on every submission, just never reached
-        env = {**c.motcua_env(url), "MOTCUA_ONLINE_SUBMISSIONS_PER_HOUR": "1000000"}
+        env = bench.bench_env(url)
         c.apply_env(env)
         c.run_cli(["db", "upgrade"], env)
         from motcua_platform.app import create_app

@@ -127,21 +127,28 @@ def check_password(
     account.locked_until = None
 
 
+def token_owner_query(account_model, token_model, owner_column) -> Select:
+    """The active account an unexpired, unrevoked token (bound as ``token_hash``) belongs to, for every kind
+    of account (operators, staff, citizens). Callers build it once: every authenticated request runs it,
+    and building a statement costs more than running this one."""
+    return (
+        select(account_model)
+        .join(token_model, owner_column == account_model.id)
+        .where(
+            token_model.token_hash == bindparam("token_hash"),
+            token_model.revoked_at.is_(None),
+            token_model.expires_at > func.now(),
+            account_model.active.is_(True),
+        )
+    )
+
+
 @functools.cache
 def _token_query(staff: bool) -> Select:
-    """The account an unexpired, unrevoked token belongs to, built once: every authenticated request runs
-    it, and building a statement costs more than running this one."""
     account_model, token_model = _models(staff)
-    owner_column = token_model.staff_id if staff else token_model.operator_id
-    query = select(account_model)
-    if staff:  # roles in the same round trip (they are part of every staff principal)
-        query = query.options(joinedload(StaffAccount.roles))
-    return query.join(token_model, owner_column == account_model.id).where(
-        token_model.token_hash == bindparam("token_hash"),
-        token_model.revoked_at.is_(None),
-        token_model.expires_at > func.now(),
-        account_model.active.is_(True),
-    )
+    query = token_owner_query(account_model, token_model, token_model.staff_id if staff else token_model.operator_id)
+    # a staff principal's roles come in the same round trip (they are part of every staff principal)
+    return query.options(joinedload(StaffAccount.roles)) if staff else query
 
 
 def authenticate(session: Session, *, scope: str, secret: str) -> Principal | None:

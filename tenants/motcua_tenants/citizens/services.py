@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.auth.passwords import hash_password, password_problems, verify_password
-from motcua_platform.auth.services import LoginPolicy, check_password
+from motcua_platform.auth.services import LoginPolicy, check_password, token_owner_query
 from motcua_platform.auth.tokens import hash_secret, new_token
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import Conflict, InvalidInput, Unauthorized
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -201,17 +201,7 @@ def login(
     return token, expires_at, principal
 
 
-# Built once: every citizen request runs it, and building a statement costs more than running this one.
-TOKEN_ACCOUNT = (
-    select(CitizenAccount)
-    .join(CitizenToken, CitizenToken.citizen_id == CitizenAccount.id)
-    .where(
-        CitizenToken.token_hash == bindparam("token_hash"),
-        CitizenToken.revoked_at.is_(None),
-        CitizenToken.expires_at > func.now(),
-        CitizenAccount.active.is_(True),
-    )
-)
+TOKEN_ACCOUNT = token_owner_query(CitizenAccount, CitizenToken, CitizenToken.citizen_id)
 
 
 def authenticate(session: Session, *, scope: str, secret: str) -> CitizenPrincipal | None:

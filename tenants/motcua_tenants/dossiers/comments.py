@@ -10,7 +10,6 @@ import datetime as dt
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import InvalidInput
-from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from motcua_tenants.dossiers import history
@@ -19,7 +18,8 @@ from motcua_tenants.dossiers.models import Dossier
 MAX_COMMENT = 2000
 
 
-def add_comment(session: Session, actor: Actor, dossier: Dossier, comment: str | None, now=None) -> Row:
+def add_comment(session: Session, actor: Actor, dossier: Dossier, comment: str | None, now=None) -> dict:
+    """The entry as written (``now`` is its time, so the answer needs nothing read back)."""
     now: dt.datetime = now or utcnow()
     text = (comment or "").strip()
     if not text:
@@ -28,5 +28,4 @@ def add_comment(session: Session, actor: Actor, dossier: Dossier, comment: str |
         raise InvalidInput("The comment is too long.", {"comment": [f"At most {MAX_COMMENT} characters."]})
     entry = history.note(session, actor, dossier, "comment", text, now)
     record(session, actor, "dossier.comment", target=f"dossier:{dossier.code}")
-    session.flush()
     return entry

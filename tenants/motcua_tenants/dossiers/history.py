@@ -5,14 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from motcua_platform.audit.services import Actor
-from sqlalchemy import Row, insert
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from motcua_tenants.dossiers.models import Dossier, DossierHistory
 
-TABLE = DossierHistory.__table__
-# The entry as written, ``at`` included (the database's now unless given): what a comment's answer shows.
-INSERT = insert(TABLE).returning(*TABLE.c)
+INSERT = insert(DossierHistory.__table__)  # built once: every action on every dossier writes one
 
 
 def add(
@@ -24,10 +22,10 @@ def add(
     after: int | None,
     comment: str | None = None,
     at: dt.datetime | None = None,
-) -> Row:
+) -> dict:
     """One entry: who, what, the status before and after, a comment; ``at`` defaults to the database's now.
     A plain INSERT sent at once (nothing changes an entry after it is written, so the ORM's unit of work
-    would only add cost to every action)."""
+    would only add cost to every action). Returns the values written."""
     values = {
         "dossier_id": dossier.id,
         "actor": str(actor),
@@ -38,7 +36,8 @@ def add(
     }
     if at is not None:
         values["at"] = at
-    return session.execute(INSERT, values).one()
+    session.execute(INSERT, values)
+    return values
 
 
 def note(
@@ -48,6 +47,6 @@ def note(
     action: str,
     comment: str | None,
     at: dt.datetime | None = None,
-) -> Row:
+) -> dict:
     """An action that leaves the status as it is (a comment, a step, a document, an extension, a notice)."""
     return add(session, actor, dossier, action, dossier.status, dossier.status, comment, at)

@@ -84,12 +84,12 @@ def tracking_url(tenant_slug: str, code: str) -> str:
     return f"{base}/api/v1/track/{code}"
 
 
-def idempotency_key(dossier_id: int, event: str, channel: str, fact: str | None = None) -> str:
-    """One message per dossier, event and channel; events that recur (an extension, a late notice for
-    each new due date) name the ``fact`` too."""
+def idempotency_key(owner: str, event: str, channel: str, fact: str | None = None) -> str:
+    """One message per owner (``dossier:<id>`` or ``citizen:<id>``), event and channel; events that recur
+    (an extension, a late notice for each new due date, a password reset) name the ``fact`` too."""
     if fact is not None:
-        return f"dossier:{dossier_id}:{event}:{fact}:{channel}"
-    return f"dossier:{dossier_id}:{event}:{channel}"
+        return f"{owner}:{event}:{fact}:{channel}"
+    return f"{owner}:{event}:{channel}"
 
 
 def queue_for_dossier(
@@ -125,10 +125,7 @@ def queue_for_dossier(
         apology=apology,
         status_name=status_name,
     )
-    owner = {"dossier_id": dossier.id}
-    return _queue(
-        session, owner, event, channels, render(event, facts), lambda c: idempotency_key(dossier.id, event, c, fact)
-    )
+    return _queue(session, "dossier_id", dossier.id, event, channels, render(event, facts), fact)
 
 
 def queue_for_account(
@@ -137,16 +134,19 @@ def queue_for_account(
     """Queue an account's own message (``rendered``: subject, e-mail body, SMS text) to the e-mail and phone
     in ``contact`` (the account's, never one a requester typed), in the caller's transaction; how many were
     new. ``fact`` names the occurrence (a password reset's row id)."""
-    channels = contact_channels(contact)
-    owner = {"citizen_account_id": account_id}
-    return _queue(session, owner, event, channels, rendered, lambda c: f"citizen:{account_id}:{event}:{fact}:{c}")
+    return _queue(session, "citizen_account_id", account_id, event, contact_channels(contact), rendered, fact)
 
 
-def _queue(session: Session, owner: dict, event: Event, channels, rendered, key) -> int:
+# the outbox column naming a row's owner → the owner's prefix in its idempotency key
+OWNER_KEYS = {"dossier_id": "dossier", "citizen_account_id": "citizen"}
+
+
+def _queue(session: Session, owner_column: str, owner_id: int, event: Event, channels, rendered, fact) -> int:
     subject, body, sms = rendered
+    owner = f"{OWNER_KEYS[owner_column]}:{owner_id}"
     rows = [
         {
-            **owner,
+            owner_column: owner_id,
             "event": str(event),
             "channel": str(channel),
             "recipient": recipient,
@@ -154,7 +154,7 @@ def _queue(session: Session, owner: dict, event: Event, channels, rendered, key)
             "body": body if channel == NotifyChannel.EMAIL else sms,
             "status": OutboxStatus.PENDING,
             "attempts": 0,
-            "idempotency_key": key(channel),
+            "idempotency_key": idempotency_key(owner, event, channel, fact),
         }
         for channel, recipient in channels
     ]
@@ -275,9 +275,10 @@ def drain_tenant(
     report = DrainReport(tenant_slug, last_id=after_id)
     channels = [NotifyChannel.SMS] + ([NotifyChannel.EMAIL] if mailer is not None else [])
     binding = db.binding(tenant_slug)
-    with db.tenant_session(binding) as session:
-        discard_dead_secrets(session, now or utcnow())
-        session.commit()
+    if after_id == 0:  # a run's first round
+        with db.tenant_session(binding) as session:
+            discard_dead_secrets(session, now or utcnow())
+            session.commit()
     for _ in range(limit):
         with db.tenant_session(binding) as session:
             row = _claim(session, report.last_id, channels)
