@@ -62,7 +62,9 @@ def _etag(dossier: Dossier) -> dict:
     return {"ETag": f'"{dossier.version}"'}
 
 
-def _view(session, dossier: Dossier) -> dict:
+def dossier_fields(session, dossier: Dossier) -> dict:
+    """What every view of a whole dossier shows (the officer's and its owner's): its columns, the procedure
+    version it was submitted under, its status by name and its current step."""
     row = services.procedure_of(session, dossier)
     return {
         **{c.key: getattr(dossier, c.key) for c in Dossier.__table__.columns},
@@ -70,9 +72,12 @@ def _view(session, dossier: Dossier) -> dict:
         "procedure_version": row.version,
         "procedure_name": row.name_vi,
         "status_name": services.STATUS_NAMES[Status(dossier.status)],
-        "allowed_transitions": services.allowed_targets(dossier),
         "current_step": services.current_step_name(session, dossier),
     }
+
+
+def _view(session, dossier: Dossier) -> dict:
+    return {**dossier_fields(session, dossier), "allowed_transitions": services.allowed_targets(dossier)}
 
 
 def _if_match() -> int:

@@ -7,7 +7,7 @@ from motcua_platform.api import Blueprint, current_tenant, paginate, tenant_sess
 
 from motcua_tenants.citizens.api import current_citizen
 from motcua_tenants.dossiers import services
-from motcua_tenants.dossiers.api import _etag, _if_match
+from motcua_tenants.dossiers.api import _etag, _if_match, dossier_fields
 from motcua_tenants.dossiers.models import Dossier, Status
 from motcua_tenants.dossiers.schemas import (
     DossierSummarySchema,
@@ -26,14 +26,9 @@ blp = Blueprint(
 
 
 def _own_view(session, dossier: Dossier) -> dict:
-    row = services.procedure_of(session, dossier)
     return {
-        **{c.key: getattr(dossier, c.key) for c in Dossier.__table__.columns},
-        "procedure_code": row.code,
-        "procedure_name": row.name_vi,
-        "status_name": services.STATUS_NAMES[Status(dossier.status)],
+        **dossier_fields(session, dossier),  # OwnDossierSchema shows what its owner may see of them
         "can_withdraw": int(Status.WITHDRAWN) in services.allowed_targets(dossier),
-        "current_step": services.current_step_name(session, dossier),
         "history": services.citizen_history(session, dossier),
     }
 
