@@ -25,6 +25,10 @@ JOB_BLUEPRINTS: tuple[tuple[str, str, str], ...] = (
     ("motcua_tenants.notifications.tasks", "blueprint", "notifications"),
     ("motcua_tenants.dossier_documents.tasks", "blueprint", "documents"),
 )
+# Every model of every area. Tasks import their services when they run, and a model's foreign keys name
+# tables that other modules define: a worker process that maps only some of them fails its first job
+# ("could not find table …"), where the web app, whose blueprints import every area, does not.
+MODEL_REGISTRY = "motcua_tenants.migrations.models"
 
 
 def conninfo(sqlalchemy_url: str) -> str:
@@ -46,6 +50,7 @@ class JobQueue:
         for module_name, attribute, namespace in JOB_BLUEPRINTS:
             blueprint = getattr(importlib.import_module(module_name), attribute)
             self.app.add_tasks_from(blueprint, namespace=namespace)
+        importlib.import_module(MODEL_REGISTRY)
         self._opened = False
         self._lock = threading.Lock()
 
