@@ -195,3 +195,34 @@ def test_the_calendar_is_read_with_its_office_hours_in_one_round_trip(runtime):
         assert load_calendar(session, since=dt.date(2026, 1, 1)).hours == OfficeHours()
         assert load_calendar(session, since=dt.date(2026, 1, 1)).days == calendar.days
         session.rollback()
+
+
+def test_the_2026_changes_move_due_dates(host_client, seeded):
+    """holidays ≥ 0.106 (the floor in pyproject.toml) knows Vietnam's 2026 changes: Saturday 22/08 is a
+    make-up working day for Monday 31/08, and 24/11 (Vietnamese Culture Day) is a new holiday. An older
+    release seeds none of them and every due date below moves."""
+    from motcua_tenants.calendar.services import package_days
+
+    package = package_days(2026)
+    assert package[dt.date(2026, 8, 22)][0] == "working_day"
+    assert package[dt.date(2026, 8, 31)][0] == "day_off"
+    assert package[dt.date(2026, 11, 24)][0] == "holiday"
+
+    client = host_client(seeded["beta"].host)  # beta's calendar is the seeded one, without admin days
+
+    def due_date(received_at, value=1, unit="working_days"):
+        response = client.get(f"/api/v1/calendar/due?received_at={received_at}&value={value}&unit={unit}")
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()["due_date"]
+
+    assert due_date("2026-08-21T10:00:00") == "2026-08-22"  # Friday → the make-up Saturday
+    # Friday 28/08 → Monday 31/08 off, 1–2/09 National Day → Thursday 03/09.
+    assert due_date("2026-08-28T10:00:00") == "2026-09-03"
+    assert due_date("2026-11-23T10:00:00") == "2026-11-25"  # Monday → Tuesday 24/11 is a holiday
+    # Received on the make-up Saturday, the clock starts that day (it is a working day).
+    assert (
+        client.get("/api/v1/calendar/due?received_at=2026-08-22T09:00:00&value=1&unit=working_days").get_json()[
+            "intake_at"
+        ]
+        == "2026-08-22T09:00:00+07:00"
+    )
