@@ -17,6 +17,11 @@ keepalive = 5
 accesslog = os.environ.get("MOTCUA_ACCESS_LOG", "-")
 loglevel = os.environ.get("MOTCUA_LOG_LEVEL", "info").lower()
 proc_name = "motcua"
+# gunicorn's control socket (gunicornc) defaults to one path per user ($XDG_RUNTIME_DIR/gunicorn.ctl or
+# ~/.gunicorn/gunicorn.ctl), which every instance on the machine would share: a second server takes it
+# over and gunicornc then manages the wrong one. Each instance gets its own, in its instance folder.
+_instance = os.environ.get("MOTCUA_INSTANCE_PATH") or os.path.join(os.getcwd(), "instance")
+control_socket = os.path.join(_instance, "gunicorn.ctl")
 
 
 def post_fork(server, worker):

@@ -4,7 +4,6 @@ workers after loading the app; each builds its own engine on first use)."""
 from __future__ import annotations
 
 import importlib
-import logging
 
 from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -68,7 +67,6 @@ TENANT_UNAVAILABLE = {
 def create_app(config: Config | None = None, runtime: Runtime | None = None) -> Flask:
     runtime = runtime or build_runtime(config)
     config = runtime.config
-    logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     app = Flask("motcua_platform")
     app.json.ensure_ascii = False  # Vietnamese stays readable in responses and in docs/openapi.json

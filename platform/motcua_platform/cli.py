@@ -7,17 +7,37 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import click
 
-from motcua_platform.config import ConfigError, load_config
+from motcua_platform.config import Config, ConfigError, load_config
+from motcua_platform.db.embedded import embedded_running, stop_embedded
 from motcua_platform.plugins.base import PluginError
 from motcua_platform.runtime import Runtime, build_runtime
+from motcua_platform.supervisor import WorkerSupervisor
+
+RUN_PID_FILE = "run.pid"  # in the instance folder, while `motcua run` serves it (read by `motcua stop`)
+
+
+def cli_config() -> Config:
+    try:
+        return load_config()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def embedded_pgdata(config: Config) -> Path:
+    return config.instance_path / "pgdata"
 
 
 class CliContext:
-    """Builds the runtime on first use, so `motcua --help` never touches a database."""
+    """Builds the runtime on first use, so `motcua --help` never touches a database.
+
+    A command that had to start the embedded PostgreSQL (no MOTCUA_DATABASE_URL, server not running) stops
+    it again when it ends, so no command leaves a database server behind; one that found it running leaves
+    it running for whoever started it."""
 
     def __init__(self):
         self._runtime: Runtime | None = None
@@ -25,11 +45,23 @@ class CliContext:
     @property
     def runtime(self) -> Runtime:
         if self._runtime is None:
+            config = cli_config()
+            started_embedded = not config.database_url and not embedded_running(embedded_pgdata(config))
             try:
-                self._runtime = build_runtime(load_config())
+                self._runtime = build_runtime(config)
             except (ConfigError, PluginError) as exc:
                 raise click.ClickException(str(exc)) from None
+            context = click.get_current_context(silent=True)
+            if started_embedded and context is not None:
+                context.call_on_close(self._stop_embedded)
         return self._runtime
+
+    def _stop_embedded(self) -> None:
+        runtime = self._runtime
+        runtime.jobs.close()
+        runtime.db.dispose()
+        stop_embedded(embedded_pgdata(runtime.config))
+        click.echo(f"Stopped the embedded PostgreSQL ({embedded_pgdata(runtime.config)})", err=True)
 
 
 pass_cli = click.make_pass_decorator(CliContext, ensure=True)
@@ -57,12 +89,15 @@ def repo_file(*parts: str) -> Path:
     "--with-worker/--no-worker",
     default=True,
     show_default=True,
-    help="Also run a job worker (provisioning, archiving) beside the web server.",
+    help="Also run a job worker (notifications, usage, billing, provisioning), restarted if it dies.",
 )
 @pass_cli
 def run(cli: CliContext, workers: int | None, bind: str | None, with_worker: bool) -> None:
-    """Serve the platform with gunicorn (infra/gunicorn.conf.py)."""
-    config = cli.runtime.config
+    """Serve the platform with gunicorn (infra/gunicorn.conf.py) and a supervised job worker.
+
+    Stop it with Ctrl-C, SIGTERM or `motcua stop`. The embedded PostgreSQL, if this command started it,
+    is stopped when the server has stopped."""
+    config = cli.runtime.config.with_overrides(**({"bind": bind} if bind else {}))
     env = dict(
         os.environ,
         MOTCUA_DATABASE_URL=config.database_url,
@@ -71,31 +106,74 @@ def run(cli: CliContext, workers: int | None, bind: str | None, with_worker: boo
     )
     if workers:
         env["MOTCUA_WEB_WORKERS"] = str(workers)
-    if bind:
-        env["MOTCUA_BIND"] = bind
+    env["MOTCUA_BIND"] = config.bind
     conf = repo_file("infra", "gunicorn.conf.py")
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
     command = [gunicorn, "motcua_platform.wsgi:app"] + (["-c", str(conf)] if conf.exists() else [])
-    worker = subprocess.Popen([sys.executable, "-m", "motcua_platform.cli", "worker"], env=env) if with_worker else None
-    host_port = env.get("MOTCUA_BIND", config.bind)
-    click.echo(f"Platform host: http://{config.base_domain}:{host_port.rsplit(':', 1)[-1]}/api/docs")
+    supervisor = WorkerSupervisor([sys.executable, "-m", "motcua_platform.cli", "worker"], env) if with_worker else None
+    click.echo(f"Platform host: {config.public_url(config.base_domain)}/api/docs")
+    pid_file = config.instance_path / RUN_PID_FILE
+    pid_file.write_text(str(os.getpid()))
     server = subprocess.Popen(command, env=env)
+    if supervisor is not None:
+        supervisor.start()
 
     def forward(signum, _frame):  # a stop request for `motcua run` is one for gunicorn (graceful)
+        if supervisor is not None:
+            supervisor.stopping = True  # Ctrl-C reaches the worker too: that exit is no crash
         server.send_signal(signal.SIGTERM)
 
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)
     try:
-        server.wait()
-    finally:
-        if worker is not None:
-            worker.send_signal(signal.SIGTERM)
+        while True:
             try:
-                worker.wait(timeout=30)
+                server.wait(timeout=0.5)
+                break
             except subprocess.TimeoutExpired:
-                worker.kill()
+                if supervisor is not None:
+                    supervisor.check()
+    finally:
+        if supervisor is not None:
+            supervisor.stop()
+        pid_file.unlink(missing_ok=True)
     sys.exit(server.returncode or 0)
+
+
+@main.command()
+@click.option("--timeout", default=60, show_default=True, help="Seconds to wait for `motcua run` to stop.")
+def stop(timeout: int) -> None:
+    """Stop this instance (MOTCUA_INSTANCE_PATH): its `motcua run`, then its embedded PostgreSQL."""
+    config = cli_config()
+    pid_file = config.instance_path / RUN_PID_FILE
+    pid = _running_motcua(pid_file)
+    if pid is not None:
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while _running_motcua(pid_file) is not None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if _running_motcua(pid_file) is not None:
+            raise click.ClickException(f"motcua run (pid {pid}) did not stop within {timeout} s")
+        click.echo(f"Stopped motcua run (pid {pid})")
+    pgdata = embedded_pgdata(config)
+    if config.database_url:
+        click.echo("MOTCUA_DATABASE_URL is set: this instance has no embedded PostgreSQL to stop")
+    elif embedded_running(pgdata):
+        stop_embedded(pgdata)
+        click.echo(f"Stopped the embedded PostgreSQL ({pgdata})")
+    else:
+        click.echo(f"The embedded PostgreSQL is not running ({pgdata})")
+
+
+def _running_motcua(pid_file: Path) -> int | None:
+    """The pid in ``pid_file`` if that process is alive and is a motcua command (not a reused pid)."""
+    try:
+        pid = int(pid_file.read_text().strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes() if Path("/proc").is_dir() else b"motcua"
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return None
+    return pid if b"motcua" in cmdline else None
 
 
 @main.command()

@@ -315,6 +315,12 @@ class Config:
     def with_overrides(self, **overrides: Any) -> Config:
         return replace(self, **overrides)
 
+    def public_url(self, host: str) -> str:
+        """The URL of ``host`` for a browser on this machine while gunicorn listens on ``bind`` (the demo's
+        and `motcua run`'s printed links follow the real port)."""
+        port = self.bind.rsplit(":", 1)[-1] if ":" in self.bind else "8000"
+        return f"http://{host}" + ("" if port == "80" else f":{port}")
+
 
 def load_config(environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:
     """Build the configuration from ``environ`` (default ``os.environ``); raise ConfigError listing every bad value."""

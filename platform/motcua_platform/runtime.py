@@ -10,6 +10,7 @@ from motcua_platform.config import Config, ensure_secret_key, load_config
 from motcua_platform.db.database import Database
 from motcua_platform.db.embedded import start_embedded
 from motcua_platform.jobs import JobQueue
+from motcua_platform.log_setup import configure_logging
 from motcua_platform.plugins.engine import activate, load_plugins
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ def resolve_database_url(config: Config) -> Config:
 
 def build_runtime(config: Config | None = None) -> Runtime:
     config = config or load_config()
+    configure_logging(config.log_level)  # first, so that starting the embedded database is logged too
     config = ensure_secret_key(resolve_database_url(config))
     assert config.database_url
     activate(load_plugins(config.plugins))  # fails fast, naming the plugin, when one is invalid

@@ -279,13 +279,14 @@ def enable_plugins(runtime) -> None:
 
 
 @click.command()
-@click.option("--port", default=8000, show_default=True, help="Port shown in the printed URLs.")
-@click.pass_obj
-def demo(cli, port: int) -> None:
+@click.option("--port", type=int, help="Port shown in the printed URLs (default: the port of MOTCUA_BIND).")
+@click.option("--serve", is_flag=True, help="Then serve them: run `motcua run` in this process.")
+@click.pass_context
+def demo(ctx: click.Context, port: int | None, serve: bool) -> None:
     """Provision the five demo provinces (idempotent) and print their URLs and logins."""
     from motcua_tenants.migrations.runner import upgrade_all
 
-    runtime = cli.runtime
+    runtime = ctx.obj.runtime
     upgrade_all(runtime.db, workers=runtime.config.migration_workers)
     job_ids = []
     with runtime.db.control_session() as session:
@@ -331,16 +332,25 @@ def demo(cli, port: int) -> None:
     enable_plugins(runtime)
     seed_billing(runtime)
 
-    base = runtime.config.base_domain
-    click.echo(f"\nPlatform host   http://{base}:{port}/api/docs")
+    config = runtime.config
+    if port is not None:
+        config = config.with_overrides(bind=f"{config.bind.rsplit(':', 1)[0]}:{port}")
+    base = config.base_domain
+    click.echo(f"\nPlatform host   {config.public_url(base)}/api/docs")
     click.echo(f"  operator      {OPERATOR_EMAIL} / {DEMO_PASSWORD}")
     click.echo(f"  finance       {FINANCE_EMAIL} / {DEMO_PASSWORD}   (2026 contracts on the Đắk Lắk lease terms)")
     for province in PROVINCES:
-        click.echo(
-            f"{province.name:<15} http://{province.slug}.{base}:{port}/api/v1/portal   (merged: {province.merged_from})"
-        )
+        portal = f"{config.public_url(f'{province.slug}.{base}')}/api/v1/portal"
+        click.echo(f"{province.name:<15} {portal}   (merged: {province.merged_from})")
         click.echo(f"  tenant admin  {admin_email(province)} / {DEMO_PASSWORD}")
         click.echo(f"  officer       {officer_email(province)} / {DEMO_PASSWORD}")
         click.echo(f"  citizen       {CITIZEN_EMAIL} or {CITIZEN_PHONE} / {DEMO_PASSWORD}   (/api/v1/account/login)")
-    click.echo(f"\nSearch a catalogue: curl 'http://daklak.{base}:{port}/api/v1/procedures?q=dang+ky+khai+sinh'")
-    click.echo("\nStart the server with: motcua run")
+    search = f"{config.public_url(f'daklak.{base}')}/api/v1/procedures?q=dang+ky+khai+sinh"
+    click.echo(f"\nSearch a catalogue: curl '{search}'")
+    if serve:
+        from motcua_platform.cli import run
+
+        click.echo("\nStarting the server (Ctrl-C or `motcua stop` stops it and the embedded database).\n")
+        ctx.invoke(run, bind=config.bind)
+    else:
+        click.echo("\nThese URLs answer once the server runs: start it with `motcua run`; `motcua stop` stops it.")

@@ -6,6 +6,7 @@ server's data lives under the instance folder and is reused by the next start.
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 
@@ -48,3 +49,18 @@ def stop_embedded(data_dir: Path) -> None:
 
         server = pgserver.get_server(data_dir, cleanup_mode=None)
         pg_ctl(["-w", "stop", "-m", "fast"], pgdata=Path(data_dir), user=server.system_user)
+
+
+def embedded_running(data_dir: Path) -> bool:
+    """Whether an embedded server is running on ``data_dir`` (its postmaster.pid names a live process)."""
+    try:
+        pid = int((Path(data_dir) / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by another user
+        return True
+    return True
