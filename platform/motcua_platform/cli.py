@@ -149,10 +149,12 @@ def stop(timeout: int) -> None:
     pid = _running_motcua(pid_file)
     if pid is not None:
         os.kill(pid, signal.SIGTERM)
+        # Wait for the process itself, not its pid file: after removing the file it still stops the
+        # embedded database it started, and two stops of one server would race.
         deadline = time.monotonic() + timeout
-        while _running_motcua(pid_file) is not None and time.monotonic() < deadline:
+        while _alive(pid) and time.monotonic() < deadline:
             time.sleep(0.2)
-        if _running_motcua(pid_file) is not None:
+        if _alive(pid):
             raise click.ClickException(f"motcua run (pid {pid}) did not stop within {timeout} s")
         click.echo(f"Stopped motcua run (pid {pid})")
     pgdata = embedded_pgdata(config)
@@ -163,6 +165,19 @@ def stop(timeout: int) -> None:
         click.echo(f"Stopped the embedded PostgreSQL ({pgdata})")
     else:
         click.echo(f"The embedded PostgreSQL is not running ({pgdata})")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a child of the caller that exited stays a zombie until reaped: that is stopped too
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return not Path("/proc").is_dir()
 
 
 def _running_motcua(pid_file: Path) -> int | None:

@@ -11,9 +11,16 @@ from __future__ import annotations
 import logging
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-# Libraries whose INFO lines are noise for an operator. fontTools logs each glyph-subsetting step of every
-# PDF it embeds a font in (about 25 lines per invoice or form).
-QUIET_LOGGERS = {"fontTools": logging.WARNING}
+# Libraries whose INFO lines are noise for an operator: fontTools logs each glyph-subsetting step of every
+# PDF it embeds a font in (about 25 lines per invoice or form); pgserver echoes initdb and pg_ctl; every
+# process start lists each periodic task procrastinate registers, and the periodic deferrer reports each
+# job it queues (the worker logs every job it runs anyway).
+QUIET_LOGGERS = {
+    "fontTools": logging.WARNING,
+    "pgserver": logging.WARNING,
+    "procrastinate.blueprints": logging.WARNING,
+    "procrastinate.periodic": logging.WARNING,
+}
 
 
 def configure_logging(level: str) -> None:

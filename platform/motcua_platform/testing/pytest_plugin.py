@@ -2,7 +2,8 @@
 
 * ``MOTCUA_TEST_DATABASE_URL`` names a server (CI uses the machine's); otherwise an embedded server
   (pgserver) is started in the temp folder and reused. Each xdist worker gets its own database,
-  created fresh and migrated once.
+  created fresh and migrated once, and dropped with its tenant roles when the session ends
+  (``MOTCUA_TEST_KEEP_DATABASE=1`` keeps it for inspection).
 * Two tenants, ``alpha`` and ``beta``, are provisioned through the real provisioning code and seeded
   with identical ids, for the isolation suite.
 * By default each test runs inside one outer transaction: every session the app opens joins it with a
@@ -51,23 +52,42 @@ def _server_url() -> str:
         return start_embedded(data_dir, database="postgres")
 
 
-def _recreate_database(server_url: str, name: str) -> str:
+def _admin_engine(server_url: str):
     admin = make_url(server_url).set(drivername="postgresql+psycopg", database="postgres")
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    return create_engine(admin, isolation_level="AUTOCOMMIT")
+
+
+def _drop_database(conn, name: str) -> None:
+    """Drop database ``name`` and its cluster-wide tenant roles (``<name>_t_<slug>``, Database.binding)."""
+    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    for (role,) in conn.execute(text("SELECT rolname FROM pg_roles WHERE rolname LIKE :p"), {"p": f"{name}\\_%"}):
+        conn.execute(text(f'DROP ROLE "{role}"'))
+
+
+def _recreate_database(server_url: str, name: str) -> str:
+    engine = _admin_engine(server_url)
     with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        for (role,) in conn.execute(text("SELECT rolname FROM pg_roles WHERE rolname LIKE :p"), {"p": f"{name}\\_%"}):
-            conn.execute(text(f'DROP ROLE "{role}"'))
+        _drop_database(conn, name)
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = engine.url.set(database=name).render_as_string(hide_password=False)
     engine.dispose()
-    return admin.set(database=name).render_as_string(hide_password=False)
+    return url
 
 
 @pytest.fixture(scope="session")
-def database_url(worker_id: str, request) -> str:
+def database_url(worker_id: str, request) -> Iterator[str]:
     # One database per checkout and xdist worker, so runs from two work trees never drop each other's.
     checkout = hashlib.sha256(str(request.config.rootpath).encode()).hexdigest()[:6]
-    return _recreate_database(_server_url(), f"motcua_test_{checkout}_{worker_id}")
+    name = f"motcua_test_{checkout}_{worker_id}"
+    server = _server_url()
+    yield _recreate_database(server, name)
+    # Torn down after the runtime (which depends on this fixture) has closed its pools. Without this
+    # every run against a shared server left its database and tenant roles behind.
+    if os.environ.get("MOTCUA_TEST_KEEP_DATABASE") != "1":
+        engine = _admin_engine(server)
+        with engine.connect() as conn:
+            _drop_database(conn, name)
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")
