@@ -24,6 +24,7 @@ JOB_BLUEPRINTS: tuple[tuple[str, str, str], ...] = (
     ("motcua_billing.invoices.tasks", "blueprint", "billing"),
     ("motcua_tenants.notifications.tasks", "blueprint", "notifications"),
     ("motcua_tenants.dossier_documents.tasks", "blueprint", "documents"),
+    ("motcua_tenants.calendar.tasks", "blueprint", "calendar"),
 )
 # Every model of every area. Tasks import their services when they run, and a model's foreign keys name
 # tables that other modules define: a worker process that maps only some of them fails its first job

@@ -3,6 +3,7 @@ the calendar every new tenant gets at provisioning."""
 
 import datetime as dt
 
+from motcua_tenants.calendar import services as calendar_services
 from motcua_tenants.calendar.services import default_years
 
 TET_2026 = [(dt.date(2026, 2, 14) + dt.timedelta(days=i)).isoformat() for i in range(9)]  # 14–22/02/2026
@@ -53,6 +54,7 @@ def test_tet_2026_days_off_move_a_five_working_day_deadline(alpha, host_client, 
         "intake_at": "2026-02-12T10:00:00+07:00",
         "due_at": "2026-02-26T17:00:00+07:00",
         "due_date": "2026-02-26",
+        "warnings": [],
     }
     # The official break begins and ends on weekends, so once the package's 16–20/02 are loaded the
     # admin days change no working-day count: beta, without them, gives the same date. The admin days
@@ -226,3 +228,55 @@ def test_the_2026_changes_move_due_dates(host_client, seeded):
         ]
         == "2026-08-22T09:00:00+07:00"
     )
+
+
+def test_a_due_date_in_a_year_without_holidays_carries_a_warning(host_client, seeded):
+    client = host_client(seeded["beta"].host)
+    assert 2091 not in default_years()  # provisioning seeded only the years around today
+    body = client.get("/api/v1/calendar/due?received_at=2091-03-05T10:00:00&value=5&unit=working_days").get_json()
+    assert body["due_date"] == "2091-03-12"  # counted Monday–Friday: the answer is still given
+    [warning] = body["warnings"]
+    assert warning["code"] == "calendar_year_not_seeded" and warning["year"] == 2091
+    assert "POST /api/v1/calendar/seed?year=2091" in warning["message"]
+    # A deadline that runs from a seeded year into an unseeded one names only the unseeded year.
+    last = default_years()[-1]
+    crossing = client.get(f"/api/v1/calendar/due?received_at={last}-12-20T10:00:00&value=2&unit=months").get_json()
+    assert [w["year"] for w in crossing["warnings"]] == [last + 1]
+    # In December the year's remaining days have no holiday: the year still counts as seeded.
+    december = client.get(f"/api/v1/calendar/due?received_at={last}-12-01T10:00:00&value=3&unit=days").get_json()
+    assert december["warnings"] == []
+    # The admin's view: the year asked for, and which of the years the province needs are missing.
+    calendar = client.get("/api/v1/calendar?year=2091").get_json()
+    assert calendar["seeded"] is False and calendar["days"] == []
+    needed = calendar_services.years_to_keep_seeded()
+    assert calendar["unseeded_years"] == [y for y in needed if y not in default_years()]
+
+
+def test_the_daily_task_seeds_missing_years_once_and_records_it(alpha, runtime, seeded):
+    from types import SimpleNamespace
+
+    from motcua_tenants.calendar.tasks import seed_calendars
+
+    periodic = {task.task.name: task.cron for task in runtime.jobs.app.periodic_registry.periodic_tasks.values()}
+    assert periodic["calendar:seed_calendars"] == "40 1 * * *"
+    # As the worker runs it (today's date): the years the province needs are all seeded afterwards.
+    seed_calendars.func(SimpleNamespace(additional_context={"runtime": runtime}), 0)
+    assert alpha.get("/api/v1/calendar").get_json()["unseeded_years"] == []
+
+    # Far ahead (10/12/2090 → 2090–2093), for every active tenant, each year once.
+    report = calendar_services.seed_all_tenants(runtime.db, on=dt.date(2090, 12, 10))
+    assert report["alpha"] == report["beta"] == [2090, 2091, 2092, 2093]
+    calendar = alpha.get("/api/v1/calendar?year=2091").get_json()
+    assert calendar["seeded"] is True
+    first = calendar["days"][0]
+    assert (first["date"], first["kind"], first["source"]) == ("2091-01-01", "holiday", "holidays")
+    events = alpha.get("/api/v1/tenant-audit?action=calendar.seed&page_size=100").get_json()
+    scheduled = {e["target"]: e for e in events if e["actor"] == "system:calendar-seeder"}
+    assert {f"calendar:{y}" for y in (2090, 2091, 2092, 2093)} <= set(scheduled)
+    assert scheduled["calendar:2091"]["details"]["added"] > 0
+
+    # An admin corrects a seeded year: the next run leaves it alone (seeded years are never re-seeded).
+    assert alpha.delete("/api/v1/calendar/days/2091-01-01").status_code == 204
+    assert calendar_services.seed_all_tenants(runtime.db, on=dt.date(2090, 12, 11)) == {}
+    days = {d["date"] for d in alpha.get("/api/v1/calendar?year=2091").get_json()["days"]}
+    assert "2091-01-01" not in days

@@ -118,3 +118,10 @@ def test_bad_inputs_are_refused():
         due(dt.datetime(2026, 3, 2, 10), 1, WORKING_DAYS)
     with pytest.raises(ValueError, match="positive"):
         due(vn(3, 2), 0, WORKING_DAYS)
+
+
+def test_unseeded_years_between_two_moments():
+    calendar = WorkingCalendar(days=CAL.days, seeded_years=frozenset({2026, 2027}))
+    assert calendar.unseeded_years(vn(12, 20), vn(3, 1, year=2029)) == [2028, 2029]
+    assert calendar.unseeded_years(vn(3, 2), vn(3, 9)) == []
+    assert CAL.unseeded_years(vn(3, 2), vn(3, 9, year=2090)) == []  # unknown: no warning

@@ -42,7 +42,15 @@ def get_calendar(args):
     """A year's exceptions to the Monday–Friday week, and the office hours (public)."""
     session = tenant_session()
     year = args.get("year") or services.today().year
-    return {"year": year, "office_hours": services.office_hours(session), "days": services.list_days(session, year)}
+    needed = services.years_to_keep_seeded()
+    seeded = services.seeded_years(session, {year, *needed})
+    return {
+        "year": year,
+        "seeded": year in seeded,
+        "unseeded_years": [y for y in needed if y not in seeded],
+        "office_hours": services.office_hours(session),
+        "days": services.list_days(session, year),
+    }
 
 
 @blp.route("/days")
@@ -108,4 +116,5 @@ def due(args):
         "intake_at": intake_at,
         "due_at": due_at,
         "due_date": due_at.date(),
+        "warnings": services.not_seeded_warnings(calendar, intake_at, due_at),
     }

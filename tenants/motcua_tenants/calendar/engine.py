@@ -66,10 +66,22 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 @dataclass(frozen=True)
 class WorkingCalendar:
-    """Exceptions to the Monday–Friday week (date → holiday | day_off | working_day) and office hours."""
+    """Exceptions to the Monday–Friday week (date → holiday | day_off | working_day) and office hours.
+
+    ``seeded_years``: the years whose holidays are loaded, when known. A year without them is not an
+    error: its dates follow the Monday–Friday rule, which is wrong on its holidays, so a due date counted
+    through such a year is flagged (``unseeded_years``), not refused."""
 
     days: Mapping[dt.date, str] = field(default_factory=dict)
     hours: OfficeHours = field(default_factory=OfficeHours)
+    seeded_years: frozenset[int] | None = None
+
+    def unseeded_years(self, start: dt.datetime, end: dt.datetime) -> list[int]:
+        """The years from ``start`` to ``end`` (Vietnam time) without holidays loaded; [] when unknown."""
+        if self.seeded_years is None:
+            return []
+        first, last = to_local(start).year, to_local(end).year
+        return [year for year in range(first, last + 1) if year not in self.seeded_years]
 
     # -- days ------------------------------------------------------------------------------------
     def is_working_day(self, day: dt.date) -> bool:

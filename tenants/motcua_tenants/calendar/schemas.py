@@ -27,8 +27,24 @@ class OfficeHoursSchema(Schema):
     afternoon_end = fields.Time(format="%H:%M")
 
 
+class CalendarWarningSchema(Schema):
+    code = fields.String(metadata={"description": "calendar_year_not_seeded"})
+    year = fields.Integer()
+    message = fields.String()
+
+
 class CalendarSchema(Schema):
     year = fields.Integer()
+    seeded = fields.Boolean(
+        metadata={"description": "Whether the year's holidays are loaded; if not, its dates follow Monday–Friday."}
+    )
+    unseeded_years = fields.List(
+        fields.Integer(),
+        metadata={
+            "description": "Years the province needs (from this year to two after next) whose holidays are not "
+            "loaded yet; a daily task loads them, a tenant admin can with POST /api/v1/calendar/seed."
+        },
+    )
     office_hours = fields.Nested(OfficeHoursSchema)
     days = fields.List(
         fields.Nested(CalendarDaySchema),
@@ -71,3 +87,7 @@ class DueSchema(Schema):
     intake_at = fields.DateTime(metadata={"description": "When the clock starts (after-hours intake rolls on)."})
     due_at = fields.DateTime()
     due_date = fields.Date()
+    warnings = fields.List(
+        fields.Nested(CalendarWarningSchema),
+        metadata={"description": "E.g. the due date was counted through a year whose holidays are not loaded."},
+    )

@@ -4,6 +4,8 @@ calendar into the pure deadline engine (``engine.WorkingCalendar``)."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import Iterable
 
 import holidays
 from motcua_platform.audit.services import Actor, record
@@ -14,10 +16,14 @@ from sqlalchemy.orm import Session
 from motcua_tenants.calendar.engine import VN_TZ, OfficeHours, WorkingCalendar, classify
 from motcua_tenants.calendar.models import CalendarDay, CalendarSettings, DayKind, DaySource
 
-__all__ = ["WorkingCalendar", "classify", "due_at", "is_working_day", "load_calendar"]
+__all__ = ["WorkingCalendar", "classify", "due_at", "is_working_day", "load_calendar", "not_seeded_warnings"]
 
 COUNTRY = "VN"
 MIN_YEAR, MAX_YEAR = 2000, 2100
+SEEDED_BY = Actor("system", None, "calendar-seeder")
+NOT_SEEDED = "calendar_year_not_seeded"
+
+log = logging.getLogger(__name__)
 
 
 def today() -> dt.date:
@@ -28,6 +34,12 @@ def default_years(on: dt.date | None = None) -> range:
     """The years seeded at provisioning: last year to two years ahead."""
     year = (on or today()).year
     return range(year - 1, year + 3)
+
+
+def years_to_keep_seeded(on: dt.date | None = None) -> range:
+    """The years the daily seeding task keeps loaded: those of ``default_years`` a month ahead, so that
+    from December on next year and the two after it are ready (last year stays as provisioned)."""
+    return default_years((on or today()) + dt.timedelta(days=31))
 
 
 def _check_year(year: int) -> None:
@@ -74,6 +86,55 @@ def seed_year(session: Session, year: int) -> dict[str, int]:
             counts["removed"] += 1
     session.flush()
     return counts
+
+
+def seeded_years(session: Session, years: Iterable[int]) -> set[int]:
+    """Which of ``years`` have their holidays loaded (at least one day seeded from the package: every
+    Vietnamese year has holidays, so a year without one was never seeded)."""
+    years = list(years)
+    if not years:
+        return set()
+    year = extract("year", CalendarDay.date)
+    query = select(year).where(CalendarDay.source == DaySource.HOLIDAYS, year.in_(years)).distinct()
+    return {int(value) for value in session.scalars(query)}
+
+
+def seed_missing_years(session: Session, years: Iterable[int]) -> dict[int, dict[str, int]]:
+    """Seed those of ``years`` that have no holidays loaded, each recorded in the province's audit trail
+    as ``calendar.seed`` by the system; years already seeded are left as they are (an admin may have
+    corrected them). Returns the counts per year seeded now. Safe to run again."""
+    years = sorted(set(years))
+    done = seeded_years(session, years)
+    seeded = {}
+    for year in years:
+        if year not in done:
+            seeded[year] = seed_year(session, year)
+            record(session, SEEDED_BY, "calendar.seed", target=f"calendar:{year}", scheduled=True, **seeded[year])
+    return seeded
+
+
+def seed_all_tenants(db, on: dt.date | None = None) -> dict[str, list[int]]:
+    """For every active tenant, seed the missing years of ``years_to_keep_seeded(on)``, one transaction
+    per tenant; one tenant's failure is logged and does not hold back the others. Returns the years
+    seeded per tenant (only tenants where something was seeded)."""
+    from motcua_tenants.registry.models import Tenant, TenantStatus
+
+    years = years_to_keep_seeded(on)
+    with db.control_session() as control:
+        slugs = list(control.scalars(select(Tenant.slug).where(Tenant.status == TenantStatus.ACTIVE)))
+    report = {}
+    for slug in slugs:
+        try:
+            with db.tenant_session(db.binding(slug)) as session:
+                seeded = seed_missing_years(session, years)
+                session.commit()
+        except Exception:
+            log.exception("seeding the calendar of %s failed", slug)
+            continue
+        if seeded:
+            log.info("calendar of %s: seeded %s", slug, ", ".join(map(str, seeded)))
+            report[slug] = sorted(seeded)
+    return report
 
 
 def seed_calendar(session: Session, years: range | None = None) -> None:
@@ -142,6 +203,7 @@ def _calendar_query(day_condition) -> Select:
             CalendarSettings.afternoon_end,
             CalendarDay.date,
             CalendarDay.kind,
+            CalendarDay.source,
         )
         .select_from(one)
         .outerjoin(CalendarSettings, CalendarSettings.id == 1)
@@ -156,14 +218,35 @@ WHOLE_CALENDAR = _calendar_query(true())
 
 
 def load_calendar(session: Session, since: dt.date | None = None) -> WorkingCalendar:
-    """The tenant's calendar as a ``WorkingCalendar`` (days from ``since`` on, or all of them)."""
+    """The tenant's calendar as a ``WorkingCalendar`` (days from ``since``'s year on, or all of them),
+    with the years whose holidays are loaded. Whole years are read (a few more rows than from ``since``)
+    so that a year whose remaining months have no holiday, e.g. December, still shows as seeded."""
     if since is None:
         rows = session.execute(WHOLE_CALENDAR).all()
     else:
-        rows = session.execute(CALENDAR_SINCE, {"since": since}).all()
+        rows = session.execute(CALENDAR_SINCE, {"since": dt.date(since.year, 1, 1)}).all()
     first = rows[0]
     hours = OfficeHours(*first[:4]) if first.morning_start is not None else OfficeHours()
-    return WorkingCalendar(days={row.date: row.kind for row in rows if row.date is not None}, hours=hours)
+    return WorkingCalendar(
+        days={row.date: row.kind for row in rows if row.date is not None},
+        hours=hours,
+        seeded_years=frozenset(row.date.year for row in rows if row.source == DaySource.HOLIDAYS),
+    )
+
+
+def not_seeded_warnings(calendar: WorkingCalendar, start: dt.datetime, end: dt.datetime) -> list[dict]:
+    """Warnings for a deadline counted from ``start`` to ``end`` through years without holidays loaded."""
+    return [
+        {
+            "code": NOT_SEEDED,
+            "year": year,
+            "message": (
+                f"The holidays of {year} are not loaded in this province's calendar: its dates were counted as "
+                f"Monday–Friday working days. A province admin loads them with POST /api/v1/calendar/seed?year={year}."
+            ),
+        }
+        for year in calendar.unseeded_years(start, end)
+    ]
 
 
 def is_working_day(session: Session, date: dt.date) -> bool:
@@ -171,6 +254,11 @@ def is_working_day(session: Session, date: dt.date) -> bool:
 
 
 def due_at(session: Session, received_at: dt.datetime, limit) -> dt.datetime:
-    """Convenience: load the calendar from the intake day on and compute the due moment."""
+    """Convenience: load the calendar from the intake day on and compute the due moment (logged as a
+    warning when it was counted through a year without holidays)."""
     since = received_at.astimezone(VN_TZ).date() if received_at.tzinfo else received_at.date()
-    return load_calendar(session, since=since).due_at(received_at, limit)
+    calendar = load_calendar(session, since=since)
+    due = calendar.due_at(received_at, limit)
+    for warning in not_seeded_warnings(calendar, received_at, due):
+        log.warning("due date %s: %s", due.isoformat(), warning["message"])
+    return due
