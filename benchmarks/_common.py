@@ -3,6 +3,12 @@
 Each benchmark creates its own database on the server named by ``BENCH_DATABASE_SERVER`` (default
 ``postgresql://postgres@127.0.0.1:5432``), drops and re-creates it at start, and drops it (and the
 cluster-wide tenant roles whose names start with the database name) at the end.
+
+**Smoke mode** (``--smoke`` or ``BENCH_SMOKE=1``): every script runs at a tiny size (a few rows, one short
+round) so that the test suite can run each one in seconds and a benchmark that no longer runs fails CI
+(tests/functional/test_benchmarks.py). The figures it prints then mean nothing; that it prints them does.
+``BENCH_DATABASE_SUFFIX`` is appended to every database name, so runs from several work trees or test
+workers on one server never share a database.
 """
 
 from __future__ import annotations
@@ -28,6 +34,18 @@ from psycopg import sql
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432"
+SMOKE = os.environ.get("BENCH_SMOKE") == "1" or "--smoke" in sys.argv[1:]
+if SMOKE:
+    os.environ["BENCH_SMOKE"] = "1"  # the CLI and server subprocesses a script starts see it too
+
+
+def sized(env_name: str, full: int, smoke: int) -> int:
+    """An integer setting: ``env_name`` if set, else ``full``, or ``smoke`` in smoke mode."""
+    return int(os.environ.get(env_name) or (smoke if SMOKE else full))
+
+
+def db_name(name: str) -> str:
+    return name + os.environ.get("BENCH_DATABASE_SUFFIX", "")
 
 
 def motcua_bin() -> str:
@@ -42,11 +60,12 @@ def server_url() -> str:
 
 
 def database_url(name: str) -> str:
-    return f"{server_url()}/{name}"
+    base, separator, query = server_url().partition("?")  # an embedded server's URL names its socket in the query
+    return f"{base.rstrip('/')}/{name}{separator}{query}"
 
 
 def _admin_conninfo() -> str:
-    return f"{server_url()}/postgres"
+    return database_url("postgres")
 
 
 def _drop(cur: psycopg.Cursor, name: str) -> None:
@@ -59,7 +78,9 @@ def _drop(cur: psycopg.Cursor, name: str) -> None:
 
 @contextlib.contextmanager
 def fresh_database(name: str, keep: bool = False) -> Iterator[str]:
-    """Drop and re-create database ``name``; yield its URL; drop it (and its tenant roles) afterwards."""
+    """Drop and re-create database ``name`` (plus ``BENCH_DATABASE_SUFFIX``); yield its URL; drop it (and its
+    tenant roles) afterwards."""
+    name = db_name(name)
     keep = keep or os.environ.get("BENCH_KEEP_DATABASE") == "1"
     with psycopg.connect(_admin_conninfo(), autocommit=True) as conn, conn.cursor() as cur:
         _drop(cur, name)

@@ -19,7 +19,7 @@ Target: at least 5,000 events/s with deduplication on. Prints figures; never fai
 from __future__ import annotations
 
 import datetime as dt
-import os
+import secrets
 import sys
 import tempfile
 import time
@@ -29,11 +29,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as c
 
 DB_NAME = "motcua_bench_billing_ingest"
-TENANTS = int(os.environ.get("BENCH_TENANTS", "34"))
-EVENTS = int(os.environ.get("BENCH_EVENTS", "200000"))
-API_EVENTS = int(os.environ.get("BENCH_API_EVENTS", "100000"))
-OUTBOX_EVENTS = int(os.environ.get("BENCH_OUTBOX_EVENTS", "20000"))
-BATCH = int(os.environ.get("BENCH_BATCH", "5000"))
+TENANTS = c.sized("BENCH_TENANTS", 34, 2)
+EVENTS = c.sized("BENCH_EVENTS", 200_000, 40)
+API_EVENTS = c.sized("BENCH_API_EVENTS", 100_000, 20)
+OUTBOX_EVENTS = c.sized("BENCH_OUTBOX_EVENTS", 20_000, 20)
+BATCH = c.sized("BENCH_BATCH", 5000, 10)
 TARGET = 5000
 VN = dt.timezone(dt.timedelta(hours=7))
 METRICS = ("dossiers_received", "api_calls", "sms_sent", "storage_gb")
@@ -80,9 +80,11 @@ def main() -> None:
                 job = registry.create_tenant(session, actor, spec, base_domain=runtime.config.base_domain)
                 session.commit()
             registry.provision(db, job.id)
+        # The usage API takes events from the vendor's finance or admin operators (403 for others).
+        password = secrets.token_urlsafe(16)
         with db.control_session() as session:
             auth.create_operator(
-                session, actor, email="gw@vendor.test", full_name="Gateway", password="Bench-passw0rd!", role="operator"
+                session, actor, email="gw@vendor.test", full_name="Gateway", password=password, role="finance"
             )
             session.commit()
         print(f"   setup: {TENANTS} tenants provisioned")
@@ -112,9 +114,7 @@ def main() -> None:
         app = create_app(runtime=runtime)
         client = app.test_client()
         host = {"Host": runtime.config.base_domain}
-        login = client.post(
-            "/api/v1/auth/login", headers=host, json={"email": "gw@vendor.test", "password": "Bench-passw0rd!"}
-        )
+        login = client.post("/api/v1/auth/login", headers=host, json={"email": "gw@vendor.test", "password": password})
         headers = {**host, "Authorization": f"Bearer {login.get_json()['token']}"}
         api_items = events(API_EVENTS, "api", slugs)
         accepted = 0

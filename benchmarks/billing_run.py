@@ -18,7 +18,6 @@ Target: the invoice run takes at most 10 s. Prints figures; never fails on time;
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
 import tempfile
 import time
@@ -29,9 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as c
 
 DB_NAME = "motcua_bench_billing_run"
-TENANTS = int(os.environ.get("BENCH_TENANTS", "34"))
-EVENTS = int(os.environ.get("BENCH_EVENTS", "1000000"))
-REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
+TENANTS = c.sized("BENCH_TENANTS", 34, 2)
+EVENTS = c.sized("BENCH_EVENTS", 1_000_000, 100)
+REPEAT = c.sized("BENCH_REPEAT", 3, 1)
 TARGET_SECONDS = 10.0
 
 CHARGES = [

@@ -106,7 +106,7 @@ FIELDS = [
     ("Công Thương", ["cấp giấy phép bán lẻ rượu", "cấp giấy chứng nhận đủ điều kiện kinh doanh xăng dầu"]),
 ]
 VERBS = ["", "cấp lại: ", "gia hạn: ", "điều chỉnh: ", "thu hồi: ", "xác nhận: "]
-N_PROCEDURES = 1800
+N_PROCEDURES = c.sized("BENCH_PROCEDURES", 1800, 40)
 QUERIES = [
     "giay phep",
     "cap giay phep xay dung",
@@ -225,7 +225,7 @@ def main() -> None:
 
         enabled = list(active().names)
         latencies = []
-        for round_ in range(40):
+        for round_ in range(c.sized("BENCH_ROUNDS", 40, 1)):
             for q in QUERIES:
                 filters = services.CatalogueFilter(q=q, online_mode="full" if round_ % 4 == 0 else None)
                 started = time.perf_counter()

@@ -16,7 +16,6 @@ Prints total and per-tenant seconds. Target: <= 0.1 s per tenant. Only prints; n
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 import time
@@ -26,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as c
 
 DB_NAME = "motcua_bench_upgrade"
-TENANTS = int(os.environ.get("BENCH_TENANTS", "50"))
-REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
+TENANTS = c.sized("BENCH_TENANTS", 50, 2)
+REPEAT = c.sized("BENCH_REPEAT", 5, 1)
 TARGET_PER_TENANT = 0.1
 
 

@@ -42,12 +42,12 @@ import _common as c
 
 SLUG = "benchdossiers"  # schema t_benchdossiers, named literally in the SQL below
 HOST = f"{SLUG}.motcua.localhost"
-N_DOSSIERS = 1_000_000
-N_COMMUNES = 200
-N_CITIZENS = 64
-N_OFFICERS = 16  # one per commune, each receiving at their own counter
-CALLS = 300
-WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))  # gunicorn workers for the submission phase
+N_DOSSIERS = c.sized("BENCH_DOSSIERS", 1_000_000, 200)
+N_COMMUNES = c.sized("BENCH_COMMUNES", 200, 4)
+N_CITIZENS = c.sized("BENCH_CITIZENS", 64, 2)
+N_OFFICERS = c.sized("BENCH_OFFICERS", 16, 2)  # one per commune, each receiving at their own counter
+CALLS = c.sized("BENCH_CALLS", 300, 3)
+WORKERS = c.sized("BENCH_WORKERS", 2, 1)  # gunicorn workers for the submission phase
 LISTS = os.environ.get("BENCH_LISTS", "1") != "0"  # 0: the submission phase only
 SUBMISSION = os.environ.get("BENCH_SUBMISSION", "1") != "0"  # 0: the lists only
 

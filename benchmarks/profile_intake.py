@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as c
 import dossiers as bench
 
-N = int(os.environ.get("BENCH_REQUESTS", "300"))
+N = c.sized("BENCH_REQUESTS", 300, 3)
 CHANNEL = os.environ.get("BENCH_CHANNEL", "online")  # or "counter": officers at their communes, as dossiers.py
 
 
@@ -107,7 +107,7 @@ def main() -> None:
 
         profile = cProfile.Profile()
         profile.enable()
-        for _ in range(100):
+        for _ in range(c.sized("BENCH_REPEAT", 100, 2)):
             submit()
         profile.disable()
         out = io.StringIO()

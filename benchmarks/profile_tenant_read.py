@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sys
 import tempfile
 import time
@@ -27,8 +26,8 @@ import _common as c
 
 DB_NAME = "motcua_bench_profile"
 HOST = "phutho.motcua.localhost"
-N = int(os.environ.get("BENCH_REQUESTS", "2000"))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
+N = c.sized("BENCH_REQUESTS", 2000, 5)
+ROUNDS = c.sized("BENCH_ROUNDS", 5, 1)
 
 
 def measure(fn, n: int = N) -> tuple[float, float]:

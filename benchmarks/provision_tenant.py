@@ -17,7 +17,6 @@ Only prints; never fails on time.
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
 import tempfile
@@ -29,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as c
 
 DB_NAME = "motcua_bench_provision"
-N = int(os.environ.get("BENCH_TENANTS", "10"))
-CLI_RUNS = int(os.environ.get("BENCH_CLI_RUNS", "3"))
+N = c.sized("BENCH_TENANTS", 10, 1)
+CLI_RUNS = c.sized("BENCH_CLI_RUNS", 3, 1)
 TARGET_SECONDS = 2.0
 
 

@@ -55,12 +55,12 @@ TENANT_HOST = "phutho.motcua.localhost"
 LOGIN = {"email": "quantri@phutho.gov.vn", "password": "MotCua@2026"}
 TARGET_RATIO = 0.60
 
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
-DURATION = int(os.environ.get("BENCH_DURATION", "10"))
-WARMUP = int(os.environ.get("BENCH_WARMUP", "3"))
-CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
+ROUNDS = c.sized("BENCH_ROUNDS", 3, 1)
+DURATION = c.sized("BENCH_DURATION", 10, 1)
+WARMUP = c.sized("BENCH_WARMUP", 3, 0)
+CONNECTIONS = c.sized("BENCH_CONNECTIONS", 32, 2)
 THREADS = int(os.environ.get("BENCH_THREADS", "2"))
-WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+WORKERS = c.sized("BENCH_WORKERS", 2, 1)
 
 WRK_SCRIPT = r"""
 done = function(summary, latency, requests)
@@ -277,7 +277,7 @@ class CpuMeter:
         pids = [
             r[0]
             for r in self.admin.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (DB_NAME,)
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (c.db_name(DB_NAME),)
             )
         ]
         return {pid: c.proc_cpu(pid) for pid in pids}

@@ -112,6 +112,7 @@ def run(cli: CliContext, workers: int | None, bind: str | None, with_worker: boo
     command = [gunicorn, "motcua_platform.wsgi:app"] + (["-c", str(conf)] if conf.exists() else [])
     supervisor = WorkerSupervisor([sys.executable, "-m", "motcua_platform.cli", "worker"], env) if with_worker else None
     click.echo(f"Platform host: {config.public_url(config.base_domain)}/api/docs")
+    config.instance_path.mkdir(parents=True, exist_ok=True)  # absent with an external database
     pid_file = config.instance_path / RUN_PID_FILE
     pid_file.write_text(str(os.getpid()))
     server = subprocess.Popen(command, env=env)
