@@ -7,6 +7,7 @@ from motcua_platform.api import (
     Blueprint,
     actor,
     control_session,
+    count_account_attempt,
     current_principal,
     current_tenant,
     runtime,
@@ -71,7 +72,10 @@ def login(body):
     """Exchange e-mail and password for an access token valid on this host only.
 
     Operators log in on the platform host, staff on their province's host. After
-    `MOTCUA_LOGIN_MAX_FAILURES` failures in a row the account is locked (429 with Retry-After)."""
+    `MOTCUA_LOGIN_MAX_FAILURES` failures in a row from one address, that address is locked out of the
+    account for a while, doubling at each further failure (429 with Retry-After); other addresses are not.
+    Each address has `MOTCUA_ACCOUNT_ATTEMPTS_PER_MINUTE` attempts a minute over all accounts (429)."""
+    count_account_attempt()
     session = site_session()
     try:
         token, expires_at, _ = services.login(

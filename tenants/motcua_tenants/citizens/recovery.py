@@ -19,6 +19,7 @@ import hmac
 import secrets
 
 from motcua_platform.audit.services import Actor, record
+from motcua_platform.auth import lockout
 from motcua_platform.auth.passwords import hash_password, password_problems
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import InvalidInput
@@ -150,8 +151,7 @@ def confirm_reset(
         raise InvalidInput(CODE_REFUSED)
     reset.used_at = now
     account.password_hash = hash_password(new_password)
-    account.failed_logins = 0
-    account.locked_until = None
+    lockout.clear(session, "citizen", account.id)
     revoke_tokens(session, account.id, now=now)
     notice = render_password_changed(account.full_name, now)
     queue_for_account(session, account.id, account.contact, Event.PASSWORD_CHANGED, notice, fact=str(reset.id))

@@ -175,7 +175,7 @@ def login(
 ) -> tuple[str, dt.datetime, CitizenPrincipal]:
     """Check credentials (the staff lockout policy); return ``(token, expires_at, principal)``. The caller
     commits either way, so failures are counted and audited even though the login fails."""
-    account = find_by_login(session, identifier, lock=True)
+    account = find_by_login(session, identifier)
     now = utcnow()
     try:
         check_password(
@@ -183,6 +183,7 @@ def login(
             account,
             password,
             policy,
+            typed_login=normalise_phone(identifier) or identifier,
             now=now,
             target_kind="citizen",
             remote_addr=remote_addr,
