@@ -82,7 +82,12 @@ def main() -> None:
             registry.provision(db, job.id)
         with db.control_session() as session:
             auth.create_operator(
-                session, actor, email="gw@vendor.test", full_name="Gateway", password="Bench-passw0rd!", role="operator"
+                session,
+                actor,
+                email="gw@vendor.test",
+                full_name="Gateway",
+                password="Bench-Ngan-Lau-Gio-37",
+                role="operator",
             )
             session.commit()
         print(f"   setup: {TENANTS} tenants provisioned")
@@ -113,7 +118,7 @@ def main() -> None:
         client = app.test_client()
         host = {"Host": runtime.config.base_domain}
         login = client.post(
-            "/api/v1/auth/login", headers=host, json={"email": "gw@vendor.test", "password": "Bench-passw0rd!"}
+            "/api/v1/auth/login", headers=host, json={"email": "gw@vendor.test", "password": "Bench-Ngan-Lau-Gio-37"}
         )
         headers = {**host, "Authorization": f"Bearer {login.get_json()['token']}"}
         api_items = events(API_EVENTS, "api", slugs)

@@ -271,6 +271,15 @@ def site_scope() -> str:
     return PLATFORM_SCOPE if g.site == PLATFORM else current_tenant().slug
 
 
+def site_names() -> tuple[str, ...]:
+    """The names of the host's province (slug, name, display name), which a password set here must not be
+    built from; none on the platform host."""
+    if g.site == PLATFORM:
+        return ()
+    info = current_tenant()
+    return (info.slug, info.name, info.display_name)
+
+
 def close_sessions(_exc=None) -> None:
     for name in ("tenant_session", "control_session"):
         session = g.pop(name, None)

@@ -12,7 +12,7 @@ NEW = {
     "phone": "+84 98 765 4321",
     "full_name": "Nguyễn Thị An",
     "national_id": "001195012345",
-    "password": "Mat-khau-2026",
+    "password": "Hoa-mai-Tet-den-2026",
 }
 
 

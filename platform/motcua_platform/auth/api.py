@@ -12,6 +12,7 @@ from motcua_platform.api import (
     current_tenant,
     runtime,
     site,
+    site_names,
     site_scope,
     site_session,
     tenant_session,
@@ -175,6 +176,7 @@ class StaffCollection(MethodView):
             full_name=body["full_name"],
             password=body["password"],
             roles=[(r["role"], r["unit_id"]) for r in body["roles"]],
+            site=site_names(),
             admin_units=principal.units_with(StaffRoleName.TENANT_ADMIN),
         )
         session.commit()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Select, bindparam, func, select
@@ -186,13 +187,15 @@ def _principal(account, scope: str, staff: bool) -> Principal:
 
 
 # -- account management --------------------------------------------------------------------------
-def _check_new_account(session: Session, model, email: str, password: str, full_name: str) -> dict:
+def _check_new_account(
+    session: Session, model, email: str, password: str, full_name: str, site: Sequence[str | None]
+) -> dict:
     errors: dict[str, list[str]] = {}
     if "@" not in email or len(email) > 254:
         errors["email"] = ["A valid e-mail address is required."]
     elif session.scalar(select(model.id).where(func.lower(model.email) == email.strip().lower())) is not None:
         errors["email"] = ["An account with this e-mail already exists."]
-    if problems := password_problems(password):
+    if problems := password_problems(password, personal={"e-mail address": email, "name": full_name}, site=site):
         errors["password"] = problems
     if not full_name.strip():
         errors["full_name"] = ["Full name is required."]
@@ -202,7 +205,7 @@ def _check_new_account(session: Session, model, email: str, password: str, full_
 def create_operator(
     session: Session, actor: Actor, *, email: str, full_name: str, password: str, role: str
 ) -> Operator:
-    errors = _check_new_account(session, Operator, email, password, full_name)
+    errors = _check_new_account(session, Operator, email, password, full_name, site=())
     if role not in set(OperatorRole):
         errors["role"] = [f"Role must be one of: {', '.join(OperatorRole)}."]
     if errors:
@@ -224,14 +227,16 @@ def create_staff(
     full_name: str,
     password: str,
     roles: list[tuple[str, int]],
+    site: Sequence[str | None],
     admin_units: set[int] | None = None,
 ) -> StaffAccount:
-    """Create a staff account. With ``admin_units`` (the creator's tenant-admin units), every role must
-    be on a unit inside those units' subtrees."""
+    """Create a staff account. ``site``: the province's slug and names, which the password must not be
+    built from. With ``admin_units`` (the creator's tenant-admin units), every role must be on a unit
+    inside those units' subtrees."""
     from motcua_tenants.units.models import Unit
     from motcua_tenants.units.services import subtree_ids
 
-    errors = _check_new_account(session, StaffAccount, email, password, full_name)
+    errors = _check_new_account(session, StaffAccount, email, password, full_name, site)
     role_errors = []
     for role, unit_id in roles:
         if role not in set(StaffRoleName):

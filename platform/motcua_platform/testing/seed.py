@@ -74,6 +74,7 @@ def _seed_citizen(session, slug: str, password: str) -> tuple[int, str]:
             phone="0912345678",
             national_id="079090001111",
         ),
+        site=(slug,),
     )
     token, _, _ = citizens.login(
         session, identifier=account.email, password=password, scope=slug, policy=auth.LoginPolicy()
@@ -149,6 +150,7 @@ def seed_identical_tenants(runtime: Runtime, app, *, password: str) -> dict[str,
                     full_name=f"{key} {name}",
                     password=password,
                     roles=[(role, units[unit_key].id)],
+                    site=(slug, name),
                 )
                 seeded.staff[key] = staff.id
             seeded.units = {key: unit.id for key, unit in units.items()}

@@ -17,6 +17,7 @@ from motcua_platform.api import (
     count_account_attempt,
     current_tenant,
     runtime,
+    site_names,
     tenant_session,
 )
 from motcua_platform.auth.api import login_policy
@@ -82,7 +83,7 @@ def register(body):
     the CCCD number (a business: its tax code). All field errors come at once (422)."""
     count_account_attempt()
     session = tenant_session()
-    account = services.register(session, services.Registration(**body), request.remote_addr)
+    account = services.register(session, services.Registration(**body), request.remote_addr, site=site_names())
     session.commit()
     return account
 
@@ -155,6 +156,7 @@ def change_password(body):
         current=body["current_password"],
         new=body["new_password"],
         keep_secret=bearer_secret(),
+        site=site_names(),
     )
     session.commit()
 
@@ -205,6 +207,7 @@ def confirm_password_reset(body):
             code=body["code"],
             new_password=body["new_password"],
             key=runtime().config.secret_key,
+            site=site_names(),
             remote_addr=request.remote_addr,
         )
     except ServiceError:
