@@ -157,13 +157,14 @@ def citizen_tokens(runtime) -> list[str]:
                 session,
                 citizens.Registration(
                     full_name=f"Công Dân {i}",
-                    password="Bench-passw0rd",
+                    password="Bench-Ngan-Lau-Gio-37",
                     email=f"dan{i}@bench.vn",
                     national_id=f"0790900{i:05d}",
                 ),
+                site=(SLUG,),
             )
             token, _, _ = citizens.login(
-                session, identifier=account.email, password="Bench-passw0rd", scope=SLUG, policy=LoginPolicy()
+                session, identifier=account.email, password="Bench-Ngan-Lau-Gio-37", scope=SLUG, policy=LoginPolicy()
             )
             tokens.append(token)
         session.commit()
@@ -186,11 +187,12 @@ def officer_tokens(runtime, communes: list[int]) -> tuple[list[int], list[str]]:
                 Actor("system", None, "benchmark"),
                 email=email,
                 full_name=f"Cán Bộ {i}",
-                password="Bench-passw0rd",
+                password="Bench-Ngan-Lau-Gio-37",
                 roles=[(StaffRoleName.OFFICER, unit)],
+                site=(SLUG,),
             )
             token, _, _ = auth.login(
-                session, email=email, password="Bench-passw0rd", scope=SLUG, policy=auth.LoginPolicy()
+                session, email=email, password="Bench-Ngan-Lau-Gio-37", scope=SLUG, policy=auth.LoginPolicy()
             )
             tokens.append(token)
         session.commit()

@@ -65,7 +65,9 @@ def main() -> None:
         client = app.test_client()
         tenant = {"Host": HOST}
         response = client.post(
-            "/api/v1/auth/login", headers=tenant, json={"email": "quantri@phutho.gov.vn", "password": "MotCua@2026"}
+            "/api/v1/auth/login",
+            headers=tenant,
+            json={"email": "quantri@phutho.gov.vn", "password": "Sen-hong-giua-dam-48"},
         )
         auth = {**tenant, "Authorization": f"Bearer {response.get_json()['token']}"}
 

@@ -52,7 +52,7 @@ def main() -> None:
         runtime = build_runtime()
         db = runtime.db
         actor = Actor("cli", None, "benchmark")
-        password_hash = hash_password("MotCua@2026")  # done by the API request, outside the job
+        password_hash = hash_password("Sen-hong-giua-dam-48")  # done by the API request, outside the job
 
         # Phase timing: wrap the module attributes provision() looks up at call time (benchmark only).
         phases: dict[str, float] = defaultdict(float)

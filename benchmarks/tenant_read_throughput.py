@@ -52,7 +52,7 @@ import _common as c
 
 DB_NAME = "motcua_bench_read"
 TENANT_HOST = "phutho.motcua.localhost"
-LOGIN = {"email": "quantri@phutho.gov.vn", "password": "MotCua@2026"}
+LOGIN = {"email": "quantri@phutho.gov.vn", "password": "Sen-hong-giua-dam-48"}
 TARGET_RATIO = 0.60
 
 ROUNDS = c.sized("BENCH_ROUNDS", 3, 1)

@@ -7,6 +7,7 @@ import importlib
 
 from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from motcua_platform import api as api_base
 from motcua_platform.api import Api, error_body, http_error_response, service_error_response
@@ -94,6 +95,12 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
             "security": [{"bearerAuth": []}],
         },
     )
+    if config.trusted_proxy_hops:
+        # Behind the load balancer the socket's address is the balancer's. Believe exactly as many
+        # X-Forwarded-For entries, counted from the right, as there are proxies we run; anything further
+        # left was written by the client. The Host header is never taken from X-Forwarded-Host: tenants
+        # are resolved on Host, which the balancer forwards unchanged.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.trusted_proxy_hops, x_proto=config.trusted_proxy_hops)
     runtime.resolver = TenantResolver(runtime.db, config.base_domain, ttl=config.tenant_cache_seconds)
     app.extensions["motcua"] = runtime
 

@@ -62,6 +62,16 @@ def _positive_int(raw: str) -> int:
     return value
 
 
+def _proxy_hops(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{raw!r} is not a whole number") from None
+    if not 0 <= value <= 5:
+        raise ValueError("must be between 0 (no proxy: X-Forwarded-For is ignored) and 5")
+    return value
+
+
 def _secret_key(raw: str) -> str:
     if len(raw) < 32:
         raise ValueError(
@@ -183,6 +193,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("MOTCUA_WEB_WORKERS", "web_workers", _positive_int, "gunicorn worker processes."),
     Setting("MOTCUA_BIND", "bind", str, "Address gunicorn listens on, host:port."),
+    Setting(
+        "MOTCUA_TRUSTED_PROXY_HOPS",
+        "trusted_proxy_hops",
+        _proxy_hops,
+        "Proxies in front of the app (the load balancer: 1) whose X-Forwarded-For and X-Forwarded-Proto are "
+        "believed; 0 believes none. The client address found is what rate limits, lockouts and audit use.",
+    ),
     Setting("MOTCUA_DB_POOL_SIZE", "db_pool_size", _positive_int, "Connections per process in the SQLAlchemy pool."),
     Setting(
         "MOTCUA_MIGRATION_WORKERS",
@@ -277,6 +294,7 @@ class Config:
     instance_path: Path = field(default_factory=lambda: Path.cwd() / "instance")
     web_workers: int = 2
     bind: str = "127.0.0.1:8000"
+    trusted_proxy_hops: int = 0
     db_pool_size: int = 10
     migration_workers: int = 2
     max_body_bytes: int = 2 * 1024 * 1024

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import click
 from motcua_platform.auth import services as auth_services
 from motcua_platform.auth.models import Operator, StaffAccount, StaffRoleName
-from motcua_platform.auth.passwords import hash_password
 from sqlalchemy import select
 
 from motcua_tenants.registry import services
@@ -21,7 +20,7 @@ from motcua_tenants.registry.cli import cli_actor, enqueue, watch
 from motcua_tenants.registry.models import Tenant, TenantStatus
 from motcua_tenants.units.models import Unit, UnitKind
 
-DEMO_PASSWORD = "MotCua@2026"  # noqa: S105 - published demo credential, printed by `motcua demo`
+DEMO_PASSWORD = "Sen-hong-giua-dam-48"  # noqa: S105 - published demo credential, printed by `motcua demo`
 OPERATOR_EMAIL = "vanhanh@motcua.vn"
 
 DEPARTMENTS = (
@@ -115,6 +114,7 @@ def seed_citizen(runtime, province: DemoProvince) -> None:
                 phone=CITIZEN_PHONE,
                 national_id="066190001234",
             ),
+            site=(province.slug, province.name),
         )
         session.commit()
 
@@ -162,6 +162,7 @@ def seed_units_and_staff(runtime, province: DemoProvince) -> None:
                 full_name="Nguyễn Văn Cán Bộ",
                 password=DEMO_PASSWORD,
                 roles=[(StaffRoleName.OFFICER, centre.id), (StaffRoleName.OFFICER, first_commune_centre.id)],
+                site=(province.slug, province.name),
             )
         session.commit()
     with runtime.db.control_session() as control:  # a running server's cached unit lists must see the new units
@@ -307,10 +308,8 @@ def demo(ctx: click.Context, port: int | None, serve: bool) -> None:
                     name=province.name,
                     unit_code=unit_code(province),
                     display_name=f"Cổng dịch vụ công {province.name}",
-                    admin_email=admin_email(province),
-                    admin_name=f"Quản trị {province.name}",
-                    admin_password_hash=hash_password(DEMO_PASSWORD),
                 )
+                spec.set_admin(admin_email(province), f"Quản trị {province.name}", DEMO_PASSWORD)
                 job_ids.append(
                     services.create_tenant(session, cli_actor(), spec, base_domain=runtime.config.base_domain)
                 )

@@ -38,7 +38,7 @@ def test_tenant_lifecycle_from_the_command_line(motcua, runtime):
             "--admin-email",
             "quantri@theta.gov.vn",
             "--admin-password",
-            "Theta-admin-2026",
+            "Nui-cao-Song-dai-61",
         )
         assert created.exit_code == 0, created.output
         assert "tenant theta is active" in created.output

@@ -432,7 +432,7 @@ def test_a_citizen_adds_components_to_their_own_dossier_only_before_intake(host_
     stranger_body = {
         "email": "khac@example.vn",
         "full_name": "Lê Văn Khác",
-        "password": "mat-khau-rat-dai-2026",
+        "password": "Canh-dong-rat-dai-2026",
         "national_id": "079090003333",
     }
     assert portal.post("/api/v1/account/register", json=stranger_body).status_code == 201

@@ -26,9 +26,9 @@ NEW = {
     "phone": "0987 654 321",
     "full_name": "Trần Văn Bình",
     "national_id": "001195012345",
-    "password": "Mat-khau-2026",
+    "password": "Hoa-mai-Tet-den-2026",
 }
-NEW_PASSWORD = "Mat-khau-moi-2027"
+NEW_PASSWORD = "Cau-vong-sau-mua-2027"
 REQUEST = "/api/v1/account/password-reset"
 CONFIRM = "/api/v1/account/password-reset/confirm"
 CODE = re.compile(r"\b(\d{6})\b")
@@ -131,7 +131,7 @@ def test_the_code_arrives_by_email_and_sms_and_resets_the_password(portal, accou
     assert login(portal, password=NEW_PASSWORD).status_code == 201  # and the lockout with it
     [reset] = rows(runtime, PasswordReset, citizen_id=account["id"])
     assert reset.used_at is not None
-    assert refused(confirm(portal, code, new_password="Mot-mat-khau-khac-1"))  # used once only
+    assert refused(confirm(portal, code, new_password="Mot-cau-khac-han-91"))  # used once only
     audit = alpha.get(f"/api/v1/tenant-audit?page_size=100&target=citizen:{account['id']}").get_json()
     events = {e["action"]: e for e in audit}
     assert events["auth.password_reset_requested"]["details"]["sent"] is True
@@ -241,6 +241,21 @@ def test_the_password_policy_applies_and_spends_nothing(portal, account, runtime
     assert confirm(portal, code).status_code == 204
 
 
+def test_a_password_built_on_the_account_is_refused_only_once_the_code_is_right(portal, account, runtime, deferred):
+    """The account's own details (name, ID number) are checked only after the code: before it, "contains
+    your ID number" would tell a stranger that the login has an account, and what its owner's number is."""
+    ask(portal)
+    code = sent_code(runtime, account["id"])
+    by_id = "001195012345-cccd"
+    assert refused(confirm(portal, "000000" if code != "000000" else "111111", new_password=by_id))
+    personal = confirm(portal, code, new_password=by_id)
+    assert personal.status_code == 422
+    assert "Password contains your ID number." in personal.get_json()["errors"]["new_password"]
+    by_province = confirm(portal, "000000", new_password="Tinh-Alpha-2026")  # checked first, code or not
+    assert "Password contains the name of the province." in by_province.get_json()["errors"]["new_password"]
+    assert confirm(portal, code).status_code == 204  # the right code was not spent by the refusals
+
+
 def test_a_code_from_one_province_does_not_work_on_another(host_client, seeded, runtime, deferred):
     """alpha and beta hold the same citizen (same id, same login): a code asked on alpha is alpha's only."""
     alpha_portal, beta_portal = host_client(seeded["alpha"].host), host_client(seeded["beta"].host)
@@ -344,7 +359,7 @@ def test_a_password_or_contact_change_cancels_outstanding_codes(portal, account,
     code = sent_code(runtime, account["id"])
     changed = portal.post(
         "/api/v1/account/password",
-        json={"current_password": NEW["password"], "new_password": "Mat-khau-khac-2028"},
+        json={"current_password": NEW["password"], "new_password": "Bien-xanh-cat-trang-2028"},
         headers={"Authorization": f"Bearer {token}"},
     )
     assert changed.status_code == 204, changed.get_json()

@@ -25,7 +25,7 @@ def test_staff_with_roles_beyond_the_commune_is_left_to_a_higher_admin(alpha, ho
         json={
             "email": "hai-noi@alpha.test",
             "full_name": "Hai Nơi",
-            "password": "Hai-noi-2026",
+            "password": "Cau-vong-sau-mua-2027",
             "roles": [
                 {"role": "officer", "unit_id": units["commune_a"]},
                 {"role": "officer", "unit_id": units["department"]},

@@ -5,7 +5,7 @@ def test_admin_creates_staff_with_roles_on_units(alpha, host_client, seeded):
         json={
             "email": "tiepnhan@alpha.test",
             "full_name": "Trần Thị Tiếp Nhận",
-            "password": "Tiep-nhan-2026",
+            "password": "Bien-xanh-cat-trang-2028",
             "roles": [
                 {"role": "officer", "unit_id": units["centre_a"]},
                 {"role": "officer", "unit_id": units["department"]},
@@ -16,7 +16,7 @@ def test_admin_creates_staff_with_roles_on_units(alpha, host_client, seeded):
     body = response.get_json()
     assert "password" not in body and "password_hash" not in body
     login = host_client(seeded["alpha"].host).post(
-        "/api/v1/auth/login", json={"email": "tiepnhan@alpha.test", "password": "Tiep-nhan-2026"}
+        "/api/v1/auth/login", json={"email": "tiepnhan@alpha.test", "password": "Bien-xanh-cat-trang-2028"}
     )
     assert login.status_code == 201
 

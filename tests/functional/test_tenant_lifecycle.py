@@ -10,7 +10,7 @@ from motcua_tenants.registry import services
 from motcua_tenants.registry.models import Tenant, TenantJob
 from sqlalchemy import delete, func, select, text
 
-ADMIN = {"email": "quantri@gamma.gov.vn", "full_name": "Quản trị Gamma", "password": "Gamma-admin-2026"}
+ADMIN = {"email": "quantri@gamma.gov.vn", "full_name": "Quản trị Gamma", "password": "Nui-cao-Song-dai-61"}
 
 
 def run_jobs(runtime):
@@ -199,6 +199,7 @@ def test_a_job_only_acts_on_the_tenant_it_names(runtime, seeded, cleanup):
         ({"domains": ["x.motcua.test"]}, "domains", "under the platform domain"),
         ({"primary_color": "red"}, "primary_color", "#1a2b3c"),
         ({"admin": {"email": "a@b.vn", "full_name": "A", "password": "weak"}}, "admin", "at least"),
+        ({"admin": {"email": "a@b.vn", "full_name": "A", "password": "Zeta-Tinh-2026"}}, "admin", "of the province"),
     ],
 )
 def test_bad_tenant_input_is_refused_and_nothing_is_written(platform, runtime, seeded, payload, field, message):

@@ -12,11 +12,48 @@ def test_password_hash_is_argon2id_and_verifies():
     assert not verify_password("not-a-hash", "anything")
 
 
-def test_password_rules():
-    assert password_problems("short1!")
-    assert password_problems("onlyletterslong")
-    assert password_problems("12345678901")
-    assert password_problems("Letters-and-1") == []
+PHUTHO = {"site": ("phutho", "Tỉnh Phú Thọ", "Cổng dịch vụ công tỉnh Phú Thọ")}
+OFFICER = {"e-mail address": "can.bo@example.vn", "name": "Nguyễn Văn Cán Bộ"}
+
+
+def problems(password, personal=OFFICER, **site):
+    return password_problems(password, personal=personal, **(site or PHUTHO))
+
+
+def test_password_length_rule():
+    assert problems("Xy-9!k") == ["Password must be at least 10 characters."]
+
+
+def test_common_passwords_are_refused():
+    assert "Password is too common: it is one of the most used passwords." in problems("password123")
+    assert "Password is built on a common password." in problems("Password12345")
+    assert problems("qwertyuiop12") and problems("1234567890123") and problems("aaaaaaaaaaaaaaaa")
+
+
+def test_passwords_built_from_the_context_are_refused():
+    # the old demo password, the province's name and a year, however written
+    for password in ("MotCua@2026", "Matkhau-2026!", "PhuTho2026!", "Phu-Tho-2026", "Tỉnh Phú Thọ 2026"):
+        assert problems(password), password
+    assert "Password contains the name of the province." in problems("Phu-Tho-2026")
+    assert "Password contains a word tied to this platform (such as 'motcua' or 'matkhau')." in problems("MotCua@2026")
+    assert "Password contains your e-mail address." in problems("can.bo@example.vn")
+    assert "Password contains your name." in problems("Nguyen-Van-Can-Bo-1")
+    # three context words with separators look like three random words to zxcvbn alone
+    assert "Password contains your e-mail address." in problems("Canbo-Phutho-2026")
+    # the same password is fine for someone else somewhere else
+    assert problems("Canbo-Phutho-2026", personal={}, site=()) == []
+
+
+def test_strong_passwords_are_accepted_and_long_ones_judged():
+    for password in ("Tre-xanh-Bao-Moc-73", "correct horse battery staple", "Hoa-mai-Tet-den-2026"):
+        assert problems(password) == [], password
+    assert problems("Tre-xanh-Bao-Moc-73 " * 10) == []  # past zxcvbn's 72 characters
+    assert problems("x" * 200)  # judged on its first 72 characters: a repeat
+
+
+def test_every_refusal_says_what_to_do():
+    for password in ("password123", "Phu-Tho-2026", "Letters-and-1"):
+        assert problems(password)[-1].startswith("Choose a longer password")
 
 
 def test_token_carries_scope_and_only_its_hash_is_stored():

@@ -7,10 +7,12 @@ from motcua_platform.api import (
     Blueprint,
     actor,
     control_session,
+    count_account_attempt,
     current_principal,
     current_tenant,
     runtime,
     site,
+    site_names,
     site_scope,
     site_session,
     tenant_session,
@@ -71,7 +73,10 @@ def login(body):
     """Exchange e-mail and password for an access token valid on this host only.
 
     Operators log in on the platform host, staff on their province's host. After
-    `MOTCUA_LOGIN_MAX_FAILURES` failures in a row the account is locked (429 with Retry-After)."""
+    `MOTCUA_LOGIN_MAX_FAILURES` failures in a row from one address, that address is locked out of the
+    account for a while, doubling at each further failure (429 with Retry-After); other addresses are not.
+    Each address has `MOTCUA_ACCOUNT_ATTEMPTS_PER_MINUTE` attempts a minute over all accounts (429)."""
+    count_account_attempt()
     session = site_session()
     try:
         token, expires_at, _ = services.login(
@@ -171,6 +176,7 @@ class StaffCollection(MethodView):
             full_name=body["full_name"],
             password=body["password"],
             roles=[(r["role"], r["unit_id"]) for r in body["roles"]],
+            site=site_names(),
             admin_units=principal.units_with(StaffRoleName.TENANT_ADMIN),
         )
         session.commit()

@@ -27,8 +27,6 @@ class _Account:
     full_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = created_at_column()
 
 
@@ -38,6 +36,28 @@ class _Token:
     created_at: Mapped[dt.datetime] = created_at_column()
     expires_at: Mapped[dt.datetime]
     revoked_at: Mapped[dt.datetime | None]
+
+
+class _LoginFailures:
+    """Failed logins in a row of one account from one client address (``auth.lockout``). ``account`` is
+    ``<kind>:<id>``, or ``<kind>:?<digest of the login typed>`` when no account has that login, so an unknown
+    login is throttled exactly like a known one. A success deletes the row."""
+
+    account: Mapped[str] = mapped_column(String(80), primary_key=True)
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[dt.datetime] = mapped_column(index=True)
+    locked_until: Mapped[dt.datetime | None]
+
+
+class OperatorLoginFailures(_LoginFailures, ControlBase):
+    __tablename__ = "login_failures"
+
+
+class LoginFailures(_LoginFailures, TenantBase):
+    """Staff and citizens of the province."""
+
+    __tablename__ = "login_failures"
 
 
 class Operator(_Account, ControlBase):

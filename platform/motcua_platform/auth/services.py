@@ -1,19 +1,22 @@
 """Login, token checks and account management for operators (control plane) and staff (per tenant).
 
-Both kinds of account share one flow; only the models and the session differ. Failed logins count up
-on the account; after ``max_failures`` in a row it is locked for ``lock_seconds``.
+Both kinds of account share one flow; only the models and the session differ. Failed logins are counted
+per account and client address, and lock that pair out (``auth.lockout``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from motcua_platform.audit.services import Actor, record
+from motcua_platform.auth import lockout
+from motcua_platform.auth.lockout import LockoutPolicy
 from motcua_platform.auth.models import (
     Operator,
     OperatorRole,
@@ -26,13 +29,11 @@ from motcua_platform.auth.models import (
 from motcua_platform.auth.passwords import hash_password, password_problems, verify_password
 from motcua_platform.auth.tokens import hash_secret, new_token
 from motcua_platform.db.base import utcnow
-from motcua_platform.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyAttempts, Unauthorized
+from motcua_platform.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 
 
 @dataclass(frozen=True)
-class LoginPolicy:
-    max_failures: int = 5
-    lock_seconds: int = 900
+class LoginPolicy(LockoutPolicy):
     token_ttl: dt.timedelta = dt.timedelta(hours=12)
 
 
@@ -68,15 +69,14 @@ def login(
     failed attempts are counted even though the login fails."""
     staff = scope != "platform"
     account_model, token_model = _models(staff)
-    account = session.scalar(
-        select(account_model).where(func.lower(account_model.email) == email.strip().lower()).with_for_update()
-    )
+    account = session.scalar(select(account_model).where(func.lower(account_model.email) == email.strip().lower()))
     now = utcnow()
     check_password(
         session,
         account,
         password,
         policy,
+        typed_login=email,
         now=now,
         target_kind="staff" if staff else "operator",
         remote_addr=remote_addr,
@@ -97,34 +97,43 @@ def check_password(
     password: str,
     policy: LoginPolicy,
     *,
+    typed_login: str,
     now: dt.datetime,
     target_kind: str,
     remote_addr: str | None,
     message: str,
 ) -> None:
-    """The lockout policy every kind of account shares (staff, operators, citizens). ``account`` was
-    loaded ``FOR UPDATE`` (or is None when nobody has that login). A locked account is a 429 even with
-    the right password; a wrong password, an unknown login or an inactive account is the same 401
-    (``message``); ``policy.max_failures`` failures in a row lock the account and are audited. On
-    success the failure count is reset. The caller commits either way, so failures are counted."""
-    if account is not None and account.locked_until is not None and account.locked_until > now:
-        retry = int((account.locked_until - now).total_seconds()) + 1
-        raise TooManyAttempts("Too many failed logins; the account is locked for a while.", retry_after=retry)
-    if account is None or not verify_password(account.password_hash, password) or not account.active:
-        if account is not None:
-            account.failed_logins += 1
-            if account.failed_logins >= policy.max_failures:
-                account.locked_until = now + dt.timedelta(seconds=policy.lock_seconds)
-                account.failed_logins = 0
-                record(
-                    session,
-                    Actor("system", None, "auth", remote_addr),
-                    "auth.locked",
-                    target=f"{target_kind}:{account.id}",
-                )
+    """The login check every kind of account shares (staff, operators, citizens). ``account`` is None when
+    nobody has the login the caller typed (``typed_login``). A wrong password, an unknown login and an
+    inactive account are the same 401 (``message``) and cost the same time; failures are counted per
+    account and client address (``auth.lockout``), and a pair that is locked gets a 429, even with the
+    right password. A lock that starts on an account is audited (``auth.locked``). The caller commits
+    either way, so failures are counted."""
+    attempt = lockout.begin(
+        session,
+        target_kind,
+        account.id if account is not None else None,
+        typed_login,
+        remote_addr,
+        now=now,
+        policy=policy,
+    )
+    # Verified before anything else is looked at: an unknown login (the dummy hash), an inactive account and
+    # a wrong password each cost exactly one Argon2 verification, so the time taken tells nothing.
+    verified = verify_password(account.password_hash if account is not None else None, password)
+    if account is None or not verified or not account.active:
+        seconds = lockout.failed(session, attempt, now=now, policy=policy)
+        if seconds and account is not None:
+            record(
+                session,
+                Actor("system", None, "auth", remote_addr),
+                "auth.locked",
+                target=f"{target_kind}:{account.id}",
+                failures=attempt.failures,
+                seconds=seconds,
+            )
         raise Unauthorized(message)
-    account.failed_logins = 0
-    account.locked_until = None
+    lockout.succeeded(session, attempt)
 
 
 def token_owner_query(account_model, token_model, owner_column) -> Select:
@@ -178,13 +187,15 @@ def _principal(account, scope: str, staff: bool) -> Principal:
 
 
 # -- account management --------------------------------------------------------------------------
-def _check_new_account(session: Session, model, email: str, password: str, full_name: str) -> dict:
+def _check_new_account(
+    session: Session, model, email: str, password: str, full_name: str, site: Sequence[str | None]
+) -> dict:
     errors: dict[str, list[str]] = {}
     if "@" not in email or len(email) > 254:
         errors["email"] = ["A valid e-mail address is required."]
     elif session.scalar(select(model.id).where(func.lower(model.email) == email.strip().lower())) is not None:
         errors["email"] = ["An account with this e-mail already exists."]
-    if problems := password_problems(password):
+    if problems := password_problems(password, personal={"e-mail address": email, "name": full_name}, site=site):
         errors["password"] = problems
     if not full_name.strip():
         errors["full_name"] = ["Full name is required."]
@@ -194,7 +205,7 @@ def _check_new_account(session: Session, model, email: str, password: str, full_
 def create_operator(
     session: Session, actor: Actor, *, email: str, full_name: str, password: str, role: str
 ) -> Operator:
-    errors = _check_new_account(session, Operator, email, password, full_name)
+    errors = _check_new_account(session, Operator, email, password, full_name, site=())
     if role not in set(OperatorRole):
         errors["role"] = [f"Role must be one of: {', '.join(OperatorRole)}."]
     if errors:
@@ -216,14 +227,16 @@ def create_staff(
     full_name: str,
     password: str,
     roles: list[tuple[str, int]],
+    site: Sequence[str | None],
     admin_units: set[int] | None = None,
 ) -> StaffAccount:
-    """Create a staff account. With ``admin_units`` (the creator's tenant-admin units), every role must
-    be on a unit inside those units' subtrees."""
+    """Create a staff account. ``site``: the province's slug and names, which the password must not be
+    built from. With ``admin_units`` (the creator's tenant-admin units), every role must be on a unit
+    inside those units' subtrees."""
     from motcua_tenants.units.models import Unit
     from motcua_tenants.units.services import subtree_ids
 
-    errors = _check_new_account(session, StaffAccount, email, password, full_name)
+    errors = _check_new_account(session, StaffAccount, email, password, full_name, site)
     role_errors = []
     for role, unit_id in roles:
         if role not in set(StaffRoleName):

@@ -36,7 +36,7 @@ from motcua_platform.runtime import Runtime, build_runtime
 from motcua_platform.testing.seed import SeededTenant, seed_identical_tenants
 
 TEST_BASE_DOMAIN = "motcua.test"
-TEST_PASSWORD = "Test-passw0rd!"  # noqa: S105 - test accounts only
+TEST_PASSWORD = "Tre-xanh-Bao-Moc-73"  # noqa: S105 - test accounts only
 
 
 # -- database server and per-worker database -----------------------------------------------------

@@ -11,7 +11,15 @@ import logging
 
 from flask import g, request
 from flask.views import MethodView
-from motcua_platform.api import Blueprint, bearer_secret, current_tenant, limit_per_client, runtime, tenant_session
+from motcua_platform.api import (
+    Blueprint,
+    bearer_secret,
+    count_account_attempt,
+    current_tenant,
+    runtime,
+    site_names,
+    tenant_session,
+)
 from motcua_platform.auth.api import login_policy
 from motcua_platform.auth.schemas import TokenSchema
 from motcua_platform.auth.tokens import is_citizen_secret
@@ -65,12 +73,6 @@ def citizen_actor():
     return current_citizen().actor(request.remote_addr)
 
 
-def _count_attempt() -> None:
-    """Per client address: logins, registrations and password resets share one budget a minute
-    (MOTCUA_ACCOUNT_ATTEMPTS_PER_MINUTE)."""
-    limit_per_client("account", runtime().config.account_attempts_per_minute)
-
-
 @blp.route("/register", methods=["POST"])
 @blp.arguments(RegistrationSchema)
 @blp.response(201, CitizenAccountSchema)
@@ -79,9 +81,9 @@ def _count_attempt() -> None:
 def register(body):
     """Open an account: e-mail and/or Vietnamese mobile number as login, a password, the full name and
     the CCCD number (a business: its tax code). All field errors come at once (422)."""
-    _count_attempt()
+    count_account_attempt()
     session = tenant_session()
-    account = services.register(session, services.Registration(**body), request.remote_addr)
+    account = services.register(session, services.Registration(**body), request.remote_addr, site=site_names())
     session.commit()
     return account
 
@@ -92,8 +94,9 @@ def register(body):
 @blp.doc(security=[])
 def login(body):
     """Exchange the e-mail or mobile number and the password for a citizen token valid on this host only.
-    After `MOTCUA_LOGIN_MAX_FAILURES` failures in a row the account is locked (429 with Retry-After)."""
-    _count_attempt()
+    After `MOTCUA_LOGIN_MAX_FAILURES` failures in a row from one address, that address is locked out of the
+    account for a while, doubling at each further failure (429 with Retry-After); other addresses are not."""
+    count_account_attempt()
     session = tenant_session()
     scope = current_tenant().slug
     try:
@@ -153,6 +156,7 @@ def change_password(body):
         current=body["current_password"],
         new=body["new_password"],
         keep_secret=bearer_secret(),
+        site=site_names(),
     )
     session.commit()
 
@@ -165,7 +169,7 @@ def request_password_reset(body):
     """Ask for a one-time 6-digit code, sent to the account's own e-mail and/or phone and valid 15 minutes;
     asking again makes earlier codes worthless. The answer is the same whether or not the login has an
     account (and when an account has had 3 codes in the hour, in which case nothing is sent)."""
-    _count_attempt()
+    count_account_attempt()
     session = tenant_session()
     slug = current_tenant().slug
     recovery.request_reset(
@@ -193,7 +197,7 @@ def confirm_password_reset(body):
     """Set a new password with the code: every session of the account ends and its lockout is cleared.
     A wrong, expired, used or superseded code, or an unknown login, is the same 422; 5 wrong codes end the
     code. Password-policy errors are reported on `new_password` and spend nothing."""
-    _count_attempt()
+    count_account_attempt()
     session = tenant_session()
     try:
         recovery.confirm_reset(
@@ -203,6 +207,7 @@ def confirm_password_reset(body):
             code=body["code"],
             new_password=body["new_password"],
             key=runtime().config.secret_key,
+            site=site_names(),
             remote_addr=request.remote_addr,
         )
     except ServiceError:

@@ -38,8 +38,6 @@ class CitizenAccount(TenantBase):
     tax_code: Mapped[str | None] = mapped_column(String(14))
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = created_at_column()
 
     @property

@@ -17,8 +17,10 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 
 from motcua_platform.audit.services import Actor, record
+from motcua_platform.auth import lockout
 from motcua_platform.auth.passwords import hash_password, password_problems
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import InvalidInput
@@ -26,7 +28,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from motcua_tenants.citizens.models import CitizenAccount, PasswordReset
-from motcua_tenants.citizens.services import find_by_login, revoke_tokens
+from motcua_tenants.citizens.services import account_password_problems, find_by_login, revoke_tokens
 from motcua_tenants.notifications.models import SECRET_EVENT_TTL, Event
 from motcua_tenants.notifications.services import queue_for_account
 from motcua_tenants.notifications.templates import render_password_changed, render_password_reset
@@ -130,13 +132,16 @@ def confirm_reset(
     code: str,
     new_password: str,
     key: str,
+    site: Sequence[str | None],
     remote_addr: str | None = None,
     now: dt.datetime | None = None,
 ) -> CitizenAccount:
     """Set ``new_password`` on the account if ``code`` is its newest, unexpired, unused code; end every
-    session of the account and clear its lockout. The password policy is checked first, so a weak
-    password neither spends an attempt nor tells whether the code was right."""
-    if problems := password_problems(new_password):
+    session of the account and clear its lockout. The password policy is checked first against what the
+    caller typed and the province's names (``site``), so a weak password neither spends an attempt nor
+    tells whether the code was right. Against the account's own details (name, ID number, …) it is
+    checked only once the code is right: before, the answer would tell a stranger about the account."""
+    if problems := password_problems(new_password, personal={"login": identifier}, site=site):
         raise InvalidInput("The password was not changed.", {"new_password": problems})
     now = now or utcnow()
     account = find_by_login(session, identifier, lock=True)
@@ -148,10 +153,11 @@ def confirm_reset(
     if not hmac.compare_digest(reset.code_hash, code_hash(key, tenant_slug, account.id, code.strip())):
         reset.attempts += 1  # the caller commits this even though the request fails
         raise InvalidInput(CODE_REFUSED)
+    if problems := account_password_problems(account, new_password, site):
+        raise InvalidInput("The password was not changed.", {"new_password": problems})  # the code stays usable
     reset.used_at = now
     account.password_hash = hash_password(new_password)
-    account.failed_logins = 0
-    account.locked_until = None
+    lockout.clear(session, "citizen", account.id)
     revoke_tokens(session, account.id, now=now)
     notice = render_password_changed(account.full_name, now)
     queue_for_account(session, account.id, account.contact, Event.PASSWORD_CHANGED, notice, fact=str(reset.id))

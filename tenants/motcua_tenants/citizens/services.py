@@ -9,6 +9,7 @@ Audit (tenant log, never a password): ``citizen.register``, ``auth.login`` / ``a
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from motcua_platform.audit.services import Actor, record
@@ -117,9 +118,33 @@ class Registration:
     tax_code: str | None = None
 
 
-def register(session: Session, data: Registration, remote_addr: str | None = None) -> CitizenAccount:
+def new_password_problems(
+    password: str,
+    email: str | None,
+    phone: str | None,
+    full_name: str | None,
+    national_id: str | None,
+    tax_code: str | None,
+    *,
+    site: Sequence[str | None],
+) -> list[str]:
+    """The password policy with what a guesser knows of a citizen: contacts, name, ID numbers."""
+    personal = {
+        "e-mail address": email,
+        "phone number": phone,
+        "name": full_name,
+        "ID number": national_id,
+        "tax code": tax_code,
+    }
+    return password_problems(password, personal=personal, site=site)
+
+
+def register(
+    session: Session, data: Registration, remote_addr: str | None = None, *, site: Sequence[str | None]
+) -> CitizenAccount:
     """Create an account. Every invalid field is reported at once (422); a login already used on this
-    portal is a 409 that does not say which of e-mail and phone it was."""
+    portal is a 409 that does not say which of e-mail and phone it was. ``site``: the province's slug and
+    names, which the password must not be built from."""
     errors: dict[str, list[str]] = {}
     if data.kind not in set(AccountKind):
         errors["kind"] = [f"Must be one of: {', '.join(AccountKind)}."]
@@ -130,7 +155,9 @@ def register(session: Session, data: Registration, remote_addr: str | None = Non
     if not data.full_name or not data.full_name.strip():
         errors["full_name"] = ["Trường này là bắt buộc."]
     _clean_identity(data.kind, data.national_id, data.tax_code, errors)
-    if problems := password_problems(data.password):
+    if problems := new_password_problems(
+        data.password, data.email, data.phone, data.full_name, data.national_id, data.tax_code, site=site
+    ):
         errors["password"] = problems
     if errors:
         raise InvalidInput("The account could not be created.", errors)
@@ -175,7 +202,7 @@ def login(
 ) -> tuple[str, dt.datetime, CitizenPrincipal]:
     """Check credentials (the staff lockout policy); return ``(token, expires_at, principal)``. The caller
     commits either way, so failures are counted and audited even though the login fails."""
-    account = find_by_login(session, identifier, lock=True)
+    account = find_by_login(session, identifier)
     now = utcnow()
     try:
         check_password(
@@ -183,6 +210,7 @@ def login(
             account,
             password,
             policy,
+            typed_login=normalise_phone(identifier) or identifier,
             now=now,
             target_kind="citizen",
             remote_addr=remote_addr,
@@ -266,15 +294,35 @@ def update_profile(session: Session, actor: Actor, account: CitizenAccount, chan
     return account
 
 
+def account_password_problems(account: CitizenAccount, password: str, site: Sequence[str | None]) -> list[str]:
+    """The password policy for a new password of an existing account."""
+    return new_password_problems(
+        password,
+        account.email,
+        account.phone,
+        account.full_name,
+        account.national_id,
+        account.tax_code,
+        site=site,
+    )
+
+
 def change_password(
-    session: Session, actor: Actor, account: CitizenAccount, *, current: str, new: str, keep_secret: str | None
+    session: Session,
+    actor: Actor,
+    account: CitizenAccount,
+    *,
+    current: str,
+    new: str,
+    keep_secret: str | None,
+    site: Sequence[str | None],
 ) -> None:
     """Replace the password; every other token of the account is revoked (the one in use, ``keep_secret``,
     stays valid)."""
     errors: dict[str, list[str]] = {}
     if not verify_password(account.password_hash, current):
         errors["current_password"] = ["Mật khẩu hiện tại không đúng."]
-    if problems := password_problems(new):
+    if problems := account_password_problems(account, new, site):
         errors["new_password"] = problems
     if errors:
         raise InvalidInput("The password was not changed.", errors)

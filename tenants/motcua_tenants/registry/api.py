@@ -12,8 +12,6 @@ from motcua_platform.api import (
     runtime,
 )
 from motcua_platform.auth.models import OperatorRole
-from motcua_platform.auth.passwords import hash_password, password_problems
-from motcua_platform.errors import InvalidInput
 
 from motcua_tenants.registry import services
 from motcua_tenants.registry.models import Tenant
@@ -79,12 +77,9 @@ class Tenants(MethodView):
         """Create a tenant. Provisioning runs as a background job: poll the job URL in `Location`."""
         current_principal(*MANAGERS)
         admin = body.pop("admin", None)
-        if admin and (problems := password_problems(admin["password"])):
-            raise InvalidInput("The tenant could not be created.", {"admin": {"password": problems}})
         spec = services.TenantSpec(**body)
         if admin:
-            spec.admin_email, spec.admin_name = admin["email"], admin["full_name"]
-            spec.admin_password_hash = hash_password(admin["password"])
+            spec.set_admin(admin["email"], admin["full_name"], admin["password"])
         session = control_session()
         job = services.create_tenant(session, actor(), spec, base_domain=runtime().config.base_domain)
         session.commit()

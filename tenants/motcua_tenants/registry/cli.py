@@ -5,7 +5,6 @@ import time
 import click
 from motcua_platform.audit.services import Actor
 from motcua_platform.auth.cli import _describe
-from motcua_platform.auth.passwords import hash_password, password_problems
 from motcua_platform.errors import ServiceError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -104,10 +103,10 @@ def create(cli, slug, name, unit_code, domains, admin_email, admin_name, admin_p
     spec = services.TenantSpec(slug=slug, name=name, unit_code=unit_code, domains=list(domains))
     if admin_email:
         admin_password = admin_password or click.prompt("Admin password", hide_input=True, confirmation_prompt=True)
-        if problems := password_problems(admin_password):
-            raise click.ClickException("; ".join(problems))
-        spec.admin_email, spec.admin_name = admin_email, admin_name or admin_email
-        spec.admin_password_hash = hash_password(admin_password)
+        try:
+            spec.set_admin(admin_email, admin_name or admin_email, admin_password)
+        except ServiceError as exc:
+            raise click.ClickException(_describe(exc)) from None
     with runtime.db.control_session() as session:
         try:
             job = services.create_tenant(session, cli_actor(), spec, base_domain=runtime.config.base_domain)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.auth.models import StaffAccount, StaffRole, StaffRoleName
+from motcua_platform.auth.passwords import hash_password, password_problems
 from motcua_platform.db.base import utcnow
 from motcua_platform.db.database import Database, TenantBinding
 from motcua_platform.errors import Conflict, InvalidInput, NotFound
@@ -55,6 +56,14 @@ class TenantSpec:
     admin_email: str | None = None
     admin_name: str | None = None
     admin_password_hash: str | None = None
+
+    def set_admin(self, email: str, full_name: str, password: str) -> None:
+        """The first tenant admin, created by the provisioning job; the password is checked (422 on
+        ``admin.password``) and hashed here, so only its hash is stored in the job's spec."""
+        site = (self.slug, self.name, self.display_name)
+        if problems := password_problems(password, personal={"e-mail address": email, "name": full_name}, site=site):
+            raise InvalidInput("The tenant could not be created.", {"admin": {"password": problems}})
+        self.admin_email, self.admin_name, self.admin_password_hash = email, full_name, hash_password(password)
 
 
 # -- queries -------------------------------------------------------------------------------------
