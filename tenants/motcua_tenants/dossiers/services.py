@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from motcua_tenants.calendar import services as calendar
 from motcua_tenants.calendar.engine import VN_TZ
+from motcua_tenants.catalogue import receiving
 from motcua_tenants.catalogue import services as catalogue
 from motcua_tenants.catalogue.models import Procedure
 from motcua_tenants.dossiers import history as history_log
@@ -166,9 +167,10 @@ def intake(
     content: ContentVersions | None = None,
     submissions_per_hour: int | None = None,
 ) -> Dossier:
-    """Receive a dossier. Counter and postal intake need an officer of the receiving unit and start the
-    clock at once (status 2); an online submission (a citizen account, ``data.citizen_account_id``) waits
-    for intake (status 1), at most ``submissions_per_hour`` from one account. With the request's
+    """Receive a dossier at a unit that receives its procedure (``catalogue.receiving``, else 422). Counter
+    and postal intake need an officer of the receiving unit and start the clock at once (status 2); an
+    online submission (a citizen account, ``data.citizen_account_id``) waits for intake (status 1), at
+    most ``submissions_per_hour`` from one account. With the request's
     ``content`` versions the unit and procedure come from the per-process cache (``intake_lookup``)."""
     now = now or utcnow()
     if data.channel not in set(Channel):
@@ -179,6 +181,8 @@ def intake(
     if data.channel != Channel.ONLINE:
         _require_unit(session, officer_unit_ids or (), unit.id)
     row = _keep(session, row or catalogue.get_procedure(session, data.procedure_code, enabled))
+    # the one rule of which units receive which procedures, on every channel (catalogue.receiving)
+    receiving.require_receives(row, unit, intake_lookup.place_of(session, unit, content))
     if data.channel == Channel.ONLINE and row.online_mode == "none":
         raise InvalidInput("Thủ tục này không được nộp trực tuyến.", {"channel": ["Không hỗ trợ nộp trực tuyến."]})
     errors: dict[str, list[str]] = {}

@@ -100,12 +100,11 @@ def _validate(session: Session, *, kind, code, name, parent_id, valid_from, vali
         errors["parent_id"] = [f"Parent unit {parent_id} does not exist."]
     if parent_id is not None and unit_id is not None and parent_id in subtree_ids(session, {unit_id}):
         errors["parent_id"] = ["A unit cannot be moved under itself or one of its own sub-units."]
-    if parent is not None and "parent_id" not in errors and kind in PARENT_KINDS:
-        if problem := _placement_problem(kind, parent):
-            errors["parent_id"] = [problem]
-    if unit_id is not None and "kind" not in errors:
-        if problem := _children_problem(session, unit_id, kind):
-            errors["kind"] = [problem]
+    placed = parent is not None and "parent_id" not in errors and kind in PARENT_KINDS
+    if placed and (problem := _placement_problem(kind, parent)):
+        errors["parent_id"] = [problem]
+    if unit_id is not None and "kind" not in errors and (problem := _children_problem(session, unit_id, kind)):
+        errors["kind"] = [problem]
     if valid_from and valid_to and valid_to < valid_from:
         errors["valid_to"] = ["Valid-to must not be before valid-from."]
     if errors:
