@@ -147,7 +147,10 @@ class TrackingSchema(Schema):
     )
     finished_at = fields.DateTime(allow_none=True)
     returned_at = fields.DateTime(allow_none=True)
-    current_step = fields.String(allow_none=True)
+    current_step = fields.String(
+        allow_none=True,
+        metadata={"description": "The step in progress; none before processing and once the dossier is finished."},
+    )
     outcome = fields.String(
         allow_none=True,
         metadata={"description": "early / on_time / late against the effective due date (as of now while open)."},

@@ -450,10 +450,13 @@ def _keep(session: Session, row: Procedure) -> Procedure:
 
 
 def current_step_name(session: Session, dossier: Dossier) -> str | None:
-    if dossier.current_step is None:
+    """The name of the step the dossier is on; None before processing, after the last step and once the
+    dossier is finished (returned, refused, withdrawn, stopped)."""
+    index = dossier.step_in_progress
+    if index is None:
         return None
     steps = procedure_of(session, dossier).workflow or []
-    return steps[dossier.current_step]["name"] if dossier.current_step < len(steps) else None
+    return steps[index]["name"] if index < len(steps) else None
 
 
 def tracking(session: Session, code: str) -> dict:
