@@ -51,6 +51,7 @@ ACTION_VI = {
     "intake_counter": "Tiếp nhận tại quầy",
     "intake_postal": "Tiếp nhận qua bưu chính",
     **{action: dossiers.STATUS_NAMES[status] for status, action in dossiers.ACTIONS.items()},
+    "supplement_done": "Công dân đã bổ sung hồ sơ",
     "step_claim": "Nhận xử lý bước",
     "step_complete": "Hoàn thành bước",
     "step_handoff": "Chuyển bước",

@@ -165,6 +165,13 @@ class WithdrawalSchema(Schema):
     reason = fields.String(validate=validate.Length(max=2000), metadata={"description": "Why (optional)."})
 
 
+class SupplementDoneSchema(Schema):
+    comment = fields.String(
+        validate=validate.Length(max=2000),
+        metadata={"description": "A note for the officer, e.g. which documents were uploaded (optional)."},
+    )
+
+
 class CitizenHistorySchema(Schema):
     action = fields.String()
     from_status = fields.Integer(allow_none=True)
@@ -192,6 +199,9 @@ class OwnDossierSchema(Schema):
     status = fields.Integer()
     status_name = fields.String()
     can_withdraw = fields.Boolean()
+    can_report_supplement = fields.Boolean(
+        metadata={"description": "Asked for a supplement (status 5): POST …/supplement-done once it is uploaded."}
+    )
     submitted_at = fields.DateTime()
     received_at = fields.DateTime(allow_none=True)
     due_at = fields.DateTime(allow_none=True)

@@ -307,9 +307,11 @@ def link_owner(session: Session, actor: Actor, dossier: Dossier, account, expect
 
 
 # Status changes whose comment is addressed to the applicant (the reason printed on forms 02, 03 and 05,
-# or the citizen's own withdrawal reason). Every other comment — step completions, hand-offs between
-# units — is the administration's internal working note and stays out of the citizen's view.
+# or the citizen's own withdrawal reason), and the citizen's own actions (their note on a supplement).
+# Every other comment — step completions, hand-offs between units — is the administration's internal
+# working note and stays out of the citizen's view.
 PUBLIC_COMMENT_STATUSES = frozenset({Status.REFUSED, Status.SUPPLEMENT, Status.STOPPED, Status.WITHDRAWN})
+CITIZEN_ACTIONS = frozenset({"supplement_done"})
 
 
 def citizen_history(session: Session, dossier: Dossier) -> list[dict]:
@@ -335,7 +337,9 @@ def citizen_history(session: Session, dossier: Dossier) -> list[dict]:
                 "to_status": entry.to_status,
                 "status_name": STATUS_NAMES[Status(entry.to_status)],
                 "by": {"citizen": "citizen", "staff": "officer"}.get(kind, "system"),
-                "comment": entry.comment if entry.to_status in PUBLIC_COMMENT_STATUSES else None,
+                "comment": entry.comment
+                if entry.to_status in PUBLIC_COMMENT_STATUSES or entry.action in CITIZEN_ACTIONS
+                else None,
                 "at": entry.at,
             }
         )
@@ -517,9 +521,11 @@ def transition(
     *,
     tenant_slug: str,
     now: dt.datetime | None = None,
+    action: str | None = None,
 ) -> Dossier:
     """Move ``dossier`` (loaded with ``lock=True``) to ``to_status``. A stale ``expected_version`` or a
-    transition the state machine forbids is a Conflict; the latter lists the allowed targets."""
+    transition the state machine forbids is a Conflict; the latter lists the allowed targets. ``action``
+    names the history entry when the same move has a name of its own (``supplement_done``)."""
     now = now or utcnow()
     versions.expect(dossier, expected_version)
     try:
@@ -564,8 +570,45 @@ def transition(
         dossier.returned_at = now
     dossier.status = target
     versions.bump(dossier, now)
-    history_log.add(session, actor, dossier, ACTIONS[target], int(before), int(target), comment)
+    history_log.add(session, actor, dossier, action or ACTIONS[target], int(before), int(target), comment)
     notifications.on_status_change(session, tenant_slug, dossier, row.name_vi, comment)
     record(session, actor, "dossier.transition", target=f"dossier:{dossier.code}", from_status=before, to_status=target)
     session.flush()
     return dossier
+
+
+def supplement_done(
+    session: Session,
+    actor: Actor,
+    dossier: Dossier,
+    expected_version: int,
+    comment: str | None = None,
+    *,
+    tenant_slug: str,
+    now: dt.datetime | None = None,
+) -> Dossier:
+    """The owner (``dossier`` from ``get_own_dossier(..., lock=True)``) says the documents asked for are
+    there: the dossier leaves status 5 exactly as an officer's resume moves it, through ``transition`` —
+    back to 1 when the supplement was asked before intake (no clock yet), to 4 after it, the paused
+    office time added to the due date and to the open step's; history (``supplement_done``), audit and
+    ETag as for any transition. Only in status 5 (409 otherwise)."""
+    versions.expect(dossier, expected_version)
+    if dossier.status != Status.SUPPLEMENT:
+        status = Status(dossier.status)
+        raise Conflict(
+            f"Dossier {dossier.code} is in status {int(status)} ({STATUS_NAMES[status]}): only a dossier asked "
+            "for a supplement (status 5) can be reported as supplemented.",
+            {"status": ["Allowed in status 5 only."]},
+        )
+    target = Status.SUBMITTED if dossier.received_at is None else Status.PROCESSING
+    return transition(
+        session,
+        actor,
+        dossier,
+        target,
+        expected_version,
+        comment,
+        tenant_slug=tenant_slug,
+        now=now,
+        action="supplement_done",
+    )
