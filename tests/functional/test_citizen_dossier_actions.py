@@ -11,6 +11,7 @@ from motcua_platform.testing.pytest_plugin import TEST_PASSWORD
 from motcua_tenants.calendar.engine import VN_TZ
 from motcua_tenants.dossiers import services, workflow
 from sqlalchemy import select
+from test_dossier_forms import assert_form
 
 
 @pytest.fixture
@@ -120,3 +121,45 @@ def test_the_pause_moves_the_due_dates_exactly_as_the_officers_resume(runtime, s
         with pytest.raises(Conflict, match="status 4"):
             services.supplement_done(session, SYSTEM, dossier, 4, tenant_slug="alpha", now=at(9, 9))
         session.rollback()
+
+
+# -- forms for the applicant ---------------------------------------------------------------------
+def form(client, code, number):
+    return client.get(f"/api/v1/my/dossiers/{code}/forms/{number}.pdf")
+
+
+def test_the_owner_downloads_the_forms_addressed_to_the_applicant(host_client, seeded, officer, stranger):
+    citizen = citizen_client(host_client, seeded)
+    code = submitted(host_client, seeded)
+    not_yet = form(citizen, code, "01")
+    assert not_yet.status_code == 409 and "never received" in not_yet.get_json()["message"]
+    assert move(officer, code, 2, 1).status_code == 200
+    assert citizen.get(f"/api/v1/dossiers/{code}/forms/01.pdf").status_code == 403  # the officers' route
+    assert_form(form(citizen, code, "01"), "01", code)  # the receipt
+    assert move(officer, code, 4, 2).status_code == 200
+    assert move(officer, code, 5, 3, "Bổ sung bản sao giấy khai sinh").status_code == 200
+    assert_form(form(citizen, code, "02"), "02", code)  # the supplement request
+    assert done(citizen, code, 4).status_code == 200
+    extended = officer.post(
+        f"/api/v1/dossiers/{code}/extensions",
+        json={"working_days": 2, "reason": "Chờ xác minh", "apology": "Xin lỗi Ông/Bà."},
+        headers={"If-Match": '"5"'},
+    )
+    assert extended.status_code == 201, extended.get_json()
+    assert_form(form(citizen, code, "04"), "04", code)  # the apology and extension
+    assert move(officer, code, 8, 6, "Hồ sơ giả mạo").status_code == 200
+    assert_form(form(citizen, code, "05"), "05", code)  # the stop notice
+    assert form(citizen, code, "03").status_code == 409  # not refused
+
+    internal = form(citizen, code, "06")
+    assert internal.status_code == 403 and "internal record" in internal.get_json()["message"]
+    assert form(citizen, code, "07").status_code == 404 and form(citizen, code, "99").status_code == 404
+    assert form(stranger, code, "01").status_code == 404  # someone else's dossier does not exist
+    assert form(officer, code, "01").status_code == 403  # a staff token is not a citizen's
+    assert form(host_client(seeded["alpha"].host), code, "01").status_code == 401
+
+    refused = submitted(host_client, seeded)
+    assert move(officer, refused, 3, 1, "Không thuộc thẩm quyền").status_code == 200
+    assert_form(form(citizen, refused, "03"), "03", refused)  # the refusal
+    counter = officer.post("/api/v1/dossiers", json=intake_body(seeded)).get_json()["code"]
+    assert form(citizen, counter, "01").status_code == 404  # not linked to the account
