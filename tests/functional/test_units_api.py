@@ -145,3 +145,17 @@ def test_kind_rules_hold_on_create_and_on_move(alpha, seeded):
     for number, (case, fields) in enumerate(allowed.items()):
         response = alpha.post("/api/v1/units", json={"code": f"000.00.9{number}.A01", "name": "X", **fields})
         assert response.status_code == 201, (case, response.get_json())
+
+
+def test_a_unit_placed_before_the_rule_can_still_be_renamed_but_not_moved_wrongly(alpha, seeded, runtime):
+    from motcua_tenants.units.models import Unit
+
+    units = seeded["alpha"].units
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:  # written before PARENT_KINDS
+        old = Unit(kind="service_centre", code="000.00.96.A01", name="Một cửa Sở", parent_id=units["department"])
+        session.add(old)
+        session.commit()
+        old_id = old.id
+    assert alpha.patch(f"/api/v1/units/{old_id}", json={"name": "Bộ phận một cửa Sở"}).status_code == 200
+    assert alpha.patch(f"/api/v1/units/{old_id}", json={"parent_id": units["centre_a"]}).status_code == 422
+    assert alpha.patch(f"/api/v1/units/{old_id}", json={"parent_id": units["root"]}).status_code == 200

@@ -83,7 +83,11 @@ def _require_admin_over(session: Session, admin_units: set[int], unit_id: int) -
         raise Forbidden("Your tenant-admin role does not cover this unit.")
 
 
-def _validate(session: Session, *, kind, code, name, parent_id, valid_from, valid_to, unit_id=None) -> None:
+def _validate(
+    session: Session, *, kind, code, name, parent_id, valid_from, valid_to, unit_id=None, reshaped=True
+) -> None:
+    """Every problem at once. ``reshaped``: the unit is new, moved or changes kind, so the tree's shape
+    (PARENT_KINDS) is checked; a rename of a unit placed before the rule existed is not refused for it."""
     errors: dict[str, list[str]] = {}
     if kind not in set(UnitKind):
         errors["kind"] = [f"Kind must be one of: {', '.join(UnitKind)}."]
@@ -100,10 +104,11 @@ def _validate(session: Session, *, kind, code, name, parent_id, valid_from, vali
         errors["parent_id"] = [f"Parent unit {parent_id} does not exist."]
     if parent_id is not None and unit_id is not None and parent_id in subtree_ids(session, {unit_id}):
         errors["parent_id"] = ["A unit cannot be moved under itself or one of its own sub-units."]
-    placed = parent is not None and "parent_id" not in errors and kind in PARENT_KINDS
+    placed = reshaped and parent is not None and "parent_id" not in errors and kind in PARENT_KINDS
     if placed and (problem := _placement_problem(kind, parent)):
         errors["parent_id"] = [problem]
-    if unit_id is not None and "kind" not in errors and (problem := _children_problem(session, unit_id, kind)):
+    rekinded = reshaped and unit_id is not None and "kind" not in errors
+    if rekinded and (problem := _children_problem(session, unit_id, kind)):
         errors["kind"] = [problem]
     if valid_from and valid_to and valid_to < valid_from:
         errors["valid_to"] = ["Valid-to must not be before valid-from."]
@@ -169,7 +174,8 @@ def update_unit(session: Session, actor: Actor, admin_units: set[int], unit_id: 
         "valid_from": unit.valid_from,
         "valid_to": unit.valid_to,
     } | changes
-    _validate(session, unit_id=unit_id, **merged)
+    reshaped = changes.get("parent_id", unit.parent_id) != unit.parent_id or changes.get("kind", unit.kind) != unit.kind
+    _validate(session, unit_id=unit_id, reshaped=reshaped, **merged)
     if "parent_id" in changes and changes["parent_id"] != unit.parent_id:
         if unit.parent_id is None:
             raise Conflict("The province root unit cannot be moved.")
