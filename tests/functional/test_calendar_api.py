@@ -280,3 +280,24 @@ def test_the_daily_task_seeds_missing_years_once_and_records_it(alpha, runtime, 
     assert calendar_services.seed_all_tenants(runtime.db, on=dt.date(2090, 12, 11)) == {}
     days = {d["date"] for d in alpha.get("/api/v1/calendar?year=2091").get_json()["days"]}
     assert "2091-01-01" not in days
+
+
+def test_seeded_days_are_named_in_vietnamese_and_a_reseed_renames_old_english_names(alpha, runtime):
+    days = {d["date"]: d for d in alpha.get("/api/v1/calendar?year=2026").get_json()["days"]}
+    assert days["2026-01-01"]["name"] == "Tết Dương lịch"
+    assert days["2026-02-17"]["name"] == "Tết Nguyên Đán"
+    assert days["2026-09-02"]["name"] == "Quốc khánh"
+    assert days["2026-08-31"]["kind"] == "day_off" and days["2026-08-31"]["name"].startswith("Ngày nghỉ")
+    assert days["2026-08-22"]["kind"] == "working_day" and days["2026-08-22"]["name"] == "Ngày làm việc bù"
+    english = ("New Year", "Lunar", "Day off", "National Day", "Make-up")
+    assert not [d["name"] for d in days.values() if any(word in d["name"] for word in english)]
+
+    from sqlalchemy import text  # a tenant seeded before names were Vietnamese
+
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        session.execute(text("UPDATE calendar_days SET name = 'Lunar New Year' WHERE date = '2026-02-17'"))
+        session.commit()
+    reseeded = alpha.post("/api/v1/calendar/seed?year=2026").get_json()
+    assert reseeded["updated"] == 1 and reseeded["added"] == 0
+    days = {d["date"]: d for d in alpha.get("/api/v1/calendar?year=2026").get_json()["days"]}
+    assert days["2026-02-17"]["name"] == "Tết Nguyên Đán"

@@ -220,20 +220,39 @@ def test_a_pause_over_a_weekend_moves_the_open_step_and_stacks_with_extensions(r
         session.rollback()
 
 
-def test_working_hours_of_a_late_dossier_count_from_now(runtime, seeded):
+def test_extensions_are_granted_only_before_the_due_date(runtime, seeded):
+    """Form 04 is the apology sent before the deadline: from the due moment on, an extension is a 409 and
+    the dossier stays late (it would otherwise be measured against a date set after it was missed)."""
+    due = at(9, 17)
+    request = ExtensionRequest(REASON, APOLOGY, working_hours=4)
+    for now in (due, due + dt.timedelta(microseconds=1), at(10, 10)):
+        with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+            dossier = intake_in(session, seeded, now=at(2, 9))
+            services.transition(session, SYSTEM, dossier, 4, 1, tenant_slug="alpha", now=at(2, 9))
+            assert dossier.due_at == due
+            with pytest.raises(Conflict, match="before the due date"):
+                extensions.extend(session, SYSTEM, None, dossier, 2, request, tenant_slug="alpha", now=now)
+            assert dossier.extended_due_at is None and dossier.version == 2
+            assert workflow.dossier_outcome(dossier, now + dt.timedelta(days=1)) == "late"
+            session.rollback()
     with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
         dossier = intake_in(session, seeded, now=at(2, 9))
         services.transition(session, SYSTEM, dossier, 4, 1, tenant_slug="alpha", now=at(2, 9))
-        assert dossier.due_at == at(9, 17)
-        extension = extensions.extend(
-            session,
-            SYSTEM,
-            None,
-            dossier,
-            2,
-            ExtensionRequest(REASON, APOLOGY, working_hours=4),
-            tenant_slug="alpha",
-            now=at(10, 10),  # already late: the four hours count from now, over the lunch break
-        )
-        assert extension.new_due_at == at(10, 16)
+        just_before = due - dt.timedelta(microseconds=1)
+        extension = extensions.extend(session, SYSTEM, None, dossier, 2, request, tenant_slug="alpha", now=just_before)
+        assert extension.new_due_at == at(10, 11)  # four office hours after the due date: Tuesday 07:00 + 4 h
         session.rollback()
+
+
+def test_a_late_dossier_is_refused_an_extension_over_http(officer, seeded, runtime):
+    code = processing(officer, seeded)
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        dossier = services.get_dossier(session, code, {seeded["alpha"].units["root"]})
+        dossier.due_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)  # the deadline has passed
+        session.commit()
+    refused = extend(officer, code, 2, working_days=3, reason=REASON, apology=APOLOGY)
+    assert refused.status_code == 409
+    assert "before the due date" in refused.get_json()["message"] and "due_at" in refused.get_json()["errors"]
+    assert officer.get(f"/api/v1/dossiers/{code}/extensions").get_json() == []
+    tracked = officer.get(f"/api/v1/track/{code}").get_json()
+    assert tracked["extended_due_at"] is None and tracked["outcome"] == "late"

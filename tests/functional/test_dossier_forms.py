@@ -119,9 +119,9 @@ def test_apology_form_prints_the_stored_extension(runtime, seeded):
     with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
         dossier = intake_in(session, seeded, name="Trần Văn A", citizen_id="079090001111", now=monday)
         services.transition(session, SYSTEM, dossier, 4, 1, tenant_slug="alpha", now=monday)
-        late = dossier.due_at + dt.timedelta(hours=2)
-        with pytest.raises(Conflict, match="Form 04"):  # late, but no extension stored yet
-            forms.render_form(session, dossier, "04", TENANT, host="alpha.test", now=late)
+        soon = dossier.due_at - dt.timedelta(hours=2)  # the apology goes out before the due date
+        with pytest.raises(Conflict, match="Form 04"):  # no extension stored yet
+            forms.render_form(session, dossier, "04", TENANT, host="alpha.test", now=soon)
         extensions.extend(
             session,
             SYSTEM,
@@ -130,14 +130,14 @@ def test_apology_form_prints_the_stored_extension(runtime, seeded):
             2,
             extensions.ExtensionRequest("Chờ kết quả xác minh", "Thành thật xin lỗi Ông/Bà.", working_days=3),
             tenant_slug="alpha",
-            now=late,
+            now=soon,
         )
-        body = forms.render_form(session, dossier, "04", TENANT, host="alpha.test", now=late)
+        body = forms.render_form(session, dossier, "04", TENANT, host="alpha.test", now=soon)
         assert body.startswith(b"%PDF")
         if (text := pdf_text(body)) is not None:
             assert forms.FORMS["04"] in text and dossier.code in text and "09/03/2026" in text  # original date
             assert "Chờ kết quả xác minh" in text and "Thành thật xin lỗi Ông/Bà." in text
-            assert "12/03/2026" in text  # the new date: three working days after 9 March (late at 19:00)
+            assert "12/03/2026" in text  # the new date: three working days after the due date, 9 March
         session.rollback()
 
 

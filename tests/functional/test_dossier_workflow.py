@@ -210,3 +210,26 @@ def test_step_unit_lists_a_dossier_while_its_open_current_step_is_on_my_units(of
     steps = officer.get(f"/api/v1/dossiers/{code}/steps").get_json()
     assert steps["status"] == 4 and all(s["finished_at"] for s in steps["steps"])
     assert not listed(officer) and not listed(admin)  # still in processing, but no step is open
+
+
+@pytest.mark.parametrize(
+    ("path", "final"),
+    [((9, 10), 10), ((7,), 7), ((7, 8), 8), ((8,), 8)],
+    ids=["result returned", "withdrawn", "withdrawn then stopped", "stopped"],
+)
+def test_a_finished_dossier_has_no_current_step(officer, seeded, host_client, path, final):
+    """Returned (10), withdrawn (7), stopped (8): tracking, the dossier and its steps show no current step,
+    and a step left open has no 'as of now' outcome; the steps themselves stay as they were."""
+    code = processing(officer, seeded)
+    assert officer.get(f"/api/v1/track/{code}").get_json()["current_step"] == "Tiếp nhận, kiểm tra hồ sơ"
+    for version, status in enumerate(path, start=2):
+        moved = move(officer, code, status, version, "Người nộp rút hồ sơ" if status == 8 else None)
+        assert moved.status_code == 200, moved.get_json()
+    anonymous = host_client(seeded["alpha"].host)
+    tracked = anonymous.get(f"/api/v1/track/{code}").get_json()
+    assert tracked["status"] == final and tracked["current_step"] is None
+    assert officer.get(f"/api/v1/dossiers/{code}").get_json()["current_step"] is None
+    steps = officer.get(f"/api/v1/dossiers/{code}/steps").get_json()
+    assert steps["current_step"] is None and not any(step["current"] for step in steps["steps"])
+    first = steps["steps"][0]
+    assert first["started_at"] and first["finished_at"] is None and first["outcome"] is None

@@ -145,7 +145,7 @@ def test_lifecycle_and_forbidden_transition_over_http(officer, seeded, host_clie
         assert response.headers["ETag"] == f'"{version + 1}"'
     final = officer.get(f"/api/v1/dossiers/{code}").get_json()
     assert final["status"] == 10 and final["finished_at"] and final["returned_at"]
-    assert final["allowed_transitions"] == [] and final["current_step"]
+    assert final["allowed_transitions"] == [] and final["current_step"] is None  # result returned: no step
     assert move(officer, code, 4, 6).get_json()["message"].endswith("allowed: none (final status).")
     actions = [h["action"] for h in officer.get(f"/api/v1/dossiers/{code}/history").get_json()]
     assert actions == ["intake_counter", "process", "request_payment", "process", "finish", "return_result"]

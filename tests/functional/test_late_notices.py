@@ -1,6 +1,6 @@
 """The late notice: one apology per dossier and effective due date, written by the periodic job's
-function against the real database; a rerun writes nothing more; an extended dossier late again gets
-one more."""
+function against the real database; a rerun writes nothing more; a dossier whose due date moves (a
+supplement pause) and is late again gets one more."""
 
 import datetime as dt
 import threading
@@ -8,9 +8,8 @@ import threading
 import pytest
 from dossier_support import SYSTEM, intake_in
 from motcua_tenants.calendar.engine import VN_TZ
-from motcua_tenants.dossiers import extensions, late_notices, services
+from motcua_tenants.dossiers import late_notices, services
 from motcua_tenants.dossiers.extension_models import DossierLateNotice
-from motcua_tenants.dossiers.extensions import ExtensionRequest
 from motcua_tenants.dossiers.models import DossierHistory
 from motcua_tenants.notifications.models import NotificationOutbox
 from sqlalchemy import select, text
@@ -69,28 +68,21 @@ def test_the_job_notices_each_late_dossier_once_per_due_date(runtime, seeded):
         dossier = services.get_dossier(session, late.code, {seeded["alpha"].units["root"]}, lock=True)
         assert dossier.version == 2  # a notice changes no state
 
-        # extended: late again only after the new date, then exactly one more notice
-        extensions.extend(
-            session,
-            SYSTEM,
-            None,
-            dossier,
-            2,
-            ExtensionRequest("Chờ xác minh", "Xin lỗi Ông/Bà.", working_days=2),
-            tenant_slug="alpha",
-            now=at(10, 9),
-        )
-        assert dossier.extended_due_at == at(12, 17)
+        # paused and resumed: the pause moves the due date on by its 8 office hours, to 10 March 17:00, which
+        # has passed too: late for the new due date, the dossier gets exactly one more notice (an extension
+        # with an apology, which could move it into the future, is refused once the due date has passed)
+        services.transition(session, SYSTEM, dossier, 5, 2, "Thiếu ảnh", tenant_slug="alpha", now=at(10, 9))
+        services.transition(session, SYSTEM, dossier, 4, 3, tenant_slug="alpha", now=at(11, 9))
+        assert dossier.extended_due_at == at(10, 17)
         session.commit()
 
-    assert late_notices.notify_tenant(db, "alpha", now=at(12, 16)) == 0
     late_notices.notify_tenant(db, "alpha", now=at(13, 8))
     late_notices.notify_tenant(db, "alpha", now=at(13, 9))
     with db.tenant_session(db.binding("alpha")) as session:
         rows = late_rows(session, session.merge(late))
         assert [r.idempotency_key for r in rows if r.channel == "sms"] == [
             f"dossier:{late.id}:late:20260309T100000Z:sms",
-            f"dossier:{late.id}:late:20260312T100000Z:sms",
+            f"dossier:{late.id}:late:20260310T100000Z:sms",
         ]
         noticed = session.scalars(
             select(DossierLateNotice.dossier_id).where(DossierLateNotice.dossier_id.in_(ids))

@@ -116,3 +116,40 @@ def test_every_tenant_is_at_head(runtime, seeded):
     revisions = runner.tenant_revisions(runtime.db)
     assert revisions and all(t.at_head for t in revisions), [(t.slug, t.revisions) for t in revisions]
     assert runner.control_revision(runtime.db) == set(runner.control_heads())
+
+
+@pytest.mark.committed
+def test_the_holiday_names_migration_renames_seeded_days_both_ways(runtime):
+    """e6b3f0a2c915: a tenant seeded with English names gets the Vietnamese ones; admin days keep theirs."""
+    script = ScriptDirectory.from_config(alembic_config("tenant"))
+    before = script.get_revision("e6b3f0a2c915").down_revision
+    binding = TenantBinding("names", "t_names", f"{runtime.db.role_prefix}_t_names")
+    with runtime.db.engine.connect() as conn:
+        trans = conn.begin()
+        try:
+            create_role_and_schema(conn, binding)
+            runner.upgrade_tenant_on(conn, binding, before)
+            conn.execute(text("SET LOCAL ROLE NONE"))
+            conn.execute(text("UPDATE t_names.calendar_days SET name = 'Lunar New Year' WHERE date = '2026-02-17'"))
+            conn.execute(
+                text(
+                    "UPDATE t_names.calendar_days SET name = 'Tết của tỉnh', source = 'admin' WHERE date = '2026-02-18'"
+                )
+            )
+            name = lambda day: conn.scalar(text("SELECT name FROM t_names.calendar_days WHERE date = :d"), {"d": day})  # noqa: E731
+            runner.upgrade_tenant_on(conn, binding, "e6b3f0a2c915")
+            conn.execute(text("SET LOCAL ROLE NONE"))
+            assert (name("2026-02-17"), name("2026-01-01"), name("2026-02-18")) == (
+                "Tết Nguyên Đán",
+                "Tết Dương lịch",
+                "Tết của tỉnh",
+            )
+            runner.downgrade_tenant_on(conn, binding, before)
+            conn.execute(text("SET LOCAL ROLE NONE"))
+            assert (name("2026-02-17"), name("2026-01-01"), name("2026-02-18")) == (
+                "Lunar New Year",
+                "New Year's Day",
+                "Tết của tỉnh",
+            )
+        finally:
+            trans.rollback()

@@ -103,3 +103,59 @@ def test_unit_without_parent_is_refused_cleanly(alpha):
     assert "parent" in response.get_json()["errors"]["parent_id"][0]
     second_root = alpha.post("/api/v1/units", json={"kind": "province", "code": "ROOT.2", "name": "Tỉnh thứ hai"})
     assert second_root.status_code == 403
+
+
+def test_kind_rules_hold_on_create_and_on_move(alpha, seeded):
+    """models.PARENT_KINDS: a service centre sits under the province or a commune, a commune under the
+    province, a province nowhere; a move or a change of kind that breaks it is a 422 and changes nothing."""
+    units = seeded["alpha"].units
+    centre = alpha.post(
+        "/api/v1/units",
+        json={"kind": "service_centre", "code": "000.00.99.A01", "name": "TTPVHCC tỉnh", "parent_id": units["root"]},
+    )
+    assert centre.status_code == 201, centre.get_json()
+    centre_id = centre.get_json()["id"]
+    before = alpha.get("/api/v1/units?page_size=100").get_json()
+
+    moved = alpha.patch(f"/api/v1/units/{centre_id}", json={"parent_id": units["centre_a"]})
+    assert moved.status_code == 422
+    message = moved.get_json()["errors"]["parent_id"][0]
+    assert "service_centre cannot sit under a service_centre" in message and "commune or a province" in message
+
+    refused = {
+        "commune under a commune": {"kind": "commune", "parent_id": units["commune_b"]},
+        "department under a commune": {"kind": "department", "parent_id": units["commune_a"]},
+        "second province": {"kind": "province", "parent_id": units["root"]},
+        "sector office under a service centre": {"kind": "sector_office", "parent_id": units["centre_a"]},
+    }
+    for case, fields in refused.items():
+        response = alpha.post("/api/v1/units", json={"code": "000.00.98.A01", "name": "X", **fields})
+        assert response.status_code == 422, case
+        assert set(response.get_json()["errors"]) == {"parent_id"}, case
+    # commune A has a service centre below it: it cannot become a department (a centre never sits under one)
+    rekinded = alpha.patch(f"/api/v1/units/{units['commune_a']}", json={"kind": "department"})
+    assert rekinded.status_code == 422
+    assert "sub-units of kind service_centre" in rekinded.get_json()["errors"]["kind"][0]
+    assert alpha.get("/api/v1/units?page_size=100").get_json() == before
+
+    allowed = {
+        "sub-department": {"kind": "department", "parent_id": units["department"]},
+        "land registration office under a department": {"kind": "sector_office", "parent_id": units["department"]},
+    }
+    for number, (case, fields) in enumerate(allowed.items()):
+        response = alpha.post("/api/v1/units", json={"code": f"000.00.9{number}.A01", "name": "X", **fields})
+        assert response.status_code == 201, (case, response.get_json())
+
+
+def test_a_unit_placed_before_the_rule_can_still_be_renamed_but_not_moved_wrongly(alpha, seeded, runtime):
+    from motcua_tenants.units.models import Unit
+
+    units = seeded["alpha"].units
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:  # written before PARENT_KINDS
+        old = Unit(kind="service_centre", code="000.00.96.A01", name="Một cửa Sở", parent_id=units["department"])
+        session.add(old)
+        session.commit()
+        old_id = old.id
+    assert alpha.patch(f"/api/v1/units/{old_id}", json={"name": "Bộ phận một cửa Sở"}).status_code == 200
+    assert alpha.patch(f"/api/v1/units/{old_id}", json={"parent_id": units["centre_a"]}).status_code == 422
+    assert alpha.patch(f"/api/v1/units/{old_id}", json={"parent_id": units["root"]}).status_code == 200

@@ -19,6 +19,11 @@ from motcua_tenants.calendar.models import CalendarDay, CalendarSettings, DayKin
 __all__ = ["WorkingCalendar", "classify", "due_at", "is_working_day", "load_calendar", "not_seeded_warnings"]
 
 COUNTRY = "VN"
+# Names are shown to the province's staff and citizens, so they are the package's Vietnamese ones; the
+# kind of a day is read from the English names, whose "Day off (substituted from …)" is stable wording.
+LANGUAGE = "vi"
+KIND_LANGUAGE = "en_US"
+MAKE_UP_DAY_NAME = "Ngày làm việc bù"
 MIN_YEAR, MAX_YEAR = 2000, 2100
 SEEDED_BY = Actor("system", None, "calendar-seeder")
 NOT_SEEDED = "calendar_year_not_seeded"
@@ -48,16 +53,17 @@ def _check_year(year: int) -> None:
 
 
 def package_days(year: int) -> dict[dt.date, tuple[str, str]]:
-    """What the ``holidays`` package knows for ``year``: public holidays and days off (substitutes), and
-    the make-up working Saturdays of the government's swaps."""
-    known = holidays.country_holidays(COUNTRY, years=year)
+    """What the ``holidays`` package knows for ``year``, named in Vietnamese: public holidays and days off
+    (substitutes), and the make-up working Saturdays of the government's swaps."""
+    named = holidays.country_holidays(COUNTRY, years=year, language=LANGUAGE)
+    english = holidays.country_holidays(COUNTRY, years=year, language=KIND_LANGUAGE)
     days: dict[dt.date, tuple[str, str]] = {}
-    for day, name in sorted(known.items()):
-        kind = DayKind.DAY_OFF if name.lower().startswith("day off") else DayKind.HOLIDAY
+    for day, name in sorted(named.items()):
+        kind = DayKind.DAY_OFF if english.get(day, "").lower().startswith("day off") else DayKind.HOLIDAY
         days[day] = (kind.value, name[:200])
-    for day in sorted(getattr(known, "weekend_workdays", ())):
+    for day in sorted(getattr(named, "weekend_workdays", ())):
         if day.year == year and day not in days:
-            days[day] = (DayKind.WORKING_DAY.value, "Make-up working day")
+            days[day] = (DayKind.WORKING_DAY.value, MAKE_UP_DAY_NAME)
     return days
 
 

@@ -6,6 +6,7 @@ from flask.views import MethodView
 from motcua_platform.api import (
     Blueprint,
     actor,
+    cached_public_get,
     current_tenant,
     paginate,
     province_principal,
@@ -17,7 +18,8 @@ from motcua_platform.errors import InvalidInput
 from motcua_platform.plugins.engine import active
 from motcua_platform.plugins.forms import form_json_schema
 
-from motcua_tenants.catalogue import exchange, services
+from motcua_tenants.calendar.services import today
+from motcua_tenants.catalogue import exchange, receiving, services
 from motcua_tenants.catalogue.schemas import (
     DriftSchema,
     ExportArgsSchema,
@@ -32,6 +34,7 @@ from motcua_tenants.catalogue.schemas import (
 )
 from motcua_tenants.catalogue.text import words
 from motcua_tenants.registry.content import content_changed
+from motcua_tenants.units.schemas import UnitSchema
 
 blp = Blueprint(
     "procedures",
@@ -55,6 +58,11 @@ MAX_IMPORT_BYTES = 10 * 1024 * 1024
 # expires; the entry lifetime bounds staleness should a bump ever be lost.
 SEARCH_CACHE = TTLCache(max_entries=4096, ttl=30)
 CACHED_PAGES = 3
+# "Where to submit" per (tenant, catalogue and units versions, enabled plugins, path): it changes with both.
+RECEIVING_CACHE = TTLCache(max_entries=4096, ttl=30)
+cached_receiving = cached_public_get(
+    RECEIVING_CACHE, lambda tenant: (tenant.catalogue_version, tenant.units_version, tuple(tenant.plugins))
+)
 
 
 def _catalogue_changed() -> None:
@@ -135,6 +143,18 @@ class ProcedureItem(MethodView):
         session.commit()
         _catalogue_changed()
         return row
+
+
+@blp.route("/<code>/units")
+@cached_receiving
+@blp.response(200, UnitSchema(many=True))
+@blp.doc(security=[])
+def receiving_units(code):
+    """Where to submit (public): the open units that receive the published procedure today — its competent
+    units and the service centres of its tier (commune or province). Intake anywhere else is a 422."""
+    session = tenant_session()
+    row = services.get_procedure(session, code, _enabled())
+    return receiving.receiving_units(session, row, today())
 
 
 @blp.route("/<code>/versions")

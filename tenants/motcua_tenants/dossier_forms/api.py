@@ -1,5 +1,6 @@
-"""Printable forms on a tenant host: forms 01–06 of one dossier (officers of its units) and the register,
-form 07, of one unit between two dates (officers and admins of that unit or a unit above it)."""
+"""Printable forms on a tenant host: forms 01–06 of one dossier (officers of its units), the forms addressed
+to the applicant (01–05) for the dossier's owner, and the register, form 07, of one unit between two dates
+(officers and admins of that unit or a unit above it)."""
 
 from flask import Response, request
 from marshmallow import fields
@@ -8,6 +9,7 @@ from motcua_platform.api import Blueprint, Schema, current_tenant, runtime, tena
 from motcua_platform.errors import Forbidden
 from motcua_platform.tenancy import normalise_host
 
+from motcua_tenants.citizens.api import current_citizen
 from motcua_tenants.dossier_forms import services
 from motcua_tenants.dossiers import services as dossiers
 from motcua_tenants.dossiers.api import _units
@@ -51,6 +53,20 @@ def dossier_form(code, number):
     that does not fit the dossier's state is a 409 saying why."""
     session = tenant_session()
     dossier = dossiers.get_dossier(session, code, _units())
+    body = services.render_form(session, dossier, number, current_tenant(), host=_host(), font=_font())
+    return _pdf(body, f"{dossier.code}-mau-{number}.pdf")
+
+
+@blp.route("/my/dossiers/<code>/forms/<number>.pdf")
+@blp.doc(**FORM_DOC)
+def own_dossier_form(code, number):
+    """Form 01–05 of one's own dossier (citizen token): 01 receipt and appointment, 02 supplement request,
+    03 refusal, 04 apology and extension, 05 notice of stopped processing, each when it applies (409
+    otherwise). 06 is the administration's control slip: 403. Someone else's dossier: 404."""
+    citizen = current_citizen()
+    services.check_applicant_form(number)
+    session = tenant_session()
+    dossier = dossiers.get_own_dossier(session, code, citizen.id)
     body = services.render_form(session, dossier, number, current_tenant(), host=_host(), font=_font())
     return _pdf(body, f"{dossier.code}-mau-{number}.pdf")
 

@@ -19,7 +19,7 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 from motcua_billing.invoices.documents import find_font, vnd
 from motcua_platform.db.base import utcnow
-from motcua_platform.errors import Conflict, InvalidInput, NotFound
+from motcua_platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -45,12 +45,17 @@ FORMS: dict[str, str] = {
     "07": "SỔ THEO DÕI HỒ SƠ",
 }
 DOSSIER_FORMS = ("01", "02", "03", "04", "05", "06")
+# The forms addressed to the applicant, which the owner of a dossier downloads too: the receipt (01), the
+# supplement request (02), the refusal (03), the apology and extension (04), the stop notice (05). The
+# control slip (06) and the register (07) are the administration's own records.
+APPLICANT_FORMS = ("01", "02", "03", "04", "05")
 TIME_UNITS_VI = {"hours": "giờ", "days": "ngày", "working_days": "ngày làm việc", "months": "tháng"}
 ACTION_VI = {
     "intake_online": "Nộp trực tuyến",
     "intake_counter": "Tiếp nhận tại quầy",
     "intake_postal": "Tiếp nhận qua bưu chính",
     **{action: dossiers.STATUS_NAMES[status] for status, action in dossiers.ACTIONS.items()},
+    "supplement_done": "Công dân đã bổ sung hồ sơ",
     "step_claim": "Nhận xử lý bước",
     "step_complete": "Hoàn thành bước",
     "step_handoff": "Chuyển bước",
@@ -381,6 +386,15 @@ def _table(pdf: FPDF, widths: Sequence[float], headers: Sequence[str], rows: Seq
 
 
 # -- entry points ----------------------------------------------------------------------------------
+def check_applicant_form(number: str) -> None:
+    """Forbidden unless form ``number`` is one the applicant receives (``APPLICANT_FORMS``)."""
+    if number in DOSSIER_FORMS and number not in APPLICANT_FORMS:
+        raise Forbidden(
+            f"Form {number} is the administration's internal record; the applicant receives forms "
+            f"{', '.join(APPLICANT_FORMS)}."
+        )
+
+
 def render_form(
     session: Session,
     dossier: Dossier,

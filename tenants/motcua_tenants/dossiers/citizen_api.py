@@ -1,6 +1,7 @@
-"""A citizen's own dossiers on a tenant host: the list, one dossier with the history meant for them,
-and a withdrawal request. Ownership is decided by ``services.get_own_dossier`` only: someone else's
-dossier is a 404, like a code that does not exist."""
+"""A citizen's own dossiers on a tenant host: the list, one dossier with the history meant for them, a
+withdrawal request, the report that a requested supplement is uploaded, and the forms addressed to the
+applicant. Ownership is decided by ``services.get_own_dossier`` only: someone else's dossier is a 404,
+like a code that does not exist."""
 
 from flask import request
 from motcua_platform.api import Blueprint, current_tenant, paginate, tenant_session
@@ -13,6 +14,7 @@ from motcua_tenants.dossiers.schemas import (
     DossierSummarySchema,
     OwnDossiersArgsSchema,
     OwnDossierSchema,
+    SupplementDoneSchema,
     WithdrawalSchema,
 )
 
@@ -21,7 +23,7 @@ blp = Blueprint(
     __name__,
     url_prefix="/api/v1/my",
     realm="tenant",
-    description="A citizen's own dossiers (citizen token): list, detail with history, withdrawal.",
+    description="A citizen's own dossiers (citizen token): list, detail with history, withdrawal, supplement done.",
 )
 
 
@@ -29,6 +31,7 @@ def _own_view(session, dossier: Dossier) -> dict:
     return {
         **dossier_fields(session, dossier),  # OwnDossierSchema shows what its owner may see of them
         "can_withdraw": int(Status.WITHDRAWN) in services.allowed_targets(dossier),
+        "can_report_supplement": dossier.status == Status.SUPPLEMENT,
         "history": services.citizen_history(session, dossier),
     }
 
@@ -74,6 +77,31 @@ def withdraw(body, code):
         Status.WITHDRAWN,
         expected,
         body.get("reason"),
+        tenant_slug=current_tenant().slug,
+    )
+    session.commit()
+    return _own_view(session, dossier), 200, _etag(dossier)
+
+
+@blp.route("/dossiers/<code>/supplement-done", methods=["POST"])
+@blp.arguments(SupplementDoneSchema)
+@blp.response(200, OwnDossierSchema)
+@blp.alt_response(409, description="Stale If-Match, or the dossier was not asked for a supplement (status 5).")
+@blp.alt_response(428, description="If-Match is missing.")
+def supplement_done(body, code):
+    """Say that the documents asked for are uploaded (own dossier in status 5; If-Match required). The
+    dossier goes back to the officer as their resume would move it: to status 1 when the supplement was
+    asked before intake, to 4 after it, with the paused time added to the due date."""
+    citizen = current_citizen()
+    session = tenant_session()
+    expected = _if_match()
+    dossier = services.get_own_dossier(session, code, citizen.id, lock=True)
+    services.supplement_done(
+        session,
+        citizen.actor(request.remote_addr),
+        dossier,
+        expected,
+        body.get("comment"),
         tenant_slug=current_tenant().slug,
     )
     session.commit()

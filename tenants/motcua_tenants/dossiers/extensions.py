@@ -2,9 +2,12 @@
 
 - Only while the dossier is being processed (status 2, 4 or 6): a paused dossier (5) has no running
   clock to extend, and a finished or closed one nothing left to be late for.
+- Only before the effective due date: the apology and the request to extend (form 04) are sent before
+  the deadline passes, as the one-stop rules have it. An extension granted afterwards would move the
+  date the outcome is measured against past a deadline already missed, turning a late dossier into an
+  early one; from the due moment on the dossier stays late and the late notice goes out instead.
 - The new due date is given outright, or as working days / working hours added with the tenant's
-  calendar to the later of the current effective due date and now (an already late dossier is
-  extended from today, not from a date already past). Either way it must be after both.
+  calendar to the current effective due date. Either way it must be after it.
 - ``dossiers.due_at`` never changes; ``extended_due_at`` becomes the new effective due date. Supplement
   pauses and extensions therefore stack in the order they happen: each moves the effective due date on
   from wherever the previous one left it. The extension row keeps the date before and after, the
@@ -50,14 +53,12 @@ def _minute(moment: dt.datetime) -> str:
     return moment.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y")
 
 
-def _new_due(
-    session: Session, dossier: Dossier, data: ExtensionRequest, now: dt.datetime, errors
-) -> dt.datetime | None:
+def _new_due(session: Session, dossier: Dossier, data: ExtensionRequest, errors) -> dt.datetime | None:
     given = [name for name in ("new_due_at", "working_days", "working_hours") if getattr(data, name) is not None]
     if len(given) != 1:
         errors["new_due_at"] = ["Give exactly one of new_due_at, working_days or working_hours."]
         return None
-    current = dossier.effective_due_at
+    current = dossier.effective_due_at  # in the future: ``extend`` refuses a dossier already due
     if data.new_due_at is not None:
         try:
             new_due = to_local(data.new_due_at)
@@ -65,7 +66,7 @@ def _new_due(
             errors["new_due_at"] = [str(exc)]
             return None
     else:
-        base = to_local(max(current, now))
+        base = to_local(current)
         cal = calendar.load_calendar(session, since=base.date())
         try:
             if data.working_days is not None:
@@ -86,8 +87,6 @@ def _new_due(
             return None
     if new_due <= current:
         errors[given[0]] = [f"The new due date must be after the current one ({_minute(current)})."]
-    elif new_due <= now:
-        errors[given[0]] = ["The new due date must be in the future."]
     return new_due
 
 
@@ -111,8 +110,9 @@ def extend(
     tenant_slug: str,
     now: dt.datetime | None = None,
 ) -> DossierExtension:
-    """Extend ``dossier`` (loaded with ``lock=True``): stale version or wrong status → Conflict, bad
-    input → InvalidInput with every error at once; nothing is written in either case."""
+    """Extend ``dossier`` (loaded with ``lock=True``): stale version, wrong status or a due date already
+    reached → Conflict, bad input → InvalidInput with every error at once; nothing is written in either
+    case."""
     now = now or utcnow()
     versions.expect(dossier, expected_version)
     if dossier.status not in EXTENSIBLE or dossier.effective_due_at is None:
@@ -122,10 +122,16 @@ def extend(
             f"status {int(status)} ({services.STATUS_NAMES[status]}).",
             {"status": ["Extensions apply in status 2, 4 or 6."]},
         )
+    if now >= dossier.effective_due_at:
+        raise Conflict(
+            f"Dossier {dossier.code} was due at {_minute(dossier.effective_due_at)}: an extension with an "
+            "apology (form 04) must be granted before the due date, not after it. The dossier stays late.",
+            {"due_at": ["The due date has passed; extensions are granted only before it."]},
+        )
     errors: dict[str, list[str]] = {}
     reason = _text(data.reason, "reason", MAX_REASON, errors)
     apology = _text(data.apology, "apology", MAX_APOLOGY, errors)
-    new_due = _new_due(session, dossier, data, now, errors)
+    new_due = _new_due(session, dossier, data, errors)
     if errors:
         raise InvalidInput("The due date was not extended.", errors)
     step = workflow.current_step(session, dossier) if dossier.status == Status.PROCESSING else None

@@ -16,11 +16,11 @@ class ExtensionRequestSchema(Schema):
     )
     working_days = fields.Integer(
         validate=validate.Range(min=1, max=365),
-        metadata={"description": "Closing time of the N-th working day after max(current due date, now)."},
+        metadata={"description": "Closing time of the N-th working day after the current due date."},
     )
     working_hours = fields.Integer(
         validate=validate.Range(min=1, max=2000),
-        metadata={"description": "N office hours after max(current due date, now)."},
+        metadata={"description": "N office hours after the current due date."},
     )
     reason = fields.String(required=True, validate=validate.Length(min=1, max=extensions.MAX_REASON))
     apology = fields.String(required=True, validate=validate.Length(min=1, max=extensions.MAX_APOLOGY))
@@ -55,12 +55,15 @@ def _view(dossier, extension) -> dict:
 @blp.route("/dossiers/<code>/extensions", methods=["POST"])
 @blp.arguments(ExtensionRequestSchema)
 @blp.response(201, ExtensionSchema)
-@blp.alt_response(409, description="Stale If-Match, or the dossier is not being processed (status 2, 4, 6).")
+@blp.alt_response(
+    409, description="Stale If-Match, the dossier is not being processed (status 2, 4, 6), or its due date has passed."
+)
 @blp.alt_response(428, description="If-Match is missing.")
 def extend(body, code):
-    """Extend the dossier's due date with a reason and an apology (If-Match; officers of its units). The
-    original due date stays; ``extended_due_at`` becomes the new date; the applicant is told and form
-    04 prints it. The ETag header is the dossier's new version."""
+    """Extend the dossier's due date with a reason and an apology (If-Match; officers of its units), before
+    that date passes (409 afterwards: the dossier stays late). The original due date stays;
+    ``extended_due_at`` becomes the new date; the applicant is told and form 04 prints it. The ETag header
+    is the dossier's new version."""
     session = tenant_session()
     expected = _if_match()
     dossier = services.get_dossier(session, code, _units(), lock=True)

@@ -21,12 +21,14 @@ from dataclasses import dataclass
 from motcua_platform.cache import TTLCache
 from sqlalchemy.orm import Session
 
+from motcua_tenants.catalogue import receiving
 from motcua_tenants.catalogue import services as catalogue
 from motcua_tenants.catalogue.models import Procedure
 from motcua_tenants.units.models import Unit
 
 PROCEDURES = TTLCache(max_entries=4096, ttl=30)
 UNITS = TTLCache(max_entries=8192, ttl=30)
+PLACES = TTLCache(max_entries=8192, ttl=30)
 
 
 @dataclass(frozen=True)
@@ -71,3 +73,16 @@ def _read(session: Session, procedure_code: str, unit_id: int, enabled: tuple[st
     if both is None:
         return session.get(Unit, unit_id), None
     return both[1], both[0]
+
+
+def place_of(session: Session, unit: Unit, versions: ContentVersions | None) -> receiving.Place:
+    """``unit``'s place in the tree (``catalogue.receiving``), cached like the unit itself: it changes only
+    with the unit tree, whose version is part of the key."""
+    if versions is None:
+        return receiving.place_of(session, unit)
+    key = (versions.tenant_id, versions.units, unit.id)
+    place = PLACES.get(key)
+    if place is None:
+        place = receiving.place_of(session, unit)
+        PLACES.put(key, place)
+    return place

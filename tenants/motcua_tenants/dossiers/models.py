@@ -43,6 +43,12 @@ class Status(enum.IntEnum):
     RETURNED = 10  # Đã trả kết quả
 
 
+# Nothing is left to do on a dossier in these statuses: refused (3), stopped (8) and result returned (10)
+# are final, and a withdrawn one (7) only waits for the officer to record the stop. Such a dossier has no
+# current step, whatever step it was on when it ended (``Dossier.step_in_progress``).
+FINISHED_STATUSES = frozenset({Status.REFUSED, Status.WITHDRAWN, Status.STOPPED, Status.RETURNED})
+
+
 class DossierCounter(TenantBase):
     """The last sequence number handed out per receiving unit and (Vietnam-local) day."""
 
@@ -104,6 +110,13 @@ class Dossier(TenantBase):
     @property
     def effective_due_at(self) -> dt.datetime | None:
         return self.extended_due_at or self.due_at
+
+    @property
+    def step_in_progress(self) -> int | None:
+        """The index of the workflow step the dossier is on, or None once it is finished
+        (FINISHED_STATUSES): every view of "the current step" (tracking, the dossier, its steps) reads this,
+        not ``current_step``, which keeps where the work stopped."""
+        return None if self.status in FINISHED_STATUSES else self.current_step
 
 
 class DossierHistory(TenantBase):

@@ -147,7 +147,10 @@ class TrackingSchema(Schema):
     )
     finished_at = fields.DateTime(allow_none=True)
     returned_at = fields.DateTime(allow_none=True)
-    current_step = fields.String(allow_none=True)
+    current_step = fields.String(
+        allow_none=True,
+        metadata={"description": "The step in progress; none before processing and once the dossier is finished."},
+    )
     outcome = fields.String(
         allow_none=True,
         metadata={"description": "early / on_time / late against the effective due date (as of now while open)."},
@@ -160,6 +163,13 @@ class OwnDossiersArgsSchema(Schema):
 
 class WithdrawalSchema(Schema):
     reason = fields.String(validate=validate.Length(max=2000), metadata={"description": "Why (optional)."})
+
+
+class SupplementDoneSchema(Schema):
+    comment = fields.String(
+        validate=validate.Length(max=2000),
+        metadata={"description": "A note for the officer, e.g. which documents were uploaded (optional)."},
+    )
 
 
 class CitizenHistorySchema(Schema):
@@ -189,6 +199,9 @@ class OwnDossierSchema(Schema):
     status = fields.Integer()
     status_name = fields.String()
     can_withdraw = fields.Boolean()
+    can_report_supplement = fields.Boolean(
+        metadata={"description": "Asked for a supplement (status 5): POST …/supplement-done once it is uploaded."}
+    )
     submitted_at = fields.DateTime()
     received_at = fields.DateTime(allow_none=True)
     due_at = fields.DateTime(allow_none=True)

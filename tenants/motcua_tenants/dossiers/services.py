@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from motcua_tenants.calendar import services as calendar
 from motcua_tenants.calendar.engine import VN_TZ
+from motcua_tenants.catalogue import receiving
 from motcua_tenants.catalogue import services as catalogue
 from motcua_tenants.catalogue.models import Procedure
 from motcua_tenants.dossiers import history as history_log
@@ -166,9 +167,10 @@ def intake(
     content: ContentVersions | None = None,
     submissions_per_hour: int | None = None,
 ) -> Dossier:
-    """Receive a dossier. Counter and postal intake need an officer of the receiving unit and start the
-    clock at once (status 2); an online submission (a citizen account, ``data.citizen_account_id``) waits
-    for intake (status 1), at most ``submissions_per_hour`` from one account. With the request's
+    """Receive a dossier at a unit that receives its procedure (``catalogue.receiving``, else 422). Counter
+    and postal intake need an officer of the receiving unit and start the clock at once (status 2); an
+    online submission (a citizen account, ``data.citizen_account_id``) waits for intake (status 1), at
+    most ``submissions_per_hour`` from one account. With the request's
     ``content`` versions the unit and procedure come from the per-process cache (``intake_lookup``)."""
     now = now or utcnow()
     if data.channel not in set(Channel):
@@ -179,6 +181,8 @@ def intake(
     if data.channel != Channel.ONLINE:
         _require_unit(session, officer_unit_ids or (), unit.id)
     row = _keep(session, row or catalogue.get_procedure(session, data.procedure_code, enabled))
+    # the one rule of which units receive which procedures, on every channel (catalogue.receiving)
+    receiving.require_receives(row, unit, intake_lookup.place_of(session, unit, content))
     if data.channel == Channel.ONLINE and row.online_mode == "none":
         raise InvalidInput("Thủ tục này không được nộp trực tuyến.", {"channel": ["Không hỗ trợ nộp trực tuyến."]})
     errors: dict[str, list[str]] = {}
@@ -303,9 +307,11 @@ def link_owner(session: Session, actor: Actor, dossier: Dossier, account, expect
 
 
 # Status changes whose comment is addressed to the applicant (the reason printed on forms 02, 03 and 05,
-# or the citizen's own withdrawal reason). Every other comment — step completions, hand-offs between
-# units — is the administration's internal working note and stays out of the citizen's view.
+# or the citizen's own withdrawal reason), and the citizen's own actions (their note on a supplement).
+# Every other comment — step completions, hand-offs between units — is the administration's internal
+# working note and stays out of the citizen's view.
 PUBLIC_COMMENT_STATUSES = frozenset({Status.REFUSED, Status.SUPPLEMENT, Status.STOPPED, Status.WITHDRAWN})
+CITIZEN_ACTIONS = frozenset({"supplement_done"})
 
 
 def citizen_history(session: Session, dossier: Dossier) -> list[dict]:
@@ -331,7 +337,9 @@ def citizen_history(session: Session, dossier: Dossier) -> list[dict]:
                 "to_status": entry.to_status,
                 "status_name": STATUS_NAMES[Status(entry.to_status)],
                 "by": {"citizen": "citizen", "staff": "officer"}.get(kind, "system"),
-                "comment": entry.comment if entry.to_status in PUBLIC_COMMENT_STATUSES else None,
+                "comment": entry.comment
+                if entry.to_status in PUBLIC_COMMENT_STATUSES or entry.action in CITIZEN_ACTIONS
+                else None,
                 "at": entry.at,
             }
         )
@@ -446,10 +454,13 @@ def _keep(session: Session, row: Procedure) -> Procedure:
 
 
 def current_step_name(session: Session, dossier: Dossier) -> str | None:
-    if dossier.current_step is None:
+    """The name of the step the dossier is on; None before processing, after the last step and once the
+    dossier is finished (returned, refused, withdrawn, stopped)."""
+    index = dossier.step_in_progress
+    if index is None:
         return None
     steps = procedure_of(session, dossier).workflow or []
-    return steps[dossier.current_step]["name"] if dossier.current_step < len(steps) else None
+    return steps[index]["name"] if index < len(steps) else None
 
 
 def tracking(session: Session, code: str) -> dict:
@@ -510,9 +521,11 @@ def transition(
     *,
     tenant_slug: str,
     now: dt.datetime | None = None,
+    action: str | None = None,
 ) -> Dossier:
     """Move ``dossier`` (loaded with ``lock=True``) to ``to_status``. A stale ``expected_version`` or a
-    transition the state machine forbids is a Conflict; the latter lists the allowed targets."""
+    transition the state machine forbids is a Conflict; the latter lists the allowed targets. ``action``
+    names the history entry when the same move has a name of its own (``supplement_done``)."""
     now = now or utcnow()
     versions.expect(dossier, expected_version)
     try:
@@ -557,8 +570,45 @@ def transition(
         dossier.returned_at = now
     dossier.status = target
     versions.bump(dossier, now)
-    history_log.add(session, actor, dossier, ACTIONS[target], int(before), int(target), comment)
+    history_log.add(session, actor, dossier, action or ACTIONS[target], int(before), int(target), comment)
     notifications.on_status_change(session, tenant_slug, dossier, row.name_vi, comment)
     record(session, actor, "dossier.transition", target=f"dossier:{dossier.code}", from_status=before, to_status=target)
     session.flush()
     return dossier
+
+
+def supplement_done(
+    session: Session,
+    actor: Actor,
+    dossier: Dossier,
+    expected_version: int,
+    comment: str | None = None,
+    *,
+    tenant_slug: str,
+    now: dt.datetime | None = None,
+) -> Dossier:
+    """The owner (``dossier`` from ``get_own_dossier(..., lock=True)``) says the documents asked for are
+    there: the dossier leaves status 5 exactly as an officer's resume moves it, through ``transition`` —
+    back to 1 when the supplement was asked before intake (no clock yet), to 4 after it, the paused
+    office time added to the due date and to the open step's; history (``supplement_done``), audit and
+    ETag as for any transition. Only in status 5 (409 otherwise)."""
+    versions.expect(dossier, expected_version)
+    if dossier.status != Status.SUPPLEMENT:
+        status = Status(dossier.status)
+        raise Conflict(
+            f"Dossier {dossier.code} is in status {int(status)} ({STATUS_NAMES[status]}): only a dossier asked "
+            "for a supplement (status 5) can be reported as supplemented.",
+            {"status": ["Allowed in status 5 only."]},
+        )
+    target = Status.SUBMITTED if dossier.received_at is None else Status.PROCESSING
+    return transition(
+        session,
+        actor,
+        dossier,
+        target,
+        expected_version,
+        comment,
+        tenant_slug=tenant_slug,
+        now=now,
+        action="supplement_done",
+    )

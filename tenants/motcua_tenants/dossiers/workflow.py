@@ -227,10 +227,13 @@ def handoff(session, actor: Actor, roles, dossier: Dossier, expected_version: in
 
 
 # -- classification ------------------------------------------------------------------------------
-def step_outcome(step: DossierStep, now: dt.datetime) -> str | None:
-    """Final for a finished step; for an open one, what it would be if finished ``now``."""
+def step_outcome(step: DossierStep, now: dt.datetime, dossier: Dossier | None = None) -> str | None:
+    """Final for a finished step; for an open one, what it would be if finished ``now`` — unless its
+    ``dossier`` is finished (returned, refused, withdrawn, stopped): a step left open then never ends."""
     if step.outcome is not None:
         return step.outcome
+    if dossier is not None and dossier.step_in_progress is None:
+        return None
     return classify(now, step.due_at) if step.due_at is not None else None
 
 

@@ -24,7 +24,10 @@ class StepSchema(Schema):
     finished_at = fields.DateTime(allow_none=True)
     outcome = fields.String(
         allow_none=True,
-        metadata={"description": "early / on_time / late: final once finished, as of now while open."},
+        metadata={
+            "description": "early / on_time / late: final once finished, as of now while open; none for a "
+            "step left open when the dossier was finished."
+        },
     )
     current = fields.Boolean()
 
@@ -33,7 +36,9 @@ class StepsSchema(Schema):
     code = fields.String()
     status = fields.Integer()
     version = fields.Integer()
-    current_step = fields.Integer(allow_none=True)
+    current_step = fields.Integer(
+        allow_none=True, metadata={"description": "Index of the step in progress; none once the dossier is finished."}
+    )
     due_at = fields.DateTime(allow_none=True, metadata={"description": "The dossier's effective due date."})
     outcome = fields.String(allow_none=True, metadata={"description": "The dossier: early / on_time / late."})
     steps = fields.List(fields.Nested(StepSchema))
@@ -54,14 +59,14 @@ def _steps_view(session, dossier: Dossier) -> dict:
         "code": dossier.code,
         "status": dossier.status,
         "version": dossier.version,
-        "current_step": dossier.current_step,
+        "current_step": dossier.step_in_progress,  # none once the dossier is finished
         "due_at": dossier.effective_due_at,
         "outcome": workflow.dossier_outcome(dossier, now),
         "steps": [
             {
                 **{c.key: getattr(step, c.key) for c in step.__table__.columns},
-                "outcome": workflow.step_outcome(step, now),
-                "current": step.index == dossier.current_step,
+                "outcome": workflow.step_outcome(step, now, dossier),
+                "current": step.index == dossier.step_in_progress,
             }
             for step in workflow.steps_of(session, dossier)
         ],

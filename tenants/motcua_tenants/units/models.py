@@ -16,6 +16,22 @@ class UnitKind(enum.StrEnum):
     SECTOR_OFFICE = "sector_office"
 
 
+# The shape of the tree, in one place: the kinds of unit each kind may sit under. The province is the
+# root (no parent); departments (Sở, and their sub-departments, Chi cục) sit under the province or a
+# department; communes (xã, phường, đặc khu) under the province, as there are no districts since the 2025
+# reform; a public-administration service centre (TTPVHCC) under the province (the provincial centre) or
+# a commune (the commune's centre) — never under another centre, so the province's centre cannot end up
+# inside a commune's; vertical-sector offices (land registration, tax…) and their branches under the
+# province, a department or another sector office. ``units.services`` enforces it on create and move.
+PARENT_KINDS: dict[str, frozenset[str]] = {
+    UnitKind.PROVINCE: frozenset(),
+    UnitKind.DEPARTMENT: frozenset({UnitKind.PROVINCE, UnitKind.DEPARTMENT}),
+    UnitKind.COMMUNE: frozenset({UnitKind.PROVINCE}),
+    UnitKind.SERVICE_CENTRE: frozenset({UnitKind.PROVINCE, UnitKind.COMMUNE}),
+    UnitKind.SECTOR_OFFICE: frozenset({UnitKind.PROVINCE, UnitKind.DEPARTMENT, UnitKind.SECTOR_OFFICE}),
+}
+
+
 class Unit(TenantBase):
     """One node of the province's organisation tree.
 

@@ -13,7 +13,7 @@ from motcua_platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from sqlalchemy import Select, bindparam, exists, select
 from sqlalchemy.orm import Session, aliased
 
-from motcua_tenants.units.models import Unit, UnitKind
+from motcua_tenants.units.models import PARENT_KINDS, Unit, UnitKind
 
 CODE_RE = re.compile(r"^[A-Za-z0-9.]{1,40}$")
 
@@ -83,7 +83,11 @@ def _require_admin_over(session: Session, admin_units: set[int], unit_id: int) -
         raise Forbidden("Your tenant-admin role does not cover this unit.")
 
 
-def _validate(session: Session, *, kind, code, name, parent_id, valid_from, valid_to, unit_id=None) -> None:
+def _validate(
+    session: Session, *, kind, code, name, parent_id, valid_from, valid_to, unit_id=None, reshaped=True
+) -> None:
+    """Every problem at once. ``reshaped``: the unit is new, moved or changes kind, so the tree's shape
+    (PARENT_KINDS) is checked; a rename of a unit placed before the rule existed is not refused for it."""
     errors: dict[str, list[str]] = {}
     if kind not in set(UnitKind):
         errors["kind"] = [f"Kind must be one of: {', '.join(UnitKind)}."]
@@ -93,16 +97,45 @@ def _validate(session: Session, *, kind, code, name, parent_id, valid_from, vali
         errors["code"] = [f"Code '{code}' is already used by another unit."]
     if not name or not name.strip():
         errors["name"] = ["Name is required."]
+    parent = session.get(Unit, parent_id) if parent_id is not None else None
     if parent_id is None and kind != UnitKind.PROVINCE:
         errors["parent_id"] = ["Every unit except the province itself needs a parent unit."]
-    if parent_id is not None and session.get(Unit, parent_id) is None:
+    if parent_id is not None and parent is None:
         errors["parent_id"] = [f"Parent unit {parent_id} does not exist."]
     if parent_id is not None and unit_id is not None and parent_id in subtree_ids(session, {unit_id}):
         errors["parent_id"] = ["A unit cannot be moved under itself or one of its own sub-units."]
+    placed = reshaped and parent is not None and "parent_id" not in errors and kind in PARENT_KINDS
+    if placed and (problem := _placement_problem(kind, parent)):
+        errors["parent_id"] = [problem]
+    rekinded = reshaped and unit_id is not None and "kind" not in errors
+    if rekinded and (problem := _children_problem(session, unit_id, kind)):
+        errors["kind"] = [problem]
     if valid_from and valid_to and valid_to < valid_from:
         errors["valid_to"] = ["Valid-to must not be before valid-from."]
     if errors:
         raise InvalidInput("The unit was not saved.", errors)
+
+
+def _placement_problem(kind: str, parent: Unit) -> str | None:
+    """Why a unit of ``kind`` may not sit under ``parent`` (models.PARENT_KINDS), or None."""
+    allowed = PARENT_KINDS[kind]
+    if parent.kind in allowed:
+        return None
+    if not allowed:
+        return "A province unit is the root of the tree and cannot sit under another unit."
+    return (
+        f"A {kind} cannot sit under a {parent.kind} ({parent.code}); its parent must be a "
+        f"{' or a '.join(sorted(allowed))}."
+    )
+
+
+def _children_problem(session: Session, unit_id: int, kind: str) -> str | None:
+    """Why unit ``unit_id`` may not become a ``kind``, given the kinds of its sub-units, or None."""
+    children = set(session.scalars(select(Unit.kind).where(Unit.parent_id == unit_id).distinct()))
+    misplaced = sorted(child for child in children if child in PARENT_KINDS and kind not in PARENT_KINDS[child])
+    if not misplaced:
+        return None
+    return f"The unit has sub-units of kind {', '.join(misplaced)}, which cannot sit under a {kind}."
 
 
 def create_unit(
@@ -141,7 +174,8 @@ def update_unit(session: Session, actor: Actor, admin_units: set[int], unit_id: 
         "valid_from": unit.valid_from,
         "valid_to": unit.valid_to,
     } | changes
-    _validate(session, unit_id=unit_id, **merged)
+    reshaped = changes.get("parent_id", unit.parent_id) != unit.parent_id or changes.get("kind", unit.kind) != unit.kind
+    _validate(session, unit_id=unit_id, reshaped=reshaped, **merged)
     if "parent_id" in changes and changes["parent_id"] != unit.parent_id:
         if unit.parent_id is None:
             raise Conflict("The province root unit cannot be moved.")
