@@ -38,7 +38,6 @@ from motcua_billing.invoices.schemas import (
     UsageSummarySchema,
     VoidSchema,
 )
-from motcua_billing.rating.periods import parse_month
 from motcua_billing.reports import services as reports
 from motcua_billing.usage.schemas import UsageEventSchema
 
@@ -91,15 +90,11 @@ def _pdf(invoice: Invoice) -> Response:
 def run(body):
     """Rate every tenant whose billing period closes in `period` (YYYY-MM). Re-running changes nothing."""
     current_principal(*ACTORS)
-    from motcua_billing.usage.services import drain_all
+    from motcua_billing.invoices.tasks import run_billing
 
-    month = parse_month(body["period"])
-    session = control_session()
-    session.commit()  # end the authentication transaction; the run starts a fresh one after the drain
-    drain_all(runtime().db)
-    report = services.run_period(session, actor(), month, vat_rate=runtime().config.vat_rate)
-    session.commit()
-    return report.as_dict()
+    who = actor()
+    control_session().commit()  # end the authentication transaction; the run has its own after the drain
+    return run_billing(runtime(), body["period"], who)
 
 
 @blp.route("/invoices")
@@ -111,7 +106,7 @@ def list_invoices(args, pagination_parameters):
     current_principal(*READERS)
     session = control_session()
     tenant_id = tenant_by_slug(session, args["tenant"]).id if args.get("tenant") else None
-    period = parse_month(args["period"]) if args.get("period") else None
+    period = args.get("period")
     query = services.list_invoices(session, tenant_id=tenant_id, status=args.get("status"), period=period)
     return _slugs(paginate(session, query, pagination_parameters))
 
@@ -195,7 +190,7 @@ def export_csv(args):
     current_principal(*READERS)
     session = control_session()
     tenant_id = tenant_by_slug(session, args["tenant"]).id if args.get("tenant") else None
-    period = parse_month(args["period"]) if args.get("period") else None
+    period = args.get("period")
     query = services.list_invoices(session, tenant_id=tenant_id, status=args.get("status"), period=period)
     invoices = _slugs(list(session.scalars(query)))
     body = documents.invoices_csv((i, i.tenant_slug) for i in invoices)

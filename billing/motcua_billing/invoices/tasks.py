@@ -32,15 +32,20 @@ def previous_month(now: dt.datetime) -> dt.date:
     return periods.add_months(periods.month_of(now), -1)
 
 
-def run_billing(runtime, month: dt.date) -> dict:
-    from motcua_billing.invoices.services import run_period
+def run_billing(runtime, month: dt.date, actor: Actor = SCHEDULER) -> dict:
+    """The run for ``month`` as the API, the command line and the jobs do it: refuse a month that has not
+    ended, drain the tenant outboxes, rate, commit; the report, with every tenant not billed and why."""
+    from motcua_billing.invoices.services import ensure_month_over, run_period
     from motcua_billing.usage.services import drain_all
 
+    ensure_month_over(month)
     drain_all(runtime.db)
     with runtime.db.control_session() as session:
-        report = run_period(session, SCHEDULER, month, vat_rate=runtime.config.vat_rate)
+        report = run_period(session, actor, month, vat_rate=runtime.config.vat_rate)
         session.commit()
     log.info("billing run %s: %s", f"{month:%Y-%m}", report.as_dict())
+    for slug, reason in report.skipped.items():
+        log.log(logging.WARNING if reason.startswith("no contract") else logging.INFO, "%s not billed: %s", slug, reason)
     return report.as_dict()
 
 
@@ -63,10 +68,10 @@ def check_alerts(context, timestamp: int) -> None:
 
 @blueprint.periodic(cron="0 18 * * *")
 @blueprint.task(name="monthly_run", pass_context=True, queue="billing", queueing_lock="monthly_run")
-def monthly_run(context, timestamp: int) -> None:
-    run_billing(_runtime(context), previous_month(dt.datetime.fromtimestamp(timestamp, dt.UTC)))
+def monthly_run(context, timestamp: int) -> dict:
+    return run_billing(_runtime(context), previous_month(dt.datetime.fromtimestamp(timestamp, dt.UTC)))
 
 
 @blueprint.task(name="run_period", pass_context=True, queue="billing")
-def run_period_task(context, period: str) -> None:
-    run_billing(_runtime(context), periods.parse_month(period))
+def run_period_task(context, period: str) -> dict:
+    return run_billing(_runtime(context), periods.parse_month(period))
