@@ -157,7 +157,8 @@ def test_late_usage_becomes_an_adjustment_on_the_next_invoice(finance, contract,
 
     with runtime.db.control_session() as session:
         january = dt.datetime(2026, 12, 31, 17, tzinfo=dt.UTC)
-        report = run_period(session, Actor("cli", None, "test"), dt.date(2026, 12, 1), vat_rate=Decimal(10), now=january)
+        actor = Actor("cli", None, "test")
+        report = run_period(session, actor, dt.date(2026, 12, 1), vat_rate=Decimal(10), now=january)
         december = session.get(Invoice, report.invoice_ids[0])
         assert december.period_start == dt.date(2026, 12, 1)
         assert not [line for line in december.lines if line.kind == "adjustment"]

@@ -424,9 +424,7 @@ def run_period(
     rows = []
     for tenant_id, slug in tenants:
         in_force = [
-            c
-            for c in contracts_of[tenant_id]
-            if c.status == "active" and c.starts_on <= month and c.ends_on >= month
+            c for c in contracts_of[tenant_id] if c.status == "active" and c.starts_on <= month and c.ends_on >= month
         ]
         if in_force:
             rows.append((in_force[0], slug))  # terms of one tenant never overlap

@@ -2,6 +2,8 @@
 
 * ``drain_usage`` every minute: tenant usage outboxes → ledger;
 * ``check_alerts`` every 15 minutes: quota and overage-budget alerts, each sent once;
+* ``snapshot_seats`` daily at 17:10 UTC (00:10 in Hà Nội): each tenant's active staff accounts as that
+  Vietnamese day's ``officer_seats`` snapshot (billed as the period's peak; ``usage.seats``);
 * ``monthly_run`` daily at 18:00 UTC (01:00 in Hà Nội): the invoice run for the previous Vietnamese month.
   Re-running is harmless (drafts are recomputed, finalized invoices never change), so running daily keeps
   drafts current during finance's review and catches a missed day.
@@ -45,7 +47,8 @@ def run_billing(runtime, month: dt.date, actor: Actor = SCHEDULER) -> dict:
         session.commit()
     log.info("billing run %s: %s", f"{month:%Y-%m}", report.as_dict())
     for slug, reason in report.skipped.items():
-        log.log(logging.WARNING if reason.startswith("no contract") else logging.INFO, "%s not billed: %s", slug, reason)
+        level = logging.WARNING if reason.startswith("no contract") else logging.INFO
+        log.log(level, "%s not billed: %s", slug, reason)
     return report.as_dict()
 
 
@@ -64,6 +67,16 @@ def check_alerts(context, timestamp: int) -> None:
 
     runtime = _runtime(context)
     check_all(runtime.db, mailer_from_config(runtime.config), runtime.config.billing_vendor_emails)
+
+
+@blueprint.periodic(cron="10 17 * * *")  # 00:10 in Hà Nội, before the run for the month just ended (01:00)
+@blueprint.task(name="snapshot_seats", pass_context=True, queue="billing", queueing_lock="snapshot_seats")
+def snapshot_seats(context, timestamp: int) -> dict:
+    from motcua_billing.usage.seats import snapshot_all
+
+    # the day the job was scheduled for, not the day a late worker picks it up
+    day = dt.datetime.fromtimestamp(timestamp, dt.UTC).astimezone(periods.VN).date()
+    return {s.tenant: s.seats for s in snapshot_all(_runtime(context).db, day)}
 
 
 @blueprint.periodic(cron="0 18 * * *")
