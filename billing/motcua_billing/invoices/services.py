@@ -616,6 +616,9 @@ def finalize(session: Session, actor: Actor, invoice_id: int, *, now: dt.datetim
         number=invoice.display_number,
         total_vnd=invoice.total_vnd,
     )
+    from motcua_billing.payments.services import apply_pending
+
+    apply_pending(session, invoice)  # a provider's payment event that overtook the finalization
     return invoice
 
 
