@@ -92,7 +92,9 @@ def _pdf(invoice: Invoice) -> Response:
 @blp.arguments(RunSchema)
 @blp.response(200, RunReportSchema)
 def run(body):
-    """Rate every tenant whose billing period closes in `period` (YYYY-MM). Re-running changes nothing."""
+    """Rate every tenant whose billing period closes in `period` (YYYY-MM), once that month has ended in
+    Hà Nội (before, 422). Re-running changes nothing. `skipped` names every active or suspended tenant not
+    billed, and why (no contract, no contract in force, a period that does not close this month…)."""
     current_principal(*ACTORS)
     from motcua_billing.invoices.tasks import run_billing
 

@@ -13,7 +13,7 @@ class Month(fields.String):
     def __init__(self, **kwargs):
         metadata = {
             "example": "2026-10",
-            "pattern": r"^\d{4}-(0[1-9]|1[0-2])$",
+            "pattern": r"^20\d{2}-(0[1-9]|1[0-2])$",  # the years FIRST_YEAR–LAST_YEAR, 2000–2099
             "description": f"A month, YYYY-MM, in the years {FIRST_YEAR}–{LAST_YEAR}.",
             **kwargs.pop("metadata", {}),
         }
