@@ -21,9 +21,13 @@ def parse_month(value: str) -> dt.date:
     if not match:
         raise ValueError(f"{value!r} is not a month; write YYYY-MM, e.g. 2026-10.")
     year = int(match.group(1))
-    if not FIRST_YEAR <= year <= LAST_YEAR:
+    if not FIRST_YEAR <= year <= LAST_YEAR:  # (in_billing_years, before a date exists to ask it)
         raise ValueError(f"{value!r} is outside the billing years {FIRST_YEAR}–{LAST_YEAR}.")
     return dt.date(year, int(match.group(2)), 1)
+
+
+def in_billing_years(day: dt.date) -> bool:
+    return FIRST_YEAR <= day.year <= LAST_YEAR
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
