@@ -249,6 +249,36 @@ def drain(cli) -> None:
 
 
 @billing.command()
+@click.option(
+    "--day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The Vietnamese calendar day the snapshot is for, YYYY-MM-DD (default: today). It counts the staff "
+    "active now: use it for today, or to fill a day the job missed.",
+)
+@click.option("--tenant", "tenants", multiple=True, help="Only these tenants (repeatable); default: all billed.")
+@click.pass_obj
+def seats(cli, day, tenants) -> None:
+    """Record the officer_seats snapshot of a day: each tenant's active staff accounts (once a day)."""
+    from motcua_billing.usage.seats import snapshot_all, today
+
+    try:
+        taken = snapshot_all(cli.runtime.db, day.date() if day else today(), slugs=list(tenants) or None)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--day") from None
+    for snapshot in taken:
+        if snapshot.status == "failed":
+            click.echo(f"{snapshot.tenant}: FAILED on {snapshot.day} (see the log)")
+            continue
+        note = "" if snapshot.status == "accepted" else " (already taken that day: the first count stands)"
+        click.echo(f"{snapshot.tenant}: {snapshot.seats} seat(s) on {snapshot.day}{note}")
+    missing = set(tenants) - {s.tenant for s in taken}
+    if missing:
+        raise click.ClickException(f"No billed tenant named {', '.join(sorted(missing))}.")
+    if any(s.status == "failed" for s in taken):
+        sys.exit(1)
+
+
+@billing.command()
 @click.pass_obj
 def alerts(cli) -> None:
     """Check quota and overage-budget thresholds now and send new alerts."""

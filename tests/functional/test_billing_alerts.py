@@ -1,6 +1,8 @@
 """Alerts at 50/80/100% of each quota and of the overage budget, e-mailed through a real SMTP server on
 127.0.0.1 (aiosmtpd), recorded in the audit trail, and each sent once."""
 
+import json
+
 from billing_support import dossiers, ingest, vn
 from motcua_billing.alerts.mail import SmtpMailer
 from motcua_billing.alerts.models import Alert
@@ -75,3 +77,50 @@ def test_a_failed_delivery_is_retried_later(finance, contract, runtime, smtp):
         assert session.scalars(select(Alert)).all() == []
     assert check_all(runtime.db, mailer, VENDOR, now=NOW) == 2
     assert len(inbox.messages) == 2
+
+
+def test_the_alerts_raised_are_listed_for_finance_and_for_the_province(smtp, finance, contract, runtime, app, seeded):
+    from motcua_platform.testing.pytest_plugin import HostClient
+
+    _inbox, mailer = smtp
+    ingest(finance, dossiers(900, month=(2026, 11), days=14))  # 90% of November's quota: 50% and 80%
+    ingest(finance, dossiers(1000, month=(2026, 10), prefix="oct"))  # 100% of October's
+    assert check_all(runtime.db, mailer, VENDOR, now=vn(2026, 10, 30)) == 3
+    assert check_all(runtime.db, mailer, VENDOR, now=NOW) == 2
+
+    listed = finance.get("/api/v1/billing/alerts")
+    assert listed.status_code == 200
+    alerts = listed.get_json()
+    assert [(a["period"], a["threshold"]) for a in alerts] == [
+        ("2026-11", 80),
+        ("2026-11", 50),
+        ("2026-10", 100),
+        ("2026-10", 80),
+        ("2026-10", 50),
+    ]
+    newest = alerts[0]
+    assert (newest["tenant"], newest["kind"], newest["subject"]) == ("alpha", "quota", "dossiers_received")
+    assert newest["used_percent"] == "90.0" and "900/1000 hồ sơ" in newest["message"]
+    assert sorted(newest["recipients"]) == ["finance@vendor.test", "taichinh@alpha.gov.vn"]
+    assert json.loads(listed.headers["X-Pagination"])["total"] == 5
+    page = finance.get("/api/v1/billing/alerts?page_size=2&page=2")
+    assert [a["threshold"] for a in page.get_json()] == [100, 80]
+    october = finance.get("/api/v1/billing/alerts?tenant=alpha&period=2026-10&kind=quota").get_json()
+    assert [a["threshold"] for a in october] == [100, 80, 50]
+    assert finance.get("/api/v1/billing/alerts?tenant=beta").get_json() == []
+    assert finance.get("/api/v1/billing/alerts?kind=budget").get_json() == []
+    assert finance.get("/api/v1/billing/alerts?period=0000-01").status_code == 422
+    assert finance.get("/api/v1/billing/alerts?tenant=nowhere").status_code == 404
+    operator = HostClient(app, seeded["platform"].host, seeded["platform"].tokens["operator"])
+    assert operator.get("/api/v1/billing/alerts").status_code == 403
+
+    # the province's finance viewer sees its own, without the vendor's recipients
+    alpha_finance = HostClient(app, seeded["alpha"].host, seeded["alpha"].tokens["finance"])
+    mine = alpha_finance.get("/api/v1/my-billing/alerts?period=2026-11")
+    assert mine.status_code == 200 and [a["threshold"] for a in mine.get_json()] == [80, 50]
+    assert "recipients" not in mine.get_json()[0]
+    beta_finance = HostClient(app, seeded["beta"].host, seeded["beta"].tokens["finance"])
+    assert beta_finance.get("/api/v1/my-billing/alerts").get_json() == []
+    officer = HostClient(app, seeded["alpha"].host, seeded["alpha"].tokens["officer"])
+    assert officer.get("/api/v1/my-billing/alerts").status_code == 403
+    assert alpha_finance.get("/api/v1/billing/alerts").status_code == 404  # platform route on a tenant host

@@ -66,6 +66,10 @@ def test_bad_contract_input_is_explained_and_nothing_is_written(finance, contrac
         ({"starts_on": "2027-01-15"}, "starts_on"),
         ({"ends_on": "2027-12-30"}, "ends_on"),
         ({"ends_on": "2026-12-31"}, "ends_on"),
+        # outside the billing years (9999-12-31 was a 500: there is no day after it)
+        ({"starts_on": "0001-01-01", "ends_on": "0001-12-31"}, "starts_on"),
+        ({"ends_on": "9999-12-31"}, "ends_on"),
+        ({"starts_on": "9999-01-01", "ends_on": "9999-12-31"}, "ends_on"),
         ({"overage_budget_vnd": -1}, "overage_budget_vnd"),
         ({"plan": None}, "price_versions"),
         (

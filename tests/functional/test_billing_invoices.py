@@ -2,8 +2,12 @@
 
 import csv
 import io
+from types import SimpleNamespace
 
+import pytest
 from billing_support import BUDGET, LEASE, dossiers, ingest, vn
+from click.testing import CliRunner
+from motcua_platform.cli import CliContext, main
 from motcua_platform.testing.pytest_plugin import HostClient
 
 RUN = "/api/v1/billing/runs"
@@ -63,7 +67,7 @@ def usage_for_october(finance):
 def test_run_rates_the_period_and_rerunning_changes_nothing(finance, contract):
     usage_for_october(finance)
     report = run(finance)
-    assert report["created"] == ["alpha"] and report["skipped"] == {}
+    assert report["created"] == ["alpha"] and report["skipped"] == {"beta": "no contract"}
     invoice = finance.get(f"/api/v1/billing/invoices/{report['invoice_ids'][0]}").get_json()
     assert invoice["status"] == "draft" and invoice["number"] is None
     lines = {line["metric_code"] or line["kind"]: line for line in invoice["lines"]}
@@ -143,9 +147,22 @@ def test_late_usage_becomes_an_adjustment_on_the_next_invoice(finance, contract,
     # The October invoice can no longer be voided: November's invoice already adjusts October.
     refused = finance.post(f"/api/v1/billing/invoices/{october}/void", json={"reason": "Sai"})
     assert refused.status_code == 409 and "adjusts this period" in refused.get_json()["message"]
-    # Nothing is billed twice: December has no adjustment left.
-    december = finance.get(f"/api/v1/billing/invoices/{run(finance, '2026-12')['invoice_ids'][0]}").get_json()
-    assert not [line for line in december["lines"] if line["kind"] == "adjustment"]
+    # Nothing is billed twice: December (rated as on 1 January, when it has ended) has no adjustment left.
+    import datetime as dt
+    from decimal import Decimal
+
+    from motcua_billing.invoices.models import Invoice
+    from motcua_billing.invoices.services import run_period
+    from motcua_platform.audit.services import Actor
+
+    with runtime.db.control_session() as session:
+        january = dt.datetime(2026, 12, 31, 17, tzinfo=dt.UTC)
+        actor = Actor("cli", None, "test")
+        report = run_period(session, actor, dt.date(2026, 12, 1), vat_rate=Decimal(10), now=january)
+        december = session.get(Invoice, report.invoice_ids[0])
+        assert december.period_start == dt.date(2026, 12, 1)
+        assert not [line for line in december.lines if line.kind == "adjustment"]
+        session.rollback()
 
 
 def test_payments_void_and_their_bad_input(finance, contract):
@@ -270,9 +287,6 @@ def test_province_sees_its_own_usage_budget_and_invoices_only(finance, contract,
 
 
 def test_the_command_line_run_is_idempotent_and_finance_can_work_from_it(finance, contract, runtime, tmp_path):
-    from click.testing import CliRunner
-    from motcua_platform.cli import CliContext, main
-
     context = CliContext()
     context._runtime = runtime
 
@@ -321,18 +335,73 @@ def test_a_quarterly_contract_is_billed_when_its_quarter_closes(finance, contrac
         | {"starts_on": "2026-01-01", "ends_on": "2026-12-31"},
     )
     assert created.status_code == 201
-    ingest(finance, dossiers(1500, month=(2026, 11), tenant="beta", days=14))
-    november = run(finance, "2026-11")
-    assert "quarterly period" in november["skipped"]["beta"] and "does not close" in november["skipped"]["beta"]
-    december = run(finance, "2026-12")
+    ingest(finance, dossiers(1500, month=(2026, 8), tenant="beta", days=14))
+    august = run(finance, "2026-08")
+    assert "quarterly period" in august["skipped"]["beta"] and "does not close" in august["skipped"]["beta"]
+    september = run(finance, "2026-09")
     invoice = next(
-        i for i in finance.get("/api/v1/billing/invoices?tenant=beta").get_json() if i["id"] in december["invoice_ids"]
+        i for i in finance.get("/api/v1/billing/invoices?tenant=beta").get_json() if i["id"] in september["invoice_ids"]
     )
-    assert (invoice["period_start"], invoice["period_end"]) == ("2026-10-01", "2027-01-01")
+    assert (invoice["period_start"], invoice["period_end"]) == ("2026-07-01", "2026-10-01")
     lease = next(line for line in invoice["lines"] if line["kind"] == "lease")
-    assert lease["amount_vnd"] == LEASE // 4 and "10/2026 – 12/2026" in lease["description"]
+    assert lease["amount_vnd"] == LEASE // 4 and "07/2026 – 09/2026" in lease["description"]
     usage = next(line for line in invoice["lines"] if line["metric_code"] == "dossiers_received")
     assert usage["quantity"] == "1500.000000" and usage["amount_vnd"] == 500 * 500  # plan tariff; quota per quarter
+
+
+def test_a_month_that_has_not_ended_and_years_out_of_range_are_refused(finance, contract, runtime):
+    import datetime as dt
+
+    from motcua_billing.invoices.models import Invoice
+    from motcua_billing.invoices.tasks import run_period_task
+    from motcua_billing.rating.periods import VN
+    from motcua_platform.errors import InvalidInput
+    from sqlalchemy import func, select
+
+    ingest(finance, dossiers(10, month=(2026, 10)))
+    this_month = dt.datetime.now(VN).strftime("%Y-%m")
+    for period in (this_month, "2099-12"):
+        refused = finance.post(RUN, json={"period": period})
+        assert refused.status_code == 422, refused.get_json()
+        assert refused.get_json()["code"] == "validation_error" and "has not ended" in refused.get_json()["message"]
+        assert refused.get_json()["errors"] == {"period": ["The month has not ended yet."]}
+    # the one period parser behind every route: no year 0 or 9999 reaches the period arithmetic (it was a 500)
+    for period in ("0000-01", "1999-12", "2100-01", "9999-12"):
+        refused = finance.post(RUN, json={"period": period})
+        assert refused.status_code == 422 and "outside the billing years" in str(refused.get_json()["errors"])
+        assert finance.get(f"/api/v1/billing/invoices?period={period}").status_code == 422
+        assert finance.get(f"/api/v1/billing/exports/invoices.csv?period={period}").status_code == 422
+    with pytest.raises(InvalidInput, match="has not ended"):  # the on-demand job refuses it too
+        run_period_task.func(SimpleNamespace(additional_context={"runtime": runtime}), period=this_month)
+    with runtime.db.control_session() as session:
+        assert session.scalar(select(func.count()).select_from(Invoice)) == 0  # nothing half-written
+    assert run(finance, "2026-10")["created"] == ["alpha"]  # an ended month still runs
+
+
+def test_every_tenant_not_billed_is_listed_with_the_reason(finance, contract, runtime):
+    from motcua_billing.invoices.tasks import run_period_task
+
+    report = run(finance)
+    assert report["created"] == ["alpha"] and report["skipped"] == {"beta": "no contract"}
+    later = finance.post(
+        "/api/v1/billing/contracts",
+        json={"tenant": "beta", "code": "HD-BETA-2027", "plan": "daklak"}
+        | {"starts_on": "2027-01-01", "ends_on": "2027-12-31"},
+    )
+    assert later.status_code == 201, later.get_json()
+    expected = "no contract in force in 2026-10 (HD-BETA-2027: 2027-01-01 – 2027-12-31)"
+    assert run(finance)["skipped"] == {"beta": expected}
+    # the scheduled job's result and the command line say the same
+    job = run_period_task.func(SimpleNamespace(additional_context={"runtime": runtime}), period="2026-10")
+    assert job["skipped"] == {"beta": expected} and job["unchanged"] == ["alpha"]
+    context = CliContext()
+    context._runtime = runtime
+    output = CliRunner().invoke(main, ["billing", "run", "--period", "2026-10"], obj=context).output
+    assert f"skipped: beta ({expected})" in output
+    refused = CliRunner().invoke(main, ["billing", "run", "--period", "2099-12"], obj=context)
+    assert refused.exit_code == 1 and "2099-12 has not ended" in refused.output
+    out_of_range = CliRunner().invoke(main, ["billing", "run", "--period", "0000-01"], obj=context)
+    assert out_of_range.exit_code == 2 and "outside the billing years" in out_of_range.output
 
 
 def test_a_rolled_back_finalization_leaves_no_gap(finance, contract, runtime):

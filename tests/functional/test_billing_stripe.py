@@ -212,7 +212,7 @@ def test_webhook_marks_paid_ignores_replays_and_rejects_bad_signatures(fake_stri
         assert [(p.method, p.amount_vnd) for p in payments] == [("stripe", invoice["total_vnd"])]
     unknown = paid_event({**remote, "id": "in_unknown", "metadata": {}}, "evt_3")
     answer = finance.post(url, data=unknown, headers={"Stripe-Signature": sign(unknown)})
-    assert answer.get_json()["outcome"] == "unknown invoice"
+    assert answer.get_json()["outcome"] == "pending: no local invoice is linked to in_unknown yet"
 
 
 def test_reconciliation_reports_mismatches(fake_stripe, finance, contract, runtime, seeded):
@@ -244,3 +244,117 @@ def test_without_a_stripe_key_finance_records_bank_transfers(finance, contract, 
     assert finance.get(f"/api/v1/billing/invoices/{invoice['id']}").get_json()["status"] == "paid"
     webhook = finance.post("/api/v1/billing/stripe/webhook", data=b"{}", headers={"Stripe-Signature": "t=1,v1=x"})
     assert webhook.status_code == 503 and webhook.get_json()["code"] == "not_configured"
+
+
+URL = "/api/v1/billing/stripe/webhook"
+
+
+def webhook_count(runtime) -> int:
+    with runtime.db.control_session() as session:
+        return session.scalar(select(func.count()).select_from(WebhookEvent))
+
+
+def test_a_payment_that_overtakes_the_finalization_is_kept_and_applied(fake_stripe, finance, contract, runtime):
+    ingest(finance, dossiers(1100))
+    draft_id = finance.post("/api/v1/billing/runs", json={"period": "2026-10"}).get_json()["invoice_ids"][0]
+    draft = finance.get(f"/api/v1/billing/invoices/{draft_id}").get_json()
+    remote = {
+        "id": "in_early",
+        "object": "invoice",
+        "currency": "vnd",
+        "total": draft["total_vnd"],
+        "metadata": {"motcua_invoice_id": str(draft["id"])},
+    }
+    payload = paid_event(remote, "evt_early")
+    early = finance.post(URL, data=payload, headers={"Stripe-Signature": sign(payload)})
+    assert early.status_code == 200, early.get_json()
+    assert (
+        early.get_json()["outcome"] == f"pending: local invoice {draft['id']} is a draft; applied when it is finalized"
+    )
+    assert finance.get(f"/api/v1/billing/invoices/{draft['id']}").get_json()["status"] == "draft"
+    # kept, not lost: the reconciliation names it until it is applied
+    context = CliContext()
+    context._runtime = runtime
+    reconcile = CliRunner().invoke(main, ["billing", "reconcile"], obj=context, catch_exceptions=False)
+    assert reconcile.exit_code == 1 and "evt_early" in reconcile.output and "pending" in reconcile.output
+    replay = finance.post(URL, data=payload, headers={"Stripe-Signature": sign(payload)})
+    assert replay.get_json()["status"] == "duplicate"
+
+    finalized = finance.post(f"/api/v1/billing/invoices/{draft['id']}/finalize")
+    assert finalized.status_code == 200, finalized.get_json()
+    paid = finance.get(f"/api/v1/billing/invoices/{draft['id']}").get_json()
+    assert paid["status"] == "paid" and paid["amount_paid_vnd"] == draft["total_vnd"] and paid["amount_due_vnd"] == 0
+    with runtime.db.control_session() as session:
+        payments = session.scalars(select(Payment).where(Payment.invoice_id == draft["id"])).all()
+        assert [(p.method, p.reference, p.amount_vnd) for p in payments] == [("stripe", "in_early", draft["total_vnd"])]
+        event = session.scalar(select(WebhookEvent).where(WebhookEvent.event_id == "evt_early"))
+        assert (event.pending, event.invoice_id, event.outcome) == (False, draft["id"], "marked paid (applied late)")
+    assert "evt_early" not in CliRunner().invoke(main, ["billing", "reconcile"], obj=context).output
+
+
+def test_a_signature_dated_in_the_future_is_refused(fake_stripe, finance, contract, runtime):
+    invoice = finalized_invoice(finance)
+    payload = paid_event(fake_stripe.invoices[invoice["stripe_invoice_id"]])
+    ahead = finance.post(
+        URL, data=payload, headers={"Stripe-Signature": sign(payload, timestamp=int(time.time()) + 3600)}
+    )
+    assert ahead.status_code == 400 and ahead.get_json()["code"] == "bad_signature"
+    assert "future" in ahead.get_json()["message"] and "Stripe-Signature" in ahead.get_json()["errors"]
+    assert webhook_count(runtime) == 0
+    assert finance.get(f"/api/v1/billing/invoices/{invoice['id']}").get_json()["status"] == "finalized"
+    # clock skew within the tolerance is not an attack
+    skewed = finance.post(
+        URL, data=payload, headers={"Stripe-Signature": sign(payload, timestamp=int(time.time()) + 5)}
+    )
+    assert skewed.status_code == 200 and skewed.get_json()["outcome"] == "marked paid"
+
+
+def _event(**fields):
+    event = {"id": "evt_shape", "object": "event", "type": "invoice.paid", "data": {"object": {}}}
+    paid = {"id": "in_1", "object": "invoice", "currency": "vnd", "amount_paid": 1000, "metadata": {}}
+    event["data"] = {"object": {**paid, **fields.pop("invoice", {})}}
+    return json.dumps({**event, **fields}).encode()
+
+
+SHAPES = {
+    "array body": (b"[]", 422),
+    "string body": (b'"invoice.paid"', 422),
+    "not JSON": (b"{'id': 1}", 400),
+    "not UTF-8": (b'{"id": "\xff"}', 400),
+    "no id": (json.dumps({"type": "invoice.paid", "data": {"object": {}}}).encode(), 422),
+    "no type": (json.dumps({"id": "evt_x", "data": {"object": {}}}).encode(), 422),
+    "data null": (_event(data=None), 422),
+    "object null": (_event(data={"object": None}), 422),
+    "numeric id": (_event(id=2**70), 422),
+    "NUL in type": (_event(type="invoice.paid\u0000"), 422),
+    "NUL elsewhere": (_event(invoice={"description": "a\u0000b"}), 422),
+    "lone surrogate": (_event(invoice={"description": "\ud800"}), 422),
+    "amount as text": (_event(invoice={"amount_paid": "1000"}), 422),
+    "amount not a number": (_event(invoice={"amount_paid": "mười nghìn"}), 422),
+    "amount of 2^70": (_event(invoice={"amount_paid": 2**70}), 422),
+    "fractional amount": (_event(invoice={"amount_paid": 10.5}), 422),
+    "no amount": (_event(invoice={"amount_paid": None}), 422),
+    "remote id of 2^70": (_event(invoice={"id": 2**70}), 422),
+    "local id of 2^70": (_event(invoice={"metadata": {"motcua_invoice_id": str(2**70)}}), 422),
+    "metadata not an object": (_event(invoice={"metadata": [1]}), 422),
+    "NaN": (_event(invoice={"total": float("nan")}), 400),
+    "number past float": (_event(invoice={"total": 1}).replace(b'"total": 1', b'"total": 1e400'), 422),
+    "nested 100 deep": (_event(invoice={"x": json.loads("[" * 100 + "]" * 100)}), 422),
+    "nested 100000 deep": (
+        b'{"id": "evt_deep", "type": "invoice.paid", "data": ' + b"[" * 100000 + b"]" * 100000 + b"}",
+        400,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(SHAPES))
+def test_a_signed_event_of_an_unexpected_shape_is_refused_and_nothing_is_written(name, fake_stripe, finance, runtime):
+    payload, status = SHAPES[name]
+    response = finance.post(URL, data=payload, headers={"Stripe-Signature": sign(payload)})
+    assert response.status_code == status, response.get_json()
+    body = response.get_json()
+    assert set(body) == {"status", "code", "message", "errors"} and body["status"] == status
+    assert body["code"] == (
+        "validation_error" if status == 422 else ("bad_signature", "malformed_json")[name != "not UTF-8"]
+    )
+    assert webhook_count(runtime) == 0

@@ -132,3 +132,7 @@ def test_billing_periods_follow_the_cadence_from_the_contract_start():
     assert periods.contract_year(start, dt.date(2027, 1, 1)) == periods.Period(dt.date(2026, 2, 1), dt.date(2027, 2, 1))
     with pytest.raises(ValueError):
         periods.parse_month("2026-13")
+    for outside in ("0000-01", "1999-12", "2100-01", "9999-12"):
+        with pytest.raises(ValueError, match="outside the billing years"):
+            periods.parse_month(outside)
+    assert periods.parse_month("2099-12") == dt.date(2099, 12, 1)

@@ -13,7 +13,7 @@ from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import NotFound
 from motcua_tenants.registry.models import Tenant, TenantStatus
-from sqlalchemy import select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -150,6 +150,30 @@ def check_all(db, mailer: Mailer | None, vendor_emails: tuple[str, ...], *, now:
                 session.rollback()
                 log.exception("billing alerts for %s failed; they will be tried again", tenant.slug)
     return count
+
+
+def list_alerts(*, tenant_id: int | None = None, period: dt.date | None = None, kind: str | None = None) -> Select:
+    """Alerts raised, newest first. ``period`` (a month): the quota alerts of the billing period that begins
+    that month and the budget alerts of the contract year that contains it (keys ``2026-01/2027-01``, which
+    compare as text)."""
+    query = select(Alert).order_by(Alert.sent_at.desc(), Alert.id.desc())
+    if tenant_id is not None:
+        query = query.where(Alert.tenant_id == tenant_id)
+    if kind is not None:
+        query = query.where(Alert.kind == kind)
+    if period is not None:
+        key = f"{period:%Y-%m}"
+        query = query.where(
+            or_(
+                and_(Alert.kind == "quota", Alert.period_key == key),
+                and_(
+                    Alert.kind == "budget",
+                    func.split_part(Alert.period_key, "/", 1) <= key,
+                    func.split_part(Alert.period_key, "/", 2) > key,
+                ),
+            )
+        )
+    return query
 
 
 def mailer_from_config(config) -> Mailer | None:

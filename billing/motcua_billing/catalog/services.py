@@ -26,6 +26,7 @@ from motcua_billing.catalog.models import (
     Plan,
     PriceVersion,
 )
+from motcua_billing.rating import periods
 from motcua_billing.rating.services import PriceSpec, Tier, spec_problems, to_decimal
 
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
@@ -351,12 +352,17 @@ def create_contract(
         errors["code"] = ["Contract code: letters, digits and . _ / - (up to 64)."]
     elif session.scalar(select(Contract.id).where(Contract.code == code)) is not None:
         errors["code"] = [f"Contract '{code}' already exists."]
-    if not _is_month_start(starts_on):
-        errors["starts_on"] = ["A contract starts on the first day of a month."]
-    if not _is_month_end(ends_on):
-        errors["ends_on"] = ["A contract ends on the last day of a month."]
-    elif ends_on <= starts_on:
-        errors["ends_on"] = ["The contract must end after it starts."]
+    # the years every billing period lies in: 0001-01-01 is a typo, and 9999-12-31 has no day after it
+    outside = [f for f, d in (("starts_on", starts_on), ("ends_on", ends_on)) if not periods.in_billing_years(d)]
+    for field in outside:
+        errors[field] = [f"A contract term lies in the billing years {periods.FIRST_YEAR}–{periods.LAST_YEAR}."]
+    if not outside:
+        if not _is_month_start(starts_on):
+            errors["starts_on"] = ["A contract starts on the first day of a month."]
+        if not _is_month_end(ends_on):
+            errors["ends_on"] = ["A contract ends on the last day of a month."]
+        elif ends_on <= starts_on:
+            errors["ends_on"] = ["The contract must end after it starts."]
     cadence = cadence or (template.cadence if template else Cadence.MONTHLY)
     if cadence not in CADENCE_MONTHS:
         errors["cadence"] = ["Cadence must be monthly, quarterly or annual."]

@@ -22,6 +22,8 @@ from motcua_platform.errors import NotFound
 from motcua_tenants.registry.models import Tenant
 from sqlalchemy import select
 
+from motcua_billing.alerts.schemas import AlertListArgsSchema, AlertSchema, TenantAlertListArgsSchema, TenantAlertSchema
+from motcua_billing.alerts.services import list_alerts
 from motcua_billing.catalog.services import tenant_by_slug
 from motcua_billing.invoices import documents, services
 from motcua_billing.invoices.models import Invoice, InvoiceLine
@@ -38,7 +40,6 @@ from motcua_billing.invoices.schemas import (
     UsageSummarySchema,
     VoidSchema,
 )
-from motcua_billing.rating.periods import parse_month
 from motcua_billing.reports import services as reports
 from motcua_billing.usage.schemas import UsageEventSchema
 
@@ -49,14 +50,15 @@ blp = Blueprint(
     __name__,
     url_prefix="/api/v1/billing",
     realm="platform",
-    description="Invoice runs, invoices (draft → finalized → paid / void), payments, PDF and CSV, usage and budget.",
+    description="Invoice runs, invoices (draft → finalized → paid / void), payments, PDF and CSV, usage, budget "
+    "and the quota and budget alerts raised.",
 )
 tenant_blp = Blueprint(
     "my_billing",
     __name__,
     url_prefix="/api/v1/my-billing",
     realm="tenant",
-    description="The province's own usage, quota left, projected overage, budget and invoices.",
+    description="The province's own usage, quota left, projected overage, budget, invoices and alerts.",
 )
 
 ACTORS = (OperatorRole.FINANCE, OperatorRole.ADMIN)
@@ -65,13 +67,14 @@ PROVINCE_FINANCE = (StaffRoleName.FINANCE_VIEWER, StaffRoleName.TENANT_ADMIN)
 PDF_DOC = {"responses": {"200": {"description": "The invoice as PDF", "content": {"application/pdf": {}}}}}
 
 
-def _slugs(invoices: list[Invoice]) -> list[Invoice]:
-    ids = {i.tenant_id for i in invoices}
+def _slugs(rows: list) -> list:
+    """``rows`` (invoices or alerts), each given its tenant's slug for the response."""
+    ids = {row.tenant_id for row in rows}
     query = select(Tenant.id, Tenant.slug).where(Tenant.id.in_(ids))
     slugs = dict(control_session().execute(query).all()) if ids else {}
-    for invoice in invoices:
-        invoice.tenant_slug = slugs.get(invoice.tenant_id)
-    return invoices
+    for row in rows:
+        row.tenant_slug = slugs.get(row.tenant_id)
+    return rows
 
 
 def _one(invoice: Invoice) -> Invoice:
@@ -89,17 +92,15 @@ def _pdf(invoice: Invoice) -> Response:
 @blp.arguments(RunSchema)
 @blp.response(200, RunReportSchema)
 def run(body):
-    """Rate every tenant whose billing period closes in `period` (YYYY-MM). Re-running changes nothing."""
+    """Rate every tenant whose billing period closes in `period` (YYYY-MM), once that month has ended in
+    Hà Nội (before, 422). Re-running changes nothing. `skipped` names every active or suspended tenant not
+    billed, and why (no contract, no contract in force, a period that does not close this month…)."""
     current_principal(*ACTORS)
-    from motcua_billing.usage.services import drain_all
+    from motcua_billing.invoices.tasks import run_billing
 
-    month = parse_month(body["period"])
-    session = control_session()
-    session.commit()  # end the authentication transaction; the run starts a fresh one after the drain
-    drain_all(runtime().db)
-    report = services.run_period(session, actor(), month, vat_rate=runtime().config.vat_rate)
-    session.commit()
-    return report.as_dict()
+    who = actor()
+    control_session().commit()  # end the authentication transaction; the run has its own after the drain
+    return run_billing(runtime(), body["period"], who)
 
 
 @blp.route("/invoices")
@@ -111,7 +112,7 @@ def list_invoices(args, pagination_parameters):
     current_principal(*READERS)
     session = control_session()
     tenant_id = tenant_by_slug(session, args["tenant"]).id if args.get("tenant") else None
-    period = parse_month(args["period"]) if args.get("period") else None
+    period = args.get("period")
     query = services.list_invoices(session, tenant_id=tenant_id, status=args.get("status"), period=period)
     return _slugs(paginate(session, query, pagination_parameters))
 
@@ -195,7 +196,7 @@ def export_csv(args):
     current_principal(*READERS)
     session = control_session()
     tenant_id = tenant_by_slug(session, args["tenant"]).id if args.get("tenant") else None
-    period = parse_month(args["period"]) if args.get("period") else None
+    period = args.get("period")
     query = services.list_invoices(session, tenant_id=tenant_id, status=args.get("status"), period=period)
     invoices = _slugs(list(session.scalars(query)))
     body = documents.invoices_csv((i, i.tenant_slug) for i in invoices)
@@ -214,6 +215,20 @@ def tenant_usage(slug):
     session = control_session()
     tenant = tenant_by_slug(session, slug)
     return reports.usage_summary(session, tenant.id, slug).as_dict()
+
+
+@blp.route("/alerts")
+@blp.arguments(AlertListArgsSchema, location="query")
+@blp.response(200, AlertSchema(many=True))
+@blp.paginate()
+def alerts(args, pagination_parameters):
+    """The quota (50/80/100 % of a metric's quota) and overage-budget alerts raised, newest first; filter
+    by tenant, period or kind."""
+    current_principal(*ACTORS)
+    session = control_session()
+    tenant_id = tenant_by_slug(session, args["tenant"]).id if args.get("tenant") else None
+    query = list_alerts(tenant_id=tenant_id, period=args.get("period"), kind=args.get("kind"))
+    return _slugs(paginate(session, query, pagination_parameters))
 
 
 def _budget(session, tenant_id: int, slug: str) -> dict:
@@ -308,3 +323,15 @@ def my_invoice_pdf(invoice_id):
     if invoice.status == "draft":
         raise NotFound(f"No invoice {invoice_id}.")
     return _pdf(invoice)
+
+
+@tenant_blp.route("/alerts")
+@tenant_blp.arguments(TenantAlertListArgsSchema, location="query")
+@tenant_blp.response(200, TenantAlertSchema(many=True))
+@tenant_blp.paginate()
+def my_alerts(args, pagination_parameters):
+    """The province's quota and overage-budget alerts, newest first; filter by period or kind."""
+    tenant_id = _province()
+    session = control_session()
+    query = list_alerts(tenant_id=tenant_id, period=args.get("period"), kind=args.get("kind"))
+    return _slugs(paginate(session, query, pagination_parameters))

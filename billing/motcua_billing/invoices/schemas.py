@@ -1,12 +1,36 @@
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 from motcua_platform.api import Schema
 
-MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Write the month as YYYY-MM, e.g. 2026-10.")
+from motcua_billing.rating.periods import FIRST_YEAR, LAST_YEAR, parse_month
+
 STATUSES = ["draft", "finalized", "paid", "void"]
 
 
+class Month(fields.String):
+    """A billing month, ``YYYY-MM`` (Asia/Ho_Chi_Minh), loaded as the date of its first day through the one
+    period parser (``periods.parse_month``), so every route refuses what the command line refuses."""
+
+    def __init__(self, **kwargs):
+        metadata = {
+            "example": "2026-10",
+            "pattern": r"^20\d{2}-(0[1-9]|1[0-2])$",  # the years FIRST_YEAR–LAST_YEAR, 2000–2099
+            "description": f"A month, YYYY-MM, in the years {FIRST_YEAR}–{LAST_YEAR}.",
+            **kwargs.pop("metadata", {}),
+        }
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return parse_month(super()._deserialize(value, attr, data, **kwargs))
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else f"{value:%Y-%m}"
+
+
 class RunSchema(Schema):
-    period = fields.String(required=True, validate=MONTH, metadata={"example": "2026-10"})
+    period = Month(required=True)
 
 
 class RunReportSchema(Schema):
@@ -60,7 +84,7 @@ class InvoiceSchema(Schema):
 class InvoiceListArgsSchema(Schema):
     tenant = fields.String(validate=validate.Length(max=30))
     status = fields.String(validate=validate.OneOf(STATUSES))
-    period = fields.String(validate=MONTH)
+    period = Month()
 
 
 class TenantInvoiceListArgsSchema(Schema):
@@ -70,7 +94,7 @@ class TenantInvoiceListArgsSchema(Schema):
 class ExportArgsSchema(Schema):
     tenant = fields.String(validate=validate.Length(max=30))
     status = fields.String(validate=validate.OneOf(STATUSES))
-    period = fields.String(validate=MONTH)
+    period = Month()
 
 
 class VoidSchema(Schema):

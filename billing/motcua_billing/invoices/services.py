@@ -380,22 +380,56 @@ def _normalise(signature: list[tuple]) -> list[tuple]:
 
 
 # -- the run -------------------------------------------------------------------------------------
-def run_period(session: Session, actor: Actor, month: dt.date, *, vat_rate: Decimal) -> RunReport:
-    """Rate every tenant with a billing period closing in ``month``. Idempotent; the caller commits."""
+BILLED_TENANTS = (TenantStatus.ACTIVE, TenantStatus.SUSPENDED)
+
+
+def ensure_month_over(month: dt.date, now: dt.datetime | None = None) -> None:
+    """A month is billed in arrears: refuse a run before its last day has ended in Hà Nội (its usage is
+    still coming in, and a draft for it would bill a part of the month as if it were the whole)."""
+    now = now or utcnow()
+    ends_at = periods.local_midnight(periods.add_months(month, 1))
+    if now < ends_at:
+        raise InvalidInput(
+            f"{month:%Y-%m} has not ended; it can be billed from {ends_at:%Y-%m-%d %H:%M} (Asia/Ho_Chi_Minh).",
+            {"period": ["The month has not ended yet."]},
+        )
+
+
+def _not_in_force(contracts: list[Contract], month: dt.date) -> str:
+    """Why none of a tenant's contracts bills ``month``."""
+    if not contracts:
+        return "no contract"
+    terms = "; ".join(
+        f"{c.code}: {c.starts_on:%Y-%m-%d} – {c.ends_on:%Y-%m-%d}" + ("" if c.status == "active" else f", {c.status}")
+        for c in sorted(contracts, key=lambda c: c.starts_on)
+    )
+    return f"no contract in force in {month:%Y-%m} ({terms})"
+
+
+def run_period(
+    session: Session, actor: Actor, month: dt.date, *, vat_rate: Decimal, now: dt.datetime | None = None
+) -> RunReport:
+    """Rate every tenant with a billing period closing in ``month``, and say why each other active or
+    suspended tenant is not billed. Idempotent; the caller commits."""
+    ensure_month_over(month, now)
     session.execute(text("SELECT pg_advisory_xact_lock(hashtext('motcua-billing-run'))"))
     report = RunReport(month)
     metrics = {m.code: m for m in session.scalars(select(BillableMetric))}
-    rows = session.execute(
-        select(Contract, Tenant.slug)
-        .join(Tenant, Tenant.id == Contract.tenant_id)
-        .where(
-            Contract.status == "active",
-            Contract.starts_on <= month,
-            Contract.ends_on >= month,
-            Tenant.status.in_([TenantStatus.ACTIVE, TenantStatus.SUSPENDED]),
-        )
-        .order_by(Tenant.slug)
+    tenants = session.execute(
+        select(Tenant.id, Tenant.slug).where(Tenant.status.in_(BILLED_TENANTS)).order_by(Tenant.slug)
     ).all()
+    contracts_of: dict[int, list[Contract]] = defaultdict(list)
+    for contract in session.scalars(select(Contract).where(Contract.tenant_id.in_([t for t, _ in tenants]))):
+        contracts_of[contract.tenant_id].append(contract)
+    rows = []
+    for tenant_id, slug in tenants:
+        in_force = [
+            c for c in contracts_of[tenant_id] if c.status == "active" and c.starts_on <= month and c.ends_on >= month
+        ]
+        if in_force:
+            rows.append((in_force[0], slug))  # terms of one tenant never overlap
+        else:
+            report.skipped[slug] = _not_in_force(contracts_of[tenant_id], month)
     by_period: dict[Period, list[tuple[Contract, str]]] = defaultdict(list)
     for contract, slug in rows:
         period = periods.billing_period(contract.starts_on, CADENCE_MONTHS[contract.cadence], month)
@@ -582,6 +616,9 @@ def finalize(session: Session, actor: Actor, invoice_id: int, *, now: dt.datetim
         number=invoice.display_number,
         total_vnd=invoice.total_vnd,
     )
+    from motcua_billing.payments.services import apply_pending
+
+    apply_pending(session, invoice)  # a provider's payment event that overtook the finalization
     return invoice
 
 

@@ -2,6 +2,8 @@
 
 * ``drain_usage`` every minute: tenant usage outboxes → ledger;
 * ``check_alerts`` every 15 minutes: quota and overage-budget alerts, each sent once;
+* ``snapshot_seats`` daily at 17:10 UTC (00:10 in Hà Nội): each tenant's active staff accounts as that
+  Vietnamese day's ``officer_seats`` snapshot (billed as the period's peak; ``usage.seats``);
 * ``monthly_run`` daily at 18:00 UTC (01:00 in Hà Nội): the invoice run for the previous Vietnamese month.
   Re-running is harmless (drafts are recomputed, finalized invoices never change), so running daily keeps
   drafts current during finance's review and catches a missed day.
@@ -32,15 +34,21 @@ def previous_month(now: dt.datetime) -> dt.date:
     return periods.add_months(periods.month_of(now), -1)
 
 
-def run_billing(runtime, month: dt.date) -> dict:
-    from motcua_billing.invoices.services import run_period
+def run_billing(runtime, month: dt.date, actor: Actor = SCHEDULER) -> dict:
+    """The run for ``month`` as the API, the command line and the jobs do it: refuse a month that has not
+    ended, drain the tenant outboxes, rate, commit; the report, with every tenant not billed and why."""
+    from motcua_billing.invoices.services import ensure_month_over, run_period
     from motcua_billing.usage.services import drain_all
 
+    ensure_month_over(month)
     drain_all(runtime.db)
     with runtime.db.control_session() as session:
-        report = run_period(session, SCHEDULER, month, vat_rate=runtime.config.vat_rate)
+        report = run_period(session, actor, month, vat_rate=runtime.config.vat_rate)
         session.commit()
     log.info("billing run %s: %s", f"{month:%Y-%m}", report.as_dict())
+    for slug, reason in report.skipped.items():
+        level = logging.WARNING if reason.startswith("no contract") else logging.INFO
+        log.log(level, "%s not billed: %s", slug, reason)
     return report.as_dict()
 
 
@@ -61,12 +69,22 @@ def check_alerts(context, timestamp: int) -> None:
     check_all(runtime.db, mailer_from_config(runtime.config), runtime.config.billing_vendor_emails)
 
 
+@blueprint.periodic(cron="10 17 * * *")  # 00:10 in Hà Nội, before the run for the month just ended (01:00)
+@blueprint.task(name="snapshot_seats", pass_context=True, queue="billing", queueing_lock="snapshot_seats")
+def snapshot_seats(context, timestamp: int) -> dict:
+    from motcua_billing.usage.seats import snapshot_all
+
+    # the day the job was scheduled for, not the day a late worker picks it up
+    day = dt.datetime.fromtimestamp(timestamp, dt.UTC).astimezone(periods.VN).date()
+    return {s.tenant: s.seats for s in snapshot_all(_runtime(context).db, day)}
+
+
 @blueprint.periodic(cron="0 18 * * *")
 @blueprint.task(name="monthly_run", pass_context=True, queue="billing", queueing_lock="monthly_run")
-def monthly_run(context, timestamp: int) -> None:
-    run_billing(_runtime(context), previous_month(dt.datetime.fromtimestamp(timestamp, dt.UTC)))
+def monthly_run(context, timestamp: int) -> dict:
+    return run_billing(_runtime(context), previous_month(dt.datetime.fromtimestamp(timestamp, dt.UTC)))
 
 
 @blueprint.task(name="run_period", pass_context=True, queue="billing")
-def run_period_task(context, period: str) -> None:
-    run_billing(_runtime(context), periods.parse_month(period))
+def run_period_task(context, period: str) -> dict:
+    return run_billing(_runtime(context), periods.parse_month(period))

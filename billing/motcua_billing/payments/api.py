@@ -17,6 +17,7 @@ blp = Blueprint(
 
 class WebhookResultSchema(Schema):
     status = fields.String(metadata={"enum": ["processed", "duplicate"]})
+    # marked paid, ignored, pending: …, already paid, amount mismatch, local invoice is void
     event = fields.String()
     outcome = fields.String()
 
@@ -25,7 +26,9 @@ class WebhookResultSchema(Schema):
 @blp.response(200, WebhookResultSchema)
 @blp.doc(security=[])
 def stripe_webhook():
-    """Receive a Stripe event. The raw body is verified with `Stripe-Signature`; a bad signature is 400."""
+    """Receive a Stripe event. The raw body is verified with `Stripe-Signature` (400 when it does not match,
+    is older than 5 minutes or more than 60 s ahead); a body that is not a Stripe event of the expected shape
+    is 400/422, and nothing is stored. A payment for an invoice not finalized here yet is kept pending."""
     session = control_session()
     result = services.handle_stripe_webhook(
         session,

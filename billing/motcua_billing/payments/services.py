@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-import stripe
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.config import Config
 from motcua_platform.errors import ServiceError
@@ -23,14 +22,10 @@ from motcua_billing.invoices import services as invoices
 from motcua_billing.invoices.models import Invoice, InvoiceStatus, Payment
 from motcua_billing.payments.interfaces import CollectorInvoice, CollectorLine, PaymentCollector
 from motcua_billing.payments.models import WebhookEvent
+from motcua_billing.payments.webhooks import PAYMENT_EVENTS, read_event
 
 log = logging.getLogger(__name__)
 SYSTEM = Actor("system", None, "stripe")
-
-
-class BadSignature(ServiceError):
-    status = 400
-    code = "bad_signature"
 
 
 class NotConfigured(ServiceError):
@@ -84,6 +79,7 @@ def push_invoice(session: Session, collector: PaymentCollector, invoice_id: int,
     remote = collector.push_invoice(account.stripe_customer_id, _collector_invoice(session, invoice))
     invoice.stripe_invoice_id, invoice.stripe_status = remote.id, remote.status
     session.flush()
+    apply_pending(session, invoice)  # a payment event that came before the link
     record(
         session,
         actor,
@@ -116,45 +112,56 @@ def push_quietly(runtime, invoice_id: int) -> None:
 
 # -- webhooks ------------------------------------------------------------------------------------
 def handle_stripe_webhook(session: Session, payload: bytes, signature: str | None, secret: str | None) -> dict:
-    """Verify, deduplicate and apply a Stripe webhook. A bad signature is logged and nothing is stored."""
+    """Verify, check, deduplicate and apply a Stripe webhook. Anything refused is logged and nothing is
+    stored (``webhooks.read_event``)."""
     if not secret:
         raise NotConfigured("Stripe webhooks are not configured on this platform.")
     try:
-        event = stripe.Webhook.construct_event(payload, signature, secret)
-    except (stripe.SignatureVerificationError, ValueError) as exc:
-        log.warning("rejected a Stripe webhook: %s", exc)
-        raise BadSignature("The webhook signature could not be verified; the event was ignored.") from None
+        event = read_event(payload, signature, secret)
+    except ServiceError as exc:
+        log.warning("rejected a Stripe webhook: %s (%s)", exc.message, exc.__cause__ or exc.errors)
+        raise
     inserted = session.execute(
         insert(WebhookEvent)
-        .values(
-            provider="stripe",
-            event_id=event.id,
-            type=event.type,
-            outcome="received",
-            payload=event.to_dict(),
-        )
+        .values(provider="stripe", event_id=event["id"], type=event["type"], outcome="received", payload=event)
         .on_conflict_do_nothing(constraint="uq_billing_webhook_events_key")
         .returning(WebhookEvent.id)
     ).first()
     if inserted is None:
-        return {"status": "duplicate", "event": event.id}
+        return {"status": "duplicate", "event": event["id"]}
     row = session.get(WebhookEvent, inserted[0])
-    row.outcome = _apply(session, event)
-    return {"status": "processed", "event": event.id, "outcome": row.outcome}
+    if event["type"] in PAYMENT_EVENTS:
+        _apply_payment(session, row)
+    else:
+        row.outcome = "ignored"
+    return {"status": "processed", "event": row.event_id, "outcome": row.outcome}
 
 
-def _apply(session: Session, event) -> str:
-    if event.type not in ("invoice.paid", "invoice.payment_succeeded"):
-        return "ignored"
-    remote = event.data.object.to_dict()
-    metadata = remote.get("metadata") or {}
-    query = select(Invoice).where(Invoice.stripe_invoice_id == remote["id"])
-    invoice = session.scalar(query)
-    if invoice is None and str(metadata.get("motcua_invoice_id", "")).isdecimal():
-        invoice = session.get(Invoice, int(metadata["motcua_invoice_id"]))
-    if invoice is None:
-        log.warning("Stripe reports invoice %s paid, but no local invoice matches it", remote["id"])
-        return "unknown invoice"
+def _apply_payment(session: Session, row: WebhookEvent) -> None:
+    """Record the payment a paid-invoice event reports, or keep the event pending until the invoice it is
+    about is finalized here (Stripe does not promise order: the event may overtake our own work)."""
+    remote = row.payload["data"]["object"]
+    row.remote_object_id = remote["id"]
+    local_id = (remote.get("metadata") or {}).get("motcua_invoice_id")
+    invoice = session.scalar(select(Invoice).where(Invoice.stripe_invoice_id == remote["id"]).with_for_update())
+    if invoice is None and local_id is not None:
+        # locked: a finalization or push in flight commits first, then this event sees its result
+        invoice = session.scalar(select(Invoice).where(Invoice.id == int(local_id)).with_for_update())
+    row.invoice_id = invoice.id if invoice is not None else None
+    if invoice is None or invoice.status == InvoiceStatus.DRAFT:
+        row.pending = True
+        row.outcome = (
+            f"pending: local invoice {invoice.id} is a draft; applied when it is finalized"
+            if invoice is not None
+            else f"pending: no local invoice is linked to {remote['id']} yet"
+        )
+        log.warning("Stripe reports invoice %s paid before it is finalized here; kept pending", remote["id"])
+        return
+    row.pending = False
+    row.outcome = _record(session, invoice, remote)
+
+
+def _record(session: Session, invoice: Invoice, remote: dict) -> str:
     if invoice.status == InvoiceStatus.PAID:
         return "already paid"
     if invoice.status != InvoiceStatus.FINALIZED:
@@ -162,19 +169,48 @@ def _apply(session: Session, event) -> str:
             "Stripe reports invoice %s paid, but local invoice %s is %s", remote["id"], invoice.id, invoice.status
         )
         return f"local invoice is {invoice.status}"
-    amount = int(remote.get("amount_paid") or 0)
-    if remote.get("currency") != "vnd" or amount != invoice.amount_due_vnd:
+    amount = remote["amount_paid"]
+    if remote["currency"] != "vnd" or amount != invoice.amount_due_vnd:
         log.warning(
-            "Stripe paid %s %s on %s; %s vnd is due",
-            amount,
-            remote.get("currency"),
-            remote["id"],
-            invoice.amount_due_vnd,
+            "Stripe paid %s %s on %s; %s vnd is due", amount, remote["currency"], remote["id"], invoice.amount_due_vnd
         )
         return "amount mismatch"
     invoices.record_payment(session, SYSTEM, invoice.id, amount_vnd=amount, reference=remote["id"], method="stripe")
     invoice.stripe_status = "paid"
     return "marked paid"
+
+
+def apply_pending(session: Session, invoice: Invoice) -> list[str]:
+    """Apply the payment events kept for ``invoice`` (by our id or the provider's), now that it is
+    finalized or linked; called in the transaction that finalizes or pushes it. The outcomes."""
+    if invoice.status == InvoiceStatus.DRAFT:
+        return []
+    names = WebhookEvent.invoice_id == invoice.id
+    if invoice.stripe_invoice_id:
+        names = names | (WebhookEvent.remote_object_id == invoice.stripe_invoice_id)
+    rows = session.scalars(
+        select(WebhookEvent).where(WebhookEvent.pending, names).order_by(WebhookEvent.id).with_for_update()
+    ).all()
+    outcomes = []
+    for row in rows:
+        row.pending = False
+        row.invoice_id = invoice.id
+        row.outcome = _record(session, invoice, row.payload["data"]["object"]) + " (applied late)"
+        outcomes.append(row.outcome)
+        record(
+            session,
+            SYSTEM,
+            "billing.webhook_applied",
+            target=f"invoice:{invoice.id}",
+            event=row.event_id,
+            outcome=row.outcome,
+        )
+    session.flush()
+    return outcomes
+
+
+def pending_events(session: Session) -> list[WebhookEvent]:
+    return list(session.scalars(select(WebhookEvent).where(WebhookEvent.pending).order_by(WebhookEvent.id)))
 
 
 # -- reconciliation ------------------------------------------------------------------------------
@@ -197,6 +233,8 @@ def reconcile(session: Session, collector: PaymentCollector, *, push_missing: bo
         .where(Invoice.status.in_([InvoiceStatus.FINALIZED, InvoiceStatus.PAID, InvoiceStatus.VOID]))
         .order_by(Invoice.id)
     ).all()
+    for event in pending_events(session):  # money reported by the collector and not yet on any invoice here
+        report.mismatches.append({"event": event.event_id, "remote": event.remote_object_id, "problem": event.outcome})
     for invoice in rows:
         if invoice.stripe_invoice_id is None:
             if invoice.status == InvoiceStatus.VOID:

@@ -9,14 +9,25 @@ from zoneinfo import ZoneInfo
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# Billing periods of this product: a month outside these years is a typo (0000-01, 9999-12), and at the
+# edges of the calendar the period arithmetic (the month after, the contract year) would leave ``date``'s range.
+FIRST_YEAR, LAST_YEAR = 2000, 2099
 
 
 def parse_month(value: str) -> dt.date:
-    """``2026-10`` → 2026-10-01; ValueError for anything else."""
-    match = MONTH_RE.match(value or "")
+    """``2026-10`` → 2026-10-01; ValueError for anything else. The one parser of periods: the API's
+    ``Month`` field, the command line and the jobs all read a period through it."""
+    match = MONTH_RE.match(value) if isinstance(value, str) else None
     if not match:
-        raise ValueError(f"{value!r} is not a month; write YYYY-MM, e.g. 2026-10")
-    return dt.date(int(match.group(1)), int(match.group(2)), 1)
+        raise ValueError(f"{value!r} is not a month; write YYYY-MM, e.g. 2026-10.")
+    year = int(match.group(1))
+    if not FIRST_YEAR <= year <= LAST_YEAR:  # (in_billing_years, before a date exists to ask it)
+        raise ValueError(f"{value!r} is outside the billing years {FIRST_YEAR}–{LAST_YEAR}.")
+    return dt.date(year, int(match.group(2)), 1)
+
+
+def in_billing_years(day: dt.date) -> bool:
+    return FIRST_YEAR <= day.year <= LAST_YEAR
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
