@@ -11,7 +11,17 @@ import logging
 
 from flask import g, request
 from flask.views import MethodView
-from motcua_platform.api import Blueprint, bearer_secret, current_tenant, limit_per_client, runtime, tenant_session
+from motcua_platform.api import (
+    CITIZEN_SCHEME,
+    CITIZEN_SECURITY,
+    Blueprint,
+    bearer_secret,
+    current_tenant,
+    limit_per_client,
+    register_authenticator,
+    runtime,
+    tenant_session,
+)
 from motcua_platform.auth.api import login_policy
 from motcua_platform.auth.schemas import TokenSchema
 from motcua_platform.auth.tokens import is_citizen_secret
@@ -59,6 +69,9 @@ def current_citizen() -> CitizenPrincipal:
             raise Unauthorized("The access token is unknown, expired or revoked.")
         g.citizen = citizen
     return g.citizen
+
+
+register_authenticator(CITIZEN_SCHEME, current_citizen)
 
 
 def citizen_actor():
@@ -114,6 +127,7 @@ def login(body):
 
 @blp.route("/logout", methods=["POST"])
 @blp.response(204)
+@blp.doc(security=CITIZEN_SECURITY)
 def logout():
     """Revoke the citizen token used for this request."""
     current_citizen()
@@ -124,12 +138,14 @@ def logout():
 @blp.route("")
 class Profile(MethodView):
     @blp.response(200, CitizenAccountSchema)
+    @blp.doc(security=CITIZEN_SECURITY)
     def get(self):
         """The caller's own profile."""
         return services.get_account(tenant_session(), current_citizen().id)
 
     @blp.arguments(ProfileUpdateSchema)
     @blp.response(200, CitizenAccountSchema)
+    @blp.doc(security=CITIZEN_SECURITY)
     def patch(self, body):
         """Change the name, e-mail, phone, CCCD or tax code (all errors at once; a login already used is 409)."""
         citizen = current_citizen()
@@ -142,6 +158,7 @@ class Profile(MethodView):
 @blp.route("/password", methods=["POST"])
 @blp.arguments(PasswordChangeSchema)
 @blp.response(204)
+@blp.doc(security=CITIZEN_SECURITY)
 def change_password(body):
     """Replace the password; the account's other tokens are revoked, this one stays valid."""
     citizen = current_citizen()
