@@ -19,7 +19,6 @@ Target: at least 5,000 events/s with deduplication on. Prints figures; never fai
 from __future__ import annotations
 
 import datetime as dt
-import os
 import secrets
 import sys
 import tempfile

@@ -18,14 +18,16 @@ import flask_smorest
 from flask import current_app, g, jsonify, request
 from flask_smorest.pagination import PaginationMetadataSchema, PaginationParameters
 from marshmallow import Schema as _Schema
-from marshmallow import fields
+from marshmallow import fields, validate
 from sqlalchemy import ColumnElement, Select, Text, cast, func, inspect, literal, literal_column, select, tuple_
 from sqlalchemy.orm import Session
-from webargs.flaskparser import FlaskParser
+from webargs.core import missing
+from webargs.flaskparser import FlaskParser, is_json_request
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.exceptions import HTTPException
 
+from motcua_platform import inputs
 from motcua_platform.auth import services as auth_services
 from motcua_platform.auth.services import Principal
 from motcua_platform.auth.tokens import PLATFORM_SCOPE, is_citizen_secret, split_token
@@ -45,17 +47,42 @@ STATUS_CODES = {
     410: "gone",
     412: "precondition_failed",
     413: "payload_too_large",
+    414: "uri_too_long",
     415: "unsupported_media_type",
+    417: "expectation_failed",
     422: "validation_error",
     428: "precondition_required",
     429: "too_many_requests",
+    431: "headers_too_large",
     500: "internal_error",
+    501: "not_implemented",
     503: "unavailable",
 }
 
 
+# Every key and counter is a PostgreSQL BIGINT: a larger integer would be a database error, so a 500.
+BIGINT = 2**63
+BIGINT_RANGE = validate.Range(min=-BIGINT, max=BIGINT - 1)
+
+
 class Schema(_Schema):
-    """Project base schema: unknown fields are an error, so a typo never passes silently."""
+    """Project base schema: unknown fields are an error, so a typo never passes silently; and every
+    Integer field (also inside lists and dicts) is bounded to BIGINT, in validation and in the OpenAPI
+    document, unless it already declares tighter bounds."""
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        pending = [field_obj]
+        while pending:
+            field = pending.pop()
+            # (fields are copied shallowly per schema instance: replace the list, never append to a shared one)
+            if isinstance(field, fields.Integer) and BIGINT_RANGE not in field.validators:
+                field.validators = [*field.validators, BIGINT_RANGE]
+            elif isinstance(field, fields.List):
+                pending.append(field.inner)
+            elif isinstance(field, fields.Tuple):
+                pending.extend(field.tuple_fields)
+            elif isinstance(field, fields.Dict):
+                pending.extend(f for f in (field.key_field, field.value_field) if f is not None)
 
 
 class ArgumentsParser(FlaskParser):
@@ -81,8 +108,24 @@ class ArgumentsParser(FlaskParser):
             return schema
         return super()._get_schema(argmap, req)
 
+    def _raw_load_json(self, req):
+        if not is_json_request(req):
+            return missing
+        return inputs.load_json(req.get_data(cache=True))  # NUL, lone surrogates, depth: see inputs
+
+    def load_form(self, req, schema):
+        _check_form(req)
+        return super().load_form(req, schema)
+
     def load_form_and_files(self, req, schema):
+        _check_form(req)
         return MultiDictProxy(CombinedMultiDict([req.form, req.files]), schema)
+
+
+def _check_form(req) -> None:
+    """A form's fields are text like any other (checked here, after authentication, because reading a form
+    reads the whole body). An uploaded file's name is not refused: the documents service sanitises it."""
+    inputs.check_texts(req.form.items(multi=True), "form")
 
 
 _PARSER = ArgumentsParser()
@@ -113,15 +156,38 @@ class Blueprint(flask_smorest.Blueprint):
         assert realm in {"platform", "tenant", "any"}
         self.realm = realm
 
+    def paginate(self, pager=None, *, page=None, page_size=None, max_page_size=None):
+        """smorest's pagination with ``page`` bounded so that the OFFSET it makes, (page - 1) × page_size,
+        fits PostgreSQL's BIGINT (in validation and in the document)."""
+        decorator = super().paginate(pager, page=page, page_size=page_size, max_page_size=max_page_size)
+        max_size = max_page_size or self.DEFAULT_PAGINATION_PARAMETERS["max_page_size"]
+
+        def bounded(func):
+            wrapper = decorator(func)
+            # smorest builds a new parameters schema class per route; its instances copy these fields
+            schema = wrapper._apidoc["pagination"]["parameters"]["schema"]
+            page_field = schema._declared_fields["page"]
+            page_field.validators.append(validate.Range(min=1, max=(BIGINT - 1) // max_size + 1))
+            return wrapper
+
+        return bounded
+
     def _set_pagination_metadata(self, page_params, result, headers):
         headers = {} if headers is None else headers
         headers[self.PAGINATION_HEADER_NAME] = json.dumps(page_metadata(page_params))
         return result, headers
 
     def _document_pagination_metadata(self, spec, resp_doc):
+        # A header is text: the object is sent as a JSON string (contentSchema says what the JSON holds).
+        if "PageMetadata" not in spec.components.schemas:
+            spec.components.schema("PageMetadata", schema=PageMetadataSchema)
         resp_doc.setdefault("headers", {})[self.PAGINATION_HEADER_NAME] = {
-            "description": "Pagination metadata (JSON).",
-            "schema": PageMetadataSchema,
+            "description": "Pagination metadata: a PageMetadata object as JSON text.",
+            "schema": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": {"$ref": "#/components/schemas/PageMetadata"},
+            },
         }
 
 
@@ -228,8 +294,23 @@ class ErrorSchema(Schema):
     )
 
 
+DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+
+
+def _decimal_strings(converter, field, ret, **kwargs) -> dict:
+    """apispec calls every Decimal a number; one dumped ``as_string`` is sent as a string ("1000.000000")."""
+    if not (isinstance(field, fields.Decimal) and field.as_string):
+        return {}
+    nullable = isinstance(ret.get("type"), list) and "null" in ret["type"]
+    return {"type": ["string", "null"] if nullable else "string", "format": "decimal", "pattern": DECIMAL_PATTERN}
+
+
 class Api(flask_smorest.Api):
     ERROR_SCHEMA = ErrorSchema
+
+    def _init_spec(self, **kwargs):
+        super()._init_spec(**kwargs)
+        self.ma_plugin.converter.add_attribute_function(_decimal_strings)
 
     def handle_http_exception(self, error: HTTPException):  # smorest routes its errors here
         return http_error_response(error)
@@ -320,6 +401,59 @@ def current_principal(*roles: str) -> Principal:
     return principal
 
 
+# -- authentication, declared once per operation ---------------------------------------------------
+# An operation's OpenAPI ``security`` is also what the server enforces, before smorest reads its arguments:
+# an anonymous or unknown caller gets 401 (a token of the wrong kind 403) and never learns which fields or
+# headers the operation wants. ``security=[]`` declares a public operation; one that declares nothing
+# needs a staff or operator token (the document's default, STAFF_SECURITY). Roles are checked by the view.
+STAFF_SCHEME, CITIZEN_SCHEME = "bearerAuth", "citizenAuth"
+STAFF_SECURITY = [{STAFF_SCHEME: []}]
+CITIZEN_SECURITY = [{CITIZEN_SCHEME: []}]
+STAFF_OR_CITIZEN_SECURITY = [{STAFF_SCHEME: []}, {CITIZEN_SCHEME: []}]
+SECURITY_SCHEMES = {
+    STAFF_SCHEME: {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A staff member's token (tenant host) or an operator's (platform host): "
+        "POST /api/v1/auth/login.",
+    },
+    CITIZEN_SCHEME: {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A citizen account's token (tenant host): POST /api/v1/account/login.",
+    },
+}
+_AUTHENTICATORS: dict[str, Callable[[], object]] = {}
+
+
+def register_authenticator(scheme: str, authenticate: Callable[[], object]) -> None:
+    """``authenticate()`` raises 401/403 unless the request carries a valid token of ``scheme``'s kind."""
+    _AUTHENTICATORS[scheme] = authenticate
+
+
+@functools.cache
+def declared_schemes(view_func: Callable, method: str) -> tuple[str, ...]:
+    """The security schemes one of which the operation (view function, HTTP method) requires; () if public."""
+    view_class = getattr(view_func, "view_class", None)
+    function = getattr(view_class, method.lower(), None) if view_class is not None else view_func
+    declared = getattr(function, "_apidoc", {}).get("manual_doc", {}).get("security", STAFF_SECURITY)
+    return tuple(name for requirement in declared for name in requirement)
+
+
+def authenticate_as_declared() -> None:
+    """Authenticate the caller as the matched operation declares (before_request, after the host checks)."""
+    if request.method == "OPTIONS" or request.endpoint is None:
+        return
+    method = "GET" if request.method == "HEAD" else request.method
+    schemes = declared_schemes(current_app.view_functions[request.endpoint], method)
+    if not schemes:
+        return
+    secret = bearer_secret()
+    kind = CITIZEN_SCHEME if secret is not None and is_citizen_secret(secret) else STAFF_SCHEME
+    # a token of a kind the operation does not take is refused by the first scheme's authenticator (403)
+    _AUTHENTICATORS[kind if kind in schemes else schemes[0]]()
+
+
 def province_principal(*roles: str) -> Principal:
     """The caller, holding one of ``roles`` on the province's root unit: for province-wide duties (the
     procedure catalogue, the province's invoices). The same role on a department or commune is not enough."""
@@ -335,6 +469,9 @@ def province_principal(*roles: str) -> Principal:
 
 def actor():
     return current_principal().actor(request.remote_addr)
+
+
+register_authenticator(STAFF_SCHEME, current_principal)
 
 
 def limit_per_client(bucket: str, per_minute: int) -> None:
@@ -485,9 +622,6 @@ def _read_cursor(cursor: str, keyset: Sequence[ColumnElement]) -> list[str]:
     if any(value is None for value in normalised):
         raise invalid
     return normalised
-
-
-BIGINT = 2**63
 
 
 def _normalised(value: str, python_type: type) -> str | None:

@@ -6,10 +6,14 @@ from __future__ import annotations
 import importlib
 
 from flask import Flask, g, jsonify, request
+from flask.json.provider import DefaultJSONProvider
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from motcua_platform import api as api_base
+from motcua_platform import inputs
 from motcua_platform.api import Api, error_body, http_error_response, service_error_response
 from motcua_platform.config import Config
 from motcua_platform.errors import ServiceError
@@ -70,6 +74,8 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     config = runtime.config
 
     app = Flask("motcua_platform")
+    app.json = RequestJSONProvider(app)
+    app.url_map.converters["int"] = BigintConverter  # before any route is added
     app.json.ensure_ascii = False  # Vietnamese stays readable in responses and in docs/openapi.json
     app.config.update(
         SECRET_KEY=config.secret_key,
@@ -91,8 +97,8 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
                     "{status, code, message, errors}."
                 )
             },
-            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
-            "security": [{"bearerAuth": []}],
+            "components": {"securitySchemes": api_base.SECURITY_SCHEMES},
+            "security": api_base.STAFF_SECURITY,
         },
     )
     if config.trusted_proxy_hops:
@@ -116,6 +122,12 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
         return {"status": "ok"}
 
     @app.before_request
+    def reject_unsafe_text():  # first of all, before the host is even looked up
+        inputs.check_texts([("path", request.path)], "path")
+        inputs.check_texts(request.args.items(multi=True), "query")
+        inputs.check_texts(request.headers.items(), "headers")
+
+    @app.before_request
     def resolve_site():
         if request.endpoint in HOSTLESS_ENDPOINTS:
             return None
@@ -137,10 +149,27 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
             if status == 503:
                 response.headers["Retry-After"] = "3600"
             return response
+        api_base.authenticate_as_declared()  # before smorest reads (and validates) the arguments
         return None
 
     app.teardown_appcontext(api_base.close_sessions)
     return app
+
+
+class BigintConverter(IntegerConverter):
+    """``<int:…>`` for keys that are PostgreSQL BIGINTs: a larger number matches no route (404), instead
+    of reaching the database as an out-of-range error."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's parameter name
+        kwargs.setdefault("max", api_base.BIGINT - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+class RequestJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, reading request bodies through ``inputs.load_json`` (``request.get_json``)."""
+
+    def loads(self, s, **kwargs):
+        return inputs.load_json(s)
 
 
 def _error(status: int, code: str, message: str):
@@ -152,6 +181,14 @@ def _error(status: int, code: str, message: str):
 def _register_error_format(api: Api, app: Flask) -> None:
     app.register_error_handler(ServiceError, service_error_response)
     app.register_error_handler(HTTPException, http_error_response)
+
+    @app.errorhandler(DataError)
+    def value_out_of_range(exc):
+        # PostgreSQL refused a value the request carried as out of range for its column (a number past an
+        # INTEGER column, a date past what it stores): the caller's input, not a fault of ours. Nothing was
+        # written: the transaction failed, and the session is rolled back when the request ends.
+        app.logger.warning("value refused by the database: %s", exc.orig)
+        return _error(422, "validation_error", "A value is out of range for what can be stored; nothing was saved.")
 
     @app.errorhandler(Exception)
     def unexpected(exc):  # never leak a traceback to the client; it goes to the log

@@ -1,4 +1,4 @@
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 from motcua_platform.api import Schema
 from motcua_platform.plugins.definitions import TimeUnit
 
@@ -7,6 +7,13 @@ from motcua_tenants.calendar.models import DayKind
 from motcua_tenants.calendar.services import MAX_YEAR, MIN_YEAR
 
 YEAR = validate.Range(min=MIN_YEAR, max=MAX_YEAR)
+
+
+def _in_calendar_years(moment) -> None:
+    # the calendar covers these years only; far outside them Vietnam's time zone has pre-1906 local mean
+    # time offsets (+07:06:30), which no RFC 3339 date-time can carry
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise ValidationError(f"Must be in the years {MIN_YEAR} to {MAX_YEAR}.")
 
 
 class CalendarDaySchema(Schema):
@@ -72,7 +79,11 @@ class DueArgsSchema(Schema):
     received_at = fields.AwareDateTime(
         required=True,
         default_timezone=VN_TZ,
-        metadata={"description": "ISO 8601; without an offset it is read as Vietnam time (UTC+7)."},
+        validate=_in_calendar_years,
+        metadata={
+            "description": f"ISO 8601, in the years {MIN_YEAR} to {MAX_YEAR}; without an offset it is read as "
+            "Vietnam time (UTC+7)."
+        },
     )
     value = fields.Integer(required=True, validate=validate.Range(min=0, max=1000))
     unit = fields.String(required=True, validate=validate.OneOf([u.value for u in TimeUnit]))

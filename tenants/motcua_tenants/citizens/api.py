@@ -12,10 +12,13 @@ import logging
 from flask import g, request
 from flask.views import MethodView
 from motcua_platform.api import (
+    CITIZEN_SCHEME,
+    CITIZEN_SECURITY,
     Blueprint,
     bearer_secret,
     count_account_attempt,
     current_tenant,
+    register_authenticator,
     runtime,
     site_names,
     tenant_session,
@@ -69,6 +72,9 @@ def current_citizen() -> CitizenPrincipal:
     return g.citizen
 
 
+register_authenticator(CITIZEN_SCHEME, current_citizen)
+
+
 def citizen_actor():
     return current_citizen().actor(request.remote_addr)
 
@@ -117,6 +123,7 @@ def login(body):
 
 @blp.route("/logout", methods=["POST"])
 @blp.response(204)
+@blp.doc(security=CITIZEN_SECURITY)
 def logout():
     """Revoke the citizen token used for this request."""
     current_citizen()
@@ -127,12 +134,14 @@ def logout():
 @blp.route("")
 class Profile(MethodView):
     @blp.response(200, CitizenAccountSchema)
+    @blp.doc(security=CITIZEN_SECURITY)
     def get(self):
         """The caller's own profile."""
         return services.get_account(tenant_session(), current_citizen().id)
 
     @blp.arguments(ProfileUpdateSchema)
     @blp.response(200, CitizenAccountSchema)
+    @blp.doc(security=CITIZEN_SECURITY)
     def patch(self, body):
         """Change the name, e-mail, phone, CCCD or tax code (all errors at once; a login already used is 409)."""
         citizen = current_citizen()
@@ -145,6 +154,7 @@ class Profile(MethodView):
 @blp.route("/password", methods=["POST"])
 @blp.arguments(PasswordChangeSchema)
 @blp.response(204)
+@blp.doc(security=CITIZEN_SECURITY)
 def change_password(body):
     """Replace the password; the account's other tokens are revoked, this one stays valid."""
     citizen = current_citizen()

@@ -3,6 +3,7 @@ by ``services.authorize`` alone."""
 
 from flask import request, send_file
 from motcua_platform.api import (
+    STAFF_OR_CITIZEN_SECURITY,
     Blueprint,
     actor,
     bearer_secret,
@@ -77,6 +78,7 @@ def _view(code: str, document: DossierDocument) -> dict:
 )
 @blp.alt_response(409, description="The dossier's status takes no documents of this kind.")
 @blp.alt_response(413, description="The file is larger than MOTCUA_UPLOAD_MAX_BYTES.")
+@blp.doc(security=STAFF_OR_CITIZEN_SECURITY)
 def upload_document(form, code):
     """Add a document to the dossier (officers of its units). A component names the required document it
     answers (index or name); a new file for the same component supersedes the old one, which is kept. A
@@ -110,6 +112,7 @@ def upload_document(form, code):
 
 @blp.route("/dossiers/<code>/documents")
 @blp.response(200, DossierDocumentSchema(many=True))
+@blp.doc(security=STAFF_OR_CITIZEN_SECURITY)
 def list_documents(code):
     """Every document of the dossier, superseded ones included, oldest first (officers of its units)."""
     session = tenant_session()
@@ -118,7 +121,10 @@ def list_documents(code):
 
 
 @blp.route("/dossiers/<code>/documents/<int:document_id>/content")
-@blp.doc(responses={"200": {"description": "The stored bytes", "content": {"application/octet-stream": {}}}})
+@blp.doc(
+    security=STAFF_OR_CITIZEN_SECURITY,
+    responses={"200": {"description": "The stored bytes", "content": {"application/octet-stream": {}}}},
+)
 def download_document(code, document_id):
     """The document's bytes, with the content type found at upload, as an attachment under its sanitised
     name. The ETag is the SHA-256."""

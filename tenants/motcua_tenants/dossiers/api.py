@@ -4,6 +4,7 @@ officer inbox, transitions with optimistic concurrency (ETag / If-Match), histor
 from flask import request
 from flask.views import MethodView
 from motcua_platform.api import (
+    STAFF_OR_CITIZEN_SECURITY,
     Blueprint,
     actor,
     current_principal,
@@ -80,12 +81,24 @@ def _view(session, dossier: Dossier) -> dict:
     return {**dossier_fields(session, dossier), "allowed_transitions": services.allowed_targets(dossier)}
 
 
+# The header every dossier change reads with _if_match(): declared as a parameter, not parsed by smorest,
+# so that a missing one is a 428 (not a 422) and an invalid one a 422 naming it.
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": True,
+    "description": 'The dossier\'s ETag (its version), e.g. "3"; a stale one is a 409, a missing one a 428.',
+    "schema": {"type": "string", "pattern": '^(W/)?"?[0-9]{1,18}"?$'},
+}
+
+
 def _if_match() -> int:
     header = request.headers.get("If-Match")
     if not header:
         raise PreconditionRequired("Send 'If-Match' with the dossier's ETag (its version) to change it.")
     value = header.strip().removeprefix("W/").strip('"')
-    if not (value.isascii() and value.isdecimal()):  # "²" is a digit to isdigit() but not to int()
+    # "²" is a digit to isdigit() but not to int(); and a version is a BIGINT (at most 18 digits here)
+    if not (value.isascii() and value.isdecimal() and len(value) <= 18):
         raise InvalidInput("If-Match is invalid.", {"If-Match": ['Must be the dossier\'s ETag, e.g. "3".']})
     return int(value)
 
@@ -94,6 +107,7 @@ def _if_match() -> int:
 class Dossiers(MethodView):
     @blp.arguments(IntakeSchema)
     @blp.response(201, DossierSchema)
+    @blp.doc(security=STAFF_OR_CITIZEN_SECURITY)
     def post(self, body):
         """Receive a dossier. Online: a citizen account (status 1, awaiting intake; the applicant defaults
         from the account and the dossier is the account's; acknowledged to the account's e-mail and phone;
@@ -182,6 +196,7 @@ def get_dossier(code):
 @blp.response(200, DossierSchema)
 @blp.alt_response(409, description="Stale If-Match, or a transition the state machine forbids.")
 @blp.alt_response(428, description="If-Match is missing.")
+@blp.doc(parameters=[IF_MATCH])
 def transition(body, code):
     """Change the dossier's status (If-Match required). A forbidden transition is a 409 that lists the
     allowed ones; a stale version is a 409 too, and so is receiving a full-online dossier whose required
@@ -208,6 +223,7 @@ def transition(body, code):
 @blp.response(200, DossierSchema)
 @blp.alt_response(409, description="Stale If-Match, or the dossier already belongs to an account.")
 @blp.alt_response(428, description="If-Match is missing.")
+@blp.doc(parameters=[IF_MATCH])
 def link_owner(body, code):
     """Link a counter or postal dossier to the applicant's citizen account (officers of its units;
     If-Match required), so the citizen sees it under /api/v1/my/dossiers. The account's CCCD (or tax

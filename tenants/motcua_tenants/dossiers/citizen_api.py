@@ -4,11 +4,11 @@ applicant. Ownership is decided by ``services.get_own_dossier`` only: someone el
 like a code that does not exist."""
 
 from flask import request
-from motcua_platform.api import Blueprint, current_tenant, paginate, tenant_session
+from motcua_platform.api import CITIZEN_SECURITY, Blueprint, current_tenant, paginate, tenant_session
 
 from motcua_tenants.citizens.api import current_citizen
 from motcua_tenants.dossiers import services
-from motcua_tenants.dossiers.api import _etag, _if_match, dossier_fields
+from motcua_tenants.dossiers.api import IF_MATCH, _etag, _if_match, dossier_fields
 from motcua_tenants.dossiers.models import Dossier, Status
 from motcua_tenants.dossiers.schemas import (
     DossierSummarySchema,
@@ -40,6 +40,7 @@ def _own_view(session, dossier: Dossier) -> dict:
 @blp.arguments(OwnDossiersArgsSchema, location="query")
 @blp.response(200, DossierSummarySchema(many=True))
 @blp.paginate()
+@blp.doc(security=CITIZEN_SECURITY)
 def own_dossiers(args, pagination_parameters):
     """The caller's own dossiers, newest first; ``status`` filters."""
     citizen = current_citizen()
@@ -49,6 +50,7 @@ def own_dossiers(args, pagination_parameters):
 
 @blp.route("/dossiers/<code>")
 @blp.response(200, OwnDossierSchema)
+@blp.doc(security=CITIZEN_SECURITY)
 def own_dossier(code):
     """One of the caller's dossiers with its history (status changes and the reasons addressed to the
     applicant; officers' internal notes and names are left out). The ETag header is its version."""
@@ -63,6 +65,7 @@ def own_dossier(code):
 @blp.response(200, OwnDossierSchema)
 @blp.alt_response(409, description="Stale If-Match, or the dossier can no longer be withdrawn.")
 @blp.alt_response(428, description="If-Match is missing.")
+@blp.doc(security=CITIZEN_SECURITY, parameters=[IF_MATCH])
 def withdraw(body, code):
     """Ask to withdraw one's own dossier (status 7, through the state machine; If-Match required). An
     officer then stops it (status 8)."""

@@ -6,7 +6,7 @@ from motcua_platform.api import Schema, actor, current_principal, current_tenant
 
 from motcua_tenants.calendar.engine import VN_TZ
 from motcua_tenants.dossiers import comments, extensions, services
-from motcua_tenants.dossiers.api import _etag, _if_match, _units, blp
+from motcua_tenants.dossiers.api import IF_MATCH, _etag, _if_match, _units, blp
 from motcua_tenants.dossiers.schemas import HistorySchema
 
 
@@ -59,6 +59,7 @@ def _view(dossier, extension) -> dict:
     409, description="Stale If-Match, the dossier is not being processed (status 2, 4, 6), or its due date has passed."
 )
 @blp.alt_response(428, description="If-Match is missing.")
+@blp.doc(parameters=[IF_MATCH])
 def extend(body, code):
     """Extend the dossier's due date with a reason and an apology (If-Match; officers of its units), before
     that date passes (409 afterwards: the dossier stays late). The original due date stays;

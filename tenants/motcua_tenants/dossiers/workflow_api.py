@@ -6,7 +6,7 @@ from motcua_platform.api import Schema, actor, current_principal, tenant_session
 from motcua_platform.db.base import utcnow
 
 from motcua_tenants.dossiers import services, workflow
-from motcua_tenants.dossiers.api import _etag, _if_match, _units, blp
+from motcua_tenants.dossiers.api import IF_MATCH, _etag, _if_match, _units, blp
 from motcua_tenants.dossiers.models import Dossier
 
 
@@ -93,6 +93,7 @@ def dossier_steps(code):
 @blp.response(200, StepsSchema)
 @blp.alt_response(409, description="Stale If-Match, no open step, or claimed by someone else.")
 @blp.alt_response(428, description="If-Match is missing.")
+@blp.doc(parameters=[IF_MATCH])
 def claim_step(code):
     """Claim the current step (If-Match): an officer with the step's role on its unit (or above)."""
     session, expected, dossier = _locked(code)
@@ -107,6 +108,7 @@ def claim_step(code):
 @blp.response(200, StepsSchema)
 @blp.alt_response(409, description="Stale If-Match or no open step.")
 @blp.alt_response(428, description="If-Match is missing.")
+@blp.doc(parameters=[IF_MATCH])
 def complete_step(body, code):
     """Finish the current step you claimed, with a comment (If-Match); the next step starts on its unit."""
     session, expected, dossier = _locked(code)
@@ -120,6 +122,7 @@ def complete_step(body, code):
 @blp.response(200, StepsSchema)
 @blp.alt_response(409, description="Stale If-Match or no open step.")
 @blp.alt_response(428, description="If-Match is missing.")
+@blp.doc(parameters=[IF_MATCH])
 def handoff_step(body, code):
     """Hand the current step to another open unit of the province (If-Match); it is unclaimed there."""
     session, expected, dossier = _locked(code)

@@ -1,7 +1,7 @@
 """pending webhook events
 
 Revision ID: a7c4e2d91b53
-Revises: 3b7d9c2e51a4
+Revises: 4b9ff845e0f6
 Create Date: 2026-12-05 09:30:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "a7c4e2d91b53"
-down_revision: str | None = "3b7d9c2e51a4"
+down_revision: str | None = "4b9ff845e0f6"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,7 +7,7 @@ The names are computed here with the holidays package itself rather than calenda
 revision keeps meaning what it meant if that module changes.
 
 Revision ID: e6b3f0a2c915
-Revises: d41e8b6c2f90
+Revises: a838eadb0e9b
 Create Date: 2026-12-05 10:20:00
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "e6b3f0a2c915"
-down_revision: str | None = "d41e8b6c2f90"
+down_revision: str | None = "a838eadb0e9b"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

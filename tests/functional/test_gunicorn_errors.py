@@ -1,0 +1,86 @@
+"""Gunicorn's own answers (a request it cannot parse, a request line or header past its limits) come from a
+real gunicorn started with infra/gunicorn.conf.py, and have the one JSON error format, not HTML."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _exchange(port: int, raw: bytes) -> tuple[int, dict[str, str], bytes]:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(raw)
+        chunks = []
+        while chunk := conn.recv(65536):
+            chunks.append(chunk)
+    head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers = {name.lower(): value.strip() for name, _, value in (line.partition(":") for line in header_lines)}
+    return int(status_line.split()[1]), headers, body
+
+
+@pytest.fixture(scope="module")
+def server(database_url, tmp_path_factory):
+    port = _free_port()
+    env = dict(
+        os.environ,
+        MOTCUA_DATABASE_URL=database_url,
+        MOTCUA_SECRET_KEY="gunicorn-test-secret-" + "x" * 32,
+        MOTCUA_BASE_DOMAIN="motcua.test",
+        MOTCUA_BIND=f"127.0.0.1:{port}",
+        MOTCUA_WEB_WORKERS="1",
+        MOTCUA_ACCESS_LOG="/dev/null",
+        MOTCUA_INSTANCE_PATH=str(tmp_path_factory.mktemp("gunicorn-instance")),
+    )
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    process = subprocess.Popen(
+        [str(gunicorn), "motcua_platform.wsgi:app", "-c", str(REPO / "infra" / "gunicorn.conf.py")], cwd=REPO, env=env
+    )
+    try:
+        for _ in range(300):
+            try:
+                status, _, _ = _exchange(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            except OSError:
+                time.sleep(0.1)
+                continue
+            assert status == 200
+            break
+        else:
+            pytest.fail("gunicorn did not start")
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.mark.parametrize(
+    ("raw", "status", "code"),
+    [
+        (b"NOT A REQUEST LINE\r\n\r\n", 400, "bad_request"),
+        (b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "uri_too_long"),
+        (b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 9000 + b"\r\n\r\n", 431, "headers_too_large"),
+        (b"GET / HTTP/1.1\r\nHost: x\r\nBad Header Name: 1\r\n\r\n", 400, "bad_request"),
+    ],
+    ids=["bad-request-line", "long-request-line", "long-header", "bad-header-name"],
+)
+def test_gunicorn_errors_use_the_one_error_format(server, raw, status, code):
+    answer, headers, body = _exchange(server, raw)
+    assert answer == status
+    assert headers["content-type"] == "application/json"
+    error = json.loads(body)
+    assert set(error) == {"status", "code", "message", "errors"}
+    assert (error["status"], error["code"], error["errors"]) == (status, code, {})
+    assert error["message"]
