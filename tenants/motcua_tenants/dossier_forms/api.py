@@ -5,7 +5,7 @@ to the applicant (01–05) for the dossier's owner, and the register, form 07, o
 from flask import Response, request
 from marshmallow import fields
 from motcua_billing.invoices.documents import find_font
-from motcua_platform.api import Blueprint, Schema, current_tenant, runtime, tenant_session
+from motcua_platform.api import CITIZEN_SECURITY, Blueprint, Schema, current_tenant, runtime, tenant_session
 from motcua_platform.errors import Forbidden
 from motcua_platform.tenancy import normalise_host
 
@@ -59,6 +59,7 @@ def dossier_form(code, number):
 
 @blp.route("/my/dossiers/<code>/forms/<number>.pdf")
 @blp.doc(**FORM_DOC)
+@blp.doc(security=CITIZEN_SECURITY)
 def own_dossier_form(code, number):
     """Form 01–05 of one's own dossier (citizen token): 01 receipt and appointment, 02 supplement request,
     03 refusal, 04 apology and extension, 05 notice of stopped processing, each when it applies (409

@@ -91,6 +91,7 @@ def withdraw(body, code):
 @blp.response(200, OwnDossierSchema)
 @blp.alt_response(409, description="Stale If-Match, or the dossier was not asked for a supplement (status 5).")
 @blp.alt_response(428, description="If-Match is missing.")
+@blp.doc(security=CITIZEN_SECURITY, parameters=[IF_MATCH])
 def supplement_done(body, code):
     """Say that the documents asked for are uploaded (own dossier in status 5; If-Match required). The
     dossier goes back to the officer as their resume would move it: to status 1 when the supplement was
