@@ -8,13 +8,15 @@ used by the argument parser and by Flask's own ``get_json``) are refused with a 
 
 JSON nested deeper than ``MAX_JSON_DEPTH`` is refused too: no body of this API nests that deep, and a
 deep one would exhaust the parser's (or marshmallow's) recursion limit, a RecursionError before the
-caller is even authenticated. Numbers JSON does not have (``NaN``, ``Infinity``) and integers longer
-than Python's conversion limit are malformed JSON, like any other syntax error.
+caller is even authenticated. Numbers JSON does not have (``NaN``, ``Infinity``), numbers past a float's
+range (``1e400``) and integers longer than Python's conversion limit are malformed JSON, like any other
+syntax error.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -58,6 +60,15 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+def _finite_float(text: str) -> float:
+    """A JSON number as a float; one past float's range (``1e400``) would be infinity, which no column,
+    JSONB value or JSON answer can hold."""
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"{text} is out of range")
+    return value
+
+
 def load_json(data: str | bytes) -> Any:
     """``json.loads`` for request bodies. A syntax error (including NaN, Infinity and over-long integers)
     is a ``json.JSONDecodeError``, as callers (webargs, Flask) expect; unsafe text or nesting deeper than
@@ -68,7 +79,7 @@ def load_json(data: str | bytes) -> Any:
         except UnicodeDecodeError as exc:
             raise json.JSONDecodeError(f"not UTF-8: {exc.reason}", "", exc.start) from None
     try:
-        value = json.loads(data, parse_constant=_reject_constant)
+        value = json.loads(data, parse_constant=_reject_constant, parse_float=_finite_float)
     except json.JSONDecodeError:
         raise
     except RecursionError:
