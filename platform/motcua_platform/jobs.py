@@ -32,6 +32,11 @@ JOB_BLUEPRINTS: tuple[tuple[str, str, str], ...] = (
 MODEL_REGISTRY = "motcua_tenants.migrations.models"
 
 
+def job_runtime(context: Any):
+    """The worker's Runtime, which ``run_worker`` hands to every task through its job context."""
+    return context.additional_context["runtime"]
+
+
 def conninfo(sqlalchemy_url: str) -> str:
     url = make_url(sqlalchemy_url).set(drivername="postgresql")
     return url.render_as_string(hide_password=False)

@@ -18,16 +18,13 @@ import logging
 
 import procrastinate
 from motcua_platform.audit.services import Actor
+from motcua_platform.jobs import job_runtime
 
 from motcua_billing.rating import periods
 
 blueprint = procrastinate.Blueprint()
 log = logging.getLogger(__name__)
 SCHEDULER = Actor("system", None, "billing-scheduler")
-
-
-def _runtime(context):
-    return context.additional_context["runtime"]
 
 
 def previous_month(now: dt.datetime) -> dt.date:
@@ -57,7 +54,7 @@ def run_billing(runtime, month: dt.date, actor: Actor = SCHEDULER) -> dict:
 def drain_usage(context, timestamp: int) -> None:
     from motcua_billing.usage.services import drain_all
 
-    drain_all(_runtime(context).db)
+    drain_all(job_runtime(context).db)
 
 
 @blueprint.periodic(cron="*/15 * * * *")
@@ -65,7 +62,7 @@ def drain_usage(context, timestamp: int) -> None:
 def check_alerts(context, timestamp: int) -> None:
     from motcua_billing.alerts.services import check_all, mailer_from_config
 
-    runtime = _runtime(context)
+    runtime = job_runtime(context)
     check_all(runtime.db, mailer_from_config(runtime.config), runtime.config.billing_vendor_emails)
 
 
@@ -76,15 +73,15 @@ def snapshot_seats(context, timestamp: int) -> dict:
 
     # the day the job was scheduled for, not the day a late worker picks it up
     day = dt.datetime.fromtimestamp(timestamp, dt.UTC).astimezone(periods.VN).date()
-    return {s.tenant: s.seats for s in snapshot_all(_runtime(context).db, day)}
+    return {s.tenant: s.seats for s in snapshot_all(job_runtime(context).db, day)}
 
 
 @blueprint.periodic(cron="0 18 * * *")
 @blueprint.task(name="monthly_run", pass_context=True, queue="billing", queueing_lock="monthly_run")
 def monthly_run(context, timestamp: int) -> dict:
-    return run_billing(_runtime(context), previous_month(dt.datetime.fromtimestamp(timestamp, dt.UTC)))
+    return run_billing(job_runtime(context), previous_month(dt.datetime.fromtimestamp(timestamp, dt.UTC)))
 
 
 @blueprint.task(name="run_period", pass_context=True, queue="billing")
 def run_period_task(context, period: str) -> dict:
-    return run_billing(_runtime(context), periods.parse_month(period))
+    return run_billing(job_runtime(context), periods.parse_month(period))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import procrastinate
 
+from motcua_platform.jobs import job_runtime
 from motcua_platform.ratelimit.services import prune
 
 blueprint = procrastinate.Blueprint()
@@ -12,6 +13,6 @@ blueprint = procrastinate.Blueprint()
 @blueprint.periodic(cron="*/10 * * * *")
 @blueprint.task(name="prune_rate_limits", pass_context=True, queue="maintenance", queueing_lock="prune_rate_limits")
 def prune_rate_limits(context, timestamp: int) -> None:
-    with context.additional_context["runtime"].db.control_session() as session:
+    with job_runtime(context).db.control_session() as session:
         prune(session)
         session.commit()

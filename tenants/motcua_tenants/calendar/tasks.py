@@ -7,6 +7,7 @@ daily rather than once in December means a worker that was down on the day catch
 from __future__ import annotations
 
 import procrastinate
+from motcua_platform.jobs import job_runtime
 
 blueprint = procrastinate.Blueprint()
 
@@ -16,4 +17,4 @@ blueprint = procrastinate.Blueprint()
 def seed_calendars(context, timestamp: int) -> None:
     from motcua_tenants.calendar.services import seed_all_tenants
 
-    seed_all_tenants(context.additional_context["runtime"].db)
+    seed_all_tenants(job_runtime(context).db)

@@ -5,6 +5,7 @@ tenant's total makes every day, so every period, carry the bytes still stored.""
 from __future__ import annotations
 
 import procrastinate
+from motcua_platform.jobs import job_runtime
 
 blueprint = procrastinate.Blueprint()
 
@@ -14,4 +15,4 @@ blueprint = procrastinate.Blueprint()
 def snapshot_storage(context, timestamp: int) -> None:
     from motcua_tenants.dossier_documents.services import snapshot_all
 
-    snapshot_all(context.additional_context["runtime"].db)
+    snapshot_all(job_runtime(context).db)

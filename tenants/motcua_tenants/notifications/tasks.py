@@ -5,12 +5,9 @@ active tenant; ``drain_tenant_notifications`` drains one tenant, named explicitl
 from __future__ import annotations
 
 import procrastinate
+from motcua_platform.jobs import job_runtime
 
 blueprint = procrastinate.Blueprint()
-
-
-def _runtime(context):
-    return context.additional_context["runtime"]
 
 
 def _senders(config):
@@ -26,7 +23,7 @@ def _senders(config):
 def drain_notifications(context, timestamp: int) -> None:
     from motcua_tenants.notifications.services import drain_all
 
-    runtime = _runtime(context)
+    runtime = job_runtime(context)
     drain_all(runtime.db, *_senders(runtime.config))
 
 
@@ -34,7 +31,7 @@ def drain_notifications(context, timestamp: int) -> None:
 def drain_tenant_notifications(context, tenant: str) -> None:
     from motcua_tenants.notifications.services import drain_tenant
 
-    runtime = _runtime(context)
+    runtime = job_runtime(context)
     drain_tenant(runtime.db, tenant, *_senders(runtime.config))
 
 
@@ -46,4 +43,4 @@ def notify_late_dossiers(context, timestamp: int) -> None:
     """Every ten minutes: one apology to the applicant of each dossier newly past its effective due date."""
     from motcua_tenants.dossiers.late_notices import notify_all
 
-    notify_all(_runtime(context).db)
+    notify_all(job_runtime(context).db)

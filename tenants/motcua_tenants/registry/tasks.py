@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import procrastinate
 from motcua_platform.db.embedded import pg_binary
+from motcua_platform.jobs import job_runtime
 
 from motcua_tenants.registry import services
 
 blueprint = procrastinate.Blueprint()
-
-
-def _runtime(context):
-    return context.additional_context["runtime"]
 
 
 def _check_tenant(db, job_id: int, tenant: str) -> None:
@@ -25,14 +22,14 @@ def _check_tenant(db, job_id: int, tenant: str) -> None:
 
 @blueprint.task(name="provision_tenant", pass_context=True, queue="tenants")
 def provision_tenant(context, job_id: int, tenant: str) -> None:
-    db = _runtime(context).db
+    db = job_runtime(context).db
     _check_tenant(db, job_id, tenant)
     services.provision(db, job_id)
 
 
 @blueprint.task(name="archive_tenant", pass_context=True, queue="tenants")
 def archive_tenant(context, job_id: int, tenant: str) -> None:
-    runtime = _runtime(context)
+    runtime = job_runtime(context)
     _check_tenant(runtime.db, job_id, tenant)
     services.archive(
         runtime.db, job_id, archive_dir=runtime.config.instance_path / "archives", pg_dump=pg_binary("pg_dump")
