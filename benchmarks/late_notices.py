@@ -24,8 +24,8 @@ RUNS = c.sized("BENCH_RUNS", 20, 1)
 
 
 def measure(runtime) -> None:
+    from motcua_onestop.dossiers.extensions import late_notices
     from motcua_platform.db.base import utcnow
-    from motcua_tenants.dossiers import late_notices
     from sqlalchemy import text
 
     binding = runtime.db.binding(seed.SLUG)

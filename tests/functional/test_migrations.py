@@ -3,8 +3,8 @@ and a provisioned schema identical to one migrated step by step."""
 
 import pytest
 from alembic.script import ScriptDirectory
+from motcua_app.testing.seed import provision_now
 from motcua_platform.db.database import TenantBinding
-from motcua_platform.testing.seed import provision_now
 from motcua_tenants.migrations import runner
 from motcua_tenants.migrations.config import alembic_config
 from motcua_tenants.registry.services import create_role_and_schema

@@ -20,8 +20,8 @@ from decimal import Decimal
 
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
+from motcua_platform.directory.models import Tenant, TenantStatus
 from motcua_platform.errors import Conflict, InvalidInput, NotFound
-from motcua_tenants.registry.models import Tenant, TenantStatus
 from sqlalchemy import and_, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session

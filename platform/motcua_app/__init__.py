@@ -1,0 +1,13 @@
+"""The composition root: the one package that knows every area. Importing it installs the areas (their
+blueprints, job tasks, CLI groups, models and signal receivers) into the kernel; the web app, the CLI, the
+worker and the test fixtures are all built through it."""
+
+from motcua_platform.areas import install
+
+from motcua_app.areas import AREAS
+
+install(AREAS)
+
+from motcua_platform.app import create_app  # noqa: E402 - the kernel's factory, once the areas are installed
+
+__all__ = ["create_app"]
