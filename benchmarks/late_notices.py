@@ -89,8 +89,8 @@ def main() -> None:
         c.apply_env(env)
         c.run_cli(["db", "upgrade"], env)
 
+        from motcua_app import build_runtime
         from motcua_platform.audit.services import Actor
-        from motcua_platform.runtime import build_runtime
 
         runtime = build_runtime()
         seed.setup_tenant(runtime, Actor("system", None, "benchmark"))

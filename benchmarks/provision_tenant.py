@@ -41,11 +41,11 @@ def main() -> None:
         print(f"   setup: motcua db upgrade (control plane) {c.run_cli(['db', 'upgrade'], env):.2f}s")
         c.apply_env(env)
         t0 = time.perf_counter()
+        from motcua_app import build_runtime
         from motcua_platform.audit.services import Actor
         from motcua_platform.auth.passwords import hash_password
         from motcua_platform.directory.models import Tenant
         from motcua_platform.directory.services import get_tenant
-        from motcua_platform.runtime import build_runtime
         from motcua_tenants.migrations import runner
         from motcua_tenants.registry import services
 

@@ -8,6 +8,8 @@ from motcua_app.areas import AREAS
 
 install(AREAS)
 
-from motcua_platform.app import create_app  # noqa: E402 - the kernel's factory, once the areas are installed
+# The kernel's factories, to be called once the areas are installed: the web app and a process runtime.
+from motcua_platform.app import create_app  # noqa: E402
+from motcua_platform.runtime import build_runtime  # noqa: E402
 
-__all__ = ["create_app"]
+__all__ = ["build_runtime", "create_app"]

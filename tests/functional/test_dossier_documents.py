@@ -229,7 +229,7 @@ def test_a_failed_insert_leaves_no_row_no_usage_and_no_object(officer, code, run
         raise RuntimeError("the database went away")
 
     monkeypatch.setattr(services, "new_key", remember)
-    monkeypatch.setattr(services, "record_usage", broken_usage)
+    monkeypatch.setattr(services, "report_usage", broken_usage)
     response = upload(officer, code, PDF)
     assert response.status_code == 500 and response.get_json()["code"] == "internal_error"
     session = tenant_db(runtime, seeded)

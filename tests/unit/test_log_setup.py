@@ -6,7 +6,7 @@ import sys
 import textwrap
 
 import pytest
-from motcua_billing.invoices import documents
+from motcua_platform.rendering import pdf
 
 SCRIPT = textwrap.dedent(
     """
@@ -29,8 +29,8 @@ SCRIPT = textwrap.dedent(
 
 def run(level: str) -> str:
     try:
-        font = documents.find_font()
-    except documents.FontMissing as exc:
+        font = pdf.find_font()
+    except pdf.FontMissing as exc:
         pytest.skip(str(exc))
     result = subprocess.run(
         [sys.executable, "-c", SCRIPT, level, str(font)], capture_output=True, text=True, timeout=120

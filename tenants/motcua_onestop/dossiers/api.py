@@ -5,24 +5,30 @@ from flask import request
 from flask.views import MethodView
 from motcua_platform.api import (
     STAFF_OR_CITIZEN_SECURITY,
-    Blueprint,
     actor,
-    current_principal,
     current_tenant,
     limit_per_client,
     paginate,
     runtime,
     tenant_session,
 )
-from motcua_platform.auth.models import StaffRoleName
-from motcua_platform.errors import InvalidInput, ServiceError
 from motcua_platform.plugins.engine import active
 
 from motcua_onestop.citizens import services as citizens
 from motcua_onestop.citizens.api import current_citizen
 from motcua_onestop.dossiers import services
+from motcua_onestop.dossiers.documents import checklist
+from motcua_onestop.dossiers.extensions import api as _extension_routes  # noqa: F401 - its routes, on blp
+from motcua_onestop.dossiers.http import (
+    IF_MATCH,
+    blp,
+    caller_units,
+    dossier_fields,
+    etag_header,
+    expected_version,
+)
 from motcua_onestop.dossiers.intake.lookup import ContentVersions
-from motcua_onestop.dossiers.models import Channel, Dossier, Status
+from motcua_onestop.dossiers.models import Channel, Dossier
 from motcua_onestop.dossiers.schemas import (
     DossierSchema,
     DossierSummarySchema,
@@ -33,25 +39,7 @@ from motcua_onestop.dossiers.schemas import (
     TrackingSchema,
     TransitionSchema,
 )
-
-blp = Blueprint(
-    "dossiers",
-    __name__,
-    url_prefix="/api/v1",
-    realm="tenant",
-    description="Dossiers: intake, officer inbox, status transitions, history, public tracking.",
-)
-
-OFFICER_ROLES = (StaffRoleName.OFFICER, StaffRoleName.TENANT_ADMIN)
-
-
-class PreconditionRequired(ServiceError):
-    status = 428
-    code = "precondition_required"
-
-
-def _units() -> set[int]:
-    return current_principal().units_with(*OFFICER_ROLES)
+from motcua_onestop.dossiers.workflow import api as _workflow_routes  # noqa: F401 - its routes, on blp
 
 
 def _enabled() -> list[str]:
@@ -59,48 +47,8 @@ def _enabled() -> list[str]:
     return [name for name in current_tenant().plugins if name in loaded]
 
 
-def _etag(dossier: Dossier) -> dict:
-    return {"ETag": f'"{dossier.version}"'}
-
-
-def dossier_fields(session, dossier: Dossier) -> dict:
-    """What every view of a whole dossier shows (the officer's and its owner's): its columns, the procedure
-    version it was submitted under, its status by name and its current step."""
-    row = services.procedure_of(session, dossier)
-    return {
-        **{c.key: getattr(dossier, c.key) for c in Dossier.__table__.columns},
-        "procedure_code": row.code,
-        "procedure_version": row.version,
-        "procedure_name": row.name_vi,
-        "status_name": services.STATUS_NAMES[Status(dossier.status)],
-        "current_step": services.current_step_name(session, dossier),
-    }
-
-
 def _view(session, dossier: Dossier) -> dict:
     return {**dossier_fields(session, dossier), "allowed_transitions": services.allowed_targets(dossier)}
-
-
-# The header every dossier change reads with _if_match(): declared as a parameter, not parsed by smorest,
-# so that a missing one is a 428 (not a 422) and an invalid one a 422 naming it.
-IF_MATCH = {
-    "in": "header",
-    "name": "If-Match",
-    "required": True,
-    "description": 'The dossier\'s ETag (its version), e.g. "3"; a stale one is a 409, a missing one a 428.',
-    "schema": {"type": "string", "pattern": '^(W/)?"?[0-9]{1,18}"?$'},
-}
-
-
-def _if_match() -> int:
-    header = request.headers.get("If-Match")
-    if not header:
-        raise PreconditionRequired("Send 'If-Match' with the dossier's ETag (its version) to change it.")
-    value = header.strip().removeprefix("W/").strip('"')
-    # "²" is a digit to isdigit() but not to int(); and a version is a BIGINT (at most 18 digits here)
-    if not (value.isascii() and value.isdecimal() and len(value) <= 18):
-        raise InvalidInput("If-Match is invalid.", {"If-Match": ['Must be the dossier\'s ETag, e.g. "3".']})
-    return int(value)
 
 
 @blp.route("/dossiers")
@@ -120,7 +68,7 @@ class Dossiers(MethodView):
             who, units = citizen.actor(request.remote_addr), set()
             owner = citizens.get_account(session, citizen.id)
         else:
-            who, units = actor(), _units()
+            who, units = actor(), caller_units()
         applicant = body["applicant"]
         info = current_tenant()
         dossier = services.intake(
@@ -146,7 +94,7 @@ class Dossiers(MethodView):
             submissions_per_hour=runtime().config.online_submissions_per_hour,
         )
         session.commit()
-        return _view(session, dossier), 201, _etag(dossier)
+        return _view(session, dossier), 201, etag_header(dossier)
 
     @blp.arguments(InboxArgsSchema, location="query")
     @blp.response(200, DossierSummarySchema(many=True))
@@ -157,7 +105,7 @@ class Dossiers(MethodView):
         and gives next_cursor: send it as ?cursor= for the next page, read from the index without OFFSET."""
         session = tenant_session()
         cursor = args.pop("cursor", None)
-        query = services.inbox_query(session, _units(), services.InboxFilter(**args))
+        query = services.inbox_query(session, caller_units(), services.InboxFilter(**args))
         return paginate(
             session,
             query,
@@ -176,7 +124,7 @@ def get_dossier(code):
     from motcua_onestop.dossiers.documents import services as documents
 
     session = tenant_session()
-    dossier = services.get_dossier(session, code, _units())
+    dossier = services.get_dossier(session, code, caller_units())
     current = [
         {
             "id": d.id,
@@ -187,8 +135,8 @@ def get_dossier(code):
         }
         for d in documents.current_documents(session, dossier)
     ]
-    extra = {"checklist": documents.checklist(session, dossier), "documents": current}
-    return {**_view(session, dossier), **extra}, 200, _etag(dossier)
+    extra = {"checklist": checklist.checklist(session, dossier), "documents": current}
+    return {**_view(session, dossier), **extra}, 200, etag_header(dossier)
 
 
 @blp.route("/dossiers/<code>/transitions", methods=["POST"])
@@ -202,8 +150,8 @@ def transition(body, code):
     allowed ones; a stale version is a 409 too, and so is receiving a full-online dossier whose required
     documents are not all uploaded (errors.documents names them)."""
     session = tenant_session()
-    units = _units()
-    expected = _if_match()
+    units = caller_units()
+    expected = expected_version()
     dossier = services.get_dossier(session, code, units, lock=True)
     services.transition(
         session,
@@ -215,7 +163,7 @@ def transition(body, code):
         tenant_slug=current_tenant().slug,
     )
     session.commit()
-    return _view(session, dossier), 200, _etag(dossier)
+    return _view(session, dossier), 200, etag_header(dossier)
 
 
 @blp.route("/dossiers/<code>/owner", methods=["PUT"])
@@ -229,13 +177,13 @@ def link_owner(body, code):
     If-Match required), so the citizen sees it under /api/v1/my/dossiers. The account's CCCD (or tax
     code) must be the applicant's on the dossier."""
     session = tenant_session()
-    units = _units()
-    expected = _if_match()
+    units = caller_units()
+    expected = expected_version()
     dossier = services.get_dossier(session, code, units, lock=True)
     account = citizens.find_by_login(session, body["login"])
     services.link_owner(session, actor(), dossier, account, expected)
     session.commit()
-    return _view(session, dossier), 200, _etag(dossier)
+    return _view(session, dossier), 200, etag_header(dossier)
 
 
 @blp.route("/dossiers/<code>/history")
@@ -243,7 +191,7 @@ def link_owner(body, code):
 def dossier_history(code):
     """Every action on the dossier, oldest first (officers of its units)."""
     session = tenant_session()
-    return services.history(session, services.get_dossier(session, code, _units()))
+    return services.history(session, services.get_dossier(session, code, caller_units()))
 
 
 @blp.route("/track/<code>")
@@ -254,7 +202,3 @@ def track(code):
     Limited per client address (MOTCUA_TRACKING_PER_MINUTE a minute) so codes cannot be enumerated."""
     limit_per_client("track", runtime().config.tracking_per_minute)
     return services.tracking(tenant_session(), code)
-
-
-from motcua_onestop.dossiers.extensions import api as _extensions_api  # noqa: E402, F401  (its routes, on blp)
-from motcua_onestop.dossiers.workflow import api as _workflow_api  # noqa: E402, F401  (its routes, on blp)

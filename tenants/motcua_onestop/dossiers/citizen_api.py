@@ -8,7 +8,7 @@ from motcua_platform.api import CITIZEN_SECURITY, Blueprint, current_tenant, pag
 
 from motcua_onestop.citizens.api import current_citizen
 from motcua_onestop.dossiers import services
-from motcua_onestop.dossiers.api import IF_MATCH, _etag, _if_match, dossier_fields
+from motcua_onestop.dossiers.http import IF_MATCH, dossier_fields, etag_header, expected_version
 from motcua_onestop.dossiers.models import Dossier, Status
 from motcua_onestop.dossiers.schemas import (
     DossierSummarySchema,
@@ -57,7 +57,7 @@ def own_dossier(code):
     citizen = current_citizen()
     session = tenant_session()
     dossier = services.get_own_dossier(session, code, citizen.id)
-    return _own_view(session, dossier), 200, _etag(dossier)
+    return _own_view(session, dossier), 200, etag_header(dossier)
 
 
 @blp.route("/dossiers/<code>/withdrawal", methods=["POST"])
@@ -71,7 +71,7 @@ def withdraw(body, code):
     officer then stops it (status 8)."""
     citizen = current_citizen()
     session = tenant_session()
-    expected = _if_match()
+    expected = expected_version()
     dossier = services.get_own_dossier(session, code, citizen.id, lock=True)
     services.transition(
         session,
@@ -83,7 +83,7 @@ def withdraw(body, code):
         tenant_slug=current_tenant().slug,
     )
     session.commit()
-    return _own_view(session, dossier), 200, _etag(dossier)
+    return _own_view(session, dossier), 200, etag_header(dossier)
 
 
 @blp.route("/dossiers/<code>/supplement-done", methods=["POST"])
@@ -98,7 +98,7 @@ def supplement_done(body, code):
     asked before intake, to 4 after it, with the paused time added to the due date."""
     citizen = current_citizen()
     session = tenant_session()
-    expected = _if_match()
+    expected = expected_version()
     dossier = services.get_own_dossier(session, code, citizen.id, lock=True)
     services.supplement_done(
         session,
@@ -109,4 +109,4 @@ def supplement_done(body, code):
         tenant_slug=current_tenant().slug,
     )
     session.commit()
-    return _own_view(session, dossier), 200, _etag(dossier)
+    return _own_view(session, dossier), 200, etag_header(dossier)

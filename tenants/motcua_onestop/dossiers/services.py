@@ -26,6 +26,7 @@ from motcua_onestop.catalogue import services as catalogue
 from motcua_onestop.catalogue.models import Procedure
 from motcua_onestop.dossiers import history as history_log
 from motcua_onestop.dossiers import versions
+from motcua_onestop.dossiers.documents.checklist import checklist
 from motcua_onestop.dossiers.intake import lookup as intake_lookup
 from motcua_onestop.dossiers.intake.lookup import ContentVersions
 from motcua_onestop.dossiers.models import Channel, Dossier, DossierHistory, Status
@@ -501,7 +502,6 @@ def _require_complete(session: Session, dossier: Dossier, row: Procedure) -> Non
     papers to the office, where the officer checks them (the checklist shows what was uploaded)."""
     if dossier.channel != Channel.ONLINE or row.online_mode != "full":
         return
-    from motcua_onestop.dossiers.documents.services import checklist  # imports this module
 
     missing = [item["name"] for item in checklist(session, dossier) if item["required"] and not item["present"]]
     if missing:

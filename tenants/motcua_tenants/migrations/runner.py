@@ -202,6 +202,19 @@ def upgrade_all(
     return report
 
 
+def create_role_and_schema(conn: Connection, binding: TenantBinding) -> None:
+    # Identifiers come from a validated slug (SLUG_RE) and the database name; they cannot carry quotes.
+    conn.execute(
+        text(
+            "DO $$ BEGIN "  # noqa: S608
+            f"IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{binding.role}') THEN "
+            f'CREATE ROLE "{binding.role}" NOLOGIN NOINHERIT; END IF; END $$'
+        )
+    )
+    conn.execute(text(f'GRANT "{binding.role}" TO CURRENT_USER'))
+    conn.execute(text(f'CREATE SCHEMA "{binding.schema}" AUTHORIZATION "{binding.role}"'))
+
+
 # -- check ---------------------------------------------------------------------------------------
 def check_models_match_migrations(db: Database) -> None:
     """``alembic check`` for both environments; raises if models and migrations disagree. The tenant
@@ -212,8 +225,6 @@ def check_models_match_migrations(db: Database) -> None:
         binding = TenantBinding(slug="zzcheck", schema="t_zzcheck", role=f"{db.role_prefix}_t_zzcheck")
         trans = conn.begin()
         try:
-            from motcua_tenants.registry.services import create_role_and_schema
-
             create_role_and_schema(conn, binding)
             upgrade_tenant_on(conn, binding)
             command.check(alembic_config("tenant", connection=conn, binding=binding))

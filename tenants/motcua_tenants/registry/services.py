@@ -32,6 +32,7 @@ from sqlalchemy import Connection, func, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from motcua_tenants.migrations.runner import create_role_and_schema, upgrade_tenant_on
 from motcua_tenants.registry.models import JobStatus, TenantJob
 
 __all__ = ["Tenant", "TenantJob", "TenantSpec"]
@@ -335,19 +336,6 @@ def _load_job(db: Database, job_id: int, kind: str) -> tuple[TenantJob, Tenant]:
         return job, tenant
 
 
-def create_role_and_schema(conn: Connection, binding: TenantBinding) -> None:
-    # Identifiers come from a validated slug (SLUG_RE) and the database name; they cannot carry quotes.
-    conn.execute(
-        text(
-            "DO $$ BEGIN "  # noqa: S608
-            f"IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{binding.role}') THEN "
-            f'CREATE ROLE "{binding.role}" NOLOGIN NOINHERIT; END IF; END $$'
-        )
-    )
-    conn.execute(text(f'GRANT "{binding.role}" TO CURRENT_USER'))
-    conn.execute(text(f'CREATE SCHEMA "{binding.schema}" AUTHORIZATION "{binding.role}"'))
-
-
 def seed_tenant(conn: Connection, binding: TenantBinding, tenant: Tenant, params: dict) -> None:
     """The areas seed what a new province needs (``signals.tenant_seeding``: its root unit, its working
     calendar); then, when given, its first administrator on the root unit."""
@@ -366,8 +354,6 @@ def seed_tenant(conn: Connection, binding: TenantBinding, tenant: Tenant, params
 
 def provision(db: Database, job_id: int, *, after_migrate: Callable[[Connection], None] | None = None) -> None:
     """Build the tenant's schema, role, tables and seed in one transaction; then mark it active."""
-    from motcua_tenants.migrations.runner import upgrade_tenant_on
-
     job, tenant = _load_job(db, job_id, "provision")
     if tenant.status != TenantStatus.PROVISIONING:
         raise Conflict(f"Tenant '{tenant.slug}' is {tenant.status}; nothing to provision.")

@@ -16,10 +16,10 @@ from motcua_platform.auth.tokens import is_citizen_secret
 from motcua_platform.storage.services import tenant_objects
 
 from motcua_onestop.citizens.api import citizen_actor, current_citizen
-from motcua_onestop.dossiers.api import OFFICER_ROLES
 from motcua_onestop.dossiers.documents import services
 from motcua_onestop.dossiers.documents.models import DossierDocument
 from motcua_onestop.dossiers.documents.schemas import DocumentUploadSchema, DossierDocumentSchema
+from motcua_onestop.dossiers.http import OFFICER_ROLES
 
 blp = Blueprint(
     "dossier_documents",

@@ -6,8 +6,8 @@ from motcua_platform.api import Schema, actor, current_principal, current_tenant
 
 from motcua_onestop.calendar.engine import VN_TZ
 from motcua_onestop.dossiers import comments, services
-from motcua_onestop.dossiers.api import IF_MATCH, _etag, _if_match, _units, blp
 from motcua_onestop.dossiers.extensions import services as extensions
+from motcua_onestop.dossiers.http import IF_MATCH, blp, caller_units, etag_header, expected_version
 from motcua_onestop.dossiers.schemas import HistorySchema
 
 
@@ -67,8 +67,8 @@ def extend(body, code):
     ``extended_due_at`` becomes the new date; the applicant is told and form 04 prints it. The ETag header
     is the dossier's new version."""
     session = tenant_session()
-    expected = _if_match()
-    dossier = services.get_dossier(session, code, _units(), lock=True)
+    expected = expected_version()
+    dossier = services.get_dossier(session, code, caller_units(), lock=True)
     extension = extensions.extend(
         session,
         actor(),
@@ -85,7 +85,7 @@ def extend(body, code):
         tenant_slug=current_tenant().slug,
     )
     session.commit()
-    return _view(dossier, extension), 201, _etag(dossier)
+    return _view(dossier, extension), 201, etag_header(dossier)
 
 
 @blp.route("/dossiers/<code>/extensions")
@@ -93,8 +93,8 @@ def extend(body, code):
 def list_extensions(code):
     """The dossier's extensions, oldest first (officers of its units)."""
     session = tenant_session()
-    dossier = services.get_dossier(session, code, _units())
-    return [_view(dossier, e) for e in extensions.extensions_of(session, dossier)], 200, _etag(dossier)
+    dossier = services.get_dossier(session, code, caller_units())
+    return [_view(dossier, e) for e in extensions.extensions_of(session, dossier)], 200, etag_header(dossier)
 
 
 @blp.route("/dossiers/<code>/comments", methods=["POST"])
@@ -104,7 +104,7 @@ def comment(body, code):
     """Add a comment to the dossier's history (officers of its units). No status change, no If-Match:
     the dossier's version (ETag) stays as it was."""
     session = tenant_session()
-    dossier = services.get_dossier(session, code, _units())
+    dossier = services.get_dossier(session, code, caller_units())
     entry = comments.add_comment(session, actor(), dossier, body["comment"])
     session.commit()
-    return entry, 201, _etag(dossier)
+    return entry, 201, etag_header(dossier)

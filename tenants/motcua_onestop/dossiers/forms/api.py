@@ -11,8 +11,8 @@ from motcua_platform.tenancy import normalise_host
 
 from motcua_onestop.citizens.api import current_citizen
 from motcua_onestop.dossiers import services as dossiers
-from motcua_onestop.dossiers.api import _units
 from motcua_onestop.dossiers.forms import services
+from motcua_onestop.dossiers.http import caller_units
 
 blp = Blueprint(
     "dossier_forms",
@@ -52,7 +52,7 @@ def dossier_form(code, number):
     03 refusal, 04 apology and extension request, 05 notice of stopped processing, 06 control slip. A form
     that does not fit the dossier's state is a 409 saying why."""
     session = tenant_session()
-    dossier = dossiers.get_dossier(session, code, _units())
+    dossier = dossiers.get_dossier(session, code, caller_units())
     body = services.render_form(session, dossier, number, current_tenant(), host=_host(), font=_font())
     return _pdf(body, f"{dossier.code}-mau-{number}.pdf")
 
@@ -80,7 +80,7 @@ def register(args):
     most a year), for officers and admins of that unit or a unit above it."""
     session = tenant_session()
     unit_id = args["unit_id"]
-    if unit_id not in dossiers.officer_units(session, _units()):
+    if unit_id not in dossiers.officer_units(session, caller_units()):
         raise Forbidden("Only an officer or admin of this unit (or a unit above it) may print its register.")
     body = services.render_register(
         session, unit_id, args["since"], args["until"], current_tenant(), host=_host(), font=_font()

@@ -6,7 +6,7 @@ from motcua_platform.api import Schema, actor, current_principal, tenant_session
 from motcua_platform.db.base import utcnow
 
 from motcua_onestop.dossiers import services
-from motcua_onestop.dossiers.api import IF_MATCH, _etag, _if_match, _units, blp
+from motcua_onestop.dossiers.http import IF_MATCH, blp, caller_units, etag_header, expected_version
 from motcua_onestop.dossiers.models import Dossier
 from motcua_onestop.dossiers.workflow import services as workflow
 
@@ -76,8 +76,8 @@ def _steps_view(session, dossier: Dossier) -> dict:
 
 def _locked(code: str):
     session = tenant_session()
-    expected = _if_match()
-    return session, expected, services.get_dossier(session, code, _units(), lock=True)
+    expected = expected_version()
+    return session, expected, services.get_dossier(session, code, caller_units(), lock=True)
 
 
 @blp.route("/dossiers/<code>/steps")
@@ -86,8 +86,8 @@ def dossier_steps(code):
     """The dossier's processing steps with their units, officers, due dates and early / on_time / late
     (officers of its units or of a unit one of its steps is on)."""
     session = tenant_session()
-    dossier = services.get_dossier(session, code, _units())
-    return _steps_view(session, dossier), 200, _etag(dossier)
+    dossier = services.get_dossier(session, code, caller_units())
+    return _steps_view(session, dossier), 200, etag_header(dossier)
 
 
 @blp.route("/dossiers/<code>/steps/current/claim", methods=["POST"])
@@ -101,7 +101,7 @@ def claim_step(code):
     principal = current_principal()
     workflow.claim(session, actor(), principal.roles, principal.id, dossier, expected)
     session.commit()
-    return _steps_view(session, dossier), 200, _etag(dossier)
+    return _steps_view(session, dossier), 200, etag_header(dossier)
 
 
 @blp.route("/dossiers/<code>/steps/current/complete", methods=["POST"])
@@ -115,7 +115,7 @@ def complete_step(body, code):
     session, expected, dossier = _locked(code)
     workflow.complete(session, actor(), current_principal().id, dossier, expected, body["comment"])
     session.commit()
-    return _steps_view(session, dossier), 200, _etag(dossier)
+    return _steps_view(session, dossier), 200, etag_header(dossier)
 
 
 @blp.route("/dossiers/<code>/steps/current/handoff", methods=["POST"])
@@ -130,4 +130,4 @@ def handoff_step(body, code):
     principal = current_principal()
     workflow.handoff(session, actor(), principal.roles, dossier, expected, body["unit_id"], body.get("comment"))
     session.commit()
-    return _steps_view(session, dossier), 200, _etag(dossier)
+    return _steps_view(session, dossier), 200, etag_header(dossier)
