@@ -35,7 +35,9 @@ from motcua_platform.auth.units import unit_tree
 from motcua_platform.cache import TTLCache
 from motcua_platform.db.database import TenantSession
 from motcua_platform.errors import Forbidden, InvalidInput, ServiceError, TooManyAttempts, Unauthorized
+from motcua_platform.plugins.engine import active
 from motcua_platform.tenancy import PLATFORM, TenantInfo
+from motcua_platform.tenant_context import TenantContext, context_of
 
 STATUS_CODES = {
     400: "bad_request",
@@ -330,6 +332,13 @@ def current_tenant() -> TenantInfo:
     site_ = g.site
     assert isinstance(site_, TenantInfo), "tenant route reached on a non-tenant host"
     return site_
+
+
+def tenant_context() -> TenantContext:
+    """The request's tenant context (``motcua_platform.tenant_context``), built once per request."""
+    if "tenant_context" not in g:
+        g.tenant_context = context_of(current_tenant(), runtime().config, active())
+    return g.tenant_context
 
 
 def control_session() -> Session:

@@ -136,6 +136,13 @@ def _http_url(raw: str) -> str:
     return value
 
 
+def _public_scheme(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in {"https", "http"}:
+        raise ValueError("must be https or http (unset: development links, http on MOTCUA_BIND's port)")
+    return value
+
+
 def _storage(raw: str) -> str:
     value = raw.strip().lower()
     if value not in {"local", "s3"}:
@@ -190,6 +197,13 @@ SETTINGS: tuple[Setting, ...] = (
         "instance_path",
         _path,
         "Folder for the embedded database, archives and generated secrets.",
+    ),
+    Setting(
+        "MOTCUA_PUBLIC_SCHEME",
+        "public_scheme",
+        _public_scheme,
+        "Scheme of every link the platform sends or prints (e-mail, SMS, QR codes): https or http. Unset "
+        "(development): http on the port of MOTCUA_BIND.",
     ),
     Setting("MOTCUA_WEB_WORKERS", "web_workers", _positive_int, "gunicorn worker processes."),
     Setting("MOTCUA_BIND", "bind", str, "Address gunicorn listens on, host:port."),
@@ -290,6 +304,7 @@ SETTINGS: tuple[Setting, ...] = (
 class Config:
     database_url: str | None = None
     base_domain: str = "motcua.localhost"
+    public_scheme: str | None = None
     secret_key: str | None = None
     instance_path: Path = field(default_factory=lambda: Path.cwd() / "instance")
     web_workers: int = 2
@@ -334,8 +349,11 @@ class Config:
         return replace(self, **overrides)
 
     def public_url(self, host: str) -> str:
-        """The URL of ``host`` for a browser on this machine while gunicorn listens on ``bind`` (the demo's
-        and `motcua run`'s printed links follow the real port)."""
+        """The URL under which people reach ``host``: ``<MOTCUA_PUBLIC_SCHEME>://<host>`` in production
+        (behind the load balancer, on the scheme's own port). Unset, for development: ``http://<host>`` on
+        the port gunicorn listens on (``bind``), so that printed and sent links open on this machine."""
+        if self.public_scheme is not None:
+            return f"{self.public_scheme}://{host}"
         port = self.bind.rsplit(":", 1)[-1] if ":" in self.bind else "8000"
         return f"http://{host}" + ("" if port == "80" else f":{port}")
 

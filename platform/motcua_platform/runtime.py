@@ -11,7 +11,8 @@ from motcua_platform.db.database import Database
 from motcua_platform.db.embedded import start_embedded
 from motcua_platform.jobs import JobQueue
 from motcua_platform.log_setup import configure_logging
-from motcua_platform.plugins.engine import activate, load_plugins
+from motcua_platform.plugins.engine import activate, active, load_plugins
+from motcua_platform.tenant_context import TenantContext, load_context
 
 if TYPE_CHECKING:
     from motcua_platform.tenancy import TenantResolver
@@ -23,6 +24,10 @@ class Runtime:
     db: Database
     jobs: JobQueue
     resolver: TenantResolver | None = None  # set by the web app
+
+    def tenant_context(self, slug: str) -> TenantContext:
+        """Tenant ``slug``'s context, read from the directory: a job builds it once, when it starts."""
+        return load_context(self.db, self.config, slug, active())
 
 
 def resolve_database_url(config: Config) -> Config:

@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from motcua_platform.db.database import Database, TenantBinding
+from motcua_platform.directory.models import Tenant, TenantDomain, TenantPlugin
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,8 @@ class TenantInfo:
     secondary_color: str
     binding: TenantBinding
     plugins: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # enabled plugin → settings
+    # The custom domain the tenant's links use (its first, see ``tenant_context.public_host``); None: none.
+    primary_domain: str | None = None
     # Versions of read-mostly public content; cached public reads key on them (motcua_platform.directory.content).
     catalogue_version: int = 0
     units_version: int = 0
@@ -84,8 +88,6 @@ class TenantResolver:
             self._cache.clear()
 
     def _lookup(self, host: str) -> TenantInfo | None:
-        from motcua_platform.directory.models import Tenant, TenantDomain, TenantPlugin
-
         suffix = "." + self.base_domain
         with self.db.control_session() as session:
             if host.endswith(suffix):
@@ -95,27 +97,42 @@ class TenantResolver:
                 tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
             else:
                 tenant = session.scalar(select(Tenant).join(TenantDomain).where(TenantDomain.domain == host))
-            if tenant is None:
-                return None
-            plugins = {
-                row.plugin: row.settings
-                for row in session.scalars(
-                    select(TenantPlugin).where(TenantPlugin.tenant_id == tenant.id, TenantPlugin.enabled.is_(True))
-                )
-            }
-            return TenantInfo(
-                id=tenant.id,
-                slug=tenant.slug,
-                name=tenant.name,
-                status=tenant.status,
-                display_name=tenant.display_name,
-                locale=tenant.locale,
-                timezone=tenant.timezone,
-                logo_url=tenant.logo_url,
-                primary_color=tenant.primary_color,
-                secondary_color=tenant.secondary_color,
-                binding=self.db.binding(tenant.slug),
-                plugins=plugins,
-                catalogue_version=tenant.catalogue_version,
-                units_version=tenant.units_version,
-            )
+            return None if tenant is None else tenant_info(session, self.db, tenant)
+
+
+def read_tenant(db: Database, slug: str) -> TenantInfo | None:
+    """The directory's facts about tenant ``slug`` as the resolver would give them, for work outside a
+    request (a job, the CLI), which has no host to resolve; None for an unknown slug."""
+    with db.control_session() as session:
+        tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
+        return None if tenant is None else tenant_info(session, db, tenant)
+
+
+def tenant_info(session: Session, db: Database, tenant: Tenant) -> TenantInfo:
+    """The facts about ``tenant`` (a directory row) with its enabled plugins and primary custom domain."""
+    plugins = {
+        row.plugin: row.settings
+        for row in session.scalars(
+            select(TenantPlugin).where(TenantPlugin.tenant_id == tenant.id, TenantPlugin.enabled.is_(True))
+        )
+    }
+    primary_domain = session.scalar(
+        select(TenantDomain.domain).where(TenantDomain.tenant_id == tenant.id).order_by(TenantDomain.id).limit(1)
+    )
+    return TenantInfo(
+        id=tenant.id,
+        slug=tenant.slug,
+        name=tenant.name,
+        status=tenant.status,
+        display_name=tenant.display_name,
+        locale=tenant.locale,
+        timezone=tenant.timezone,
+        logo_url=tenant.logo_url,
+        primary_color=tenant.primary_color,
+        secondary_color=tenant.secondary_color,
+        binding=db.binding(tenant.slug),
+        plugins=plugins,
+        primary_domain=primary_domain,
+        catalogue_version=tenant.catalogue_version,
+        units_version=tenant.units_version,
+    )

@@ -10,6 +10,7 @@ from motcua_platform.auth import services as auth
 from motcua_platform.auth.models import Operator, OperatorRole, StaffRoleName
 from motcua_platform.plugins.engine import active
 from motcua_platform.runtime import Runtime
+from motcua_platform.tenant_context import TenantContext
 from motcua_tenants.registry import services as registry
 from motcua_tenants.tenant_plugins.services import set_plugin
 from sqlalchemy import select
@@ -33,6 +34,8 @@ class SeededTenant:
     # the seeded citizen account (citizen@<slug>.test, phone 0912345678), identical id in every tenant
     citizen_id: int = 0
     citizen_token: str = ""
+    # the tenant's context as a job builds it (every plugin enabled), for tests that call services directly
+    context: TenantContext | None = None
 
 
 def provision_now(runtime: Runtime, slug: str, name: str, unit_code: str) -> None:
@@ -160,6 +163,7 @@ def seed_identical_tenants(runtime: Runtime, app, *, password: str) -> dict[str,
                 set_plugin(control, runtime.db, SEED_ACTOR, active(), slug, plugin.name, enabled=True)
         seeded.tokens = {key: _login(app, seeded.host, f"{key}@{slug}.test", password) for key in seeded.staff}
         seeded.admin_token = seeded.tokens["admin"]
+        seeded.context = runtime.tenant_context(slug)
         result[slug] = seeded
     assert result["alpha"].units == result["beta"].units, "seeded tenants must share ids"
     assert result["alpha"].staff == result["beta"].staff, "seeded tenants must share ids"
