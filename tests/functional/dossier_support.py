@@ -47,7 +47,5 @@ def intake_in(
     layer: by the system actor with a role on the province's root (or ``officers``), every plugin enabled."""
     units = seeded["alpha"].units
     data = services.Intake(MARRIAGE, unit or units["commune_a"], channel, name, FORM, citizen_id, contact)
-    registry = active()
-    return services.intake(
-        session, SYSTEM, officers or {units["root"]}, registry, registry.names, {}, "alpha", data, now=now
-    )
+    officers = officers or {units["root"]}
+    return services.intake(session, SYSTEM, officers, active(), seeded["alpha"].context, data, now=now)

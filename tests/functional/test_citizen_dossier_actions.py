@@ -110,17 +110,19 @@ def test_the_pause_moves_the_due_dates_exactly_as_the_officers_resume(runtime, s
         results = []
         for resume in ("officer", "owner"):
             dossier = intake_in(session, seeded, now=at(6, 9))
-            services.transition(session, SYSTEM, dossier, 4, 1, tenant_slug="alpha", now=at(6, 9))
-            services.transition(session, SYSTEM, dossier, 5, 2, "Thiếu giấy tờ", tenant_slug="alpha", now=at(6, 10))
+            services.transition(session, SYSTEM, dossier, 4, 1, tenant=seeded["alpha"].context, now=at(6, 9))
+            services.transition(
+                session, SYSTEM, dossier, 5, 2, "Thiếu giấy tờ", tenant=seeded["alpha"].context, now=at(6, 10)
+            )
             if resume == "officer":
-                services.transition(session, SYSTEM, dossier, 4, 3, tenant_slug="alpha", now=at(9, 8))
+                services.transition(session, SYSTEM, dossier, 4, 3, tenant=seeded["alpha"].context, now=at(9, 8))
             else:
-                services.supplement_done(session, SYSTEM, dossier, 3, tenant_slug="alpha", now=at(9, 8))
+                services.supplement_done(session, SYSTEM, dossier, 3, tenant=seeded["alpha"].context, now=at(9, 8))
             step = workflow.current_step(session, dossier)
             results.append((dossier.status, dossier.due_at, dossier.extended_due_at, dossier.paused_at, step.due_at))
         assert results[0] == results[1] == (4, at(13, 17), at(16, 15), None, at(9, 9))
         with pytest.raises(Conflict, match="status 4"):
-            services.supplement_done(session, SYSTEM, dossier, 4, tenant_slug="alpha", now=at(9, 9))
+            services.supplement_done(session, SYSTEM, dossier, 4, tenant=seeded["alpha"].context, now=at(9, 9))
         session.rollback()
 
 

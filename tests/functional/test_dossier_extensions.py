@@ -166,13 +166,15 @@ def test_a_pause_over_a_weekend_moves_the_open_step_and_stacks_with_extensions(r
     with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
         friday = at(6, 9)  # March 2026 has no holiday
         dossier = intake_in(session, seeded, now=friday)
-        services.transition(session, SYSTEM, dossier, 4, 1, tenant_slug="alpha", now=friday)
+        services.transition(session, SYSTEM, dossier, 4, 1, tenant=seeded["alpha"].context, now=friday)
         step = workflow.current_step(session, dossier)
         assert dossier.due_at == at(13, 17) and step.due_at == at(6, 11)  # 5 working days; 2 office hours
 
         # paused Friday 10:00 → Monday 08:00: 5 + 1 office hours; the weekend costs nothing
-        services.transition(session, SYSTEM, dossier, 5, 2, "Thiếu giấy tờ", tenant_slug="alpha", now=at(6, 10))
-        services.transition(session, SYSTEM, dossier, 4, 3, tenant_slug="alpha", now=at(9, 8))
+        services.transition(
+            session, SYSTEM, dossier, 5, 2, "Thiếu giấy tờ", tenant=seeded["alpha"].context, now=at(6, 10)
+        )
+        services.transition(session, SYSTEM, dossier, 4, 3, tenant=seeded["alpha"].context, now=at(9, 8))
         assert step.due_at == at(9, 9)  # the hour the step had left, after the resume
         assert dossier.due_at == at(13, 17) and dossier.extended_due_at == at(16, 15)
 
@@ -183,20 +185,20 @@ def test_a_pause_over_a_weekend_moves_the_open_step_and_stacks_with_extensions(r
             dossier,
             4,
             ExtensionRequest(REASON, APOLOGY, working_days=2),
-            tenant_slug="alpha",
+            tenant=seeded["alpha"].context,
             now=at(9, 9),
         )
         assert (extension.previous_due_at, extension.new_due_at) == (at(16, 15), at(18, 17))
         assert dossier.extended_due_at == at(18, 17) and extension.step_index == 0
         # a later pause moves the extended date on: Tuesday 10 March 07:00 → 11:30 is 4.5 office hours
-        services.transition(session, SYSTEM, dossier, 5, 5, "Thiếu ảnh", tenant_slug="alpha", now=at(10, 7))
-        services.transition(session, SYSTEM, dossier, 4, 6, tenant_slug="alpha", now=at(10, 11, 30))
+        services.transition(session, SYSTEM, dossier, 5, 5, "Thiếu ảnh", tenant=seeded["alpha"].context, now=at(10, 7))
+        services.transition(session, SYSTEM, dossier, 4, 6, tenant=seeded["alpha"].context, now=at(10, 11, 30))
         assert dossier.extended_due_at == at(19, 11, 30) and dossier.due_at == at(13, 17)
         assert workflow.dossier_outcome(dossier, at(19, 16)) == "on_time"  # against the effective date
         assert workflow.dossier_outcome(dossier, at(20, 9)) == "late"
-        services.transition(session, SYSTEM, dossier, 5, 7, "Thiếu ảnh", tenant_slug="alpha", now=at(19, 9))
+        services.transition(session, SYSTEM, dossier, 5, 7, "Thiếu ảnh", tenant=seeded["alpha"].context, now=at(19, 9))
         assert workflow.dossier_outcome(dossier, at(25, 9)) == "on_time"  # paused: as of when the clock stopped
-        services.transition(session, SYSTEM, dossier, 4, 8, tenant_slug="alpha", now=at(19, 10))
+        services.transition(session, SYSTEM, dossier, 4, 8, tenant=seeded["alpha"].context, now=at(19, 10))
 
         with pytest.raises(InvalidInput):  # not after the current effective due date
             extensions.extend(
@@ -206,7 +208,7 @@ def test_a_pause_over_a_weekend_moves_the_open_step_and_stacks_with_extensions(r
                 dossier,
                 9,
                 ExtensionRequest(REASON, APOLOGY, new_due_at=at(19, 12, 30)),
-                tenant_slug="alpha",
+                tenant=seeded["alpha"].context,
                 now=at(19, 11),
             )
         with pytest.raises(Conflict):
@@ -217,7 +219,7 @@ def test_a_pause_over_a_weekend_moves_the_open_step_and_stacks_with_extensions(r
                 dossier,
                 6,
                 ExtensionRequest(REASON, APOLOGY, working_hours=4),
-                tenant_slug="alpha",
+                tenant=seeded["alpha"].context,
             )
         session.rollback()
 
@@ -230,18 +232,20 @@ def test_extensions_are_granted_only_before_the_due_date(runtime, seeded):
     for now in (due, due + dt.timedelta(microseconds=1), at(10, 10)):
         with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
             dossier = intake_in(session, seeded, now=at(2, 9))
-            services.transition(session, SYSTEM, dossier, 4, 1, tenant_slug="alpha", now=at(2, 9))
+            services.transition(session, SYSTEM, dossier, 4, 1, tenant=seeded["alpha"].context, now=at(2, 9))
             assert dossier.due_at == due
             with pytest.raises(Conflict, match="before the due date"):
-                extensions.extend(session, SYSTEM, None, dossier, 2, request, tenant_slug="alpha", now=now)
+                extensions.extend(session, SYSTEM, None, dossier, 2, request, tenant=seeded["alpha"].context, now=now)
             assert dossier.extended_due_at is None and dossier.version == 2
             assert workflow.dossier_outcome(dossier, now + dt.timedelta(days=1)) == "late"
             session.rollback()
     with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
         dossier = intake_in(session, seeded, now=at(2, 9))
-        services.transition(session, SYSTEM, dossier, 4, 1, tenant_slug="alpha", now=at(2, 9))
+        services.transition(session, SYSTEM, dossier, 4, 1, tenant=seeded["alpha"].context, now=at(2, 9))
         just_before = due - dt.timedelta(microseconds=1)
-        extension = extensions.extend(session, SYSTEM, None, dossier, 2, request, tenant_slug="alpha", now=just_before)
+        extension = extensions.extend(
+            session, SYSTEM, None, dossier, 2, request, tenant=seeded["alpha"].context, now=just_before
+        )
         assert extension.new_due_at == at(10, 11)  # four office hours after the due date: Tuesday 07:00 + 4 h
         session.rollback()
 

@@ -4,7 +4,6 @@ import datetime as dt
 import json
 import shutil
 import subprocess
-from types import SimpleNamespace
 
 import pytest
 from dossier_support import APPLICANT, FORM, MARRIAGE, SYSTEM, citizen_client, intake_in
@@ -14,7 +13,6 @@ from motcua_onestop.dossiers.extensions import services as extensions
 from motcua_onestop.dossiers.forms import services as forms
 from motcua_platform.errors import Conflict
 
-TENANT = SimpleNamespace(name="Tỉnh Alpha", display_name="Tỉnh Alpha")
 PDFTOTEXT = shutil.which("pdftotext")
 
 
@@ -119,10 +117,10 @@ def test_apology_form_prints_the_stored_extension(runtime, seeded):
     monday = dt.datetime(2026, 3, 2, 9, 0, tzinfo=VN_TZ)
     with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
         dossier = intake_in(session, seeded, name="Trần Văn A", citizen_id="079090001111", now=monday)
-        services.transition(session, SYSTEM, dossier, 4, 1, tenant_slug="alpha", now=monday)
+        services.transition(session, SYSTEM, dossier, 4, 1, tenant=seeded["alpha"].context, now=monday)
         soon = dossier.due_at - dt.timedelta(hours=2)  # the apology goes out before the due date
         with pytest.raises(Conflict, match="Form 04"):  # no extension stored yet
-            forms.render_form(session, dossier, "04", TENANT, host="alpha.test", now=soon)
+            forms.render_form(session, dossier, "04", seeded["alpha"].context, now=soon)
         extensions.extend(
             session,
             SYSTEM,
@@ -130,10 +128,10 @@ def test_apology_form_prints_the_stored_extension(runtime, seeded):
             dossier,
             2,
             extensions.ExtensionRequest("Chờ kết quả xác minh", "Thành thật xin lỗi Ông/Bà.", working_days=3),
-            tenant_slug="alpha",
+            tenant=seeded["alpha"].context,
             now=soon,
         )
-        body = forms.render_form(session, dossier, "04", TENANT, host="alpha.test", now=soon)
+        body = forms.render_form(session, dossier, "04", seeded["alpha"].context, now=soon)
         assert body.startswith(b"%PDF")
         if (text := pdf_text(body)) is not None:
             assert forms.FORMS["04"] in text and dossier.code in text and "09/03/2026" in text  # original date
@@ -178,7 +176,7 @@ def test_register_for_the_unit_between_two_dates(officer, host_client, seeded):
 
 def test_qr_payload_carries_the_tt01_2023_fields(runtime, seeded):
     monday = dt.datetime(2026, 3, 2, 9, 0, tzinfo=VN_TZ)
-    issuer = forms.Issuer(name="Tỉnh Alpha", display_name="Tỉnh Alpha", host="alpha.example.vn")
+    issuer = forms.Issuer(name="Tỉnh Alpha", display_name="Tỉnh Alpha", public_url="https://alpha.example.vn")
     with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
         dossier = intake_in(session, seeded, name="Trần Văn A", citizen_id="079090001111", now=monday)
         procedure = services.procedure_of(session, dossier)

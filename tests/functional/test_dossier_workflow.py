@@ -120,7 +120,7 @@ def test_classification_of_steps_and_dossier_and_the_deadline_filters(runtime, s
 
     with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
         dossier = intake_in(session, seeded, now=monday)
-        services.transition(session, SYSTEM, dossier, 4, 1, tenant_slug="alpha", now=monday)
+        services.transition(session, SYSTEM, dossier, 4, 1, tenant=seeded["alpha"].context, now=monday)
         version = 2
 
         def finish(when):

@@ -128,7 +128,9 @@ def test_every_forbidden_transition_is_a_409_listing_the_allowed_ones(runtime, s
                 if int(target) in allowed:
                     continue
                 with pytest.raises(services.Conflict) as caught:
-                    services.transition(session, SYSTEM, dossier, target, dossier.version, "lý do", tenant_slug="alpha")
+                    services.transition(
+                        session, SYSTEM, dossier, target, dossier.version, "lý do", tenant=seeded["alpha"].context
+                    )
                 assert caught.value.errors["allowed"] == allowed, (source, target)
         session.rollback()
 
@@ -180,7 +182,7 @@ def test_supplement_time_is_excluded_and_the_original_due_date_never_changes(run
         dossier = intake_in(session, seeded, now=monday)
         original = dt.datetime(2026, 3, 9, 17, 0, tzinfo=VN_TZ)  # 5 working days
         assert dossier.due_at == original
-        step = dict(session=session, actor=SYSTEM, dossier=dossier, tenant_slug="alpha")
+        step = dict(session=session, actor=SYSTEM, dossier=dossier, tenant=seeded["alpha"].context)
         services.transition(**step, to_status=4, expected_version=1, now=monday)
         services.transition(**step, to_status=5, expected_version=2, comment="Thiếu giấy tờ", now=monday)
         services.transition(**step, to_status=4, expected_version=3, now=monday + dt.timedelta(days=2))
@@ -284,7 +286,7 @@ def test_two_officers_acting_at_once_one_succeeds_the_other_gets_409(runtime, se
             with runtime.db.tenant_session(binding) as session:
                 try:
                     dossier = services.get_dossier(session, code, officers, lock=True)
-                    services.transition(session, SYSTEM, dossier, to_status, 1, comment, tenant_slug="alpha")
+                    services.transition(session, SYSTEM, dossier, to_status, 1, comment, tenant=seeded["alpha"].context)
                     session.commit()
                     outcomes.append("ok")
                 except services.Conflict:

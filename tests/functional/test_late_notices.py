@@ -23,7 +23,7 @@ def at(day, hour, minute=0):
 def received(session, seeded, contact="tran.chong@example.vn, 0901234567", now=None, unit="commune_a"):
     units = seeded["alpha"].units
     dossier = intake_in(session, seeded, unit=units[unit], name="Trần Văn Chồng", contact=contact, now=now)
-    services.transition(session, SYSTEM, dossier, 4, 1, tenant_slug="alpha", now=now)
+    services.transition(session, SYSTEM, dossier, 4, 1, tenant=seeded["alpha"].context, now=now)
     return dossier
 
 
@@ -39,15 +39,17 @@ def test_the_job_notices_each_late_dossier_once_per_due_date(runtime, seeded):
     with db.tenant_session(db.binding("alpha")) as session:
         late = received(session, seeded, now=at(2, 9))  # due Monday 9 March 17:00
         paused = received(session, seeded, now=at(2, 9))
-        services.transition(session, SYSTEM, paused, 5, 2, "Thiếu giấy tờ", tenant_slug="alpha", now=at(3, 9))
+        services.transition(
+            session, SYSTEM, paused, 5, 2, "Thiếu giấy tờ", tenant=seeded["alpha"].context, now=at(3, 9)
+        )
         quiet = received(session, seeded, contact="Xã A", now=at(2, 9))  # no e-mail or phone: no message
         on_time = received(session, seeded, now=at(5, 9))  # due 12 March
         session.commit()
         ids = {late.id, paused.id, quiet.id, on_time.id}
 
-    assert late_notices.notify_tenant(db, "alpha", now=at(9, 16)) == 0  # not yet
-    first = late_notices.notify_tenant(db, "alpha", now=at(10, 8))
-    assert late_notices.notify_tenant(db, "alpha", now=at(10, 9)) == 0  # rerun: nothing more
+    assert late_notices.notify_tenant(db, seeded["alpha"].context, now=at(9, 16)) == 0  # not yet
+    first = late_notices.notify_tenant(db, seeded["alpha"].context, now=at(10, 8))
+    assert late_notices.notify_tenant(db, seeded["alpha"].context, now=at(10, 9)) == 0  # rerun: nothing more
     with db.tenant_session(db.binding("alpha")) as session:
         notices = session.execute(
             select(DossierLateNotice.dossier_id, DossierLateNotice.due_at).where(DossierLateNotice.dossier_id.in_(ids))
@@ -72,13 +74,13 @@ def test_the_job_notices_each_late_dossier_once_per_due_date(runtime, seeded):
         # paused and resumed: the pause moves the due date on by its 8 office hours, to 10 March 17:00, which
         # has passed too: late for the new due date, the dossier gets exactly one more notice (an extension
         # with an apology, which could move it into the future, is refused once the due date has passed)
-        services.transition(session, SYSTEM, dossier, 5, 2, "Thiếu ảnh", tenant_slug="alpha", now=at(10, 9))
-        services.transition(session, SYSTEM, dossier, 4, 3, tenant_slug="alpha", now=at(11, 9))
+        services.transition(session, SYSTEM, dossier, 5, 2, "Thiếu ảnh", tenant=seeded["alpha"].context, now=at(10, 9))
+        services.transition(session, SYSTEM, dossier, 4, 3, tenant=seeded["alpha"].context, now=at(11, 9))
         assert dossier.extended_due_at == at(10, 17)
         session.commit()
 
-    late_notices.notify_tenant(db, "alpha", now=at(13, 8))
-    late_notices.notify_tenant(db, "alpha", now=at(13, 9))
+    late_notices.notify_tenant(db, seeded["alpha"].context, now=at(13, 8))
+    late_notices.notify_tenant(db, seeded["alpha"].context, now=at(13, 9))
     with db.tenant_session(db.binding("alpha")) as session:
         rows = late_rows(session, session.merge(late))
         assert [r.idempotency_key for r in rows if r.channel == "sms"] == [
@@ -110,7 +112,7 @@ def test_two_workers_at_once_write_each_notice_once(runtime, seeded):
         def worker():
             try:
                 start.wait()
-                late_notices.notify_tenant(db, "alpha", now=at(10, 8))
+                late_notices.notify_tenant(db, seeded["alpha"].context, now=at(10, 8))
             except Exception as exc:  # reported below
                 failures.append(exc)
 

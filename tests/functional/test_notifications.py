@@ -74,8 +74,10 @@ def test_intake_writes_the_outbox_in_its_transaction(officer, seeded, runtime):
     assert dossier["code"] in rows[1].body and "Tra cứu" in rows[1].body
     with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:  # the hook run again: nothing new
         again = session.get(Dossier, dossier["id"])
-        assert queue_for_dossier(session, "alpha", again, Event.INTAKE, procedure_name="x") == 0
-        assert queue_for_dossier(session, "alpha", again, Event.LATE, procedure_name="x", fact="f1") == 2
+        assert queue_for_dossier(session, seeded["alpha"].context, again, Event.INTAKE, procedure_name="x") == 0
+        assert (
+            queue_for_dossier(session, seeded["alpha"].context, again, Event.LATE, procedure_name="x", fact="f1") == 2
+        )
         session.rollback()
 
     before = len(outbox(runtime))
@@ -87,7 +89,7 @@ def test_intake_writes_the_outbox_in_its_transaction(officer, seeded, runtime):
             MARRIAGE, seeded["alpha"].units["commune_a"], "counter", "Lê Thị Vợ", FORM, None, CONTACT
         )
         root = {seeded["alpha"].units["root"]}
-        services.intake(session, SYSTEM, root, active(), active().names, {}, "alpha", data)
+        services.intake(session, SYSTEM, root, active(), seeded["alpha"].context, data)
         assert session.scalar(select(NotificationOutbox).order_by(NotificationOutbox.id.desc()).limit(1)).event
         session.rollback()
     assert len(outbox(runtime)) == before
@@ -250,7 +252,7 @@ def test_a_second_supplement_request_is_a_second_message(officer, seeded, runtim
     assert len({r.idempotency_key for r in rows}) == 4
     with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:  # the hook again: nothing new
         again = session.get(Dossier, dossier["id"])
-        assert on_status_change(session, "alpha", again, "x") == 0
+        assert on_status_change(session, seeded["alpha"].context, again, "x") == 0
         session.rollback()
 
 

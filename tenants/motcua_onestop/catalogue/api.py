@@ -10,6 +10,7 @@ from motcua_platform.api import (
     current_tenant,
     paginate,
     province_principal,
+    tenant_context,
     tenant_session,
 )
 from motcua_platform.auth.models import StaffRoleName
@@ -70,10 +71,9 @@ def _catalogue_changed() -> None:
     content_changed("catalogue")
 
 
-def _enabled() -> list[str]:
+def _enabled() -> tuple[str, ...]:
     """Plugins the tenant enabled that this deployment still loads (an unloaded plugin has no forms)."""
-    loaded = active()
-    return [name for name in current_tenant().plugins if name in loaded]
+    return tenant_context().enabled
 
 
 def _admin() -> None:

@@ -10,6 +10,7 @@ from motcua_platform.api import (
     limit_per_client,
     paginate,
     runtime,
+    tenant_context,
     tenant_session,
 )
 from motcua_platform.plugins.engine import active
@@ -42,11 +43,6 @@ from motcua_onestop.dossiers.schemas import (
 from motcua_onestop.dossiers.workflow import api as _workflow_routes  # noqa: F401 - its routes, on blp
 
 
-def _enabled() -> list[str]:
-    loaded = active()
-    return [name for name in current_tenant().plugins if name in loaded]
-
-
 def _view(session, dossier: Dossier) -> dict:
     return {**dossier_fields(session, dossier), "allowed_transitions": services.allowed_targets(dossier)}
 
@@ -76,9 +72,7 @@ class Dossiers(MethodView):
             who,
             units,
             active(),
-            _enabled(),
-            info.plugins,
-            info.slug,
+            tenant_context(),
             services.Intake(
                 procedure_code=body["procedure_code"],
                 receiving_unit_id=body["receiving_unit_id"],
@@ -160,7 +154,7 @@ def transition(body, code):
         body["to_status"],
         expected,
         body.get("comment"),
-        tenant_slug=current_tenant().slug,
+        tenant=tenant_context(),
     )
     session.commit()
     return _view(session, dossier), 200, etag_header(dossier)

@@ -4,7 +4,7 @@ applicant. Ownership is decided by ``services.get_own_dossier`` only: someone el
 like a code that does not exist."""
 
 from flask import request
-from motcua_platform.api import CITIZEN_SECURITY, Blueprint, current_tenant, paginate, tenant_session
+from motcua_platform.api import CITIZEN_SECURITY, Blueprint, paginate, tenant_context, tenant_session
 
 from motcua_onestop.citizens.api import current_citizen
 from motcua_onestop.dossiers import services
@@ -80,7 +80,7 @@ def withdraw(body, code):
         Status.WITHDRAWN,
         expected,
         body.get("reason"),
-        tenant_slug=current_tenant().slug,
+        tenant=tenant_context(),
     )
     session.commit()
     return _own_view(session, dossier), 200, etag_header(dossier)
@@ -106,7 +106,7 @@ def supplement_done(body, code):
         dossier,
         expected,
         body.get("comment"),
-        tenant_slug=current_tenant().slug,
+        tenant=tenant_context(),
     )
     session.commit()
     return _own_view(session, dossier), 200, etag_header(dossier)

@@ -1,6 +1,7 @@
 """Dossiers: intake on three channels, the status state machine (the one place transitions are
 decided), deadlines with supplement pauses, history and public tracking. No Flask here: callers pass
-the tenant's session, the acting principal's units and the plugin registry, and commit."""
+the tenant's session and context (``motcua_platform.tenant_context``), the acting principal's units and
+the plugin registry, and commit."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from motcua_platform.db.base import utcnow
 from motcua_platform.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyAttempts
 from motcua_platform.plugins.definitions import TimeLimit
 from motcua_platform.plugins.engine import PluginRegistry
+from motcua_platform.tenant_context import TenantContext
 from motcua_platform.usage import report_usage
 from sqlalchemy import Select, bindparam, func, literal_column, select, text, type_coerce
 from sqlalchemy.exc import IntegrityError
@@ -152,8 +154,8 @@ def _start_clock(session: Session, dossier: Dossier, row: Procedure, now: dt.dat
             raise InvalidInput("No due date can be computed.", {"received_at": [str(exc)]}) from None
 
 
-def _count_received(session: Session, tenant_slug: str, dossier: Dossier, now: dt.datetime) -> None:
-    report_usage(session, tenant_slug, USAGE_METRIC, f"dossier:{dossier.id}:received", 1, now)
+def _count_received(session: Session, tenant: TenantContext, dossier: Dossier, now: dt.datetime) -> None:
+    report_usage(session, tenant.slug, USAGE_METRIC, f"dossier:{dossier.id}:received", 1, now)
 
 
 def intake(
@@ -161,28 +163,30 @@ def intake(
     actor: Actor,
     officer_unit_ids: Iterable[int] | None,
     registry: PluginRegistry,
-    enabled: Iterable[str],
-    plugin_settings: Mapping[str, Mapping[str, Any]],
-    tenant_slug: str,
+    tenant: TenantContext,
     data: Intake,
+    *,
     now: dt.datetime | None = None,
     content: ContentVersions | None = None,
     submissions_per_hour: int | None = None,
 ) -> Dossier:
-    """Receive a dossier at a unit that receives its procedure (``catalogue.receiving``, else 422). Counter
-    and postal intake need an officer of the receiving unit and start the clock at once (status 2); an
-    online submission (a citizen account, ``data.citizen_account_id``) waits for intake (status 1), at
-    most ``submissions_per_hour`` from one account. With the request's
-    ``content`` versions the unit and procedure come from the per-process cache (``intake_lookup``)."""
+    """Receive a dossier at a unit that receives its procedure (``catalogue.receiving``, else 422), under
+    the procedure groups ``tenant`` enabled and with its settings of them. Counter and postal intake need
+    an officer of the receiving unit and start the clock at once (status 2); an online submission (a
+    citizen account, ``data.citizen_account_id``) waits for intake (status 1), at most
+    ``submissions_per_hour`` from one account. With the request's ``content`` versions the unit and
+    procedure come from the per-process cache (``intake_lookup``)."""
     now = now or utcnow()
     if data.channel not in set(Channel):
         raise InvalidInput("The dossier was not received.", {"channel": [f"Must be one of: {', '.join(Channel)}."]})
-    unit, row = intake_lookup.unit_and_procedure(session, data.procedure_code, data.receiving_unit_id, enabled, content)
+    unit, row = intake_lookup.unit_and_procedure(
+        session, data.procedure_code, data.receiving_unit_id, tenant.enabled, content
+    )
     if unit is None or (unit.valid_to is not None and unit.valid_to < now.astimezone(VN_TZ).date()):
         raise InvalidInput("The dossier was not received.", {"receiving_unit_id": ["No such open unit."]})
     if data.channel != Channel.ONLINE:
         _require_unit(session, officer_unit_ids or (), unit.id)
-    row = _keep(session, row or catalogue.get_procedure(session, data.procedure_code, enabled))
+    row = _keep(session, row or catalogue.get_procedure(session, data.procedure_code, tenant.enabled))
     # the one rule of which units receive which procedures, on every channel (catalogue.receiving)
     receiving.require_receives(row, unit, intake_lookup.place_of(session, unit, content))
     if data.channel == Channel.ONLINE and row.online_mode == "none":
@@ -191,7 +195,7 @@ def intake(
     if not data.applicant_name or not data.applicant_name.strip():
         errors["applicant_name"] = ["Trường này là bắt buộc."]
     try:
-        cleaned, fee_lines = catalogue.check_form(registry, row, data.form, plugin_settings.get(row.plugin or ""))
+        cleaned, fee_lines = catalogue.check_form(registry, row, data.form, tenant.plugins.get(row.plugin or ""))
     except InvalidInput as exc:  # every error at once: the form's and the envelope's
         raise InvalidInput(exc.message, {**errors, **exc.errors}) from None
     if errors:
@@ -223,13 +227,13 @@ def intake(
     session.add(dossier)
     session.flush()
     if counter:
-        _count_received(session, tenant_slug, dossier, now)
+        _count_received(session, tenant, dossier, now)
     history_log.add(session, actor, dossier, f"intake_{data.channel}", None, dossier.status)
     record(session, actor, "dossier.intake", target=f"dossier:{dossier.code}", channel=data.channel)
     # An online submission is acknowledged to the account's own e-mail and phone, never to a contact typed
     # into the form: no officer has looked at the dossier yet, and the platform must not mail strangers.
     acknowledge_to = None if counter else (data.account_contact or "")
-    notifications.on_status_change(session, tenant_slug, dossier, row.name_vi, contact=acknowledge_to)
+    notifications.on_status_change(session, tenant, dossier, row.name_vi, contact=acknowledge_to)
     return dossier
 
 
@@ -520,7 +524,7 @@ def transition(
     expected_version: int,
     comment: str | None = None,
     *,
-    tenant_slug: str,
+    tenant: TenantContext,
     now: dt.datetime | None = None,
     action: str | None = None,
 ) -> Dossier:
@@ -548,7 +552,7 @@ def transition(
     if target == Status.RECEIVED:
         _require_complete(session, dossier, row)
         _start_clock(session, dossier, row, now)
-        _count_received(session, tenant_slug, dossier, now)
+        _count_received(session, tenant, dossier, now)
     elif target == Status.SUPPLEMENT:
         dossier.paused_at = now
     elif before == Status.SUPPLEMENT:
@@ -572,7 +576,7 @@ def transition(
     dossier.status = target
     versions.bump(dossier, now)
     history_log.add(session, actor, dossier, action or ACTIONS[target], int(before), int(target), comment)
-    notifications.on_status_change(session, tenant_slug, dossier, row.name_vi, comment)
+    notifications.on_status_change(session, tenant, dossier, row.name_vi, comment)
     record(session, actor, "dossier.transition", target=f"dossier:{dossier.code}", from_status=before, to_status=target)
     session.flush()
     return dossier
@@ -585,7 +589,7 @@ def supplement_done(
     expected_version: int,
     comment: str | None = None,
     *,
-    tenant_slug: str,
+    tenant: TenantContext,
     now: dt.datetime | None = None,
 ) -> Dossier:
     """The owner (``dossier`` from ``get_own_dossier(..., lock=True)``) says the documents asked for are
@@ -609,7 +613,7 @@ def supplement_done(
         target,
         expected_version,
         comment,
-        tenant_slug=tenant_slug,
+        tenant=tenant,
         now=now,
         action="supplement_done",
     )

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from motcua_platform.db.base import utcnow
 from motcua_platform.db.database import Database
 from motcua_platform.directory.models import Tenant, TenantStatus
+from motcua_platform.tenant_context import TenantContext
 from motcua_platform.usage import report_usage
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -68,20 +69,10 @@ def contact_channels(contact: str | None) -> list[tuple[str, str]]:
     return found
 
 
-def tracking_url(tenant_slug: str, code: str) -> str:
-    """The public tracking address on the host the request came in on (the tenant's own or custom domain);
-    outside a request, ``https://<slug>.<base domain>``."""
-    base = f"https://{tenant_slug}.motcua.localhost"
-    try:
-        from flask import current_app, has_app_context, has_request_context, request
-
-        if has_request_context():
-            base = request.host_url.rstrip("/")
-        elif has_app_context() and "motcua" in current_app.extensions:
-            base = f"https://{tenant_slug}.{current_app.extensions['motcua'].config.base_domain}"
-    except ImportError:  # pragma: no cover - Flask is always installed with the platform
-        pass
-    return f"{base}/api/v1/track/{code}"
+def tracking_url(public_url: str, code: str) -> str:
+    """The public tracking address of dossier ``code`` on the tenant's public URL (``TenantContext``): the
+    same whichever host the change came in on, and from the worker."""
+    return f"{public_url}/api/v1/track/{code}"
 
 
 def idempotency_key(owner: str, event: str, channel: str, fact: str | None = None) -> str:
@@ -94,7 +85,7 @@ def idempotency_key(owner: str, event: str, channel: str, fact: str | None = Non
 
 def queue_for_dossier(
     session: Session,
-    tenant_slug: str,
+    tenant: TenantContext,
     dossier: Dossier,
     event: Event,
     *,
@@ -118,7 +109,7 @@ def queue_for_dossier(
         applicant_name=dossier.applicant_name,
         procedure_name=procedure_name,
         due_at=dossier.effective_due_at,
-        tracking_url=tracking_url(tenant_slug, dossier.code),
+        tracking_url=tracking_url(tenant.public_url, dossier.code),
         reason=reason,
         total_fee=dossier.total_fee or 0,
         previous_due_at=previous_due_at,
@@ -169,7 +160,7 @@ QUEUE = insert(_OUTBOX).on_conflict_do_nothing(index_elements=["idempotency_key"
 
 
 def on_status_change(
-    session: Session, tenant_slug: str, dossier: Dossier, procedure_name: str, comment=None, contact=None
+    session: Session, tenant: TenantContext, dossier: Dossier, procedure_name: str, comment=None, contact=None
 ) -> int:
     """The hook called by ``dossiers.services`` after ``dossier.status`` changed (intake included); how
     many messages it queued. ``contact`` overrides the recipient (see ``queue_for_dossier``)."""
@@ -180,7 +171,7 @@ def on_status_change(
     # named by the dossier version the change produced (a retry of the same change queues nothing new)
     fact = str(dossier.version) if event in RECURRING_EVENTS else None
     return queue_for_dossier(
-        session, tenant_slug, dossier, event, procedure_name=procedure_name, reason=comment, contact=contact, fact=fact
+        session, tenant, dossier, event, procedure_name=procedure_name, reason=comment, contact=contact, fact=fact
     )
 
 

@@ -43,4 +43,5 @@ def notify_late_dossiers(context, timestamp: int) -> None:
     """Every ten minutes: one apology to the applicant of each dossier newly past its effective due date."""
     from motcua_onestop.dossiers.extensions.late_notices import notify_all
 
-    notify_all(job_runtime(context).db)
+    runtime = job_runtime(context)
+    notify_all(runtime.db, runtime.tenant_context)

@@ -2,7 +2,7 @@
 blueprint (imported at the end of ``dossiers.api``)."""
 
 from marshmallow import fields, validate
-from motcua_platform.api import Schema, actor, current_principal, current_tenant, tenant_session
+from motcua_platform.api import Schema, actor, current_principal, tenant_context, tenant_session
 
 from motcua_onestop.calendar.engine import VN_TZ
 from motcua_onestop.dossiers import comments, services
@@ -82,7 +82,7 @@ def extend(body, code):
             working_days=body.get("working_days"),
             working_hours=body.get("working_hours"),
         ),
-        tenant_slug=current_tenant().slug,
+        tenant=tenant_context(),
     )
     session.commit()
     return _view(dossier, extension), 201, etag_header(dossier)

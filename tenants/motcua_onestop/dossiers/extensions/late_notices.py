@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
 from motcua_platform.db.database import Database
 from motcua_platform.directory.models import Tenant, TenantStatus
+from motcua_platform.tenant_context import TenantContext
 from sqlalchemy import Select, and_, select, true, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -75,7 +77,11 @@ class Batch:
 
 
 def notify_batch(
-    session: Session, tenant_slug: str, now: dt.datetime | None = None, limit: int = BATCH, after: tuple | None = None
+    session: Session,
+    tenant: TenantContext,
+    now: dt.datetime | None = None,
+    limit: int = BATCH,
+    after: tuple | None = None,
 ) -> Batch:
     """Notice up to ``limit`` late dossiers (from ``after`` on) in the caller's transaction."""
     now = now or utcnow()
@@ -108,7 +114,7 @@ def notify_batch(
         record(session, JOB, "dossier.late_notice", target=f"dossier:{dossier.code}", due_at=due.isoformat())
         notifications.queue_for_dossier(
             session,
-            tenant_slug,
+            tenant,
             dossier,
             Event.LATE,
             procedure_name=services.procedure_of(session, dossier).name_vi,
@@ -121,28 +127,31 @@ def notify_batch(
     return Batch(scanned=len(found), noticed=noticed, last=last)
 
 
-def notify_tenant(db: Database, tenant_slug: str, now: dt.datetime | None = None) -> int:
+def notify_tenant(db: Database, tenant: TenantContext, now: dt.datetime | None = None) -> int:
     """Every late dossier of one tenant, one transaction per batch."""
-    binding = db.binding(tenant_slug)
+    binding = db.binding(tenant.slug)
     now = now or utcnow()
     total, after = 0, None
     while True:
         with db.tenant_session(binding) as session:
-            batch = notify_batch(session, tenant_slug, now, after=after)
+            batch = notify_batch(session, tenant, now, after=after)
             session.commit()
         total, after = total + batch.noticed, batch.last
         if batch.scanned < BATCH:  # the end of the list (rows locked right now wait for the next run)
             return total
 
 
-def notify_all(db: Database, now: dt.datetime | None = None) -> dict[str, int]:
-    """Every active tenant; one tenant's failure does not hold back the others."""
+def notify_all(
+    db: Database, context_of: Callable[[str], TenantContext], now: dt.datetime | None = None
+) -> dict[str, int]:
+    """Every active tenant, each with the context ``context_of`` its slug gives (``Runtime.tenant_context``:
+    the notices link to the tenant's public URL); one tenant's failure does not hold back the others."""
     with db.control_session() as session:
         slugs = list(session.scalars(select(Tenant.slug).where(Tenant.status == TenantStatus.ACTIVE)))
     counts = {}
     for slug in slugs:
         try:
-            counts[slug] = notify_tenant(db, slug, now)
+            counts[slug] = notify_tenant(db, context_of(slug), now)
         except Exception:
             log.exception("late notices of %s failed", slug)
     return counts

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import Conflict, InvalidInput
+from motcua_platform.tenant_context import TenantContext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -108,7 +109,7 @@ def extend(
     expected_version: int,
     data: ExtensionRequest,
     *,
-    tenant_slug: str,
+    tenant: TenantContext,
     now: dt.datetime | None = None,
 ) -> DossierExtension:
     """Extend ``dossier`` (loaded with ``lock=True``): stale version, wrong status or a due date already
@@ -166,7 +167,7 @@ def extend(
     )
     notifications.queue_for_dossier(
         session,
-        tenant_slug,
+        tenant,
         dossier,
         Event.EXTENSION,
         procedure_name=services.procedure_of(session, dossier).name_vi,

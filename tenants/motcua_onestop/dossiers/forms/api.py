@@ -2,12 +2,11 @@
 to the applicant (01–05) for the dossier's owner, and the register, form 07, of one unit between two dates
 (officers and admins of that unit or a unit above it)."""
 
-from flask import Response, request
+from flask import Response
 from marshmallow import fields
-from motcua_platform.api import CITIZEN_SECURITY, Blueprint, Schema, current_tenant, runtime, tenant_session
+from motcua_platform.api import CITIZEN_SECURITY, Blueprint, Schema, runtime, tenant_context, tenant_session
 from motcua_platform.errors import Forbidden
 from motcua_platform.rendering.pdf import find_font
-from motcua_platform.tenancy import normalise_host
 
 from motcua_onestop.citizens.api import current_citizen
 from motcua_onestop.dossiers import services as dossiers
@@ -33,10 +32,6 @@ class RegisterArgsSchema(Schema):
     until = fields.Date(required=True, data_key="to", metadata={"description": "Last day (inclusive)."})
 
 
-def _host() -> str:
-    return normalise_host(request.host) or request.host
-
-
 def _font():
     return find_font(runtime().config.pdf_font)
 
@@ -53,7 +48,7 @@ def dossier_form(code, number):
     that does not fit the dossier's state is a 409 saying why."""
     session = tenant_session()
     dossier = dossiers.get_dossier(session, code, caller_units())
-    body = services.render_form(session, dossier, number, current_tenant(), host=_host(), font=_font())
+    body = services.render_form(session, dossier, number, tenant_context(), font=_font())
     return _pdf(body, f"{dossier.code}-mau-{number}.pdf")
 
 
@@ -68,7 +63,7 @@ def own_dossier_form(code, number):
     services.check_applicant_form(number)
     session = tenant_session()
     dossier = dossiers.get_own_dossier(session, code, citizen.id)
-    body = services.render_form(session, dossier, number, current_tenant(), host=_host(), font=_font())
+    body = services.render_form(session, dossier, number, tenant_context(), font=_font())
     return _pdf(body, f"{dossier.code}-mau-{number}.pdf")
 
 
@@ -82,7 +77,5 @@ def register(args):
     unit_id = args["unit_id"]
     if unit_id not in dossiers.officer_units(session, caller_units()):
         raise Forbidden("Only an officer or admin of this unit (or a unit above it) may print its register.")
-    body = services.render_register(
-        session, unit_id, args["since"], args["until"], current_tenant(), host=_host(), font=_font()
-    )
+    body = services.render_register(session, unit_id, args["since"], args["until"], tenant_context(), font=_font())
     return _pdf(body, f"so-theo-doi-{unit_id}-{args['since']:%Y%m%d}-{args['until']:%Y%m%d}.pdf")

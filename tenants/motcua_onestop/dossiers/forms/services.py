@@ -2,7 +2,8 @@
 01–06 for one dossier, 07 (the register) for a unit between two dates. Each carries a QR code in its
 top-left corner with the TT 01/2023 Art. 26 fields and the public tracking URL.
 
-No Flask here: callers pass the tenant's session, the tenant (name / display_name), the host and the font.
+No Flask here: callers pass the tenant's session, its context (names, and the public URL the QR code's
+tracking address uses, whichever host the request came in on) and the font.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import segno
 from fpdf import FPDF
@@ -21,6 +21,7 @@ from motcua_platform.db.base import utcnow
 from motcua_platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from motcua_platform.rendering.money import vnd
 from motcua_platform.rendering.pdf import find_font
+from motcua_platform.tenant_context import TenantContext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -30,6 +31,7 @@ from motcua_onestop.dossiers import services as dossiers
 from motcua_onestop.dossiers.extensions import services as extensions
 from motcua_onestop.dossiers.extensions.models import DossierExtension
 from motcua_onestop.dossiers.models import Dossier, DossierHistory, Status
+from motcua_onestop.notifications.services import tracking_url
 from motcua_onestop.units.models import Unit
 
 ISSUING_SYSTEM = "Motcua Cloud"
@@ -68,11 +70,12 @@ ACTION_VI = {
 
 @dataclass(frozen=True)
 class Issuer:
-    """Who prints the form: the province (``name`` like "Tỉnh Alpha") and the host its tracking URL uses."""
+    """Who prints the form: the province (``name`` like "Tỉnh Alpha") and the public URL (the tenant
+    context's) its tracking URL uses."""
 
     name: str
     display_name: str
-    host: str
+    public_url: str
 
     @property
     def agency(self) -> str:
@@ -87,11 +90,11 @@ class Issuer:
         return f"{ISSUING_SYSTEM} - {self.display_name}"
 
     def tracking_url(self, code: str) -> str:
-        return f"https://{self.host}/api/v1/track/{code}"
+        return tracking_url(self.public_url, code)
 
 
-def issuer_of(tenant_info: Any, host: str) -> Issuer:
-    return Issuer(name=tenant_info.name, display_name=tenant_info.display_name or tenant_info.name, host=host)
+def issuer_of(tenant: TenantContext) -> Issuer:
+    return Issuer(name=tenant.name, display_name=tenant.display_name, public_url=tenant.public_url)
 
 
 # -- formatting ------------------------------------------------------------------------------------
@@ -400,9 +403,8 @@ def render_form(
     session: Session,
     dossier: Dossier,
     number: str,
-    tenant_info: Any,
+    tenant: TenantContext,
     *,
-    host: str,
     font: Path | None = None,
     now: dt.datetime | None = None,
 ) -> bytes:
@@ -413,7 +415,7 @@ def render_form(
     entries = dossiers.history(session, dossier)
     extension = extensions.latest(session, dossier) if number == "04" else None
     check_applies(dossier, number, entries, now, extension)
-    issuer = issuer_of(tenant_info, host)
+    issuer = issuer_of(tenant)
     procedure = dossiers.procedure_of(session, dossier)
     unit = session.get(Unit, dossier.receiving_unit_id)
     pdf = _new_pdf(font or find_font())
@@ -449,9 +451,8 @@ def render_register(
     unit_id: int,
     since: dt.date,
     until: dt.date,
-    tenant_info: Any,
+    tenant: TenantContext,
     *,
-    host: str,
     font: Path | None = None,
     now: dt.datetime | None = None,
 ) -> bytes:
@@ -461,7 +462,7 @@ def render_register(
     if unit is None:
         raise NotFound(f"No unit {unit_id}.")
     now = now or utcnow()
-    issuer = issuer_of(tenant_info, host)
+    issuer = issuer_of(tenant)
     rows = register_rows(session, unit_id, since, until)
     pdf = _new_pdf(font or find_font(), orientation="L")
     pdf.set_title(f"Mẫu số 07 - {unit.code}")
