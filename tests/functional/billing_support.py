@@ -12,6 +12,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from motcua_billing.alerts.mail import SmtpMailer
 from motcua_platform.testing.pytest_plugin import TEST_BASE_DOMAIN, HostClient
+from motcua_platform.timezones import VIETNAM
 
 LEASE = 1_188_000_000
 BUDGET = 240_000_000
@@ -45,7 +46,7 @@ OFFICIAL = [
 
 
 def vn(year, month, day=1, hour=9):
-    return dt.datetime(year, month, day, hour, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    return dt.datetime(year, month, day, hour, tzinfo=VIETNAM)
 
 
 @pytest.fixture

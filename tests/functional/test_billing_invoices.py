@@ -278,9 +278,9 @@ def test_province_sees_its_own_usage_budget_and_invoices_only(finance, contract,
     year = budget["years"][0]
     assert (year["lease_vnd"], year["overage_budget_vnd"]) == (LEASE, BUDGET)
     # October as invoiced, plus the live period when it is November 2026 (980 started SMS packages so far).
-    from motcua_billing.rating.periods import VN
+    from motcua_platform.timezones import VIETNAM
 
-    live = 980 * 350_000 if __import__("datetime").datetime.now(VN).strftime("%Y-%m") == "2026-11" else 0
+    live = 980 * 350_000 if __import__("datetime").datetime.now(VIETNAM).strftime("%Y-%m") == "2026-11" else 0
     assert year["actual_overage_vnd"] == (120_000 + 350_000 + 205_000 + 1_000_000) + live
     assert year["invoiced_vnd"] == mine[0]["total_vnd"] and year["paid_vnd"] == 0
     assert finance.get("/api/v1/billing/tenants/alpha/budget").get_json() == budget
@@ -354,12 +354,12 @@ def test_a_month_that_has_not_ended_and_years_out_of_range_are_refused(finance, 
 
     from motcua_billing.invoices.models import Invoice
     from motcua_billing.invoices.tasks import run_period_task
-    from motcua_billing.rating.periods import VN
     from motcua_platform.errors import InvalidInput
+    from motcua_platform.timezones import VIETNAM
     from sqlalchemy import func, select
 
     ingest(finance, dossiers(10, month=(2026, 10)))
-    this_month = dt.datetime.now(VN).strftime("%Y-%m")
+    this_month = dt.datetime.now(VIETNAM).strftime("%Y-%m")
     for period in (this_month, "2099-12"):
         refused = finance.post(RUN, json={"period": period})
         assert refused.status_code == 422, refused.get_json()
@@ -424,9 +424,9 @@ def test_usage_view_shows_quota_left_and_projected_overage(finance, contract, se
     import datetime as dt
     from decimal import Decimal
 
-    from motcua_billing.rating.periods import VN
+    from motcua_platform.timezones import VIETNAM
 
-    today = dt.datetime.now(VN)
+    today = dt.datetime.now(VIETNAM)
     alpha_finance = HostClient(app, seeded["alpha"].host, seeded["alpha"].tokens["finance"])
     response = alpha_finance.get("/api/v1/my-billing/usage")
     if today.year != 2026:  # the test contract covers 2026 only

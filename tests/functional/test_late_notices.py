@@ -7,7 +7,7 @@ import threading
 
 import pytest
 from dossier_support import SYSTEM, intake_in
-from motcua_tenants.calendar.engine import VN_TZ
+from motcua_platform.timezones import VIETNAM
 from motcua_tenants.dossiers import late_notices, services
 from motcua_tenants.dossiers.extension_models import DossierLateNotice
 from motcua_tenants.dossiers.models import DossierHistory
@@ -16,7 +16,7 @@ from sqlalchemy import select, text
 
 
 def at(day, hour, minute=0):
-    return dt.datetime(2026, 3, day, hour, minute, tzinfo=VN_TZ)
+    return dt.datetime(2026, 3, day, hour, minute, tzinfo=VIETNAM)
 
 
 def received(session, seeded, contact="tran.chong@example.vn, 0901234567", now=None, unit="commune_a"):

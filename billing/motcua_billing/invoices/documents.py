@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from fpdf import FPDF
+from motcua_platform.timezones import VIETNAM
 
 from motcua_billing.invoices.models import Invoice
 from motcua_billing.rating import periods
@@ -73,7 +74,7 @@ def render_pdf(invoice: Invoice, *, seller: dict, buyer: dict, font: Path) -> by
     pdf.cell(0, 10, "HÓA ĐƠN DỊCH VỤ", align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("body", size=10)
     number = invoice.display_number or "(chưa phát hành)"
-    issued = invoice.finalized_at.astimezone(periods.VN).strftime("%d/%m/%Y") if invoice.finalized_at else "—"
+    issued = invoice.finalized_at.astimezone(VIETNAM).strftime("%d/%m/%Y") if invoice.finalized_at else "—"
     period = periods.Period(invoice.period_start, invoice.period_end)
     pdf.cell(0, 6, f"Số: {number}    Ngày phát hành: {issued}", align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.cell(

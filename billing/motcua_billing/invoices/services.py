@@ -21,6 +21,7 @@ from decimal import Decimal
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import Conflict, InvalidInput, NotFound
+from motcua_platform.timezones import VIETNAM
 from motcua_tenants.registry.models import Tenant, TenantStatus
 from sqlalchemy import and_, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
@@ -123,7 +124,7 @@ def _aggregates(
 
 def _late_months(session: Session, tenant_ids: Iterable[int], before: dt.date) -> dict[int, set[tuple[str, dt.date]]]:
     """(metric, local month) of unclaimed usage that occurred before ``before``, within the lookback."""
-    local_month = func.date_trunc("month", func.timezone("Asia/Ho_Chi_Minh", UsageEvent.occurred_at))
+    local_month = func.date_trunc("month", func.timezone(VIETNAM.key, UsageEvent.occurred_at))
     rows = session.execute(
         select(UsageEvent.tenant_id, UsageEvent.metric_code, local_month)
         .where(
@@ -599,7 +600,7 @@ def finalize(session: Session, actor: Actor, invoice_id: int, *, now: dt.datetim
         [line.amount_vnd for line in invoice.lines], invoice.vat_rate
     )
     now = now or utcnow()
-    year = now.astimezone(periods.VN).year
+    year = now.astimezone(VIETNAM).year
     session.execute(insert(InvoiceCounter).values(year=year, last_number=0).on_conflict_do_nothing())
     counter = session.get(InvoiceCounter, year, with_for_update=True, populate_existing=True)
     counter.last_number += 1

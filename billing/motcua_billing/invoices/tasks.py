@@ -19,6 +19,7 @@ import logging
 import procrastinate
 from motcua_platform.audit.services import Actor
 from motcua_platform.jobs import job_runtime
+from motcua_platform.timezones import VIETNAM
 
 from motcua_billing.rating import periods
 
@@ -72,7 +73,7 @@ def snapshot_seats(context, timestamp: int) -> dict:
     from motcua_billing.usage.seats import snapshot_all
 
     # the day the job was scheduled for, not the day a late worker picks it up
-    day = dt.datetime.fromtimestamp(timestamp, dt.UTC).astimezone(periods.VN).date()
+    day = dt.datetime.fromtimestamp(timestamp, dt.UTC).astimezone(VIETNAM).date()
     return {s.tenant: s.seats for s in snapshot_all(job_runtime(context).db, day)}
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
+from motcua_platform.timezones import VIETNAM
+
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 # Billing periods of this product: a month outside these years is a typo (0000-01, 9999-12), and at the
 # edges of the calendar the period arithmetic (the month after, the contract year) would leave ``date``'s range.
@@ -42,11 +42,11 @@ def months_between(start: dt.date, end: dt.date) -> int:
 
 def local_midnight(day: dt.date) -> dt.datetime:
     """The instant a Vietnamese calendar day begins (UTC+7, no daylight saving)."""
-    return dt.datetime(day.year, day.month, day.day, tzinfo=VN)
+    return dt.datetime(day.year, day.month, day.day, tzinfo=VIETNAM)
 
 
 def month_of(instant: dt.datetime) -> dt.date:
-    local = instant.astimezone(VN)
+    local = instant.astimezone(VIETNAM)
     return dt.date(local.year, local.month, 1)
 
 

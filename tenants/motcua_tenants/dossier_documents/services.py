@@ -32,11 +32,11 @@ from motcua_platform.db.base import utcnow
 from motcua_platform.db.database import Database
 from motcua_platform.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 from motcua_platform.storage.services import TenantObjects, new_key
+from motcua_platform.timezones import VIETNAM
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from motcua_tenants.calendar.engine import VN_TZ
 from motcua_tenants.catalogue.models import Procedure
 from motcua_tenants.dossier_documents.models import DocumentKind, DossierDocument, StoredBytes
 from motcua_tenants.dossiers import history
@@ -429,7 +429,7 @@ def snapshot(session: Session, tenant_slug: str, now: dt.datetime | None = None)
     total = stored_bytes(session)
     if not total:
         return None
-    day = now.astimezone(VN_TZ).date()
+    day = now.astimezone(VIETNAM).date()
     record_usage(session, tenant_slug, STORAGE_METRIC, f"storage:{day:%Y-%m-%d}:snapshot", gigabytes(total), now)
     return gigabytes(total)
 

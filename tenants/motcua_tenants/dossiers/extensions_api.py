@@ -3,8 +3,8 @@ blueprint (imported at the end of ``dossiers.api``)."""
 
 from marshmallow import fields, validate
 from motcua_platform.api import Schema, actor, current_principal, current_tenant, tenant_session
+from motcua_platform.timezones import VIETNAM
 
-from motcua_tenants.calendar.engine import VN_TZ
 from motcua_tenants.dossiers import comments, extensions, services
 from motcua_tenants.dossiers.api import IF_MATCH, _etag, _if_match, _units, blp
 from motcua_tenants.dossiers.schemas import HistorySchema
@@ -12,7 +12,7 @@ from motcua_tenants.dossiers.schemas import HistorySchema
 
 class ExtensionRequestSchema(Schema):
     new_due_at = fields.AwareDateTime(
-        default_timezone=VN_TZ, metadata={"description": "The new due moment; or give working_days / working_hours."}
+        default_timezone=VIETNAM, metadata={"description": "The new due moment; or give working_days / working_hours."}
     )
     working_days = fields.Integer(
         validate=validate.Range(min=1, max=365),

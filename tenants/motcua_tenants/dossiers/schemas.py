@@ -1,7 +1,7 @@
 from marshmallow import fields, validate
 from motcua_platform.api import Schema
+from motcua_platform.timezones import VIETNAM
 
-from motcua_tenants.calendar.engine import VN_TZ
 from motcua_tenants.dossier_documents.schemas import ChecklistItemSchema
 from motcua_tenants.dossiers.models import Channel
 
@@ -107,7 +107,7 @@ class InboxArgsSchema(Schema):
         validate=validate.Range(min=1, max=10), metadata={"description": "One status (any state unless state is sent)."}
     )
     overdue = fields.Boolean(metadata={"description": "Open dossiers past their (extended) due date."})
-    due_before = fields.AwareDateTime(default_timezone=VN_TZ)
+    due_before = fields.AwareDateTime(default_timezone=VIETNAM)
     step_unit = fields.Boolean(metadata={"description": "Dossiers whose current step is on one of my units."})
     due_soon = fields.Integer(
         validate=validate.Range(min=1, max=2000),
