@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from motcua_platform.audit.services import Actor, record
+from motcua_platform.dates import add_months
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import Conflict, InvalidInput, NotFound
 from motcua_platform.timezones import VIETNAM
@@ -131,7 +132,7 @@ def _late_months(session: Session, tenant_ids: Iterable[int], before: dt.date) -
             UsageEvent.tenant_id.in_(list(tenant_ids)),
             UsageEvent.invoice_line_id.is_(None),
             UsageEvent.occurred_at < periods.local_midnight(before),
-            UsageEvent.occurred_at >= periods.local_midnight(periods.add_months(before, -LOOKBACK_MONTHS)),
+            UsageEvent.occurred_at >= periods.local_midnight(add_months(before, -LOOKBACK_MONTHS)),
         )
         .group_by(UsageEvent.tenant_id, UsageEvent.metric_code, local_month)
     )
@@ -388,7 +389,7 @@ def ensure_month_over(month: dt.date, now: dt.datetime | None = None) -> None:
     """A month is billed in arrears: refuse a run before its last day has ended in Hà Nội (its usage is
     still coming in, and a draft for it would bill a part of the month as if it were the whole)."""
     now = now or utcnow()
-    ends_at = periods.local_midnight(periods.add_months(month, 1))
+    ends_at = periods.local_midnight(add_months(month, 1))
     if now < ends_at:
         raise InvalidInput(
             f"{month:%Y-%m} has not ended; it can be billed from {ends_at:%Y-%m-%d %H:%M} (Asia/Ho_Chi_Minh).",

@@ -18,6 +18,7 @@ import logging
 
 import procrastinate
 from motcua_platform.audit.services import Actor
+from motcua_platform.dates import add_months
 from motcua_platform.jobs import job_runtime
 from motcua_platform.timezones import VIETNAM
 
@@ -29,7 +30,7 @@ SCHEDULER = Actor("system", None, "billing-scheduler")
 
 
 def previous_month(now: dt.datetime) -> dt.date:
-    return periods.add_months(periods.month_of(now), -1)
+    return add_months(periods.month_of(now), -1)
 
 
 def run_billing(runtime, month: dt.date, actor: Actor = SCHEDULER) -> dict:

@@ -1,4 +1,7 @@
-"""Billing periods, cut in Asia/Ho_Chi_Minh and turned into UTC instants for queries (no I/O)."""
+"""Billing periods, cut in Asia/Ho_Chi_Minh and turned into UTC instants for queries (no I/O).
+
+A month is written as its first day (contracts start and price versions take effect on the 1st), so
+``add_months`` moves from a month to a month."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from motcua_platform.dates import add_months
 from motcua_platform.timezones import VIETNAM
 
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -28,11 +32,6 @@ def parse_month(value: str) -> dt.date:
 
 def in_billing_years(day: dt.date) -> bool:
     return FIRST_YEAR <= day.year <= LAST_YEAR
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def months_between(start: dt.date, end: dt.date) -> int:

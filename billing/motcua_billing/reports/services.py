@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
+from motcua_platform.dates import add_months
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import NotFound
 from sqlalchemy import func, select
@@ -171,10 +172,10 @@ def budget(session: Session, contract: Contract, *, now: dt.datetime | None = No
     rows: list[BudgetYear] = []
     start = contract.starts_on
     while start <= contract.ends_on:
-        year = Period(start, periods.add_months(start, 12))
+        year = Period(start, add_months(start, 12))
         lease = 0
         for offset in range(12):
-            first = periods.add_months(start, offset)
+            first = add_months(start, offset)
             if first > contract.ends_on:
                 break
             lease += lease_share(price_version_for(contract, first).annual_fee_vnd, offset, 1)

@@ -19,11 +19,11 @@ No I/O here, so every rule is unit-tested without a database. Rules (docs/calend
 
 from __future__ import annotations
 
-import calendar as _calendar
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from motcua_platform.dates import add_months
 from motcua_platform.plugins.definitions import TimeLimit, TimeUnit
 from motcua_platform.timezones import VIETNAM
 
@@ -54,13 +54,6 @@ def to_local(moment: dt.datetime) -> dt.datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("The time must be timezone-aware (e.g. 2026-02-12T10:00:00+07:00).")
     return moment.astimezone(VIETNAM)
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day number ``months`` later, clamped to the last day of that month (31/1 + 1 → 28/2)."""
-    year, month0 = divmod(day.month - 1 + months, 12)
-    year += day.year
-    return dt.date(year, month0 + 1, min(day.day, _calendar.monthrange(year, month0 + 1)[1]))
 
 
 @dataclass(frozen=True)
