@@ -8,6 +8,7 @@ from types import SimpleNamespace as Row
 
 import pytest
 from motcua_billing.invoices import documents
+from motcua_platform.rendering.money import vnd
 
 
 def invoice():
@@ -90,6 +91,6 @@ def test_amount_in_words(amount, words):
 
 
 def test_vietnamese_number_formats():
-    assert documents.vnd(1_188_000_000) == "1.188.000.000"
+    assert vnd(1_188_000_000) == "1.188.000.000"
     assert documents.qty(D("12000.000000")) == "12.000"
     assert documents.qty(D("10.250000")) == "10,25"

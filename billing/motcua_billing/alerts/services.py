@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import NotFound
+from motcua_platform.rendering.money import vnd
 from motcua_tenants.registry.models import Tenant, TenantStatus
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
@@ -20,7 +21,6 @@ from sqlalchemy.orm import Session
 from motcua_billing.alerts.interfaces import Mailer
 from motcua_billing.alerts.models import Alert
 from motcua_billing.catalog.services import get_account
-from motcua_billing.invoices.documents import vnd
 from motcua_billing.reports.services import usage_summary
 
 log = logging.getLogger(__name__)

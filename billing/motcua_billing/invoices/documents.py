@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from fpdf import FPDF
+from motcua_platform.rendering.money import vnd
 from motcua_platform.timezones import VIETNAM
 
 from motcua_billing.invoices.models import Invoice
@@ -41,11 +42,6 @@ def find_font(configured: str | None = None) -> Path:
         "No Unicode TrueType font with Vietnamese glyphs was found; install fonts-dejavu-core "
         "or set MOTCUA_PDF_FONT to a .ttf file."
     )
-
-
-def vnd(amount: int) -> str:
-    """1188000000 → '1.188.000.000' (Vietnamese thousands separator)."""
-    return f"{amount:,}".replace(",", ".")
 
 
 def qty(value: Decimal) -> str:

@@ -17,9 +17,10 @@ from typing import Any
 import segno
 from fpdf import FPDF
 from fpdf.fonts import FontFace
-from motcua_billing.invoices.documents import find_font, vnd
+from motcua_billing.invoices.documents import find_font
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import Conflict, Forbidden, InvalidInput, NotFound
+from motcua_platform.rendering.money import vnd
 from motcua_platform.timezones import VIETNAM
 from sqlalchemy import select
 from sqlalchemy.orm import Session

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from motcua_platform.rendering.money import vnd
 from motcua_platform.timezones import VIETNAM
 
 from motcua_tenants.notifications.models import Event
@@ -30,7 +31,7 @@ def _date(value: dt.datetime | None) -> str:
 
 
 def _money(amount: int) -> str:
-    return f"{amount:,}".replace(",", ".") + " đồng"
+    return f"{vnd(amount)} đồng"
 
 
 HEADLINES = {
