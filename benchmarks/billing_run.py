@@ -72,8 +72,9 @@ def main() -> None:
         print(f"   setup: motcua db upgrade {c.run_cli(['db', 'upgrade'], env):.2f}s")
         c.apply_env(env)
         from motcua_billing.catalog import services as catalog
-        from motcua_billing.invoices import services as invoices
-        from motcua_billing.invoices.models import Invoice
+        from motcua_billing.invoices.lifecycle import finalize
+        from motcua_billing.invoices.models import Invoice, InvoiceLine
+        from motcua_billing.invoices.run import run_period
         from motcua_platform.audit.services import Actor
         from motcua_platform.runtime import build_runtime
         from motcua_tenants.registry import services as registry
@@ -149,13 +150,13 @@ def main() -> None:
                     conn.execute(text("DELETE FROM control.billing_invoices"))
             with db.control_session() as session:
                 t0 = time.perf_counter()
-                report = invoices.run_period(session, actor, month, vat_rate=Decimal(10))
+                report = run_period(session, actor, month, vat_rate=Decimal(10))
                 session.commit()
                 first_times.append(time.perf_counter() - t0)
             assert len(report.created) == TENANTS, report.as_dict()
             with db.control_session() as session:
                 t0 = time.perf_counter()
-                again = invoices.run_period(session, actor, month, vat_rate=Decimal(10))
+                again = run_period(session, actor, month, vat_rate=Decimal(10))
                 session.commit()
                 rerun_times.append(time.perf_counter() - t0)
             assert len(again.unchanged) == TENANTS and not again.updated, again.as_dict()
@@ -169,13 +170,11 @@ def main() -> None:
 
         with db.control_session() as session:
             ids = list(session.scalars(select(Invoice.id).order_by(Invoice.id)))
-            counted = session.scalar(
-                select(func.sum(invoices.InvoiceLine.event_count)).where(invoices.InvoiceLine.invoice_id.in_(ids))
-            )
+            counted = session.scalar(select(func.sum(InvoiceLine.event_count)).where(InvoiceLine.invoice_id.in_(ids)))
         t0 = time.perf_counter()
         for invoice_id in ids:
             with db.control_session() as session:
-                invoices.finalize(session, actor, invoice_id)
+                finalize(session, actor, invoice_id)
                 session.commit()
         finalize_seconds = time.perf_counter() - t0
         rows.append([f"finalize {len(ids)} invoices (claims {counted:,} events)", f"{finalize_seconds:.2f}", "", ""])

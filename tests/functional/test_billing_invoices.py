@@ -152,7 +152,7 @@ def test_late_usage_becomes_an_adjustment_on_the_next_invoice(finance, contract,
     from decimal import Decimal
 
     from motcua_billing.invoices.models import Invoice
-    from motcua_billing.invoices.services import run_period
+    from motcua_billing.invoices.run import run_period
     from motcua_platform.audit.services import Actor
 
     with runtime.db.control_session() as session:
@@ -405,18 +405,18 @@ def test_every_tenant_not_billed_is_listed_with_the_reason(finance, contract, ru
 
 
 def test_a_rolled_back_finalization_leaves_no_gap(finance, contract, runtime):
-    from motcua_billing.invoices import services
+    from motcua_billing.invoices.lifecycle import finalize
     from motcua_platform.audit.services import Actor
 
     october = run(finance)["invoice_ids"][0]
     september = run(finance, "2026-09")["invoice_ids"][0]
     actor = Actor("cli", None, "test")
     with runtime.db.control_session() as session:
-        number = services.finalize(session, actor, october).number
+        number = finalize(session, actor, october).number
         session.rollback()  # e.g. the e-invoice provider refused it
     with runtime.db.control_session() as session:
-        assert services.finalize(session, actor, september).number == number
-        assert services.finalize(session, actor, october).number == number + 1
+        assert finalize(session, actor, september).number == number
+        assert finalize(session, actor, october).number == number + 1
         session.commit()
 
 

@@ -293,7 +293,7 @@ def test_storage_usage_rates_as_the_peak_of_the_period(officer, code, runtime, s
     upload(officer, code, PNG + b"\x00" * (1_000_000 - len(PNG)), component="1")  # a retry: not counted
     drain_outbox(runtime.db, "alpha")
     # the month is still running, and a run is refused until it has ended: rate it as on the 1st of the next
-    from motcua_billing.invoices.services import run_period
+    from motcua_billing.invoices.run import run_period
     from motcua_platform.audit.services import Actor
 
     ended = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), VIETNAM)

@@ -16,7 +16,10 @@ from pathlib import Path
 from fpdf import FPDF
 from motcua_platform.rendering.money import vnd
 from motcua_platform.timezones import VIETNAM
+from motcua_tenants.registry.models import Tenant
+from sqlalchemy.orm import Session
 
+from motcua_billing.catalog.services import get_account
 from motcua_billing.invoices.models import Invoice
 from motcua_billing.rating import periods
 
@@ -49,6 +52,24 @@ def qty(value: Decimal) -> str:
     whole, _, fraction = text.partition(".")
     whole = f"{int(whole):,}".replace(",", ".")
     return f"{whole},{fraction}" if fraction else whole
+
+
+def invoice_pdf(session: Session, invoice: Invoice, config) -> bytes:
+    """The invoice as a Vietnamese PDF, with the province's billing account as buyer and the vendor from
+    the configuration as seller (one place for the API and the CLI)."""
+    tenant = session.get(Tenant, invoice.tenant_id)
+    account = get_account(session, invoice.tenant_id)
+    buyer = {
+        "name": account.legal_name if account else f"UBND {tenant.name}",
+        "tax_code": account.tax_code if account else None,
+        "address": account.address if account else None,
+    }
+    seller = {
+        "name": config.billing_seller_name,
+        "tax_code": config.billing_seller_tax_code,
+        "bank": config.billing_bank_account,
+    }
+    return render_pdf(invoice, seller=seller, buyer=buyer, font=find_font(config.pdf_font))
 
 
 def render_pdf(invoice: Invoice, *, seller: dict, buyer: dict, font: Path) -> bytes:

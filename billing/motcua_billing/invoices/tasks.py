@@ -36,7 +36,7 @@ def previous_month(now: dt.datetime) -> dt.date:
 def run_billing(runtime, month: dt.date, actor: Actor = SCHEDULER) -> dict:
     """The run for ``month`` as the API, the command line and the jobs do it: refuse a month that has not
     ended, drain the tenant outboxes, rate, commit; the report, with every tenant not billed and why."""
-    from motcua_billing.invoices.services import ensure_month_over, run_period
+    from motcua_billing.invoices.run import ensure_month_over, run_period
     from motcua_billing.usage.services import drain_all
 
     ensure_month_over(month)

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from motcua_billing.catalog.models import CADENCE_MONTHS, BillableMetric, Contract
 from motcua_billing.catalog.services import charge_spec, contract_for_month, price_version_for
-from motcua_billing.invoices.models import Invoice, InvoiceLine, InvoiceStatus, LineKind
-from motcua_billing.invoices.services import BILLED, Aggregate, _aggregates
+from motcua_billing.invoices.lines import Aggregate, aggregate_usage
+from motcua_billing.invoices.models import BILLED, Invoice, InvoiceLine, InvoiceStatus, LineKind
 from motcua_billing.rating import periods
 from motcua_billing.rating.periods import Period
 from motcua_billing.rating.services import lease_share, project, rate
@@ -90,7 +90,7 @@ def usage_summary(session: Session, tenant_id: int, slug: str, *, now: dt.dateti
     period = periods.period_containing(contract.starts_on, CADENCE_MONTHS[contract.cadence], month)
     version = price_version_for(contract, period.start)
     metrics = {m.code: m for m in session.scalars(select(BillableMetric))}
-    usage = _aggregates(session, [tenant_id], period)
+    usage = aggregate_usage(session, [tenant_id], period)
     elapsed, length = now - period.start_at, period.end_at - period.start_at
     summary = UsageSummary(slug, contract.code, period.start, period.end, now)
     for charge in version.charges:
