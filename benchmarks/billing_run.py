@@ -51,13 +51,13 @@ def main() -> None:
         env = c.motcua_env(url, tempfile.mkdtemp(prefix="motcua-bench-billing-"))
         print(f"   setup: motcua db upgrade {c.run_cli(['db', 'upgrade'], env):.2f}s")
         c.apply_env(env)
+        from motcua_app import build_runtime
         from motcua_billing.catalog import services as catalog
         from motcua_billing.catalog.daklak_terms import LEASE_VND, OVERAGE_BUDGET_VND, PILOT_CHARGES
         from motcua_billing.invoices.lifecycle import finalize
         from motcua_billing.invoices.models import Invoice, InvoiceLine
         from motcua_billing.invoices.run import run_period
         from motcua_platform.audit.services import Actor
-        from motcua_platform.runtime import build_runtime
         from motcua_tenants.registry import services as registry
         from sqlalchemy import func, select, text
 

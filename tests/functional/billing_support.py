@@ -11,9 +11,9 @@ import socket
 
 import pytest
 from aiosmtpd.controller import Controller
-from motcua_billing.alerts.mail import SmtpMailer
+from motcua_app.testing.pytest_plugin import TEST_BASE_DOMAIN, HostClient
 from motcua_billing.catalog.daklak_terms import LEASE_VND, OFFICIAL_CHARGES, OVERAGE_BUDGET_VND, PILOT_CHARGES
-from motcua_platform.testing.pytest_plugin import TEST_BASE_DOMAIN, HostClient
+from motcua_platform.messaging.mail import SmtpMailer
 from motcua_platform.timezones import VIETNAM
 
 LEASE = LEASE_VND

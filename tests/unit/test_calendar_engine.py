@@ -4,10 +4,10 @@ end-of-period rule, pauses and the early / on-time / late classification."""
 import datetime as dt
 
 import pytest
+from motcua_onestop.calendar.engine import OfficeHours, WorkingCalendar, classify
 from motcua_platform.dates import add_months
 from motcua_platform.plugins.definitions import TimeLimit, TimeUnit
 from motcua_platform.timezones import VIETNAM
-from motcua_tenants.calendar.engine import OfficeHours, WorkingCalendar, classify
 
 D = dt.date
 HOURS, DAYS, WORKING_DAYS, MONTHS = TimeUnit.HOURS, TimeUnit.DAYS, TimeUnit.WORKING_DAYS, TimeUnit.MONTHS

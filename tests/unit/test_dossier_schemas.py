@@ -1,7 +1,7 @@
 """The citizen's view of a dossier is the officer's schema minus the internal fields: pinned here, so a field
 added to the officer's view is shown to the applicant only by a deliberate change."""
 
-from motcua_tenants.dossiers.schemas import DossierSchema, OwnDossierSchema
+from motcua_onestop.dossiers.schemas import DossierSchema, OwnDossierSchema
 
 CITIZEN_FIELDS = {
     "code",

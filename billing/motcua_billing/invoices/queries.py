@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from motcua_platform.directory.models import Tenant
 from motcua_platform.errors import NotFound
-from motcua_tenants.registry.models import Tenant
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 

@@ -12,8 +12,8 @@ from decimal import Decimal
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.dates import add_months
 from motcua_platform.db.base import utcnow
+from motcua_platform.directory.models import Tenant, TenantStatus
 from motcua_platform.errors import InvalidInput
-from motcua_tenants.registry.models import Tenant, TenantStatus
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
