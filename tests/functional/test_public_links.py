@@ -8,13 +8,13 @@ import json
 import pytest
 from dossier_support import APPLICANT, FORM, MARRIAGE, SYSTEM, intake_body, intake_in
 from motcua_billing.usage.models import UsageOutbox
-from motcua_onestop.calendar.engine import VN_TZ
 from motcua_onestop.dossiers import services
 from motcua_onestop.dossiers.forms import services as forms
 from motcua_onestop.notifications import tasks
 from motcua_onestop.notifications.models import NotificationOutbox
 from motcua_platform.errors import NotFound
 from motcua_platform.plugins.engine import active
+from motcua_platform.timezones import VIETNAM
 from sqlalchemy import select
 from test_dossier_forms import pdf_text
 
@@ -47,7 +47,7 @@ class JobContext:  # what procrastinate hands a task: the worker's runtime
 
 def late_dossier(runtime, seeded) -> tuple[int, str]:
     """A dossier received on 2 March 2026 (due 9 March) with an e-mail and a phone: late ever since."""
-    received = dt.datetime(2026, 3, 2, 9, 0, tzinfo=VN_TZ)
+    received = dt.datetime(2026, 3, 2, 9, 0, tzinfo=VIETNAM)
     contact = "tran.chong@example.vn, 0901234567"
     with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
         dossier = intake_in(session, seeded, name="Trần Văn Chồng", contact=contact, now=received)
