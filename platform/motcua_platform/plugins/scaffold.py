@@ -1,8 +1,9 @@
 """``motcua plugins new NAME``: write a working plugin distribution to start from.
 
-The files come from ``scaffold_template/`` (package data, rendered with Jinja2): a pyproject declaring the
-``motcua.plugins`` entry point, a package with the Plugin subclass, one procedure with its form, workflow
-and fee calculator, and a tests folder whose tests pass once the distribution is installed.
+The files come from ``scaffold_template/`` (package data, with ``${name}``-style placeholders that
+``string.Template`` fills in): a pyproject declaring the ``motcua.plugins`` entry point, a package with the
+Plugin subclass, one procedure with its form, workflow and fee calculator, and a tests folder whose tests
+pass once the distribution is installed.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from dataclasses import asdict, dataclass
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
-
-from jinja2 import Environment, StrictUndefined
+from string import Template
 
 from motcua_platform.config import PLUGIN_NAME
 
@@ -74,12 +74,12 @@ def scaffold(name: str, target: Path, installed: Collection[str]) -> list[Path]:
     names = check_name(name, installed)
     if target.exists():
         raise ScaffoldError(f"{target} already exists; choose another --path or remove it first")
-    environment = Environment(keep_trailing_newline=True, undefined=StrictUndefined, autoescape=False)  # noqa: S701 - writes Python and TOML, not HTML
+    values = asdict(names)
     written = []
     for source, relative in _templates(TEMPLATES, ()):
         path = target.joinpath(*(_rename(part, names) for part in relative))
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(environment.from_string(source.read_text(encoding="utf-8")).render(asdict(names)), "utf-8")
+        path.write_text(Template(source.read_text(encoding="utf-8")).substitute(values), encoding="utf-8")
         written.append(path)
     return written
 

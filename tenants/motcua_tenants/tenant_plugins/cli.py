@@ -42,7 +42,7 @@ def new(name: str, path: Path | None) -> None:
     click.echo(f"  pip install -e {target}")
     click.echo(f"  export MOTCUA_PLUGINS=civil_status,household_business,construction,land,{name}")
     click.echo(f"  motcua plugins enable {name} --tenant <slug>")
-    click.echo(f"  (cd {target} && pytest)")
+    click.echo(f"  pytest {target}")
 
 
 @plugins.command("list")
