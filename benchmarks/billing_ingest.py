@@ -63,11 +63,10 @@ def main() -> None:
         env = c.motcua_env(url, tempfile.mkdtemp(prefix="motcua-bench-ingest-"))
         print(f"   setup: motcua db upgrade {c.run_cli(['db', 'upgrade'], env):.2f}s")
         c.apply_env(env)
+        from motcua_app import build_runtime, create_app
         from motcua_billing.usage import services
-        from motcua_platform.app import create_app
         from motcua_platform.audit.services import Actor
         from motcua_platform.auth import services as auth
-        from motcua_platform.runtime import build_runtime
         from motcua_tenants.registry import services as registry
 
         runtime = build_runtime()

@@ -71,11 +71,11 @@ def main() -> None:
         env = c.motcua_env(url, tempfile.mkdtemp(prefix="motcua-bench-billing-"))
         print(f"   setup: motcua db upgrade {c.run_cli(['db', 'upgrade'], env):.2f}s")
         c.apply_env(env)
+        from motcua_app import build_runtime
         from motcua_billing.catalog import services as catalog
         from motcua_billing.invoices import services as invoices
         from motcua_billing.invoices.models import Invoice
         from motcua_platform.audit.services import Actor
-        from motcua_platform.runtime import build_runtime
         from motcua_tenants.registry import services as registry
         from sqlalchemy import func, select, text
 

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import sys
 from pathlib import Path
 
 import click
-from motcua_platform.audit.services import Actor
+from motcua_platform.audit.services import cli_actor
 from motcua_platform.errors import ServiceError
 from rich.console import Console
 from rich.table import Table
 
 console = Console()
-
-
-def cli_actor() -> Actor:
-    return Actor("cli", None, getpass.getuser())
 
 
 def _fail(exc: ServiceError):
@@ -64,7 +59,7 @@ def run(cli, period: str) -> None:
 @click.pass_obj
 def list_invoices(cli, period, tenant, status) -> None:
     """List invoices."""
-    from motcua_tenants.registry.models import Tenant
+    from motcua_platform.directory.models import Tenant
 
     from motcua_billing.catalog.services import tenant_by_slug
     from motcua_billing.invoices import services
@@ -186,7 +181,7 @@ def pdf(cli, invoice_id, output) -> None:
 @click.pass_obj
 def export(cli, period, output) -> None:
     """Invoices as CSV, one row per line."""
-    from motcua_tenants.registry.models import Tenant
+    from motcua_platform.directory.models import Tenant
 
     from motcua_billing.invoices import documents, services
 

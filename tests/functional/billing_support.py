@@ -10,8 +10,8 @@ import socket
 
 import pytest
 from aiosmtpd.controller import Controller
-from motcua_billing.alerts.mail import SmtpMailer
-from motcua_platform.testing.pytest_plugin import TEST_BASE_DOMAIN, HostClient
+from motcua_app.testing.pytest_plugin import TEST_BASE_DOMAIN, HostClient
+from motcua_platform.messaging.mail import SmtpMailer
 
 LEASE = 1_188_000_000
 BUDGET = 240_000_000

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 import pytest
 from billing_support import BUDGET, LEASE, dossiers, ingest, vn
 from click.testing import CliRunner
+from motcua_app.testing.pytest_plugin import HostClient
 from motcua_platform.cli import CliContext, main
-from motcua_platform.testing.pytest_plugin import HostClient
 
 RUN = "/api/v1/billing/runs"
 

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 from dossier_support import citizen_client, intake_body, move
-from motcua_tenants.citizens.identity import national_id_problems, normalise_phone
+from motcua_onestop.citizens.identity import national_id_problems, normalise_phone
 
 NEW = {
     "email": "An.Nguyen@Example.vn",
@@ -299,7 +299,7 @@ def test_internal_comments_are_hidden_from_the_citizen(host_client, seeded, offi
 
 
 def test_notifications_reach_the_accounts_email_and_phone(host_client, seeded, runtime, officer):
-    from motcua_tenants.notifications.models import NotificationOutbox
+    from motcua_onestop.notifications.models import NotificationOutbox
     from sqlalchemy import select
 
     body = intake_body(seeded, "online", applicant={"full_name": "Nguyễn Văn Dân"})  # no contact given
@@ -332,7 +332,7 @@ def test_notifications_reach_the_accounts_email_and_phone(host_client, seeded, r
 def test_the_acknowledgement_goes_to_the_account_never_to_a_typed_contact(host_client, seeded, runtime, officer):
     """No officer has seen an online dossier yet: its acknowledgement reaches the account's own e-mail and
     phone, not an address typed into the form (the platform must not mail strangers on anyone's say)."""
-    from motcua_tenants.notifications.models import NotificationOutbox
+    from motcua_onestop.notifications.models import NotificationOutbox
     from sqlalchemy import select
 
     stranger = {"full_name": "Ai Đó", "contact": "victim@example.org 0987654321"}

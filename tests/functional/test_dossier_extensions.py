@@ -5,12 +5,14 @@ import datetime as dt
 
 import pytest
 from dossier_support import SYSTEM, citizen_client, intake_body, intake_in, move
+from motcua_onestop.calendar.engine import VN_TZ
+from motcua_onestop.dossiers import services
+from motcua_onestop.dossiers.extensions import services as extensions
+from motcua_onestop.dossiers.extensions.services import ExtensionRequest
+from motcua_onestop.dossiers.workflow import services as workflow
+from motcua_onestop.notifications.models import NotificationOutbox
 from motcua_platform.audit.models import TenantAuditEvent
 from motcua_platform.errors import Conflict, InvalidInput
-from motcua_tenants.calendar.engine import VN_TZ
-from motcua_tenants.dossiers import extensions, services, workflow
-from motcua_tenants.dossiers.extensions import ExtensionRequest
-from motcua_tenants.notifications.models import NotificationOutbox
 from sqlalchemy import select
 from test_dossier_forms import pdf_text
 

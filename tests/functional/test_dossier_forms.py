@@ -8,10 +8,11 @@ from types import SimpleNamespace
 
 import pytest
 from dossier_support import APPLICANT, FORM, MARRIAGE, SYSTEM, citizen_client, intake_in
+from motcua_onestop.calendar.engine import VN_TZ
+from motcua_onestop.dossiers import services
+from motcua_onestop.dossiers.extensions import services as extensions
+from motcua_onestop.dossiers.forms import services as forms
 from motcua_platform.errors import Conflict
-from motcua_tenants.calendar.engine import VN_TZ
-from motcua_tenants.dossier_forms import services as forms
-from motcua_tenants.dossiers import extensions, services
 
 TENANT = SimpleNamespace(name="Tỉnh Alpha", display_name="Tỉnh Alpha")
 PDFTOTEXT = shutil.which("pdftotext")

@@ -7,9 +7,9 @@ import threading
 import pytest
 from dossier_support import SYSTEM, citizen_client, intake_body, intake_in, move
 from motcua_billing.usage.models import UsageOutbox
-from motcua_tenants.calendar.engine import VN_TZ
-from motcua_tenants.dossiers import services
-from motcua_tenants.dossiers.models import Dossier, DossierCounter
+from motcua_onestop.calendar.engine import VN_TZ
+from motcua_onestop.dossiers import services
+from motcua_onestop.dossiers.models import Dossier, DossierCounter
 from sqlalchemy import select, text
 
 CODE = re.compile(r"^000\.00\.51\.A01-\d{6}-\d{4}$")

@@ -7,11 +7,12 @@ import threading
 
 import pytest
 from dossier_support import SYSTEM, intake_in
-from motcua_tenants.calendar.engine import VN_TZ
-from motcua_tenants.dossiers import late_notices, services
-from motcua_tenants.dossiers.extension_models import DossierLateNotice
-from motcua_tenants.dossiers.models import DossierHistory
-from motcua_tenants.notifications.models import NotificationOutbox
+from motcua_onestop.calendar.engine import VN_TZ
+from motcua_onestop.dossiers import services
+from motcua_onestop.dossiers.extensions import late_notices
+from motcua_onestop.dossiers.extensions.models import DossierLateNotice
+from motcua_onestop.dossiers.models import DossierHistory
+from motcua_onestop.notifications.models import NotificationOutbox
 from sqlalchemy import select, text
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from motcua_platform.cli import main
+from motcua_app.cli import main
 from motcua_platform.plugins.engine import BUILT_IN, activate, active, load_plugins
 
 REPO = Path(__file__).resolve().parents[2]

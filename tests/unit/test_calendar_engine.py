@@ -4,8 +4,8 @@ end-of-period rule, pauses and the early / on-time / late classification."""
 import datetime as dt
 
 import pytest
+from motcua_onestop.calendar.engine import VN_TZ, OfficeHours, WorkingCalendar, add_months, classify
 from motcua_platform.plugins.definitions import TimeLimit, TimeUnit
-from motcua_tenants.calendar.engine import VN_TZ, OfficeHours, WorkingCalendar, add_months, classify
 
 D = dt.date
 HOURS, DAYS, WORKING_DAYS, MONTHS = TimeUnit.HOURS, TimeUnit.DAYS, TimeUnit.WORKING_DAYS, TimeUnit.MONTHS

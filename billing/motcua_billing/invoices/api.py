@@ -18,8 +18,8 @@ from motcua_platform.api import (
     tenant_session,
 )
 from motcua_platform.auth.models import OperatorRole, StaffRoleName
+from motcua_platform.directory.models import Tenant
 from motcua_platform.errors import NotFound
-from motcua_tenants.registry.models import Tenant
 from sqlalchemy import select
 
 from motcua_billing.alerts.schemas import AlertListArgsSchema, AlertSchema, TenantAlertListArgsSchema, TenantAlertSchema

@@ -8,43 +8,17 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 
 from fpdf import FPDF
+from motcua_platform.rendering.money import vnd
 
 from motcua_billing.invoices.models import Invoice
 from motcua_billing.rating import periods
 
-FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/TTF/DejaVuSans.ttf",
-    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
-    "/Library/Fonts/Arial Unicode.ttf",
-)
 STATUS_VI = {"draft": "Dự thảo", "finalized": "Đã phát hành", "paid": "Đã thanh toán", "void": "Đã hủy"}
-
-
-class FontMissing(RuntimeError):
-    pass
-
-
-def find_font(configured: str | None = None) -> Path:
-    for candidate in (configured, os.environ.get("MOTCUA_PDF_FONT"), *FONT_CANDIDATES):
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    raise FontMissing(
-        "No Unicode TrueType font with Vietnamese glyphs was found; install fonts-dejavu-core "
-        "or set MOTCUA_PDF_FONT to a .ttf file."
-    )
-
-
-def vnd(amount: int) -> str:
-    """1188000000 → '1.188.000.000' (Vietnamese thousands separator)."""
-    return f"{amount:,}".replace(",", ".")
 
 
 def qty(value: Decimal) -> str:

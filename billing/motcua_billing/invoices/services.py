@@ -20,8 +20,9 @@ from decimal import Decimal
 
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
+from motcua_platform.directory.models import Tenant, TenantStatus
 from motcua_platform.errors import Conflict, InvalidInput, NotFound
-from motcua_tenants.registry.models import Tenant, TenantStatus
+from motcua_platform.rendering.pdf import find_font
 from sqlalchemy import and_, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -769,4 +770,4 @@ def invoice_pdf(session: Session, invoice: Invoice, config) -> bytes:
         "tax_code": config.billing_seller_tax_code,
         "bank": config.billing_bank_account,
     }
-    return documents.render_pdf(invoice, seller=seller, buyer=buyer, font=documents.find_font(config.pdf_font))
+    return documents.render_pdf(invoice, seller=seller, buyer=buyer, font=find_font(config.pdf_font))

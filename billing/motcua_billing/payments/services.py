@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.config import Config
+from motcua_platform.directory.models import Tenant
 from motcua_platform.errors import ServiceError
-from motcua_tenants.registry.models import Tenant
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session

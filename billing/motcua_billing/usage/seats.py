@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from motcua_platform.auth.models import StaffAccount
 from motcua_platform.db.database import Database, TenantSession
-from motcua_tenants.registry.models import Tenant, TenantStatus
+from motcua_platform.directory.models import Tenant, TenantStatus
 from sqlalchemy import func, select
 
 from motcua_billing.rating import periods
