@@ -3,8 +3,8 @@ blueprint (imported at the end of ``dossiers.api``)."""
 
 from marshmallow import fields, validate
 from motcua_platform.api import Schema, actor, current_principal, current_tenant, tenant_session
+from motcua_platform.timezones import VIETNAM
 
-from motcua_onestop.calendar.engine import VN_TZ
 from motcua_onestop.dossiers import comments, services
 from motcua_onestop.dossiers.extensions import services as extensions
 from motcua_onestop.dossiers.http import IF_MATCH, blp, caller_units, etag_header, expected_version
@@ -13,7 +13,7 @@ from motcua_onestop.dossiers.schemas import HistorySchema
 
 class ExtensionRequestSchema(Schema):
     new_due_at = fields.AwareDateTime(
-        default_timezone=VN_TZ, metadata={"description": "The new due moment; or give working_days / working_hours."}
+        default_timezone=VIETNAM, metadata={"description": "The new due moment; or give working_days / working_hours."}
     )
     working_days = fields.Integer(
         validate=validate.Range(min=1, max=365),
