@@ -1,8 +1,10 @@
 """Vendor finance on the platform host: metrics, plans, billing accounts and contracts."""
 
 from flask.views import MethodView
-from motcua_platform.api import Blueprint, actor, control_session, current_principal
 from motcua_platform.auth.models import OperatorRole
+from motcua_platform.web.blueprint import Blueprint
+from motcua_platform.web.context import control_session
+from motcua_platform.web.principals import actor, current_principal
 from sqlalchemy import select
 
 from motcua_billing.catalog import services

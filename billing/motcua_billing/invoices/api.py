@@ -6,20 +6,13 @@ from __future__ import annotations
 import logging
 
 from flask import Response
-from motcua_platform.api import (
-    Blueprint,
-    actor,
-    control_session,
-    current_principal,
-    current_tenant,
-    paginate,
-    province_principal,
-    runtime,
-    tenant_session,
-)
 from motcua_platform.auth.models import OperatorRole, StaffRoleName
 from motcua_platform.directory.models import Tenant
 from motcua_platform.errors import NotFound
+from motcua_platform.web.blueprint import Blueprint
+from motcua_platform.web.context import control_session, current_tenant, runtime, tenant_session
+from motcua_platform.web.pagination import paginate
+from motcua_platform.web.principals import actor, current_principal, province_principal
 from sqlalchemy import select
 
 from motcua_billing.alerts.schemas import AlertListArgsSchema, AlertSchema, TenantAlertListArgsSchema, TenantAlertSchema

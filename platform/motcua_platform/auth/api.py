@@ -3,20 +3,6 @@
 from flask import request
 from flask.views import MethodView
 
-from motcua_platform.api import (
-    Blueprint,
-    actor,
-    control_session,
-    count_account_attempt,
-    current_principal,
-    current_tenant,
-    runtime,
-    site,
-    site_names,
-    site_scope,
-    site_session,
-    tenant_session,
-)
 from motcua_platform.auth import services
 from motcua_platform.auth.models import OperatorRole, StaffRoleName
 from motcua_platform.auth.schemas import (
@@ -31,6 +17,19 @@ from motcua_platform.auth.services import LoginPolicy
 from motcua_platform.auth.units import unit_tree
 from motcua_platform.errors import ServiceError
 from motcua_platform.tenancy import PLATFORM
+from motcua_platform.web.blueprint import Blueprint
+from motcua_platform.web.context import (
+    control_session,
+    current_tenant,
+    runtime,
+    site,
+    site_names,
+    site_scope,
+    site_session,
+    tenant_session,
+)
+from motcua_platform.web.principals import actor, current_principal
+from motcua_platform.web.ratelimit import count_account_attempt
 
 auth_blp = Blueprint(
     "auth",
@@ -99,7 +98,7 @@ def login(body):
 @auth_blp.response(204)
 def logout():
     """Revoke the token used for this request."""
-    from motcua_platform.api import bearer_secret
+    from motcua_platform.web.principals import bearer_secret
 
     current_principal()
     services.logout(site_session(), scope=site_scope(), secret=bearer_secret())

@@ -14,8 +14,8 @@ import logging
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from motcua_platform.api import control_session, current_tenant, runtime
 from motcua_platform.directory.services import bump_content_version
+from motcua_platform.web.context import control_session, current_tenant, runtime
 
 log = logging.getLogger(__name__)
 

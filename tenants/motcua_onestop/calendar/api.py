@@ -4,11 +4,13 @@ portal shows appointment dates); changing the calendar needs the tenant-admin ro
 import datetime as dt
 
 from flask.views import MethodView
-from motcua_platform.api import Blueprint, actor, province_principal, tenant_session
 from motcua_platform.audit.services import record
 from motcua_platform.auth.models import StaffRoleName
 from motcua_platform.errors import InvalidInput
 from motcua_platform.plugins.definitions import TimeLimit
+from motcua_platform.web.blueprint import Blueprint
+from motcua_platform.web.context import tenant_session
+from motcua_platform.web.principals import actor, province_principal
 
 from motcua_onestop.calendar import services
 from motcua_onestop.calendar.schemas import (

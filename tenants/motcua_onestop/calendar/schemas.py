@@ -1,6 +1,6 @@
 from marshmallow import ValidationError, fields, validate
-from motcua_platform.api import Schema
 from motcua_platform.plugins.definitions import TimeUnit
+from motcua_platform.web.schema import Schema
 
 from motcua_onestop.calendar.engine import VN_TZ
 from motcua_onestop.calendar.models import DayKind

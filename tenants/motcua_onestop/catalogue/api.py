@@ -3,21 +3,17 @@ tenant-admin role."""
 
 from flask import Response, request
 from flask.views import MethodView
-from motcua_platform.api import (
-    Blueprint,
-    actor,
-    cached_public_get,
-    current_tenant,
-    paginate,
-    province_principal,
-    tenant_session,
-)
 from motcua_platform.auth.models import StaffRoleName
 from motcua_platform.cache import TTLCache
 from motcua_platform.directory.content import content_changed
 from motcua_platform.errors import InvalidInput
 from motcua_platform.plugins.engine import active
 from motcua_platform.plugins.forms import form_json_schema
+from motcua_platform.web.blueprint import Blueprint
+from motcua_platform.web.caching import cached_public_get
+from motcua_platform.web.context import current_tenant, tenant_session
+from motcua_platform.web.pagination import paginate
+from motcua_platform.web.principals import actor, province_principal
 
 from motcua_onestop.calendar.services import today
 from motcua_onestop.catalogue import exchange, receiving, services

@@ -1,7 +1,7 @@
 """Citizen and business accounts on a tenant host: register, log in and out, profile, password.
 
 Citizen tokens (``<slug>.citizen.<secret>``) are accepted only by citizen routes (``current_citizen``);
-staff routes refuse them with 403 (``motcua_platform.api.current_principal``), and citizen routes refuse
+staff routes refuse them with 403 (``motcua_platform.web.principals.current_principal``), and citizen routes refuse
 staff tokens with 403. A token of another tenant is a 403 like everywhere else.
 
 Password recovery (``/password-reset`` and ``/password-reset/confirm``) is open to anyone and counted
@@ -11,22 +11,14 @@ import logging
 
 from flask import g, request
 from flask.views import MethodView
-from motcua_platform.api import (
-    CITIZEN_SCHEME,
-    CITIZEN_SECURITY,
-    Blueprint,
-    bearer_secret,
-    count_account_attempt,
-    current_tenant,
-    register_authenticator,
-    runtime,
-    site_names,
-    tenant_session,
-)
 from motcua_platform.auth.api import login_policy
 from motcua_platform.auth.schemas import TokenSchema
 from motcua_platform.auth.tokens import is_citizen_secret
 from motcua_platform.errors import Forbidden, ServiceError, Unauthorized
+from motcua_platform.web.blueprint import Blueprint
+from motcua_platform.web.context import current_tenant, runtime, site_names, tenant_session
+from motcua_platform.web.principals import CITIZEN_SCHEME, CITIZEN_SECURITY, bearer_secret, register_authenticator
+from motcua_platform.web.ratelimit import count_account_attempt
 
 from motcua_onestop.citizens import recovery, services
 from motcua_onestop.citizens.schemas import (

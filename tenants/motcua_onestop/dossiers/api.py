@@ -3,16 +3,11 @@ officer inbox, transitions with optimistic concurrency (ETag / If-Match), histor
 
 from flask import request
 from flask.views import MethodView
-from motcua_platform.api import (
-    STAFF_OR_CITIZEN_SECURITY,
-    actor,
-    current_tenant,
-    limit_per_client,
-    paginate,
-    runtime,
-    tenant_session,
-)
 from motcua_platform.plugins.engine import active
+from motcua_platform.web.context import current_tenant, runtime, tenant_session
+from motcua_platform.web.pagination import paginate
+from motcua_platform.web.principals import STAFF_OR_CITIZEN_SECURITY, actor
+from motcua_platform.web.ratelimit import limit_per_client
 
 from motcua_onestop.citizens import services as citizens
 from motcua_onestop.citizens.api import current_citizen

@@ -2,18 +2,13 @@
 
 from flask import url_for
 from flask.views import MethodView
-from motcua_platform.api import (
-    Blueprint,
-    actor,
-    control_session,
-    current_principal,
-    current_tenant,
-    paginate,
-    runtime,
-)
 from motcua_platform.auth.models import OperatorRole
 from motcua_platform.directory.models import Tenant
 from motcua_platform.directory.services import get_tenant
+from motcua_platform.web.blueprint import Blueprint
+from motcua_platform.web.context import control_session, current_tenant, runtime
+from motcua_platform.web.pagination import paginate
+from motcua_platform.web.principals import actor, current_principal
 
 from motcua_tenants.registry import services
 from motcua_tenants.registry.schemas import (

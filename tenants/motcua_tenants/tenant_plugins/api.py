@@ -1,8 +1,10 @@
 """Plugins on the platform host: what the deployment has loaded, and each tenant's choice (operators)."""
 
-from motcua_platform.api import Blueprint, actor, control_session, current_principal, runtime
 from motcua_platform.auth.models import OperatorRole
 from motcua_platform.plugins.engine import active
+from motcua_platform.web.blueprint import Blueprint
+from motcua_platform.web.context import control_session, runtime
+from motcua_platform.web.principals import actor, current_principal
 
 from motcua_tenants.tenant_plugins import services
 from motcua_tenants.tenant_plugins.schemas import PluginSchema, TenantPluginSchema, TenantPluginUpdateSchema

@@ -2,7 +2,9 @@
 blueprint (imported at the end of ``dossiers.api``)."""
 
 from marshmallow import fields, validate
-from motcua_platform.api import Schema, actor, current_principal, current_tenant, tenant_session
+from motcua_platform.web.context import current_tenant, tenant_session
+from motcua_platform.web.principals import actor, current_principal
+from motcua_platform.web.schema import Schema
 
 from motcua_onestop.calendar.engine import VN_TZ
 from motcua_onestop.dossiers import comments, services

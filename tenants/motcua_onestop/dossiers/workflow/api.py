@@ -2,8 +2,10 @@
 Registered on the dossiers blueprint (imported at the end of ``dossiers.api``)."""
 
 from marshmallow import fields, validate
-from motcua_platform.api import Schema, actor, current_principal, tenant_session
 from motcua_platform.db.base import utcnow
+from motcua_platform.web.context import tenant_session
+from motcua_platform.web.principals import actor, current_principal
+from motcua_platform.web.schema import Schema
 
 from motcua_onestop.dossiers import services
 from motcua_onestop.dossiers.http import IF_MATCH, blp, caller_units, etag_header, expected_version
