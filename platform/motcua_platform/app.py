@@ -16,7 +16,7 @@ from motcua_platform.errors import ServiceError
 from motcua_platform.runtime import Runtime, build_runtime
 from motcua_platform.tenancy import PLATFORM, TenantResolver
 from motcua_platform.web.blueprint import Api
-from motcua_platform.web.context import close_sessions
+from motcua_platform.web.context import close_sessions, commit_request
 from motcua_platform.web.errors import error_body, http_error_response, service_error_response
 from motcua_platform.web.principals import SECURITY_SCHEMES, STAFF_SECURITY, authenticate_as_declared, bearer_secret
 from motcua_platform.web.schema import BIGINT
@@ -48,7 +48,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     runtime = runtime or build_runtime(config)
     config = runtime.config
 
-    app = Flask("motcua_platform")
+    app = App("motcua_platform")
     app.json = RequestJSONProvider(app)
     app.url_map.converters["int"] = BigintConverter  # before any route is added
     app.json.ensure_ascii = False  # Vietnamese stays readable in responses and in docs/openapi.json
@@ -128,6 +128,16 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
 
     app.teardown_appcontext(close_sessions)
     return app
+
+
+class App(Flask):
+    """Flask, with the request's unit of work committed as the view's last step (``web.context``)."""
+
+    def dispatch_request(self):
+        # Here rather than in after_request: an error from the commit is then handled like the view's own
+        # (a value out of range is a 422, anything else a logged 500), and after_request never sees a
+        # success whose data was not saved.
+        return commit_request(self.make_response(super().dispatch_request()))
 
 
 class BigintConverter(IntegerConverter):

@@ -54,7 +54,6 @@ class Metrics(MethodView):
         current_principal(*ACTORS)
         session = control_session()
         metric = services.create_metric(session, actor(), **body)
-        session.commit()
         return metric
 
 
@@ -73,7 +72,6 @@ class Plans(MethodView):
         current_principal(*ACTORS)
         session = control_session()
         plan = services.create_plan(session, actor(), **body)
-        session.commit()
         return plan
 
 
@@ -99,7 +97,6 @@ class Account(MethodView):
         current_principal(*ACTORS)
         session = control_session()
         account: BillingAccount = services.set_account(session, actor(), slug, **body)
-        session.commit()
         return account
 
 
@@ -121,7 +118,6 @@ class Contracts(MethodView):
         current_principal(*ACTORS)
         session = control_session()
         contract = services.create_contract(session, actor(), **body)
-        session.commit()
         return _with_slug(contract)
 
 
@@ -141,5 +137,4 @@ def add_price_version(body, code):
     current_principal(*ACTORS)
     session = control_session()
     version = services.add_price_version(session, actor(), code, body)
-    session.commit()
     return version

@@ -125,7 +125,6 @@ def finalize(invoice_id):
     current_principal(*ACTORS)
     session = control_session()
     invoice = services.finalize(session, actor(), invoice_id)
-    session.commit()
     from motcua_billing.payments.services import push_quietly
 
     push_quietly(runtime(), invoice.id)
@@ -141,7 +140,6 @@ def void(body, invoice_id):
     current_principal(*ACTORS)
     session = control_session()
     invoice = services.void(session, actor(), invoice_id, body["reason"])
-    session.commit()
     return _one(invoice)
 
 
@@ -153,7 +151,6 @@ def record_payment(body, invoice_id):
     current_principal(*ACTORS)
     session = control_session()
     payment = services.record_payment(session, actor(), invoice_id, **body)
-    session.commit()
     return payment
 
 
@@ -261,7 +258,7 @@ def tenant_budget(slug):
 def _province() -> int:
     province_principal(*PROVINCE_FINANCE)  # the province's money: roles on the province itself only
     # The caller is known; end the tenant transaction before reading billing rows from the control plane,
-    # so the two sessions never interleave.
+    # so the two sessions never interleave (a commit of reads only: the view writes nothing).
     tenant_session().commit()
     return current_tenant().id
 

@@ -38,5 +38,4 @@ def stripe_webhook():
         request.headers.get("Stripe-Signature"),
         runtime().config.stripe_webhook_secret,
     )
-    session.commit()
     return result

@@ -39,7 +39,6 @@ def ingest(body):
             duplicates=result.count("duplicate"),
             rejected=result.count("rejected"),
         )
-    session.commit()
     return result.as_dict()
 
 
@@ -48,5 +47,5 @@ def ingest(body):
 def drain():
     """Move usage recorded inside tenant transactions (tenant outboxes) into the ledger now."""
     current_principal(OperatorRole.FINANCE, OperatorRole.ADMIN)
-    control_session().commit()
+    control_session().commit()  # end the authentication transaction: the drain opens its own, per tenant
     return [vars(r) for r in services.drain_all(runtime().db)]

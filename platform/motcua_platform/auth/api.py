@@ -88,9 +88,8 @@ def login(body):
             remote_addr=request.remote_addr,
         )
     except ServiceError:
-        session.commit()  # keep the failed-attempt count
+        session.commit()  # keep the failed-attempt count, which the error's rollback would undo
         raise
-    session.commit()
     return {"token": token, "expires_at": expires_at, "scope": site_scope()}
 
 
@@ -102,7 +101,6 @@ def logout():
 
     current_principal()
     services.logout(site_session(), scope=site_scope(), secret=bearer_secret())
-    site_session().commit()
 
 
 @auth_blp.route("/me")
@@ -144,7 +142,6 @@ class Operators(MethodView):
         current_principal(OperatorRole.ADMIN)
         session = control_session()
         operator = services.create_operator(session, actor(), **body)
-        session.commit()
         return operator
 
 
@@ -177,7 +174,6 @@ class StaffCollection(MethodView):
             site=site_names(),
             admin_units=principal.units_with(StaffRoleName.TENANT_ADMIN),
         )
-        session.commit()
         return staff
 
 
@@ -195,5 +191,4 @@ class StaffItem(MethodView):
         covered = _covered_units()
         session = tenant_session()
         staff = services.set_staff_active(session, actor(), staff_id, body["active"], covered)
-        session.commit()
         return staff

@@ -3,6 +3,7 @@ bounded pages, the argument parser that builds each schema once)."""
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -16,6 +17,7 @@ from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.exceptions import HTTPException
 
 from motcua_platform import inputs
+from motcua_platform.web.context import flush_request
 from motcua_platform.web.errors import ErrorSchema, http_error_response
 from motcua_platform.web.pagination import PageMetadataSchema, page_metadata
 from motcua_platform.web.schema import BIGINT
@@ -79,6 +81,23 @@ class Blueprint(flask_smorest.Blueprint):
         super().__init__(*args, **kwargs)
         assert realm in {"platform", "tenant", "any"}
         self.realm = realm
+
+    def response(self, status_code, schema=None, **kwargs):
+        """smorest's, with the request's changes flushed before the result is dumped: the answer carries
+        the ids and defaults the database gives, though the commit comes only after the view
+        (``web.context.commit_request``)."""
+        decorator = super().response(status_code, schema, **kwargs)
+
+        def flushed_first(func):
+            @functools.wraps(func)
+            def view(*args, **kw):
+                result = func(*args, **kw)
+                flush_request()
+                return result
+
+            return decorator(view)
+
+        return flushed_first
 
     def paginate(self, pager=None, *, page=None, page_size=None, max_page_size=None):
         """smorest's pagination with ``page`` bounded so that the OFFSET it makes, (page - 1) × page_size,

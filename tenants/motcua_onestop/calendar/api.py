@@ -64,7 +64,6 @@ class Days(MethodView):
         _admin()
         session = tenant_session()
         day = services.add_day(session, actor(), **body)
-        session.commit()
         return day
 
 
@@ -80,7 +79,6 @@ class DayItem(MethodView):
             raise InvalidInput("The date is invalid.", {"date": [f"'{date}' is not a date (YYYY-MM-DD)."]}) from None
         session = tenant_session()
         services.remove_day(session, actor(), day)
-        session.commit()
 
 
 @blp.route("/seed", methods=["POST"])
@@ -92,7 +90,6 @@ def seed(args):
     session = tenant_session()
     counts = services.seed_year(session, args["year"])
     record(session, actor(), "calendar.seed", target=f"calendar:{args['year']}", **counts)
-    session.commit()
     return {"year": args["year"], **counts}
 
 

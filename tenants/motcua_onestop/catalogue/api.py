@@ -115,7 +115,6 @@ class Procedures(MethodView):
         _admin()
         session = tenant_session()
         row = services.create_procedure(session, actor(), body)
-        session.commit()
         _catalogue_changed()
         return row
 
@@ -136,7 +135,6 @@ class ProcedureItem(MethodView):
         _admin()
         session = tenant_session()
         row = services.revise(session, actor(), code, body)
-        session.commit()
         _catalogue_changed()
         return row
 
@@ -168,7 +166,6 @@ def publish(code):
     _admin()
     session = tenant_session()
     row = services.publish(session, actor(), code)
-    session.commit()
     _catalogue_changed()
     return row
 
@@ -180,7 +177,6 @@ def retire(code):
     _admin()
     session = tenant_session()
     row = services.retire(session, actor(), code)
-    session.commit()
     _catalogue_changed()
     return row
 
@@ -192,7 +188,6 @@ def apply_plugin_update(code):
     _admin()
     session = tenant_session()
     row = services.apply_plugin_update(session, actor(), active(), code)
-    session.commit()
     _catalogue_changed()
     return row
 
@@ -276,6 +271,5 @@ def import_(args):
     records = exchange.parse_csv(text) if args["format"] == "csv" else exchange.parse_json(text)
     session = tenant_session()
     count = exchange.import_records(session, actor(), records)
-    session.commit()
     _catalogue_changed()
     return {"imported": count}

@@ -88,7 +88,6 @@ class Dossiers(MethodView):
             content=ContentVersions(info.id, info.catalogue_version, info.units_version),
             submissions_per_hour=runtime().config.online_submissions_per_hour,
         )
-        session.commit()
         return _view(session, dossier), 201, etag_header(dossier)
 
     @blp.arguments(InboxArgsSchema, location="query")
@@ -157,7 +156,6 @@ def transition(body, code):
         body.get("comment"),
         tenant_slug=current_tenant().slug,
     )
-    session.commit()
     return _view(session, dossier), 200, etag_header(dossier)
 
 
@@ -177,7 +175,6 @@ def link_owner(body, code):
     dossier = services.get_dossier(session, code, units, lock=True)
     account = citizens.find_by_login(session, body["login"])
     services.link_owner(session, actor(), dossier, account, expected)
-    session.commit()
     return _view(session, dossier), 200, etag_header(dossier)
 
 

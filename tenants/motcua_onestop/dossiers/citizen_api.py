@@ -85,7 +85,6 @@ def withdraw(body, code):
         body.get("reason"),
         tenant_slug=current_tenant().slug,
     )
-    session.commit()
     return _own_view(session, dossier), 200, etag_header(dossier)
 
 
@@ -111,5 +110,4 @@ def supplement_done(body, code):
         body.get("comment"),
         tenant_slug=current_tenant().slug,
     )
-    session.commit()
     return _own_view(session, dossier), 200, etag_header(dossier)

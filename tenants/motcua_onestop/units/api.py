@@ -58,7 +58,6 @@ class Units(MethodView):
         admin_units = _admin_units()
         session = tenant_session()
         unit = services.create_unit(session, actor(), admin_units, **body)
-        session.commit()
         content_changed("units")
         return unit
 
@@ -93,7 +92,6 @@ class UnitItem(MethodView):
         admin_units = _admin_units()
         session = tenant_session()
         unit = services.update_unit(session, actor(), admin_units, unit_id, **body)
-        session.commit()
         content_changed("units")
         return unit
 
@@ -103,5 +101,4 @@ class UnitItem(MethodView):
         admin_units = _admin_units()
         session = tenant_session()
         services.delete_unit(session, actor(), admin_units, unit_id)
-        session.commit()
         content_changed("units")

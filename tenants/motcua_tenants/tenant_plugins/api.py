@@ -3,7 +3,7 @@
 from motcua_platform.auth.models import OperatorRole
 from motcua_platform.plugins.engine import active
 from motcua_platform.web.blueprint import Blueprint
-from motcua_platform.web.context import control_session, runtime
+from motcua_platform.web.context import control_session, on_commit, runtime
 from motcua_platform.web.principals import actor, current_principal
 
 from motcua_tenants.tenant_plugins import services
@@ -53,5 +53,5 @@ def set_tenant_plugin(body, slug, name):
         enabled=body["enabled"],
         settings=body["settings"],
     )
-    runtime().resolver.invalidate()
+    on_commit(runtime().resolver.invalidate)
     return state

@@ -99,6 +99,7 @@ def upload_document(form, code):
         )
     finally:
         upload.close()
+    # committed here rather than at the request's end: should the commit fail, the stored object goes too
     services.commit_or_discard(session, objects, document, created)
     return _view(code, document), 201 if created else 200
 

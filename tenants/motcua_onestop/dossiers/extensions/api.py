@@ -86,7 +86,6 @@ def extend(body, code):
         ),
         tenant_slug=current_tenant().slug,
     )
-    session.commit()
     return _view(dossier, extension), 201, etag_header(dossier)
 
 
@@ -108,5 +107,4 @@ def comment(body, code):
     session = tenant_session()
     dossier = services.get_dossier(session, code, caller_units())
     entry = comments.add_comment(session, actor(), dossier, body["comment"])
-    session.commit()
     return entry, 201, etag_header(dossier)

@@ -102,7 +102,6 @@ def claim_step(code):
     session, expected, dossier = _locked(code)
     principal = current_principal()
     workflow.claim(session, actor(), principal.roles, principal.id, dossier, expected)
-    session.commit()
     return _steps_view(session, dossier), 200, etag_header(dossier)
 
 
@@ -116,7 +115,6 @@ def complete_step(body, code):
     """Finish the current step you claimed, with a comment (If-Match); the next step starts on its unit."""
     session, expected, dossier = _locked(code)
     workflow.complete(session, actor(), current_principal().id, dossier, expected, body["comment"])
-    session.commit()
     return _steps_view(session, dossier), 200, etag_header(dossier)
 
 
@@ -131,5 +129,4 @@ def handoff_step(body, code):
     session, expected, dossier = _locked(code)
     principal = current_principal()
     workflow.handoff(session, actor(), principal.roles, dossier, expected, body["unit_id"], body.get("comment"))
-    session.commit()
     return _steps_view(session, dossier), 200, etag_header(dossier)
