@@ -264,7 +264,7 @@ def test_storage_usage_rates_as_the_peak_of_the_period(officer, code, runtime, s
 
     from motcua_app.testing.pytest_plugin import TEST_BASE_DOMAIN, HostClient
     from motcua_billing.usage.services import drain_outbox
-    from motcua_onestop.calendar.engine import VN_TZ
+    from motcua_platform.timezones import VIETNAM
 
     finance = HostClient(app, TEST_BASE_DOMAIN, seeded["platform"].tokens["finance"])
     storage = {"metric_code": "storage_gb", "included_quantity": 0, "model": "graduated"}
@@ -273,7 +273,7 @@ def test_storage_usage_rates_as_the_peak_of_the_period(officer, code, runtime, s
     assert finance.post("/api/v1/billing/plans", json=plan).status_code == 201
     account = {"legal_name": "UBND tỉnh Alpha", "tax_code": "6000123456", "address": "x", "emails": []}
     assert finance.put("/api/v1/billing/accounts/alpha", json=account).status_code == 200
-    today = dt.datetime.now(VN_TZ).date()
+    today = dt.datetime.now(VIETNAM).date()
     month = today.replace(day=1)
     last = (month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
     contract = {
@@ -293,10 +293,10 @@ def test_storage_usage_rates_as_the_peak_of_the_period(officer, code, runtime, s
     upload(officer, code, PNG + b"\x00" * (1_000_000 - len(PNG)), component="1")  # a retry: not counted
     drain_outbox(runtime.db, "alpha")
     # the month is still running, and a run is refused until it has ended: rate it as on the 1st of the next
-    from motcua_billing.invoices.services import run_period
+    from motcua_billing.invoices.run import run_period
     from motcua_platform.audit.services import Actor
 
-    ended = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), VN_TZ)
+    ended = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), VIETNAM)
     with runtime.db.control_session() as session:
         report = run_period(session, Actor("cli", None, "test"), month, vat_rate=Decimal(10), now=ended)
         session.commit()
@@ -312,8 +312,8 @@ def test_daily_snapshot_records_the_total_once_a_day(officer, code, runtime, see
     import datetime as dt
     from types import SimpleNamespace
 
-    from motcua_onestop.calendar.engine import VN_TZ
     from motcua_onestop.dossiers.documents.tasks import snapshot_storage
+    from motcua_platform.timezones import VIETNAM
 
     upload(officer, code, PDF)
     total = tenant_db(runtime, seeded).scalar(select(StoredBytes.bytes))
@@ -328,7 +328,7 @@ def test_daily_snapshot_records_the_total_once_a_day(officer, code, runtime, see
     snapshot_all(runtime.db, now + dt.timedelta(hours=1))  # the same Vietnamese day: a duplicate
     session = tenant_db(runtime, seeded)
     events = list(session.scalars(select(UsageOutbox.event_id).where(UsageOutbox.event_id.like("storage:%"))))
-    today = dt.datetime.now(VN_TZ).date()
+    today = dt.datetime.now(VIETNAM).date()
     assert f"storage:{today:%Y-%m-%d}:snapshot" in events  # from the periodic task itself
     assert "storage:2026-01-01:snapshot" in events and len(events) == len(set(events)) <= 2
     assert snapshot_all(runtime.db, now)["beta"] is None  # nothing stored: no event

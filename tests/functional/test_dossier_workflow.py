@@ -5,11 +5,11 @@ import datetime as dt
 
 import pytest
 from dossier_support import intake_body, intake_in, move
-from motcua_onestop.calendar.engine import VN_TZ
 from motcua_onestop.dossiers import services
 from motcua_onestop.dossiers.workflow import services as workflow
 from motcua_platform.audit.services import Actor
 from motcua_platform.errors import Conflict, Forbidden, NotFound
+from motcua_platform.timezones import VIETNAM
 from sqlalchemy import select
 
 SYSTEM = Actor("system", None, "test")
@@ -113,10 +113,10 @@ def test_classification_of_steps_and_dossier_and_the_deadline_filters(runtime, s
     units = seeded["alpha"].units
     staff = seeded["alpha"].staff["officer"]
     roles = [("officer", units["commune_a"])]
-    monday = dt.datetime(2026, 3, 2, 9, 0, tzinfo=VN_TZ)  # no holiday in March 2026
+    monday = dt.datetime(2026, 3, 2, 9, 0, tzinfo=VIETNAM)  # no holiday in March 2026
 
     def at(day, hour, minute=0):
-        return dt.datetime(2026, 3, day, hour, minute, tzinfo=VN_TZ)
+        return dt.datetime(2026, 3, day, hour, minute, tzinfo=VIETNAM)
 
     with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
         dossier = intake_in(session, seeded, now=monday)

@@ -8,6 +8,7 @@ from motcua_platform.audit.services import record
 from motcua_platform.auth.models import StaffRoleName
 from motcua_platform.errors import InvalidInput
 from motcua_platform.plugins.definitions import TimeLimit
+from motcua_platform.timezones import VIETNAM
 from motcua_platform.web.blueprint import Blueprint
 from motcua_platform.web.context import tenant_session
 from motcua_platform.web.principals import actor, province_principal
@@ -104,14 +105,14 @@ def due(args):
     if problems:
         raise InvalidInput("The time limit is invalid.", {"value": problems})
     received_at = args["received_at"]
-    calendar = services.load_calendar(tenant_session(), since=received_at.astimezone(services.VN_TZ).date())
+    calendar = services.load_calendar(tenant_session(), since=received_at.astimezone(VIETNAM).date())
     try:
         due_at = calendar.due_at(received_at, limit)
         intake_at = calendar.intake(received_at)
     except (ValueError, OverflowError) as exc:  # beyond year 9999, or no working day left in the calendar
         raise InvalidInput("No due date can be computed.", {"received_at": [str(exc)]}) from None
     return {
-        "received_at": received_at.astimezone(services.VN_TZ),
+        "received_at": received_at.astimezone(VIETNAM),
         "intake_at": intake_at,
         "due_at": due_at,
         "due_date": due_at.date(),

@@ -19,15 +19,14 @@ No I/O here, so every rule is unit-tested without a database. Rules (docs/calend
 
 from __future__ import annotations
 
-import calendar as _calendar
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
+from motcua_platform.dates import add_months
 from motcua_platform.plugins.definitions import TimeLimit, TimeUnit
+from motcua_platform.timezones import VIETNAM
 
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 HOLIDAY, DAY_OFF, WORKING_DAY = "holiday", "day_off", "working_day"
 # No calendar has two years without a working day; past this the data is broken, not the date far away.
 MAX_SEARCH_DAYS = 731
@@ -54,14 +53,7 @@ def _span(start: dt.time, end: dt.time) -> dt.timedelta:
 def to_local(moment: dt.datetime) -> dt.datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("The time must be timezone-aware (e.g. 2026-02-12T10:00:00+07:00).")
-    return moment.astimezone(VN_TZ)
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day number ``months`` later, clamped to the last day of that month (31/1 + 1 → 28/2)."""
-    year, month0 = divmod(day.month - 1 + months, 12)
-    year += day.year
-    return dt.date(year, month0 + 1, min(day.day, _calendar.monthrange(year, month0 + 1)[1]))
+    return moment.astimezone(VIETNAM)
 
 
 @dataclass(frozen=True)
@@ -102,7 +94,7 @@ class WorkingCalendar:
         raise ValueError(f"No working day within {MAX_SEARCH_DAYS} days of {day.isoformat()}.")
 
     def at(self, day: dt.date, time: dt.time) -> dt.datetime:
-        return dt.datetime.combine(day, time, tzinfo=VN_TZ)
+        return dt.datetime.combine(day, time, tzinfo=VIETNAM)
 
     def opening(self, day: dt.date) -> dt.datetime:
         return self.at(day, self.hours.morning_start)

@@ -1,8 +1,8 @@
 from marshmallow import ValidationError, fields, validate
 from motcua_platform.plugins.definitions import TimeUnit
+from motcua_platform.timezones import VIETNAM
 from motcua_platform.web.schema import Schema
 
-from motcua_onestop.calendar.engine import VN_TZ
 from motcua_onestop.calendar.models import DayKind
 from motcua_onestop.calendar.services import MAX_YEAR, MIN_YEAR
 
@@ -78,7 +78,7 @@ class SeedResultSchema(Schema):
 class DueArgsSchema(Schema):
     received_at = fields.AwareDateTime(
         required=True,
-        default_timezone=VN_TZ,
+        default_timezone=VIETNAM,
         validate=_in_calendar_years,
         metadata={
             "description": f"ISO 8601, in the years {MIN_YEAR} to {MAX_YEAR}; without an offset it is read as "

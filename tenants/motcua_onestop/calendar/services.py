@@ -11,10 +11,11 @@ import holidays
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.unit_of_work import UnitOfWork
 from motcua_platform.errors import Conflict, InvalidInput, NotFound
+from motcua_platform.timezones import VIETNAM
 from sqlalchemy import Select, bindparam, delete, extract, literal, select, true
 from sqlalchemy.orm import Session
 
-from motcua_onestop.calendar.engine import VN_TZ, OfficeHours, WorkingCalendar, classify
+from motcua_onestop.calendar.engine import OfficeHours, WorkingCalendar, classify
 from motcua_onestop.calendar.models import CalendarDay, CalendarSettings, DayKind, DaySource
 
 __all__ = ["WorkingCalendar", "classify", "due_at", "is_working_day", "load_calendar", "not_seeded_warnings"]
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 
 
 def today() -> dt.date:
-    return dt.datetime.now(VN_TZ).date()
+    return dt.datetime.now(VIETNAM).date()
 
 
 def default_years(on: dt.date | None = None) -> range:
@@ -262,7 +263,7 @@ def is_working_day(session: Session, date: dt.date) -> bool:
 def due_at(session: Session, received_at: dt.datetime, limit) -> dt.datetime:
     """Convenience: load the calendar from the intake day on and compute the due moment (logged as a
     warning when it was counted through a year without holidays)."""
-    since = received_at.astimezone(VN_TZ).date() if received_at.tzinfo else received_at.date()
+    since = received_at.astimezone(VIETNAM).date() if received_at.tzinfo else received_at.date()
     calendar = load_calendar(session, since=since)
     due = calendar.due_at(received_at, limit)
     for warning in not_seeded_warnings(calendar, received_at, due):

@@ -1,7 +1,7 @@
 from marshmallow import fields, validate
+from motcua_platform.timezones import VIETNAM
 from motcua_platform.web.schema import Schema
 
-from motcua_onestop.calendar.engine import VN_TZ
 from motcua_onestop.dossiers.documents.schemas import ChecklistItemSchema
 from motcua_onestop.dossiers.models import Channel
 
@@ -107,7 +107,7 @@ class InboxArgsSchema(Schema):
         validate=validate.Range(min=1, max=10), metadata={"description": "One status (any state unless state is sent)."}
     )
     overdue = fields.Boolean(metadata={"description": "Open dossiers past their (extended) due date."})
-    due_before = fields.AwareDateTime(default_timezone=VN_TZ)
+    due_before = fields.AwareDateTime(default_timezone=VIETNAM)
     step_unit = fields.Boolean(metadata={"description": "Dossiers whose current step is on one of my units."})
     due_soon = fields.Integer(
         validate=validate.Range(min=1, max=2000),
@@ -182,34 +182,25 @@ class CitizenHistorySchema(Schema):
     at = fields.DateTime()
 
 
-class OwnDossierSchema(Schema):
-    """A dossier as its owner sees it (no officer names, no internal notes)."""
+class OwnDossierSchema(DossierSchema):
+    """A dossier as its owner sees it: the officer's view without the internal fields (row ids, the account
+    link, the procedure version, the officer's next steps, the checklist and document links), with what the
+    owner may do and the history meant for them (no officer names, no internal notes)."""
 
-    code = fields.String()
-    procedure_code = fields.String()
-    procedure_name = fields.String()
-    receiving_unit_id = fields.Integer()
-    channel = fields.String()
-    applicant_name = fields.String()
-    applicant_citizen_id = fields.String(allow_none=True)
-    applicant_contact = fields.String(allow_none=True)
-    form_data = fields.Dict()
-    fees = fields.List(fields.Nested(DossierFeeSchema))
-    total_fee = fields.Integer()
-    status = fields.Integer()
-    status_name = fields.String()
+    class Meta:
+        exclude = (
+            "id",
+            "procedure_version",
+            "citizen_account_id",
+            "allowed_transitions",
+            "checklist",
+            "documents",
+        )
+
     can_withdraw = fields.Boolean()
     can_report_supplement = fields.Boolean(
         metadata={"description": "Asked for a supplement (status 5): POST …/supplement-done once it is uploaded."}
     )
-    submitted_at = fields.DateTime()
-    received_at = fields.DateTime(allow_none=True)
-    due_at = fields.DateTime(allow_none=True)
-    extended_due_at = fields.DateTime(allow_none=True)
-    finished_at = fields.DateTime(allow_none=True)
-    returned_at = fields.DateTime(allow_none=True)
-    current_step = fields.String(allow_none=True)
-    version = fields.Integer(metadata={"description": "Also the ETag; send it back in If-Match to withdraw."})
     history = fields.List(fields.Nested(CitizenHistorySchema))
 
 

@@ -14,13 +14,13 @@ from motcua_platform.db.base import utcnow
 from motcua_platform.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyAttempts
 from motcua_platform.plugins.definitions import TimeLimit
 from motcua_platform.plugins.engine import PluginRegistry
+from motcua_platform.timezones import VIETNAM
 from motcua_platform.usage import report_usage
 from sqlalchemy import Select, bindparam, func, literal_column, select, text, type_coerce
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from motcua_onestop.calendar import services as calendar
-from motcua_onestop.calendar.engine import VN_TZ
 from motcua_onestop.catalogue import receiving
 from motcua_onestop.catalogue import services as catalogue
 from motcua_onestop.catalogue.models import Procedure
@@ -125,7 +125,7 @@ def next_code(session: Session, unit: Unit, moment: dt.datetime) -> str:
     takes, so concurrent intakes wait for each other and never repeat or skip a number (a rolled-back
     intake rolls its number back too). A unit deleted since the caller read it (``intake_lookup`` may
     hold it for a few seconds) fails the counter's foreign key: the intake is refused like any closed unit."""
-    day = moment.astimezone(VN_TZ).date()
+    day = moment.astimezone(VIETNAM).date()
     try:
         number = session.execute(NEXT_NUMBER, {"unit": unit.id, "day": day}).scalar_one()
     except IntegrityError as exc:
@@ -178,7 +178,7 @@ def intake(
     if data.channel not in set(Channel):
         raise InvalidInput("The dossier was not received.", {"channel": [f"Must be one of: {', '.join(Channel)}."]})
     unit, row = intake_lookup.unit_and_procedure(session, data.procedure_code, data.receiving_unit_id, enabled, content)
-    if unit is None or (unit.valid_to is not None and unit.valid_to < now.astimezone(VN_TZ).date()):
+    if unit is None or (unit.valid_to is not None and unit.valid_to < now.astimezone(VIETNAM).date()):
         raise InvalidInput("The dossier was not received.", {"receiving_unit_id": ["No such open unit."]})
     if data.channel != Channel.ONLINE:
         _require_unit(session, officer_unit_ids or (), unit.id)
@@ -403,7 +403,7 @@ def inbox_query(session: Session, officer_unit_ids: Iterable[int], filters: Inbo
     clock_runs = status_in(CLOCK_STATUSES)
     if filters.due_soon is not None:
         now = now or utcnow()
-        cal = calendar.load_calendar(session, since=now.astimezone(VN_TZ).date())
+        cal = calendar.load_calendar(session, since=now.astimezone(VIETNAM).date())
         horizon = cal.add_working_time(now, dt.timedelta(hours=filters.due_soon))
         query = query.where(clock_runs, due >= now, due <= horizon)
     if filters.status is not None:
@@ -554,7 +554,7 @@ def transition(
     elif before == Status.SUPPLEMENT:
         if dossier.received_at is not None and dossier.paused_at is not None:
             # the paused working time moves the deadline out; the original due date stays as it was
-            cal = calendar.load_calendar(session, since=dossier.paused_at.astimezone(VN_TZ).date())
+            cal = calendar.load_calendar(session, since=dossier.paused_at.astimezone(VIETNAM).date())
             dossier.extended_due_at = cal.extend(dossier.effective_due_at, [(dossier.paused_at, now)])
             from motcua_onestop.dossiers.workflow import services as workflow  # lazily, as below
 

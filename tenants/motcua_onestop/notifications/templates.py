@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from motcua_onestop.calendar.engine import VN_TZ
+from motcua_platform.rendering.money import vnd
+from motcua_platform.timezones import VIETNAM
+
 from motcua_onestop.notifications.models import Event
 
 
@@ -25,11 +27,11 @@ class Facts:
 
 
 def _date(value: dt.datetime | None) -> str:
-    return value.astimezone(VN_TZ).strftime("%H:%M ngày %d/%m/%Y") if value else "(chưa xác định)"
+    return value.astimezone(VIETNAM).strftime("%H:%M ngày %d/%m/%Y") if value else "(chưa xác định)"
 
 
 def _money(amount: int) -> str:
-    return f"{amount:,}".replace(",", ".") + " đồng"
+    return f"{vnd(amount)} đồng"
 
 
 HEADLINES = {
@@ -98,7 +100,7 @@ def render(event: Event, facts: Facts) -> tuple[str, str, str]:
 def render_password_changed(full_name: str, moment: dt.datetime) -> tuple[str, str, str]:
     """(subject, e-mail body, SMS text) telling the owner that a code reset the password, so a reset by
     someone else who holds one of the account's e-mail or phone does not go unnoticed."""
-    when = moment.astimezone(VN_TZ).strftime("%H:%M ngày %d/%m/%Y")
+    when = moment.astimezone(VIETNAM).strftime("%H:%M ngày %d/%m/%Y")
     subject = "[Một cửa] Mật khẩu tài khoản đã được đặt lại"
     advice = "Nếu không phải Ông/Bà thực hiện, hãy đặt lại mật khẩu ngay và báo cho bộ phận một cửa."
     body = (

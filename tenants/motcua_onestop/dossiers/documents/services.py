@@ -33,12 +33,12 @@ from motcua_platform.db.unit_of_work import UnitOfWork
 from motcua_platform.directory.models import Tenant, TenantStatus
 from motcua_platform.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 from motcua_platform.storage.services import TenantObjects, new_key
+from motcua_platform.timezones import VIETNAM
 from motcua_platform.usage import report_usage
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from motcua_onestop.calendar.engine import VN_TZ
 from motcua_onestop.dossiers import history
 from motcua_onestop.dossiers import services as dossiers
 from motcua_onestop.dossiers.documents.checklist import required_documents, resolve_component
@@ -378,7 +378,7 @@ def snapshot(session: Session, tenant_slug: str, now: dt.datetime | None = None)
     total = stored_bytes(session)
     if not total:
         return None
-    day = now.astimezone(VN_TZ).date()
+    day = now.astimezone(VIETNAM).date()
     report_usage(session, tenant_slug, STORAGE_METRIC, f"storage:{day:%Y-%m-%d}:snapshot", gigabytes(total), now)
     return gigabytes(total)
 

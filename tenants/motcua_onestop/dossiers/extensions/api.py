@@ -2,11 +2,11 @@
 blueprint (imported at the end of ``dossiers.api``)."""
 
 from marshmallow import fields, validate
+from motcua_platform.timezones import VIETNAM
 from motcua_platform.web.context import current_tenant, tenant_session
 from motcua_platform.web.principals import actor, current_principal
 from motcua_platform.web.schema import Schema
 
-from motcua_onestop.calendar.engine import VN_TZ
 from motcua_onestop.dossiers import comments, services
 from motcua_onestop.dossiers.extensions import services as extensions
 from motcua_onestop.dossiers.http import IF_MATCH, blp, caller_units, etag_header, expected_version
@@ -15,7 +15,7 @@ from motcua_onestop.dossiers.schemas import HistorySchema
 
 class ExtensionRequestSchema(Schema):
     new_due_at = fields.AwareDateTime(
-        default_timezone=VN_TZ, metadata={"description": "The new due moment; or give working_days / working_hours."}
+        default_timezone=VIETNAM, metadata={"description": "The new due moment; or give working_days / working_hours."}
     )
     working_days = fields.Integer(
         validate=validate.Range(min=1, max=365),

@@ -20,11 +20,11 @@ from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
 from motcua_platform.db.database import Database
 from motcua_platform.directory.models import Tenant, TenantStatus
+from motcua_platform.timezones import VIETNAM
 from sqlalchemy import Select, and_, select, true, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from motcua_onestop.calendar.engine import VN_TZ
 from motcua_onestop.dossiers import history, services
 from motcua_onestop.dossiers.extensions.models import DossierLateNotice
 from motcua_onestop.dossiers.models import Dossier, Status
@@ -102,7 +102,7 @@ def notify_batch(
             JOB,
             dossier,
             "late_notice",
-            f"Quá hạn giải quyết (hạn {due.astimezone(VN_TZ):%H:%M %d/%m/%Y}); đã thông báo xin lỗi.",
+            f"Quá hạn giải quyết (hạn {due.astimezone(VIETNAM):%H:%M %d/%m/%Y}); đã thông báo xin lỗi.",
             now,
         )
         record(session, JOB, "dossier.late_notice", target=f"dossier:{dossier.code}", due_at=due.isoformat())

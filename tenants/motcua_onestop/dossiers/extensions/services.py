@@ -24,11 +24,12 @@ from dataclasses import dataclass
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import Conflict, InvalidInput
+from motcua_platform.timezones import VIETNAM
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from motcua_onestop.calendar import services as calendar
-from motcua_onestop.calendar.engine import VN_TZ, to_local
+from motcua_onestop.calendar.engine import to_local
 from motcua_onestop.dossiers import history, services, versions
 from motcua_onestop.dossiers.extensions.models import DossierExtension
 from motcua_onestop.dossiers.models import Dossier, Status
@@ -51,7 +52,7 @@ class ExtensionRequest:
 
 
 def _minute(moment: dt.datetime) -> str:
-    return moment.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y")
+    return moment.astimezone(VIETNAM).strftime("%H:%M %d/%m/%Y")
 
 
 def _new_due(session: Session, dossier: Dossier, data: ExtensionRequest, errors) -> dt.datetime | None:

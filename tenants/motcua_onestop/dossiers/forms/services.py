@@ -21,10 +21,10 @@ from motcua_platform.db.base import utcnow
 from motcua_platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from motcua_platform.rendering.money import vnd
 from motcua_platform.rendering.pdf import find_font
+from motcua_platform.timezones import VIETNAM
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from motcua_onestop.calendar.engine import VN_TZ
 from motcua_onestop.catalogue.models import Procedure
 from motcua_onestop.dossiers import services as dossiers
 from motcua_onestop.dossiers.extensions import services as extensions
@@ -96,11 +96,11 @@ def issuer_of(tenant_info: Any, host: str) -> Issuer:
 
 # -- formatting ------------------------------------------------------------------------------------
 def _day(moment: dt.datetime | None) -> str:
-    return moment.astimezone(VN_TZ).strftime("%d/%m/%Y") if moment else "—"
+    return moment.astimezone(VIETNAM).strftime("%d/%m/%Y") if moment else "—"
 
 
 def _minute(moment: dt.datetime | None) -> str:
-    return moment.astimezone(VN_TZ).strftime("%H giờ %M, ngày %d/%m/%Y") if moment else "—"
+    return moment.astimezone(VIETNAM).strftime("%H giờ %M, ngày %d/%m/%Y") if moment else "—"
 
 
 def _status(value: int) -> str:
@@ -154,10 +154,10 @@ def qr_payload(
         "ma_dinh_danh": dossier.applicant_citizen_id or "",
         "ten_van_ban": f"Mẫu số {number}: {FORMS[number].capitalize()}",
         "he_thong": issuer.system,
-        "thoi_gian_phat_hanh": issued_at.astimezone(VN_TZ).isoformat(timespec="seconds"),
+        "thoi_gian_phat_hanh": issued_at.astimezone(VIETNAM).isoformat(timespec="seconds"),
     }
     if number == "01":
-        content["ngay_hen_tra"] = _appointment(dossier).astimezone(VN_TZ).isoformat(timespec="seconds")
+        content["ngay_hen_tra"] = _appointment(dossier).astimezone(VIETNAM).isoformat(timespec="seconds")
     content["tra_cuu"] = issuer.tracking_url(dossier.code)
     return json.dumps(content, ensure_ascii=False, separators=(",", ":"))
 
@@ -170,7 +170,7 @@ def register_qr_payload(unit: Unit, since: dt.date, until: dt.date, issuer: Issu
             "tu_ngay": since.isoformat(),
             "den_ngay": until.isoformat(),
             "he_thong": issuer.system,
-            "thoi_gian_phat_hanh": issued_at.astimezone(VN_TZ).isoformat(timespec="seconds"),
+            "thoi_gian_phat_hanh": issued_at.astimezone(VIETNAM).isoformat(timespec="seconds"),
         },
         ensure_ascii=False,
         separators=(",", ":"),
@@ -264,7 +264,7 @@ def _fees(pdf: FPDF, dossier: Dossier) -> None:
 
 def _signature(pdf: FPDF, who: str, issued_at: dt.datetime) -> None:
     pdf.ln(4)
-    local = issued_at.astimezone(VN_TZ)
+    local = issued_at.astimezone(VIETNAM)
     half = (pdf.w - pdf.l_margin - pdf.r_margin) / 2
     pdf.set_x(pdf.l_margin + half)
     pdf.multi_cell(
@@ -426,8 +426,8 @@ def render_form(
 
 def register_rows(session: Session, unit_id: int, since: dt.date, until: dt.date) -> list[tuple[Dossier, str]]:
     """Dossiers submitted to ``unit_id`` between ``since`` and ``until`` (Vietnam-local days, inclusive)."""
-    start = dt.datetime.combine(since, dt.time.min, VN_TZ)
-    end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, VN_TZ)
+    start = dt.datetime.combine(since, dt.time.min, VIETNAM)
+    end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, VIETNAM)
     query = (
         select(Dossier, Procedure.code)
         .join(Procedure, Procedure.id == Dossier.procedure_id)

@@ -29,11 +29,12 @@ from motcua_platform.audit.services import Actor, record
 from motcua_platform.auth.models import StaffRoleName
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import Conflict, Forbidden, InvalidInput
+from motcua_platform.timezones import VIETNAM
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from motcua_onestop.calendar import services as calendar
-from motcua_onestop.calendar.engine import VN_TZ, classify
+from motcua_onestop.calendar.engine import classify
 from motcua_onestop.catalogue.models import Procedure
 from motcua_onestop.dossiers import history, versions
 from motcua_onestop.dossiers.models import Dossier, Status
@@ -92,7 +93,7 @@ def current_step(session: Session, dossier: Dossier) -> DossierStep | None:
 
 
 def _start(session: Session, step: DossierStep, now: dt.datetime) -> None:
-    cal = calendar.load_calendar(session, since=now.astimezone(VN_TZ).date())
+    cal = calendar.load_calendar(session, since=now.astimezone(VIETNAM).date())
     step.started_at = now
     step.due_at = cal.add_working_time(cal.intake(now), dt.timedelta(hours=step.allotted_hours))
 
@@ -134,7 +135,7 @@ def create_steps(session: Session, dossier: Dossier, procedure: Procedure, now: 
     if session.scalar(select(DossierStep.id).where(DossierStep.dossier_id == dossier.id).limit(1)) is not None:
         return []  # processing resumed (after a supplement or payment): the steps are already there
     template = procedure.workflow or []
-    units = _open_units(session, now.astimezone(VN_TZ).date())
+    units = _open_units(session, now.astimezone(VIETNAM).date())
     steps = [
         DossierStep(
             dossier_id=dossier.id,
@@ -162,7 +163,7 @@ def shift_open_step(
     step = current_step(session, dossier)
     if step is None or step.due_at is None or step.finished_at is not None:
         return None
-    cal = calendar.load_calendar(session, since=min(step.due_at, paused_from).astimezone(VN_TZ).date())
+    cal = calendar.load_calendar(session, since=min(step.due_at, paused_from).astimezone(VIETNAM).date())
     step.due_at = cal.extend(step.due_at, [(paused_from, paused_until)])
     return step
 
@@ -211,7 +212,7 @@ def handoff(session, actor: Actor, roles, dossier: Dossier, expected_version: in
     step = _open_step(session, dossier)
     if not may_act(session, roles, step):
         raise Forbidden(f"Only an officer of the step's unit may hand '{step.name}' off.")
-    if unit_id not in _open_units(session, now.astimezone(VN_TZ).date()):
+    if unit_id not in _open_units(session, now.astimezone(VIETNAM).date()):
         raise InvalidInput("No such open unit.", {"unit_id": ["No such open unit."]})
     if unit_id == step.unit_id:
         raise Conflict("The step is already on that unit.", {"unit_id": ["Same unit."]})
