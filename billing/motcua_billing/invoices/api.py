@@ -126,6 +126,9 @@ def finalize(invoice_id):
     current_principal(*ACTORS)
     session = control_session()
     invoice = lifecycle.finalize(session, actor(), invoice_id)
+    # Committed here, not at the request's end: the push reads the finalized invoice in a transaction of its
+    # own, and the answer shows what the push recorded (a failed push never undoes the finalization).
+    session.commit()
     from motcua_billing.payments.services import push_quietly
 
     push_quietly(runtime(), invoice.id)

@@ -62,7 +62,7 @@ cached_receiving = cached_public_get(
 
 
 def _catalogue_changed() -> None:
-    """Call after committing a change to the tenant's catalogue."""
+    """Call when the request changes the tenant's catalogue (the version is bumped after its commit)."""
     content_changed("catalogue")
 
 
