@@ -221,7 +221,7 @@ def main() -> None:
         )
 
         from flask_smorest.pagination import PaginationParameters
-        from motcua_platform.api import paginate
+        from motcua_platform.web.pagination import paginate
 
         enabled = list(active().names)
         latencies = []

@@ -4,6 +4,10 @@ across many machines, with no extra broker).
 Areas declare tasks on their own ``procrastinate.Blueprint``; the installed areas list them. Tasks take
 the tenant slug as an explicit argument and bind a fresh session for it: a worker never inherits a
 tenant from the process that enqueued the job.
+
+A job does its work in one unit of work (``with unit_of_work(context) as work:``): committed when the job
+returns, rolled back when it raises. A job that sweeps every tenant opens one per tenant instead (``with
+UnitOfWork(db)``), so one tenant's failure does not hold back the others.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import procrastinate
 from sqlalchemy.engine import make_url
 
 from motcua_platform import areas
+from motcua_platform.db.unit_of_work import UnitOfWork
 
 QUEUE_SCHEMA = "procrastinate"
 
@@ -22,6 +27,11 @@ QUEUE_SCHEMA = "procrastinate"
 def job_runtime(context: Any):
     """The worker's Runtime, which ``run_worker`` hands to every task through its job context."""
     return context.additional_context["runtime"]
+
+
+def unit_of_work(context: Any) -> UnitOfWork:
+    """The job's one transaction (``motcua_platform.db.unit_of_work``), on the worker's database."""
+    return UnitOfWork(job_runtime(context).db)
 
 
 def conninfo(sqlalchemy_url: str) -> str:

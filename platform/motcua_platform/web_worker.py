@@ -13,7 +13,7 @@ import json
 from gunicorn import util
 from gunicorn.workers.sync import SyncWorker
 
-from motcua_platform.api import error_body
+from motcua_platform.web.errors import error_body
 
 INTERNAL_ERROR = "Something went wrong on our side; it has been logged."
 

@@ -4,9 +4,12 @@ to the applicant (01–05) for the dossier's owner, and the register, form 07, o
 
 from flask import Response
 from marshmallow import fields
-from motcua_platform.api import CITIZEN_SECURITY, Blueprint, Schema, runtime, tenant_context, tenant_session
 from motcua_platform.errors import Forbidden
 from motcua_platform.rendering.pdf import find_font
+from motcua_platform.web.blueprint import Blueprint
+from motcua_platform.web.context import runtime, tenant_context, tenant_session
+from motcua_platform.web.principals import CITIZEN_SECURITY
+from motcua_platform.web.schema import Schema
 
 from motcua_onestop.citizens.api import current_citizen
 from motcua_onestop.dossiers import services as dossiers
