@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import click
+from structlog.contextvars import bind_contextvars, unbind_contextvars
 
 from motcua_platform.config import Config, ConfigError, load_config
 from motcua_platform.db.embedded import embedded_running, stop_embedded
@@ -67,7 +68,32 @@ class CliContext:
 pass_cli = click.make_pass_decorator(CliContext, ensure=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class MotcuaGroup(click.Group):
+    """The ``motcua`` group: every record a command logs carries the ``command`` it is (``db upgrade``)."""
+
+    def resolve_command(self, ctx, args):
+        bind_contextvars(command=command_name(self, args))
+        return super().resolve_command(ctx, args)
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        finally:  # a command run in-process (tests, CliRunner) leaves nothing bound behind it
+            unbind_contextvars("command")
+
+
+def command_name(group: click.Group, args: list[str]) -> str:
+    """The sub-command names at the head of ``args`` (``tenants create``), never an argument or option value."""
+    words, command = [], group
+    for arg in args:
+        if not isinstance(command, click.Group) or arg not in command.commands:
+            break
+        words.append(arg)
+        command = command.commands[arg]
+    return " ".join(words)
+
+
+@click.group(cls=MotcuaGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Motcua Cloud: the electronic one-stop shop that provinces lease as a service.
