@@ -12,7 +12,7 @@ import datetime as dt
 import functools
 import json
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import flask_smorest
 from flask import current_app, g, jsonify, request
@@ -27,7 +27,7 @@ from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.exceptions import HTTPException
 
-from motcua_platform import inputs
+from motcua_platform import inputs, request_log
 from motcua_platform.auth import services as auth_services
 from motcua_platform.auth.services import Principal
 from motcua_platform.auth.tokens import PLATFORM_SCOPE, is_citizen_secret, split_token
@@ -35,6 +35,9 @@ from motcua_platform.cache import TTLCache
 from motcua_platform.db.database import TenantSession
 from motcua_platform.errors import Forbidden, InvalidInput, ServiceError, TooManyAttempts, Unauthorized
 from motcua_platform.tenancy import PLATFORM, TenantInfo
+
+if TYPE_CHECKING:
+    from motcua_platform.audit.services import Actor
 
 STATUS_CODES = {
     400: "bad_request",
@@ -423,11 +426,18 @@ SECURITY_SCHEMES = {
         "description": "A citizen account's token (tenant host): POST /api/v1/account/login.",
     },
 }
-_AUTHENTICATORS: dict[str, Callable[[], object]] = {}
+_AUTHENTICATORS: dict[str, Callable[[], Caller]] = {}
 
 
-def register_authenticator(scheme: str, authenticate: Callable[[], object]) -> None:
-    """``authenticate()`` raises 401/403 unless the request carries a valid token of ``scheme``'s kind."""
+class Caller(Protocol):
+    """Who a token authenticates (a staff member or operator, a citizen account)."""
+
+    def actor(self, remote_addr: str | None = None) -> Actor: ...
+
+
+def register_authenticator(scheme: str, authenticate: Callable[[], Caller]) -> None:
+    """``authenticate()`` returns the caller, or raises 401/403 unless the request carries a valid token of
+    ``scheme``'s kind."""
     _AUTHENTICATORS[scheme] = authenticate
 
 
@@ -451,7 +461,8 @@ def authenticate_as_declared() -> None:
     secret = bearer_secret()
     kind = CITIZEN_SCHEME if secret is not None and is_citizen_secret(secret) else STAFF_SCHEME
     # a token of a kind the operation does not take is refused by the first scheme's authenticator (403)
-    _AUTHENTICATORS[kind if kind in schemes else schemes[0]]()
+    caller = _AUTHENTICATORS[kind if kind in schemes else schemes[0]]()
+    request_log.bind_actor(caller.actor())
 
 
 def province_principal(*roles: str) -> Principal:

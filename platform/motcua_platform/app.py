@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from motcua_platform import api as api_base
-from motcua_platform import inputs
+from motcua_platform import inputs, request_log
 from motcua_platform.api import Api, error_body, http_error_response, service_error_response
 from motcua_platform.config import Config
 from motcua_platform.errors import ServiceError
@@ -74,6 +74,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     config = runtime.config
 
     app = Flask("motcua_platform")
+    request_log.install(app)  # first: request id, tenant and actor on every record, one access line
     app.json = RequestJSONProvider(app)
     app.url_map.converters["int"] = BigintConverter  # before any route is added
     app.json.ensure_ascii = False  # Vietnamese stays readable in responses and in docs/openapi.json
@@ -135,6 +136,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
         if site is None:
             return _error(404, "unknown_host", f"No province is served at '{request.host}'.")
         g.site = site
+        request_log.bind_site(site)
         if request.endpoint is None:  # unknown path: let routing raise its 404
             return None
         realm = realms.get(request.blueprint)
