@@ -118,8 +118,9 @@ def job_fields(job_id: int | None, task_name: str | None, task_kwargs: Mapping[s
 
 
 def procrastinate_job_fields(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
-    """procrastinate logs "Starting job …" before a job's own context is bound (``jobs.bind_job_context``):
-    its worker's lines name their job in ``extra={"job": {...}}``, which gives the same fields."""
+    """procrastinate's records name their job in ``extra={"job": {...}}``, which gives the same fields: the
+    worker's "Starting job …" comes before the job's own context is bound (``jobs.bind_job_context``), and a
+    deferral's line says which job it queued. What is bound already (a request's tenant) is kept."""
     job = getattr(event_dict.get("_record"), "job", None)
     if isinstance(job, Mapping) and "id" in job:
         for key, value in job_fields(job["id"], job.get("task_name"), job.get("task_kwargs") or {}).items():

@@ -3,7 +3,7 @@
 For the length of a request ``structlog.contextvars`` holds its ``request_id`` (the caller's
 ``X-Request-ID`` when that is a short safe token, else a new one; sent back in the response's
 ``X-Request-ID``), its ``tenant`` (the slug, ``platform`` on the platform host; null until the host is
-known, and for hosts that serve no one) and its ``actor`` (``staff:<id>``, ``operator:<id>``,
+resolved, and for what is served on any host or on none) and its ``actor`` (``staff:<id>``, ``operator:<id>``,
 ``citizen:<id>``; ``anonymous`` until authentication). They are cleared when the request ends: a gunicorn
 sync worker's thread serves one request after another.
 
