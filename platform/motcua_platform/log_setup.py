@@ -5,7 +5,7 @@ through the same set-up (``web_worker.GunicornLogger``).
 
 One stdlib handler renders every record, ours and the libraries' (gunicorn, SQLAlchemy, procrastinate,
 alembic), with structlog's ``ProcessorFormatter``: one JSON object a line in production, a readable line
-in development (ADR 0020). Each record carries what ``structlog.contextvars`` holds where it was logged:
+in development (ADR 0021). Each record carries what ``structlog.contextvars`` holds where it was logged:
 request id, tenant and actor in a request (``request_log``), job id, task and tenant in a job (``jobs``),
 the command in the CLI (``cli``). Modules keep logging through ``logging.getLogger(__name__)``;
 ``structlog.get_logger`` is for lines made of fields, such as the access line.

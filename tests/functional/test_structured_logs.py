@@ -12,8 +12,8 @@ import re
 
 import pytest
 import structlog
+from motcua_app.testing.pytest_plugin import TEST_PASSWORD
 from motcua_platform.log_setup import formatter
-from motcua_platform.testing.pytest_plugin import TEST_PASSWORD
 
 HEX_ID = re.compile(r"[0-9a-f]{32}")
 A_NUMBER_PAST_AN_INTEGER_COLUMN = {

@@ -7,9 +7,10 @@ import subprocess
 import sys
 import textwrap
 
+import click
 import pytest
-from motcua_billing.invoices import documents
 from motcua_platform.cli import command_name, main
+from motcua_platform.rendering import pdf
 
 SCRIPT = textwrap.dedent(
     """
@@ -17,7 +18,7 @@ SCRIPT = textwrap.dedent(
     import sys
     from fpdf import FPDF
     from motcua_platform.log_setup import configure_logging
-    from motcua_tenants.notifications.interfaces import LogSmsProvider
+    from motcua_onestop.notifications.interfaces import LogSmsProvider
 
     configure_logging(sys.argv[1], sys.argv[3] or None)
     LogSmsProvider().send("0901234567", "Hồ sơ X-1 đã được tiếp nhận", reference="ref-1")
@@ -35,8 +36,8 @@ SCRIPT = textwrap.dedent(
 
 def run(level: str, fmt: str = "") -> str:
     try:
-        font = documents.find_font()
-    except documents.FontMissing as exc:
+        font = pdf.find_font()
+    except pdf.FontMissing as exc:
         pytest.skip(str(exc))
     result = subprocess.run(
         [sys.executable, "-c", SCRIPT, level, str(font), fmt], capture_output=True, text=True, timeout=120
@@ -51,7 +52,7 @@ def records(level: str, fmt: str = "json") -> list[dict]:
 
 def test_json_lines_for_our_records_and_the_libraries():
     lines = records("INFO")
-    sms = [r for r in lines if r["logger"] == "motcua_tenants.notifications.interfaces"]
+    sms = [r for r in lines if r["logger"] == "motcua_onestop.notifications.interfaces"]
     sent = "SMS to 0901234567 (ref-1): Hồ sơ X-1 đã được tiếp nhận"
     assert [(r["level"], r["event"]) for r in sms] == [("info", sent)]
     assert any(r["logger"] == "alembic.runtime.migration" and r["level"] == "warning" for r in lines)
@@ -76,6 +77,7 @@ def test_the_level_is_honoured_and_font_subsetting_stays_quiet():
 
 
 def test_the_command_of_a_cli_record_is_its_sub_command_names_only():
-    assert command_name(main, ["tenants", "create", "theta", "--admin-password", "x"]) == "tenants create"
-    assert command_name(main, ["worker", "--once"]) == "worker"
-    assert command_name(main, ["--help"]) == ""
+    ctx = click.Context(main)
+    assert command_name(main, ctx, ["tenants", "create", "theta", "--admin-password", "x"]) == "tenants create"
+    assert command_name(main, ctx, ["worker", "--once"]) == "worker"
+    assert command_name(main, ctx, ["--help"]) == ""
