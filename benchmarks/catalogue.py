@@ -261,7 +261,7 @@ def main() -> None:
         port = c.free_port()
         server = subprocess.Popen(
             [c.motcua_bin(), "run", "--no-worker", "--workers", "2", "--bind", f"127.0.0.1:{port}"],
-            env={**env, "MOTCUA_ACCESS_LOG": "/dev/null"},
+            env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,

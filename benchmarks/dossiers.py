@@ -207,7 +207,7 @@ def submission(env, communes: list[int], citizens: list[str], officers: tuple[li
     port = c.free_port()
     server = subprocess.Popen(
         [c.motcua_bin(), "run", "--no-worker", "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}"],
-        env={**env, "MOTCUA_ACCESS_LOG": "/dev/null"},
+        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,

@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from motcua_platform import areas, inputs
+from motcua_platform import areas, inputs, request_log
 from motcua_platform.config import Config
 from motcua_platform.errors import ServiceError
 from motcua_platform.runtime import Runtime, build_runtime
@@ -49,6 +49,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     config = runtime.config
 
     app = App("motcua_platform")
+    request_log.install(app)  # first: request id, tenant and actor on every record, one access line
     app.json = RequestJSONProvider(app)
     app.url_map.converters["int"] = BigintConverter  # before any route is added
     app.json.ensure_ascii = False  # Vietnamese stays readable in responses and in docs/openapi.json
@@ -109,6 +110,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
         if site is None:
             return _error(404, "unknown_host", f"No province is served at '{request.host}'.")
         g.site = site
+        request_log.bind_site(site)
         if request.endpoint is None:  # unknown path: let routing raise its 404
             return None
         realm = realms.get(request.blueprint)

@@ -17,9 +17,11 @@ from typing import Any
 
 import procrastinate
 from sqlalchemy.engine import make_url
+from structlog.contextvars import bind_contextvars
 
 from motcua_platform import areas
 from motcua_platform.db.unit_of_work import UnitOfWork
+from motcua_platform.log_setup import job_fields
 
 QUEUE_SCHEMA = "procrastinate"
 
@@ -32,6 +34,15 @@ def job_runtime(context: Any):
 def unit_of_work(context: Any) -> UnitOfWork:
     """The job's one transaction (``motcua_platform.db.unit_of_work``), on the worker's database."""
     return UnitOfWork(job_runtime(context).db)
+
+
+async def bind_job_context(call_next, context, worker):
+    """Worker middleware: every record logged while a job runs, in the task's thread too, carries the job's
+    id, task and tenant (``log_setup.job_fields``). Each job runs in an asyncio task of its own, whose
+    context copy ends with it: nothing is left bound for the next job."""
+    job = context.job
+    bind_contextvars(**job_fields(job.id, job.task_name, job.task_kwargs))
+    return await call_next()
 
 
 def conninfo(sqlalchemy_url: str) -> str:
@@ -92,4 +103,5 @@ class JobQueue:
             install_signal_handlers=wait,
             listen_notify=wait,
             delete_jobs="successful",
+            worker_middleware=[bind_job_context],
         )

@@ -6,7 +6,7 @@ The public URL is the one address every link the platform sends or prints (e-mai
 forms) is built on, whichever host a request came in on and in the worker alike: the tenant's primary
 custom domain (the first one added to ``control.tenant_domains``), else ``<slug>.<MOTCUA_BASE_DOMAIN>``,
 with the scheme of ``MOTCUA_PUBLIC_SCHEME`` (``Config.public_url``). See
-docs/decisions/0022-tenant-context-and-public-links.md.
+docs/decisions/0023-tenant-context-and-public-links.md.
 """
 
 from __future__ import annotations

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
 
 from flask import current_app, g, request
 
+from motcua_platform import request_log
 from motcua_platform.auth import services as auth_services
 from motcua_platform.auth.services import Principal
 from motcua_platform.auth.tokens import is_citizen_secret, split_token
 from motcua_platform.auth.units import unit_tree
 from motcua_platform.errors import Forbidden, Unauthorized
 from motcua_platform.web.context import site_scope, site_session, tenant_session
+
+if TYPE_CHECKING:
+    from motcua_platform.audit.services import Actor
 
 
 def bearer_secret() -> str | None:
@@ -71,11 +76,18 @@ SECURITY_SCHEMES = {
         "description": "A citizen account's token (tenant host): POST /api/v1/account/login.",
     },
 }
-_AUTHENTICATORS: dict[str, Callable[[], object]] = {}
+_AUTHENTICATORS: dict[str, Callable[[], Caller]] = {}
 
 
-def register_authenticator(scheme: str, authenticate: Callable[[], object]) -> None:
-    """``authenticate()`` raises 401/403 unless the request carries a valid token of ``scheme``'s kind."""
+class Caller(Protocol):
+    """Who a token authenticates (a staff member or operator, a citizen account)."""
+
+    def actor(self, remote_addr: str | None = None) -> Actor: ...
+
+
+def register_authenticator(scheme: str, authenticate: Callable[[], Caller]) -> None:
+    """``authenticate()`` returns the caller, or raises 401/403 unless the request carries a valid token of
+    ``scheme``'s kind."""
     _AUTHENTICATORS[scheme] = authenticate
 
 
@@ -99,7 +111,8 @@ def authenticate_as_declared() -> None:
     secret = bearer_secret()
     kind = CITIZEN_SCHEME if secret is not None and is_citizen_secret(secret) else STAFF_SCHEME
     # a token of a kind the operation does not take is refused by the first scheme's authenticator (403)
-    _AUTHENTICATORS[kind if kind in schemes else schemes[0]]()
+    caller = _AUTHENTICATORS[kind if kind in schemes else schemes[0]]()
+    request_log.bind_actor(caller.actor())
 
 
 def province_principal(*roles: str) -> Principal:
