@@ -17,6 +17,7 @@ from motcua_tenants.calendar import models as _calendar_models  # noqa: F401
 from motcua_tenants.catalogue import models as _catalogue_models  # noqa: F401
 from motcua_tenants.citizens import models as _citizen_models  # noqa: F401
 from motcua_tenants.dossier_documents import models as _dossier_document_models  # noqa: F401
+from motcua_tenants.dossier_forms import models as _dossier_form_models  # noqa: F401
 from motcua_tenants.dossiers import extension_models as _dossier_extension_models  # noqa: F401
 from motcua_tenants.dossiers import models as _dossier_models  # noqa: F401
 from motcua_tenants.dossiers import workflow_models as _dossier_workflow_models  # noqa: F401
