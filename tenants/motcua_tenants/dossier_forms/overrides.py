@@ -11,6 +11,7 @@ from pathlib import Path
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import NotFound
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from motcua_tenants.dossier_forms import rendering
@@ -25,6 +26,7 @@ def check_number(number: str) -> None:
 
 
 def describe(session: Session, number: str) -> dict:
+    """Form ``number``'s template as printed now: the province's own, else the shipped one."""
     check_number(number)
     row = session.get(FormTemplate, number)
     return {
@@ -63,3 +65,18 @@ def clear(session: Session, actor: Actor, number: str) -> None:
     session.delete(row)
     session.flush()
     record(session, actor, "form_template.clear", target=f"form_template:{number}")
+
+
+def list_all(session: Session) -> list[dict]:
+    """Every form, saying which ones the province has reworded."""
+    rows = {row.number: row for row in session.scalars(select(FormTemplate))}
+    return [
+        {
+            "number": number,
+            "title": title,
+            "overridden": number in rows,
+            "updated_by": rows[number].updated_by if number in rows else None,
+            "updated_at": rows[number].updated_at if number in rows else None,
+        }
+        for number, title in FORMS.items()
+    ]

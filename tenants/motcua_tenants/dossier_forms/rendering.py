@@ -71,12 +71,16 @@ def qr_data_uri(payload: str) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _bold_of(font: Path) -> Path:
-    """The bold face beside a regular one (DejaVuSans.ttf → DejaVuSans-Bold.ttf); the regular when absent,
-    so ``<b>`` in a template still prints, only not bold."""
-    for name in (f"{font.stem}-Bold{font.suffix}", f"{font.stem}Bold{font.suffix}"):
-        if (bold := font.with_name(name)).is_file():
-            return bold
+STYLES = {"B": ("Bold",), "I": ("Oblique", "Italic"), "BI": ("BoldOblique", "BoldItalic")}
+
+
+def _face_of(font: Path, style: str) -> Path:
+    """The face of ``style`` beside the regular font (DejaVuSans.ttf → DejaVuSans-Bold.ttf); the regular
+    when absent, so ``<b>`` or ``<i>`` in a template still prints, only upright or not bold."""
+    for suffix in STYLES[style]:
+        for name in (f"{font.stem}-{suffix}{font.suffix}", f"{font.stem}{suffix}{font.suffix}"):
+            if (face := font.with_name(name)).is_file():
+                return face
     return font
 
 
@@ -86,18 +90,21 @@ def html_to_pdf(html: str, font: Path, *, title: str, creator: str, landscape: b
     pdf.set_auto_page_break(True, margin=15)
     pdf.set_margins(18, 12, 15)
     pdf.add_font(FAMILY, "", str(font))
-    pdf.add_font(FAMILY, "B", str(_bold_of(font)))
-    # No italic face is looked for: <i> prints upright rather than failing.
-    pdf.add_font(FAMILY, "I", str(font))
-    pdf.add_font(FAMILY, "BI", str(_bold_of(font)))
+    for style in STYLES:
+        pdf.add_font(FAMILY, style, str(_face_of(font, style)))
     pdf.set_title(title)
     pdf.set_creator(creator)
     pdf.add_page()
     pdf.set_font(FAMILY, size=10.5)
-    pdf.write_html(
-        html, font_family=FAMILY, tag_styles=TAG_STYLES, li_prefix_color=(0, 0, 0), warn_on_tags_not_matching=False
-    )
-    return bytes(pdf.output())
+    try:
+        pdf.write_html(
+            html, font_family=FAMILY, tag_styles=TAG_STYLES, li_prefix_color=(0, 0, 0), warn_on_tags_not_matching=False
+        )
+        return bytes(pdf.output())  # output() closes the font files
+    except Exception:
+        for face in pdf.fonts.values():  # a template that cannot be laid out must not leave them open
+            face.close()
+        raise
 
 
 def check_source(number: str, source: str, context: dict[str, Any], font: Path) -> None:

@@ -337,8 +337,18 @@ def override_of(session: Session, number: str) -> str | None:
 
 
 def _pdf(session: Session, number: str, context: dict[str, Any], font: Path, title: str, creator: str) -> bytes:
-    html = rendering.render_html(number, context, override_of(session, number))
-    return rendering.html_to_pdf(html, font, title=title, creator=creator, landscape=number == "07")
+    override = override_of(session, number)
+    try:
+        html = rendering.render_html(number, context, override)
+        return rendering.html_to_pdf(html, font, title=title, creator=creator, landscape=number == "07")
+    except Exception as exc:
+        if override is None:
+            raise
+        # checked with sample data when saved, a province's template can still meet data the sample lacks
+        raise Conflict(
+            f"The province's own template of form {number} does not print this dossier ({exc}); correct it "
+            f"(PUT /api/v1/form-templates/{number}) or go back to the shipped one (DELETE the same)."
+        ) from exc
 
 
 # -- entry points ----------------------------------------------------------------------------------
