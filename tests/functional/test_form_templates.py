@@ -5,6 +5,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+import segno
 from dossier_support import SYSTEM, intake_in
 from motcua_billing.invoices.documents import find_font
 from motcua_tenants.calendar.engine import VN_TZ
@@ -112,6 +113,16 @@ def test_the_reworded_register_is_used_for_form_07(officer, admin, seeded):
         ('<img src="/etc/hostname">', "PDF layout"),  # no file from the server's disk
         ('<img src="http://169.254.169.254/latest/meta-data/">', "PDF layout"),  # nor from the network
         ('<font face="nosuchfont">{{ dossier.code }}</font>', "PDF layout"),
+        # the sandbox also bounds what a template can ask for: no range, no huge repetition, no huge output
+        ("{% for i in range(10) %}{{ i }}{% endfor %}", "line 1"),
+        ('<p>\n\n{{ "x" * 1000000000 }}</p>', "line 3"),
+        ("{{ 10 ** 100000000 }}", "line 1"),
+        (
+            "{% for a in procedure.documents %}{% for d in dossier.fees %}{{ (dossier.code ~ ' ') * 999 }}"
+            "{{ (dossier.code ~ ' ') * 999 }}{{ (dossier.code ~ ' ') * 999 }}{% endfor %}{% endfor %}"
+            "{% for x in ('a' * 999) %}{{ (dossier.code ~ ' ') * 999 }}{% endfor %}",
+            "more than",
+        ),
     ],
 )
 def test_a_template_that_does_not_render_is_422_naming_the_line(admin, template, problem):
@@ -197,3 +208,13 @@ def test_a_saved_template_that_fails_on_real_data_is_a_clear_409(officer, admin,
     response = form(officer, code, "01")
     assert response.status_code == 409, response.status_code
     assert "own template of form 01" in response.get_json()["message"]
+
+
+def test_a_template_loads_no_image_from_the_servers_disk(admin, tmp_path: Path):
+    picture = tmp_path / "picture.png"
+    segno.make("a real PNG on the server's disk").save(str(picture), kind="png")
+    response = put(admin, "01", f'<img src="{picture}"><p>{{{{ dossier.code }}}}</p>')
+    assert response.status_code == 422, response.get_json()
+    assert "resource_access_policy" in response.get_json()["errors"]["template"][0]
+    embedded = rendering.qr_data_uri("an image of the template's own, as a data: URI")
+    assert put(admin, "01", f'<img src="{embedded}" width="60"><p>{{{{ dossier.code }}}}</p>').status_code == 200

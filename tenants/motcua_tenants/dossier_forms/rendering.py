@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from fpdf import FPDF
 from fpdf.enums import ResourceAccessPolicy
 from fpdf.fonts import TextStyle
 from jinja2 import PackageLoader, StrictUndefined, TemplateSyntaxError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from motcua_platform.errors import InvalidInput
 
 FAMILY = "body"
@@ -29,13 +30,36 @@ FAMILY = "body"
 MAX_TEMPLATE_CHARS = 50_000
 MAX_HTML_CHARS = 2_000_000
 
-_environment = SandboxedEnvironment(
+# How far one operator may multiply a value: "-" * 80 draws a rule, "x" * 10**9 would fill the memory.
+MAX_REPEAT = 1_000
+MAX_EXPONENT = 64
+
+
+class FormsSandbox(SandboxedEnvironment):
+    """Jinja2's sandbox keeps a template from Python's internals, not from asking for a huge value; this
+    one also bounds repetition (``*``) and powers (``**``), and offers no ``range``: a form loops over its
+    data only. Output is bounded while rendering (``render_html``)."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**" and isinstance(right, int) and abs(right) > MAX_EXPONENT:
+            raise SecurityError(f"Powers above {MAX_EXPONENT} are not allowed in a form.")
+        if operator == "*":
+            for value, count in ((left, right), (right, left)):
+                if isinstance(value, str | list | tuple) and isinstance(count, int) and count > MAX_REPEAT:
+                    raise SecurityError(f"Repeating a value more than {MAX_REPEAT} times is not allowed in a form.")
+        return super().call_binop(context, operator, left, right)
+
+
+_environment = FormsSandbox(
     loader=PackageLoader("motcua_tenants.dossier_forms", "templates"),
     autoescape=True,
     undefined=StrictUndefined,  # a misspelt field fails at save time instead of printing nothing
     trim_blocks=True,
     lstrip_blocks=True,
 )
+del _environment.globals["range"]
 
 # fpdf2's default headings are dark red and large; an administrative form is black, the title 13 pt.
 TAG_STYLES = {
@@ -61,7 +85,13 @@ def default_source(number: str) -> str:
 def render_html(number: str, context: dict[str, Any], override: str | None = None) -> str:
     """Form ``number`` as HTML: the province's ``override`` when it has one, else the shipped template."""
     template = _environment.from_string(override) if override else _environment.get_template(f"{number}.html")
-    return template.render(context)
+    parts, size = [], 0
+    for part in template.generate(context):  # stop a runaway loop as soon as it outgrows any form
+        size += len(part)
+        if size > MAX_HTML_CHARS:
+            raise SecurityError(f"The form renders to more than {MAX_HTML_CHARS} characters.")
+        parts.append(part)
+    return "".join(parts)
 
 
 def qr_data_uri(payload: str) -> str:
@@ -71,7 +101,11 @@ def qr_data_uri(payload: str) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-STYLES = {"B": ("Bold",), "I": ("Oblique", "Italic"), "BI": ("BoldOblique", "BoldItalic")}
+STYLES = {"B": ("Bold",), "I": ("Oblique", "Italic")}
+# Each face costs a parse of its TrueType file (about a tenth of a second), so a form registers only the faces
+# its HTML asks for (headings and table headers are bold). Bold italic is not offered: <i> inside <b> is refused
+# when a template is saved (undefined font).
+NEEDS = {"B": re.compile(r"<(b|strong|th|h[1-6]|dt)\b", re.IGNORECASE), "I": re.compile(r"<(i|em)\b", re.IGNORECASE)}
 
 
 def _face_of(font: Path, style: str) -> Path:
@@ -90,8 +124,9 @@ def html_to_pdf(html: str, font: Path, *, title: str, creator: str, landscape: b
     pdf.set_auto_page_break(True, margin=15)
     pdf.set_margins(18, 12, 15)
     pdf.add_font(FAMILY, "", str(font))
-    for style in STYLES:
-        pdf.add_font(FAMILY, style, str(_face_of(font, style)))
+    for style, needed in NEEDS.items():
+        if needed.search(html):
+            pdf.add_font(FAMILY, style, str(_face_of(font, style)))
     pdf.set_title(title)
     pdf.set_creator(creator)
     pdf.add_page()
@@ -126,8 +161,6 @@ def check_source(number: str, source: str, context: dict[str, Any], font: Path) 
             f"The template does not render with sample data: {exc}{where}.",
             {"template": [f"line {line}: {exc}" if line else str(exc)]},
         ) from None
-    if len(html) > MAX_HTML_CHARS:
-        raise TemplateProblem("The template renders too much.", {"template": ["The form is far longer than a page."]})
     try:
         html_to_pdf(html, font, title="check", creator="check")
     except Exception as exc:  # fpdf2 raises plain exceptions for HTML it cannot lay out or load
