@@ -27,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as c
+from motcua_platform.timezones import VIETNAM
 
 DB_NAME = "motcua_bench_billing_ingest"
 TENANTS = c.sized("BENCH_TENANTS", 34, 2)
@@ -35,12 +36,11 @@ API_EVENTS = c.sized("BENCH_API_EVENTS", 100_000, 20)
 OUTBOX_EVENTS = c.sized("BENCH_OUTBOX_EVENTS", 20_000, 20)
 BATCH = c.sized("BENCH_BATCH", 5000, 10)
 TARGET = 5000
-VN = dt.timezone(dt.timedelta(hours=7))
 METRICS = ("dossiers_received", "api_calls", "sms_sent", "storage_gb")
 
 
 def events(count: int, prefix: str, slugs: list[str]) -> list[dict]:
-    base = dt.datetime(2026, 10, 1, tzinfo=VN)
+    base = dt.datetime(2026, 10, 1, tzinfo=VIETNAM)
     out = []
     for n in range(count):
         metric = METRICS[n % 4]
@@ -63,11 +63,10 @@ def main() -> None:
         env = c.motcua_env(url, tempfile.mkdtemp(prefix="motcua-bench-ingest-"))
         print(f"   setup: motcua db upgrade {c.run_cli(['db', 'upgrade'], env):.2f}s")
         c.apply_env(env)
+        from motcua_app import build_runtime, create_app
         from motcua_billing.usage import services
-        from motcua_platform.app import create_app
         from motcua_platform.audit.services import Actor
         from motcua_platform.auth import services as auth
-        from motcua_platform.runtime import build_runtime
         from motcua_tenants.registry import services as registry
 
         runtime = build_runtime()
@@ -140,7 +139,7 @@ def main() -> None:
         rows.append([f"HTTP batch API, {API_EVENTS:,} duplicates", f"{seconds:.2f}", f"{API_EVENTS / seconds:,.0f}", 0])
 
         per_tenant = OUTBOX_EVENTS // len(slugs)
-        base = dt.datetime(2026, 10, 5, tzinfo=VN)
+        base = dt.datetime(2026, 10, 5, tzinfo=VIETNAM)
         t0 = time.perf_counter()
         for slug in slugs:
             binding = db.binding(slug)

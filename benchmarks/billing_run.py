@@ -3,9 +3,10 @@
     .venv/bin/python benchmarks/billing_run.py
 
 Creates database ``motcua_bench_billing_run``, migrates it, provisions BENCH_TENANTS (34, one per province
-after the 2025 merger) tenants, gives each the Đắk Lắk contract (1,188 million VND lease, 240 million
-overage budget, four priced metrics), loads BENCH_EVENTS (1,000,000) usage events spread over October 2026
-(Asia/Ho_Chi_Minh) with ``INSERT … SELECT``, then times:
+after the 2025 merger) tenants, gives each the Đắk Lắk contract (``motcua_billing.catalog.daklak_terms``:
+1,188 million VND lease, 240 million overage budget; api_calls priced too, so five priced metrics), loads
+BENCH_EVENTS (1,000,000) usage events spread over October 2026 (Asia/Ho_Chi_Minh) with ``INSERT … SELECT``,
+then times:
 
   * ``run_period`` for 2026-10 in this process: the first run (34 drafts created) and a re-run (nothing
     changes), BENCH_REPEAT times each;
@@ -33,35 +34,14 @@ EVENTS = c.sized("BENCH_EVENTS", 1_000_000, 100)
 REPEAT = c.sized("BENCH_REPEAT", 3, 1)
 TARGET_SECONDS = 10.0
 
-CHARGES = [
-    {
-        "metric_code": "dossiers_received",
-        "included_quantity": 10000,
-        "model": "graduated",
-        "tiers": [{"up_to": 5000, "unit_price": "500"}, {"up_to": None, "unit_price": "400"}],
-    },
-    {
-        "metric_code": "api_calls",
-        "included_quantity": 10000,
-        "model": "package",
-        "package_size": 1000,
-        "package_price": 20000,
-    },
-    {
-        "metric_code": "sms_sent",
-        "included_quantity": 20000,
-        "model": "package",
-        "package_size": 1000,
-        "package_price": 350000,
-    },
-    {"metric_code": "storage_gb", "included_quantity": 500, "model": "graduated", "tiers": [{"unit_price": "20000"}]},
-    {
-        "metric_code": "officer_seats",
-        "included_quantity": 300,
-        "model": "volume",
-        "tiers": [{"up_to": 100, "unit_price": "50000"}, {"up_to": None, "unit_price": "45000"}],
-    },
-]
+# The Đắk Lắk plan, with the API gateway's calls priced too so that all five metrics are rated.
+API_CALLS = {
+    "metric_code": "api_calls",
+    "included_quantity": 10000,
+    "model": "package",
+    "package_size": 1000,
+    "package_price": 20000,
+}
 
 
 def main() -> None:
@@ -71,11 +51,13 @@ def main() -> None:
         env = c.motcua_env(url, tempfile.mkdtemp(prefix="motcua-bench-billing-"))
         print(f"   setup: motcua db upgrade {c.run_cli(['db', 'upgrade'], env):.2f}s")
         c.apply_env(env)
+        from motcua_app import build_runtime
         from motcua_billing.catalog import services as catalog
-        from motcua_billing.invoices import services as invoices
-        from motcua_billing.invoices.models import Invoice
+        from motcua_billing.catalog.daklak_terms import LEASE_VND, OVERAGE_BUDGET_VND, PILOT_CHARGES
+        from motcua_billing.invoices.lifecycle import finalize
+        from motcua_billing.invoices.models import Invoice, InvoiceLine
+        from motcua_billing.invoices.run import run_period
         from motcua_platform.audit.services import Actor
-        from motcua_platform.runtime import build_runtime
         from motcua_tenants.registry import services as registry
         from sqlalchemy import func, select, text
 
@@ -89,9 +71,9 @@ def main() -> None:
                 actor,
                 code="daklak",
                 name="Thuê dịch vụ một cửa điện tử",
-                annual_fee_vnd=1_188_000_000,
-                overage_budget_vnd=240_000_000,
-                charges=CHARGES,
+                annual_fee_vnd=LEASE_VND,
+                overage_budget_vnd=OVERAGE_BUDGET_VND,
+                charges=[*PILOT_CHARGES, API_CALLS],
             )
             session.commit()
         for i in range(1, TENANTS + 1):
@@ -149,13 +131,13 @@ def main() -> None:
                     conn.execute(text("DELETE FROM control.billing_invoices"))
             with db.control_session() as session:
                 t0 = time.perf_counter()
-                report = invoices.run_period(session, actor, month, vat_rate=Decimal(10))
+                report = run_period(session, actor, month, vat_rate=Decimal(10))
                 session.commit()
                 first_times.append(time.perf_counter() - t0)
             assert len(report.created) == TENANTS, report.as_dict()
             with db.control_session() as session:
                 t0 = time.perf_counter()
-                again = invoices.run_period(session, actor, month, vat_rate=Decimal(10))
+                again = run_period(session, actor, month, vat_rate=Decimal(10))
                 session.commit()
                 rerun_times.append(time.perf_counter() - t0)
             assert len(again.unchanged) == TENANTS and not again.updated, again.as_dict()
@@ -169,13 +151,11 @@ def main() -> None:
 
         with db.control_session() as session:
             ids = list(session.scalars(select(Invoice.id).order_by(Invoice.id)))
-            counted = session.scalar(
-                select(func.sum(invoices.InvoiceLine.event_count)).where(invoices.InvoiceLine.invoice_id.in_(ids))
-            )
+            counted = session.scalar(select(func.sum(InvoiceLine.event_count)).where(InvoiceLine.invoice_id.in_(ids)))
         t0 = time.perf_counter()
         for invoice_id in ids:
             with db.control_session() as session:
-                invoices.finalize(session, actor, invoice_id)
+                finalize(session, actor, invoice_id)
                 session.commit()
         finalize_seconds = time.perf_counter() - t0
         rows.append([f"finalize {len(ids)} invoices (claims {counted:,} events)", f"{finalize_seconds:.2f}", "", ""])

@@ -127,7 +127,7 @@ QUERIES = [
 
 
 def generate_csv(n: int) -> str:
-    from motcua_tenants.catalogue.exchange import COLUMNS, to_csv
+    from motcua_onestop.catalogue.exchange import COLUMNS, to_csv
 
     rng = random.Random(2015)  # the Phú Thọ plan's first year: a fixed, reproducible catalogue
     entries = []
@@ -176,10 +176,10 @@ def main() -> None:
         c.apply_env(env)
         c.run_cli(["db", "upgrade"], env)
 
+        from motcua_app import build_runtime
+        from motcua_onestop.catalogue import exchange, services
         from motcua_platform.audit.services import Actor
         from motcua_platform.plugins.engine import active
-        from motcua_platform.runtime import build_runtime
-        from motcua_tenants.catalogue import exchange, services
         from motcua_tenants.registry import services as registry
         from motcua_tenants.tenant_plugins.services import set_plugin
 

@@ -37,8 +37,8 @@ def main() -> None:
         env = c.motcua_env(url, tempfile.mkdtemp(prefix="motcua-bench-upgrade-"))
         print(f"   setup: motcua db upgrade (control plane) {c.run_cli(['db', 'upgrade'], env):.2f}s")
         c.apply_env(env)
+        from motcua_app import build_runtime
         from motcua_platform.audit.services import Actor
-        from motcua_platform.runtime import build_runtime
         from motcua_tenants.migrations import runner
         from motcua_tenants.registry import services
 

@@ -108,10 +108,10 @@ def bench_env(url: str) -> dict:
 
 
 def setup_tenant(runtime, actor):
+    from motcua_onestop.units.models import Unit, UnitKind
     from motcua_platform.plugins.engine import active
     from motcua_tenants.registry import services as registry
     from motcua_tenants.tenant_plugins.services import set_plugin
-    from motcua_tenants.units.models import Unit, UnitKind
     from sqlalchemy import select
 
     with runtime.db.control_session() as session:
@@ -147,8 +147,8 @@ def setup_tenant(runtime, actor):
 def citizen_tokens(runtime) -> list[str]:
     """Register N_CITIZENS citizens and log each in (through the services: the per-address login budget
     of the HTTP route is not what is measured here). Untimed."""
+    from motcua_onestop.citizens import services as citizens
     from motcua_platform.auth.services import LoginPolicy
-    from motcua_tenants.citizens import services as citizens
 
     tokens = []
     with runtime.db.tenant_session(runtime.db.binding(SLUG)) as session:
@@ -315,11 +315,11 @@ WHERE s.dossier_id = d.id AND s.index = d.current_step AND s.started_at IS NOT N
 
 def big_tenant(runtime, communes: list[int], root_id: int) -> None:
     from flask_smorest.pagination import PaginationParameters
+    from motcua_onestop.catalogue.models import Procedure
+    from motcua_onestop.dossiers import services
+    from motcua_onestop.dossiers.models import Dossier
+    from motcua_onestop.units.models import Unit
     from motcua_platform.api import paginate
-    from motcua_tenants.catalogue.models import Procedure
-    from motcua_tenants.dossiers import services
-    from motcua_tenants.dossiers.models import Dossier
-    from motcua_tenants.units.models import Unit
     from sqlalchemy import select, text
 
     binding = runtime.db.binding(SLUG)
@@ -412,8 +412,8 @@ def big_tenant(runtime, communes: list[int], root_id: int) -> None:
 def explain(session, query, cap: int, cursor: str | None) -> list[str]:
     """The plan of the statement ``paginate`` sends (page, capped total and keys), with real times."""
     from flask_smorest.pagination import PaginationParameters
+    from motcua_onestop.dossiers import services
     from motcua_platform.api import paginate
-    from motcua_tenants.dossiers import services
 
     statements = []
 
@@ -442,8 +442,8 @@ def main() -> None:
         c.apply_env(env)
         c.run_cli(["db", "upgrade"], env)
 
+        from motcua_app import build_runtime
         from motcua_platform.audit.services import Actor
-        from motcua_platform.runtime import build_runtime
 
         runtime = build_runtime()
         root_id, communes = setup_tenant(runtime, Actor("system", None, "benchmark"))

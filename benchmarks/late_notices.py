@@ -24,8 +24,8 @@ RUNS = c.sized("BENCH_RUNS", 20, 1)
 
 
 def measure(runtime) -> None:
+    from motcua_onestop.dossiers.extensions import late_notices
     from motcua_platform.db.base import utcnow
-    from motcua_tenants.dossiers import late_notices
     from sqlalchemy import text
 
     binding = runtime.db.binding(seed.SLUG)
@@ -89,8 +89,8 @@ def main() -> None:
         c.apply_env(env)
         c.run_cli(["db", "upgrade"], env)
 
+        from motcua_app import build_runtime
         from motcua_platform.audit.services import Actor
-        from motcua_platform.runtime import build_runtime
 
         runtime = build_runtime()
         seed.setup_tenant(runtime, Actor("system", None, "benchmark"))

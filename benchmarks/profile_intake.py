@@ -61,7 +61,7 @@ def main() -> None:
         env = bench.bench_env(url)
         c.apply_env(env)
         c.run_cli(["db", "upgrade"], env)
-        from motcua_platform.app import create_app
+        from motcua_app import create_app
         from motcua_platform.audit.services import Actor
         from sqlalchemy import event
 

@@ -51,11 +51,11 @@ def main() -> None:
         import logging
 
         from flask import json as flask_json
+        from motcua_app import create_app
+        from motcua_onestop.units import services as unit_services
+        from motcua_onestop.units.schemas import UnitSchema
         from motcua_platform import api as api_module
-        from motcua_platform.app import create_app
         from motcua_platform.db import database
-        from motcua_tenants.units import services as unit_services
-        from motcua_tenants.units.schemas import UnitSchema
         from sqlalchemy import event, func, select
 
         app = create_app()

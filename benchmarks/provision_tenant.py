@@ -41,12 +41,13 @@ def main() -> None:
         print(f"   setup: motcua db upgrade (control plane) {c.run_cli(['db', 'upgrade'], env):.2f}s")
         c.apply_env(env)
         t0 = time.perf_counter()
+        from motcua_app import build_runtime
         from motcua_platform.audit.services import Actor
         from motcua_platform.auth.passwords import hash_password
-        from motcua_platform.runtime import build_runtime
+        from motcua_platform.directory.models import Tenant
+        from motcua_platform.directory.services import get_tenant
         from motcua_tenants.migrations import runner
         from motcua_tenants.registry import services
-        from motcua_tenants.registry.models import Tenant
 
         print(f"   imports {time.perf_counter() - t0:.2f}s (not counted)")
         runtime = build_runtime()
@@ -93,7 +94,7 @@ def main() -> None:
                 services.provision(db, job.id)
                 done = time.perf_counter()
                 with db.control_session() as session:
-                    status = services.get_tenant(session, slug).status
+                    status = get_tenant(session, slug).status
                 total = done - started
                 totals.append(total)
                 other = (done - created) - sum(phases.values())

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import sys
 from pathlib import Path
 
 import click
-from motcua_platform.audit.services import Actor
+from motcua_platform.audit.services import cli_actor
 from motcua_platform.errors import ServiceError
 from rich.console import Console
 from rich.table import Table
 
 console = Console()
-
-
-def cli_actor() -> Actor:
-    return Actor("cli", None, getpass.getuser())
 
 
 def _fail(exc: ServiceError):
@@ -64,17 +59,17 @@ def run(cli, period: str) -> None:
 @click.pass_obj
 def list_invoices(cli, period, tenant, status) -> None:
     """List invoices."""
-    from motcua_tenants.registry.models import Tenant
+    from motcua_platform.directory.models import Tenant
 
     from motcua_billing.catalog.services import tenant_by_slug
-    from motcua_billing.invoices import services
+    from motcua_billing.invoices import queries
 
     with cli.runtime.db.control_session() as session:
         try:
             tenant_id = tenant_by_slug(session, tenant).id if tenant else None
         except ServiceError as exc:
             _fail(exc)
-        query = services.list_invoices(
+        query = queries.list_invoices(
             session, tenant_id=tenant_id, status=status, period=_month(period) if period else None
         )
         table = Table("id", "number", "tenant", "period", "status", "subtotal", "VAT", "total", "paid")
@@ -99,7 +94,7 @@ def list_invoices(cli, period, tenant, status) -> None:
 @click.pass_obj
 def finalize(cli, invoice_ids, period) -> None:
     """Finalize drafts: claim their usage and number them (gapless per year)."""
-    from motcua_billing.invoices import services
+    from motcua_billing.invoices import lifecycle, queries
     from motcua_billing.payments.services import push_quietly
 
     runtime = cli.runtime
@@ -107,14 +102,14 @@ def finalize(cli, invoice_ids, period) -> None:
     if period:
         with runtime.db.control_session() as session:
             ids += [
-                i.id for i in session.scalars(services.list_invoices(session, status="draft", period=_month(period)))
+                i.id for i in session.scalars(queries.list_invoices(session, status="draft", period=_month(period)))
             ]
     if not ids:
         raise click.ClickException("Name invoice ids or --period.")
     for invoice_id in ids:
         with runtime.db.control_session() as session:
             try:
-                invoice = services.finalize(session, cli_actor(), invoice_id)
+                invoice = lifecycle.finalize(session, cli_actor(), invoice_id)
             except ServiceError as exc:
                 _fail(exc)
             session.commit()
@@ -128,11 +123,11 @@ def finalize(cli, invoice_ids, period) -> None:
 @click.pass_obj
 def void(cli, invoice_id, reason) -> None:
     """Void a draft or an unpaid finalized invoice."""
-    from motcua_billing.invoices import services
+    from motcua_billing.invoices import lifecycle
 
     with cli.runtime.db.control_session() as session:
         try:
-            services.void(session, cli_actor(), invoice_id, reason)
+            lifecycle.void(session, cli_actor(), invoice_id, reason)
         except ServiceError as exc:
             _fail(exc)
         session.commit()
@@ -147,17 +142,16 @@ def void(cli, invoice_id, reason) -> None:
 @click.pass_obj
 def pay(cli, invoice_id, amount_vnd, reference, method) -> None:
     """Record a payment received (bank transfer by default)."""
-    from motcua_billing.invoices import services
+    from motcua_billing.invoices.queries import get_invoice
+    from motcua_billing.payments.recording import record_payment
 
     with cli.runtime.db.control_session() as session:
         try:
-            services.record_payment(
-                session, cli_actor(), invoice_id, amount_vnd=amount_vnd, reference=reference, method=method
-            )
+            record_payment(session, cli_actor(), invoice_id, amount_vnd=amount_vnd, reference=reference, method=method)
         except ServiceError as exc:
             _fail(exc)
         session.commit()
-        invoice = services.get_invoice(session, invoice_id)
+        invoice = get_invoice(session, invoice_id)
         click.echo(f"invoice {invoice.display_number}: {invoice.status}, {invoice.amount_due_vnd:,} VND still due")
 
 
@@ -168,15 +162,16 @@ def pay(cli, invoice_id, amount_vnd, reference, method) -> None:
 def pdf(cli, invoice_id, output) -> None:
     """Write an invoice as a Vietnamese PDF."""
 
-    from motcua_billing.invoices import services
+    from motcua_billing.invoices.documents import invoice_pdf
+    from motcua_billing.invoices.queries import get_invoice
 
     config = cli.runtime.config
     with cli.runtime.db.control_session() as session:
         try:
-            invoice = services.get_invoice(session, invoice_id)
+            invoice = get_invoice(session, invoice_id)
         except ServiceError as exc:
             _fail(exc)
-        output.write_bytes(services.invoice_pdf(session, invoice, config))
+        output.write_bytes(invoice_pdf(session, invoice, config))
     click.echo(f"wrote {output}")
 
 
@@ -186,12 +181,12 @@ def pdf(cli, invoice_id, output) -> None:
 @click.pass_obj
 def export(cli, period, output) -> None:
     """Invoices as CSV, one row per line."""
-    from motcua_tenants.registry.models import Tenant
+    from motcua_platform.directory.models import Tenant
 
-    from motcua_billing.invoices import documents, services
+    from motcua_billing.invoices import documents, queries
 
     with cli.runtime.db.control_session() as session:
-        query = services.list_invoices(session, period=_month(period) if period else None)
+        query = queries.list_invoices(session, period=_month(period) if period else None)
         rows = [(i, session.get(Tenant, i.tenant_id).slug) for i in session.scalars(query)]
         body = documents.invoices_csv(rows)
     if output:

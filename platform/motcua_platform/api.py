@@ -31,6 +31,7 @@ from motcua_platform import inputs
 from motcua_platform.auth import services as auth_services
 from motcua_platform.auth.services import Principal
 from motcua_platform.auth.tokens import PLATFORM_SCOPE, is_citizen_secret, split_token
+from motcua_platform.auth.units import unit_tree
 from motcua_platform.cache import TTLCache
 from motcua_platform.db.database import TenantSession
 from motcua_platform.errors import Forbidden, InvalidInput, ServiceError, TooManyAttempts, Unauthorized
@@ -384,7 +385,7 @@ def bearer_secret() -> str | None:
 
 def current_principal(*roles: str) -> Principal:
     """The authenticated staff member or operator; 401 without a valid token, 403 for a citizen's token
-    or without one of ``roles`` (if given). Citizen routes use ``motcua_tenants.citizens.api.current_citizen``."""
+    or without one of ``roles`` (if given). Citizen routes use the citizens area's ``current_citizen``."""
     if "principal" not in g:
         secret = bearer_secret()
         if secret is None:
@@ -457,10 +458,8 @@ def authenticate_as_declared() -> None:
 def province_principal(*roles: str) -> Principal:
     """The caller, holding one of ``roles`` on the province's root unit: for province-wide duties (the
     procedure catalogue, the province's invoices). The same role on a department or commune is not enough."""
-    from motcua_tenants.units.services import root_unit_id
-
     principal = current_principal(*roles)
-    if root_unit_id(tenant_session()) not in principal.units_with(*roles):
+    if unit_tree().root_id(tenant_session()) not in principal.units_with(*roles):
         raise Forbidden(
             f"This action needs one of the roles {', '.join(roles)} on the province itself, not on one of its units."
         )
@@ -503,7 +502,7 @@ def cached_public_get(cache: TTLCache, version: Callable[[TenantInfo], Hashable]
     serialisation, like an HTTP cache in front of the app would. Only 200 responses are stored, so a bad
     query is checked every time. The host checks (unknown or suspended tenant, a token for another host)
     still run before the view on every request. For public data only: the response must not depend on
-    the caller. The version must change with every change to the data (motcua_tenants.registry.content).
+    the caller. The version must change with every change to the data (motcua_platform.directory.content).
     """
 
     def decorator(view):

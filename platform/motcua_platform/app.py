@@ -3,8 +3,6 @@ workers after loading the app; each builds its own engine on first use)."""
 
 from __future__ import annotations
 
-import importlib
-
 from flask import Flask, g, jsonify, request
 from flask.json.provider import DefaultJSONProvider
 from sqlalchemy.exc import DataError
@@ -13,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from motcua_platform import api as api_base
-from motcua_platform import inputs
+from motcua_platform import areas, inputs
 from motcua_platform.api import Api, error_body, http_error_response, service_error_response
 from motcua_platform.config import Config
 from motcua_platform.errors import ServiceError
@@ -22,32 +20,6 @@ from motcua_platform.tenancy import PLATFORM, TenantResolver
 
 API_TITLE = "Motcua Cloud API"
 API_VERSION = "v1"
-
-# (module, blueprint attribute): the order here is the order in the OpenAPI document.
-BLUEPRINTS: tuple[tuple[str, str], ...] = (
-    ("motcua_platform.auth.api", "auth_blp"),
-    ("motcua_tenants.registry.api", "blp"),
-    ("motcua_platform.auth.api", "operators_blp"),
-    ("motcua_platform.audit.api", "platform_blp"),
-    ("motcua_tenants.tenant_plugins.api", "blp"),
-    ("motcua_tenants.registry.api", "portal_blp"),
-    ("motcua_tenants.units.api", "blp"),
-    ("motcua_tenants.calendar.api", "blp"),
-    ("motcua_tenants.catalogue.api", "blp"),
-    ("motcua_tenants.catalogue.api", "admin_blp"),
-    ("motcua_tenants.dossiers.api", "blp"),
-    ("motcua_tenants.citizens.api", "blp"),
-    ("motcua_tenants.dossiers.citizen_api", "blp"),
-    ("motcua_tenants.dossier_forms.api", "blp"),
-    ("motcua_tenants.dossier_documents.api", "blp"),
-    ("motcua_platform.auth.api", "staff_blp"),
-    ("motcua_platform.audit.api", "tenant_blp"),
-    ("motcua_billing.catalog.api", "blp"),
-    ("motcua_billing.usage.api", "blp"),
-    ("motcua_billing.invoices.api", "blp"),
-    ("motcua_billing.payments.api", "blp"),
-    ("motcua_billing.invoices.api", "tenant_blp"),
-)
 
 # Paths served whatever the Host header says (load-balancer probes, the API document and its viewer).
 HOSTLESS_ENDPOINTS = {"healthz", "api-docs.openapi_json", "api-docs.openapi_swagger_ui", "static"}
@@ -112,9 +84,8 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
 
     api = Api(app)
     _register_error_format(api, app)
-    for module_name, attribute in BLUEPRINTS:
-        blueprint = getattr(importlib.import_module(module_name), attribute)
-        api.register_blueprint(blueprint)
+    for path in areas.installed().blueprints:
+        api.register_blueprint(areas.load(path))
     realms = {name: getattr(bp, "realm", None) for name, bp in app.blueprints.items()}
 
     @app.get("/healthz")

@@ -1,4 +1,5 @@
-"""The ``motcua`` command. Sub-groups live beside their areas and are attached here."""
+"""The ``motcua`` command: the kernel's own commands (run, stop, worker, openapi…). The areas' groups live
+beside their areas and come from the installed areas (``motcua_app`` installs them)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from motcua_platform import areas
 from motcua_platform.config import Config, ConfigError, load_config
 from motcua_platform.db.embedded import embedded_running, stop_embedded
 from motcua_platform.plugins.base import PluginError
@@ -67,7 +69,21 @@ class CliContext:
 pass_cli = click.make_pass_decorator(CliContext, ensure=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class AreasGroup(click.Group):
+    """The kernel's commands, then each installed area's group."""
+
+    def _area_groups(self) -> dict[str, click.Command]:
+        groups = (areas.load(path) for path in areas.installed().cli_groups)
+        return {group.name: group for group in groups}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._area_groups()})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return super().get_command(ctx, name) or self._area_groups().get(name)
+
+
+@click.group(cls=AreasGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Motcua Cloud: the electronic one-stop shop that provinces lease as a service.
@@ -109,8 +125,8 @@ def run(cli: CliContext, workers: int | None, bind: str | None, with_worker: boo
     env["MOTCUA_BIND"] = config.bind
     conf = repo_file("infra", "gunicorn.conf.py")
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
-    command = [gunicorn, "motcua_platform.wsgi:app"] + (["-c", str(conf)] if conf.exists() else [])
-    supervisor = WorkerSupervisor([sys.executable, "-m", "motcua_platform.cli", "worker"], env) if with_worker else None
+    command = [gunicorn, "motcua_app.wsgi:app"] + (["-c", str(conf)] if conf.exists() else [])
+    supervisor = WorkerSupervisor([sys.executable, "-m", "motcua_app.cli", "worker"], env) if with_worker else None
     click.echo(f"Platform host: {config.public_url(config.base_domain)}/api/docs")
     config.instance_path.mkdir(parents=True, exist_ok=True)  # absent with an external database
     pid_file = config.instance_path / RUN_PID_FILE
@@ -225,23 +241,3 @@ def openapi_write(cli: CliContext, path: Path) -> None:
 
     path.write_text(spec_json(create_app(runtime=cli.runtime)), encoding="utf-8")
     click.echo(f"wrote {path}")
-
-
-def _attach_groups() -> None:
-    from motcua_billing.cli import billing
-    from motcua_tenants.catalogue.cli import catalogue
-    from motcua_tenants.demo import demo
-    from motcua_tenants.migrations.cli import db
-    from motcua_tenants.registry.cli import tenants
-    from motcua_tenants.tenant_plugins.cli import plugins
-
-    from motcua_platform.auth.cli import operators
-
-    for command in (db, tenants, operators, plugins, catalogue, billing, demo):
-        main.add_command(command)
-
-
-_attach_groups()
-
-if __name__ == "__main__":
-    main()

@@ -1,35 +1,22 @@
 """Background jobs on procrastinate (PostgreSQL-backed queue: works with the embedded database and
 across many machines, with no extra broker).
 
-Areas declare tasks on their own ``procrastinate.Blueprint``; ``JOB_BLUEPRINTS`` lists them. Tasks take
+Areas declare tasks on their own ``procrastinate.Blueprint``; the installed areas list them. Tasks take
 the tenant slug as an explicit argument and bind a fresh session for it: a worker never inherits a
 tenant from the process that enqueued the job.
 """
 
 from __future__ import annotations
 
-import importlib
 import threading
 from typing import Any
 
 import procrastinate
 from sqlalchemy.engine import make_url
 
-QUEUE_SCHEMA = "procrastinate"
+from motcua_platform import areas
 
-# (module, attribute, namespace)
-JOB_BLUEPRINTS: tuple[tuple[str, str, str], ...] = (
-    ("motcua_tenants.registry.tasks", "blueprint", "tenants"),
-    ("motcua_platform.ratelimit.tasks", "blueprint", "ratelimit"),
-    ("motcua_billing.invoices.tasks", "blueprint", "billing"),
-    ("motcua_tenants.notifications.tasks", "blueprint", "notifications"),
-    ("motcua_tenants.dossier_documents.tasks", "blueprint", "documents"),
-    ("motcua_tenants.calendar.tasks", "blueprint", "calendar"),
-)
-# Every model of every area. Tasks import their services when they run, and a model's foreign keys name
-# tables that other modules define: a worker process that maps only some of them fails its first job
-# ("could not find table …"), where the web app, whose blueprints import every area, does not.
-MODEL_REGISTRY = "motcua_tenants.migrations.models"
+QUEUE_SCHEMA = "procrastinate"
 
 
 def job_runtime(context: Any):
@@ -53,10 +40,11 @@ class JobQueue:
             max_size=4,
         )
         self.app = procrastinate.App(connector=connector)
-        for module_name, attribute, namespace in JOB_BLUEPRINTS:
-            blueprint = getattr(importlib.import_module(module_name), attribute)
-            self.app.add_tasks_from(blueprint, namespace=namespace)
-        importlib.import_module(MODEL_REGISTRY)
+        for path, namespace in areas.installed().job_blueprints:
+            self.app.add_tasks_from(areas.load(path), namespace=namespace)
+        # Tasks import their services when they run, and a model's foreign keys name tables that other
+        # areas define: a worker that mapped only some of them would fail its first job.
+        areas.load_models()
         self._opened = False
         self._lock = threading.Lock()
 

@@ -33,7 +33,7 @@ class TenantInfo:
     secondary_color: str
     binding: TenantBinding
     plugins: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # enabled plugin → settings
-    # Versions of read-mostly public content; cached public reads key on them (motcua_tenants.registry.content).
+    # Versions of read-mostly public content; cached public reads key on them (motcua_platform.directory.content).
     catalogue_version: int = 0
     units_version: int = 0
 
@@ -84,8 +84,7 @@ class TenantResolver:
             self._cache.clear()
 
     def _lookup(self, host: str) -> TenantInfo | None:
-        from motcua_tenants.registry.models import Tenant, TenantDomain
-        from motcua_tenants.tenant_plugins.models import TenantPlugin
+        from motcua_platform.directory.models import Tenant, TenantDomain, TenantPlugin
 
         suffix = "." + self.base_domain
         with self.db.control_session() as session:

@@ -1,1 +1,2 @@
-"""Control plane: the tenant registry and lifecycle, units inside a tenant, and tenant migrations."""
+"""Control plane: the tenant registry and lifecycle, custom domains, per-tenant plugin enablement and the
+migration runner. It knows what a tenant is, never what a tenant does (that is ``motcua_onestop``)."""

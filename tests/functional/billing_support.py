@@ -1,5 +1,6 @@
-"""Shared set-up for the billing tests: the Đắk Lắk terms (lease 1,188 million VND a year, overage budget
-240 million a year, a pilot tariff then the official one) as a plan and a contract for tenant alpha."""
+"""Shared set-up for the billing tests: the Đắk Lắk terms (``motcua_billing.catalog.daklak_terms``: lease
+1,188 million VND a year, overage budget 240 million a year, a pilot tariff then the official one) as a plan
+and a contract for tenant alpha."""
 
 from __future__ import annotations
 
@@ -10,42 +11,31 @@ import socket
 
 import pytest
 from aiosmtpd.controller import Controller
-from motcua_billing.alerts.mail import SmtpMailer
-from motcua_platform.testing.pytest_plugin import TEST_BASE_DOMAIN, HostClient
+from motcua_app.testing.pytest_plugin import TEST_BASE_DOMAIN, HostClient
+from motcua_billing.catalog.daklak_terms import LEASE_VND, OFFICIAL_CHARGES, OVERAGE_BUDGET_VND, PILOT_CHARGES
+from motcua_platform.messaging.mail import SmtpMailer
+from motcua_platform.timezones import VIETNAM
 
-LEASE = 1_188_000_000
-BUDGET = 240_000_000
-
+LEASE = LEASE_VND
+BUDGET = OVERAGE_BUDGET_VND
+# The Đắk Lắk tariffs, but with a dossier quota a tenth of the real one (and its own tier prices), so a test
+# crosses it with a few hundred events; every other charge as the plan has it.
 CHARGES = [
     {
-        "metric_code": "dossiers_received",
+        **PILOT_CHARGES[0],
         "included_quantity": 1000,
-        "model": "graduated",
         "tiers": [{"up_to": 500, "unit_price": "500"}, {"up_to": None, "unit_price": "400"}],
     },
-    {
-        "metric_code": "sms_sent",
-        "included_quantity": 20000,
-        "model": "package",
-        "package_size": 1000,
-        "package_price": 350000,
-    },
-    {"metric_code": "storage_gb", "included_quantity": 500, "model": "graduated", "tiers": [{"unit_price": "20000"}]},
-    {
-        "metric_code": "officer_seats",
-        "included_quantity": 300,
-        "model": "volume",
-        "tiers": [{"up_to": 100, "unit_price": "50000"}, {"up_to": None, "unit_price": "45000"}],
-    },
+    *PILOT_CHARGES[1:],
 ]
 OFFICIAL = [
     {**CHARGES[0], "tiers": [{"up_to": 500, "unit_price": "600"}, {"up_to": None, "unit_price": "450"}]},
-    *CHARGES[1:],
+    *OFFICIAL_CHARGES[1:],
 ]
 
 
 def vn(year, month, day=1, hour=9):
-    return dt.datetime(year, month, day, hour, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    return dt.datetime(year, month, day, hour, tzinfo=VIETNAM)
 
 
 @pytest.fixture

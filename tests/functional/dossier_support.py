@@ -1,9 +1,9 @@
 """Test data shared by the dossier tests: a marriage registration (civil_status plugin, 5 working days)
 received at commune A of tenant alpha."""
 
+from motcua_onestop.dossiers import services
 from motcua_platform.audit.services import Actor
 from motcua_platform.plugins.engine import active
-from motcua_tenants.dossiers import services
 
 MARRIAGE = "1.000894"  # 5 working days, civil_status plugin
 FORM = {

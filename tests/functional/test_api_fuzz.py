@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import schemathesis
 from flask_smorest.spec.plugins import FlaskPlugin
-from motcua_platform.testing.pytest_plugin import TEST_BASE_DOMAIN
+from motcua_app.testing.pytest_plugin import TEST_BASE_DOMAIN
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 

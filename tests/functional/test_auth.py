@@ -1,4 +1,4 @@
-from motcua_platform.testing.pytest_plugin import TEST_PASSWORD
+from motcua_app.testing.pytest_plugin import TEST_PASSWORD
 
 
 def login(client, email, password=TEST_PASSWORD):

@@ -4,10 +4,10 @@
 import json
 
 from billing_support import dossiers, ingest, vn
-from motcua_billing.alerts.mail import SmtpMailer
 from motcua_billing.alerts.models import Alert
 from motcua_billing.alerts.services import check_all
 from motcua_platform.audit.models import ControlAuditEvent
+from motcua_platform.messaging.mail import SmtpMailer
 from sqlalchemy import select
 
 NOW = vn(2026, 11, 15)  # half-way through November (the official tariff is in force)
@@ -80,7 +80,7 @@ def test_a_failed_delivery_is_retried_later(finance, contract, runtime, smtp):
 
 
 def test_the_alerts_raised_are_listed_for_finance_and_for_the_province(smtp, finance, contract, runtime, app, seeded):
-    from motcua_platform.testing.pytest_plugin import HostClient
+    from motcua_app.testing.pytest_plugin import HostClient
 
     _inbox, mailer = smtp
     ingest(finance, dossiers(900, month=(2026, 11), days=14))  # 90% of November's quota: 50% and 80%

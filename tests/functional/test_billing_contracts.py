@@ -1,7 +1,7 @@
 """Metrics as data, plans as templates, contracts with pilot and official price versions, and their bad input."""
 
 from billing_support import CHARGES, LEASE
-from motcua_platform.testing.pytest_plugin import HostClient
+from motcua_app.testing.pytest_plugin import HostClient
 
 
 def test_seeded_metrics_and_adding_one_is_data(finance, seeded):

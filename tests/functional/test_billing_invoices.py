@@ -7,8 +7,8 @@ from types import SimpleNamespace
 import pytest
 from billing_support import BUDGET, LEASE, dossiers, ingest, vn
 from click.testing import CliRunner
+from motcua_app.testing.pytest_plugin import HostClient
 from motcua_platform.cli import CliContext, main
-from motcua_platform.testing.pytest_plugin import HostClient
 
 RUN = "/api/v1/billing/runs"
 
@@ -152,7 +152,7 @@ def test_late_usage_becomes_an_adjustment_on_the_next_invoice(finance, contract,
     from decimal import Decimal
 
     from motcua_billing.invoices.models import Invoice
-    from motcua_billing.invoices.services import run_period
+    from motcua_billing.invoices.run import run_period
     from motcua_platform.audit.services import Actor
 
     with runtime.db.control_session() as session:
@@ -278,9 +278,9 @@ def test_province_sees_its_own_usage_budget_and_invoices_only(finance, contract,
     year = budget["years"][0]
     assert (year["lease_vnd"], year["overage_budget_vnd"]) == (LEASE, BUDGET)
     # October as invoiced, plus the live period when it is November 2026 (980 started SMS packages so far).
-    from motcua_billing.rating.periods import VN
+    from motcua_platform.timezones import VIETNAM
 
-    live = 980 * 350_000 if __import__("datetime").datetime.now(VN).strftime("%Y-%m") == "2026-11" else 0
+    live = 980 * 350_000 if __import__("datetime").datetime.now(VIETNAM).strftime("%Y-%m") == "2026-11" else 0
     assert year["actual_overage_vnd"] == (120_000 + 350_000 + 205_000 + 1_000_000) + live
     assert year["invoiced_vnd"] == mine[0]["total_vnd"] and year["paid_vnd"] == 0
     assert finance.get("/api/v1/billing/tenants/alpha/budget").get_json() == budget
@@ -354,12 +354,12 @@ def test_a_month_that_has_not_ended_and_years_out_of_range_are_refused(finance, 
 
     from motcua_billing.invoices.models import Invoice
     from motcua_billing.invoices.tasks import run_period_task
-    from motcua_billing.rating.periods import VN
     from motcua_platform.errors import InvalidInput
+    from motcua_platform.timezones import VIETNAM
     from sqlalchemy import func, select
 
     ingest(finance, dossiers(10, month=(2026, 10)))
-    this_month = dt.datetime.now(VN).strftime("%Y-%m")
+    this_month = dt.datetime.now(VIETNAM).strftime("%Y-%m")
     for period in (this_month, "2099-12"):
         refused = finance.post(RUN, json={"period": period})
         assert refused.status_code == 422, refused.get_json()
@@ -405,18 +405,18 @@ def test_every_tenant_not_billed_is_listed_with_the_reason(finance, contract, ru
 
 
 def test_a_rolled_back_finalization_leaves_no_gap(finance, contract, runtime):
-    from motcua_billing.invoices import services
+    from motcua_billing.invoices.lifecycle import finalize
     from motcua_platform.audit.services import Actor
 
     october = run(finance)["invoice_ids"][0]
     september = run(finance, "2026-09")["invoice_ids"][0]
     actor = Actor("cli", None, "test")
     with runtime.db.control_session() as session:
-        number = services.finalize(session, actor, october).number
+        number = finalize(session, actor, october).number
         session.rollback()  # e.g. the e-invoice provider refused it
     with runtime.db.control_session() as session:
-        assert services.finalize(session, actor, september).number == number
-        assert services.finalize(session, actor, october).number == number + 1
+        assert finalize(session, actor, september).number == number
+        assert finalize(session, actor, october).number == number + 1
         session.commit()
 
 
@@ -424,9 +424,9 @@ def test_usage_view_shows_quota_left_and_projected_overage(finance, contract, se
     import datetime as dt
     from decimal import Decimal
 
-    from motcua_billing.rating.periods import VN
+    from motcua_platform.timezones import VIETNAM
 
-    today = dt.datetime.now(VN)
+    today = dt.datetime.now(VIETNAM)
     alpha_finance = HostClient(app, seeded["alpha"].host, seeded["alpha"].tokens["finance"])
     response = alpha_finance.get("/api/v1/my-billing/usage")
     if today.year != 2026:  # the test contract covers 2026 only

@@ -7,11 +7,11 @@ from types import SimpleNamespace
 
 from billing_support import vn
 from click.testing import CliRunner
+from motcua_app.testing.pytest_plugin import TEST_PASSWORD
 from motcua_billing.invoices.tasks import snapshot_seats
 from motcua_billing.usage.models import UsageEvent
 from motcua_billing.usage.seats import active_seats
 from motcua_platform.cli import CliContext, main
-from motcua_platform.testing.pytest_plugin import TEST_PASSWORD
 from sqlalchemy import select
 
 SEAT_PRICE = 50_000

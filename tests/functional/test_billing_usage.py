@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import pytest
 from billing_support import dossiers, ingest, vn
+from motcua_app.testing.pytest_plugin import HostClient
 from motcua_billing.usage import services
 from motcua_billing.usage.models import UsageEvent, UsageOutbox
 from motcua_platform.errors import InvalidInput
-from motcua_platform.testing.pytest_plugin import HostClient
 from sqlalchemy import func, select
 
 URL = "/api/v1/billing/usage-events"

@@ -3,8 +3,8 @@ the calendar every new tenant gets at provisioning."""
 
 import datetime as dt
 
-from motcua_tenants.calendar import services as calendar_services
-from motcua_tenants.calendar.services import default_years
+from motcua_onestop.calendar import services as calendar_services
+from motcua_onestop.calendar.services import default_years
 
 TET_2026 = [(dt.date(2026, 2, 14) + dt.timedelta(days=i)).isoformat() for i in range(9)]  # 14–22/02/2026
 
@@ -177,9 +177,9 @@ def test_only_the_provinces_tenant_admin_changes_the_calendar(host_client, seede
 def test_the_calendar_is_read_with_its_office_hours_in_one_round_trip(runtime):
     """load_calendar reads the office hours with the days; a province without a settings row gets the
     default hours and still its days, and one without days (after ``since``) still its hours."""
-    from motcua_tenants.calendar.engine import OfficeHours
-    from motcua_tenants.calendar.models import CalendarSettings
-    from motcua_tenants.calendar.services import load_calendar
+    from motcua_onestop.calendar.engine import OfficeHours
+    from motcua_onestop.calendar.models import CalendarSettings
+    from motcua_onestop.calendar.services import load_calendar
 
     with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
         settings = session.get(CalendarSettings, 1)
@@ -203,7 +203,7 @@ def test_the_2026_changes_move_due_dates(host_client, seeded):
     """holidays ≥ 0.106 (the floor in pyproject.toml) knows Vietnam's 2026 changes: Saturday 22/08 is a
     make-up working day for Monday 31/08, and 24/11 (Vietnamese Culture Day) is a new holiday. An older
     release seeds none of them and every due date below moves."""
-    from motcua_tenants.calendar.services import package_days
+    from motcua_onestop.calendar.services import package_days
 
     package = package_days(2026)
     assert package[dt.date(2026, 8, 22)][0] == "working_day"
@@ -255,7 +255,7 @@ def test_a_due_date_in_a_year_without_holidays_carries_a_warning(host_client, se
 def test_the_daily_task_seeds_missing_years_once_and_records_it(alpha, runtime, seeded):
     from types import SimpleNamespace
 
-    from motcua_tenants.calendar.tasks import seed_calendars
+    from motcua_onestop.calendar.tasks import seed_calendars
 
     periodic = {task.task.name: task.cron for task in runtime.jobs.app.periodic_registry.periodic_tasks.values()}
     assert periodic["calendar:seed_calendars"] == "40 1 * * *"

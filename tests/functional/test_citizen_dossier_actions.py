@@ -5,11 +5,12 @@ import datetime as dt
 
 import pytest
 from dossier_support import SYSTEM, citizen_client, intake_body, intake_in, move
+from motcua_app.testing.pytest_plugin import TEST_PASSWORD
+from motcua_onestop.dossiers import services
+from motcua_onestop.dossiers.workflow import services as workflow
 from motcua_platform.audit.models import TenantAuditEvent
 from motcua_platform.errors import Conflict
-from motcua_platform.testing.pytest_plugin import TEST_PASSWORD
-from motcua_tenants.calendar.engine import VN_TZ
-from motcua_tenants.dossiers import services, workflow
+from motcua_platform.timezones import VIETNAM
 from sqlalchemy import select
 from test_dossier_forms import assert_form
 
@@ -42,7 +43,7 @@ def done(client, code, version, comment=None):
 
 
 def at(day, hour, minute=0):
-    return dt.datetime(2026, 3, day, hour, minute, tzinfo=VN_TZ)
+    return dt.datetime(2026, 3, day, hour, minute, tzinfo=VIETNAM)
 
 
 # -- supplement done -----------------------------------------------------------------------------

@@ -2,10 +2,11 @@
 tenant and to citizen routes only, online intake by a citizen, own dossiers, withdrawal."""
 
 import datetime as dt
+import time
 
 import pytest
 from dossier_support import citizen_client, intake_body, move
-from motcua_tenants.citizens.identity import national_id_problems, normalise_phone
+from motcua_onestop.citizens.identity import national_id_problems, normalise_phone
 
 NEW = {
     "email": "An.Nguyen@Example.vn",
@@ -149,6 +150,11 @@ def test_lockout_after_failures_like_staff(portal, alpha):
 
 def test_logins_per_address_are_limited(portal, runtime):
     limit = runtime.config.account_attempts_per_minute
+    # The count is per clock minute: start early in one, so the requests below fall in the same window
+    # even on a loaded machine (a run straddling two minutes would be allowed its second minute's share).
+    left = 60 - time.time() % 60
+    if left < 20:
+        time.sleep(left + 0.1)
     # a different login each time: the same one would be locked out after 3 failures (per login and address)
     codes = [login(portal, f"nobody{i}@example.vn").status_code for i in range(limit + 1)]
     assert codes[:limit] == [401] * limit and codes[-1] == 429
@@ -299,7 +305,7 @@ def test_internal_comments_are_hidden_from_the_citizen(host_client, seeded, offi
 
 
 def test_notifications_reach_the_accounts_email_and_phone(host_client, seeded, runtime, officer):
-    from motcua_tenants.notifications.models import NotificationOutbox
+    from motcua_onestop.notifications.models import NotificationOutbox
     from sqlalchemy import select
 
     body = intake_body(seeded, "online", applicant={"full_name": "Nguyễn Văn Dân"})  # no contact given
@@ -332,7 +338,7 @@ def test_notifications_reach_the_accounts_email_and_phone(host_client, seeded, r
 def test_the_acknowledgement_goes_to_the_account_never_to_a_typed_contact(host_client, seeded, runtime, officer):
     """No officer has seen an online dossier yet: its acknowledgement reaches the account's own e-mail and
     phone, not an address typed into the form (the platform must not mail strangers on anyone's say)."""
-    from motcua_tenants.notifications.models import NotificationOutbox
+    from motcua_onestop.notifications.models import NotificationOutbox
     from sqlalchemy import select
 
     stranger = {"full_name": "Ai Đó", "contact": "victim@example.org 0987654321"}

@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from dossier_support import citizen_client, intake_body, intake_in, move
 from motcua_billing.usage.models import UsageOutbox
+from motcua_onestop.dossiers.documents.models import DossierDocument, StoredBytes
+from motcua_onestop.dossiers.models import Dossier
 from motcua_platform.storage.services import object_store
-from motcua_tenants.dossier_documents.models import DossierDocument, StoredBytes
-from motcua_tenants.dossiers.models import Dossier
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
@@ -216,7 +216,7 @@ def test_usage_is_the_tenant_total_and_counted_once_when_retried(officer, code, 
 
 
 def test_a_failed_insert_leaves_no_row_no_usage_and_no_object(officer, code, runtime, seeded, monkeypatch):
-    from motcua_tenants.dossier_documents import services
+    from motcua_onestop.dossiers.documents import services
 
     stored_keys = []
     real_new_key = services.new_key
@@ -229,7 +229,7 @@ def test_a_failed_insert_leaves_no_row_no_usage_and_no_object(officer, code, run
         raise RuntimeError("the database went away")
 
     monkeypatch.setattr(services, "new_key", remember)
-    monkeypatch.setattr(services, "record_usage", broken_usage)
+    monkeypatch.setattr(services, "report_usage", broken_usage)
     response = upload(officer, code, PDF)
     assert response.status_code == 500 and response.get_json()["code"] == "internal_error"
     session = tenant_db(runtime, seeded)
@@ -262,9 +262,9 @@ def test_storage_usage_rates_as_the_peak_of_the_period(officer, code, runtime, s
     peak total in GB (MAX), priced per GB."""
     import datetime as dt
 
+    from motcua_app.testing.pytest_plugin import TEST_BASE_DOMAIN, HostClient
     from motcua_billing.usage.services import drain_outbox
-    from motcua_platform.testing.pytest_plugin import TEST_BASE_DOMAIN, HostClient
-    from motcua_tenants.calendar.engine import VN_TZ
+    from motcua_platform.timezones import VIETNAM
 
     finance = HostClient(app, TEST_BASE_DOMAIN, seeded["platform"].tokens["finance"])
     storage = {"metric_code": "storage_gb", "included_quantity": 0, "model": "graduated"}
@@ -273,7 +273,7 @@ def test_storage_usage_rates_as_the_peak_of_the_period(officer, code, runtime, s
     assert finance.post("/api/v1/billing/plans", json=plan).status_code == 201
     account = {"legal_name": "UBND tỉnh Alpha", "tax_code": "6000123456", "address": "x", "emails": []}
     assert finance.put("/api/v1/billing/accounts/alpha", json=account).status_code == 200
-    today = dt.datetime.now(VN_TZ).date()
+    today = dt.datetime.now(VIETNAM).date()
     month = today.replace(day=1)
     last = (month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
     contract = {
@@ -293,10 +293,10 @@ def test_storage_usage_rates_as_the_peak_of_the_period(officer, code, runtime, s
     upload(officer, code, PNG + b"\x00" * (1_000_000 - len(PNG)), component="1")  # a retry: not counted
     drain_outbox(runtime.db, "alpha")
     # the month is still running, and a run is refused until it has ended: rate it as on the 1st of the next
-    from motcua_billing.invoices.services import run_period
+    from motcua_billing.invoices.run import run_period
     from motcua_platform.audit.services import Actor
 
-    ended = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), VN_TZ)
+    ended = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), VIETNAM)
     with runtime.db.control_session() as session:
         report = run_period(session, Actor("cli", None, "test"), month, vat_rate=Decimal(10), now=ended)
         session.commit()
@@ -312,15 +312,15 @@ def test_daily_snapshot_records_the_total_once_a_day(officer, code, runtime, see
     import datetime as dt
     from types import SimpleNamespace
 
-    from motcua_tenants.calendar.engine import VN_TZ
-    from motcua_tenants.dossier_documents.tasks import snapshot_storage
+    from motcua_onestop.dossiers.documents.tasks import snapshot_storage
+    from motcua_platform.timezones import VIETNAM
 
     upload(officer, code, PDF)
     total = tenant_db(runtime, seeded).scalar(select(StoredBytes.bytes))
     # 23:30 UTC on 31 December 2025 is 1 January 2026 in Hà Nội: the snapshot belongs to that day
     now = dt.datetime(2025, 12, 31, 23, 30, tzinfo=dt.UTC)
     snapshot_storage.func(SimpleNamespace(additional_context={"runtime": runtime}), 0)
-    from motcua_tenants.dossier_documents.services import snapshot_all
+    from motcua_onestop.dossiers.documents.services import snapshot_all
 
     assert snapshot_all(runtime.db, now)["alpha"] == (Decimal(total) / 10**9).quantize(
         Decimal("0.000001"), "ROUND_CEILING"
@@ -328,7 +328,7 @@ def test_daily_snapshot_records_the_total_once_a_day(officer, code, runtime, see
     snapshot_all(runtime.db, now + dt.timedelta(hours=1))  # the same Vietnamese day: a duplicate
     session = tenant_db(runtime, seeded)
     events = list(session.scalars(select(UsageOutbox.event_id).where(UsageOutbox.event_id.like("storage:%"))))
-    today = dt.datetime.now(VN_TZ).date()
+    today = dt.datetime.now(VIETNAM).date()
     assert f"storage:{today:%Y-%m-%d}:snapshot" in events  # from the periodic task itself
     assert "storage:2026-01-01:snapshot" in events and len(events) == len(set(events)) <= 2
     assert snapshot_all(runtime.db, now)["beta"] is None  # nothing stored: no event
@@ -342,9 +342,9 @@ def test_concurrent_uploads_each_record_an_exact_running_total(runtime, seeded, 
     import threading
 
     from dossier_support import SYSTEM
+    from motcua_onestop.dossiers.documents import services as documents
     from motcua_platform.storage.local import LocalObjectStore
     from motcua_platform.storage.services import TenantObjects
-    from motcua_tenants.dossier_documents import services as documents
     from sqlalchemy import text
 
     binding = runtime.db.binding("alpha")

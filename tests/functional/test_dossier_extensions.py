@@ -5,12 +5,14 @@ import datetime as dt
 
 import pytest
 from dossier_support import SYSTEM, citizen_client, intake_body, intake_in, move
+from motcua_onestop.dossiers import services
+from motcua_onestop.dossiers.extensions import services as extensions
+from motcua_onestop.dossiers.extensions.services import ExtensionRequest
+from motcua_onestop.dossiers.workflow import services as workflow
+from motcua_onestop.notifications.models import NotificationOutbox
 from motcua_platform.audit.models import TenantAuditEvent
 from motcua_platform.errors import Conflict, InvalidInput
-from motcua_tenants.calendar.engine import VN_TZ
-from motcua_tenants.dossiers import extensions, services, workflow
-from motcua_tenants.dossiers.extensions import ExtensionRequest
-from motcua_tenants.notifications.models import NotificationOutbox
+from motcua_platform.timezones import VIETNAM
 from sqlalchemy import select
 from test_dossier_forms import pdf_text
 
@@ -50,7 +52,7 @@ def test_extension_keeps_the_original_due_date_and_tells_the_applicant(officer, 
     assert body["reason"] == REASON and body["apology"] == APOLOGY and body["step_index"] == 0
     assert body["requested_by"] == seeded["alpha"].staff["officer"]
     assert parse(body["previous_due_at"]) == parse(before["due_at"]) == parse(body["original_due_at"])
-    new_due = parse(body["new_due_at"]).astimezone(VN_TZ)
+    new_due = parse(body["new_due_at"]).astimezone(VIETNAM)
     assert new_due > parse(before["due_at"]) and new_due.time() == dt.time(17, 0)  # closing of a working day
 
     after = officer.get(f"/api/v1/dossiers/{code}").get_json()
@@ -87,8 +89,8 @@ def test_extension_keeps_the_original_due_date_and_tells_the_applicant(officer, 
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     if (text := pdf_text(pdf.data)) is not None:
         assert "Chờ ý kiến Sở Tư pháp" in text and APOLOGY in text
-        assert parse(before["due_at"]).astimezone(VN_TZ).strftime("%d/%m/%Y") in text  # the original date
-        assert parse(later).astimezone(VN_TZ).strftime("%d/%m/%Y") in text  # the new one
+        assert parse(before["due_at"]).astimezone(VIETNAM).strftime("%d/%m/%Y") in text  # the original date
+        assert parse(later).astimezone(VIETNAM).strftime("%d/%m/%Y") in text  # the new one
 
 
 def test_bad_extensions_are_refused_and_write_nothing(officer, seeded, host_client):
@@ -157,7 +159,7 @@ def test_comments_go_to_the_history_and_the_control_slip_without_a_new_version(o
 
 
 def at(day, hour, minute=0):
-    return dt.datetime(2026, 3, day, hour, minute, tzinfo=VN_TZ)
+    return dt.datetime(2026, 3, day, hour, minute, tzinfo=VIETNAM)
 
 
 def test_a_pause_over_a_weekend_moves_the_open_step_and_stacks_with_extensions(runtime, seeded):

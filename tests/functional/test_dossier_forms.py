@@ -8,10 +8,11 @@ from types import SimpleNamespace
 
 import pytest
 from dossier_support import APPLICANT, FORM, MARRIAGE, SYSTEM, citizen_client, intake_in
+from motcua_onestop.dossiers import services
+from motcua_onestop.dossiers.extensions import services as extensions
+from motcua_onestop.dossiers.forms import services as forms
 from motcua_platform.errors import Conflict
-from motcua_tenants.calendar.engine import VN_TZ
-from motcua_tenants.dossier_forms import services as forms
-from motcua_tenants.dossiers import extensions, services
+from motcua_platform.timezones import VIETNAM
 
 TENANT = SimpleNamespace(name="Tỉnh Alpha", display_name="Tỉnh Alpha")
 PDFTOTEXT = shutil.which("pdftotext")
@@ -115,7 +116,7 @@ def test_wrong_state_is_409_with_a_clear_message(officer, host_client, seeded):
 
 
 def test_apology_form_prints_the_stored_extension(runtime, seeded):
-    monday = dt.datetime(2026, 3, 2, 9, 0, tzinfo=VN_TZ)
+    monday = dt.datetime(2026, 3, 2, 9, 0, tzinfo=VIETNAM)
     with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
         dossier = intake_in(session, seeded, name="Trần Văn A", citizen_id="079090001111", now=monday)
         services.transition(session, SYSTEM, dossier, 4, 1, tenant_slug="alpha", now=monday)
@@ -156,7 +157,7 @@ def test_outside_the_unit_or_another_tenant_is_404_and_no_token_401(officer, hos
 
 def test_register_for_the_unit_between_two_dates(officer, host_client, seeded):
     code = receive(officer, seeded)
-    today = dt.datetime.now(VN_TZ).date()
+    today = dt.datetime.now(VIETNAM).date()
     unit = seeded["alpha"].units["commune_a"]
     url = f"/api/v1/register.pdf?unit_id={unit}&from={today - dt.timedelta(days=1)}&to={today}"
     response = officer.get(url)
@@ -176,7 +177,7 @@ def test_register_for_the_unit_between_two_dates(officer, host_client, seeded):
 
 
 def test_qr_payload_carries_the_tt01_2023_fields(runtime, seeded):
-    monday = dt.datetime(2026, 3, 2, 9, 0, tzinfo=VN_TZ)
+    monday = dt.datetime(2026, 3, 2, 9, 0, tzinfo=VIETNAM)
     issuer = forms.Issuer(name="Tỉnh Alpha", display_name="Tỉnh Alpha", host="alpha.example.vn")
     with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
         dossier = intake_in(session, seeded, name="Trần Văn A", citizen_id="079090001111", now=monday)

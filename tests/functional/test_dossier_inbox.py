@@ -7,9 +7,9 @@ import json
 
 import pytest
 from dossier_support import citizen_client, intake_body, move
-from motcua_tenants.dossiers import services
-from motcua_tenants.dossiers.models import Dossier, Status
-from motcua_tenants.dossiers.workflow_models import CLOCK_STATUSES, OPEN_STATUSES
+from motcua_onestop.dossiers import services
+from motcua_onestop.dossiers.models import Dossier, Status
+from motcua_onestop.dossiers.workflow.models import CLOCK_STATUSES, OPEN_STATUSES
 from sqlalchemy import select
 
 

@@ -5,9 +5,9 @@ one tenant's rows never serve another, and a unit deleted behind the cache's bac
 import datetime as dt
 
 from dossier_support import MARRIAGE, citizen_client, intake_body
-from motcua_tenants.dossiers import intake_lookup
-from motcua_tenants.dossiers.models import Dossier
-from motcua_tenants.units.models import Unit, UnitKind
+from motcua_onestop.dossiers.intake import lookup as intake_lookup
+from motcua_onestop.dossiers.models import Dossier
+from motcua_onestop.units.models import Unit, UnitKind
 from sqlalchemy import func, select
 
 

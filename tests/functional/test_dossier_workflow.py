@@ -5,10 +5,11 @@ import datetime as dt
 
 import pytest
 from dossier_support import intake_body, intake_in, move
+from motcua_onestop.dossiers import services
+from motcua_onestop.dossiers.workflow import services as workflow
 from motcua_platform.audit.services import Actor
 from motcua_platform.errors import Conflict, Forbidden, NotFound
-from motcua_tenants.calendar.engine import VN_TZ
-from motcua_tenants.dossiers import services, workflow
+from motcua_platform.timezones import VIETNAM
 from sqlalchemy import select
 
 SYSTEM = Actor("system", None, "test")
@@ -112,10 +113,10 @@ def test_classification_of_steps_and_dossier_and_the_deadline_filters(runtime, s
     units = seeded["alpha"].units
     staff = seeded["alpha"].staff["officer"]
     roles = [("officer", units["commune_a"])]
-    monday = dt.datetime(2026, 3, 2, 9, 0, tzinfo=VN_TZ)  # no holiday in March 2026
+    monday = dt.datetime(2026, 3, 2, 9, 0, tzinfo=VIETNAM)  # no holiday in March 2026
 
     def at(day, hour, minute=0):
-        return dt.datetime(2026, 3, day, hour, minute, tzinfo=VN_TZ)
+        return dt.datetime(2026, 3, day, hour, minute, tzinfo=VIETNAM)
 
     with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
         dossier = intake_in(session, seeded, now=monday)
@@ -164,7 +165,7 @@ def test_resuming_processing_keeps_the_steps(officer, seeded, runtime):
         body = {"to_status": to_status} | ({"comment": comment} if comment else {})
         headers = {"If-Match": f'"{version}"'}
         assert officer.post(f"/api/v1/dossiers/{code}/transitions", json=body, headers=headers).status_code == 200
-    from motcua_tenants.dossiers.workflow_models import DossierStep
+    from motcua_onestop.dossiers.workflow.models import DossierStep
 
     with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
         dossier_id = session.scalar(select(services.Dossier.id).where(services.Dossier.code == code))

@@ -7,9 +7,9 @@ import threading
 import pytest
 from dossier_support import SYSTEM, citizen_client, intake_body, intake_in, move
 from motcua_billing.usage.models import UsageOutbox
-from motcua_tenants.calendar.engine import VN_TZ
-from motcua_tenants.dossiers import services
-from motcua_tenants.dossiers.models import Dossier, DossierCounter
+from motcua_onestop.dossiers import services
+from motcua_onestop.dossiers.models import Dossier, DossierCounter
+from motcua_platform.timezones import VIETNAM
 from sqlalchemy import select, text
 
 CODE = re.compile(r"^000\.00\.51\.A01-\d{6}-\d{4}$")
@@ -175,23 +175,23 @@ def test_stale_if_match_is_409_and_missing_is_428(officer, seeded):
 
 
 def test_supplement_time_is_excluded_and_the_original_due_date_never_changes(runtime, seeded):
-    monday = dt.datetime(2026, 3, 2, 9, 0, tzinfo=VN_TZ)  # no holiday in March 2026
+    monday = dt.datetime(2026, 3, 2, 9, 0, tzinfo=VIETNAM)  # no holiday in March 2026
     with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
         dossier = intake_in(session, seeded, now=monday)
-        original = dt.datetime(2026, 3, 9, 17, 0, tzinfo=VN_TZ)  # 5 working days
+        original = dt.datetime(2026, 3, 9, 17, 0, tzinfo=VIETNAM)  # 5 working days
         assert dossier.due_at == original
         step = dict(session=session, actor=SYSTEM, dossier=dossier, tenant_slug="alpha")
         services.transition(**step, to_status=4, expected_version=1, now=monday)
         services.transition(**step, to_status=5, expected_version=2, comment="Thiếu giấy tờ", now=monday)
         services.transition(**step, to_status=4, expected_version=3, now=monday + dt.timedelta(days=2))
         assert dossier.due_at == original
-        assert dossier.extended_due_at == dt.datetime(2026, 3, 11, 17, 0, tzinfo=VN_TZ)  # two working days
+        assert dossier.extended_due_at == dt.datetime(2026, 3, 11, 17, 0, tzinfo=VIETNAM)  # two working days
         # a pause over a weekend costs only its working time
-        friday = dt.datetime(2026, 3, 6, 16, 0, tzinfo=VN_TZ)
+        friday = dt.datetime(2026, 3, 6, 16, 0, tzinfo=VIETNAM)
         services.transition(**step, to_status=5, expected_version=4, comment="Lần hai", now=friday)
         services.transition(**step, to_status=4, expected_version=5, now=friday + dt.timedelta(days=3))  # Mon 16:00
         assert dossier.due_at == original
-        assert dossier.extended_due_at == dt.datetime(2026, 3, 12, 17, 0, tzinfo=VN_TZ)
+        assert dossier.extended_due_at == dt.datetime(2026, 3, 12, 17, 0, tzinfo=VIETNAM)
         session.rollback()
 
 

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 import segno
 from dossier_support import SYSTEM, intake_in
-from motcua_billing.invoices.documents import find_font
-from motcua_tenants.calendar.engine import VN_TZ
-from motcua_tenants.dossier_forms import rendering, samples
-from motcua_tenants.dossier_forms import services as forms
-from motcua_tenants.dossiers import services
+from motcua_onestop.dossiers import services
+from motcua_onestop.dossiers.forms import rendering, samples
+from motcua_onestop.dossiers.forms import services as forms
+from motcua_platform.rendering.pdf import find_font
+from motcua_platform.timezones import VIETNAM
 from test_dossier_forms import PDFTOTEXT, TENANT, assert_form, form, pdf_text, receive
 
 needs_pdftotext = pytest.mark.skipif(PDFTOTEXT is None, reason="pdftotext (poppler-utils) reads the PDFs back")
@@ -45,7 +45,7 @@ def test_the_receipt_prints_every_field_of_the_dossier(officer, seeded):
     code = receive(officer, seeded)
     text = pdf_text(form(officer, code, "01").data)
     dossier = officer.get(f"/api/v1/dossiers/{code}").get_json()
-    appointment = dt.datetime.fromisoformat(dossier["due_at"]).astimezone(VN_TZ)
+    appointment = dt.datetime.fromisoformat(dossier["due_at"]).astimezone(VIETNAM)
     for expected in (
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
         "Độc lập - Tự do - Hạnh phúc",
@@ -95,7 +95,7 @@ def test_the_reworded_register_is_used_for_form_07(officer, admin, seeded):
     code = receive(officer, seeded)
     source = rendering.default_source("07").replace("Số hồ sơ:", "Tổng số hồ sơ trong kỳ:")
     assert put(admin, "07", source).status_code == 200
-    today = dt.datetime.now(VN_TZ).date()
+    today = dt.datetime.now(VIETNAM).date()
     unit = seeded["alpha"].units["commune_a"]
     response = officer.get(f"/api/v1/register.pdf?unit_id={unit}&from={today}&to={today}")
     assert_form(response, "07", code)
@@ -173,7 +173,7 @@ def _shape(value):
 def test_the_sample_data_has_the_shape_of_a_real_form(runtime, seeded):
     """A province's template is checked against the samples: a field real forms carry and the samples lack
     (or the reverse) would let a template pass the check and fail to print."""
-    monday = dt.datetime(2026, 3, 2, 9, 0, tzinfo=VN_TZ)
+    monday = dt.datetime(2026, 3, 2, 9, 0, tzinfo=VIETNAM)
     issuer = forms.issuer_of(TENANT, "alpha.test")
     with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
         dossier = intake_in(session, seeded, name="Trần Văn A", citizen_id="079090001111", now=monday)

@@ -47,7 +47,7 @@ def server(database_url, tmp_path_factory):
     )
     gunicorn = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen(
-        [str(gunicorn), "motcua_platform.wsgi:app", "-c", str(REPO / "infra" / "gunicorn.conf.py")], cwd=REPO, env=env
+        [str(gunicorn), "motcua_app.wsgi:app", "-c", str(REPO / "infra" / "gunicorn.conf.py")], cwd=REPO, env=env
     )
     try:
         for _ in range(300):

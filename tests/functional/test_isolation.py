@@ -163,7 +163,7 @@ def test_tenant_role_is_nologin_and_owns_its_schema(runtime, seeded):
 def test_pool_of_one_connection_reused_across_tenants_including_rollbacks(runtime, seeded):
     """A → B → A on a single pooled connection, with a rollback after a write and an aborted
     transaction in between: every checkout starts with default role and search_path."""
-    from motcua_tenants.units.models import Unit
+    from motcua_onestop.units.models import Unit
 
     db = Database(runtime.db.url, pool_size=1, max_overflow=0)
     defaults = []

@@ -7,16 +7,17 @@ import threading
 
 import pytest
 from dossier_support import SYSTEM, intake_in
-from motcua_tenants.calendar.engine import VN_TZ
-from motcua_tenants.dossiers import late_notices, services
-from motcua_tenants.dossiers.extension_models import DossierLateNotice
-from motcua_tenants.dossiers.models import DossierHistory
-from motcua_tenants.notifications.models import NotificationOutbox
+from motcua_onestop.dossiers import services
+from motcua_onestop.dossiers.extensions import late_notices
+from motcua_onestop.dossiers.extensions.models import DossierLateNotice
+from motcua_onestop.dossiers.models import DossierHistory
+from motcua_onestop.notifications.models import NotificationOutbox
+from motcua_platform.timezones import VIETNAM
 from sqlalchemy import select, text
 
 
 def at(day, hour, minute=0):
-    return dt.datetime(2026, 3, day, hour, minute, tzinfo=VN_TZ)
+    return dt.datetime(2026, 3, day, hour, minute, tzinfo=VIETNAM)
 
 
 def received(session, seeded, contact="tran.chong@example.vn, 0901234567", now=None, unit="commune_a"):

@@ -8,11 +8,11 @@ import statistics
 import time
 
 import pytest
+from motcua_app.testing.pytest_plugin import TEST_BASE_DOMAIN, TEST_PASSWORD
 from motcua_platform.auth import lockout
 from motcua_platform.auth.models import LoginFailures, OperatorLoginFailures
 from motcua_platform.auth.services import LoginPolicy
 from motcua_platform.db.base import utcnow
-from motcua_platform.testing.pytest_plugin import TEST_BASE_DOMAIN, TEST_PASSWORD
 from sqlalchemy import select, update
 
 WRONG = "Wrong-passw0rd!"

@@ -3,11 +3,10 @@ and a provisioned schema identical to one migrated step by step."""
 
 import pytest
 from alembic.script import ScriptDirectory
+from motcua_app.testing.seed import provision_now
 from motcua_platform.db.database import TenantBinding
-from motcua_platform.testing.seed import provision_now
 from motcua_tenants.migrations import runner
 from motcua_tenants.migrations.config import alembic_config
-from motcua_tenants.registry.services import create_role_and_schema
 from sqlalchemy import text
 
 
@@ -45,7 +44,7 @@ def test_provisioned_schema_is_identical_to_one_migrated_step_by_step(runtime, s
     with runtime.db.engine.connect() as conn:
         trans = conn.begin()
         try:
-            create_role_and_schema(conn, binding)
+            runner.create_role_and_schema(conn, binding)
             for revision in revisions:  # one at a time, then down to base and up again
                 runner.upgrade_tenant_on(conn, binding, revision)
             runner.downgrade_tenant_on(conn, binding, "base")
@@ -127,7 +126,7 @@ def test_the_holiday_names_migration_renames_seeded_days_both_ways(runtime):
     with runtime.db.engine.connect() as conn:
         trans = conn.begin()
         try:
-            create_role_and_schema(conn, binding)
+            runner.create_role_and_schema(conn, binding)
             runner.upgrade_tenant_on(conn, binding, before)
             conn.execute(text("SET LOCAL ROLE NONE"))
             conn.execute(text("UPDATE t_names.calendar_days SET name = 'Lunar New Year' WHERE date = '2026-02-17'"))

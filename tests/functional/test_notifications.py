@@ -5,14 +5,12 @@ import datetime as dt
 
 import pytest
 from dossier_support import FORM, MARRIAGE, SYSTEM, intake_body, move
-from motcua_billing.alerts.mail import SmtpMailer
 from motcua_billing.usage.models import UsageOutbox
-from motcua_platform.plugins.engine import active
-from motcua_tenants.dossiers import services
-from motcua_tenants.dossiers.models import Dossier
-from motcua_tenants.notifications.interfaces import LogSmsProvider
-from motcua_tenants.notifications.models import Event, NotificationOutbox
-from motcua_tenants.notifications.services import (
+from motcua_onestop.dossiers import services
+from motcua_onestop.dossiers.models import Dossier
+from motcua_onestop.notifications.interfaces import LogSmsProvider
+from motcua_onestop.notifications.models import Event, NotificationOutbox
+from motcua_onestop.notifications.services import (
     contact_channels,
     drain_all,
     drain_tenant,
@@ -20,7 +18,9 @@ from motcua_tenants.notifications.services import (
     on_status_change,
     queue_for_dossier,
 )
-from motcua_tenants.notifications.templates import Facts
+from motcua_onestop.notifications.templates import Facts
+from motcua_platform.messaging.mail import SmtpMailer
+from motcua_platform.plugins.engine import active
 from sqlalchemy import select
 
 CONTACT = "tran.chong@example.vn; 090 123 4567"
@@ -193,8 +193,8 @@ def test_smtp_failure_leaves_the_row_pending(officer, seeded, runtime, smtp):
 
 
 def test_payment_template_names_the_fee():
-    from motcua_tenants.notifications.models import Event
-    from motcua_tenants.notifications.templates import render
+    from motcua_onestop.notifications.models import Event
+    from motcua_onestop.notifications.templates import render
 
     facts = Facts("X-1", "Lê Thị Vợ", "Đăng ký kết hôn", None, "https://alpha.test/api/v1/track/X-1", total_fee=150000)
     subject, body, sms = render(Event.PAYMENT, facts)
@@ -204,7 +204,7 @@ def test_payment_template_names_the_fee():
 def test_the_periodic_task_drains_sms_and_leaves_email_without_smtp(officer, seeded, runtime):
     from types import SimpleNamespace
 
-    from motcua_tenants.notifications.tasks import drain_notifications
+    from motcua_onestop.notifications.tasks import drain_notifications
 
     dossier = receive(officer, seeded)
     assert runtime.config.smtp_host is None and runtime.config.sms_provider == "log"
@@ -255,7 +255,7 @@ def test_a_second_supplement_request_is_a_second_message(officer, seeded, runtim
 
 
 def test_http_sms_provider_posts_json(httpserver):
-    from motcua_tenants.notifications.interfaces import HttpSmsProvider
+    from motcua_onestop.notifications.interfaces import HttpSmsProvider
 
     httpserver.expect_oneshot_request(
         "/sms", method="POST", json={"to": "0901234567", "text": "Hồ sơ X-1 đã có kết quả", "reference": "k"}

@@ -3,7 +3,7 @@ reset by code are tested beside their routes): common and context-derived passwo
 why, on the password field, and nothing is written."""
 
 import pytest
-from motcua_platform.testing.pytest_plugin import TEST_PASSWORD
+from motcua_app.testing.pytest_plugin import TEST_PASSWORD
 
 PLATFORM_WORD = "Password contains a word tied to this platform (such as 'motcua' or 'matkhau')."
 PROVINCE = "Password contains the name of the province."

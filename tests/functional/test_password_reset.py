@@ -10,14 +10,14 @@ import re
 
 import pytest
 from dossier_support import intake_body
+from motcua_app.testing.pytest_plugin import TEST_PASSWORD
 from motcua_billing.usage.models import UsageOutbox
+from motcua_onestop.citizens import recovery
+from motcua_onestop.citizens.models import CitizenAccount, PasswordReset
+from motcua_onestop.notifications.interfaces import LogSmsProvider
+from motcua_onestop.notifications.models import NotificationOutbox
+from motcua_onestop.notifications.services import FORGOTTEN, drain_tenant
 from motcua_platform.db.base import utcnow
-from motcua_platform.testing.pytest_plugin import TEST_PASSWORD
-from motcua_tenants.citizens import recovery
-from motcua_tenants.citizens.models import CitizenAccount, PasswordReset
-from motcua_tenants.notifications.interfaces import LogSmsProvider
-from motcua_tenants.notifications.models import NotificationOutbox
-from motcua_tenants.notifications.services import FORGOTTEN, drain_tenant
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -298,7 +298,7 @@ def test_when_the_drain_cannot_be_deferred_the_code_still_waits_in_the_outbox(
         raise ConnectionError("job queue unreachable")
 
     monkeypatch.setattr(runtime.jobs, "defer", down)
-    with caplog.at_level(logging.ERROR, logger="motcua_tenants.citizens.api"):
+    with caplog.at_level(logging.ERROR, logger="motcua_onestop.citizens.api"):
         assert ask(portal).status_code == 202
     assert "periodic drain will send the code" in caplog.text
     assert len(rows(runtime, NotificationOutbox, citizen_account_id=account["id"], status="pending")) == 2
@@ -378,7 +378,7 @@ def test_a_code_never_reaches_the_log_and_a_dead_one_is_not_sent(portal, account
     ask(portal)
     code = sent_code(runtime, account["id"])
     sms = LogSmsProvider()
-    with caplog.at_level(logging.INFO, logger="motcua_tenants.notifications.interfaces"):
+    with caplog.at_level(logging.INFO, logger="motcua_onestop.notifications.interfaces"):
         drain_tenant(runtime.db, "alpha", None, sms)  # SMS only: no mailer
     assert code in sms.sent[0][1]  # the gateway gets it
     assert "withheld" in caplog.text and code not in caplog.text

@@ -2,7 +2,7 @@
 public "where to submit" list."""
 
 from dossier_support import MARRIAGE, citizen_client, intake_body
-from motcua_tenants.dossiers.models import Dossier
+from motcua_onestop.dossiers.models import Dossier
 from sqlalchemy import func, select
 
 FIRST_CERTIFICATE = "1.012756"  # land: province level, competent unit a sector office

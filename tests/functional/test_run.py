@@ -17,7 +17,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from motcua_platform.testing.pytest_plugin import TEST_BASE_DOMAIN
+from motcua_app.testing.pytest_plugin import TEST_BASE_DOMAIN
 from sqlalchemy import text
 
 MOTCUA = shutil.which("motcua", path=str(Path(sys.executable).parent)) or "motcua"

@@ -4,10 +4,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from motcua_app.testing.seed import SEED_ACTOR
 from motcua_platform.db.embedded import pg_binary
-from motcua_platform.testing.seed import SEED_ACTOR
+from motcua_platform.directory.models import Tenant
+from motcua_platform.directory.services import get_tenant
 from motcua_tenants.registry import services
-from motcua_tenants.registry.models import Tenant, TenantJob
+from motcua_tenants.registry.models import TenantJob
 from sqlalchemy import delete, func, select, text
 
 ADMIN = {"email": "quantri@gamma.gov.vn", "full_name": "Quản trị Gamma", "password": "Nui-cao-Song-dai-61"}
@@ -157,12 +159,12 @@ def test_failed_provision_leaves_nothing_and_can_be_rerun(runtime, seeded, clean
     with runtime.db.control_session() as session:
         failed = session.get(TenantJob, job.id)
         assert failed.status == "failed" and "injected" in failed.error
-        assert services.get_tenant(session, "delta").status == "provisioning"
+        assert get_tenant(session, "delta").status == "provisioning"
         retry = services.retry_provision(session, SEED_ACTOR, "delta")
         session.commit()
     services.provision(runtime.db, retry.id)
     with runtime.db.control_session() as session:
-        assert services.get_tenant(session, "delta").status == "active"
+        assert get_tenant(session, "delta").status == "active"
     assert schema_exists(runtime, binding.schema) and role_exists(runtime, binding.role)
 
 

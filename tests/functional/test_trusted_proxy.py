@@ -5,9 +5,9 @@ ignored, so a caller cannot pick a fresh address for each attempt."""
 import dataclasses
 
 import pytest
-from motcua_platform.app import create_app
+from motcua_app import create_app
+from motcua_app.testing.pytest_plugin import HostClient
 from motcua_platform.config import ConfigError, load_config
-from motcua_platform.testing.pytest_plugin import HostClient
 
 BALANCER = "192.0.2.10"  # the socket's address behind the load balancer
 WRONG = {"email": "finance@alpha.test", "password": "Wrong-passw0rd!"}

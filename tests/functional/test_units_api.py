@@ -148,7 +148,7 @@ def test_kind_rules_hold_on_create_and_on_move(alpha, seeded):
 
 
 def test_a_unit_placed_before_the_rule_can_still_be_renamed_but_not_moved_wrongly(alpha, seeded, runtime):
-    from motcua_tenants.units.models import Unit
+    from motcua_onestop.units.models import Unit
 
     units = seeded["alpha"].units
     with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:  # written before PARENT_KINDS

@@ -4,10 +4,10 @@ expires, and one tenant's entries are never served to another."""
 
 import time
 
-from motcua_tenants.registry.models import Tenant
-from motcua_tenants.registry.services import bump_content_version
-from motcua_tenants.units.api import PUBLIC_CACHE
-from motcua_tenants.units.models import Unit
+from motcua_onestop.units.api import PUBLIC_CACHE
+from motcua_onestop.units.models import Unit
+from motcua_platform.directory.models import Tenant
+from motcua_platform.directory.services import bump_content_version
 from sqlalchemy import select, update
 
 LIST = "/api/v1/units?page_size=100"
@@ -125,7 +125,7 @@ def test_a_change_made_by_another_process_shows_once_the_tenant_cache_expires(ap
 
 
 def test_a_failed_version_bump_does_not_fail_a_committed_change(alpha, seeded, host_client, monkeypatch, caplog):
-    from motcua_tenants.registry import content
+    from motcua_platform.directory import content
     from sqlalchemy.exc import OperationalError
 
     def control_plane_down(*args, **kwargs):

@@ -4,8 +4,10 @@ end-of-period rule, pauses and the early / on-time / late classification."""
 import datetime as dt
 
 import pytest
+from motcua_onestop.calendar.engine import OfficeHours, WorkingCalendar, classify
+from motcua_platform.dates import add_months
 from motcua_platform.plugins.definitions import TimeLimit, TimeUnit
-from motcua_tenants.calendar.engine import VN_TZ, OfficeHours, WorkingCalendar, add_months, classify
+from motcua_platform.timezones import VIETNAM
 
 D = dt.date
 HOURS, DAYS, WORKING_DAYS, MONTHS = TimeUnit.HOURS, TimeUnit.DAYS, TimeUnit.WORKING_DAYS, TimeUnit.MONTHS
@@ -15,7 +17,7 @@ CAL = WorkingCalendar(days={D(2026, 4, 30): "holiday", D(2026, 5, 1): "holiday",
 
 
 def vn(month, day, hour=10, minute=0, year=2026):
-    return dt.datetime(year, month, day, hour, minute, tzinfo=VN_TZ)
+    return dt.datetime(year, month, day, hour, minute, tzinfo=VIETNAM)
 
 
 def due(received, value, unit, cutoff=None, calendar=CAL):

@@ -5,8 +5,8 @@ import io
 from decimal import Decimal
 
 import pytest
+from motcua_onestop.dossiers.documents.services import PayloadTooLarge, display_name, gigabytes, spool
 from motcua_platform.errors import InvalidInput
-from motcua_tenants.dossier_documents.services import PayloadTooLarge, display_name, gigabytes, spool
 
 
 class CountingStream(io.BytesIO):

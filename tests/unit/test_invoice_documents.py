@@ -8,6 +8,8 @@ from types import SimpleNamespace as Row
 
 import pytest
 from motcua_billing.invoices import documents
+from motcua_platform.rendering import money
+from motcua_platform.rendering import pdf as fonts
 
 
 def invoice():
@@ -55,7 +57,7 @@ def test_pdf_with_every_optional_part(tmp_path):
         invoice(),
         seller={"name": "Công ty Motcua Cloud", "tax_code": "0101234567", "bank": "Vietcombank 0011001234567"},
         buyer={"name": "Văn phòng UBND tỉnh Đắk Lắk", "tax_code": "6000123456", "address": "Số 9 Lê Duẩn"},
-        font=documents.find_font(),
+        font=fonts.find_font(),
     )
     assert pdf.startswith(b"%PDF")
     if shutil.which("pdftotext"):
@@ -67,10 +69,10 @@ def test_pdf_with_every_optional_part(tmp_path):
 
 
 def test_a_missing_font_is_explained(monkeypatch):
-    monkeypatch.setattr(documents, "FONT_CANDIDATES", ())
+    monkeypatch.setattr(fonts, "FONT_CANDIDATES", ())
     monkeypatch.delenv("MOTCUA_PDF_FONT", raising=False)
-    with pytest.raises(documents.FontMissing, match="fonts-dejavu-core"):
-        documents.find_font("/nonexistent.ttf")
+    with pytest.raises(fonts.FontMissing, match="fonts-dejavu-core"):
+        fonts.find_font("/nonexistent.ttf")
 
 
 @pytest.mark.parametrize(
@@ -90,6 +92,6 @@ def test_amount_in_words(amount, words):
 
 
 def test_vietnamese_number_formats():
-    assert documents.vnd(1_188_000_000) == "1.188.000.000"
+    assert money.vnd(1_188_000_000) == "1.188.000.000"
     assert documents.qty(D("12000.000000")) == "12.000"
     assert documents.qty(D("10.250000")) == "10,25"

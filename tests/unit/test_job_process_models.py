@@ -10,6 +10,7 @@ import textwrap
 def test_a_job_queue_process_maps_every_foreign_key_target():
     script = textwrap.dedent(
         """
+        import motcua_app  # installs the areas, as the worker's entry point (motcua_app.cli) does
         from motcua_platform.db.base import ControlBase, TenantBase
         from motcua_platform.jobs import JobQueue
 

@@ -6,14 +6,14 @@ import sys
 import textwrap
 
 import pytest
-from motcua_billing.invoices import documents
+from motcua_platform.rendering import pdf
 
 SCRIPT = textwrap.dedent(
     """
     import sys
     from fpdf import FPDF
     from motcua_platform.log_setup import configure_logging
-    from motcua_tenants.notifications.interfaces import LogSmsProvider
+    from motcua_onestop.notifications.interfaces import LogSmsProvider
 
     configure_logging(sys.argv[1])
     LogSmsProvider().send("0901234567", "Hồ sơ X-1 đã được tiếp nhận", reference="ref-1")
@@ -29,8 +29,8 @@ SCRIPT = textwrap.dedent(
 
 def run(level: str) -> str:
     try:
-        font = documents.find_font()
-    except documents.FontMissing as exc:
+        font = pdf.find_font()
+    except pdf.FontMissing as exc:
         pytest.skip(str(exc))
     result = subprocess.run(
         [sys.executable, "-c", SCRIPT, level, str(font)], capture_output=True, text=True, timeout=120
@@ -41,7 +41,7 @@ def run(level: str) -> str:
 
 def test_info_prints_our_lines_and_not_the_font_subsetting():
     output = run("INFO")
-    assert "INFO motcua_tenants.notifications.interfaces: SMS to 0901234567 (ref-1)" in output
+    assert "INFO motcua_onestop.notifications.interfaces: SMS to 0901234567 (ref-1)" in output
     assert "fontTools" not in output  # without the set-up's quiet list: ~25 INFO lines per PDF
 
 

@@ -1,6 +1,6 @@
-"""Which unit a workflow step goes to (motcua_tenants.dossiers.workflow.assign_unit)."""
+"""Which unit a workflow step goes to (motcua_onestop.dossiers.workflow.services.assign_unit)."""
 
-from motcua_tenants.dossiers.workflow import assign_unit
+from motcua_onestop.dossiers.workflow.services import assign_unit
 
 # province 1 ── department 2 ── sector office 6
 #            ├─ commune 3 ── service centre 5

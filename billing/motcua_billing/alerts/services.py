@@ -11,16 +11,16 @@ from dataclasses import dataclass
 
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
+from motcua_platform.directory.models import Tenant, TenantStatus
 from motcua_platform.errors import NotFound
-from motcua_tenants.registry.models import Tenant, TenantStatus
+from motcua_platform.messaging.interfaces import Mailer
+from motcua_platform.rendering.money import vnd
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from motcua_billing.alerts.interfaces import Mailer
 from motcua_billing.alerts.models import Alert
 from motcua_billing.catalog.services import get_account
-from motcua_billing.invoices.documents import vnd
 from motcua_billing.reports.services import usage_summary
 
 log = logging.getLogger(__name__)
@@ -179,6 +179,6 @@ def list_alerts(*, tenant_id: int | None = None, period: dt.date | None = None, 
 def mailer_from_config(config) -> Mailer | None:
     if not config.smtp_host:
         return None
-    from motcua_billing.alerts.mail import SmtpMailer
+    from motcua_platform.messaging.mail import SmtpMailer
 
     return SmtpMailer(config.smtp_host, config.smtp_port, config.smtp_sender)

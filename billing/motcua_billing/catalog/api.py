@@ -31,7 +31,7 @@ READERS = (OperatorRole.FINANCE, OperatorRole.ADMIN, OperatorRole.OPERATOR)
 
 
 def _with_slug(contract: Contract) -> Contract:
-    from motcua_tenants.registry.models import Tenant
+    from motcua_platform.directory.models import Tenant
 
     contract.tenant_slug = control_session().scalar(select(Tenant.slug).where(Tenant.id == contract.tenant_id))
     return contract

@@ -10,8 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 from motcua_platform.audit.services import Actor, record
+from motcua_platform.directory.models import Tenant
 from motcua_platform.errors import Conflict, InvalidInput, NotFound
-from motcua_tenants.registry.models import Tenant
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 

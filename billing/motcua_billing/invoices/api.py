@@ -18,14 +18,14 @@ from motcua_platform.api import (
     tenant_session,
 )
 from motcua_platform.auth.models import OperatorRole, StaffRoleName
+from motcua_platform.directory.models import Tenant
 from motcua_platform.errors import NotFound
-from motcua_tenants.registry.models import Tenant
 from sqlalchemy import select
 
 from motcua_billing.alerts.schemas import AlertListArgsSchema, AlertSchema, TenantAlertListArgsSchema, TenantAlertSchema
 from motcua_billing.alerts.services import list_alerts
 from motcua_billing.catalog.services import tenant_by_slug
-from motcua_billing.invoices import documents, services
+from motcua_billing.invoices import documents, lifecycle, queries
 from motcua_billing.invoices.models import Invoice, InvoiceLine
 from motcua_billing.invoices.schemas import (
     BudgetSchema,
@@ -40,6 +40,7 @@ from motcua_billing.invoices.schemas import (
     UsageSummarySchema,
     VoidSchema,
 )
+from motcua_billing.payments import recording
 from motcua_billing.reports import services as reports
 from motcua_billing.usage.schemas import UsageEventSchema
 
@@ -82,7 +83,7 @@ def _one(invoice: Invoice) -> Invoice:
 
 
 def _pdf(invoice: Invoice) -> Response:
-    body = services.invoice_pdf(control_session(), invoice, runtime().config)
+    body = documents.invoice_pdf(control_session(), invoice, runtime().config)
     name = (invoice.display_number or f"draft-{invoice.id}") + ".pdf"
     return Response(body, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
 
@@ -113,7 +114,7 @@ def list_invoices(args, pagination_parameters):
     session = control_session()
     tenant_id = tenant_by_slug(session, args["tenant"]).id if args.get("tenant") else None
     period = args.get("period")
-    query = services.list_invoices(session, tenant_id=tenant_id, status=args.get("status"), period=period)
+    query = queries.list_invoices(session, tenant_id=tenant_id, status=args.get("status"), period=period)
     return _slugs(paginate(session, query, pagination_parameters))
 
 
@@ -122,7 +123,7 @@ def list_invoices(args, pagination_parameters):
 def invoice_item(invoice_id):
     """One invoice with its lines (each line's `details.usage_query` says which usage it counts)."""
     current_principal(*READERS)
-    return _one(services.get_invoice(control_session(), invoice_id))
+    return _one(queries.get_invoice(control_session(), invoice_id))
 
 
 @blp.route("/invoices/<int:invoice_id>/finalize", methods=["POST"])
@@ -131,13 +132,13 @@ def finalize(invoice_id):
     """Recompute the draft, claim its usage, give it the next number of the year and freeze it."""
     current_principal(*ACTORS)
     session = control_session()
-    invoice = services.finalize(session, actor(), invoice_id)
+    invoice = lifecycle.finalize(session, actor(), invoice_id)
     session.commit()
     from motcua_billing.payments.services import push_quietly
 
     push_quietly(runtime(), invoice.id)
     session.expire_all()  # the push wrote the collector's ids in its own transaction
-    return _one(services.get_invoice(session, invoice_id))
+    return _one(queries.get_invoice(session, invoice_id))
 
 
 @blp.route("/invoices/<int:invoice_id>/void", methods=["POST"])
@@ -147,7 +148,7 @@ def void(body, invoice_id):
     """Void a draft or an unpaid finalized invoice; its usage is released for a replacement."""
     current_principal(*ACTORS)
     session = control_session()
-    invoice = services.void(session, actor(), invoice_id, body["reason"])
+    invoice = lifecycle.void(session, actor(), invoice_id, body["reason"])
     session.commit()
     return _one(invoice)
 
@@ -159,7 +160,7 @@ def record_payment(body, invoice_id):
     """Record a bank transfer (or cash) received; the invoice becomes paid when fully covered."""
     current_principal(*ACTORS)
     session = control_session()
-    payment = services.record_payment(session, actor(), invoice_id, **body)
+    payment = recording.record_payment(session, actor(), invoice_id, **body)
     session.commit()
     return payment
 
@@ -169,7 +170,7 @@ def record_payment(body, invoice_id):
 def invoice_pdf(invoice_id):
     """The invoice as a Vietnamese PDF."""
     current_principal(*READERS)
-    return _pdf(services.get_invoice(control_session(), invoice_id))
+    return _pdf(queries.get_invoice(control_session(), invoice_id))
 
 
 @blp.route("/invoices/<int:invoice_id>/lines/<int:line_id>/usage")
@@ -182,7 +183,7 @@ def line_usage(invoice_id, line_id, pagination_parameters):
     line = session.get(InvoiceLine, line_id)
     if line is None or line.invoice_id != invoice_id:
         raise NotFound(f"Invoice {invoice_id} has no line {line_id}.")
-    query = services.line_usage_query(session, line)
+    query = queries.line_usage_query(session, line)
     if query is None:
         return []
     return paginate(session, query, pagination_parameters)
@@ -197,7 +198,7 @@ def export_csv(args):
     session = control_session()
     tenant_id = tenant_by_slug(session, args["tenant"]).id if args.get("tenant") else None
     period = args.get("period")
-    query = services.list_invoices(session, tenant_id=tenant_id, status=args.get("status"), period=period)
+    query = queries.list_invoices(session, tenant_id=tenant_id, status=args.get("status"), period=period)
     invoices = _slugs(list(session.scalars(query)))
     body = documents.invoices_csv((i, i.tenant_slug) for i in invoices)
     return Response(
@@ -297,7 +298,7 @@ def my_invoices(args, pagination_parameters):
     """The province's invoices (drafts are the vendor's work in progress and are not shown)."""
     tenant_id = _province()
     session = control_session()
-    query = services.list_invoices(session, tenant_id=tenant_id, status=args.get("status")).where(
+    query = queries.list_invoices(session, tenant_id=tenant_id, status=args.get("status")).where(
         Invoice.status != "draft"
     )
     return _slugs(paginate(session, query, pagination_parameters))
@@ -308,7 +309,7 @@ def my_invoices(args, pagination_parameters):
 def my_invoice(invoice_id):
     """One of the province's invoices."""
     tenant_id = _province()
-    invoice = services.get_invoice(control_session(), invoice_id, tenant_id=tenant_id)
+    invoice = queries.get_invoice(control_session(), invoice_id, tenant_id=tenant_id)
     if invoice.status == "draft":
         raise NotFound(f"No invoice {invoice_id}.")
     return _one(invoice)
@@ -319,7 +320,7 @@ def my_invoice(invoice_id):
 def my_invoice_pdf(invoice_id):
     """One of the province's invoices as PDF."""
     tenant_id = _province()
-    invoice = services.get_invoice(control_session(), invoice_id, tenant_id=tenant_id)
+    invoice = queries.get_invoice(control_session(), invoice_id, tenant_id=tenant_id)
     if invoice.status == "draft":
         raise NotFound(f"No invoice {invoice_id}.")
     return _pdf(invoice)

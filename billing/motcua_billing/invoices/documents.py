@@ -8,43 +8,22 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 
 from fpdf import FPDF
+from motcua_platform.directory.models import Tenant
+from motcua_platform.rendering.money import vnd
+from motcua_platform.rendering.pdf import find_font
+from motcua_platform.timezones import VIETNAM
+from sqlalchemy.orm import Session
 
+from motcua_billing.catalog.services import get_account
 from motcua_billing.invoices.models import Invoice
 from motcua_billing.rating import periods
 
-FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/TTF/DejaVuSans.ttf",
-    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
-    "/Library/Fonts/Arial Unicode.ttf",
-)
 STATUS_VI = {"draft": "Dự thảo", "finalized": "Đã phát hành", "paid": "Đã thanh toán", "void": "Đã hủy"}
-
-
-class FontMissing(RuntimeError):
-    pass
-
-
-def find_font(configured: str | None = None) -> Path:
-    for candidate in (configured, os.environ.get("MOTCUA_PDF_FONT"), *FONT_CANDIDATES):
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    raise FontMissing(
-        "No Unicode TrueType font with Vietnamese glyphs was found; install fonts-dejavu-core "
-        "or set MOTCUA_PDF_FONT to a .ttf file."
-    )
-
-
-def vnd(amount: int) -> str:
-    """1188000000 → '1.188.000.000' (Vietnamese thousands separator)."""
-    return f"{amount:,}".replace(",", ".")
 
 
 def qty(value: Decimal) -> str:
@@ -52,6 +31,24 @@ def qty(value: Decimal) -> str:
     whole, _, fraction = text.partition(".")
     whole = f"{int(whole):,}".replace(",", ".")
     return f"{whole},{fraction}" if fraction else whole
+
+
+def invoice_pdf(session: Session, invoice: Invoice, config) -> bytes:
+    """The invoice as a Vietnamese PDF, with the province's billing account as buyer and the vendor from
+    the configuration as seller (one place for the API and the CLI)."""
+    tenant = session.get(Tenant, invoice.tenant_id)
+    account = get_account(session, invoice.tenant_id)
+    buyer = {
+        "name": account.legal_name if account else f"UBND {tenant.name}",
+        "tax_code": account.tax_code if account else None,
+        "address": account.address if account else None,
+    }
+    seller = {
+        "name": config.billing_seller_name,
+        "tax_code": config.billing_seller_tax_code,
+        "bank": config.billing_bank_account,
+    }
+    return render_pdf(invoice, seller=seller, buyer=buyer, font=find_font(config.pdf_font))
 
 
 def render_pdf(invoice: Invoice, *, seller: dict, buyer: dict, font: Path) -> bytes:
@@ -73,7 +70,7 @@ def render_pdf(invoice: Invoice, *, seller: dict, buyer: dict, font: Path) -> by
     pdf.cell(0, 10, "HÓA ĐƠN DỊCH VỤ", align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("body", size=10)
     number = invoice.display_number or "(chưa phát hành)"
-    issued = invoice.finalized_at.astimezone(periods.VN).strftime("%d/%m/%Y") if invoice.finalized_at else "—"
+    issued = invoice.finalized_at.astimezone(VIETNAM).strftime("%d/%m/%Y") if invoice.finalized_at else "—"
     period = periods.Period(invoice.period_start, invoice.period_end)
     pdf.cell(0, 6, f"Số: {number}    Ngày phát hành: {issued}", align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.cell(

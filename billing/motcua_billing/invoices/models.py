@@ -31,6 +31,10 @@ class InvoiceStatus(enum.StrEnum):
     VOID = "void"
 
 
+# Numbered invoices: their lines have claimed the usage they bill, and their periods are never re-rated.
+BILLED = (InvoiceStatus.FINALIZED, InvoiceStatus.PAID)
+
+
 class LineKind(enum.StrEnum):
     LEASE = "lease"  # the contract's lease fee for the period
     USAGE = "usage"  # a metric over the period (quota as a free first tier, then overage)

@@ -18,7 +18,9 @@ import logging
 
 import procrastinate
 from motcua_platform.audit.services import Actor
+from motcua_platform.dates import add_months
 from motcua_platform.jobs import job_runtime
+from motcua_platform.timezones import VIETNAM
 
 from motcua_billing.rating import periods
 
@@ -28,13 +30,13 @@ SCHEDULER = Actor("system", None, "billing-scheduler")
 
 
 def previous_month(now: dt.datetime) -> dt.date:
-    return periods.add_months(periods.month_of(now), -1)
+    return add_months(periods.month_of(now), -1)
 
 
 def run_billing(runtime, month: dt.date, actor: Actor = SCHEDULER) -> dict:
     """The run for ``month`` as the API, the command line and the jobs do it: refuse a month that has not
     ended, drain the tenant outboxes, rate, commit; the report, with every tenant not billed and why."""
-    from motcua_billing.invoices.services import ensure_month_over, run_period
+    from motcua_billing.invoices.run import ensure_month_over, run_period
     from motcua_billing.usage.services import drain_all
 
     ensure_month_over(month)
@@ -72,7 +74,7 @@ def snapshot_seats(context, timestamp: int) -> dict:
     from motcua_billing.usage.seats import snapshot_all
 
     # the day the job was scheduled for, not the day a late worker picks it up
-    day = dt.datetime.fromtimestamp(timestamp, dt.UTC).astimezone(periods.VN).date()
+    day = dt.datetime.fromtimestamp(timestamp, dt.UTC).astimezone(VIETNAM).date()
     return {s.tenant: s.seats for s in snapshot_all(job_runtime(context).db, day)}
 
 

@@ -1,7 +1,7 @@
 """Pushing finalized invoices to the collector, taking its webhooks, and reconciling with it.
 
 The platform works fully without any collector: then finance records bank transfers
-(``invoices.services.record_payment``) and nothing here runs.
+(``payments.recording.record_payment``) and nothing here runs.
 """
 
 from __future__ import annotations
@@ -11,17 +11,18 @@ from dataclasses import dataclass, field
 
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.config import Config
-from motcua_platform.errors import ServiceError
-from motcua_tenants.registry.models import Tenant
+from motcua_platform.directory.models import Tenant
+from motcua_platform.errors import Conflict, ServiceError
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from motcua_billing.catalog.services import get_account
-from motcua_billing.invoices import services as invoices
 from motcua_billing.invoices.models import Invoice, InvoiceStatus, Payment
+from motcua_billing.invoices.queries import get_invoice
 from motcua_billing.payments.interfaces import CollectorInvoice, CollectorLine, PaymentCollector
 from motcua_billing.payments.models import WebhookEvent
+from motcua_billing.payments.recording import record_payment
 from motcua_billing.payments.webhooks import PAYMENT_EVENTS, read_event
 
 log = logging.getLogger(__name__)
@@ -64,9 +65,9 @@ def push_invoice(session: Session, collector: PaymentCollector, invoice_id: int,
     """Present a finalized invoice to the collector (idempotent: keys come from our row ids)."""
     from motcua_billing.catalog.models import BillingAccount
 
-    invoice = invoices.get_invoice(session, invoice_id, lock=True)
+    invoice = get_invoice(session, invoice_id, lock=True)
     if invoice.status not in (InvoiceStatus.FINALIZED, InvoiceStatus.PAID):
-        raise invoices.Conflict(f"Invoice {invoice.id} is {invoice.status}; only finalized invoices are collected.")
+        raise Conflict(f"Invoice {invoice.id} is {invoice.status}; only finalized invoices are collected.")
     tenant = session.get(Tenant, invoice.tenant_id)
     account = get_account(session, tenant.id)
     if account is None:
@@ -175,7 +176,7 @@ def _record(session: Session, invoice: Invoice, remote: dict) -> str:
             "Stripe paid %s %s on %s; %s vnd is due", amount, remote["currency"], remote["id"], invoice.amount_due_vnd
         )
         return "amount mismatch"
-    invoices.record_payment(session, SYSTEM, invoice.id, amount_vnd=amount, reference=remote["id"], method="stripe")
+    record_payment(session, SYSTEM, invoice.id, amount_vnd=amount, reference=remote["id"], method="stripe")
     invoice.stripe_status = "paid"
     return "marked paid"
 

@@ -1,13 +1,17 @@
-"""Billing periods, cut in Asia/Ho_Chi_Minh and turned into UTC instants for queries (no I/O)."""
+"""Billing periods, cut in Asia/Ho_Chi_Minh and turned into UTC instants for queries (no I/O).
+
+A month is written as its first day (contracts start and price versions take effect on the 1st), so
+``add_months`` moves from a month to a month."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
+from motcua_platform.dates import add_months
+from motcua_platform.timezones import VIETNAM
+
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 # Billing periods of this product: a month outside these years is a typo (0000-01, 9999-12), and at the
 # edges of the calendar the period arithmetic (the month after, the contract year) would leave ``date``'s range.
@@ -30,11 +34,6 @@ def in_billing_years(day: dt.date) -> bool:
     return FIRST_YEAR <= day.year <= LAST_YEAR
 
 
-def add_months(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
 def months_between(start: dt.date, end: dt.date) -> int:
     """Whole months from the month of ``start`` to the month of ``end``."""
     return (end.year - start.year) * 12 + end.month - start.month
@@ -42,11 +41,11 @@ def months_between(start: dt.date, end: dt.date) -> int:
 
 def local_midnight(day: dt.date) -> dt.datetime:
     """The instant a Vietnamese calendar day begins (UTC+7, no daylight saving)."""
-    return dt.datetime(day.year, day.month, day.day, tzinfo=VN)
+    return dt.datetime(day.year, day.month, day.day, tzinfo=VIETNAM)
 
 
 def month_of(instant: dt.datetime) -> dt.date:
-    local = instant.astimezone(VN)
+    local = instant.astimezone(VIETNAM)
     return dt.date(local.year, local.month, 1)
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
+from motcua_platform.dates import add_months
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import NotFound
 from sqlalchemy import func, select
@@ -14,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from motcua_billing.catalog.models import CADENCE_MONTHS, BillableMetric, Contract
 from motcua_billing.catalog.services import charge_spec, contract_for_month, price_version_for
-from motcua_billing.invoices.models import Invoice, InvoiceLine, InvoiceStatus, LineKind
-from motcua_billing.invoices.services import BILLED, Aggregate, _aggregates
+from motcua_billing.invoices.lines import Aggregate, aggregate_usage
+from motcua_billing.invoices.models import BILLED, Invoice, InvoiceLine, InvoiceStatus, LineKind
 from motcua_billing.rating import periods
 from motcua_billing.rating.periods import Period
 from motcua_billing.rating.services import lease_share, project, rate
@@ -89,7 +90,7 @@ def usage_summary(session: Session, tenant_id: int, slug: str, *, now: dt.dateti
     period = periods.period_containing(contract.starts_on, CADENCE_MONTHS[contract.cadence], month)
     version = price_version_for(contract, period.start)
     metrics = {m.code: m for m in session.scalars(select(BillableMetric))}
-    usage = _aggregates(session, [tenant_id], period)
+    usage = aggregate_usage(session, [tenant_id], period)
     elapsed, length = now - period.start_at, period.end_at - period.start_at
     summary = UsageSummary(slug, contract.code, period.start, period.end, now)
     for charge in version.charges:
@@ -171,10 +172,10 @@ def budget(session: Session, contract: Contract, *, now: dt.datetime | None = No
     rows: list[BudgetYear] = []
     start = contract.starts_on
     while start <= contract.ends_on:
-        year = Period(start, periods.add_months(start, 12))
+        year = Period(start, add_months(start, 12))
         lease = 0
         for offset in range(12):
-            first = periods.add_months(start, offset)
+            first = add_months(start, offset)
             if first > contract.ends_on:
                 break
             lease += lease_share(price_version_for(contract, first).annual_fee_vnd, offset, 1)

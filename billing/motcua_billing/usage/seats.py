@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from motcua_platform.auth.models import StaffAccount
 from motcua_platform.db.database import Database, TenantSession
-from motcua_tenants.registry.models import Tenant, TenantStatus
+from motcua_platform.directory.models import Tenant, TenantStatus
+from motcua_platform.timezones import VIETNAM
 from sqlalchemy import func, select
 
 from motcua_billing.rating import periods
@@ -54,7 +55,7 @@ def snapshot(session: TenantSession, day: dt.date) -> SeatSnapshot:
 
 
 def today() -> dt.date:
-    return dt.datetime.now(periods.VN).date()
+    return dt.datetime.now(VIETNAM).date()
 
 
 def snapshot_all(db: Database, day: dt.date, *, slugs: list[str] | None = None) -> list[SeatSnapshot]:

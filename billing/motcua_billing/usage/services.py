@@ -24,8 +24,9 @@ from typing import Any
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
 from motcua_platform.db.database import Database, TenantSession
+from motcua_platform.directory.models import Tenant, TenantStatus
 from motcua_platform.errors import InvalidInput
-from motcua_tenants.registry.models import Tenant, TenantStatus
+from motcua_platform.usage import UsageReport
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -381,3 +382,9 @@ def release_claims(session: Session, line_ids: Sequence[int]) -> int:
         update(UsageEvent).where(UsageEvent.invoice_line_id.in_(line_ids)).values(invoice_line_id=None)
     )
     return result.rowcount
+
+
+def on_usage_reported(session: Session, *, event: UsageReport) -> None:
+    """Receiver of ``signals.usage_reported``: the product's usage goes into the ledger's outbox in the
+    product's own transaction."""
+    record_usage(session, event.tenant_slug, event.metric_code, event.event_id, event.quantity, event.occurred_at)

@@ -3,6 +3,7 @@ record and the change commit or roll back together."""
 
 from __future__ import annotations
 
+import getpass
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,11 @@ class Actor:
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.id}:{self.label}" if self.id is not None else f"{self.kind}:{self.label}"
+
+
+def cli_actor() -> Actor:
+    """Whoever runs a ``motcua`` command, as the audit log names them."""
+    return Actor("cli", None, getpass.getuser())
 
 
 def record(

@@ -28,6 +28,7 @@ from motcua_platform.auth.schemas import (
     TokenSchema,
 )
 from motcua_platform.auth.services import LoginPolicy
+from motcua_platform.auth.units import unit_tree
 from motcua_platform.errors import ServiceError
 from motcua_platform.tenancy import PLATFORM
 
@@ -150,10 +151,8 @@ class Operators(MethodView):
 
 def _covered_units() -> set[int]:
     """The units under the caller's tenant-admin roles (their whole subtrees)."""
-    from motcua_tenants.units.services import subtree_ids
-
     principal = current_principal(StaffRoleName.TENANT_ADMIN)
-    return subtree_ids(tenant_session(), principal.units_with(StaffRoleName.TENANT_ADMIN))
+    return unit_tree().subtree_ids(tenant_session(), principal.units_with(StaffRoleName.TENANT_ADMIN))
 
 
 @staff_blp.route("")

@@ -28,6 +28,7 @@ from motcua_platform.auth.models import (
 )
 from motcua_platform.auth.passwords import hash_password, password_problems, verify_password
 from motcua_platform.auth.tokens import hash_secret, new_token
+from motcua_platform.auth.units import unit_tree
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 
@@ -233,15 +234,12 @@ def create_staff(
     """Create a staff account. ``site``: the province's slug and names, which the password must not be
     built from. With ``admin_units`` (the creator's tenant-admin units), every role must be on a unit
     inside those units' subtrees."""
-    from motcua_tenants.units.models import Unit
-    from motcua_tenants.units.services import subtree_ids
-
     errors = _check_new_account(session, StaffAccount, email, password, full_name, site)
     role_errors = []
     for role, unit_id in roles:
         if role not in set(StaffRoleName):
             role_errors.append(f"Unknown role '{role}'; use one of: {', '.join(StaffRoleName)}.")
-        elif session.get(Unit, unit_id) is None:
+        elif not unit_tree().exists(session, unit_id):
             role_errors.append(f"Unit {unit_id} does not exist.")
     if not roles:
         role_errors.append("At least one role on a unit is required.")
@@ -250,7 +248,7 @@ def create_staff(
     if errors:
         raise InvalidInput("The staff account could not be created.", errors)
     if admin_units is not None:
-        covered = subtree_ids(session, admin_units)
+        covered = unit_tree().subtree_ids(session, admin_units)
         outside = sorted({unit for _, unit in roles if unit not in covered})
         if outside:
             raise Forbidden(f"Your tenant-admin role does not cover unit(s) {', '.join(map(str, outside))}.")

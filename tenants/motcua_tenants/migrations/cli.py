@@ -121,7 +121,7 @@ def revision(cli, environment: str, message: str, branch: str) -> None:
     from motcua_platform.db.database import TenantBinding
 
     from motcua_tenants.migrations.config import alembic_config
-    from motcua_tenants.registry.services import create_role_and_schema
+    from motcua_tenants.migrations.runner import create_role_and_schema
 
     db_ = cli.runtime.db
     with db_.engine.connect() as conn:

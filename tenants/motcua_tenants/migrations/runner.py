@@ -19,14 +19,15 @@ from functools import cache
 from alembic import command
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from motcua_platform.areas import Areas, install, installed
 from motcua_platform.db.database import Database, TenantBinding
+from motcua_platform.directory.models import Tenant, TenantStatus
 from motcua_platform.jobs import QUEUE_SCHEMA
 from motcua_platform.plugins.engine import active
 from procrastinate.schema import SchemaManager
 from sqlalchemy import Connection, select, text
 
 from motcua_tenants.migrations.config import alembic_config
-from motcua_tenants.registry.models import Tenant, TenantStatus
 
 SCHEMA_STATUSES = (TenantStatus.ACTIVE, TenantStatus.SUSPENDED)
 
@@ -79,9 +80,11 @@ def downgrade_tenant_on(conn: Connection, binding: TenantBinding, revision: str)
     command.downgrade(alembic_config("tenant", connection=conn, binding=binding), revision)
 
 
-def _upgrade_in_subprocess(url: str, slug: str, plugins: tuple[str, ...]) -> tuple[str, list[str]]:
+def _upgrade_in_subprocess(url: str, slug: str, plugins: tuple[str, ...], areas: Areas) -> tuple[str, list[str]]:
     from motcua_platform.plugins.engine import activate, load_plugins
 
+    install(areas)  # a spawned process starts bare: its environment needs every area's models
+    install(areas)  # a spawned process starts bare; the tenant environment needs every area's models
     activate(load_plugins(plugins))
     db = Database(url, pool_size=1)
     binding = db.binding(slug)
@@ -178,7 +181,7 @@ def upgrade_all(
         while queue or running:
             while queue and not failed and len(running) < workers:
                 item = queue.pop(0)
-                running[pool.submit(_upgrade_in_subprocess, db.url, item.slug, active().names)] = item.slug
+                running[pool.submit(_upgrade_in_subprocess, db.url, item.slug, active().names, installed())] = item.slug
             if not running:
                 break
             done, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -199,6 +202,19 @@ def upgrade_all(
     return report
 
 
+def create_role_and_schema(conn: Connection, binding: TenantBinding) -> None:
+    # Identifiers come from a validated slug (SLUG_RE) and the database name; they cannot carry quotes.
+    conn.execute(
+        text(
+            "DO $$ BEGIN "  # noqa: S608
+            f"IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{binding.role}') THEN "
+            f'CREATE ROLE "{binding.role}" NOLOGIN NOINHERIT; END IF; END $$'
+        )
+    )
+    conn.execute(text(f'GRANT "{binding.role}" TO CURRENT_USER'))
+    conn.execute(text(f'CREATE SCHEMA "{binding.schema}" AUTHORIZATION "{binding.role}"'))
+
+
 # -- check ---------------------------------------------------------------------------------------
 def check_models_match_migrations(db: Database) -> None:
     """``alembic check`` for both environments; raises if models and migrations disagree. The tenant
@@ -209,8 +225,6 @@ def check_models_match_migrations(db: Database) -> None:
         binding = TenantBinding(slug="zzcheck", schema="t_zzcheck", role=f"{db.role_prefix}_t_zzcheck")
         trans = conn.begin()
         try:
-            from motcua_tenants.registry.services import create_role_and_schema
-
             create_role_and_schema(conn, binding)
             upgrade_tenant_on(conn, binding)
             command.check(alembic_config("tenant", connection=conn, binding=binding))

@@ -12,9 +12,10 @@ from motcua_platform.api import (
     runtime,
 )
 from motcua_platform.auth.models import OperatorRole
+from motcua_platform.directory.models import Tenant
+from motcua_platform.directory.services import get_tenant
 
 from motcua_tenants.registry import services
-from motcua_tenants.registry.models import Tenant
 from motcua_tenants.registry.schemas import (
     DomainSchema,
     PortalSchema,
@@ -99,7 +100,7 @@ class TenantItem(MethodView):
     def get(self, slug):
         """One tenant."""
         current_principal(*READERS)
-        return services.get_tenant(control_session(), slug)
+        return get_tenant(control_session(), slug)
 
     @blp.arguments(TenantUpdateSchema)
     @blp.response(200, TenantSchema)
@@ -123,7 +124,7 @@ def add_domain(body, slug):
     services.add_domain(session, actor(), slug, body["domain"], base_domain=runtime().config.base_domain)
     session.commit()
     _invalidate()
-    return services.get_tenant(session, slug), 201
+    return get_tenant(session, slug), 201
 
 
 @blp.route("/<slug>/domains/<domain>", methods=["DELETE"])
@@ -173,7 +174,7 @@ def archive(slug):
     _invalidate()
     _enqueue(job)
     return (
-        {"tenant": services.get_tenant(session, slug), "job": job},
+        {"tenant": get_tenant(session, slug), "job": job},
         202,
         {"Location": url_for("tenants.TenantJob", slug=slug, job_id=job.id)},
     )
@@ -189,7 +190,7 @@ def provision(slug):
     session.commit()
     _enqueue(job)
     return (
-        {"tenant": services.get_tenant(session, slug), "job": job},
+        {"tenant": get_tenant(session, slug), "job": job},
         202,
         {"Location": url_for("tenants.TenantJob", slug=slug, job_id=job.id)},
     )
@@ -201,7 +202,7 @@ def tenant_job(slug, job_id):
     """Progress of a provision or archive job."""
     current_principal(*READERS)
     session = control_session()
-    tenant = services.get_tenant(session, slug)
+    tenant = get_tenant(session, slug)
     job = services.get_job(session, job_id)
     if job.tenant_id != tenant.id:
         from motcua_platform.errors import NotFound

@@ -1,10 +1,10 @@
-import getpass
 import threading
 import time
 
 import click
-from motcua_platform.audit.services import Actor
+from motcua_platform.audit.services import cli_actor
 from motcua_platform.auth.cli import _describe
+from motcua_platform.directory.services import get_tenant
 from motcua_platform.errors import ServiceError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -14,10 +14,6 @@ from motcua_tenants.registry import services
 from motcua_tenants.registry.models import JobStatus
 
 console = Console(stderr=True)
-
-
-def cli_actor() -> Actor:
-    return Actor("cli", None, getpass.getuser())
 
 
 @click.group()
@@ -165,7 +161,7 @@ def show(cli, slug) -> None:
     runtime = cli.runtime
     with runtime.db.control_session() as session:
         try:
-            tenant = services.get_tenant(session, slug)
+            tenant = get_tenant(session, slug)
         except ServiceError as exc:
             raise click.ClickException(exc.message) from None
         job = services.latest_job(session, tenant.id)
@@ -234,4 +230,4 @@ def archive(cli, slug, yes, wait) -> None:
         finished = watch(runtime, [job.id], run_worker=True)
         _report(finished, [job.id])
         with runtime.db.control_session() as session:
-            click.echo(f"archived to {services.get_tenant(session, slug).archive_path}")
+            click.echo(f"archived to {get_tenant(session, slug).archive_path}")

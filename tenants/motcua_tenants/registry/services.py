@@ -17,18 +17,23 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from motcua_platform import signals
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.auth.models import StaffAccount, StaffRole, StaffRoleName
 from motcua_platform.auth.passwords import hash_password, password_problems
+from motcua_platform.auth.units import unit_tree
 from motcua_platform.db.base import utcnow
 from motcua_platform.db.database import Database, TenantBinding
+from motcua_platform.directory.models import Tenant, TenantDomain, TenantStatus
+from motcua_platform.directory.services import get_tenant
 from motcua_platform.errors import Conflict, InvalidInput, NotFound
 from motcua_platform.jobs import conninfo
 from sqlalchemy import Connection, func, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from motcua_tenants.registry.models import JobStatus, Tenant, TenantDomain, TenantJob, TenantStatus
+from motcua_tenants.migrations.runner import create_role_and_schema, upgrade_tenant_on
+from motcua_tenants.registry.models import JobStatus, TenantJob
 
 __all__ = ["Tenant", "TenantJob", "TenantSpec"]
 from motcua_tenants.registry.slugs import slug_problems
@@ -67,13 +72,6 @@ class TenantSpec:
 
 
 # -- queries -------------------------------------------------------------------------------------
-def get_tenant(session: Session, slug: str) -> Tenant:
-    tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
-    if tenant is None:
-        raise NotFound(f"No tenant with slug '{slug}'.")
-    return tenant
-
-
 def list_tenants(session: Session, status: str | None = None) -> list[Tenant]:
     query = select(Tenant).order_by(Tenant.slug)
     if status:
@@ -289,18 +287,6 @@ def remove_domain(session: Session, actor: Actor, slug: str, domain: str) -> Non
     record(session, actor, "tenant.domain_remove", target=f"tenant:{slug}", tenant_slug=slug, domain=row.domain)
 
 
-# The tenant's read-mostly public content, each with a version in control.tenants that the TenantResolver
-# carries in TenantInfo: cached public reads key on it (see motcua_tenants.registry.content).
-CONTENT_VERSIONS = {"catalogue": Tenant.catalogue_version, "units": Tenant.units_version}
-
-
-def bump_content_version(session: Session, tenant_id: int, content: str) -> None:
-    """Mark one kind of the tenant's public content ("catalogue", "units") as changed. Call it after the
-    change itself has committed, so a process that sees the new version also sees the new data."""
-    column = CONTENT_VERSIONS[content]
-    session.execute(update(Tenant).where(Tenant.id == tenant_id).values({column: column + 1}))
-
-
 def update_branding(session: Session, actor: Actor, slug: str, **changes) -> Tenant:
     tenant = get_tenant(session, slug)
     errors = {}
@@ -350,45 +336,24 @@ def _load_job(db: Database, job_id: int, kind: str) -> tuple[TenantJob, Tenant]:
         return job, tenant
 
 
-def create_role_and_schema(conn: Connection, binding: TenantBinding) -> None:
-    # Identifiers come from a validated slug (SLUG_RE) and the database name; they cannot carry quotes.
-    conn.execute(
-        text(
-            "DO $$ BEGIN "  # noqa: S608
-            f"IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{binding.role}') THEN "
-            f'CREATE ROLE "{binding.role}" NOLOGIN NOINHERIT; END IF; END $$'
-        )
-    )
-    conn.execute(text(f'GRANT "{binding.role}" TO CURRENT_USER'))
-    conn.execute(text(f'CREATE SCHEMA "{binding.schema}" AUTHORIZATION "{binding.role}"'))
-
-
 def seed_tenant(conn: Connection, binding: TenantBinding, tenant: Tenant, params: dict) -> None:
-    """The minimum a new province needs: its root unit, its working calendar (office hours and the
-    holidays of last year to two years ahead) and, when given, its first administrator."""
-    from motcua_tenants.calendar.services import seed_calendar
-    from motcua_tenants.units.models import Unit, UnitKind
-
+    """The areas seed what a new province needs (``signals.tenant_seeding``: its root unit, its working
+    calendar); then, when given, its first administrator on the root unit."""
     conn.execution_options(schema_translate_map={None: binding.schema})
     with Session(bind=conn) as session:
-        root = Unit(kind=UnitKind.PROVINCE, code=tenant.unit_code, name=f"UBND {tenant.name}")
-        session.add(root)
-        session.flush()
-        seed_calendar(session)
+        signals.tenant_seeding.send(session, tenant=tenant)
         admin = params.get("admin")
         if admin and admin.get("password_hash"):
             staff = StaffAccount(
                 email=admin["email"], full_name=admin["full_name"], password_hash=admin["password_hash"]
             )
-            staff.roles.append(StaffRole(role=StaffRoleName.TENANT_ADMIN, unit_id=root.id))
+            staff.roles.append(StaffRole(role=StaffRoleName.TENANT_ADMIN, unit_id=unit_tree().root_id(session)))
             session.add(staff)
         session.flush()
 
 
 def provision(db: Database, job_id: int, *, after_migrate: Callable[[Connection], None] | None = None) -> None:
     """Build the tenant's schema, role, tables and seed in one transaction; then mark it active."""
-    from motcua_tenants.migrations.runner import upgrade_tenant_on
-
     job, tenant = _load_job(db, job_id, "provision")
     if tenant.status != TenantStatus.PROVISIONING:
         raise Conflict(f"Tenant '{tenant.slug}' is {tenant.status}; nothing to provision.")

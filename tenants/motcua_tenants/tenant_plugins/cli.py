@@ -1,11 +1,11 @@
 import click
+from motcua_platform.audit.services import cli_actor
 from motcua_platform.auth.cli import _describe
 from motcua_platform.errors import ServiceError
 from motcua_platform.plugins.engine import active, discovered
 from rich.console import Console
 from rich.table import Column, Table
 
-from motcua_tenants.registry.cli import cli_actor
 from motcua_tenants.tenant_plugins import services
 
 

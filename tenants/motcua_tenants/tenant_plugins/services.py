@@ -8,19 +8,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from motcua_platform import signals
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
 from motcua_platform.db.database import Database
+from motcua_platform.directory.models import Tenant, TenantPlugin, TenantStatus
+from motcua_platform.directory.services import get_tenant
 from motcua_platform.errors import Conflict, InvalidInput, NotFound
 from motcua_platform.plugins import Plugin
 from motcua_platform.plugins.engine import PluginRegistry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-
-from motcua_tenants.catalogue.services import sync_plugin
-from motcua_tenants.registry.models import Tenant, TenantStatus
-from motcua_tenants.registry.services import get_tenant
-from motcua_tenants.tenant_plugins.models import TenantPlugin
 
 
 @dataclass
@@ -81,7 +79,8 @@ def set_plugin(
     added: list[str] = []
     if enabled:
         with db.tenant_session(db.binding(slug)) as tenant_session:
-            added = sync_plugin(tenant_session, plugin)
+            replies = signals.plugin_enabled.send(tenant_session, plugin=plugin)
+            added = [item for _, result in replies for item in result]
             record(tenant_session, actor, "plugin.enable", target=f"plugin:{name}", procedures_added=added)
             tenant_session.commit()
     row = rows.get(name) or TenantPlugin(tenant_id=tenant.id, plugin=name, settings={})

@@ -1,9 +1,11 @@
 """Alembic environment for the control plane (schema ``control``)."""
 
 from alembic import context
-from motcua_platform.db.base import CONTROL_SCHEMA
-from motcua_tenants.migrations.models import control_metadata
+from motcua_platform.areas import load_models
+from motcua_platform.db.base import CONTROL_SCHEMA, ControlBase
 from sqlalchemy import create_engine, pool, text
+
+load_models()  # every installed area's tables, so autogenerate and `alembic check` see them all
 
 config = context.config
 
@@ -18,7 +20,7 @@ def run(connection) -> None:
     connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {CONTROL_SCHEMA}"))
     context.configure(
         connection=connection,
-        target_metadata=control_metadata,
+        target_metadata=ControlBase.metadata,
         version_table_schema=CONTROL_SCHEMA,
         include_schemas=True,
         include_name=include_name,

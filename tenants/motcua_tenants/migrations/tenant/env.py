@@ -6,9 +6,12 @@ the tenant), and ``alembic_version`` lives inside each tenant schema.
 """
 
 from alembic import context
+from motcua_platform.areas import load_models
+from motcua_platform.db.base import TenantBase
 from motcua_platform.db.database import bind_connection
-from motcua_tenants.migrations.models import tenant_metadata
 from sqlalchemy import create_engine, pool
+
+load_models()  # every installed area's tables, so autogenerate and `alembic check` see them all
 
 config = context.config
 binding = config.attributes["binding"]
@@ -23,7 +26,7 @@ def run(connection) -> None:
     try:
         context.configure(
             connection=connection,
-            target_metadata=tenant_metadata,
+            target_metadata=TenantBase.metadata,
             version_table_schema=None,
             compare_type=True,
         )

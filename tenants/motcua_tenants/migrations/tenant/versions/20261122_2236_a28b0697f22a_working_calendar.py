@@ -49,7 +49,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_calendar_settings")),
     )
     # ### end Alembic commands ###
-    from motcua_tenants.calendar.services import default_years, package_days
+    from motcua_onestop.calendar.services import default_years, package_days
 
     op.execute("INSERT INTO calendar_settings (id) VALUES (1)")
     days = sa.table(

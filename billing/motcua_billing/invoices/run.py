@@ -1,0 +1,152 @@
+"""The invoice run: ``run_period`` rates every tenant whose contract has a billing period closing in the given
+month. It creates a draft, or recomputes an existing draft; a run that finds nothing new changes nothing.
+Finalized periods are never re-rated. Months are billed in arrears, once they have ended in Hà Nội."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from motcua_platform.audit.services import Actor, record
+from motcua_platform.dates import add_months
+from motcua_platform.db.base import utcnow
+from motcua_platform.directory.models import Tenant, TenantStatus
+from motcua_platform.errors import InvalidInput
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from motcua_billing.catalog.models import CADENCE_MONTHS, BillableMetric, Contract
+from motcua_billing.invoices.lines import aggregate_usage, compute_lines, late_usage_months, lines_differ, write_lines
+from motcua_billing.invoices.models import Invoice, InvoiceStatus
+from motcua_billing.rating import periods
+from motcua_billing.rating.periods import Period
+
+BILLED_TENANTS = (TenantStatus.ACTIVE, TenantStatus.SUSPENDED)
+
+
+@dataclass
+class RunReport:
+    month: dt.date
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+    invoice_ids: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "period": f"{self.month:%Y-%m}",
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "invoice_ids": self.invoice_ids,
+        }
+
+
+def ensure_month_over(month: dt.date, now: dt.datetime | None = None) -> None:
+    """A month is billed in arrears: refuse a run before its last day has ended in Hà Nội (its usage is
+    still coming in, and a draft for it would bill a part of the month as if it were the whole)."""
+    now = now or utcnow()
+    ends_at = periods.local_midnight(add_months(month, 1))
+    if now < ends_at:
+        raise InvalidInput(
+            f"{month:%Y-%m} has not ended; it can be billed from {ends_at:%Y-%m-%d %H:%M} (Asia/Ho_Chi_Minh).",
+            {"period": ["The month has not ended yet."]},
+        )
+
+
+def _not_in_force(contracts: list[Contract], month: dt.date) -> str:
+    """Why none of a tenant's contracts bills ``month``."""
+    if not contracts:
+        return "no contract"
+    terms = "; ".join(
+        f"{c.code}: {c.starts_on:%Y-%m-%d} – {c.ends_on:%Y-%m-%d}" + ("" if c.status == "active" else f", {c.status}")
+        for c in sorted(contracts, key=lambda c: c.starts_on)
+    )
+    return f"no contract in force in {month:%Y-%m} ({terms})"
+
+
+def _invoice_for(session: Session, tenant_id: int, period_start: dt.date) -> Invoice | None:
+    return session.scalar(
+        select(Invoice).where(
+            Invoice.tenant_id == tenant_id,
+            Invoice.period_start == period_start,
+            Invoice.status != InvoiceStatus.VOID,
+        )
+    )
+
+
+def run_period(
+    session: Session, actor: Actor, month: dt.date, *, vat_rate: Decimal, now: dt.datetime | None = None
+) -> RunReport:
+    """Rate every tenant with a billing period closing in ``month``, and say why each other active or
+    suspended tenant is not billed. Idempotent; the caller commits."""
+    ensure_month_over(month, now)
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtext('motcua-billing-run'))"))
+    report = RunReport(month)
+    metrics = {m.code: m for m in session.scalars(select(BillableMetric))}
+    tenants = session.execute(
+        select(Tenant.id, Tenant.slug).where(Tenant.status.in_(BILLED_TENANTS)).order_by(Tenant.slug)
+    ).all()
+    contracts_of: dict[int, list[Contract]] = defaultdict(list)
+    for contract in session.scalars(select(Contract).where(Contract.tenant_id.in_([t for t, _ in tenants]))):
+        contracts_of[contract.tenant_id].append(contract)
+    rows = []
+    for tenant_id, slug in tenants:
+        in_force = [
+            c for c in contracts_of[tenant_id] if c.status == "active" and c.starts_on <= month and c.ends_on >= month
+        ]
+        if in_force:
+            rows.append((in_force[0], slug))  # terms of one tenant never overlap
+        else:
+            report.skipped[slug] = _not_in_force(contracts_of[tenant_id], month)
+    by_period: dict[Period, list[tuple[Contract, str]]] = defaultdict(list)
+    for contract, slug in rows:
+        period = periods.billing_period(contract.starts_on, CADENCE_MONTHS[contract.cadence], month)
+        if period is None:
+            report.skipped[slug] = (
+                f"the {contract.cadence} period of contract {contract.code} does not close this month"
+            )
+            continue
+        by_period[period].append((contract, slug))
+    for period, contracts in by_period.items():
+        tenant_ids = [c.tenant_id for c, _ in contracts]
+        usage = aggregate_usage(session, tenant_ids, period)
+        late = late_usage_months(session, tenant_ids, period.start)
+        for contract, slug in contracts:
+            invoice = _invoice_for(session, contract.tenant_id, period.start)
+            if invoice is not None and invoice.status != InvoiceStatus.DRAFT:
+                report.skipped[slug] = f"invoice {invoice.display_number} for {period.key} is already {invoice.status}"
+                continue
+            lines = compute_lines(session, contract, period, metrics, usage, late.get(contract.tenant_id, set()))
+            if invoice is None:
+                invoice = Invoice(
+                    tenant_id=contract.tenant_id,
+                    contract_id=contract.id,
+                    period_start=period.start,
+                    period_end=period.end,
+                    vat_rate=vat_rate,
+                )
+                session.add(invoice)
+                write_lines(session, invoice, lines, vat_rate)
+                report.created.append(slug)
+            elif lines_differ(invoice, lines) or invoice.vat_rate != vat_rate:
+                write_lines(session, invoice, lines, vat_rate)
+                report.updated.append(slug)
+            else:
+                report.unchanged.append(slug)
+            report.invoice_ids.append(invoice.id)
+    if report.created or report.updated:
+        record(
+            session,
+            actor,
+            "billing.run",
+            target=f"period:{month:%Y-%m}",
+            created=report.created,
+            updated=report.updated,
+            unchanged=len(report.unchanged),
+        )
+    return report

@@ -1,0 +1,12 @@
+"""What billing contributes to the kernel's hooks: it meters the usage the product reports. The composition
+root calls ``connect`` once per process."""
+
+from __future__ import annotations
+
+from motcua_platform import signals
+
+from motcua_billing.usage.services import on_usage_reported
+
+
+def connect() -> None:
+    signals.usage_reported.connect(on_usage_reported)

@@ -1,0 +1,326 @@
+"""`motcua demo`: the five provinces of the source plans under their post-2025 names, each with a
+realistic unit tree (provincial service centre, departments, communes with their own centres), a tenant
+admin and an officer; plus a vendor admin on the platform host.
+
+Unit codes follow the shape of the electronic identifiers (QĐ 20/2020: ``000.00.00.H15``); the
+province letters are illustrative except where noted in docs/demo.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import click
+from motcua_onestop.units.models import Unit, UnitKind
+from motcua_platform.audit.services import cli_actor
+from motcua_platform.auth import services as auth_services
+from motcua_platform.auth.models import Operator, StaffAccount, StaffRoleName
+from motcua_platform.directory.models import Tenant, TenantStatus
+from motcua_platform.directory.services import bump_content_version, get_tenant
+from motcua_tenants.registry import services
+from motcua_tenants.registry.cli import enqueue, watch
+from sqlalchemy import select
+
+DEMO_PASSWORD = "Sen-hong-giua-dam-48"  # noqa: S105 - published demo credential, printed by `motcua demo`
+OPERATOR_EMAIL = "vanhanh@motcua.vn"
+
+DEPARTMENTS = (
+    ("01", "Sở Tư pháp"),
+    ("02", "Sở Xây dựng"),
+    ("03", "Sở Nông nghiệp và Môi trường"),
+    ("04", "Sở Tài chính"),
+    ("05", "Sở Y tế"),
+    ("06", "Sở Công Thương"),
+)
+
+
+@dataclass(frozen=True)
+class DemoProvince:
+    slug: str
+    name: str
+    letters: str
+    merged_from: str
+    communes: tuple[str, ...]
+
+
+PROVINCES = (
+    DemoProvince(
+        "phutho",
+        "Tỉnh Phú Thọ",
+        "H40",
+        "Phú Thọ, Vĩnh Phúc, Hòa Bình",
+        ("Phường Việt Trì", "Phường Vĩnh Yên", "Phường Hòa Bình", "Xã Thanh Sơn", "Xã Tam Đảo"),
+    ),
+    DemoProvince(
+        "tayninh",
+        "Tỉnh Tây Ninh",
+        "H49",
+        "Tây Ninh, Long An",
+        ("Phường Tân An", "Phường Tân Ninh", "Xã Đức Hòa", "Xã Cần Giuộc", "Xã Gò Dầu"),
+    ),
+    DemoProvince(
+        "vinhlong",
+        "Tỉnh Vĩnh Long",
+        "H57",
+        "Vĩnh Long, Bến Tre, Trà Vinh",
+        ("Phường Thanh Đức", "Phường Bến Tre", "Phường Trà Vinh", "Xã Mỏ Cày", "Xã Cầu Ngang"),
+    ),
+    DemoProvince(
+        "angiang",
+        "Tỉnh An Giang",
+        "H01",
+        "An Giang, Kiên Giang",
+        ("Phường Long Xuyên", "Phường Rạch Giá", "Phường Châu Đốc", "Đặc khu Phú Quốc", "Xã Tri Tôn"),
+    ),
+    DemoProvince(
+        "daklak",
+        "Tỉnh Đắk Lắk",
+        "H15",
+        "Đắk Lắk, Phú Yên",
+        ("Phường Buôn Ma Thuột", "Phường Tuy Hòa", "Xã Ea Kar", "Xã Krông Pắc", "Phường Sông Cầu"),
+    ),
+)
+
+
+def unit_code(province: DemoProvince, middle: str = "00", last: str = "00") -> str:
+    return f"000.{last}.{middle}.{province.letters}"
+
+
+def admin_email(province: DemoProvince) -> str:
+    return f"quantri@{province.slug}.gov.vn"
+
+
+def officer_email(province: DemoProvince) -> str:
+    return f"canbo@{province.slug}.gov.vn"
+
+
+# One demo citizen per province. Accounts belong to each province's portal, so the same person has one
+# account on each (same e-mail and phone, registered independently).
+CITIZEN_EMAIL = "congdan@example.vn"
+CITIZEN_PHONE = "0912345678"
+
+
+def seed_citizen(runtime, province: DemoProvince) -> None:
+    from motcua_onestop.citizens import services as citizens
+
+    with runtime.db.tenant_session(runtime.db.binding(province.slug)) as session:
+        if citizens.find_by_login(session, CITIZEN_EMAIL) is not None:
+            return  # already seeded
+        citizens.register(
+            session,
+            citizens.Registration(
+                full_name="Trần Thị Công Dân",
+                password=DEMO_PASSWORD,
+                email=CITIZEN_EMAIL,
+                phone=CITIZEN_PHONE,
+                national_id="066190001234",
+            ),
+            site=(province.slug, province.name),
+        )
+        session.commit()
+
+
+def seed_units_and_staff(runtime, province: DemoProvince) -> None:
+    binding = runtime.db.binding(province.slug)
+    with runtime.db.tenant_session(binding) as session:
+        root = session.scalar(select(Unit).where(Unit.parent_id.is_(None)))
+        if session.scalar(select(Unit.id).where(Unit.parent_id == root.id).limit(1)) is not None:
+            return  # already seeded
+        centre = Unit(
+            kind=UnitKind.SERVICE_CENTRE,
+            code=unit_code(province, "00", "99"),
+            parent_id=root.id,
+            name=f"Trung tâm Phục vụ hành chính công {province.name.removeprefix('Tỉnh ')}",
+        )
+        session.add(centre)
+        for number, name in DEPARTMENTS:
+            session.add(Unit(kind=UnitKind.DEPARTMENT, code=unit_code(province, number), parent_id=root.id, name=name))
+        first_commune_centre = None
+        for index, commune_name in enumerate(province.communes, start=1):
+            commune = Unit(
+                kind=UnitKind.COMMUNE,
+                code=unit_code(province, "50", f"{index:02d}"),
+                parent_id=root.id,
+                name=f"UBND {commune_name}",
+            )
+            session.add(commune)
+            session.flush()
+            commune_centre = Unit(
+                kind=UnitKind.SERVICE_CENTRE,
+                code=unit_code(province, "50", f"{index + 50:02d}"),
+                parent_id=commune.id,
+                name=f"Trung tâm Phục vụ hành chính công {commune_name}",
+            )
+            session.add(commune_centre)
+            session.flush()
+            first_commune_centre = first_commune_centre or commune_centre
+        session.flush()
+        if session.scalar(select(StaffAccount.id).where(StaffAccount.email == officer_email(province))) is None:
+            auth_services.create_staff(
+                session,
+                cli_actor(),
+                email=officer_email(province),
+                full_name="Nguyễn Văn Cán Bộ",
+                password=DEMO_PASSWORD,
+                roles=[(StaffRoleName.OFFICER, centre.id), (StaffRoleName.OFFICER, first_commune_centre.id)],
+                site=(province.slug, province.name),
+            )
+        session.commit()
+    with runtime.db.control_session() as control:  # a running server's cached unit lists must see the new units
+        bump_content_version(control, get_tenant(control, province.slug).id, "units")
+        control.commit()
+
+
+FINANCE_EMAIL = "taichinh@motcua.vn"
+
+
+def seed_billing(runtime) -> None:
+    """A plan with the Đắk Lắk terms and a 2026 contract (pilot Jan–Jun, official from July) per province."""
+    import datetime as dt
+
+    from motcua_billing.catalog import services as billing
+    from motcua_billing.catalog.daklak_terms import LEASE_VND, OFFICIAL_CHARGES, OVERAGE_BUDGET_VND, PILOT_CHARGES
+    from motcua_billing.catalog.models import Contract, Plan
+
+    with runtime.db.control_session() as session:
+        if session.scalar(select(Plan.id).where(Plan.code == "thue_mot_cua")) is None:
+            billing.create_plan(
+                session,
+                cli_actor(),
+                code="thue_mot_cua",
+                name="Thuê dịch vụ một cửa điện tử",
+                annual_fee_vnd=LEASE_VND,
+                overage_budget_vnd=OVERAGE_BUDGET_VND,
+                charges=PILOT_CHARGES,
+            )
+        for province in PROVINCES:
+            code = f"HD-2026-{province.slug.upper()}"
+            if session.scalar(select(Contract.id).where(Contract.code == code)) is not None:
+                continue
+            billing.set_account(
+                session,
+                cli_actor(),
+                province.slug,
+                legal_name=f"Văn phòng UBND {province.name}",
+                emails=[f"taichinh@{province.slug}.gov.vn"],
+            )
+            billing.create_contract(
+                session,
+                cli_actor(),
+                tenant=province.slug,
+                code=code,
+                plan="thue_mot_cua",
+                starts_on=dt.date(2026, 1, 1),
+                ends_on=dt.date(2026, 12, 31),
+                price_versions=[
+                    {
+                        "name": "Thí điểm",
+                        "effective_from": dt.date(2026, 1, 1),
+                        "annual_fee_vnd": LEASE_VND,
+                        "charges": PILOT_CHARGES,
+                    },
+                    {
+                        "name": "Giá chính thức",
+                        "effective_from": dt.date(2026, 7, 1),
+                        "annual_fee_vnd": LEASE_VND,
+                        "charges": OFFICIAL_CHARGES,
+                    },
+                ],
+            )
+        if session.scalar(select(Operator.id).where(Operator.email == FINANCE_EMAIL)) is None:
+            auth_services.create_operator(
+                session,
+                cli_actor(),
+                email=FINANCE_EMAIL,
+                full_name="Tài chính Motcua",
+                password=DEMO_PASSWORD,
+                role="finance",
+            )
+        session.commit()
+
+
+def enable_plugins(runtime) -> None:
+    """Every loaded plugin, for every demo province (idempotent)."""
+    from motcua_platform.plugins.engine import active
+    from motcua_tenants.tenant_plugins.services import set_plugin
+
+    with runtime.db.control_session() as control:
+        for province in PROVINCES:
+            for plugin in active():
+                set_plugin(control, runtime.db, cli_actor(), active(), province.slug, plugin.name, enabled=True)
+
+
+@click.command()
+@click.option("--port", type=int, help="Port shown in the printed URLs (default: the port of MOTCUA_BIND).")
+@click.option("--serve", is_flag=True, help="Then serve them: run `motcua run` in this process.")
+@click.pass_context
+def demo(ctx: click.Context, port: int | None, serve: bool) -> None:
+    """Provision the five demo provinces (idempotent) and print their URLs and logins."""
+    from motcua_tenants.migrations.runner import upgrade_all
+
+    runtime = ctx.obj.runtime
+    upgrade_all(runtime.db, workers=runtime.config.migration_workers)
+    job_ids = []
+    with runtime.db.control_session() as session:
+        if session.scalar(select(Operator.id).where(Operator.email == OPERATOR_EMAIL)) is None:
+            auth_services.create_operator(
+                session,
+                cli_actor(),
+                email=OPERATOR_EMAIL,
+                full_name="Vận hành Motcua",
+                password=DEMO_PASSWORD,
+                role="admin",
+            )
+        for province in PROVINCES:
+            tenant = session.scalar(select(Tenant).where(Tenant.slug == province.slug))
+            if tenant is None:
+                spec = services.TenantSpec(
+                    slug=province.slug,
+                    name=province.name,
+                    unit_code=unit_code(province),
+                    display_name=f"Cổng dịch vụ công {province.name}",
+                )
+                spec.set_admin(admin_email(province), f"Quản trị {province.name}", DEMO_PASSWORD)
+                job_ids.append(
+                    services.create_tenant(session, cli_actor(), spec, base_domain=runtime.config.base_domain)
+                )
+            elif tenant.status == TenantStatus.PROVISIONING:
+                job_ids.append(services.retry_provision(session, cli_actor(), province.slug))
+        session.commit()
+    for job in job_ids:
+        enqueue(runtime, job)
+    if job_ids:
+        finished = watch(runtime, [job.id for job in job_ids], run_worker=True)
+        failed = [job for job in finished.values() if job.status != "succeeded"]
+        if failed or len(finished) < len(job_ids):
+            raise click.ClickException(
+                "some provinces failed to provision: " + "; ".join(f"job {job.id}: {job.error}" for job in failed)
+            )
+    for province in PROVINCES:
+        seed_units_and_staff(runtime, province)
+        seed_citizen(runtime, province)
+    enable_plugins(runtime)
+    seed_billing(runtime)
+
+    config = runtime.config
+    if port is not None:
+        config = config.with_overrides(bind=f"{config.bind.rsplit(':', 1)[0]}:{port}")
+    base = config.base_domain
+    click.echo(f"\nPlatform host   {config.public_url(base)}/api/docs")
+    click.echo(f"  operator      {OPERATOR_EMAIL} / {DEMO_PASSWORD}")
+    click.echo(f"  finance       {FINANCE_EMAIL} / {DEMO_PASSWORD}   (2026 contracts on the Đắk Lắk lease terms)")
+    for province in PROVINCES:
+        portal = f"{config.public_url(f'{province.slug}.{base}')}/api/v1/portal"
+        click.echo(f"{province.name:<15} {portal}   (merged: {province.merged_from})")
+        click.echo(f"  tenant admin  {admin_email(province)} / {DEMO_PASSWORD}")
+        click.echo(f"  officer       {officer_email(province)} / {DEMO_PASSWORD}")
+        click.echo(f"  citizen       {CITIZEN_EMAIL} or {CITIZEN_PHONE} / {DEMO_PASSWORD}   (/api/v1/account/login)")
+    search = f"{config.public_url(f'daklak.{base}')}/api/v1/procedures?q=dang+ky+khai+sinh"
+    click.echo(f"\nSearch a catalogue: curl '{search}'")
+    if serve:
+        from motcua_platform.cli import run
+
+        click.echo("\nStarting the server (Ctrl-C or `motcua stop` stops it and the embedded database).\n")
+        ctx.invoke(run, bind=config.bind)
+    else:
+        click.echo("\nThese URLs answer once the server runs: start it with `motcua run`; `motcua stop` stops it.")

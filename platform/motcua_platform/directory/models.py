@@ -1,0 +1,79 @@
+"""The tenant directory's tables in the control schema: tenants, their custom domains and the plugins
+each has enabled. The kernel resolves hosts with them and every area reads them; the control plane
+(``motcua_tenants``) is the one that provisions, suspends and archives."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from motcua_platform.db.base import ControlBase, created_at_column, id_column
+
+
+class TenantStatus(enum.StrEnum):
+    PROVISIONING = "provisioning"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    ARCHIVED = "archived"
+
+
+class Tenant(ControlBase):
+    __tablename__ = "tenants"
+    __table_args__ = (
+        CheckConstraint("status IN ('provisioning', 'active', 'suspended', 'archived')", name="status"),
+        CheckConstraint("slug ~ '^[a-z][a-z0-9]{1,29}$'", name="slug_format"),
+        Index("uq_tenants_slug_lower", text("lower(slug)"), unique=True),
+    )
+
+    id: Mapped[int] = id_column()
+    slug: Mapped[str] = mapped_column(String(30), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default=TenantStatus.PROVISIONING)
+    unit_code: Mapped[str] = mapped_column(String(40))
+    locale: Mapped[str] = mapped_column(String(10), default="vi")
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Ho_Chi_Minh")
+    display_name: Mapped[str] = mapped_column(String(200))
+    logo_url: Mapped[str | None] = mapped_column(String(500))
+    primary_color: Mapped[str] = mapped_column(String(7), default="#b71c1c")
+    secondary_color: Mapped[str] = mapped_column(String(7), default="#ffc107")
+    archive_path: Mapped[str | None] = mapped_column(Text)
+    # Bumped on every change to the tenant's procedure catalogue; part of the search-cache key.
+    catalogue_version: Mapped[int] = mapped_column(server_default="0")
+    # Bumped on every change to the tenant's unit tree; part of the key of the cached public unit lists.
+    units_version: Mapped[int] = mapped_column(server_default="0")
+    created_at: Mapped[dt.datetime] = created_at_column()
+    status_changed_at: Mapped[dt.datetime] = created_at_column()
+
+    domains: Mapped[list[TenantDomain]] = relationship(
+        back_populates="tenant", cascade="all, delete-orphan", order_by="TenantDomain.domain"
+    )
+
+
+class TenantDomain(ControlBase):
+    """A custom domain; ``<slug>.<base domain>`` needs no row."""
+
+    __tablename__ = "tenant_domains"
+
+    id: Mapped[int] = id_column()
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    domain: Mapped[str] = mapped_column(String(253), unique=True)
+    created_at: Mapped[dt.datetime] = created_at_column()
+
+    tenant: Mapped[Tenant] = relationship(back_populates="domains")
+
+
+class TenantPlugin(ControlBase):
+    __tablename__ = "tenant_plugins"
+    __table_args__ = (UniqueConstraint("tenant_id", "plugin", name="uq_tenant_plugins_tenant_plugin"),)
+
+    id: Mapped[int] = id_column()
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    plugin: Mapped[str] = mapped_column(String(60))
+    enabled: Mapped[bool] = mapped_column(default=True)
+    settings: Mapped[dict] = mapped_column(JSONB, default=dict)
+    created_at: Mapped[dt.datetime] = created_at_column()
+    updated_at: Mapped[dt.datetime] = created_at_column()

@@ -1,0 +1,1 @@
+"""Rendering helpers shared by every document the platform prints: fonts for PDFs."""

@@ -1,0 +1,40 @@
+"""The kernel's signals: how an area hears of what another area did without importing it.
+
+Every receiver runs synchronously, in the sender's transaction (it gets the sender's session), so what it
+writes commits or rolls back with the fact it reacts to. The composition root (``motcua_app``) connects
+the receivers when it installs the areas; the kernel sends, and never knows who listens.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+usage_reported = _signals.signal(
+    "usage-reported",
+    doc="""Something billable happened in a tenant: a dossier received, an SMS sent, bytes stored.
+
+    Sender: the tenant-bound ``Session`` of the transaction that did it. Keyword ``event``: a
+    ``motcua_platform.usage.UsageReport``. The metering area records it in that same transaction, keyed on
+    the event id, so a retried fact is never counted twice. A receiver raises ``InvalidInput`` for an event
+    it cannot accept; the sender's transaction then rolls back.""",
+)
+
+tenant_seeding = _signals.signal(
+    "tenant-seeding",
+    doc="""A new tenant's schema is at head and is being seeded, inside the provisioning transaction.
+
+    Sender: a ``Session`` bound to the new tenant's schema. Keyword ``tenant``: its directory row
+    (``motcua_platform.directory.models.Tenant``). Each area adds the minimum the province needs to start
+    (the root unit, the working calendar); the provisioning fails and nothing is kept if a receiver raises.""",
+)
+
+plugin_enabled = _signals.signal(
+    "plugin-enabled",
+    doc="""A plugin was enabled for a tenant.
+
+    Sender: a ``Session`` bound to the tenant. Keyword ``plugin``: the ``motcua_platform.plugins.Plugin``.
+    Receivers bring the tenant's own data up to the plugin (the procedure catalogue adds the plugin's
+    procedures) and return a list of what they added, which the audit record keeps.""",
+)

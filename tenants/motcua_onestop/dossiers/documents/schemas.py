@@ -1,0 +1,53 @@
+from flask_smorest.fields import Upload
+from marshmallow import fields, validate
+from motcua_platform.api import Schema
+
+from motcua_onestop.dossiers.documents.models import DocumentKind
+
+
+class DocumentUploadSchema(Schema):
+    """One multipart body: the file and the fields describing it."""
+
+    file = Upload(
+        required=True,
+        metadata={"description": "PDF, JPEG or PNG (by content), at most MOTCUA_UPLOAD_MAX_BYTES bytes."},
+    )
+    kind = fields.String(
+        load_default=DocumentKind.COMPONENT.value,
+        validate=validate.OneOf([k.value for k in DocumentKind]),
+        metadata={"description": "component (default): answers a required document; result: the outcome."},
+    )
+    component = fields.String(
+        validate=validate.Length(max=500),
+        metadata={"description": "For a component: the index (0, 1, …) or the name of the required document."},
+    )
+    digitised = fields.Boolean(
+        load_default=False, metadata={"description": "True when an officer scanned a paper document at the counter."}
+    )
+
+
+class DossierDocumentSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    component_index = fields.Integer(allow_none=True)
+    component_name = fields.String(allow_none=True)
+    filename = fields.String(metadata={"description": "Sanitised client file name, for display."})
+    content_type = fields.String(metadata={"description": "From the file's content (magic number)."})
+    size_bytes = fields.Integer()
+    sha256 = fields.String()
+    digitised = fields.Boolean()
+    uploaded_by = fields.String()
+    uploaded_at = fields.DateTime()
+    superseded_at = fields.DateTime(allow_none=True)
+    superseded_by_id = fields.Integer(allow_none=True)
+    download = fields.String(metadata={"description": "Path of the content on this host."})
+
+
+class ChecklistItemSchema(Schema):
+    index = fields.Integer()
+    name = fields.String()
+    required = fields.Boolean()
+    original = fields.Boolean(metadata={"description": "Bản chính (True) or bản sao (False)."})
+    count = fields.Integer()
+    present = fields.Boolean()
+    document_id = fields.Integer(allow_none=True)

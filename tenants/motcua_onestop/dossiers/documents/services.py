@@ -1,0 +1,404 @@
+"""Documents of a dossier: components answering the procedure's required documents, and result documents.
+
+No Flask here. The caller passes the tenant session, the tenant's object storage (``TenantObjects``), the
+acting principal and the file's byte stream, and commits (``commit_or_discard``). The order of work makes
+a failed upload leave nothing that counts:
+
+1. the bytes are read once into a spool, at most ``max_bytes + 1`` of them, hashing as they come, and
+   their type is taken from their magic number (the client's Content-Type and file name are ignored);
+2. everything that can be refused is refused (status, component, type, size) before anything is stored;
+3. the object is written under a new random key, then the row, the running total and the usage event are
+   written in the caller's transaction; if that fails, the object is deleted again. If the process dies
+   between the write and the commit, an object with no row is left behind: nothing reads it and nothing
+   bills it (usage is recorded only in the transaction that inserts the row).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import re
+import tempfile
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, Decimal
+from typing import BinaryIO
+
+from motcua_platform.audit.services import Actor, record
+from motcua_platform.db.base import utcnow
+from motcua_platform.db.database import Database
+from motcua_platform.directory.models import Tenant, TenantStatus
+from motcua_platform.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
+from motcua_platform.storage.services import TenantObjects, new_key
+from motcua_platform.timezones import VIETNAM
+from motcua_platform.usage import report_usage
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from motcua_onestop.dossiers import history
+from motcua_onestop.dossiers import services as dossiers
+from motcua_onestop.dossiers.documents.checklist import required_documents, resolve_component
+from motcua_onestop.dossiers.documents.models import DocumentKind, DossierDocument, StoredBytes
+from motcua_onestop.dossiers.models import Dossier, Status
+
+log = logging.getLogger(__name__)
+
+STORAGE_METRIC = "storage_gb"  # aggregation MAX: each event carries the tenant's total at that moment
+BYTES_PER_GB = Decimal(10**9)  # decimal gigabytes, as the contracts' "GB"
+GB_STEP = Decimal("0.000001")  # the usage ledger keeps 6 decimals: 1 kB; rounded up so no byte is free
+CHUNK = 64 * 1024
+SPOOL_IN_MEMORY = 1024 * 1024  # larger uploads spill to a temporary file
+
+# Magic numbers of the accepted types, and the extension a download gets for each.
+SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF-", "application/pdf"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+)
+EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+HEAD = max(len(magic) for magic, _ in SIGNATURES)
+
+# Components may be added while the dossier is open for its applicant's papers; results while it is being
+# finished (processing, so the result is there when the officer moves it to 9) or done (before it is
+# returned). Everything else (refused, withdrawn, stopped, returned) takes no more documents.
+COMPONENT_STATUSES = frozenset(
+    {Status.SUBMITTED, Status.RECEIVED, Status.PROCESSING, Status.SUPPLEMENT, Status.PAYMENT}
+)
+RESULT_STATUSES = frozenset({Status.PROCESSING, Status.DONE})
+
+
+class PayloadTooLarge(ServiceError):
+    status = 413
+    code = "payload_too_large"
+
+
+# -- who may see and add documents ---------------------------------------------------------------
+@dataclass(frozen=True)
+class Requester:
+    """Who asks for a dossier's documents: an officer (their officer/admin units) or a citizen account."""
+
+    officer_units: frozenset[int] = frozenset()
+    citizen_account_id: int | None = None
+
+
+# A citizen adds components while the dossier waits for intake (1) or answers a supplement request (5);
+# once it is received the file set is the administration's record.
+CITIZEN_UPLOAD_STATUSES = (1, 5)
+
+
+READ, ADD_COMPONENT, ADD_RESULT = "read", "add_component", "add_result"
+
+
+def authorize(session: Session, code: str, who: Requester, action: str, *, lock: bool = False) -> Dossier:
+    """The one place that decides who may read a dossier's documents or add to them; the dossier, or 404.
+
+    Officers: those who may see the dossier (its receiving unit or a unit above, or a unit one of its steps
+    was assigned to) may read, add components and attach results. A dossier they may not see is a 404 that
+    does not reveal it exists, exactly like the dossier itself.
+    Citizens: the dossier's own account may READ and ADD_COMPONENT (in statuses 1 and 5 only), never
+    ADD_RESULT; someone else's dossier is a 404 (``dossiers.get_own_dossier``).
+    """
+    if action not in (READ, ADD_COMPONENT, ADD_RESULT):
+        raise ValueError(action)
+    if who.citizen_account_id is not None:
+        if action == ADD_RESULT:
+            raise Forbidden("Only an officer attaches result documents.")
+        dossier = dossiers.get_own_dossier(session, code, who.citizen_account_id, lock=lock)
+        if action == ADD_COMPONENT and dossier.status not in CITIZEN_UPLOAD_STATUSES:
+            raise Conflict(
+                f"Dossier {code} is in status {dossier.status}: you can add documents before it is received (1) "
+                "or when a supplement is requested (5).",
+                {"status": [f"Allowed: {list(CITIZEN_UPLOAD_STATUSES)}."]},
+            )
+        return dossier
+    if who.officer_units:
+        return dossiers.get_dossier(session, code, who.officer_units, lock=lock)
+    raise NotFound(f"No dossier {code} in your units.")
+
+
+# -- reading the upload --------------------------------------------------------------------------
+@dataclass
+class Spooled:
+    """An upload read in full: its bytes (``file``, rewound), size, SHA-256 and sniffed content type."""
+
+    file: BinaryIO
+    size: int
+    sha256: str
+    content_type: str
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def sniff(head: bytes) -> str | None:
+    for magic, content_type in SIGNATURES:
+        if head.startswith(magic):
+            return content_type
+    return None
+
+
+def spool(stream: BinaryIO, max_bytes: int) -> Spooled:
+    """Read ``stream`` once, never more than ``max_bytes + 1`` bytes, hashing while reading.
+
+    Refuses an empty file (422), one larger than ``max_bytes`` (413) and bytes that are not PDF, JPEG or
+    PNG (422)."""
+    digest = hashlib.sha256()
+    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115  (handed to the caller)
+    size, head = 0, b""
+    try:
+        while size <= max_bytes:
+            chunk = stream.read(min(CHUNK, max_bytes + 1 - size))
+            if not chunk:
+                break
+            size += len(chunk)
+            if len(head) < HEAD:
+                head += chunk[: HEAD - len(head)]
+            if size > max_bytes:
+                raise PayloadTooLarge(
+                    f"The file is larger than {max_bytes} bytes.", {"file": [f"At most {max_bytes} bytes."]}
+                )
+            digest.update(chunk)
+            out.write(chunk)
+        if size == 0:
+            raise InvalidInput("The file is empty.", {"file": ["The file has no content."]})
+        content_type = sniff(head)
+        if content_type is None:
+            raise InvalidInput(
+                "Only PDF, JPEG and PNG files are accepted.",
+                {"file": ["The file's content is not a PDF, JPEG or PNG (its name and declared type are ignored)."]},
+            )
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
+    return Spooled(out, size, digest.hexdigest(), content_type)
+
+
+UNSAFE = re.compile(r'[\x00-\x1f\x7f"\\/:*?<>|;]+')
+
+
+def display_name(raw: str | None, content_type: str) -> str:
+    """The client's file name made safe to show and to offer back in a download: the last path segment,
+    NFC, no control or shell/path characters, at most 200 characters, with the extension of the real type."""
+    name = unicodedata.normalize("NFC", raw or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = UNSAFE.sub("_", name).strip(" ._")[:200]
+    extension = EXTENSIONS[content_type]
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    if not name.lower().endswith(extension) and not (content_type == "image/jpeg" and name.lower().endswith(".jpeg")):
+        name = f"{stem or 'tai-lieu'}{extension}"
+    return name
+
+
+def list_documents(session: Session, dossier: Dossier) -> list[DossierDocument]:
+    """Every document of the dossier, superseded ones included, oldest first."""
+    return list(
+        session.scalars(
+            select(DossierDocument).where(DossierDocument.dossier_id == dossier.id).order_by(DossierDocument.id)
+        )
+    )
+
+
+def get_document(session: Session, dossier: Dossier, document_id: int) -> DossierDocument:
+    document = session.get(DossierDocument, document_id)
+    if document is None or document.dossier_id != dossier.id:
+        raise NotFound(f"No document {document_id} on dossier {dossier.code}.")
+    return document
+
+
+# -- storing -------------------------------------------------------------------------------------
+def gigabytes(total_bytes: int) -> Decimal:
+    return (Decimal(total_bytes) / BYTES_PER_GB).quantize(GB_STEP, rounding=ROUND_CEILING)
+
+
+def _add_stored_bytes(session: Session, size: int) -> int:
+    """Add ``size`` to the tenant's running total under the row's lock; the new total."""
+    statement = (
+        insert(StoredBytes)
+        .values(id=1, bytes=size)
+        .on_conflict_do_update(index_elements=[StoredBytes.id], set_={"bytes": StoredBytes.bytes + size})
+        .returning(StoredBytes.bytes)
+    )
+    return session.execute(statement).scalar_one()
+
+
+def stored_bytes(session: Session) -> int:
+    return session.scalar(select(StoredBytes.bytes).where(StoredBytes.id == 1)) or 0
+
+
+@dataclass(frozen=True)
+class NewDocument:
+    kind: str
+    filename: str | None
+    component: str | None = None
+    digitised: bool = False
+
+
+def _check_status(dossier: Dossier, kind: str) -> None:
+    allowed = COMPONENT_STATUSES if kind == DocumentKind.COMPONENT else RESULT_STATUSES
+    if dossier.status not in allowed:
+        what = "Components" if kind == DocumentKind.COMPONENT else "Result documents"
+        codes = sorted(int(s) for s in allowed)
+        raise Conflict(
+            f"{what} cannot be added to a dossier in status {dossier.status} "
+            f"({dossiers.STATUS_NAMES[Status(dossier.status)]}); allowed in statuses {codes}.",
+            {"status": [f"Allowed in statuses {codes}."]},
+        )
+
+
+def add_document(
+    session: Session,
+    objects: TenantObjects,
+    actor: Actor,
+    dossier: Dossier,
+    upload: Spooled,
+    new: NewDocument,
+    *,
+    tenant_slug: str,
+    now: dt.datetime | None = None,
+) -> tuple[DossierDocument, bool]:
+    """Store ``upload`` as a document of ``dossier`` (loaded with ``lock=True``, so uploads to one dossier
+    queue); ``(document, created)``.
+
+    Sending the same bytes again for the same component (or as a result of the same dossier) is a retry:
+    the existing document comes back with ``created=False`` and nothing is stored or counted twice. Other
+    bytes for a component that already has a document supersede it; the old row and object stay.
+    """
+    now = now or utcnow()
+    if new.kind not in set(DocumentKind):
+        raise InvalidInput("Unknown kind.", {"kind": ["Must be component or result."]})
+    _check_status(dossier, new.kind)
+    index = name = None
+    if new.kind == DocumentKind.COMPONENT:
+        documents = required_documents(session, dossier)
+        index = resolve_component(documents, new.component)
+        name = documents[index]["name"]
+        same = select(DossierDocument).where(
+            DossierDocument.dossier_id == dossier.id,
+            DossierDocument.kind == DocumentKind.COMPONENT,
+            DossierDocument.component_index == index,
+            DossierDocument.superseded_at.is_(None),
+        )
+    else:
+        if new.component:
+            raise InvalidInput("A result document answers no component.", {"component": ["Leave it out."]})
+        same = select(DossierDocument).where(
+            DossierDocument.dossier_id == dossier.id,
+            DossierDocument.kind == DocumentKind.RESULT,
+            DossierDocument.sha256 == upload.sha256,
+        )
+    previous = session.scalar(same)
+    if previous is not None and previous.sha256 == upload.sha256:
+        return previous, False
+
+    key = new_key("documents")
+    objects.put(key, upload.file, content_type=upload.content_type)
+    try:
+        if previous is not None:  # first, so the new row may become the current one
+            previous.superseded_at = now
+            session.flush()
+        document = DossierDocument(
+            dossier_id=dossier.id,
+            kind=new.kind,
+            component_index=index,
+            component_name=name,
+            filename=display_name(new.filename, upload.content_type),
+            content_type=upload.content_type,
+            size_bytes=upload.size,
+            sha256=upload.sha256,
+            storage_key=key,
+            digitised=new.digitised,
+            uploaded_by=str(actor),
+            uploaded_at=now,
+        )
+        session.add(document)
+        session.flush()
+        if previous is not None:
+            previous.superseded_by_id = document.id
+        total = _add_stored_bytes(session, upload.size)
+        report_usage(session, tenant_slug, STORAGE_METRIC, f"document:{document.id}:stored", gigabytes(total), now)
+        action = "document_add" if new.kind == DocumentKind.COMPONENT else "result_add"
+        what = f"{name} ({index})" if name is not None else "kết quả"
+        history.note(
+            session, actor, dossier, action, f"{what}: {document.filename}, {upload.size} bytes, sha256 {upload.sha256}"
+        )
+        record(
+            session,
+            actor,
+            f"dossier.{action}",
+            target=f"dossier:{dossier.code}",
+            document_id=document.id,
+            sha256=upload.sha256,
+            size=upload.size,
+            digitised=new.digitised,
+            replaces=previous.id if previous is not None else None,
+        )
+        session.flush()
+    except BaseException:
+        discard(objects, key)
+        raise
+    return document, True
+
+
+def discard(objects: TenantObjects, key: str) -> None:
+    """Delete an object whose row did not make it to the database."""
+    try:
+        objects.delete(key)
+    except Exception:  # the original failure matters more; an orphan is unread and unbilled
+        log.exception("could not delete the orphaned object %s/%s", objects.slug, key)
+
+
+def commit_or_discard(session: Session, objects: TenantObjects, document: DossierDocument, created: bool) -> None:
+    """Commit the caller's transaction; if the commit fails, the object just stored goes too."""
+    try:
+        session.commit()
+    except BaseException:
+        if created:
+            session.rollback()
+            discard(objects, document.storage_key)
+        raise
+
+
+def open_content(objects: TenantObjects, document: DossierDocument) -> BinaryIO:
+    try:
+        return objects.open(document.storage_key)
+    except FileNotFoundError:
+        log.error("document %s: object %s is missing from storage", document.id, document.storage_key)
+        raise NotFound(f"The content of document {document.id} is not available.") from None
+
+
+# -- the daily snapshot --------------------------------------------------------------------------
+def snapshot(session: Session, tenant_slug: str, now: dt.datetime | None = None) -> Decimal | None:
+    """Record the tenant's stored total as ``storage:<Vietnam date>:snapshot`` (once a day: a repeat
+    the same day is a duplicate); the GB recorded, or None when nothing is stored."""
+    now = now or utcnow()
+    total = stored_bytes(session)
+    if not total:
+        return None
+    day = now.astimezone(VIETNAM).date()
+    report_usage(session, tenant_slug, STORAGE_METRIC, f"storage:{day:%Y-%m-%d}:snapshot", gigabytes(total), now)
+    return gigabytes(total)
+
+
+def snapshot_all(db: Database, now: dt.datetime | None = None) -> dict[str, Decimal | None]:
+    """Snapshot every active or suspended tenant (both are billed), each in its own transaction; one
+    tenant's failure does not hold back the others."""
+    with db.control_session() as control:
+        slugs = list(
+            control.scalars(select(Tenant.slug).where(Tenant.status.in_([TenantStatus.ACTIVE, TenantStatus.SUSPENDED])))
+        )
+    recorded: dict[str, Decimal | None] = {}
+    for slug in slugs:
+        try:
+            with db.tenant_session(db.binding(slug)) as session:
+                recorded[slug] = snapshot(session, slug, now)
+                session.commit()
+        except Exception:
+            log.exception("the storage snapshot of %s failed", slug)
+    return recorded
+
+
+def current_documents(session: Session, dossier: Dossier, kinds: Iterable[str] = tuple(DocumentKind)):
+    return [d for d in list_documents(session, dossier) if d.superseded_at is None and d.kind in set(kinds)]

@@ -1,0 +1,140 @@
+"""Printable forms on a tenant host: forms 01–06 of one dossier (officers of its units), the forms addressed
+to the applicant (01–05) for the dossier's owner, and the register, form 07, of one unit between two dates
+(officers and admins of that unit or a unit above it). The province's tenant admin may reword any form: its
+own template replaces the shipped one."""
+
+from flask import Response, request
+from flask.views import MethodView
+from marshmallow import fields
+from motcua_platform.api import (
+    CITIZEN_SECURITY,
+    Blueprint,
+    Schema,
+    actor,
+    current_tenant,
+    province_principal,
+    runtime,
+    tenant_session,
+)
+from motcua_platform.auth.models import StaffRoleName
+from motcua_platform.errors import Forbidden
+from motcua_platform.rendering.pdf import find_font
+from motcua_platform.tenancy import normalise_host
+
+from motcua_onestop.citizens.api import current_citizen
+from motcua_onestop.dossiers import services as dossiers
+from motcua_onestop.dossiers.forms import overrides, services
+from motcua_onestop.dossiers.forms.schemas import FormTemplateSchema, FormTemplateSummarySchema
+from motcua_onestop.dossiers.http import caller_units
+
+blp = Blueprint(
+    "dossier_forms",
+    __name__,
+    url_prefix="/api/v1",
+    realm="tenant",
+    description="Printable forms of TT 03/2025 (01–07) as Vietnamese PDFs with a TT 01/2023 QR code.",
+)
+
+PDF = {"description": "The form as PDF", "content": {"application/pdf": {}}}
+FORM_DOC = {"responses": {"200": PDF, "409": {"description": "The form does not apply to the dossier's state."}}}
+REGISTER_DOC = {"responses": {"200": PDF}}
+
+
+class RegisterArgsSchema(Schema):
+    unit_id = fields.Integer(required=True)
+    since = fields.Date(required=True, data_key="from", metadata={"description": "First day (inclusive)."})
+    until = fields.Date(required=True, data_key="to", metadata={"description": "Last day (inclusive)."})
+
+
+def _host() -> str:
+    return normalise_host(request.host) or request.host
+
+
+def _font():
+    return find_font(runtime().config.pdf_font)
+
+
+def _pdf(body: bytes, name: str) -> Response:
+    return Response(body, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+
+@blp.route("/dossiers/<code>/forms/<number>.pdf")
+@blp.doc(**FORM_DOC)
+def dossier_form(code, number):
+    """Form 01–06 of the dossier (officers of its units): 01 receipt and appointment, 02 supplement request,
+    03 refusal, 04 apology and extension request, 05 notice of stopped processing, 06 control slip. A form
+    that does not fit the dossier's state is a 409 saying why."""
+    session = tenant_session()
+    dossier = dossiers.get_dossier(session, code, caller_units())
+    body = services.render_form(session, dossier, number, current_tenant(), host=_host(), font=_font())
+    return _pdf(body, f"{dossier.code}-mau-{number}.pdf")
+
+
+@blp.route("/my/dossiers/<code>/forms/<number>.pdf")
+@blp.doc(**FORM_DOC)
+@blp.doc(security=CITIZEN_SECURITY)
+def own_dossier_form(code, number):
+    """Form 01–05 of one's own dossier (citizen token): 01 receipt and appointment, 02 supplement request,
+    03 refusal, 04 apology and extension, 05 notice of stopped processing, each when it applies (409
+    otherwise). 06 is the administration's control slip: 403. Someone else's dossier: 404."""
+    citizen = current_citizen()
+    services.check_applicant_form(number)
+    session = tenant_session()
+    dossier = dossiers.get_own_dossier(session, code, citizen.id)
+    body = services.render_form(session, dossier, number, current_tenant(), host=_host(), font=_font())
+    return _pdf(body, f"{dossier.code}-mau-{number}.pdf")
+
+
+@blp.route("/register.pdf")
+@blp.arguments(RegisterArgsSchema, location="query")
+@blp.doc(**REGISTER_DOC)
+def register(args):
+    """Form 07, the dossier register of a unit: dossiers submitted to it between two days (inclusive, at
+    most a year), for officers and admins of that unit or a unit above it."""
+    session = tenant_session()
+    unit_id = args["unit_id"]
+    if unit_id not in dossiers.officer_units(session, caller_units()):
+        raise Forbidden("Only an officer or admin of this unit (or a unit above it) may print its register.")
+    body = services.render_register(
+        session, unit_id, args["since"], args["until"], current_tenant(), host=_host(), font=_font()
+    )
+    return _pdf(body, f"so-theo-doi-{unit_id}-{args['since']:%Y%m%d}-{args['until']:%Y%m%d}.pdf")
+
+
+# -- the province's own wording ----------------------------------------------------------------------
+@blp.route("/form-templates")
+@blp.response(200, FormTemplateSummarySchema(many=True))
+def form_templates():
+    """Forms 01–07 and which of them the province has reworded (tenant admin of the province)."""
+    province_principal(StaffRoleName.TENANT_ADMIN)
+    return overrides.list_all(tenant_session())
+
+
+@blp.route("/form-templates/<number>")
+class FormTemplateItem(MethodView):
+    @blp.response(200, FormTemplateSchema)
+    def get(self, number):
+        """The template form ``number`` prints with: the province's own, else the shipped one, to start an
+        edit from (tenant admin of the province)."""
+        province_principal(StaffRoleName.TENANT_ADMIN)
+        return overrides.describe(tenant_session(), number)
+
+    @blp.arguments(FormTemplateSchema)
+    @blp.response(200, FormTemplateSchema)
+    def put(self, body, number):
+        """Print form ``number`` with the province's own template from now on. It is checked first: a
+        template that does not parse, does not render with sample data or cannot be laid out is a 422 naming
+        the line (tenant admin of the province)."""
+        province_principal(StaffRoleName.TENANT_ADMIN)
+        session = tenant_session()
+        overrides.save(session, actor(), number, body["template"], font=_font())
+        session.commit()
+        return overrides.describe(session, number)
+
+    @blp.response(204)
+    def delete(self, number):
+        """Back to the shipped template; 404 when the province has none of its own (tenant admin)."""
+        province_principal(StaffRoleName.TENANT_ADMIN)
+        session = tenant_session()
+        overrides.clear(session, actor(), number)
+        session.commit()

@@ -1,0 +1,615 @@
+"""Dossiers: intake on three channels, the status state machine (the one place transitions are
+decided), deadlines with supplement pauses, history and public tracking. No Flask here: callers pass
+the tenant's session, the acting principal's units and the plugin registry, and commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from motcua_platform.audit.services import Actor, record
+from motcua_platform.db.base import utcnow
+from motcua_platform.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyAttempts
+from motcua_platform.plugins.definitions import TimeLimit
+from motcua_platform.plugins.engine import PluginRegistry
+from motcua_platform.timezones import VIETNAM
+from motcua_platform.usage import report_usage
+from sqlalchemy import Select, bindparam, func, literal_column, select, text, type_coerce
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from motcua_onestop.calendar import services as calendar
+from motcua_onestop.catalogue import receiving
+from motcua_onestop.catalogue import services as catalogue
+from motcua_onestop.catalogue.models import Procedure
+from motcua_onestop.dossiers import history as history_log
+from motcua_onestop.dossiers import versions
+from motcua_onestop.dossiers.documents.checklist import checklist
+from motcua_onestop.dossiers.intake import lookup as intake_lookup
+from motcua_onestop.dossiers.intake.lookup import ContentVersions
+from motcua_onestop.dossiers.models import Channel, Dossier, DossierHistory, Status
+from motcua_onestop.notifications import services as notifications
+from motcua_onestop.units.models import Unit
+from motcua_onestop.units.services import subtree_ids
+
+USAGE_METRIC = "dossiers_received"
+FOREIGN_KEY_VIOLATION = "23503"  # PostgreSQL's SQLSTATE
+
+STATUS_NAMES = {
+    Status.SUBMITTED: "Mới đăng ký",
+    Status.RECEIVED: "Được tiếp nhận",
+    Status.REFUSED: "Không được tiếp nhận",
+    Status.PROCESSING: "Đang xử lý",
+    Status.SUPPLEMENT: "Yêu cầu bổ sung giấy tờ",
+    Status.PAYMENT: "Yêu cầu thực hiện nghĩa vụ tài chính",
+    Status.WITHDRAWN: "Công dân yêu cầu rút hồ sơ",
+    Status.STOPPED: "Dừng xử lý",
+    Status.DONE: "Đã xử lý xong",
+    Status.RETURNED: "Đã trả kết quả",
+}
+
+# The state machine: every status change of every dossier goes through ``transition`` and this table.
+TRANSITIONS: Mapping[Status, frozenset[Status]] = {
+    Status.SUBMITTED: frozenset({Status.RECEIVED, Status.REFUSED, Status.SUPPLEMENT, Status.WITHDRAWN}),
+    Status.RECEIVED: frozenset({Status.PROCESSING, Status.WITHDRAWN}),
+    Status.REFUSED: frozenset(),
+    Status.PROCESSING: frozenset({Status.SUPPLEMENT, Status.PAYMENT, Status.DONE, Status.STOPPED, Status.WITHDRAWN}),
+    # back to 1 when the supplement was asked before intake (clock not started), to 4 otherwise
+    Status.SUPPLEMENT: frozenset({Status.SUBMITTED, Status.PROCESSING, Status.WITHDRAWN}),
+    Status.PAYMENT: frozenset({Status.PROCESSING, Status.WITHDRAWN}),
+    Status.WITHDRAWN: frozenset({Status.STOPPED}),
+    Status.STOPPED: frozenset(),
+    Status.DONE: frozenset({Status.RETURNED}),
+    Status.RETURNED: frozenset(),
+}
+
+ACTIONS = {
+    Status.RECEIVED: "receive",
+    Status.REFUSED: "refuse",
+    Status.PROCESSING: "process",
+    Status.SUPPLEMENT: "request_supplement",
+    Status.PAYMENT: "request_payment",
+    Status.WITHDRAWN: "withdraw",
+    Status.STOPPED: "stop",
+    Status.DONE: "finish",
+    Status.RETURNED: "return_result",
+    Status.SUBMITTED: "resume_submission",
+}
+
+
+def allowed_targets(dossier: Dossier) -> list[int]:
+    """The statuses ``dossier`` may move to now, in order."""
+    targets = set(TRANSITIONS[Status(dossier.status)])
+    if dossier.status == Status.SUPPLEMENT:  # resume to where the dossier was before the request
+        targets.discard(Status.SUBMITTED if dossier.received_at is not None else Status.PROCESSING)
+    return sorted(int(t) for t in targets)
+
+
+# -- authorization -------------------------------------------------------------------------------
+def officer_units(session: Session, units: Iterable[int]) -> set[int]:
+    """Units an officer works for: each unit of one of their officer/admin roles and its subtree."""
+    units = set(units)
+    return subtree_ids(session, units) if units else set()
+
+
+def _require_unit(session: Session, units: Iterable[int], unit_id: int) -> None:
+    if unit_id not in officer_units(session, units):
+        raise Forbidden("Only an officer of the receiving unit (or a unit above it) may do this.")
+
+
+# -- intake --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Intake:
+    procedure_code: str
+    receiving_unit_id: int
+    channel: str
+    applicant_name: str
+    form: Any
+    applicant_citizen_id: str | None = None
+    applicant_contact: str | None = None
+    citizen_account_id: int | None = None  # the owner of an online dossier (its citizen account)
+    account_contact: str | None = None  # the owner's own e-mail and phone: where the acknowledgement goes
+
+
+NEXT_NUMBER = text(
+    "INSERT INTO dossier_counters (unit_id, day, last_number) VALUES (:unit, :day, 1) "
+    "ON CONFLICT (unit_id, day) DO UPDATE SET last_number = dossier_counters.last_number + 1 "
+    "RETURNING last_number"
+)
+
+
+def next_code(session: Session, unit: Unit, moment: dt.datetime) -> str:
+    """``<unit code>-YYMMDD-NNNN``: the unit's daily counter, incremented under the row lock the upsert
+    takes, so concurrent intakes wait for each other and never repeat or skip a number (a rolled-back
+    intake rolls its number back too). A unit deleted since the caller read it (``intake_lookup`` may
+    hold it for a few seconds) fails the counter's foreign key: the intake is refused like any closed unit."""
+    day = moment.astimezone(VIETNAM).date()
+    try:
+        number = session.execute(NEXT_NUMBER, {"unit": unit.id, "day": day}).scalar_one()
+    except IntegrityError as exc:
+        if getattr(exc.orig, "sqlstate", None) != FOREIGN_KEY_VIOLATION:
+            raise
+        raise InvalidInput("The dossier was not received.", {"receiving_unit_id": ["No such open unit."]}) from None
+    return f"{unit.code}-{day:%y%m%d}-{number:04d}"
+
+
+def _limit(row: Procedure) -> TimeLimit:
+    return TimeLimit(
+        value=row.time_limit_value, unit=row.time_limit_unit, same_day_cutoff_hour=row.same_day_cutoff_hour
+    )
+
+
+def _start_clock(session: Session, dossier: Dossier, row: Procedure, now: dt.datetime) -> None:
+    """Intake of a complete dossier: the clock starts and the original due date is fixed (then
+    ``_count_received`` once the dossier has its id)."""
+    dossier.received_at = now
+    if dossier.due_at is None:
+        try:
+            dossier.due_at = calendar.due_at(session, now, _limit(row))
+        except (ValueError, OverflowError) as exc:
+            raise InvalidInput("No due date can be computed.", {"received_at": [str(exc)]}) from None
+
+
+def _count_received(session: Session, tenant_slug: str, dossier: Dossier, now: dt.datetime) -> None:
+    report_usage(session, tenant_slug, USAGE_METRIC, f"dossier:{dossier.id}:received", 1, now)
+
+
+def intake(
+    session: Session,
+    actor: Actor,
+    officer_unit_ids: Iterable[int] | None,
+    registry: PluginRegistry,
+    enabled: Iterable[str],
+    plugin_settings: Mapping[str, Mapping[str, Any]],
+    tenant_slug: str,
+    data: Intake,
+    now: dt.datetime | None = None,
+    content: ContentVersions | None = None,
+    submissions_per_hour: int | None = None,
+) -> Dossier:
+    """Receive a dossier at a unit that receives its procedure (``catalogue.receiving``, else 422). Counter
+    and postal intake need an officer of the receiving unit and start the clock at once (status 2); an
+    online submission (a citizen account, ``data.citizen_account_id``) waits for intake (status 1), at
+    most ``submissions_per_hour`` from one account. With the request's
+    ``content`` versions the unit and procedure come from the per-process cache (``intake_lookup``)."""
+    now = now or utcnow()
+    if data.channel not in set(Channel):
+        raise InvalidInput("The dossier was not received.", {"channel": [f"Must be one of: {', '.join(Channel)}."]})
+    unit, row = intake_lookup.unit_and_procedure(session, data.procedure_code, data.receiving_unit_id, enabled, content)
+    if unit is None or (unit.valid_to is not None and unit.valid_to < now.astimezone(VIETNAM).date()):
+        raise InvalidInput("The dossier was not received.", {"receiving_unit_id": ["No such open unit."]})
+    if data.channel != Channel.ONLINE:
+        _require_unit(session, officer_unit_ids or (), unit.id)
+    row = _keep(session, row or catalogue.get_procedure(session, data.procedure_code, enabled))
+    # the one rule of which units receive which procedures, on every channel (catalogue.receiving)
+    receiving.require_receives(row, unit, intake_lookup.place_of(session, unit, content))
+    if data.channel == Channel.ONLINE and row.online_mode == "none":
+        raise InvalidInput("Thủ tục này không được nộp trực tuyến.", {"channel": ["Không hỗ trợ nộp trực tuyến."]})
+    errors: dict[str, list[str]] = {}
+    if not data.applicant_name or not data.applicant_name.strip():
+        errors["applicant_name"] = ["Trường này là bắt buộc."]
+    try:
+        cleaned, fee_lines = catalogue.check_form(registry, row, data.form, plugin_settings.get(row.plugin or ""))
+    except InvalidInput as exc:  # every error at once: the form's and the envelope's
+        raise InvalidInput(exc.message, {**errors, **exc.errors}) from None
+    if errors:
+        raise InvalidInput("Hồ sơ chưa hợp lệ.", errors)
+    fees = [{"name": f.name, "amount": f.amount, "note": f.note} for f in fee_lines]
+    counter = data.channel != Channel.ONLINE
+    if not counter and data.citizen_account_id is not None and submissions_per_hour is not None:
+        _check_submission_budget(session, data.citizen_account_id, submissions_per_hour, now)
+    dossier = Dossier(
+        procedure_id=row.id,
+        receiving_unit_id=unit.id,
+        channel=data.channel,
+        applicant_name=data.applicant_name.strip(),
+        applicant_citizen_id=data.applicant_citizen_id,
+        applicant_contact=data.applicant_contact,
+        citizen_account_id=data.citizen_account_id,
+        form_data=cleaned,
+        fees=fees,
+        total_fee=sum(f["amount"] for f in fees),
+        status=Status.RECEIVED if counter else Status.SUBMITTED,
+        submitted_at=now,
+        version=1,
+    )
+    if counter:  # before the INSERT, which then carries the dates (no UPDATE after it)
+        _start_clock(session, dossier, row, now)
+    # The number last: the counter's row lock is held from here to the commit, and every other intake at
+    # this unit today waits for it.
+    dossier.code = next_code(session, unit, now)
+    session.add(dossier)
+    session.flush()
+    if counter:
+        _count_received(session, tenant_slug, dossier, now)
+    history_log.add(session, actor, dossier, f"intake_{data.channel}", None, dossier.status)
+    record(session, actor, "dossier.intake", target=f"dossier:{dossier.code}", channel=data.channel)
+    # An online submission is acknowledged to the account's own e-mail and phone, never to a contact typed
+    # into the form: no officer has looked at the dossier yet, and the platform must not mail strangers.
+    acknowledge_to = None if counter else (data.account_contact or "")
+    notifications.on_status_change(session, tenant_slug, dossier, row.name_vi, contact=acknowledge_to)
+    return dossier
+
+
+# The account's online submissions in the last hour and the oldest of them (ix_dossiers_citizen_submitted).
+RECENT_SUBMISSIONS = select(func.count(), func.min(Dossier.submitted_at)).where(
+    Dossier.citizen_account_id == bindparam("account"), Dossier.submitted_at > bindparam("since")
+)
+
+
+def _check_submission_budget(session: Session, account_id: int, per_hour: int, now: dt.datetime) -> None:
+    """An account submits at most ``per_hour`` dossiers an hour: each one sends the account an
+    acknowledgement (SMS included, which the province pays for) and lands in an officer's inbox. Counted
+    in the intake's own transaction; two submissions racing at the limit may both pass, which is fine for
+    a limit against abuse."""
+    since = now - dt.timedelta(hours=1)
+    count, oldest = session.execute(RECENT_SUBMISSIONS, {"account": account_id, "since": since}).one()
+    if count >= per_hour:
+        retry_after = int((oldest - since).total_seconds()) + 1
+        raise TooManyAttempts(
+            f"At most {per_hour} online dossiers an hour from one account; try again later.", retry_after=retry_after
+        )
+
+
+# -- reading -------------------------------------------------------------------------------------
+def get_dossier(session: Session, code: str, officer_unit_ids: Iterable[int], *, lock: bool = False) -> Dossier:
+    """A dossier an officer may see: 404 when it does not exist or belongs to a unit outside theirs."""
+    query = select(Dossier).where(Dossier.code == code)
+    if lock:
+        query = query.with_for_update()
+    dossier = session.scalar(query)
+    units = officer_units(session, officer_unit_ids)
+    if dossier is None or (dossier.receiving_unit_id not in units and not _has_step_on(session, dossier, units)):
+        raise NotFound(f"No dossier {code} in your units.")
+    return dossier
+
+
+def get_own_dossier(session: Session, code: str, citizen_account_id: int, *, lock: bool = False) -> Dossier:
+    """The ownership rule, in one place: a dossier its citizen account may see and act on. Someone
+    else's dossier is a 404 exactly like a code that does not exist, so codes reveal nothing."""
+    query = select(Dossier).where(Dossier.code == code, Dossier.citizen_account_id == citizen_account_id)
+    dossier = session.scalar(query.with_for_update() if lock else query)
+    if dossier is None:
+        raise NotFound(f"You have no dossier {code}.")
+    return dossier
+
+
+def own_dossiers_query(citizen_account_id: int, status: int | None = None) -> Select:
+    """A citizen's own dossiers, newest first (ix_dossiers_citizen_submitted)."""
+    query = select(Dossier).where(Dossier.citizen_account_id == citizen_account_id)
+    if status is not None:
+        query = query.where(Dossier.status == status)
+    return query.order_by(Dossier.submitted_at.desc(), Dossier.id.desc())
+
+
+def link_owner(session: Session, actor: Actor, dossier: Dossier, account, expected_version: int) -> Dossier:
+    """An officer links a counter or postal dossier (loaded with ``lock=True``) to the applicant's citizen
+    ``account`` (or None when no account has that login), so the citizen follows it online like their own.
+    The account's CCCD (or a business's tax code) must be the applicant's on the dossier: a mistyped phone
+    number must not hand a stranger the dossier. Once linked, the owner does not change."""
+    versions.expect(dossier, expected_version)
+    if account is None:
+        raise InvalidInput("No such citizen account.", {"login": ["No account with this e-mail or phone here."]})
+    if dossier.citizen_account_id is not None:
+        raise Conflict(f"Dossier {dossier.code} already belongs to a citizen account.")
+    if not dossier.applicant_citizen_id or account.document_number != dossier.applicant_citizen_id:
+        raise InvalidInput(
+            "This account is not the applicant's.",
+            {"login": ["The account's CCCD or tax code differs from the applicant's on the dossier (or it has none)."]},
+        )
+    citizen_account_id = account.id
+    dossier.citizen_account_id = citizen_account_id
+    versions.bump(dossier, utcnow())
+    history_log.add(session, actor, dossier, "link_account", None, None)
+    record(session, actor, "dossier.link_account", target=f"dossier:{dossier.code}", citizen=citizen_account_id)
+    session.flush()
+    return dossier
+
+
+# Status changes whose comment is addressed to the applicant (the reason printed on forms 02, 03 and 05,
+# or the citizen's own withdrawal reason), and the citizen's own actions (their note on a supplement).
+# Every other comment — step completions, hand-offs between units — is the administration's internal
+# working note and stays out of the citizen's view.
+PUBLIC_COMMENT_STATUSES = frozenset({Status.REFUSED, Status.SUPPLEMENT, Status.STOPPED, Status.WITHDRAWN})
+CITIZEN_ACTIONS = frozenset({"supplement_done"})
+
+
+def citizen_history(session: Session, dossier: Dossier) -> list[dict]:
+    """The dossier's history as its owner sees it: status changes only, oldest first, who acted as a role
+    (``citizen``, ``officer`` or ``system``) rather than a name, and only the comments meant for them."""
+    query = (
+        select(DossierHistory)
+        .where(
+            DossierHistory.dossier_id == dossier.id,
+            DossierHistory.to_status.is_not(None),
+            # notes (comments, steps, documents, extensions) keep the status: they are not status changes
+            DossierHistory.from_status.is_distinct_from(DossierHistory.to_status),
+        )
+        .order_by(DossierHistory.id)
+    )
+    entries = []
+    for entry in session.scalars(query):
+        kind = entry.actor.split(":", 1)[0]
+        entries.append(
+            {
+                "action": entry.action,
+                "from_status": entry.from_status,
+                "to_status": entry.to_status,
+                "status_name": STATUS_NAMES[Status(entry.to_status)],
+                "by": {"citizen": "citizen", "staff": "officer"}.get(kind, "system"),
+                "comment": entry.comment
+                if entry.to_status in PUBLIC_COMMENT_STATUSES or entry.action in CITIZEN_ACTIONS
+                else None,
+                "at": entry.at,
+            }
+        )
+    return entries
+
+
+def _has_step_on(session: Session, dossier: Dossier, units: set[int]) -> bool:
+    """Whether one of the dossier's processing steps is (or was) assigned to one of ``units``: a unit
+    that a dossier was handed to sees it too."""
+    from motcua_onestop.dossiers.workflow.models import DossierStep
+
+    if not units:
+        return False
+    query = select(DossierStep.id).where(DossierStep.dossier_id == dossier.id, DossierStep.unit_id.in_(units))
+    return session.scalar(query.limit(1)) is not None
+
+
+INBOX_STATES = ("open", "closed", "all")
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    status: int | None = None
+    overdue: bool | None = None
+    due_before: dt.datetime | None = None
+    step_unit: bool | None = None  # dossiers whose current (open) step is on one of my units
+    due_soon: int | None = None  # open dossiers due within this many working hours (not yet overdue)
+    state: str | None = None  # open (default without status), closed (final statuses) or all
+
+
+def inbox_query(session: Session, officer_unit_ids: Iterable[int], filters: InboxFilter, now=None) -> Select:
+    """The dossiers an officer's list shows, ordered by ``INBOX_ORDER`` (soonest due first, then id):
+    by default the open ones (every status but the final 3, 8 and 10); ``state`` or ``status`` for others."""
+    from motcua_onestop.dossiers.workflow.models import CLOCK_STATUSES, OPEN_STATUSES, SORT_DUE
+
+    units = officer_units(session, officer_unit_ids)
+    if not units:
+        raise Forbidden("Only officers of a unit have a dossier inbox.")
+    # a province-level officer covers every unit: no unit condition, so the whole-tenant indexes give the order
+    whole_tenant = len(units) == session.scalar(select(func.count()).select_from(Unit))
+    due = SORT_DUE  # "no due date" sorts last, and never counts as overdue or due before anything
+    # step_unit: the unit of the open current step, kept on the dossier by workflow.py (ix_dossiers_step_unit_due)
+    unit_column = Dossier.current_step_unit_id if filters.step_unit else Dossier.receiving_unit_id
+    query = select(Dossier)
+    if filters.step_unit:
+        query = query.where(Dossier.status == literal_column(str(int(Status.PROCESSING))))
+        if whole_tenant:
+            query = query.where(unit_column.is_not(None))
+    if not whole_tenant:
+        query = query.where(unit_column.in_(sorted(units)))
+    state = filters.state or ("all" if filters.status is not None else "open")
+    if state not in INBOX_STATES:
+        raise InvalidInput("Unknown inbox state.", {"state": [f"Must be one of: {', '.join(INBOX_STATES)}."]})
+    open_anyway = filters.overdue or filters.due_soon is not None or filters.step_unit  # statuses 2, 4, 6 only
+    if state == "open" and not open_anyway:  # (a redundant condition would keep the partial indexes out)
+        query = query.where(status_in(OPEN_STATUSES))
+    elif state == "closed":
+        query = query.where(~status_in(OPEN_STATUSES))
+    clock_runs = status_in(CLOCK_STATUSES)
+    if filters.due_soon is not None:
+        now = now or utcnow()
+        cal = calendar.load_calendar(session, since=now.astimezone(VIETNAM).date())
+        horizon = cal.add_working_time(now, dt.timedelta(hours=filters.due_soon))
+        query = query.where(clock_runs, due >= now, due <= horizon)
+    if filters.status is not None:
+        query = query.where(Dossier.status == filters.status)
+    if filters.overdue is not None:
+        now = now or utcnow()
+        late = clock_runs & (due < now)
+        query = query.where(late if filters.overdue else ~late)
+    if filters.due_before is not None:
+        query = query.where(due < filters.due_before)
+    if not whole_tenant:
+        # The same order, written so that PostgreSQL cannot walk a whole-tenant index in due order and
+        # filter by unit (what it picks for LIMIT 20, and thousands of rows too far for a quiet commune):
+        # it collects the units' entries of a per-unit index and sorts them. Those indexes INCLUDE the
+        # due columns, and paginate picks the page's keys first (``keys_first``), so the sort reads
+        # index entries only and just the page's rows are fetched (a busy commune has 25,000 dossiers).
+        due = type_coerce(SORT_DUE + literal_column("interval '0 s'"), SORT_DUE.type)
+    keyset = (due, Dossier.id)
+    return query.order_by(*keyset).execution_options(
+        inbox_keyset=keyset, count_in_order=whole_tenant, keys_first=not whole_tenant
+    )
+
+
+def inbox_order(query: Select) -> tuple:
+    """The keyset (cursor) columns of an ``inbox_query``: what it is ordered by (ascending, never NULL,
+    unique together); the same values for every officer, so a cursor means the same row everywhere."""
+    return query.get_execution_options()["inbox_keyset"]
+
+
+def status_in(statuses: Iterable[int]):
+    """``status IN (…)`` with the numbers inline, so PostgreSQL can match the partial indexes (it proves
+    a partial index's WHERE from constants, not from bound parameters of a generic plan)."""
+    return Dossier.status.in_([literal_column(str(int(s))) for s in statuses])
+
+
+def history(session: Session, dossier: Dossier) -> list[DossierHistory]:
+    query = select(DossierHistory).where(DossierHistory.dossier_id == dossier.id).order_by(DossierHistory.id)
+    return list(session.scalars(query))
+
+
+def procedure_of(session: Session, dossier: Dossier) -> Procedure:
+    return session.info.get("procedures", {}).get(dossier.procedure_id) or session.get(Procedure, dossier.procedure_id)
+
+
+def _keep(session: Session, row: Procedure) -> Procedure:
+    """Hold ``row`` for the session's life: the identity map holds rows only weakly, so the response of an
+    intake (after the commit) would otherwise read the procedure again, in a transaction of its own."""
+    session.info.setdefault("procedures", {})[row.id] = row
+    return row
+
+
+def current_step_name(session: Session, dossier: Dossier) -> str | None:
+    """The name of the step the dossier is on; None before processing, after the last step and once the
+    dossier is finished (returned, refused, withdrawn, stopped)."""
+    index = dossier.step_in_progress
+    if index is None:
+        return None
+    steps = procedure_of(session, dossier).workflow or []
+    return steps[index]["name"] if index < len(steps) else None
+
+
+def tracking(session: Session, code: str) -> dict:
+    """What anyone holding the code may see: no applicant data, no form, no fees."""
+    dossier = session.scalar(select(Dossier).where(Dossier.code == code))
+    if dossier is None:
+        raise NotFound(f"No dossier {code}.")
+    row = procedure_of(session, dossier)
+    return {
+        "code": dossier.code,
+        "procedure_code": row.code,
+        "procedure_name": row.name_vi,
+        "status": dossier.status,
+        "status_name": STATUS_NAMES[Status(dossier.status)],
+        "submitted_at": dossier.submitted_at,
+        "received_at": dossier.received_at,
+        "due_at": dossier.due_at,
+        "extended_due_at": dossier.extended_due_at,
+        "finished_at": dossier.finished_at,
+        "returned_at": dossier.returned_at,
+        "current_step": current_step_name(session, dossier),
+        "outcome": _outcome(dossier),
+    }
+
+
+def _outcome(dossier: Dossier) -> str | None:
+    from motcua_onestop.dossiers.workflow import services as workflow
+
+    return workflow.dossier_outcome(dossier, utcnow())
+
+
+# -- transitions ---------------------------------------------------------------------------------
+def _require_complete(session: Session, dossier: Dossier, row: Procedure) -> None:
+    """The clock starts at the intake of a *complete* dossier. A full-online (toàn trình) procedure is
+    submitted entirely online, so its online dossier is received only once every required document has
+    been uploaded; otherwise the officer asks for them (5) or refuses (3). Partly-online procedures bring
+    papers to the office, where the officer checks them (the checklist shows what was uploaded)."""
+    if dossier.channel != Channel.ONLINE or row.online_mode != "full":
+        return
+
+    missing = [item["name"] for item in checklist(session, dossier) if item["required"] and not item["present"]]
+    if missing:
+        raise Conflict(
+            f"Dossier {dossier.code} lacks required documents: {'; '.join(missing)}. Ask for them (status 5) "
+            "or refuse the dossier (status 3).",
+            {"documents": missing, "allowed": allowed_targets(dossier)},
+        )
+
+
+def transition(
+    session: Session,
+    actor: Actor,
+    dossier: Dossier,
+    to_status: int,
+    expected_version: int,
+    comment: str | None = None,
+    *,
+    tenant_slug: str,
+    now: dt.datetime | None = None,
+    action: str | None = None,
+) -> Dossier:
+    """Move ``dossier`` (loaded with ``lock=True``) to ``to_status``. A stale ``expected_version`` or a
+    transition the state machine forbids is a Conflict; the latter lists the allowed targets. ``action``
+    names the history entry when the same move has a name of its own (``supplement_done``)."""
+    now = now or utcnow()
+    versions.expect(dossier, expected_version)
+    try:
+        target = Status(to_status)
+    except ValueError:
+        raise InvalidInput("Unknown status.", {"to_status": ["Must be a status code from 1 to 10."]}) from None
+    before = Status(dossier.status)
+    allowed = allowed_targets(dossier)
+    if int(target) not in allowed:
+        listed = ", ".join(f"{s} ({STATUS_NAMES[Status(s)]})" for s in allowed) or "none (final status)"
+        raise Conflict(
+            f"A dossier in status {int(before)} ({STATUS_NAMES[before]}) cannot move to {int(target)}; "
+            f"allowed: {listed}.",
+            {"to_status": [f"Allowed: {allowed}."], "allowed": allowed},
+        )
+    if target in (Status.REFUSED, Status.SUPPLEMENT, Status.STOPPED) and not (comment and comment.strip()):
+        raise InvalidInput("A reason is required.", {"comment": ["Give the reason (it goes on the notice)."]})
+    row = procedure_of(session, dossier)
+    if target == Status.RECEIVED:
+        _require_complete(session, dossier, row)
+        _start_clock(session, dossier, row, now)
+        _count_received(session, tenant_slug, dossier, now)
+    elif target == Status.SUPPLEMENT:
+        dossier.paused_at = now
+    elif before == Status.SUPPLEMENT:
+        if dossier.received_at is not None and dossier.paused_at is not None:
+            # the paused working time moves the deadline out; the original due date stays as it was
+            cal = calendar.load_calendar(session, since=dossier.paused_at.astimezone(VIETNAM).date())
+            dossier.extended_due_at = cal.extend(dossier.effective_due_at, [(dossier.paused_at, now)])
+            from motcua_onestop.dossiers.workflow import services as workflow  # lazily, as below
+
+            workflow.shift_open_step(session, dossier, dossier.paused_at, now)  # the open step moves too
+        dossier.paused_at = None
+    if target == Status.PROCESSING and dossier.current_step is None:
+        from motcua_onestop.dossiers.workflow import services as workflow  # imports this module
+
+        dossier.current_step = 0
+        workflow.create_steps(session, dossier, row, now)
+    elif target == Status.DONE:
+        dossier.finished_at = now
+    elif target == Status.RETURNED:
+        dossier.returned_at = now
+    dossier.status = target
+    versions.bump(dossier, now)
+    history_log.add(session, actor, dossier, action or ACTIONS[target], int(before), int(target), comment)
+    notifications.on_status_change(session, tenant_slug, dossier, row.name_vi, comment)
+    record(session, actor, "dossier.transition", target=f"dossier:{dossier.code}", from_status=before, to_status=target)
+    session.flush()
+    return dossier
+
+
+def supplement_done(
+    session: Session,
+    actor: Actor,
+    dossier: Dossier,
+    expected_version: int,
+    comment: str | None = None,
+    *,
+    tenant_slug: str,
+    now: dt.datetime | None = None,
+) -> Dossier:
+    """The owner (``dossier`` from ``get_own_dossier(..., lock=True)``) says the documents asked for are
+    there: the dossier leaves status 5 exactly as an officer's resume moves it, through ``transition`` —
+    back to 1 when the supplement was asked before intake (no clock yet), to 4 after it, the paused
+    office time added to the due date and to the open step's; history (``supplement_done``), audit and
+    ETag as for any transition. Only in status 5 (409 otherwise)."""
+    versions.expect(dossier, expected_version)
+    if dossier.status != Status.SUPPLEMENT:
+        status = Status(dossier.status)
+        raise Conflict(
+            f"Dossier {dossier.code} is in status {int(status)} ({STATUS_NAMES[status]}): only a dossier asked "
+            "for a supplement (status 5) can be reported as supplemented.",
+            {"status": ["Allowed in status 5 only."]},
+        )
+    target = Status.SUBMITTED if dossier.received_at is None else Status.PROCESSING
+    return transition(
+        session,
+        actor,
+        dossier,
+        target,
+        expected_version,
+        comment,
+        tenant_slug=tenant_slug,
+        now=now,
+        action="supplement_done",
+    )

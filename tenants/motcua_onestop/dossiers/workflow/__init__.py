@@ -1,0 +1,1 @@
+"""The processing workflow: steps per unit, claim, hand-off and completion."""
