@@ -85,10 +85,14 @@ def _path(raw: str) -> Path:
     return Path(raw).expanduser().resolve()
 
 
+# A plugin's name: its entry point, its allow-list entry, its Alembic branch and its tables' prefix.
+PLUGIN_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
 def _name_list(raw: str) -> tuple[str, ...]:
     names = tuple(part.strip() for part in raw.split(",") if part.strip())
     for name in names:
-        if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+        if not PLUGIN_NAME.fullmatch(name):
             raise ValueError(f"{name!r} is not a valid plugin name")
     return names
 

@@ -2,7 +2,7 @@ import dataclasses
 from importlib.metadata import EntryPoint
 
 import pytest
-from marshmallow import Schema
+from marshmallow import Schema, fields, validates, validates_schema
 from motcua_platform.plugins import Plugin, PluginError
 from motcua_platform.plugins.engine import BUILT_IN, discovered, load_plugins
 from motcua_plugins.civil_status.plugin import CivilStatusPlugin
@@ -41,6 +41,41 @@ class SameCodeAsCivilStatus(Plugin):
     name = "same_code"
     title_vi, title_en = "Trùng mã", "Same code"
     procedures = (dataclasses.replace(CivilStatusPlugin.procedures[0], key="other"),)
+
+
+def two_argument_calculator(data, procedure):  # the shape the guide used to document
+    return []
+
+
+def validator_wanting_two(value, context):
+    pass
+
+
+class FormWithBadHooks(Schema):
+    tags = fields.List(fields.String(validate=validator_wanting_two))
+    name = fields.String()
+
+    @validates("name")
+    def check_name(self, value):  # marshmallow 4 also passes data_key=
+        pass
+
+    @validates_schema
+    def check_all(self, data):  # marshmallow passes partial=, many=, unknown=
+        pass
+
+
+class BadCallables(Plugin):
+    name = "bad_callables"
+    title_vi, title_en = "Sai chữ ký", "Bad signatures"
+    procedures = (
+        dataclasses.replace(
+            CivilStatusPlugin.procedures[0],
+            code="9.000002",
+            key="bad_callables",
+            form=FormWithBadHooks,
+            fee_calculator=two_argument_calculator,
+        ),
+    )
 
 
 class NotAPlugin:
@@ -109,6 +144,24 @@ def test_invalid_definition_lists_each_problem():
     assert "is not a national procedure code" in text
     assert "form must be a marshmallow Schema" in text
     assert "workflow template" in text
+
+
+def test_callables_that_cannot_be_called_as_the_code_calls_them_stop_the_start():
+    with pytest.raises(PluginError) as info:
+        load_plugins(["bad_callables"], {"bad_callables": [ep("bad_callables", "BadCallables")]})
+    problems = str(info.value).removeprefix("plugin 'bad_callables' is invalid: ").split("; ")
+    assert problems == [
+        "procedure bad_callables: field 'tags': validator validator_wanting_two cannot be called as "
+        "validator(value): missing a required argument: 'context'",
+        "procedure bad_callables: @validates method FormWithBadHooks.check_name cannot be called as "
+        "method(value, data_key=…): "
+        "got an unexpected keyword argument 'data_key'",
+        "procedure bad_callables: @validates_schema method FormWithBadHooks.check_all cannot be called as "
+        "method(data, partial=…, many=…, unknown=…): "
+        "got an unexpected keyword argument 'partial'",
+        "procedure bad_callables: fee calculator two_argument_calculator cannot be called as "
+        "calculator(data, procedure, settings): too many positional arguments",
+    ]
 
 
 def test_two_plugins_cannot_declare_the_same_procedure_code():

@@ -13,6 +13,8 @@ from typing import Any
 
 from marshmallow import Schema
 
+from motcua_platform.plugins.signatures import FEE_CALCULATOR_CALL, call_problem, form_problems
+
 NATIONAL_CODE_RE = re.compile(r"^[0-9]\.[0-9]{6}(\.[A-Z0-9]{1,10})?$")
 
 
@@ -104,7 +106,8 @@ class WorkflowStep:
         }
 
 
-# (cleaned form data, the procedure as the tenant's catalogue version has it, the tenant's plugin settings)
+# Called as calculator(data, procedure, settings): the cleaned form data, the procedure with the fees of the
+# tenant's catalogue version, the tenant's plugin settings merged over the defaults. Checked at load.
 FeeCalculator = Callable[[Mapping[str, Any], "ProcedureDefinition", Mapping[str, Any]], list[FeeLine]]
 
 
@@ -155,6 +158,10 @@ class ProcedureDefinition:
             errors.append("legacy level must be 1–4")
         if not (isinstance(self.form, type) and issubclass(self.form, Schema)):
             errors.append("form must be a marshmallow Schema class")
+        else:
+            errors += form_problems(self.form)
+        if problem := call_problem("fee calculator", self.fee_calculator, FEE_CALCULATOR_CALL, {}, self, {}):
+            errors.append(problem)
         if any(f.amount < 0 for f in self.fees):
             errors.append("fees cannot be negative")
         if any(d.count < 1 for d in self.documents):

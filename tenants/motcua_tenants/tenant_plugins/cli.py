@@ -1,8 +1,11 @@
+from pathlib import Path
+
 import click
 from motcua_platform.audit.services import cli_actor
 from motcua_platform.auth.cli import _describe
 from motcua_platform.errors import ServiceError
 from motcua_platform.plugins.engine import active, discovered
+from motcua_platform.plugins.scaffold import ScaffoldError, scaffold
 from rich.console import Console
 from rich.table import Column, Table
 
@@ -11,7 +14,35 @@ from motcua_tenants.tenant_plugins import services
 
 @click.group()
 def plugins() -> None:
-    """Procedure-group plugins: what is installed and loaded, and each tenant's choice."""
+    """Procedure-group plugins: write a new one, see what is installed and loaded, and each tenant's choice.
+
+    Quickstart: docs/plugin-author-guide.md.
+    """
+
+
+@plugins.command()
+@click.argument("name")
+@click.option(
+    "--path",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder to create (must not exist). Default: ./plugins/NAME",
+)
+def new(name: str, path: Path | None) -> None:
+    """Scaffold plugin NAME: a distribution with one procedure, its form, fees, workflow and passing tests.
+
+    NAME is lower-case letters, digits and underscores, and not the name of an installed plugin. Next:
+    pip install -e the folder, add NAME to MOTCUA_PLUGINS, enable it for a tenant, run its tests.
+    """
+    target = path if path is not None else Path("plugins") / name
+    try:
+        written = scaffold(name, target, installed=discovered())
+    except ScaffoldError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"plugin {name} written to {target}/ ({len(written)} files). Next:")
+    click.echo(f"  pip install -e {target}")
+    click.echo(f"  export MOTCUA_PLUGINS=civil_status,household_business,construction,land,{name}")
+    click.echo(f"  motcua plugins enable {name} --tenant <slug>")
+    click.echo(f"  pytest {target}")
 
 
 @plugins.command("list")
