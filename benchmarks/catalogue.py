@@ -221,7 +221,7 @@ def main() -> None:
         )
 
         from flask_smorest.pagination import PaginationParameters
-        from motcua_platform.api import paginate
+        from motcua_platform.web.pagination import paginate
 
         enabled = list(active().names)
         latencies = []
@@ -261,7 +261,7 @@ def main() -> None:
         port = c.free_port()
         server = subprocess.Popen(
             [c.motcua_bin(), "run", "--no-worker", "--workers", "2", "--bind", f"127.0.0.1:{port}"],
-            env={**env, "MOTCUA_ACCESS_LOG": "/dev/null"},
+            env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,

@@ -207,7 +207,7 @@ def submission(env, communes: list[int], citizens: list[str], officers: tuple[li
     port = c.free_port()
     server = subprocess.Popen(
         [c.motcua_bin(), "run", "--no-worker", "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}"],
-        env={**env, "MOTCUA_ACCESS_LOG": "/dev/null"},
+        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -319,7 +319,7 @@ def big_tenant(runtime, communes: list[int], root_id: int) -> None:
     from motcua_onestop.dossiers import services
     from motcua_onestop.dossiers.models import Dossier
     from motcua_onestop.units.models import Unit
-    from motcua_platform.api import paginate
+    from motcua_platform.web.pagination import paginate
     from sqlalchemy import select, text
 
     binding = runtime.db.binding(SLUG)
@@ -413,7 +413,7 @@ def explain(session, query, cap: int, cursor: str | None) -> list[str]:
     """The plan of the statement ``paginate`` sends (page, capped total and keys), with real times."""
     from flask_smorest.pagination import PaginationParameters
     from motcua_onestop.dossiers import services
-    from motcua_platform.api import paginate
+    from motcua_platform.web.pagination import paginate
 
     statements = []
 

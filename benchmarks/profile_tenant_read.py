@@ -54,7 +54,6 @@ def main() -> None:
         from motcua_app import create_app
         from motcua_onestop.units import services as unit_services
         from motcua_onestop.units.schemas import UnitSchema
-        from motcua_platform import api as api_module
         from motcua_platform.db import database
         from sqlalchemy import event, func, select
 
@@ -234,7 +233,6 @@ def main() -> None:
             [label, statistics.median(x[0] for x in v), statistics.median(x[1] for x in v)]
             for label, v in part_samples.items()
         ]
-        _ = api_module  # imported for clarity: paginate() lives there
         db.dispose()
         runtime.jobs.close()
 

@@ -344,7 +344,7 @@ class Server:
                 [*self.command, "--bind", f"127.0.0.1:{self.port}"],
                 env=self.env,
                 cwd=self.tmp,
-                stdout=subprocess.DEVNULL,  # gunicorn's access log ("-" = stdout) stays on, as configured
+                stdout=subprocess.DEVNULL,  # the app's access line (one per request) stays on: stderr, the log
                 stderr=log,
                 start_new_session=True,
             )

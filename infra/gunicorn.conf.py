@@ -15,7 +15,10 @@ max_requests_jitter = 1000
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
-accesslog = os.environ.get("MOTCUA_ACCESS_LOG", "-")
+# gunicorn's lines in the app's format (MOTCUA_LOG_FORMAT), and no access log of gunicorn's: the app writes
+# one line per request, with its request id, tenant and actor (motcua_platform.request_log).
+logger_class = "motcua_platform.web_worker.GunicornLogger"
+accesslog = None
 loglevel = os.environ.get("MOTCUA_LOG_LEVEL", "info").lower()
 proc_name = "motcua"
 # gunicorn's control socket (gunicornc) defaults to one path per user ($XDG_RUNTIME_DIR/gunicorn.ctl or

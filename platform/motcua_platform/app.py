@@ -10,13 +10,16 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from motcua_platform import api as api_base
-from motcua_platform import areas, inputs
-from motcua_platform.api import Api, error_body, http_error_response, service_error_response
+from motcua_platform import areas, inputs, request_log
 from motcua_platform.config import Config
 from motcua_platform.errors import ServiceError
 from motcua_platform.runtime import Runtime, build_runtime
 from motcua_platform.tenancy import PLATFORM, TenantResolver
+from motcua_platform.web.blueprint import Api
+from motcua_platform.web.context import close_sessions, commit_request
+from motcua_platform.web.errors import error_body, http_error_response, service_error_response
+from motcua_platform.web.principals import SECURITY_SCHEMES, STAFF_SECURITY, authenticate_as_declared, bearer_secret
+from motcua_platform.web.schema import BIGINT
 
 API_TITLE = "Motcua Cloud API"
 API_VERSION = "v1"
@@ -45,7 +48,8 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     runtime = runtime or build_runtime(config)
     config = runtime.config
 
-    app = Flask("motcua_platform")
+    app = App("motcua_platform")
+    request_log.install(app)  # first: request id, tenant and actor on every record, one access line
     app.json = RequestJSONProvider(app)
     app.url_map.converters["int"] = BigintConverter  # before any route is added
     app.json.ensure_ascii = False  # Vietnamese stays readable in responses and in docs/openapi.json
@@ -69,8 +73,8 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
                     "{status, code, message, errors}."
                 )
             },
-            "components": {"securitySchemes": api_base.SECURITY_SCHEMES},
-            "security": api_base.STAFF_SECURITY,
+            "components": {"securitySchemes": SECURITY_SCHEMES},
+            "security": STAFF_SECURITY,
         },
     )
     if config.trusted_proxy_hops:
@@ -106,6 +110,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
         if site is None:
             return _error(404, "unknown_host", f"No province is served at '{request.host}'.")
         g.site = site
+        request_log.bind_site(site)
         if request.endpoint is None:  # unknown path: let routing raise its 404
             return None
         realm = realms.get(request.blueprint)
@@ -113,18 +118,28 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
         if wrong_host:
             return _error(404, "not_found", "The requested URL was not found on this host.")
         # A token scoped to another host is refused before anything else looks at the request.
-        api_base.bearer_secret()
+        bearer_secret()
         if site != PLATFORM and site.status != "active":
             status, code, message = TENANT_UNAVAILABLE[site.status]
             response = _error(status, code, message)
             if status == 503:
                 response.headers["Retry-After"] = "3600"
             return response
-        api_base.authenticate_as_declared()  # before smorest reads (and validates) the arguments
+        authenticate_as_declared()  # before smorest reads (and validates) the arguments
         return None
 
-    app.teardown_appcontext(api_base.close_sessions)
+    app.teardown_appcontext(close_sessions)
     return app
+
+
+class App(Flask):
+    """Flask, with the request's unit of work committed as the view's last step (``web.context``)."""
+
+    def dispatch_request(self):
+        # Here rather than in after_request: an error from the commit is then handled like the view's own
+        # (a value out of range is a 422, anything else a logged 500), and after_request never sees a
+        # success whose data was not saved.
+        return commit_request(self.make_response(super().dispatch_request()))
 
 
 class BigintConverter(IntegerConverter):
@@ -132,7 +147,7 @@ class BigintConverter(IntegerConverter):
     of reaching the database as an out-of-range error."""
 
     def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's parameter name
-        kwargs.setdefault("max", api_base.BIGINT - 1)
+        kwargs.setdefault("max", BIGINT - 1)
         super().__init__(map, *args, **kwargs)
 
 

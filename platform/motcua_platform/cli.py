@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import click
+from structlog.contextvars import bind_contextvars, unbind_contextvars
 
 from motcua_platform import areas
 from motcua_platform.config import Config, ConfigError, load_config
@@ -70,7 +71,8 @@ pass_cli = click.make_pass_decorator(CliContext, ensure=True)
 
 
 class AreasGroup(click.Group):
-    """The kernel's commands, then each installed area's group."""
+    """The kernel's commands, then each installed area's group. Every record a command logs carries the
+    ``command`` it is (``db upgrade``)."""
 
     def _area_groups(self) -> dict[str, click.Command]:
         groups = (areas.load(path) for path in areas.installed().cli_groups)
@@ -81,6 +83,28 @@ class AreasGroup(click.Group):
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         return super().get_command(ctx, name) or self._area_groups().get(name)
+
+    def resolve_command(self, ctx, args):
+        bind_contextvars(command=command_name(self, ctx, args))
+        return super().resolve_command(ctx, args)
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        finally:  # a command run in-process (tests, CliRunner) leaves nothing bound behind it
+            unbind_contextvars("command")
+
+
+def command_name(group: click.Group, ctx: click.Context, args: list[str]) -> str:
+    """The sub-command names at the head of ``args`` (``tenants create``), never an argument or option value."""
+    words: list[str] = []
+    command: click.Command | None = group
+    for arg in args:
+        command = command.get_command(ctx, arg) if isinstance(command, click.Group) else None
+        if command is None:
+            break
+        words.append(arg)
+    return " ".join(words)
 
 
 @click.group(cls=AreasGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

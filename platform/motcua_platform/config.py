@@ -104,6 +104,13 @@ def _log_level(raw: str) -> str:
     return value
 
 
+def _log_format(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in {"json", "console"}:
+        raise ValueError("must be json or console")
+    return value
+
+
 def _vat_rate(raw: str) -> Decimal:
     try:
         value = Decimal(raw.strip().rstrip("%"))
@@ -256,6 +263,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Large lists (the dossier inbox) count matching rows exactly up to this many; beyond: 'more than'.",
     ),
     Setting("MOTCUA_LOG_LEVEL", "log_level", _log_level, "Logging level."),
+    Setting(
+        "MOTCUA_LOG_FORMAT",
+        "log_format",
+        _log_format,
+        "json (one object a line, for production) or console (readable, for development). Unset: console "
+        "when standard error is a terminal, else json.",
+    ),
     Setting("MOTCUA_VAT_RATE", "vat_rate", _vat_rate, "VAT rate in percent applied to new invoices (e.g. 10)."),
     Setting(
         "MOTCUA_SMTP_HOST", "smtp_host", str, "SMTP server for billing alerts and applicant e-mail; unset: not mailed."
@@ -312,6 +326,7 @@ class Config:
     online_submissions_per_hour: int = 60
     list_count_cap: int = 10_000
     log_level: str = "INFO"
+    log_format: str | None = None  # None: chosen by log_setup from whether stderr is a terminal
     vat_rate: Decimal = Decimal(10)
     smtp_host: str | None = None
     smtp_port: int = 25

@@ -4,6 +4,10 @@ across many machines, with no extra broker).
 Areas declare tasks on their own ``procrastinate.Blueprint``; the installed areas list them. Tasks take
 the tenant slug as an explicit argument and bind a fresh session for it: a worker never inherits a
 tenant from the process that enqueued the job.
+
+A job does its work in one unit of work (``with unit_of_work(context) as work:``): committed when the job
+returns, rolled back when it raises. A job that sweeps every tenant opens one per tenant instead (``with
+UnitOfWork(db)``), so one tenant's failure does not hold back the others.
 """
 
 from __future__ import annotations
@@ -13,8 +17,11 @@ from typing import Any
 
 import procrastinate
 from sqlalchemy.engine import make_url
+from structlog.contextvars import bind_contextvars
 
 from motcua_platform import areas
+from motcua_platform.db.unit_of_work import UnitOfWork
+from motcua_platform.log_setup import job_fields
 
 QUEUE_SCHEMA = "procrastinate"
 
@@ -22,6 +29,20 @@ QUEUE_SCHEMA = "procrastinate"
 def job_runtime(context: Any):
     """The worker's Runtime, which ``run_worker`` hands to every task through its job context."""
     return context.additional_context["runtime"]
+
+
+def unit_of_work(context: Any) -> UnitOfWork:
+    """The job's one transaction (``motcua_platform.db.unit_of_work``), on the worker's database."""
+    return UnitOfWork(job_runtime(context).db)
+
+
+async def bind_job_context(call_next, context, worker):
+    """Worker middleware: every record logged while a job runs, in the task's thread too, carries the job's
+    id, task and tenant (``log_setup.job_fields``). Each job runs in an asyncio task of its own, whose
+    context copy ends with it: nothing is left bound for the next job."""
+    job = context.job
+    bind_contextvars(**job_fields(job.id, job.task_name, job.task_kwargs))
+    return await call_next()
 
 
 def conninfo(sqlalchemy_url: str) -> str:
@@ -82,4 +103,5 @@ class JobQueue:
             install_signal_handlers=wait,
             listen_notify=wait,
             delete_jobs="successful",
+            worker_middleware=[bind_job_context],
         )

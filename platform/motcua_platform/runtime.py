@@ -33,7 +33,8 @@ def resolve_database_url(config: Config) -> Config:
 
 def build_runtime(config: Config | None = None) -> Runtime:
     config = config or load_config()
-    configure_logging(config.log_level)  # first, so that starting the embedded database is logged too
+    # first, so that starting the embedded database is logged too
+    configure_logging(config.log_level, config.log_format)
     config = ensure_secret_key(resolve_database_url(config))
     assert config.database_url
     activate(load_plugins(config.plugins))  # fails fast, naming the plugin, when one is invalid

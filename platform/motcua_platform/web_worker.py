@@ -1,6 +1,7 @@
-"""The gunicorn worker class of ``motcua run`` (``worker_class`` in infra/gunicorn.conf.py).
+"""The gunicorn worker and logger classes of ``motcua run`` (``worker_class`` and ``logger_class`` in
+infra/gunicorn.conf.py).
 
-It is gunicorn's sync worker, except for the answers gunicorn writes itself, before or instead of the app:
+The worker is gunicorn's sync worker, except for the answers gunicorn writes itself, before or instead of the app:
 a request it cannot parse (400), a request line or header past its limits (414, 431), an unsupported
 transfer coding (501). Gunicorn writes those as HTML; here they have the one JSON error format of every
 other answer ({status, code, message, errors}, docs/architecture.md).
@@ -9,11 +10,14 @@ other answer ({status, code, message, errors}, docs/architecture.md).
 from __future__ import annotations
 
 import json
+import logging
 
-from gunicorn import util
+from gunicorn import glogging, util
 from gunicorn.workers.sync import SyncWorker
 
-from motcua_platform.api import error_body
+from motcua_platform.config import ConfigError, load_config
+from motcua_platform.log_setup import configure_logging
+from motcua_platform.web.errors import error_body
 
 INTERNAL_ERROR = "Something went wrong on our side; it has been logged."
 
@@ -37,3 +41,21 @@ class JsonErrorSyncWorker(SyncWorker):
         # replaced in the worker process only, where no other code calls it.
         util.write_error = write_json_error
         super().init_process()
+
+
+class GunicornLogger(glogging.Logger):
+    """gunicorn's own lines (listening, workers booted and timed out) go through the one logging set-up
+    (``log_setup``), in the app's format, instead of handlers of gunicorn's. gunicorn writes no access
+    log: the app writes one line per request, with what only it knows (``request_log``)."""
+
+    def setup(self, cfg):
+        self.cfg = cfg
+        self._access_log_enabled = False
+        self.loglevel = self.LOG_LEVELS.get(cfg.loglevel.lower(), logging.INFO)
+        self.error_log.setLevel(self.loglevel)
+        self.error_log.propagate = True
+        try:
+            log_format = load_config().log_format
+        except ConfigError:
+            log_format = None  # loading the app, next, reports every bad setting
+        configure_logging(logging.getLevelName(self.loglevel), log_format)

@@ -216,7 +216,7 @@ def test_an_officers_list_paged_without_a_cap_counts_the_whole_list(officer, see
     """A commune officer's list picks its page's keys first (keys_first); the total must still count the
     whole list, not the rows the page kept."""
     from flask_smorest.pagination import PaginationParameters
-    from motcua_platform.api import paginate
+    from motcua_platform.web.pagination import paginate
 
     for _ in range(4):
         receive(officer, seeded)

@@ -42,7 +42,7 @@ def server(database_url, tmp_path_factory):
         MOTCUA_BASE_DOMAIN="motcua.test",
         MOTCUA_BIND=f"127.0.0.1:{port}",
         MOTCUA_WEB_WORKERS="1",
-        MOTCUA_ACCESS_LOG="/dev/null",
+        MOTCUA_LOG_LEVEL="WARNING",  # no access lines in the test's output
         MOTCUA_INSTANCE_PATH=str(tmp_path_factory.mktemp("gunicorn-instance")),
     )
     gunicorn = Path(sys.executable).with_name("gunicorn")

@@ -1,10 +1,12 @@
 """`motcua run` for real (gunicorn, a job worker, the test database): a killed job worker is restarted and
-the new one takes jobs; the worker logs at MOTCUA_LOG_LEVEL; each instance has its own gunicorn control
-socket and its run.pid; `motcua stop` stops the server."""
+the new one takes jobs; every process logs at MOTCUA_LOG_LEVEL in MOTCUA_LOG_FORMAT (gunicorn's lines, the
+app's one access line per request, the worker's job lines with the job's fields); each instance has its own
+gunicorn control socket and its run.pid; `motcua stop` stops the server."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -45,6 +47,11 @@ def worker_pids(log: Path) -> list[int]:
     return [int(pid) for pid in WORKER_STARTED.findall(log.read_text())]
 
 
+def records(log: Path) -> list[dict]:
+    """The JSON log records in the output (``motcua run`` also prints a line of its own to stdout)."""
+    return [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+
+
 def healthy(port: int) -> bool:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
@@ -75,6 +82,7 @@ def serve(runtime, tmp_path):
         MOTCUA_BASE_DOMAIN=TEST_BASE_DOMAIN,
         MOTCUA_INSTANCE_PATH=str(instance),
         MOTCUA_LOG_LEVEL="INFO",
+        MOTCUA_LOG_FORMAT="json",
     )
     with open(log, "w") as out:
         process = subprocess.Popen(
@@ -117,9 +125,18 @@ def test_a_killed_job_worker_is_restarted_and_the_new_one_takes_jobs(runtime, se
 
     job_id = runtime.jobs.defer(NOOP_TASK, max_hours=10_000)
     wait_for(lambda: job_done(runtime, job_id), f"job {job_id} to be taken by the new worker", log)
-    # The worker logs at MOTCUA_LOG_LEVEL (INFO) through the one logging set-up: procrastinate's job line.
-    wait_for(lambda: f"[{job_id}]" in log.read_text(), "the worker's log line for the job", log)
-    assert re.search(rf"INFO procrastinate\.worker: .*\[{job_id}\]", log.read_text())
+    # The worker logs at MOTCUA_LOG_LEVEL (INFO) through the one logging set-up: procrastinate's job lines,
+    # with the job's fields and the command's.
+    job_lines = wait_for(lambda: [r for r in records(log) if r.get("job_id") == job_id], "the job's log lines", log)
+    assert all(r["logger"].startswith("procrastinate.worker") for r in job_lines), job_lines
+    assert {(r["level"], r["task"], r["tenant"], r["command"]) for r in job_lines} == {
+        ("info", NOOP_TASK, "platform", "worker")
+    }
+    # gunicorn's own lines in the same format; one access line per request, the app's, none of gunicorn's
+    assert any(r["logger"] == "gunicorn.error" and "Listening at" in r["event"] for r in records(log))
+    health = [r for r in records(log) if r["logger"] == "motcua.access" and r["path"] == "/healthz"]
+    assert health and {(r["status"], r["tenant"], r["actor"]) for r in health} == {(200, None, "anonymous")}
+    assert "GET /healthz HTTP/1.1" not in log.read_text()
 
     # `motcua stop` stops this instance's run (its run.pid): gunicorn and the worker, no restart.
     [_, worker] = worker_pids(log)

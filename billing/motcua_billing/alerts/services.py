@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
+from motcua_platform.db.unit_of_work import UnitOfWork
 from motcua_platform.directory.models import Tenant, TenantStatus
 from motcua_platform.errors import NotFound
 from motcua_platform.messaging.interfaces import Mailer
@@ -142,13 +143,11 @@ def check_all(db, mailer: Mailer | None, vendor_emails: tuple[str, ...], *, now:
         tenants = list(session.scalars(select(Tenant).where(Tenant.status == TenantStatus.ACTIVE)))
     count = 0
     for tenant in tenants:
-        with db.control_session() as session:
-            try:
-                count += len(check_tenant(session, tenant, mailer, vendor_emails, now=now))
-                session.commit()
-            except Exception:
-                session.rollback()
-                log.exception("billing alerts for %s failed; they will be tried again", tenant.slug)
+        try:
+            with UnitOfWork(db) as work:
+                count += len(check_tenant(work.control_session(), tenant, mailer, vendor_emails, now=now))
+        except Exception:
+            log.exception("billing alerts for %s failed; they will be tried again", tenant.slug)
     return count
 
 

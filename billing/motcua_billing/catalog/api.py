@@ -1,8 +1,10 @@
 """Vendor finance on the platform host: metrics, plans, billing accounts and contracts."""
 
 from flask.views import MethodView
-from motcua_platform.api import Blueprint, actor, control_session, current_principal
 from motcua_platform.auth.models import OperatorRole
+from motcua_platform.web.blueprint import Blueprint
+from motcua_platform.web.context import control_session
+from motcua_platform.web.principals import actor, current_principal
 from sqlalchemy import select
 
 from motcua_billing.catalog import services
@@ -52,7 +54,6 @@ class Metrics(MethodView):
         current_principal(*ACTORS)
         session = control_session()
         metric = services.create_metric(session, actor(), **body)
-        session.commit()
         return metric
 
 
@@ -71,7 +72,6 @@ class Plans(MethodView):
         current_principal(*ACTORS)
         session = control_session()
         plan = services.create_plan(session, actor(), **body)
-        session.commit()
         return plan
 
 
@@ -97,7 +97,6 @@ class Account(MethodView):
         current_principal(*ACTORS)
         session = control_session()
         account: BillingAccount = services.set_account(session, actor(), slug, **body)
-        session.commit()
         return account
 
 
@@ -119,7 +118,6 @@ class Contracts(MethodView):
         current_principal(*ACTORS)
         session = control_session()
         contract = services.create_contract(session, actor(), **body)
-        session.commit()
         return _with_slug(contract)
 
 
@@ -139,5 +137,4 @@ def add_price_version(body, code):
     current_principal(*ACTORS)
     session = control_session()
     version = services.add_price_version(session, actor(), code, body)
-    session.commit()
     return version

@@ -6,20 +6,13 @@ from __future__ import annotations
 import logging
 
 from flask import Response
-from motcua_platform.api import (
-    Blueprint,
-    actor,
-    control_session,
-    current_principal,
-    current_tenant,
-    paginate,
-    province_principal,
-    runtime,
-    tenant_session,
-)
 from motcua_platform.auth.models import OperatorRole, StaffRoleName
 from motcua_platform.directory.models import Tenant
 from motcua_platform.errors import NotFound
+from motcua_platform.web.blueprint import Blueprint
+from motcua_platform.web.context import control_session, current_tenant, runtime, tenant_session
+from motcua_platform.web.pagination import paginate
+from motcua_platform.web.principals import actor, current_principal, province_principal
 from sqlalchemy import select
 
 from motcua_billing.alerts.schemas import AlertListArgsSchema, AlertSchema, TenantAlertListArgsSchema, TenantAlertSchema
@@ -133,6 +126,8 @@ def finalize(invoice_id):
     current_principal(*ACTORS)
     session = control_session()
     invoice = lifecycle.finalize(session, actor(), invoice_id)
+    # Committed here, not at the request's end: the push reads the finalized invoice in a transaction of its
+    # own, and the answer shows what the push recorded (a failed push never undoes the finalization).
     session.commit()
     from motcua_billing.payments.services import push_quietly
 
@@ -149,7 +144,6 @@ def void(body, invoice_id):
     current_principal(*ACTORS)
     session = control_session()
     invoice = lifecycle.void(session, actor(), invoice_id, body["reason"])
-    session.commit()
     return _one(invoice)
 
 
@@ -161,7 +155,6 @@ def record_payment(body, invoice_id):
     current_principal(*ACTORS)
     session = control_session()
     payment = recording.record_payment(session, actor(), invoice_id, **body)
-    session.commit()
     return payment
 
 
@@ -269,7 +262,7 @@ def tenant_budget(slug):
 def _province() -> int:
     province_principal(*PROVINCE_FINANCE)  # the province's money: roles on the province itself only
     # The caller is known; end the tenant transaction before reading billing rows from the control plane,
-    # so the two sessions never interleave.
+    # so the two sessions never interleave (a commit of reads only: the view writes nothing).
     tenant_session().commit()
     return current_tenant().id
 

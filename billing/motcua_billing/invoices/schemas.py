@@ -1,5 +1,5 @@
 from marshmallow import ValidationError, fields, validate
-from motcua_platform.api import Schema
+from motcua_platform.web.schema import Schema
 
 from motcua_billing.rating.periods import FIRST_YEAR, LAST_YEAR, parse_month
 

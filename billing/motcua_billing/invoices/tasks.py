@@ -19,6 +19,7 @@ import logging
 import procrastinate
 from motcua_platform.audit.services import Actor
 from motcua_platform.dates import add_months
+from motcua_platform.db.unit_of_work import UnitOfWork
 from motcua_platform.jobs import job_runtime
 from motcua_platform.timezones import VIETNAM
 
@@ -41,9 +42,8 @@ def run_billing(runtime, month: dt.date, actor: Actor = SCHEDULER) -> dict:
 
     ensure_month_over(month)
     drain_all(runtime.db)
-    with runtime.db.control_session() as session:
-        report = run_period(session, actor, month, vat_rate=runtime.config.vat_rate)
-        session.commit()
+    with UnitOfWork(runtime.db) as work:
+        report = run_period(work.control_session(), actor, month, vat_rate=runtime.config.vat_rate)
     log.info("billing run %s: %s", f"{month:%Y-%m}", report.as_dict())
     for slug, reason in report.skipped.items():
         level = logging.WARNING if reason.startswith("no contract") else logging.INFO

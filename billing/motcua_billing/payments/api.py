@@ -2,7 +2,9 @@
 
 from flask import request
 from marshmallow import fields
-from motcua_platform.api import Blueprint, Schema, control_session, runtime
+from motcua_platform.web.blueprint import Blueprint
+from motcua_platform.web.context import control_session, runtime
+from motcua_platform.web.schema import Schema
 
 from motcua_billing.payments import services
 
@@ -36,5 +38,4 @@ def stripe_webhook():
         request.headers.get("Stripe-Signature"),
         runtime().config.stripe_webhook_secret,
     )
-    session.commit()
     return result

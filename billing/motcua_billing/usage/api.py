@@ -1,8 +1,10 @@
 """Usage ingestion for sources outside a tenant's own transactions (SMS gateway, API gateway, storage meter)."""
 
-from motcua_platform.api import Blueprint, actor, control_session, current_principal, runtime
 from motcua_platform.audit.services import record
 from motcua_platform.auth.models import OperatorRole
+from motcua_platform.web.blueprint import Blueprint
+from motcua_platform.web.context import control_session, runtime
+from motcua_platform.web.principals import actor, current_principal
 
 from motcua_billing.usage import services
 from motcua_billing.usage.schemas import DrainResultSchema, UsageBatchResultSchema, UsageBatchSchema
@@ -37,7 +39,6 @@ def ingest(body):
             duplicates=result.count("duplicate"),
             rejected=result.count("rejected"),
         )
-    session.commit()
     return result.as_dict()
 
 
@@ -46,5 +47,5 @@ def ingest(body):
 def drain():
     """Move usage recorded inside tenant transactions (tenant outboxes) into the ledger now."""
     current_principal(OperatorRole.FINANCE, OperatorRole.ADMIN)
-    control_session().commit()
+    control_session().commit()  # end the authentication transaction: the drain opens its own, per tenant
     return [vars(r) for r in services.drain_all(runtime().db)]

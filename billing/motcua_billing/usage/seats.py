@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from motcua_platform.auth.models import StaffAccount
 from motcua_platform.db.database import Database, TenantSession
+from motcua_platform.db.unit_of_work import UnitOfWork
 from motcua_platform.directory.models import Tenant, TenantStatus
 from motcua_platform.timezones import VIETNAM
 from sqlalchemy import func, select
@@ -73,9 +74,8 @@ def snapshot_all(db: Database, day: dt.date, *, slugs: list[str] | None = None) 
     taken = []
     for slug in found:
         try:
-            with db.tenant_session(db.binding(slug)) as session:
-                taken.append(snapshot(session, day))
-                session.commit()
+            with UnitOfWork(db) as work:
+                taken.append(snapshot(work.tenant_session(db.binding(slug)), day))
         except Exception:
             log.exception("the seat snapshot of %s for %s failed", slug, day)
             taken.append(SeatSnapshot(slug, day, 0, "failed"))

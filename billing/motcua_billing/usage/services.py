@@ -299,7 +299,8 @@ def drain_outbox(db: Database, slug: str, *, batch: int = 5000) -> DrainReport:
     """Move one tenant's pending outbox rows into the ledger.
 
     The ledger insert commits first, then the outbox rows are marked drained. A crash in between only
-    means the rows are offered again next time, and the ledger's unique key turns them into no-ops.
+    means the rows are offered again next time, and the ledger's unique key turns them into no-ops. That
+    order is the reverse of a unit of work's (tenant first), which is why this commits each step by hand.
     """
     report = DrainReport(slug)
     binding = db.binding(slug)

@@ -2,10 +2,13 @@
 
 from sqlalchemy import select
 
-from motcua_platform.api import Blueprint, control_session, current_principal, paginate, tenant_session
 from motcua_platform.audit.models import ControlAuditEvent, TenantAuditEvent
 from motcua_platform.audit.schemas import AuditEventSchema, AuditQueryArgsSchema
 from motcua_platform.auth.models import OperatorRole, StaffRoleName
+from motcua_platform.web.blueprint import Blueprint
+from motcua_platform.web.context import control_session, tenant_session
+from motcua_platform.web.pagination import paginate
+from motcua_platform.web.principals import current_principal
 
 platform_blp = Blueprint(
     "audit",

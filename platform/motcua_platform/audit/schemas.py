@@ -1,6 +1,6 @@
 from marshmallow import fields, validate
 
-from motcua_platform.api import Schema
+from motcua_platform.web.schema import Schema
 
 
 class AuditEventSchema(Schema):

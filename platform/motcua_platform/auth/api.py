@@ -3,20 +3,6 @@
 from flask import request
 from flask.views import MethodView
 
-from motcua_platform.api import (
-    Blueprint,
-    actor,
-    control_session,
-    count_account_attempt,
-    current_principal,
-    current_tenant,
-    runtime,
-    site,
-    site_names,
-    site_scope,
-    site_session,
-    tenant_session,
-)
 from motcua_platform.auth import services
 from motcua_platform.auth.models import OperatorRole, StaffRoleName
 from motcua_platform.auth.schemas import (
@@ -31,6 +17,19 @@ from motcua_platform.auth.services import LoginPolicy
 from motcua_platform.auth.units import unit_tree
 from motcua_platform.errors import ServiceError
 from motcua_platform.tenancy import PLATFORM
+from motcua_platform.web.blueprint import Blueprint
+from motcua_platform.web.context import (
+    control_session,
+    current_tenant,
+    runtime,
+    site,
+    site_names,
+    site_scope,
+    site_session,
+    tenant_session,
+)
+from motcua_platform.web.principals import actor, current_principal
+from motcua_platform.web.ratelimit import count_account_attempt
 
 auth_blp = Blueprint(
     "auth",
@@ -89,9 +88,8 @@ def login(body):
             remote_addr=request.remote_addr,
         )
     except ServiceError:
-        session.commit()  # keep the failed-attempt count
+        session.commit()  # keep the failed-attempt count, which the error's rollback would undo
         raise
-    session.commit()
     return {"token": token, "expires_at": expires_at, "scope": site_scope()}
 
 
@@ -99,11 +97,10 @@ def login(body):
 @auth_blp.response(204)
 def logout():
     """Revoke the token used for this request."""
-    from motcua_platform.api import bearer_secret
+    from motcua_platform.web.principals import bearer_secret
 
     current_principal()
     services.logout(site_session(), scope=site_scope(), secret=bearer_secret())
-    site_session().commit()
 
 
 @auth_blp.route("/me")
@@ -145,7 +142,6 @@ class Operators(MethodView):
         current_principal(OperatorRole.ADMIN)
         session = control_session()
         operator = services.create_operator(session, actor(), **body)
-        session.commit()
         return operator
 
 
@@ -178,7 +174,6 @@ class StaffCollection(MethodView):
             site=site_names(),
             admin_units=principal.units_with(StaffRoleName.TENANT_ADMIN),
         )
-        session.commit()
         return staff
 
 
@@ -196,5 +191,4 @@ class StaffItem(MethodView):
         covered = _covered_units()
         session = tenant_session()
         staff = services.set_staff_active(session, actor(), staff_id, body["active"], covered)
-        session.commit()
         return staff

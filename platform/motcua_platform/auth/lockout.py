@@ -5,7 +5,7 @@ caller kept the vendor's finance account shut for its owner. Here the failures a
 (account, client address): the caller who guesses is locked out, the owner at another address is not.
 An unknown login is counted like an account (under a digest of what was typed), so the lockout tells
 nothing about which logins exist. Across accounts, each client address is limited by the per-minute
-budget of the login routes (``motcua_platform.api.count_account_attempt``).
+budget of the login routes (``motcua_platform.web.ratelimit.count_account_attempt``).
 
 For one pair: ``max_failures`` failures in a row are free; that failure and every further one lock the
 pair for ``lock_seconds`` × 2^(failures − max_failures), at most ``max_lock_seconds``. While locked,

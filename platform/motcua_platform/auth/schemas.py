@@ -1,7 +1,7 @@
 from marshmallow import fields, validate
 
-from motcua_platform.api import Schema
 from motcua_platform.auth.models import OperatorRole, StaffRoleName
+from motcua_platform.web.schema import Schema
 
 
 class LoginSchema(Schema):

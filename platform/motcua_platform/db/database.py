@@ -72,6 +72,9 @@ class Database:
             pool_recycle=3600,
             pool_reset_on_return=None,
             echo=self.echo,
+            # Statements' values stay out of logs and error messages: they include password and token
+            # hashes, one-time codes and citizens' personal data.
+            hide_parameters=True,
             connect_args={"options": f"-c search_path={UNBOUND_SEARCH_PATH}"},
         )
         event.listen(engine, "reset", _reset_connection)

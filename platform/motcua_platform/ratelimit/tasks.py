@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import procrastinate
 
-from motcua_platform.jobs import job_runtime
+from motcua_platform.jobs import unit_of_work
 from motcua_platform.ratelimit.services import prune
 
 blueprint = procrastinate.Blueprint()
@@ -13,6 +13,5 @@ blueprint = procrastinate.Blueprint()
 @blueprint.periodic(cron="*/10 * * * *")
 @blueprint.task(name="prune_rate_limits", pass_context=True, queue="maintenance", queueing_lock="prune_rate_limits")
 def prune_rate_limits(context, timestamp: int) -> None:
-    with job_runtime(context).db.control_session() as session:
-        prune(session)
-        session.commit()
+    with unit_of_work(context) as work:
+        prune(work.control_session())

@@ -4,12 +4,14 @@ portal shows appointment dates); changing the calendar needs the tenant-admin ro
 import datetime as dt
 
 from flask.views import MethodView
-from motcua_platform.api import Blueprint, actor, province_principal, tenant_session
 from motcua_platform.audit.services import record
 from motcua_platform.auth.models import StaffRoleName
 from motcua_platform.errors import InvalidInput
 from motcua_platform.plugins.definitions import TimeLimit
 from motcua_platform.timezones import VIETNAM
+from motcua_platform.web.blueprint import Blueprint
+from motcua_platform.web.context import tenant_session
+from motcua_platform.web.principals import actor, province_principal
 
 from motcua_onestop.calendar import services
 from motcua_onestop.calendar.schemas import (
@@ -63,7 +65,6 @@ class Days(MethodView):
         _admin()
         session = tenant_session()
         day = services.add_day(session, actor(), **body)
-        session.commit()
         return day
 
 
@@ -79,7 +80,6 @@ class DayItem(MethodView):
             raise InvalidInput("The date is invalid.", {"date": [f"'{date}' is not a date (YYYY-MM-DD)."]}) from None
         session = tenant_session()
         services.remove_day(session, actor(), day)
-        session.commit()
 
 
 @blp.route("/seed", methods=["POST"])
@@ -91,7 +91,6 @@ def seed(args):
     session = tenant_session()
     counts = services.seed_year(session, args["year"])
     record(session, actor(), "calendar.seed", target=f"calendar:{args['year']}", **counts)
-    session.commit()
     return {"year": args["year"], **counts}
 
 

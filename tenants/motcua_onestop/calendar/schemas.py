@@ -1,7 +1,7 @@
 from marshmallow import ValidationError, fields, validate
-from motcua_platform.api import Schema
 from motcua_platform.plugins.definitions import TimeUnit
 from motcua_platform.timezones import VIETNAM
+from motcua_platform.web.schema import Schema
 
 from motcua_onestop.calendar.models import DayKind
 from motcua_onestop.calendar.services import MAX_YEAR, MIN_YEAR

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 import holidays
 from motcua_platform.audit.services import Actor, record
+from motcua_platform.db.unit_of_work import UnitOfWork
 from motcua_platform.errors import Conflict, InvalidInput, NotFound
 from motcua_platform.timezones import VIETNAM
 from sqlalchemy import Select, bindparam, delete, extract, literal, select, true
@@ -132,9 +133,8 @@ def seed_all_tenants(db, on: dt.date | None = None) -> dict[str, list[int]]:
     report = {}
     for slug in slugs:
         try:
-            with db.tenant_session(db.binding(slug)) as session:
-                seeded = seed_missing_years(session, years)
-                session.commit()
+            with UnitOfWork(db) as work:
+                seeded = seed_missing_years(work.tenant_session(db.binding(slug)), years)
         except Exception:
             log.exception("seeding the calendar of %s failed", slug)
             continue

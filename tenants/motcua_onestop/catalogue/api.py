@@ -3,21 +3,17 @@ tenant-admin role."""
 
 from flask import Response, request
 from flask.views import MethodView
-from motcua_platform.api import (
-    Blueprint,
-    actor,
-    cached_public_get,
-    current_tenant,
-    paginate,
-    province_principal,
-    tenant_session,
-)
 from motcua_platform.auth.models import StaffRoleName
 from motcua_platform.cache import TTLCache
 from motcua_platform.directory.content import content_changed
 from motcua_platform.errors import InvalidInput
 from motcua_platform.plugins.engine import active
 from motcua_platform.plugins.forms import form_json_schema
+from motcua_platform.web.blueprint import Blueprint
+from motcua_platform.web.caching import cached_public_get
+from motcua_platform.web.context import current_tenant, tenant_session
+from motcua_platform.web.pagination import paginate
+from motcua_platform.web.principals import actor, province_principal
 
 from motcua_onestop.calendar.services import today
 from motcua_onestop.catalogue import exchange, receiving, services
@@ -66,7 +62,7 @@ cached_receiving = cached_public_get(
 
 
 def _catalogue_changed() -> None:
-    """Call after committing a change to the tenant's catalogue."""
+    """Call when the request changes the tenant's catalogue (the version is bumped after its commit)."""
     content_changed("catalogue")
 
 
@@ -119,7 +115,6 @@ class Procedures(MethodView):
         _admin()
         session = tenant_session()
         row = services.create_procedure(session, actor(), body)
-        session.commit()
         _catalogue_changed()
         return row
 
@@ -140,7 +135,6 @@ class ProcedureItem(MethodView):
         _admin()
         session = tenant_session()
         row = services.revise(session, actor(), code, body)
-        session.commit()
         _catalogue_changed()
         return row
 
@@ -172,7 +166,6 @@ def publish(code):
     _admin()
     session = tenant_session()
     row = services.publish(session, actor(), code)
-    session.commit()
     _catalogue_changed()
     return row
 
@@ -184,7 +177,6 @@ def retire(code):
     _admin()
     session = tenant_session()
     row = services.retire(session, actor(), code)
-    session.commit()
     _catalogue_changed()
     return row
 
@@ -196,7 +188,6 @@ def apply_plugin_update(code):
     _admin()
     session = tenant_session()
     row = services.apply_plugin_update(session, actor(), active(), code)
-    session.commit()
     _catalogue_changed()
     return row
 
@@ -280,6 +271,5 @@ def import_(args):
     records = exchange.parse_csv(text) if args["format"] == "csv" else exchange.parse_json(text)
     session = tenant_session()
     count = exchange.import_records(session, actor(), records)
-    session.commit()
     _catalogue_changed()
     return {"imported": count}

@@ -1,6 +1,6 @@
 from marshmallow import fields, validate
-from motcua_platform.api import Schema
 from motcua_platform.plugins.definitions import UNIT_KINDS, Level, OnlineMode, TimeUnit
+from motcua_platform.web.schema import Schema
 
 TIME_UNITS = validate.OneOf([u.value for u in TimeUnit])
 ONLINE_MODES = validate.OneOf([m.value for m in OnlineMode])

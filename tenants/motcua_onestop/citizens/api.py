@@ -1,7 +1,7 @@
 """Citizen and business accounts on a tenant host: register, log in and out, profile, password.
 
 Citizen tokens (``<slug>.citizen.<secret>``) are accepted only by citizen routes (``current_citizen``);
-staff routes refuse them with 403 (``motcua_platform.api.current_principal``), and citizen routes refuse
+staff routes refuse them with 403 (``motcua_platform.web.principals.current_principal``), and citizen routes refuse
 staff tokens with 403. A token of another tenant is a 403 like everywhere else.
 
 Password recovery (``/password-reset`` and ``/password-reset/confirm``) is open to anyone and counted
@@ -11,22 +11,14 @@ import logging
 
 from flask import g, request
 from flask.views import MethodView
-from motcua_platform.api import (
-    CITIZEN_SCHEME,
-    CITIZEN_SECURITY,
-    Blueprint,
-    bearer_secret,
-    count_account_attempt,
-    current_tenant,
-    register_authenticator,
-    runtime,
-    site_names,
-    tenant_session,
-)
 from motcua_platform.auth.api import login_policy
 from motcua_platform.auth.schemas import TokenSchema
 from motcua_platform.auth.tokens import is_citizen_secret
 from motcua_platform.errors import Forbidden, ServiceError, Unauthorized
+from motcua_platform.web.blueprint import Blueprint
+from motcua_platform.web.context import current_tenant, on_commit, runtime, site_names, tenant_session
+from motcua_platform.web.principals import CITIZEN_SCHEME, CITIZEN_SECURITY, bearer_secret, register_authenticator
+from motcua_platform.web.ratelimit import count_account_attempt
 
 from motcua_onestop.citizens import recovery, services
 from motcua_onestop.citizens.schemas import (
@@ -90,7 +82,6 @@ def register(body):
     count_account_attempt()
     session = tenant_session()
     account = services.register(session, services.Registration(**body), request.remote_addr, site=site_names())
-    session.commit()
     return account
 
 
@@ -115,9 +106,8 @@ def login(body):
             remote_addr=request.remote_addr,
         )
     except ServiceError:
-        session.commit()  # keep the failed-attempt count and its audit record
+        session.commit()  # keep the failed-attempt count and its audit record (the error rolls back)
         raise
-    session.commit()
     return {"token": token, "expires_at": expires_at, "scope": scope}
 
 
@@ -128,7 +118,6 @@ def logout():
     """Revoke the citizen token used for this request."""
     current_citizen()
     services.logout(tenant_session(), secret=bearer_secret())
-    tenant_session().commit()
 
 
 @blp.route("")
@@ -147,7 +136,6 @@ class Profile(MethodView):
         citizen = current_citizen()
         session = tenant_session()
         account = services.update_profile(session, citizen_actor(), services.get_account(session, citizen.id), body)
-        session.commit()
         return account
 
 
@@ -168,7 +156,6 @@ def change_password(body):
         keep_secret=bearer_secret(),
         site=site_names(),
     )
-    session.commit()
 
 
 @blp.route("/password-reset", methods=["POST"])
@@ -189,13 +176,18 @@ def request_password_reset(body):
         key=runtime().config.secret_key,
         remote_addr=request.remote_addr,
     )
-    session.commit()
-    # Deferred for every request, not only when a code was queued, so the answer takes as long either way.
-    try:
-        # one waiting drain per tenant is enough, however many requests arrive before a worker takes it
-        runtime().jobs.defer(DRAIN_TASK, queueing_lock=f"drain_notifications:{slug}", tenant=slug)
-    except Exception:
-        log.exception("deferring the notification drain of %s failed; the periodic drain will send the code", slug)
+    jobs = runtime().jobs
+
+    # Deferred for every request, not only when a code was queued, so the answer takes as long either way;
+    # after the commit, so the drain finds the code.
+    def drain_soon() -> None:
+        try:
+            # one waiting drain per tenant is enough, however many requests arrive before a worker takes it
+            jobs.defer(DRAIN_TASK, queueing_lock=f"drain_notifications:{slug}", tenant=slug)
+        except Exception:
+            log.exception("deferring the notification drain of %s failed; the periodic drain will send the code", slug)
+
+    on_commit(drain_soon)
     return RESET_ACCEPTED
 
 
@@ -221,6 +213,5 @@ def confirm_password_reset(body):
             remote_addr=request.remote_addr,
         )
     except ServiceError:
-        session.commit()  # keep the wrong-code count
+        session.commit()  # keep the wrong-code count, which the error's rollback would undo
         raise
-    session.commit()

@@ -3,16 +3,11 @@ officer inbox, transitions with optimistic concurrency (ETag / If-Match), histor
 
 from flask import request
 from flask.views import MethodView
-from motcua_platform.api import (
-    STAFF_OR_CITIZEN_SECURITY,
-    actor,
-    current_tenant,
-    limit_per_client,
-    paginate,
-    runtime,
-    tenant_session,
-)
 from motcua_platform.plugins.engine import active
+from motcua_platform.web.context import current_tenant, runtime, tenant_session
+from motcua_platform.web.pagination import paginate
+from motcua_platform.web.principals import STAFF_OR_CITIZEN_SECURITY, actor
+from motcua_platform.web.ratelimit import limit_per_client
 
 from motcua_onestop.citizens import services as citizens
 from motcua_onestop.citizens.api import current_citizen
@@ -93,7 +88,6 @@ class Dossiers(MethodView):
             content=ContentVersions(info.id, info.catalogue_version, info.units_version),
             submissions_per_hour=runtime().config.online_submissions_per_hour,
         )
-        session.commit()
         return _view(session, dossier), 201, etag_header(dossier)
 
     @blp.arguments(InboxArgsSchema, location="query")
@@ -162,7 +156,6 @@ def transition(body, code):
         body.get("comment"),
         tenant_slug=current_tenant().slug,
     )
-    session.commit()
     return _view(session, dossier), 200, etag_header(dossier)
 
 
@@ -182,7 +175,6 @@ def link_owner(body, code):
     dossier = services.get_dossier(session, code, units, lock=True)
     account = citizens.find_by_login(session, body["login"])
     services.link_owner(session, actor(), dossier, account, expected)
-    session.commit()
     return _view(session, dossier), 200, etag_header(dossier)
 
 

@@ -4,7 +4,10 @@ applicant. Ownership is decided by ``services.get_own_dossier`` only: someone el
 like a code that does not exist."""
 
 from flask import request
-from motcua_platform.api import CITIZEN_SECURITY, Blueprint, current_tenant, paginate, tenant_session
+from motcua_platform.web.blueprint import Blueprint
+from motcua_platform.web.context import current_tenant, tenant_session
+from motcua_platform.web.pagination import paginate
+from motcua_platform.web.principals import CITIZEN_SECURITY
 
 from motcua_onestop.citizens.api import current_citizen
 from motcua_onestop.dossiers import services
@@ -82,7 +85,6 @@ def withdraw(body, code):
         body.get("reason"),
         tenant_slug=current_tenant().slug,
     )
-    session.commit()
     return _own_view(session, dossier), 200, etag_header(dossier)
 
 
@@ -108,5 +110,4 @@ def supplement_done(body, code):
         body.get("comment"),
         tenant_slug=current_tenant().slug,
     )
-    session.commit()
     return _own_view(session, dossier), 200, etag_header(dossier)

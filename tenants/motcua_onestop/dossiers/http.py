@@ -3,9 +3,10 @@ extensions all hang on it), the officer roles and units of the caller, and optim
 ETag a dossier is served with and the If-Match a change must send."""
 
 from flask import request
-from motcua_platform.api import Blueprint, current_principal
 from motcua_platform.auth.models import StaffRoleName
 from motcua_platform.errors import InvalidInput, ServiceError
+from motcua_platform.web.blueprint import Blueprint
+from motcua_platform.web.principals import current_principal
 
 from motcua_onestop.dossiers import services
 from motcua_onestop.dossiers.models import Dossier, Status

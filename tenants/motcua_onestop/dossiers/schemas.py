@@ -1,6 +1,6 @@
 from marshmallow import fields, validate
-from motcua_platform.api import Schema
 from motcua_platform.timezones import VIETNAM
+from motcua_platform.web.schema import Schema
 
 from motcua_onestop.dossiers.documents.schemas import ChecklistItemSchema
 from motcua_onestop.dossiers.models import Channel

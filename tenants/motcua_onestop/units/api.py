@@ -6,10 +6,14 @@ list and tree are served from a per-process cache keyed by the tenant's units ve
 here bumps (motcua_platform.directory.content)."""
 
 from flask.views import MethodView
-from motcua_platform.api import Blueprint, actor, cached_public_get, current_principal, paginate, tenant_session
 from motcua_platform.auth.models import StaffRoleName
 from motcua_platform.cache import TTLCache
 from motcua_platform.directory.content import content_changed
+from motcua_platform.web.blueprint import Blueprint
+from motcua_platform.web.caching import cached_public_get
+from motcua_platform.web.context import tenant_session
+from motcua_platform.web.pagination import paginate
+from motcua_platform.web.principals import actor, current_principal
 
 from motcua_onestop.units import services
 from motcua_onestop.units.models import Unit
@@ -54,7 +58,6 @@ class Units(MethodView):
         admin_units = _admin_units()
         session = tenant_session()
         unit = services.create_unit(session, actor(), admin_units, **body)
-        session.commit()
         content_changed("units")
         return unit
 
@@ -89,7 +92,6 @@ class UnitItem(MethodView):
         admin_units = _admin_units()
         session = tenant_session()
         unit = services.update_unit(session, actor(), admin_units, unit_id, **body)
-        session.commit()
         content_changed("units")
         return unit
 
@@ -99,5 +101,4 @@ class UnitItem(MethodView):
         admin_units = _admin_units()
         session = tenant_session()
         services.delete_unit(session, actor(), admin_units, unit_id)
-        session.commit()
         content_changed("units")

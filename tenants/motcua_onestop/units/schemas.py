@@ -1,5 +1,5 @@
 from marshmallow import fields, validate
-from motcua_platform.api import Schema
+from motcua_platform.web.schema import Schema
 
 from motcua_onestop.units.models import UnitKind
 

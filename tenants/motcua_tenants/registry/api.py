@@ -2,18 +2,13 @@
 
 from flask import url_for
 from flask.views import MethodView
-from motcua_platform.api import (
-    Blueprint,
-    actor,
-    control_session,
-    current_principal,
-    current_tenant,
-    paginate,
-    runtime,
-)
 from motcua_platform.auth.models import OperatorRole
 from motcua_platform.directory.models import Tenant
 from motcua_platform.directory.services import get_tenant
+from motcua_platform.web.blueprint import Blueprint
+from motcua_platform.web.context import control_session, current_tenant, on_commit, runtime
+from motcua_platform.web.pagination import paginate
+from motcua_platform.web.principals import actor, current_principal
 
 from motcua_tenants.registry import services
 from motcua_tenants.registry.schemas import (
@@ -48,13 +43,22 @@ READERS = (OperatorRole.OPERATOR, OperatorRole.ADMIN, OperatorRole.FINANCE)
 
 
 def _enqueue(job):
-    slug = control_session().get(Tenant, job.tenant_id).slug
-    job.queue_job_id = runtime().jobs.defer(f"tenants:{job.kind}_tenant", job_id=job.id, tenant=slug)
-    control_session().commit()
+    """Queue the job's run once the request has committed its row (a worker must find it), and remember
+    the queue's id in a transaction of its own."""
+    current = runtime()
+
+    def defer():
+        with current.db.control_session() as session:
+            row = session.get(type(job), job.id)
+            slug = session.get(Tenant, row.tenant_id).slug
+            row.queue_job_id = current.jobs.defer(f"tenants:{row.kind}_tenant", job_id=row.id, tenant=slug)
+            session.commit()
+
+    on_commit(defer)
 
 
 def _invalidate():
-    runtime().resolver.invalidate()
+    on_commit(runtime().resolver.invalidate)
 
 
 @blp.route("")
@@ -83,7 +87,6 @@ class Tenants(MethodView):
             spec.set_admin(admin["email"], admin["full_name"], admin["password"])
         session = control_session()
         job = services.create_tenant(session, actor(), spec, base_domain=runtime().config.base_domain)
-        session.commit()
         _invalidate()
         _enqueue(job)
         tenant = session.get(Tenant, job.tenant_id)
@@ -109,7 +112,6 @@ class TenantItem(MethodView):
         current_principal(*MANAGERS)
         session = control_session()
         tenant = services.update_branding(session, actor(), slug, **body)
-        session.commit()
         _invalidate()
         return tenant
 
@@ -122,7 +124,6 @@ def add_domain(body, slug):
     current_principal(*MANAGERS)
     session = control_session()
     services.add_domain(session, actor(), slug, body["domain"], base_domain=runtime().config.base_domain)
-    session.commit()
     _invalidate()
     return get_tenant(session, slug), 201
 
@@ -134,7 +135,6 @@ def remove_domain(slug, domain):
     current_principal(*MANAGERS)
     session = control_session()
     services.remove_domain(session, actor(), slug, domain)
-    session.commit()
     _invalidate()
 
 
@@ -146,7 +146,6 @@ def suspend(body, slug):
     current_principal(*MANAGERS)
     session = control_session()
     tenant = services.suspend_tenant(session, actor(), slug, body.get("reason"))
-    session.commit()
     _invalidate()
     return tenant
 
@@ -158,7 +157,6 @@ def resume(slug):
     current_principal(*MANAGERS)
     session = control_session()
     tenant = services.resume_tenant(session, actor(), slug)
-    session.commit()
     _invalidate()
     return tenant
 
@@ -170,7 +168,6 @@ def archive(slug):
     current_principal(*MANAGERS)
     session = control_session()
     job = services.request_archive(session, actor(), slug)
-    session.commit()
     _invalidate()
     _enqueue(job)
     return (
@@ -187,7 +184,6 @@ def provision(slug):
     current_principal(*MANAGERS)
     session = control_session()
     job = services.retry_provision(session, actor(), slug)
-    session.commit()
     _enqueue(job)
     return (
         {"tenant": get_tenant(session, slug), "job": job},

@@ -1,5 +1,9 @@
 """Queue tasks for tenant lifecycle jobs. Each names its tenant explicitly and checks it against the job
-row, so a job can never act on a tenant other than the one it was queued for."""
+row, so a job can never act on a tenant other than the one it was queued for.
+
+Unlike other jobs these commit in several steps on purpose, not in one unit of work: the job's progress
+reports must be readable while it runs, and a failure must be recorded on the job row that the failed
+work's rollback would otherwise take with it (``services.provision``, ``services.archive``)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,10 @@
 """Plugins on the platform host: what the deployment has loaded, and each tenant's choice (operators)."""
 
-from motcua_platform.api import Blueprint, actor, control_session, current_principal, runtime
 from motcua_platform.auth.models import OperatorRole
 from motcua_platform.plugins.engine import active
+from motcua_platform.web.blueprint import Blueprint
+from motcua_platform.web.context import control_session, on_commit, runtime
+from motcua_platform.web.principals import actor, current_principal
 
 from motcua_tenants.tenant_plugins import services
 from motcua_tenants.tenant_plugins.schemas import PluginSchema, TenantPluginSchema, TenantPluginUpdateSchema
@@ -51,5 +53,5 @@ def set_tenant_plugin(body, slug, name):
         enabled=body["enabled"],
         settings=body["settings"],
     )
-    runtime().resolver.invalidate()
+    on_commit(runtime().resolver.invalidate)
     return state

@@ -82,6 +82,8 @@ def set_plugin(
             replies = signals.plugin_enabled.send(tenant_session, plugin=plugin)
             added = [item for _, result in replies for item in result]
             record(tenant_session, actor, "plugin.enable", target=f"plugin:{name}", procedures_added=added)
+            # Committed here, before the control plane row: the tenant's procedures must exist before the
+            # plugin shows as enabled; enabling again is harmless (see above), so a failure in between is too.
             tenant_session.commit()
     row = rows.get(name) or TenantPlugin(tenant_id=tenant.id, plugin=name, settings={})
     row.enabled = enabled

@@ -2,18 +2,11 @@
 by ``services.authorize`` alone."""
 
 from flask import request, send_file
-from motcua_platform.api import (
-    STAFF_OR_CITIZEN_SECURITY,
-    Blueprint,
-    actor,
-    bearer_secret,
-    current_principal,
-    current_tenant,
-    runtime,
-    tenant_session,
-)
 from motcua_platform.auth.tokens import is_citizen_secret
 from motcua_platform.storage.services import tenant_objects
+from motcua_platform.web.blueprint import Blueprint
+from motcua_platform.web.context import current_tenant, runtime, tenant_session
+from motcua_platform.web.principals import STAFF_OR_CITIZEN_SECURITY, actor, bearer_secret, current_principal
 
 from motcua_onestop.citizens.api import citizen_actor, current_citizen
 from motcua_onestop.dossiers.documents import services
@@ -106,6 +99,7 @@ def upload_document(form, code):
         )
     finally:
         upload.close()
+    # committed here rather than at the request's end: should the commit fail, the stored object goes too
     services.commit_or_discard(session, objects, document, created)
     return _view(code, document), 201 if created else 200
 

@@ -1,6 +1,6 @@
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
-from motcua_platform.api import Schema
+from motcua_platform.web.schema import Schema
 
 from motcua_onestop.dossiers.documents.models import DocumentKind
 

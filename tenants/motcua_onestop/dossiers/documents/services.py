@@ -29,6 +29,7 @@ from typing import BinaryIO
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
 from motcua_platform.db.database import Database
+from motcua_platform.db.unit_of_work import UnitOfWork
 from motcua_platform.directory.models import Tenant, TenantStatus
 from motcua_platform.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 from motcua_platform.storage.services import TenantObjects, new_key
@@ -392,9 +393,8 @@ def snapshot_all(db: Database, now: dt.datetime | None = None) -> dict[str, Deci
     recorded: dict[str, Decimal | None] = {}
     for slug in slugs:
         try:
-            with db.tenant_session(db.binding(slug)) as session:
-                recorded[slug] = snapshot(session, slug, now)
-                session.commit()
+            with UnitOfWork(db) as work:
+                recorded[slug] = snapshot(work.tenant_session(db.binding(slug)), slug, now)
         except Exception:
             log.exception("the storage snapshot of %s failed", slug)
     return recorded

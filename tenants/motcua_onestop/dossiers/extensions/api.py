@@ -2,8 +2,10 @@
 blueprint (imported at the end of ``dossiers.api``)."""
 
 from marshmallow import fields, validate
-from motcua_platform.api import Schema, actor, current_principal, current_tenant, tenant_session
 from motcua_platform.timezones import VIETNAM
+from motcua_platform.web.context import current_tenant, tenant_session
+from motcua_platform.web.principals import actor, current_principal
+from motcua_platform.web.schema import Schema
 
 from motcua_onestop.dossiers import comments, services
 from motcua_onestop.dossiers.extensions import services as extensions
@@ -84,7 +86,6 @@ def extend(body, code):
         ),
         tenant_slug=current_tenant().slug,
     )
-    session.commit()
     return _view(dossier, extension), 201, etag_header(dossier)
 
 
@@ -106,5 +107,4 @@ def comment(body, code):
     session = tenant_session()
     dossier = services.get_dossier(session, code, caller_units())
     entry = comments.add_comment(session, actor(), dossier, body["comment"])
-    session.commit()
     return entry, 201, etag_header(dossier)

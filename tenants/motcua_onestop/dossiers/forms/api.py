@@ -6,20 +6,14 @@ own template replaces the shipped one."""
 from flask import Response, request
 from flask.views import MethodView
 from marshmallow import fields
-from motcua_platform.api import (
-    CITIZEN_SECURITY,
-    Blueprint,
-    Schema,
-    actor,
-    current_tenant,
-    province_principal,
-    runtime,
-    tenant_session,
-)
 from motcua_platform.auth.models import StaffRoleName
 from motcua_platform.errors import Forbidden
 from motcua_platform.rendering.pdf import find_font
 from motcua_platform.tenancy import normalise_host
+from motcua_platform.web.blueprint import Blueprint
+from motcua_platform.web.context import current_tenant, runtime, tenant_session
+from motcua_platform.web.principals import CITIZEN_SECURITY, actor, province_principal
+from motcua_platform.web.schema import Schema
 
 from motcua_onestop.citizens.api import current_citizen
 from motcua_onestop.dossiers import services as dossiers
@@ -128,7 +122,6 @@ class FormTemplateItem(MethodView):
         province_principal(StaffRoleName.TENANT_ADMIN)
         session = tenant_session()
         overrides.save(session, actor(), number, body["template"], font=_font())
-        session.commit()
         return overrides.describe(session, number)
 
     @blp.response(204)
@@ -137,4 +130,3 @@ class FormTemplateItem(MethodView):
         province_principal(StaffRoleName.TENANT_ADMIN)
         session = tenant_session()
         overrides.clear(session, actor(), number)
-        session.commit()

@@ -2,8 +2,10 @@
 Registered on the dossiers blueprint (imported at the end of ``dossiers.api``)."""
 
 from marshmallow import fields, validate
-from motcua_platform.api import Schema, actor, current_principal, tenant_session
 from motcua_platform.db.base import utcnow
+from motcua_platform.web.context import tenant_session
+from motcua_platform.web.principals import actor, current_principal
+from motcua_platform.web.schema import Schema
 
 from motcua_onestop.dossiers import services
 from motcua_onestop.dossiers.http import IF_MATCH, blp, caller_units, etag_header, expected_version
@@ -100,7 +102,6 @@ def claim_step(code):
     session, expected, dossier = _locked(code)
     principal = current_principal()
     workflow.claim(session, actor(), principal.roles, principal.id, dossier, expected)
-    session.commit()
     return _steps_view(session, dossier), 200, etag_header(dossier)
 
 
@@ -114,7 +115,6 @@ def complete_step(body, code):
     """Finish the current step you claimed, with a comment (If-Match); the next step starts on its unit."""
     session, expected, dossier = _locked(code)
     workflow.complete(session, actor(), current_principal().id, dossier, expected, body["comment"])
-    session.commit()
     return _steps_view(session, dossier), 200, etag_header(dossier)
 
 
@@ -129,5 +129,4 @@ def handoff_step(body, code):
     session, expected, dossier = _locked(code)
     principal = current_principal()
     workflow.handoff(session, actor(), principal.roles, dossier, expected, body["unit_id"], body.get("comment"))
-    session.commit()
     return _steps_view(session, dossier), 200, etag_header(dossier)

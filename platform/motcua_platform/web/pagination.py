@@ -1,0 +1,184 @@
+"""Paginated lists: one page and its total in one round trip, capped counts, keyset cursors, and the
+``X-Pagination`` header's content."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from collections.abc import Sequence
+
+from flask_smorest.pagination import PaginationMetadataSchema, PaginationParameters
+from marshmallow import fields
+from sqlalchemy import ColumnElement, Select, Text, cast, func, inspect, literal, literal_column, select, tuple_
+from sqlalchemy.orm import Session
+
+from motcua_platform.errors import InvalidInput
+from motcua_platform.web.schema import BIGINT
+
+
+class PageMetadataSchema(PaginationMetadataSchema):
+    """The X-Pagination header of every paginated list (flask-smorest's, plus a capped total and cursors)."""
+
+    total = fields.Int(
+        metadata={"description": "Matching items; with total_exact false, more than this many match (counting stops)."}
+    )
+    total_exact = fields.Bool(metadata={"description": "False when the list is longer than the counting cap."})
+    next_cursor = fields.Str(
+        metadata={"description": "Lists with cursors: send as ?cursor= for the items after this page (not on the last)"}
+    )
+
+
+def page_metadata(pagination: PaginationParameters) -> dict:
+    """flask-smorest's metadata when the total is exact and pages are numbered; without page counts when
+    the total is capped; without page numbers when the page was asked for by cursor."""
+    exact = getattr(pagination, "total_exact", True)
+    if getattr(pagination, "by_cursor", False):
+        meta = {"total": pagination.item_count}
+    elif exact:
+        meta = _numbered_page_metadata(pagination.page, pagination.page_size, pagination.item_count)
+    else:
+        meta = {"total": pagination.item_count, "first_page": 1, "page": pagination.page}
+        if pagination.page > 1:
+            meta["previous_page"] = pagination.page - 1
+        if pagination.has_next:
+            meta["next_page"] = pagination.page + 1
+    meta["total_exact"] = exact
+    if getattr(pagination, "next_cursor", None):
+        meta["next_cursor"] = pagination.next_cursor
+    return meta
+
+
+def _numbered_page_metadata(page: int, page_size: int, item_count: int) -> dict:
+    """flask-smorest's X-Pagination fields for numbered pages, built as a plain dict (smorest would build a
+    new schema on every request to dump these integers)."""
+    metadata: dict[str, int] = {"total": item_count}
+    if item_count == 0:
+        metadata["total_pages"] = 0
+    else:
+        last_page = (item_count - 1) // page_size + 1
+        metadata.update(total_pages=last_page, first_page=1, last_page=last_page)
+        if page <= last_page:
+            metadata["page"] = page
+            if page > 1:
+                metadata["previous_page"] = page - 1
+            if page < last_page:
+                metadata["next_page"] = page + 1
+    return metadata
+
+
+def paginate(
+    session: Session,
+    query: Select,
+    pagination: PaginationParameters,
+    *,
+    rows: bool = False,
+    count_cap: int | None = None,
+    keyset: Sequence[ColumnElement] | None = None,
+    cursor: str | None = None,
+) -> list:
+    """One page of ``query`` and, in the same round trip, the total. Returns ORM objects, or row mappings
+    with ``rows=True`` (for queries selecting columns).
+
+    ``count_cap``: count at most this many matching rows, so a page over a million rows does not visit
+    them all; when more match, the total is the cap and ``total_exact`` is false ("more than …").
+    ``keyset``: the expressions ``query`` is ordered by (ascending, never NULL, unique together). Each
+    page then carries ``next_cursor`` while rows follow, and ``cursor`` (one of those) continues right
+    after that row through the index, without OFFSET. A query marked ``execution_options(keys_first=True)``
+    is cut to the page on its keys alone before its rows are read (``_keys_first``)."""
+    size = pagination.page_size
+    page_query = query
+    if cursor is not None:
+        if keyset is None:
+            raise InvalidInput("This list has no cursor.", {"cursor": ["Use page instead."]})
+        if pagination.page != 1:
+            raise InvalidInput("Send either page or cursor, not both.", {"cursor": ["Cannot be used with page."]})
+        values = _read_cursor(cursor, keyset)
+        after = [cast(literal(value), column.type) for value, column in zip(values, keyset, strict=True)]
+        page_query = query.where(tuple_(*keyset) > tuple_(*after))
+    keys_first = keyset is not None and query.get_execution_options().get("keys_first")
+    # exact over the window the page is cut from; or over the whole list, not only what follows the cursor
+    # (nor only the page, which is all a keys-first statement's outer query sees)
+    exact_window = count_cap is None and cursor is None and not keys_first
+    total = func.count().over() if exact_window else _count(query, count_cap).scalar_subquery()
+    page_query = page_query.limit(size + 1).offset(0 if cursor is not None else (pagination.page - 1) * size)
+    # (one more row than the page tells whether a next page exists without trusting a capped total)
+    if keys_first:
+        page_query, keyset = _keys_first(page_query, keyset)
+    keys = [cast(column, Text).label(f"_key{i}") for i, column in enumerate(keyset or ())]
+    fetched = session.execute(page_query.add_columns(total.label("_total"), *keys)).all()
+    page = fetched[:size]
+    count = fetched[0]._total if fetched else session.scalar(_count(query, count_cap))
+    pagination.item_count = min(count, count_cap) if count_cap is not None else count
+    pagination.total_exact = count_cap is None or count <= count_cap
+    pagination.has_next = len(fetched) > size
+    pagination.by_cursor = cursor is not None
+    pagination.next_cursor = (
+        _write_cursor([page[-1]._mapping[k.name] for k in keys]) if keys and len(fetched) > size else None
+    )
+    if rows:
+        return [row._mapping for row in page]
+    return [row[0] for row in page]
+
+
+def _keys_first(page_query: Select, keyset: Sequence[ColumnElement]) -> tuple[Select, list[ColumnElement]]:
+    """``page_query`` (one entity, cut to the page) as its page's keys first, then only those rows: the
+    sort that picks the page then reads nothing but ``keyset``, which an index-only scan can serve, and
+    the table is read for the page's rows alone. The last key must be the entity's primary key.
+    Returns the statement and the keyset to read the page's keys from."""
+    labels = [column.label(f"_page{i}") for i, column in enumerate(keyset)]
+    page = page_query.with_only_columns(*labels, maintain_column_froms=True).subquery("page")
+    entity = page_query.column_descriptions[0]["entity"]
+    primary_key = inspect(entity).primary_key[0]
+    keys = [page.c[label.name] for label in labels]
+    return select(entity).join(page, primary_key == keys[-1]).order_by(*keys), keys
+
+
+def _count(query: Select, cap: int | None) -> Select:
+    """How many rows ``query`` matches (at most ``cap`` + 1), selecting no columns so that an index-only
+    scan can serve it. A query marked ``execution_options(count_in_order=True)`` (an index gives its rows
+    in its order) keeps its ORDER BY, which steers PostgreSQL to read the first ``cap`` + 1 entries of that
+    index rather than a sequential scan it wrongly expects to stop early."""
+    counted = query.with_only_columns(literal_column("1"), maintain_column_froms=True)
+    if not query.get_execution_options().get("count_in_order"):
+        counted = counted.order_by(None)
+    return select(func.count()).select_from((counted.limit(cap + 1) if cap is not None else counted).subquery())
+
+
+def _write_cursor(values: list[str]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _read_cursor(cursor: str, keyset: Sequence[ColumnElement]) -> list[str]:
+    """The key values in ``cursor``, each checked against its column's type (a forged cursor is a 422,
+    never a database error)."""
+    invalid = InvalidInput("The cursor is invalid.", {"cursor": ["Use next_cursor from the previous X-Pagination."]})
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except ValueError:  # bad base64, bad UTF-8 and bad JSON alike
+        raise invalid from None
+    if not isinstance(values, list) or len(values) != len(keyset) or not all(isinstance(v, str) for v in values):
+        raise invalid
+    normalised = [_normalised(value, column.type.python_type) for value, column in zip(values, keyset, strict=True)]
+    if any(value is None for value in normalised):
+        raise invalid
+    return normalised
+
+
+def _normalised(value: str, python_type: type) -> str | None:
+    """``value`` re-written in the one form PostgreSQL reads for the column's type, or None when it is not
+    a value of that type (so a forged cursor never reaches the database as something it rejects)."""
+    if python_type is int:
+        if not (value.isascii() and value.removeprefix("-").isdecimal()):
+            return None
+        number = int(value)
+        return str(number) if -BIGINT <= number < BIGINT else None
+    if python_type is dt.datetime:
+        if value in ("infinity", "-infinity"):
+            return value
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return moment.isoformat() if moment.tzinfo is not None and 1 <= moment.year <= 9999 else None
+    return value if python_type is str else None
