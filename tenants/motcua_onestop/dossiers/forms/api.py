@@ -1,19 +1,23 @@
 """Printable forms on a tenant host: forms 01–06 of one dossier (officers of its units), the forms addressed
 to the applicant (01–05) for the dossier's owner, and the register, form 07, of one unit between two dates
-(officers and admins of that unit or a unit above it)."""
+(officers and admins of that unit or a unit above it). The province's tenant admin may reword any form: its
+own template replaces the shipped one."""
 
 from flask import Response
+from flask.views import MethodView
 from marshmallow import fields
+from motcua_platform.auth.models import StaffRoleName
 from motcua_platform.errors import Forbidden
 from motcua_platform.rendering.pdf import find_font
 from motcua_platform.web.blueprint import Blueprint
 from motcua_platform.web.context import runtime, tenant_context, tenant_session
-from motcua_platform.web.principals import CITIZEN_SECURITY
+from motcua_platform.web.principals import CITIZEN_SECURITY, actor, province_principal
 from motcua_platform.web.schema import Schema
 
 from motcua_onestop.citizens.api import current_citizen
 from motcua_onestop.dossiers import services as dossiers
-from motcua_onestop.dossiers.forms import services
+from motcua_onestop.dossiers.forms import overrides, services
+from motcua_onestop.dossiers.forms.schemas import FormTemplateSchema, FormTemplateSummarySchema
 from motcua_onestop.dossiers.http import caller_units
 
 blp = Blueprint(
@@ -82,3 +86,40 @@ def register(args):
         raise Forbidden("Only an officer or admin of this unit (or a unit above it) may print its register.")
     body = services.render_register(session, unit_id, args["since"], args["until"], tenant_context(), font=_font())
     return _pdf(body, f"so-theo-doi-{unit_id}-{args['since']:%Y%m%d}-{args['until']:%Y%m%d}.pdf")
+
+
+# -- the province's own wording ----------------------------------------------------------------------
+@blp.route("/form-templates")
+@blp.response(200, FormTemplateSummarySchema(many=True))
+def form_templates():
+    """Forms 01–07 and which of them the province has reworded (tenant admin of the province)."""
+    province_principal(StaffRoleName.TENANT_ADMIN)
+    return overrides.list_all(tenant_session())
+
+
+@blp.route("/form-templates/<number>")
+class FormTemplateItem(MethodView):
+    @blp.response(200, FormTemplateSchema)
+    def get(self, number):
+        """The template form ``number`` prints with: the province's own, else the shipped one, to start an
+        edit from (tenant admin of the province)."""
+        province_principal(StaffRoleName.TENANT_ADMIN)
+        return overrides.describe(tenant_session(), number)
+
+    @blp.arguments(FormTemplateSchema)
+    @blp.response(200, FormTemplateSchema)
+    def put(self, body, number):
+        """Print form ``number`` with the province's own template from now on. It is checked first: a
+        template that does not parse, does not render with sample data or cannot be laid out is a 422 naming
+        the line (tenant admin of the province)."""
+        province_principal(StaffRoleName.TENANT_ADMIN)
+        session = tenant_session()
+        overrides.save(session, actor(), number, body["template"], font=_font())
+        return overrides.describe(session, number)
+
+    @blp.response(204)
+    def delete(self, number):
+        """Back to the shipped template; 404 when the province has none of its own (tenant admin)."""
+        province_principal(StaffRoleName.TENANT_ADMIN)
+        session = tenant_session()
+        overrides.clear(session, actor(), number)
