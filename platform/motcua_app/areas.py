@@ -34,6 +34,7 @@ AREAS = Areas(
         ("motcua_platform.ratelimit.tasks:blueprint", "ratelimit"),
         ("motcua_billing.invoices.tasks:blueprint", "billing"),
         ("motcua_onestop.notifications.tasks:blueprint", "notifications"),
+        ("motcua_onestop.dossiers.extensions.tasks:blueprint", "notifications"),
         ("motcua_onestop.dossiers.documents.tasks:blueprint", "documents"),
         ("motcua_onestop.calendar.tasks:blueprint", "calendar"),
     ),

@@ -8,6 +8,7 @@ from dossier_support import FORM, MARRIAGE, SYSTEM, intake_body, move
 from motcua_billing.usage.models import UsageOutbox
 from motcua_onestop.dossiers import services
 from motcua_onestop.dossiers.models import Dossier
+from motcua_onestop.dossiers.notices import on_status_change
 from motcua_onestop.notifications.interfaces import LogSmsProvider
 from motcua_onestop.notifications.models import Event, NotificationOutbox
 from motcua_onestop.notifications.services import (
@@ -15,7 +16,6 @@ from motcua_onestop.notifications.services import (
     drain_all,
     drain_tenant,
     message_key,
-    on_status_change,
     queue_for_dossier,
 )
 from motcua_onestop.notifications.templates import Facts

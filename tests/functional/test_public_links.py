@@ -9,8 +9,8 @@ import pytest
 from dossier_support import APPLICANT, FORM, MARRIAGE, SYSTEM, intake_body, intake_in
 from motcua_billing.usage.models import UsageOutbox
 from motcua_onestop.dossiers import services
+from motcua_onestop.dossiers.extensions import tasks
 from motcua_onestop.dossiers.forms import services as forms
-from motcua_onestop.notifications import tasks
 from motcua_onestop.notifications.models import NotificationOutbox
 from motcua_platform.errors import NotFound
 from motcua_platform.plugins.engine import active

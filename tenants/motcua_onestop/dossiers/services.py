@@ -27,12 +27,11 @@ from motcua_onestop.catalogue import receiving
 from motcua_onestop.catalogue import services as catalogue
 from motcua_onestop.catalogue.models import Procedure
 from motcua_onestop.dossiers import history as history_log
-from motcua_onestop.dossiers import versions
+from motcua_onestop.dossiers import notices, versions
 from motcua_onestop.dossiers.documents.checklist import checklist
 from motcua_onestop.dossiers.intake import lookup as intake_lookup
 from motcua_onestop.dossiers.intake.lookup import ContentVersions
 from motcua_onestop.dossiers.models import Channel, Dossier, DossierHistory, Status
-from motcua_onestop.notifications import services as notifications
 from motcua_onestop.units.models import Unit
 from motcua_onestop.units.services import subtree_ids
 
@@ -233,7 +232,7 @@ def intake(
     # An online submission is acknowledged to the account's own e-mail and phone, never to a contact typed
     # into the form: no officer has looked at the dossier yet, and the platform must not mail strangers.
     acknowledge_to = None if counter else (data.account_contact or "")
-    notifications.on_status_change(session, tenant, dossier, row.name_vi, contact=acknowledge_to)
+    notices.on_status_change(session, tenant, dossier, row.name_vi, contact=acknowledge_to)
     return dossier
 
 
@@ -576,7 +575,7 @@ def transition(
     dossier.status = target
     versions.bump(dossier, now)
     history_log.add(session, actor, dossier, action or ACTIONS[target], int(before), int(target), comment)
-    notifications.on_status_change(session, tenant, dossier, row.name_vi, comment)
+    notices.on_status_change(session, tenant, dossier, row.name_vi, comment)
     record(session, actor, "dossier.transition", target=f"dossier:{dossier.code}", from_status=before, to_status=target)
     session.flush()
     return dossier

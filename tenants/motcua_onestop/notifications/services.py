@@ -17,6 +17,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from motcua_platform.db.base import utcnow
 from motcua_platform.db.database import Database
@@ -27,7 +28,9 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from motcua_onestop.dossiers.models import Dossier, Status
+if TYPE_CHECKING:
+    from motcua_onestop.dossiers.models import Dossier
+
 from motcua_onestop.notifications.interfaces import Mailer, SmsProvider
 from motcua_onestop.notifications.models import SECRET_EVENT_TTL, Event, NotificationOutbox, NotifyChannel, OutboxStatus
 from motcua_onestop.notifications.templates import Facts, render
@@ -39,15 +42,6 @@ MAX_ATTEMPTS = 10  # then the row is marked failed and left for an operator
 BATCH = 200  # rows per tenant and round of a drain run
 DRAIN_SECONDS = 50.0  # a run stops starting rounds after this; runs start every minute
 
-EVENT_FOR_STATUS = {
-    Status.SUBMITTED: Event.SUBMITTED,
-    Status.RECEIVED: Event.INTAKE,
-    Status.SUPPLEMENT: Event.SUPPLEMENT,
-    Status.PAYMENT: Event.PAYMENT,
-    Status.DONE: Event.DONE,
-}
-
-RECURRING_EVENTS = frozenset({Event.SUPPLEMENT, Event.PAYMENT})
 
 EMAIL_RE = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
 PHONE_RE = re.compile(r"(?<!\d)(?:\+?84|0)(\d{9})(?!\d)")
@@ -157,22 +151,6 @@ def _queue(session: Session, owner_column: str, owner_id: int, event: Event, cha
 # as the ORM's bulk-insert layer would only add work to a plain INSERT. A row already queued is left alone.
 _OUTBOX = NotificationOutbox.__table__
 QUEUE = insert(_OUTBOX).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(_OUTBOX.c.id)
-
-
-def on_status_change(
-    session: Session, tenant: TenantContext, dossier: Dossier, procedure_name: str, comment=None, contact=None
-) -> int:
-    """The hook called by ``dossiers.services`` after ``dossier.status`` changed (intake included); how
-    many messages it queued. ``contact`` overrides the recipient (see ``queue_for_dossier``)."""
-    event = EVENT_FOR_STATUS.get(Status(dossier.status))
-    if event is None:
-        return 0
-    # a dossier may be asked for documents or payment more than once: each request is its own message,
-    # named by the dossier version the change produced (a retry of the same change queues nothing new)
-    fact = str(dossier.version) if event in RECURRING_EVENTS else None
-    return queue_for_dossier(
-        session, tenant, dossier, event, procedure_name=procedure_name, reason=comment, contact=contact, fact=fact
-    )
 
 
 # -- sending -------------------------------------------------------------------------------------

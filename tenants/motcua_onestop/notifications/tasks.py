@@ -1,6 +1,5 @@
 """Sending queued notifications (procrastinate). ``drain_notifications`` runs every minute over every
-active tenant; ``drain_tenant_notifications`` drains one tenant, named explicitly, on demand;
-``notify_late_dossiers`` (every ten minutes) queues the late notices (``dossiers.late_notices``)."""
+active tenant; ``drain_tenant_notifications`` drains one tenant, named explicitly, on demand."""
 
 from __future__ import annotations
 
@@ -33,15 +32,3 @@ def drain_tenant_notifications(context, tenant: str) -> None:
 
     runtime = job_runtime(context)
     drain_tenant(runtime.db, tenant, *_senders(runtime.config))
-
-
-@blueprint.periodic(cron="*/10 * * * *")
-@blueprint.task(
-    name="notify_late_dossiers", pass_context=True, queue="notifications", queueing_lock="notify_late_dossiers"
-)
-def notify_late_dossiers(context, timestamp: int) -> None:
-    """Every ten minutes: one apology to the applicant of each dossier newly past its effective due date."""
-    from motcua_onestop.dossiers.extensions.late_notices import notify_all
-
-    runtime = job_runtime(context)
-    notify_all(runtime.db, runtime.tenant_context)
