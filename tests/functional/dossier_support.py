@@ -1,7 +1,7 @@
 """Test data shared by the dossier tests: a marriage registration (civil_status plugin, 5 working days)
 received at commune A of tenant alpha."""
 
-from motcua_onestop.dossiers import services
+from motcua_onestop.dossiers.intake import services as intake
 from motcua_platform.audit.services import Actor
 from motcua_platform.plugins.engine import active
 
@@ -43,9 +43,9 @@ def move(client, code, to_status, version, comment=None):
 def intake_in(
     session, seeded, channel="counter", *, unit=None, name="A", citizen_id=None, contact=None, officers=None, now=None
 ):
-    """``services.intake`` of the marriage form at commune A of alpha (or ``unit``), for tests of the service
+    """``intake.intake`` of the marriage form at commune A of alpha (or ``unit``), for tests of the service
     layer: by the system actor with a role on the province's root (or ``officers``), every plugin enabled."""
     units = seeded["alpha"].units
-    data = services.Intake(MARRIAGE, unit or units["commune_a"], channel, name, FORM, citizen_id, contact)
+    data = intake.Intake(MARRIAGE, unit or units["commune_a"], channel, name, FORM, citizen_id, contact)
     officers = officers or {units["root"]}
-    return services.intake(session, SYSTEM, officers, active(), seeded["alpha"].context, data, now=now)
+    return intake.intake(session, SYSTEM, officers, active(), seeded["alpha"].context, data, now=now)

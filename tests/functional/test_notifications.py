@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from dossier_support import FORM, MARRIAGE, SYSTEM, intake_body, move
 from motcua_billing.usage.models import UsageOutbox
-from motcua_onestop.dossiers import services
+from motcua_onestop.dossiers.intake import services as intake
 from motcua_onestop.dossiers.models import Dossier
 from motcua_onestop.dossiers.notices import on_status_change
 from motcua_onestop.notifications.interfaces import LogSmsProvider
@@ -85,11 +85,9 @@ def test_intake_writes_the_outbox_in_its_transaction(officer, seeded, runtime):
     assert bad.status_code == 422
     # a failure after the hook ran rolls the rows back with the dossier
     with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
-        data = services.Intake(
-            MARRIAGE, seeded["alpha"].units["commune_a"], "counter", "Lê Thị Vợ", FORM, None, CONTACT
-        )
+        data = intake.Intake(MARRIAGE, seeded["alpha"].units["commune_a"], "counter", "Lê Thị Vợ", FORM, None, CONTACT)
         root = {seeded["alpha"].units["root"]}
-        services.intake(session, SYSTEM, root, active(), seeded["alpha"].context, data)
+        intake.intake(session, SYSTEM, root, active(), seeded["alpha"].context, data)
         assert session.scalar(select(NotificationOutbox).order_by(NotificationOutbox.id.desc()).limit(1)).event
         session.rollback()
     assert len(outbox(runtime)) == before

@@ -8,9 +8,9 @@ import json
 import pytest
 from dossier_support import APPLICANT, FORM, MARRIAGE, SYSTEM, intake_body, intake_in
 from motcua_billing.usage.models import UsageOutbox
-from motcua_onestop.dossiers import services
 from motcua_onestop.dossiers.extensions import tasks
 from motcua_onestop.dossiers.forms import services as forms
+from motcua_onestop.dossiers.intake import services as intake
 from motcua_onestop.notifications.models import NotificationOutbox
 from motcua_platform.errors import NotFound
 from motcua_platform.plugins.engine import active
@@ -98,15 +98,15 @@ def test_a_form_and_a_message_carry_the_public_url_whatever_host_the_request_use
 def test_intake_takes_the_tenant_context(runtime, seeded):
     alpha = seeded["alpha"].context
     units = seeded["alpha"].units
-    data = services.Intake(MARRIAGE, units["commune_a"], "counter", "Trần Văn Chồng", FORM, None, "0901234567")
+    data = intake.Intake(MARRIAGE, units["commune_a"], "counter", "Trần Văn Chồng", FORM, None, "0901234567")
     with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
         # the procedure groups come from the context: without civil status, marriage is not offered
         closed = dataclasses.replace(alpha, plugins={k: v for k, v in alpha.plugins.items() if k != "civil_status"})
         with pytest.raises(NotFound, match=MARRIAGE):
-            services.intake(session, SYSTEM, {units["root"]}, active(), closed, data)
+            intake.intake(session, SYSTEM, {units["root"]}, active(), closed, data)
 
         elsewhere = dataclasses.replace(alpha, public_url="https://dichvucong.example.vn")
-        dossier = services.intake(session, SYSTEM, {units["root"]}, active(), elsewhere, data)
+        dossier = intake.intake(session, SYSTEM, {units["root"]}, active(), elsewhere, data)
         assert dossier.status == 2 and dossier.received_at is not None
         sms = session.scalars(select(NotificationOutbox).where(NotificationOutbox.dossier_id == dossier.id)).one()
         assert f"https://dichvucong.example.vn/api/v1/track/{dossier.code}" in sms.body

@@ -22,6 +22,7 @@ from motcua_onestop.dossiers.http import (
     etag_header,
     expected_version,
 )
+from motcua_onestop.dossiers.intake import services as intake
 from motcua_onestop.dossiers.intake.lookup import ContentVersions
 from motcua_onestop.dossiers.models import Channel, Dossier
 from motcua_onestop.dossiers.schemas import (
@@ -61,13 +62,13 @@ class Dossiers(MethodView):
             who, units = actor(), caller_units()
         applicant = body["applicant"]
         info = current_tenant()
-        dossier = services.intake(
+        dossier = intake.intake(
             session,
             who,
             units,
             active(),
             tenant_context(),
-            services.Intake(
+            intake.Intake(
                 procedure_code=body["procedure_code"],
                 receiving_unit_id=body["receiving_unit_id"],
                 channel=body["channel"],
