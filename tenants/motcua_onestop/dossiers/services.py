@@ -23,6 +23,8 @@ from motcua_onestop.dossiers import clock, notices, versions
 from motcua_onestop.dossiers import history as history_log
 from motcua_onestop.dossiers.documents.checklist import checklist
 from motcua_onestop.dossiers.models import Channel, Dossier, DossierHistory, Status
+from motcua_onestop.dossiers.workflow import services as workflow
+from motcua_onestop.dossiers.workflow.models import CLOCK_STATUSES, OPEN_STATUSES, SORT_DUE, DossierStep
 from motcua_onestop.units.models import Unit
 from motcua_onestop.units.services import subtree_ids
 
@@ -186,8 +188,6 @@ def citizen_history(session: Session, dossier: Dossier) -> list[dict]:
 def _has_step_on(session: Session, dossier: Dossier, units: set[int]) -> bool:
     """Whether one of the dossier's processing steps is (or was) assigned to one of ``units``: a unit
     that a dossier was handed to sees it too."""
-    from motcua_onestop.dossiers.workflow.models import DossierStep
-
     if not units:
         return False
     query = select(DossierStep.id).where(DossierStep.dossier_id == dossier.id, DossierStep.unit_id.in_(units))
@@ -210,8 +210,6 @@ class InboxFilter:
 def inbox_query(session: Session, officer_unit_ids: Iterable[int], filters: InboxFilter, now=None) -> Select:
     """The dossiers an officer's list shows, ordered by ``INBOX_ORDER`` (soonest due first, then id):
     by default the open ones (every status but the final 3, 8 and 10); ``state`` or ``status`` for others."""
-    from motcua_onestop.dossiers.workflow.models import CLOCK_STATUSES, OPEN_STATUSES, SORT_DUE
-
     units = officer_units(session, officer_unit_ids)
     if not units:
         raise Forbidden("Only officers of a unit have a dossier inbox.")
@@ -324,8 +322,6 @@ def tracking(session: Session, code: str) -> dict:
 
 
 def _outcome(dossier: Dossier) -> str | None:
-    from motcua_onestop.dossiers.workflow import services as workflow
-
     return workflow.dossier_outcome(dossier, utcnow())
 
 
@@ -391,13 +387,9 @@ def transition(
             # the paused working time moves the deadline out; the original due date stays as it was
             cal = calendar.load_calendar(session, since=dossier.paused_at.astimezone(VIETNAM).date())
             dossier.extended_due_at = cal.extend(dossier.effective_due_at, [(dossier.paused_at, now)])
-            from motcua_onestop.dossiers.workflow import services as workflow  # lazily, as below
-
             workflow.shift_open_step(session, dossier, dossier.paused_at, now)  # the open step moves too
         dossier.paused_at = None
     if target == Status.PROCESSING and dossier.current_step is None:
-        from motcua_onestop.dossiers.workflow import services as workflow  # imports this module
-
         dossier.current_step = 0
         workflow.create_steps(session, dossier, row, now)
     elif target == Status.DONE:
