@@ -15,6 +15,7 @@ from motcua_platform.config import Config
 from motcua_platform.errors import ServiceError
 from motcua_platform.runtime import Runtime, build_runtime
 from motcua_platform.tenancy import PLATFORM, TenantResolver
+from motcua_platform.web import locale
 from motcua_platform.web.blueprint import Api
 from motcua_platform.web.context import close_sessions, commit_request
 from motcua_platform.web.errors import error_body, http_error_response, service_error_response
@@ -86,10 +87,13 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     runtime.resolver = TenantResolver(runtime.db, config.base_domain, ttl=config.tenant_cache_seconds)
     app.extensions["motcua"] = runtime
 
+    locale.install(app)
     api = Api(app)
     _register_error_format(api, app)
     for path in areas.installed().blueprints:
         api.register_blueprint(areas.load(path))
+    for path in areas.installed().pages:
+        app.register_blueprint(areas.load(path))
     realms = {name: getattr(bp, "realm", None) for name, bp in app.blueprints.items()}
 
     @app.get("/healthz")

@@ -27,6 +27,10 @@ class Areas:
     model_modules: tuple[str, ...] = ()
     # "module:function" called once, with no argument, to connect signal receivers and provide kernel hooks
     connectors: tuple[str, ...] = ()
+    # packages whose ``translations/`` folder holds message catalogues (``web.locale``), merged with the kernel's
+    translations: tuple[str, ...] = ()
+    # "module:attribute" of plain Flask blueprints serving HTML pages (not part of the OpenAPI document)
+    pages: tuple[str, ...] = ()
 
 
 _installed: Areas | None = None
