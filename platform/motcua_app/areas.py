@@ -48,6 +48,8 @@ AREAS = Areas(
         "motcua_app.demo:demo",
     ),
     model_modules=("motcua_app.models",),
+    pages=("motcua_portal.pages:portal",),
+    translations=("motcua_portal",),
     connectors=(
         "motcua_onestop.wiring:connect",
         "motcua_billing.wiring:connect",

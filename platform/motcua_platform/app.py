@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from motcua_platform import areas, inputs, request_log
+from motcua_platform import areas, inputs, pages, request_log
 from motcua_platform.config import Config
 from motcua_platform.errors import ServiceError
 from motcua_platform.runtime import Runtime, build_runtime
@@ -26,7 +26,7 @@ API_TITLE = "Motcua Cloud API"
 API_VERSION = "v1"
 
 # Paths served whatever the Host header says (load-balancer probes, the API document and its viewer).
-HOSTLESS_ENDPOINTS = {"healthz", "api-docs.openapi_json", "api-docs.openapi_swagger_ui", "static"}
+HOSTLESS_ENDPOINTS = {"healthz", "api-docs.openapi_json", "api-docs.openapi_swagger_ui", "static", "assets.serve"}
 
 SWAGGER_UI_CDN = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/"
 
@@ -88,6 +88,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     app.extensions["motcua"] = runtime
 
     locale.install(app)
+    pages.install(app, secure_cookies=config.public_scheme == "https")
     api = Api(app)
     _register_error_format(api, app)
     for path in areas.installed().blueprints:

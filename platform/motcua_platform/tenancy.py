@@ -34,6 +34,7 @@ class TenantInfo:
     primary_color: str
     secondary_color: str
     binding: TenantBinding
+    branding: Mapping[str, str] = field(default_factory=dict)  # hotline, address, email, footer
     plugins: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # enabled plugin → settings
     # The custom domain the tenant's links use (its first, see ``tenant_context.public_host``); None: none.
     primary_domain: str | None = None
@@ -131,6 +132,7 @@ def tenant_info(session: Session, db: Database, tenant: Tenant) -> TenantInfo:
         primary_color=tenant.primary_color,
         secondary_color=tenant.secondary_color,
         binding=db.binding(tenant.slug),
+        branding=dict(tenant.branding or {}),
         plugins=plugins,
         primary_domain=primary_domain,
         catalogue_version=tenant.catalogue_version,

@@ -189,7 +189,7 @@ def test_qr_payload_carries_the_tt01_2023_fields(runtime, seeded):
         assert receipt["he_thong"] == "Motcua Cloud - Tỉnh Alpha"
         assert receipt["thoi_gian_phat_hanh"] == "2026-03-02T09:05:00+07:00"
         assert receipt["ngay_hen_tra"] == "2026-03-09T17:00:00+07:00"  # the appointment: 5 working days
-        assert receipt["tra_cuu"] == f"https://alpha.example.vn/api/v1/track/{dossier.code}"
+        assert receipt["tra_cuu"] == f"https://alpha.example.vn/track/{dossier.code}"
         slip = json.loads(forms.qr_payload(dossier, procedure, "06", issuer, issued))
         assert "ngay_hen_tra" not in slip and slip["ma_ho_so"] == dossier.code
         assert slip["ten_van_ban"].startswith("Mẫu số 06: Phiếu kiểm soát")

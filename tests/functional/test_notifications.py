@@ -70,7 +70,7 @@ def test_intake_writes_the_outbox_in_its_transaction(officer, seeded, runtime):
     assert dossier["code"] in rows[0].subject and "đã được tiếp nhận" in rows[0].subject
     body = rows[0].body
     assert "Kính gửi Ông/Bà Trần Văn Chồng" in body and "Ngày hẹn trả kết quả" in body
-    assert f"/api/v1/track/{dossier['code']}" in body and dossier["procedure_name"] in body
+    assert f"/track/{dossier['code']}" in body and dossier["procedure_name"] in body
     assert dossier["code"] in rows[1].body and "Tra cứu" in rows[1].body
     with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:  # the hook run again: nothing new
         again = session.get(Dossier, dossier["id"])
@@ -196,7 +196,7 @@ def test_payment_template_names_the_fee():
     from motcua_onestop.notifications.models import Event
     from motcua_onestop.notifications.templates import render
 
-    facts = Facts("X-1", "Lê Thị Vợ", "Đăng ký kết hôn", None, "https://alpha.test/api/v1/track/X-1", total_fee=150000)
+    facts = Facts("X-1", "Lê Thị Vợ", "Đăng ký kết hôn", None, "https://alpha.test/track/X-1", total_fee=150000)
     subject, body, sms = render(Event.PAYMENT, facts)
     assert "nghĩa vụ tài chính" in subject and "150.000 đồng" in body and "X-1" in sms
 

@@ -29,7 +29,7 @@ def add_domains(platform, *domains):
 
 
 def track(runtime, host, code):
-    return f"{runtime.config.public_url(host)}/api/v1/track/{code}"
+    return f"{runtime.config.public_url(host)}/track/{code}"
 
 
 def outbox(runtime, dossier_id, event=None):
@@ -109,7 +109,7 @@ def test_intake_takes_the_tenant_context(runtime, seeded):
         dossier = intake.intake(session, SYSTEM, {units["root"]}, active(), elsewhere, data)
         assert dossier.status == 2 and dossier.received_at is not None
         sms = session.scalars(select(NotificationOutbox).where(NotificationOutbox.dossier_id == dossier.id)).one()
-        assert f"https://dichvucong.example.vn/api/v1/track/{dossier.code}" in sms.body
+        assert f"https://dichvucong.example.vn/track/{dossier.code}" in sms.body
         received = f"dossier:{dossier.id}:received"
         assert session.scalars(select(UsageOutbox.event_id).where(UsageOutbox.event_id == received)).all() == [received]
         session.rollback()

@@ -40,6 +40,8 @@ class Tenant(ControlBase):
     logo_url: Mapped[str | None] = mapped_column(String(500))
     primary_color: Mapped[str] = mapped_column(String(7), default="#b71c1c")
     secondary_color: Mapped[str] = mapped_column(String(7), default="#ffc107")
+    # The portal's hotline, address, e-mail and footer text (BRANDING_FIELDS); absent keys are not shown.
+    branding: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"), default=dict)
     archive_path: Mapped[str | None] = mapped_column(Text)
     # Bumped on every change to the tenant's procedure catalogue; part of the search-cache key.
     catalogue_version: Mapped[int] = mapped_column(server_default="0")

@@ -12,11 +12,10 @@ from motcua_platform.plugins.forms import form_json_schema
 from motcua_platform.web.blueprint import Blueprint
 from motcua_platform.web.caching import cached_public_get
 from motcua_platform.web.context import current_tenant, tenant_context, tenant_session
-from motcua_platform.web.pagination import paginate
 from motcua_platform.web.principals import actor, province_principal
 
 from motcua_onestop.calendar.services import today
-from motcua_onestop.catalogue import exchange, receiving, services
+from motcua_onestop.catalogue import exchange, receiving, search, services
 from motcua_onestop.catalogue.schemas import (
     DriftSchema,
     ExportArgsSchema,
@@ -29,7 +28,6 @@ from motcua_onestop.catalogue.schemas import (
     SearchArgsSchema,
     VersionArgsSchema,
 )
-from motcua_onestop.catalogue.text import words
 from motcua_onestop.units.schemas import UnitSchema
 
 blp = Blueprint(
@@ -49,11 +47,6 @@ admin_blp = Blueprint(
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 
-# Public search results per (tenant, catalogue version, enabled plugins, query, page). Every catalogue
-# change bumps the version, so this process sees it at once and the others once their tenant cache
-# expires; the entry lifetime bounds staleness should a bump ever be lost.
-SEARCH_CACHE = TTLCache(max_entries=4096, ttl=30)
-CACHED_PAGES = 3
 # "Where to submit" per (tenant, catalogue and units versions, enabled plugins, path): it changes with both.
 RECEIVING_CACHE = TTLCache(max_entries=4096, ttl=30)
 cached_receiving = cached_public_get(
@@ -84,28 +77,7 @@ class Procedures(MethodView):
     @blp.doc(security=[])
     def get(self, args, pagination_parameters):
         """Search the catalogue (public): accent-insensitive word prefixes, filters, best matches first."""
-        info, enabled = current_tenant(), _enabled()
-        # Keyed on what the search means (folded words, filters), so spellings of one query share an entry;
-        # only the first pages are kept, the ones people read.
-        meaning = (tuple(words(args.get("q") or "")), tuple(sorted((k, v) for k, v in args.items() if k != "q")))
-        key = (
-            info.slug,
-            info.catalogue_version,
-            tuple(enabled),
-            meaning,
-            pagination_parameters.page,
-            pagination_parameters.page_size,
-        )
-        cacheable = pagination_parameters.page <= CACHED_PAGES
-        cached = SEARCH_CACHE.get(key) if cacheable else None
-        if cached is None:
-            query = services.search_query(services.CatalogueFilter(**args), enabled)
-            rows = paginate(tenant_session(), query, pagination_parameters, rows=True)
-            cached = ([dict(row) for row in rows], pagination_parameters.item_count)
-            if cacheable:
-                SEARCH_CACHE.put(key, cached)
-        items, pagination_parameters.item_count = cached
-        return items
+        return search.search(tenant_session(), current_tenant(), _enabled(), args, pagination_parameters)
 
     @blp.arguments(ProcedureSchema)
     @blp.response(201, ProcedureSchema)

@@ -80,7 +80,7 @@ def sync_plugin(session: Session, plugin: Plugin) -> list[str]:
 
 
 # -- queries -------------------------------------------------------------------------------------
-def _visible(enabled: Iterable[str]):
+def visible(enabled: Iterable[str]):
     return and_(
         Procedure.status == ProcedureStatus.PUBLISHED,
         or_(Procedure.plugin.is_(None), Procedure.plugin.in_(list(enabled))),
@@ -112,7 +112,7 @@ def _search_query(filters: CatalogueFilter, enabled: tuple[str, ...]) -> Select:
     """Summaries of the published procedures of enabled plugins and the province's own, filtered; with a
     query text, every word must start a word of the entry (accents ignored) and the best matches come
     first. Details (documents, fees, workflow) are read one procedure at a time."""
-    query = select(*SUMMARY_COLUMNS).where(_visible(enabled))
+    query = select(*SUMMARY_COLUMNS).where(visible(enabled))
     for attr, column in (
         ("field", Procedure.field),
         ("level", Procedure.level),
@@ -165,7 +165,7 @@ def get_procedure(
 
 def current_version_query(code: str, enabled: Iterable[str]) -> Select:
     """The published version of ``code`` that citizens may apply under (what ``get_procedure`` reads)."""
-    return select(Procedure).where(Procedure.code == code, _visible(enabled))
+    return select(Procedure).where(Procedure.code == code, visible(enabled))
 
 
 def versions(session: Session, code: str) -> list[Procedure]:
@@ -390,3 +390,14 @@ def check_form(
     cleaned = validate_form(definition.form, data)
     effective = {**registry.get(row.plugin).default_settings, **(settings or {})}
     return form_schema(definition.form).dump(cleaned), definition.fee_calculator(cleaned, definition, effective)
+
+
+def fields_of(session: Session, enabled: Iterable[str]) -> list[tuple[str, int]]:
+    """The fields (lĩnh vực) of the published catalogue with how many procedures each has, by name."""
+    query = (
+        select(Procedure.field, func.count())
+        .where(visible(list(enabled)))
+        .group_by(Procedure.field)
+        .order_by(Procedure.field)
+    )
+    return [(name, count) for name, count in session.execute(query)]

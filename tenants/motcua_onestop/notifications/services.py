@@ -66,7 +66,7 @@ def contact_channels(contact: str | None) -> list[tuple[str, str]]:
 def tracking_url(public_url: str, code: str) -> str:
     """The public tracking address of dossier ``code`` on the tenant's public URL (``TenantContext``): the
     same whichever host the change came in on, and from the worker."""
-    return f"{public_url}/api/v1/track/{code}"
+    return f"{public_url}/track/{code}"
 
 
 def idempotency_key(owner: str, event: str, channel: str, fact: str | None = None) -> str:

@@ -53,7 +53,7 @@ PROCEDURE = {
 EVENT = {"at": "10 giờ 00, ngày 03/03/2026", "comment": "Lý do mẫu"}
 
 
-def sample_context(number: str, tracking_url: str = "https://mau.example.vn/api/v1/track/000") -> dict[str, Any]:
+def sample_context(number: str, tracking_url: str = "https://mau.example.vn/track/000") -> dict[str, Any]:
     context = _common(number, FORMS[number])
     if number == "07":
         context |= {

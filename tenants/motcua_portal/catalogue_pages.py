@@ -1,0 +1,85 @@
+"""Home, catalogue search and the procedure page: public, cached where the API caches the same reads."""
+
+from __future__ import annotations
+
+from flask import render_template, request, url_for
+from flask_smorest.pagination import PaginationParameters
+from motcua_onestop.calendar.services import today
+from motcua_onestop.catalogue import receiving, search
+from motcua_onestop.catalogue import services as catalogue
+from motcua_onestop.dossiers import popular
+from motcua_platform.cache import TTLCache
+from motcua_platform.pages.blueprint import front_page
+from motcua_platform.web.context import current_tenant, tenant_context, tenant_session
+
+from motcua_portal import labels
+from motcua_portal.blueprint import portal
+
+PAGE_SIZE = 20
+FILTERS = ("field", "level", "online_mode")
+# The home page's lists per (tenant, catalogue version, plugins): they change with the catalogue, and
+# "most used" drifts slowly enough for five minutes.
+HOME_CACHE = TTLCache(max_entries=1024, ttl=300)
+
+
+def _enabled() -> tuple[str, ...]:
+    return tenant_context().enabled
+
+
+def _cached(name: str, read):
+    info = current_tenant()
+    key = (name, info.slug, info.catalogue_version, tuple(info.plugins))
+    value = HOME_CACHE.get(key)
+    if value is None:
+        value = read(tenant_session(), _enabled())
+        HOME_CACHE.put(key, value)
+    return value
+
+
+def _fields() -> list[tuple[str, int]]:
+    return _cached("fields", catalogue.fields_of)
+
+
+@front_page("tenant")
+def home():
+    most_used = _cached("most_used", popular.most_used)
+    return render_template("portal/home.html", fields=_fields(), most_used=most_used)
+
+
+@portal.get("/procedures")
+def procedures():
+    args = {name: (request.args.get(name) or "").strip()[:200] for name in ("q", *FILTERS)}
+    if args["level"] not in labels.LEVELS:
+        args["level"] = ""
+    if args["online_mode"] not in labels.ONLINE_MODES:
+        args["online_mode"] = ""
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1
+    pagination = PaginationParameters(page, PAGE_SIZE)
+    results = search.search(tenant_session(), current_tenant(), _enabled(), args, pagination)
+    pages = max(1, -(-pagination.item_count // PAGE_SIZE))
+    field_options = [(name, f"{name} ({count})") for name, count in _fields()]
+
+    def page_url(number: int) -> str:
+        return url_for("site.procedures", **{k: v for k, v in args.items() if v}, page=number)
+
+    return render_template(
+        "portal/procedures.html",
+        args=args,
+        results=results,
+        total=pagination.item_count,
+        page=page,
+        pages=pages,
+        page_url=page_url,
+        field_options=field_options,
+        level_options=[(code, labels.label(labels.LEVELS, code)) for code in labels.LEVELS],
+        online_options=[(code, labels.label(labels.ONLINE_MODES, code)) for code in labels.ONLINE_MODES],
+    )
+
+
+@portal.get("/procedures/<code>")
+def procedure(code: str):
+    session = tenant_session()
+    row = catalogue.get_procedure(session, code, _enabled())
+    units = receiving.receiving_units(session, row, today())
+    return render_template("portal/procedure.html", procedure=row, units=units)

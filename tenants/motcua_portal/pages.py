@@ -1,0 +1,42 @@
+"""Every page of the portal (importing a module adds its routes), and what all its templates share."""
+
+from __future__ import annotations
+
+from flask import g
+from motcua_platform.tenancy import TenantInfo
+
+from motcua_portal import (  # noqa: F401
+    account_pages,
+    brand,
+    catalogue_pages,
+    labels,
+    mine_pages,
+    product_pages,
+    session,
+    tracking_pages,
+)
+from motcua_portal.blueprint import portal
+
+
+@portal.app_context_processor  # also for the home page, which the kernel's "/" renders
+def portal_context() -> dict:
+    info = g.get("site")
+    if not isinstance(info, TenantInfo):
+        return {}
+    return {
+        "brand": info,
+        "branding": brand.branding_of(info),
+        "brand_version": brand.version_of(info),
+        "citizen": session.signed_in(),
+        "LEVELS": labels.LEVELS,
+        "ONLINE_MODES": labels.ONLINE_MODES,
+        "UNIT_KINDS": labels.UNIT_KINDS,
+        "CHANNELS": labels.CHANNELS,
+        "OUTCOMES": labels.OUTCOMES,
+        "label": labels.label,
+        "time_limit": labels.time_limit,
+        "procedure_name": labels.procedure_name,
+    }
+
+
+__all__ = ["portal"]

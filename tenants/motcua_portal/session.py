@@ -1,0 +1,48 @@
+"""The signed-in citizen of a portal page: the citizen token kept in the host's own session cookie
+(HttpOnly, SameSite=Lax, Secure in production), checked on every request against the token table, so a
+logout or a password change elsewhere ends the session here too."""
+
+from __future__ import annotations
+
+from flask import g, request, session
+from motcua_onestop.citizens import services as citizens
+from motcua_onestop.citizens.services import CitizenPrincipal
+from motcua_platform.web.context import current_tenant, tenant_session
+
+TOKEN_KEY = "citizen_token"  # noqa: S105 - the name of a session key
+TENANT_KEY = "tenant"
+
+
+def sign_in(token: str) -> None:
+    session.clear()  # a new session on every sign-in (no fixation)
+    session[TOKEN_KEY] = token
+    session[TENANT_KEY] = current_tenant().slug
+
+
+def sign_out() -> str | None:
+    """Forget the session; the token it held, for the caller to revoke."""
+    token = session.get(TOKEN_KEY)
+    session.clear()
+    return token
+
+
+def signed_in() -> CitizenPrincipal | None:
+    """The citizen of this request, or None (never signed in, signed out, expired or revoked)."""
+    if "portal_citizen" not in g:
+        token = session.get(TOKEN_KEY)
+        citizen = None
+        if token and session.get(TENANT_KEY) == current_tenant().slug:
+            citizen = citizens.authenticate(tenant_session(), scope=current_tenant().slug, secret=token)
+        g.portal_citizen = citizen
+    return g.portal_citizen
+
+
+def had_session() -> bool:
+    """True when the browser sent a citizen session that is no longer valid (it expired or was revoked)."""
+    return bool(session.get(TOKEN_KEY)) and signed_in() is None
+
+
+def actor():
+    citizen = signed_in()
+    assert citizen is not None, "only called on pages that require a signed-in citizen"
+    return citizen.actor(request.remote_addr)
