@@ -73,3 +73,18 @@ def test_platform_host_lists_the_provinces(platform):
     response = platform.get("/")
     assert response.status_code == 200
     assert "alpha" in response.get_data(as_text=True).lower()
+
+
+def test_procedure_page_lists_documents_fees_and_where_to_submit(alpha):
+    code = alpha.get("/api/v1/procedures?q=khai+sinh").get_json()[0]["code"]
+    response = alpha.get(f"/procedures/{code}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    units = alpha.get(f"/api/v1/procedures/{code}/units").get_json()
+    assert units and all(unit["name"] in html for unit in units)
+    assert "Giấy tờ cần nộp" in html or "Thành phần hồ sơ" in html
+
+
+def test_unknown_procedure_is_an_html_404(alpha):
+    response = alpha.get("/procedures/NO-SUCH")
+    assert response.status_code == 404 and response.mimetype == "text/html"
