@@ -96,6 +96,10 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     for path in areas.installed().pages:
         app.register_blueprint(areas.load(path))
     realms = {name: getattr(bp, "realm", None) for name, bp in app.blueprints.items()}
+    # HTML pages (and the language switch) know their visitor by the session cookie, never by a bearer
+    # token: they declare no API security, so the API's default (a staff token) must not apply to them.
+    cookie_pages = {name for name, bp in app.blueprints.items() if isinstance(bp, pages.PageBlueprint)}
+    cookie_pages.add(pages.blueprint.switch.name)
 
     @app.get("/healthz")
     def healthz():
@@ -130,7 +134,8 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
             if status == 503:
                 response.headers["Retry-After"] = "3600"
             return response
-        authenticate_as_declared()  # before smorest reads (and validates) the arguments
+        if request.blueprint not in cookie_pages:
+            authenticate_as_declared()  # before smorest reads (and validates) the arguments
         return None
 
     app.teardown_appcontext(close_sessions)

@@ -1,5 +1,5 @@
-"""Register, log in and out. The forms post to the pages themselves; errors come back on the same page,
-next to their fields, with what was typed kept (never the password)."""
+"""Register, log in and out, recover a forgotten password. The forms post to the pages themselves; errors
+come back on the same page, next to their fields, with what was typed kept (never the password)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from functools import wraps
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from motcua_onestop.citizens import recovery
 from motcua_onestop.citizens import services as citizens
+from motcua_onestop.citizens.api import drain_after_commit
 from motcua_platform.auth.api import login_policy
 from motcua_platform.errors import Conflict, InvalidInput, ServiceError, TooManyAttempts
 from motcua_platform.pages.blueprint import safe_next
-from motcua_platform.web.context import current_tenant, site_names, tenant_session
+from motcua_platform.web.context import current_tenant, runtime, site_names, tenant_session
 from motcua_platform.web.ratelimit import count_account_attempt
 
 from motcua_portal import session
@@ -34,7 +36,8 @@ def citizen_required(view):
     return wrapper
 
 
-def _messages(errors: dict) -> dict[str, list[str]]:
+def field_errors(errors: dict) -> dict[str, list[str]]:
+    """A service's errors as the form macros show them: a list of messages per field."""
     return {
         name: [str(m) for m in (messages if isinstance(messages, list) else [messages])]
         for name, messages in errors.items()
@@ -107,7 +110,7 @@ def register():
         data = citizens.Registration(**{k: (v or None) for k, v in values.items()}, password=password[:200])
         account = citizens.register(db, data, request.remote_addr, site=site_names())
     except InvalidInput as error:
-        return render_template("portal/register.html", values=values, errors=_messages(error.errors)), 422
+        return render_template("portal/register.html", values=values, errors=field_errors(error.errors)), 422
     except (Conflict, TooManyAttempts) as error:
         errors = {"_": [str(error.message)]}
         return render_template("portal/register.html", values=values, errors=errors), error.status
@@ -122,3 +125,94 @@ def register():
     session.sign_in(token)
     flash(_("Your account is ready. You are logged in."), "success")
     return redirect(url_for("site.my_dossiers"), 303)
+
+
+# -- password recovery ------------------------------------------------------------------------------
+RESET_LOGIN_KEY = "reset_login"
+LOGIN_MAX = 254
+
+
+def _reset_refused(template: str, values: dict, error: TooManyAttempts):
+    page = render_template(template, values=values, errors={"_": [str(error.message)]})
+    return page, 429, {"Retry-After": str(error.retry_after)}
+
+
+@portal.route("/password-reset", methods=["GET", "POST"])
+def password_reset():
+    """Ask for a one-time code sent to the account's own e-mail and phone (citizens/recovery.py). Every
+    login gets the same answer and the same next page, whether or not it has an account."""
+    if request.method == "GET":
+        return render_template("portal/password_reset.html", values={"login": ""}, errors={})
+    identifier = (request.form.get("login") or "").strip()[:LOGIN_MAX]
+    values = {"login": identifier}
+    if len(identifier) < 3:
+        errors = {"login": [_("Enter the e-mail or mobile number you log in with.")]}
+        return render_template("portal/password_reset.html", values=values, errors=errors), 422
+    try:
+        count_account_attempt()  # the same per-address budget as the API's recovery and logins
+    except TooManyAttempts as error:
+        return _reset_refused("portal/password_reset.html", values, error)
+    slug = current_tenant().slug
+    recovery.request_reset(
+        tenant_session(),
+        tenant_slug=slug,
+        identifier=identifier,
+        key=runtime().config.secret_key,
+        remote_addr=request.remote_addr,
+    )
+    drain_after_commit(slug)  # for every request, as the API: the answer takes as long either way
+    session.remember(RESET_LOGIN_KEY, identifier)
+    flash(
+        _(
+            "If this is the login of an account on this portal, a code is on its way to the account's "
+            "e-mail and/or mobile phone. It is valid for %(minutes)s minutes.",
+            minutes=recovery.CODE_MINUTES,
+        ),
+        "success",
+    )
+    return redirect(url_for("site.password_reset_confirm"), 303)
+
+
+@portal.route("/password-reset/confirm", methods=["GET", "POST"])
+def password_reset_confirm():
+    """Set a new password with the code: every session of the account ends, this browser's included."""
+    if request.method == "GET":
+        values = {"login": session.recalled(RESET_LOGIN_KEY) or "", "code": ""}
+        return render_template("portal/password_reset_confirm.html", values=values, errors={})
+    identifier = (request.form.get("login") or "").strip()[:LOGIN_MAX]
+    code = (request.form.get("code") or "").strip()[:20]
+    password = request.form.get("new_password") or ""
+    values = {"login": identifier, "code": code}
+    errors: dict[str, list[str]] = {}
+    if len(identifier) < 3:
+        errors["login"] = [_("Enter the e-mail or mobile number you log in with.")]
+    if not code:
+        errors["code"] = [_("Enter the code you received.")]
+    if not password:
+        errors["new_password"] = [_("Enter the new password.")]
+    elif password != (request.form.get("new_password_again") or ""):
+        errors["new_password_again"] = [_("The two passwords differ.")]
+    if errors:
+        return render_template("portal/password_reset_confirm.html", values=values, errors=errors), 422
+    db = tenant_session()
+    try:
+        count_account_attempt()
+        recovery.confirm_reset(
+            db,
+            tenant_slug=current_tenant().slug,
+            identifier=identifier,
+            code=code,
+            new_password=password[:200],
+            key=runtime().config.secret_key,
+            site=site_names(),
+            remote_addr=request.remote_addr,
+        )
+    except TooManyAttempts as error:
+        return _reset_refused("portal/password_reset_confirm.html", values, error)
+    except InvalidInput as error:
+        db.commit()  # keep the wrong-code count, as the API does
+        errors = field_errors(error.errors) or {"code": [str(error.message)]}
+        return render_template("portal/password_reset_confirm.html", values=values, errors=errors), 422
+    session.sign_out()  # the reset ended every session of the account; this browser starts afresh
+    flash(_("Your password is changed. Log in with the new password."), "success")
+    return redirect(url_for("site.login"), 303)

@@ -11,6 +11,7 @@ from motcua_portal import (  # noqa: F401
     catalogue_pages,
     labels,
     mine_pages,
+    my_account_pages,
     product_pages,
     session,
     tracking_pages,
@@ -36,6 +37,8 @@ def portal_context() -> dict:
         "label": labels.label,
         "time_limit": labels.time_limit,
         "procedure_name": labels.procedure_name,
+        "status_label": labels.status,
+        "ACTORS": labels.ACTORS,
     }
 
 

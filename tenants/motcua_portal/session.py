@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import g, request, session
 from motcua_onestop.citizens import services as citizens
 from motcua_onestop.citizens.services import CitizenPrincipal
+from motcua_platform.auth.tokens import split_token
 from motcua_platform.web.context import current_tenant, tenant_session
 
 TOKEN_KEY = "citizen_token"  # noqa: S105 - the name of a session key
@@ -20,19 +21,19 @@ def sign_in(token: str) -> None:
 
 
 def sign_out() -> str | None:
-    """Forget the session; the token it held, for the caller to revoke."""
-    token = session.get(TOKEN_KEY)
+    """Forget the session; the token's secret it held, for the caller to revoke."""
+    secret = token()
     session.clear()
-    return token
+    return secret
 
 
 def signed_in() -> CitizenPrincipal | None:
     """The citizen of this request, or None (never signed in, signed out, expired or revoked)."""
     if "portal_citizen" not in g:
-        token = session.get(TOKEN_KEY)
+        secret = token()
         citizen = None
-        if token and session.get(TENANT_KEY) == current_tenant().slug:
-            citizen = citizens.authenticate(tenant_session(), scope=current_tenant().slug, secret=token)
+        if secret and session.get(TENANT_KEY) == current_tenant().slug:
+            citizen = citizens.authenticate(tenant_session(), scope=current_tenant().slug, secret=secret)
         g.portal_citizen = citizen
     return g.portal_citizen
 
@@ -46,3 +47,19 @@ def actor():
     citizen = signed_in()
     assert citizen is not None, "only called on pages that require a signed-in citizen"
     return citizen.actor(request.remote_addr)
+
+
+def token() -> str | None:
+    """The secret part of the citizen token (``<slug>.<secret>``) this browser's session holds, as the
+    services take it (like the API's ``bearer_secret``): the one a password change keeps valid."""
+    parts = split_token(session.get(TOKEN_KEY) or "")
+    return parts[1] if parts else None
+
+
+def remember(key: str, value: str) -> None:
+    """Keep a small value for this browser's next page (e.g. the login a reset code was asked for)."""
+    session[key] = value
+
+
+def recalled(key: str) -> str | None:
+    return session.get(key)

@@ -261,6 +261,8 @@ class HostClient:
         headers = {"Host": self.host, **kwargs.pop("headers", {})}
         if self.token:
             headers.setdefault("Authorization", f"Bearer {self.token}")
+        # the request's server name is the host too, so the cookies a page sets come back like a browser's
+        kwargs.setdefault("base_url", f"http://{self.host}")
         return self._client.open(path, method=method, headers=headers, **kwargs)
 
     def get(self, path, **kw):

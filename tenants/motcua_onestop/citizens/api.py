@@ -176,10 +176,16 @@ def request_password_reset(body):
         key=runtime().config.secret_key,
         remote_addr=request.remote_addr,
     )
+    drain_after_commit(slug)
+    return RESET_ACCEPTED
+
+
+def drain_after_commit(slug: str) -> None:
+    """Ask for the tenant's notification drain once the request commits (so the drain finds the code).
+    Callers ask on every reset request, not only when a code was queued, so the answer takes as long
+    either way."""
     jobs = runtime().jobs
 
-    # Deferred for every request, not only when a code was queued, so the answer takes as long either way;
-    # after the commit, so the drain finds the code.
     def drain_soon() -> None:
         try:
             # one waiting drain per tenant is enough, however many requests arrive before a worker takes it
@@ -188,7 +194,6 @@ def request_password_reset(body):
             log.exception("deferring the notification drain of %s failed; the periodic drain will send the code", slug)
 
     on_commit(drain_soon)
-    return RESET_ACCEPTED
 
 
 @blp.route("/password-reset/confirm", methods=["POST"])

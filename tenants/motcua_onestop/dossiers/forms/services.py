@@ -366,6 +366,22 @@ def check_applicant_form(number: str) -> None:
         )
 
 
+def applicant_forms(session: Session, dossier: Dossier, now: dt.datetime | None = None) -> list[str]:
+    """The forms addressed to the applicant (``APPLICANT_FORMS``) that fit the dossier's state now: the ones
+    its owner can download (``render_form`` refuses the others with the reason)."""
+    now = now or utcnow()
+    entries = dossiers.history(session, dossier)
+    extension = extensions.latest(session, dossier)
+    numbers = []
+    for number in APPLICANT_FORMS:
+        try:
+            check_applies(dossier, number, entries, now, extension)
+        except Conflict:
+            continue
+        numbers.append(number)
+    return numbers
+
+
 def render_form(
     session: Session,
     dossier: Dossier,
