@@ -74,7 +74,7 @@ def test_operators_cannot_send_billable_usage(host_client, seeded):
 
 
 def test_spellings_of_one_search_share_a_cache_entry(host_client, seeded):
-    from motcua_onestop.catalogue.api import SEARCH_CACHE
+    from motcua_onestop.catalogue.search import SEARCH_CACHE
 
     client = host_client(seeded["alpha"].host)
     for q in ("khai", "khai ", "Khai", "KHAI", "khai."):
