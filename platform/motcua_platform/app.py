@@ -68,7 +68,9 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
                     "One API, two kinds of host. On the platform host (the base domain) vendor operators manage "
                     "tenants. On a tenant host (<slug>.<base domain> or a custom domain) a province's staff "
                     "work and its citizens read public data. Every 4xx has the body "
-                    "{status, code, message, errors}."
+                    "{status, code, message, errors}. Messages are in Vietnamese unless the request asks for "
+                    "English (?lang=en, the motcua_lang cookie or Accept-Language: en). Every date-time is "
+                    "written in UTC, ISO 8601 with +00:00; one sent may carry any offset."
                 )
             },
             "components": {"securitySchemes": SECURITY_SCHEMES},

@@ -77,3 +77,20 @@ def test_each_compiled_catalogue_matches_its_source(package, locale):
     write_mo(compiled, _catalogue(package, locale), use_fuzzy=True)
     mo = ROOT / package / "translations" / locale / "LC_MESSAGES" / "messages.mo"
     assert mo.is_file() and mo.read_bytes() == compiled.getvalue(), f"{mo} is stale: run infra/bin/catalogues"
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_each_message_call_names_the_parameters_of_its_msgid(package):
+    """``_("… %(code)s …", code=…)``: a parameter missing or misspelt would fail only when the message is
+    rendered, in front of its reader. (A call without parameters is a template filled in later with ``%``.)"""
+    import ast
+
+    wrong = []
+    for path in (ROOT / package).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            called = isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "gettext")
+            if not (called and node.args and isinstance(node.args[0], ast.Constant) and node.keywords):
+                continue
+            if set(PLACEHOLDER.findall(node.args[0].value)) != {keyword.arg for keyword in node.keywords}:
+                wrong.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not wrong, wrong

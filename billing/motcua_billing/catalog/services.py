@@ -359,8 +359,8 @@ def create_contract(
         errors[field] = [
             _(
                 "A contract term lies in the billing years %(first_year)s–%(last_year)s.",
-                FIRST_YEAR=periods.FIRST_YEAR,
-                LAST_YEAR=periods.LAST_YEAR,
+                first_year=periods.FIRST_YEAR,
+                last_year=periods.LAST_YEAR,
             )
         ]
     if not outside:

@@ -56,8 +56,8 @@ def ensure_month_over(month: dt.date, now: dt.datetime | None = None) -> None:
         raise InvalidInput(
             _(
                 "%(month)s has not ended; it can be billed from %(ends_at)s (Asia/Ho_Chi_Minh).",
-                month=month,
-                ends_at=ends_at,
+                month=format(month, "%Y-%m"),
+                ends_at=format(ends_at, "%Y-%m-%d %H:%M"),
             ),
             {"period": [_("The month has not ended yet.")]},
         )

@@ -292,7 +292,7 @@ def reconcile(session: Session, collector: PaymentCollector, *, push_missing: bo
                     "invoice": invoice.id,
                     "number": invoice.display_number,
                     "remote": remote.id,
-                    "problem": "; ".join(problems),
+                    "problem": "; ".join(map(str, problems)),
                 }
             )
     return report

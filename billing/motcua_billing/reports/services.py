@@ -80,7 +80,7 @@ def _percent(part, whole) -> Decimal | None:
 def contract_or_404(session: Session, tenant_id: int, month: dt.date) -> Contract:
     contract = contract_for_month(session, tenant_id, month)
     if contract is None:
-        raise NotFound(_("No active contract covers %(month)s.", month=month))
+        raise NotFound(_("No active contract covers %(month)s.", month=format(month, "%Y-%m")))
     return contract
 
 

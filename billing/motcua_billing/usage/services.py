@@ -359,7 +359,7 @@ def drain_outbox(db: Database, slug: str, *, batch: int = 5000) -> DrainReport:
             for row, outcome in zip(pending, result.results, strict=True):
                 row.drained_at = drained_at
                 row.outcome = outcome.status
-                row.error = "; ".join(m for msgs in outcome.errors.values() for m in msgs) or None
+                row.error = "; ".join(str(m) for msgs in outcome.errors.values() for m in msgs) or None
             tenant_session.commit()
         report.accepted += result.count("accepted")
         report.duplicates += result.count("duplicate")

@@ -121,7 +121,7 @@ def authorize(session: Session, code: str, who: Requester, action: str, *, lock:
                     "status": [
                         _(
                             "Allowed: %(citizen_upload_statuses)s.",
-                            CITIZEN_UPLOAD_STATUSES=list(CITIZEN_UPLOAD_STATUSES),
+                            citizen_upload_statuses=list(CITIZEN_UPLOAD_STATUSES),
                         )
                     ]
                 },
