@@ -255,7 +255,7 @@ class NewDocument:
 def _check_status(dossier: Dossier, kind: str) -> None:
     allowed = COMPONENT_STATUSES if kind == DocumentKind.COMPONENT else RESULT_STATUSES
     if dossier.status not in allowed:
-        what = "Components" if kind == DocumentKind.COMPONENT else "Result documents"
+        what = _("Components") if kind == DocumentKind.COMPONENT else _("Result documents")
         codes = sorted(int(s) for s in allowed)
         raise Conflict(
             _(

@@ -139,7 +139,12 @@ def check_applies(
 ) -> None:
     """Conflict (409) with a clear message when form ``number`` does not fit the dossier's state
     (``extension``: the dossier's latest stored extension, which form 04 prints)."""
-    state = f"dossier {dossier.code} is in status {dossier.status} ({_status(dossier.status)})"
+    state = _(
+        "dossier %(code)s is in status %(status)s (%(status_name)s)",
+        code=dossier.code,
+        status=dossier.status,
+        status_name=_status(dossier.status),
+    )
     if number in ("01", "06") and dossier.received_at is None:
         raise Conflict(
             _(
