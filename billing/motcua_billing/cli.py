@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from motcua_platform.audit.services import cli_actor
 from motcua_platform.errors import ServiceError
+from motcua_platform.i18n import render
 from rich.console import Console
 from rich.table import Table
 
@@ -16,7 +17,7 @@ console = Console()
 
 
 def _fail(exc: ServiceError):
-    lines = [exc.message] + [f"  {field}: {msgs}" for field, msgs in exc.errors.items()]
+    lines = [str(exc.message)] + [f"  {field}: {msgs}" for field, msgs in render(exc.errors).items()]
     raise click.ClickException("\n".join(lines))
 
 

@@ -54,4 +54,6 @@ AREAS = Areas(
         "motcua_onestop.wiring:connect",
         "motcua_billing.wiring:connect",
     ),
+    # packages with a translations/ folder of message catalogues, merged after the kernel's (web.locale, i18n)
+    translations=("motcua_tenants", "motcua_onestop", "motcua_billing"),
 )

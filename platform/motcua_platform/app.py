@@ -3,6 +3,9 @@ workers after loading the app; each builds its own engine on first use)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from babel.support import LazyProxy
 from flask import Flask, g, jsonify, request
 from flask.json.provider import DefaultJSONProvider
 from sqlalchemy.exc import DataError
@@ -13,8 +16,10 @@ from werkzeug.routing import IntegerConverter
 from motcua_platform import areas, inputs, pages, request_log
 from motcua_platform.config import Config
 from motcua_platform.errors import ServiceError
+from motcua_platform.i18n import _
 from motcua_platform.runtime import Runtime, build_runtime
 from motcua_platform.tenancy import PLATFORM, TenantResolver
+from motcua_platform.timezones import utc_iso
 from motcua_platform.web import locale
 from motcua_platform.web.blueprint import Api
 from motcua_platform.web.context import close_sessions, commit_request
@@ -31,17 +36,9 @@ HOSTLESS_ENDPOINTS = {"healthz", "api-docs.openapi_json", "api-docs.openapi_swag
 SWAGGER_UI_CDN = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/"
 
 TENANT_UNAVAILABLE = {
-    "suspended": (
-        503,
-        "tenant_suspended",
-        "Dịch vụ của tỉnh này đang tạm ngừng. / This province's service is suspended; its data is kept.",
-    ),
-    "provisioning": (
-        503,
-        "tenant_provisioning",
-        "Dịch vụ của tỉnh này đang được khởi tạo. / This province's service is being set up.",
-    ),
-    "archived": (410, "tenant_archived", "Dịch vụ của tỉnh này đã ngừng. / This province's service has been archived."),
+    "suspended": (503, "tenant_suspended", _("This province's service is suspended; its data is kept.")),
+    "provisioning": (503, "tenant_provisioning", _("This province's service is being set up.")),
+    "archived": (410, "tenant_archived", _("This province's service has been archived.")),
 }
 
 
@@ -71,7 +68,9 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
                     "One API, two kinds of host. On the platform host (the base domain) vendor operators manage "
                     "tenants. On a tenant host (<slug>.<base domain> or a custom domain) a province's staff "
                     "work and its citizens read public data. Every 4xx has the body "
-                    "{status, code, message, errors}."
+                    "{status, code, message, errors}. Messages are in Vietnamese unless the request asks for "
+                    "English (?lang=en, the motcua_lang cookie or Accept-Language: en). Every date-time is "
+                    "written in UTC, ISO 8601 with +00:00; one sent may carry any offset."
                 )
             },
             "components": {"securitySchemes": SECURITY_SCHEMES},
@@ -117,15 +116,16 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
             return None
         site = runtime.resolver.resolve(request.host)
         if site is None:
-            return _error(404, "unknown_host", f"No province is served at '{request.host}'.")
+            return _error(404, "unknown_host", _("No province is served at '%(host)s'.", host=request.host))
         g.site = site
+        locale.site_resolved()  # the province's locale now counts in choosing the request's language
         request_log.bind_site(site)
         if request.endpoint is None:  # unknown path: let routing raise its 404
             return None
         realm = realms.get(request.blueprint)
         wrong_host = (realm == "platform" and site != PLATFORM) or (realm == "tenant" and site == PLATFORM)
         if wrong_host:
-            return _error(404, "not_found", "The requested URL was not found on this host.")
+            return _error(404, "not_found", _("The requested URL was not found on this host."))
         # A token scoped to another host is refused before anything else looks at the request.
         bearer_secret()
         if site != PLATFORM and site.status != "active":
@@ -162,13 +162,23 @@ class BigintConverter(IntegerConverter):
 
 
 class RequestJSONProvider(DefaultJSONProvider):
-    """Flask's JSON, reading request bodies through ``inputs.load_json`` (``request.get_json``)."""
+    """Flask's JSON, reading request bodies through ``inputs.load_json`` (``request.get_json``); a lazy
+    message is written in the request's language, and an instant as ISO 8601 in UTC (``timezones.utc_iso``),
+    as every schema writes it."""
 
     def loads(self, s, **kwargs):
         return inputs.load_json(s)
 
+    @staticmethod
+    def default(o):
+        if isinstance(o, LazyProxy):
+            return str(o)
+        if isinstance(o, dt.datetime):
+            return utc_iso(o)
+        return DefaultJSONProvider.default(o)
 
-def _error(status: int, code: str, message: str):
+
+def _error(status: int, code: str, message):
     response = jsonify(error_body(status, message, code))
     response.status_code = status
     return response
@@ -184,11 +194,11 @@ def _register_error_format(api: Api, app: Flask) -> None:
         # INTEGER column, a date past what it stores): the caller's input, not a fault of ours. Nothing was
         # written: the transaction failed, and the session is rolled back when the request ends.
         app.logger.warning("value refused by the database: %s", exc.orig)
-        return _error(422, "validation_error", "A value is out of range for what can be stored; nothing was saved.")
+        return _error(422, "validation_error", _("A value is out of range for what can be stored; nothing was saved."))
 
     @app.errorhandler(Exception)
     def unexpected(exc):  # never leak a traceback to the client; it goes to the log
         if isinstance(exc, HTTPException):
             return http_error_response(exc)
         app.logger.exception("unhandled error")
-        return _error(500, "internal_error", "Something went wrong on our side; it has been logged.")
+        return _error(500, "internal_error", _("Something went wrong on our side; it has been logged."))

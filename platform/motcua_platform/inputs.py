@@ -21,9 +21,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from motcua_platform.errors import ServiceError
+from motcua_platform.i18n import _
 
 MAX_JSON_DEPTH = 32
-UNSAFE_TEXT = "Text may not contain NUL characters or unpaired surrogates."
+UNSAFE_TEXT = _("Text may not contain NUL characters or unpaired surrogates.")
 
 
 class InvalidText(ServiceError):
@@ -53,7 +54,9 @@ def check_texts(items: Iterable[tuple[str, str]], where: str) -> None:
     """Refuse the request if any name or value in ``items`` is unsafe text; errors name the offenders."""
     bad = sorted({where if is_unsafe(name) else name for name, value in items if is_unsafe(name) or is_unsafe(value)})
     if bad:
-        raise InvalidText(f"Characters that are not allowed in the {where}.", {name: [UNSAFE_TEXT] for name in bad})
+        raise InvalidText(
+            _("Characters that are not allowed in the %(where)s.", where=where), {name: [UNSAFE_TEXT] for name in bad}
+        )
 
 
 def _reject_constant(name: str) -> Any:
@@ -91,8 +94,8 @@ def load_json(data: str | bytes) -> Any:
 
 
 def _too_deep() -> TooDeep:
-    message = f"The JSON body is nested more than {MAX_JSON_DEPTH} levels deep."
-    return TooDeep(message, {"_body": ["Too deeply nested."]})
+    message = _("The JSON body is nested more than %(depth)s levels deep.", depth=MAX_JSON_DEPTH)
+    return TooDeep(message, {"_body": [_("Too deeply nested.")]})
 
 
 def _check_json(value: Any) -> None:
@@ -118,4 +121,4 @@ def _check_json(value: Any) -> None:
     if bad:
         # a path made of the bad text itself would carry it into the answer: name the safe prefix only
         names = sorted({name if not is_unsafe(name) else "_body" for name in bad})
-        raise InvalidText("Characters that are not allowed in the JSON body.", {n: [UNSAFE_TEXT] for n in names})
+        raise InvalidText(_("Characters that are not allowed in the JSON body."), {n: [UNSAFE_TEXT] for n in names})

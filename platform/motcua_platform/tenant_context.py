@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from motcua_platform.config import Config
 from motcua_platform.db.database import Database
 from motcua_platform.errors import NotFound
+from motcua_platform.i18n import _
 from motcua_platform.tenancy import TenantInfo, read_tenant
 
 
@@ -71,5 +72,5 @@ def load_context(db: Database, config: Config, slug: str, loaded: Container[str]
     """The context of tenant ``slug`` read from the directory, for a job or the CLI (no request, no host)."""
     info = read_tenant(db, slug)
     if info is None:
-        raise NotFound(f"No tenant with slug '{slug}'.")
+        raise NotFound(_("No tenant with slug '%(slug)s'.", slug=slug))
     return context_of(info, config, loaded)

@@ -50,9 +50,9 @@ def test_tet_2026_days_off_move_a_five_working_day_deadline(alpha, host_client, 
     due = public.get("/api/v1/calendar/due?received_at=2026-02-12T10:00:00&value=5&unit=working_days")
     assert due.status_code == 200, due.get_json()
     assert due.get_json() == {
-        "received_at": "2026-02-12T10:00:00+07:00",
-        "intake_at": "2026-02-12T10:00:00+07:00",
-        "due_at": "2026-02-26T17:00:00+07:00",
+        "received_at": "2026-02-12T03:00:00+00:00",
+        "intake_at": "2026-02-12T03:00:00+00:00",
+        "due_at": "2026-02-26T10:00:00+00:00",
         "due_date": "2026-02-26",
         "warnings": [],
     }
@@ -66,8 +66,8 @@ def test_tet_2026_days_off_move_a_five_working_day_deadline(alpha, host_client, 
     # Received Fri 13/02 at 18:00, after closing: the intake rolls over Tết to Mon 23/02 07:00, and
     # one working day later is Tue 24/02.
     late = public.get("/api/v1/calendar/due?received_at=2026-02-13T18:00:00%2B07:00&value=1&unit=working_days")
-    assert late.get_json()["intake_at"] == "2026-02-23T07:00:00+07:00"
-    assert late.get_json()["due_at"] == "2026-02-24T17:00:00+07:00"
+    assert late.get_json()["intake_at"] == "2026-02-23T00:00:00+00:00"
+    assert late.get_json()["due_at"] == "2026-02-24T10:00:00+00:00"
 
 
 def test_due_dates_for_each_unit_and_the_cut_off(host_client, seeded):
@@ -78,13 +78,14 @@ def test_due_dates_for_each_unit_and_the_cut_off(host_client, seeded):
         assert response.status_code == 200, response.get_json()
         return response.get_json()["due_at"]
 
-    assert due("received_at=2026-03-02T10:00:00&value=8&unit=hours") == "2026-03-03T10:00:00+07:00"
-    assert due("received_at=2026-03-04T10:00:00&value=10&unit=days") == "2026-03-16T17:00:00+07:00"
-    assert due("received_at=2026-03-31T10:00:00&value=1&unit=months") == "2026-05-04T17:00:00+07:00"
-    assert due("received_at=2026-03-02T14:00:00&value=1&unit=working_days&cutoff=15") == "2026-03-02T17:00:00+07:00"
-    assert due("received_at=2026-03-02T15:30:00&value=1&unit=working_days&cutoff=15") == "2026-03-03T17:00:00+07:00"
-    # An instant given in UTC is answered in Vietnam time: 10:30Z is 17:30 in Vietnam, after closing.
-    assert due("received_at=2026-03-02T10:30:00Z&value=1&unit=working_days") == "2026-03-04T17:00:00+07:00"
+    assert due("received_at=2026-03-02T10:00:00&value=8&unit=hours") == "2026-03-03T03:00:00+00:00"
+    assert due("received_at=2026-03-04T10:00:00&value=10&unit=days") == "2026-03-16T10:00:00+00:00"
+    assert due("received_at=2026-03-31T10:00:00&value=1&unit=months") == "2026-05-04T10:00:00+00:00"
+    assert due("received_at=2026-03-02T14:00:00&value=1&unit=working_days&cutoff=15") == "2026-03-02T10:00:00+00:00"
+    assert due("received_at=2026-03-02T15:30:00&value=1&unit=working_days&cutoff=15") == "2026-03-03T10:00:00+00:00"
+    # Instants are answered in UTC (the API's one convention); the days are cut in Vietnam time: 10:30Z is
+    # 17:30 in Vietnam, after closing, so one working day later is Wed 04/03 17:00 (10:00Z).
+    assert due("received_at=2026-03-02T10:30:00Z&value=1&unit=working_days") == "2026-03-04T10:00:00+00:00"
 
 
 def test_due_refuses_bad_input_in_the_error_format(host_client, seeded):
@@ -226,7 +227,7 @@ def test_the_2026_changes_move_due_dates(host_client, seeded):
         client.get("/api/v1/calendar/due?received_at=2026-08-22T09:00:00&value=1&unit=working_days").get_json()[
             "intake_at"
         ]
-        == "2026-08-22T09:00:00+07:00"
+        == "2026-08-22T02:00:00+00:00"
     )
 
 

@@ -197,8 +197,10 @@ def test_payment_template_names_the_fee():
     from motcua_onestop.notifications.templates import render
 
     facts = Facts("X-1", "Lê Thị Vợ", "Đăng ký kết hôn", None, "https://alpha.test/track/X-1", total_fee=150000)
-    subject, body, sms = render(Event.PAYMENT, facts)
+    subject, body, sms = render(Event.PAYMENT, facts, locale="vi", timezone="Asia/Ho_Chi_Minh")
     assert "nghĩa vụ tài chính" in subject and "150.000 đồng" in body and "X-1" in sms
+    subject, body, sms = render(Event.PAYMENT, facts, locale="en", timezone="Asia/Ho_Chi_Minh")
+    assert "pay the fees and charges" in subject and "150,000 VND" in body and "X-1" in sms
 
 
 def test_the_periodic_task_drains_sms_and_leaves_email_without_smtp(officer, seeded, runtime):

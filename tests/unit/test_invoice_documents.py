@@ -8,7 +8,7 @@ from types import SimpleNamespace as Row
 
 import pytest
 from motcua_billing.invoices import documents
-from motcua_platform.rendering import money
+from motcua_platform import i18n
 from motcua_platform.rendering import pdf as fonts
 
 
@@ -92,6 +92,7 @@ def test_amount_in_words(amount, words):
 
 
 def test_vietnamese_number_formats():
-    assert money.vnd(1_188_000_000) == "1.188.000.000"
+    assert i18n.vnd(1_188_000_000, "vi") == "1.188.000.000"
+    assert i18n.vnd(1_188_000_000, "en") == "1,188,000,000"
     assert documents.qty(D("12000.000000")) == "12.000"
     assert documents.qty(D("10.250000")) == "10,25"

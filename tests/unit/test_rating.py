@@ -90,7 +90,7 @@ def test_adjustment_bills_the_difference_for_late_usage():
 
 def test_bad_specs_are_explained():
     assert spec_problems(PriceSpec("flat")) == ["Model must be one of graduated, volume, package."]
-    assert "open-ended" in " ".join(spec_problems(PriceSpec("graduated", D(0), (Tier(D(10), D(1)),))))
+    assert "open-ended" in " ".join(map(str, spec_problems(PriceSpec("graduated", D(0), (Tier(D(10), D(1)),)))))
     assert spec_problems(PriceSpec("graduated", D(0), (Tier(D(10), D(1)), Tier(D(5), D(1)), Tier(None, D(1)))))
     assert spec_problems(PriceSpec("graduated", D(-1), (Tier(None, D(-1)),))) == [
         "The included quantity cannot be negative.",

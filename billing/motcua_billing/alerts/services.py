@@ -1,7 +1,8 @@
 """Alerts at 50/80/100% of each metric's quota (per billing period) and of the contract year's overage
 budget. Each alert is written once (unique key) in the same transaction as its audit record; the e-mail
 goes to the province's finance contacts and the vendor before that transaction commits, so a failed
-delivery leaves no record and is tried again at the next check."""
+delivery leaves no record and is tried again at the next check. Texts are in the province's language
+(``Tenant.locale``)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from motcua_platform.db.base import utcnow
 from motcua_platform.db.unit_of_work import UnitOfWork
 from motcua_platform.directory.models import Tenant, TenantStatus
 from motcua_platform.errors import NotFound
+from motcua_platform.i18n import gettext, use_locale, vnd
 from motcua_platform.messaging.interfaces import Mailer
-from motcua_platform.rendering.money import vnd
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -54,8 +55,16 @@ def _crossings(summary) -> list[Crossing]:
                         period_key,
                         threshold,
                         str(metric.used_percent),
-                        f"{metric.name}: đã dùng {metric.quantity.normalize():f}/{metric.included.normalize():f} "
-                        f"{metric.unit} ({metric.used_percent}% hạn mức kỳ {period_key}).",
+                        gettext(
+                            "%(metric)s: used %(used)s/%(included)s %(unit)s (%(percent)s%% of the quota for "
+                            "period %(period)s).",
+                            metric=metric.name,
+                            used=format(metric.quantity.normalize(), "f"),
+                            included=format(metric.included.normalize(), "f"),
+                            unit=metric.unit,
+                            percent=metric.used_percent,
+                            period=period_key,
+                        ),
                     )
                 )
     budget = summary.budget
@@ -70,8 +79,14 @@ def _crossings(summary) -> list[Crossing]:
                         year_key,
                         threshold,
                         str(budget["used_percent"]),
-                        f"Chi phí vượt hạn mức năm hợp đồng {year_key}: {vnd(budget['overage_to_date_vnd'])} đồng "
-                        f"trên dự toán {vnd(budget['overage_budget_vnd'])} đồng ({budget['used_percent']}%).",
+                        gettext(
+                            "Overage cost in contract year %(year)s: %(spent)s VND against a budget of %(budget)s "
+                            "VND (%(percent)s%%).",
+                            year=year_key,
+                            spent=vnd(budget["overage_to_date_vnd"]),
+                            budget=vnd(budget["overage_budget_vnd"]),
+                            percent=budget["used_percent"],
+                        ),
                     )
                 )
     return found
@@ -93,6 +108,11 @@ def check_tenant(
     account = get_account(session, tenant.id)
     province = list(account.emails) if account else []
     recipients = list(dict.fromkeys(province + list(vendor_emails)))
+    with use_locale(tenant.locale):
+        return _send(session, tenant, summary, mailer, recipients)
+
+
+def _send(session: Session, tenant: Tenant, summary, mailer: Mailer | None, recipients: list[str]) -> list[Alert]:
     sent = []
     for crossing in _crossings(summary):
         inserted = session.execute(
@@ -111,11 +131,20 @@ def check_tenant(
         ).first()
         if inserted is None:
             continue  # already sent
-        what = "hạn mức" if crossing.kind == "quota" else "dự toán vượt hạn mức"
-        subject = f"[Motcua] {tenant.name}: đã dùng {crossing.threshold}% {what} ({crossing.subject})"
-        body = (
-            f"Kính gửi bộ phận tài chính {tenant.name},\n\n{crossing.text}\n\n"
-            f"Ngưỡng cảnh báo: {crossing.threshold}%. Xem chi tiết tại mục Thanh toán của cổng quản trị.\n"
+        what = gettext("quota") if crossing.kind == "quota" else gettext("overage budget")
+        subject = gettext(
+            "[Motcua] %(province)s: %(threshold)s%% of the %(what)s used (%(subject)s)",
+            province=tenant.name,
+            threshold=crossing.threshold,
+            what=what,
+            subject=crossing.subject,
+        )
+        body = gettext(
+            "Dear finance team of %(province)s,\n\n%(text)s\n\nAlert threshold: %(threshold)s%%. See the details "
+            "under Billing in the administration portal.\n",
+            province=tenant.name,
+            text=crossing.text,
+            threshold=crossing.threshold,
         )
         if mailer is not None and recipients:
             mailer.send(recipients, subject, body)

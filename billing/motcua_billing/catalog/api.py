@@ -2,6 +2,7 @@
 
 from flask.views import MethodView
 from motcua_platform.auth.models import OperatorRole
+from motcua_platform.i18n import _
 from motcua_platform.web.blueprint import Blueprint
 from motcua_platform.web.context import control_session
 from motcua_platform.web.principals import actor, current_principal
@@ -87,7 +88,7 @@ class Account(MethodView):
         if account is None:
             from motcua_platform.errors import NotFound
 
-            raise NotFound(f"Tenant '{slug}' has no billing account yet.")
+            raise NotFound(_("Tenant '%(slug)s' has no billing account yet.", slug=slug))
         return account
 
     @blp.arguments(AccountSchema)

@@ -12,6 +12,7 @@ from typing import Any
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.directory.models import Tenant
 from motcua_platform.errors import Conflict, InvalidInput, NotFound
+from motcua_platform.i18n import _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -55,17 +56,17 @@ def create_metric(
 ) -> BillableMetric:
     errors: dict[str, list[str]] = {}
     if not CODE_RE.match(code or ""):
-        errors["code"] = ["Code must be 2–64 lower-case letters, digits or underscores, starting with a letter."]
+        errors["code"] = [_("Code must be 2–64 lower-case letters, digits or underscores, starting with a letter.")]
     elif session.scalar(select(BillableMetric.id).where(BillableMetric.code == code)) is not None:
-        errors["code"] = [f"Metric '{code}' already exists."]
+        errors["code"] = [_("Metric '%(code)s' already exists.", code=code)]
     if aggregation not in {a.value for a in Aggregation}:
-        errors["aggregation"] = ["Aggregation must be one of count, sum, max."]
+        errors["aggregation"] = [_("Aggregation must be one of count, sum, max.")]
     if not (name or "").strip():
-        errors["name"] = ["Name is required."]
+        errors["name"] = [_("Name is required.")]
     if not (unit or "").strip():
-        errors["unit"] = ["Unit is required."]
+        errors["unit"] = [_("Unit is required.")]
     if errors:
-        raise InvalidInput("The metric was not created.", errors)
+        raise InvalidInput(_("The metric was not created."), errors)
     metric = BillableMetric(
         code=code, name=name.strip(), unit=unit.strip(), aggregation=aggregation, description=description
     )
@@ -86,14 +87,14 @@ def _charge_problems(session: Session, charges: Sequence[Mapping[str, Any]]) -> 
         problems: list[str] = []
         code = raw.get("metric_code")
         if code not in known:
-            problems.append(f"Unknown metric '{code}'.")
+            problems.append(_("Unknown metric '%(code)s'.", code=code))
         elif code in seen:
-            problems.append(f"Metric '{code}' is priced twice.")
+            problems.append(_("Metric '%(code)s' is priced twice.", code=code))
         seen.add(code)
         try:
             spec = charge_spec_from_dict(raw)
         except (ValueError, TypeError, KeyError) as exc:
-            problems.append(f"Invalid number: {exc}.")
+            problems.append(_("Invalid number: %(exc)s.", exc=exc))
             spec = None
         if spec is not None:
             problems.extend(spec_problems(spec))
@@ -159,7 +160,7 @@ def list_plans(session: Session) -> list[Plan]:
 def get_plan(session: Session, code: str) -> Plan:
     plan = session.scalar(select(Plan).where(Plan.code == code))
     if plan is None:
-        raise NotFound(f"No plan '{code}'.")
+        raise NotFound(_("No plan '%(code)s'.", code=code))
     return plan
 
 
@@ -176,11 +177,11 @@ def create_plan(
 ) -> Plan:
     errors: dict[str, Any] = {}
     if not CODE_RE.match(code or ""):
-        errors["code"] = ["Code must be 2–64 lower-case letters, digits or underscores, starting with a letter."]
+        errors["code"] = [_("Code must be 2–64 lower-case letters, digits or underscores, starting with a letter.")]
     elif session.scalar(select(Plan.id).where(Plan.code == code)) is not None:
-        errors["code"] = [f"Plan '{code}' already exists."]
+        errors["code"] = [_("Plan '%(code)s' already exists.", code=code)]
     if cadence not in CADENCE_MONTHS:
-        errors["cadence"] = ["Cadence must be monthly, quarterly or annual."]
+        errors["cadence"] = [_("Cadence must be monthly, quarterly or annual.")]
     for attr, value in (("annual_fee_vnd", annual_fee_vnd), ("overage_budget_vnd", overage_budget_vnd)):
         if problem := _money_problem(value):
             errors[attr] = [problem]
@@ -188,7 +189,7 @@ def create_plan(
     if charge_errors:
         errors["charges"] = charge_errors
     if errors:
-        raise InvalidInput("The plan was not created.", errors)
+        raise InvalidInput(_("The plan was not created."), errors)
     plan = Plan(
         code=code,
         name=name.strip(),
@@ -210,7 +211,7 @@ def tenant_by_slug(session: Session, slug: str, *, lock: bool = False) -> Tenant
         query = query.with_for_update()
     tenant = session.scalar(query)
     if tenant is None:
-        raise NotFound(f"No tenant with slug '{slug}'.")
+        raise NotFound(_("No tenant with slug '%(slug)s'.", slug=slug))
     return tenant
 
 
@@ -234,11 +235,11 @@ def set_account(
     if bad:
         errors["emails"] = [f"'{e}' is not an e-mail address." for e in bad]
     if tax_code and not re.fullmatch(r"\d{10}(-\d{3})?", tax_code):
-        errors["tax_code"] = ["A Vietnamese tax code has 10 digits, optionally followed by -NNN."]
+        errors["tax_code"] = [_("A Vietnamese tax code has 10 digits, optionally followed by -NNN.")]
     if not (legal_name or "").strip():
-        errors["legal_name"] = ["The legal name is required."]
+        errors["legal_name"] = [_("The legal name is required.")]
     if errors:
-        raise InvalidInput("The billing account was not saved.", errors)
+        raise InvalidInput(_("The billing account was not saved."), errors)
     account = get_account(session, tenant.id)
     if account is None:
         account = BillingAccount(tenant_id=tenant.id, legal_name=legal_name.strip())
@@ -264,7 +265,7 @@ def get_contract(session: Session, code: str, tenant_id: int | None = None) -> C
         query = query.where(Contract.tenant_id == tenant_id)
     contract = session.scalar(query)
     if contract is None:
-        raise NotFound(f"No contract '{code}'.")
+        raise NotFound(_("No contract '%(code)s'.", code=code))
     return contract
 
 
@@ -282,7 +283,7 @@ def contract_for_month(session: Session, tenant_id: int, month: dt.date) -> Cont
 def price_version_for(contract: Contract, day: dt.date) -> PriceVersion:
     versions = [v for v in contract.price_versions if v.effective_from <= day]
     if not versions:
-        raise Conflict(f"Contract '{contract.code}' has no price version in force on {day}.")
+        raise Conflict(_("Contract '%(code)s' has no price version in force on %(day)s.", code=contract.code, day=day))
     return versions[-1]
 
 
@@ -349,31 +350,37 @@ def create_contract(
     errors: dict[str, Any] = {}
     template = get_plan(session, plan) if plan else None
     if not CONTRACT_CODE_RE.match(code or ""):
-        errors["code"] = ["Contract code: letters, digits and . _ / - (up to 64)."]
+        errors["code"] = [_("Contract code: letters, digits and . _ / - (up to 64).")]
     elif session.scalar(select(Contract.id).where(Contract.code == code)) is not None:
-        errors["code"] = [f"Contract '{code}' already exists."]
+        errors["code"] = [_("Contract '%(code)s' already exists.", code=code)]
     # the years every billing period lies in: 0001-01-01 is a typo, and 9999-12-31 has no day after it
     outside = [f for f, d in (("starts_on", starts_on), ("ends_on", ends_on)) if not periods.in_billing_years(d)]
     for field in outside:
-        errors[field] = [f"A contract term lies in the billing years {periods.FIRST_YEAR}–{periods.LAST_YEAR}."]
+        errors[field] = [
+            _(
+                "A contract term lies in the billing years %(first_year)s–%(last_year)s.",
+                first_year=periods.FIRST_YEAR,
+                last_year=periods.LAST_YEAR,
+            )
+        ]
     if not outside:
         if not _is_month_start(starts_on):
-            errors["starts_on"] = ["A contract starts on the first day of a month."]
+            errors["starts_on"] = [_("A contract starts on the first day of a month.")]
         if not _is_month_end(ends_on):
-            errors["ends_on"] = ["A contract ends on the last day of a month."]
+            errors["ends_on"] = [_("A contract ends on the last day of a month.")]
         elif ends_on <= starts_on:
-            errors["ends_on"] = ["The contract must end after it starts."]
+            errors["ends_on"] = [_("The contract must end after it starts.")]
     cadence = cadence or (template.cadence if template else Cadence.MONTHLY)
     if cadence not in CADENCE_MONTHS:
-        errors["cadence"] = ["Cadence must be monthly, quarterly or annual."]
+        errors["cadence"] = [_("Cadence must be monthly, quarterly or annual.")]
     if overage_budget_vnd is None:
         overage_budget_vnd = template.overage_budget_vnd if template else 0
     if problem := _money_problem(overage_budget_vnd):
         errors["overage_budget_vnd"] = [problem]
     if not price_versions and template is None:
-        errors["price_versions"] = ["Give a plan to copy or at least one price version."]
+        errors["price_versions"] = [_("Give a plan to copy or at least one price version.")]
     if errors:
-        raise InvalidInput("The contract was not created.", errors)
+        raise InvalidInput(_("The contract was not created."), errors)
     overlapping = session.scalar(
         select(Contract).where(
             Contract.tenant_id == row.id,
@@ -384,9 +391,15 @@ def create_contract(
     )
     if overlapping is not None:
         raise Conflict(
-            f"Tenant '{tenant}' already has contract '{overlapping.code}' from {overlapping.starts_on} to "
-            f"{overlapping.ends_on}; contract terms cannot overlap.",
-            {"starts_on": ["Overlaps an existing contract."]},
+            _(
+                "Tenant '%(tenant)s' already has contract '%(code)s' from %(starts_on)s to %(ends_on)s; "
+                "contract terms cannot overlap.",
+                tenant=tenant,
+                code=overlapping.code,
+                starts_on=overlapping.starts_on,
+                ends_on=overlapping.ends_on,
+            ),
+            {"starts_on": [_("Overlaps an existing contract.")]},
         )
     contract = Contract(
         tenant_id=row.id,
@@ -413,11 +426,11 @@ def create_contract(
     dates = [v.get("effective_from") for v in raw_versions]
     if not version_errors:
         if len(set(dates)) != len(dates):
-            version_errors["_schema"] = ["Two price versions take effect on the same day."]
+            version_errors["_schema"] = [_("Two price versions take effect on the same day.")]
         elif min(dates) != starts_on:
-            version_errors["_schema"] = ["The first price version must take effect when the contract starts."]
+            version_errors["_schema"] = [_("The first price version must take effect when the contract starts.")]
     if version_errors:
-        raise InvalidInput("The contract was not created.", {"price_versions": version_errors})
+        raise InvalidInput(_("The contract was not created."), {"price_versions": version_errors})
     session.add(contract)
     session.flush()
     record(
@@ -444,9 +457,15 @@ def add_price_version(session: Session, actor: Actor, contract_code: str, raw: M
     errors: dict[str, Any] = {}
     version = _build_version(session, contract, raw, errors, "version")
     if version is None:
-        raise InvalidInput("The price version was not added.", errors["version"])
+        raise InvalidInput(_("The price version was not added."), errors["version"])
     if any(v.effective_from == version.effective_from for v in contract.price_versions):
-        raise Conflict(f"Contract '{contract_code}' already has a price version from {version.effective_from}.")
+        raise Conflict(
+            _(
+                "Contract '%(contract_code)s' already has a price version from %(effective_from)s.",
+                contract_code=contract_code,
+                effective_from=version.effective_from,
+            )
+        )
     invoiced = session.scalar(
         select(Invoice.id).where(
             Invoice.contract_id == contract.id,
@@ -456,7 +475,7 @@ def add_price_version(session: Session, actor: Actor, contract_code: str, raw: M
         )
     )
     if invoiced is not None:
-        raise Conflict("Periods from that month on are already invoiced; a new tariff can only apply later.")
+        raise Conflict(_("Periods from that month on are already invoiced; a new tariff can only apply later."))
     contract.price_versions.append(version)
     session.flush()
     record(

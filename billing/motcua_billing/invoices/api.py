@@ -9,6 +9,7 @@ from flask import Response
 from motcua_platform.auth.models import OperatorRole, StaffRoleName
 from motcua_platform.directory.models import Tenant
 from motcua_platform.errors import NotFound
+from motcua_platform.i18n import _
 from motcua_platform.web.blueprint import Blueprint
 from motcua_platform.web.context import control_session, current_tenant, runtime, tenant_session
 from motcua_platform.web.pagination import paginate
@@ -175,7 +176,7 @@ def line_usage(invoice_id, line_id, pagination_parameters):
     session = control_session()
     line = session.get(InvoiceLine, line_id)
     if line is None or line.invoice_id != invoice_id:
-        raise NotFound(f"Invoice {invoice_id} has no line {line_id}.")
+        raise NotFound(_("Invoice %(invoice_id)s has no line %(line_id)s.", invoice_id=invoice_id, line_id=line_id))
     query = queries.line_usage_query(session, line)
     if query is None:
         return []
@@ -232,7 +233,7 @@ def _budget(session, tenant_id: int, slug: str) -> dict:
         session.scalars(select(Contract).where(Contract.tenant_id == tenant_id).order_by(Contract.starts_on.desc()))
     )
     if not contracts:
-        raise NotFound(f"Tenant '{slug}' has no contract.")
+        raise NotFound(_("Tenant '%(slug)s' has no contract.", slug=slug))
     contract = contracts[0]
     years = reports.budget(session, contract)
     keys = (
@@ -304,7 +305,7 @@ def my_invoice(invoice_id):
     tenant_id = _province()
     invoice = queries.get_invoice(control_session(), invoice_id, tenant_id=tenant_id)
     if invoice.status == "draft":
-        raise NotFound(f"No invoice {invoice_id}.")
+        raise NotFound(_("No invoice %(invoice_id)s.", invoice_id=invoice_id))
     return _one(invoice)
 
 
@@ -315,7 +316,7 @@ def my_invoice_pdf(invoice_id):
     tenant_id = _province()
     invoice = queries.get_invoice(control_session(), invoice_id, tenant_id=tenant_id)
     if invoice.status == "draft":
-        raise NotFound(f"No invoice {invoice_id}.")
+        raise NotFound(_("No invoice %(invoice_id)s.", invoice_id=invoice_id))
     return _pdf(invoice)
 
 

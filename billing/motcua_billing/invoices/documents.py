@@ -14,9 +14,8 @@ from pathlib import Path
 
 from fpdf import FPDF
 from motcua_platform.directory.models import Tenant
-from motcua_platform.rendering.money import vnd
+from motcua_platform.i18n import format_date, format_number, vnd
 from motcua_platform.rendering.pdf import find_font
-from motcua_platform.timezones import VIETNAM
 from sqlalchemy.orm import Session
 
 from motcua_billing.catalog.services import get_account
@@ -26,11 +25,14 @@ from motcua_billing.rating import periods
 STATUS_VI = {"draft": "Dự thảo", "finalized": "Đã phát hành", "paid": "Đã thanh toán", "void": "Đã hủy"}
 
 
+# A VAT invoice is a Vietnamese legal document (Nghị định 123/2020/NĐ-CP): its wording, its amount in words,
+# its numbers and dates are Vietnamese whatever the reader's language.
+INVOICE_LOCALE = "vi"
+
+
 def qty(value: Decimal) -> str:
-    text = f"{value.normalize():f}" if value == value.to_integral_value() else f"{value:f}".rstrip("0")
-    whole, _, fraction = text.partition(".")
-    whole = f"{int(whole):,}".replace(",", ".")
-    return f"{whole},{fraction}" if fraction else whole
+    """A quantity as the invoice prints it: 1234.5 → '1.234,5'."""
+    return format_number(value.normalize(), INVOICE_LOCALE)
 
 
 def invoice_pdf(session: Session, invoice: Invoice, config) -> bytes:
@@ -70,7 +72,7 @@ def render_pdf(invoice: Invoice, *, seller: dict, buyer: dict, font: Path) -> by
     pdf.cell(0, 10, "HÓA ĐƠN DỊCH VỤ", align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("body", size=10)
     number = invoice.display_number or "(chưa phát hành)"
-    issued = invoice.finalized_at.astimezone(VIETNAM).strftime("%d/%m/%Y") if invoice.finalized_at else "—"
+    issued = format_date(invoice.finalized_at, INVOICE_LOCALE) if invoice.finalized_at else "—"
     period = periods.Period(invoice.period_start, invoice.period_end)
     pdf.cell(0, 6, f"Số: {number}    Ngày phát hành: {issued}", align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.cell(
@@ -99,7 +101,7 @@ def render_pdf(invoice: Invoice, *, seller: dict, buyer: dict, font: Path) -> by
     pdf.ln()
     for line in invoice.lines:
         billed = line.billable_quantity if line.metric_code else line.quantity
-        cells = (str(line.position), line.description, qty(billed), line.unit, vnd(line.amount_vnd))
+        cells = (str(line.position), line.description, qty(billed), line.unit, vnd(line.amount_vnd, INVOICE_LOCALE))
         x, y = pdf.get_x(), pdf.get_y()
         pdf.multi_cell(widths[0], 6, cells[0], border=0)
         pdf.set_xy(x + widths[0], y)
@@ -130,12 +132,14 @@ def render_pdf(invoice: Invoice, *, seller: dict, buyer: dict, font: Path) -> by
         ("Tổng cộng thanh toán", invoice.total_vnd),
     ):
         pdf.cell(sum(widths[:-1]), 7, label, border=1, align="R")
-        pdf.cell(widths[-1], 7, vnd(amount), border=1, align="R")
+        pdf.cell(widths[-1], 7, vnd(amount, INVOICE_LOCALE), border=1, align="R")
         pdf.ln()
     pdf.ln(2)
     pdf.multi_cell(0, 5, f"Số tiền viết bằng chữ: {amount_in_words(invoice.total_vnd)}.", new_x="LMARGIN", new_y="NEXT")
     if invoice.amount_paid_vnd:
-        pdf.multi_cell(0, 5, f"Đã thanh toán: {vnd(invoice.amount_paid_vnd)} đồng.", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(
+            0, 5, f"Đã thanh toán: {vnd(invoice.amount_paid_vnd, INVOICE_LOCALE)} đồng.", new_x="LMARGIN", new_y="NEXT"
+        )
     if seller.get("bank"):
         pdf.multi_cell(
             0, 5, f"Thanh toán chuyển khoản: {seller['bank']} — nội dung: {number}.", new_x="LMARGIN", new_y="NEXT"

@@ -14,6 +14,7 @@ import datetime as dt
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import Conflict, InvalidInput
+from motcua_platform.i18n import _
 from motcua_platform.timezones import VIETNAM
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -59,7 +60,11 @@ def finalize(session: Session, actor: Actor, invoice_id: int, *, now: dt.datetim
     invoice = get_invoice(session, invoice_id, lock=True)
     if invoice.status != InvoiceStatus.DRAFT:
         raise Conflict(
-            f"Invoice {invoice.display_number or invoice.id} is {invoice.status}; only a draft can be finalized."
+            _(
+                "Invoice %(invoice)s is %(status)s; only a draft can be finalized.",
+                invoice=invoice.display_number or invoice.id,
+                status=invoice.status,
+            )
         )
     contract = session.get(Contract, invoice.contract_id)
     metrics = {m.code: m for m in session.scalars(select(BillableMetric))}
@@ -127,13 +132,16 @@ def void(session: Session, actor: Actor, invoice_id: int, reason: str) -> Invoic
     from motcua_billing.usage.services import release_claims
 
     if not (reason or "").strip():
-        raise InvalidInput("Say why the invoice is voided.", {"reason": ["A reason is required."]})
+        raise InvalidInput(_("Say why the invoice is voided."), {"reason": [_("A reason is required.")]})
     invoice = get_invoice(session, invoice_id, lock=True)
     if invoice.status == InvoiceStatus.VOID:
-        raise Conflict(f"Invoice {invoice.display_number or invoice.id} is already void.")
+        raise Conflict(_("Invoice %(invoice)s is already void.", invoice=invoice.display_number or invoice.id))
     if invoice.status == InvoiceStatus.PAID or invoice.amount_paid_vnd > 0:
         raise Conflict(
-            f"Invoice {invoice.display_number} has payments; refund them before voiding (a paid invoice is final)."
+            _(
+                "Invoice %(display_number)s has payments; refund them before voiding (a paid invoice is final).",
+                display_number=invoice.display_number,
+            )
         )
     adjusted_by = session.scalar(
         select(Invoice)
@@ -150,8 +158,11 @@ def void(session: Session, actor: Actor, invoice_id: int, reason: str) -> Invoic
     )
     if adjusted_by is not None:
         raise Conflict(
-            f"Invoice {adjusted_by.display_number} adjusts this period for late usage; a replacement would bill "
-            "that usage twice. Settle it with an adjustment instead of voiding."
+            _(
+                "Invoice %(display_number)s adjusts this period for late usage; a replacement would bill "
+                "that usage twice. Settle it with an adjustment instead of voiding.",
+                display_number=adjusted_by.display_number,
+            )
         )
     released = release_claims(session, [line.id for line in invoice.lines])
     invoice.status = InvoiceStatus.VOID

@@ -6,6 +6,7 @@ import datetime as dt
 
 from motcua_platform.directory.models import Tenant
 from motcua_platform.errors import NotFound
+from motcua_platform.i18n import _
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
@@ -22,7 +23,7 @@ def get_invoice(session: Session, invoice_id: int, *, tenant_id: int | None = No
         query = query.with_for_update()
     invoice = session.scalar(query)
     if invoice is None:
-        raise NotFound(f"No invoice {invoice_id}.")
+        raise NotFound(_("No invoice %(invoice_id)s.", invoice_id=invoice_id))
     return invoice
 
 

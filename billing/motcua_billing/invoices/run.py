@@ -14,6 +14,7 @@ from motcua_platform.dates import add_months
 from motcua_platform.db.base import utcnow
 from motcua_platform.directory.models import Tenant, TenantStatus
 from motcua_platform.errors import InvalidInput
+from motcua_platform.i18n import _
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -53,8 +54,12 @@ def ensure_month_over(month: dt.date, now: dt.datetime | None = None) -> None:
     ends_at = periods.local_midnight(add_months(month, 1))
     if now < ends_at:
         raise InvalidInput(
-            f"{month:%Y-%m} has not ended; it can be billed from {ends_at:%Y-%m-%d %H:%M} (Asia/Ho_Chi_Minh).",
-            {"period": ["The month has not ended yet."]},
+            _(
+                "%(month)s has not ended; it can be billed from %(ends_at)s (Asia/Ho_Chi_Minh).",
+                month=format(month, "%Y-%m"),
+                ends_at=format(ends_at, "%Y-%m-%d %H:%M"),
+            ),
+            {"period": [_("The month has not ended yet.")]},
         )
 
 
@@ -92,7 +97,7 @@ def run_period(
         select(Tenant.id, Tenant.slug).where(Tenant.status.in_(BILLED_TENANTS)).order_by(Tenant.slug)
     ).all()
     contracts_of: dict[int, list[Contract]] = defaultdict(list)
-    for contract in session.scalars(select(Contract).where(Contract.tenant_id.in_([t for t, _ in tenants]))):
+    for contract in session.scalars(select(Contract).where(Contract.tenant_id.in_([t for t, _name in tenants]))):
         contracts_of[contract.tenant_id].append(contract)
     rows = []
     for tenant_id, slug in tenants:

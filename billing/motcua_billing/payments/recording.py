@@ -8,6 +8,7 @@ import datetime as dt
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import Conflict, InvalidInput
+from motcua_platform.i18n import _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -29,23 +30,35 @@ def record_payment(
     invoice = get_invoice(session, invoice_id, lock=True)
     label = invoice.display_number or str(invoice.id)
     if invoice.status == InvoiceStatus.VOID:
-        raise Conflict(f"Invoice {label} is void; a void invoice cannot be paid.")
+        raise Conflict(_("Invoice %(label)s is void; a void invoice cannot be paid.", label=label))
     if invoice.status == InvoiceStatus.DRAFT:
-        raise Conflict(f"Invoice {label} is a draft; finalize it before recording a payment.")
+        raise Conflict(_("Invoice %(label)s is a draft; finalize it before recording a payment.", label=label))
     if invoice.status == InvoiceStatus.PAID:
-        raise Conflict(f"Invoice {label} is already paid.")
+        raise Conflict(_("Invoice %(label)s is already paid.", label=label))
     errors = {}
     if isinstance(amount_vnd, bool) or not isinstance(amount_vnd, int) or amount_vnd <= 0:
-        errors["amount_vnd"] = ["The amount is a whole number of đồng above 0."]
+        errors["amount_vnd"] = [_("The amount is a whole number of đồng above 0.")]
     elif amount_vnd > invoice.amount_due_vnd:
-        errors["amount_vnd"] = [f"Only {invoice.amount_due_vnd} đồng are due on invoice {label}."]
+        errors["amount_vnd"] = [
+            _(
+                "Only %(amount_due_vnd)s đồng are due on invoice %(label)s.",
+                amount_due_vnd=invoice.amount_due_vnd,
+                label=label,
+            )
+        ]
     if not (reference or "").strip():
-        errors["reference"] = ["The bank or provider reference is required."]
+        errors["reference"] = [_("The bank or provider reference is required.")]
     if errors:
-        raise InvalidInput("The payment was not recorded.", errors)
+        raise InvalidInput(_("The payment was not recorded."), errors)
     exists = session.scalar(select(Payment.id).where(Payment.method == method, Payment.reference == reference.strip()))
     if exists is not None:
-        raise Conflict(f"A {method} payment with reference '{reference}' is already recorded.")
+        raise Conflict(
+            _(
+                "A %(method)s payment with reference '%(reference)s' is already recorded.",
+                method=method,
+                reference=reference,
+            )
+        )
     payment = Payment(
         invoice_id=invoice.id,
         amount_vnd=amount_vnd,

@@ -13,6 +13,7 @@ from motcua_platform.audit.services import Actor, record
 from motcua_platform.config import Config
 from motcua_platform.directory.models import Tenant
 from motcua_platform.errors import Conflict, ServiceError
+from motcua_platform.i18n import _
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -67,7 +68,13 @@ def push_invoice(session: Session, collector: PaymentCollector, invoice_id: int,
 
     invoice = get_invoice(session, invoice_id, lock=True)
     if invoice.status not in (InvoiceStatus.FINALIZED, InvoiceStatus.PAID):
-        raise Conflict(f"Invoice {invoice.id} is {invoice.status}; only finalized invoices are collected.")
+        raise Conflict(
+            _(
+                "Invoice %(id)s is %(status)s; only finalized invoices are collected.",
+                id=invoice.id,
+                status=invoice.status,
+            )
+        )
     tenant = session.get(Tenant, invoice.tenant_id)
     account = get_account(session, tenant.id)
     if account is None:
@@ -116,7 +123,7 @@ def handle_stripe_webhook(session: Session, payload: bytes, signature: str | Non
     """Verify, check, deduplicate and apply a Stripe webhook. Anything refused is logged and nothing is
     stored (``webhooks.read_event``)."""
     if not secret:
-        raise NotConfigured("Stripe webhooks are not configured on this platform.")
+        raise NotConfigured(_("Stripe webhooks are not configured on this platform."))
     try:
         event = read_event(payload, signature, secret)
     except ServiceError as exc:
@@ -250,22 +257,42 @@ def reconcile(session: Session, collector: PaymentCollector, *, push_missing: bo
         remote = collector.fetch_invoice(invoice.stripe_invoice_id)
         problems = []
         if remote.currency != "vnd" or remote.total != invoice.total_vnd:
-            problems.append(f"total {remote.total} {remote.currency} ≠ ours {invoice.total_vnd} vnd")
+            problems.append(
+                _(
+                    "total %(total)s %(currency)s ≠ ours %(total_vnd)s vnd",
+                    total=remote.total,
+                    currency=remote.currency,
+                    total_vnd=invoice.total_vnd,
+                )
+            )
         expected = {InvoiceStatus.FINALIZED: "open", InvoiceStatus.PAID: "paid", InvoiceStatus.VOID: "void"}
         if remote.status != expected[invoice.status]:
-            problems.append(f"status {remote.status} ≠ expected {expected[invoice.status]} (ours: {invoice.status})")
+            problems.append(
+                _(
+                    "status %(status)s ≠ expected %(expected)s (ours: %(status2)s)",
+                    status=remote.status,
+                    expected=expected[invoice.status],
+                    status2=invoice.status,
+                )
+            )
         paid_locally = sum(
             p.amount_vnd for p in session.scalars(select(Payment).where(Payment.invoice_id == invoice.id))
         )
         if remote.amount_paid != paid_locally and remote.status == "paid":
-            problems.append(f"paid {remote.amount_paid} at the collector ≠ {paid_locally} recorded here")
+            problems.append(
+                _(
+                    "paid %(amount_paid)s at the collector ≠ %(paid_locally)s recorded here",
+                    amount_paid=remote.amount_paid,
+                    paid_locally=paid_locally,
+                )
+            )
         if problems:
             report.mismatches.append(
                 {
                     "invoice": invoice.id,
                     "number": invoice.display_number,
                     "remote": remote.id,
-                    "problem": "; ".join(problems),
+                    "problem": "; ".join(map(str, problems)),
                 }
             )
     return report

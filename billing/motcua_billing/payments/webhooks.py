@@ -11,6 +11,7 @@ import time
 import stripe
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from motcua_platform.errors import InvalidInput, ServiceError
+from motcua_platform.i18n import _
 from motcua_platform.inputs import load_json
 
 PAST_TOLERANCE = stripe.Webhook.DEFAULT_TOLERANCE  # 300 s: Stripe's own replay window
@@ -19,9 +20,9 @@ PAST_TOLERANCE = stripe.Webhook.DEFAULT_TOLERANCE  # 300 s: Stripe's own replay 
 FUTURE_TOLERANCE = 60
 PAYMENT_EVENTS = ("invoice.paid", "invoice.payment_succeeded")
 
-PRINTABLE_ID = validate.Regexp(r"^[\x21-\x7e]{1,100}$", error="Not a Stripe id (printable ASCII, 1–100 characters).")
-EVENT_TYPE = validate.Regexp(r"^[a-z0-9_]+(\.[a-z0-9_]+)+$", error="Not a Stripe event type.")
-AMOUNT = validate.Range(min=0, max=2**63 - 1, error="Not an amount in đồng.")
+PRINTABLE_ID = validate.Regexp(r"^[\x21-\x7e]{1,100}$", error=_("Not a Stripe id (printable ASCII, 1–100 characters)."))
+EVENT_TYPE = validate.Regexp(r"^[a-z0-9_]+(\.[a-z0-9_]+)+$", error=_("Not a Stripe event type."))
+AMOUNT = validate.Range(min=0, max=2**63 - 1, error=_("Not an amount in đồng."))
 
 
 class BadSignature(ServiceError):
@@ -53,7 +54,7 @@ class EventSchema(_Lenient):
 
 class InvoiceMetadataSchema(_Lenient):
     # our own row id, written by the push: at most 18 digits, so it always fits the column
-    motcua_invoice_id = fields.String(validate=validate.Regexp(r"^[0-9]{1,18}$", error="Not an invoice id."))
+    motcua_invoice_id = fields.String(validate=validate.Regexp(r"^[0-9]{1,18}$", error=_("Not an invoice id.")))
 
 
 class PaidInvoiceSchema(_Lenient):
@@ -74,26 +75,36 @@ def read_event(payload: bytes, header: str | None, secret: str, *, now: float | 
         stripe.WebhookSignature.verify_header(payload, header, secret, PAST_TOLERANCE)
         signed_at = _signed_at(header)
     except (stripe.SignatureVerificationError, ValueError, TypeError) as exc:  # ValueError: not UTF-8
-        raise BadSignature("The webhook signature could not be verified; the event was ignored.") from exc
+        raise BadSignature(_("The webhook signature could not be verified; the event was ignored.")) from exc
     if signed_at > (time.time() if now is None else now) + FUTURE_TOLERANCE:
         raise BadSignature(
-            "The webhook signature is dated in the future; the event was ignored.",
-            {"Stripe-Signature": [f"t={signed_at} is more than {FUTURE_TOLERANCE} s ahead of this server's clock."]},
+            _("The webhook signature is dated in the future; the event was ignored."),
+            {
+                "Stripe-Signature": [
+                    _(
+                        "t=%(signed_at)s is more than %(future_tolerance)s s ahead of this server's clock.",
+                        signed_at=signed_at,
+                        future_tolerance=FUTURE_TOLERANCE,
+                    )
+                ]
+            },
         )
     try:  # the API's one reader of untrusted JSON: NUL, lone surrogates and deep nesting are refused there
         event = load_json(payload)
     except json.JSONDecodeError:
-        raise MalformedEvent("The webhook body is not valid JSON.") from None
+        raise MalformedEvent(_("The webhook body is not valid JSON.")) from None
     if not isinstance(event, dict):
-        raise InvalidInput("The webhook body is not a Stripe event.", {"_body": ["An event is a JSON object."]})
+        raise InvalidInput(_("The webhook body is not a Stripe event."), {"_body": [_("An event is a JSON object.")]})
     try:
         checked = EventSchema().load(event)
     except ValidationError as exc:
-        raise InvalidInput("The webhook event does not have the expected shape.", exc.messages) from None
+        raise InvalidInput(_("The webhook event does not have the expected shape."), exc.messages) from None
     if checked["type"] in PAYMENT_EVENTS:
         try:
             PaidInvoiceSchema().load(checked["data"]["object"])
         except ValidationError as exc:
             errors = {"data": {"object": exc.messages}}
-            raise InvalidInput(f"The {checked['type']} event does not describe a paid invoice.", errors) from None
+            raise InvalidInput(
+                _("The %(type)s event does not describe a paid invoice.", type=checked["type"]), errors
+            ) from None
     return event

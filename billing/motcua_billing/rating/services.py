@@ -18,6 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 
+from motcua_platform.i18n import _
+
 ZERO = Decimal(0)
 MODELS = ("graduated", "volume", "package")
 
@@ -97,28 +99,28 @@ def spec_problems(spec: PriceSpec) -> list[str]:
     if spec.model not in MODELS:
         return [f"Model must be one of {', '.join(MODELS)}."]
     if spec.included < 0:
-        problems.append("The included quantity cannot be negative.")
+        problems.append(_("The included quantity cannot be negative."))
     if spec.model == "package":
         if spec.package_size is None or spec.package_size <= 0:
-            problems.append("A package charge needs a package size above 0.")
+            problems.append(_("A package charge needs a package size above 0."))
         if spec.package_price is None or spec.package_price < 0:
-            problems.append("A package charge needs a package price of 0 or more.")
+            problems.append(_("A package charge needs a package price of 0 or more."))
         return problems
     if not spec.tiers:
-        problems.append("At least one overage tier is needed (the last one without up_to).")
+        problems.append(_("At least one overage tier is needed (the last one without up_to)."))
         return problems
     previous = ZERO
     for index, tier in enumerate(spec.tiers):
         last = index == len(spec.tiers) - 1
         if tier.unit_price < 0:
-            problems.append(f"Tier {index + 1}: the unit price cannot be negative.")
+            problems.append(_("Tier %(number)s: the unit price cannot be negative.", number=index + 1))
         if tier.up_to is None and not last:
-            problems.append(f"Tier {index + 1}: only the last tier may be open-ended.")
+            problems.append(_("Tier %(number)s: only the last tier may be open-ended.", number=index + 1))
         if tier.up_to is not None:
             if last:
-                problems.append("The last tier must be open-ended (up_to null).")
+                problems.append(_("The last tier must be open-ended (up_to null)."))
             elif tier.up_to <= previous:
-                problems.append(f"Tier {index + 1}: up_to must be greater than the previous tier's.")
+                problems.append(_("Tier %(number)s: up_to must be greater than the previous tier's.", number=index + 1))
             else:
                 previous = tier.up_to
     return problems

@@ -10,6 +10,7 @@ from decimal import Decimal
 from motcua_platform.dates import add_months
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import NotFound
+from motcua_platform.i18n import _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -79,7 +80,7 @@ def _percent(part, whole) -> Decimal | None:
 def contract_or_404(session: Session, tenant_id: int, month: dt.date) -> Contract:
     contract = contract_for_month(session, tenant_id, month)
     if contract is None:
-        raise NotFound(f"No active contract covers {month:%Y-%m}.")
+        raise NotFound(_("No active contract covers %(month)s.", month=format(month, "%Y-%m")))
     return contract
 
 

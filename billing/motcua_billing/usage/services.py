@@ -26,6 +26,7 @@ from motcua_platform.db.base import utcnow
 from motcua_platform.db.database import Database, TenantSession
 from motcua_platform.directory.models import Tenant, TenantStatus
 from motcua_platform.errors import InvalidInput
+from motcua_platform.i18n import _
 from motcua_platform.usage import UsageReport
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
@@ -91,37 +92,41 @@ def _check_item(
     errors: dict[str, list[str]] = {}
     tenant = raw.get("tenant")
     if not isinstance(tenant, str) or not tenant:
-        errors["tenant"] = ["The tenant slug is required."]
+        errors["tenant"] = [_("The tenant slug is required.")]
     elif tenants is not None and tenant not in tenants:
-        errors["tenant"] = [f"Unknown tenant '{tenant}'."]
+        errors["tenant"] = [_("Unknown tenant '%(tenant)s'.", tenant=tenant)]
     metric = raw.get("metric")
     aggregation = None
     if not isinstance(metric, str) or not metric:
-        errors["metric"] = ["The metric code is required."]
+        errors["metric"] = [_("The metric code is required.")]
     elif metrics is not None:
         aggregation = metrics.get(metric)
         if aggregation is None:
-            errors["metric"] = [f"Unknown metric '{metric}'."]
+            errors["metric"] = [_("Unknown metric '%(metric)s'.", metric=metric)]
     event_id = raw.get("event_id")
     if not isinstance(event_id, str) or not EVENT_ID_RE.match(event_id):
         errors["event_id"] = [
-            "The event id is required: up to 200 printable characters without spaces, derived from the fact "
-            "(e.g. dossier:123:received), never random per attempt."
+            _(
+                "The event id is required: up to 200 printable characters without spaces, derived from "
+                "the fact (e.g. dossier:123:received), never random per attempt.",
+            )
         ]
     quantity = raw.get("quantity", 1)
     try:
         quantity = to_decimal(quantity)
     except ValueError:
-        errors["quantity"] = [f"{quantity!r} is not a number."]
+        errors["quantity"] = [_("%(quantity)s is not a number.", quantity=repr(quantity))]
     else:
         if quantity < 0:
-            errors["quantity"] = ["The quantity cannot be negative."]
+            errors["quantity"] = [_("The quantity cannot be negative.")]
         elif quantity > MAX_QUANTITY:
-            errors["quantity"] = ["The quantity is too large."]
+            errors["quantity"] = [_("The quantity is too large.")]
         elif quantity != quantity.quantize(Decimal("0.000001")):
-            errors["quantity"] = ["At most 6 decimal places."]
+            errors["quantity"] = [_("At most 6 decimal places.")]
         elif aggregation == Aggregation.COUNT and quantity != 1:
-            errors["quantity"] = [f"'{metric}' counts events: send quantity 1 (or none) and one event per fact."]
+            errors["quantity"] = [
+                _("'%(metric)s' counts events: send quantity 1 (or none) and one event per fact.", metric=metric)
+            ]
     occurred_at = raw.get("occurred_at")
     if isinstance(occurred_at, str):
         try:
@@ -129,14 +134,14 @@ def _check_item(
         except ValueError:
             occurred_at = None
     if not isinstance(occurred_at, dt.datetime) or occurred_at.tzinfo is None:
-        errors["occurred_at"] = ["A date and time with its offset is required, e.g. 2026-10-05T09:30:00+07:00."]
+        errors["occurred_at"] = [_("A date and time with its offset is required, e.g. 2026-10-05T09:30:00+07:00.")]
     elif occurred_at > now + FUTURE_TOLERANCE:
-        errors["occurred_at"] = ["The event is in the future; send it when it has happened."]
+        errors["occurred_at"] = [_("The event is in the future; send it when it has happened.")]
     elif occurred_at.year < 2000:
-        errors["occurred_at"] = ["The event is too old."]
+        errors["occurred_at"] = [_("The event is too old.")]
     properties = raw.get("properties")
     if properties is not None and not isinstance(properties, dict):
-        errors["properties"] = ["Properties must be an object."]
+        errors["properties"] = [_("Properties must be an object.")]
     if errors:
         return None, errors
     return UsageItem(tenant, metric, event_id, quantity, occurred_at, properties), {}
@@ -193,7 +198,10 @@ def ingest(
 ) -> BatchResult:
     """Validate and store a batch on a control-plane session; the caller commits."""
     if len(raw_items) > MAX_BATCH:
-        raise InvalidInput(f"At most {MAX_BATCH} events per batch.", {"events": [f"{len(raw_items)} sent."]})
+        raise InvalidInput(
+            _("At most %(max_batch)s events per batch.", max_batch=MAX_BATCH),
+            {"events": [_("%(raw_items_count)s sent.", raw_items_count=len(raw_items))]},
+        )
     now = now or utcnow()
     metrics = _metric_aggregations(session)
     tenants = _tenant_ids(
@@ -266,13 +274,17 @@ def record_usage(
     if isinstance(session, TenantSession):
         if session.binding.slug != tenant_slug:
             raise InvalidInput(
-                f"This session is bound to tenant '{session.binding.slug}', not '{tenant_slug}'.",
-                {"tenant": ["Usage can only be recorded for the session's own tenant."]},
+                _(
+                    "This session is bound to tenant '%(slug)s', not '%(tenant_slug)s'.",
+                    slug=session.binding.slug,
+                    tenant_slug=tenant_slug,
+                ),
+                {"tenant": [_("Usage can only be recorded for the session's own tenant.")]},
             )
         # The tenant role cannot read the metric catalogue; the drain checks the code against it.
         item, errors = _check_item(raw, None, None, now)
         if item is None:
-            raise InvalidInput("The usage event was not recorded.", errors)
+            raise InvalidInput(_("The usage event was not recorded."), errors)
         values = {
             "metric_code": item.metric,
             "event_id": item.event_id,
@@ -282,7 +294,7 @@ def record_usage(
         return "accepted" if session.execute(RECORD_IN_TENANT, values).first() is not None else "duplicate"
     result = ingest(session, [raw], source="internal", now=now).results[0]
     if result.status == "rejected":
-        raise InvalidInput("The usage event was not recorded.", result.errors)
+        raise InvalidInput(_("The usage event was not recorded."), result.errors)
     return result.status
 
 
@@ -347,7 +359,7 @@ def drain_outbox(db: Database, slug: str, *, batch: int = 5000) -> DrainReport:
             for row, outcome in zip(pending, result.results, strict=True):
                 row.drained_at = drained_at
                 row.outcome = outcome.status
-                row.error = "; ".join(m for msgs in outcome.errors.values() for m in msgs) or None
+                row.error = "; ".join(str(m) for msgs in outcome.errors.values() for m in msgs) or None
             tenant_session.commit()
         report.accepted += result.count("accepted")
         report.duplicates += result.count("duplicate")

@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from motcua_platform import i18n
 from motcua_platform.cache import clear_all
 from motcua_platform.config import Config
 from motcua_platform.db.database import BIND_SQL, UNBOUND_SEARCH_PATH, TenantBinding, TenantSession
@@ -179,6 +180,19 @@ def savepoint_sessions(runtime: Runtime) -> Iterator[None]:
         conn.close()
 
 
+# Tests read messages in English: the HostClient asks for it (Accept-Language), and what a test renders
+# outside a request (a service's error, str(message)) is English too. A tenant's people still get their
+# province's language (notifications render under its locale), and tests of the language choice send
+# their own headers or use a bare test client.
+TEST_LANGUAGE = "en"
+
+
+@pytest.fixture(autouse=True)
+def _english_messages() -> Iterator[None]:
+    with i18n.use_locale(TEST_LANGUAGE):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _transaction_per_test(request) -> Iterator[None]:
     if request.node.get_closest_marker("committed") or "runtime" not in request.fixturenames:
@@ -259,6 +273,7 @@ class HostClient:
 
     def open(self, method: str, path: str, **kwargs):
         headers = {"Host": self.host, **kwargs.pop("headers", {})}
+        headers.setdefault("Accept-Language", TEST_LANGUAGE)
         if self.token:
             headers.setdefault("Authorization", f"Bearer {self.token}")
         # the request's server name is the host too, so the cookies a page sets come back like a browser's

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from motcua_platform.audit.models import ControlAuditEvent, TenantAuditEvent
 from motcua_platform.db.database import TenantSession
+from motcua_platform.i18n import render
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def record(
         "actor": str(actor),
         "action": action,
         "target": target,
-        "details": details,
+        "details": render(details),  # a message in the details is stored as rendered now
         "remote_addr": actor.remote_addr,
     }
     if isinstance(session, TenantSession):

@@ -39,7 +39,7 @@ def create(cli, email: str, full_name: str, role: str, password: str) -> None:
 
 def _describe(exc: ServiceError) -> str:
     """The error and each field's problems, one per line (nested fields as parent.child)."""
-    lines = [exc.message]
+    lines = [str(exc.message)]  # in the command's language (i18n)
 
     def walk(errors, prefix: str) -> None:
         for field, problems in errors.items():

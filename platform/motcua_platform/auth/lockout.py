@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from motcua_platform.auth.models import LoginFailures, OperatorLoginFailures
 from motcua_platform.errors import TooManyAttempts
+from motcua_platform.i18n import _
 
 UNKNOWN_CLIENT = "unknown"  # no address (a call from the CLI or a test harness)
 
@@ -88,7 +89,7 @@ def begin(
     if row.locked_until is not None and row.locked_until > now:
         retry = int((row.locked_until - now).total_seconds()) + 1
         raise TooManyAttempts(
-            "Too many failed logins to this account from your address; wait before trying again.", retry_after=retry
+            _("Too many failed logins to this account from your address; wait before trying again."), retry_after=retry
         )
     if row.last_failure_at < now - dt.timedelta(seconds=policy.max_lock_seconds):
         row.failures = 0  # long enough ago: forgotten

@@ -24,6 +24,8 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from motcua_platform.i18n import _
+
 _hasher = PasswordHasher()
 
 
@@ -40,7 +42,16 @@ ZXCVBN_MAX_LENGTH = 72  # zxcvbn refuses longer input; a longer password is judg
 # Words tied to this platform that a guesser tries first whatever the account: its name, "password",
 # "administrator", "public service", "citizen", "one-stop shop" in Vietnamese (written without accents).
 SITE_WORDS = ("motcua", "motcuadientu", "matkhau", "quantri", "dichvucong", "congdan", "vietnam")
-_SITE_LABEL = "a word tied to this platform (such as 'motcua' or 'matkhau')"
+_SITE_LABEL = _("a word tied to this platform (such as 'motcua' or 'matkhau')")
+# what each kind of personal detail is called in a refusal ("Password contains your name.")
+LABELS = {
+    "e-mail address": _("your e-mail address"),
+    "phone number": _("your phone number"),
+    "name": _("your name"),
+    "ID number": _("your ID number"),
+    "tax code": _("your tax code"),
+    "login": _("your login"),
+}
 # Shorter context words ("phu", "tho") are given to zxcvbn but not taken out of the password on their own
 # (they hide in too many innocent words); a longer run that holds them ("phutho") is.
 _MIN_CONTEXT_WORD = 4
@@ -92,10 +103,10 @@ def password_problems(password: str, *, personal: Mapping[str, str | None], site
     labelled: dict[str, str] = {}  # context word → what it is, the account's own details first
     for label, value in personal.items():
         for word in _context_words(value or ""):
-            labelled.setdefault(word, f"your {label}")
+            labelled.setdefault(word, LABELS.get(label) or _("your %(label)s", label=label))
     for value in site:
         for word in _context_words(value or ""):
-            labelled.setdefault(word, "the name of the province")
+            labelled.setdefault(word, _("the name of the province"))
     for word in SITE_WORDS:
         labelled.setdefault(word, _SITE_LABEL)
 
@@ -109,14 +120,20 @@ def password_problems(password: str, *, personal: Mapping[str, str | None], site
     weakest = min(judged, key=lambda result: result["score"])
     if weakest["score"] >= MIN_SCORE:
         return []
-    reasons = [f"Password contains {what}." for what in dict.fromkeys(found)]
+    # (each label once: rendered, as a lazy message is not hashable)
+    reasons = [_("Password contains %(what)s.", what=what) for what in dict.fromkeys(str(label) for label in found)]
     common = [m for m in weakest["sequence"] if m.get("dictionary_name") == "passwords"]
     if common and len(common[0]["token"]) >= len(password) - 2:
-        reasons.append("Password is too common: it is one of the most used passwords.")
+        reasons.append(_("Password is too common: it is one of the most used passwords."))
     elif common:
-        reasons.append("Password is built on a common password.")
+        reasons.append(_("Password is built on a common password."))
     if not reasons:
         warning = weakest["feedback"]["warning"]
-        reasons.append(f"Password is too easy to guess{': ' + warning if warning else '.'}")
-    reasons.append("Choose a longer password, for example four or more words that have nothing to do with you.")
+        # zxcvbn's own warning is English only
+        reasons.append(
+            _("Password is too easy to guess: %(warning)s", warning=warning)
+            if warning
+            else _("Password is too easy to guess.")
+        )
+    reasons.append(_("Choose a longer password, for example four or more words that have nothing to do with you."))
     return reasons

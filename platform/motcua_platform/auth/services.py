@@ -31,6 +31,7 @@ from motcua_platform.auth.tokens import hash_secret, new_token
 from motcua_platform.auth.units import unit_tree
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from motcua_platform.i18n import _
 
 
 @dataclass(frozen=True)
@@ -193,13 +194,13 @@ def _check_new_account(
 ) -> dict:
     errors: dict[str, list[str]] = {}
     if "@" not in email or len(email) > 254:
-        errors["email"] = ["A valid e-mail address is required."]
+        errors["email"] = [_("A valid e-mail address is required.")]
     elif session.scalar(select(model.id).where(func.lower(model.email) == email.strip().lower())) is not None:
-        errors["email"] = ["An account with this e-mail already exists."]
+        errors["email"] = [_("An account with this e-mail already exists.")]
     if problems := password_problems(password, personal={"e-mail address": email, "name": full_name}, site=site):
         errors["password"] = problems
     if not full_name.strip():
-        errors["full_name"] = ["Full name is required."]
+        errors["full_name"] = [_("Full name is required.")]
     return errors
 
 
@@ -208,9 +209,9 @@ def create_operator(
 ) -> Operator:
     errors = _check_new_account(session, Operator, email, password, full_name, site=())
     if role not in set(OperatorRole):
-        errors["role"] = [f"Role must be one of: {', '.join(OperatorRole)}."]
+        errors["role"] = [_("Role must be one of: %(roles)s.", roles=", ".join(OperatorRole))]
     if errors:
-        raise InvalidInput("The operator account could not be created.", errors)
+        raise InvalidInput(_("The operator account could not be created."), errors)
     operator = Operator(
         email=email.strip(), full_name=full_name.strip(), password_hash=hash_password(password), role=role
     )
@@ -238,20 +239,24 @@ def create_staff(
     role_errors = []
     for role, unit_id in roles:
         if role not in set(StaffRoleName):
-            role_errors.append(f"Unknown role '{role}'; use one of: {', '.join(StaffRoleName)}.")
+            role_errors.append(
+                _("Unknown role '%(role)s'; use one of: %(roles)s.", role=role, roles=", ".join(StaffRoleName))
+            )
         elif not unit_tree().exists(session, unit_id):
-            role_errors.append(f"Unit {unit_id} does not exist.")
+            role_errors.append(_("Unit %(unit_id)s does not exist.", unit_id=unit_id))
     if not roles:
-        role_errors.append("At least one role on a unit is required.")
+        role_errors.append(_("At least one role on a unit is required."))
     if role_errors:
         errors["roles"] = role_errors
     if errors:
-        raise InvalidInput("The staff account could not be created.", errors)
+        raise InvalidInput(_("The staff account could not be created."), errors)
     if admin_units is not None:
         covered = unit_tree().subtree_ids(session, admin_units)
         outside = sorted({unit for _, unit in roles if unit not in covered})
         if outside:
-            raise Forbidden(f"Your tenant-admin role does not cover unit(s) {', '.join(map(str, outside))}.")
+            raise Forbidden(
+                _("Your tenant-admin role does not cover unit(s) %(units)s.", units=", ".join(map(str, outside)))
+            )
     staff = StaffAccount(email=email.strip(), full_name=full_name.strip(), password_hash=hash_password(password))
     staff.roles = [StaffRole(role=role, unit_id=unit_id) for role, unit_id in dict.fromkeys(roles)]
     session.add(staff)
@@ -269,7 +274,7 @@ def list_staff(session: Session, covered: set[int]) -> list[StaffAccount]:
 def get_staff(session: Session, staff_id: int, covered: set[int]) -> StaffAccount:
     staff = session.get(StaffAccount, staff_id)
     if staff is None or not any(role.unit_id in covered for role in staff.roles):
-        raise NotFound(f"No staff account with id {staff_id} in your units.")
+        raise NotFound(_("No staff account with id %(staff_id)s in your units.", staff_id=staff_id))
     return staff
 
 
@@ -277,9 +282,9 @@ def set_staff_active(session: Session, actor: Actor, staff_id: int, active: bool
     """Only an admin whose units cover every role of the account may (de)activate it."""
     staff = get_staff(session, staff_id, covered)
     if any(role.unit_id not in covered for role in staff.roles):
-        raise Forbidden("The account also holds roles outside your units; an admin above them must change it.")
+        raise Forbidden(_("The account also holds roles outside your units; an admin above them must change it."))
     if actor.kind == "staff" and actor.id == staff_id and not active:
-        raise Conflict("You cannot deactivate your own account.")
+        raise Conflict(_("You cannot deactivate your own account."))
     staff.active = active
     record(session, actor, "staff.activate" if active else "staff.deactivate", target=f"staff:{staff_id}")
     return staff

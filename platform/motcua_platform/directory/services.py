@@ -7,12 +7,13 @@ from sqlalchemy.orm import Session
 
 from motcua_platform.directory.models import Tenant
 from motcua_platform.errors import NotFound
+from motcua_platform.i18n import _
 
 
 def get_tenant(session: Session, slug: str) -> Tenant:
     tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
     if tenant is None:
-        raise NotFound(f"No tenant with slug '{slug}'.")
+        raise NotFound(_("No tenant with slug '%(slug)s'.", slug=slug))
     return tenant
 
 

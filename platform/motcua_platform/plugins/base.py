@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
+from motcua_platform.i18n import _
 from motcua_platform.plugins.definitions import ProcedureDefinition
 
 
@@ -40,9 +41,9 @@ class Plugin:
         errors: dict[str, list[str]] = {}
         for key, value in settings.items():
             if key not in self.default_settings:
-                errors[key] = [f"Unknown setting for plugin {self.name}."]
+                errors[key] = [_("Unknown setting for plugin %(name)s.", name=self.name)]
             elif not isinstance(value, type(self.default_settings[key])):
-                errors[key] = [f"Must be of type {type(self.default_settings[key]).__name__}."]
+                errors[key] = [_("Must be of type %(type_name)s.", type_name=type(self.default_settings[key]).__name__)]
         return errors
 
     def problems(self) -> list[str]:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import TooManyAttempts
+from motcua_platform.i18n import _
 from motcua_platform.ratelimit.models import RateLimitWindow
 
 
@@ -28,7 +29,7 @@ def hit(session: Session, key: str, *, limit: int, window_seconds: int, now: dt.
     hits = session.execute(statement).scalar_one()
     if hits > limit:
         retry_after = int((start + dt.timedelta(seconds=window_seconds) - now).total_seconds()) + 1
-        raise TooManyAttempts("Too many requests; try again shortly.", retry_after=retry_after)
+        raise TooManyAttempts(_("Too many requests; try again shortly."), retry_after=retry_after)
     return hits
 
 

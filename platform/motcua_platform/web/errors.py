@@ -10,6 +10,7 @@ from marshmallow import fields
 from werkzeug.exceptions import HTTPException
 
 from motcua_platform.errors import ServiceError, TooManyAttempts, Unauthorized
+from motcua_platform.i18n import _, render
 from motcua_platform.web.schema import Schema
 
 STATUS_CODES = {
@@ -36,12 +37,34 @@ STATUS_CODES = {
 }
 
 
-def error_body(status: int, message: str, code: str | None = None, errors: Mapping | None = None) -> dict:
+# What people read for an HTTP error that carries no message of ours (werkzeug's descriptions are English)
+STATUS_MESSAGES = {
+    400: _("The request is not valid."),
+    401: _("Log in first."),
+    403: _("You are not allowed to do this."),
+    404: _("The requested URL was not found on this host."),
+    405: _("This method is not allowed for the requested URL."),
+    406: _("No answer in the requested format is available."),
+    409: _("The request conflicts with the current state of the resource."),
+    410: _("This resource is gone."),
+    412: _("A precondition of the request was not met."),
+    415: _("The request body has a media type that is not supported."),
+    422: _("Some fields are missing or invalid."),
+    428: _("This request must be conditional."),
+    429: _("Too many requests; try again shortly."),
+    500: _("Something went wrong on our side; it has been logged."),
+    501: _("This is not implemented."),
+    503: _("The service is unavailable; try again later."),
+}
+
+
+def error_body(status: int, message, code: str | None = None, errors: Mapping | None = None) -> dict:
+    """The body, with every lazy message rendered in the current language."""
     return {
         "status": status,
         "code": code or STATUS_CODES.get(status, "error"),
-        "message": message,
-        "errors": dict(errors or {}),
+        "message": render(message),
+        "errors": render(dict(errors or {})),
     }
 
 
@@ -63,12 +86,13 @@ def http_error_response(exc: HTTPException):
     message = data.get("message") if isinstance(data, Mapping) and data.get("message") else None
     code = None
     if status == 400 and errors.get("_body") and "Invalid JSON" in str(errors["_body"]):
-        code, message = "malformed_json", "The request body is not valid JSON."
-    if status == 422 and not message:
-        message = "Some fields are missing or invalid."
+        code, message = "malformed_json", _("The request body is not valid JSON.")
     if status == 413:
-        message = f"The request body is larger than {request.max_content_length} bytes."  # per route
-    response = jsonify(error_body(status, message or exc.description or exc.name, code, errors))
+        message = _("The request body is larger than %(limit)s bytes.", limit=request.max_content_length)  # per route
+    # werkzeug's own descriptions are English: ours replace them; a description given when raising stays
+    custom = exc.description if exc.description != type(exc).description else None
+    message = message or custom or STATUS_MESSAGES.get(status) or exc.description or exc.name
+    response = jsonify(error_body(status, message, code, errors))
     response.status_code = status
     for name, value in exc.get_headers() if hasattr(exc, "get_headers") else []:
         if name.lower() not in {"content-type", "content-length"}:
@@ -91,7 +115,13 @@ class ErrorSchema(Schema):
 
     status = fields.Integer(required=True, metadata={"example": 422})
     code = fields.String(required=True, metadata={"example": "validation_error"})
-    message = fields.String(required=True, metadata={"example": "Some fields are missing or invalid."})
+    message = fields.String(
+        required=True,
+        metadata={
+            "description": "For people, in the request's language (Vietnamese by default; `Accept-Language: en`).",
+            "example": "Some fields are missing or invalid.",
+        },
+    )
     errors = fields.Dict(
         required=True,
         metadata={

@@ -1,36 +1,34 @@
-"""The language and time zone of a request, for Flask-Babel: pages, API messages and formatted dates,
-numbers and money all follow them.
+"""The language and time zone of a request, for Flask-Babel and for the kernel's messages
+(``motcua_platform.i18n``): pages, API messages and formatted dates, numbers and money all follow them.
 
 The language, first match wins: ``?lang=`` on the request (the portal's switch links), the
 ``motcua_lang`` cookie the switch sets (remembered for a year), the browser's ``Accept-Language``, then
 the province's own locale (``TenantContext.locale``), then Vietnamese. The time zone is the province's.
-Catalogues live in each area's ``translations/`` folder (``Areas.translations``) and are merged into one.
+Catalogues live in each area's ``translations/`` folder (``Areas.translations``) and are merged into one
+by ``i18n.translations``, which Flask-Babel reads too (``CatalogueDomain``): one loader for both.
+
+Each request makes its language the kernel's current one (``i18n.set_locale``) before anything else runs,
+and again once its province is known, so a ``ServiceError``'s lazy message rendered inside the request
+(``str(error.message)``, the error body) is in the request's language.
 """
 
 from __future__ import annotations
 
-import importlib
-from pathlib import Path
+import contextlib
 
 from flask import Flask, g, request
-from flask_babel import Babel
+from flask_babel import Babel, Domain, get_locale
 
-from motcua_platform import areas
+from motcua_platform import i18n
 from motcua_platform.tenancy import TenantInfo
 
-SUPPORTED_LOCALES = ("vi", "en")
-DEFAULT_LOCALE = "vi"
-DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+SUPPORTED_LOCALES = i18n.SUPPORTED_LOCALES
+DEFAULT_LOCALE = i18n.DEFAULT_LOCALE
+DEFAULT_TIMEZONE = i18n.DEFAULT_TIMEZONE
 LOCALE_COOKIE = "motcua_lang"
 LOCALE_COOKIE_SECONDS = 365 * 24 * 3600
 
-
-def supported(value: str | None) -> str | None:
-    """``value`` if it names a supported language (``"en"``, ``"en-GB"`` → ``"en"``), else None."""
-    if not value:
-        return None
-    language = value.strip().lower().replace("_", "-").split("-")[0]
-    return language if language in SUPPORTED_LOCALES else None
+supported = i18n.supported
 
 
 def select_locale() -> str:
@@ -53,8 +51,33 @@ def select_timezone() -> str:
 
 def translation_directories() -> list[str]:
     """Every installed area's ``translations/`` folder, the kernel's first."""
-    packages = ("motcua_platform", *areas.installed().translations)
-    return [str(Path(importlib.import_module(name).__file__).parent / "translations") for name in packages]
+    return list(i18n.translation_directories())
+
+
+class CatalogueDomain(Domain):
+    """Flask-Babel's ``gettext`` (templates, ``flask_babel.gettext``) reads the kernel's merged catalogues."""
+
+    def get_translations(self):
+        locale = get_locale()
+        return i18n.translations(str(locale)) if locale is not None else i18n.translations(DEFAULT_LOCALE)
+
+
+def start_request() -> None:
+    """Before anything else: the request's language as far as it is known without its province."""
+    g.locale_token = i18n.set_locale(select_locale())
+
+
+def site_resolved() -> None:
+    """Once ``g.site`` is set: the province's locale now counts too."""
+    i18n.set_locale(select_locale())
+
+
+def end_request(_exc: BaseException | None = None) -> None:
+    token = g.pop("locale_token", None)
+    if token is not None:
+        # set in another context (a preserved test request): that context keeps it
+        with contextlib.suppress(ValueError):
+            i18n.reset_locale(token)
 
 
 def install(app: Flask) -> None:
@@ -63,4 +86,7 @@ def install(app: Flask) -> None:
         BABEL_DEFAULT_TIMEZONE=DEFAULT_TIMEZONE,
         BABEL_TRANSLATION_DIRECTORIES=";".join(translation_directories()),
     )
-    Babel(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    babel = Babel(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    babel.domain_instance = CatalogueDomain()
+    app.before_request(start_request)
+    app.teardown_request(end_request)

@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, Select, Text, cast, func, inspect, literal
 from sqlalchemy.orm import Session
 
 from motcua_platform.errors import InvalidInput
+from motcua_platform.i18n import _
 from motcua_platform.web.schema import BIGINT
 
 
@@ -90,9 +91,9 @@ def paginate(
     page_query = query
     if cursor is not None:
         if keyset is None:
-            raise InvalidInput("This list has no cursor.", {"cursor": ["Use page instead."]})
+            raise InvalidInput(_("This list has no cursor."), {"cursor": [_("Use page instead.")]})
         if pagination.page != 1:
-            raise InvalidInput("Send either page or cursor, not both.", {"cursor": ["Cannot be used with page."]})
+            raise InvalidInput(_("Send either page or cursor, not both."), {"cursor": [_("Cannot be used with page.")]})
         values = _read_cursor(cursor, keyset)
         after = [cast(literal(value), column.type) for value, column in zip(values, keyset, strict=True)]
         page_query = query.where(tuple_(*keyset) > tuple_(*after))
@@ -152,7 +153,9 @@ def _write_cursor(values: list[str]) -> str:
 def _read_cursor(cursor: str, keyset: Sequence[ColumnElement]) -> list[str]:
     """The key values in ``cursor``, each checked against its column's type (a forged cursor is a 422,
     never a database error)."""
-    invalid = InvalidInput("The cursor is invalid.", {"cursor": ["Use next_cursor from the previous X-Pagination."]})
+    invalid = InvalidInput(
+        _("The cursor is invalid."), {"cursor": [_("Use next_cursor from the previous X-Pagination.")]}
+    )
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except ValueError:  # bad base64, bad UTF-8 and bad JSON alike

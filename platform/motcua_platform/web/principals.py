@@ -15,6 +15,7 @@ from motcua_platform.auth.services import Principal
 from motcua_platform.auth.tokens import is_citizen_secret, split_token
 from motcua_platform.auth.units import unit_tree
 from motcua_platform.errors import Forbidden, Unauthorized
+from motcua_platform.i18n import _
 from motcua_platform.web.context import site_scope, site_session, tenant_session
 
 if TYPE_CHECKING:
@@ -23,15 +24,17 @@ if TYPE_CHECKING:
 
 def bearer_secret() -> str | None:
     header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
+    scheme, _space, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
     parts = split_token(token.strip())
     if parts is None:
-        raise Unauthorized("The access token is malformed.")
+        raise Unauthorized(_("The access token is malformed."))
     scope, secret = parts
     if scope != site_scope():
-        raise Forbidden("This access token belongs to another tenant or to the platform; it is not valid on this host.")
+        raise Forbidden(
+            _("This access token belongs to another tenant or to the platform; it is not valid on this host.")
+        )
     return secret
 
 
@@ -41,16 +44,16 @@ def current_principal(*roles: str) -> Principal:
     if "principal" not in g:
         secret = bearer_secret()
         if secret is None:
-            raise Unauthorized("Log in first: send 'Authorization: Bearer <token>'.")
+            raise Unauthorized(_("Log in first: send 'Authorization: Bearer <token>'."))
         if is_citizen_secret(secret):  # a citizen account never holds a staff or operator permission
-            raise Forbidden("This action is for staff; a citizen account cannot use it.")
+            raise Forbidden(_("This action is for staff; a citizen account cannot use it."))
         principal = auth_services.authenticate(site_session(), scope=site_scope(), secret=secret)
         if principal is None:
-            raise Unauthorized("The access token is unknown, expired or revoked.")
+            raise Unauthorized(_("The access token is unknown, expired or revoked."))
         g.principal = principal
     principal = g.principal
     if roles and not principal.has_role(*roles):
-        raise Forbidden(f"This action needs one of the roles: {', '.join(roles)}.")
+        raise Forbidden(_("This action needs one of the roles: %(roles)s.", roles=", ".join(roles)))
     return principal
 
 
@@ -121,7 +124,10 @@ def province_principal(*roles: str) -> Principal:
     principal = current_principal(*roles)
     if unit_tree().root_id(tenant_session()) not in principal.units_with(*roles):
         raise Forbidden(
-            f"This action needs one of the roles {', '.join(roles)} on the province itself, not on one of its units."
+            _(
+                "This action needs one of the roles %(roles)s on the province itself, not on one of its units.",
+                roles=", ".join(roles),
+            )
         )
     return principal
 

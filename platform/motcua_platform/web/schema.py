@@ -1,9 +1,12 @@
-"""The project's marshmallow base ``Schema``: strict about unknown fields, integers bounded to BIGINT."""
+"""The project's marshmallow base ``Schema``: strict about unknown fields, integers bounded to BIGINT, instants
+written in UTC."""
 
 from __future__ import annotations
 
 from marshmallow import Schema as _Schema
 from marshmallow import fields, validate
+
+from motcua_platform.timezones import utc_iso
 
 # Every key and counter is a PostgreSQL BIGINT: a larger integer would be a database error, so a 500.
 BIGINT = 2**63
@@ -13,7 +16,9 @@ BIGINT_RANGE = validate.Range(min=-BIGINT, max=BIGINT - 1)
 class Schema(_Schema):
     """Project base schema: unknown fields are an error, so a typo never passes silently; and every
     Integer field (also inside lists and dicts) is bounded to BIGINT, in validation and in the OpenAPI
-    document, unless it already declares tighter bounds."""
+    document, unless it already declares tighter bounds; and every DateTime field (``AwareDateTime`` too)
+    writes its instant as ISO 8601 in UTC, ``+00:00`` (``timezones.utc_iso``), the one convention of the
+    API whatever time zone the value was computed in. What a client sends may carry any offset."""
 
     def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
         pending = [field_obj]
@@ -22,9 +27,20 @@ class Schema(_Schema):
             # (fields are copied shallowly per schema instance: replace the list, never append to a shared one)
             if isinstance(field, fields.Integer) and BIGINT_RANGE not in field.validators:
                 field.validators = [*field.validators, BIGINT_RANGE]
+            elif _is_instant(field) and field.format in (None, "iso", "iso8601"):
+                field.SERIALIZATION_FUNCS = UTC_SERIALIZATION  # on this field only; loading is unchanged
             elif isinstance(field, fields.List):
                 pending.append(field.inner)
             elif isinstance(field, fields.Tuple):
                 pending.extend(field.tuple_fields)
             elif isinstance(field, fields.Dict):
                 pending.extend(f for f in (field.key_field, field.value_field) if f is not None)
+
+
+# DateTime's ISO writers replaced by ``utc_iso`` (the other formats, never used by the API, stay)
+UTC_SERIALIZATION = {**fields.DateTime.SERIALIZATION_FUNCS, "iso": utc_iso, "iso8601": utc_iso}
+
+
+def _is_instant(field: fields.Field) -> bool:
+    """A DateTime field holding an instant (a NaiveDateTime does not)."""
+    return isinstance(field, fields.DateTime) and not isinstance(field, fields.NaiveDateTime)

@@ -7,6 +7,7 @@ from flask.views import MethodView
 from motcua_platform.audit.services import record
 from motcua_platform.auth.models import StaffRoleName
 from motcua_platform.errors import InvalidInput
+from motcua_platform.i18n import _
 from motcua_platform.plugins.definitions import TimeLimit
 from motcua_platform.timezones import VIETNAM
 from motcua_platform.web.blueprint import Blueprint
@@ -77,7 +78,9 @@ class DayItem(MethodView):
         try:
             day = dt.date.fromisoformat(date)
         except ValueError:
-            raise InvalidInput("The date is invalid.", {"date": [f"'{date}' is not a date (YYYY-MM-DD)."]}) from None
+            raise InvalidInput(
+                _("The date is invalid."), {"date": [_("'%(date)s' is not a date (YYYY-MM-DD).", date=date)]}
+            ) from None
         session = tenant_session()
         services.remove_day(session, actor(), day)
 
@@ -103,14 +106,14 @@ def due(args):
     limit = TimeLimit(value=args["value"], unit=args["unit"], same_day_cutoff_hour=args.get("cutoff"))
     problems = limit.problems()
     if problems:
-        raise InvalidInput("The time limit is invalid.", {"value": problems})
+        raise InvalidInput(_("The time limit is invalid."), {"value": problems})
     received_at = args["received_at"]
     calendar = services.load_calendar(tenant_session(), since=received_at.astimezone(VIETNAM).date())
     try:
         due_at = calendar.due_at(received_at, limit)
         intake_at = calendar.intake(received_at)
     except (ValueError, OverflowError) as exc:  # beyond year 9999, or no working day left in the calendar
-        raise InvalidInput("No due date can be computed.", {"received_at": [str(exc)]}) from None
+        raise InvalidInput(_("No due date can be computed."), {"received_at": [str(exc)]}) from None
     return {
         "received_at": received_at.astimezone(VIETNAM),
         "intake_at": intake_at,

@@ -1,4 +1,5 @@
 from marshmallow import ValidationError, fields, validate
+from motcua_platform.i18n import gettext
 from motcua_platform.plugins.definitions import TimeUnit
 from motcua_platform.timezones import VIETNAM
 from motcua_platform.web.schema import Schema
@@ -13,7 +14,9 @@ def _in_calendar_years(moment) -> None:
     # the calendar covers these years only; far outside them Vietnam's time zone has pre-1906 local mean
     # time offsets (+07:06:30), which no RFC 3339 date-time can carry
     if not MIN_YEAR <= moment.year <= MAX_YEAR:
-        raise ValidationError(f"Must be in the years {MIN_YEAR} to {MAX_YEAR}.")
+        raise ValidationError(
+            gettext("Must be in the years %(min_year)s to %(max_year)s.", min_year=MIN_YEAR, max_year=MAX_YEAR)
+        )
 
 
 class CalendarDaySchema(Schema):

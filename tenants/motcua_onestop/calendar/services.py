@@ -11,6 +11,7 @@ import holidays
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.unit_of_work import UnitOfWork
 from motcua_platform.errors import Conflict, InvalidInput, NotFound
+from motcua_platform.i18n import _
 from motcua_platform.timezones import VIETNAM
 from sqlalchemy import Select, bindparam, delete, extract, literal, select, true
 from sqlalchemy.orm import Session
@@ -51,7 +52,10 @@ def years_to_keep_seeded(on: dt.date | None = None) -> range:
 
 def _check_year(year: int) -> None:
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise InvalidInput("The year is out of range.", {"year": [f"Year must be between {MIN_YEAR} and {MAX_YEAR}."]})
+        raise InvalidInput(
+            _("The year is out of range."),
+            {"year": [_("Year must be between %(min_year)s and %(max_year)s.", min_year=MIN_YEAR, max_year=MAX_YEAR)]},
+        )
 
 
 def package_days(year: int) -> dict[dt.date, tuple[str, str]]:
@@ -169,20 +173,27 @@ def list_days(session: Session, year: int) -> list[CalendarDay]:
 def add_day(session: Session, actor: Actor, *, date: dt.date, kind: str, name: str) -> CalendarDay:
     errors: dict[str, list[str]] = {}
     if kind not in set(DayKind):
-        errors["kind"] = [f"Kind must be one of: {', '.join(DayKind)}."]
+        errors["kind"] = [_("Kind must be one of: %(kinds)s.", kinds=", ".join(DayKind))]
     if not name or not name.strip():
-        errors["name"] = ["Name is required."]
+        errors["name"] = [_("Name is required.")]
     if not MIN_YEAR <= date.year <= MAX_YEAR:
-        errors["date"] = [f"The date must be between {MIN_YEAR} and {MAX_YEAR}."]
+        errors["date"] = [
+            _("The date must be between %(min_year)s and %(max_year)s.", min_year=MIN_YEAR, max_year=MAX_YEAR)
+        ]
     elif kind == DayKind.WORKING_DAY and date.weekday() < 5:
-        errors["kind"] = ["A make-up working day must be a Saturday or a Sunday; weekdays already are working days."]
+        errors["kind"] = [_("A make-up working day must be a Saturday or a Sunday; weekdays already are working days.")]
     if errors:
-        raise InvalidInput("The day was not saved.", errors)
+        raise InvalidInput(_("The day was not saved."), errors)
     existing = session.scalar(select(CalendarDay).where(CalendarDay.date == date))
     if existing is not None:
         raise Conflict(
-            f"{date.isoformat()} is already in the calendar ({existing.kind}: {existing.name}); delete it first.",
-            {"date": [f"{date.isoformat()} is already listed."]},
+            _(
+                "%(date)s is already in the calendar (%(kind)s: %(name)s); delete it first.",
+                date=date.isoformat(),
+                kind=existing.kind,
+                name=existing.name,
+            ),
+            {"date": [_("%(date)s is already listed.", date=date.isoformat())]},
         )
     day = CalendarDay(date=date, kind=kind, name=name.strip(), source=DaySource.ADMIN)
     session.add(day)
@@ -194,7 +205,7 @@ def add_day(session: Session, actor: Actor, *, date: dt.date, kind: str, name: s
 def remove_day(session: Session, actor: Actor, date: dt.date) -> None:
     deleted = session.execute(delete(CalendarDay).where(CalendarDay.date == date).returning(CalendarDay.kind)).first()
     if deleted is None:
-        raise NotFound(f"{date.isoformat()} is not in the calendar (it follows the Monday–Friday rule).")
+        raise NotFound(_("%(date)s is not in the calendar (it follows the Monday–Friday rule).", date=date.isoformat()))
     record(session, actor, "calendar.day_remove", target=f"calendar_day:{date.isoformat()}", kind=deleted.kind)
 
 

@@ -7,6 +7,7 @@ from motcua_platform.auth.models import StaffRoleName
 from motcua_platform.cache import TTLCache
 from motcua_platform.directory.content import content_changed
 from motcua_platform.errors import InvalidInput
+from motcua_platform.i18n import _
 from motcua_platform.plugins.engine import active
 from motcua_platform.plugins.forms import form_json_schema
 from motcua_platform.web.blueprint import Blueprint
@@ -172,7 +173,7 @@ def form(args, code):
     row = services.get_procedure(tenant_session(), code, _enabled(), version=args.get("version"))
     definition = services.definition_for(active(), row)
     if definition is None:
-        raise InvalidInput("Thủ tục này chưa có biểu mẫu điện tử.", {"_form": ["Không có biểu mẫu điện tử."]})
+        raise InvalidInput(_("This procedure has no electronic form yet."), {"_form": [_("No electronic form.")]})
     return {
         "code": row.code,
         "version": row.version,
@@ -190,7 +191,7 @@ def check_form(code):
     row = services.get_procedure(tenant_session(), code, _enabled())
     data = request.get_json(silent=True)
     if data is None:
-        raise InvalidInput("Tờ khai không hợp lệ.", {"_form": ["Dữ liệu phải là một đối tượng JSON."]})
+        raise InvalidInput(_("The declaration is not valid."), {"_form": [_("The data must be a JSON object.")]})
     cleaned, fees = services.check_form(active(), row, data, current_tenant().plugins.get(row.plugin))
     return {"valid": True, "data": cleaned, "fees": fees, "total_fee": sum(f.amount for f in fees)}
 
@@ -238,7 +239,7 @@ def import_(args):
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInput("The file must be UTF-8 text.", {"file": ["Not UTF-8."]}) from None
+        raise InvalidInput(_("The file must be UTF-8 text."), {"file": [_("Not UTF-8.")]}) from None
     records = exchange.parse_csv(text) if args["format"] == "csv" else exchange.parse_json(text)
     session = tenant_session()
     count = exchange.import_records(session, actor(), records)

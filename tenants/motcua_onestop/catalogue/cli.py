@@ -71,7 +71,7 @@ def import_(cli, slug: str, path: Path, format_: str | None) -> None:
     except ServiceError as exc:
         rows = exc.errors.get("rows")
         if rows:
-            lines = [exc.message] + [f"  row {e['row']}, {e['column']}: {e['message']}" for e in rows[:50]]
+            lines = [str(exc.message)] + [f"  row {e['row']}, {e['column']}: {e['message']}" for e in rows[:50]]
             raise click.ClickException("\n".join(lines)) from None
         raise click.ClickException(_describe(exc)) from None
     click.echo(f"{count} procedure(s) imported into {slug}")

@@ -13,6 +13,7 @@ from typing import Any
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import InvalidInput
+from motcua_platform.i18n import _
 from motcua_platform.plugins.definitions import NATIONAL_CODE_RE, UNIT_KINDS, Level, OnlineMode, TimeUnit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -82,8 +83,8 @@ def parse_csv(text: str) -> list[dict[str, Any]]:
     missing = {"ma_thu_tuc", "ten_thu_tuc"} - set(reader.fieldnames or [])
     if missing:
         raise InvalidInput(
-            "The CSV file has no header with the catalogue columns.",
-            {"file": [f"Missing column(s): {', '.join(sorted(missing))}."]},
+            _("The CSV file has no header with the catalogue columns."),
+            {"file": [_("Missing column(s): %(columns)s.", columns=", ".join(sorted(missing)))]},
         )
     records = []
     for record_ in reader:
@@ -98,12 +99,12 @@ def parse_json(text: str) -> list[dict[str, Any]]:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidInput("The file is not valid JSON.", {"file": [str(exc)]}) from None
+        raise InvalidInput(_("The file is not valid JSON."), {"file": [str(exc)]}) from None
     entries = document.get("thu_tuc") if isinstance(document, dict) else document
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise InvalidInput(
-            "The JSON file must hold a list of procedures under 'thu_tuc'.",
-            {"file": ['Expected {"thu_tuc": [ {...}, ... ]}.']},
+            _("The JSON file must hold a list of procedures under 'thu_tuc'."),
+            {"file": [_('Expected {"thu_tuc": [ {...}, ... ]}.')]},
         )
     return entries
 
@@ -300,13 +301,18 @@ def check_records(records: list[Mapping[str, Any]], existing_codes: set[str]) ->
 
 def import_records(session: Session, actor: Actor, records: list[Mapping[str, Any]]) -> int:
     if not records:
-        raise InvalidInput("The file holds no procedures.", {"file": ["No rows."]})
+        raise InvalidInput(_("The file holds no procedures."), {"file": [_("No rows.")]})
     if len(records) > MAX_ROWS:
-        raise InvalidInput("The file is too large.", {"file": [f"At most {MAX_ROWS} procedures per import."]})
+        raise InvalidInput(
+            _("The file is too large."), {"file": [_("At most %(max_rows)s procedures per import.", max_rows=MAX_ROWS)]}
+        )
     existing = set(session.scalars(select(Procedure.code).distinct()))
     values, errors = check_records(records, existing)
     if errors:
-        raise InvalidInput(f"Nothing was imported: {len(errors)} problem(s) in the file.", {"rows": errors})
+        raise InvalidInput(
+            _("Nothing was imported: %(errors_count)s problem(s) in the file.", errors_count=len(errors)),
+            {"rows": errors},
+        )
     now = utcnow()
     rows = []
     for value in values:

@@ -23,6 +23,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from motcua_platform.errors import InvalidInput
+from motcua_platform.i18n import _
 from motcua_platform.plugins.definitions import Level
 from sqlalchemy import bindparam, literal_column, select
 from sqlalchemy.orm import Session, aliased
@@ -75,7 +76,9 @@ def require_receives(procedure: Procedure, unit: Unit, place: Place) -> None:
         f"{unit.name} ({unit.code}) does not receive procedure {procedure.code} ({procedure.name_vi}); "
         f"GET /api/v1/procedures/{procedure.code}/units lists the units that do."
     )
-    raise InvalidInput(f"The dossier was not received: {problem}", {"receiving_unit_id": [problem]})
+    raise InvalidInput(
+        _("The dossier was not received: %(problem)s", problem=problem), {"receiving_unit_id": [problem]}
+    )
 
 
 def receiving_units(session: Session, procedure: Procedure, on: dt.date) -> list[Unit]:

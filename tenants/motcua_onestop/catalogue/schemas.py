@@ -1,4 +1,5 @@
 from marshmallow import fields, validate
+from motcua_platform.i18n import _
 from motcua_platform.plugins.definitions import UNIT_KINDS, Level, OnlineMode, TimeUnit
 from motcua_platform.web.schema import Schema
 
@@ -33,7 +34,7 @@ class ProcedureSchema(Schema):
     code = fields.String(
         required=True,
         validate=validate.Regexp(
-            r"^[0-9]\.[0-9]{6}(\.[A-Z0-9]{1,10})?$", error="Not a national procedure code like 1.001193."
+            r"^[0-9]\.[0-9]{6}(\.[A-Z0-9]{1,10})?$", error=_("Not a national procedure code like 1.001193.")
         ),
     )
     version = fields.Integer(dump_only=True)

@@ -12,6 +12,7 @@ from typing import Any
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import Conflict, InvalidInput, NotFound
+from motcua_platform.i18n import _
 from motcua_platform.plugins import Fee, Plugin
 from motcua_platform.plugins.definitions import OnlineMode, ProcedureDefinition, TimeUnit
 from motcua_platform.plugins.engine import PluginRegistry
@@ -71,8 +72,12 @@ def sync_plugin(session: Session, plugin: Plugin) -> list[str]:
     clashes = sorted(set(session.scalars(select(Procedure.code).where(Procedure.code.in_([d.code for d in missing])))))
     if clashes:
         raise Conflict(
-            f"The catalogue already has procedures with codes {', '.join(clashes)} (the province's own, or this "
-            f"plugin's under another key); re-code them before enabling plugin '{plugin.name}'."
+            _(
+                "The catalogue already has procedures with codes %(codes)s (the province's own, or this "
+                "plugin's under another key); re-code them before enabling plugin '%(name)s'.",
+                codes=", ".join(clashes),
+                name=plugin.name,
+            )
         )
     session.add_all(row_from_definition(plugin, d) for d in missing)
     session.flush()
@@ -171,7 +176,7 @@ def current_version_query(code: str, enabled: Iterable[str]) -> Select:
 def versions(session: Session, code: str) -> list[Procedure]:
     rows = list(session.scalars(select(Procedure).where(Procedure.code == code).order_by(Procedure.version)))
     if not rows:
-        raise NotFound(f"No procedure with code {code}.")
+        raise NotFound(_("No procedure with code %(code)s.", code=code))
     return rows
 
 
@@ -179,21 +184,23 @@ def versions(session: Session, code: str) -> list[Procedure]:
 def _entry_problems(values: Mapping[str, Any]) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if "time_limit_unit" in values and values["time_limit_unit"] not in set(TimeUnit):
-        errors["time_limit_unit"] = [f"Must be one of: {', '.join(TimeUnit)}."]
+        errors["time_limit_unit"] = [_("Must be one of: %(units)s.", units=", ".join(TimeUnit))]
     if "time_limit_value" in values and (
         not isinstance(values["time_limit_value"], int) or values["time_limit_value"] < 0
     ):
-        errors["time_limit_value"] = ["Must be a whole number, 0 or more."]
+        errors["time_limit_value"] = [_("Must be a whole number, 0 or more.")]
     if values.get("time_limit_value") == 0 and values.get("same_day_cutoff_hour") is None:
-        errors["time_limit_value"] = ["0 is only allowed for same-day procedures with a cut-off hour."]
+        errors["time_limit_value"] = [_("0 is only allowed for same-day procedures with a cut-off hour.")]
     cutoff = values.get("same_day_cutoff_hour")
     if cutoff is not None and not 0 < cutoff < 24:
-        errors["same_day_cutoff_hour"] = ["Must be an hour between 1 and 23."]
+        errors["same_day_cutoff_hour"] = [_("Must be an hour between 1 and 23.")]
     if "online_mode" in values and values["online_mode"] not in set(OnlineMode):
-        errors["online_mode"] = [f"Must be one of: {', '.join(OnlineMode)}."]
+        errors["online_mode"] = [_("Must be one of: %(modes)s.", modes=", ".join(OnlineMode))]
     for index, fee in enumerate(values.get("fees") or []):
         if not str(fee.get("name", "")).strip() or not isinstance(fee.get("amount"), int) or fee["amount"] < 0:
-            errors.setdefault("fees", []).append(f"Fee {index + 1} needs a name and a whole, non-negative VND amount.")
+            errors.setdefault("fees", []).append(
+                _("Fee %(number)s needs a name and a whole, non-negative VND amount.", number=index + 1)
+            )
     return errors
 
 
@@ -204,9 +211,11 @@ def _next_version(session: Session, code: str) -> int:
 def create_procedure(session: Session, actor: Actor, values: Mapping[str, Any]) -> Procedure:
     """The province's own procedure (not from a plugin), created as a draft."""
     if session.scalar(select(Procedure.id).where(Procedure.code == values["code"]).limit(1)) is not None:
-        raise InvalidInput("The procedure was not created.", {"code": [f"Code {values['code']} is already used."]})
+        raise InvalidInput(
+            _("The procedure was not created."), {"code": [_("Code %(code)s is already used.", code=values["code"])]}
+        )
     if errors := _entry_problems(values):
-        raise InvalidInput("The procedure was not created.", errors)
+        raise InvalidInput(_("The procedure was not created."), errors)
     row = Procedure(
         version=1, status=ProcedureStatus.DRAFT, overridden=[], **{k: v for k, v in values.items() if k in ENTRY_FIELDS}
     )
@@ -226,11 +235,14 @@ def revise(session: Session, actor: Actor, code: str, changes: Mapping[str, Any]
         refused = sorted(set(changes) - set(OVERRIDABLE))
         if refused:
             raise InvalidInput(
-                "A plugin's procedure keeps its definition; only fees, time limit and online mode can be overridden.",
+                _(
+                    "A plugin's procedure keeps its definition; only fees, time limit and online mode can be "
+                    "overridden.",
+                ),
                 {name: ["Defined by the plugin; cannot be changed here."] for name in refused},
             )
     if errors := _entry_problems({**{f: getattr(current, f) for f in ENTRY_FIELDS}, **changes}):
-        raise InvalidInput("The procedure was not changed.", errors)
+        raise InvalidInput(_("The procedure was not changed."), errors)
     if current.status != ProcedureStatus.DRAFT:
         draft = Procedure(
             version=_next_version(session, code),
@@ -259,7 +271,7 @@ def publish(session: Session, actor: Actor, code: str) -> Procedure:
     rows = versions(session, code)
     draft = next((r for r in rows if r.status == ProcedureStatus.DRAFT), None)
     if draft is None:
-        raise Conflict(f"Procedure {code} has no draft version to publish.")
+        raise Conflict(_("Procedure %(code)s has no draft version to publish.", code=code))
     now = utcnow()
     for row in rows:
         if row.status == ProcedureStatus.PUBLISHED:
@@ -275,7 +287,7 @@ def retire(session: Session, actor: Actor, code: str) -> Procedure:
     rows = versions(session, code)
     published = next((r for r in rows if r.status == ProcedureStatus.PUBLISHED), None)
     if published is None:
-        raise Conflict(f"Procedure {code} has no published version to retire.")
+        raise Conflict(_("Procedure %(code)s has no published version to retire.", code=code))
     published.status, published.retired_at = ProcedureStatus.RETIRED, utcnow()
     session.flush()
     record(session, actor, "procedure.retire", target=f"procedure:{code}", version=published.version)
@@ -342,10 +354,10 @@ def apply_plugin_update(session: Session, actor: Actor, registry: PluginRegistry
     plugin = registry.get(current.plugin) if current.plugin else None
     definition = plugin.procedure(current.plugin_key) if plugin else None
     if definition is None:
-        raise Conflict(f"Procedure {code} is not linked to a loaded plugin definition.")
+        raise Conflict(_("Procedure %(code)s is not linked to a loaded plugin definition.", code=code))
     reference = definition.reference()
     if reference == current.reference:
-        raise Conflict(f"Procedure {code} already follows the plugin's current definition.")
+        raise Conflict(_("Procedure %(code)s already follows the plugin's current definition.", code=code))
     if current.status != ProcedureStatus.DRAFT:
         current = Procedure(
             version=_next_version(session, code),
@@ -386,7 +398,7 @@ def check_form(
     tenant's settings for the plugin. Returns the cleaned data in JSON form and the fee lines."""
     definition = definition_for(registry, row)
     if definition is None:
-        raise InvalidInput("Thủ tục này chưa có biểu mẫu điện tử.", {"_form": ["Không có biểu mẫu điện tử."]})
+        raise InvalidInput(_("This procedure has no electronic form yet."), {"_form": [_("No electronic form.")]})
     cleaned = validate_form(definition.form, data)
     effective = {**registry.get(row.plugin).default_settings, **(settings or {})}
     return form_schema(definition.form).dump(cleaned), definition.fee_calculator(cleaned, definition, effective)

@@ -15,6 +15,7 @@ from motcua_platform.auth.api import login_policy
 from motcua_platform.auth.schemas import TokenSchema
 from motcua_platform.auth.tokens import is_citizen_secret
 from motcua_platform.errors import Forbidden, ServiceError, Unauthorized
+from motcua_platform.i18n import _
 from motcua_platform.web.blueprint import Blueprint
 from motcua_platform.web.context import current_tenant, on_commit, runtime, site_names, tenant_session
 from motcua_platform.web.principals import CITIZEN_SCHEME, CITIZEN_SECURITY, bearer_secret, register_authenticator
@@ -35,10 +36,11 @@ from motcua_onestop.citizens.services import CitizenPrincipal
 
 log = logging.getLogger(__name__)
 DRAIN_TASK = "notifications:drain_tenant_notifications"
-RESET_ACCEPTED = {
-    "message": "Nếu thông tin đăng nhập thuộc một tài khoản trên cổng này, mã xác nhận đã được gửi tới e-mail "
-    f"và/hoặc số điện thoại của tài khoản; mã có hiệu lực trong {recovery.CODE_MINUTES} phút."
-}
+RESET_ACCEPTED = _(
+    "If the login belongs to an account on this portal, a confirmation code has been sent to the account's "
+    "e-mail and/or phone; the code is valid for %(minutes)s minutes.",
+    minutes=recovery.CODE_MINUTES,
+)
 
 blp = Blueprint(
     "account",
@@ -54,12 +56,12 @@ def current_citizen() -> CitizenPrincipal:
     if "citizen" not in g:
         secret = bearer_secret()
         if secret is None:
-            raise Unauthorized("Log in with a citizen account first: send 'Authorization: Bearer <token>'.")
+            raise Unauthorized(_("Log in with a citizen account first: send 'Authorization: Bearer <token>'."))
         if not is_citizen_secret(secret):
-            raise Forbidden("This action is for citizen accounts; staff act on dossiers through the officer routes.")
+            raise Forbidden(_("This action is for citizen accounts; staff act on dossiers through the officer routes."))
         citizen = services.authenticate(tenant_session(), scope=current_tenant().slug, secret=secret)
         if citizen is None:
-            raise Unauthorized("The access token is unknown, expired or revoked.")
+            raise Unauthorized(_("The access token is unknown, expired or revoked."))
         g.citizen = citizen
     return g.citizen
 
@@ -172,12 +174,13 @@ def request_password_reset(body):
     recovery.request_reset(
         session,
         tenant_slug=slug,
+        locale=current_tenant().locale,
         identifier=body["login"],
         key=runtime().config.secret_key,
         remote_addr=request.remote_addr,
     )
     drain_after_commit(slug)
-    return RESET_ACCEPTED
+    return {"message": RESET_ACCEPTED}
 
 
 def drain_after_commit(slug: str) -> None:
@@ -210,6 +213,8 @@ def confirm_password_reset(body):
         recovery.confirm_reset(
             session,
             tenant_slug=current_tenant().slug,
+            locale=current_tenant().locale,
+            timezone=current_tenant().timezone,
             identifier=body["login"],
             code=body["code"],
             new_password=body["new_password"],

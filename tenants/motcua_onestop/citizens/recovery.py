@@ -24,6 +24,7 @@ from motcua_platform.auth import lockout
 from motcua_platform.auth.passwords import hash_password, password_problems
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import InvalidInput
+from motcua_platform.i18n import _
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
@@ -42,7 +43,7 @@ MAX_ATTEMPTS = 5  # wrong codes before a code is dead
 # for the rest of that day. Without it, asking for new codes would give a guesser 5 more tries each time
 # (15 an hour, about one account in eight a year); with it, 10 guesses in 10^6 a day per account.
 MAX_WRONG_PER_DAY = 10
-CODE_REFUSED = "The code is wrong, expired or already used; ask for a new one."
+CODE_REFUSED = _("The code is wrong, expired or already used; ask for a new one.")
 
 # Built once: they run on every request of an unauthenticated, rate-limited endpoint.
 # The account's codes of the last hour and day, and the wrong tries against the day's codes.
@@ -89,6 +90,7 @@ def request_reset(
     *,
     tenant_slug: str,
     identifier: str,
+    locale: str,  # the province's: the message goes out in its language
     key: str,
     remote_addr: str | None = None,
     now: dt.datetime | None = None,
@@ -114,7 +116,7 @@ def request_reset(
     )
     session.add(reset)
     session.flush()  # the row's id names the outbox messages
-    rendered = render_password_reset(account.full_name, code, CODE_MINUTES)
+    rendered = render_password_reset(account.full_name, code, CODE_MINUTES, locale=locale)
     queue_for_account(session, account.id, account.contact, Event.PASSWORD_RESET, rendered, fact=str(reset.id))
     record(session, _system(remote_addr), "auth.password_reset_requested", target=target, sent=True)
     return True
@@ -129,6 +131,8 @@ def confirm_reset(
     *,
     tenant_slug: str,
     identifier: str,
+    locale: str,  # the province's language and time zone, for the notice
+    timezone: str,
     code: str,
     new_password: str,
     key: str,
@@ -142,7 +146,7 @@ def confirm_reset(
     tells whether the code was right. Against the account's own details (name, ID number, …) it is
     checked only once the code is right: before, the answer would tell a stranger about the account."""
     if problems := password_problems(new_password, personal={"login": identifier}, site=site):
-        raise InvalidInput("The password was not changed.", {"new_password": problems})
+        raise InvalidInput(_("The password was not changed."), {"new_password": problems})
     now = now or utcnow()
     account = find_by_login(session, identifier, lock=True)
     if account is None or not account.active:
@@ -154,12 +158,12 @@ def confirm_reset(
         reset.attempts += 1  # the caller commits this even though the request fails
         raise InvalidInput(CODE_REFUSED)
     if problems := account_password_problems(account, new_password, site):
-        raise InvalidInput("The password was not changed.", {"new_password": problems})  # the code stays usable
+        raise InvalidInput(_("The password was not changed."), {"new_password": problems})  # the code stays usable
     reset.used_at = now
     account.password_hash = hash_password(new_password)
     lockout.clear(session, "citizen", account.id)
     revoke_tokens(session, account.id, now=now)
-    notice = render_password_changed(account.full_name, now)
+    notice = render_password_changed(account.full_name, now, locale=locale, timezone=timezone)
     queue_for_account(session, account.id, account.contact, Event.PASSWORD_CHANGED, notice, fact=str(reset.id))
     record(
         session,

@@ -18,6 +18,7 @@ from motcua_platform.auth.services import LoginPolicy, check_password, token_own
 from motcua_platform.auth.tokens import hash_secret, new_token
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import Conflict, InvalidInput, Unauthorized
+from motcua_platform.i18n import _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -25,8 +26,8 @@ from sqlalchemy.orm import Session
 from motcua_onestop.citizens.identity import national_id_problems, normalise_phone, tax_code_problems
 from motcua_onestop.citizens.models import AccountKind, CitizenAccount, CitizenToken, PasswordReset
 
-LOGIN_FAILED = "Login (e-mail or phone number) or password is incorrect."
-TAKEN = "An account with this e-mail address or phone number already exists on this portal; log in instead."
+LOGIN_FAILED = _("Login (e-mail or phone number) or password is incorrect.")
+TAKEN = _("An account with this e-mail address or phone number already exists on this portal; log in instead.")
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def _clean_email(raw: str | None, errors: dict) -> str | None:
     email = raw.strip()
     local, at, domain = email.rpartition("@")
     if not at or not local or "." not in domain or len(email) > 254 or any(c.isspace() for c in email):
-        errors["email"] = ["Địa chỉ e-mail không hợp lệ."]
+        errors["email"] = [_("The e-mail address is not valid.")]
     return email
 
 
@@ -66,7 +67,7 @@ def _clean_phone(raw: str | None, errors: dict) -> str | None:
         return None
     phone = normalise_phone(raw)
     if phone is None:
-        errors["phone"] = ["Số điện thoại di động phải gồm 10 chữ số (0xxxxxxxxx hoặc +84xxxxxxxxx)."]
+        errors["phone"] = [_("A mobile number has 10 digits (0xxxxxxxxx or +84xxxxxxxxx).")]
     return phone
 
 
@@ -76,11 +77,11 @@ def _clean_identity(kind: str, national_id: str | None, tax_code: str | None, er
     if national_id is not None and (problems := national_id_problems(national_id)):
         errors["national_id"] = problems
     elif national_id is None and kind == AccountKind.CITIZEN:
-        errors["national_id"] = ["Công dân phải khai số định danh cá nhân (CCCD)."]
+        errors["national_id"] = [_("A citizen must give their personal identification number (CCCD).")]
     if tax_code is not None and (problems := tax_code_problems(tax_code)):
         errors["tax_code"] = problems
     elif tax_code is None and kind == AccountKind.BUSINESS:
-        errors["tax_code"] = ["Tổ chức, doanh nghiệp phải khai mã số thuế."]
+        errors["tax_code"] = [_("An organisation or business must give its tax code.")]
 
 
 def _taken(session: Session, email: str | None, phone: str | None, exclude_id: int | None = None) -> bool:
@@ -147,20 +148,20 @@ def register(
     names, which the password must not be built from."""
     errors: dict[str, list[str]] = {}
     if data.kind not in set(AccountKind):
-        errors["kind"] = [f"Must be one of: {', '.join(AccountKind)}."]
+        errors["kind"] = [_("Must be one of: %(kinds)s.", kinds=", ".join(AccountKind))]
     email = _clean_email(data.email, errors)
     phone = _clean_phone(data.phone, errors)
     if email is None and phone is None and "email" not in errors and "phone" not in errors:
-        errors["_login"] = ["Khai ít nhất một trong hai: e-mail hoặc số điện thoại di động."]
+        errors["_login"] = [_("Give at least one of the two: an e-mail address or a mobile number.")]
     if not data.full_name or not data.full_name.strip():
-        errors["full_name"] = ["Trường này là bắt buộc."]
+        errors["full_name"] = [_("This field is required.")]
     _clean_identity(data.kind, data.national_id, data.tax_code, errors)
     if problems := new_password_problems(
         data.password, data.email, data.phone, data.full_name, data.national_id, data.tax_code, site=site
     ):
         errors["password"] = problems
     if errors:
-        raise InvalidInput("The account could not be created.", errors)
+        raise InvalidInput(_("The account could not be created."), errors)
     if _taken(session, email, phone):
         raise Conflict(TAKEN)
     account = CitizenAccount(
@@ -263,15 +264,15 @@ def update_profile(session: Session, actor: Actor, account: CitizenAccount, chan
     email = _clean_email(changes["email"], errors) if "email" in changes else account.email
     phone = _clean_phone(changes["phone"], errors) if "phone" in changes else account.phone
     if email is None and phone is None and not errors:
-        errors["_login"] = ["Khai ít nhất một trong hai: e-mail hoặc số điện thoại di động."]
+        errors["_login"] = [_("Give at least one of the two: an e-mail address or a mobile number.")]
     full_name = changes.get("full_name", account.full_name)
     if not full_name or not full_name.strip():
-        errors["full_name"] = ["Trường này là bắt buộc."]
+        errors["full_name"] = [_("This field is required.")]
     national_id = changes.get("national_id", account.national_id)
     tax_code = changes.get("tax_code", account.tax_code)
     _clean_identity(account.kind, national_id, tax_code, errors)
     if errors:
-        raise InvalidInput("The profile was not changed.", errors)
+        raise InvalidInput(_("The profile was not changed."), errors)
     new = {
         "full_name": full_name.strip(),
         "email": email,
@@ -321,11 +322,11 @@ def change_password(
     stays valid)."""
     errors: dict[str, list[str]] = {}
     if not verify_password(account.password_hash, current):
-        errors["current_password"] = ["Mật khẩu hiện tại không đúng."]
+        errors["current_password"] = [_("The current password is wrong.")]
     if problems := account_password_problems(account, new, site):
         errors["new_password"] = problems
     if errors:
-        raise InvalidInput("The password was not changed.", errors)
+        raise InvalidInput(_("The password was not changed."), errors)
     account.password_hash = hash_password(new)
     revoke_tokens(session, account.id, keep_secret=keep_secret)
     cancel_reset_codes(session, account.id)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from motcua_platform.errors import InvalidInput
+from motcua_platform.i18n import _
 from motcua_platform.plugins.definitions import TimeLimit
 from motcua_platform.tenant_context import TenantContext
 from motcua_platform.usage import report_usage
@@ -33,7 +34,7 @@ def start_clock(session: Session, dossier: Dossier, row: Procedure, now: dt.date
         try:
             dossier.due_at = calendar.due_at(session, now, time_limit(row))
         except (ValueError, OverflowError) as exc:
-            raise InvalidInput("No due date can be computed.", {"received_at": [str(exc)]}) from None
+            raise InvalidInput(_("No due date can be computed."), {"received_at": [str(exc)]}) from None
 
 
 def count_received(session: Session, tenant: TenantContext, dossier: Dossier, now: dt.datetime) -> None:

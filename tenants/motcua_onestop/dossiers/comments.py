@@ -10,6 +10,7 @@ import datetime as dt
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import InvalidInput
+from motcua_platform.i18n import _
 from sqlalchemy.orm import Session
 
 from motcua_onestop.dossiers import history
@@ -23,9 +24,12 @@ def add_comment(session: Session, actor: Actor, dossier: Dossier, comment: str |
     now: dt.datetime = now or utcnow()
     text = (comment or "").strip()
     if not text:
-        raise InvalidInput("The comment is empty.", {"comment": ["Write the comment."]})
+        raise InvalidInput(_("The comment is empty."), {"comment": [_("Write the comment.")]})
     if len(text) > MAX_COMMENT:
-        raise InvalidInput("The comment is too long.", {"comment": [f"At most {MAX_COMMENT} characters."]})
+        raise InvalidInput(
+            _("The comment is too long."),
+            {"comment": [_("At most %(max_comment)s characters.", max_comment=MAX_COMMENT)]},
+        )
     entry = history.note(session, actor, dossier, "comment", text, now)
     record(session, actor, "dossier.comment", target=f"dossier:{dossier.code}")
     return entry

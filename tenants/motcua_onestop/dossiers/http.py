@@ -5,6 +5,7 @@ ETag a dossier is served with and the If-Match a change must send."""
 from flask import request
 from motcua_platform.auth.models import StaffRoleName
 from motcua_platform.errors import InvalidInput, ServiceError
+from motcua_platform.i18n import _
 from motcua_platform.web.blueprint import Blueprint
 from motcua_platform.web.principals import current_principal
 
@@ -65,9 +66,9 @@ def expected_version() -> int:
     """The dossier version the caller's If-Match names."""
     header = request.headers.get("If-Match")
     if not header:
-        raise PreconditionRequired("Send 'If-Match' with the dossier's ETag (its version) to change it.")
+        raise PreconditionRequired(_("Send 'If-Match' with the dossier's ETag (its version) to change it."))
     value = header.strip().removeprefix("W/").strip('"')
     # "²" is a digit to isdigit() but not to int(); and a version is a BIGINT (at most 18 digits here)
     if not (value.isascii() and value.isdecimal() and len(value) <= 18):
-        raise InvalidInput("If-Match is invalid.", {"If-Match": ['Must be the dossier\'s ETag, e.g. "3".']})
+        raise InvalidInput(_("If-Match is invalid."), {"If-Match": [_('Must be the dossier\'s ETag, e.g. "3".')]})
     return int(value)

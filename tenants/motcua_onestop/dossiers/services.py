@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import Conflict, Forbidden, InvalidInput, NotFound
+from motcua_platform.i18n import _
 from motcua_platform.tenant_context import TenantContext
 from motcua_platform.timezones import VIETNAM
 from sqlalchemy import Select, func, literal_column, select, type_coerce
@@ -87,7 +88,7 @@ def officer_units(session: Session, units: Iterable[int]) -> set[int]:
 
 def require_unit(session: Session, units: Iterable[int], unit_id: int) -> None:
     if unit_id not in officer_units(session, units):
-        raise Forbidden("Only an officer of the receiving unit (or a unit above it) may do this.")
+        raise Forbidden(_("Only an officer of the receiving unit (or a unit above it) may do this."))
 
 
 # -- intake --------------------------------------------------------------------------------------
@@ -99,7 +100,7 @@ def get_dossier(session: Session, code: str, officer_unit_ids: Iterable[int], *,
     dossier = session.scalar(query)
     units = officer_units(session, officer_unit_ids)
     if dossier is None or (dossier.receiving_unit_id not in units and not _has_step_on(session, dossier, units)):
-        raise NotFound(f"No dossier {code} in your units.")
+        raise NotFound(_("No dossier %(code)s in your units.", code=code))
     return dossier
 
 
@@ -109,7 +110,7 @@ def get_own_dossier(session: Session, code: str, citizen_account_id: int, *, loc
     query = select(Dossier).where(Dossier.code == code, Dossier.citizen_account_id == citizen_account_id)
     dossier = session.scalar(query.with_for_update() if lock else query)
     if dossier is None:
-        raise NotFound(f"You have no dossier {code}.")
+        raise NotFound(_("You have no dossier %(code)s.", code=code))
     return dossier
 
 
@@ -128,13 +129,17 @@ def link_owner(session: Session, actor: Actor, dossier: Dossier, account, expect
     number must not hand a stranger the dossier. Once linked, the owner does not change."""
     versions.expect(dossier, expected_version)
     if account is None:
-        raise InvalidInput("No such citizen account.", {"login": ["No account with this e-mail or phone here."]})
+        raise InvalidInput(_("No such citizen account."), {"login": [_("No account with this e-mail or phone here.")]})
     if dossier.citizen_account_id is not None:
-        raise Conflict(f"Dossier {dossier.code} already belongs to a citizen account.")
+        raise Conflict(_("Dossier %(code)s already belongs to a citizen account.", code=dossier.code))
     if not dossier.applicant_citizen_id or account.document_number != dossier.applicant_citizen_id:
         raise InvalidInput(
-            "This account is not the applicant's.",
-            {"login": ["The account's CCCD or tax code differs from the applicant's on the dossier (or it has none)."]},
+            _("This account is not the applicant's."),
+            {
+                "login": [
+                    _("The account's CCCD or tax code differs from the applicant's on the dossier (or it has none).")
+                ]
+            },
         )
     citizen_account_id = account.id
     dossier.citizen_account_id = citizen_account_id
@@ -212,7 +217,7 @@ def inbox_query(session: Session, officer_unit_ids: Iterable[int], filters: Inbo
     by default the open ones (every status but the final 3, 8 and 10); ``state`` or ``status`` for others."""
     units = officer_units(session, officer_unit_ids)
     if not units:
-        raise Forbidden("Only officers of a unit have a dossier inbox.")
+        raise Forbidden(_("Only officers of a unit have a dossier inbox."))
     # a province-level officer covers every unit: no unit condition, so the whole-tenant indexes give the order
     whole_tenant = len(units) == session.scalar(select(func.count()).select_from(Unit))
     due = SORT_DUE  # "no due date" sorts last, and never counts as overdue or due before anything
@@ -227,7 +232,9 @@ def inbox_query(session: Session, officer_unit_ids: Iterable[int], filters: Inbo
         query = query.where(unit_column.in_(sorted(units)))
     state = filters.state or ("all" if filters.status is not None else "open")
     if state not in INBOX_STATES:
-        raise InvalidInput("Unknown inbox state.", {"state": [f"Must be one of: {', '.join(INBOX_STATES)}."]})
+        raise InvalidInput(
+            _("Unknown inbox state."), {"state": [_("Must be one of: %(states)s.", states=", ".join(INBOX_STATES))]}
+        )
     open_anyway = filters.overdue or filters.due_soon is not None or filters.step_unit  # statuses 2, 4, 6 only
     if state == "open" and not open_anyway:  # (a redundant condition would keep the partial indexes out)
         query = query.where(status_in(OPEN_STATUSES))
@@ -302,7 +309,7 @@ def tracking(session: Session, code: str) -> dict:
     """What anyone holding the code may see: no applicant data, no form, no fees."""
     dossier = session.scalar(select(Dossier).where(Dossier.code == code))
     if dossier is None:
-        raise NotFound(f"No dossier {code}.")
+        raise NotFound(_("No dossier %(code)s.", code=code))
     row = procedure_of(session, dossier)
     return {
         "code": dossier.code,
@@ -337,8 +344,12 @@ def _require_complete(session: Session, dossier: Dossier, row: Procedure) -> Non
     missing = [item["name"] for item in checklist(session, dossier) if item["required"] and not item["present"]]
     if missing:
         raise Conflict(
-            f"Dossier {dossier.code} lacks required documents: {'; '.join(missing)}. Ask for them (status 5) "
-            "or refuse the dossier (status 3).",
+            _(
+                "Dossier %(code)s lacks required documents: %(documents)s. Ask for them (status 5) or "
+                "refuse the dossier (status 3).",
+                code=dossier.code,
+                documents="; ".join(missing),
+            ),
             {"documents": missing, "allowed": allowed_targets(dossier)},
         )
 
@@ -363,18 +374,23 @@ def transition(
     try:
         target = Status(to_status)
     except ValueError:
-        raise InvalidInput("Unknown status.", {"to_status": ["Must be a status code from 1 to 10."]}) from None
+        raise InvalidInput(_("Unknown status."), {"to_status": [_("Must be a status code from 1 to 10.")]}) from None
     before = Status(dossier.status)
     allowed = allowed_targets(dossier)
     if int(target) not in allowed:
         listed = ", ".join(f"{s} ({STATUS_NAMES[Status(s)]})" for s in allowed) or "none (final status)"
         raise Conflict(
-            f"A dossier in status {int(before)} ({STATUS_NAMES[before]}) cannot move to {int(target)}; "
-            f"allowed: {listed}.",
-            {"to_status": [f"Allowed: {allowed}."], "allowed": allowed},
+            _(
+                "A dossier in status %(before)s (%(status_name)s) cannot move to %(target)s; allowed: %(listed)s.",
+                before=int(before),
+                status_name=STATUS_NAMES[before],
+                target=int(target),
+                listed=listed,
+            ),
+            {"to_status": [_("Allowed: %(allowed)s.", allowed=allowed)], "allowed": allowed},
         )
     if target in (Status.REFUSED, Status.SUPPLEMENT, Status.STOPPED) and not (comment and comment.strip()):
-        raise InvalidInput("A reason is required.", {"comment": ["Give the reason (it goes on the notice)."]})
+        raise InvalidInput(_("A reason is required."), {"comment": [_("Give the reason (it goes on the notice).")]})
     row = procedure_of(session, dossier)
     if target == Status.RECEIVED:
         _require_complete(session, dossier, row)
@@ -424,9 +440,14 @@ def supplement_done(
     if dossier.status != Status.SUPPLEMENT:
         status = Status(dossier.status)
         raise Conflict(
-            f"Dossier {dossier.code} is in status {int(status)} ({STATUS_NAMES[status]}): only a dossier asked "
-            "for a supplement (status 5) can be reported as supplemented.",
-            {"status": ["Allowed in status 5 only."]},
+            _(
+                "Dossier %(code)s is in status %(status)s (%(status_name)s): only a dossier asked for a "
+                "supplement (status 5) can be reported as supplemented.",
+                code=dossier.code,
+                status=int(status),
+                status_name=STATUS_NAMES[status],
+            ),
+            {"status": [_("Allowed in status 5 only.")]},
         )
     target = Status.SUBMITTED if dossier.received_at is None else Status.PROCESSING
     return transition(

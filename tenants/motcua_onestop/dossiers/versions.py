@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from motcua_platform.errors import Conflict
+from motcua_platform.i18n import _
 
 from motcua_onestop.dossiers.models import Dossier
 
@@ -14,9 +15,14 @@ def expect(dossier: Dossier, expected_version: int) -> None:
     """Conflict unless ``dossier`` (loaded with ``lock=True``) is still at ``expected_version``."""
     if dossier.version != expected_version:
         raise Conflict(
-            f"Dossier {dossier.code} was changed by someone else (version {dossier.version}, you had "
-            f"{expected_version}); reload it and try again.",
-            {"version": [f"Current version is {dossier.version}."]},
+            _(
+                "Dossier %(code)s was changed by someone else (version %(version)s, you had "
+                "%(expected_version)s); reload it and try again.",
+                code=dossier.code,
+                version=dossier.version,
+                expected_version=expected_version,
+            ),
+            {"version": [_("Current version is %(version)s.", version=dossier.version)]},
         )
 
 

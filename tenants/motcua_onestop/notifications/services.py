@@ -1,7 +1,8 @@
 """The notification outbox.
 
 * ``queue_for_dossier`` is the hook the dossier service calls inside the transaction of a status change: it
-  renders the Vietnamese templates and inserts one outbox row per channel the applicant's contact allows.
+  renders the templates in the province's language and time zone and inserts one outbox row per channel
+  the applicant's contact allows.
   It commits or rolls back with the change; the unique idempotency key makes a repeat a no-op.
 * ``queue_for_account`` does the same for a message that belongs to a citizen account rather than a
   dossier (a password-reset code), to the account's own e-mail and phone.
@@ -110,7 +111,15 @@ def queue_for_dossier(
         apology=apology,
         status_name=status_name,
     )
-    return _queue(session, "dossier_id", dossier.id, event, channels, render(event, facts), fact)
+    return _queue(
+        session,
+        "dossier_id",
+        dossier.id,
+        event,
+        channels,
+        render(event, facts, locale=tenant.locale, timezone=tenant.timezone),
+        fact,
+    )
 
 
 def queue_for_account(

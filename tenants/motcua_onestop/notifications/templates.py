@@ -1,13 +1,17 @@
-"""Vietnamese message templates, one per event: e-mail subject and body, and a short SMS (with diacritics;
-gateways send it as Unicode). Each names the dossier code, the procedure, the due date and the tracking URL."""
+"""Message templates, one per event: e-mail subject and body, and a short SMS (with diacritics; gateways send
+it as Unicode). Each names the dossier code, the procedure, the due date and the tracking URL.
+
+Texts are English msgids in this package's catalogues (Vietnamese, as applicants read them, in
+``translations/vi``). A message goes to a province's people in the province's language and time zone
+(``TenantContext.locale`` and ``timezone``), whoever made the change and in whatever language: each
+``render…`` renders under ``i18n.use_locale(locale)``, dates and amounts formatted by Babel."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from motcua_platform.rendering.money import vnd
-from motcua_platform.timezones import VIETNAM
+from motcua_platform.i18n import _, format_datetime, gettext, use_locale, vnd
 
 from motcua_onestop.notifications.models import Event
 
@@ -26,104 +30,128 @@ class Facts:
     status_name: str | None = None  # late notice: where the dossier stands
 
 
-def _date(value: dt.datetime | None) -> str:
-    return value.astimezone(VIETNAM).strftime("%H:%M ngày %d/%m/%Y") if value else "(chưa xác định)"
-
-
-def _money(amount: int) -> str:
-    return f"{vnd(amount)} đồng"
-
-
 HEADLINES = {
-    Event.SUBMITTED: "Hồ sơ {code} đã được nộp trực tuyến",
-    Event.INTAKE: "Hồ sơ {code} đã được tiếp nhận",
-    Event.SUPPLEMENT: "Hồ sơ {code} cần bổ sung giấy tờ",
-    Event.PAYMENT: "Hồ sơ {code}: đề nghị thực hiện nghĩa vụ tài chính",
-    Event.DONE: "Hồ sơ {code} đã có kết quả",
-    Event.LATE: "Hồ sơ {code} đã quá hạn giải quyết",
-    Event.EXTENSION: "Hồ sơ {code} được gia hạn thời gian giải quyết",
+    Event.SUBMITTED: _("Dossier %(code)s has been submitted online"),
+    Event.INTAKE: _("Dossier %(code)s has been received"),
+    Event.SUPPLEMENT: _("Dossier %(code)s needs additional documents"),
+    Event.PAYMENT: _("Dossier %(code)s: please pay the fees and charges"),
+    Event.DONE: _("Dossier %(code)s has its result"),
+    Event.LATE: _("Dossier %(code)s is past its due date"),
+    Event.EXTENSION: _("The processing time of dossier %(code)s has been extended"),
 }
 
 DETAILS = {
-    Event.SUBMITTED: "Thủ tục: {procedure}.\nHồ sơ đang chờ cán bộ một cửa kiểm tra và tiếp nhận; thời hạn giải quyết "
-    "được tính từ khi hồ sơ được tiếp nhận. Ông/Bà sẽ nhận được thông báo tiếp nhận kèm ngày hẹn trả kết quả.",
-    Event.INTAKE: "Thủ tục: {procedure}.\nNgày hẹn trả kết quả: {due}.",
-    Event.SUPPLEMENT: "Thủ tục: {procedure}.\nNội dung cần bổ sung: {reason}.\n"
-    "Thời hạn giải quyết tạm dừng cho đến khi Ông/Bà bổ sung đủ giấy tờ.",
-    Event.PAYMENT: "Thủ tục: {procedure}.\nSố tiền: {fee}.\nNgày hẹn trả kết quả: {due}.",
-    Event.DONE: "Thủ tục: {procedure}.\nKết quả đã sẵn sàng; mời Ông/Bà đến nhận hoặc theo dõi trực tuyến.",
-    Event.LATE: "Thủ tục: {procedure}.\nHạn giải quyết: {due}.\nTình trạng hiện tại: {status}.\n"
-    "Chúng tôi thành thật xin lỗi Ông/Bà vì sự chậm trễ này; cơ quan giải quyết sẽ thông báo thời hạn "
-    "trả kết quả mới.",
-    Event.EXTENSION: "Thủ tục: {procedure}.\nLý do: {reason}.\n{apology}\n"
-    "Ngày hẹn trả kết quả trước đây: {previous}.\nNgày hẹn trả kết quả mới: {due}.",
+    Event.SUBMITTED: _(
+        "Procedure: %(procedure)s.\nThe dossier is waiting for a one-stop officer to check and receive it; the "
+        "processing time runs from when it is received. You will receive a notice of receipt with the date the "
+        "result is due."
+    ),
+    Event.INTAKE: _("Procedure: %(procedure)s.\nResult due on: %(due)s."),
+    Event.SUPPLEMENT: _(
+        "Procedure: %(procedure)s.\nTo add: %(reason)s.\nThe processing time is paused until you have added "
+        "every document."
+    ),
+    Event.PAYMENT: _("Procedure: %(procedure)s.\nAmount: %(fee)s.\nResult due on: %(due)s."),
+    Event.DONE: _("Procedure: %(procedure)s.\nThe result is ready; please come to collect it or follow it online."),
+    Event.LATE: _(
+        "Procedure: %(procedure)s.\nDue date: %(due)s.\nCurrent status: %(status)s.\nWe sincerely apologise for "
+        "this delay; the processing office will tell you the new date for the result."
+    ),
+    Event.EXTENSION: _(
+        "Procedure: %(procedure)s.\nReason: %(reason)s.\n%(apology)s\nPrevious result date: %(previous)s.\n"
+        "New result date: %(due)s."
+    ),
 }
 
+SMS = {
+    Event.SUBMITTED: _("%(headline)s, waiting to be received. Track: %(url)s"),
+    Event.SUPPLEMENT: _("%(headline)s: %(reason)s. Track: %(url)s"),
+    Event.DONE: _("%(headline)s. Track: %(url)s"),
+    Event.LATE: _("%(headline)s (due %(due)s); status: %(status)s. We sincerely apologise. Track: %(url)s"),
+    Event.EXTENSION: _("%(headline)s. New result date: %(due)s. We sincerely apologise. Track: %(url)s"),
+}
+SMS_DEFAULT = _("%(headline)s. Result due: %(due)s. Track: %(url)s")
+SUBJECT = _("[One-stop] %(headline)s")
+FOOTER = _("This is an automatic e-mail from the electronic one-stop system; please do not reply to it.")
 
-def render(event: Event, facts: Facts) -> tuple[str, str, str]:
-    """(subject, e-mail body, SMS text) for ``event``."""
-    values = {
-        "code": facts.code,
-        "procedure": facts.procedure_name,
-        "due": _date(facts.due_at),
-        "reason": (facts.reason or "").strip() or "xem chi tiết tại bộ phận một cửa",
-        "fee": _money(facts.total_fee),
-        "previous": _date(facts.previous_due_at),
-        "apology": (facts.apology or "").strip() or "Chúng tôi thành thật xin lỗi Ông/Bà.",
-        "status": facts.status_name or "(không rõ)",
-    }
-    headline = HEADLINES[event].format(**values)
-    details = DETAILS[event].format(**values)
-    subject = f"[Một cửa] {headline}"
-    body = (
-        f"Kính gửi Ông/Bà {facts.applicant_name},\n\n{headline}.\n{details}\n\n"
-        f"Tra cứu tình trạng hồ sơ: {facts.tracking_url}\n\n"
-        "Đây là thư tự động từ hệ thống một cửa điện tử, vui lòng không trả lời thư này.\n"
-    )
-    sms = f"{headline}. Hẹn trả: {values['due']}. Tra cứu: {facts.tracking_url}"
-    if event == Event.SUBMITTED:
-        sms = f"{headline}, đang chờ tiếp nhận. Tra cứu: {facts.tracking_url}"
-    elif event == Event.SUPPLEMENT:
-        sms = f"{headline}: {values['reason']}. Tra cứu: {facts.tracking_url}"
-    elif event == Event.DONE:
-        sms = f"{headline}. Tra cứu: {facts.tracking_url}"
-    elif event == Event.LATE:
-        sms = (
-            f"{headline} (hạn {values['due']}); tình trạng: {values['status']}. "
-            f"Thành thật xin lỗi Ông/Bà. Tra cứu: {facts.tracking_url}"
+
+def _date(value: dt.datetime | None, timezone: str) -> str:
+    return format_datetime(value, timezone=timezone) if value else gettext("(not set)")
+
+
+def render(event: Event, facts: Facts, *, locale: str, timezone: str) -> tuple[str, str, str]:
+    """(subject, e-mail body, SMS text) for ``event``, in the province's ``locale`` and ``timezone``."""
+    with use_locale(locale):
+        values = {
+            "code": facts.code,
+            "procedure": facts.procedure_name,
+            "due": _date(facts.due_at, timezone),
+            "reason": (facts.reason or "").strip() or gettext("see the details at the one-stop desk"),
+            "fee": gettext("%(amount)s VND", amount=vnd(facts.total_fee)),
+            "previous": _date(facts.previous_due_at, timezone),
+            "apology": (facts.apology or "").strip() or gettext("We sincerely apologise."),
+            "status": facts.status_name or gettext("(unknown)"),
+        }
+        headline = HEADLINES[event] % values
+        details = DETAILS[event] % values
+        subject = SUBJECT % {"headline": headline}
+        body = gettext(
+            "Dear %(name)s,\n\n%(headline)s.\n%(details)s\n\nTrack the dossier: %(url)s\n\n%(footer)s\n",
+            name=facts.applicant_name,
+            headline=headline,
+            details=details,
+            url=facts.tracking_url,
+            footer=FOOTER,
         )
-    elif event == Event.EXTENSION:
-        sms = f"{headline}. Hẹn trả mới: {values['due']}. Thành thật xin lỗi Ông/Bà. Tra cứu: {facts.tracking_url}"
-    return subject, body, sms
+        sms = SMS.get(event, SMS_DEFAULT) % {**values, "headline": headline, "url": facts.tracking_url}
+        return subject, body, sms
 
 
-def render_password_changed(full_name: str, moment: dt.datetime) -> tuple[str, str, str]:
+def render_password_changed(full_name: str, moment: dt.datetime, *, locale: str, timezone: str) -> tuple[str, str, str]:
     """(subject, e-mail body, SMS text) telling the owner that a code reset the password, so a reset by
     someone else who holds one of the account's e-mail or phone does not go unnoticed."""
-    when = moment.astimezone(VIETNAM).strftime("%H:%M ngày %d/%m/%Y")
-    subject = "[Một cửa] Mật khẩu tài khoản đã được đặt lại"
-    advice = "Nếu không phải Ông/Bà thực hiện, hãy đặt lại mật khẩu ngay và báo cho bộ phận một cửa."
-    body = (
-        f"Kính gửi Ông/Bà {full_name},\n\n"
-        f"Mật khẩu tài khoản Cổng dịch vụ công của Ông/Bà đã được đặt lại bằng mã xác nhận lúc {when}; "
-        f"mọi phiên đăng nhập cũ đã kết thúc. {advice}\n\n"
-        "Đây là thư tự động từ hệ thống một cửa điện tử, vui lòng không trả lời thư này.\n"
-    )
-    sms = f"Mật khẩu tài khoản Cổng dịch vụ công của Ông/Bà đã được đặt lại lúc {when}. {advice}"
-    return subject, body, sms
+    with use_locale(locale):
+        when = format_datetime(moment, timezone=timezone)
+        subject = SUBJECT % {"headline": gettext("The account password has been reset")}
+        advice = gettext("If it was not you, reset the password at once and tell the one-stop desk.")
+        body = gettext(
+            "Dear %(name)s,\n\nThe password of your account on the public service portal was reset with a "
+            "confirmation code at %(when)s; every earlier session has ended. %(advice)s\n\n%(footer)s\n",
+            name=full_name,
+            when=when,
+            advice=advice,
+            footer=FOOTER,
+        )
+        sms = gettext(
+            "The password of your public service portal account was reset at %(when)s. %(advice)s",
+            when=when,
+            advice=advice,
+        )
+        return subject, body, sms
 
 
-def render_password_reset(full_name: str, code: str, valid_minutes: int) -> tuple[str, str, str]:
+def render_password_reset(full_name: str, code: str, valid_minutes: int, *, locale: str) -> tuple[str, str, str]:
     """(subject, e-mail body, SMS text) carrying a password-reset code. The SMS leads with the code (phones
     show the start of a message) and tells the reader never to pass it on: scams by phone ask for it."""
-    subject = "[Một cửa] Mã xác nhận đặt lại mật khẩu"
-    warning = "Không cung cấp mã này cho bất kỳ ai, kể cả người xưng là cán bộ."
-    body = (
-        f"Kính gửi Ông/Bà {full_name},\n\n"
-        f"Mã xác nhận để đặt lại mật khẩu tài khoản Cổng dịch vụ công của Ông/Bà là: {code}\n"
-        f"Mã có hiệu lực trong {valid_minutes} phút và chỉ dùng được một lần. {warning}\n\n"
-        "Nếu Ông/Bà không yêu cầu đặt lại mật khẩu, xin bỏ qua thư này: mật khẩu hiện tại vẫn giữ nguyên.\n\n"
-        "Đây là thư tự động từ hệ thống một cửa điện tử, vui lòng không trả lời thư này.\n"
-    )
-    sms = f"{code} là mã đặt lại mật khẩu Cổng dịch vụ công, hiệu lực {valid_minutes} phút. {warning}"
-    return subject, body, sms
+    with use_locale(locale):
+        subject = SUBJECT % {"headline": gettext("Confirmation code to reset the password")}
+        warning = gettext("Do not give this code to anyone, even someone who says they are an official.")
+        body = gettext(
+            "Dear %(name)s,\n\nThe confirmation code to reset the password of your public service portal "
+            "account is: %(code)s\nThe code is valid for %(minutes)s minutes and can be used only once. "
+            "%(warning)s\n\nIf you did not ask to reset your password, ignore this e-mail: your current password "
+            "stays as it is.\n\n%(footer)s\n",
+            name=full_name,
+            code=code,
+            minutes=valid_minutes,
+            warning=warning,
+            footer=FOOTER,
+        )
+        sms = gettext(
+            "%(code)s is your code to reset the public service portal password, valid for %(minutes)s minutes. "
+            "%(warning)s",
+            code=code,
+            minutes=valid_minutes,
+            warning=warning,
+        )
+        return subject, body, sms

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.auth.models import StaffRole
 from motcua_platform.errors import Conflict, Forbidden, InvalidInput, NotFound
+from motcua_platform.i18n import _
 from sqlalchemy import Select, bindparam, exists, select
 from sqlalchemy.orm import Session, aliased
 
@@ -74,13 +75,13 @@ def unit_query(filters: UnitFilter):
 def get_unit(session: Session, unit_id: int) -> Unit:
     unit = session.get(Unit, unit_id)
     if unit is None:
-        raise NotFound(f"No unit with id {unit_id}.")
+        raise NotFound(_("No unit with id %(unit_id)s.", unit_id=unit_id))
     return unit
 
 
 def _require_admin_over(session: Session, admin_units: set[int], unit_id: int) -> None:
     if unit_id not in subtree_ids(session, admin_units):
-        raise Forbidden("Your tenant-admin role does not cover this unit.")
+        raise Forbidden(_("Your tenant-admin role does not cover this unit."))
 
 
 def _validate(
@@ -90,20 +91,20 @@ def _validate(
     (PARENT_KINDS) is checked; a rename of a unit placed before the rule existed is not refused for it."""
     errors: dict[str, list[str]] = {}
     if kind not in set(UnitKind):
-        errors["kind"] = [f"Kind must be one of: {', '.join(UnitKind)}."]
+        errors["kind"] = [_("Kind must be one of: %(kinds)s.", kinds=", ".join(UnitKind))]
     if not code or not CODE_RE.match(code):
-        errors["code"] = ["Code must be 1–40 letters, digits or dots (the unit's electronic identifier)."]
+        errors["code"] = [_("Code must be 1–40 letters, digits or dots (the unit's electronic identifier).")]
     elif session.scalar(select(Unit.id).where(Unit.code == code, Unit.id != (unit_id or 0))) is not None:
-        errors["code"] = [f"Code '{code}' is already used by another unit."]
+        errors["code"] = [_("Code '%(code)s' is already used by another unit.", code=code)]
     if not name or not name.strip():
-        errors["name"] = ["Name is required."]
+        errors["name"] = [_("Name is required.")]
     parent = session.get(Unit, parent_id) if parent_id is not None else None
     if parent_id is None and kind != UnitKind.PROVINCE:
-        errors["parent_id"] = ["Every unit except the province itself needs a parent unit."]
+        errors["parent_id"] = [_("Every unit except the province itself needs a parent unit.")]
     if parent_id is not None and parent is None:
-        errors["parent_id"] = [f"Parent unit {parent_id} does not exist."]
+        errors["parent_id"] = [_("Parent unit %(parent_id)s does not exist.", parent_id=parent_id)]
     if parent_id is not None and unit_id is not None and parent_id in subtree_ids(session, {unit_id}):
-        errors["parent_id"] = ["A unit cannot be moved under itself or one of its own sub-units."]
+        errors["parent_id"] = [_("A unit cannot be moved under itself or one of its own sub-units.")]
     placed = reshaped and parent is not None and "parent_id" not in errors and kind in PARENT_KINDS
     if placed and (problem := _placement_problem(kind, parent)):
         errors["parent_id"] = [problem]
@@ -111,9 +112,9 @@ def _validate(
     if rekinded and (problem := _children_problem(session, unit_id, kind)):
         errors["kind"] = [problem]
     if valid_from and valid_to and valid_to < valid_from:
-        errors["valid_to"] = ["Valid-to must not be before valid-from."]
+        errors["valid_to"] = [_("Valid-to must not be before valid-from.")]
     if errors:
-        raise InvalidInput("The unit was not saved.", errors)
+        raise InvalidInput(_("The unit was not saved."), errors)
 
 
 def _placement_problem(kind: str, parent: Unit) -> str | None:
@@ -152,7 +153,7 @@ def create_unit(
 ) -> Unit:
     _validate(session, kind=kind, code=code, name=name, parent_id=parent_id, valid_from=valid_from, valid_to=valid_to)
     if parent_id is None:
-        raise Forbidden("The province root unit is created when the tenant is provisioned.")
+        raise Forbidden(_("The province root unit is created when the tenant is provisioned."))
     _require_admin_over(session, admin_units, parent_id)
     unit = Unit(kind=kind, code=code, name=name.strip(), parent_id=parent_id, valid_to=valid_to)
     if valid_from is not None:
@@ -178,7 +179,7 @@ def update_unit(session: Session, actor: Actor, admin_units: set[int], unit_id: 
     _validate(session, unit_id=unit_id, reshaped=reshaped, **merged)
     if "parent_id" in changes and changes["parent_id"] != unit.parent_id:
         if unit.parent_id is None:
-            raise Conflict("The province root unit cannot be moved.")
+            raise Conflict(_("The province root unit cannot be moved."))
         _require_admin_over(session, admin_units, changes["parent_id"])
     for attr, value in changes.items():
         setattr(unit, attr, value.strip() if attr == "name" else value)
@@ -191,10 +192,10 @@ def delete_unit(session: Session, actor: Actor, admin_units: set[int], unit_id: 
     unit = get_unit(session, unit_id)
     _require_admin_over(session, admin_units, unit_id)
     if unit.parent_id is None:
-        raise Conflict("The province root unit cannot be deleted.")
+        raise Conflict(_("The province root unit cannot be deleted."))
     if session.scalar(select(exists().where(Unit.parent_id == unit_id))):
-        raise Conflict("The unit has sub-units; close it by setting valid_to instead of deleting it.")
+        raise Conflict(_("The unit has sub-units; close it by setting valid_to instead of deleting it."))
     if session.scalar(select(exists().where(StaffRole.unit_id == unit_id))):
-        raise Conflict("Staff hold roles on this unit; close it by setting valid_to instead of deleting it.")
+        raise Conflict(_("Staff hold roles on this unit; close it by setting valid_to instead of deleting it."))
     session.delete(unit)
     record(session, actor, "unit.delete", target=f"unit:{unit_id}", code=unit.code)

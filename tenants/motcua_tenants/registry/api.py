@@ -5,6 +5,7 @@ from flask.views import MethodView
 from motcua_platform.auth.models import OperatorRole
 from motcua_platform.directory.models import Tenant
 from motcua_platform.directory.services import get_tenant
+from motcua_platform.i18n import _
 from motcua_platform.web.blueprint import Blueprint
 from motcua_platform.web.context import control_session, current_tenant, on_commit, runtime
 from motcua_platform.web.pagination import paginate
@@ -203,7 +204,7 @@ def tenant_job(slug, job_id):
     if job.tenant_id != tenant.id:
         from motcua_platform.errors import NotFound
 
-        raise NotFound(f"Tenant '{slug}' has no job {job_id}.")
+        raise NotFound(_("Tenant '%(slug)s' has no job %(job_id)s.", slug=slug, job_id=job_id))
     return job
 
 

@@ -1,8 +1,9 @@
 from marshmallow import fields, validate
 from motcua_platform.directory.models import TenantStatus
+from motcua_platform.i18n import _
 from motcua_platform.web.schema import Schema
 
-COLOR = validate.Regexp(r"^#[0-9a-fA-F]{6}$", error="Colour must look like #1a2b3c.")
+COLOR = validate.Regexp(r"^#[0-9a-fA-F]{6}$", error=_("Colour must look like #1a2b3c."))
 
 
 class DomainSchema(Schema):

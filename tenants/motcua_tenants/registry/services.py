@@ -27,6 +27,7 @@ from motcua_platform.db.database import Database, TenantBinding
 from motcua_platform.directory.models import Tenant, TenantDomain, TenantStatus
 from motcua_platform.directory.services import get_tenant
 from motcua_platform.errors import Conflict, InvalidInput, NotFound
+from motcua_platform.i18n import _
 from motcua_platform.jobs import conninfo
 from sqlalchemy import Connection, func, select, text, update
 from sqlalchemy.engine import make_url
@@ -67,7 +68,7 @@ class TenantSpec:
         ``admin.password``) and hashed here, so only its hash is stored in the job's spec."""
         site = (self.slug, self.name, self.display_name)
         if problems := password_problems(password, personal={"e-mail address": email, "name": full_name}, site=site):
-            raise InvalidInput("The tenant could not be created.", {"admin": {"password": problems}})
+            raise InvalidInput(_("The tenant could not be created."), {"admin": {"password": problems}})
         self.admin_email, self.admin_name, self.admin_password_hash = email, full_name, hash_password(password)
 
 
@@ -89,7 +90,7 @@ def latest_job(session: Session, tenant_id: int, kind: str | None = None) -> Ten
 def get_job(session: Session, job_id: int) -> TenantJob:
     job = session.get(TenantJob, job_id)
     if job is None:
-        raise NotFound(f"No tenant job with id {job_id}.")
+        raise NotFound(_("No tenant job with id %(job_id)s.", job_id=job_id))
     return job
 
 
@@ -99,9 +100,13 @@ def normalise_domain(domain: str) -> str:
     try:
         value = value.encode("idna").decode("ascii")
     except UnicodeError:
-        raise InvalidInput("Invalid domain.", {"domains": [f"'{domain}' is not a valid host name."]}) from None
+        raise InvalidInput(
+            _("Invalid domain."), {"domains": [_("'%(domain)s' is not a valid host name.", domain=domain)]}
+        ) from None
     if not HOST_RE.match(value):
-        raise InvalidInput("Invalid domain.", {"domains": [f"'{domain}' is not a valid host name."]})
+        raise InvalidInput(
+            _("Invalid domain."), {"domains": [_("'%(domain)s' is not a valid host name.", domain=domain)]}
+        )
     return value
 
 
@@ -118,12 +123,12 @@ def _validate_spec(session: Session, spec: TenantSpec, base_domain: str) -> list
     if problems:
         errors["slug"] = problems
     if not spec.name or not spec.name.strip():
-        errors["name"] = ["Name is required."]
+        errors["name"] = [_("Name is required.")]
     if not spec.unit_code or not re.fullmatch(r"[A-Za-z0-9.]{1,40}", spec.unit_code):
-        errors["unit_code"] = ["Unit code is required: letters, digits and dots (e.g. 000.00.00.H15)."]
+        errors["unit_code"] = [_("Unit code is required: letters, digits and dots (e.g. 000.00.00.H15).")]
     for attr in ("primary_color", "secondary_color"):
         if not COLOR_RE.match(getattr(spec, attr) or ""):
-            errors[attr] = ["Colour must look like #1a2b3c."]
+            errors[attr] = [_("Colour must look like #1a2b3c.")]
     domains: list[str] = []
     for raw in spec.domains:
         try:
@@ -133,17 +138,21 @@ def _validate_spec(session: Session, spec: TenantSpec, base_domain: str) -> list
             continue
         if domain == base_domain or domain.endswith("." + base_domain):
             errors.setdefault("domains", []).append(
-                f"'{domain}' is under the platform domain; tenants get <slug>.{base_domain} automatically."
+                _(
+                    "'%(domain)s' is under the platform domain; tenants get <slug>.%(base_domain)s automatically.",
+                    domain=domain,
+                    base_domain=base_domain,
+                )
             )
         elif (
             session.scalar(select(TenantDomain.id).where(TenantDomain.domain == domain)) is not None
             or domain in domains
         ):
-            errors.setdefault("domains", []).append(f"'{domain}' is already in use.")
+            errors.setdefault("domains", []).append(_("'%(domain)s' is already in use.", domain=domain))
         else:
             domains.append(domain)
     if errors:
-        raise InvalidInput("The tenant could not be created.", errors)
+        raise InvalidInput(_("The tenant could not be created."), errors)
     return domains
 
 
@@ -192,11 +201,22 @@ def retry_provision(session: Session, actor: Actor, slug: str) -> TenantJob:
     tenant = get_tenant(session, slug)
     if tenant.status != TenantStatus.PROVISIONING:
         raise Conflict(
-            f"Tenant '{slug}' is {tenant.status}; only a tenant still provisioning can be provisioned again."
+            _(
+                "Tenant '%(slug)s' is %(status)s; only a tenant still provisioning can be provisioned again.",
+                slug=slug,
+                status=tenant.status,
+            )
         )
     previous = latest_job(session, tenant.id, "provision")
     if previous is not None and _still_active(previous):
-        raise Conflict(f"Tenant '{slug}' already has a provision job {previous.status} (job {previous.id}).")
+        raise Conflict(
+            _(
+                "Tenant '%(slug)s' already has a provision job %(status)s (job %(id)s).",
+                slug=slug,
+                status=previous.status,
+                id=previous.id,
+            )
+        )
     job = TenantJob(tenant_id=tenant.id, kind="provision", params=previous.params if previous else {})
     session.add(job)
     session.flush()
@@ -225,10 +245,17 @@ def _change_status(
 ) -> Tenant:
     tenant = session.scalar(select(Tenant).where(Tenant.slug == slug).with_for_update())
     if tenant is None:
-        raise NotFound(f"No tenant with slug '{slug}'.")
+        raise NotFound(_("No tenant with slug '%(slug)s'.", slug=slug))
     allowed_from = tuple(allowed_from)
     if tenant.status not in allowed_from:
-        raise Conflict(f"Tenant '{slug}' is {tenant.status}; this action needs it to be {' or '.join(allowed_from)}.")
+        raise Conflict(
+            _(
+                "Tenant '%(slug)s' is %(status)s; this action needs it to be %(allowed)s.",
+                slug=slug,
+                status=tenant.status,
+                allowed=" or ".join(allowed_from),
+            )
+        )
     tenant.status = to
     tenant.status_changed_at = utcnow()
     record(session, actor, action, target=f"tenant:{slug}", tenant_slug=slug, reason=reason)
@@ -246,12 +273,25 @@ def resume_tenant(session: Session, actor: Actor, slug: str) -> Tenant:
 def request_archive(session: Session, actor: Actor, slug: str) -> TenantJob:
     tenant = session.scalar(select(Tenant).where(Tenant.slug == slug).with_for_update())
     if tenant is None:
-        raise NotFound(f"No tenant with slug '{slug}'.")
+        raise NotFound(_("No tenant with slug '%(slug)s'.", slug=slug))
     if tenant.status not in (TenantStatus.ACTIVE, TenantStatus.SUSPENDED):
-        raise Conflict(f"Tenant '{slug}' is {tenant.status}; only an active or suspended tenant can be archived.")
+        raise Conflict(
+            _(
+                "Tenant '%(slug)s' is %(status)s; only an active or suspended tenant can be archived.",
+                slug=slug,
+                status=tenant.status,
+            )
+        )
     running = latest_job(session, tenant.id, "archive")
     if running is not None and _still_active(running):
-        raise Conflict(f"Tenant '{slug}' already has an archive job {running.status} (job {running.id}).")
+        raise Conflict(
+            _(
+                "Tenant '%(slug)s' already has an archive job %(status)s (job %(id)s).",
+                slug=slug,
+                status=running.status,
+                id=running.id,
+            )
+        )
     # Stop serving at once; the data stays until the dump has been written.
     tenant.status = TenantStatus.SUSPENDED
     tenant.status_changed_at = utcnow()
@@ -266,9 +306,11 @@ def add_domain(session: Session, actor: Actor, slug: str, domain: str, *, base_d
     tenant = get_tenant(session, slug)
     value = normalise_domain(domain)
     if value == base_domain or value.endswith("." + base_domain):
-        raise InvalidInput("Invalid domain.", {"domain": [f"'{value}' is under the platform domain."]})
+        raise InvalidInput(
+            _("Invalid domain."), {"domain": [_("'%(value)s' is under the platform domain.", value=value)]}
+        )
     if session.scalar(select(TenantDomain.id).where(TenantDomain.domain == value)) is not None:
-        raise Conflict(f"Domain '{value}' is already in use.")
+        raise Conflict(_("Domain '%(value)s' is already in use.", value=value))
     row = TenantDomain(tenant_id=tenant.id, domain=value)
     session.add(row)
     session.flush()
@@ -282,7 +324,7 @@ def remove_domain(session: Session, actor: Actor, slug: str, domain: str) -> Non
         select(TenantDomain).where(TenantDomain.tenant_id == tenant.id, TenantDomain.domain == domain.strip().lower())
     )
     if row is None:
-        raise NotFound(f"Tenant '{slug}' has no domain '{domain}'.")
+        raise NotFound(_("Tenant '%(slug)s' has no domain '%(domain)s'.", slug=slug, domain=domain))
     session.delete(row)
     record(session, actor, "tenant.domain_remove", target=f"tenant:{slug}", tenant_slug=slug, domain=row.domain)
 
@@ -292,9 +334,9 @@ def update_branding(session: Session, actor: Actor, slug: str, **changes) -> Ten
     errors = {}
     for attr in ("primary_color", "secondary_color"):
         if attr in changes and not COLOR_RE.match(changes[attr] or ""):
-            errors[attr] = ["Colour must look like #1a2b3c."]
+            errors[attr] = [_("Colour must look like #1a2b3c.")]
     if errors:
-        raise InvalidInput("Branding was not changed.", errors)
+        raise InvalidInput(_("Branding was not changed."), errors)
     for attr, value in changes.items():
         setattr(tenant, attr, value)
     record(session, actor, "tenant.update", target=f"tenant:{slug}", tenant_slug=slug, changes=sorted(changes))
@@ -330,7 +372,9 @@ def _load_job(db: Database, job_id: int, kind: str) -> tuple[TenantJob, Tenant]:
     with db.control_session() as session:
         job = get_job(session, job_id)
         if job.kind != kind:
-            raise Conflict(f"Job {job_id} is a {job.kind} job, not {kind}.")
+            raise Conflict(
+                _("Job %(job_id)s is a %(kind)s job, not %(kind2)s.", job_id=job_id, kind=job.kind, kind2=kind)
+            )
         tenant = session.get(Tenant, job.tenant_id)
         assert tenant is not None
         return job, tenant
@@ -356,7 +400,9 @@ def provision(db: Database, job_id: int, *, after_migrate: Callable[[Connection]
     """Build the tenant's schema, role, tables and seed in one transaction; then mark it active."""
     job, tenant = _load_job(db, job_id, "provision")
     if tenant.status != TenantStatus.PROVISIONING:
-        raise Conflict(f"Tenant '{tenant.slug}' is {tenant.status}; nothing to provision.")
+        raise Conflict(
+            _("Tenant '%(slug)s' is %(status)s; nothing to provision.", slug=tenant.slug, status=tenant.status)
+        )
     binding = db.binding(tenant.slug)
     report = JobReporter(db, job_id)
     report.start()

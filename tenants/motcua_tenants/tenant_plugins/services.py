@@ -15,6 +15,7 @@ from motcua_platform.db.database import Database
 from motcua_platform.directory.models import Tenant, TenantPlugin, TenantStatus
 from motcua_platform.directory.services import get_tenant
 from motcua_platform.errors import Conflict, InvalidInput, NotFound
+from motcua_platform.i18n import _
 from motcua_platform.plugins import Plugin
 from motcua_platform.plugins.engine import PluginRegistry
 from sqlalchemy import select
@@ -60,22 +61,41 @@ def set_plugin(
     the plugin disabled with its procedures added but hidden, and enabling again is harmless."""
     plugin = registry.get(name)
     if plugin is None:
-        raise NotFound(f"No plugin named '{name}' is loaded in this deployment.")
+        raise NotFound(_("No plugin named '%(name)s' is loaded in this deployment.", name=name))
     if settings and (problems := plugin.validate_settings(settings)):
-        raise InvalidInput(f"Settings for plugin '{name}' were not saved.", {"settings": problems})
+        raise InvalidInput(_("Settings for plugin '%(name)s' were not saved.", name=name), {"settings": problems})
     tenant = get_tenant(control, slug)
     if tenant.status not in (TenantStatus.ACTIVE, TenantStatus.SUSPENDED):
-        raise Conflict(f"Tenant '{slug}' is {tenant.status}; plugins can be changed once it is provisioned.")
+        raise Conflict(
+            _(
+                "Tenant '%(slug)s' is %(status)s; plugins can be changed once it is provisioned.",
+                slug=slug,
+                status=tenant.status,
+            )
+        )
     rows = _rows(control, tenant)
     enabled_now = {n for n, r in rows.items() if r.enabled}
     if enabled:
         missing = [r for r in plugin.required_plugins if r not in enabled_now]
         if missing:
-            raise Conflict(f"Plugin '{name}' needs {', '.join(missing)} enabled for '{slug}' first.")
+            raise Conflict(
+                _(
+                    "Plugin '%(name)s' needs %(plugins)s enabled for '%(slug)s' first.",
+                    name=name,
+                    plugins=", ".join(missing),
+                    slug=slug,
+                )
+            )
     else:
         dependants = [p.name for p in registry if name in p.required_plugins and p.name in enabled_now]
         if dependants:
-            raise Conflict(f"Plugin '{name}' is needed by {', '.join(dependants)}; disable those first.")
+            raise Conflict(
+                _(
+                    "Plugin '%(name)s' is needed by %(plugins)s; disable those first.",
+                    name=name,
+                    plugins=", ".join(dependants),
+                )
+            )
     added: list[str] = []
     if enabled:
         with db.tenant_session(db.binding(slug)) as tenant_session:

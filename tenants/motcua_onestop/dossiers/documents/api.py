@@ -3,6 +3,7 @@ by ``services.authorize`` alone."""
 
 from flask import request, send_file
 from motcua_platform.auth.tokens import is_citizen_secret
+from motcua_platform.i18n import _
 from motcua_platform.storage.services import tenant_objects
 from motcua_platform.web.blueprint import Blueprint
 from motcua_platform.web.context import current_tenant, runtime, tenant_session
@@ -36,8 +37,12 @@ def limit_upload_size():
         request.max_content_length = limit
         if request.content_length is not None and request.content_length > limit:
             raise services.PayloadTooLarge(
-                f"The request body is larger than {limit} bytes.",
-                {"file": [f"At most {runtime().config.upload_max_bytes} bytes."]},
+                _("The request body is larger than %(limit)s bytes.", limit=limit),
+                {
+                    "file": [
+                        _("At most %(upload_max_bytes)s bytes.", upload_max_bytes=runtime().config.upload_max_bytes)
+                    ]
+                },
             )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import unicodedata
 
 from motcua_platform.errors import InvalidInput
+from motcua_platform.i18n import _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -34,8 +35,15 @@ def resolve_component(documents: list[dict], component: str | None) -> int:
             return index
     listed = "; ".join(f"{i}: {d['name']}" for i, d in enumerate(documents)) or "none"
     raise InvalidInput(
-        "Unknown component.",
-        {"component": [f"Give the index or the name of one of the procedure's required documents ({listed})."]},
+        _("Unknown component."),
+        {
+            "component": [
+                _(
+                    "Give the index or the name of one of the procedure's required documents (%(listed)s).",
+                    listed=listed,
+                )
+            ]
+        },
     )
 
 

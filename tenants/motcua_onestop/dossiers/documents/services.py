@@ -32,6 +32,7 @@ from motcua_platform.db.database import Database
 from motcua_platform.db.unit_of_work import UnitOfWork
 from motcua_platform.directory.models import Tenant, TenantStatus
 from motcua_platform.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
+from motcua_platform.i18n import _
 from motcua_platform.storage.services import TenantObjects, new_key
 from motcua_platform.timezones import VIETNAM
 from motcua_platform.usage import report_usage
@@ -106,18 +107,29 @@ def authorize(session: Session, code: str, who: Requester, action: str, *, lock:
         raise ValueError(action)
     if who.citizen_account_id is not None:
         if action == ADD_RESULT:
-            raise Forbidden("Only an officer attaches result documents.")
+            raise Forbidden(_("Only an officer attaches result documents."))
         dossier = dossiers.get_own_dossier(session, code, who.citizen_account_id, lock=lock)
         if action == ADD_COMPONENT and dossier.status not in CITIZEN_UPLOAD_STATUSES:
             raise Conflict(
-                f"Dossier {code} is in status {dossier.status}: you can add documents before it is received (1) "
-                "or when a supplement is requested (5).",
-                {"status": [f"Allowed: {list(CITIZEN_UPLOAD_STATUSES)}."]},
+                _(
+                    "Dossier %(code)s is in status %(status)s: you can add documents before it is received "
+                    "(1) or when a supplement is requested (5).",
+                    code=code,
+                    status=dossier.status,
+                ),
+                {
+                    "status": [
+                        _(
+                            "Allowed: %(citizen_upload_statuses)s.",
+                            citizen_upload_statuses=list(CITIZEN_UPLOAD_STATUSES),
+                        )
+                    ]
+                },
             )
         return dossier
     if who.officer_units:
         return dossiers.get_dossier(session, code, who.officer_units, lock=lock)
-    raise NotFound(f"No dossier {code} in your units.")
+    raise NotFound(_("No dossier %(code)s in your units.", code=code))
 
 
 # -- reading the upload --------------------------------------------------------------------------
@@ -159,17 +171,18 @@ def spool(stream: BinaryIO, max_bytes: int) -> Spooled:
                 head += chunk[: HEAD - len(head)]
             if size > max_bytes:
                 raise PayloadTooLarge(
-                    f"The file is larger than {max_bytes} bytes.", {"file": [f"At most {max_bytes} bytes."]}
+                    _("The file is larger than %(max_bytes)s bytes.", max_bytes=max_bytes),
+                    {"file": [_("At most %(max_bytes)s bytes.", max_bytes=max_bytes)]},
                 )
             digest.update(chunk)
             out.write(chunk)
         if size == 0:
-            raise InvalidInput("The file is empty.", {"file": ["The file has no content."]})
+            raise InvalidInput(_("The file is empty."), {"file": [_("The file has no content.")]})
         content_type = sniff(head)
         if content_type is None:
             raise InvalidInput(
-                "Only PDF, JPEG and PNG files are accepted.",
-                {"file": ["The file's content is not a PDF, JPEG or PNG (its name and declared type are ignored)."]},
+                _("Only PDF, JPEG and PNG files are accepted."),
+                {"file": [_("The file's content is not a PDF, JPEG or PNG (its name and declared type are ignored).")]},
             )
     except BaseException:
         out.close()
@@ -205,7 +218,9 @@ def list_documents(session: Session, dossier: Dossier) -> list[DossierDocument]:
 def get_document(session: Session, dossier: Dossier, document_id: int) -> DossierDocument:
     document = session.get(DossierDocument, document_id)
     if document is None or document.dossier_id != dossier.id:
-        raise NotFound(f"No document {document_id} on dossier {dossier.code}.")
+        raise NotFound(
+            _("No document %(document_id)s on dossier %(code)s.", document_id=document_id, code=dossier.code)
+        )
     return document
 
 
@@ -240,12 +255,18 @@ class NewDocument:
 def _check_status(dossier: Dossier, kind: str) -> None:
     allowed = COMPONENT_STATUSES if kind == DocumentKind.COMPONENT else RESULT_STATUSES
     if dossier.status not in allowed:
-        what = "Components" if kind == DocumentKind.COMPONENT else "Result documents"
+        what = _("Components") if kind == DocumentKind.COMPONENT else _("Result documents")
         codes = sorted(int(s) for s in allowed)
         raise Conflict(
-            f"{what} cannot be added to a dossier in status {dossier.status} "
-            f"({dossiers.STATUS_NAMES[Status(dossier.status)]}); allowed in statuses {codes}.",
-            {"status": [f"Allowed in statuses {codes}."]},
+            _(
+                "%(what)s cannot be added to a dossier in status %(status)s (%(status_name)s); allowed in "
+                "statuses %(codes)s.",
+                what=what,
+                status=dossier.status,
+                status_name=dossiers.STATUS_NAMES[Status(dossier.status)],
+                codes=codes,
+            ),
+            {"status": [_("Allowed in statuses %(codes)s.", codes=codes)]},
         )
 
 
@@ -269,7 +290,7 @@ def add_document(
     """
     now = now or utcnow()
     if new.kind not in set(DocumentKind):
-        raise InvalidInput("Unknown kind.", {"kind": ["Must be component or result."]})
+        raise InvalidInput(_("Unknown kind."), {"kind": [_("Must be component or result.")]})
     _check_status(dossier, new.kind)
     index = name = None
     if new.kind == DocumentKind.COMPONENT:
@@ -284,7 +305,7 @@ def add_document(
         )
     else:
         if new.component:
-            raise InvalidInput("A result document answers no component.", {"component": ["Leave it out."]})
+            raise InvalidInput(_("A result document answers no component."), {"component": [_("Leave it out.")]})
         same = select(DossierDocument).where(
             DossierDocument.dossier_id == dossier.id,
             DossierDocument.kind == DocumentKind.RESULT,
@@ -367,7 +388,7 @@ def open_content(objects: TenantObjects, document: DossierDocument) -> BinaryIO:
         return objects.open(document.storage_key)
     except FileNotFoundError:
         log.error("document %s: object %s is missing from storage", document.id, document.storage_key)
-        raise NotFound(f"The content of document {document.id} is not available.") from None
+        raise NotFound(_("The content of document %(id)s is not available.", id=document.id)) from None
 
 
 # -- the daily snapshot --------------------------------------------------------------------------

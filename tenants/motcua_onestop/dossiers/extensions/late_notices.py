@@ -21,8 +21,8 @@ from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
 from motcua_platform.db.database import Database
 from motcua_platform.directory.models import Tenant, TenantStatus
+from motcua_platform.i18n import format_datetime
 from motcua_platform.tenant_context import TenantContext
-from motcua_platform.timezones import VIETNAM
 from sqlalchemy import Select, and_, select, true, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -108,7 +108,8 @@ def notify_batch(
             JOB,
             dossier,
             "late_notice",
-            f"Quá hạn giải quyết (hạn {due.astimezone(VIETNAM):%H:%M %d/%m/%Y}); đã thông báo xin lỗi.",
+            # the history is the dossier's record, kept in Vietnamese
+            f"Quá hạn giải quyết (hạn {format_datetime(due, 'vi', tenant.timezone)}); đã thông báo xin lỗi.",
             now,
         )
         record(session, JOB, "dossier.late_notice", target=f"dossier:{dossier.code}", due_at=due.isoformat())

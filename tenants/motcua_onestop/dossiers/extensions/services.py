@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import Conflict, InvalidInput
+from motcua_platform.i18n import _, format_datetime
 from motcua_platform.tenant_context import TenantContext
-from motcua_platform.timezones import VIETNAM
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -52,14 +52,10 @@ class ExtensionRequest:
     working_hours: int | None = None
 
 
-def _minute(moment: dt.datetime) -> str:
-    return moment.astimezone(VIETNAM).strftime("%H:%M %d/%m/%Y")
-
-
 def _new_due(session: Session, dossier: Dossier, data: ExtensionRequest, errors) -> dt.datetime | None:
     given = [name for name in ("new_due_at", "working_days", "working_hours") if getattr(data, name) is not None]
     if len(given) != 1:
-        errors["new_due_at"] = ["Give exactly one of new_due_at, working_days or working_hours."]
+        errors["new_due_at"] = [_("Give exactly one of new_due_at, working_days or working_hours.")]
         return None
     current = dossier.effective_due_at  # in the future: ``extend`` refuses a dossier already due
     if data.new_due_at is not None:
@@ -74,31 +70,33 @@ def _new_due(session: Session, dossier: Dossier, data: ExtensionRequest, errors)
         try:
             if data.working_days is not None:
                 if data.working_days < 1:
-                    errors["working_days"] = ["Must be at least 1."]
+                    errors["working_days"] = [_("Must be at least 1.")]
                     return None
                 day = base.date()
-                for _ in range(data.working_days):
+                for _day in range(data.working_days):
                     day = cal.next_working_day(day)
                 new_due = cal.closing(day)
             else:
                 if data.working_hours < 1:
-                    errors["working_hours"] = ["Must be at least 1."]
+                    errors["working_hours"] = [_("Must be at least 1.")]
                     return None
                 new_due = cal.add_working_time(base, dt.timedelta(hours=data.working_hours))
         except (ValueError, OverflowError) as exc:
             errors[given[0]] = [str(exc)]
             return None
     if new_due <= current:
-        errors[given[0]] = [f"The new due date must be after the current one ({_minute(current)})."]
+        errors[given[0]] = [
+            _("The new due date must be after the current one (%(due)s).", due=format_datetime(current))
+        ]
     return new_due
 
 
 def _text(value: str | None, name: str, limit: int, errors) -> str:
     value = (value or "").strip()
     if not value:
-        errors[name] = ["Required (it is printed on form 04 and sent to the applicant)."]
+        errors[name] = [_("Required (it is printed on form 04 and sent to the applicant).")]
     elif len(value) > limit:
-        errors[name] = [f"At most {limit} characters."]
+        errors[name] = [_("At most %(limit)s characters.", limit=limit)]
     return value
 
 
@@ -121,22 +119,31 @@ def extend(
     if dossier.status not in EXTENSIBLE or dossier.effective_due_at is None:
         status = Status(dossier.status)
         raise Conflict(
-            f"Only a dossier being processed (status 2, 4 or 6) can be extended; dossier {dossier.code} is in "
-            f"status {int(status)} ({services.STATUS_NAMES[status]}).",
-            {"status": ["Extensions apply in status 2, 4 or 6."]},
+            _(
+                "Only a dossier being processed (status 2, 4 or 6) can be extended; dossier %(code)s is "
+                "in status %(status)s (%(status_name)s).",
+                code=dossier.code,
+                status=int(status),
+                status_name=services.STATUS_NAMES[status],
+            ),
+            {"status": [_("Extensions apply in status 2, 4 or 6.")]},
         )
     if now >= dossier.effective_due_at:
         raise Conflict(
-            f"Dossier {dossier.code} was due at {_minute(dossier.effective_due_at)}: an extension with an "
-            "apology (form 04) must be granted before the due date, not after it. The dossier stays late.",
-            {"due_at": ["The due date has passed; extensions are granted only before it."]},
+            _(
+                "Dossier %(code)s was due at %(due)s: an extension with an apology (form 04) must be "
+                "granted before the due date, not after it. The dossier stays late.",
+                code=dossier.code,
+                due=format_datetime(dossier.effective_due_at, timezone=tenant.timezone),
+            ),
+            {"due_at": [_("The due date has passed; extensions are granted only before it.")]},
         )
     errors: dict[str, list[str]] = {}
     reason = _text(data.reason, "reason", MAX_REASON, errors)
     apology = _text(data.apology, "apology", MAX_APOLOGY, errors)
     new_due = _new_due(session, dossier, data, errors)
     if errors:
-        raise InvalidInput("The due date was not extended.", errors)
+        raise InvalidInput(_("The due date was not extended."), errors)
     step = workflow.current_step(session, dossier) if dossier.status == Status.PROCESSING else None
     previous = dossier.effective_due_at
     extension = DossierExtension(
@@ -153,9 +160,9 @@ def extend(
     session.add(extension)
     dossier.extended_due_at = new_due
     versions.bump(dossier, now)
-    history.note(
-        session, actor, dossier, "extend", f"Gia hạn từ {_minute(previous)} đến {_minute(new_due)}: {reason}", now
-    )
+    # the history is the dossier's record, kept in Vietnamese
+    was, now_due = (format_datetime(moment, "vi", tenant.timezone) for moment in (previous, new_due))
+    history.note(session, actor, dossier, "extend", f"Gia hạn từ {was} đến {now_due}: {reason}", now)
     session.flush()
     record(
         session,

@@ -8,6 +8,7 @@ from flask.views import MethodView
 from marshmallow import fields
 from motcua_platform.auth.models import StaffRoleName
 from motcua_platform.errors import Forbidden
+from motcua_platform.i18n import _
 from motcua_platform.rendering.pdf import find_font
 from motcua_platform.web.blueprint import Blueprint
 from motcua_platform.web.context import runtime, tenant_context, tenant_session
@@ -83,7 +84,7 @@ def register(args):
     session = tenant_session()
     unit_id = args["unit_id"]
     if unit_id not in dossiers.officer_units(session, caller_units()):
-        raise Forbidden("Only an officer or admin of this unit (or a unit above it) may print its register.")
+        raise Forbidden(_("Only an officer or admin of this unit (or a unit above it) may print its register."))
     body = services.render_register(session, unit_id, args["since"], args["until"], tenant_context(), font=_font())
     return _pdf(body, f"so-theo-doi-{unit_id}-{args['since']:%Y%m%d}-{args['until']:%Y%m%d}.pdf")
 

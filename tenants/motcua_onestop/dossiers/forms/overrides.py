@@ -11,6 +11,7 @@ from pathlib import Path
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import NotFound
+from motcua_platform.i18n import _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,7 +23,7 @@ from motcua_onestop.dossiers.forms.services import FORMS
 
 def check_number(number: str) -> None:
     if number not in FORMS:
-        raise NotFound(f"No form {number}; the forms are {', '.join(FORMS)}.")
+        raise NotFound(_("No form %(number)s; the forms are %(forms)s.", number=number, forms=", ".join(FORMS)))
 
 
 def describe(session: Session, number: str) -> dict:
@@ -61,7 +62,9 @@ def clear(session: Session, actor: Actor, number: str) -> None:
     check_number(number)
     row = session.get(FormTemplate, number)
     if row is None:
-        raise NotFound(f"Form {number} has no template of the province's own; it prints the shipped one.")
+        raise NotFound(
+            _("Form %(number)s has no template of the province's own; it prints the shipped one.", number=number)
+        )
     session.delete(row)
     session.flush()
     record(session, actor, "form_template.clear", target=f"form_template:{number}")

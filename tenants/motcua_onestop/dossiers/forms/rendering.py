@@ -23,6 +23,7 @@ from fpdf.fonts import TextStyle
 from jinja2 import PackageLoader, StrictUndefined, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from motcua_platform.errors import InvalidInput
+from motcua_platform.i18n import _
 
 FAMILY = "body"
 # A province's template is a page of HTML; anything far larger is a mistake (or an attempt to make every
@@ -146,27 +147,30 @@ def check_source(number: str, source: str, context: dict[str, Any], font: Path) 
     """A province's template for form ``number`` must parse, render with ``context`` (sample data) and lay
     out as a PDF; otherwise a TemplateProblem naming the line."""
     if len(source) > MAX_TEMPLATE_CHARS:
-        raise TemplateProblem("The template is too long.", {"template": [f"At most {MAX_TEMPLATE_CHARS} characters."]})
+        raise TemplateProblem(
+            _("The template is too long."),
+            {"template": [_("At most %(max_template_chars)s characters.", max_template_chars=MAX_TEMPLATE_CHARS)]},
+        )
     try:
         html = render_html(number, context, source)
     except TemplateSyntaxError as exc:
         raise TemplateProblem(
-            f"The template does not parse: {exc.message} (line {exc.lineno}).",
-            {"template": [f"line {exc.lineno}: {exc.message}"]},
+            _("The template does not parse: %(message)s (line %(lineno)s).", message=exc.message, lineno=exc.lineno),
+            {"template": [_("line %(lineno)s: %(message)s", lineno=exc.lineno, message=exc.message)]},
         ) from None
     except Exception as exc:  # TemplateError, the sandbox's SecurityError, or a TypeError from the data
         line = _line_of(exc)
         where = f" (line {line})" if line else ""
         raise TemplateProblem(
-            f"The template does not render with sample data: {exc}{where}.",
+            _("The template does not render with sample data: %(exc)s%(where)s.", exc=exc, where=where),
             {"template": [f"line {line}: {exc}" if line else str(exc)]},
         ) from None
     try:
         html_to_pdf(html, font, title="check", creator="check")
     except Exception as exc:  # fpdf2 raises plain exceptions for HTML it cannot lay out or load
         raise TemplateProblem(
-            f"The template renders but cannot be laid out as a PDF: {exc}",
-            {"template": [f"PDF layout: {exc}"]},
+            _("The template renders but cannot be laid out as a PDF: %(exc)s", exc=exc),
+            {"template": [_("PDF layout: %(exc)s", exc=exc)]},
         ) from None
 
 

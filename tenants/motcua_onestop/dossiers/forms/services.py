@@ -21,7 +21,7 @@ from typing import Any
 
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import Conflict, Forbidden, InvalidInput, NotFound
-from motcua_platform.rendering.money import vnd
+from motcua_platform.i18n import _, format_date, format_datetime, vnd
 from motcua_platform.rendering.pdf import find_font
 from motcua_platform.tenant_context import TenantContext
 from motcua_platform.timezones import VIETNAM
@@ -102,12 +102,18 @@ def issuer_of(tenant: TenantContext) -> Issuer:
 
 
 # -- formatting ------------------------------------------------------------------------------------
+# The forms are Vietnamese legal documents (Thông tư 01/2018/TT-VPCP's models): their wording, in the
+# templates, is Vietnamese only, and so are their dates and amounts, formatted by Babel in Vietnamese.
+FORM_LOCALE = "vi"
+FORM_MINUTE = "HH 'giờ' mm, 'ngày' dd/MM/yyyy"
+
+
 def _day(moment: dt.datetime | None) -> str:
-    return moment.astimezone(VIETNAM).strftime("%d/%m/%Y") if moment else "—"
+    return format_date(moment, FORM_LOCALE) if moment else "—"
 
 
 def _minute(moment: dt.datetime | None) -> str:
-    return moment.astimezone(VIETNAM).strftime("%H giờ %M, ngày %d/%m/%Y") if moment else "—"
+    return format_datetime(moment, FORM_LOCALE, pattern=FORM_MINUTE) if moment else "—"
 
 
 def _status(value: int) -> str:
@@ -133,19 +139,37 @@ def check_applies(
 ) -> None:
     """Conflict (409) with a clear message when form ``number`` does not fit the dossier's state
     (``extension``: the dossier's latest stored extension, which form 04 prints)."""
-    state = f"dossier {dossier.code} is in status {dossier.status} ({_status(dossier.status)})"
+    state = _(
+        "dossier %(code)s is in status %(status)s (%(status_name)s)",
+        code=dossier.code,
+        status=dossier.status,
+        status_name=_status(dossier.status),
+    )
     if number in ("01", "06") and dossier.received_at is None:
-        raise Conflict(f"Form {number} applies only to a received dossier; {state} and was never received.")
+        raise Conflict(
+            _(
+                "Form %(number)s applies only to a received dossier; %(state)s and was never received.",
+                number=number,
+                state=state,
+            )
+        )
     if number == "02" and _last(entries, Status.SUPPLEMENT) is None:
-        raise Conflict(f"Form 02 applies only to a dossier asked for a supplement; {state} and never was.")
+        raise Conflict(
+            _("Form 02 applies only to a dossier asked for a supplement; %(state)s and never was.", state=state)
+        )
     if number == "03" and dossier.status != Status.REFUSED:
-        raise Conflict(f"Form 03 applies only to a refused dossier (status 3); {state}.")
+        raise Conflict(_("Form 03 applies only to a refused dossier (status 3); %(state)s.", state=state))
     if number == "05" and dossier.status != Status.STOPPED:
-        raise Conflict(f"Form 05 applies only to a dossier whose processing stopped (status 8); {state}.")
+        raise Conflict(
+            _("Form 05 applies only to a dossier whose processing stopped (status 8); %(state)s.", state=state)
+        )
     if number == "04" and extension is None:
         raise Conflict(
-            f"Form 04 (apology and extension) prints a stored extension and dossier {dossier.code} has none; "
-            f"extend it first (POST /api/v1/dossiers/{dossier.code}/extensions with the reason and apology)."
+            _(
+                "Form 04 (apology and extension) prints a stored extension and dossier %(code)s has none; "
+                "extend it first (POST /api/v1/dossiers/%(code)s/extensions with the reason and apology).",
+                code=dossier.code,
+            )
         )
 
 
@@ -227,10 +251,10 @@ def _dossier(dossier: Dossier) -> dict[str, Any]:
         "appointment": _minute(_appointment(dossier)),
         "status": _status(dossier.status),
         "fees": [
-            {"name": fee["name"], "amount": vnd(int(fee["amount"])), "note": fee.get("note") or ""}
+            {"name": fee["name"], "amount": vnd(int(fee["amount"]), FORM_LOCALE), "note": fee.get("note") or ""}
             for fee in dossier.fees or []
         ],
-        "total_fee": vnd(int(dossier.total_fee)),
+        "total_fee": vnd(int(dossier.total_fee), FORM_LOCALE),
     }
 
 
@@ -351,8 +375,13 @@ def _pdf(session: Session, number: str, context: dict[str, Any], font: Path, tit
             raise
         # checked with sample data when saved, a province's template can still meet data the sample lacks
         raise Conflict(
-            f"The province's own template of form {number} does not print this dossier ({exc}); correct it "
-            f"(PUT /api/v1/form-templates/{number}) or go back to the shipped one (DELETE the same)."
+            _(
+                "The province's own template of form %(number)s does not print this dossier (%(exc)s); "
+                "correct it (PUT /api/v1/form-templates/%(number)s) or go back to the shipped one (DELETE "
+                "the same).",
+                number=number,
+                exc=exc,
+            )
         ) from exc
 
 
@@ -361,8 +390,11 @@ def check_applicant_form(number: str) -> None:
     """Forbidden unless form ``number`` is one the applicant receives (``APPLICANT_FORMS``)."""
     if number in DOSSIER_FORMS and number not in APPLICANT_FORMS:
         raise Forbidden(
-            f"Form {number} is the administration's internal record; the applicant receives forms "
-            f"{', '.join(APPLICANT_FORMS)}."
+            _(
+                "Form %(number)s is the administration's internal record; the applicant receives forms %(forms)s.",
+                number=number,
+                forms=", ".join(APPLICANT_FORMS),
+            )
         )
 
 
@@ -393,7 +425,13 @@ def render_form(
 ) -> bytes:
     """Form ``number`` (01–06) for ``dossier`` as PDF bytes; a Conflict when it does not fit the state."""
     if number not in DOSSIER_FORMS:
-        raise NotFound(f"No form {number}; dossier forms are {', '.join(DOSSIER_FORMS)} (07 is the register).")
+        raise NotFound(
+            _(
+                "No form %(number)s; dossier forms are %(forms)s (07 is the register).",
+                number=number,
+                forms=", ".join(DOSSIER_FORMS),
+            )
+        )
     now = now or utcnow()
     entries = dossiers.history(session, dossier)
     extension = extensions.latest(session, dossier) if number == "04" else None
@@ -420,9 +458,12 @@ def register_rows(session: Session, unit_id: int, since: dt.date, until: dt.date
 
 def check_period(since: dt.date, until: dt.date) -> None:
     if until < since:
-        raise InvalidInput("The period is empty.", {"to": ["Must be on or after 'from'."]})
+        raise InvalidInput(_("The period is empty."), {"to": [_("Must be on or after 'from'.")]})
     if (until - since).days >= MAX_REGISTER_DAYS:
-        raise InvalidInput("The period is too long.", {"to": [f"At most {MAX_REGISTER_DAYS} days after 'from'."]})
+        raise InvalidInput(
+            _("The period is too long."),
+            {"to": [_("At most %(max_register_days)s days after 'from'.", max_register_days=MAX_REGISTER_DAYS)]},
+        )
 
 
 def render_register(
@@ -439,7 +480,7 @@ def render_register(
     check_period(since, until)
     unit = session.get(Unit, unit_id)
     if unit is None:
-        raise NotFound(f"No unit {unit_id}.")
+        raise NotFound(_("No unit %(unit_id)s.", unit_id=unit_id))
     now = now or utcnow()
     issuer = issuer_of(tenant)
     rows = register_rows(session, unit_id, since, until)

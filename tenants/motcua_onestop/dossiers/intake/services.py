@@ -13,6 +13,7 @@ from typing import Any
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import InvalidInput, TooManyAttempts
+from motcua_platform.i18n import _
 from motcua_platform.plugins.engine import PluginRegistry
 from motcua_platform.tenant_context import TenantContext
 from motcua_platform.timezones import VIETNAM
@@ -64,7 +65,9 @@ def next_code(session: Session, unit: Unit, moment: dt.datetime) -> str:
     except IntegrityError as exc:
         if getattr(exc.orig, "sqlstate", None) != FOREIGN_KEY_VIOLATION:
             raise
-        raise InvalidInput("The dossier was not received.", {"receiving_unit_id": ["No such open unit."]}) from None
+        raise InvalidInput(
+            _("The dossier was not received."), {"receiving_unit_id": [_("No such open unit.")]}
+        ) from None
     return f"{unit.code}-{day:%y%m%d}-{number:04d}"
 
 
@@ -88,28 +91,33 @@ def intake(
     procedure come from the per-process cache (``intake_lookup``)."""
     now = now or utcnow()
     if data.channel not in set(Channel):
-        raise InvalidInput("The dossier was not received.", {"channel": [f"Must be one of: {', '.join(Channel)}."]})
+        raise InvalidInput(
+            _("The dossier was not received."),
+            {"channel": [_("Must be one of: %(channels)s.", channels=", ".join(Channel))]},
+        )
     unit, row = intake_lookup.unit_and_procedure(
         session, data.procedure_code, data.receiving_unit_id, tenant.enabled, content
     )
     if unit is None or (unit.valid_to is not None and unit.valid_to < now.astimezone(VIETNAM).date()):
-        raise InvalidInput("The dossier was not received.", {"receiving_unit_id": ["No such open unit."]})
+        raise InvalidInput(_("The dossier was not received."), {"receiving_unit_id": [_("No such open unit.")]})
     if data.channel != Channel.ONLINE:
         dossiers.require_unit(session, officer_unit_ids or (), unit.id)
     row = dossiers.keep_procedure(session, row or catalogue.get_procedure(session, data.procedure_code, tenant.enabled))
     # the one rule of which units receive which procedures, on every channel (catalogue.receiving)
     receiving.require_receives(row, unit, intake_lookup.place_of(session, unit, content))
     if data.channel == Channel.ONLINE and row.online_mode == "none":
-        raise InvalidInput("Thủ tục này không được nộp trực tuyến.", {"channel": ["Không hỗ trợ nộp trực tuyến."]})
+        raise InvalidInput(
+            _("This procedure cannot be submitted online."), {"channel": [_("Online submission is not offered.")]}
+        )
     errors: dict[str, list[str]] = {}
     if not data.applicant_name or not data.applicant_name.strip():
-        errors["applicant_name"] = ["Trường này là bắt buộc."]
+        errors["applicant_name"] = [_("This field is required.")]
     try:
         cleaned, fee_lines = catalogue.check_form(registry, row, data.form, tenant.plugins.get(row.plugin or ""))
     except InvalidInput as exc:  # every error at once: the form's and the envelope's
         raise InvalidInput(exc.message, {**errors, **exc.errors}) from None
     if errors:
-        raise InvalidInput("Hồ sơ chưa hợp lệ.", errors)
+        raise InvalidInput(_("The dossier is not valid."), errors)
     fees = [{"name": f.name, "amount": f.amount, "note": f.note} for f in fee_lines]
     counter = data.channel != Channel.ONLINE
     if not counter and data.citizen_account_id is not None and submissions_per_hour is not None:
@@ -163,7 +171,8 @@ def _check_submission_budget(session: Session, account_id: int, per_hour: int, n
     if count >= per_hour:
         retry_after = int((oldest - since).total_seconds()) + 1
         raise TooManyAttempts(
-            f"At most {per_hour} online dossiers an hour from one account; try again later.", retry_after=retry_after
+            _("At most %(per_hour)s online dossiers an hour from one account; try again later.", per_hour=per_hour),
+            retry_after=retry_after,
         )
 
 

@@ -29,6 +29,7 @@ from motcua_platform.audit.services import Actor, record
 from motcua_platform.auth.models import StaffRoleName
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import Conflict, Forbidden, InvalidInput
+from motcua_platform.i18n import _
 from motcua_platform.timezones import VIETNAM
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -56,7 +57,7 @@ def _open_units(session: Session, on: dt.date) -> dict[int, tuple[int | None, st
 def assign_unit(units: dict[int, tuple[int | None, str]], receiving_unit_id: int, kind: str) -> int:
     """The unit a step of ``kind`` goes to for a dossier received by ``receiving_unit_id`` (module doc)."""
     children: dict[int | None, list[int]] = {}
-    for unit_id, (parent, _) in units.items():
+    for unit_id, (parent, _kind) in units.items():
         children.setdefault(parent, []).append(unit_id)
 
     def nearest_in_subtree(root: int, skip: int | None) -> int | None:
@@ -113,12 +114,14 @@ def _log(session: Session, actor: Actor, dossier: Dossier, action: str, comment:
 def _open_step(session: Session, dossier: Dossier) -> DossierStep:
     if dossier.status != Status.PROCESSING:
         raise Conflict(
-            f"Dossier {dossier.code} is not being processed (status {dossier.status}).",
-            {"status": ["Steps move only in status 4 (Đang xử lý)."]},
+            _("Dossier %(code)s is not being processed (status %(status)s).", code=dossier.code, status=dossier.status),
+            {"status": [_("Steps move only in status 4 (being processed).")]},
         )
     step = current_step(session, dossier)
     if step is None or step.finished_at is not None:
-        raise Conflict(f"Dossier {dossier.code} has no open step.", {"step": ["Every step is finished."]})
+        raise Conflict(
+            _("Dossier %(code)s has no open step.", code=dossier.code), {"step": [_("Every step is finished.")]}
+        )
     return step
 
 
@@ -173,9 +176,13 @@ def claim(session, actor: Actor, roles, staff_id: int, dossier: Dossier, expecte
     now = now or utcnow()
     step = _open_step(session, dossier)
     if not may_act(session, roles, step):
-        raise Forbidden(f"Only an officer ({step.role}) of the step's unit may claim '{step.name}'.")
+        raise Forbidden(
+            _("Only an officer (%(role)s) of the step's unit may claim '%(name)s'.", role=step.role, name=step.name)
+        )
     if step.claimed_by is not None and step.claimed_by != staff_id:
-        raise Conflict(f"Step '{step.name}' is already claimed by another officer.", {"step": ["Claimed."]})
+        raise Conflict(
+            _("Step '%(name)s' is already claimed by another officer.", name=step.name), {"step": [_("Claimed.")]}
+        )
     versions.expect(dossier, expected_version)
     versions.bump(dossier, now)
     step.claimed_by, step.claimed_at = staff_id, now
@@ -188,10 +195,12 @@ def complete(session, actor: Actor, staff_id: int, dossier: Dossier, expected_ve
     """Finish the current step (claimed by this officer) with a comment; the next step starts."""
     now = now or utcnow()
     if not (comment and comment.strip()):
-        raise InvalidInput("A comment is required.", {"comment": ["Say what was done (it goes in the history)."]})
+        raise InvalidInput(_("A comment is required."), {"comment": [_("Say what was done (it goes in the history).")]})
     step = _open_step(session, dossier)
     if step.claimed_by != staff_id:
-        raise Forbidden(f"Claim step '{step.name}' first: only the officer who claimed it may complete it.")
+        raise Forbidden(
+            _("Claim step '%(name)s' first: only the officer who claimed it may complete it.", name=step.name)
+        )
     versions.expect(dossier, expected_version)
     versions.bump(dossier, now)
     step.finished_at = now
@@ -211,11 +220,11 @@ def handoff(session, actor: Actor, roles, dossier: Dossier, expected_version: in
     now = now or utcnow()
     step = _open_step(session, dossier)
     if not may_act(session, roles, step):
-        raise Forbidden(f"Only an officer of the step's unit may hand '{step.name}' off.")
+        raise Forbidden(_("Only an officer of the step's unit may hand '%(name)s' off.", name=step.name))
     if unit_id not in _open_units(session, now.astimezone(VIETNAM).date()):
-        raise InvalidInput("No such open unit.", {"unit_id": ["No such open unit."]})
+        raise InvalidInput(_("No such open unit."), {"unit_id": [_("No such open unit.")]})
     if unit_id == step.unit_id:
-        raise Conflict("The step is already on that unit.", {"unit_id": ["Same unit."]})
+        raise Conflict(_("The step is already on that unit."), {"unit_id": [_("Same unit.")]})
     versions.expect(dossier, expected_version)
     versions.bump(dossier, now)
     before = step.unit_id
