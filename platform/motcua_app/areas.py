@@ -49,11 +49,10 @@ AREAS = Areas(
     ),
     model_modules=("motcua_app.models",),
     pages=("motcua_portal.pages:portal",),
-    translations=("motcua_portal",),
     connectors=(
         "motcua_onestop.wiring:connect",
         "motcua_billing.wiring:connect",
     ),
     # packages with a translations/ folder of message catalogues, merged after the kernel's (web.locale, i18n)
-    translations=("motcua_tenants", "motcua_onestop", "motcua_billing"),
+    translations=("motcua_tenants", "motcua_onestop", "motcua_billing", "motcua_portal"),
 )

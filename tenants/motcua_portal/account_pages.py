@@ -157,6 +157,7 @@ def password_reset():
         tenant_session(),
         tenant_slug=slug,
         identifier=identifier,
+        locale=current_tenant().locale,
         key=runtime().config.secret_key,
         remote_addr=request.remote_addr,
     )
@@ -201,6 +202,8 @@ def password_reset_confirm():
             db,
             tenant_slug=current_tenant().slug,
             identifier=identifier,
+            locale=current_tenant().locale,
+            timezone=current_tenant().timezone,
             code=code,
             new_password=password[:200],
             key=runtime().config.secret_key,

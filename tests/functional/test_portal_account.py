@@ -25,7 +25,7 @@ def deferred(runtime, monkeypatch):
 
 
 def browser(host_client, seeded, password=TEST_PASSWORD):
-    client = host_client(seeded["alpha"].host)
+    client = host_client(seeded["alpha"].host, language="vi")
     log_in(client, EMAIL, password)
     return client
 
@@ -46,7 +46,7 @@ def sent_code(runtime, account_id):
 
 
 def test_anonymous_visitors_open_the_public_pages(host_client, seeded):
-    anonymous = host_client(seeded["alpha"].host)
+    anonymous = host_client(seeded["alpha"].host, language="vi")
     for path in ("/", "/login", "/register", "/password-reset", "/password-reset/confirm"):
         assert anonymous.get(path).status_code == 200, path
     assert 'href="/password-reset"' in anonymous.get("/login").get_data(as_text=True)  # "Forgot your password?"
@@ -102,7 +102,7 @@ def test_a_password_change_logs_out_the_other_browsers(host_client, seeded):
 
 
 def test_recovery_answers_the_same_and_the_code_sets_a_new_password(host_client, seeded, runtime, deferred):
-    anonymous = host_client(seeded["alpha"].host)
+    anonymous = host_client(seeded["alpha"].host, language="vi")
     other_browser = browser(host_client, seeded)
 
     answers = []
@@ -132,7 +132,7 @@ def test_recovery_answers_the_same_and_the_code_sets_a_new_password(host_client,
 
 
 def test_recovery_in_english(host_client, seeded, deferred):
-    anonymous = host_client(seeded["alpha"].host)
+    anonymous = host_client(seeded["alpha"].host, language="vi")
     page = text(anonymous.get("/password-reset?lang=en"))
     assert "Forgot your password?" in page and "Send me a code" in page
     asked = submit(anonymous, "/password-reset", {"login": "nobody@example.vn"})

@@ -34,7 +34,7 @@ def api(host_client, seeded):
 @pytest.fixture
 def browser(host_client, seeded):
     """The seeded citizen in a browser: logged in on the portal with a cookie, no token."""
-    client = host_client(seeded["alpha"].host)
+    client = host_client(seeded["alpha"].host, language="vi")
     log_in(client, "citizen@alpha.test", TEST_PASSWORD)
     return client
 
@@ -106,7 +106,7 @@ def test_the_list_filters_by_status(browser, officer, api, seeded, code):
 
 
 def test_someone_elses_dossier_is_a_404_on_every_page(host_client, seeded, api, code):
-    anonymous = host_client(seeded["alpha"].host)
+    anonymous = host_client(seeded["alpha"].host, language="vi")
     away = anonymous.get(f"/my/dossiers/{code}")
     assert away.status_code == 303 and "/login?next=" in away.headers["Location"]
     assert (
@@ -121,7 +121,7 @@ def test_someone_elses_dossier_is_a_404_on_every_page(host_client, seeded, api, 
         ).status_code
         == 201
     )
-    stranger = host_client(seeded["alpha"].host)
+    stranger = host_client(seeded["alpha"].host, language="vi")
     log_in(stranger, "la@example.vn", TEST_PASSWORD)
     assert stranger.get("/my/dossiers").get_data(as_text=True).count(code) == 0
     for path in ("", "/withdraw", "/forms/02.pdf", "/documents/1"):

@@ -5,7 +5,7 @@ import re
 
 
 def test_home_is_html_in_vietnamese_by_default(alpha):
-    response = alpha.get("/")
+    response = alpha.get("/", headers={"Accept-Language": "vi"})
     assert response.status_code == 200
     assert response.mimetype == "text/html"
     html = response.get_data(as_text=True)
@@ -77,7 +77,7 @@ def test_platform_host_lists_the_provinces(platform):
 
 def test_procedure_page_lists_documents_fees_and_where_to_submit(alpha):
     code = alpha.get("/api/v1/procedures?q=khai+sinh").get_json()[0]["code"]
-    response = alpha.get(f"/procedures/{code}")
+    response = alpha.get(f"/procedures/{code}", headers={"Accept-Language": "vi"})
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     units = alpha.get(f"/api/v1/procedures/{code}/units").get_json()

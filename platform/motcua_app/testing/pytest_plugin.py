@@ -259,21 +259,23 @@ def statement_guard(request) -> Iterator[StatementGuard]:
 
 # -- HTTP helpers --------------------------------------------------------------------------------
 class HostClient:
-    """Flask test client bound to one Host header (and optionally a bearer token)."""
+    """Flask test client bound to one Host header (and optionally a bearer token). ``language`` is the
+    browser's Accept-Language: English by default (tests read English), "vi" for a browser in Vietnam."""
 
-    def __init__(self, app, host: str, token: str | None = None):
+    def __init__(self, app, host: str, token: str | None = None, language: str = TEST_LANGUAGE):
         self._client = app.test_client()
         self.host = host
         self.token = token
+        self.language = language
 
     def with_token(self, token: str | None) -> HostClient:
         clone = HostClient.__new__(HostClient)
-        clone._client, clone.host, clone.token = self._client, self.host, token
+        clone._client, clone.host, clone.token, clone.language = self._client, self.host, token, self.language
         return clone
 
     def open(self, method: str, path: str, **kwargs):
         headers = {"Host": self.host, **kwargs.pop("headers", {})}
-        headers.setdefault("Accept-Language", TEST_LANGUAGE)
+        headers.setdefault("Accept-Language", self.language)
         if self.token:
             headers.setdefault("Authorization", f"Bearer {self.token}")
         # the request's server name is the host too, so the cookies a page sets come back like a browser's
@@ -298,8 +300,8 @@ class HostClient:
 
 @pytest.fixture
 def host_client(app):
-    def make(host: str, token: str | None = None) -> HostClient:
-        return HostClient(app, host, token)
+    def make(host: str, token: str | None = None, language: str = TEST_LANGUAGE) -> HostClient:
+        return HostClient(app, host, token, language)
 
     return make
 
