@@ -91,8 +91,11 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     pages.install(app, secure_cookies=config.public_scheme == "https")
     api = Api(app)
     _register_error_format(api, app)
+    api_blueprints = set()  # the API's operations declare their authentication; pages do not
     for path in areas.installed().blueprints:
-        api.register_blueprint(areas.load(path))
+        blueprint = areas.load(path)
+        api.register_blueprint(blueprint)
+        api_blueprints.add(blueprint.name)
     for path in areas.installed().pages:
         app.register_blueprint(areas.load(path))
     realms = {name: getattr(bp, "realm", None) for name, bp in app.blueprints.items()}
@@ -130,7 +133,8 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
             if status == 503:
                 response.headers["Retry-After"] = "3600"
             return response
-        authenticate_as_declared()  # before smorest reads (and validates) the arguments
+        if request.blueprint in api_blueprints:  # pages know their visitor from the cookie session
+            authenticate_as_declared()  # before smorest reads (and validates) the arguments
         return None
 
     app.teardown_appcontext(close_sessions)
