@@ -13,6 +13,7 @@ from werkzeug.routing import IntegerConverter
 from motcua_platform import areas, inputs, pages, request_log
 from motcua_platform.config import Config
 from motcua_platform.errors import ServiceError
+from motcua_platform.pages import swagger
 from motcua_platform.runtime import Runtime, build_runtime
 from motcua_platform.tenancy import PLATFORM, TenantResolver
 from motcua_platform.web import locale
@@ -28,7 +29,8 @@ API_VERSION = "v1"
 # Paths served whatever the Host header says (load-balancer probes, the API document and its viewer).
 HOSTLESS_ENDPOINTS = {"healthz", "api-docs.openapi_json", "api-docs.openapi_swagger_ui", "static", "assets.serve"}
 
-SWAGGER_UI_CDN = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/"
+# Swagger UI is served by the app (motcua_platform.pages.swagger): no CDN, so the viewer works offline.
+SWAGGER_UI_ASSETS = "/assets/swagger-ui/"
 
 TENANT_UNAVAILABLE = {
     "suspended": (
@@ -64,7 +66,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="/docs",
-        OPENAPI_SWAGGER_UI_URL=SWAGGER_UI_CDN,
+        OPENAPI_SWAGGER_UI_URL=SWAGGER_UI_ASSETS,
         API_SPEC_OPTIONS={
             "info": {
                 "description": (
@@ -90,6 +92,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     locale.install(app)
     pages.install(app, secure_cookies=config.public_scheme == "https")
     api = Api(app)
+    swagger.install(app)
     _register_error_format(api, app)
     api_blueprints = set()  # the API's operations declare their authentication; pages do not
     for path in areas.installed().blueprints:

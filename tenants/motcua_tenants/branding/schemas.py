@@ -12,6 +12,7 @@ def _text(name: str, description: str) -> fields.String:
 
 
 COLOUR_HELP = "#rrggbb."
+COLOUR_PATTERN = "^#[0-9a-fA-F]{6}$"
 
 
 class BrandingFieldsMixin(Schema):
@@ -28,9 +29,12 @@ class BrandingUpdateSchema(BrandingFieldsMixin):
 
     display_name = fields.String(metadata={"minLength": 1, "maxLength": MAX_LENGTHS["display_name"]})
     primary_color = fields.String(
-        metadata={"description": "#rrggbb; white or near-black text must reach 4.5:1 contrast on it."}
+        metadata={
+            "description": "#rrggbb; white or near-black text must reach 4.5:1 contrast on it.",
+            "pattern": COLOUR_PATTERN,
+        }
     )
-    secondary_color = fields.String(metadata={"description": COLOUR_HELP})
+    secondary_color = fields.String(metadata={"description": COLOUR_HELP, "pattern": COLOUR_PATTERN})
     logo_url = fields.String(
         allow_none=True, metadata={"description": "Only null: removes the logo. A logo is uploaded with PUT …/logo."}
     )
