@@ -41,6 +41,9 @@ class DemoProvince:
     letters: str
     merged_from: str
     communes: tuple[str, ...]
+    # the portal's colours (#rrggbb; each carries white text at 4.5:1 or more)
+    primary_color: str = "#9b1c1c"
+    secondary_color: str = "#ffc107"
 
 
 PROVINCES = (
@@ -50,6 +53,8 @@ PROVINCES = (
         "H40",
         "Phú Thọ, Vĩnh Phúc, Hòa Bình",
         ("Phường Việt Trì", "Phường Vĩnh Yên", "Phường Hòa Bình", "Xã Thanh Sơn", "Xã Tam Đảo"),
+        "#9b1c1c",
+        "#f2c94c",
     ),
     DemoProvince(
         "tayninh",
@@ -57,6 +62,8 @@ PROVINCES = (
         "H49",
         "Tây Ninh, Long An",
         ("Phường Tân An", "Phường Tân Ninh", "Xã Đức Hòa", "Xã Cần Giuộc", "Xã Gò Dầu"),
+        "#0b5394",
+        "#ffd966",
     ),
     DemoProvince(
         "vinhlong",
@@ -64,6 +71,8 @@ PROVINCES = (
         "H57",
         "Vĩnh Long, Bến Tre, Trà Vinh",
         ("Phường Thanh Đức", "Phường Bến Tre", "Phường Trà Vinh", "Xã Mỏ Cày", "Xã Cầu Ngang"),
+        "#1e6b3a",
+        "#f6b26b",
     ),
     DemoProvince(
         "angiang",
@@ -71,6 +80,8 @@ PROVINCES = (
         "H01",
         "An Giang, Kiên Giang",
         ("Phường Long Xuyên", "Phường Rạch Giá", "Phường Châu Đốc", "Đặc khu Phú Quốc", "Xã Tri Tôn"),
+        "#005f73",
+        "#94d2bd",
     ),
     DemoProvince(
         "daklak",
@@ -78,8 +89,50 @@ PROVINCES = (
         "H15",
         "Đắk Lắk, Phú Yên",
         ("Phường Buôn Ma Thuột", "Phường Tuy Hòa", "Xã Ea Kar", "Xã Krông Pắc", "Phường Sông Cầu"),
+        "#7a3e00",
+        "#ffc107",
     ),
 )
+
+
+def centre_name(province: DemoProvince) -> str:
+    return f"Trung tâm Phục vụ hành chính công {province.name.removeprefix('Tỉnh ')}"
+
+
+def seed_branding(runtime, province: DemoProvince) -> None:
+    """The portal's colours, the province's service centre as its address and a footer, through the same
+    service as the APIs (validated, audited). The source plans give no telephone number or e-mail for any
+    province, so none is invented: a province's tenant admin adds them (PATCH /api/v1/branding). A brand
+    the province has already edited is left alone."""
+    from motcua_tenants.branding.services import update_branding
+
+    with runtime.db.control_session() as control:
+        tenant = get_tenant(control, province.slug)
+        if tenant.branding:
+            return  # already branded (by an earlier demo, or by the province itself)
+        update_branding(
+            control,
+            cli_actor(),
+            province.slug,
+            {
+                "primary_color": province.primary_color,
+                "secondary_color": province.secondary_color,
+                "address": centre_name(province),
+                "footer": f"Hợp nhất từ: {province.merged_from}. Dữ liệu trình diễn của Motcua Cloud.",
+            },
+        )
+        control.commit()
+
+
+def portal_summary(config, provinces=None) -> list[str]:
+    """What the demo prints last: each province's portal (its public URL), the demo citizen's login there,
+    and, once, the password of every demo account."""
+    lines = ["", "Citizen portals (the same demo citizen is registered on each):"]
+    for province in PROVINCES if provinces is None else provinces:
+        lines.append(f"  {province.name:<15} {config.public_url(f'{province.slug}.{config.base_domain}')}/")
+    lines.append(f"  citizen login  {CITIZEN_EMAIL} or {CITIZEN_PHONE}")
+    lines.append(f"\nPassword of every demo account above (operators, staff, citizen): {DEMO_PASSWORD}")
+    return lines
 
 
 def unit_code(province: DemoProvince, middle: str = "00", last: str = "00") -> str:
@@ -130,7 +183,7 @@ def seed_units_and_staff(runtime, province: DemoProvince) -> None:
             kind=UnitKind.SERVICE_CENTRE,
             code=unit_code(province, "00", "99"),
             parent_id=root.id,
-            name=f"Trung tâm Phục vụ hành chính công {province.name.removeprefix('Tỉnh ')}",
+            name=centre_name(province),
         )
         session.add(centre)
         for number, name in DEPARTMENTS:
@@ -299,6 +352,7 @@ def demo(ctx: click.Context, port: int | None, serve: bool) -> None:
     for province in PROVINCES:
         seed_units_and_staff(runtime, province)
         seed_citizen(runtime, province)
+        seed_branding(runtime, province)
     enable_plugins(runtime)
     seed_billing(runtime)
 
@@ -306,17 +360,19 @@ def demo(ctx: click.Context, port: int | None, serve: bool) -> None:
     if port is not None:
         config = config.with_overrides(bind=f"{config.bind.rsplit(':', 1)[0]}:{port}")
     base = config.base_domain
-    click.echo(f"\nPlatform host   {config.public_url(base)}/api/docs")
-    click.echo(f"  operator      {OPERATOR_EMAIL} / {DEMO_PASSWORD}")
-    click.echo(f"  finance       {FINANCE_EMAIL} / {DEMO_PASSWORD}   (2026 contracts on the Đắk Lắk lease terms)")
+    click.echo(f"\nPlatform host   {config.public_url(base)}/   (API viewer: /api/docs)")
+    click.echo(f"  operator      {OPERATOR_EMAIL}")
+    click.echo(f"  finance       {FINANCE_EMAIL}   (2026 contracts on the Đắk Lắk lease terms)")
     for province in PROVINCES:
-        portal = f"{config.public_url(f'{province.slug}.{base}')}/api/v1/portal"
-        click.echo(f"{province.name:<15} {portal}   (merged: {province.merged_from})")
-        click.echo(f"  tenant admin  {admin_email(province)} / {DEMO_PASSWORD}")
-        click.echo(f"  officer       {officer_email(province)} / {DEMO_PASSWORD}")
-        click.echo(f"  citizen       {CITIZEN_EMAIL} or {CITIZEN_PHONE} / {DEMO_PASSWORD}   (/api/v1/account/login)")
+        click.echo(
+            f"{province.name:<15} {config.public_url(f'{province.slug}.{base}')}/   (merged: {province.merged_from})"
+        )
+        click.echo(f"  tenant admin  {admin_email(province)}   (brand: PATCH /api/v1/branding)")
+        click.echo(f"  officer       {officer_email(province)}")
     search = f"{config.public_url(f'daklak.{base}')}/api/v1/procedures?q=dang+ky+khai+sinh"
     click.echo(f"\nSearch a catalogue: curl '{search}'")
+    for line in portal_summary(config):  # last: what a citizen opens
+        click.echo(line)
     if serve:
         from motcua_platform.cli import run
 

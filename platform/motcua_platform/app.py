@@ -17,6 +17,7 @@ from motcua_platform import areas, inputs, pages, request_log
 from motcua_platform.config import Config
 from motcua_platform.errors import ServiceError
 from motcua_platform.i18n import _
+from motcua_platform.pages import swagger
 from motcua_platform.runtime import Runtime, build_runtime
 from motcua_platform.tenancy import PLATFORM, TenantResolver
 from motcua_platform.timezones import utc_iso
@@ -33,7 +34,8 @@ API_VERSION = "v1"
 # Paths served whatever the Host header says (load-balancer probes, the API document and its viewer).
 HOSTLESS_ENDPOINTS = {"healthz", "api-docs.openapi_json", "api-docs.openapi_swagger_ui", "static", "assets.serve"}
 
-SWAGGER_UI_CDN = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/"
+# Swagger UI is served by the app (motcua_platform.pages.swagger): no CDN, so the viewer works offline.
+SWAGGER_UI_ASSETS = "/assets/swagger-ui/"
 
 TENANT_UNAVAILABLE = {
     "suspended": (503, "tenant_suspended", _("This province's service is suspended; its data is kept.")),
@@ -61,7 +63,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="/docs",
-        OPENAPI_SWAGGER_UI_URL=SWAGGER_UI_CDN,
+        OPENAPI_SWAGGER_UI_URL=SWAGGER_UI_ASSETS,
         API_SPEC_OPTIONS={
             "info": {
                 "description": (
@@ -89,6 +91,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     locale.install(app)
     pages.install(app, secure_cookies=config.public_scheme == "https")
     api = Api(app)
+    swagger.install(app)
     _register_error_format(api, app)
     for path in areas.installed().blueprints:
         api.register_blueprint(areas.load(path))

@@ -4,18 +4,29 @@ allows no inline style), with text colours chosen for contrast, and the contact 
 from __future__ import annotations
 
 import hashlib
-import re
 
-from flask import Response, request
+from flask import Response, abort, request
+from motcua_platform.branding import (
+    BRANDING_FIELDS,
+    HEX_COLOUR,
+    LOGO_MAX_BYTES,
+    contrast,
+    image_type,
+    logo_digest,
+    logo_key,
+    logo_url,
+    readable_on,
+)
+from motcua_platform.storage.services import tenant_objects
 from motcua_platform.tenancy import TenantInfo
-from motcua_platform.web.context import current_tenant
+from motcua_platform.web.context import current_tenant, runtime
 
 from motcua_portal.blueprint import portal
 
-BRANDING_FIELDS = ("hotline", "address", "email", "footer")
-HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 DEFAULT_PRIMARY = "#9b1c1c"
 YEAR = 365 * 24 * 3600
+
+__all__ = ["BRANDING_FIELDS", "contrast", "readable_on"]
 
 
 def branding_of(info: TenantInfo) -> dict[str, str]:
@@ -26,23 +37,10 @@ def version_of(info: TenantInfo) -> str:
     return hashlib.sha256(f"{info.primary_color}|{info.secondary_color}".encode()).hexdigest()[:10]
 
 
-def _luminance(colour: str) -> float:
-    def channel(value: int) -> float:
-        c = value / 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
-    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
-
-
-def contrast(a: str, b: str) -> float:
-    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (light + 0.05) / (dark + 0.05)
-
-
-def readable_on(background: str) -> str:
-    """White or near-black, whichever reads better on ``background``."""
-    return "#ffffff" if contrast(background, "#ffffff") >= contrast(background, "#1b1f24") else "#1b1f24"
+def logo_src(info: TenantInfo) -> str | None:
+    """The logo's address if it is one we serve (uploaded, fingerprinted); an address elsewhere is never
+    rendered: the Content-Security-Policy loads images from this host only."""
+    return logo_url(digest) if (digest := logo_digest(info.logo_url)) else None
 
 
 def darker(colour: str, factor: float = 0.8) -> str:
@@ -63,4 +61,30 @@ def brand_css():
         response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
     else:
         response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@portal.get("/brand/logo")
+def brand_logo():
+    """The province's uploaded logo (PNG or JPEG, checked at upload and again here by its first bytes),
+    kept a year by browsers when asked for with its current digest."""
+    info = current_tenant()
+    digest = logo_digest(info.logo_url)
+    if digest is None:
+        abort(404)
+    try:
+        with tenant_objects(runtime().config, info.slug).open(logo_key(digest)) as stream:
+            body = stream.read(LOGO_MAX_BYTES + 1)
+    except FileNotFoundError:
+        abort(404)
+    content_type = image_type(body[:8])
+    if content_type is None or len(body) > LOGO_MAX_BYTES:
+        abort(404)
+    response = Response(body, mimetype=content_type)
+    if request.args.get("v") == digest:
+        response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
+    else:  # an old or missing digest: the current logo, which nobody may keep
+        response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.set_etag(digest)
     return response

@@ -28,6 +28,7 @@ def portal_context() -> dict:
         "brand": info,
         "branding": brand.branding_of(info),
         "brand_version": brand.version_of(info),
+        "logo_src": brand.logo_src(info),
         "citizen": session.signed_in(),
         "LEVELS": labels.LEVELS,
         "ONLINE_MODES": labels.ONLINE_MODES,

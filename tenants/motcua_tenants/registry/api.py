@@ -3,6 +3,7 @@
 from flask import url_for
 from flask.views import MethodView
 from motcua_platform.auth.models import OperatorRole
+from motcua_platform.branding import logo_digest
 from motcua_platform.directory.models import Tenant
 from motcua_platform.directory.services import get_tenant
 from motcua_platform.i18n import _
@@ -11,6 +12,9 @@ from motcua_platform.web.context import control_session, current_tenant, on_comm
 from motcua_platform.web.pagination import paginate
 from motcua_platform.web.principals import actor, current_principal
 
+from motcua_tenants.branding import services as branding
+from motcua_tenants.branding.api import after_change, objects_of
+from motcua_tenants.branding.schemas import LogoUploadSchema
 from motcua_tenants.registry import services
 from motcua_tenants.registry.schemas import (
     DomainSchema,
@@ -109,12 +113,28 @@ class TenantItem(MethodView):
     @blp.arguments(TenantUpdateSchema)
     @blp.response(200, TenantSchema)
     def patch(self, body, slug):
-        """Change the tenant's name or branding."""
+        """Change the tenant's name or branding: the same fields and rules as the province's own
+        PATCH /api/v1/branding, and the legal name."""
         current_principal(*MANAGERS)
         session = control_session()
-        tenant = services.update_branding(session, actor(), slug, **body)
-        _invalidate()
+        before = logo_digest(get_tenant(session, slug).logo_url)
+        tenant = branding.update_branding(session, actor(), slug, body)
+        after_change(slug, before, logo_digest(tenant.logo_url))
         return tenant
+
+
+@blp.route("/<slug>/logo", methods=["PUT"])
+@blp.arguments(LogoUploadSchema, location="form_and_files")
+@blp.response(200, TenantSchema)
+@blp.alt_response(413, description="The file is larger than 512 KB.")
+def put_logo(form, slug):
+    """Upload the tenant's portal logo (multipart field `file`): PNG or JPEG by content, at most 512 KB;
+    the same as the province's own PUT /api/v1/branding/logo."""
+    current_principal(*MANAGERS)
+    with form["file"].stream as stream:  # a large upload is a temporary file: closed whatever happens
+        tenant, replaced = branding.set_logo(control_session(), objects_of(slug), actor(), slug, stream)
+    after_change(slug, replaced, None)
+    return tenant
 
 
 @blp.route("/<slug>/domains", methods=["POST"])

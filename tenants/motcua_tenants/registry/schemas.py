@@ -3,6 +3,8 @@ from motcua_platform.directory.models import TenantStatus
 from motcua_platform.i18n import _
 from motcua_platform.web.schema import Schema
 
+from motcua_tenants.branding.schemas import BrandingUpdateSchema
+
 COLOR = validate.Regexp(r"^#[0-9a-fA-F]{6}$", error=_("Colour must look like #1a2b3c."))
 
 
@@ -52,12 +54,10 @@ class TenantCreateSchema(Schema):
     admin = fields.Nested(AdminInputSchema, metadata={"description": "The province's first tenant admin."})
 
 
-class TenantUpdateSchema(Schema):
+class TenantUpdateSchema(BrandingUpdateSchema):
+    """The province's own branding fields (``BrandingUpdateSchema``, the same rules) and its legal name."""
+
     name = fields.String(validate=validate.Length(min=1, max=200))
-    display_name = fields.String(validate=validate.Length(min=1, max=200))
-    logo_url = fields.URL(allow_none=True)
-    primary_color = fields.String(validate=COLOR)
-    secondary_color = fields.String(validate=COLOR)
 
 
 class TenantSchema(Schema):
@@ -72,6 +72,9 @@ class TenantSchema(Schema):
     logo_url = fields.String(allow_none=True)
     primary_color = fields.String()
     secondary_color = fields.String()
+    branding = fields.Dict(
+        keys=fields.String(), values=fields.String(), metadata={"description": "hotline, address, email, footer"}
+    )
     domains = fields.Method("_domains")
     archive_path = fields.String(allow_none=True)
     created_at = fields.DateTime()

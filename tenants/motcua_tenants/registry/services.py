@@ -22,6 +22,7 @@ from motcua_platform.audit.services import Actor, record
 from motcua_platform.auth.models import StaffAccount, StaffRole, StaffRoleName
 from motcua_platform.auth.passwords import hash_password, password_problems
 from motcua_platform.auth.units import unit_tree
+from motcua_platform.branding import MIN_CONTRAST, text_contrast
 from motcua_platform.db.base import utcnow
 from motcua_platform.db.database import Database, TenantBinding
 from motcua_platform.directory.models import Tenant, TenantDomain, TenantStatus
@@ -128,7 +129,9 @@ def _validate_spec(session: Session, spec: TenantSpec, base_domain: str) -> list
         errors["unit_code"] = [_("Unit code is required: letters, digits and dots (e.g. 000.00.00.H15).")]
     for attr in ("primary_color", "secondary_color"):
         if not COLOR_RE.match(getattr(spec, attr) or ""):
-            errors[attr] = [_("Colour must look like #1a2b3c.")]
+            errors[attr] = ["Colour must look like #1a2b3c."]
+    if "primary_color" not in errors and text_contrast(spec.primary_color) < MIN_CONTRAST:
+        errors["primary_color"] = [f"Neither white nor dark text is readable on {spec.primary_color}: choose another."]
     domains: list[str] = []
     for raw in spec.domains:
         try:
@@ -327,20 +330,6 @@ def remove_domain(session: Session, actor: Actor, slug: str, domain: str) -> Non
         raise NotFound(_("Tenant '%(slug)s' has no domain '%(domain)s'.", slug=slug, domain=domain))
     session.delete(row)
     record(session, actor, "tenant.domain_remove", target=f"tenant:{slug}", tenant_slug=slug, domain=row.domain)
-
-
-def update_branding(session: Session, actor: Actor, slug: str, **changes) -> Tenant:
-    tenant = get_tenant(session, slug)
-    errors = {}
-    for attr in ("primary_color", "secondary_color"):
-        if attr in changes and not COLOR_RE.match(changes[attr] or ""):
-            errors[attr] = [_("Colour must look like #1a2b3c.")]
-    if errors:
-        raise InvalidInput(_("Branding was not changed."), errors)
-    for attr, value in changes.items():
-        setattr(tenant, attr, value)
-    record(session, actor, "tenant.update", target=f"tenant:{slug}", tenant_slug=slug, changes=sorted(changes))
-    return tenant
 
 
 # -- job execution (runs in the worker) ----------------------------------------------------------

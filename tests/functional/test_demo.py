@@ -1,0 +1,59 @@
+"""The README's demo: each province branded through the same service as the APIs, and the portal URLs and
+the citizen login printed last. (The full demo provisions five provinces; these tests run its steps on
+the seeded tenants.)"""
+
+from urllib.parse import urlsplit
+
+from motcua_app.demo import (
+    CITIZEN_EMAIL,
+    DEMO_PASSWORD,
+    PROVINCES,
+    DemoProvince,
+    portal_summary,
+    seed_branding,
+)
+from motcua_platform.branding import MIN_CONTRAST, text_contrast
+
+
+def _seeded_as_demo(slug: str) -> DemoProvince:
+    return DemoProvince(slug, f"Tỉnh {slug.title()}", "A01", "Alpha, Gamma", (), "#0b5394", "#ffd966")
+
+
+def test_the_summary_prints_each_portal_and_a_citizen_login_that_work(runtime, host_client, seeded):
+    provinces = [_seeded_as_demo("alpha"), _seeded_as_demo("beta")]
+    lines = portal_summary(runtime.config, provinces)
+    text = "\n".join(lines)
+    urls = [word for line in lines for word in line.split() if word.startswith("http")]
+    assert [urlsplit(url).hostname for url in urls] == ["alpha.motcua.test", "beta.motcua.test"]
+    assert all(url.endswith("/") for url in urls)
+    assert CITIZEN_EMAIL in text and text.count(DEMO_PASSWORD) == 1
+    for url in urls:  # each printed URL is that province's portal home
+        home = host_client(urlsplit(url).netloc).get(urlsplit(url).path)
+        assert home.status_code == 200 and home.mimetype == "text/html"
+
+
+def test_the_five_demo_provinces_are_printed_with_their_public_urls(runtime):
+    config = runtime.config.with_overrides(bind="127.0.0.1:8000", base_domain="motcua.localhost")
+    text = "\n".join(portal_summary(config))
+    for province in PROVINCES:
+        assert f"http://{province.slug}.motcua.localhost:8000/" in text
+        assert province.name in text
+    assert "http://daklak.motcua.localhost:8000/" in text
+
+
+def test_demo_colours_are_readable(runtime):
+    for province in PROVINCES:
+        assert text_contrast(province.primary_color) >= MIN_CONTRAST, province.slug
+
+
+def test_branding_seeds_once_and_shows_on_the_portal(runtime, app, host_client, seeded):
+    province = _seeded_as_demo("alpha")
+    seed_branding(runtime, province)
+    app.extensions["motcua"].resolver.invalidate()
+    html = host_client(seeded["alpha"].host).get("/").get_data(as_text=True)
+    assert "Trung tâm Phục vụ hành chính công Alpha" in html and "Hợp nhất từ: Alpha, Gamma" in html
+    # a brand the province edited since is left alone
+    alpha = host_client(seeded["alpha"].host, seeded["alpha"].admin_token)
+    assert alpha.patch("/api/v1/branding", json={"address": "Số 1 đường A"}).status_code == 200
+    seed_branding(runtime, province)
+    assert alpha.get("/api/v1/branding").get_json()["address"] == "Số 1 đường A"
