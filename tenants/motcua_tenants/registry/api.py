@@ -131,8 +131,10 @@ def put_logo(form, slug):
     """Upload the tenant's portal logo (multipart field `file`): PNG or JPEG by content, at most 512 KB;
     the same as the province's own PUT /api/v1/branding/logo."""
     current_principal(*MANAGERS)
+    session = control_session()
+    get_tenant(session, slug)  # an unknown slug is a 404 before its storage is named
     with form["file"].stream as stream:  # a large upload is a temporary file: closed whatever happens
-        tenant, replaced = branding.set_logo(control_session(), objects_of(slug), actor(), slug, stream)
+        tenant, replaced = branding.set_logo(session, objects_of(slug), actor(), slug, stream)
     after_change(slug, replaced, None)
     return tenant
 
