@@ -96,6 +96,10 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     for path in areas.installed().pages:
         app.register_blueprint(areas.load(path))
     realms = {name: getattr(bp, "realm", None) for name, bp in app.blueprints.items()}
+    # HTML pages (and the language switch) are not API operations: a page finds its signed-in citizen in the
+    # cookie session, and an anonymous visitor may open it; no bearer token is asked for.
+    page_blueprints = {name for name, bp in app.blueprints.items() if isinstance(bp, pages.PageBlueprint)}
+    page_blueprints.add(pages.blueprint.switch.name)
 
     @app.get("/healthz")
     def healthz():
@@ -130,7 +134,8 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
             if status == 503:
                 response.headers["Retry-After"] = "3600"
             return response
-        authenticate_as_declared()  # before smorest reads (and validates) the arguments
+        if request.blueprint not in page_blueprints:
+            authenticate_as_declared()  # before smorest reads (and validates) the arguments
         return None
 
     app.teardown_appcontext(close_sessions)
