@@ -7,6 +7,7 @@ from motcua_platform.tenancy import TenantInfo
 
 from motcua_portal import (  # noqa: F401
     account_pages,
+    apply_pages,
     brand,
     catalogue_pages,
     labels,

@@ -12,10 +12,16 @@ from motcua_platform.web.context import current_tenant, tenant_session
 
 TOKEN_KEY = "citizen_token"  # noqa: S105 - the name of a session key
 TENANT_KEY = "tenant"
+# what a new sign-in keeps of the browser's session: a wizard step parked while the session had expired
+KEPT_ON_SIGN_IN = ("portal_parked",)
 
 
 def sign_in(token: str) -> None:
+    """Remember the citizen's token (``<scope>.<secret>``, as the login service returns it) for this host;
+    ``token()`` gives its secret part, which the services take."""
+    kept = {key: session[key] for key in KEPT_ON_SIGN_IN if key in session}
     session.clear()  # a new session on every sign-in (no fixation)
+    session.update(kept)
     session[TOKEN_KEY] = token
     session[TENANT_KEY] = current_tenant().slug
 

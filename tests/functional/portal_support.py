@@ -4,6 +4,7 @@ CSRF token, POST the form (the session cookie rides along)."""
 from __future__ import annotations
 
 import html
+import itertools
 import re
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -23,9 +24,44 @@ def submit(client, page: str, data: dict | None = None, *, action: str | None = 
     return client.post(action or page, data=body, **kwargs)
 
 
-def log_in(client, login: str, password: str):
-    """Log the browser ``client`` (a HostClient without a token) into the portal."""
-    response = submit(client, "/login", {"login": login, "password": password})
+_addresses = itertools.count(1)
+
+
+class Browser:
+    """A browser on one host: its cookies (the session) are kept for that host, as a real browser does
+    (the test client files cookies under the URL's host, so the URL must name the tenant's host)."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def open(self, method: str, path: str, **kwargs):
+        kwargs.setdefault("base_url", f"http://{self.client.host}")
+        return self.client.open(method, path, **kwargs)
+
+    def get(self, path: str, **kwargs):
+        return self.open("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs):
+        return self.open("POST", path, **kwargs)
+
+
+def browser(host_client, host: str) -> Browser:
+    return Browser(host_client(host, language="vi"))  # a browser in Vietnam
+
+
+def fresh_address() -> str:
+    """A client address of its own (logins and registrations are counted per address and minute)."""
+    n = next(_addresses)
+    return f"198.51.{100 + n // 250}.{n % 250 + 1}"
+
+
+def log_in(client, login: str, password: str, *, next_path: str | None = None):
+    """Log the browser ``client`` (a HostClient without a token) into the portal, from an address of its
+    own; then to ``next_path`` if given."""
+    data = {"login": login, "password": password}
+    if next_path:
+        data["next"] = next_path
+    response = submit(client, "/login", data, environ_base={"REMOTE_ADDR": fresh_address()})
     assert response.status_code == 303, response.get_data(as_text=True)
     return response
 

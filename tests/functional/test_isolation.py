@@ -18,6 +18,7 @@ ID_VALUES = {
     "date": "2026-01-01",
     "number": "01",
     "document_id": 1,
+    "draft_id": 1,
 }
 # Query strings for GET routes whose arguments are required.
 QUERIES = {
