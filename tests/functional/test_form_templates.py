@@ -58,7 +58,7 @@ def test_the_receipt_prints_every_field_of_the_dossier(officer, seeded):
         "Tổng phí, lệ phí:",
         "Thời gian giải quyết: 5 ngày làm việc",
         f"Thời gian hẹn trả kết quả: {appointment:%H} giờ {appointment:%M}, ngày {appointment:%d/%m/%Y}",
-        f"{seeded['alpha'].context.public_url}/api/v1/track/{code}",
+        f"{seeded['alpha'].context.public_url}/track/{code}",
         "NGƯỜI TIẾP NHẬN HỒ SƠ",
         "(Ký, ghi rõ họ tên)",
     ):
