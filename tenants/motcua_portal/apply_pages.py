@@ -29,8 +29,8 @@ from motcua_onestop.dossiers.intake.lookup import ContentVersions
 from motcua_onestop.dossiers.models import Channel
 from motcua_onestop.units.models import Unit
 from motcua_platform.errors import InvalidInput, NotFound, ServiceError, TooManyAttempts
-from motcua_platform.plugins.engine import active
 from motcua_platform.pages.blueprint import error_page
+from motcua_platform.plugins.engine import active
 from motcua_platform.plugins.forms import form_json_schema
 from motcua_platform.rendering.pdf import find_font
 from motcua_platform.storage.services import tenant_objects

@@ -10,9 +10,8 @@ import re
 
 import pytest
 from motcua_app.testing.pytest_plugin import TEST_PASSWORD
-from sqlalchemy import update
-
 from portal_support import browser, csrf_token, fresh_address, log_in, submit
+from sqlalchemy import update
 
 BIRTH = "1.001193"  # Đăng ký khai sinh (civil status, commune level, fully online)
 APPLY = f"/procedures/{BIRTH}/apply"
@@ -148,7 +147,7 @@ def test_a_unit_that_does_not_receive_the_procedure_is_refused_and_the_draft_kep
     html = html_of(response)
     assert "không tiếp nhận thủ tục" in html and 'id="error-unit_id"' in html
     # the draft still holds the unit chosen before
-    assert 'checked' in html_of(citizen.get(APPLY)).split(f'value="{seeded["alpha"].units["commune_b"]}"')[1][:40]
+    assert "checked" in html_of(citizen.get(APPLY)).split(f'value="{seeded["alpha"].units["commune_b"]}"')[1][:40]
     response = choose_unit(citizen, 999999)
     assert response.status_code == 422
 
