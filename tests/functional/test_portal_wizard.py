@@ -85,6 +85,7 @@ def test_the_whole_wizard_ends_in_a_dossier_owned_by_the_citizen_with_its_docume
     assert 'value="079090001111"' in form  # the CCCD from the profile
     assert '<select id="field-child_sex" name="child_sex"' in form
     assert 'type="date"' in form and "<fieldset" in form
+    assert "Quan hệ với người được khai sinh" in form and ">Nữ<" in form  # labels from the schema's titles
     # every error at once, inline, with what was typed kept
     wrong = {**BIRTH_FORM, "child_full_name": "", "mother_citizen_id": "123", "child_sex": "x"}
     response = fill_form(citizen, wrong)
@@ -264,6 +265,8 @@ def test_the_wizard_in_english(citizen, seeded):
     response = choose_unit(citizen, seeded["alpha"].units["root"])
     assert response.status_code == 422 and "does not receive the procedure" in html_of(response)
     assert "Birth registration" in html_of(response)
+    form = html_of(citizen.get(f"{APPLY}/form"))  # labels from the schema's titles, in English
+    assert "Relationship to the child" in form and ">Female<" in form and "Place of residence" in form
 
 
 def test_anonymous_visitors_see_the_pages_and_are_sent_to_log_in_to_apply(host_client, seeded):
