@@ -20,18 +20,26 @@ class ApplicantSchema(FormSchema):
     """Người nộp hồ sơ (applicant)."""
 
     full_name = fields.String(
-        required=True, validate=[not_blank, validate.Length(max=200)], metadata={"title": "Họ và tên"}
+        required=True,
+        validate=[not_blank, validate.Length(max=200)],
+        metadata={"title": "Họ và tên", "x-title-en": "Full name"},
     )
-    citizen_id = fields.String(required=True, validate=CITIZEN_ID, metadata={"title": "Số CCCD"})
-    date_of_birth = fields.Date(required=True, validate=not_in_future, metadata={"title": "Ngày sinh"})
+    citizen_id = fields.String(
+        required=True, validate=CITIZEN_ID, metadata={"title": "Số CCCD", "x-title-en": "CCCD number"}
+    )
+    date_of_birth = fields.Date(
+        required=True, validate=not_in_future, metadata={"title": "Ngày sinh", "x-title-en": "Date of birth"}
+    )
     phone = fields.String(
         validate=validate.Regexp(r"^0\d{9}$", error="Số điện thoại phải gồm 10 chữ số, bắt đầu bằng 0."),
-        metadata={"title": "Số điện thoại"},
+        metadata={"title": "Số điện thoại", "x-title-en": "Phone number"},
     )
     address = fields.String(
-        required=True, validate=[not_blank, validate.Length(max=300)], metadata={"title": "Nơi cư trú"}
+        required=True,
+        validate=[not_blank, validate.Length(max=300)],
+        metadata={"title": "Nơi cư trú", "x-title-en": "Place of residence"},
     )
 
 
 def applicant():
-    return fields.Nested(ApplicantSchema, required=True, metadata={"title": "Người yêu cầu"})
+    return fields.Nested(ApplicantSchema, required=True, metadata={"title": "Người yêu cầu", "x-title-en": "Applicant"})

@@ -69,7 +69,7 @@ def complete_draft(client, seeded):
         assert upload(client, index, PDF if index != 1 else PNG, f"giay-to-{index}.pdf").status_code == 303
 
 
-def test_the_whole_wizard_ends_in_a_dossier_owned_by_the_citizen_with_its_documents(citizen, seeded, alpha):
+def test_the_whole_wizard_ends_in_a_dossier_owned_by_the_citizen_with_its_documents(citizen, seeded, alpha, runtime):
     page = html_of(citizen.get(f"/procedures/{BIRTH}"))
     assert f'href="{APPLY}"' in page and "Nộp trực tuyến" in page
 
@@ -85,6 +85,7 @@ def test_the_whole_wizard_ends_in_a_dossier_owned_by_the_citizen_with_its_docume
     assert 'value="079090001111"' in form  # the CCCD from the profile
     assert '<select id="field-child_sex" name="child_sex"' in form
     assert 'type="date"' in form and "<fieldset" in form
+    assert "Quan hệ với người được khai sinh" in form and ">Nữ<" in form  # labels from the schema's titles
     # every error at once, inline, with what was typed kept
     wrong = {**BIRTH_FORM, "child_full_name": "", "mother_citizen_id": "123", "child_sex": "x"}
     response = fill_form(citizen, wrong)
@@ -98,6 +99,7 @@ def test_the_whole_wizard_ends_in_a_dossier_owned_by_the_citizen_with_its_docume
     assert response.status_code == 303 and response.headers["Location"].endswith(f"{APPLY}/documents")
 
     # (3) documents: one upload form per required document, with the progress enhancement
+    drafts_before = _stored(runtime, "drafts")
     documents = html_of(citizen.get(f"{APPLY}/documents"))
     assert documents.count("data-upload") == 3 and "<progress" in documents
     for index in range(3):
@@ -127,6 +129,7 @@ def test_the_whole_wizard_ends_in_a_dossier_owned_by_the_citizen_with_its_docume
     assert content.data == PDF
     content.close()
     assert "Đăng ký khai sinh" not in html_of(citizen.get("/my/drafts"))
+    assert _stored(runtime, "drafts") == drafts_before  # the draft's own copies are gone
 
     # the receipt (form 01) is issued once the unit receives the dossier: said clearly before, a PDF after
     early = citizen.get(f"/my/dossiers/{code}/forms/01.pdf")
@@ -168,6 +171,7 @@ def test_a_bad_upload_is_refused_clearly_and_the_draft_kept(citizen, seeded, run
 
 
 def test_leaving_and_resuming_a_draft_then_deleting_it(citizen, seeded, host_client, runtime):
+    before = _stored(runtime, "drafts")
     assert choose_unit(citizen, seeded["alpha"].units["commune_a"]).status_code == 303
     assert fill_form(citizen, {**BIRTH_FORM, "child_full_name": "Lê Thị Hoa"}).status_code == 303
     assert upload(citizen, 0, PDF, "to-khai.pdf").status_code == 303
@@ -183,14 +187,12 @@ def test_leaving_and_resuming_a_draft_then_deleting_it(citizen, seeded, host_cli
     assert 'value="Lê Thị Hoa"' in html_of(other.get(f"{APPLY}/form"))
     assert "to-khai.pdf" in html_of(other.get(f"{APPLY}/documents"))
     # delete it: the draft and its file go
-    from motcua_platform.storage.services import tenant_objects
-    from motcua_portal.drafts.models import PortalDraft
-
+    assert len(_stored(runtime, "drafts") - before) == 1
     response = submit(other, "/my/drafts", action=f"{resume}/delete")
     assert response.status_code == 303
     assert "Đăng ký khai sinh" not in html_of(other.get("/my/drafts"))
     assert other.get(resume).status_code == 404
-    del PortalDraft, tenant_objects
+    assert _stored(runtime, "drafts") == before
 
 
 def test_an_expired_session_on_post_keeps_the_answers_and_restores_them_after_login(citizen, seeded, runtime):
@@ -263,9 +265,57 @@ def test_the_wizard_in_english(citizen, seeded):
     response = choose_unit(citizen, seeded["alpha"].units["root"])
     assert response.status_code == 422 and "does not receive the procedure" in html_of(response)
     assert "Birth registration" in html_of(response)
+    form = html_of(citizen.get(f"{APPLY}/form"))  # labels from the schema's titles, in English
+    assert "Relationship to the child" in form and ">Female<" in form and "Place of residence" in form
 
 
-def test_anonymous_visitors_are_sent_to_log_in_and_in_person_procedures_have_no_wizard(host_client, seeded, alpha):
+def test_anonymous_visitors_see_the_pages_and_are_sent_to_log_in_to_apply(host_client, seeded):
     anonymous = browser(host_client, seeded["alpha"].host)
+    assert anonymous.get("/login").status_code == 200
+    assert "Nộp trực tuyến" in html_of(anonymous.get(f"/procedures/{BIRTH}"))
     response = anonymous.get(APPLY)
     assert response.status_code == 303 and "/login" in response.headers["Location"]
+
+
+def _stored(runtime, area: str) -> set[str]:
+    folder = runtime.config.instance_path / "storage" / "alpha" / area
+    return {path.name for path in folder.iterdir()} if folder.exists() else set()
+
+
+def test_a_document_failing_at_submission_leaves_no_dossier_and_the_draft_whole(
+    citizen, seeded, alpha, runtime, monkeypatch
+):
+    from motcua_onestop.dossiers.documents import services as documents
+    from motcua_platform.errors import InvalidInput
+
+    complete_draft(citizen, seeded)
+    before = _stored(runtime, "documents")
+    real, calls = documents.add_document, []
+
+    def third_fails(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise InvalidInput("Lưu tệp không thành công.", {"file": ["Lưu tệp không thành công."]})
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(documents, "add_document", third_fails)
+    response = submit(citizen, f"{APPLY}/review", action=f"{APPLY}/submit")
+    assert response.status_code == 422 and "Lưu tệp không thành công." in html_of(response)
+    assert len(calls) == 3
+    # nothing half-written: no dossier, no stored document, the draft and its files as they were
+    assert alpha.with_token(seeded["alpha"].citizen_token).get("/api/v1/my/dossiers").get_json() == []
+    assert _stored(runtime, "documents") == before
+    review = html_of(citizen.get(f"{APPLY}/review"))
+    assert "giay-to-0.pdf" in review and "giay-to-2.pdf" in review and "Nộp hồ sơ" in review
+
+
+def test_the_hourly_submission_limit_keeps_the_draft(citizen, seeded, alpha, runtime, monkeypatch):
+    complete_draft(citizen, seeded)
+    monkeypatch.setattr(runtime, "config", runtime.config.with_overrides(online_submissions_per_hour=1))
+    assert submit(citizen, f"{APPLY}/review", action=f"{APPLY}/submit").status_code == 303
+    complete_draft(citizen, seeded)
+    response = submit(citizen, f"{APPLY}/review", action=f"{APPLY}/submit")
+    assert response.status_code == 429 and "Retry-After" in response.headers
+    assert "bản nháp vẫn được giữ" in html_of(response).lower()
+    assert len(alpha.with_token(seeded["alpha"].citizen_token).get("/api/v1/my/dossiers").get_json()) == 1
+    assert "giay-to-0.pdf" in html_of(citizen.get(f"{APPLY}/review"))

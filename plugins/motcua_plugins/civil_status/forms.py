@@ -6,27 +6,70 @@ from motcua_plugins.common import applicant, not_in_future
 SEX = validate.OneOf(["nam", "nu"], error="Giới tính phải là 'nam' hoặc 'nu'.")
 
 
+RELATIONSHIPS = {
+    "cha": "Cha",
+    "me": "Mẹ",
+    "ong": "Ông",
+    "ba": "Bà",
+    "nguoi_than": "Người thân khác",
+    "nguoi_duoc_uy_quyen": "Người được ủy quyền",
+}
+RELATIONSHIPS_EN = {
+    "cha": "Father",
+    "me": "Mother",
+    "ong": "Grandfather",
+    "ba": "Grandmother",
+    "nguoi_than": "Other relative",
+    "nguoi_duoc_uy_quyen": "Authorised person",
+}
+
+
+def _title(vi: str, en: str, **more) -> dict:
+    """Labels for a portal that renders the form (JSON Schema ``title``, ``x-title-en``, enum labels)."""
+    return {"title": vi, "x-title-en": en, **more}
+
+
 class BirthRegistrationForm(FormSchema):
     """Tờ khai đăng ký khai sinh."""
 
     applicant = applicant()
     relationship = fields.String(
         required=True,
-        validate=validate.OneOf(
-            ["cha", "me", "ong", "ba", "nguoi_than", "nguoi_duoc_uy_quyen"],
-            error="Quan hệ với người được khai sinh không hợp lệ.",
+        validate=validate.OneOf(list(RELATIONSHIPS), error="Quan hệ với người được khai sinh không hợp lệ."),
+        metadata=_title(
+            "Quan hệ với người được khai sinh",
+            "Relationship to the child",
+            **{"x-enum-titles": RELATIONSHIPS, "x-enum-titles-en": RELATIONSHIPS_EN},
         ),
     )
-    child_full_name = fields.String(required=True, validate=[not_blank, validate.Length(max=200)])
-    child_date_of_birth = fields.Date(required=True, validate=not_in_future)
-    child_sex = fields.String(required=True, validate=SEX)
-    place_of_birth = fields.String(required=True, validate=not_blank)
-    ethnicity = fields.String(load_default="Kinh")
-    nationality = fields.String(load_default="Việt Nam")
-    mother_full_name = fields.String(required=True, validate=not_blank)
-    mother_citizen_id = fields.String(validate=CITIZEN_ID)
-    father_full_name = fields.String(validate=not_blank)
-    father_citizen_id = fields.String(validate=CITIZEN_ID)
+    child_full_name = fields.String(
+        required=True,
+        validate=[not_blank, validate.Length(max=200)],
+        metadata=_title("Họ, chữ đệm, tên người được khai sinh", "Child's full name"),
+    )
+    child_date_of_birth = fields.Date(
+        required=True, validate=not_in_future, metadata=_title("Ngày, tháng, năm sinh", "Date of birth")
+    )
+    child_sex = fields.String(
+        required=True,
+        validate=SEX,
+        metadata=_title(
+            "Giới tính",
+            "Sex",
+            **{"x-enum-titles": {"nam": "Nam", "nu": "Nữ"}, "x-enum-titles-en": {"nam": "Male", "nu": "Female"}},
+        ),
+    )
+    place_of_birth = fields.String(required=True, validate=not_blank, metadata=_title("Nơi sinh", "Place of birth"))
+    ethnicity = fields.String(load_default="Kinh", metadata=_title("Dân tộc", "Ethnicity"))
+    nationality = fields.String(load_default="Việt Nam", metadata=_title("Quốc tịch", "Nationality"))
+    mother_full_name = fields.String(
+        required=True, validate=not_blank, metadata=_title("Họ, chữ đệm, tên người mẹ", "Mother's full name")
+    )
+    mother_citizen_id = fields.String(validate=CITIZEN_ID, metadata=_title("Số CCCD của người mẹ", "Mother's CCCD"))
+    father_full_name = fields.String(
+        validate=not_blank, metadata=_title("Họ, chữ đệm, tên người cha", "Father's full name")
+    )
+    father_citizen_id = fields.String(validate=CITIZEN_ID, metadata=_title("Số CCCD của người cha", "Father's CCCD"))
 
 
 class MarriageRegistrationForm(FormSchema):
