@@ -86,12 +86,18 @@ def translation_directories() -> tuple[str, ...]:
 
 @functools.cache
 def _load(locale: str, directories: tuple[str, ...]) -> NullTranslations:
-    merged = Translations(domain=DOMAIN)
+    # The first catalogue found is the base: merge() adds messages but keeps the receiver's plural rule,
+    # and an empty Translations() would give every language English's (n != 1).
+    merged: NullTranslations | None = None
     for directory in directories:
         catalogue = Translations.load(directory, [locale], DOMAIN)
-        if isinstance(catalogue, Translations):  # a folder without this language gives NullTranslations
+        if not isinstance(catalogue, Translations):  # a folder without this language gives NullTranslations
+            continue
+        if merged is None:
+            merged = catalogue
+        else:
             merged.merge(catalogue)
-    return merged
+    return merged or Translations(domain=DOMAIN)
 
 
 def translations(locale: str) -> NullTranslations:

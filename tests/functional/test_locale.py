@@ -147,3 +147,17 @@ def test_amounts_and_dates_by_locale():
     assert (i18n.format_date(moment, "vi"), i18n.format_date(moment, "en")) == ("05/03/2026", "5 Mar 2026")
     with i18n.use_locale("vi"):
         assert i18n.vnd(5000) == "5.000"  # the current language when none is given
+
+
+def test_plural_messages_follow_each_languages_rule(app):
+    # Vietnamese has one form (nplurals=1): "3 thủ tục", never the English plural left untranslated. The
+    # merged catalogues once kept English's rule (n != 1) and showed "3 procedures" on Vietnamese pages.
+    vi, en = i18n.translations("vi"), i18n.translations("en")
+    assert [vi.ngettext("%(num)s procedure", "%(num)s procedures", n) % {"num": n} for n in (1, 3)] == [
+        "1 thủ tục",
+        "3 thủ tục",
+    ]
+    assert [en.ngettext("%(num)s procedure", "%(num)s procedures", n) % {"num": n} for n in (1, 3)] == [
+        "1 procedure",
+        "3 procedures",
+    ]

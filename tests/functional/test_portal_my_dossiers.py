@@ -83,7 +83,7 @@ def test_the_list_leads_to_the_dossier_with_its_dates_step_and_history(browser, 
     assert code in html and "Đăng ký kết hôn" in html and "Được tiếp nhận" in html
     for name in ("submitted_at", "received_at", "due_at"):  # in the province's time zone, Vietnamese style
         instant = dt.datetime.fromisoformat(dossier[name])
-        assert format_datetime(instant, "medium", tzinfo=VIETNAM, locale="vi") in html, name
+        assert format_datetime(instant, "HH:mm 'ngày' dd/MM/yyyy", tzinfo=VIETNAM, locale="vi") in html, name
     assert [entry["status_name"] for entry in dossier["history"]] == ["Mới đăng ký", "Được tiếp nhận"]
     assert html.index("Mới đăng ký") < html.index("Cán bộ")  # the history, who acted as a role
     assert f'href="/my/dossiers/{code}/forms/01.pdf"' in html  # the receipt, now that it was received

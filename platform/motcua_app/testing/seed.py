@@ -122,50 +122,55 @@ def seed_identical_tenants(runtime: Runtime, app, *, password: str) -> dict[str,
     result["platform"] = platform
 
     for slug, name, letter in (("alpha", "Tỉnh Alpha", "A01"), ("beta", "Tỉnh Beta", "B01")):
-        provision_now(runtime, slug, name, f"000.00.00.{letter}")
-        seeded = SeededTenant(slug, f"{slug}.{base}", admin_token="")
-        with runtime.db.tenant_session(runtime.db.binding(slug)) as session:
-            root = session.scalar(select(Unit).where(Unit.parent_id.is_(None)))
-            units = {"root": root}
-            for key, kind, parent, code in (
-                ("department", UnitKind.DEPARTMENT, "root", "01"),
-                ("commune_a", UnitKind.COMMUNE, "root", "51"),
-                ("commune_b", UnitKind.COMMUNE, "root", "52"),
-                ("centre_a", UnitKind.SERVICE_CENTRE, "commune_a", "53"),
-            ):
-                unit = Unit(
-                    kind=kind, code=f"000.00.{code}.{letter}", name=f"{key} of {name}", parent_id=units[parent].id
-                )
-                session.add(unit)
-                session.flush()
-                units[key] = unit
-            for key, role, unit_key in (
-                ("admin", StaffRoleName.TENANT_ADMIN, "root"),
-                ("officer", StaffRoleName.OFFICER, "commune_a"),
-                ("commune_admin", StaffRoleName.TENANT_ADMIN, "commune_a"),
-                ("finance", StaffRoleName.FINANCE_VIEWER, "root"),
-            ):
-                staff = auth.create_staff(
-                    session,
-                    SEED_ACTOR,
-                    email=f"{key}@{slug}.test",
-                    full_name=f"{key} {name}",
-                    password=password,
-                    roles=[(role, units[unit_key].id)],
-                    site=(slug, name),
-                )
-                seeded.staff[key] = staff.id
-            seeded.units = {key: unit.id for key, unit in units.items()}
-            seeded.citizen_id, seeded.citizen_token = _seed_citizen(session, slug, password)
-            session.commit()
-        with runtime.db.control_session() as control:
-            for plugin in active():
-                set_plugin(control, runtime.db, SEED_ACTOR, active(), slug, plugin.name, enabled=True)
-        seeded.tokens = {key: _login(app, seeded.host, f"{key}@{slug}.test", password) for key in seeded.staff}
-        seeded.admin_token = seeded.tokens["admin"]
-        seeded.context = runtime.tenant_context(slug)
-        result[slug] = seeded
+        result[slug] = seed_tenant(runtime, app, slug, name, letter, password=password)
     assert result["alpha"].units == result["beta"].units, "seeded tenants must share ids"
     assert result["alpha"].staff == result["beta"].staff, "seeded tenants must share ids"
     assert result["alpha"].citizen_id == result["beta"].citizen_id, "seeded tenants must share ids"
     return result
+
+
+def seed_tenant(runtime: Runtime, app, slug: str, name: str, letter: str, *, password: str) -> SeededTenant:
+    """Provision ``slug`` and give it a unit tree (a department and two communes under the province, a
+    service centre under commune A), four staff (admin, officer at commune A, commune admin, finance), one
+    citizen and every plugin; ``letter`` makes its unit codes its own."""
+    provision_now(runtime, slug, name, f"000.00.00.{letter}")
+    seeded = SeededTenant(slug, f"{slug}.{runtime.config.base_domain}", admin_token="")
+    with runtime.db.tenant_session(runtime.db.binding(slug)) as session:
+        root = session.scalar(select(Unit).where(Unit.parent_id.is_(None)))
+        units = {"root": root}
+        for key, kind, parent, code in (
+            ("department", UnitKind.DEPARTMENT, "root", "01"),
+            ("commune_a", UnitKind.COMMUNE, "root", "51"),
+            ("commune_b", UnitKind.COMMUNE, "root", "52"),
+            ("centre_a", UnitKind.SERVICE_CENTRE, "commune_a", "53"),
+        ):
+            unit = Unit(kind=kind, code=f"000.00.{code}.{letter}", name=f"{key} of {name}", parent_id=units[parent].id)
+            session.add(unit)
+            session.flush()
+            units[key] = unit
+        for key, role, unit_key in (
+            ("admin", StaffRoleName.TENANT_ADMIN, "root"),
+            ("officer", StaffRoleName.OFFICER, "commune_a"),
+            ("commune_admin", StaffRoleName.TENANT_ADMIN, "commune_a"),
+            ("finance", StaffRoleName.FINANCE_VIEWER, "root"),
+        ):
+            staff = auth.create_staff(
+                session,
+                SEED_ACTOR,
+                email=f"{key}@{slug}.test",
+                full_name=f"{key} {name}",
+                password=password,
+                roles=[(role, units[unit_key].id)],
+                site=(slug, name),
+            )
+            seeded.staff[key] = staff.id
+        seeded.units = {key: unit.id for key, unit in units.items()}
+        seeded.citizen_id, seeded.citizen_token = _seed_citizen(session, slug, password)
+        session.commit()
+    with runtime.db.control_session() as control:
+        for plugin in active():
+            set_plugin(control, runtime.db, SEED_ACTOR, active(), slug, plugin.name, enabled=True)
+    seeded.tokens = {key: _login(app, seeded.host, f"{key}@{slug}.test", password) for key in seeded.staff}
+    seeded.admin_token = seeded.tokens["admin"]
+    seeded.context = runtime.tenant_context(slug)
+    return seeded

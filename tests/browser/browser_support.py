@@ -1,0 +1,173 @@
+"""What the browser tests do on every page: check it with axe-core, photograph it at a phone's and a
+desktop's width, and find things on it the way a person does (by their visible label and role), in the
+page's language."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import re
+from pathlib import Path
+
+from axe_playwright_python.sync_playwright import Axe
+from motcua_platform import i18n
+from playwright.sync_api import Page
+
+WIDTHS = (375, 1280)
+# Violations a page may not have (axe's impact levels "serious" and "critical": WCAG 2.1 A/AA failures
+# that stop someone from using the page). Moderate and minor ones are reported, not failed.
+BLOCKING = ("serious", "critical")
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}}
+ROOT = Path(__file__).resolve().parents[2]
+_axe = Axe()
+
+
+def artefacts() -> Path:
+    """Where screenshots go: ``MOTCUA_ARTEFACTS`` or ``artefacts/browser`` in the checkout (git-ignored)."""
+    folder = Path(os.environ.get("MOTCUA_ARTEFACTS") or ROOT / "artefacts" / "browser")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def t(language: str, msgid: str, **params) -> str:
+    """``msgid`` as the portal shows it in ``language`` (the same catalogues the pages render from)."""
+    text = i18n.translations(language).gettext(msgid)
+    return text % params if params else text
+
+
+class Tab:
+    """One browser profile's page on the live site, with the checks every page gets."""
+
+    def __init__(self, page: Page, live, test_name: str, checker: Page | None = None):
+        self.page = page
+        self.live = live
+        # axe-core is a script: on a page with JavaScript off it cannot run, so the same HTML is served
+        # at the same address to ``checker``, a page with JavaScript on, and checked there.
+        self.checker = checker
+        self.test_name = re.sub(r"[^A-Za-z0-9_-]+", "-", test_name).strip("-")
+        self.problems: list[str] = []
+        self.looked: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.problems.append(f"{page.url}: script error {error}"))
+
+    def _console(self, message) -> None:
+        # A CSP violation or a failed script is logged as a console error; a 4xx/5xx answer a test asks for
+        # on purpose ("Failed to load resource") is not a problem of the page.
+        if message.type == "error" and "Failed to load resource" not in message.text:
+            self.problems.append(f"{self.page.url}: console error {message.text}")
+
+    # -- navigation -------------------------------------------------------------------------------
+    def goto(self, path: str, host: str | None = None):
+        return self.page.goto(self.live.url(path, host))
+
+    @property
+    def path(self) -> str:
+        return re.sub(r"^https?://[^/]+", "", self.page.url)
+
+    # -- the checks every page gets ---------------------------------------------------------------
+    def look(self, name: str) -> None:
+        """axe-core at both widths (no serious or critical violation) and a full-page screenshot at each,
+        saved as ``<test>--<name>-<width>.png``."""
+        page = self.page
+        original = page.viewport_size
+        folder = artefacts()
+        try:
+            for width in WIDTHS:
+                page.set_viewport_size({"width": width, "height": 800})
+                page.screenshot(path=str(folder / f"{self.test_name}--{name}-{width}.png"), full_page=True)
+                self.assert_accessible(f"{name} at {width} px")
+        finally:
+            page.set_viewport_size(original)
+        self.looked.append(name)
+
+    def assert_accessible(self, where: str) -> None:
+        page = self.page if self.checker is None else self._copy_to_checker()
+        response = _axe.run(page, options=AXE_OPTIONS).response
+        blocking = [v for v in response["violations"] if v.get("impact") in BLOCKING]
+        assert not blocking, f"axe-core on {where} ({self.page.url}):\n" + "\n".join(
+            f"- {v['impact']}: {v['id']} {v['help']} ({len(v['nodes'])} element(s), first: {v['nodes'][0]['target']})"
+            for v in blocking
+        )
+
+    def _copy_to_checker(self) -> Page:
+        html, url, checker = self.page.content(), self.page.url, self.checker
+        checker.set_viewport_size(self.page.viewport_size)
+        checker.route(url, lambda route: route.fulfill(status=200, content_type="text/html; charset=utf-8", body=html))
+        try:
+            checker.goto(url)
+        finally:
+            checker.unroute(url)
+        return checker
+
+    # -- finding things as a person does ------------------------------------------------------------
+    def button(self, name: str):
+        return self.page.get_by_role("button", name=name, exact=True)
+
+    def link(self, name: str):
+        return self.page.get_by_role("link", name=name, exact=True)
+
+    def field(self, label: str):
+        return self.page.get_by_label(label, exact=True)
+
+    def text(self) -> str:
+        return self.page.inner_text("body")
+
+    def fetch(self, path: str):
+        """GET ``path`` with this browser's cookies, as following a link to a file does (the body to check,
+        where the browser would save or display it)."""
+        cookies = "; ".join(f"{c['name']}={c['value']}" for c in self.page.context.cookies(self.page.url))
+        return self.page.context.request.get(
+            self.live.direct(path), headers={"Host": self.live.host, "Cookie": cookies}
+        )
+
+
+# -- what happens on the office's side, through the real API ------------------------------------------
+class Office:
+    """An officer of the live province acting through the JSON API over HTTP (the consoles are not built
+    yet): the receipt, the supplement request and the result the citizen then sees on the portal. Playwright
+    sends these from its driver, which does not share chromium's host map: they go to 127.0.0.1 with the
+    province's Host header."""
+
+    def __init__(self, request_context, live, token: str):
+        self.http = request_context
+        self.live = live
+        self.headers = {"Authorization": f"Bearer {token}", "Host": live.host}
+
+    def dossier(self, code: str) -> dict:
+        response = self.http.get(self.live.direct(f"/api/v1/dossiers/{code}"), headers=self.headers)
+        assert response.ok, response.text()
+        return response.json()
+
+    def move(self, code: str, to_status: int, comment: str | None = None) -> dict:
+        version = self.dossier(code)["version"]
+        body = {"to_status": to_status} | ({"comment": comment} if comment else {})
+        response = self.http.post(
+            self.live.direct(f"/api/v1/dossiers/{code}/transitions"),
+            data=body,
+            headers={**self.headers, "If-Match": f'"{version}"'},
+        )
+        assert response.ok, response.text()
+        return response.json()
+
+    def attach_result(self, code: str, name: str, body: bytes) -> dict:
+        response = self.http.post(
+            self.live.direct(f"/api/v1/dossiers/{code}/documents"),
+            multipart={"kind": "result", "file": {"name": name, "mimeType": "application/pdf", "buffer": body}},
+            headers=self.headers,
+        )
+        assert response.status == 201, response.text()
+        return response.json()
+
+
+def qr_payload(pdf: bytes, folder: Path) -> str:
+    """What the QR code printed on ``pdf`` says, read as a phone would: the page's images taken out with
+    poppler's pdfimages and decoded by zbar's zbarimg."""
+    source = folder / "form.pdf"
+    source.write_bytes(pdf)
+    subprocess.run(["pdfimages", "-png", str(source), str(folder / "image")], check=True)
+    images = sorted(folder.glob("image-*.png"))
+    assert images, "the PDF carries no image"
+    found = subprocess.run(["zbarimg", "--quiet", "--raw", *map(str, images)], capture_output=True, text=True)
+    codes = found.stdout.splitlines()
+    assert len(codes) == 1, f"expected one QR code on the form, zbarimg read {codes!r} ({found.stderr})"
+    return codes[0]

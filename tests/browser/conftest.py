@@ -1,0 +1,173 @@
+"""A real browser on a real server: Debian's chromium driven by Playwright, against the app served over
+HTTP by a threaded WSGI server in this process, on the test run's PostgreSQL.
+
+The site under test is a province of its own, ``gamma``, provisioned and seeded for real once per test
+worker and branded through its API; the browser's pages commit their writes, so every test here is marked
+``committed`` and nothing else in the run looks at ``gamma``. Chromium resolves every ``*.motcua.test``
+host to 127.0.0.1 (``--host-resolver-rules``), so the portal answers on its own host name exactly as in
+production, on the server's port.
+
+Chromium is found at ``MOTCUA_CHROMIUM`` or /usr/bin/chromium. Without it these tests are skipped with the
+command that installs it, except under CI (``CI`` set), where a missing browser fails the run:
+``infra/bin/test`` installs it when it can.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from motcua_app.testing.pytest_plugin import TEST_BASE_DOMAIN, TEST_PASSWORD
+from motcua_app.testing.seed import SeededTenant, seed_tenant
+from motcua_platform.runtime import Runtime, build_runtime
+from werkzeug.serving import make_server
+
+HERE = Path(__file__).parent
+BROWSER_ARGS = [
+    "--no-sandbox",
+    f"--host-resolver-rules=MAP *.{TEST_BASE_DOMAIN} 127.0.0.1, MAP {TEST_BASE_DOMAIN} 127.0.0.1",
+]
+# Gamma's brand: what a province sets through PATCH /api/v1/branding, shown on every page.
+BRAND = {
+    "display_name": "Cổng dịch vụ công tỉnh Gamma",
+    "primary_color": "#0b5d3b",
+    "secondary_color": "#b7410e",
+    "hotline": "1900 1234",
+    "address": "Trung tâm Phục vụ hành chính công, 1 Quảng trường, tỉnh Gamma",
+    "email": "motcua@gamma.example.vn",
+    "footer": "Cơ quan chủ quản: Ủy ban nhân dân tỉnh Gamma.",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if HERE in Path(item.path).parents:
+            item.add_marker(pytest.mark.committed)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.failed_call = report.failed  # read by open_browser, to photograph what the test last saw
+    return report
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = os.environ.get("MOTCUA_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if Path(path).is_file():
+        return path
+    message = "no chromium: `apt-get install -y chromium` (or set MOTCUA_CHROMIUM to a Chromium binary)"
+    if os.environ.get("CI"):
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+@dataclass
+class LiveSite:
+    """The server and the province behind it."""
+
+    runtime: Runtime
+    app: object
+    port: int
+    tenant: SeededTenant
+
+    @property
+    def host(self) -> str:
+        return self.tenant.host
+
+    def url(self, path: str = "/", host: str | None = None) -> str:
+        """The address a person opens (chromium maps the host name to this server)."""
+        return f"http://{host or self.tenant.host}:{self.port}{path}"
+
+    def direct(self, path: str) -> str:
+        """The server's own address, for requests sent from outside chromium (with a Host header)."""
+        return f"http://127.0.0.1:{self.port}{path}"
+
+
+@pytest.fixture(scope="session")
+def live(runtime, test_config) -> Iterator[LiveSite]:
+    """The app on a real HTTP server for the session, with province ``gamma`` provisioned and branded.
+    Its own runtime (pools, caches) on the same database: links the app prints (the QR code on a receipt,
+    the e-mails) carry this server's port, as ``motcua run`` prints its own."""
+    from motcua_app import create_app
+
+    server = make_server("127.0.0.1", 0, None, threaded=True)
+    port = server.server_port
+    live_runtime = build_runtime(test_config.with_overrides(bind=f"127.0.0.1:{port}"))
+    app = create_app(runtime=live_runtime)
+    server.app = app
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        tenant = seed_tenant(live_runtime, app, "gamma", "Tỉnh Gamma", "G01", password=TEST_PASSWORD)
+        branded = app.test_client().patch(
+            "/api/v1/branding",
+            headers={"Host": tenant.host, "Authorization": f"Bearer {tenant.admin_token}"},
+            json=BRAND,
+        )
+        assert branded.status_code == 200, branded.get_json()
+        app.extensions["motcua"].resolver.invalidate()
+        yield LiveSite(live_runtime, app, port, tenant)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        live_runtime.jobs.close()
+        live_runtime.db.dispose()
+
+
+@pytest.fixture(scope="session")
+def chromium(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, args=BROWSER_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_browser(chromium, live, request):
+    """``open_browser(language="vi", javascript=True, width=375)`` gives a fresh browser profile (its own
+    cookies) on a page of its own; the test fails if a page it showed logged a script error or broke the
+    Content-Security-Policy."""
+    from browser_support import Tab
+
+    tabs: list[Tab] = []
+
+    def make(language: str = "vi", *, javascript: bool = True, width: int = 375) -> Tab:
+        context = chromium.new_context(
+            locale={"vi": "vi-VN", "en": "en-GB"}[language],
+            viewport={"width": width, "height": 800},
+            java_script_enabled=javascript,
+            accept_downloads=True,
+        )
+        context.set_default_timeout(8_000)
+        checker = None
+        if not javascript:
+            checking = chromium.new_context(viewport={"width": width, "height": 800})
+            checking.set_default_timeout(8_000)
+            checker = checking.new_page()
+        tab = Tab(context.new_page(), live, request.node.name, checker)
+        tabs.append(tab)
+        return tab
+
+    yield make
+    if getattr(request.node, "failed_call", False):
+        from browser_support import artefacts
+
+        for number, tab in enumerate(tabs):
+            tab.page.screenshot(path=str(artefacts() / f"{tab.test_name}--FAILED-{number}.png"), full_page=True)
+    problems = [problem for tab in tabs for problem in tab.problems]
+    for tab in tabs:
+        tab.page.context.close()
+        if tab.checker is not None:
+            tab.checker.context.close()
+    assert not problems, "the browser reported:\n" + "\n".join(problems)

@@ -1,0 +1,184 @@
+"""A citizen's whole journey on a province's portal in a real browser, as the issue tells it: register,
+search "dang ky khai sinh", apply online with uploads, the receipt, a supplement the office asks for and
+the citizen uploads, the result, and tracking through the link in the receipt's QR code.
+
+Run twice: in Vietnamese with JavaScript (uploads go through the progress bar), and in English, chosen
+with the language switch, with JavaScript off (every step a plain HTML form). Every page is checked with
+axe-core and photographed at 375 and 1280 px (browser_support.Tab.look)."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+
+import pytest
+from browser_support import Office, qr_payload, t
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+MARRIAGE = b"%PDF-1.4\n% giay chung nhan ket hon\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+RESULT = b"%PDF-1.4\n% giay khai sinh ban chinh\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+FORM = {  # the birth registration form, beyond what the profile fills in
+    "applicant.date_of_birth": "1990-01-02",
+    "applicant.address": "12 Lê Lợi, phường Bến Nghé",
+    "relationship": "cha",
+    "child_full_name": "Nguyễn Minh An",
+    "child_date_of_birth": "2026-11-20",
+    "child_sex": "nam",
+    "place_of_birth": "Bệnh viện Đa khoa tỉnh Gamma",
+    "mother_full_name": "Trần Thị Bình",
+}
+STATUS = {  # the dossier's statuses as the tracking page names them
+    "vi": {2: "Đã tiếp nhận", 5: "Yêu cầu bổ sung", 10: "Đã trả kết quả"},
+}
+
+
+def person() -> dict[str, str]:
+    """A new citizen: an e-mail and identity number no one has used."""
+    tag = secrets.token_hex(4)
+    return {
+        "full_name": "Lê Văn Dũng",
+        "email": f"dung.{tag}@example.vn",
+        "phone": f"09{secrets.randbelow(10**8):08d}",
+        "national_id": f"0790{secrets.randbelow(10**8):08d}",
+        "password": f"Hoa-sen-No-{tag}-Tim",
+    }
+
+
+def fill(tab, values: dict[str, str]) -> None:
+    for name, value in values.items():
+        element = tab.page.locator(f'[name="{name}"]')
+        if element.evaluate("e => e.tagName") == "SELECT":
+            element.select_option(value)
+        else:
+            element.fill(value)
+
+
+@pytest.mark.parametrize(("language", "javascript"), [("vi", True), ("en", False)], ids=["vi-js", "en-no-js"])
+def test_a_citizen_from_registration_to_the_result(open_browser, live, tmp_path, language, javascript):
+    _ = lambda msgid, **params: t(language, msgid, **params)  # noqa: E731 - the page's own words
+    tab = open_browser("vi", javascript=javascript)  # a browser in Vietnam
+    page = tab.page
+
+    # Home; the English journey switches language once and the choice is remembered on every later page.
+    tab.goto("/")
+    if language == "en":
+        tab.link("English").click()
+    assert page.locator("html").get_attribute("lang") == language
+    tab.look("home")
+
+    # Register (the account is logged in at once and lands on "my dossiers").
+    citizen = person()
+    tab.link(_("Register")).first.click()
+    tab.look("register")
+    fill(tab, {name: citizen[name] for name in ("full_name", "email", "phone", "national_id", "password")})
+    fill(tab, {"password_again": citizen["password"]})
+    tab.button(_("Create the account")).click()
+    assert tab.path == "/my/dossiers", tab.text()
+    tab.look("my-dossiers-empty")
+
+    # Search without accents, as people type on a phone.
+    tab.link(_("Home")).first.click()
+    tab.field(_("Search procedures")).fill("dang ky khai sinh")
+    tab.button(_("Search")).click()
+    assert tab.path.startswith("/procedures?")
+    tab.look("search")
+    procedure = "Đăng ký khai sinh" if language == "vi" else "Birth registration"
+    tab.link(procedure).click()
+    assert tab.path == "/procedures/1.001193"
+    tab.look("procedure")
+
+    # The wizard: where to submit (only the units that receive it are offered) …
+    tab.link(_("Apply online")).first.click()
+    tab.look("apply-unit")
+    page.get_by_label(re.compile("^commune_a of Tỉnh Gamma")).check()
+    tab.button(_("Save and continue")).click()
+    # … the form, with what the profile knows already filled in …
+    assert page.locator('[name="applicant.full_name"]').input_value() == citizen["full_name"]
+    assert page.locator('[name="applicant.citizen_id"]').input_value() == citizen["national_id"]
+    tab.look("apply-form")
+    fill(tab, FORM)
+    tab.button(_("Save and continue")).click()
+    # … each document uploaded (with JavaScript through the progress bar, without it as a plain form) …
+    assert tab.path.endswith("/apply/documents")
+    tab.look("apply-documents")
+    sections = page.locator("section.card")
+    for index in range(sections.count()):
+        section = page.locator(f"#document-{index}")
+        body, kind, name = (
+            (PNG, "image/png", f"giay-to-{index}.png")
+            if index == 1
+            else (PDF, "application/pdf", f"giay-to-{index}.pdf")
+        )
+        section.locator('input[type="file"]').set_input_files({"name": name, "mimeType": kind, "buffer": body})
+        section.get_by_role("button", name=_("Upload"), exact=True).click()
+        page.locator(f"#document-{index}").get_by_text(name).wait_for()
+    tab.link(_("Continue to review")).click()
+    # … reviewed and submitted.
+    assert citizen["full_name"] in tab.text() and FORM["child_full_name"] in tab.text()
+    tab.look("apply-review")
+    tab.button(_("Submit the dossier")).click()
+    code = page.locator(".notice .status").inner_text().strip()
+    assert re.fullmatch(r"[A-Z0-9.-]+", code), code
+    tab.look("submitted")
+
+    # The office receives it; the citizen downloads the receipt (form 01) from the dossier's page.
+    office = Office(open_browser().page.context.request, live, live.tenant.tokens["officer"])
+    office.move(code, 2)
+    tab.link(_("My dossiers")).first.click()
+    tab.link(code).click()
+    tab.look("my-dossier-received")
+    receipt_link = page.get_by_role("link", name=re.compile(re.escape(_("Receipt (form 01, PDF)").split(" (")[0])))
+    receipt = tab.fetch(receipt_link.first.get_attribute("href"))
+    assert receipt.ok and receipt.headers["content-type"] == "application/pdf"
+    scanned = json.loads(qr_payload(receipt.body(), tmp_path))  # the national QR payload (ADR 0013)
+    assert scanned["ma_ho_so"] == code and scanned["ma_dinh_danh"] == citizen["national_id"]
+    tracking_url = scanned["tra_cuu"]
+    assert tracking_url == live.url(f"/track/{code}")
+
+    # The office starts work, then asks for one more document.
+    office.move(code, 4)
+    office.move(code, 5, "Bổ sung bản sao giấy chứng nhận kết hôn của cha mẹ")
+    page.reload()
+    assert "Bổ sung bản sao giấy chứng nhận kết hôn của cha mẹ" in tab.text()
+    tab.look("my-dossier-supplement")
+    supplement = page.locator("section", has=page.locator("#supplement-title"))
+    supplement.locator('input[type="file"]').set_input_files(
+        {"name": "giay-ket-hon.pdf", "mimeType": "application/pdf", "buffer": MARRIAGE}
+    )
+    supplement.get_by_role("button", name=_("Upload"), exact=True).click()
+    page.locator("#documents").get_by_text("giay-ket-hon.pdf").wait_for()
+    page.locator("section", has=page.locator("#supplement-title")).get_by_role(
+        "button", name=_("Supplement done"), exact=True
+    ).click()
+    assert office.dossier(code)["status"] == 4  # back with the office
+    assert page.locator("#supplement-title").count() == 0
+
+    # The result: attached and returned by the office, downloaded by the citizen.
+    office.attach_result(code, "giay-khai-sinh.pdf", RESULT)
+    office.move(code, 9)
+    office.move(code, 10)
+    page.reload()
+    tab.look("my-dossier-result")
+    result_link = page.get_by_role("link", name="giay-khai-sinh.pdf")
+    assert result_link.get_attribute("download") is not None  # saved, not opened in the page
+    downloaded = tab.fetch(result_link.get_attribute("href"))
+    assert downloaded.ok and downloaded.body() == RESULT
+
+    # Tracking through the QR code's link, by anyone: the status, and nothing personal.
+    stranger = open_browser(language, javascript=javascript)
+    stranger.page.goto(tracking_url)
+    shown = stranger.text()
+    assert code in shown
+    if language in STATUS:
+        assert STATUS[language][10] in shown
+    for personal in (
+        citizen["full_name"],
+        citizen["national_id"],
+        citizen["phone"],
+        citizen["email"],
+        FORM["child_full_name"],
+    ):
+        assert personal not in shown
+    stranger.look("tracked")
