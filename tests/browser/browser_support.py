@@ -5,8 +5,8 @@ page's language."""
 from __future__ import annotations
 
 import os
-import subprocess
 import re
+import subprocess
 from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
