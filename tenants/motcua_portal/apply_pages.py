@@ -287,7 +287,8 @@ def _component(row, posted) -> int | None:
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / 1_000_000:.1f}".rstrip("0").rstrip(".")
+    # in MiB, as the limit is set and as the "larger than %(n)s MB" error counts it
+    return f"{size / (1024 * 1024):.1f}".rstrip("0").rstrip(".")
 
 
 @portal.route("/procedures/<code>/apply/documents", methods=["GET", "POST"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import subprocess
 from pathlib import Path
 
@@ -119,6 +120,42 @@ class Tab:
         return self.page.context.request.get(
             self.live.direct(path), headers={"Host": self.live.host, "Cookie": cookies}
         )
+
+
+# -- what a citizen does on many pages ---------------------------------------------------------------
+def person() -> dict[str, str]:
+    """A new citizen: an e-mail, a telephone and an identity number no one has used."""
+    tag = secrets.token_hex(4)
+    return {
+        "full_name": "Lê Văn Dũng",
+        "email": f"dung.{tag}@example.vn",
+        "phone": f"09{secrets.randbelow(10**8):08d}",
+        "national_id": f"0790{secrets.randbelow(10**8):08d}",
+        "password": f"Hoa-sen-No-{tag}-Tim",
+    }
+
+
+def fill(tab: Tab, values: dict[str, str]) -> None:
+    """Type into (or choose in) the form controls named by ``values``' keys."""
+    for name, value in values.items():
+        element = tab.page.locator(f'[name="{name}"]')
+        if element.evaluate("e => e.tagName") == "SELECT":
+            element.select_option(value)
+        else:
+            element.fill(value)
+
+
+def register(tab: Tab, language: str, *, look: bool = False) -> dict[str, str]:
+    """Create an account through the registration page (from the menu); the browser is then logged in."""
+    citizen = person()
+    tab.link(t(language, "Register")).first.click()
+    if look:
+        tab.look("register")
+    fill(tab, {name: citizen[name] for name in ("full_name", "email", "phone", "national_id", "password")})
+    fill(tab, {"password_again": citizen["password"]})
+    tab.button(t(language, "Create the account")).click()
+    assert tab.path == "/my/dossiers", tab.text()
+    return citizen
 
 
 # -- what happens on the office's side, through the real API ------------------------------------------

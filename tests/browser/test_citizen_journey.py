@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 
 import pytest
-from browser_support import Office, qr_payload, t
+from browser_support import Office, fill, qr_payload, register, t
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-MARRIAGE = b"%PDF-1.4\n% giay chung nhan ket hon\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+ASKED = "Bổ sung bản chụp rõ nét hơn của giấy chứng sinh"
+CLEARER = b"%PDF-1.4\n% giay chung sinh, ban chup ro\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 RESULT = b"%PDF-1.4\n% giay khai sinh ban chinh\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 FORM = {  # the birth registration form, beyond what the profile fills in
     "applicant.date_of_birth": "1990-01-02",
@@ -34,27 +34,6 @@ STATUS = {  # the dossier's statuses as the tracking page names them
 }
 
 
-def person() -> dict[str, str]:
-    """A new citizen: an e-mail and identity number no one has used."""
-    tag = secrets.token_hex(4)
-    return {
-        "full_name": "Lê Văn Dũng",
-        "email": f"dung.{tag}@example.vn",
-        "phone": f"09{secrets.randbelow(10**8):08d}",
-        "national_id": f"0790{secrets.randbelow(10**8):08d}",
-        "password": f"Hoa-sen-No-{tag}-Tim",
-    }
-
-
-def fill(tab, values: dict[str, str]) -> None:
-    for name, value in values.items():
-        element = tab.page.locator(f'[name="{name}"]')
-        if element.evaluate("e => e.tagName") == "SELECT":
-            element.select_option(value)
-        else:
-            element.fill(value)
-
-
 @pytest.mark.parametrize(("language", "javascript"), [("vi", True), ("en", False)], ids=["vi-js", "en-no-js"])
 def test_a_citizen_from_registration_to_the_result(open_browser, live, tmp_path, language, javascript):
     _ = lambda msgid, **params: t(language, msgid, **params)  # noqa: E731 - the page's own words
@@ -69,13 +48,7 @@ def test_a_citizen_from_registration_to_the_result(open_browser, live, tmp_path,
     tab.look("home")
 
     # Register (the account is logged in at once and lands on "my dossiers").
-    citizen = person()
-    tab.link(_("Register")).first.click()
-    tab.look("register")
-    fill(tab, {name: citizen[name] for name in ("full_name", "email", "phone", "national_id", "password")})
-    fill(tab, {"password_again": citizen["password"]})
-    tab.button(_("Create the account")).click()
-    assert tab.path == "/my/dossiers", tab.text()
+    citizen = register(tab, language, look=True)
     tab.look("my-dossiers-empty")
 
     # Search without accents, as people type on a phone.
@@ -139,16 +112,17 @@ def test_a_citizen_from_registration_to_the_result(open_browser, live, tmp_path,
 
     # The office starts work, then asks for one more document.
     office.move(code, 4)
-    office.move(code, 5, "Bổ sung bản sao giấy chứng nhận kết hôn của cha mẹ")
+    office.move(code, 5, ASKED)
     page.reload()
-    assert "Bổ sung bản sao giấy chứng nhận kết hôn của cha mẹ" in tab.text()
+    assert ASKED in tab.text()
     tab.look("my-dossier-supplement")
     supplement = page.locator("section", has=page.locator("#supplement-title"))
+    supplement.locator('select[name="component"]').select_option("1")  # the birth certificate, again
     supplement.locator('input[type="file"]').set_input_files(
-        {"name": "giay-ket-hon.pdf", "mimeType": "application/pdf", "buffer": MARRIAGE}
+        {"name": "giay-chung-sinh-ro.pdf", "mimeType": "application/pdf", "buffer": CLEARER}
     )
     supplement.get_by_role("button", name=_("Upload"), exact=True).click()
-    page.locator("#documents").get_by_text("giay-ket-hon.pdf").wait_for()
+    page.locator("#documents").get_by_text("giay-chung-sinh-ro.pdf").wait_for()
     page.locator("section", has=page.locator("#supplement-title")).get_by_role(
         "button", name=_("Supplement done"), exact=True
     ).click()

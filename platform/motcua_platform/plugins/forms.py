@@ -78,7 +78,9 @@ def form_json_schema(schema_cls: type[Schema]) -> dict[str, Any]:
         if isinstance(node, dict):
             ref = node.get("$ref")
             if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
-                return inline(components[ref.rsplit("/", 1)[1]])
+                # the field's own keywords (its title beside the $ref) describe this use of the part
+                siblings = {key: inline(value) for key, value in node.items() if key != "$ref"}
+                return {**inline(components[ref.rsplit("/", 1)[1]]), **siblings}
             return {key: inline(value) for key, value in node.items()}
         if isinstance(node, list):
             return [inline(item) for item in node]
