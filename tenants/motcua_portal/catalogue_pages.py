@@ -14,6 +14,7 @@ from motcua_platform.web.context import current_tenant, tenant_context, tenant_s
 
 from motcua_portal import labels
 from motcua_portal.blueprint import portal
+from motcua_portal.shared_pages import shared
 
 PAGE_SIZE = 20
 FILTERS = ("field", "level", "online_mode")
@@ -42,12 +43,20 @@ def _fields() -> list[tuple[str, int]]:
 
 @front_page("tenant")
 def home():
+    return shared("home", _render_home)
+
+
+def _render_home() -> str:
     most_used = _cached("most_used", popular.most_used)
     return render_template("portal/home.html", fields=_fields(), most_used=most_used)
 
 
 @portal.get("/procedures")
 def procedures():
+    return shared("procedures", _render_procedures)
+
+
+def _render_procedures() -> str:
     args = {name: (request.args.get(name) or "").strip()[:200] for name in ("q", *FILTERS)}
     if args["level"] not in labels.LEVELS:
         args["level"] = ""
