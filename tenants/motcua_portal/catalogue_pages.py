@@ -51,9 +51,15 @@ def _render_home() -> str:
     return render_template("portal/home.html", fields=_fields(), most_used=most_used)
 
 
+def _page() -> int:
+    page = request.args.get("page", "1")
+    return int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1
+
+
 @portal.get("/procedures")
 def procedures():
-    return shared("procedures", _render_procedures)
+    # Deep pages are drawn each time, as their results are searched each time: few people read them.
+    return shared("procedures", _render_procedures, keep=_page() <= search.CACHED_PAGES)
 
 
 def _render_procedures() -> str:
@@ -62,8 +68,7 @@ def _render_procedures() -> str:
         args["level"] = ""
     if args["online_mode"] not in labels.ONLINE_MODES:
         args["online_mode"] = ""
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1
+    page = _page()
     pagination = PaginationParameters(page, PAGE_SIZE)
     results = search.search(tenant_session(), current_tenant(), _enabled(), args, pagination)
     pages = max(1, -(-pagination.item_count // PAGE_SIZE))

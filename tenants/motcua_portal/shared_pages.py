@@ -53,9 +53,9 @@ def page_key(name: str) -> Hashable:
     )
 
 
-def shared(name: str, render: Callable[[], str]) -> str:
-    """The page ``render`` draws, from the cache when this visitor has no session."""
-    if session:  # a citizen, a message to show, a form token: this visitor's page may be their own
+def shared(name: str, render: Callable[[], str], *, keep: bool = True) -> str:
+    """The page ``render`` draws, from the cache when this visitor has no session (and ``keep``)."""
+    if session or not keep:  # a citizen, a message to show, a form token: this visitor's page may be their own
         return render()
     key = page_key(name)
     html = PAGES.get(key)

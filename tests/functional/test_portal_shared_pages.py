@@ -18,6 +18,8 @@ def test_visitors_without_a_session_share_one_drawn_page_per_address_and_languag
     assert '<html lang="en">' in english and len(PAGES._entries) == 2
     host_client(host, language="vi").get("/")
     assert len(PAGES._entries) == 3
+    host_client(host, language="vi").get(SEARCH + "&page=9")
+    assert len(PAGES._entries) == 3  # deep pages are not kept, as their search results are not
 
 
 def test_a_signed_in_citizen_neither_gets_nor_leaves_a_shared_page(host_client, seeded):
