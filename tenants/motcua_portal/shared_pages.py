@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 
 from flask import request, session
-from flask_babel import get_locale
 from motcua_platform.cache import TTLCache
+from motcua_platform.i18n import current_locale
 from motcua_platform.tenancy import TenantInfo
 from motcua_platform.web.context import current_tenant
 
@@ -45,7 +45,7 @@ def page_key(name: str) -> Hashable:
         name,
         request.host,
         request.full_path,  # the query and the language switch's links back to this page
-        str(get_locale()),
+        current_locale(),
         info.slug,
         info.catalogue_version,
         tuple(info.plugins),
