@@ -80,7 +80,13 @@ def use_locale(locale: str | None) -> Iterator[str]:
 # -- catalogues ----------------------------------------------------------------------------------
 def translation_directories() -> tuple[str, ...]:
     """Every installed area's ``translations/`` folder, the kernel's first."""
-    packages = ("motcua_platform", *areas.installed().translations)
+    return _directories(("motcua_platform", *areas.installed().translations))
+
+
+@functools.cache
+def _directories(packages: tuple[str, ...]) -> tuple[str, ...]:
+    # Cached: every translated message asks for the catalogue, and building these paths (import lookup,
+    # pathlib) cost more than the rest of a rendered page (~4.5 ms of 6.8 on the portal's search page).
     return tuple(str(Path(importlib.import_module(name).__file__).parent / "translations") for name in packages)
 
 

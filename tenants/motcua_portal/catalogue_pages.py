@@ -14,6 +14,7 @@ from motcua_platform.web.context import current_tenant, tenant_context, tenant_s
 
 from motcua_portal import labels
 from motcua_portal.blueprint import portal
+from motcua_portal.shared_pages import shared
 
 PAGE_SIZE = 20
 FILTERS = ("field", "level", "online_mode")
@@ -42,19 +43,32 @@ def _fields() -> list[tuple[str, int]]:
 
 @front_page("tenant")
 def home():
+    return shared("home", _render_home)
+
+
+def _render_home() -> str:
     most_used = _cached("most_used", popular.most_used)
     return render_template("portal/home.html", fields=_fields(), most_used=most_used)
 
 
+def _page() -> int:
+    page = request.args.get("page", "1")
+    return int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1
+
+
 @portal.get("/procedures")
 def procedures():
+    # Deep pages are drawn each time, as their results are searched each time: few people read them.
+    return shared("procedures", _render_procedures, keep=_page() <= search.CACHED_PAGES)
+
+
+def _render_procedures() -> str:
     args = {name: (request.args.get(name) or "").strip()[:200] for name in ("q", *FILTERS)}
     if args["level"] not in labels.LEVELS:
         args["level"] = ""
     if args["online_mode"] not in labels.ONLINE_MODES:
         args["online_mode"] = ""
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1
+    page = _page()
     pagination = PaginationParameters(page, PAGE_SIZE)
     results = search.search(tenant_session(), current_tenant(), _enabled(), args, pagination)
     pages = max(1, -(-pagination.item_count // PAGE_SIZE))
@@ -66,7 +80,7 @@ def procedures():
     return render_template(
         "portal/procedures.html",
         args=args,
-        results=results,
+        cards=cards(results),
         total=pagination.item_count,
         page=page,
         pages=pages,
@@ -75,6 +89,32 @@ def procedures():
         level_options=[(code, labels.label(labels.LEVELS, code)) for code in labels.LEVELS],
         online_options=[(code, labels.label(labels.ONLINE_MODES, code)) for code in labels.ONLINE_MODES],
     )
+
+
+TAG_CLASSES = {"full": "tag-ok", "partial": "tag-warn"}
+
+
+def cards(rows: list[dict]) -> list[dict[str, str]]:
+    """What each search result shows, as plain strings: the labels translated once for the page, not
+    through a template helper per card (drawing 20 cards was half the page's cost)."""
+    levels = {code: labels.label(labels.LEVELS, code) for code in labels.LEVELS}
+    modes = {code: labels.label(labels.ONLINE_MODES, code) for code in labels.ONLINE_MODES}
+    return [
+        {
+            "href": url_for("site.procedure", code=row["code"]),
+            "name": labels.procedure_name(row),
+            "meta": " · ".join(
+                (
+                    row["field"],
+                    levels.get(row["level"], row["level"] or ""),
+                    labels.time_limit(row["time_limit_value"], row["time_limit_unit"]),
+                )
+            ),
+            "tag": modes.get(row["online_mode"], row["online_mode"] or ""),
+            "tag_class": TAG_CLASSES.get(row["online_mode"], ""),
+        }
+        for row in rows
+    ]
 
 
 @portal.get("/procedures/<code>")

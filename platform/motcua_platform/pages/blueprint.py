@@ -7,11 +7,11 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, abort, redirect, render_template, request
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
+from motcua_platform import i18n
 from motcua_platform.errors import ServiceError
 from motcua_platform.pages import assets, formatting
 from motcua_platform.web.errors import http_error_response
@@ -219,6 +219,6 @@ def install(app: Flask, *, secure_cookies: bool) -> None:
     app.jinja_env.globals.update(
         asset_url=assets.ASSETS.url,
         supported_locales=SUPPORTED_LOCALES,
-        current_locale=lambda: str(get_locale() or "vi"),
+        current_locale=i18n.current_locale,  # the language the page's messages are in (web.locale)
     )
     app.jinja_env.filters.update(formatting.FILTERS)

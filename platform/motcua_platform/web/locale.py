@@ -62,6 +62,24 @@ class CatalogueDomain(Domain):
         return i18n.translations(str(locale)) if locale is not None else i18n.translations(DEFAULT_LOCALE)
 
 
+def _catalogue():
+    return i18n.translations(i18n.current_locale())
+
+
+def install_template_gettext(app: Flask) -> None:
+    """Templates' ``_``/``gettext``/``ngettext`` read the request's language (the kernel's current one, set
+    from the same ``select_locale``) and the merged catalogues directly. Flask-Babel's own callables look
+    up its context, domain and locale on every message: on a list page of the portal that was a third of
+    the time spent drawing it. Jinja's "newstyle" wrapping (escaping, ``%(name)s`` parameters) is kept."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _catalogue().ugettext(s),
+        ngettext=lambda s, p, n: _catalogue().ungettext(s, p, n),
+        pgettext=lambda c, s: _catalogue().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _catalogue().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
+
+
 def start_request() -> None:
     """Before anything else: the request's language as far as it is known without its province."""
     g.locale_token = i18n.set_locale(select_locale())
@@ -88,5 +106,6 @@ def install(app: Flask) -> None:
     )
     babel = Babel(app, locale_selector=select_locale, timezone_selector=select_timezone)
     babel.domain_instance = CatalogueDomain()
+    install_template_gettext(app)
     app.before_request(start_request)
     app.teardown_request(end_request)
