@@ -1,9 +1,9 @@
 """A real browser on a real server: Debian's chromium driven by Playwright, against the app served over
 HTTP by a threaded WSGI server in this process, on the test run's PostgreSQL.
 
-The site under test is a province of its own, ``gamma``, provisioned and seeded for real once per test
+The site under test is a province of its own, ``sigma``, provisioned and seeded for real once per test
 worker and branded through its API; the browser's pages commit their writes, so every test here is marked
-``committed`` and nothing else in the run looks at ``gamma``. Chromium resolves every ``*.motcua.test``
+``committed`` and nothing else in the run looks at ``sigma``. Chromium resolves every ``*.motcua.test``
 host to 127.0.0.1 (``--host-resolver-rules``), so the portal answers on its own host name exactly as in
 production, on the server's port.
 
@@ -24,7 +24,8 @@ from pathlib import Path
 import pytest
 from motcua_app.testing.pytest_plugin import TEST_BASE_DOMAIN, TEST_PASSWORD
 from motcua_app.testing.seed import SeededTenant, seed_tenant
-from motcua_platform.runtime import Runtime, build_runtime
+from motcua_platform.db.database import Database
+from motcua_platform.runtime import Runtime
 from werkzeug.serving import make_server
 
 HERE = Path(__file__).parent
@@ -32,15 +33,15 @@ BROWSER_ARGS = [
     "--no-sandbox",
     f"--host-resolver-rules=MAP *.{TEST_BASE_DOMAIN} 127.0.0.1, MAP {TEST_BASE_DOMAIN} 127.0.0.1",
 ]
-# Gamma's brand: what a province sets through PATCH /api/v1/branding, shown on every page.
+# Sigma's brand: what a province sets through PATCH /api/v1/branding, shown on every page.
 BRAND = {
-    "display_name": "Cổng dịch vụ công tỉnh Gamma",
+    "display_name": "Cổng dịch vụ công tỉnh Sigma",
     "primary_color": "#0b5d3b",
     "secondary_color": "#b7410e",
     "hotline": "1900 1234",
-    "address": "Trung tâm Phục vụ hành chính công, 1 Quảng trường, tỉnh Gamma",
-    "email": "motcua@gamma.example.vn",
-    "footer": "Cơ quan chủ quản: Ủy ban nhân dân tỉnh Gamma.",
+    "address": "Trung tâm Phục vụ hành chính công, 1 Quảng trường, tỉnh Sigma",
+    "email": "motcua@sigma.example.vn",
+    "footer": "Cơ quan chủ quản: Ủy ban nhân dân tỉnh Sigma.",
 }
 
 
@@ -93,20 +94,25 @@ class LiveSite:
 
 @pytest.fixture(scope="session")
 def live(runtime, test_config) -> Iterator[LiveSite]:
-    """The app on a real HTTP server for the session, with province ``gamma`` provisioned and branded.
+    """The app on a real HTTP server for the session, with province ``sigma`` provisioned and branded.
     Its own runtime (pools, caches) on the same database: links the app prints (the QR code on a receipt,
     the e-mails) carry this server's port, as ``motcua run`` prints its own."""
     from motcua_app import create_app
 
     server = make_server("127.0.0.1", 0, None, threaded=True)
     port = server.server_port
-    live_runtime = build_runtime(test_config.with_overrides(bind=f"127.0.0.1:{port}"))
+    config = test_config.with_overrides(bind=f"127.0.0.1:{port}")
+    # Its own pools; the run's job queue (procrastinate binds each task to one app per process, so a
+    # second queue would take the tasks from the first).
+    live_runtime = Runtime(
+        config=config, db=Database(config.database_url, pool_size=config.db_pool_size), jobs=runtime.jobs
+    )
     app = create_app(runtime=live_runtime)
     server.app = app
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
-        tenant = seed_tenant(live_runtime, app, "gamma", "Tỉnh Gamma", "G01", password=TEST_PASSWORD)
+        tenant = seed_tenant(live_runtime, app, "sigma", "Tỉnh Sigma", "S01", password=TEST_PASSWORD)
         branded = app.test_client().patch(
             "/api/v1/branding",
             headers={"Host": tenant.host, "Authorization": f"Bearer {tenant.admin_token}"},
@@ -119,8 +125,23 @@ def live(runtime, test_config) -> Iterator[LiveSite]:
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
-        live_runtime.jobs.close()
         live_runtime.db.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _no_messages_left(live):
+    """What the pages queued (welcome e-mails, receipts, usage events) is dropped after each test: the
+    notification and billing tests drain every province's queues and count what they find. The browser
+    tests check pages, not messages (the functional tests do)."""
+    yield
+    from motcua_billing.usage.models import UsageOutbox
+    from motcua_onestop.notifications.models import NotificationOutbox
+    from sqlalchemy import delete
+
+    with live.runtime.db.tenant_session(live.runtime.db.binding(live.tenant.slug)) as session:
+        session.execute(delete(NotificationOutbox))
+        session.execute(delete(UsageOutbox))
+        session.commit()
 
 
 @pytest.fixture(scope="session")

@@ -26,7 +26,7 @@ FORM = {  # the birth registration form, beyond what the profile fills in
     "child_full_name": "Nguyễn Minh An",
     "child_date_of_birth": "2026-11-20",
     "child_sex": "nam",
-    "place_of_birth": "Bệnh viện Đa khoa tỉnh Gamma",
+    "place_of_birth": "Bệnh viện Đa khoa tỉnh Sigma",
     "mother_full_name": "Trần Thị Bình",
 }
 STATUS = {  # the dossier's statuses as the tracking page names them
@@ -65,7 +65,7 @@ def test_a_citizen_from_registration_to_the_result(open_browser, live, tmp_path,
     # The wizard: where to submit (only the units that receive it are offered) …
     tab.link(_("Apply online")).first.click()
     tab.look("apply-unit")
-    page.get_by_label(re.compile("^commune_a of Tỉnh Gamma")).check()
+    page.get_by_label(re.compile("^commune_a of Tỉnh Sigma")).check()
     tab.button(_("Save and continue")).click()
     # … the form, with what the profile knows already filled in …
     assert page.locator('[name="applicant.full_name"]').input_value() == citizen["full_name"]

@@ -51,12 +51,12 @@ def test_wrong_unit_bad_upload_and_expired_session_each_say_why_and_lose_nothing
     tab.button(_("Save and continue")).click()
     summary = page.locator("#error-summary")
     assert summary.is_visible()
-    assert "department of Tỉnh Gamma" in summary.inner_text()
+    assert "department of Tỉnh Sigma" in summary.inner_text()
     assert page.evaluate("document.activeElement.id") == "error-summary"  # announced, and where focus is
     assert page.locator('input[name="unit_id"][aria-invalid="true"]').count() == 3
     tab.look("wrong-unit")
     assert tab.path.endswith("/apply")  # not moved on
-    page.get_by_label("commune_a of Tỉnh Gamma", exact=False).first.check()
+    page.get_by_label("commune_a of Tỉnh Sigma", exact=False).first.check()
     tab.button(_("Save and continue")).click()
     assert tab.path.endswith("/apply/form")
 
