@@ -185,9 +185,20 @@ def _csrf_failed(error: CSRFError):
 
 
 def _layout_of_request() -> str:
-    from flask import current_app
+    """The layout of the page's own area; for an address no page answers (a 404), the layout of the
+    host's realm, so that a mistyped address on a province's portal still shows the portal (its name,
+    menu and contacts) and a way on."""
+    from flask import current_app, g
+
+    from motcua_platform.tenancy import PLATFORM, TenantInfo
 
     blueprint = current_app.blueprints.get(request.blueprint or "")
+    if blueprint is None:
+        host = g.get("site")
+        realm = "tenant" if isinstance(host, TenantInfo) else "platform" if host == PLATFORM else None
+        for candidate in current_app.blueprints.values():
+            if isinstance(candidate, PageBlueprint) and realm is not None and candidate.realm == realm:
+                return candidate.layout
     return getattr(blueprint, "layout", "pages/base.html")
 
 
