@@ -8,9 +8,9 @@ import datetime as dt
 
 import pytest
 from browser_support import fill, register, t
-from motcua_onestop.citizens.models import CitizenToken
+from motcua_onestop.citizens.models import CitizenAccount, CitizenToken
 from motcua_platform.db.base import utcnow
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 BIRTH = "1.001193"
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -26,10 +26,12 @@ FORM = {
 }
 
 
-def expire_sessions(live) -> None:
-    """Every citizen's login in the province ends now, as when a session outlives its lifetime."""
+def expire_sessions(live, email: str) -> None:
+    """The citizen's logins end now, as when a session outlives its lifetime."""
     with live.runtime.db.tenant_session(live.runtime.db.binding(live.tenant.slug)) as session:
-        session.execute(update(CitizenToken).values(expires_at=utcnow() - dt.timedelta(seconds=1)))
+        account = select(CitizenAccount.id).where(CitizenAccount.email == email).scalar_subquery()
+        expired = update(CitizenToken).where(CitizenToken.citizen_id == account)
+        assert session.execute(expired.values(expires_at=utcnow() - dt.timedelta(seconds=1))).rowcount == 1
         session.commit()
 
 
@@ -66,7 +68,7 @@ def test_wrong_unit_bad_upload_and_expired_session_each_say_why_and_lose_nothing
     assert tab.path.endswith("/apply/documents")
     page.go_back()
     fill(tab, {"child_full_name": "Phạm Gia Huy", "place_of_birth": "Bệnh viện huyện"})  # a correction …
-    expire_sessions(live)
+    expire_sessions(live, citizen["email"])
     tab.button(_("Save and continue")).click()  # … posted after the session ended
     assert tab.path.startswith("/login")
     assert "Your session has ended" in tab.text() or "phiên" in tab.text().lower()
