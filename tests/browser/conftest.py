@@ -46,9 +46,14 @@ BRAND = {
 
 
 def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if HERE in Path(item.path).parents:
-            item.add_marker(pytest.mark.committed)
+    """Browser tests commit and run last. Their province stays in the database for the rest of the
+    session (the billing tests list every tenant), and Playwright's sync API keeps an event loop running
+    in the main thread until the session ends (the job worker tests start their own with asyncio.run).
+    With xdist, load scheduling hands out items in this order, so nothing else runs after them either."""
+    browser = [item for item in items if HERE in Path(item.path).parents]
+    for item in browser:
+        item.add_marker(pytest.mark.committed)
+    items[:] = [item for item in items if HERE not in Path(item.path).parents] + browser
 
 
 @pytest.hookimpl(wrapper=True)
