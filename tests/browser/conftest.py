@@ -149,8 +149,11 @@ def _no_messages_left(live):
         session.commit()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium(chromium_path):
+    """One browser per module, not per session: Playwright's sync API runs an asyncio loop in the test
+    thread while it is open, and a job-worker test run after it in the same process (procrastinate's
+    ``asyncio.run``) would fail with "cannot be called from a running event loop"."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -119,6 +119,7 @@ def test_the_alerts_raised_are_listed_for_finance_and_for_the_province(smtp, fin
     mine = alpha_finance.get("/api/v1/my-billing/alerts?period=2026-11")
     assert mine.status_code == 200 and [a["threshold"] for a in mine.get_json()] == [80, 50]
     assert "recipients" not in mine.get_json()[0]
+    assert mine.get_json()[0]["notified"] == ["taichinh@alpha.gov.vn"]  # who was told, on the province's side
     beta_finance = HostClient(app, seeded["beta"].host, seeded["beta"].tokens["finance"])
     assert beta_finance.get("/api/v1/my-billing/alerts").get_json() == []
     officer = HostClient(app, seeded["alpha"].host, seeded["alpha"].tokens["officer"])

@@ -21,9 +21,7 @@ class AlertListArgsSchema(TenantAlertListArgsSchema):
     tenant = fields.String(validate=validate.Length(max=30))
 
 
-class TenantAlertSchema(Schema):
-    """An alert as the province sees it."""
-
+class _AlertBaseSchema(Schema):
     id = fields.Integer()
     tenant = fields.String(attribute="tenant_slug")
     kind = fields.String(metadata={"enum": KINDS, "description": "quota: a metric's quota; budget: the overage budget"})
@@ -38,7 +36,20 @@ class TenantAlertSchema(Schema):
     sent_at = fields.DateTime()
 
 
-class AlertSchema(TenantAlertSchema):
+class TenantAlertSchema(_AlertBaseSchema):
+    """An alert as the province sees it: which of its own finance addresses it was mailed to, never the
+    vendor's."""
+
+    notified = fields.List(
+        fields.String(),
+        metadata={
+            "description": "The province's finance e-mails (its billing account's, as they are now) the alert "
+            "was mailed to; empty when it was not mailed."
+        },
+    )
+
+
+class AlertSchema(_AlertBaseSchema):
     """An alert as the vendor sees it: also whom it was mailed to (empty when no SMTP server is set)."""
 
     recipients = fields.List(fields.String())

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from motcua_billing.alerts.schemas import AlertListArgsSchema, AlertSchema, TenantAlertListArgsSchema, TenantAlertSchema
 from motcua_billing.alerts.services import list_alerts
-from motcua_billing.catalog.services import tenant_by_slug
+from motcua_billing.catalog.services import get_account, tenant_by_slug
 from motcua_billing.invoices import documents, lifecycle, queries
 from motcua_billing.invoices.models import Invoice, InvoiceLine
 from motcua_billing.invoices.schemas import (
@@ -325,8 +325,15 @@ def my_invoice_pdf(invoice_id):
 @tenant_blp.response(200, TenantAlertSchema(many=True))
 @tenant_blp.paginate()
 def my_alerts(args, pagination_parameters):
-    """The province's quota and overage-budget alerts, newest first; filter by period or kind."""
+    """The province's quota and overage-budget alerts, newest first; filter by period or kind.
+
+    Each says which of the province's finance e-mails it went to (`notified`), never the vendor's."""
     tenant_id = _province()
     session = control_session()
     query = list_alerts(tenant_id=tenant_id, period=args.get("period"), kind=args.get("kind"))
-    return _slugs(paginate(session, query, pagination_parameters))
+    alerts = _slugs(paginate(session, query, pagination_parameters))
+    account = get_account(session, tenant_id)
+    own = {email.strip().lower() for email in (account.emails if account else [])}
+    for alert in alerts:
+        alert.notified = [r for r in alert.recipients if r.strip().lower() in own]
+    return alerts

@@ -9,8 +9,10 @@ from motcua_platform.auth.schemas import (
     LoginSchema,
     MeSchema,
     OperatorSchema,
-    StaffActiveSchema,
+    StaffPasswordResetSchema,
     StaffSchema,
+    StaffUnlockSchema,
+    StaffUpdateSchema,
     TokenSchema,
 )
 from motcua_platform.auth.services import LoginPolicy
@@ -184,11 +186,45 @@ class StaffItem(MethodView):
         """One staff account with a role in the caller's units."""
         return services.get_staff(tenant_session(), staff_id, _covered_units())
 
-    @staff_blp.arguments(StaffActiveSchema)
+    @staff_blp.arguments(StaffUpdateSchema)
     @staff_blp.response(200, StaffSchema)
     def patch(self, body, staff_id):
-        """Activate or deactivate a staff account whose roles all lie in the caller's units."""
+        """Change a staff account's full name, roles (the list replaces them all) or whether it is active.
+
+        The account's roles, old and new, must all lie in the caller's units (403); units must exist (422).
+        The province keeps at least one active tenant admin on the province itself (409), and nobody
+        deactivates their own account (409). Audited as `staff.update` (what changed) and
+        `staff.activate`/`staff.deactivate`; a role change applies to the account's next request."""
         covered = _covered_units()
-        session = tenant_session()
-        staff = services.set_staff_active(session, actor(), staff_id, body["active"], covered)
-        return staff
+        return services.update_staff(
+            tenant_session(),
+            actor(),
+            staff_id,
+            covered,
+            full_name=body.get("full_name"),
+            roles=[(r["role"], r["unit_id"]) for r in body["roles"]] if "roles" in body else None,
+            active=body.get("active"),
+        )
+
+
+@staff_blp.route("/<int:staff_id>/reset-password", methods=["POST"])
+@staff_blp.response(200, StaffPasswordResetSchema, headers={"Cache-Control": {"schema": {"type": "string"}}})
+def reset_staff_password(staff_id):
+    """Give a staff account a random temporary password, shown in this answer only; end all its sessions.
+
+    Every token of the account is revoked and its login locks lifted. The caller's units must cover every
+    role of the account (404 outside them, 403 when it also holds roles elsewhere); an admin cannot reset
+    their own password here (409). Audited as `staff.password_reset`, without the password."""
+    covered = _covered_units()
+    result = services.reset_staff_password(tenant_session(), actor(), staff_id, covered)
+    return result, 200, {"Cache-Control": "no-store"}
+
+
+@staff_blp.route("/<int:staff_id>/unlock", methods=["POST"])
+@staff_blp.response(200, StaffUnlockSchema)
+def unlock_staff(staff_id):
+    """Lift a staff account's login locks and failure counts, from every address.
+
+    Same scope as the other staff changes (404, 403). Audited as `staff.unlock`."""
+    covered = _covered_units()
+    return services.unlock_staff(tenant_session(), actor(), staff_id, covered)

@@ -115,8 +115,10 @@ def succeeded(session: Session, row) -> None:
     session.delete(row)
 
 
-def clear(session: Session, kind: str, account_id: int) -> None:
+def clear(session: Session, kind: str, account_id: int) -> int:
     """Lift every lock on the account, from every address (its owner has just proved who they are by
-    other means: a password reset)."""
+    other means: a password reset; or an admin unlocks it). Returns how many addresses' counts were
+    dropped."""
     model = _model(kind)
-    session.execute(delete(model).where(model.account == account_key(kind, account_id, "")))
+    result = session.execute(delete(model).where(model.account == account_key(kind, account_id, "")))
+    return result.rowcount or 0

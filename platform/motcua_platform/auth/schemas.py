@@ -1,6 +1,7 @@
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from motcua_platform.auth.models import OperatorRole, StaffRoleName
+from motcua_platform.i18n import _
 from motcua_platform.web.schema import Schema
 
 
@@ -56,5 +57,32 @@ class StaffSchema(Schema):
     created_at = fields.DateTime(dump_only=True)
 
 
-class StaffActiveSchema(Schema):
-    active = fields.Boolean(required=True)
+class StaffUpdateSchema(Schema):
+    """What a tenant admin may change on a staff account; fields left out stay as they are."""
+
+    full_name = fields.String(validate=validate.Length(min=1, max=200))
+    roles = fields.List(
+        fields.Nested(StaffRoleInputSchema),
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "Replaces every role of the account; each unit must lie in your units."},
+    )
+    active = fields.Boolean()
+
+    @validates_schema
+    def _something(self, data, **kwargs):
+        if not data:
+            raise ValidationError(_("Give at least one of full_name, roles and active."))
+
+
+class StaffPasswordResetSchema(Schema):
+    staff_id = fields.Integer()
+    temporary_password = fields.String(
+        metadata={"description": "Shown this once: give it to the staff member; only its hash is kept."}
+    )
+    tokens_revoked = fields.Integer(metadata={"description": "The account's sessions that were ended."})
+    locks_cleared = fields.Integer(metadata={"description": "Addresses whose failed-login counts were dropped."})
+
+
+class StaffUnlockSchema(Schema):
+    staff_id = fields.Integer()
+    locks_cleared = fields.Integer(metadata={"description": "Addresses whose failed-login counts were dropped."})

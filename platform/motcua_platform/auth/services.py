@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from motcua_platform.audit.services import Actor, record
@@ -280,11 +281,167 @@ def get_staff(session: Session, staff_id: int, covered: set[int]) -> StaffAccoun
 
 def set_staff_active(session: Session, actor: Actor, staff_id: int, active: bool, covered: set[int]) -> StaffAccount:
     """Only an admin whose units cover every role of the account may (de)activate it."""
+    return update_staff(session, actor, staff_id, covered, active=active)
+
+
+def _managed_staff(session: Session, staff_id: int, covered: set[int]) -> StaffAccount:
+    """A staff account the caller manages: 404 unless it holds a role in ``covered`` (the caller's admin
+    subtree), 403 when it also holds a role outside it (an admin above those units must change it)."""
     staff = get_staff(session, staff_id, covered)
     if any(role.unit_id not in covered for role in staff.roles):
         raise Forbidden(_("The account also holds roles outside your units; an admin above them must change it."))
-    if actor.kind == "staff" and actor.id == staff_id and not active:
-        raise Conflict(_("You cannot deactivate your own account."))
-    staff.active = active
-    record(session, actor, "staff.activate" if active else "staff.deactivate", target=f"staff:{staff_id}")
     return staff
+
+
+def _lock_province_admins(session: Session) -> tuple[int | None, set[int]]:
+    """The province's root unit and the active accounts holding tenant_admin on it, their role rows locked
+    until commit, so two admins removing each other at once cannot leave the province without one."""
+    root = unit_tree().root_id(session)
+    if root is None:
+        return None, set()
+    rows = session.execute(
+        select(StaffRole.staff_id, StaffAccount.active)
+        .join(StaffAccount, StaffAccount.id == StaffRole.staff_id)
+        .where(StaffRole.role == StaffRoleName.TENANT_ADMIN, StaffRole.unit_id == root)
+        .with_for_update(of=StaffRole)
+    ).all()
+    return root, {staff_id for staff_id, active in rows if active}
+
+
+def _keep_a_province_admin(session: Session, staff: StaffAccount, *, loses_it: bool) -> None:
+    """Conflict when ``staff`` is the last active province-wide tenant admin and the change takes that away."""
+    if not loses_it:
+        return
+    admins = _lock_province_admins(session)[1]
+    if admins <= {staff.id}:
+        raise Conflict(
+            _(
+                "This is the province's last active tenant admin on the province itself; give another account "
+                "that role first."
+            )
+        )
+
+
+def _is_province_admin(staff: StaffAccount, root: int | None) -> bool:
+    return staff.active and any(r.role == StaffRoleName.TENANT_ADMIN and r.unit_id == root for r in staff.roles)
+
+
+def update_staff(
+    session: Session,
+    actor: Actor,
+    staff_id: int,
+    covered: set[int],
+    *,
+    full_name: str | None = None,
+    roles: list[tuple[str, int]] | None = None,
+    active: bool | None = None,
+) -> StaffAccount:
+    """Change a staff account's name, roles (replaced as a whole) or whether it is active. Only an admin whose
+    units cover every role of the account, old and new, may; the province keeps at least one active
+    tenant admin on the province itself. Audited as ``staff.update`` with what changed (and
+    ``staff.activate``/``staff.deactivate`` as before)."""
+    staff = _managed_staff(session, staff_id, covered)
+    errors: dict[str, list[str]] = {}
+    if full_name is not None and not full_name.strip():
+        errors["full_name"] = [_("Full name is required.")]
+    if roles is not None:
+        role_errors = []
+        if not roles:
+            role_errors.append(_("At least one role on a unit is required."))
+        for role, unit_id in roles:
+            if role not in set(StaffRoleName):
+                role_errors.append(
+                    _("Unknown role '%(role)s'; use one of: %(roles)s.", role=role, roles=", ".join(StaffRoleName))
+                )
+            elif not unit_tree().exists(session, unit_id):
+                role_errors.append(_("Unit %(unit_id)s does not exist.", unit_id=unit_id))
+        if role_errors:
+            errors["roles"] = role_errors
+    if errors:
+        raise InvalidInput(_("The staff account could not be changed."), errors)
+    if roles is not None:
+        outside = sorted({unit for _, unit in roles if unit not in covered})
+        if outside:
+            raise Forbidden(
+                _("Your tenant-admin role does not cover unit(s) %(units)s.", units=", ".join(map(str, outside)))
+            )
+    own = actor.kind == "staff" and actor.id == staff_id
+    if active is False and own:
+        raise Conflict(_("You cannot deactivate your own account."))
+
+    root = unit_tree().root_id(session)
+    was_province_admin = _is_province_admin(staff, root)
+    new_roles = list(dict.fromkeys(roles)) if roles is not None else [(r.role, r.unit_id) for r in staff.roles]
+    stays_active = staff.active if active is None else active
+    will_be_province_admin = stays_active and (StaffRoleName.TENANT_ADMIN.value, root) in new_roles
+    _keep_a_province_admin(session, staff, loses_it=was_province_admin and not will_be_province_admin)
+
+    changes: dict[str, object] = {}
+    if full_name is not None and full_name.strip() != staff.full_name:
+        changes["full_name"] = {"from": staff.full_name, "to": full_name.strip()}
+        staff.full_name = full_name.strip()
+    if roles is not None:
+        old_roles = [(r.role, r.unit_id) for r in staff.roles]
+        added = [r for r in new_roles if r not in old_roles]
+        removed = [r for r in old_roles if r not in new_roles]
+        if added or removed:
+            changes["roles"] = {"added": [list(r) for r in added], "removed": [list(r) for r in removed]}
+            kept = [r for r in staff.roles if (r.role, r.unit_id) in new_roles]
+            staff.roles = kept + [StaffRole(role=role, unit_id=unit_id) for role, unit_id in added]
+    if changes:
+        session.flush()
+        record(session, actor, "staff.update", target=f"staff:{staff_id}", **changes)
+    if active is not None:
+        staff.active = active
+        record(session, actor, "staff.activate" if active else "staff.deactivate", target=f"staff:{staff_id}")
+    return staff
+
+
+def revoke_staff_tokens(session: Session, staff_id: int) -> int:
+    """Revoke every live token of the account; returns how many."""
+    result = session.execute(
+        update(StaffToken)
+        .where(StaffToken.staff_id == staff_id, StaffToken.revoked_at.is_(None), StaffToken.expires_at > func.now())
+        .values(revoked_at=func.now())
+    )
+    return result.rowcount or 0
+
+
+def temporary_password() -> str:
+    """Five groups of four characters from an alphabet without look-alikes (about 100 bits)."""
+    return "-".join("".join(secrets.choice(TEMPORARY_ALPHABET) for _ in range(4)) for _ in range(5))
+
+
+TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def reset_staff_password(session: Session, actor: Actor, staff_id: int, covered: set[int]) -> dict:
+    """Give the account a new, random temporary password, returned here once (only its hash is kept), revoke
+    every token of the account and lift its login locks. Returns ``staff_id``, ``temporary_password``,
+    ``tokens_revoked`` and ``locks_cleared``.
+    Audited as ``staff.password_reset`` (never with the password)."""
+    staff = _managed_staff(session, staff_id, covered)
+    if actor.kind == "staff" and actor.id == staff_id:
+        raise Conflict(_("You cannot reset your own password; ask another tenant admin."))
+    password = temporary_password()
+    staff.password_hash = hash_password(password)
+    revoked = revoke_staff_tokens(session, staff_id)
+    cleared = lockout.clear(session, "staff", staff_id)
+    record(
+        session,
+        actor,
+        "staff.password_reset",
+        target=f"staff:{staff_id}",
+        tokens_revoked=revoked,
+        locks_cleared=cleared,
+    )
+    return {"staff_id": staff.id, "temporary_password": password, "tokens_revoked": revoked, "locks_cleared": cleared}
+
+
+def unlock_staff(session: Session, actor: Actor, staff_id: int, covered: set[int]) -> dict:
+    """Lift the account's login locks and failure counts, from every address. Returns ``staff_id`` and
+    ``locks_cleared`` (addresses); audited as ``staff.unlock``."""
+    staff = _managed_staff(session, staff_id, covered)
+    cleared = lockout.clear(session, "staff", staff_id)
+    record(session, actor, "staff.unlock", target=f"staff:{staff_id}", locks_cleared=cleared)
+    return {"staff_id": staff.id, "locks_cleared": cleared}
