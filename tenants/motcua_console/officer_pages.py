@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_smorest.pagination import PaginationParameters
+from motcua_onestop.catalogue import services as catalogue
 from motcua_onestop.dossiers import services as dossiers
 from motcua_onestop.dossiers.documents import services as documents
 from motcua_onestop.dossiers.http import caller_units
@@ -19,6 +20,9 @@ from motcua_onestop.dossiers.models import Dossier
 from motcua_onestop.dossiers.workflow import services as workflow
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import Conflict, InvalidInput
+from motcua_platform.i18n import current_locale
+from motcua_platform.plugins.engine import active
+from motcua_platform.plugins.forms import form_json_schema
 from motcua_platform.storage.services import tenant_objects
 from motcua_platform.web.context import current_tenant, runtime, tenant_context, tenant_session
 from motcua_platform.web.pagination import paginate
@@ -98,13 +102,14 @@ def inbox():
 def _detail(dossier: Dossier, *, errors: dict | None = None, values: dict | None = None, conflict: str | None = None):
     """The page of one dossier as it is now; ``conflict`` explains why a change was not made."""
     db = tenant_session()
+    procedure = dossiers.procedure_of(db, dossier)
     return render_template(
         "console/dossier.html",
         dossier=dossier,
-        procedure=dossiers.procedure_of(db, dossier),
+        procedure=procedure,
         current_step=dossiers.current_step_name(db, dossier),
         outcome=workflow.dossier_outcome(dossier, utcnow()),
-        form_data=_form_rows(dossier.form_data),
+        form_data=_form_rows(procedure, dossier.form_data),
         documents=documents.current_documents(db, dossier),
         history=dossiers.history(db, dossier),
         actions=dossiers.allowed_targets(dossier),
@@ -115,22 +120,35 @@ def _detail(dossier: Dossier, *, errors: dict | None = None, values: dict | None
     )
 
 
-def _form_rows(data) -> list[tuple[str, str]]:
-    """The dossier's form as label and text pairs (lists one item a line, nested objects flattened)."""
+def _form_rows(procedure, data) -> list[tuple[str, str]]:
+    """The dossier's form as label and text pairs, in the order and with the titles of the procedure's form
+    (its plugin's JSON Schema, as the portal's wizard shows it); lists one item a line, parts flattened."""
+    definition = catalogue.definition_for(active(), procedure)
+    schema = form_json_schema(definition.form) if definition is not None else {}
+    english = current_locale() == "en"
     rows: list[tuple[str, str]] = []
 
-    def walk(prefix: str, value) -> None:
+    def title(key: str, node: dict) -> str:
+        named = (english and node.get("x-title-en")) or node.get("title") or node.get("description")
+        return str(named) if named else key.replace("_", " ").capitalize()  # as the portal's wizard does
+
+    def walk(prefix: str, value, node: dict) -> None:
         if isinstance(value, dict):
-            for key, item in value.items():
-                walk(f"{prefix} › {key}" if prefix else str(key), item)
+            properties = node.get("properties") or {}
+            keys = [k for k in properties if k in value] + [k for k in value if k not in properties]
+            for key in keys:
+                name = title(key, properties.get(key) or {})
+                walk(f"{prefix} › {name}" if prefix else name, value[key], properties.get(key) or {})
         elif isinstance(value, list):
             rows.append((prefix, "\n".join(str(item) for item in value)))
         elif isinstance(value, bool):
             rows.append((prefix, _("Yes") if value else _("No")))
         else:
-            rows.append((prefix, "" if value is None else str(value)))
+            choices = (english and node.get("x-enum-titles-en")) or node.get("x-enum-titles") or {}
+            shown = "" if value is None else str(value)
+            rows.append((prefix, str(choices.get(shown, shown))))
 
-    walk("", data or {})
+    walk("", data or {}, schema)
     return rows
 
 

@@ -112,7 +112,7 @@ def test_the_inbox_shows_only_the_officers_units(console, alpha, officer_api, se
 
 def test_the_dossier_page_and_an_action(console, officer_api, online_code):
     page = text(console.get(f"/console/dossiers/{online_code}"))
-    assert "Form data" in page and "husband_full_name" in page and "Lê Thị Vợ" in page
+    assert "Form data" in page and "Lê Thị Vợ" in page and "Husband full name" in page
     assert "History" in page
     for action in ("Receive", "Refuse", "Ask for a supplement", "Record a withdrawal"):
         assert f">{action}</button>" in page
