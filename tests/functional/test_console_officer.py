@@ -3,11 +3,16 @@ with the staff login service, the inbox of the officer's units only, one dossier
 version the page was drawn from (a stale one is a 409 that changes nothing), CSRF on every form, and a
 change the state machine does not allow refused. The staff API checks what the pages changed."""
 
+import io
+
 import pytest
 from dossier_support import citizen_client, intake_body, move
 from motcua_app.testing.pytest_plugin import TEST_PASSWORD
 from portal_support import csrf_token, fresh_address, submit, text
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
+PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 CHANGED_EN = "Someone else changed this dossier while you had it open"
 
 
@@ -167,3 +172,22 @@ def test_staff_without_a_unit_role_have_no_inbox(host_client, seeded):
 def test_vietnamese_first(host_client, seeded):
     client = host_client(seeded["alpha"].host, language="vi")
     assert "Cán bộ đăng nhập" in text(client.get("/console/login"))
+
+
+def test_documents_are_links_to_their_files(console, officer_api, online_code):
+    fields = {"component": "0", "file": FileStorage(io.BytesIO(PDF), filename="to-khai.pdf")}
+    boundary, data = encode_multipart(fields)
+    uploaded = officer_api.post(
+        f"/api/v1/dossiers/{online_code}/documents", data=data, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    assert uploaded.status_code == 201, uploaded.get_json()
+    document_id = uploaded.get_json()["id"]
+    page = text(console.get(f"/console/dossiers/{online_code}"))
+    link = f"/console/dossiers/{online_code}/documents/{document_id}"
+    assert f'href="{link}"' in page and "to-khai.pdf" in page
+    response = console.get(link)
+    assert response.status_code == 200
+    assert response.get_data() == PDF
+    response.close()
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert "attachment" in response.headers["Content-Disposition"]
