@@ -144,7 +144,9 @@ def _no_messages_left(live):
         session.commit()
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps an event loop running while it is open, and a
+# later test in the same worker that runs a job worker (procrastinate's asyncio.run) would fail on it.
+@pytest.fixture(scope="module")
 def chromium(chromium_path):
     from playwright.sync_api import sync_playwright
 
