@@ -49,11 +49,11 @@ AREAS = Areas(
         "motcua_app.demo:demo",
     ),
     model_modules=("motcua_app.models",),
-    pages=("motcua_portal.pages:portal",),
+    pages=("motcua_portal.pages:portal", "motcua_console.pages:console"),
     connectors=(
         "motcua_onestop.wiring:connect",
         "motcua_billing.wiring:connect",
     ),
     # packages with a translations/ folder of message catalogues, merged after the kernel's (web.locale, i18n)
-    translations=("motcua_tenants", "motcua_onestop", "motcua_billing", "motcua_portal"),
+    translations=("motcua_tenants", "motcua_onestop", "motcua_billing", "motcua_portal", "motcua_console"),
 )

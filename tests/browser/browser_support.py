@@ -160,10 +160,10 @@ def register(tab: Tab, language: str, *, look: bool = False) -> dict[str, str]:
 
 # -- what happens on the office's side, through the real API ------------------------------------------
 class Office:
-    """An officer of the live province acting through the JSON API over HTTP (the consoles are not built
-    yet): the receipt, the supplement request and the result the citizen then sees on the portal. Playwright
-    sends these from its driver, which does not share chromium's host map: they go to 127.0.0.1 with the
-    province's Host header."""
+    """An officer of the live province acting through the JSON API over HTTP (the officer's console does not
+    cover it all yet): the receipt, the supplement request and the result the citizen then sees on the
+    portal. Playwright sends these from its driver, which does not share chromium's host map: they go to
+    127.0.0.1 with the province's Host header."""
 
     def __init__(self, request_context, live, token: str):
         self.http = request_context

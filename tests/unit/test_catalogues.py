@@ -22,6 +22,7 @@ PACKAGES = (
     "tenants/motcua_tenants",
     "tenants/motcua_onestop",
     "tenants/motcua_portal",
+    "tenants/motcua_console",
     "billing/motcua_billing",
 )
 LOCALES = ("vi", "en")
