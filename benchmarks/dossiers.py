@@ -313,17 +313,14 @@ WHERE s.dossier_id = d.id AND s.index = d.current_step AND s.started_at IS NOT N
 """
 
 
-def big_tenant(runtime, communes: list[int], root_id: int) -> None:
-    from flask_smorest.pagination import PaginationParameters
+def seed_dossiers(runtime) -> None:
+    """N_DOSSIERS dossiers in the tenant of setup_tenant (SEED_SQL, their open steps), then VACUUM ANALYZE;
+    prints what it made and how long it took."""
     from motcua_onestop.catalogue.models import Procedure
-    from motcua_onestop.dossiers import services
-    from motcua_onestop.dossiers.models import Dossier
     from motcua_onestop.units.models import Unit
-    from motcua_platform.web.pagination import paginate
     from sqlalchemy import select, text
 
-    binding = runtime.db.binding(SLUG)
-    with runtime.db.tenant_session(binding) as session:
+    with runtime.db.tenant_session(runtime.db.binding(SLUG)) as session:
         procedure = session.scalar(select(Procedure.id).where(Procedure.code == "1.000894").limit(1))
         units = list(session.scalars(select(Unit.id).where(Unit.parent_id.isnot(None))))
         started = time.perf_counter()
@@ -338,9 +335,19 @@ def big_tenant(runtime, communes: list[int], root_id: int) -> None:
         conn.exec_driver_sql(f"VACUUM ANALYZE t_{SLUG}.dossiers")
         conn.exec_driver_sql(f"VACUUM ANALYZE t_{SLUG}.dossier_steps")
         analyzed = time.perf_counter() - started
-        total = conn.exec_driver_sql("SELECT count(*) FROM t_benchdossiers.dossiers").scalar()
+        total = conn.exec_driver_sql(f"SELECT count(*) FROM t_{SLUG}.dossiers").scalar()  # noqa: S608 (a constant)
         size = conn.exec_driver_sql(f"SELECT pg_size_pretty(pg_total_relation_size('t_{SLUG}.dossiers'))").scalar()
     print(f"\nseeded {total:,} dossiers in {seeded:.1f} s, VACUUM ANALYZE {analyzed:.1f} s, table + indexes {size}")
+
+
+def big_tenant(runtime, communes: list[int], root_id: int) -> None:
+    from flask_smorest.pagination import PaginationParameters
+    from motcua_onestop.dossiers import services
+    from motcua_onestop.dossiers.models import Dossier
+    from motcua_platform.web.pagination import paginate
+
+    binding = runtime.db.binding(SLUG)
+    seed_dossiers(runtime)
 
     rng = random.Random(766)
     cap = runtime.config.list_count_cap

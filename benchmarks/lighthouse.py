@@ -28,6 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 import _common as c
+import _http as h
 import _portal as p
 
 LIGHTHOUSE = "12.2.3"
@@ -96,9 +97,9 @@ def submit_dossier(env: dict[str, str], port: int) -> str:
     from motcua_app.demo import CITIZEN_EMAIL, DEMO_PASSWORD
 
     host = {"Host": p.host(env)}
-    login = p.request(port, "/api/v1/account/login", host, "POST", {"login": CITIZEN_EMAIL, "password": DEMO_PASSWORD})
+    login = h.request(port, "/api/v1/account/login", host, "POST", {"login": CITIZEN_EMAIL, "password": DEMO_PASSWORD})
     token = json.loads(login.body)["token"]
-    units = json.loads(p.request(port, "/api/v1/procedures/1.000894/units", host).body)
+    units = json.loads(h.request(port, "/api/v1/procedures/1.000894/units", host).body)
     form = {
         "husband_full_name": "Nguyễn Văn An",
         "husband_citizen_id": "066090001111",
@@ -109,7 +110,7 @@ def submit_dossier(env: dict[str, str], port: int) -> str:
         "residence": "Phường Buôn Ma Thuột",
     }
     body = {"procedure_code": "1.000894", "receiving_unit_id": units[0]["id"], "channel": "online", "form": form}
-    reply = p.request(port, "/api/v1/dossiers", {**host, "Authorization": f"Bearer {token}"}, "POST", body)
+    reply = h.request(port, "/api/v1/dossiers", {**host, "Authorization": f"Bearer {token}"}, "POST", body)
     if reply.status != 201:
         raise RuntimeError(f"dossier not submitted ({reply.status}): {reply.body[:500]!r}")
     return json.loads(reply.body)["code"]
@@ -204,7 +205,7 @@ def main() -> None:
     with c.fresh_database("motcua_bench_lighthouse") as url:
         env = c.motcua_env(url)
         p.prepare(env, PROCEDURES)
-        with p.serve(env, WORKERS) as port, tempfile.TemporaryDirectory(prefix="motcua-lighthouse-") as folder:
+        with h.serve(env, WORKERS) as port, tempfile.TemporaryDirectory(prefix="motcua-lighthouse-") as folder:
             code = submit_dossier(env, port)
             base = f"http://{p.host(env)}:{port}"  # Chromium sends every *.localhost name to the loopback
             print(f"   {base}, {RUNS} run(s) per page; tracked dossier {code}")

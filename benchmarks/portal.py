@@ -22,7 +22,6 @@ import json
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from urllib.parse import urljoin, urlsplit
 
 sys.path.insert(0, str(Path(__file__).parent))
 import _common as c
+import _http as h
 import _portal as p
 
 ROUNDS = c.sized("BENCH_ROUNDS", 3, 1)
@@ -49,25 +49,10 @@ WEIGHT_TARGET = 100_000
 DISTINCT_QUERIES = ["giay phep", "dang ky", "cap", "gia han", "xac nhan", "thu hoi", "dieu chinh", "cap lai"]
 BROWSER = {"Accept-Encoding": "gzip", "Accept-Language": "vi", "User-Agent": "motcua-bench"}
 
-SUMMARY_LUA = r"""
-done = function(summary, latency, requests)
-  io.write(string.format(
-    "BENCHJSON {\"requests\":%d,\"duration_us\":%d,\"connect\":%d,\"read\":%d,\"write\":%d," ..
-    "\"status\":%d,\"timeout\":%d,\"p50\":%d,\"p99\":%d}\n",
-    summary.requests, summary.duration, summary.errors.connect, summary.errors.read,
-    summary.errors.write, summary.errors.status, summary.errors.timeout,
-    latency:percentile(50), latency:percentile(99)))
-end
-"""
-
 # TARGETS (a Lua table of paths) is prepended; each thread starts at its own place in the list.
 DISTINCT_LUA = (
-    r"""
-local threads = 0
-function setup(thread)
-  thread:set("tid", threads)
-  threads = threads + 1
-end
+    h.WRK_THREAD_IDS_LUA
+    + r"""
 function init(args)
   counter = tid * 7919
 end
@@ -76,7 +61,7 @@ function request()
   return wrk.format(nil, TARGETS[1 + counter % #TARGETS])
 end
 """
-    + SUMMARY_LUA
+    + h.WRK_REPORT_LUA
 )
 
 
@@ -108,11 +93,11 @@ def headers_for(env: dict[str, str], load: Load) -> dict[str, str]:
     return {"Host": p.host(env), "Accept": load.accept, **BROWSER}
 
 
-def decoded(reply: p.Reply) -> bytes:
+def decoded(reply: h.Reply) -> bytes:
     return gzip.decompress(reply.body) if reply.headers.get("Content-Encoding") == "gzip" else reply.body
 
 
-def count_results(load: Load, reply: p.Reply) -> int:
+def count_results(load: Load, reply: h.Reply) -> int:
     body = decoded(reply)
     if load.accept == JSON:
         return len(json.loads(body))
@@ -120,7 +105,7 @@ def count_results(load: Load, reply: p.Reply) -> int:
 
 
 def total_of(env: dict[str, str], port: int, q: str) -> int:
-    reply = p.request(port, f"/api/v1/procedures?q={query_string(q)}&page_size={PAGE_SIZE}", {"Host": p.host(env)})
+    reply = h.request(port, f"/api/v1/procedures?q={query_string(q)}&page_size={PAGE_SIZE}", {"Host": p.host(env)})
     return json.loads(reply.headers["X-Pagination"])["total"]
 
 
@@ -140,7 +125,7 @@ def lua_script(folder: Path, load: Load, pairs: list[tuple[str, int]]) -> Path:
         targets = [load.path.format(q=query_string(q), page=page) for q, page in pairs]
         path.write_text("TARGETS = {" + ", ".join(json.dumps(t) for t in targets) + "}\n" + DISTINCT_LUA)
     else:
-        path.write_text(SUMMARY_LUA)
+        path.write_text(h.WRK_REPORT_LUA)
     return path
 
 
@@ -149,7 +134,7 @@ def check_loads(env: dict[str, str], port: int, pairs: list[tuple[str, int]]) ->
     rows = []
     for load in LOADS:
         path = load.path.format(q=query_string(pairs[0][0]), page=pairs[0][1]) if load.distinct else load.path
-        reply = p.request(port, path, headers_for(env, load))
+        reply = h.request(port, path, headers_for(env, load))
         rows.append(
             [
                 f"{load.key:5} {load.label}",
@@ -165,16 +150,7 @@ def check_loads(env: dict[str, str], port: int, pairs: list[tuple[str, int]]) ->
 
 # -- throughput ------------------------------------------------------------------------------------
 def run_wrk(url: str, headers: dict[str, str], duration: int, script: Path) -> dict:
-    cmd = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{duration}s", "--timeout", "10s", "-s", str(script)]
-    for name, value in headers.items():
-        cmd += ["-H", f"{name}: {value}"]
-    out = subprocess.run([*cmd, url], capture_output=True, text=True, timeout=duration + 60, check=False)
-    for line in out.stdout.splitlines():
-        if line.startswith("BENCHJSON "):
-            data = json.loads(line.removeprefix("BENCHJSON "))
-            errors = sum(data[k] for k in ("connect", "read", "write", "status", "timeout"))
-            return {"rps": data["requests"] / (data["duration_us"] / 1e6), "p50": data["p50"] / 1000, "errors": errors}
-    raise RuntimeError(f"wrk gave no result (exit {out.returncode}):\n{out.stdout}\n{out.stderr}")
+    return h.run_wrk(url, headers, duration=duration, threads=THREADS, connections=CONNECTIONS, script=script)
 
 
 def measure_round(env: dict[str, str], port: int, scripts: dict[str, Path]) -> dict[str, dict]:
@@ -212,7 +188,7 @@ def report_rounds(rounds: list[dict[str, dict]]) -> None:
             + [f"{r['html']['rps'] / r['json']['rps']:.0%}"]
             + [f"{r[k]['rps']:,.0f}" for k in ("json*", "html*")]
             + [f"{r['html*']['rps'] / r['json*']['rps']:.0%}"]
-            + [f"{r[k]['p50']:.1f}" for k in ("json", "html", "json*", "html*")]
+            + [f"{r[k]['p50_ms']:.1f}" for k in ("json", "html", "json*", "html*")]
             + [sum(r[k]["errors"] for k in r)]
         )
     headers = ["round", "JSON req/s", "page req/s", "page/JSON", "JSON* req/s", "page* req/s", "page*/JSON*"]
@@ -262,8 +238,8 @@ def css_references(css: str) -> list[str]:
     return [m.group(1) or m.group(2) for m in CSS_URL.finditer(css)]
 
 
-def fetch(env: dict[str, str], port: int, path: str, accept: str) -> p.Reply:
-    return p.request(port, path, {"Host": p.host(env), "Accept": accept, **BROWSER})
+def fetch(env: dict[str, str], port: int, path: str, accept: str) -> h.Reply:
+    return h.request(port, path, {"Host": p.host(env), "Accept": accept, **BROWSER})
 
 
 def page_weight(env: dict[str, str], port: int, path: str) -> list[list[object]]:
@@ -292,7 +268,7 @@ def page_weight(env: dict[str, str], port: int, path: str) -> list[list[object]]
     return rows
 
 
-def weight_row(ref: str, kind: str, reply: p.Reply) -> list[object]:
+def weight_row(ref: str, kind: str, reply: h.Reply) -> list[object]:
     return [
         ref if len(ref) <= 60 else ref[:57] + "...",
         kind,
@@ -325,7 +301,7 @@ def main() -> None:
         env = c.motcua_env(url)
         p.prepare(env, PROCEDURES)
         print(f"   demo provinces + {PROCEDURES} generated procedures on {p.host(env)}; gunicorn {WORKERS} workers")
-        with p.serve(env, WORKERS) as port:
+        with h.serve(env, WORKERS) as port:
             weights(env, port)
             if shutil.which("wrk"):
                 throughput(env, port)

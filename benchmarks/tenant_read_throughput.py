@@ -34,7 +34,6 @@ import json
 import os
 import resource
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -49,6 +48,7 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as c
+import _http as h
 
 DB_NAME = "motcua_bench_read"
 TENANT_HOST = "phutho.motcua.localhost"
@@ -62,26 +62,11 @@ CONNECTIONS = c.sized("BENCH_CONNECTIONS", 32, 2)
 THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 WORKERS = c.sized("BENCH_WORKERS", 2, 1)
 
-WRK_SCRIPT = r"""
-done = function(summary, latency, requests)
-  io.write(string.format(
-    "BENCHJSON {\"requests\":%d,\"duration_us\":%d,\"connect\":%d,\"read\":%d,\"write\":%d," ..
-    "\"status\":%d,\"timeout\":%d,\"p50\":%d,\"p99\":%d,\"max\":%d}\n",
-    summary.requests, summary.duration, summary.errors.connect, summary.errors.read,
-    summary.errors.write, summary.errors.status, summary.errors.timeout,
-    latency:percentile(50), latency:percentile(99), latency.max))
-end
-"""
-
 # (b') only: a distinct active_on date on every request (script arguments: the path up to the date, and a
 # base day number that differs between wrk runs), so no request of the run finds an earlier one cached.
 WRK_DISTINCT_SCRIPT = (
-    r"""
-local threads = 0
-function setup(thread)
-  thread:set("tid", threads)
-  threads = threads + 1
-end
+    h.WRK_THREAD_IDS_LUA
+    + r"""
 function init(args)
   prefix = args[1]
   base_day = tonumber(args[2])
@@ -93,7 +78,7 @@ function request()
   return wrk.format(nil, prefix .. os.date("!%Y-%m-%d", 1767225600 + day * 86400))
 end
 """
-    + WRK_SCRIPT
+    + h.WRK_REPORT_LUA
 )
 
 
@@ -128,38 +113,10 @@ class Sample:
 
 
 # -- load generators --------------------------------------------------------------------------------
-def wrk_command(
-    url: str, headers: dict[str, str], duration: int, script: str | None, args: list[str] | None = None
-) -> list[str]:
-    cmd = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{duration}s", "--timeout", "10s"]
-    for name, value in headers.items():
-        cmd += ["-H", f"{name}: {value}"]
-    if script:
-        cmd += ["-s", script]
-    return [*cmd, url, *(["--", *args] if args else [])]
-
-
 def run_wrk(url: str, headers: dict[str, str], duration: int, script: str, args: list[str] | None = None) -> dict:
-    out = subprocess.run(
-        wrk_command(url, headers, duration, script, args),
-        capture_output=True,
-        text=True,
-        timeout=duration + 60,
-        check=False,
+    return h.run_wrk(
+        url, headers, duration=duration, threads=THREADS, connections=CONNECTIONS, script=script, args=args
     )
-    for line in out.stdout.splitlines():
-        if line.startswith("BENCHJSON "):
-            data = json.loads(line.removeprefix("BENCHJSON "))
-            seconds = data["duration_us"] / 1e6
-            errors = sum(data[k] for k in ("connect", "read", "write", "status", "timeout"))
-            return {
-                "requests": data["requests"],
-                "rps": data["requests"] / seconds,
-                "p50_ms": data["p50"] / 1000,
-                "p99_ms": data["p99"] / 1000,
-                "errors": errors,
-            }
-    raise RuntimeError(f"wrk gave no result (exit {out.returncode}):\n{out.stdout}\n{out.stderr}")
 
 
 def _py_load_process(host: str, port: int, path: str, headers: dict, duration: float, threads: int, queue) -> None:
@@ -225,46 +182,6 @@ def run_python_load(port: int, path: str, headers: dict[str, str], duration: int
 
 
 # -- server -----------------------------------------------------------------------------------------
-def http_request(port: int, method: str, path: str, headers: dict[str, str], body: dict | None = None):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    payload = json.dumps(body).encode() if body is not None else None
-    if payload is not None:
-        headers = {**headers, "Content-Type": "application/json"}
-    conn.request(method, path, body=payload, headers=headers)
-    response = conn.getresponse()
-    data = response.read()
-    conn.close()
-    return response.status, data
-
-
-def wait_for_server(port: int, server: subprocess.Popen, log_path: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"server exited ({server.returncode}); log:\n{log_path.read_text()[-4000:]}")
-        try:
-            status, _ = http_request(port, "GET", "/healthz", {})
-            if status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"server did not answer /healthz within {timeout:.0f}s; log:\n{log_path.read_text()[-4000:]}")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    if server.poll() is not None:
-        return
-    try:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=10)
-    except ProcessLookupError:
-        pass
-
-
 class CpuMeter:
     """CPU used during a window by: gunicorn (master + workers, incl. workers recycled meanwhile), the
     PostgreSQL backends of the bench database, the load generator, and everything else on the machine."""
@@ -348,7 +265,7 @@ class Server:
                 stderr=log,
                 start_new_session=True,
             )
-        wait_for_server(self.port, self.proc, self.log_path)
+        h.wait_ready(self.port, self.proc, self.log_path)
 
     def master_pid(self) -> int | None:
         return next(iter(c.child_pids(self.proc.pid)), None) if self.proc else None
@@ -359,7 +276,7 @@ class Server:
 
     def stop(self) -> None:
         if self.proc is not None:
-            stop_server(self.proc)
+            h.stop(self.proc)
 
 
 def run_round(
@@ -413,7 +330,7 @@ def main() -> None:
         )
     tmp = Path(tempfile.mkdtemp(prefix="motcua-bench-read-"))
     script = tmp / "report.lua"
-    script.write_text(WRK_SCRIPT)
+    script.write_text(h.WRK_REPORT_LUA)
     distinct_script = tmp / "distinct.lua"
     distinct_script.write_text(WRK_DISTINCT_SCRIPT)
     endpoints: list[Endpoint] = []
@@ -429,10 +346,10 @@ def main() -> None:
         try:
             server.start()
             print(f"   server: {server.describe()}  (gunicorn log: {server.log_path})")
-            status, body = http_request(server.port, "POST", "/api/v1/auth/login", {"Host": TENANT_HOST}, LOGIN)
-            if status != 201:
-                raise RuntimeError(f"login failed: {status} {body[:300]!r}")
-            token = json.loads(body)["token"]
+            reply = h.request(server.port, "/api/v1/auth/login", {"Host": TENANT_HOST}, "POST", LOGIN)
+            if reply.status != 201:
+                raise RuntimeError(f"login failed: {reply.status} {reply.body[:300]!r}")
+            token = json.loads(reply.body)["token"]
             endpoints = [
                 Endpoint("a", "GET /healthz (bare JSON)", "/healthz"),
                 Endpoint(
@@ -457,15 +374,24 @@ def main() -> None:
             ]
             for ep in endpoints:
                 path = ep.path + (f"{ep.distinct_suffix}2030-01-01" if ep.distinct_suffix else "")
-                status, body = http_request(server.port, "GET", path, ep.headers)
-                if status != 200:
-                    raise RuntimeError(f"{ep.label}: HTTP {status} {body[:300]!r}")
+                reply = h.request(server.port, path, ep.headers)
+                if reply.status != 200:
+                    raise RuntimeError(f"{ep.label}: HTTP {reply.status} {reply.body[:300]!r}")
             if not have_wrk:
                 print("!! without wrk, (b') repeats one query, so it is served from the cache like (b)")
             if have_wrk:
                 print(
                     "   load:   "
-                    + " ".join(wrk_command("http://127.0.0.1:<port><path>", {"Host": "<host>"}, DURATION, "report.lua"))
+                    + " ".join(
+                        h.wrk_command(
+                            "http://127.0.0.1:<port><path>",
+                            {"Host": "<host>"},
+                            duration=DURATION,
+                            threads=THREADS,
+                            connections=CONNECTIONS,
+                            script="report.lua",
+                        )
+                    )
                 )
             print(f"   {ROUNDS} round(s) of a, b, b', c; each: {WARMUP}s warm-up, then {DURATION}s measured")
             sys.stdout.flush()
