@@ -89,12 +89,13 @@ def _day(name: str, errors: dict) -> dt.date | None:
 @console.get("/register")
 @staff_required
 def register():
-    """Form 07: choose a unit and a period; with them (a GET form, so the PDF's address can be bookmarked)
-    the register is served, or the choice again with what is wrong (422)."""
+    """Form 07: choose a unit and a period (this month so far, to start with); with them (a GET form, so
+    the PDF's address can be bookmarked) the register is served, or the choice again with what is wrong
+    (422)."""
     units = _register_units()
     first = today().replace(day=1)
     values = {"unit_id": request.args.get("unit_id", ""), "from": f"{first:%Y-%m-%d}", "to": f"{today():%Y-%m-%d}"}
-    if "unit_id" not in request.args:
+    if "from" not in request.args and "to" not in request.args:  # a unit alone (the dossier page's link): the choice
         return _register_page(units, values, {})
     values.update({key: request.args.get(key, "") for key in ("from", "to")})
     errors: dict[str, list[str]] = {}

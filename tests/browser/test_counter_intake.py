@@ -1,8 +1,8 @@
 """Counter intake in a real browser: the officer of commune A finds the marriage registration by typing its
 name without accents, fills in the applicant and the form (a mistake first: the error is shown next to
 the field and the answers are kept), reviews, attaches a scan, receives the dossier, and opens its receipt
-(form 01): a PDF whose text names the dossier and the applicant. Every page is checked with axe-core and
-photographed at 375 and 1280 px (browser_support.Tab.look)."""
+(form 01): a PDF whose text names the dossier and the applicant; then the unit's register (form 07). Every
+page is checked with axe-core and photographed at 375 and 1280 px (browser_support.Tab.look)."""
 
 from __future__ import annotations
 
@@ -96,3 +96,9 @@ def test_an_officer_takes_a_dossier_at_the_counter(open_browser, live, tmp_path)
     assert tab.path == f"/console/dossiers/{code}"
     assert _("Forms to print") in tab.text() and "to-khai.pdf" in tab.text()
     tab.look("dossier")
+
+    # form 07, the register of the officer's unit, chosen on its own page
+    tab.link(_("Register of dossiers (form 07)")).click()
+    assert tab.path.startswith("/console/register")
+    assert tab.page.locator('[name="unit_id"]').input_value() == str(unit)
+    tab.look("register")

@@ -249,6 +249,8 @@ def test_the_forms_are_pdfs_within_the_officers_units(console, alpha, officer_ap
     # form 07, the register of a unit of the officer's, for a period
     unit = seeded["alpha"].units["commune_a"]
     assert console.get("/console/register").status_code == 200
+    chosen = console.get(f"/console/register?unit_id={unit}")  # the dossier page's link: the unit chosen
+    assert chosen.status_code == 200 and f'<option value="{unit}" selected>' in text(chosen)
     today = dt.date.today().isoformat()
     register = console.get(f"/console/register?unit_id={unit}&from=2026-01-01&to={today}")
     assert register.status_code == 200 and register.headers["Content-Type"] == "application/pdf"
