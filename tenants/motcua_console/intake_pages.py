@@ -244,6 +244,7 @@ def intake_form(code: str):
         envelope = dict.fromkeys(ENVELOPE, "")
         envelope[CHANNEL] = _channel(request.args.get("channel"))
         envelope[UNIT] = str(units[0].id) if len(units) == 1 else ""
+        envelope[POSTAL_DAY] = today().isoformat() if envelope[CHANNEL] == Channel.POSTAL else ""
         return _page("console/intake/form.html", row, units, fields, {"_envelope": envelope}, {})
     envelope, form, errors = _checked(row, fields, request.form)
     values = {**form, "_envelope": envelope}

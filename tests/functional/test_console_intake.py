@@ -13,6 +13,7 @@ import pytest
 from dossier_support import FORM, MARRIAGE, intake_body
 from motcua_app.testing.pytest_plugin import TEST_PASSWORD
 from motcua_billing.usage.models import UsageOutbox
+from motcua_onestop.calendar.services import today as today_in_vietnam
 from motcua_onestop.dossiers.models import Dossier
 from motcua_platform.audit.models import TenantAuditEvent
 from portal_support import csrf_token, text
@@ -101,6 +102,7 @@ def test_only_the_procedures_the_officers_units_receive_searched_without_accents
 def test_counter_intake_through_the_intake_service(console, officer_api, seeded, runtime):
     page = form_page(console)
     assert 'name="husband_full_name"' in page and 'name="intake-name"' in page
+    assert 'name="intake-postal_number"' not in page  # the postal item is asked for a postal dossier only
     review = to_review(console, seeded)
     assert review.status_code == 200, text(review)
     shown = text(review)
@@ -177,10 +179,13 @@ def test_the_review_can_go_back_to_the_form_with_the_answers(console, seeded):
 
 
 def test_postal_intake_keeps_the_item_in_the_note(console, officer_api, seeded):
+    page = form_page(console, "postal")
+    assert 'name="intake-postal_number"' in page
+    assert f'name="intake-postal_day" type="date" value="{today_in_vietnam()}"' in page  # today, to start with
     missing = to_review(console, seeded, "postal")
     assert missing.status_code == 422
     assert 'id="error-intake-postal_number"' in text(missing) and 'id="error-intake-postal_day"' in text(missing)
-    future = (dt.date.today() + dt.timedelta(days=3)).isoformat()
+    future = (today_in_vietnam() + dt.timedelta(days=3)).isoformat()
     late = to_review(console, seeded, "postal", **{"intake-postal_number": "EA1", "intake-postal_day": future})
     assert late.status_code == 422 and "cannot be in the future" in text(late)
     review = to_review(
@@ -251,8 +256,9 @@ def test_the_forms_are_pdfs_within_the_officers_units(console, alpha, officer_ap
     assert console.get("/console/register").status_code == 200
     chosen = console.get(f"/console/register?unit_id={unit}")  # the dossier page's link: the unit chosen
     assert chosen.status_code == 200 and f'<option value="{unit}" selected>' in text(chosen)
-    today = dt.date.today().isoformat()
-    register = console.get(f"/console/register?unit_id={unit}&from=2026-01-01&to={today}")
+    until = today_in_vietnam()
+    since = until - dt.timedelta(days=30)
+    register = console.get(f"/console/register?unit_id={unit}&from={since}&to={until}")
     assert register.status_code == 200 and register.headers["Content-Type"] == "application/pdf"
     assert register.get_data().startswith(b"%PDF")
     bad = console.get(f"/console/register?unit_id={unit}&from=2026-02-01&to=2026-01-01")
