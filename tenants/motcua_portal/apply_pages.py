@@ -28,6 +28,7 @@ from motcua_onestop.dossiers.intake.lookup import ContentVersions
 from motcua_onestop.dossiers.models import Channel
 from motcua_onestop.units.models import Unit
 from motcua_platform.errors import InvalidInput, NotFound, ServiceError, TooManyAttempts
+from motcua_platform.pages import schema_form
 from motcua_platform.plugins.engine import active
 from motcua_platform.plugins.forms import form_json_schema
 from motcua_platform.storage.services import tenant_objects
@@ -35,7 +36,7 @@ from motcua_platform.web.context import current_tenant, on_commit, runtime, tena
 from motcua_platform.web.context import unit_of_work as request_work
 from werkzeug.datastructures import MultiDict
 
-from motcua_portal import labels, schema_form, session
+from motcua_portal import labels, session
 from motcua_portal.account_pages import citizen_required
 from motcua_portal.blueprint import portal
 from motcua_portal.drafts import services as drafts

@@ -78,6 +78,7 @@ class Dossiers(MethodView):
                 citizen_account_id=owner.id if owner else None,
                 account_contact=owner.contact if owner else None,
                 form=body["form"],
+                note=None if owner else body.get("note"),
             ),
             content=ContentVersions(info.id, info.catalogue_version, info.units_version),
             submissions_per_hour=runtime().config.online_submissions_per_hour,

@@ -27,6 +27,14 @@ class IntakeSchema(Schema):
     )
     applicant = fields.Nested(ApplicantSchema, load_default=dict)
     form = fields.Dict(required=True, metadata={"description": "The procedure's application form (see its /form)."})
+    note = fields.String(
+        validate=validate.Length(max=2000),
+        metadata={
+            "description": "Counter and postal only (ignored online): the officer's intake note, kept as the comment "
+            "of the intake's history entry, e.g. the postal item's number and the day it arrived, or the papers "
+            "received to be digitised."
+        },
+    )
 
 
 class DossierFeeSchema(Schema):

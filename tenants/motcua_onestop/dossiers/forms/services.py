@@ -398,20 +398,28 @@ def check_applicant_form(number: str) -> None:
         )
 
 
-def applicant_forms(session: Session, dossier: Dossier, now: dt.datetime | None = None) -> list[str]:
-    """The forms addressed to the applicant (``APPLICANT_FORMS``) that fit the dossier's state now: the ones
-    its owner can download (``render_form`` refuses the others with the reason)."""
+def forms_that_apply(
+    session: Session, dossier: Dossier, numbers: Sequence[str] = DOSSIER_FORMS, now: dt.datetime | None = None
+) -> list[str]:
+    """Which of forms ``numbers`` fit the dossier's state now (``check_applies``): the ones ``render_form``
+    prints (it refuses the others with the reason)."""
     now = now or utcnow()
     entries = dossiers.history(session, dossier)
     extension = extensions.latest(session, dossier)
-    numbers = []
-    for number in APPLICANT_FORMS:
+    found = []
+    for number in numbers:
         try:
             check_applies(dossier, number, entries, now, extension)
         except Conflict:
             continue
-        numbers.append(number)
-    return numbers
+        found.append(number)
+    return found
+
+
+def applicant_forms(session: Session, dossier: Dossier, now: dt.datetime | None = None) -> list[str]:
+    """The forms addressed to the applicant (``APPLICANT_FORMS``) that fit the dossier's state now: the ones
+    its owner can download."""
+    return forms_that_apply(session, dossier, APPLICANT_FORMS, now)
 
 
 def render_form(

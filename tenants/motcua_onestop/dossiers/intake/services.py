@@ -45,6 +45,7 @@ class Intake:
     applicant_contact: str | None = None
     citizen_account_id: int | None = None  # the owner of an online dossier (its citizen account)
     account_contact: str | None = None  # the owner's own e-mail and phone: where the acknowledgement goes
+    note: str | None = None  # the officer's intake note, kept as the intake's history comment
 
 
 NEXT_NUMBER = text(
@@ -71,9 +72,19 @@ def next_code(session: Session, unit: Unit, moment: dt.datetime) -> str:
     return f"{unit.code}-{day:%y%m%d}-{number:04d}"
 
 
-def intake(
+@dataclass(frozen=True)
+class Checked:
+    """An intake that passed every check, ready to be written: the unit, the procedure version, the
+    cleaned form and its fee lines."""
+
+    unit: Unit
+    procedure: Any
+    form: dict
+    fee_lines: list
+
+
+def check(
     session: Session,
-    actor: Actor,
     officer_unit_ids: Iterable[int] | None,
     registry: PluginRegistry,
     tenant: TenantContext,
@@ -81,14 +92,10 @@ def intake(
     *,
     now: dt.datetime | None = None,
     content: ContentVersions | None = None,
-    submissions_per_hour: int | None = None,
-) -> Dossier:
-    """Receive a dossier at a unit that receives its procedure (``catalogue.receiving``, else 422), under
-    the procedure groups ``tenant`` enabled and with its settings of them. Counter and postal intake need
-    an officer of the receiving unit and start the clock at once (status 2); an online submission (a
-    citizen account, ``data.citizen_account_id``) waits for intake (status 1), at most
-    ``submissions_per_hour`` from one account. With the request's ``content`` versions the unit and
-    procedure come from the per-process cache (``intake_lookup``)."""
+) -> Checked:
+    """Every check ``intake`` makes before writing, writing nothing: the channel, an open unit that
+    receives the procedure (and, at the counter or by post, one of the officer's), the applicant's name,
+    the form (every error at once). A console checks an intake with it before its review step."""
     now = now or utcnow()
     if data.channel not in set(Channel):
         raise InvalidInput(
@@ -118,6 +125,31 @@ def intake(
         raise InvalidInput(exc.message, {**errors, **exc.errors}) from None
     if errors:
         raise InvalidInput(_("The dossier is not valid."), errors)
+    return Checked(unit, row, cleaned, list(fee_lines))
+
+
+def intake(
+    session: Session,
+    actor: Actor,
+    officer_unit_ids: Iterable[int] | None,
+    registry: PluginRegistry,
+    tenant: TenantContext,
+    data: Intake,
+    *,
+    now: dt.datetime | None = None,
+    content: ContentVersions | None = None,
+    submissions_per_hour: int | None = None,
+) -> Dossier:
+    """Receive a dossier at a unit that receives its procedure (``catalogue.receiving``, else 422), under
+    the procedure groups ``tenant`` enabled and with its settings of them. Counter and postal intake need
+    an officer of the receiving unit and start the clock at once (status 2); an online submission (a
+    citizen account, ``data.citizen_account_id``) waits for intake (status 1), at most
+    ``submissions_per_hour`` from one account. With the request's ``content`` versions the unit and
+    procedure come from the per-process cache (``intake_lookup``). The officer's ``data.note`` (a postal
+    item's number, papers received to digitise) is the comment of the intake's history entry."""
+    now = now or utcnow()
+    checked = check(session, officer_unit_ids, registry, tenant, data, now=now, content=content)
+    unit, row, cleaned, fee_lines = checked.unit, checked.procedure, checked.form, checked.fee_lines
     fees = [{"name": f.name, "amount": f.amount, "note": f.note} for f in fee_lines]
     counter = data.channel != Channel.ONLINE
     if not counter and data.citizen_account_id is not None and submissions_per_hour is not None:
@@ -146,7 +178,8 @@ def intake(
     session.flush()
     if counter:
         clock.count_received(session, tenant, dossier, now)
-    history_log.add(session, actor, dossier, f"intake_{data.channel}", None, dossier.status)
+    note = (data.note or "").strip() or None
+    history_log.add(session, actor, dossier, f"intake_{data.channel}", None, dossier.status, note)
     record(session, actor, "dossier.intake", target=f"dossier:{dossier.code}", channel=data.channel)
     # An online submission is acknowledged to the account's own e-mail and phone, never to a contact typed
     # into the form: no officer has looked at the dossier yet, and the platform must not mail strangers.

@@ -3,7 +3,8 @@ form_json_schema``, the same description ``GET /api/v1/procedures/<code>/form`` 
 number inputs, a select for an enum, a checkbox for a boolean, a textarea (one value a line) for a list,
 a fieldset for a nested object. Inputs are named by their dotted path (``applicant.full_name``); what is
 posted is read back into the JSON the plugin's validator takes, keeping what does not convert (the
-validator then says what is wrong, and the citizen sees what they typed)."""
+validator then says what is wrong, and the citizen sees what they typed). Shared by the portal's wizard
+and the console's counter intake; the fields' macros are in ``pages/schema_form.html``."""
 
 from __future__ import annotations
 

@@ -1,0 +1,118 @@
+"""Printing forms 01–07 of TT 03/2025 from the console, with the PDF renderers the API serves them with
+(``dossiers.forms.services``): a dossier's forms 01–06 as ``GET /api/v1/dossiers/<code>/forms/<n>.pdf``
+(an officer of its units; another unit's dossier is a 404, a form that does not fit its state a 409 saying
+why), and a unit's register, form 07, as ``GET /api/v1/register.pdf`` (an officer or admin of that unit or
+a unit above it, else 403). ``forms_to_print`` lists the forms that fit a dossier now, for the dossier page
+(``console/_forms_to_print.html``) and the intake's result page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import render_template, request, url_for
+from flask_babel import gettext as _
+from motcua_onestop.calendar.services import today
+from motcua_onestop.dossiers import services as dossiers
+from motcua_onestop.dossiers.forms import services as forms
+from motcua_onestop.dossiers.http import caller_units
+from motcua_onestop.dossiers.models import Dossier
+from motcua_onestop.units.models import Unit
+from motcua_platform.errors import Forbidden
+from motcua_platform.rendering.pdf import find_font
+from motcua_platform.web.context import runtime, tenant_context, tenant_session
+from sqlalchemy import select
+
+from motcua_console.account_pages import staff_required
+from motcua_console.blueprint import console
+from motcua_console.labels import N_
+
+FORM_TITLES = {
+    "01": N_("Receipt and appointment (form 01)"),
+    "02": N_("Supplement request (form 02)"),
+    "03": N_("Refusal notice (form 03)"),
+    "04": N_("Apology and new appointment (form 04)"),
+    "05": N_("Notice that processing stopped (form 05)"),
+    "06": N_("Control slip (form 06)"),
+}
+MAX_REGISTER_DAYS = forms.MAX_REGISTER_DAYS
+
+
+def forms_to_print(dossier: Dossier) -> list[tuple[str, str, str]]:
+    """``(number, title, address)`` of each of forms 01–06 that fits the dossier's state now."""
+    return [
+        (number, _(FORM_TITLES[number]), url_for("console.dossier_form", code=dossier.code, number=number))
+        for number in forms.forms_that_apply(tenant_session(), dossier)
+    ]
+
+
+@console.context_processor
+def print_context() -> dict:
+    return {"forms_to_print": forms_to_print}
+
+
+def _pdf(body: bytes, name: str):
+    return body, 200, {"Content-Type": "application/pdf", "Content-Disposition": f'inline; filename="{name}"'}
+
+
+@console.get("/dossiers/<code>/forms/<number>.pdf")
+@staff_required
+def dossier_form(code: str, number: str):
+    db = tenant_session()
+    dossier = dossiers.get_dossier(db, code, caller_units())
+    body = forms.render_form(db, dossier, number, tenant_context(), font=find_font(runtime().config.pdf_font))
+    return _pdf(body, f"{dossier.code}-mau-{number}.pdf")
+
+
+def _register_units() -> list[Unit]:
+    """The units whose register the officer may print (their units and every unit below), else 403."""
+    db = tenant_session()
+    ids = dossiers.officer_units(db, caller_units())
+    if not ids:
+        raise Forbidden(_("Only an officer or admin of a unit prints its register."))
+    return list(db.scalars(select(Unit).where(Unit.id.in_(ids)).order_by(Unit.parent_id.nulls_first(), Unit.code)))
+
+
+def _register_page(units: list[Unit], values: dict, errors: dict) -> str:
+    options = [(unit.id, f"{unit.name} ({unit.code})") for unit in units]
+    return render_template("console/print/register.html", unit_options=options, values=values, errors=errors)
+
+
+def _day(name: str, errors: dict) -> dt.date | None:
+    raw = (request.args.get(name) or "").strip()
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        errors[name] = [_("Enter a day, for example 2024-05-31.")]
+        return None
+
+
+@console.get("/register")
+@staff_required
+def register():
+    """Form 07: choose a unit and a period (this month so far, to start with); with them (a GET form, so
+    the PDF's address can be bookmarked) the register is served, or the choice again with what is wrong
+    (422)."""
+    units = _register_units()
+    first = today().replace(day=1)
+    values = {"unit_id": request.args.get("unit_id", ""), "from": f"{first:%Y-%m-%d}", "to": f"{today():%Y-%m-%d}"}
+    if "from" not in request.args and "to" not in request.args:  # a unit alone (the dossier page's link): the choice
+        return _register_page(units, values, {})
+    values.update({key: request.args.get(key, "") for key in ("from", "to")})
+    errors: dict[str, list[str]] = {}
+    raw = values["unit_id"]
+    unit_id = int(raw) if raw.isascii() and raw.isdecimal() and len(raw) < 18 else None
+    if unit_id is None:
+        errors["unit_id"] = [_("Choose a unit.")]
+    elif unit_id not in {unit.id for unit in units}:
+        raise Forbidden(_("Only an officer or admin of this unit (or a unit above it) may print its register."))
+    since, until = _day("from", errors), _day("to", errors)
+    if since and until:
+        if until < since:
+            errors["to"] = [_("The last day must be on or after the first.")]
+        elif (until - since).days >= MAX_REGISTER_DAYS:
+            errors["to"] = [_("At most %(count)s days after the first day.", count=MAX_REGISTER_DAYS)]
+    if errors:
+        return _register_page(units, values, errors), 422
+    font = find_font(runtime().config.pdf_font)
+    body = forms.render_register(tenant_session(), unit_id, since, until, tenant_context(), font=font)
+    return _pdf(body, f"so-theo-doi-{unit_id}-{since:%Y%m%d}-{until:%Y%m%d}.pdf")
