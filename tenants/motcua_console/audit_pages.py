@@ -5,13 +5,17 @@ said in words (who, when, what, on what) with its recorded details."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_smorest.pagination import PaginationParameters
+from motcua_onestop.units.models import Unit
 from motcua_platform.audit.services import TenantAuditFilter, tenant_audit_query
+from motcua_platform.auth.models import StaffAccount
 from motcua_platform.web.context import runtime, tenant_session
 from motcua_platform.web.pagination import paginate
+from sqlalchemy import select
 
 from motcua_console import admin_labels
 from motcua_console.admin_access import admin_required
@@ -40,6 +44,33 @@ def who(actor: str) -> str:
     if kind == "cli":
         return _("%(user)s (command line)", user=rest)
     return rest or actor
+
+
+def who_is(actor: str) -> str:
+    """The actor's part a person reads, as ``who`` but naming the system's own actions."""
+    if actor.startswith("system:"):
+        return _("The system (%(part)s)", part=actor.partition(":")[2])
+    return who(actor)
+
+
+def target_names(db, events) -> dict[str, str]:
+    """The names of the staff accounts and units the events are about, by target (``staff:12``)."""
+    ids: dict[str, set[int]] = {"staff": set(), "unit": set()}
+    for event in events:
+        kind, _sep, ident = (event.target or "").partition(":")
+        if kind in ids and ident.isascii() and ident.isdigit() and len(ident) < 19:
+            ids[kind].add(int(ident))
+    names = {}
+    for kind, model, column in (("staff", StaffAccount, StaffAccount.full_name), ("unit", Unit, Unit.name)):
+        if ids[kind]:
+            rows = db.execute(select(model.id, column).where(model.id.in_(ids[kind])))
+            names.update({f"{kind}:{row_id}": name for row_id, name in rows})
+    return names
+
+
+def detail_text(value) -> str:
+    """A recorded detail as text (lists and objects as JSON, Vietnamese letters kept)."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
 
 
 @console.get("/admin/audit")
@@ -73,7 +104,9 @@ def audit():
     page_html = render_template(
         "console/admin/audit.html",
         events=rows,
-        who=who,
+        who=who_is,
+        target_names=target_names(tenant_session(), rows),
+        detail_text=detail_text,
         values=typed,
         errors=errors,
         actions=actions,

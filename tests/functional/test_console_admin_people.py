@@ -422,6 +422,7 @@ def test_the_audit_trail_page(admin, alpha, seeded):
     alpha.post(f"/api/v1/staff/{officer}/unlock")
     page = text(admin.get("/console/admin/audit"))
     assert '"What">Logged in<' in page  # the admin's own console login
+    assert f'officer Tỉnh Alpha <a href="/console/admin/audit?target=staff:{officer}">' in page  # named
     assert "Unlocked a staff account" in page and "admin@alpha.test" in page and f"staff:{officer}" in page
     only = text(admin.get(f"/console/admin/audit?action=staff.unlock&target=staff:{officer}&actor=admin@alpha"))
     assert "Unlocked a staff account" in only and '"What">Logged in<' not in only
