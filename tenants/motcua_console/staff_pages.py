@@ -171,6 +171,8 @@ def _detail(member: StaffAccount, status: int = 200, *, values=None, errors=None
         role_rows=role_rows if role_rows is not None else [(r.role, str(r.unit_id)) for r in member.roles],
         unit_names=_unit_names(db),
         locked=lockout.locked_addresses(db, "staff", member.id, now=utcnow()),
+        # roles outside the caller's units: the service refuses every change (an admin above must make it)
+        beyond=any(role.unit_id not in covered_units() for role in member.roles),
         own=member.id == session.signed_in().id,
     )
 

@@ -80,6 +80,9 @@ def _form(template_values: dict, errors: dict, *, unit: Unit | None, status: int
     db = tenant_session()
     _roots, by_id = _managed(db)
     exclude = units.subtree_ids(db, {unit.id}) if unit is not None else set()
+    if unit is not None and unit.parent_id is not None and unit.parent_id not in by_id:
+        # the top of a scoped admin's reach: its parent is above them, yet it is where the unit stays
+        by_id = {unit.parent_id: units.get_unit(db, unit.parent_id), **by_id}
     page = render_template(
         "console/admin/unit_form.html",
         unit=unit,

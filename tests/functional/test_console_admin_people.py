@@ -210,6 +210,19 @@ def test_a_commune_admin_sees_and_changes_only_the_commune(commune_admin, alpha,
     )
     assert beyond.status_code == 403
     assert [r["unit_id"] for r in alpha.get(f"/api/v1/staff/{officer}").get_json()["roles"]] == [units["commune_a"]]
+    # the commune itself keeps its parent (the province, above the commune's admin) when saved
+    kept = post_form(
+        commune_admin,
+        f"/console/admin/units/{units['commune_a']}",
+        {"name": "Xã A mới", "code": "000.00.51.A01", "kind": "commune", "parent_id": units["root"]},
+    )
+    assert kept.status_code == 303
+    assert alpha.get(f"/api/v1/units/{units['commune_a']}").get_json()["name"] == "Xã A mới"
+    # an account also holding a role above the commune is shown, not offered for change
+    roles = [{"role": "officer", "unit_id": units["commune_a"]}, {"role": "officer", "unit_id": units["department"]}]
+    assert alpha.patch(f"/api/v1/staff/{officer}", json={"roles": roles}).status_code == 200
+    shown = text(commune_admin.get(f"/console/admin/staff/{officer}"))
+    assert "only an administrator above those units can change it" in shown and "Save name and roles" not in shown
 
 
 def test_the_staff_list_filters_and_pages(admin, seeded):
@@ -410,6 +423,24 @@ def test_the_api_changes_ones_own_password_too(host_client, seeded):
         .get_json()[0]
     )
     assert event["target"] == f"staff:{seeded['alpha'].staff['finance']}"
+    # an account created through the API with a password to hand over carries the flag until changed
+    body = {
+        "email": "tam@alpha.test",
+        "full_name": "Phạm Văn Tâm",
+        "password": NEW_PASSWORD,
+        "roles": [{"role": "officer", "unit_id": seeded["alpha"].units["commune_b"]}],
+        "must_change_password": True,
+    }
+    admin_api = host_client(seeded["alpha"].host, seeded["alpha"].tokens["admin"])
+    assert admin_api.post("/api/v1/staff", json=body).status_code == 201
+    login = host_client(seeded["alpha"].host).post(
+        "/api/v1/auth/login", json={"email": "tam@alpha.test", "password": NEW_PASSWORD}
+    )
+    assert login.get_json()["must_change_password"] is True
+    seeded_login = host_client(seeded["alpha"].host).post(
+        "/api/v1/auth/login", json={"email": "officer@alpha.test", "password": TEST_PASSWORD}
+    )
+    assert seeded_login.get_json()["must_change_password"] is False
     citizen = host_client(seeded["alpha"].host, seeded["alpha"].citizen_token)
     assert (
         citizen.post("/api/v1/staff/me/password", json={"current_password": "a", "new_password": "b"}).status_code
