@@ -1,6 +1,7 @@
 """The province admin's console in a real browser: a new staff member created with a temporary password
 shown once, their roles edited, their login (locked by failed attempts) unlocked; then a unit the kind
-rules refuse to move (the province's service centre under a commune), the refusal shown by its field.
+rules refuse to move (the province's service centre under a commune), the refusal shown by its field; and
+the new member's first login, which asks for their own password before anything else.
 Every page is checked with axe-core and photographed at 375 and 1280 px (browser_support.Tab.look)."""
 
 from __future__ import annotations
@@ -93,3 +94,18 @@ def test_an_admin_edits_roles_unlocks_and_meets_the_unit_kind_rule(open_browser,
     tab.link(_("Audit trail")).click()
     assert _("Unlocked a staff account") in tab.text()
     tab.look("audit")
+
+    # the new member's first login: their own password before anything else
+    member = open_browser(language)
+    member.goto("/console")
+    fill(member, {"email": email, "password": password})
+    member.button(_("Log in")).click()
+    assert member.path == "/console/password"
+    assert _("Choose your own password") in member.text()
+    member.look("forced-password")
+    own = f"Mây trắng bay qua đỉnh núi {tag}"
+    fill(member, {"current_password": password, "new_password": own, "new_password_again": own})
+    member.button(_("Change the password")).click()
+    assert member.path == "/console"
+    assert _("Your password is changed. You are logged out everywhere else.") in member.text()
+    assert api_login(member, live, email, password).status == 401
