@@ -18,6 +18,12 @@ def api_login(tab, live, email: str, password: str):
     )
 
 
+def api(tab, live, method: str, path: str):
+    """The staff API as the province's admin (outside the browser's session)."""
+    headers = {"Host": live.host, "Authorization": f"Bearer {live.tenant.admin_token}"}
+    return tab.page.context.request.fetch(live.direct(path), method=method, headers=headers)
+
+
 def test_an_admin_edits_roles_unlocks_and_meets_the_unit_kind_rule(open_browser, live):
     language = "vi"
 
@@ -90,6 +96,9 @@ def test_an_admin_edits_roles_unlocks_and_meets_the_unit_kind_rule(open_browser,
     tab.look("unit-refused")
     tab.link(_("Back to the units")).click()
     assert name in tab.text()
+    # the live province is shared by the session's browser tests (the portal lists its receiving units)
+    centre = next(u for u in api(tab, live, "GET", f"/api/v1/units?q={code}").json() if u["code"] == code)
+    assert api(tab, live, "DELETE", f"/api/v1/units/{centre['id']}").status == 204
 
     tab.link(_("Audit trail")).click()
     assert _("Unlocked a staff account") in tab.text()
