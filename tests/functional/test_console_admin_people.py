@@ -225,7 +225,7 @@ def test_a_commune_admin_sees_and_changes_only_the_commune(commune_admin, alpha,
     assert "only an administrator above those units can change it" in shown and "Save name and roles" not in shown
 
 
-def test_the_staff_list_filters_and_pages(admin, seeded):
+def test_the_staff_list_filters_and_pages(admin, seeded, host_client, monkeypatch):
     units = seeded["alpha"].units
     every = text(admin.get("/console/admin/staff"))
     assert "4 accounts" in every and "officer@alpha.test" in every and "Officer — commune_a of Tỉnh Alpha" in every
@@ -233,6 +233,19 @@ def test_the_staff_list_filters_and_pages(admin, seeded):
     assert "1 account" in officers and "officer@alpha.test" in officers and "finance@alpha.test" not in officers
     assert "0 accounts" in text(admin.get("/console/admin/staff?active=no"))
     assert admin.get("/console/admin/staff?page=2&role=king&unit=x").status_code == 200
+    # in pages
+    from motcua_console import staff_pages
+
+    monkeypatch.setattr(staff_pages, "PAGE_SIZE", 3)
+    first, second = text(admin.get("/console/admin/staff?role=")), text(admin.get("/console/admin/staff?page=2"))
+    assert "Page 1 of 2" in first and 'rel="next" href="/console/admin/staff?page=2"' in first
+    assert "finance@alpha.test" in second and "officer@alpha.test" not in second
+    # the API's same filters
+    api = host_client(seeded["alpha"].host, seeded["alpha"].tokens["admin"])
+    listed = api.get(f"/api/v1/staff?role=tenant_admin&unit_id={units['commune_a']}").get_json()
+    assert [s["email"] for s in listed] == ["commune_admin@alpha.test"]
+    assert api.get("/api/v1/staff?active=false").get_json() == []
+    assert api.get("/api/v1/staff?role=king").status_code == 422
 
 
 def test_create_a_staff_member_with_a_temporary_password_shown_once(admin, alpha, seeded, host_client):
