@@ -27,6 +27,9 @@ def staff_required(view):
             if session.had_session():
                 flash(_("Your session has ended. Log in again to continue."), "warning")
             return redirect(url_for("console.login", next=request.full_path.rstrip("?")), 303)
+        if session.signed_in().must_change_password and request.endpoint != "console.password":
+            # a temporary password somebody else knows: the member's own comes before any other page
+            return redirect(url_for("console.password"), 303)
         return view(*args, **kwargs)
 
     return wrapper

@@ -120,7 +120,8 @@ def test_kind_rules_hold_on_create_and_on_move(alpha, seeded):
     moved = alpha.patch(f"/api/v1/units/{centre_id}", json={"parent_id": units["centre_a"]})
     assert moved.status_code == 422
     message = moved.get_json()["errors"]["parent_id"][0]
-    assert "service_centre cannot sit under a service_centre" in message and "commune or a province" in message
+    assert message.startswith("A public-administration service centre cannot sit under a public-administration")
+    assert "its parent must be a commune or the province" in message
 
     refused = {
         "commune under a commune": {"kind": "commune", "parent_id": units["commune_b"]},
@@ -135,7 +136,10 @@ def test_kind_rules_hold_on_create_and_on_move(alpha, seeded):
     # commune A has a service centre below it: it cannot become a department (a centre never sits under one)
     rekinded = alpha.patch(f"/api/v1/units/{units['commune_a']}", json={"kind": "department"})
     assert rekinded.status_code == 422
-    assert "sub-units of kind service_centre" in rekinded.get_json()["errors"]["kind"][0]
+    assert (
+        "cannot sit under a department: a public-administration service centre"
+        in (rekinded.get_json()["errors"]["kind"][0])
+    )
     assert alpha.get("/api/v1/units?page_size=100").get_json() == before
 
     allowed = {
@@ -159,3 +163,22 @@ def test_a_unit_placed_before_the_rule_can_still_be_renamed_but_not_moved_wrongl
     assert alpha.patch(f"/api/v1/units/{old_id}", json={"name": "Bộ phận một cửa Sở"}).status_code == 200
     assert alpha.patch(f"/api/v1/units/{old_id}", json={"parent_id": units["centre_a"]}).status_code == 422
     assert alpha.patch(f"/api/v1/units/{old_id}", json={"parent_id": units["root"]}).status_code == 200
+
+
+def test_a_service_centre_keeps_its_level_when_moved(alpha, seeded):
+    """The province's centre cannot be moved under a commune, a commune's cannot move up to the province
+    (422 on parent_id, nothing changed); a commune's centre may move to another commune (a merger)."""
+    units = seeded["alpha"].units
+    centre = alpha.post(
+        "/api/v1/units",
+        json={"kind": "service_centre", "code": "000.00.99.A01", "name": "TTPVHCC tỉnh", "parent_id": units["root"]},
+    ).get_json()["id"]
+    down = alpha.patch(f"/api/v1/units/{centre}", json={"parent_id": units["commune_a"]})
+    assert down.status_code == 422
+    assert down.get_json()["errors"]["parent_id"] == [
+        "The province's service centre cannot be moved under a commune; create the commune's own centre instead."
+    ]
+    up = alpha.patch(f"/api/v1/units/{units['centre_a']}", json={"parent_id": units["root"]})
+    assert up.status_code == 422 and "cannot be moved up to the province" in up.get_json()["errors"]["parent_id"][0]
+    assert alpha.get(f"/api/v1/units/{units['centre_a']}").get_json()["parent_id"] == units["commune_a"]
+    assert alpha.patch(f"/api/v1/units/{units['centre_a']}", json={"parent_id": units["commune_b"]}).status_code == 200

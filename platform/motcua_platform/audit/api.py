@@ -2,8 +2,9 @@
 
 from sqlalchemy import select
 
-from motcua_platform.audit.models import ControlAuditEvent, TenantAuditEvent
-from motcua_platform.audit.schemas import AuditEventSchema, AuditQueryArgsSchema
+from motcua_platform.audit.models import ControlAuditEvent
+from motcua_platform.audit.schemas import AuditEventSchema, AuditQueryArgsSchema, TenantAuditQueryArgsSchema
+from motcua_platform.audit.services import TenantAuditFilter, tenant_audit_query
 from motcua_platform.auth.models import OperatorRole, StaffRoleName
 from motcua_platform.web.blueprint import Blueprint
 from motcua_platform.web.context import control_session, tenant_session
@@ -42,13 +43,10 @@ def platform_audit(args, pagination_parameters):
 
 
 @tenant_blp.route("")
-@tenant_blp.arguments(AuditQueryArgsSchema, location="query")
+@tenant_blp.arguments(TenantAuditQueryArgsSchema, location="query")
 @tenant_blp.response(200, AuditEventSchema(many=True))
 @tenant_blp.paginate()
 def tenant_audit(args, pagination_parameters):
-    """Newest first; filter by action."""
+    """Newest first; filter by action, text in the actor, target (exactly) and days (Vietnam's time)."""
     current_principal(StaffRoleName.TENANT_ADMIN)
-    query = select(TenantAuditEvent).order_by(TenantAuditEvent.id.desc())
-    if args.get("action"):
-        query = query.where(TenantAuditEvent.action == args["action"])
-    return paginate(tenant_session(), query, pagination_parameters)
+    return paginate(tenant_session(), tenant_audit_query(TenantAuditFilter(**args)), pagination_parameters)

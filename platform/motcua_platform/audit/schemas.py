@@ -17,3 +17,11 @@ class AuditEventSchema(Schema):
 class AuditQueryArgsSchema(Schema):
     tenant = fields.String(validate=validate.Length(max=30))
     action = fields.String(validate=validate.Length(max=100))
+
+
+class TenantAuditQueryArgsSchema(Schema):
+    action = fields.String(validate=validate.Length(max=100))
+    actor = fields.String(validate=validate.Length(max=200), metadata={"description": "Text in the actor."})
+    target = fields.String(validate=validate.Length(max=200), metadata={"description": "e.g. staff:12, unit:3"})
+    since = fields.Date(metadata={"description": "From this day (the province's time zone is not applied: UTC)."})
+    until = fields.Date(metadata={"description": "Up to and including this day (UTC)."})

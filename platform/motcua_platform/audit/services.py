@@ -3,15 +3,18 @@ record and the change commit or roll back together."""
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from motcua_platform.audit.models import ControlAuditEvent, TenantAuditEvent
 from motcua_platform.db.database import TenantSession
 from motcua_platform.i18n import render
+from motcua_platform.timezones import VIETNAM
 
 
 @dataclass(frozen=True)
@@ -61,3 +64,32 @@ def record(
 # Built once: every change of every request writes one.
 TENANT_INSERT = TenantAuditEvent.__table__.insert()
 CONTROL_INSERT = ControlAuditEvent.__table__.insert()
+
+
+@dataclass(frozen=True)
+class TenantAuditFilter:
+    action: str | None = None
+    actor: str | None = None  # text in the actor ("staff:12:lan@…")
+    target: str | None = None  # exactly, e.g. "staff:12"
+    since: dt.date | None = None  # days in Vietnam's time, both ends included
+    until: dt.date | None = None
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=VIETNAM)
+
+
+def tenant_audit_query(filters: TenantAuditFilter = TenantAuditFilter()) -> Select:
+    """The province's audit trail, newest first."""
+    query = select(TenantAuditEvent).order_by(TenantAuditEvent.id.desc())
+    if filters.action:
+        query = query.where(TenantAuditEvent.action == filters.action)
+    if filters.actor:
+        query = query.where(TenantAuditEvent.actor.icontains(filters.actor, autoescape=True))
+    if filters.target:
+        query = query.where(TenantAuditEvent.target == filters.target)
+    if filters.since:
+        query = query.where(TenantAuditEvent.occurred_at >= _midnight(filters.since))
+    if filters.until:
+        query = query.where(TenantAuditEvent.occurred_at < _midnight(filters.until + dt.timedelta(days=1)))
+    return query

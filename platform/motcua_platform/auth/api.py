@@ -9,7 +9,9 @@ from motcua_platform.auth.schemas import (
     LoginSchema,
     MeSchema,
     OperatorSchema,
+    StaffPasswordChangeSchema,
     StaffPasswordResetSchema,
+    StaffQueryArgsSchema,
     StaffSchema,
     StaffUnlockSchema,
     StaffUpdateSchema,
@@ -17,7 +19,8 @@ from motcua_platform.auth.schemas import (
 )
 from motcua_platform.auth.services import LoginPolicy
 from motcua_platform.auth.units import unit_tree
-from motcua_platform.errors import ServiceError
+from motcua_platform.errors import Forbidden, ServiceError
+from motcua_platform.i18n import _
 from motcua_platform.tenancy import PLATFORM
 from motcua_platform.web.blueprint import Blueprint
 from motcua_platform.web.context import (
@@ -81,7 +84,7 @@ def login(body):
     count_account_attempt()
     session = site_session()
     try:
-        token, expires_at, _ = services.login(
+        token, expires_at, principal = services.login(
             session,
             email=body["email"],
             password=body["password"],
@@ -92,7 +95,12 @@ def login(body):
     except ServiceError:
         session.commit()  # keep the failed-attempt count, which the error's rollback would undo
         raise
-    return {"token": token, "expires_at": expires_at, "scope": site_scope()}
+    return {
+        "token": token,
+        "expires_at": expires_at,
+        "scope": site_scope(),
+        "must_change_password": principal.must_change_password,
+    }
 
 
 @auth_blp.route("/auth/logout", methods=["POST"])
@@ -122,6 +130,7 @@ def me():
         "scope": principal.scope,
         "roles": [{"role": r, "unit_id": u} for r, u in principal.roles],
         "tenant": tenant,
+        "must_change_password": principal.must_change_password,
     }
 
 
@@ -147,7 +156,7 @@ class Operators(MethodView):
         return operator
 
 
-def _covered_units() -> set[int]:
+def covered_units() -> set[int]:
     """The units under the caller's tenant-admin roles (their whole subtrees)."""
     principal = current_principal(StaffRoleName.TENANT_ADMIN)
     return unit_tree().subtree_ids(tenant_session(), principal.units_with(StaffRoleName.TENANT_ADMIN))
@@ -155,10 +164,12 @@ def _covered_units() -> set[int]:
 
 @staff_blp.route("")
 class StaffCollection(MethodView):
+    @staff_blp.arguments(StaffQueryArgsSchema, location="query")
     @staff_blp.response(200, StaffSchema(many=True))
-    def get(self):
-        """List the staff accounts with a role in the caller's units (all of them for a province admin)."""
-        return services.list_staff(tenant_session(), _covered_units())
+    def get(self, args):
+        """List the staff accounts with a role in the caller's units (all of them for a province admin);
+        filter by a unit they hold a role on, a role, or whether the account is active."""
+        return services.list_staff(tenant_session(), covered_units(), services.StaffFilter(**args))
 
     @staff_blp.arguments(StaffSchema)
     @staff_blp.response(201, StaffSchema)
@@ -175,8 +186,34 @@ class StaffCollection(MethodView):
             roles=[(r["role"], r["unit_id"]) for r in body["roles"]],
             site=site_names(),
             admin_units=principal.units_with(StaffRoleName.TENANT_ADMIN),
+            must_change_password=body["must_change_password"],
         )
         return staff
+
+
+@staff_blp.route("/me/password", methods=["POST"])
+@staff_blp.arguments(StaffPasswordChangeSchema)
+@staff_blp.response(204)
+def change_own_password(body):
+    """Replace the caller's own password (any staff role); every other token of the account is revoked,
+    this one stays valid, and the must-change flag of a temporary password is cleared.
+
+    A wrong current password, or a new one the policy refuses (too guessable, built from the name, e-mail
+    or the province), is a 422 naming the field. Audited as `staff.password`."""
+    from motcua_platform.web.principals import bearer_secret
+
+    principal = current_principal()
+    if principal.kind != "staff":
+        raise Forbidden(_("This action is for staff accounts."))
+    services.change_own_password(
+        tenant_session(),
+        actor(),
+        principal.id,
+        current=body["current_password"],
+        new=body["new_password"],
+        keep_secret=bearer_secret(),
+        site=site_names(),
+    )
 
 
 @staff_blp.route("/<int:staff_id>")
@@ -184,7 +221,7 @@ class StaffItem(MethodView):
     @staff_blp.response(200, StaffSchema)
     def get(self, staff_id):
         """One staff account with a role in the caller's units."""
-        return services.get_staff(tenant_session(), staff_id, _covered_units())
+        return services.get_staff(tenant_session(), staff_id, covered_units())
 
     @staff_blp.arguments(StaffUpdateSchema)
     @staff_blp.response(200, StaffSchema)
@@ -195,7 +232,7 @@ class StaffItem(MethodView):
         The province keeps at least one active tenant admin on the province itself (409), and nobody
         deactivates their own account (409). Audited as `staff.update` (what changed) and
         `staff.activate`/`staff.deactivate`; a role change applies to the account's next request."""
-        covered = _covered_units()
+        covered = covered_units()
         return services.update_staff(
             tenant_session(),
             actor(),
@@ -215,7 +252,7 @@ def reset_staff_password(staff_id):
     Every token of the account is revoked and its login locks lifted. The caller's units must cover every
     role of the account (404 outside them, 403 when it also holds roles elsewhere); an admin cannot reset
     their own password here (409). Audited as `staff.password_reset`, without the password."""
-    covered = _covered_units()
+    covered = covered_units()
     result = services.reset_staff_password(tenant_session(), actor(), staff_id, covered)
     return result, 200, {"Cache-Control": "no-store"}
 
@@ -226,5 +263,5 @@ def unlock_staff(staff_id):
     """Lift a staff account's login locks and failure counts, from every address.
 
     Same scope as the other staff changes (404, 403). Audited as `staff.unlock`."""
-    covered = _covered_units()
+    covered = covered_units()
     return services.unlock_staff(tenant_session(), actor(), staff_id, covered)

@@ -24,7 +24,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -122,3 +122,13 @@ def clear(session: Session, kind: str, account_id: int) -> int:
     model = _model(kind)
     result = session.execute(delete(model).where(model.account == account_key(kind, account_id, "")))
     return result.rowcount or 0
+
+
+def locked_addresses(session: Session, kind: str, account_id: int, *, now: dt.datetime) -> int:
+    """How many client addresses are locked out of the account now (what an admin's unlock would lift)."""
+    model = _model(kind)
+    return session.scalar(
+        select(func.count())
+        .select_from(model)
+        .where(model.account == account_key(kind, account_id, ""), model.locked_until > now)
+    )

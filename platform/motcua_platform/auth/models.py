@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from motcua_platform.db.base import ControlBase, TenantBase, created_at_column, id_column
@@ -85,6 +85,9 @@ class StaffAccount(_Account, TenantBase):
     __tablename__ = "staff_accounts"
     __table_args__ = (Index("uq_staff_accounts_email_lower", text("lower(email)"), unique=True),)
 
+    # Set while the password is one somebody else chose (a reset's temporary one, or given at creation): the
+    # consoles let the member do nothing else until they have chosen their own.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     roles: Mapped[list[StaffRole]] = relationship(
         back_populates="staff", cascade="all, delete-orphan", order_by="StaffRole.id", lazy="selectin"
     )

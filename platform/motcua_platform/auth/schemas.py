@@ -15,6 +15,13 @@ class TokenSchema(Schema):
     token_type = fields.String(dump_default="Bearer")
     expires_at = fields.DateTime(required=True)
     scope = fields.String(required=True, metadata={"description": "'platform' or the tenant slug"})
+    must_change_password = fields.Boolean(
+        dump_default=False,
+        metadata={
+            "description": "The password is a temporary one somebody else chose (a reset, or given at creation): "
+            "change it with POST /api/v1/staff/me/password. The consoles allow nothing else until then."
+        },
+    )
 
 
 class RoleSchema(Schema):
@@ -30,6 +37,7 @@ class MeSchema(Schema):
     scope = fields.String()
     roles = fields.List(fields.Nested(RoleSchema))
     tenant = fields.Dict(allow_none=True)
+    must_change_password = fields.Boolean(metadata={"description": "As in the login answer."})
 
 
 class OperatorSchema(Schema):
@@ -53,6 +61,10 @@ class StaffSchema(Schema):
     full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
     roles = fields.List(fields.Nested(StaffRoleInputSchema), required=True, validate=validate.Length(min=1))
+    must_change_password = fields.Boolean(
+        load_default=False,
+        metadata={"description": "The password is a temporary one to hand over: its owner must change it first."},
+    )
     active = fields.Boolean(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
 
@@ -86,3 +98,14 @@ class StaffPasswordResetSchema(Schema):
 class StaffUnlockSchema(Schema):
     staff_id = fields.Integer()
     locks_cleared = fields.Integer(metadata={"description": "Addresses whose failed-login counts were dropped."})
+
+
+class StaffPasswordChangeSchema(Schema):
+    current_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+    new_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+
+
+class StaffQueryArgsSchema(Schema):
+    unit_id = fields.Integer(metadata={"description": "Only staff with a role on this unit."})
+    role = fields.String(validate=validate.OneOf([r.value for r in StaffRoleName]))
+    active = fields.Boolean()

@@ -50,6 +50,7 @@ class Principal:
     full_name: str
     scope: str  # platform | tenant slug
     roles: tuple[tuple[str, int | None], ...]  # (role, unit id); unit is None for operators
+    must_change_password: bool = False  # staff whose password is a temporary one somebody else chose
 
     def has_role(self, *roles: str) -> bool:
         return any(role in roles for role, _ in self.roles)
@@ -186,6 +187,7 @@ def _principal(account, scope: str, staff: bool) -> Principal:
         full_name=account.full_name,
         scope=scope,
         roles=roles,
+        must_change_password=staff and account.must_change_password,
     )
 
 
@@ -232,10 +234,12 @@ def create_staff(
     roles: list[tuple[str, int]],
     site: Sequence[str | None],
     admin_units: set[int] | None = None,
+    must_change_password: bool = False,
 ) -> StaffAccount:
     """Create a staff account. ``site``: the province's slug and names, which the password must not be
     built from. With ``admin_units`` (the creator's tenant-admin units), every role must be on a unit
-    inside those units' subtrees."""
+    inside those units' subtrees. ``must_change_password``: the password is a temporary one the creator
+    hands over, which the member replaces at their first console login."""
     errors = _check_new_account(session, StaffAccount, email, password, full_name, site)
     role_errors = []
     for role, unit_id in roles:
@@ -258,7 +262,12 @@ def create_staff(
             raise Forbidden(
                 _("Your tenant-admin role does not cover unit(s) %(units)s.", units=", ".join(map(str, outside)))
             )
-    staff = StaffAccount(email=email.strip(), full_name=full_name.strip(), password_hash=hash_password(password))
+    staff = StaffAccount(
+        email=email.strip(),
+        full_name=full_name.strip(),
+        password_hash=hash_password(password),
+        must_change_password=must_change_password,
+    )
     staff.roles = [StaffRole(role=role, unit_id=unit_id) for role, unit_id in dict.fromkeys(roles)]
     session.add(staff)
     session.flush()
@@ -266,10 +275,27 @@ def create_staff(
     return staff
 
 
-def list_staff(session: Session, covered: set[int]) -> list[StaffAccount]:
-    """Staff holding at least one role on a unit in ``covered`` (the caller's admin subtree)."""
+@dataclass(frozen=True)
+class StaffFilter:
+    unit_id: int | None = None  # a role on this very unit
+    role: str | None = None  # this role on some unit of the caller's
+    active: bool | None = None
+
+
+def staff_query(covered: set[int], filters: StaffFilter = StaffFilter()) -> Select:
+    """Staff holding at least one role on a unit in ``covered`` (the caller's admin subtree), by id."""
     query = select(StaffAccount).where(StaffAccount.roles.any(StaffRole.unit_id.in_(covered)))
-    return list(session.scalars(query.order_by(StaffAccount.id)))
+    if filters.unit_id is not None:
+        query = query.where(StaffAccount.roles.any(StaffRole.unit_id == filters.unit_id))
+    if filters.role is not None:
+        query = query.where(StaffAccount.roles.any((StaffRole.role == filters.role) & StaffRole.unit_id.in_(covered)))
+    if filters.active is not None:
+        query = query.where(StaffAccount.active.is_(filters.active))
+    return query.order_by(StaffAccount.id)
+
+
+def list_staff(session: Session, covered: set[int], filters: StaffFilter = StaffFilter()) -> list[StaffAccount]:
+    return list(session.scalars(staff_query(covered, filters)))
 
 
 def get_staff(session: Session, staff_id: int, covered: set[int]) -> StaffAccount:
@@ -425,6 +451,7 @@ def reset_staff_password(session: Session, actor: Actor, staff_id: int, covered:
         raise Conflict(_("You cannot reset your own password; ask another tenant admin."))
     password = temporary_password()
     staff.password_hash = hash_password(password)
+    staff.must_change_password = True
     revoked = revoke_staff_tokens(session, staff_id)
     cleared = lockout.clear(session, "staff", staff_id)
     record(
@@ -436,6 +463,45 @@ def reset_staff_password(session: Session, actor: Actor, staff_id: int, covered:
         locks_cleared=cleared,
     )
     return {"staff_id": staff.id, "temporary_password": password, "tokens_revoked": revoked, "locks_cleared": cleared}
+
+
+def change_own_password(
+    session: Session,
+    actor: Actor,
+    staff_id: int,
+    *,
+    current: str,
+    new: str,
+    keep_secret: str | None,
+    site: Sequence[str | None],
+) -> StaffAccount:
+    """A staff member replaces their own password (every error at once: ``current_password``,
+    ``new_password``). Every other token of the account is revoked (the one in use, ``keep_secret``, stays
+    valid) and a temporary password's must-change flag is cleared. Audited as ``staff.password``."""
+    staff = session.get(StaffAccount, staff_id)
+    if staff is None or not staff.active:
+        raise NotFound(_("No staff account with id %(staff_id)s.", staff_id=staff_id))
+    errors: dict[str, list[str]] = {}
+    if not verify_password(staff.password_hash, current):
+        errors["current_password"] = [_("The current password is wrong.")]
+    if new and verify_password(staff.password_hash, new):
+        errors["new_password"] = [_("The new password must differ from the current one.")]
+    elif problems := password_problems(
+        new, personal={"e-mail address": staff.email, "name": staff.full_name}, site=site
+    ):
+        errors["new_password"] = problems
+    if errors:
+        raise InvalidInput(_("The password was not changed."), errors)
+    staff.password_hash = hash_password(new)
+    staff.must_change_password = False
+    tokens = update(StaffToken).where(
+        StaffToken.staff_id == staff_id, StaffToken.revoked_at.is_(None), StaffToken.expires_at > func.now()
+    )
+    if keep_secret:
+        tokens = tokens.where(StaffToken.token_hash != hash_secret(keep_secret))
+    revoked = session.execute(tokens.values(revoked_at=func.now())).rowcount or 0
+    record(session, actor, "staff.password", target=f"staff:{staff_id}", tokens_revoked=revoked)
+    return staff
 
 
 def unlock_staff(session: Session, actor: Actor, staff_id: int, covered: set[int]) -> dict:

@@ -22,7 +22,8 @@ class UnitKind(enum.StrEnum):
 # reform; a public-administration service centre (TTPVHCC) under the province (the provincial centre) or
 # a commune (the commune's centre) — never under another centre, so the province's centre cannot end up
 # inside a commune's; vertical-sector offices (land registration, tax…) and their branches under the
-# province, a department or another sector office. ``units.services`` enforces it on create and move.
+# province, a department or another sector office. ``units.services`` enforces it on create and move, and
+# also keeps a moved centre at its level (the province's centre never moves under a commune, nor back).
 PARENT_KINDS: dict[str, frozenset[str]] = {
     UnitKind.PROVINCE: frozenset(),
     UnitKind.DEPARTMENT: frozenset({UnitKind.PROVINCE, UnitKind.DEPARTMENT}),

@@ -108,6 +108,13 @@ def _validate(
     placed = reshaped and parent is not None and "parent_id" not in errors and kind in PARENT_KINDS
     if placed and (problem := _placement_problem(kind, parent)):
         errors["parent_id"] = [problem]
+    if (
+        placed
+        and unit_id is not None
+        and "parent_id" not in errors
+        and (problem := _level_problem(session, unit_id, kind, parent))
+    ):
+        errors["parent_id"] = [problem]
     rekinded = reshaped and unit_id is not None and "kind" not in errors
     if rekinded and (problem := _children_problem(session, unit_id, kind)):
         errors["kind"] = [problem]
@@ -117,17 +124,52 @@ def _validate(
         raise InvalidInput(_("The unit was not saved."), errors)
 
 
+# What each kind is called in a refusal (with its article, as the messages read it).
+KIND_NAMES = {
+    UnitKind.PROVINCE: _("the province"),
+    UnitKind.DEPARTMENT: _("a department"),
+    UnitKind.SERVICE_CENTRE: _("a public-administration service centre"),
+    UnitKind.COMMUNE: _("a commune"),
+    UnitKind.SECTOR_OFFICE: _("a sector office"),
+}
+
+
+def _kinds(kinds) -> str:
+    return str(_(" or ")).join(str(KIND_NAMES[kind]) for kind in sorted(kinds))
+
+
 def _placement_problem(kind: str, parent: Unit) -> str | None:
     """Why a unit of ``kind`` may not sit under ``parent`` (models.PARENT_KINDS), or None."""
     allowed = PARENT_KINDS[kind]
     if parent.kind in allowed:
         return None
     if not allowed:
-        return "A province unit is the root of the tree and cannot sit under another unit."
-    return (
-        f"A {kind} cannot sit under a {parent.kind} ({parent.code}); its parent must be a "
-        f"{' or a '.join(sorted(allowed))}."
+        return _("A province unit is the root of the tree and cannot sit under another unit.")
+    return _(
+        "%(kind)s cannot sit under %(parent)s (%(code)s); its parent must be %(allowed)s.",
+        kind=str(KIND_NAMES[kind]).capitalize(),
+        parent=KIND_NAMES.get(parent.kind, parent.kind),
+        code=parent.code,
+        allowed=_kinds(allowed),
     )
+
+
+def _level_problem(session: Session, unit_id: int, kind: str, parent: Unit) -> str | None:
+    """Why service centre ``unit_id`` may not move under ``parent``, or None. A centre keeps its level: the
+    province's centre (TTPVHCC tỉnh) and a commune's are different bodies with different remits, so moving
+    one between the province and a commune would silently turn the dossiers it received into the other's.
+    Moving a commune's centre to another commune (a merger) is allowed."""
+    unit = session.get(Unit, unit_id)
+    old_parent = session.get(Unit, unit.parent_id) if unit is not None and unit.parent_id is not None else None
+    centre = unit is not None and unit.kind == kind == UnitKind.SERVICE_CENTRE
+    levels = {UnitKind.PROVINCE, UnitKind.COMMUNE}
+    if not centre or old_parent is None or {old_parent.kind, parent.kind} != levels:
+        return None
+    if old_parent.kind == UnitKind.PROVINCE:
+        return _(
+            "The province's service centre cannot be moved under a commune; create the commune's own centre instead."
+        )
+    return _("A commune's service centre cannot be moved up to the province; the province has its own centre.")
 
 
 def _children_problem(session: Session, unit_id: int, kind: str) -> str | None:
@@ -136,7 +178,11 @@ def _children_problem(session: Session, unit_id: int, kind: str) -> str | None:
     misplaced = sorted(child for child in children if child in PARENT_KINDS and kind not in PARENT_KINDS[child])
     if not misplaced:
         return None
-    return f"The unit has sub-units of kind {', '.join(misplaced)}, which cannot sit under a {kind}."
+    return _(
+        "The unit has sub-units that cannot sit under %(kind)s: %(children)s.",
+        kind=KIND_NAMES[kind],
+        children=", ".join(str(KIND_NAMES[child]) for child in misplaced),
+    )
 
 
 def create_unit(
