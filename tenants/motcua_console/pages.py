@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import g
 from motcua_platform.tenancy import TenantInfo
 
+import motcua_console.finance_pages  # noqa: F401 - its pages and the nav's Finance link
 from motcua_console import account_pages, labels, officer_pages, session  # noqa: F401
 from motcua_console.blueprint import console
 

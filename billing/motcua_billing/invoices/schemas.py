@@ -118,6 +118,9 @@ class PaymentSchema(Schema):
     reference = fields.String()
     paid_at = fields.DateTime()
     recorded_by = fields.String()
+    invoice_number = fields.String(
+        allow_none=True, metadata={"description": "The invoice's number (in lists of payments)."}
+    )
 
 
 class MetricUsageSchema(Schema):
