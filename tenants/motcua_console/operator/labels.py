@@ -29,7 +29,15 @@ JOB_STEPS = {
         ("seeding", _l("Seeding the province’s first data")),
         ("done", _l("Done")),
     ),
+    "archive": (
+        ("queued", _l("Queued")),
+        ("starting", _l("Starting")),
+        ("dumping schema with pg_dump", _l("Writing the schema’s dump with pg_dump")),
+        ("removing schema and role", _l("Removing the schema and database role")),
+        ("done", _l("Done")),
+    ),
 }
+STEP_STATE = {"done": _l("Done:"), "current": _l("Now:"), "failed": _l("Failed:"), "todo": _l("Next:")}
 ROLES = {"operator": _l("Operator"), "finance": _l("Finance"), "admin": _l("Administrator")}
 
 
