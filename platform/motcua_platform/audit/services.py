@@ -7,6 +7,7 @@ import getpass
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from motcua_platform.audit.models import ControlAuditEvent, TenantAuditEvent
@@ -61,3 +62,16 @@ def record(
 # Built once: every change of every request writes one.
 TENANT_INSERT = TenantAuditEvent.__table__.insert()
 CONTROL_INSERT = ControlAuditEvent.__table__.insert()
+
+
+def platform_events(*, tenant: str | None = None, action: str | None = None, actor: str | None = None) -> Select:
+    """The vendor's audit trail, newest first: optionally of one tenant (slug), one action, or one actor
+    (``operator:<id>``, matching every label the account was recorded with)."""
+    query = select(ControlAuditEvent).order_by(ControlAuditEvent.id.desc())
+    if tenant:
+        query = query.where(ControlAuditEvent.tenant_slug == tenant)
+    if action:
+        query = query.where(ControlAuditEvent.action == action)
+    if actor:
+        query = query.where(ControlAuditEvent.actor.startswith(actor + ":", autoescape=True))
+    return query
