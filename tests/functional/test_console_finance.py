@@ -6,13 +6,15 @@ province itself), read-only; anyone else 403."""
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
-from billing_support import ingest
-from motcua_app.testing.pytest_plugin import TEST_PASSWORD
+from billing_support import dossiers, ingest
+from motcua_app.testing.pytest_plugin import TEST_BASE_DOMAIN, TEST_PASSWORD
 from motcua_billing.alerts.services import check_all
 from motcua_platform.db.base import utcnow
 from portal_support import csrf_token, fresh_address, submit, text
+from test_billing_stripe import fake_stripe, httpserver_listen_address  # noqa: F401 - Stripe on 127.0.0.1
 
 VENDOR = ("finance@vendor.test",)
 
@@ -169,3 +171,155 @@ def test_the_finance_viewer_never_writes(province, finance, contract, seeded, ho
     api = host_client(seeded["alpha"].host, seeded["alpha"].tokens["finance"])
     assert api.post(f"/api/v1/billing/invoices/{invoice['id']}/void", json={"reason": "x"}).status_code == 404
     assert finance.get(f"/api/v1/billing/invoices/{invoice['id']}").get_json()["status"] == "finalized"
+
+
+# -- the vendor's finance pages (/operator/finance on the platform host) ----------------------------
+def operator_console(host_client, email: str):
+    client = host_client(TEST_BASE_DOMAIN)
+    data = {"email": email, "password": TEST_PASSWORD}
+    response = submit(client, "/operator/login", data, environ_base={"REMOTE_ADDR": fresh_address()})
+    assert response.status_code == 303, text(response)
+    return client
+
+
+@pytest.fixture
+def vendor(host_client, seeded):
+    """The vendor's finance operator, logged in to the vendor console."""
+    return operator_console(host_client, "finance@vendor.test")
+
+
+def audited(platform, action) -> list[dict]:
+    return platform.get("/api/v1/audit", query_string={"action": action}).get_json()
+
+
+def test_vendor_usage_of_every_tenant(vendor, finance, contract, host_client, seeded):
+    ingest(finance, dossiers_now(850))
+    page = vendor.get("/operator/finance")
+    assert page.status_code == 200
+    body = text(page)
+    assert "alpha" in body and "HD-2026-ALPHA" in body
+    assert re.search(r"850 / 1[.,]000", body) and "85 %" in body and "80 % or more used" in body
+    assert "Without a contract in force this month: beta." in body
+    ops = operator_console(host_client, "ops@vendor.test")
+    for path in (
+        "/operator/finance",
+        "/operator/finance/run",
+        "/operator/finance/invoices",
+        "/operator/finance/alerts",
+    ):
+        assert ops.get(path).status_code == 403, path  # the vendor's finance team's section
+
+
+def test_the_run_preview_writes_nothing_and_the_run_makes_the_drafts(vendor, finance, contract, platform):
+    ingest(finance, dossiers(1200))  # October: 200 over the quota of 1,000
+    page = vendor.get("/operator/finance/run?period=2026-10")
+    assert page.status_code == 200
+    body = text(page)
+    assert "Preview for 2026-10" in body and "Nothing has been written yet" in body
+    assert "HD-2026-ALPHA" in body and "a new draft" in body
+    assert "99,000,000" in body  # the lease line
+    assert "beta" in body and "no contract" in body  # not billed, and why
+    preview = finance.get("/api/v1/billing/runs/preview?period=2026-10").get_json()
+    assert [i["tenant"] for i in preview["invoices"]] == ["alpha"]
+    assert f"{preview['totals']['total_vnd']:,}" in body
+    # nothing written: no invoice, no audit record
+    assert finance.get("/api/v1/billing/invoices").get_json() == []
+    assert audited(platform, "billing.run") == []
+
+    made = submit(vendor, "/operator/finance/run?period=2026-10", {"period": "2026-10"}, action="/operator/finance/run")
+    assert made.status_code == 303
+    assert made.headers["Location"] == "/operator/finance/invoices?period=2026-10&status=draft"
+    drafts = finance.get("/api/v1/billing/invoices?status=draft").get_json()
+    assert len(drafts) == 1 and drafts[0]["total_vnd"] == preview["invoices"][0]["total_vnd"]
+    assert [line["amount_vnd"] for line in drafts[0]["lines"]] == [
+        line["amount_vnd"] for line in preview["invoices"][0]["lines"]
+    ]
+    run_event = audited(platform, "billing.run")[0]
+    assert "finance@vendor.test" in run_event["actor"] and run_event["details"]["created"] == ["alpha"]
+    listed = text(vendor.get(made.headers["Location"]))
+    assert f"Draft {drafts[0]['id']}" in listed
+    again = text(vendor.get("/operator/finance/run?period=2026-10"))
+    assert "its draft is already this" in again  # a second run would change nothing
+
+
+def test_the_run_refuses_a_bad_or_unfinished_month(vendor, contract):
+    bad = vendor.get("/operator/finance/run?period=2026-13")
+    assert bad.status_code == 422 and "Write the month as YYYY-MM" in text(bad)
+    assert 'value="2026-13"' in bad.get_data(as_text=True)  # the input kept
+    month = f"{utcnow():%Y-%m}"
+    unfinished = vendor.get(f"/operator/finance/run?period={month}")
+    assert unfinished.status_code == 422 and "has not ended" in text(unfinished)
+    posted = submit(vendor, "/operator/finance/run", {"period": "nonsense"})
+    assert posted.status_code == 422
+
+
+def test_finalise_then_void_with_a_reason(vendor, finance, contract, platform):
+    draft = finance.post("/api/v1/billing/runs", json={"period": "2026-10"}).get_json()["invoice_ids"][0]
+    page = f"/operator/finance/invoices/{draft}"
+    assert "Finalise and issue" in text(vendor.get(page))
+    issued = submit(vendor, page, action=f"{page}/finalize")
+    assert issued.status_code == 303 and issued.headers["Location"] == page
+    invoice = finance.get(f"/api/v1/billing/invoices/{draft}").get_json()
+    assert invoice["status"] == "finalized" and invoice["number"].startswith("MC2026-")
+    shown = text(vendor.get(page))
+    assert invoice["number"] in shown and "Finalise and issue" not in shown
+    assert "finance@vendor.test" in audited(platform, "billing.invoice_finalize")[0]["actor"]
+
+    confirm = vendor.get(f"{page}/void")
+    assert confirm.status_code == 200 and "This cannot be undone" in text(confirm)
+    empty = submit(vendor, f"{page}/void", {"reason": "  "})
+    assert empty.status_code == 422 and "Give the reason for voiding this invoice." in text(empty)
+    assert finance.get(f"/api/v1/billing/invoices/{draft}").get_json()["status"] == "finalized"
+    voided = submit(vendor, f"{page}/void", {"reason": "Sai mã số thuế người mua"})
+    assert voided.status_code == 303
+    after = finance.get(f"/api/v1/billing/invoices/{draft}").get_json()
+    assert after["status"] == "void" and after["void_reason"] == "Sai mã số thuế người mua"
+    assert "Sai mã số thuế người mua" in text(vendor.get(page))
+    voided_event = audited(platform, "billing.invoice_void")[0]
+    assert "finance@vendor.test" in voided_event["actor"] and voided_event["target"] == f"invoice:{draft}"
+    # a void invoice cannot be voided again: the page says so, the service refuses
+    assert "Only a draft or an issued invoice with no payment can be voided." in text(vendor.get(f"{page}/void"))
+    assert submit(vendor, f"{page}/void", {"reason": "again"}).status_code == 409
+
+
+def test_vendor_invoices_pdf_csv_and_alerts(vendor, finance, contract, runtime, smtp):
+    _inbox, mailer = smtp
+    invoice = run_and_finalize(finance)
+    listed = text(vendor.get("/operator/finance/invoices?tenant=alpha&status=finalized"))
+    assert invoice["number"] in listed
+    assert "No invoice matches." in text(vendor.get("/operator/finance/invoices?status=paid"))
+    pdf = vendor.get(f"/operator/finance/invoices/{invoice['id']}/pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    exported = vendor.get("/operator/finance/invoices.csv?tenant=alpha")
+    assert exported.mimetype == "text/csv" and invoice["number"] in exported.data.decode("utf-8-sig")
+
+    ingest(finance, dossiers_now(850))
+    assert check_all(runtime.db, mailer, VENDOR) == 2
+    alerts = text(vendor.get("/operator/finance/alerts"))
+    assert "alpha" in alerts and "80 %" in alerts and "85 % used" in alerts
+    assert "taichinh@alpha.gov.vn" in alerts and "finance@vendor.test" in alerts  # who was told
+    assert "No alert has been raised." in text(vendor.get("/operator/finance/alerts?tenant=beta"))
+
+
+def test_reconciliation_without_stripe_says_so(vendor, finance, contract):
+    page = vendor.get("/operator/finance/reconciliation?check=1")
+    assert page.status_code == 200 and "Stripe is not configured" in text(page)
+    assert finance.get("/api/v1/billing/reconciliation").status_code == 503
+
+
+def test_reconciliation_shows_matched_and_unmatched(request, vendor, finance, contract, host_client, seeded):
+    stripe = request.getfixturevalue("fake_stripe")  # Stripe's API on 127.0.0.1, as test_billing_stripe has it
+    invoice = run_and_finalize(finance)
+    assert invoice["stripe_invoice_id"]
+    assert "Compare with Stripe now" in text(vendor.get("/operator/finance/reconciliation"))
+    clean = text(vendor.get("/operator/finance/reconciliation?check=1"))
+    assert "1 invoice(s) compared: 1 matched, 0 not matched." in clean
+    assert "None: Stripe agrees with every invoice." in clean
+    stripe.invoices[invoice["stripe_invoice_id"]]["total"] += 100  # someone edited it at Stripe
+    drift = text(vendor.get("/operator/finance/reconciliation?check=1"))
+    assert "1 invoice(s) compared: 0 matched, 1 not matched." in drift and "≠ ours" in drift
+    api = finance.get("/api/v1/billing/reconciliation").get_json()
+    assert api["checked"] == 1 and api["matched"] == [] and api["mismatches"][0]["invoice"] == invoice["id"]
+    ops = host_client(TEST_BASE_DOMAIN, seeded["platform"].tokens["operator"])
+    assert ops.get("/api/v1/billing/reconciliation").status_code == 403
+    assert ops.get("/api/v1/billing/runs/preview?period=2026-10").status_code == 403

@@ -28,6 +28,8 @@ from motcua_billing.invoices.schemas import (
     InvoiceSchema,
     PaymentInSchema,
     PaymentSchema,
+    PreviewSchema,
+    ReconciliationSchema,
     RunReportSchema,
     RunSchema,
     TenantInvoiceListArgsSchema,
@@ -96,6 +98,44 @@ def run(body):
     who = actor()
     control_session().commit()  # end the authentication transaction; the run has its own after the drain
     return run_billing(runtime(), body["period"], who)
+
+
+@blp.route("/runs/preview")
+@blp.arguments(RunSchema, location="query")
+@blp.response(200, PreviewSchema)
+def run_preview(args):
+    """What a run for `period` would bill, written nowhere: per tenant the draft's lines and totals and
+    whether the run would create or update it, the tenants skipped and why, and the run's totals. Usage
+    still queued in the tenants' outboxes counts once the run has drained it. 422 before the month ends."""
+    current_principal(*ACTORS)
+    return preview(args["period"])
+
+
+def preview(month) -> dict:
+    from motcua_billing.invoices.run import preview_period
+
+    return preview_period(control_session(), month, vat_rate=runtime().config.vat_rate)
+
+
+@blp.route("/reconciliation")
+@blp.response(200, ReconciliationSchema)
+def reconciliation():
+    """Compare every finalized, paid or void invoice with Stripe, read-only: those it agrees with
+    (`matched`) and each difference (`mismatches`: totals, status, payments, collector events not yet on
+    an invoice here). 503 when Stripe is not configured."""
+    current_principal(*ACTORS)
+    return reconcile()
+
+
+def reconcile() -> dict:
+    from motcua_billing.payments.services import NotConfigured, collector_from_config
+    from motcua_billing.payments.services import reconcile as compare
+
+    collector = collector_from_config(runtime().config)
+    if collector is None:
+        raise NotConfigured(_("Stripe is not configured (MOTCUA_STRIPE_API_KEY); there is nothing to compare."))
+    report = compare(control_session(), collector)
+    return {"checked": report.checked, "matched": report.matched, "mismatches": report.mismatches}
 
 
 @blp.route("/invoices")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, url_for
+from flask import redirect, url_for
 from motcua_platform.web.context import runtime
 
 from motcua_console.operator import (
     audit_pages,
     auth_pages,
+    finance_pages,
     labels,
     lifecycle_pages,
     nav,
@@ -22,6 +23,7 @@ from motcua_console.operator.blueprint import operator
 __all__ = [
     "audit_pages",
     "auth_pages",
+    "finance_pages",
     "lifecycle_pages",
     "operator",
     "operator_pages",
@@ -50,10 +52,3 @@ def operator_context() -> dict:
 @operator_required()
 def home():
     return redirect(url_for("operator.tenants"), 303)
-
-
-@operator.get("/finance")
-@operator_required(*nav.FINANCE)
-def finance():
-    """A placeholder the finance pages replace."""
-    return render_template("console/operator/finance.html")
