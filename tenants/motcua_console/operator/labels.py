@@ -4,41 +4,50 @@ reader's language; an unknown code is shown as it is."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext
 
 TENANT_STATUS = {
-    "provisioning": _l("Provisioning"),
-    "active": _l("Active"),
-    "suspended": _l("Suspended"),
-    "archived": _l("Archived"),
+    "provisioning": lazy_gettext("Provisioning"),
+    "active": lazy_gettext("Active"),
+    "suspended": lazy_gettext("Suspended"),
+    "archived": lazy_gettext("Archived"),
 }
 TENANT_STATUS_TAG = {"active": "tag-ok", "provisioning": "tag-warn", "suspended": "tag-bad", "archived": ""}
 JOB_STATUS = {
-    "queued": _l("Waiting for a worker"),
-    "running": _l("Running"),
-    "succeeded": _l("Finished"),
-    "failed": _l("Failed"),
+    "queued": lazy_gettext("Waiting for a worker"),
+    "running": lazy_gettext("Running"),
+    "succeeded": lazy_gettext("Finished"),
+    "failed": lazy_gettext("Failed"),
 }
 # The steps the provisioning and archiving jobs report (registry.services.provision, archive), in order.
 JOB_STEPS = {
     "provision": (
-        ("queued", _l("Queued")),
-        ("starting", _l("Starting")),
-        ("creating schema and role", _l("Creating the schema and database role")),
-        ("applying migrations", _l("Applying the migrations")),
-        ("seeding", _l("Seeding the province’s first data")),
-        ("done", _l("Done")),
+        ("queued", lazy_gettext("Queued")),
+        ("starting", lazy_gettext("Starting")),
+        ("creating schema and role", lazy_gettext("Creating the schema and database role")),
+        ("applying migrations", lazy_gettext("Applying the migrations")),
+        ("seeding", lazy_gettext("Seeding the province’s first data")),
+        ("done", lazy_gettext("Done")),
     ),
     "archive": (
-        ("queued", _l("Queued")),
-        ("starting", _l("Starting")),
-        ("dumping schema with pg_dump", _l("Writing the schema’s dump with pg_dump")),
-        ("removing schema and role", _l("Removing the schema and database role")),
-        ("done", _l("Done")),
+        ("queued", lazy_gettext("Queued")),
+        ("starting", lazy_gettext("Starting")),
+        ("dumping schema with pg_dump", lazy_gettext("Writing the schema’s dump with pg_dump")),
+        ("removing schema and role", lazy_gettext("Removing the schema and database role")),
+        ("done", lazy_gettext("Done")),
     ),
 }
-STEP_STATE = {"done": _l("Done:"), "current": _l("Now:"), "failed": _l("Failed:"), "todo": _l("Next:")}
-ROLES = {"operator": _l("Operator"), "finance": _l("Finance"), "admin": _l("Administrator")}
+STEP_STATE = {
+    "done": lazy_gettext("Done:"),
+    "current": lazy_gettext("Now:"),
+    "failed": lazy_gettext("Failed:"),
+    "todo": lazy_gettext("Next:"),
+}
+ROLES = {
+    "operator": lazy_gettext("Operator"),
+    "finance": lazy_gettext("Finance"),
+    "admin": lazy_gettext("Administrator"),
+}
 
 
 def tenant_status(code: str) -> str:

@@ -5,7 +5,7 @@ page that would answer 403. A page belongs to the entry its endpoint starts with
 from __future__ import annotations
 
 from flask import request
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext
 from motcua_platform.auth.models import OperatorRole
 
 READERS = (OperatorRole.OPERATOR, OperatorRole.ADMIN, OperatorRole.FINANCE)
@@ -15,10 +15,10 @@ FINANCE = (OperatorRole.FINANCE, OperatorRole.ADMIN)
 
 # (section, label, roles); the section is also the endpoint of the entry's first page
 ENTRIES = (
-    ("tenants", _l("Tenants"), READERS),
-    ("finance", _l("Finance"), FINANCE),
-    ("operators", _l("Operators"), ADMINS),
-    ("audit", _l("Audit"), MANAGERS),
+    ("tenants", lazy_gettext("Tenants"), READERS),
+    ("finance", lazy_gettext("Finance"), FINANCE),
+    ("operators", lazy_gettext("Operators"), ADMINS),
+    ("audit", lazy_gettext("Audit"), MANAGERS),
 )
 
 
