@@ -1,7 +1,8 @@
-"""The province's finance page in a real browser: usage recorded through the billing service crosses 80 %
-of the dossier quota, the alert service raises its alerts (e-mailed to a real SMTP server on 127.0.0.1),
-and the finance viewer sees the quota alert, the bars with their figures and who was told. Every page is
-checked with axe-core and photographed at 375 and 1280 px (browser_support.Tab.look)."""
+"""The finance consoles in a real browser. The province's: usage recorded through the billing service
+crosses 80 % of the dossier quota, the alert service raises its alerts (e-mailed to a real SMTP server on
+127.0.0.1), and the finance viewer sees the quota alert, the bars with their figures and who was told. The
+vendor's: the invoice run previewed, then its draft made, finalised, and voided with a reason. Every page
+is checked with axe-core and photographed at 375 and 1280 px (browser_support.Tab.look)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import socket
 import pytest
 from aiosmtpd.controller import Controller
 from browser_support import fill, t
-from motcua_app.testing.pytest_plugin import TEST_PASSWORD
+from motcua_app.testing.pytest_plugin import TEST_BASE_DOMAIN, TEST_PASSWORD
 from motcua_billing.alerts.services import check_all
 from motcua_billing.catalog import services as catalog
 from motcua_billing.catalog.daklak_terms import OFFICIAL_CHARGES
@@ -48,7 +49,8 @@ def mailer():
         controller.stop()
 
 
-def give_a_contract(live) -> None:
+@pytest.fixture(scope="module")
+def sigma_contract(live) -> None:
     """Sigma's contract for this year, as the vendor's finance sets it up through the billing services."""
     today = utcnow().date()
     charges = [{**OFFICIAL_CHARGES[0], "included_quantity": QUOTA}, *OFFICIAL_CHARGES[1:]]
@@ -88,14 +90,13 @@ def record_dossiers(live, count: int, prefix: str) -> None:
         session.commit()
 
 
-def test_a_quota_alert_appears_when_usage_crosses_80_percent(open_browser, live, mailer):
+def test_a_quota_alert_appears_when_usage_crosses_80_percent(open_browser, live, mailer, sigma_contract):
     inbox, smtp = mailer
     language = "vi"
 
     def _(msgid: str, **params) -> str:
         return t(language, msgid, **params)
 
-    give_a_contract(live)
     record_dossiers(live, 790, "before")  # 79 %: the 50 % alert only
     assert check_all(live.runtime.db, smtp, ("finance@vendor.test",)) == 1
 
@@ -129,3 +130,44 @@ def test_a_quota_alert_appears_when_usage_crosses_80_percent(open_browser, live,
     tab.look("finance-invoices")
     tab.link(_("Payments")).click()
     tab.look("finance-payments")
+
+
+def test_the_vendor_previews_a_run_finalises_and_voids(open_browser, live, seeded, sigma_contract):
+    language = "vi"
+
+    def _(msgid: str, **params) -> str:
+        return t(language, msgid, **params)
+
+    tab = open_browser(language)
+    tab.goto("/operator/finance", host=TEST_BASE_DOMAIN)
+    fill(tab, {"email": "finance@vendor.test", "password": TEST_PASSWORD})
+    tab.button(_("Log in")).click()
+    assert tab.path == "/operator/finance"
+    assert "sigma" in tab.text() and "HD-SIGMA" in tab.text()
+    tab.look("vendor-usage")
+
+    tab.link(_("Invoice run")).click()
+    tab.button(_("Preview")).click()  # last month, the form's default
+    month = tab.page.locator("#field-period").input_value()
+    assert tab.path == f"/operator/finance/run?period={month}"
+    assert _("Preview for %(period)s", period=month) in tab.text() and "HD-SIGMA" in tab.text()
+    tab.look("vendor-run-preview")
+
+    tab.button(_("Make the drafts for %(period)s", period=month)).click()
+    assert tab.path.startswith("/operator/finance/invoices?")
+    tab.look("vendor-drafts")
+    tab.page.get_by_role("row").filter(has_text="sigma").get_by_role("link").first.click()
+    tab.look("vendor-draft")
+    tab.button(_("Finalise and issue")).click()
+    assert _("Finalise and issue") not in tab.text()
+    number = tab.page.get_by_role("heading", level=1).inner_text()
+    assert "MC" in number
+
+    tab.link(_("Void…")).click()
+    tab.button(_("Void the invoice")).click()  # no reason: refused, next to the field
+    assert _("Give the reason for voiding this invoice.") in tab.text()
+    tab.look("vendor-void-refused")
+    fill(tab, {"reason": "Sai thông tin người mua"})
+    tab.button(_("Void the invoice")).click()
+    assert "Sai thông tin người mua" in tab.text()
+    tab.look("vendor-voided")
