@@ -171,3 +171,13 @@ def test_the_vendor_previews_a_run_finalises_and_voids(open_browser, live, seede
     tab.button(_("Void the invoice")).click()
     assert "Sai thông tin người mua" in tab.text()
     tab.look("vendor-voided")
+
+    # the province sees the issued (now void) invoice, never the draft it was, with its lines
+    province = open_browser(language)
+    province.goto("/console/finance/invoices")
+    fill(province, {"email": f"finance@{live.tenant.slug}.test", "password": TEST_PASSWORD})
+    province.button(_("Log in")).click()
+    assert province.path == "/console/finance/invoices"
+    province.link(number.split()[-1]).click()
+    assert "Sai thông tin người mua" in province.text() and _("Lines") in province.text()
+    province.look("finance-invoice")

@@ -10,6 +10,7 @@ import re
 
 import pytest
 from billing_support import dossiers, ingest
+from dossier_support import citizen_client, intake_body
 from motcua_app.testing.pytest_plugin import TEST_BASE_DOMAIN, TEST_PASSWORD
 from motcua_billing.alerts.services import check_all
 from motcua_platform.db.base import utcnow
@@ -167,6 +168,15 @@ def test_the_finance_viewer_never_writes(province, finance, contract, seeded, ho
     for path in (*PAGES, f"/console/finance/invoices/{invoice['id']}"):
         response = province.post(path, data={"csrf_token": token})
         assert response.status_code in (403, 405), path
+    # nor on the officer's pages: a dossier's action form is refused and the dossier stays as it was
+    submitted = citizen_client(host_client, seeded).post("/api/v1/dossiers", json=intake_body(seeded, "online"))
+    code = submitted.get_json()["code"]
+    moved = province.post(
+        f"/console/dossiers/{code}/transitions", data={"csrf_token": token, "version": "1", "to_status": "2"}
+    )
+    assert moved.status_code in (403, 404)
+    officer_api = host_client(seeded["alpha"].host, seeded["alpha"].tokens["officer"])
+    assert officer_api.get(f"/api/v1/dossiers/{code}").get_json()["status"] == 1
     # nor through the staff API with the same role: the vendor's billing is not on a tenant host at all
     api = host_client(seeded["alpha"].host, seeded["alpha"].tokens["finance"])
     assert api.post(f"/api/v1/billing/invoices/{invoice['id']}/void", json={"reason": "x"}).status_code == 404
