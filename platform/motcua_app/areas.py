@@ -49,7 +49,7 @@ AREAS = Areas(
         "motcua_app.demo:demo",
     ),
     model_modules=("motcua_app.models",),
-    pages=("motcua_portal.pages:portal", "motcua_console.pages:console"),
+    pages=("motcua_portal.pages:portal", "motcua_console.pages:console", "motcua_console.operator.pages:operator"),
     connectors=(
         "motcua_onestop.wiring:connect",
         "motcua_billing.wiring:connect",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import g
 from motcua_platform.tenancy import TenantInfo
 
-import motcua_console.administration  # noqa: F401
+import motcua_console.administration
+import motcua_console.finance_pages  # noqa: F401 - its pages and the nav's Finance link
 from motcua_console import account_pages, intake_pages, labels, officer_pages, print_pages, session  # noqa: F401
 from motcua_console.blueprint import console
 

@@ -28,6 +28,8 @@ from motcua_billing.invoices.schemas import (
     InvoiceSchema,
     PaymentInSchema,
     PaymentSchema,
+    PreviewSchema,
+    ReconciliationSchema,
     RunReportSchema,
     RunSchema,
     TenantInvoiceListArgsSchema,
@@ -62,7 +64,7 @@ PROVINCE_FINANCE = (StaffRoleName.FINANCE_VIEWER, StaffRoleName.TENANT_ADMIN)
 PDF_DOC = {"responses": {"200": {"description": "The invoice as PDF", "content": {"application/pdf": {}}}}}
 
 
-def _slugs(rows: list) -> list:
+def with_slugs(rows: list) -> list:
     """``rows`` (invoices or alerts), each given its tenant's slug for the response."""
     ids = {row.tenant_id for row in rows}
     query = select(Tenant.id, Tenant.slug).where(Tenant.id.in_(ids))
@@ -73,10 +75,10 @@ def _slugs(rows: list) -> list:
 
 
 def _one(invoice: Invoice) -> Invoice:
-    return _slugs([invoice])[0]
+    return with_slugs([invoice])[0]
 
 
-def _pdf(invoice: Invoice) -> Response:
+def pdf_response(invoice: Invoice) -> Response:
     body = documents.invoice_pdf(control_session(), invoice, runtime().config)
     name = (invoice.display_number or f"draft-{invoice.id}") + ".pdf"
     return Response(body, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
@@ -98,6 +100,44 @@ def run(body):
     return run_billing(runtime(), body["period"], who)
 
 
+@blp.route("/runs/preview")
+@blp.arguments(RunSchema, location="query")
+@blp.response(200, PreviewSchema)
+def run_preview(args):
+    """What a run for `period` would bill, written nowhere: per tenant the draft's lines and totals and
+    whether the run would create or update it, the tenants skipped and why, and the run's totals. Usage
+    still queued in the tenants' outboxes counts once the run has drained it. 422 before the month ends."""
+    current_principal(*ACTORS)
+    return preview(args["period"])
+
+
+def preview(month) -> dict:
+    from motcua_billing.invoices.run import preview_period
+
+    return preview_period(control_session(), month, vat_rate=runtime().config.vat_rate)
+
+
+@blp.route("/reconciliation")
+@blp.response(200, ReconciliationSchema)
+def reconciliation():
+    """Compare every finalized, paid or void invoice with Stripe, read-only: those it agrees with
+    (`matched`) and each difference (`mismatches`: totals, status, payments, collector events not yet on
+    an invoice here). 503 when Stripe is not configured."""
+    current_principal(*ACTORS)
+    return reconcile()
+
+
+def reconcile() -> dict:
+    from motcua_billing.payments.services import NotConfigured, collector_from_config
+    from motcua_billing.payments.services import reconcile as compare
+
+    collector = collector_from_config(runtime().config)
+    if collector is None:
+        raise NotConfigured(_("Stripe is not configured (MOTCUA_STRIPE_API_KEY); there is nothing to compare."))
+    report = compare(control_session(), collector)
+    return {"checked": report.checked, "matched": report.matched, "mismatches": report.mismatches}
+
+
 @blp.route("/invoices")
 @blp.arguments(InvoiceListArgsSchema, location="query")
 @blp.response(200, InvoiceSchema(many=True))
@@ -109,7 +149,7 @@ def list_invoices(args, pagination_parameters):
     tenant_id = tenant_by_slug(session, args["tenant"]).id if args.get("tenant") else None
     period = args.get("period")
     query = queries.list_invoices(session, tenant_id=tenant_id, status=args.get("status"), period=period)
-    return _slugs(paginate(session, query, pagination_parameters))
+    return with_slugs(paginate(session, query, pagination_parameters))
 
 
 @blp.route("/invoices/<int:invoice_id>")
@@ -164,7 +204,7 @@ def record_payment(body, invoice_id):
 def invoice_pdf(invoice_id):
     """The invoice as a Vietnamese PDF."""
     current_principal(*READERS)
-    return _pdf(queries.get_invoice(control_session(), invoice_id))
+    return pdf_response(queries.get_invoice(control_session(), invoice_id))
 
 
 @blp.route("/invoices/<int:invoice_id>/lines/<int:line_id>/usage")
@@ -193,13 +233,7 @@ def export_csv(args):
     tenant_id = tenant_by_slug(session, args["tenant"]).id if args.get("tenant") else None
     period = args.get("period")
     query = queries.list_invoices(session, tenant_id=tenant_id, status=args.get("status"), period=period)
-    invoices = _slugs(list(session.scalars(query)))
-    body = documents.invoices_csv((i, i.tenant_slug) for i in invoices)
-    return Response(
-        body.encode("utf-8"),
-        mimetype="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="invoices.csv"'},
-    )
+    return csv_response(with_slugs(list(session.scalars(query))))
 
 
 @blp.route("/tenants/<slug>/usage")
@@ -223,10 +257,10 @@ def alerts(args, pagination_parameters):
     session = control_session()
     tenant_id = tenant_by_slug(session, args["tenant"]).id if args.get("tenant") else None
     query = list_alerts(tenant_id=tenant_id, period=args.get("period"), kind=args.get("kind"))
-    return _slugs(paginate(session, query, pagination_parameters))
+    return with_slugs(paginate(session, query, pagination_parameters))
 
 
-def _budget(session, tenant_id: int, slug: str) -> dict:
+def budget_of(session, tenant_id: int, slug: str) -> dict:
     from motcua_billing.catalog.models import Contract
 
     contracts = list(
@@ -256,11 +290,12 @@ def tenant_budget(slug):
     """Budget per contract year: lease, overage budget, actual overage, invoiced, paid."""
     current_principal(*READERS)
     session = control_session()
-    return _budget(session, tenant_by_slug(session, slug).id, slug)
+    return budget_of(session, tenant_by_slug(session, slug).id, slug)
 
 
 # -- tenant host ---------------------------------------------------------------------------------
-def _province() -> int:
+def province_finance() -> int:
+    """The province's id, once the caller is known to hold a finance role on the province itself."""
     province_principal(*PROVINCE_FINANCE)  # the province's money: roles on the province itself only
     # The caller is known; end the tenant transaction before reading billing rows from the control plane,
     # so the two sessions never interleave (a commit of reads only: the view writes nothing).
@@ -268,11 +303,19 @@ def _province() -> int:
     return current_tenant().id
 
 
+def province_invoice(tenant_id: int, invoice_id: int) -> Invoice:
+    """One of the province's invoices; a draft (the vendor's work in progress) is not found, as another's."""
+    invoice = queries.get_invoice(control_session(), invoice_id, tenant_id=tenant_id)
+    if invoice.status == "draft":
+        raise NotFound(_("No invoice %(invoice_id)s.", invoice_id=invoice_id))
+    return invoice
+
+
 @tenant_blp.route("/usage")
 @tenant_blp.response(200, UsageSummarySchema)
 def my_usage():
     """This period's usage per metric, quota left, projected overage, and the overage budget."""
-    tenant_id = _province()
+    tenant_id = province_finance()
     return reports.usage_summary(control_session(), tenant_id, current_tenant().slug).as_dict()
 
 
@@ -280,8 +323,8 @@ def my_usage():
 @tenant_blp.response(200, BudgetSchema)
 def my_budget():
     """Budget per contract year: lease, overage budget, actual overage, invoiced, paid."""
-    tenant_id = _province()
-    return _budget(control_session(), tenant_id, current_tenant().slug)
+    tenant_id = province_finance()
+    return budget_of(control_session(), tenant_id, current_tenant().slug)
 
 
 @tenant_blp.route("/invoices")
@@ -290,34 +333,23 @@ def my_budget():
 @tenant_blp.paginate()
 def my_invoices(args, pagination_parameters):
     """The province's invoices (drafts are the vendor's work in progress and are not shown)."""
-    tenant_id = _province()
     session = control_session()
-    query = queries.list_invoices(session, tenant_id=tenant_id, status=args.get("status")).where(
-        Invoice.status != "draft"
-    )
-    return _slugs(paginate(session, query, pagination_parameters))
+    query = province_invoices_query(province_finance(), args.get("status"))
+    return with_slugs(paginate(session, query, pagination_parameters))
 
 
 @tenant_blp.route("/invoices/<int:invoice_id>")
 @tenant_blp.response(200, InvoiceSchema)
 def my_invoice(invoice_id):
     """One of the province's invoices."""
-    tenant_id = _province()
-    invoice = queries.get_invoice(control_session(), invoice_id, tenant_id=tenant_id)
-    if invoice.status == "draft":
-        raise NotFound(_("No invoice %(invoice_id)s.", invoice_id=invoice_id))
-    return _one(invoice)
+    return _one(province_invoice(province_finance(), invoice_id))
 
 
 @tenant_blp.route("/invoices/<int:invoice_id>/pdf")
 @tenant_blp.doc(**PDF_DOC)
 def my_invoice_pdf(invoice_id):
     """One of the province's invoices as PDF."""
-    tenant_id = _province()
-    invoice = queries.get_invoice(control_session(), invoice_id, tenant_id=tenant_id)
-    if invoice.status == "draft":
-        raise NotFound(_("No invoice %(invoice_id)s.", invoice_id=invoice_id))
-    return _pdf(invoice)
+    return pdf_response(province_invoice(province_finance(), invoice_id))
 
 
 @tenant_blp.route("/alerts")
@@ -328,12 +360,55 @@ def my_alerts(args, pagination_parameters):
     """The province's quota and overage-budget alerts, newest first; filter by period or kind.
 
     Each says which of the province's finance e-mails it went to (`notified`), never the vendor's."""
-    tenant_id = _province()
+    tenant_id = province_finance()
     session = control_session()
     query = list_alerts(tenant_id=tenant_id, period=args.get("period"), kind=args.get("kind"))
-    alerts = _slugs(paginate(session, query, pagination_parameters))
-    account = get_account(session, tenant_id)
+    return province_view(tenant_id, with_slugs(paginate(session, query, pagination_parameters)))
+
+
+def province_view(tenant_id: int, alerts: list) -> list:
+    """``alerts``, each saying which of the province's own finance e-mails it went to (``notified``)."""
+    account = get_account(control_session(), tenant_id)
     own = {email.strip().lower() for email in (account.emails if account else [])}
     for alert in alerts:
         alert.notified = [r for r in alert.recipients if r.strip().lower() in own]
     return alerts
+
+
+@tenant_blp.route("/payments")
+@tenant_blp.response(200, PaymentSchema(many=True))
+@tenant_blp.paginate()
+def my_payments(pagination_parameters):
+    """The payments received for the province's invoices, newest first, each with its invoice's number."""
+    tenant_id = province_finance()
+    session = control_session()
+    return queries.numbered(
+        session, paginate(session, queries.list_payments(tenant_id=tenant_id), pagination_parameters)
+    )
+
+
+@tenant_blp.route("/exports/invoices.csv")
+@tenant_blp.arguments(TenantInvoiceListArgsSchema, location="query")
+@tenant_blp.doc(responses={"200": {"description": "One row per invoice line", "content": {"text/csv": {}}}})
+def my_export_csv(args):
+    """The province's invoices (not drafts) as CSV, one row per line, for its accounting."""
+    tenant_id = province_finance()
+    return csv_response(province_invoices(tenant_id, args.get("status")))
+
+
+def province_invoices_query(tenant_id: int, status: str | None = None):
+    """The province's invoices, newest first: those the vendor has issued (drafts are its work in progress)."""
+    return queries.list_invoices(control_session(), tenant_id=tenant_id, status=status).where(Invoice.status != "draft")
+
+
+def province_invoices(tenant_id: int, status: str | None = None) -> list[Invoice]:
+    return with_slugs(list(control_session().scalars(province_invoices_query(tenant_id, status))))
+
+
+def csv_response(invoices: list[Invoice]) -> Response:
+    body = documents.invoices_csv((i, i.tenant_slug) for i in invoices)
+    return Response(
+        body.encode("utf-8"),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="invoices.csv"'},
+    )

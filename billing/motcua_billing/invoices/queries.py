@@ -10,7 +10,7 @@ from motcua_platform.i18n import _
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from motcua_billing.invoices.models import BILLED, Invoice, InvoiceLine, LineKind
+from motcua_billing.invoices.models import BILLED, Invoice, InvoiceLine, LineKind, Payment
 from motcua_billing.rating import periods
 from motcua_billing.usage.models import UsageEvent
 
@@ -42,6 +42,29 @@ def list_invoices(
     if period is not None:
         query = query.where(Invoice.period_start <= period, Invoice.period_end > period)
     return query
+
+
+def list_payments(*, tenant_id: int | None = None, invoice_id: int | None = None):
+    """Payments received, newest first."""
+    query = (
+        select(Payment)
+        .join(Invoice, Invoice.id == Payment.invoice_id)
+        .order_by(Payment.paid_at.desc(), Payment.id.desc())
+    )
+    if tenant_id is not None:
+        query = query.where(Invoice.tenant_id == tenant_id)
+    if invoice_id is not None:
+        query = query.where(Payment.invoice_id == invoice_id)
+    return query
+
+
+def numbered(session: Session, payments: list[Payment]) -> list[Payment]:
+    """``payments``, each given its invoice's display number (``invoice_number``)."""
+    ids = {payment.invoice_id for payment in payments}
+    invoices = {i.id: i for i in session.scalars(select(Invoice).where(Invoice.id.in_(ids)))} if ids else {}
+    for payment in payments:
+        payment.invoice_number = invoices[payment.invoice_id].display_number
+    return payments
 
 
 def tenant_slug(session: Session, tenant_id: int) -> str:

@@ -19,10 +19,17 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from motcua_billing.catalog.models import CADENCE_MONTHS, BillableMetric, Contract
-from motcua_billing.invoices.lines import aggregate_usage, compute_lines, late_usage_months, lines_differ, write_lines
+from motcua_billing.invoices.lines import (
+    aggregate_usage,
+    compute_lines,
+    late_usage_months,
+    lines_differ,
+    write_lines,
+)
 from motcua_billing.invoices.models import Invoice, InvoiceStatus
 from motcua_billing.rating import periods
 from motcua_billing.rating.periods import Period
+from motcua_billing.rating.services import invoice_totals
 
 BILLED_TENANTS = (TenantStatus.ACTIVE, TenantStatus.SUSPENDED)
 
@@ -84,14 +91,21 @@ def _invoice_for(session: Session, tenant_id: int, period_start: dt.date) -> Inv
     )
 
 
-def run_period(
-    session: Session, actor: Actor, month: dt.date, *, vat_rate: Decimal, now: dt.datetime | None = None
-) -> RunReport:
-    """Rate every tenant with a billing period closing in ``month``, and say why each other active or
-    suspended tenant is not billed. Idempotent; the caller commits."""
-    ensure_month_over(month, now)
-    session.execute(text("SELECT pg_advisory_xact_lock(hashtext('motcua-billing-run'))"))
-    report = RunReport(month)
+@dataclass
+class Planned:
+    """What the run would bill one tenant: its contract, period, current invoice (None, or a draft) and
+    lines."""
+
+    contract: Contract
+    slug: str
+    period: Period
+    invoice: Invoice | None
+    lines: list
+
+
+def _plan(session: Session, month: dt.date, skipped: dict[str, str]) -> list[Planned]:
+    """Every tenant with a billing period closing in ``month`` and the lines it would be billed; each
+    other active or suspended tenant goes into ``skipped`` with the reason. Reads only."""
     metrics = {m.code: m for m in session.scalars(select(BillableMetric))}
     tenants = session.execute(
         select(Tenant.id, Tenant.slug).where(Tenant.status.in_(BILLED_TENANTS)).order_by(Tenant.slug)
@@ -107,16 +121,15 @@ def run_period(
         if in_force:
             rows.append((in_force[0], slug))  # terms of one tenant never overlap
         else:
-            report.skipped[slug] = _not_in_force(contracts_of[tenant_id], month)
+            skipped[slug] = _not_in_force(contracts_of[tenant_id], month)
     by_period: dict[Period, list[tuple[Contract, str]]] = defaultdict(list)
     for contract, slug in rows:
         period = periods.billing_period(contract.starts_on, CADENCE_MONTHS[contract.cadence], month)
         if period is None:
-            report.skipped[slug] = (
-                f"the {contract.cadence} period of contract {contract.code} does not close this month"
-            )
+            skipped[slug] = f"the {contract.cadence} period of contract {contract.code} does not close this month"
             continue
         by_period[period].append((contract, slug))
+    planned = []
     for period, contracts in by_period.items():
         tenant_ids = [c.tenant_id for c, _ in contracts]
         usage = aggregate_usage(session, tenant_ids, period)
@@ -124,26 +137,40 @@ def run_period(
         for contract, slug in contracts:
             invoice = _invoice_for(session, contract.tenant_id, period.start)
             if invoice is not None and invoice.status != InvoiceStatus.DRAFT:
-                report.skipped[slug] = f"invoice {invoice.display_number} for {period.key} is already {invoice.status}"
+                skipped[slug] = f"invoice {invoice.display_number} for {period.key} is already {invoice.status}"
                 continue
             lines = compute_lines(session, contract, period, metrics, usage, late.get(contract.tenant_id, set()))
-            if invoice is None:
-                invoice = Invoice(
-                    tenant_id=contract.tenant_id,
-                    contract_id=contract.id,
-                    period_start=period.start,
-                    period_end=period.end,
-                    vat_rate=vat_rate,
-                )
-                session.add(invoice)
-                write_lines(session, invoice, lines, vat_rate)
-                report.created.append(slug)
-            elif lines_differ(invoice, lines) or invoice.vat_rate != vat_rate:
-                write_lines(session, invoice, lines, vat_rate)
-                report.updated.append(slug)
-            else:
-                report.unchanged.append(slug)
-            report.invoice_ids.append(invoice.id)
+            planned.append(Planned(contract, slug, period, invoice, lines))
+    return planned
+
+
+def run_period(
+    session: Session, actor: Actor, month: dt.date, *, vat_rate: Decimal, now: dt.datetime | None = None
+) -> RunReport:
+    """Rate every tenant with a billing period closing in ``month``, and say why each other active or
+    suspended tenant is not billed. Idempotent; the caller commits."""
+    ensure_month_over(month, now)
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtext('motcua-billing-run'))"))
+    report = RunReport(month)
+    for plan in _plan(session, month, report.skipped):
+        contract, slug, period, invoice, lines = plan.contract, plan.slug, plan.period, plan.invoice, plan.lines
+        if invoice is None:
+            invoice = Invoice(
+                tenant_id=contract.tenant_id,
+                contract_id=contract.id,
+                period_start=period.start,
+                period_end=period.end,
+                vat_rate=vat_rate,
+            )
+            session.add(invoice)
+            write_lines(session, invoice, lines, vat_rate)
+            report.created.append(slug)
+        elif lines_differ(invoice, lines) or invoice.vat_rate != vat_rate:
+            write_lines(session, invoice, lines, vat_rate)
+            report.updated.append(slug)
+        else:
+            report.unchanged.append(slug)
+        report.invoice_ids.append(invoice.id)
     if report.created or report.updated:
         record(
             session,
@@ -155,3 +182,53 @@ def run_period(
             unchanged=len(report.unchanged),
         )
     return report
+
+
+def preview_period(session: Session, month: dt.date, *, vat_rate: Decimal, now: dt.datetime | None = None) -> dict:
+    """What ``run_period`` would bill for ``month``, written nowhere: per tenant its draft lines and totals
+    (``change``: new, update or unchanged against its current draft), the tenants skipped and why, and the
+    totals of the run. Usage still in the tenants' outboxes counts once the run has drained it."""
+    ensure_month_over(month, now)
+    skipped: dict[str, str] = {}
+    invoices = []
+    for plan in _plan(session, month, skipped):
+        subtotal, vat, total = invoice_totals([line.amount for line in plan.lines], vat_rate)
+        if plan.invoice is None:
+            change = "new"
+        elif lines_differ(plan.invoice, plan.lines) or plan.invoice.vat_rate != vat_rate:
+            change = "update"
+        else:
+            change = "unchanged"
+        invoices.append(
+            {
+                "tenant": plan.slug,
+                "contract": plan.contract.code,
+                "period_start": plan.period.start,
+                "period_end": plan.period.end,
+                "change": change,
+                "draft_id": plan.invoice.id if plan.invoice is not None else None,
+                "lines": [
+                    {
+                        "position": position,
+                        "kind": line.kind,
+                        "metric_code": line.metric_code,
+                        "description": line.description,
+                        "service_start": line.service.start,
+                        "service_end": line.service.end,
+                        "quantity": line.quantity,
+                        "included_quantity": line.included,
+                        "billable_quantity": line.billable,
+                        "unit": line.unit,
+                        "amount_vnd": line.amount,
+                        "event_count": line.event_count,
+                    }
+                    for position, line in enumerate(plan.lines, start=1)
+                ],
+                "subtotal_vnd": subtotal,
+                "vat_rate": vat_rate,
+                "vat_vnd": vat,
+                "total_vnd": total,
+            }
+        )
+    totals = {key: sum(i[key] for i in invoices) for key in ("subtotal_vnd", "vat_vnd", "total_vnd")}
+    return {"period": f"{month:%Y-%m}", "invoices": invoices, "skipped": skipped, "totals": totals}

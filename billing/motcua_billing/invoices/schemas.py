@@ -42,6 +42,74 @@ class RunReportSchema(Schema):
     invoice_ids = fields.List(fields.Integer())
 
 
+class PreviewLineSchema(Schema):
+    position = fields.Integer()
+    kind = fields.String(metadata={"enum": ["lease", "usage", "adjustment"]})
+    metric_code = fields.String(allow_none=True)
+    description = fields.String()
+    service_start = fields.Date()
+    service_end = fields.Date()
+    quantity = fields.Decimal(as_string=True)
+    included_quantity = fields.Decimal(as_string=True)
+    billable_quantity = fields.Decimal(as_string=True)
+    unit = fields.String()
+    amount_vnd = fields.Integer()
+    event_count = fields.Integer()
+
+
+class PreviewInvoiceSchema(Schema):
+    tenant = fields.String()
+    contract = fields.String()
+    period_start = fields.Date()
+    period_end = fields.Date()
+    change = fields.String(
+        metadata={
+            "enum": ["new", "update", "unchanged"],
+            "description": "new: the run would create the draft; update: it would recompute the tenant's draft "
+            "(draft_id); unchanged: the draft already says this.",
+        }
+    )
+    draft_id = fields.Integer(allow_none=True)
+    lines = fields.List(fields.Nested(PreviewLineSchema))
+    subtotal_vnd = fields.Integer()
+    vat_rate = fields.Decimal(as_string=True)
+    vat_vnd = fields.Integer()
+    total_vnd = fields.Integer()
+
+
+class PreviewTotalsSchema(Schema):
+    subtotal_vnd = fields.Integer()
+    vat_vnd = fields.Integer()
+    total_vnd = fields.Integer()
+
+
+class PreviewSchema(Schema):
+    period = fields.String()
+    invoices = fields.List(fields.Nested(PreviewInvoiceSchema))
+    skipped = fields.Dict(keys=fields.String(), values=fields.String())
+    totals = fields.Nested(PreviewTotalsSchema)
+
+
+class ReconciledSchema(Schema):
+    invoice = fields.Integer()
+    number = fields.String(allow_none=True)
+    remote = fields.String(metadata={"description": "The collector's (Stripe's) invoice id."})
+
+
+class MismatchSchema(Schema):
+    invoice = fields.Integer(metadata={"description": "Our invoice, when the difference is about one."})
+    number = fields.String(allow_none=True)
+    remote = fields.String(allow_none=True)
+    event = fields.String(metadata={"description": "A collector event not yet applied to any invoice here."})
+    problem = fields.String()
+
+
+class ReconciliationSchema(Schema):
+    checked = fields.Integer(metadata={"description": "Invoices compared with the collector."})
+    matched = fields.List(fields.Nested(ReconciledSchema))
+    mismatches = fields.List(fields.Nested(MismatchSchema))
+
+
 class InvoiceLineSchema(Schema):
     id = fields.Integer()
     position = fields.Integer()
@@ -118,6 +186,9 @@ class PaymentSchema(Schema):
     reference = fields.String()
     paid_at = fields.DateTime()
     recorded_by = fields.String()
+    invoice_number = fields.String(
+        allow_none=True, metadata={"description": "The invoice's number (in lists of payments)."}
+    )
 
 
 class MetricUsageSchema(Schema):

@@ -225,6 +225,7 @@ def pending_events(session: Session) -> list[WebhookEvent]:
 @dataclass
 class Reconciliation:
     checked: int = 0
+    matched: list[dict] = field(default_factory=list)  # the invoices the collector agrees with
     pushed: list[int] = field(default_factory=list)
     mismatches: list[dict] = field(default_factory=list)
 
@@ -286,7 +287,9 @@ def reconcile(session: Session, collector: PaymentCollector, *, push_missing: bo
                     paid_locally=paid_locally,
                 )
             )
-        if problems:
+        if not problems:
+            report.matched.append({"invoice": invoice.id, "number": invoice.display_number, "remote": remote.id})
+        else:
             report.mismatches.append(
                 {
                     "invoice": invoice.id,

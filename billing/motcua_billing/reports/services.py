@@ -11,16 +11,17 @@ from motcua_platform.dates import add_months
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import NotFound
 from motcua_platform.i18n import _
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, selectinload
 
-from motcua_billing.catalog.models import CADENCE_MONTHS, BillableMetric, Contract
+from motcua_billing.catalog.models import CADENCE_MONTHS, BillableMetric, Contract, Plan, PriceVersion
 from motcua_billing.catalog.services import charge_spec, contract_for_month, price_version_for
 from motcua_billing.invoices.lines import Aggregate, aggregate_usage
 from motcua_billing.invoices.models import BILLED, Invoice, InvoiceLine, InvoiceStatus, LineKind
 from motcua_billing.rating import periods
 from motcua_billing.rating.periods import Period
 from motcua_billing.rating.services import lease_share, project, rate
+from motcua_billing.usage.models import UsageEvent
 
 
 @dataclass
@@ -218,3 +219,91 @@ def budget(session: Session, contract: Contract, *, now: dt.datetime | None = No
         )
         start = year.end
     return rows
+
+
+@dataclass(frozen=True)
+class TenantGlance:
+    """A tenant's usage at a glance: its contract in force this month, and the contract year's use of the
+    main metric (its contract's first charge) against the year's quota."""
+
+    contract: str
+    plan: str | None
+    metric: str | None
+    unit: str | None
+    used: Decimal
+    quota: Decimal
+    used_percent: Decimal | None
+    year_start: dt.date
+    year_end: dt.date  # the first day after the year
+
+
+def glance(session: Session, tenant_ids: list[int], *, now: dt.datetime | None = None) -> dict[int, TenantGlance]:
+    """``TenantGlance`` of each tenant with a contract in force this month, in a fixed number of queries
+    whatever the number of tenants (the vendor console's tenant list shows them all at once). A "sum" or
+    "count" metric's year quota is the included quantity of every billing period of the year; a "max"
+    metric's is one period's (it is a peak, never added up)."""
+    month = periods.month_of(now or utcnow())
+    contracts = session.scalars(
+        select(Contract)
+        .where(
+            Contract.tenant_id.in_(tenant_ids),
+            Contract.status == "active",
+            Contract.starts_on <= month,
+            Contract.ends_on >= month,
+        )
+        .options(selectinload(Contract.price_versions).selectinload(PriceVersion.charges))
+        .order_by(Contract.id)
+    ).all()
+    if not contracts:
+        return {}
+    plans = dict(session.execute(select(Plan.id, Plan.name).where(Plan.id.in_({c.plan_id for c in contracts}))).all())
+    metrics = {m.code: m for m in session.scalars(select(BillableMetric))}
+    terms = {}
+    for contract in contracts:
+        year = periods.contract_year(contract.starts_on, month)
+        versions = [v for v in contract.price_versions if v.effective_from <= month]
+        charges = sorted(versions[-1].charges, key=lambda c: c.id) if versions else []
+        terms[contract.tenant_id] = (contract, year, charges[0] if charges else None)
+    windows = [
+        and_(
+            UsageEvent.tenant_id == tenant_id,
+            UsageEvent.metric_code == charge.metric_code,
+            UsageEvent.occurred_at >= year.start_at,
+            UsageEvent.occurred_at < year.end_at,
+        )
+        for tenant_id, (_contract, year, charge) in terms.items()
+        if charge is not None
+    ]
+    usage: dict[int, Aggregate] = {}
+    if windows:
+        rows = session.execute(
+            select(
+                UsageEvent.tenant_id,
+                func.count(),
+                func.coalesce(func.sum(UsageEvent.quantity), 0),
+                func.coalesce(func.max(UsageEvent.quantity), 0),
+            )
+            .where(or_(*windows))
+            .group_by(UsageEvent.tenant_id)
+        )
+        usage = {t: Aggregate(c, Decimal(s), Decimal(p)) for t, c, s, p in rows}
+    found = {}
+    for tenant_id, (contract, year, charge) in terms.items():
+        metric = metrics.get(charge.metric_code) if charge is not None else None
+        used = quota = Decimal(0)
+        if metric is not None:
+            used = usage.get(tenant_id, Aggregate()).value(metric.aggregation)
+            per_year = 1 if metric.aggregation == "max" else 12 // CADENCE_MONTHS[contract.cadence]
+            quota = charge.included_quantity * per_year
+        found[tenant_id] = TenantGlance(
+            contract=contract.code,
+            plan=plans.get(contract.plan_id),
+            metric=metric.name if metric else None,
+            unit=metric.unit if metric else None,
+            used=used,
+            quota=quota,
+            used_percent=_percent(used, quota),
+            year_start=year.start,
+            year_end=year.end,
+        )
+    return found

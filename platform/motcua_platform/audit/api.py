@@ -1,10 +1,7 @@
 """Reading the audit trail: the vendor's (platform host) and a province's own (tenant host)."""
 
-from sqlalchemy import select
-
-from motcua_platform.audit.models import ControlAuditEvent
 from motcua_platform.audit.schemas import AuditEventSchema, AuditQueryArgsSchema, TenantAuditQueryArgsSchema
-from motcua_platform.audit.services import TenantAuditFilter, tenant_audit_query
+from motcua_platform.audit.services import TenantAuditFilter, platform_events, tenant_audit_query
 from motcua_platform.auth.models import OperatorRole, StaffRoleName
 from motcua_platform.web.blueprint import Blueprint
 from motcua_platform.web.context import control_session, tenant_session
@@ -34,11 +31,7 @@ tenant_blp = Blueprint(
 def platform_audit(args, pagination_parameters):
     """Newest first; filter by tenant slug or action."""
     current_principal(OperatorRole.OPERATOR, OperatorRole.ADMIN)
-    query = select(ControlAuditEvent).order_by(ControlAuditEvent.id.desc())
-    if args.get("tenant"):
-        query = query.where(ControlAuditEvent.tenant_slug == args["tenant"])
-    if args.get("action"):
-        query = query.where(ControlAuditEvent.action == args["action"])
+    query = platform_events(tenant=args.get("tenant"), action=args.get("action"))
     return paginate(control_session(), query, pagination_parameters)
 
 

@@ -93,3 +93,16 @@ def tenant_audit_query(filters: TenantAuditFilter = TenantAuditFilter()) -> Sele
     if filters.until:
         query = query.where(TenantAuditEvent.occurred_at < _midnight(filters.until + dt.timedelta(days=1)))
     return query
+
+
+def platform_events(*, tenant: str | None = None, action: str | None = None, actor: str | None = None) -> Select:
+    """The vendor's audit trail, newest first: optionally of one tenant (slug), one action, or one actor
+    (``operator:<id>``, matching every label the account was recorded with)."""
+    query = select(ControlAuditEvent).order_by(ControlAuditEvent.id.desc())
+    if tenant:
+        query = query.where(ControlAuditEvent.tenant_slug == tenant)
+    if action:
+        query = query.where(ControlAuditEvent.action == action)
+    if actor:
+        query = query.where(ControlAuditEvent.actor.startswith(actor + ":", autoescape=True))
+    return query

@@ -9,6 +9,7 @@ from motcua_platform.auth.schemas import (
     LoginSchema,
     MeSchema,
     OperatorSchema,
+    OperatorUpdateSchema,
     StaffPasswordChangeSchema,
     StaffPasswordResetSchema,
     StaffQueryArgsSchema,
@@ -140,11 +141,7 @@ class Operators(MethodView):
     def get(self):
         """List operator accounts."""
         current_principal(OperatorRole.ADMIN)
-        from sqlalchemy import select
-
-        from motcua_platform.auth.models import Operator
-
-        return list(control_session().scalars(select(Operator).order_by(Operator.id)))
+        return services.list_operators(control_session())
 
     @operators_blp.arguments(OperatorSchema)
     @operators_blp.response(201, OperatorSchema)
@@ -154,6 +151,18 @@ class Operators(MethodView):
         session = control_session()
         operator = services.create_operator(session, actor(), **body)
         return operator
+
+
+@operators_blp.route("/<int:operator_id>", methods=["PATCH"])
+@operators_blp.arguments(OperatorUpdateSchema)
+@operators_blp.response(200, OperatorSchema)
+def update_operator(body, operator_id):
+    """Activate or deactivate an operator account.
+
+    Deactivating revokes every token of the account at once. Nobody deactivates their own account, and the
+    last active admin account stays (409). Audited as `operator.activate`/`operator.deactivate`."""
+    current_principal(OperatorRole.ADMIN)
+    return services.set_operator_active(control_session(), actor(), operator_id, body["active"])
 
 
 def covered_units() -> set[int]:

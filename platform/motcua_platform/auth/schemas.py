@@ -50,6 +50,10 @@ class OperatorSchema(Schema):
     created_at = fields.DateTime(dump_only=True)
 
 
+class OperatorUpdateSchema(Schema):
+    active = fields.Boolean(required=True, metadata={"description": "False deactivates the account."})
+
+
 class StaffRoleInputSchema(Schema):
     role = fields.String(required=True, validate=validate.OneOf([r.value for r in StaffRoleName]))
     unit_id = fields.Integer(required=True)

@@ -224,6 +224,40 @@ def create_operator(
     return operator
 
 
+def list_operators(session: Session) -> list[Operator]:
+    return list(session.scalars(select(Operator).order_by(Operator.id)))
+
+
+def set_operator_active(session: Session, actor: Actor, operator_id: int, active: bool) -> Operator:
+    """Activate or deactivate an operator account. Deactivating revokes all its tokens at once (its
+    sessions end); nobody deactivates their own account, and the vendor keeps at least one active admin.
+    Audited as ``operator.activate``/``operator.deactivate``."""
+    operator = session.get(Operator, operator_id, with_for_update=True)
+    if operator is None:
+        raise NotFound(_("No operator account with id %(operator_id)s.", operator_id=operator_id))
+    if operator.active == active:
+        return operator
+    if not active:
+        if actor.kind == "operator" and actor.id == operator_id:
+            raise Conflict(_("You cannot deactivate your own account."))
+        if operator.role == OperatorRole.ADMIN:
+            admins = session.scalars(
+                select(Operator.id)
+                .where(Operator.role == OperatorRole.ADMIN, Operator.active.is_(True))
+                .with_for_update()
+            ).all()
+            if set(admins) <= {operator_id}:
+                raise Conflict(_("This is the last active admin account; make another account admin first."))
+        session.execute(
+            update(OperatorToken)
+            .where(OperatorToken.operator_id == operator_id, OperatorToken.revoked_at.is_(None))
+            .values(revoked_at=func.now())
+        )
+    operator.active = active
+    record(session, actor, "operator.activate" if active else "operator.deactivate", target=f"operator:{operator_id}")
+    return operator
+
+
 def create_staff(
     session: Session,
     actor: Actor,

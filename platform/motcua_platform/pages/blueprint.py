@@ -131,6 +131,18 @@ def remember_locale(response: Response, locale: str) -> None:
     )
 
 
+def field_errors(errors: dict, prefix: str = "") -> dict[str, list[str]]:
+    """A service's errors (``ServiceError.errors``) as the form macros show them: a list of messages per
+    field; a nested object's fields are named ``<object>_<field>`` (``admin.password`` is ``admin_password``)."""
+    found: dict[str, list[str]] = {}
+    for name, messages in errors.items():
+        if isinstance(messages, dict):
+            found.update(field_errors(messages, f"{prefix}{name}_"))
+        else:
+            found[prefix + name] = [str(m) for m in (messages if isinstance(messages, list) else [messages])]
+    return found
+
+
 def safe_next(target: str | None, fallback: str = "/") -> str:
     """A path on this host to go back to; anything else (another host, a scheme) is the fallback."""
     if not target:

@@ -47,7 +47,7 @@ MANAGERS = (OperatorRole.OPERATOR, OperatorRole.ADMIN)
 READERS = (OperatorRole.OPERATOR, OperatorRole.ADMIN, OperatorRole.FINANCE)
 
 
-def _enqueue(job):
+def enqueue_job(job):
     """Queue the job's run once the request has committed its row (a worker must find it), and remember
     the queue's id in a transaction of its own."""
     current = runtime()
@@ -62,7 +62,8 @@ def _enqueue(job):
     on_commit(defer)
 
 
-def _invalidate():
+def invalidate_hosts():
+    """Hosts are resolved anew once the change is committed (a status or a domain changed)."""
     on_commit(runtime().resolver.invalidate)
 
 
@@ -92,8 +93,8 @@ class Tenants(MethodView):
             spec.set_admin(admin["email"], admin["full_name"], admin["password"])
         session = control_session()
         job = services.create_tenant(session, actor(), spec, base_domain=runtime().config.base_domain)
-        _invalidate()
-        _enqueue(job)
+        invalidate_hosts()
+        enqueue_job(job)
         tenant = session.get(Tenant, job.tenant_id)
         return (
             {"tenant": tenant, "job": job},
@@ -147,7 +148,7 @@ def add_domain(body, slug):
     current_principal(*MANAGERS)
     session = control_session()
     services.add_domain(session, actor(), slug, body["domain"], base_domain=runtime().config.base_domain)
-    _invalidate()
+    invalidate_hosts()
     return get_tenant(session, slug), 201
 
 
@@ -158,7 +159,7 @@ def remove_domain(slug, domain):
     current_principal(*MANAGERS)
     session = control_session()
     services.remove_domain(session, actor(), slug, domain)
-    _invalidate()
+    invalidate_hosts()
 
 
 @blp.route("/<slug>/suspend", methods=["POST"])
@@ -169,7 +170,7 @@ def suspend(body, slug):
     current_principal(*MANAGERS)
     session = control_session()
     tenant = services.suspend_tenant(session, actor(), slug, body.get("reason"))
-    _invalidate()
+    invalidate_hosts()
     return tenant
 
 
@@ -180,7 +181,7 @@ def resume(slug):
     current_principal(*MANAGERS)
     session = control_session()
     tenant = services.resume_tenant(session, actor(), slug)
-    _invalidate()
+    invalidate_hosts()
     return tenant
 
 
@@ -191,8 +192,8 @@ def archive(slug):
     current_principal(*MANAGERS)
     session = control_session()
     job = services.request_archive(session, actor(), slug)
-    _invalidate()
-    _enqueue(job)
+    invalidate_hosts()
+    enqueue_job(job)
     return (
         {"tenant": get_tenant(session, slug), "job": job},
         202,
@@ -207,7 +208,7 @@ def provision(slug):
     current_principal(*MANAGERS)
     session = control_session()
     job = services.retry_provision(session, actor(), slug)
-    _enqueue(job)
+    enqueue_job(job)
     return (
         {"tenant": get_tenant(session, slug), "job": job},
         202,

@@ -32,7 +32,7 @@ from motcua_platform.i18n import _
 from motcua_platform.jobs import conninfo
 from sqlalchemy import Connection, func, select, text, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from motcua_tenants.migrations.runner import create_role_and_schema, upgrade_tenant_on
 from motcua_tenants.registry.models import JobStatus, TenantJob
@@ -75,7 +75,7 @@ class TenantSpec:
 
 # -- queries -------------------------------------------------------------------------------------
 def list_tenants(session: Session, status: str | None = None) -> list[Tenant]:
-    query = select(Tenant).order_by(Tenant.slug)
+    query = select(Tenant).options(selectinload(Tenant.domains)).order_by(Tenant.slug)
     if status:
         query = query.where(Tenant.status == status)
     return list(session.scalars(query))

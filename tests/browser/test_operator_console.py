@@ -1,0 +1,109 @@
+"""The vendor console in a real browser, on the platform host: an operator logs in, creates a province,
+watches its provisioning finish on the progress page while the job runs (the page's script redraws it: no
+reload, no navigation), then suspends the province after confirming. Every page is checked with axe-core
+and photographed at 375 and 1280 px (browser_support.Tab.look)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from browser_support import fill, t
+from motcua_app.testing.pytest_plugin import TEST_BASE_DOMAIN, TEST_PASSWORD
+from motcua_platform.directory.models import Tenant
+from sqlalchemy import delete, text
+
+SLUG = "omega"
+
+
+@pytest.fixture
+def omega(live):
+    """The province the test creates is removed afterwards (schema, role, row): the rest of the run never
+    sees it."""
+    yield SLUG
+    db = live.runtime.db
+    binding = db.binding(SLUG)
+    with db.engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{binding.schema}" CASCADE'))
+        conn.execute(text(f'DROP ROLE IF EXISTS "{binding.role}"'))
+        conn.execute(delete(Tenant).where(Tenant.slug == SLUG))
+    live.app.extensions["motcua"].resolver.invalidate()
+
+
+def run_worker_in_background(live) -> threading.Thread:
+    """The job worker, as `motcua worker` would run it, in a thread of its own (Playwright's sync API keeps
+    an event loop in this one); it works off what is queued, then stops."""
+    worker = threading.Thread(
+        target=live.runtime.jobs.run_worker, kwargs={"wait": False, "context": {"runtime": live.runtime}}
+    )
+    worker.start()
+    return worker
+
+
+def test_an_operator_creates_a_province_watches_it_provision_and_suspends_it(open_browser, live, seeded, omega):
+    language = "vi"
+
+    def _(msgid: str, **params) -> str:
+        return t(language, msgid, **params)
+
+    tab = open_browser(language)
+    tab.goto("/operator/tenants", host=TEST_BASE_DOMAIN)
+    assert tab.path == "/operator/login?next=/operator/tenants"
+    tab.look("login")
+    fill(tab, {"email": "ops@vendor.test", "password": TEST_PASSWORD})
+    tab.button(_("Log in")).click()
+
+    assert tab.path == "/operator/tenants"
+    assert "sigma" in tab.text()
+    tab.look("tenants")
+
+    tab.link(_("Create a tenant")).click()
+    assert tab.path == "/operator/tenants/new"
+    tab.look("create")
+    fill(
+        tab,
+        {
+            "slug": SLUG,
+            "name": "Tỉnh Omega",
+            "display_name": "Cổng dịch vụ công tỉnh Omega",
+            "unit_code": "000.00.00.O01",
+            "domains": "dichvucong.omega.gov.vn",
+        },
+    )
+    tab.button(_("Create and provision")).click()
+
+    assert tab.path.startswith(f"/operator/tenants/{SLUG}/jobs/")
+    status = tab.page.locator('[data-job="status"]')
+    assert status.inner_text() == _("Waiting for a worker")
+    # the script took over: the no-JavaScript "Refresh" link is hidden while the page keeps itself current
+    assert tab.page.locator('[data-job="refresh"]').is_hidden()
+    tab.page.evaluate("window.stillTheSamePage = true")  # gone if the page reloaded or navigated
+    navigations: list[str] = []
+    tab.page.on("framenavigated", lambda frame: navigations.append(frame.url))
+
+    worker = run_worker_in_background(live)
+    status.filter(has_text=_("Finished")).wait_for(timeout=60_000)
+    worker.join(timeout=60)
+
+    assert tab.page.evaluate("window.stillTheSamePage") is True and navigations == []
+    assert tab.page.locator('[data-job="bar"]').evaluate("bar => bar.value") == 100
+    assert tab.page.locator('[data-job="tenant-status"]').inner_text() == _("Active")
+    assert tab.page.locator('.job-steps [data-state="done"]').count() == tab.page.locator(".job-steps li").count()
+    tab.look("provisioned")
+
+    tab.link(_("Open the tenant")).click()
+    assert tab.path == f"/operator/tenants/{SLUG}"
+    assert "dichvucong.omega.gov.vn" in tab.text()
+    tab.look("tenant")
+
+    tab.link(_("Suspend")).click()
+    assert tab.path == f"/operator/tenants/{SLUG}/suspend"
+    tab.look("suspend")
+    fill(tab, {"reason": "Hết hạn hợp đồng"})
+    tab.button(_("Suspend")).click()
+    assert tab.path == f"/operator/tenants/{SLUG}"
+    assert _("Suspended") in tab.page.locator("dl.facts").inner_text()
+
+    # the province's own address now answers that it is unavailable
+    answer = tab.page.context.request.get(live.direct("/api/v1/portal"), headers={"Host": f"{SLUG}.{TEST_BASE_DOMAIN}"})
+    assert answer.status == 503
