@@ -5,7 +5,16 @@ from __future__ import annotations
 from flask import g
 from motcua_platform.tenancy import TenantInfo
 
-from motcua_console import account_pages, labels, officer_pages, session  # noqa: F401
+from motcua_console import (  # noqa: F401  # noqa: F401
+    account_pages,
+    branding_pages,
+    calendar_pages,
+    catalogue_pages,
+    labels,
+    officer_pages,
+    plugin_pages,
+    session,
+)
 from motcua_console.blueprint import console
 
 
