@@ -13,6 +13,7 @@ import datetime as dt
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from motcua_onestop.calendar import services
+from motcua_onestop.calendar.engine import OfficeHours
 from motcua_onestop.calendar.models import DayKind
 from motcua_platform.audit.services import record
 from motcua_platform.errors import Conflict, InvalidInput
@@ -71,12 +72,16 @@ def _page(year: int, *, errors: dict | None = None, values: dict | None = None, 
         kinds={kind: (_(title), sign) for kind, (title, sign) in KINDS.items()},
         seeded=year in seeded,
         unseeded_years=[y for y in needed if y not in seeded],
-        hours=services.office_hours(db),
+        hours={name: f"{value:%H:%M}" for name, value in zip(HOURS, _hours(services.office_hours(db)), strict=True)},
         errors=errors or {},
         values=values or {},
         today=services.today(),
     )
     return page, status
+
+
+def _hours(hours: OfficeHours) -> tuple[dt.time, ...]:
+    return (hours.morning_start, hours.morning_end, hours.afternoon_start, hours.afternoon_end)
 
 
 @console.get("/calendar")
@@ -128,6 +133,34 @@ def calendar_remove_day(date: str):
     services.remove_day(tenant_session(), session.actor(), day)  # not in the calendar: its 404
     flash(_("%(date)s was removed from the calendar.", date=day.strftime("%d/%m/%Y")), "success")
     return redirect(url_for("console.calendar_year", year=day.year, _anchor="days"), 303)
+
+
+HOURS = ("morning_start", "morning_end", "afternoon_start", "afternoon_end")
+
+
+@console.post("/calendar/office-hours")
+@province_admin_required
+def calendar_office_hours():
+    """Change the office hours, as ``PUT /api/v1/calendar/office-hours``."""
+    values = {name: (request.form.get(name) or "").strip() for name in HOURS}
+    year = _year(request.form.get("year"))
+    parsed, errors = {}, {}
+    for name, raw in values.items():
+        try:
+            parsed[name] = dt.time.fromisoformat(raw) if len(raw) == 5 else None
+        except ValueError:
+            parsed[name] = None
+        if parsed[name] is None:
+            errors[name] = [_("Enter a time such as 07:30.")]
+    if not errors:
+        try:
+            services.set_office_hours(tenant_session(), session.actor(), OfficeHours(**parsed))
+        except InvalidInput as error:
+            errors = _messages(error.errors)
+    if errors:
+        return _page(year, errors=errors, values=values, status=422)
+    flash(_("The office hours are changed: deadlines count working hours within them from now on."), "success")
+    return redirect(url_for("console.calendar_year", year=year, _anchor="hours-title"), 303)
 
 
 @console.post("/calendar/seed")

@@ -512,4 +512,8 @@ def test_side_by_side_pairs_lines_as_difflib_matches_them():
         ("province_only", None, "d"),
     ]
     assert [line.kind for line in side_by_side(["x"], [])] == ["plugin_only"]
-    assert as_lines(None) == [] and as_lines(12) == ["12"] and as_lines([{"b": 1, "a": "đ"}]) == ['{"a": "đ", "b": 1}']
+    assert (
+        as_lines(None) == []
+        and as_lines(12) == ["12"]
+        and as_lines([{"b": 1, "name": "đ", "a": None}]) == ["name: đ · b: 1"]
+    )

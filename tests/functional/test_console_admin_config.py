@@ -16,9 +16,18 @@ from test_catalogue import released_construction_plugin
 PAGES = ("/console/calendar", "/console/catalogue", "/console/catalogue/1.009994", "/console/catalogue/1.009994/drift",
          "/console/plugins", "/console/branding")  # fmt: skip
 CONSTRUCTION = "/console/catalogue?field=Ho%E1%BA%A1t+%C4%91%E1%BB%99ng+x%C3%A2y+d%E1%BB%B1ng"  # the field's name
-WRITES = ("/console/calendar/days", "/console/calendar/days/2027-09-02/remove", "/console/calendar/seed",
-          "/console/catalogue/1.009994", "/console/catalogue/1.009994/publish", "/console/catalogue/1.009994/retire",
-          "/console/branding", "/console/branding/logo", "/console/branding/logo/remove")  # fmt: skip
+WRITES = (
+    "/console/calendar/days",
+    "/console/calendar/office-hours",
+    "/console/calendar/days/2027-09-02/remove",
+    "/console/calendar/seed",
+    "/console/catalogue/1.009994",
+    "/console/catalogue/1.009994/publish",
+    "/console/catalogue/1.009994/retire",
+    "/console/branding",
+    "/console/branding/logo",
+    "/console/branding/logo/remove",
+)
 
 
 def signed_in(host_client, seeded, who: str):
@@ -92,7 +101,7 @@ def test_the_calendar_year_view(admin):
     assert "Mon" in body and "Sun" in body
     assert "Quốc khánh" in body  # the seeded holidays, named, in the list and in the grids' hidden words
     assert "Public holiday" in body and "Make-up working day" in body  # the legend, in words
-    assert "Morning" in body and "07:00–11:30" in body  # office hours
+    assert "Morning" in body and 'name="morning_start" type="time" value="07:00"' in body  # office hours
     assert admin.get("/console/calendar?year=abc").status_code == 200  # this year instead
 
 
@@ -134,6 +143,23 @@ def test_a_bad_day_is_refused_next_to_its_field(admin, alpha, data, field, messa
     assert message in error
     assert f'value="{data["name"]}"' in body or data["name"].strip() == ""  # what was typed is kept
     assert days_of(alpha, 2027) == before
+
+
+def test_change_the_office_hours(admin, alpha):
+    hours = {"morning_start": "07:30", "morning_end": "11:30", "afternoon_start": "13:00", "afternoon_end": "16:30"}
+    changed = post(admin, "/console/calendar", "/console/calendar/office-hours", hours)
+    assert changed.status_code == 303
+    assert alpha.get("/api/v1/calendar").get_json()["office_hours"] == hours
+    assert audit(alpha, "calendar.office_hours")[0]["details"]["after"] == ["07:30-11:30", "13:00-16:30"]
+    backwards = {**hours, "afternoon_start": "11:00"}
+    refused = post(admin, "/console/calendar", "/console/calendar/office-hours", backwards)
+    assert refused.status_code == 422
+    body = refused.get_data(as_text=True)
+    assert "must start when the morning has ended" in body.split('id="error-afternoon_start"', 1)[1].split("</p>", 1)[0]
+    assert 'name="afternoon_start" type="time" value="11:00"' in body  # as typed
+    garbled = post(admin, "/console/calendar", "/console/calendar/office-hours", {**hours, "morning_end": "noon"})
+    assert garbled.status_code == 422 and "Enter a time such as 07:30." in text(garbled)
+    assert alpha.get("/api/v1/calendar").get_json()["office_hours"] == hours
 
 
 def test_seed_a_year(admin, alpha):
@@ -255,15 +281,22 @@ def test_the_drift_page_shows_the_plugin_beside_the_province(admin, alpha, monke
 
 
 # -- plugins --------------------------------------------------------------------------------------
-def test_the_plugins_the_province_has(admin, platform):
+def plugin_rows(admin) -> dict[str, str]:
+    """Each plugin's row of the page, as words, by the plugin's name."""
     body = text(admin.get("/console/plugins"))
+    rows = [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in body.split("<tr>")[2:]]
+    return {row.split(" · ")[0].split()[-1]: row for row in rows}
+
+
+def test_the_plugins_the_province_has(admin, platform, alpha):
+    rows = plugin_rows(admin)
     for plugin in platform.get("/api/v1/plugins").get_json():
-        assert plugin["name"] in body and plugin["version"] in body
-    assert "Enabled" in body
+        row = rows[plugin["name"]]
+        assert f"version {plugin['version']}" in row and f" {len(plugin['procedures'])} " in row
+        assert "✓ Yes" in row
     assert platform.put("/api/v1/tenants/alpha/plugins/land", json={"enabled": False}).status_code == 200
-    after = text(admin.get("/console/plugins"))
-    land = after.split("land", 1)[1].split("\n\n", 1)[0]
-    assert "Not enabled" in after and "Not enabled" in land
+    rows = plugin_rows(admin)
+    assert "✗ No" in rows["land"] and "✓ Yes" in rows["civil_status"]
 
 
 # -- branding -------------------------------------------------------------------------------------

@@ -30,17 +30,29 @@ class FieldDiff:
 
 
 def as_lines(value: Any) -> list[str]:
-    """A field's value as lines a person compares: one list item a line (an object's keys in order, as
-    compact JSON), a text as it is, nothing for no value."""
+    """A field's value as lines a person compares: one list item a line (an object as its parts, "name"
+    first: ``name: Lệ phí · amount: 8000``), a text as it is, nothing for no value."""
     if value is None or value == "" or value == []:
         return []
     if isinstance(value, list):
-        return [
-            item if isinstance(item, str) else json.dumps(item, ensure_ascii=False, sort_keys=True) for item in value
-        ]
+        return [_item(item) for item in value]
     if isinstance(value, dict):
-        return [json.dumps(value, ensure_ascii=False, sort_keys=True)]
+        return [_item(value)]
     return str(value).splitlines() or [""]
+
+
+def _item(item: Any) -> str:
+    if not isinstance(item, dict):
+        return item if isinstance(item, str) else json.dumps(item, ensure_ascii=False)
+    keys = sorted(item, key=lambda key: (key != "name", key))
+    parts = []
+    for key in keys:
+        value = item[key]
+        if value is None or value == [] or value == "":
+            continue
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        parts.append(f"{key}: {shown}")
+    return " · ".join(parts)
 
 
 def side_by_side(plugin: Sequence[str], province: Sequence[str]) -> list[Line]:
