@@ -3,7 +3,8 @@ the fields it overrides), edit the overrides into a draft, publish the draft or 
 compare a plugin's procedure with the plugin's current definition side by side (the drift).
 
 The same services, rule and audit records as the catalogue API (``catalogue/api.py``): ``search.search``,
-``versions``, ``revise``, ``publish``, ``retire``, ``drift``, ``drift_diff``; a tenant admin of the
+``versions``, ``revise``, ``publish``, ``retire``, ``drift``, ``drift_diff``,
+``apply_plugin_update``; a tenant admin of the
 province (``province_principal``); a change bumps the catalogue's version after the commit
 (``content_changed("catalogue")``) as the API's does."""
 
@@ -235,6 +236,23 @@ def procedure_retire(code: str):
     return redirect(url_for("console.procedure", code=code), 303)
 
 
+@console.post("/catalogue/<code>/apply-plugin-update")
+@province_admin_required
+def procedure_apply_update(code: str):
+    """A draft with the plugin's current definition that keeps the province's overrides, as
+    ``POST /api/v1/procedures/<code>/apply-plugin-update``."""
+    row = services.apply_plugin_update(tenant_session(), session.actor(), active(), code)  # nothing to take: 409
+    _changed()
+    flash(
+        _(
+            "Draft version %(version)s takes the plugin's definition and keeps your overrides: publish it.",
+            version=row.version,
+        ),
+        "success",
+    )
+    return redirect(url_for("console.procedure", code=code), 303)
+
+
 @console.get("/catalogue/<code>/drift")
 @province_admin_required
 def procedure_drift(code: str):
@@ -245,5 +263,6 @@ def procedure_drift(code: str):
         diff=diff,
         changed=[f for f in diff.fields if f.changed],
         same=[f for f in diff.fields if not f.changed],
+        update_available=any(f.plugin_changed for f in diff.fields),
         **_labels(),
     )

@@ -24,6 +24,7 @@ WRITES = (
     "/console/catalogue/1.009994",
     "/console/catalogue/1.009994/publish",
     "/console/catalogue/1.009994/retire",
+    "/console/catalogue/1.009994/apply-plugin-update",
     "/console/branding",
     "/console/branding/logo",
     "/console/branding/logo/remove",
@@ -278,6 +279,14 @@ def test_the_drift_page_shows_the_plugin_beside_the_province(admin, alpha, monke
     assert "100000" in fees and "≠ differs:" in fees
     assert "The same as the plugin" in body and "Name (Vietnamese)" in body
     assert admin.get("/console/catalogue/9.999999/drift").status_code == 404
+    # the plugin's changes taken into a draft: the fees follow the plugin, the province's time limit stays
+    taken = post(admin, f"/console/catalogue/{code}/drift", f"/console/catalogue/{code}/apply-plugin-update", {})
+    assert taken.status_code == 303
+    draft = alpha.get(f"/api/v1/procedures/{code}/versions").get_json()[-1]
+    assert draft["status"] == "draft" and draft["fees"][0]["amount"] == 100_000 and draft["time_limit_value"] == 12
+    assert audit(alpha, "procedure.plugin_update")[0]["target"] == f"procedure:{code}"
+    again = post(admin, f"/console/catalogue/{code}", f"/console/catalogue/{code}/apply-plugin-update", {})
+    assert again.status_code == 409  # the draft already follows the plugin
 
 
 # -- plugins --------------------------------------------------------------------------------------
