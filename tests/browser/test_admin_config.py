@@ -17,8 +17,8 @@ from motcua_platform.plugins.engine import PluginRegistry, active
 DAY, DAY_NAME = "2028-11-17", "Nghỉ kỷ niệm thành lập tỉnh Sigma"
 
 
-def signed_in_admin(open_browser, live, language: str):
-    tab = open_browser(language)
+def signed_in_admin(open_browser, live, language: str, *, javascript: bool = True):
+    tab = open_browser(language, javascript=javascript)
     tab.goto("/console/calendar")
     assert tab.path == "/console/login?next=/console/calendar"
     fill(tab, {"email": f"admin@{live.tenant.slug}.test", "password": TEST_PASSWORD})
@@ -116,3 +116,30 @@ def test_the_catalogue_comparison_with_the_plugin(open_browser, live, monkeypatc
     assert "15000" in changed_line and "≠" in changed_line
     assert tab.page.get_by_role("columnheader", name="The plugin now").is_visible()
     tab.look("drift")
+
+
+def test_the_branding_preview_without_javascript(open_browser, live):
+    """With JavaScript off, "Preview" draws the page again with the values typed, and saves nothing."""
+    tab = signed_in_admin(open_browser, live, "en", javascript=False)
+    tab.goto("/console/branding")
+    saved_name = tab.page.locator('[name="display_name"]').input_value()
+    tab.page.locator('[name="display_name"]').fill("Cổng xem trước không JavaScript")
+    tab.page.locator('[name="primary_color"]').fill("#0b3d91")
+    tab.button("Preview").click()
+    assert tab.path == "/console/branding"
+    assert "This is a preview: nothing is saved" in tab.text()
+    assert tab.page.locator("#brand-preview .preview-name").inner_text() == "Cổng xem trước không JavaScript"
+    header = tab.page.locator("#brand-preview .preview-header")
+    assert header.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(11, 61, 145)"
+    tab.look("branding-preview-no-js")
+    tab.goto("/console/branding")
+    assert tab.page.locator('[name="display_name"]').input_value() == saved_name
+
+
+def test_the_plugins_page(open_browser, live):
+    tab = signed_in_admin(open_browser, live, "vi")
+    tab.link(t("vi", "Plugin")).click()
+    assert tab.path == "/console/plugins"
+    row = tab.page.get_by_role("row").filter(has_text="civil_status")
+    assert "✓" in row.inner_text()
+    tab.look("plugins")
