@@ -7,7 +7,18 @@ from motcua_platform.tenancy import TenantInfo
 
 import motcua_console.administration
 import motcua_console.finance_pages  # noqa: F401 - its pages and the nav's Finance link
-from motcua_console import account_pages, intake_pages, labels, officer_pages, print_pages, session  # noqa: F401
+from motcua_console import (  # noqa: F401
+    account_pages,
+    branding_pages,
+    calendar_pages,
+    catalogue_pages,
+    intake_pages,
+    labels,
+    officer_pages,
+    plugin_pages,
+    print_pages,
+    session,
+)
 from motcua_console.blueprint import console
 
 

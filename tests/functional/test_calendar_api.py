@@ -302,3 +302,36 @@ def test_seeded_days_are_named_in_vietnamese_and_a_reseed_renames_old_english_na
     assert reseeded["updated"] == 1 and reseeded["added"] == 0
     days = {d["date"]: d for d in alpha.get("/api/v1/calendar?year=2026").get_json()["days"]}
     assert days["2026-02-17"]["name"] == "Tết Nguyên Đán"
+
+
+def test_admin_changes_the_office_hours_and_due_dates_follow(alpha, host_client, seeded):
+    hours = {"morning_start": "07:30", "morning_end": "11:30", "afternoon_start": "13:00", "afternoon_end": "16:30"}
+    changed = alpha.put("/api/v1/calendar/office-hours", json=hours)
+    assert changed.status_code == 200, changed.get_json()
+    assert changed.get_json() == hours
+    public = host_client(seeded["alpha"].host)
+    assert public.get("/api/v1/calendar?year=2026").get_json()["office_hours"] == hours
+    # received on Monday 09/03/2026 at 16:00 with 2 working hours: 16:00–16:30, then 07:30–09:00 on Tuesday
+    due = public.get("/api/v1/calendar/due?received_at=2026-03-09T16:00:00&value=2&unit=hours").get_json()
+    assert due["due_at"] == "2026-03-10T02:00:00+00:00"  # 09:00 in Vietnam
+    (event,) = alpha.get("/api/v1/tenant-audit?action=calendar.office_hours").get_json()
+    assert event["details"]["before"] == ["07:00-11:30", "13:30-17:00"]
+    assert event["details"]["after"] == ["07:30-11:30", "13:00-16:30"]
+
+
+def test_bad_office_hours_are_refused_and_only_the_admin_changes_them(alpha, host_client, seeded):
+    backwards = {"morning_start": "11:00", "morning_end": "08:00", "afternoon_start": "11:00", "afternoon_end": "10:00"}
+    refused = alpha.put("/api/v1/calendar/office-hours", json=backwards)
+    assert refused.status_code == 422
+    assert set(refused.get_json()["errors"]) == {"morning_end", "afternoon_end"}
+    malformed = alpha.put("/api/v1/calendar/office-hours", json={"morning_start": "7h", "morning_end": "11:30"})
+    assert malformed.status_code == 422
+    assert {"morning_start", "afternoon_start", "afternoon_end"} <= set(malformed.get_json()["errors"])
+    hours = {"morning_start": "08:00", "morning_end": "11:00", "afternoon_start": "13:00", "afternoon_end": "17:00"}
+    for key in ("officer", "commune_admin"):
+        client = host_client(seeded["alpha"].host, seeded["alpha"].tokens[key])
+        assert client.put("/api/v1/calendar/office-hours", json=hours).status_code == 403, key
+    assert host_client(seeded["alpha"].host).put("/api/v1/calendar/office-hours", json=hours).status_code == 401
+    assert (
+        host_client(seeded["alpha"].host).get("/api/v1/calendar").get_json()["office_hours"]["morning_start"] == "07:00"
+    )

@@ -456,3 +456,64 @@ def test_search_results_follow_catalogue_changes_at_once(alpha, host_client, see
     )
     assert imported.status_code == 201
     assert codes(public.get("/api/v1/procedures?q=khai tu")) == ["2.003001.H15"]
+
+
+def released_construction_plugin(monkeypatch, **changes) -> None:
+    """A new release of the construction plugin whose first procedure (1.009994) has ``changes``."""
+    plugins = []
+    for plugin in active():
+        if plugin.name == "construction":
+            changed = dataclasses.replace(plugin.procedures[0], **changes)
+            plugin = type(plugin)()
+            plugin.procedures = (changed, *plugin.procedures[1:])
+        plugins.append(plugin)
+    monkeypatch.setattr(engine, "_active", PluginRegistry(plugins))
+
+
+def test_drift_of_one_procedure_side_by_side(alpha, host_client, seeded, monkeypatch):
+    same = alpha.get("/api/v1/catalogue/drift/1.009994")
+    assert same.status_code == 200, same.get_json()
+    assert not any(f["changed"] for f in same.get_json()["fields"])
+    assert alpha.patch("/api/v1/procedures/1.009994", json={"time_limit_value": 12}).status_code == 200
+    released_construction_plugin(
+        monkeypatch, fees=(Fee("Lệ phí cấp giấy phép", 100_000),), time_limit=TimeLimit(20, TimeUnit.DAYS)
+    )
+    body = alpha.get("/api/v1/catalogue/drift/1.009994").get_json()
+    assert (body["code"], body["plugin"], body["status"], body["removed"]) == (
+        "1.009994",
+        "construction",
+        "draft",
+        False,
+    )
+    fields = {f["name"]: f for f in body["fields"]}
+    assert [f["name"] for f in body["fields"]][:2] == ["code", "name_vi"]  # every field, in the entry's order
+    limit = fields["time_limit_value"]
+    assert (limit["changed"], limit["overridden"], limit["plugin_changed"]) == (True, True, True)
+    assert limit["lines"] == [{"kind": "changed", "plugin": "20", "province": "12"}]
+    fees = fields["fees"]
+    assert (fees["changed"], fees["overridden"], fees["plugin_changed"]) == (True, False, True)
+    (line,) = [line for line in fees["lines"] if line["kind"] != "same"]
+    assert line["kind"] == "changed" and "100000" in line["plugin"] and "100000" not in line["province"]
+    assert fields["name_vi"]["changed"] is False and fields["name_vi"]["lines"][0]["kind"] == "same"
+    # only a tenant admin of the province; a procedure that is no plugin's, or unknown, is a 404
+    officer = host_client(seeded["alpha"].host, seeded["alpha"].tokens["officer"])
+    assert officer.get("/api/v1/catalogue/drift/1.009994").status_code == 403
+    assert alpha.get("/api/v1/catalogue/drift/9.999999").status_code == 404
+
+
+def test_side_by_side_pairs_lines_as_difflib_matches_them():
+    from motcua_onestop.catalogue.diff import as_lines, side_by_side
+
+    lines = side_by_side(["a", "b", "c"], ["a", "B", "c", "d"])
+    assert [(line.kind, line.plugin, line.province) for line in lines] == [
+        ("same", "a", "a"),
+        ("changed", "b", "B"),
+        ("same", "c", "c"),
+        ("province_only", None, "d"),
+    ]
+    assert [line.kind for line in side_by_side(["x"], [])] == ["plugin_only"]
+    assert (
+        as_lines(None) == []
+        and as_lines(12) == ["12"]
+        and as_lines([{"b": 1, "name": "đ", "a": None}]) == ["name: đ · b: 1"]
+    )

@@ -15,11 +15,14 @@ from motcua_platform.web.context import tenant_session
 from motcua_platform.web.principals import actor, province_principal
 
 from motcua_onestop.calendar import services
+from motcua_onestop.calendar.engine import OfficeHours
 from motcua_onestop.calendar.schemas import (
     CalendarDaySchema,
     CalendarSchema,
     DueArgsSchema,
     DueSchema,
+    OfficeHoursSchema,
+    OfficeHoursUpdateSchema,
     SeedArgsSchema,
     SeedResultSchema,
     YearArgsSchema,
@@ -83,6 +86,15 @@ class DayItem(MethodView):
             ) from None
         session = tenant_session()
         services.remove_day(session, actor(), day)
+
+
+@blp.route("/office-hours", methods=["PUT"])
+@blp.arguments(OfficeHoursUpdateSchema)
+@blp.response(200, OfficeHoursSchema)
+def put_office_hours(body):
+    """Change the office hours (tenant admin of the province): deadlines count working hours within them."""
+    _admin()
+    return services.set_office_hours(tenant_session(), actor(), OfficeHours(**body))
 
 
 @blp.route("/seed", methods=["POST"])

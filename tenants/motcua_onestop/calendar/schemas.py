@@ -37,6 +37,13 @@ class OfficeHoursSchema(Schema):
     afternoon_end = fields.Time(format="%H:%M")
 
 
+class OfficeHoursUpdateSchema(Schema):
+    morning_start = fields.Time(required=True, format="%H:%M", metadata={"description": "HH:MM, Vietnam time."})
+    morning_end = fields.Time(required=True, format="%H:%M")
+    afternoon_start = fields.Time(required=True, format="%H:%M", metadata={"description": "At or after morning_end."})
+    afternoon_end = fields.Time(required=True, format="%H:%M")
+
+
 class CalendarWarningSchema(Schema):
     code = fields.String(metadata={"description": "calendar_year_not_seeded"})
     year = fields.Integer()

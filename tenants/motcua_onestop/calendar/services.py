@@ -164,6 +164,41 @@ def office_hours(session: Session) -> OfficeHours:
     return OfficeHours(row.morning_start, row.morning_end, row.afternoon_start, row.afternoon_end)
 
 
+def set_office_hours(session: Session, actor: Actor, hours: OfficeHours) -> OfficeHours:
+    """Change the province's office hours (deadlines count working hours within them from now on; due
+    dates already computed stay as they are). The morning ends before the afternoon starts."""
+    errors: dict[str, list[str]] = {}
+    if not hours.morning_start < hours.morning_end:
+        errors["morning_end"] = [_("The morning must end after it starts.")]
+    if not hours.morning_end <= hours.afternoon_start:
+        errors["afternoon_start"] = [_("The afternoon must start when the morning has ended, or later.")]
+    if not hours.afternoon_start < hours.afternoon_end:
+        errors["afternoon_end"] = [_("The afternoon must end after it starts.")]
+    if errors:
+        raise InvalidInput(_("The office hours were not changed."), errors)
+    row = session.get(CalendarSettings, 1, with_for_update=True)
+    if row is None:
+        row = CalendarSettings(id=1)
+        session.add(row)
+    before = office_hours(session)
+    row.morning_start, row.morning_end = hours.morning_start, hours.morning_end
+    row.afternoon_start, row.afternoon_end = hours.afternoon_start, hours.afternoon_end
+    session.flush()
+
+    def shown(value: OfficeHours) -> list[str]:
+        return [f"{start:%H:%M}-{end:%H:%M}" for start, end in value.segments()]
+
+    record(
+        session,
+        actor,
+        "calendar.office_hours",
+        target="calendar:office_hours",
+        before=shown(before),
+        after=shown(hours),
+    )
+    return hours
+
+
 def list_days(session: Session, year: int) -> list[CalendarDay]:
     _check_year(year)
     query = select(CalendarDay).where(extract("year", CalendarDay.date) == year).order_by(CalendarDay.date)

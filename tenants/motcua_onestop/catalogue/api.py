@@ -18,6 +18,7 @@ from motcua_platform.web.principals import actor, province_principal
 from motcua_onestop.calendar.services import today
 from motcua_onestop.catalogue import exchange, receiving, search, services
 from motcua_onestop.catalogue.schemas import (
+    DriftDiffSchema,
     DriftSchema,
     ExportArgsSchema,
     FormCheckResultSchema,
@@ -202,6 +203,14 @@ def drift():
     """Plugin procedures whose plugin definition changed since the province took it."""
     _admin()
     return services.drift(tenant_session(), active(), _enabled())
+
+
+@admin_blp.route("/drift/<code>")
+@admin_blp.response(200, DriftDiffSchema)
+def drift_diff(code):
+    """One plugin procedure beside the plugin's current definition, field by field and line by line."""
+    _admin()
+    return services.drift_diff(tenant_session(), active(), _enabled(), code)
 
 
 @admin_blp.route("/export")

@@ -151,6 +151,37 @@ class DriftSchema(Schema):
     )
 
 
+class DiffLineSchema(Schema):
+    kind = fields.String(metadata={"description": "same, changed, plugin_only or province_only."})
+    plugin = fields.String(allow_none=True, metadata={"description": "The line as the plugin defines it now."})
+    province = fields.String(allow_none=True, metadata={"description": "The line as the province has it."})
+
+
+class FieldDiffSchema(Schema):
+    name = fields.String()
+    changed = fields.Boolean(metadata={"description": "The province's value differs from the plugin's."})
+    overridden = fields.Boolean(metadata={"description": "The province overrides this field."})
+    plugin_changed = fields.Boolean(
+        metadata={"description": "The plugin changed this field since the province took its definition."}
+    )
+    lines = fields.List(fields.Nested(DiffLineSchema))
+
+
+class DriftDiffSchema(Schema):
+    code = fields.String()
+    version = fields.Integer()
+    status = fields.String()
+    plugin = fields.String()
+    removed = fields.Boolean(metadata={"description": "The plugin no longer defines this procedure."})
+    # "fields" would shadow the schema's own attribute of that name
+    field_diffs = fields.List(
+        fields.Nested(FieldDiffSchema),
+        attribute="fields",
+        data_key="fields",
+        metadata={"description": "Every field of the entry, side by side."},
+    )
+
+
 class ExportArgsSchema(Schema):
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
 

@@ -20,6 +20,7 @@ from motcua_platform.plugins.forms import form_schema, validate_form
 from sqlalchemy import Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from motcua_onestop.catalogue.diff import FieldDiff, entry_diff
 from motcua_onestop.catalogue.models import OVERRIDABLE, Procedure, ProcedureStatus
 from motcua_onestop.catalogue.text import fold, words
 
@@ -346,6 +347,31 @@ def drift(session: Session, registry: PluginRegistry, enabled: Iterable[str]) ->
                 )
             )
     return found
+
+
+@dataclass
+class DriftDiff:
+    code: str
+    version: int
+    status: str
+    plugin: str
+    removed: bool  # the plugin no longer defines the procedure: nothing to compare with
+    fields: list[FieldDiff]
+
+
+def drift_diff(session: Session, registry: PluginRegistry, enabled: Iterable[str], code: str) -> DriftDiff:
+    """One plugin procedure of the province (its latest version that is not retired, as ``drift`` reads it)
+    field by field beside the plugin's current definition: what the plugin says and what the province has."""
+    row = next((r for r in _current_rows(session) if r.code == code and r.plugin in set(enabled)), None)
+    if row is None:
+        raise NotFound(_("Procedure %(code)s is not a procedure of an enabled plugin.", code=code))
+    plugin = registry.get(row.plugin)
+    definition = plugin.procedure(row.plugin_key) if plugin else None
+    if definition is None:
+        return DriftDiff(row.code, row.version, row.status, row.plugin, True, [])
+    province = {name: getattr(row, name) for name in ENTRY_FIELDS}
+    fields = entry_diff(ENTRY_FIELDS, definition.reference(), province, row.reference or {}, row.overridden)
+    return DriftDiff(row.code, row.version, row.status, row.plugin, False, fields)
 
 
 def apply_plugin_update(session: Session, actor: Actor, registry: PluginRegistry, code: str) -> Procedure:
