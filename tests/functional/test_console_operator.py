@@ -392,3 +392,26 @@ def test_create_a_tenant_and_watch_its_provisioning(admin, platform, runtime, se
     page = text(admin.get(job_page))
     assert "Finished" in page and ">Refresh</a>" not in page.split("hidden", 1)[0]
     assert platform.get("/api/v1/tenants/zeta").get_json()["domains"] == ["dichvucong.zeta.gov.vn"]
+
+
+def test_a_failed_job_shows_where_it_stopped_and_why(admin, host_client, runtime, seeded):
+    from motcua_tenants.registry.models import TenantJob
+
+    response = submit(admin, "/operator/tenants/new", {"slug": "eta", "name": "Tỉnh Eta", "unit_code": "000.00.00.E01"})
+    assert response.status_code == 303
+    job_page = response.headers["Location"]
+    job_id = int(job_page.rsplit("/", 1)[1])
+    with runtime.db.control_session() as session:  # what the worker's JobReporter writes when a step fails
+        job = session.get(TenantJob, job_id)
+        job.status, job.step, job.progress, job.error = "failed", "applying migrations", 30, "RuntimeError: disk full"
+        session.commit()
+    state = admin.get(job_page + "/status").get_json()
+    assert state["finished"] is True and state["error"] == "RuntimeError: disk full"
+    steps = {step["code"]: step["state"] for step in state["steps"]}
+    assert steps["creating schema and role"] == "done" and steps["applying migrations"] == "failed"
+    assert steps["seeding"] == "todo"
+    page = admin.get(job_page).get_data(as_text=True)
+    assert 'data-step="applying migrations" data-state="failed"' in page and "RuntimeError: disk full" in page
+    # the job's pages are the console's: a browser without an operator session is sent to log in
+    anonymous = host_client(TEST_BASE_DOMAIN).get(job_page + "/status")
+    assert anonymous.status_code == 303 and anonymous.headers["Location"].startswith("/operator/login")

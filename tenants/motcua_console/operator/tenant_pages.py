@@ -86,9 +86,9 @@ def tenants_new():
             name=values["name"],
             unit_code=values["unit_code"],
             display_name=values["display_name"] or None,
-            primary_color=values["primary_color"],
-            secondary_color=values["secondary_color"],
             domains=[d for d in values["domains"].replace(",", " ").split() if d],
+            # a colour left out is the API's default (the form's colour pickers always send one)
+            **{name: values[name] for name in ("primary_color", "secondary_color") if values[name]},
         )
         if values["admin_email"] or password:
             _check_admin(values, password)
