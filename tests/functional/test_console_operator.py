@@ -333,6 +333,14 @@ def test_audit_trail_filters_and_pages(ops, platform, seeded):
     assert "ops@vendor.test" in body
     other = text(ops.get("/operator/audit", query_string={"action": "tenant.domain_add", "tenant": "beta"}))
     assert "No event matches these filters." in other
+    # by operator: the page and the API's own filter
+    me = next(o for o in platform.get("/api/v1/operators").get_json() if o["email"] == "ops@vendor.test")
+    mine = text(ops.get("/operator/audit", query_string={"actor": f"operator:{me['id']}"}))
+    assert mine.count("<code>tenant.domain_add</code>") == 3 and "admin@vendor.test" not in mine.split("<tbody>")[1]
+    events = platform.get("/api/v1/audit", query_string={"actor": f"operator:{me['id']}"}).get_json()
+    assert "tenant.domain_add" in {e["action"] for e in events}
+    assert all("ops@vendor.test" in e["actor"] for e in events)
+    assert platform.get("/api/v1/audit", query_string={"actor": "operator:999999"}).get_json() == []
     assert ops.get("/operator/audit", query_string={"page": "abc"}).status_code == 200
 
 

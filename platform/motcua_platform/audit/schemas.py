@@ -17,3 +17,10 @@ class AuditEventSchema(Schema):
 class AuditQueryArgsSchema(Schema):
     tenant = fields.String(validate=validate.Length(max=30))
     action = fields.String(validate=validate.Length(max=100))
+
+
+class PlatformAuditQueryArgsSchema(AuditQueryArgsSchema):
+    actor = fields.String(
+        validate=validate.Length(max=40),
+        metadata={"description": "One account's events, as `operator:<id>` (whatever its label was then)."},
+    )
