@@ -192,6 +192,9 @@ def test_suspend_and_resume_need_confirmation_and_are_audited(ops, platform, see
     assert platform.get("/api/v1/tenants/alpha").get_json()["status"] == "active"
     page = ops.get("/operator/tenants/alpha/suspend")
     assert "Suspend" in text(page) and platform.get("/api/v1/tenants/alpha").get_json()["status"] == "active"
+    long = submit(ops, "/operator/tenants/alpha/suspend", {"reason": "x" * 501})
+    assert long.status_code == 422 and 'id="error-reason"' in long.get_data(as_text=True)
+    assert platform.get("/api/v1/tenants/alpha").get_json()["status"] == "active"
     response = submit(ops, "/operator/tenants/alpha/suspend", {"reason": "Chưa thanh toán"})
     assert response.status_code == 303 and response.headers["Location"] == "/operator/tenants/alpha"
     assert platform.get("/api/v1/tenants/alpha").get_json()["status"] == "suspended"
