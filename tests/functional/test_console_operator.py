@@ -405,7 +405,7 @@ def test_create_a_tenant_and_watch_its_provisioning(admin, platform, runtime, se
     assert platform.get("/api/v1/tenants/zeta").get_json()["domains"] == ["dichvucong.zeta.gov.vn"]
 
 
-def test_a_failed_job_shows_where_it_stopped_and_why(admin, host_client, runtime, seeded):
+def test_a_failed_job_shows_where_it_stopped_and_why_and_runs_again(admin, host_client, platform, runtime, seeded):
     from motcua_tenants.registry.models import TenantJob
 
     response = submit(admin, "/operator/tenants/new", {"slug": "eta", "name": "Tỉnh Eta", "unit_code": "000.00.00.E01"})
@@ -423,6 +423,12 @@ def test_a_failed_job_shows_where_it_stopped_and_why(admin, host_client, runtime
     assert steps["seeding"] == "todo"
     page = admin.get(job_page).get_data(as_text=True)
     assert 'data-step="applying migrations" data-state="failed"' in page and "RuntimeError: disk full" in page
+    # run again from the page: a new job, its own progress page, audited
+    again = submit(admin, job_page, {}, action="/operator/tenants/eta/provision")
+    assert again.status_code == 303 and again.headers["Location"] != job_page
+    assert admin.get(again.headers["Location"] + "/status").get_json()["status"] == "queued"
+    assert last_audit(platform, "tenant.provision_retry")["actor"].startswith("operator:")
+    assert submit(admin, job_page, {}, action="/operator/tenants/eta/provision").status_code == 409  # one at a time
     # the job's pages are the console's: a browser without an operator session is sent to log in
     anonymous = host_client(TEST_BASE_DOMAIN).get(job_page + "/status")
     assert anonymous.status_code == 303 and anonymous.headers["Location"].startswith("/operator/login")

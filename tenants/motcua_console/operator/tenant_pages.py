@@ -170,6 +170,15 @@ def tenants_job_status(slug: str, job_id: int):
     return jsonify(job_state(tenant, job))
 
 
+@operator.post("/tenants/<slug>/provision")
+@operator_required(*nav.MANAGERS)
+def tenants_provision(slug: str):
+    """Run provisioning again after a failure (a new job, whose progress page follows)."""
+    job = registry.retry_provision(control_session(), session.actor(), slug)
+    enqueue_job(job)
+    return redirect(url_for("operator.tenants_job", slug=slug, job_id=job.id), 303)
+
+
 # -- domains ---------------------------------------------------------------------------------------
 @operator.post("/tenants/<slug>/domains")
 @operator_required(*nav.MANAGERS)
