@@ -5,6 +5,7 @@ and photographed at 375 and 1280 px (browser_support.Tab.look)."""
 
 from __future__ import annotations
 
+import secrets
 import threading
 
 import pytest
@@ -76,7 +77,7 @@ def test_an_operator_creates_a_province_watches_it_provision_and_suspends_it(ope
     status = tab.page.locator('[data-job="status"]')
     assert status.inner_text() == _("Waiting for a worker")
     # the script took over: the no-JavaScript "Refresh" link is hidden while the page keeps itself current
-    assert tab.page.locator('[data-job="refresh"]').is_hidden()
+    tab.page.locator('[data-job="refresh"]').wait_for(state="hidden")
     tab.page.evaluate("window.stillTheSamePage = true")  # gone if the page reloaded or navigated
     navigations: list[str] = []
     tab.page.on("framenavigated", lambda frame: navigations.append(frame.url))
@@ -107,3 +108,42 @@ def test_an_operator_creates_a_province_watches_it_provision_and_suspends_it(ope
     # the province's own address now answers that it is unavailable
     answer = tab.page.context.request.get(live.direct("/api/v1/portal"), headers={"Host": f"{SLUG}.{TEST_BASE_DOMAIN}"})
     assert answer.status == 503
+
+
+def test_an_admin_manages_plugins_operators_and_reads_the_audit_trail(open_browser, live, seeded):
+    language = "vi"
+
+    def _(msgid: str, **params) -> str:
+        return t(language, msgid, **params)
+
+    tab = open_browser(language, width=1280)
+    tab.goto("/operator/login", host=TEST_BASE_DOMAIN)
+    fill(tab, {"email": "admin@vendor.test", "password": TEST_PASSWORD})
+    tab.button(_("Log in")).click()
+    assert tab.path == "/operator/tenants"
+
+    tab.goto(f"/operator/tenants/{live.tenant.slug}/plugins", host=TEST_BASE_DOMAIN)
+    boxes = tab.page.locator('input[name="plugin"]')
+    assert boxes.count() >= 1
+    tab.look("plugins")
+    tab.button(_("Save")).click()
+    assert tab.path == f"/operator/tenants/{live.tenant.slug}/plugins"
+
+    tab.link(_("Operators")).click()
+    assert tab.path == "/operator/operators"
+    tab.look("operators")
+    tab.link(_("Create an operator account")).click()
+    tab.look("operator-new")
+    email = f"browser.{secrets.token_hex(3)}@vendor.test"
+    fill(tab, {"email": email, "full_name": "Nhân viên Thử", "role": "finance"})
+    tab.button(_("Create account")).click()
+    password = tab.page.locator("[data-temporary-password]").inner_text()
+    assert len(password) == 24
+    tab.look("operator-created")
+
+    tab.link(_("Audit")).click()
+    fill(tab, {"action": "operator.create"})
+    tab.button(_("Filter")).click()
+    assert "action=operator.create" in tab.path
+    assert "admin@vendor.test" in tab.page.locator("table").inner_text()
+    tab.look("audit")

@@ -192,6 +192,9 @@ def test_suspend_and_resume_need_confirmation_and_are_audited(ops, platform, see
     assert platform.get("/api/v1/tenants/alpha").get_json()["status"] == "active"
     page = ops.get("/operator/tenants/alpha/suspend")
     assert "Suspend" in text(page) and platform.get("/api/v1/tenants/alpha").get_json()["status"] == "active"
+    long = submit(ops, "/operator/tenants/alpha/suspend", {"reason": "x" * 501})
+    assert long.status_code == 422 and 'id="error-reason"' in long.get_data(as_text=True)
+    assert platform.get("/api/v1/tenants/alpha").get_json()["status"] == "active"
     response = submit(ops, "/operator/tenants/alpha/suspend", {"reason": "Chưa thanh toán"})
     assert response.status_code == 303 and response.headers["Location"] == "/operator/tenants/alpha"
     assert platform.get("/api/v1/tenants/alpha").get_json()["status"] == "suspended"
@@ -333,6 +336,14 @@ def test_audit_trail_filters_and_pages(ops, platform, seeded):
     assert "ops@vendor.test" in body
     other = text(ops.get("/operator/audit", query_string={"action": "tenant.domain_add", "tenant": "beta"}))
     assert "No event matches these filters." in other
+    # by operator: the page and the API's own filter
+    me = next(o for o in platform.get("/api/v1/operators").get_json() if o["email"] == "ops@vendor.test")
+    mine = text(ops.get("/operator/audit", query_string={"actor": f"operator:{me['id']}"}))
+    assert mine.count("<code>tenant.domain_add</code>") == 3 and "admin@vendor.test" not in mine.split("<tbody>")[1]
+    events = platform.get("/api/v1/audit", query_string={"actor": f"operator:{me['id']}"}).get_json()
+    assert "tenant.domain_add" in {e["action"] for e in events}
+    assert all("ops@vendor.test" in e["actor"] for e in events)
+    assert platform.get("/api/v1/audit", query_string={"actor": "operator:999999"}).get_json() == []
     assert ops.get("/operator/audit", query_string={"page": "abc"}).status_code == 200
 
 
@@ -392,3 +403,32 @@ def test_create_a_tenant_and_watch_its_provisioning(admin, platform, runtime, se
     page = text(admin.get(job_page))
     assert "Finished" in page and ">Refresh</a>" not in page.split("hidden", 1)[0]
     assert platform.get("/api/v1/tenants/zeta").get_json()["domains"] == ["dichvucong.zeta.gov.vn"]
+
+
+def test_a_failed_job_shows_where_it_stopped_and_why_and_runs_again(admin, host_client, platform, runtime, seeded):
+    from motcua_tenants.registry.models import TenantJob
+
+    response = submit(admin, "/operator/tenants/new", {"slug": "eta", "name": "Tỉnh Eta", "unit_code": "000.00.00.E01"})
+    assert response.status_code == 303
+    job_page = response.headers["Location"]
+    job_id = int(job_page.rsplit("/", 1)[1])
+    with runtime.db.control_session() as session:  # what the worker's JobReporter writes when a step fails
+        job = session.get(TenantJob, job_id)
+        job.status, job.step, job.progress, job.error = "failed", "applying migrations", 30, "RuntimeError: disk full"
+        session.commit()
+    state = admin.get(job_page + "/status").get_json()
+    assert state["finished"] is True and state["error"] == "RuntimeError: disk full"
+    steps = {step["code"]: step["state"] for step in state["steps"]}
+    assert steps["creating schema and role"] == "done" and steps["applying migrations"] == "failed"
+    assert steps["seeding"] == "todo"
+    page = admin.get(job_page).get_data(as_text=True)
+    assert 'data-step="applying migrations" data-state="failed"' in page and "RuntimeError: disk full" in page
+    # run again from the page: a new job, its own progress page, audited
+    again = submit(admin, job_page, {}, action="/operator/tenants/eta/provision")
+    assert again.status_code == 303 and again.headers["Location"] != job_page
+    assert admin.get(again.headers["Location"] + "/status").get_json()["status"] == "queued"
+    assert last_audit(platform, "tenant.provision_retry")["actor"].startswith("operator:")
+    assert submit(admin, job_page, {}, action="/operator/tenants/eta/provision").status_code == 409  # one at a time
+    # the job's pages are the console's: a browser without an operator session is sent to log in
+    anonymous = host_client(TEST_BASE_DOMAIN).get(job_page + "/status")
+    assert anonymous.status_code == 303 and anonymous.headers["Location"].startswith("/operator/login")

@@ -11,7 +11,7 @@ from motcua_platform.dates import add_months
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import NotFound
 from motcua_platform.i18n import _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import BigInteger, DateTime, String, and_, column, func, select, values
 from sqlalchemy.orm import Session, selectinload
 
 from motcua_billing.catalog.models import CADENCE_MONTHS, BillableMetric, Contract, Plan, PriceVersion
@@ -264,27 +264,39 @@ def glance(session: Session, tenant_ids: list[int], *, now: dt.datetime | None =
         versions = [v for v in contract.price_versions if v.effective_from <= month]
         charges = sorted(versions[-1].charges, key=lambda c: c.id) if versions else []
         terms[contract.tenant_id] = (contract, year, charges[0] if charges else None)
-    windows = [
-        and_(
-            UsageEvent.tenant_id == tenant_id,
-            UsageEvent.metric_code == charge.metric_code,
-            UsageEvent.occurred_at >= year.start_at,
-            UsageEvent.occurred_at < year.end_at,
-        )
+    wanted = [
+        (tenant_id, charge.metric_code, year.start_at, year.end_at)
         for tenant_id, (_contract, year, charge) in terms.items()
         if charge is not None
     ]
     usage: dict[int, Aggregate] = {}
-    if windows:
+    if wanted:
+        # one index range scan per tenant (tenant, metric, occurred_at), all in one statement
+        windows = values(
+            column("tenant_id", BigInteger),
+            column("metric", String),
+            column("starts", DateTime(timezone=True)),
+            column("ends", DateTime(timezone=True)),
+            name="windows",
+        ).data(wanted)
         rows = session.execute(
             select(
-                UsageEvent.tenant_id,
+                windows.c.tenant_id,
                 func.count(),
                 func.coalesce(func.sum(UsageEvent.quantity), 0),
                 func.coalesce(func.max(UsageEvent.quantity), 0),
             )
-            .where(or_(*windows))
-            .group_by(UsageEvent.tenant_id)
+            .select_from(windows)
+            .join(
+                UsageEvent,
+                and_(
+                    UsageEvent.tenant_id == windows.c.tenant_id,
+                    UsageEvent.metric_code == windows.c.metric,
+                    UsageEvent.occurred_at >= windows.c.starts,
+                    UsageEvent.occurred_at < windows.c.ends,
+                ),
+            )
+            .group_by(windows.c.tenant_id)
         )
         usage = {t: Aggregate(c, Decimal(s), Decimal(p)) for t, c, s, p in rows}
     found = {}

@@ -1,6 +1,10 @@
 """Reading the audit trail: the vendor's (platform host) and a province's own (tenant host)."""
 
-from motcua_platform.audit.schemas import AuditEventSchema, AuditQueryArgsSchema, TenantAuditQueryArgsSchema
+from motcua_platform.audit.schemas import (
+    AuditEventSchema,
+    PlatformAuditQueryArgsSchema,
+    TenantAuditQueryArgsSchema,
+)
 from motcua_platform.audit.services import TenantAuditFilter, platform_events, tenant_audit_query
 from motcua_platform.auth.models import OperatorRole, StaffRoleName
 from motcua_platform.web.blueprint import Blueprint
@@ -25,13 +29,13 @@ tenant_blp = Blueprint(
 
 
 @platform_blp.route("")
-@platform_blp.arguments(AuditQueryArgsSchema, location="query")
+@platform_blp.arguments(PlatformAuditQueryArgsSchema, location="query")
 @platform_blp.response(200, AuditEventSchema(many=True))
 @platform_blp.paginate()
 def platform_audit(args, pagination_parameters):
-    """Newest first; filter by tenant slug or action."""
+    """Newest first; filter by tenant slug, action or operator (`actor=operator:<id>`)."""
     current_principal(OperatorRole.OPERATOR, OperatorRole.ADMIN)
-    query = platform_events(tenant=args.get("tenant"), action=args.get("action"))
+    query = platform_events(tenant=args.get("tenant"), action=args.get("action"), actor=args.get("actor"))
     return paginate(control_session(), query, pagination_parameters)
 
 

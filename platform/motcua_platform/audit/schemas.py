@@ -25,3 +25,10 @@ class TenantAuditQueryArgsSchema(Schema):
     target = fields.String(validate=validate.Length(max=200), metadata={"description": "e.g. staff:12, unit:3"})
     since = fields.Date(metadata={"description": "From this day (the province's time zone is not applied: UTC)."})
     until = fields.Date(metadata={"description": "Up to and including this day (UTC)."})
+
+
+class PlatformAuditQueryArgsSchema(AuditQueryArgsSchema):
+    actor = fields.String(
+        validate=validate.Length(max=40),
+        metadata={"description": "One account's events, as `operator:<id>` (whatever its label was then)."},
+    )

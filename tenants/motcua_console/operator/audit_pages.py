@@ -30,7 +30,7 @@ def _page_number() -> int:
 
 
 @operator.get("/audit")
-@operator_required(*nav.MANAGERS)
+@operator_required(*nav.AUDITORS)
 def audit():
     filters = {"tenant": _arg("tenant", 30), "action": _arg("action", 100), "actor": _arg("actor", 40)}
     db = control_session()

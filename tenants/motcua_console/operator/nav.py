@@ -1,16 +1,18 @@
-"""The console's main menu: each entry with the API roles that may open it, so nobody is shown a link to a
-page that would answer 403. A page belongs to the entry its endpoint starts with (``operator.tenants``,
-``operator.tenants_new``, … are all "Tenants")."""
+"""The console's main menu: each entry with the API's roles that may open it (the API's own lists where it
+names them), so nobody is shown a link to a page that would answer 403. A page belongs to the entry its
+endpoint starts with (``operator.tenants``, ``operator.tenants_new``, … are all "Tenants")."""
 
 from __future__ import annotations
 
 from flask import request
 from flask_babel import lazy_gettext
 from motcua_platform.auth.models import OperatorRole
+from motcua_tenants.registry.api import MANAGERS, READERS
 
-READERS = (OperatorRole.OPERATOR, OperatorRole.ADMIN, OperatorRole.FINANCE)
-MANAGERS = (OperatorRole.OPERATOR, OperatorRole.ADMIN)
-ADMINS = (OperatorRole.ADMIN,)
+__all__ = ["ADMINS", "AUDITORS", "FINANCE", "MANAGERS", "READERS", "menu", "section"]
+
+ADMINS = (OperatorRole.ADMIN,)  # operator accounts (/api/v1/operators)
+AUDITORS = (OperatorRole.OPERATOR, OperatorRole.ADMIN)  # the vendor audit trail (/api/v1/audit)
 FINANCE = (OperatorRole.FINANCE, OperatorRole.ADMIN)
 
 # (section, label, roles); the section is also the endpoint of the entry's first page
@@ -18,7 +20,7 @@ ENTRIES = (
     ("tenants", lazy_gettext("Tenants"), READERS),
     ("finance", lazy_gettext("Finance"), FINANCE),
     ("operators", lazy_gettext("Operators"), ADMINS),
-    ("audit", lazy_gettext("Audit"), MANAGERS),
+    ("audit", lazy_gettext("Audit"), AUDITORS),
 )
 
 

@@ -3,9 +3,13 @@ its domains, creating one (the API's provisioning service and job) and watching 
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from motcua_billing.reports.services import glance
+from motcua_platform.cache import TTLCache
+from motcua_platform.db.base import utcnow
 from motcua_platform.directory.services import get_tenant
 from motcua_platform.errors import Conflict, InvalidInput, NotFound
 from motcua_platform.pages.blueprint import field_errors
@@ -21,13 +25,29 @@ CREATE_FIELDS = ("slug", "name", "display_name", "unit_code", "primary_color", "
 ADMIN_FIELDS = ("admin_email", "admin_name")
 
 
+# The list's usage figures add up a contract year of usage events for every tenant: computed at most once a
+# minute per process (the page says when), so that the list stays fast however much usage there is.
+GLANCE_SECONDS = 60
+_glances = TTLCache(max_entries=8, ttl=GLANCE_SECONDS)
+
+
+def usage_at_a_glance(db, tenant_ids: list[int]) -> tuple[dt.datetime, dict]:
+    key = tuple(tenant_ids)
+    found = _glances.get(key)
+    if found is None:
+        now = utcnow()
+        found = (now, glance(db, tenant_ids, now=now))
+        _glances.put(key, found)
+    return found
+
+
 @operator.get("/tenants")
 @operator_required(*nav.READERS)
 def tenants():
     db = control_session()
     rows = registry.list_tenants(db)
-    usage = glance(db, [tenant.id for tenant in rows])
-    return render_template("console/operator/tenants.html", tenants=rows, usage=usage)
+    as_of, usage = usage_at_a_glance(db, [tenant.id for tenant in rows])
+    return render_template("console/operator/tenants.html", tenants=rows, usage=usage, usage_as_of=as_of)
 
 
 def _tenant_page(slug: str, errors: dict | None = None, domain: str = "", status: int = 200):
@@ -66,9 +86,9 @@ def tenants_new():
             name=values["name"],
             unit_code=values["unit_code"],
             display_name=values["display_name"] or None,
-            primary_color=values["primary_color"],
-            secondary_color=values["secondary_color"],
             domains=[d for d in values["domains"].replace(",", " ").split() if d],
+            # a colour left out is the API's default (the form's colour pickers always send one)
+            **{name: values[name] for name in ("primary_color", "secondary_color") if values[name]},
         )
         if values["admin_email"] or password:
             _check_admin(values, password)
@@ -148,6 +168,15 @@ def tenants_job_status(slug: str, job_id: int):
     """The job's progress as JSON, for the progress page's script (the page itself works without it)."""
     tenant, job = _job_of(slug, job_id)
     return jsonify(job_state(tenant, job))
+
+
+@operator.post("/tenants/<slug>/provision")
+@operator_required(*nav.MANAGERS)
+def tenants_provision(slug: str):
+    """Run provisioning again after a failure (a new job, whose progress page follows)."""
+    job = registry.retry_provision(control_session(), session.actor(), slug)
+    enqueue_job(job)
+    return redirect(url_for("operator.tenants_job", slug=slug, job_id=job.id), 303)
 
 
 # -- domains ---------------------------------------------------------------------------------------
