@@ -138,7 +138,7 @@ def test_the_branding_preview_without_javascript(open_browser, live):
 
 def test_the_plugins_page(open_browser, live):
     tab = signed_in_admin(open_browser, live, "vi")
-    tab.link(t("vi", "Plugin")).click()
+    tab.link(t("vi", "Plugins")).click()
     assert tab.path == "/console/plugins"
     row = tab.page.get_by_role("row").filter(has_text="civil_status")
     assert "✓" in row.inner_text()
