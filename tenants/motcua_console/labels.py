@@ -9,19 +9,7 @@ def N_(message: str) -> str:
     return message
 
 
-# The official Vietnamese names are these messages' translations (dossiers.services.STATUS_NAMES).
-STATUSES = {
-    1: N_("Submitted, awaiting intake"),
-    2: N_("Received by the office"),
-    3: N_("Not received"),
-    4: N_("Being processed"),
-    5: N_("Supplement requested"),
-    6: N_("Payment requested"),
-    7: N_("Withdrawal requested"),
-    8: N_("Processing stopped"),
-    9: N_("Processed"),
-    10: N_("Result returned"),
-}
+# The statuses in words are the one-stop domain's (motcua_onestop.dossiers.labels).
 # What the button that moves a dossier to a status says.
 ACTIONS = {
     1: N_("Resume intake"),
@@ -39,10 +27,6 @@ ACTIONS = {
 REASON_REQUIRED = frozenset({3, 5, 8})
 OUTCOMES = {"early": N_("Early"), "on_time": N_("On time"), "late": N_("Late")}
 CHANNELS = {"online": N_("Online"), "counter": N_("At the counter"), "postal": N_("By post")}
-
-
-def status(code: int | None) -> str:
-    return _(STATUSES[int(code)]) if code is not None and int(code) in STATUSES else ""
 
 
 def action(code: int) -> str:

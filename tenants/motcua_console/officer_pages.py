@@ -9,11 +9,13 @@ dossier meanwhile, nothing is written and the answer is a 409 showing its curren
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_smorest.pagination import PaginationParameters
 from motcua_onestop.catalogue import services as catalogue
+from motcua_onestop.dossiers import labels as status_words
 from motcua_onestop.dossiers import services as dossiers
+from motcua_onestop.dossiers.documents import downloads
 from motcua_onestop.dossiers.documents import services as documents
 from motcua_onestop.dossiers.http import caller_units
 from motcua_onestop.dossiers.models import Dossier
@@ -52,7 +54,7 @@ def _view_name() -> str:
 
 def _status_filter() -> int | None:
     raw = request.args.get("status", "")
-    return int(raw) if raw.isascii() and raw.isdigit() and int(raw) in labels.STATUSES else None
+    return int(raw) if raw.isascii() and raw.isdigit() and int(raw) in status_words.STATUSES else None
 
 
 def _page_number() -> int:
@@ -92,7 +94,7 @@ def inbox():
         view=view,
         counts=counts,
         status=status,
-        statuses=[(code, _(name)) for code, name in labels.STATUSES.items()],
+        statuses=[(code, _(name)) for code, name in status_words.STATUSES.items()],
         page=page,
         pages=pages,
         page_url=lambda number: url_for("console.inbox", view=view, status=status, page=number),
@@ -190,7 +192,7 @@ def move(code: str):
     except InvalidInput as error:
         errors = {f"comment-{target}": [str(m) for m in error.errors.get("comment", [error.message])]}
         return _detail(row, errors=errors, values={"target": target, "comment": comment}), 422
-    flash(_("Done: the dossier is now “%(status)s”.", status=labels.status(row.status)), "success")
+    flash(_("Done: the dossier is now “%(status)s”.", status=status_words.status(row.status)), "success")
     return redirect(url_for("console.dossier", code=code), 303)
 
 
@@ -202,16 +204,4 @@ def document(code: str, document_id: int):
     who = documents.Requester(officer_units=frozenset(caller_units()))
     row = documents.authorize(db, code, who, documents.READ)
     stored = documents.get_document(db, row, document_id)
-    db.close()  # nothing more to read: give the connection back before streaming
-    response = send_file(
-        documents.open_content(tenant_objects(runtime().config, current_tenant().slug), stored),
-        mimetype=stored.content_type,
-        as_attachment=True,
-        download_name=stored.filename,
-        etag=stored.sha256,
-        conditional=False,
-        max_age=0,
-    )
-    response.content_length = stored.size_bytes
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return downloads.attachment(db, tenant_objects(runtime().config, current_tenant().slug), stored)

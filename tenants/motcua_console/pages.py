@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import g
+from motcua_onestop.dossiers import labels as status_words
 from motcua_platform.tenancy import TenantInfo
 
 from motcua_console import account_pages, labels, officer_pages, session  # noqa: F401
@@ -15,7 +16,7 @@ def console_context() -> dict:
     return {
         "province": info.display_name if isinstance(info, TenantInfo) else "",
         "staff": session.signed_in(),
-        "status_label": labels.status,
+        "status_label": status_words.status,
         "action_label": labels.action,
         "outcome_label": labels.outcome,
         "channel_label": labels.channel,

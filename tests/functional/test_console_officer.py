@@ -191,3 +191,12 @@ def test_documents_are_links_to_their_files(console, officer_api, online_code):
     response.close()
     assert response.headers["Cache-Control"] == "private, no-store"
     assert "attachment" in response.headers["Content-Disposition"]
+
+
+def test_the_console_wears_the_provinces_colours(host_client, seeded):
+    client = host_client(seeded["alpha"].host)
+    page = client.get("/console/login").get_data(as_text=True)
+    stylesheet = page.split('<link rel="stylesheet" href="/brand.css?v=', 1)[1].split('"', 1)[0]
+    css = client.get(f"/brand.css?v={stylesheet}")
+    assert css.status_code == 200 and css.mimetype == "text/css"
+    assert "--brand: #" in css.get_data(as_text=True)
