@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from motcua_onestop.dossiers.labels import status
 from motcua_platform.i18n import gettext as _
 
 
@@ -27,6 +28,19 @@ ACTIONS = {
 REASON_REQUIRED = frozenset({3, 5, 8})
 OUTCOMES = {"early": N_("Early"), "on_time": N_("On time"), "late": N_("Late")}
 CHANNELS = {"online": N_("Online"), "counter": N_("At the counter"), "postal": N_("By post")}
+ROLES = {"officer": N_("Officer"), "tenant_admin": N_("Administrator")}
+# What a history entry that keeps the status records (dossiers.history.note's actions).
+NOTES = {
+    "comment": N_("Comment"),
+    "step_claim": N_("Step claimed"),
+    "step_complete": N_("Step completed"),
+    "step_handoff": N_("Step handed off"),
+    "extend": N_("Due date extended"),
+    "document_add": N_("Document uploaded"),
+    "result_add": N_("Result uploaded"),
+    "late_notice": N_("Late notice sent"),
+    "link_account": N_("Linked to the applicant's account"),
+}
 
 
 def action(code: int) -> str:
@@ -39,3 +53,14 @@ def outcome(code: str | None) -> str:
 
 def channel(code: str | None) -> str:
     return _(CHANNELS[code]) if code in CHANNELS else (code or "")
+
+
+def role(code: str | None) -> str:
+    return _(ROLES[code]) if code in ROLES else (code or "")
+
+
+def history_entry(entry) -> str:
+    """A history entry in words: the status it moved to, else what it records."""
+    if entry.to_status is not None and entry.to_status != entry.from_status:
+        return status(entry.to_status)
+    return _(NOTES[entry.action]) if entry.action in NOTES else entry.action

@@ -30,7 +30,7 @@ from motcua_platform.web.context import current_tenant, runtime, tenant_context,
 from motcua_platform.web.pagination import paginate
 from sqlalchemy import func, select
 
-from motcua_console import labels, session
+from motcua_console import dossier_panels, labels, people, session
 from motcua_console.account_pages import staff_required
 from motcua_console.blueprint import console
 from motcua_console.labels import N_
@@ -101,10 +101,13 @@ def inbox():
     )
 
 
-def _detail(dossier: Dossier, *, errors: dict | None = None, values: dict | None = None, conflict: str | None = None):
+def detail_page(
+    dossier: Dossier, *, errors: dict | None = None, values: dict | None = None, conflict: str | None = None
+):
     """The page of one dossier as it is now; ``conflict`` explains why a change was not made."""
     db = tenant_session()
     procedure = dossiers.procedure_of(db, dossier)
+    history = dossiers.history(db, dossier)
     return render_template(
         "console/dossier.html",
         dossier=dossier,
@@ -113,12 +116,14 @@ def _detail(dossier: Dossier, *, errors: dict | None = None, values: dict | None
         outcome=workflow.dossier_outcome(dossier, utcnow()),
         form_data=_form_rows(procedure, dossier.form_data),
         documents=documents.current_documents(db, dossier),
-        history=dossiers.history(db, dossier),
+        history=history,
+        actor_names=people.actor_names(db, (entry.actor for entry in history)),
         actions=dossiers.allowed_targets(dossier),
         reason_required=labels.REASON_REQUIRED,
         errors=errors or {},
         values=values or {},
         conflict=conflict,
+        **dossier_panels.context(db, dossier),
     )
 
 
@@ -157,17 +162,17 @@ def _form_rows(procedure, data) -> list[tuple[str, str]]:
 @console.get("/dossiers/<code>")
 @staff_required
 def dossier(code: str):
-    return _detail(dossiers.get_dossier(tenant_session(), code, caller_units()))
+    return detail_page(dossiers.get_dossier(tenant_session(), code, caller_units()))
 
 
-def _changed_meanwhile() -> str:
+def changed_meanwhile() -> str:
     return _(
         "Someone else changed this dossier while you had it open, so nothing was changed. "
         "Here is its current state: check it, then do it again if you still need to."
     )
 
 
-def _form_number(name: str, digits: int = 18) -> int:
+def form_number(name: str, digits: int = 18) -> int:
     raw = request.form.get(name, "")
     if not (raw.isascii() and raw.isdecimal() and len(raw) <= digits):
         abort(400)
@@ -178,20 +183,20 @@ def _form_number(name: str, digits: int = 18) -> int:
 @staff_required
 def move(code: str):
     """Change the dossier's status, as ``POST /api/v1/dossiers/<code>/transitions`` with If-Match."""
-    version = _form_number("version")
-    target = _form_number("to_status", 2)
+    version = form_number("version")
+    target = form_number("to_status", 2)
     comment = (request.form.get("comment") or "").strip()[:COMMENT_MAX]
     db = tenant_session()
     row = dossiers.get_dossier(db, code, caller_units(), lock=True)
     if row.version != version:
-        return _detail(row, conflict=_changed_meanwhile()), 409
+        return detail_page(row, conflict=changed_meanwhile()), 409
     try:
         dossiers.transition(db, session.actor(), row, target, version, comment or None, tenant=tenant_context())
     except Conflict as error:  # the state machine does not allow it (or a required document is missing)
-        return _detail(row, conflict=str(error.message)), 409
+        return detail_page(row, conflict=str(error.message)), 409
     except InvalidInput as error:
         errors = {f"comment-{target}": [str(m) for m in error.errors.get("comment", [error.message])]}
-        return _detail(row, errors=errors, values={"target": target, "comment": comment}), 422
+        return detail_page(row, errors=errors, values={"target": target, "comment": comment}), 422
     flash(_("Done: the dossier is now “%(status)s”.", status=status_words.status(row.status)), "success")
     return redirect(url_for("console.dossier", code=code), 303)
 

@@ -6,7 +6,16 @@ from flask import g
 from motcua_onestop.dossiers import labels as status_words
 from motcua_platform.tenancy import TenantInfo
 
-from motcua_console import account_pages, labels, officer_pages, session  # noqa: F401
+from motcua_console import (  # noqa: F401
+    account_pages,
+    comment_pages,
+    document_pages,
+    extension_pages,
+    labels,
+    officer_pages,
+    session,
+    step_pages,
+)
 from motcua_console.blueprint import console
 
 
@@ -20,6 +29,8 @@ def console_context() -> dict:
         "action_label": labels.action,
         "outcome_label": labels.outcome,
         "channel_label": labels.channel,
+        "role_label": labels.role,
+        "history_label": labels.history_entry,
     }
 
 
