@@ -33,6 +33,7 @@ ROLES = {"officer": N_("Officer"), "tenant_admin": N_("Administrator")}
 NOTES = {
     "comment": N_("Comment"),
     "step_claim": N_("Step claimed"),
+    "step_assign": N_("Step given to a colleague"),
     "step_complete": N_("Step completed"),
     "step_handoff": N_("Step handed off"),
     "extend": N_("Due date extended"),

@@ -1,9 +1,10 @@
 """The processing steps on an officer's dossier page: the procedure's workflow with what each step's record
-says (unit, who claimed it, due, early / on time / late), and the actions on the current step the officer
-may take: claim it, complete it with a comment (the one who claimed it), hand it off to another unit.
+says (unit, who has it, due, early / on time / late), and the actions on the current step the officer may
+take: claim it, assign it to a colleague who may act on it, complete it with a comment (the one who has
+it), hand it off to another unit.
 
 The services and the authorisation are the staff API's (dossiers/workflow/api.py): ``workflow.claim``,
-``complete`` and ``handoff`` with the caller's roles and id; who may act is ``workflow.may_act``, which
+``assign``, ``complete`` and ``handoff`` with the caller's roles and id; who may act is ``workflow.may_act``, which
 also decides which forms are shown. Each form carries the dossier version (the API's If-Match)."""
 
 from __future__ import annotations
@@ -66,6 +67,11 @@ def steps_panel(db: Session, dossier: Dossier) -> dict:
         "can_complete": step is not None and step.claimed_by == principal.id,
         "can_handoff": may_act,
         "handoff_units": [(unit.id, unit.name) for unit in open_units if unit.id != step.unit_id],
+        "assign_staff": [
+            (staff.id, staff.full_name) for staff in workflow.eligible_staff(db, step) if staff.id != step.claimed_by
+        ]
+        if may_act
+        else [],
     }
 
 
@@ -93,6 +99,35 @@ def claim_step(code: str):
     except Conflict as error:  # no open step, or claimed by someone else
         return detail_page(row, conflict=str(error.message)), 409
     return _done(code, _("You claimed step %(number)s: %(name)s.", number=step.index + 1, name=step.name))
+
+
+@console.post("/dossiers/<code>/steps/assign")
+@staff_required
+def assign_step(code: str):
+    """Give the current step to a colleague, as ``POST …/steps/current/assign``."""
+    db, version, row = _locked(code)
+    raw_staff = request.form.get("assign_staff", "")
+    comment = (request.form.get("assign_comment") or "").strip()
+    values = {"assign_staff": raw_staff, "assign_comment": comment}
+    if row.version != version:
+        return detail_page(row, conflict=changed_meanwhile(), values=values), 409
+    errors = {}
+    if not (raw_staff.isascii() and raw_staff.isdecimal() and len(raw_staff) <= 18):
+        errors["assign_staff"] = [_("Choose the colleague to give the step to.")]
+    if len(comment) > COMMENT_MAX:
+        errors["assign_comment"] = [_("At most %(n)s characters.", n=COMMENT_MAX)]
+    if errors:
+        return detail_page(row, errors=errors, values=values), 422
+    principal = session.signed_in()
+    try:  # someone without the step's role on its unit: the service's Forbidden, a 403
+        step = workflow.assign(db, session.actor(), principal.roles, row, version, int(raw_staff), comment or None)
+    except InvalidInput:
+        errors = {"assign_staff": [_("Choose an active officer with the step's role on its unit.")]}
+        return detail_page(row, errors=errors, values=values), 422
+    except Conflict as error:  # no open step, or the step is with that colleague already
+        return detail_page(row, conflict=str(error.message), values=values), 409
+    name = people.staff_names(db, [step.claimed_by]).get(step.claimed_by, "")
+    return _done(code, _("Step %(number)s is now with %(name)s.", number=step.index + 1, name=name))
 
 
 @console.post("/dossiers/<code>/steps/complete")

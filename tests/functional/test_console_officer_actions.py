@@ -158,7 +158,11 @@ def test_step_actions_someone_may_not_take_are_not_shown_and_refused(
     assert handed.status_code == 200, handed.get_json()
     body = page(console, code)
     assert "Claim this step" not in body and "Hand this step to another unit" not in body
+    assert "Give this step to a colleague" not in body
     assert post(console, code, "/steps/claim").status_code == 403
+    assert (
+        post(console, code, "/steps/assign", {"assign_staff": str(seeded["alpha"].staff["officer"])}).status_code == 403
+    )
     assert post(console, code, "/steps/handoff", {"handoff_unit": str(commune_b)}).status_code == 403
     assert steps(officer_api, code)["version"] == 4
 
@@ -178,6 +182,33 @@ def test_hand_a_step_to_another_unit(console, officer_api, processing, seeded):
     after = steps(officer_api, code)
     assert after["steps"][0]["unit_id"] == units["commune_b"] and after["version"] == 3
     assert "Step handed off" in text(console.get(f"/console/dossiers/{code}"))
+
+
+def test_give_a_step_to_a_colleague(console, officer_api, admin_api, processing, seeded):
+    code = processing
+    staff = seeded["alpha"].staff
+    body = page(console, code)
+    assert "Give this step to a colleague" in body
+    options = body.split('id="field-assign_staff"', 1)[1].split("</select>", 1)[0]
+    assert ADMIN_NAME in options and "finance" not in options  # only those who may act on the step
+    response = post(console, code, "/steps/assign", {"assign_staff": "", "assign_comment": "nhờ chị"})
+    assert response.status_code == 422
+    assert "Choose the colleague to give the step to." in text(response) and "nhờ chị" in text(response)
+    response = post(console, code, "/steps/assign", {"assign_staff": str(staff["finance"])})  # a forged choice
+    assert response.status_code == 422 and "Choose an active officer with the step" in text(response)
+    assert steps(officer_api, code)["version"] == 2
+    drawn = page(console, code)
+    response = post(console, code, "/steps/assign", {"assign_staff": str(staff["admin"]), "assign_comment": "nhờ"})
+    assert response.status_code == 303
+    after = steps(officer_api, code)
+    assert after["steps"][0]["claimed_by"] == staff["admin"] and after["version"] == 3
+    shown = text(console.get(f"/console/dossiers/{code}"))
+    assert f"Step 1 is now with {ADMIN_NAME}." in shown and "Step given to a colleague" in shown
+    assert "Complete this step" not in shown  # the admin has it now
+    # the same form from the page drawn before: stale, nothing changed
+    response = post(console, code, "/steps/assign", {"assign_staff": str(staff["commune_admin"])}, drawn=drawn)
+    assert response.status_code == 409 and CHANGED_EN in text(response)
+    assert steps(officer_api, code)["steps"][0]["claimed_by"] == staff["admin"]
 
 
 # -- extensions ----------------------------------------------------------------------------------------
