@@ -1,5 +1,5 @@
 """The officer's uploads on the dossier page: a component (one of the procedure's required documents,
-optionally marked as scanned from the paper original) and the result, as the staff API's upload
+optionally marked as scanned from the paper original, then or later) and the result, as the staff API's upload
 (``POST /api/v1/dossiers/<code>/documents``): ``documents.authorize`` for the officer's units, the file
 checked by its content, stored once, committed with ``commit_or_discard``.
 
@@ -95,4 +95,19 @@ def upload_document(code: str):
         flash(_("%(file)s is uploaded as the result.", file=document.filename), "success")
     else:
         flash(_("%(file)s is uploaded as: %(name)s.", file=document.filename, name=document.component_name), "success")
+    return redirect(url_for("console.dossier", code=code, _anchor="documents"), 303)
+
+
+@console.post("/dossiers/<code>/documents/<int:document_id>/digitised")
+@staff_required
+def mark_digitised(code: str, document_id: int):
+    """Mark a component as scanned from the paper original, as ``POST …/documents/<id>/digitised``."""
+    db = tenant_session()
+    who = documents.Requester(officer_units=frozenset(caller_units()))
+    row = documents.authorize(db, code, who, documents.ADD_COMPONENT, lock=True)
+    try:
+        document, _changed = documents.mark_digitised(db, session.actor(), row, document_id)
+    except Conflict as error:  # not a current component, or the status takes no more components
+        return detail_page(row, conflict=str(error.message)), 409
+    flash(_("%(file)s is marked as scanned from the paper original.", file=document.filename), "success")
     return redirect(url_for("console.dossier", code=code, _anchor="documents"), 303)

@@ -38,6 +38,7 @@ NOTES = {
     "step_handoff": N_("Step handed off"),
     "extend": N_("Due date extended"),
     "document_add": N_("Document uploaded"),
+    "document_digitised": N_("Document marked as scanned from paper"),
     "result_add": N_("Result uploaded"),
     "late_notice": N_("Late notice sent"),
     "link_account": N_("Linked to the applicant's account"),

@@ -340,6 +340,28 @@ def test_upload_a_digitised_document_then_the_result(console, officer_api, seede
     assert "Result uploaded" in history and "Document uploaded" in history
 
 
+def test_mark_an_uploaded_document_as_scanned_from_paper(console, officer_api, seeded):
+    code = received(officer_api, seeded)
+    response = post(console, code, "/documents", {"component": "0"}, files={"file": upload("a.pdf")}, version=False)
+    assert response.status_code == 303
+    [stored] = officer_api.get(f"/api/v1/dossiers/{code}/documents").get_json()
+    assert stored["digitised"] is False
+    body = page(console, code)
+    action = f"/console/dossiers/{code}/documents/{stored['id']}/digitised"
+    assert f'action="{action}"' in body and "Mark as scanned from paper" in body
+    response = console.post(action, data={"csrf_token": csrf_token(body)})
+    assert response.status_code == 303
+    [stored] = officer_api.get(f"/api/v1/dossiers/{code}/documents").get_json()
+    assert stored["digitised"] is True
+    body = text(console.get(f"/console/dossiers/{code}"))
+    assert "Mark as scanned from paper" not in body and "Document marked as scanned from paper" in body
+    # once processed, the dossier takes no more components: no button, and a forged form changes nothing
+    assert move(officer_api, code, 4, 1).status_code == 200 and move(officer_api, code, 9, 2).status_code == 200
+    body = page(console, code)
+    assert "Mark as scanned from paper" not in body
+    assert console.post(action, data={"csrf_token": csrf_token(body)}).status_code == 409
+
+
 def test_the_transitions_that_finish_a_dossier_are_offered_where_allowed(console, officer_api, processing):
     body = page(console, processing)
     assert ">Stop processing</button>" in body and ">Mark as processed</button>" in body

@@ -109,6 +109,18 @@ def upload_document(form, code):
     return _view(code, document), 201 if created else 200
 
 
+@blp.route("/dossiers/<code>/documents/<int:document_id>/digitised", methods=["POST"])
+@blp.response(200, DossierDocumentSchema)
+@blp.alt_response(409, description="Not a current component, or the dossier's status takes no more components.")
+def mark_digitised(code, document_id):
+    """Mark a component as scanned from the paper original (officers of its units), for a file uploaded
+    before the officer saw the original; marking it again changes nothing. No If-Match, as for an upload."""
+    session = tenant_session()
+    dossier = services.authorize(session, code, _requester(), services.ADD_COMPONENT, lock=True)
+    document, _changed = services.mark_digitised(session, actor(), dossier, document_id)
+    return _view(code, document)
+
+
 @blp.route("/dossiers/<code>/documents")
 @blp.response(200, DossierDocumentSchema(many=True))
 @blp.doc(security=STAFF_OR_CITIZEN_SECURITY)
