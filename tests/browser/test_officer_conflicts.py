@@ -1,9 +1,9 @@
 """Two officers on the same dossier in real browsers: one claims its current step, the other, still looking at
 the page drawn before, tries too and gets "someone else changed this dossier" with the dossier as it is now
 (nothing changed); the step actions the second may no longer take are not shown, and a form forged for
-them anyway is refused. Then the first officer completes the step, extends the due date with an apology
-and comments. The inbox on a phone shows its rows as cards, never wider than the screen. Every page is
-checked with axe-core and photographed at 375 and 1280 px (browser_support.Tab.look)."""
+them anyway is refused. Then the first officer completes the step, extends the due date with an apology,
+uploads a scanned paper and comments. The inbox on a phone shows its rows as cards, never wider than the
+screen. Every page is checked with axe-core and photographed at 375 and 1280 px (browser_support.Tab.look)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from motcua_app.testing.pytest_plugin import TEST_PASSWORD
 from test_officer_workspace import submit_online
 
 FIRST_STEP = "Tiếp nhận, kiểm tra hồ sơ"
+PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def log_in(tab, email: str, language: str) -> None:
@@ -98,6 +99,17 @@ def test_two_officers_on_one_dossier(open_browser, live):
     first.button(_("Extend the due date")).click()
     assert first.link(_("Apology and new appointment (form 04)")).is_visible()
     assert office.dossier(code)["extended_due_at"]
+
+    first.page.get_by_text(_("Upload a document"), exact=True).click()
+    first.page.locator('select[name="component"]').select_option("0")
+    first.page.locator('input[name="file"]').set_input_files(
+        {"name": "to-khai.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    )
+    first.page.locator('input[name="digitised"]').check()
+    first.page.locator("form:has(input[name='digitised'])").get_by_role("button", name=_("Upload")).click()
+    first.page.locator("#documents a", has_text="to-khai.pdf").wait_for()  # enhance.js sends it, then reloads
+    documents = first.page.locator("#documents").inner_text()
+    assert "to-khai.pdf" in documents and _("Scanned from paper") in documents
 
     fill(first, {"new_comment": "Đã gọi điện cho người nộp hồ sơ."})
     first.button(_("Add the comment")).click()
