@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from motcua_onestop.dossiers.labels import status
 from motcua_platform.i18n import gettext as _
 
 
@@ -9,19 +10,7 @@ def N_(message: str) -> str:
     return message
 
 
-# The official Vietnamese names are these messages' translations (dossiers.services.STATUS_NAMES).
-STATUSES = {
-    1: N_("Submitted, awaiting intake"),
-    2: N_("Received by the office"),
-    3: N_("Not received"),
-    4: N_("Being processed"),
-    5: N_("Supplement requested"),
-    6: N_("Payment requested"),
-    7: N_("Withdrawal requested"),
-    8: N_("Processing stopped"),
-    9: N_("Processed"),
-    10: N_("Result returned"),
-}
+# The statuses in words are the one-stop domain's (motcua_onestop.dossiers.labels).
 # What the button that moves a dossier to a status says.
 ACTIONS = {
     1: N_("Resume intake"),
@@ -39,10 +28,21 @@ ACTIONS = {
 REASON_REQUIRED = frozenset({3, 5, 8})
 OUTCOMES = {"early": N_("Early"), "on_time": N_("On time"), "late": N_("Late")}
 CHANNELS = {"online": N_("Online"), "counter": N_("At the counter"), "postal": N_("By post")}
-
-
-def status(code: int | None) -> str:
-    return _(STATUSES[int(code)]) if code is not None and int(code) in STATUSES else ""
+ROLES = {"officer": N_("Officer"), "tenant_admin": N_("Administrator")}
+# What a history entry that keeps the status records (dossiers.history.note's actions).
+NOTES = {
+    "comment": N_("Comment"),
+    "step_claim": N_("Step claimed"),
+    "step_assign": N_("Step given to a colleague"),
+    "step_complete": N_("Step completed"),
+    "step_handoff": N_("Step handed off"),
+    "extend": N_("Due date extended"),
+    "document_add": N_("Document uploaded"),
+    "document_digitised": N_("Document marked as scanned from paper"),
+    "result_add": N_("Result uploaded"),
+    "late_notice": N_("Late notice sent"),
+    "link_account": N_("Linked to the applicant's account"),
+}
 
 
 def action(code: int) -> str:
@@ -55,3 +55,14 @@ def outcome(code: str | None) -> str:
 
 def channel(code: str | None) -> str:
     return _(CHANNELS[code]) if code in CHANNELS else (code or "")
+
+
+def role(code: str | None) -> str:
+    return _(ROLES[code]) if code in ROLES else (code or "")
+
+
+def history_entry(entry) -> str:
+    """A history entry in words: the status it moved to, else what it records."""
+    if entry.to_status is not None and entry.to_status != entry.from_status:
+        return status(entry.to_status)
+    return _(NOTES[entry.action]) if entry.action in NOTES else entry.action

@@ -9,11 +9,13 @@ dossier meanwhile, nothing is written and the answer is a 409 showing its curren
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_smorest.pagination import PaginationParameters
 from motcua_onestop.catalogue import services as catalogue
+from motcua_onestop.dossiers import labels as status_words
 from motcua_onestop.dossiers import services as dossiers
+from motcua_onestop.dossiers.documents import downloads
 from motcua_onestop.dossiers.documents import services as documents
 from motcua_onestop.dossiers.http import caller_units
 from motcua_onestop.dossiers.models import Dossier
@@ -28,7 +30,7 @@ from motcua_platform.web.context import current_tenant, runtime, tenant_context,
 from motcua_platform.web.pagination import paginate
 from sqlalchemy import func, select
 
-from motcua_console import labels, session
+from motcua_console import dossier_panels, labels, people, session
 from motcua_console.account_pages import staff_required
 from motcua_console.blueprint import console
 from motcua_console.labels import N_
@@ -52,7 +54,7 @@ def _view_name() -> str:
 
 def _status_filter() -> int | None:
     raw = request.args.get("status", "")
-    return int(raw) if raw.isascii() and raw.isdigit() and int(raw) in labels.STATUSES else None
+    return int(raw) if raw.isascii() and raw.isdigit() and int(raw) in status_words.STATUSES else None
 
 
 def _page_number() -> int:
@@ -92,17 +94,20 @@ def inbox():
         view=view,
         counts=counts,
         status=status,
-        statuses=[(code, _(name)) for code, name in labels.STATUSES.items()],
+        statuses=[(code, _(name)) for code, name in status_words.STATUSES.items()],
         page=page,
         pages=pages,
         page_url=lambda number: url_for("console.inbox", view=view, status=status, page=number),
     )
 
 
-def _detail(dossier: Dossier, *, errors: dict | None = None, values: dict | None = None, conflict: str | None = None):
+def detail_page(
+    dossier: Dossier, *, errors: dict | None = None, values: dict | None = None, conflict: str | None = None
+):
     """The page of one dossier as it is now; ``conflict`` explains why a change was not made."""
     db = tenant_session()
     procedure = dossiers.procedure_of(db, dossier)
+    history = dossiers.history(db, dossier)
     return render_template(
         "console/dossier.html",
         dossier=dossier,
@@ -111,12 +116,14 @@ def _detail(dossier: Dossier, *, errors: dict | None = None, values: dict | None
         outcome=workflow.dossier_outcome(dossier, utcnow()),
         form_data=_form_rows(procedure, dossier.form_data),
         documents=documents.current_documents(db, dossier),
-        history=dossiers.history(db, dossier),
+        history=history,
+        actor_names=people.actor_names(db, (entry.actor for entry in history)),
         actions=dossiers.allowed_targets(dossier),
         reason_required=labels.REASON_REQUIRED,
         errors=errors or {},
         values=values or {},
         conflict=conflict,
+        **dossier_panels.context(db, dossier),
     )
 
 
@@ -155,17 +162,17 @@ def _form_rows(procedure, data) -> list[tuple[str, str]]:
 @console.get("/dossiers/<code>")
 @staff_required
 def dossier(code: str):
-    return _detail(dossiers.get_dossier(tenant_session(), code, caller_units()))
+    return detail_page(dossiers.get_dossier(tenant_session(), code, caller_units()))
 
 
-def _changed_meanwhile() -> str:
+def changed_meanwhile() -> str:
     return _(
         "Someone else changed this dossier while you had it open, so nothing was changed. "
         "Here is its current state: check it, then do it again if you still need to."
     )
 
 
-def _form_number(name: str, digits: int = 18) -> int:
+def form_number(name: str, digits: int = 18) -> int:
     raw = request.form.get(name, "")
     if not (raw.isascii() and raw.isdecimal() and len(raw) <= digits):
         abort(400)
@@ -176,21 +183,21 @@ def _form_number(name: str, digits: int = 18) -> int:
 @staff_required
 def move(code: str):
     """Change the dossier's status, as ``POST /api/v1/dossiers/<code>/transitions`` with If-Match."""
-    version = _form_number("version")
-    target = _form_number("to_status", 2)
+    version = form_number("version")
+    target = form_number("to_status", 2)
     comment = (request.form.get("comment") or "").strip()[:COMMENT_MAX]
     db = tenant_session()
     row = dossiers.get_dossier(db, code, caller_units(), lock=True)
     if row.version != version:
-        return _detail(row, conflict=_changed_meanwhile()), 409
+        return detail_page(row, conflict=changed_meanwhile()), 409
     try:
         dossiers.transition(db, session.actor(), row, target, version, comment or None, tenant=tenant_context())
     except Conflict as error:  # the state machine does not allow it (or a required document is missing)
-        return _detail(row, conflict=str(error.message)), 409
+        return detail_page(row, conflict=str(error.message)), 409
     except InvalidInput as error:
         errors = {f"comment-{target}": [str(m) for m in error.errors.get("comment", [error.message])]}
-        return _detail(row, errors=errors, values={"target": target, "comment": comment}), 422
-    flash(_("Done: the dossier is now “%(status)s”.", status=labels.status(row.status)), "success")
+        return detail_page(row, errors=errors, values={"target": target, "comment": comment}), 422
+    flash(_("Done: the dossier is now “%(status)s”.", status=status_words.status(row.status)), "success")
     return redirect(url_for("console.dossier", code=code), 303)
 
 
@@ -202,16 +209,4 @@ def document(code: str, document_id: int):
     who = documents.Requester(officer_units=frozenset(caller_units()))
     row = documents.authorize(db, code, who, documents.READ)
     stored = documents.get_document(db, row, document_id)
-    db.close()  # nothing more to read: give the connection back before streaming
-    response = send_file(
-        documents.open_content(tenant_objects(runtime().config, current_tenant().slug), stored),
-        mimetype=stored.content_type,
-        as_attachment=True,
-        download_name=stored.filename,
-        etag=stored.sha256,
-        conditional=False,
-        max_age=0,
-    )
-    response.content_length = stored.size_bytes
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return downloads.attachment(db, tenant_objects(runtime().config, current_tenant().slug), stored)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import g
+from motcua_onestop.dossiers import labels as status_words
 from motcua_platform.tenancy import TenantInfo
 
 import motcua_console.administration
@@ -12,12 +13,16 @@ from motcua_console import (  # noqa: F401
     branding_pages,
     calendar_pages,
     catalogue_pages,
+    comment_pages,
+    document_pages,
+    extension_pages,
     intake_pages,
     labels,
     officer_pages,
     plugin_pages,
     print_pages,
     session,
+    step_pages,
 )
 from motcua_console.blueprint import console
 
@@ -28,10 +33,12 @@ def console_context() -> dict:
     return {
         "province": info.display_name if isinstance(info, TenantInfo) else "",
         "staff": session.signed_in(),
-        "status_label": labels.status,
+        "status_label": status_words.status,
         "action_label": labels.action,
         "outcome_label": labels.outcome,
         "channel_label": labels.channel,
+        "role_label": labels.role,
+        "history_label": labels.history_entry,
     }
 
 

@@ -1,14 +1,11 @@
-"""The province's brand on its portal: its colours as a small stylesheet (the Content-Security-Policy
-allows no inline style), with text colours chosen for contrast, and the contact details of the footer."""
+"""The province's brand on its portal: its logo and the contact details of the footer (its colours are
+the kernel page base's ``/brand.css``, on every page of the host: motcua_platform.pages.brand)."""
 
 from __future__ import annotations
-
-import hashlib
 
 from flask import Response, abort, request
 from motcua_platform.branding import (
     BRANDING_FIELDS,
-    HEX_COLOUR,
     LOGO_MAX_BYTES,
     contrast,
     image_type,
@@ -23,7 +20,6 @@ from motcua_platform.web.context import current_tenant, runtime
 
 from motcua_portal.blueprint import portal
 
-DEFAULT_PRIMARY = "#9b1c1c"
 YEAR = 365 * 24 * 3600
 
 __all__ = ["BRANDING_FIELDS", "contrast", "readable_on"]
@@ -33,35 +29,10 @@ def branding_of(info: TenantInfo) -> dict[str, str]:
     return {name: str(info.branding[name]) for name in BRANDING_FIELDS if info.branding.get(name)}
 
 
-def version_of(info: TenantInfo) -> str:
-    return hashlib.sha256(f"{info.primary_color}|{info.secondary_color}".encode()).hexdigest()[:10]
-
-
 def logo_src(info: TenantInfo) -> str | None:
     """The logo's address if it is one we serve (uploaded, fingerprinted); an address elsewhere is never
     rendered: the Content-Security-Policy loads images from this host only."""
     return logo_url(digest) if (digest := logo_digest(info.logo_url)) else None
-
-
-def darker(colour: str, factor: float = 0.8) -> str:
-    r, g, b = (int(int(colour[i : i + 2], 16) * factor) for i in (1, 3, 5))
-    return f"#{r:02x}{g:02x}{b:02x}"
-
-
-def stylesheet(info: TenantInfo) -> str:
-    primary = info.primary_color if HEX_COLOUR.match(info.primary_color or "") else DEFAULT_PRIMARY
-    return f":root {{ --brand: {primary}; --brand-text: {readable_on(primary)}; --brand-dark: {darker(primary)}; }}\n"
-
-
-@portal.get("/brand.css")
-def brand_css():
-    info = current_tenant()
-    response = Response(stylesheet(info), mimetype="text/css")
-    if request.args.get("v") == version_of(info):
-        response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
-    else:
-        response.headers["Cache-Control"] = "no-cache"
-    return response
 
 
 @portal.get("/brand/logo")

@@ -53,20 +53,8 @@ def procedure_name(row) -> str:
     return name_en if name_en and current_locale() == "en" else name_vi
 
 
-# The dossier statuses in words (the official Vietnamese names are their translations), who acted in a
-# citizen's history, and the forms addressed to the applicant.
-STATUSES = {
-    1: N_("Submitted, awaiting intake"),
-    2: N_("Received by the office"),
-    3: N_("Not received"),
-    4: N_("Being processed"),
-    5: N_("Supplement requested"),
-    6: N_("Payment requested"),
-    7: N_("Withdrawal requested"),
-    8: N_("Processing stopped"),
-    9: N_("Processed"),
-    10: N_("Result returned"),
-}
+# Who acted in a citizen's history, and the forms addressed to the applicant (the dossier statuses in words
+# are the one-stop domain's: motcua_onestop.dossiers.labels).
 ACTORS = {"citizen": N_("You"), "officer": N_("Officer"), "system": N_("System")}
 APPLICANT_FORMS = {
     "01": N_("Receipt and appointment (form 01)"),
@@ -75,7 +63,3 @@ APPLICANT_FORMS = {
     "04": N_("Apology and new appointment (form 04)"),
     "05": N_("Notice that processing stopped (form 05)"),
 }
-
-
-def status(code: int | None) -> str:
-    return _(STATUSES[int(code)]) if code is not None and int(code) in STATUSES else ""

@@ -10,10 +10,12 @@ someone else changed the dossier meanwhile, nothing is written and the page show
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_smorest.pagination import PaginationParameters
+from motcua_onestop.dossiers import labels as status_words
 from motcua_onestop.dossiers import services as dossiers
+from motcua_onestop.dossiers.documents import downloads
 from motcua_onestop.dossiers.documents import services as documents
 from motcua_onestop.dossiers.documents.api import MULTIPART_ALLOWANCE
 from motcua_onestop.dossiers.documents.checklist import checklist
@@ -57,7 +59,7 @@ def _detail_url(code: str, anchor: str | None = None) -> str:
 
 def _status_filter() -> int | None:
     raw = request.args.get("status", "")
-    return int(raw) if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= len(labels.STATUSES) else None
+    return int(raw) if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= len(status_words.STATUSES) else None
 
 
 def _version() -> int:
@@ -88,7 +90,7 @@ def my_dossiers():
         dossiers=rows,
         procedures={row.id: dossiers.procedure_of(db, row) for row in rows},
         status=status,
-        statuses=[(code, _(name)) for code, name in labels.STATUSES.items()],
+        statuses=[(code, _(name)) for code, name in status_words.STATUSES.items()],
         page=page,
         pages=pages,
         page_url=lambda number: url_for("site.my_dossiers", page=number, status=status),
@@ -257,19 +259,7 @@ def my_dossier_document(code: str, document_id: int):
     db = tenant_session()
     dossier = documents.authorize(db, code, _requester(), documents.READ)
     document = documents.get_document(db, dossier, document_id)
-    db.close()  # nothing more to read: give the connection back before streaming
-    response = send_file(
-        documents.open_content(_objects(), document),
-        mimetype=document.content_type,
-        as_attachment=True,
-        download_name=document.filename,
-        etag=document.sha256,
-        conditional=False,
-        max_age=0,
-    )
-    response.content_length = document.size_bytes
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return downloads.attachment(db, _objects(), document)
 
 
 @portal.get("/my/dossiers/<code>/forms/<number>.pdf")

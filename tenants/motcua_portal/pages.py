@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import g
+from motcua_onestop.dossiers import labels as status_words
 from motcua_platform.tenancy import TenantInfo
 
 from motcua_portal import (  # noqa: F401
@@ -28,7 +29,6 @@ def portal_context() -> dict:
     return {
         "brand": info,
         "branding": brand.branding_of(info),
-        "brand_version": brand.version_of(info),
         "logo_src": brand.logo_src(info),
         "citizen": session.signed_in(),
         "LEVELS": labels.LEVELS,
@@ -39,7 +39,7 @@ def portal_context() -> dict:
         "label": labels.label,
         "time_limit": labels.time_limit,
         "procedure_name": labels.procedure_name,
-        "status_label": labels.status,
+        "status_label": status_words.status,
         "ACTORS": labels.ACTORS,
     }
 

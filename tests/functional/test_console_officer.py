@@ -117,7 +117,7 @@ def test_the_inbox_shows_only_the_officers_units(console, alpha, officer_api, se
 
 def test_the_dossier_page_and_an_action(console, officer_api, online_code):
     page = text(console.get(f"/console/dossiers/{online_code}"))
-    assert "Form data" in page and "Lê Thị Vợ" in page and "Husband full name" in page
+    assert "Form data" in page and "Lê Thị Vợ" in page and "Husband's full name" in page
     assert "History" in page
     for action in ("Receive", "Refuse", "Ask for a supplement", "Record a withdrawal"):
         assert f">{action}</button>" in page
@@ -169,9 +169,14 @@ def test_staff_without_a_unit_role_have_no_inbox(host_client, seeded):
     assert client.get("/console").status_code == 403
 
 
-def test_vietnamese_first(host_client, seeded):
+def test_vietnamese_first(host_client, seeded, online_code):
     client = host_client(seeded["alpha"].host, language="vi")
     assert "Cán bộ đăng nhập" in text(client.get("/console/login"))
+    assert log_in(client, "officer@alpha.test").status_code == 303
+    page = text(client.get(f"/console/dossiers/{online_code}"))
+    # the form's fields under the plugin's Vietnamese titles, never its keys or English
+    assert "Họ, chữ đệm, tên người chồng" in page and "Nơi cư trú của hai bên" in page
+    assert "Husband" not in page and "husband_full_name" not in page
 
 
 def test_documents_are_links_to_their_files(console, officer_api, online_code):
@@ -191,3 +196,12 @@ def test_documents_are_links_to_their_files(console, officer_api, online_code):
     response.close()
     assert response.headers["Cache-Control"] == "private, no-store"
     assert "attachment" in response.headers["Content-Disposition"]
+
+
+def test_the_console_wears_the_provinces_colours(host_client, seeded):
+    client = host_client(seeded["alpha"].host)
+    page = client.get("/console/login").get_data(as_text=True)
+    stylesheet = page.split('<link rel="stylesheet" href="/brand.css?v=', 1)[1].split('"', 1)[0]
+    css = client.get(f"/brand.css?v={stylesheet}")
+    assert css.status_code == 200 and css.mimetype == "text/css"
+    assert "--brand: #" in css.get_data(as_text=True)

@@ -505,3 +505,28 @@ def test_a_full_online_dossier_is_received_only_with_every_required_document(hos
     # marriage registration is partly online (both parties come to the office): received without uploads
     partial = citizen.post("/api/v1/dossiers", json=intake_body(seeded, "online")).get_json()["code"]
     assert move(officer, partial, 2, 1).status_code == 200
+
+
+def test_a_component_is_marked_as_digitised_after_its_upload(officer, code, host_client, seeded):
+    first = upload(officer, code, PDF).get_json()
+    assert first["digitised"] is False
+    path = f"/api/v1/dossiers/{code}/documents/{first['id']}/digitised"
+    citizen = citizen_client(host_client, seeded)
+    assert citizen.post(path).status_code == 403  # only an officer says the original was seen
+    marked = officer.post(path)
+    assert marked.status_code == 200 and marked.get_json()["digitised"] is True
+    assert officer.post(path).get_json()["digitised"] is True  # again: nothing changes
+    history = officer.get(f"/api/v1/dossiers/{code}/history").get_json()
+    assert [h["action"] for h in history].count("document_digitised") == 1
+    assert officer.post(f"/api/v1/dossiers/{code}/documents/987654/digitised").status_code == 404
+    # a replaced file or a result is no component to mark
+    second = upload(officer, code, PDF + b"%v2").get_json()
+    assert officer.post(path).status_code == 409
+    assert move(officer, code, 4, 1).status_code == 200
+    result = upload(officer, code, PDF + b"%result", kind="result", component="").get_json()
+    assert officer.post(f"/api/v1/dossiers/{code}/documents/{result['id']}/digitised").status_code == 409
+    # once the dossier takes no more components, nothing is marked
+    assert move(officer, code, 9, 2).status_code == 200
+    assert officer.post(f"/api/v1/dossiers/{code}/documents/{second['id']}/digitised").status_code == 409
+    listed = {d["id"]: d["digitised"] for d in officer.get(f"/api/v1/dossiers/{code}/documents").get_json()}
+    assert listed[first["id"]] is True and listed[second["id"]] is False

@@ -234,3 +234,41 @@ def test_a_finished_dossier_has_no_current_step(officer, seeded, host_client, pa
     assert steps["current_step"] is None and not any(step["current"] for step in steps["steps"])
     first = steps["steps"][0]
     assert first["started_at"] and first["finished_at"] is None and first["outcome"] is None
+
+
+def test_a_step_is_assigned_to_a_colleague_who_may_act_on_it(officer, seeded, host_client):
+    code = processing(officer, seeded)
+    staff = seeded["alpha"].staff
+    admin = host_client(seeded["alpha"].host, seeded["alpha"].admin_token)
+    assert post(officer, code, "assign", None, staff_id=staff["admin"]).status_code == 428
+    # finance staff hold no role a step takes: not someone it can go to, nothing changed
+    refused = post(officer, code, "assign", 2, staff_id=staff["finance"])
+    assert refused.status_code == 422 and "staff_id" in refused.get_json()["errors"]
+    assert post(officer, code, "assign", 2, staff_id=987654).status_code == 422
+    given = post(officer, code, "assign", 2, staff_id=staff["admin"], comment="nhờ anh xử lý")
+    assert given.status_code == 200, given.get_json()
+    assert given.headers["ETag"] == '"3"' and given.get_json()["steps"][0]["claimed_by"] == staff["admin"]
+    assert post(officer, code, "assign", 2, staff_id=staff["officer"]).status_code == 409  # stale
+    assert post(officer, code, "assign", 3, staff_id=staff["admin"]).status_code == 409  # already with them
+    assert post(officer, code, "complete", 3, comment="x").status_code == 403  # the admin has it now
+    assert post(admin, code, "complete", 3, comment="xong").status_code == 200
+    history = officer.get(f"/api/v1/dossiers/{code}/history").get_json()
+    assert [h["action"] for h in history][-2:] == ["step_assign", "step_complete"]
+    assert "admin Tỉnh Alpha" in history[-2]["comment"] and "nhờ anh xử lý" in history[-2]["comment"]
+
+
+def test_only_someone_who_may_act_on_a_step_assigns_it(officer, seeded, host_client):
+    code = processing(officer, seeded)
+    staff = seeded["alpha"].staff
+    admin = host_client(seeded["alpha"].host, seeded["alpha"].admin_token)
+    handed = admin.post(
+        f"/api/v1/dossiers/{code}/steps/current/handoff",
+        json={"unit_id": seeded["alpha"].units["commune_b"]},
+        headers={"If-Match": '"2"'},
+    )
+    assert handed.status_code == 200
+    # commune B's step: commune A's officer may neither take it nor give it to anyone
+    assert post(officer, code, "assign", 3, staff_id=staff["admin"]).status_code == 403
+    # and commune A's officer is no one it can go to
+    assert post(admin, code, "assign", 3, staff_id=staff["officer"]).status_code == 422
+    assert officer.get(f"/api/v1/dossiers/{code}/steps").get_json()["version"] == 3

@@ -149,3 +149,34 @@ def test_form_is_described_as_json_schema():
     schema = form_json_schema(civil.ExtractCopyForm)
     assert schema["type"] == "object"
     assert set(schema["required"]) == {"applicant", "event", "copies"}
+
+
+def _untitled(schema: dict, path: str = "") -> list[str]:
+    """Every property of ``schema`` (nested ones and list items too) that lacks a Vietnamese or an English
+    title, or a choice (other than yes / no) without its words in both languages."""
+    missing = []
+    for name, node in (schema.get("properties") or {}).items():
+        where = f"{path}{name}"
+        if not (node.get("title") and node.get("x-title-en")):
+            missing.append(where)
+        if (
+            "enum" in node
+            and node.get("type") != "boolean"
+            and not all(set(node["enum"]) <= set(node.get(key) or {}) for key in ("x-enum-titles", "x-enum-titles-en"))
+        ):
+            missing.append(f"{where} (choices)")
+        for inner in (node, node.get("items") or {}):
+            missing += _untitled(inner, f"{where}.")
+    return missing
+
+
+def test_every_field_of_every_plugins_form_has_a_title_in_both_languages():
+    from motcua_platform.plugins.engine import load_plugins
+
+    untitled = {
+        f"{plugin.name} {procedure.code}": problems
+        for plugin in load_plugins()
+        for procedure in plugin.procedures
+        if (problems := _untitled(form_json_schema(procedure.form)))
+    }
+    assert not untitled, untitled

@@ -232,8 +232,11 @@ def install(app: Flask, *, secure_cookies: bool) -> None:
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session: a slow form is not refused
         WTF_CSRF_SSL_STRICT=False,  # the Origin/Referer host check below the TLS proxy is SameSite's job
     )
+    from motcua_platform.pages import brand  # its blueprint is a PageBlueprint, defined here
+
     csrf.init_app(app)
     app.register_blueprint(assets.blueprint)
+    app.register_blueprint(brand.blueprint)
     app.register_blueprint(switch)
     app.register_blueprint(front)
     app.register_error_handler(CSRFError, _csrf_failed)
@@ -241,6 +244,7 @@ def install(app: Flask, *, secure_cookies: bool) -> None:
     app.register_error_handler(405, _not_found)
     app.jinja_env.globals.update(
         asset_url=assets.ASSETS.url,
+        brand_css_url=brand.brand_css_url,
         supported_locales=SUPPORTED_LOCALES,
         current_locale=i18n.current_locale,  # the language the page's messages are in (web.locale)
     )

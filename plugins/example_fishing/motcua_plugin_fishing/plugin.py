@@ -17,13 +17,20 @@ from motcua_platform.plugins.forms import CITIZEN_ID, FormSchema, not_blank
 class LicenceForm(FormSchema):
     """Đơn đề nghị cấp giấy phép khai thác thủy sản."""
 
-    owner_full_name = fields.String(required=True, validate=not_blank)
-    owner_citizen_id = fields.String(required=True, validate=CITIZEN_ID)
+    owner_full_name = fields.String(
+        required=True, validate=not_blank, metadata={"title": "Họ và tên chủ tàu", "x-title-en": "Owner's full name"}
+    )
+    owner_citizen_id = fields.String(
+        required=True,
+        validate=CITIZEN_ID,
+        metadata={"title": "Số CCCD của chủ tàu", "x-title-en": "Owner's CCCD number"},
+    )
     vessel_registration = fields.String(
         required=True,
         validate=validate.Regexp(
             r"^[A-Z][A-Za-z]{1,2}-\d{4,5}-TS$", error="Số đăng ký tàu cá không hợp lệ (ví dụ: BTr-90123-TS)."
         ),
+        metadata={"title": "Số đăng ký tàu cá", "x-title-en": "Vessel registration number"},
     )
     vessel_length_m = fields.Float(
         required=True,
@@ -34,10 +41,17 @@ class LicenceForm(FormSchema):
             max_inclusive=False,
             error="Chiều dài tàu phải lớn hơn 0 và dưới 24 m (tàu do tỉnh cấp phép).",
         ),
+        metadata={"title": "Chiều dài lớn nhất của tàu (m)", "x-title-en": "Vessel length (m)"},
     )
     fishing_zone = fields.String(
         required=True,
         validate=validate.OneOf(["ven_bo", "vung_long"], error="Vùng khai thác phải là 'ven_bo' hoặc 'vung_long'."),
+        metadata={
+            "title": "Vùng khai thác",
+            "x-title-en": "Fishing zone",
+            "x-enum-titles": {"ven_bo": "Vùng ven bờ", "vung_long": "Vùng lộng"},
+            "x-enum-titles-en": {"ven_bo": "Coastal zone", "vung_long": "Inshore zone"},
+        },
     )
 
 

@@ -1,7 +1,7 @@
 from marshmallow import ValidationError, fields, validate, validates_schema
 from motcua_platform.plugins.forms import CITIZEN_ID, FormSchema, not_blank
 
-from motcua_plugins.common import applicant, not_in_future
+from motcua_plugins.common import applicant, choices, not_in_future, title
 
 SEX = validate.OneOf(["nam", "nu"], error="Giới tính phải là 'nam' hoặc 'nu'.")
 
@@ -24,11 +24,6 @@ RELATIONSHIPS_EN = {
 }
 
 
-def _title(vi: str, en: str, **more) -> dict:
-    """Labels for a portal that renders the form (JSON Schema ``title``, ``x-title-en``, enum labels)."""
-    return {"title": vi, "x-title-en": en, **more}
-
-
 class BirthRegistrationForm(FormSchema):
     """Tờ khai đăng ký khai sinh."""
 
@@ -36,7 +31,7 @@ class BirthRegistrationForm(FormSchema):
     relationship = fields.String(
         required=True,
         validate=validate.OneOf(list(RELATIONSHIPS), error="Quan hệ với người được khai sinh không hợp lệ."),
-        metadata=_title(
+        metadata=title(
             "Quan hệ với người được khai sinh",
             "Relationship to the child",
             **{"x-enum-titles": RELATIONSHIPS, "x-enum-titles-en": RELATIONSHIPS_EN},
@@ -45,43 +40,57 @@ class BirthRegistrationForm(FormSchema):
     child_full_name = fields.String(
         required=True,
         validate=[not_blank, validate.Length(max=200)],
-        metadata=_title("Họ, chữ đệm, tên người được khai sinh", "Child's full name"),
+        metadata=title("Họ, chữ đệm, tên người được khai sinh", "Child's full name"),
     )
     child_date_of_birth = fields.Date(
-        required=True, validate=not_in_future, metadata=_title("Ngày, tháng, năm sinh", "Date of birth")
+        required=True, validate=not_in_future, metadata=title("Ngày, tháng, năm sinh", "Date of birth")
     )
     child_sex = fields.String(
         required=True,
         validate=SEX,
-        metadata=_title(
+        metadata=title(
             "Giới tính",
             "Sex",
             **{"x-enum-titles": {"nam": "Nam", "nu": "Nữ"}, "x-enum-titles-en": {"nam": "Male", "nu": "Female"}},
         ),
     )
-    place_of_birth = fields.String(required=True, validate=not_blank, metadata=_title("Nơi sinh", "Place of birth"))
-    ethnicity = fields.String(load_default="Kinh", metadata=_title("Dân tộc", "Ethnicity"))
-    nationality = fields.String(load_default="Việt Nam", metadata=_title("Quốc tịch", "Nationality"))
+    place_of_birth = fields.String(required=True, validate=not_blank, metadata=title("Nơi sinh", "Place of birth"))
+    ethnicity = fields.String(load_default="Kinh", metadata=title("Dân tộc", "Ethnicity"))
+    nationality = fields.String(load_default="Việt Nam", metadata=title("Quốc tịch", "Nationality"))
     mother_full_name = fields.String(
-        required=True, validate=not_blank, metadata=_title("Họ, chữ đệm, tên người mẹ", "Mother's full name")
+        required=True, validate=not_blank, metadata=title("Họ, chữ đệm, tên người mẹ", "Mother's full name")
     )
-    mother_citizen_id = fields.String(validate=CITIZEN_ID, metadata=_title("Số CCCD của người mẹ", "Mother's CCCD"))
+    mother_citizen_id = fields.String(validate=CITIZEN_ID, metadata=title("Số CCCD của người mẹ", "Mother's CCCD"))
     father_full_name = fields.String(
-        validate=not_blank, metadata=_title("Họ, chữ đệm, tên người cha", "Father's full name")
+        validate=not_blank, metadata=title("Họ, chữ đệm, tên người cha", "Father's full name")
     )
-    father_citizen_id = fields.String(validate=CITIZEN_ID, metadata=_title("Số CCCD của người cha", "Father's CCCD"))
+    father_citizen_id = fields.String(validate=CITIZEN_ID, metadata=title("Số CCCD của người cha", "Father's CCCD"))
 
 
 class MarriageRegistrationForm(FormSchema):
     """Tờ khai đăng ký kết hôn."""
 
-    husband_full_name = fields.String(required=True, validate=not_blank)
-    husband_citizen_id = fields.String(required=True, validate=CITIZEN_ID)
-    husband_date_of_birth = fields.Date(required=True, validate=not_in_future)
-    wife_full_name = fields.String(required=True, validate=not_blank)
-    wife_citizen_id = fields.String(required=True, validate=CITIZEN_ID)
-    wife_date_of_birth = fields.Date(required=True, validate=not_in_future)
-    residence = fields.String(required=True, validate=not_blank)
+    husband_full_name = fields.String(
+        required=True, validate=not_blank, metadata=title("Họ, chữ đệm, tên người chồng", "Husband's full name")
+    )
+    husband_citizen_id = fields.String(
+        required=True, validate=CITIZEN_ID, metadata=title("Số CCCD của người chồng", "Husband's CCCD number")
+    )
+    husband_date_of_birth = fields.Date(
+        required=True, validate=not_in_future, metadata=title("Ngày sinh của người chồng", "Husband's date of birth")
+    )
+    wife_full_name = fields.String(
+        required=True, validate=not_blank, metadata=title("Họ, chữ đệm, tên người vợ", "Wife's full name")
+    )
+    wife_citizen_id = fields.String(
+        required=True, validate=CITIZEN_ID, metadata=title("Số CCCD của người vợ", "Wife's CCCD number")
+    )
+    wife_date_of_birth = fields.Date(
+        required=True, validate=not_in_future, metadata=title("Ngày sinh của người vợ", "Wife's date of birth")
+    )
+    residence = fields.String(
+        required=True, validate=not_blank, metadata=title("Nơi cư trú của hai bên", "Place of residence of the couple")
+    )
 
     @validates_schema
     def marriage_age(self, data, **kwargs):
@@ -104,11 +113,15 @@ class DeathRegistrationForm(FormSchema):
     """Tờ khai đăng ký khai tử."""
 
     applicant = applicant()
-    deceased_full_name = fields.String(required=True, validate=not_blank)
-    deceased_citizen_id = fields.String(validate=CITIZEN_ID)
-    date_of_death = fields.Date(required=True, validate=not_in_future)
-    place_of_death = fields.String(required=True, validate=not_blank)
-    cause = fields.String(validate=validate.Length(max=300))
+    deceased_full_name = fields.String(
+        required=True, validate=not_blank, metadata=title("Họ, chữ đệm, tên người chết", "Full name of the deceased")
+    )
+    deceased_citizen_id = fields.String(
+        validate=CITIZEN_ID, metadata=title("Số CCCD của người chết", "CCCD number of the deceased")
+    )
+    date_of_death = fields.Date(required=True, validate=not_in_future, metadata=title("Ngày chết", "Date of death"))
+    place_of_death = fields.String(required=True, validate=not_blank, metadata=title("Nơi chết", "Place of death"))
+    cause = fields.String(validate=validate.Length(max=300), metadata=title("Nguyên nhân chết", "Cause of death"))
 
 
 class ExtractCopyForm(FormSchema):
@@ -118,6 +131,20 @@ class ExtractCopyForm(FormSchema):
     event = fields.String(
         required=True,
         validate=validate.OneOf(["khai_sinh", "ket_hon", "khai_tu"], error="Loại sự kiện hộ tịch không hợp lệ."),
+        metadata=title(
+            "Sự kiện hộ tịch cần trích lục",
+            "Civil status event to copy",
+            **choices(
+                {"khai_sinh": "Khai sinh", "ket_hon": "Kết hôn", "khai_tu": "Khai tử"},
+                {"khai_sinh": "Birth", "ket_hon": "Marriage", "khai_tu": "Death"},
+            ),
+        ),
     )
-    register_number = fields.String(validate=validate.Length(max=50))
-    copies = fields.Integer(required=True, validate=validate.Range(min=1, max=20, error="Số bản sao phải từ 1 đến 20."))
+    register_number = fields.String(
+        validate=validate.Length(max=50), metadata=title("Số đăng ký trong sổ hộ tịch", "Number in the civil register")
+    )
+    copies = fields.Integer(
+        required=True,
+        validate=validate.Range(min=1, max=20, error="Số bản sao phải từ 1 đến 20."),
+        metadata=title("Số bản sao đề nghị cấp", "Number of copies"),
+    )

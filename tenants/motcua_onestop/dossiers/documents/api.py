@@ -1,7 +1,7 @@
 """Documents of a dossier on a tenant host: upload (multipart), list, download. Who may do what is decided
 by ``services.authorize`` alone."""
 
-from flask import request, send_file
+from flask import request
 from motcua_platform.auth.tokens import is_citizen_secret
 from motcua_platform.i18n import _
 from motcua_platform.storage.services import tenant_objects
@@ -10,7 +10,7 @@ from motcua_platform.web.context import current_tenant, runtime, tenant_session
 from motcua_platform.web.principals import STAFF_OR_CITIZEN_SECURITY, actor, bearer_secret, current_principal
 
 from motcua_onestop.citizens.api import citizen_actor, current_citizen
-from motcua_onestop.dossiers.documents import services
+from motcua_onestop.dossiers.documents import downloads, services
 from motcua_onestop.dossiers.documents.models import DossierDocument
 from motcua_onestop.dossiers.documents.schemas import DocumentUploadSchema, DossierDocumentSchema
 from motcua_onestop.dossiers.http import OFFICER_ROLES
@@ -109,6 +109,18 @@ def upload_document(form, code):
     return _view(code, document), 201 if created else 200
 
 
+@blp.route("/dossiers/<code>/documents/<int:document_id>/digitised", methods=["POST"])
+@blp.response(200, DossierDocumentSchema)
+@blp.alt_response(409, description="Not a current component, or the dossier's status takes no more components.")
+def mark_digitised(code, document_id):
+    """Mark a component as scanned from the paper original (officers of its units), for a file uploaded
+    before the officer saw the original; marking it again changes nothing. No If-Match, as for an upload."""
+    session = tenant_session()
+    dossier = services.authorize(session, code, _requester(), services.ADD_COMPONENT, lock=True)
+    document, _changed = services.mark_digitised(session, actor(), dossier, document_id)
+    return _view(code, document)
+
+
 @blp.route("/dossiers/<code>/documents")
 @blp.response(200, DossierDocumentSchema(many=True))
 @blp.doc(security=STAFF_OR_CITIZEN_SECURITY)
@@ -130,17 +142,4 @@ def download_document(code, document_id):
     session = tenant_session()
     dossier = services.authorize(session, code, _requester(), services.READ)
     document = services.get_document(session, dossier, document_id)
-    session.close()  # nothing more to read: give the connection back before streaming
-    response = send_file(
-        services.open_content(_objects(), document),
-        mimetype=document.content_type,
-        as_attachment=True,
-        download_name=document.filename,
-        etag=document.sha256,
-        conditional=False,
-        max_age=0,
-    )
-    response.content_length = document.size_bytes
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return downloads.attachment(session, _objects(), document)

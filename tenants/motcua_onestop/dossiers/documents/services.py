@@ -364,6 +364,29 @@ def add_document(
     return document, True
 
 
+def mark_digitised(
+    session: Session, actor: Actor, dossier: Dossier, document_id: int, now: dt.datetime | None = None
+) -> tuple[DossierDocument, bool]:
+    """Record that a current component's file is a scan of the paper original an officer saw (for a file
+    uploaded before the original was presented): ``(document, changed)``; marking it again changes nothing.
+    ``dossier`` is loaded with ``lock=True``; only while its status still takes components."""
+    document = get_document(session, dossier, document_id)
+    if document.kind != DocumentKind.COMPONENT or document.superseded_at is not None:
+        raise Conflict(
+            _("Only a current component (not a result, not a replaced file) is marked as digitised."),
+            {"document": [_("Not a current component.")]},
+        )
+    _check_status(dossier, DocumentKind.COMPONENT)
+    if document.digitised:
+        return document, False
+    document.digitised = True
+    what = f"{document.component_name} ({document.component_index}): {document.filename}"
+    history.note(session, actor, dossier, "document_digitised", what, now)
+    record(session, actor, "dossier.document_digitised", target=f"dossier:{dossier.code}", document_id=document.id)
+    session.flush()
+    return document, True
+
+
 def discard(objects: TenantObjects, key: str) -> None:
     """Delete an object whose row did not make it to the database."""
     try:

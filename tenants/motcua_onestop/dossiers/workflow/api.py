@@ -1,4 +1,4 @@
-"""Processing steps of a dossier: list (with early / on_time / late), claim, complete, hand off.
+"""Processing steps of a dossier: list (with early / on_time / late), claim, assign, complete, hand off.
 Registered on the dossiers blueprint (imported at the end of ``dossiers.api``)."""
 
 from marshmallow import fields, validate
@@ -53,6 +53,17 @@ class CompleteSchema(Schema):
 
 class HandoffSchema(Schema):
     unit_id = fields.Integer(required=True)
+    comment = fields.String(validate=validate.Length(max=2000))
+
+
+class AssignSchema(Schema):
+    staff_id = fields.Integer(
+        required=True,
+        metadata={
+            "description": "Who gets the step: an active staff member with its role (or tenant_admin) on its unit "
+            "or a unit above it."
+        },
+    )
     comment = fields.String(validate=validate.Length(max=2000))
 
 
@@ -115,6 +126,21 @@ def complete_step(body, code):
     """Finish the current step you claimed, with a comment (If-Match); the next step starts on its unit."""
     session, expected, dossier = _locked(code)
     workflow.complete(session, actor(), current_principal().id, dossier, expected, body["comment"])
+    return _steps_view(session, dossier), 200, etag_header(dossier)
+
+
+@blp.route("/dossiers/<code>/steps/current/assign", methods=["POST"])
+@blp.arguments(AssignSchema)
+@blp.response(200, StepsSchema)
+@blp.alt_response(409, description="Stale If-Match, no open step, or the step is already with that officer.")
+@blp.alt_response(428, description="If-Match is missing.")
+@blp.doc(parameters=[IF_MATCH])
+def assign_step(body, code):
+    """Give the current step to a colleague who may act on it, as if they had claimed it (If-Match): by an
+    officer with the step's role on its unit or above. Someone who may not act on it: 422."""
+    session, expected, dossier = _locked(code)
+    principal = current_principal()
+    workflow.assign(session, actor(), principal.roles, dossier, expected, body["staff_id"], body.get("comment"))
     return _steps_view(session, dossier), 200, etag_header(dossier)
 
 

@@ -9,7 +9,8 @@
   So a commune step stays in the commune, a service-centre step goes to the commune's centre and a
   department step of a commune dossier goes up to the province's department (liên thông xã ↔ tỉnh).
 - **Acting.** Only an officer holding the step's role (or tenant_admin) on the step's unit or a unit
-  above it may claim the current step; only the officer who claimed it may complete it, with a comment;
+  above it may claim the current step, or assign it to a colleague who may act on it (as if they had
+  claimed it); only the officer who has it may complete it, with a comment;
   the next step then starts on its own unit (that is the hand-off). An officer of the current step's unit
   may also hand the step off explicitly to any open unit of the province.
 - **Deadlines.** A step is due ``allotted_hours`` of office time after it starts (the working calendar),
@@ -26,7 +27,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from motcua_platform.audit.services import Actor, record
-from motcua_platform.auth.models import StaffRoleName
+from motcua_platform.auth.models import StaffAccount, StaffRole, StaffRoleName
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import Conflict, Forbidden, InvalidInput
 from motcua_platform.i18n import _
@@ -133,6 +134,32 @@ def may_act(session: Session, roles: Iterable[tuple[str, int | None]], step: Dos
     return bool(units) and step.unit_id in subtree_ids(session, units)
 
 
+def _unit_and_above(session: Session, unit_id: int) -> set[int]:
+    parents = {row.id: row.parent_id for row in session.execute(select(Unit.id, Unit.parent_id))}
+    found: set[int] = set()
+    current: int | None = unit_id
+    while current is not None and current not in found:
+        found.add(current)
+        current = parents.get(current)
+    return found
+
+
+def eligible_staff(session: Session, step: DossierStep) -> list[StaffAccount]:
+    """The active staff members who may act on ``step`` (``may_act``), by name: those a step is assigned to."""
+    query = (
+        select(StaffAccount)
+        .join(StaffRole, StaffRole.staff_id == StaffAccount.id)
+        .where(
+            StaffAccount.active.is_(True),
+            StaffRole.role.in_({step.role, StaffRoleName.TENANT_ADMIN}),
+            StaffRole.unit_id.in_(_unit_and_above(session, step.unit_id)),
+        )
+        .distinct()
+        .order_by(StaffAccount.full_name, StaffAccount.id)
+    )
+    return list(session.scalars(query))
+
+
 # -- creating steps (called by services.transition on 2 → 4) -------------------------------------
 def create_steps(session: Session, dossier: Dossier, procedure: Procedure, now: dt.datetime) -> list[DossierStep]:
     if session.scalar(select(DossierStep.id).where(DossierStep.dossier_id == dossier.id).limit(1)) is not None:
@@ -211,6 +238,30 @@ def complete(session, actor: Actor, staff_id: int, dossier: Dossier, expected_ve
     if following is not None:
         _start(session, following, now)
     _point_at(dossier, following)
+    session.flush()
+    return step
+
+
+def assign(session, actor: Actor, roles, dossier: Dossier, expected_version: int, staff_id: int, comment, now=None):
+    """Give the current step to a colleague who may act on it, as if they had claimed it (they alone may
+    complete it then); by someone who may act on the step, whoever has it now."""
+    now = now or utcnow()
+    step = _open_step(session, dossier)
+    if not may_act(session, roles, step):
+        raise Forbidden(_("Only an officer of the step's unit may assign '%(name)s'.", name=step.name))
+    assignee = next((staff for staff in eligible_staff(session, step) if staff.id == staff_id), None)
+    if assignee is None:
+        raise InvalidInput(
+            _("This staff member cannot act on the step."),
+            {"staff_id": [_("Choose an active officer with the step's role on its unit or a unit above it.")]},
+        )
+    if step.claimed_by == staff_id:
+        raise Conflict(_("Step '%(name)s' is already with this officer.", name=step.name), {"staff_id": [_("Same.")]})
+    versions.expect(dossier, expected_version)
+    versions.bump(dossier, now)
+    step.claimed_by, step.claimed_at = staff_id, now
+    note = f"{step.index + 1}. {step.name}: → {assignee.full_name}" + (f": {comment.strip()}" if comment else "")
+    _log(session, actor, dossier, "step_assign", note, now)
     session.flush()
     return step
 
