@@ -36,7 +36,6 @@ def extensions_panel(db: Session, dossier: Dossier) -> dict:
         "extensions": listed,
         # what the service accepts: a dossier being processed, before its due date
         "can_extend": dossier.status in extensions.EXTENSIBLE and due is not None and utcnow() < due,
-        "apology_letter": bool(listed),
     }
 
 

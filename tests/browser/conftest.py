@@ -200,3 +200,37 @@ def open_browser(chromium, live, request):
         if tab.checker is not None:
             tab.checker.context.close()
     assert not problems, "the browser reported:\n" + "\n".join(problems)
+
+
+@pytest.fixture(scope="session")
+def sigma_contract(live) -> None:
+    """Sigma's contract, as the vendor's finance sets it up through the billing services: from the start of
+    last month's year (an invoice run bills last month) to the end of this year, QUOTA dossiers a month."""
+    import datetime as dt
+
+    from browser_support import PROVINCE_EMAIL, QUOTA
+    from motcua_billing.catalog import services as catalog
+    from motcua_billing.catalog.daklak_terms import OFFICIAL_CHARGES
+    from motcua_platform.audit.services import Actor
+    from motcua_platform.db.base import utcnow
+
+    vendor = Actor("operator", None, "finance@vendor.test")
+    today = utcnow().date()
+    starts = dt.date((today.replace(day=1) - dt.timedelta(days=1)).year, 1, 1)
+    charges = [{**OFFICIAL_CHARGES[0], "included_quantity": QUOTA}, *OFFICIAL_CHARGES[1:]]
+    with live.runtime.db.control_session() as session:
+        catalog.set_account(session, vendor, live.tenant.slug, legal_name="UBND tỉnh Sigma", emails=[PROVINCE_EMAIL])
+        catalog.create_contract(
+            session,
+            vendor,
+            tenant=live.tenant.slug,
+            code="HD-SIGMA",
+            starts_on=starts,
+            ends_on=dt.date(today.year, 12, 31),
+            overage_budget_vnd=240_000_000,
+            cadence="monthly",
+            price_versions=[
+                {"name": "Chính thức", "effective_from": starts, "annual_fee_vnd": 1_188_000_000, "charges": charges}
+            ],
+        )
+        session.commit()

@@ -12,23 +12,11 @@ import json
 import re
 
 import pytest
-from browser_support import Office, fill, qr_payload, register, t
+from browser_support import BIRTH_FORM, Office, apply_for_birth_registration, qr_payload, register, t
 
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 ASKED = "Bổ sung bản chụp rõ nét hơn của giấy chứng sinh"
 CLEARER = b"%PDF-1.4\n% giay chung sinh, ban chup ro\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 RESULT = b"%PDF-1.4\n% giay khai sinh ban chinh\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-FORM = {  # the birth registration form, beyond what the profile fills in
-    "applicant.date_of_birth": "1990-01-02",
-    "applicant.address": "12 Lê Lợi, phường Bến Nghé",
-    "relationship": "cha",
-    "child_full_name": "Nguyễn Minh An",
-    "child_date_of_birth": "2026-11-20",
-    "child_sex": "nam",
-    "place_of_birth": "Bệnh viện Đa khoa tỉnh Sigma",
-    "mother_full_name": "Trần Thị Bình",
-}
 STATUS = {  # the dossier's statuses as the tracking page names them
     "vi": {2: "Đã tiếp nhận", 5: "Yêu cầu bổ sung", 10: "Đã trả kết quả"},
 }
@@ -51,49 +39,8 @@ def test_a_citizen_from_registration_to_the_result(open_browser, live, tmp_path,
     citizen = register(tab, language, look=True)
     tab.look("my-dossiers-empty")
 
-    # Search without accents, as people type on a phone.
-    tab.link(_("Home")).first.click()
-    tab.field(_("Search procedures")).fill("dang ky khai sinh")
-    tab.button(_("Search")).click()
-    assert tab.path.startswith("/procedures?")
-    tab.look("search")
-    procedure = "Đăng ký khai sinh" if language == "vi" else "Birth registration"
-    tab.link(procedure).click()
-    assert tab.path == "/procedures/1.001193"
-    tab.look("procedure")
-
-    # The wizard: where to submit (only the units that receive it are offered) …
-    tab.link(_("Apply online")).first.click()
-    tab.look("apply-unit")
-    page.get_by_label(re.compile("^commune_a of Tỉnh Sigma")).check()
-    tab.button(_("Save and continue")).click()
-    # … the form, with what the profile knows already filled in …
-    assert page.locator('[name="applicant.full_name"]').input_value() == citizen["full_name"]
-    assert page.locator('[name="applicant.citizen_id"]').input_value() == citizen["national_id"]
-    tab.look("apply-form")
-    fill(tab, FORM)
-    tab.button(_("Save and continue")).click()
-    # … each document uploaded (with JavaScript through the progress bar, without it as a plain form) …
-    assert tab.path.endswith("/apply/documents")
-    tab.look("apply-documents")
-    sections = page.locator("section.card")
-    for index in range(sections.count()):
-        section = page.locator(f"#document-{index}")
-        body, kind, name = (
-            (PNG, "image/png", f"giay-to-{index}.png")
-            if index == 1
-            else (PDF, "application/pdf", f"giay-to-{index}.pdf")
-        )
-        section.locator('input[type="file"]').set_input_files({"name": name, "mimeType": kind, "buffer": body})
-        section.get_by_role("button", name=_("Upload"), exact=True).click()
-        page.locator(f"#document-{index}").get_by_text(name).wait_for()
-    tab.link(_("Continue to review")).click()
-    # … reviewed and submitted.
-    assert citizen["full_name"] in tab.text() and FORM["child_full_name"] in tab.text()
-    tab.look("apply-review")
-    tab.button(_("Submit the dossier")).click()
-    code = page.locator(".notice .status").inner_text().strip()
-    assert re.fullmatch(r"[A-Z0-9.-]+", code), code
+    # Search without accents, apply online with every document, review, submit.
+    code = apply_for_birth_registration(tab, language, citizen, look=True)
     tab.look("submitted")
 
     # The office receives it; the citizen downloads the receipt (form 01) from the dossier's page.
@@ -152,7 +99,7 @@ def test_a_citizen_from_registration_to_the_result(open_browser, live, tmp_path,
         citizen["national_id"],
         citizen["phone"],
         citizen["email"],
-        FORM["child_full_name"],
+        BIRTH_FORM["child_full_name"],
     ):
         assert personal not in shown
     stranger.look("tracked")

@@ -11,19 +11,12 @@ import socket
 
 import pytest
 from aiosmtpd.controller import Controller
-from browser_support import fill, t
+from browser_support import PROVINCE_EMAIL, fill, t
 from motcua_app.testing.pytest_plugin import TEST_BASE_DOMAIN, TEST_PASSWORD
 from motcua_billing.alerts.services import check_all
-from motcua_billing.catalog import services as catalog
-from motcua_billing.catalog.daklak_terms import OFFICIAL_CHARGES
 from motcua_billing.usage import services as usage
-from motcua_platform.audit.services import Actor
 from motcua_platform.db.base import utcnow
 from motcua_platform.messaging.mail import SmtpMailer
-
-VENDOR = Actor("operator", None, "finance@vendor.test")
-QUOTA = 1000  # dossiers a billing period, so that a test crosses 80 % with a few hundred events
-PROVINCE_EMAIL = "taichinh@sigma.gov.vn"
 
 
 class Inbox:
@@ -47,34 +40,6 @@ def mailer():
         yield inbox, SmtpMailer("127.0.0.1", port, "billing@motcua.test")
     finally:
         controller.stop()
-
-
-@pytest.fixture(scope="module")
-def sigma_contract(live) -> None:
-    """Sigma's contract for this year, as the vendor's finance sets it up through the billing services."""
-    today = utcnow().date()
-    charges = [{**OFFICIAL_CHARGES[0], "included_quantity": QUOTA}, *OFFICIAL_CHARGES[1:]]
-    with live.runtime.db.control_session() as session:
-        catalog.set_account(session, VENDOR, live.tenant.slug, legal_name="UBND tỉnh Sigma", emails=[PROVINCE_EMAIL])
-        catalog.create_contract(
-            session,
-            VENDOR,
-            tenant=live.tenant.slug,
-            code="HD-SIGMA",
-            starts_on=dt.date(today.year, 1, 1),
-            ends_on=dt.date(today.year, 12, 31),
-            overage_budget_vnd=240_000_000,
-            cadence="monthly",
-            price_versions=[
-                {
-                    "name": "Chính thức",
-                    "effective_from": dt.date(today.year, 1, 1),
-                    "annual_fee_vnd": 1_188_000_000,
-                    "charges": charges,
-                }
-            ],
-        )
-        session.commit()
 
 
 def record_dossiers(live, count: int, prefix: str) -> None:

@@ -6,16 +6,14 @@ import gzip
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, Response, abort, redirect, render_template, request
+from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from motcua_platform import i18n
 from motcua_platform.errors import ServiceError
-from motcua_platform.pages import assets, formatting
 from motcua_platform.web.errors import http_error_response
-from motcua_platform.web.locale import LOCALE_COOKIE, LOCALE_COOKIE_SECONDS, SUPPORTED_LOCALES, supported
+from motcua_platform.web.locale import LOCALE_COOKIE, LOCALE_COOKIE_SECONDS, supported
 
 # No inline script or style anywhere: what a page runs comes from /assets on its own host.
 CONTENT_SECURITY_POLICY = (
@@ -192,7 +190,7 @@ def choose_language(code: str):
     return response
 
 
-def _csrf_failed(error: CSRFError):
+def csrf_failed(error: CSRFError):
     return render_template("pages/csrf_error.html", layout=_layout_of_request()), 400
 
 
@@ -214,38 +212,9 @@ def _layout_of_request() -> str:
     return getattr(blueprint, "layout", "pages/base.html")
 
 
-def _not_found(error: HTTPException):
+def not_found(error: HTTPException):
     """An unknown address: an HTML page for a browser outside the API, the API's JSON otherwise."""
     wants_html = request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
     if request.path.startswith("/api/") or not wants_html:
         return http_error_response(error)
     return finish_page(error_page(error.code or 404, None, _layout_of_request()))
-
-
-def install(app: Flask, *, secure_cookies: bool) -> None:
-    app.config.update(
-        SESSION_COOKIE_NAME="motcua_session",
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=secure_cookies,
-        WTF_CSRF_CHECK_DEFAULT=False,  # only pages are checked (PageBlueprint); the API uses bearer tokens
-        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session: a slow form is not refused
-        WTF_CSRF_SSL_STRICT=False,  # the Origin/Referer host check below the TLS proxy is SameSite's job
-    )
-    from motcua_platform.pages import brand  # its blueprint is a PageBlueprint, defined here
-
-    csrf.init_app(app)
-    app.register_blueprint(assets.blueprint)
-    app.register_blueprint(brand.blueprint)
-    app.register_blueprint(switch)
-    app.register_blueprint(front)
-    app.register_error_handler(CSRFError, _csrf_failed)
-    app.register_error_handler(404, _not_found)
-    app.register_error_handler(405, _not_found)
-    app.jinja_env.globals.update(
-        asset_url=assets.ASSETS.url,
-        brand_css_url=brand.brand_css_url,
-        supported_locales=SUPPORTED_LOCALES,
-        current_locale=i18n.current_locale,  # the language the page's messages are in (web.locale)
-    )
-    app.jinja_env.filters.update(formatting.FILTERS)
