@@ -4,6 +4,13 @@
 retried event is a no-op. ``invoice_line_id`` is set when a finalized invoice line claims the event: that is
 the link from each line to the exact usage it counts.
 
+``billing_usage_daily`` is the ledger added up per tenant, metric and Vietnamese calendar day (events,
+total quantity, largest quantity). The database keeps it: a statement trigger on the ledger adds each
+statement's newly inserted rows (a re-delivered event id inserts nothing, so adds nothing) in the same
+statement, and another refuses to update or delete what the roll-up counted. Readers of long periods (the
+vendor console's contract-year usage) read it instead of every event
+(docs/decisions/0028-usage-daily-roll-up.md).
+
 ``billing_usage_outbox`` lives in every tenant schema. Code running in a tenant-bound transaction (as the
 tenant's role, with no access to ``control``) writes its usage there, in its own transaction; a job drains
 the outbox into the ledger (docs/decisions/0009-usage-outbox-in-tenant-schemas.md).
@@ -15,11 +22,13 @@ import datetime as dt
 from decimal import Decimal
 
 from motcua_platform.db.base import ControlBase, TenantBase, created_at_column, id_column
-from sqlalchemy import BigInteger, CheckConstraint, Index, Numeric, String, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, CheckConstraint, Date, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 QUANTITY = Numeric(20, 6)
+# A day's total of up to 1e14 per event: room for a million events of the largest quantity.
+TOTAL = Numeric(30, 6)
 
 
 class UsageEvent(ControlBase):
@@ -50,6 +59,20 @@ class UsageEvent(ControlBase):
     # The finalized invoice line that counts this event (no foreign key: the ledger is append-only and
     # bulk-loaded; lines of finalized invoices are never deleted, and voiding releases the claim).
     invoice_line_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class UsageDaily(ControlBase):
+    """Written only by the ledger's trigger; read-only to the code (migration d91f3a6b2c47)."""
+
+    __tablename__ = "billing_usage_daily"
+    __table_args__ = (CheckConstraint("events > 0 AND quantity >= 0 AND peak >= 0", name="totals"),)
+
+    tenant_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    metric_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)  # in Vietnam's time zone
+    events: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[Decimal] = mapped_column(TOTAL)
+    peak: Mapped[Decimal] = mapped_column(QUANTITY)
 
 
 class UsageOutbox(TenantBase):

@@ -3,12 +3,9 @@ its domains, creating one (the API's provisioning service and job) and watching 
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from motcua_billing.reports.services import glance
-from motcua_platform.cache import TTLCache
 from motcua_platform.db.base import utcnow
 from motcua_platform.directory.services import get_tenant
 from motcua_platform.errors import Conflict, InvalidInput, NotFound
@@ -25,28 +22,15 @@ CREATE_FIELDS = ("slug", "name", "display_name", "unit_code", "primary_color", "
 ADMIN_FIELDS = ("admin_email", "admin_name")
 
 
-# The list's usage figures add up a contract year of usage events for every tenant: computed at most once a
-# minute per process (the page says when), so that the list stays fast however much usage there is.
-GLANCE_SECONDS = 60
-_glances = TTLCache(max_entries=8, ttl=GLANCE_SECONDS)
-
-
-def usage_at_a_glance(db, tenant_ids: list[int]) -> tuple[dt.datetime, dict]:
-    key = tuple(tenant_ids)
-    found = _glances.get(key)
-    if found is None:
-        now = utcnow()
-        found = (now, glance(db, tenant_ids, now=now))
-        _glances.put(key, found)
-    return found
-
-
 @operator.get("/tenants")
 @operator_required(*nav.READERS)
 def tenants():
     db = control_session()
     rows = registry.list_tenants(db)
-    as_of, usage = usage_at_a_glance(db, [tenant.id for tenant in rows])
+    # Computed on every request from the ledger's daily roll-up: a few milliseconds whatever the usage, so
+    # no cache (docs/decisions/0028-usage-daily-roll-up.md). The page says when, as drained usage lags.
+    as_of = utcnow()
+    usage = glance(db, [tenant.id for tenant in rows], now=as_of)
     return render_template("console/operator/tenants.html", tenants=rows, usage=usage, usage_as_of=as_of)
 
 
