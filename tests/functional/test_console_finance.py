@@ -252,13 +252,17 @@ def test_the_run_preview_writes_nothing_and_the_run_makes_the_drafts(vendor, fin
     assert "its draft is already this" in again  # a second run would change nothing
 
 
-def test_the_run_refuses_a_bad_or_unfinished_month(vendor, contract):
+def test_the_run_refuses_a_bad_or_unfinished_month_and_previews_this_month_so_far(vendor, contract):
     bad = vendor.get("/operator/finance/run?period=2026-13")
     assert bad.status_code == 422 and "Write the month as YYYY-MM" in text(bad)
     assert 'value="2026-13"' in bad.get_data(as_text=True)  # the input kept
     month = f"{utcnow():%Y-%m}"
-    unfinished = vendor.get(f"/operator/finance/run?period={month}")
+    so_far = vendor.get(f"/operator/finance/run?period={month}")
+    assert so_far.status_code == 200 and "This month has not ended: these are its figures so far." in text(so_far)
+    assert "Make the drafts" not in text(so_far)  # only a month that has ended is billed
+    unfinished = submit(vendor, "/operator/finance/run", {"period": month})
     assert unfinished.status_code == 422 and "has not ended" in text(unfinished)
+    assert vendor.get("/operator/finance/run?period=2099-12").status_code == 422  # not begun: nothing to show
     posted = submit(vendor, "/operator/finance/run", {"period": "nonsense"})
     assert posted.status_code == 422
 

@@ -187,8 +187,17 @@ def run_period(
 def preview_period(session: Session, month: dt.date, *, vat_rate: Decimal, now: dt.datetime | None = None) -> dict:
     """What ``run_period`` would bill for ``month``, written nowhere: per tenant its draft lines and totals
     (``change``: new, update or unchanged against its current draft), the tenants skipped and why, and the
-    totals of the run. Usage still in the tenants' outboxes counts once the run has drained it."""
-    ensure_month_over(month, now)
+    totals of the run. Usage still in the tenants' outboxes counts once the run has drained it.
+
+    A month that has not ended yet is previewed too, as it stands so far (``month_to_date``; its drafts can
+    be made from ``billable_from``); one that has not begun is refused."""
+    now = now or utcnow()
+    billable_from = periods.local_midnight(add_months(month, 1))
+    if now < periods.local_midnight(month):
+        raise InvalidInput(
+            _("%(month)s has not begun; there is nothing to preview.", month=format(month, "%Y-%m")),
+            {"period": [_("The month has not begun yet.")]},
+        )
     skipped: dict[str, str] = {}
     invoices = []
     for plan in _plan(session, month, skipped):
@@ -231,4 +240,11 @@ def preview_period(session: Session, month: dt.date, *, vat_rate: Decimal, now: 
             }
         )
     totals = {key: sum(i[key] for i in invoices) for key in ("subtotal_vnd", "vat_vnd", "total_vnd")}
-    return {"period": f"{month:%Y-%m}", "invoices": invoices, "skipped": skipped, "totals": totals}
+    return {
+        "period": f"{month:%Y-%m}",
+        "month_to_date": now < billable_from,
+        "billable_from": billable_from,
+        "invoices": invoices,
+        "skipped": skipped,
+        "totals": totals,
+    }

@@ -85,6 +85,10 @@ class PreviewTotalsSchema(Schema):
 
 class PreviewSchema(Schema):
     period = fields.String()
+    month_to_date = fields.Boolean(
+        metadata={"description": "The month has not ended: its usage so far. The run bills it from billable_from."}
+    )
+    billable_from = fields.DateTime(metadata={"description": "When the month has ended (Asia/Ho_Chi_Minh)."})
     invoices = fields.List(fields.Nested(PreviewInvoiceSchema))
     skipped = fields.Dict(keys=fields.String(), values=fields.String())
     totals = fields.Nested(PreviewTotalsSchema)

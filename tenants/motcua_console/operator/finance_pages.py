@@ -110,7 +110,7 @@ def finance_run():
     if month is not None:
         try:
             preview = billing.preview(month)
-        except InvalidInput as problem:  # the month has not ended yet
+        except InvalidInput as problem:  # the month has not begun
             return _run_page(values, {"period": [str(problem.message)]}), 422
     return _run_page(values, {}, preview)
 
