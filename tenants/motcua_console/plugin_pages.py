@@ -31,7 +31,7 @@ def _page(error: str | None = None, status: int = 200):
     published = {name: count for name, count in tenant_session().execute(counted)}
     tenant_session().commit()  # reads only; ended before the control plane's, as the branding API does
     states = services.plugin_states(control_session(), active(), current_tenant().slug)
-    errors = {"plugin": [error]} if error else {}
+    errors = {"_page": [error]} if error else {}  # not a field: the summary shows it without a link
     return render_template("console/config/plugins.html", states=states, published=published, errors=errors), status
 
 

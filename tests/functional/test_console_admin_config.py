@@ -346,6 +346,8 @@ def test_the_province_enables_an_allowed_plugin_and_disables_it_after_confirming
     # not in the contract: a 409 with the reason on the page, nothing changed
     refused = post(admin, "/console/plugins", "/console/plugins/construction/enable", {})
     assert refused.status_code == 409 and "not in the province's contract" in text(refused)
+    summary = refused.get_data(as_text=True).split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert "not in the province&#39;s contract" in summary
     assert province_plugins(alpha)["construction"]["enabled"] is False
     assert admin.post("/console/plugins/land/enable").status_code == 400  # no CSRF token
     assert province_plugins(alpha)["land"]["enabled"] is False
