@@ -13,6 +13,7 @@ AREAS = Areas(
         "motcua_tenants.tenant_plugins.api:blp",
         "motcua_tenants.registry.api:portal_blp",
         "motcua_tenants.branding.api:blp",
+        "motcua_tenants.tenant_plugins.province_api:blp",
         "motcua_onestop.units.api:blp",
         "motcua_onestop.calendar.api:blp",
         "motcua_onestop.catalogue.api:blp",

@@ -1,6 +1,7 @@
 """The province's configuration in a real browser, as its tenant admin: a day off added in the calendar's
 year view, the branding preview following what the admin types (JavaScript on, nothing saved), and the
-catalogue's side-by-side comparison with the plugin. Every page is checked with axe-core and photographed at
+catalogue's side-by-side comparison with the plugin, and a plugin the contract allows enabled then disabled
+after confirming. Every page is checked with axe-core and photographed at
 375 and 1280 px (browser_support.Tab.look)."""
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ import re
 
 from browser_support import fill, t
 from motcua_app.testing.pytest_plugin import TEST_PASSWORD
+from motcua_app.testing.seed import SEED_ACTOR
 from motcua_platform.plugins import engine
 from motcua_platform.plugins.definitions import Fee
 from motcua_platform.plugins.engine import PluginRegistry, active
+from motcua_tenants.tenant_plugins.services import set_allowed, set_plugin
 
 DAY, DAY_NAME = "2028-11-17", "Nghỉ kỷ niệm thành lập tỉnh Sigma"
 
@@ -136,10 +139,51 @@ def test_the_branding_preview_without_javascript(open_browser, live):
     assert tab.page.locator('[name="display_name"]').input_value() == saved_name
 
 
+def vendor_sets(live, name: str, **change) -> None:
+    """The vendor's change to the live province's plugins, through the API's services."""
+    with live.runtime.db.control_session() as control:
+        if "allowed" in change:
+            set_allowed(control, live.runtime.db, SEED_ACTOR, active(), live.tenant.slug, name, **change)
+        else:
+            set_plugin(control, live.runtime.db, SEED_ACTOR, active(), live.tenant.slug, name, **change)
+    live.app.extensions["motcua"].resolver.invalidate()
+
+
 def test_the_plugins_page(open_browser, live):
-    tab = signed_in_admin(open_browser, live, "vi")
-    tab.link(t("vi", "Plugins")).click()
-    assert tab.path == "/console/plugins"
-    row = tab.page.get_by_role("row").filter(has_text="civil_status")
-    assert "✓" in row.inner_text()
-    tab.look("plugins")
+    language = "vi"
+
+    def _(msgid: str, **params) -> str:
+        return t(language, msgid, **params)
+
+    vendor_sets(live, "land", enabled=False)  # still allowed: the province may enable it
+    vendor_sets(live, "construction", allowed=False)
+    try:
+        tab = signed_in_admin(open_browser, live, language)
+        tab.link(t("vi", "Plugins")).click()
+        assert tab.path == "/console/plugins"
+        row = tab.page.get_by_role("row").filter(has_text="civil_status")
+        assert "✓" in row.inner_text()
+        assert (
+            _("Not in your contract — ask the vendor.")
+            in tab.page.get_by_role("row").filter(has_text="construction").inner_text()
+        )
+        tab.look("plugins")
+
+        land = tab.page.get_by_role("row").filter(has_text="land")
+        title = next(p.title_vi for p in active() if p.name == "land")
+        land.get_by_role("button", name=_("Enable %(plugin)s", plugin=title)).click()
+        assert tab.path == "/console/plugins"
+        assert _("%(plugin)s is enabled: its procedures are in your catalogue.", plugin=title) in tab.text()
+        assert "✓" in tab.page.get_by_role("row").filter(has_text="land").inner_text()
+        tab.look("plugins-enabled")
+
+        # disabling asks first, on a page of its own
+        tab.page.get_by_role("link", name=_("Disable %(plugin)s", plugin=title)).click()
+        assert tab.path == "/console/plugins/land/disable"
+        tab.look("plugin-disable")
+        tab.button(_("Disable the plugin")).click()
+        assert tab.path == "/console/plugins"
+        assert _("%(plugin)s is disabled: its procedures are no longer on the portal.", plugin=title) in tab.text()
+    finally:  # the live province keeps the plugins it had
+        vendor_sets(live, "land", enabled=True)
+        vendor_sets(live, "construction", enabled=True)

@@ -14,7 +14,7 @@ from test_branding import png
 from test_catalogue import released_construction_plugin
 
 PAGES = ("/console/calendar", "/console/catalogue", "/console/catalogue/1.009994", "/console/catalogue/1.009994/drift",
-         "/console/plugins", "/console/branding")  # fmt: skip
+         "/console/plugins", "/console/plugins/land/disable", "/console/branding")  # fmt: skip
 CONSTRUCTION = "/console/catalogue?field=Ho%E1%BA%A1t+%C4%91%E1%BB%99ng+x%C3%A2y+d%E1%BB%B1ng"  # the field's name
 WRITES = (
     "/console/calendar/days",
@@ -25,6 +25,8 @@ WRITES = (
     "/console/catalogue/1.009994/publish",
     "/console/catalogue/1.009994/retire",
     "/console/catalogue/1.009994/apply-plugin-update",
+    "/console/plugins/land/enable",
+    "/console/plugins/land/disable",
     "/console/branding",
     "/console/branding/logo",
     "/console/branding/logo/remove",
@@ -306,6 +308,50 @@ def test_the_plugins_the_province_has(admin, platform, alpha):
     assert platform.put("/api/v1/tenants/alpha/plugins/land", json={"enabled": False}).status_code == 200
     rows = plugin_rows(admin)
     assert "✗ No" in rows["land"] and "✓ Yes" in rows["civil_status"]
+
+
+def province_plugins(alpha) -> dict[str, dict]:
+    return {p["name"]: p for p in alpha.get("/api/v1/province/plugins").get_json()}
+
+
+def test_the_province_enables_an_allowed_plugin_and_disables_it_after_confirming(admin, alpha, platform, seeded):
+    assert platform.put("/api/v1/tenants/alpha/plugins/land", json={"enabled": False}).status_code == 200  # allowed
+    assert platform.patch("/api/v1/tenants/alpha/plugins/construction", json={"allowed": False}).status_code == 200
+    rows = plugin_rows(admin)
+    assert "Enable" in rows["land"] and "Disable" not in rows["land"]
+    assert "Not in your contract — ask the vendor." in rows["construction"] and "Enable" not in rows["construction"]
+    assert "Disable" in rows["civil_status"]
+    page = admin.get("/console/plugins").get_data(as_text=True)
+    assert 'action="/console/plugins/construction/enable"' not in page
+
+    enabled = post(admin, "/console/plugins", "/console/plugins/land/enable", {})
+    assert enabled.status_code == 303 and enabled.headers["Location"].endswith("/console/plugins")
+    assert province_plugins(alpha)["land"]["enabled"] is True
+    staff_actor = f"staff:{seeded['alpha'].staff['admin']}"
+    assert audit(alpha, "plugin.enable")[0]["actor"].startswith(staff_actor)
+    vendor = platform.get("/api/v1/audit?action=plugin.enable&tenant=alpha").get_json()[0]
+    assert vendor["target"] == "plugin:land" and vendor["actor"].startswith(staff_actor)
+    assert "is enabled: its procedures are in your catalogue." in text(admin.get("/console/plugins"))
+
+    # disabling asks first, on a page of its own; only its form's POST disables
+    ask = admin.get("/console/plugins/land/disable")
+    assert ask.status_code == 200 and "will no longer be on the province’s portal" in text(ask)
+    assert province_plugins(alpha)["land"]["enabled"] is True
+    disabled = post(admin, "/console/plugins/land/disable", "/console/plugins/land/disable", {})
+    assert disabled.status_code == 303
+    assert province_plugins(alpha)["land"] == {**province_plugins(alpha)["land"], "allowed": True, "enabled": False}
+    assert audit(alpha, "plugin.disable")[0]["target"] == "plugin:land"
+    assert admin.get("/console/plugins/land/disable").status_code == 303  # nothing left to ask about
+
+    # not in the contract: a 409 with the reason on the page, nothing changed
+    refused = post(admin, "/console/plugins", "/console/plugins/construction/enable", {})
+    assert refused.status_code == 409 and "not in the province's contract" in text(refused)
+    summary = refused.get_data(as_text=True).split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert "not in the province&#39;s contract" in summary
+    assert province_plugins(alpha)["construction"]["enabled"] is False
+    assert admin.post("/console/plugins/land/enable").status_code == 400  # no CSRF token
+    assert province_plugins(alpha)["land"]["enabled"] is False
+    assert post(admin, "/console/plugins", "/console/plugins/ghost/enable", {}).status_code == 404
 
 
 # -- branding -------------------------------------------------------------------------------------

@@ -261,24 +261,33 @@ def test_custom_domains_are_validated_added_and_removed(ops, platform, seeded):
 
 
 def test_plugin_allow_list(ops, platform, seeded):
-    states = {p["name"]: p["enabled"] for p in platform.get("/api/v1/tenants/alpha/plugins").get_json()}
-    assert states and all(states.values())  # the seed enables every loaded plugin
+    states = {p["name"]: p for p in platform.get("/api/v1/tenants/alpha/plugins").get_json()}
+    assert states and all(p["allowed"] and p["enabled"] for p in states.values())  # the seed enables every one
     page = ops.get("/operator/tenants/alpha/plugins")
     for name in states:
         assert f'value="{name}" checked' in page.get_data(as_text=True)
+    assert "Enabled by the province" in text(page)
     loaded = platform.get("/api/v1/plugins").get_json()
     needed = {r for p in loaded for r in p["required_plugins"]}
     leaf = next(p["name"] for p in loaded if p["name"] not in needed)
     keep = [name for name in states if name != leaf]
     response = submit(ops, "/operator/tenants/alpha/plugins", {"plugin": keep})
     assert response.status_code == 303
-    states = {p["name"]: p["enabled"] for p in platform.get("/api/v1/tenants/alpha/plugins").get_json()}
-    assert states[leaf] is False and all(states[name] for name in keep)
-    event = last_audit(platform, "plugin.disable")
+    states = {p["name"]: p for p in platform.get("/api/v1/tenants/alpha/plugins").get_json()}
+    # taken off the allow-list: disabled too
+    assert states[leaf]["allowed"] is False and states[leaf]["enabled"] is False
+    assert all(states[name]["allowed"] and states[name]["enabled"] for name in keep)
+    event = last_audit(platform, "plugin.disallow")
     assert event["target"] == f"plugin:{leaf}" and event["actor"].startswith("operator:")
+    assert last_audit(platform, "plugin.disable")["target"] == f"plugin:{leaf}"
     assert f'value="{leaf}">' in ops.get("/operator/tenants/alpha/plugins").get_data(as_text=True)
     assert submit(ops, "/operator/tenants/alpha/plugins", {"plugin": list(states)}).status_code == 303
-    assert all(p["enabled"] for p in platform.get("/api/v1/tenants/alpha/plugins").get_json())
+    states = {p["name"]: p for p in platform.get("/api/v1/tenants/alpha/plugins").get_json()}
+    assert all(p["allowed"] for p in states.values())
+    # allowed again, but enabling is the province's choice
+    assert states[leaf]["enabled"] is False and all(states[name]["enabled"] for name in keep)
+    assert last_audit(platform, "plugin.allow")["target"] == f"plugin:{leaf}"
+    assert "Not enabled" in text(ops.get("/operator/tenants/alpha/plugins"))
 
 
 def test_operator_accounts_create_with_a_temporary_password_and_deactivate(admin, host_client, platform, seeded):

@@ -8,6 +8,7 @@ from motcua_platform.db.database import TenantBinding
 from motcua_tenants.migrations import runner
 from motcua_tenants.migrations.config import alembic_config
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 
 def catalogue(conn, schema: str) -> dict:
@@ -150,5 +151,37 @@ def test_the_holiday_names_migration_renames_seeded_days_both_ways(runtime):
                 "New Year's Day",
                 "Tết của tỉnh",
             )
+        finally:
+            trans.rollback()
+
+
+@pytest.mark.committed
+def test_the_plugins_allowed_migration_allows_what_was_enabled(runtime, seeded):
+    """d5a2f7c91e34: an enabled plugin was one the vendor chose (allowed and enabled); a disabled row one the
+    vendor took away (not allowed); down again, the column and its check are gone."""
+    from alembic import command
+
+    before = ScriptDirectory.from_config(alembic_config("control")).get_revision("d5a2f7c91e34").down_revision
+    allowed = (
+        "SELECT plugin, allowed, enabled FROM control.tenant_plugins t JOIN control.tenants n ON n.id = t.tenant_id "
+    )
+    with runtime.db.engine.connect() as conn:
+        trans = conn.begin()
+        try:
+            command.downgrade(alembic_config("control", connection=conn), before)
+            conn.execute(
+                text(
+                    "UPDATE control.tenant_plugins SET enabled = false WHERE plugin = 'land' "
+                    "AND tenant_id = (SELECT id FROM control.tenants WHERE slug = 'alpha')"
+                )
+            )
+            command.upgrade(alembic_config("control", connection=conn), "d5a2f7c91e34")
+            rows = {r.plugin: (r.allowed, r.enabled) for r in conn.execute(text(allowed + "WHERE n.slug = 'alpha'"))}
+            assert rows["land"] == (False, False) and rows["civil_status"] == (True, True)
+            with pytest.raises(IntegrityError), conn.begin_nested():  # the check: enabled only where allowed
+                conn.execute(text("UPDATE control.tenant_plugins SET enabled = true WHERE NOT allowed"))
+            command.downgrade(alembic_config("control", connection=conn), before)
+            columns = list(conn.execute(text("SELECT * FROM control.tenant_plugins LIMIT 1")).keys())
+            assert "enabled" in columns and "allowed" not in columns
         finally:
             trans.rollback()

@@ -1,5 +1,5 @@
 """The tenant directory's tables in the control schema: tenants, their custom domains and the plugins
-each has enabled. The kernel resolves hosts with them and every area reads them; the control plane
+each may use and has enabled. The kernel resolves hosts with them and every area reads them; the control plane
 (``motcua_tenants``) is the one that provisions, suspends and archives."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -70,12 +70,17 @@ class TenantDomain(ControlBase):
 
 class TenantPlugin(ControlBase):
     __tablename__ = "tenant_plugins"
-    __table_args__ = (UniqueConstraint("tenant_id", "plugin", name="uq_tenant_plugins_tenant_plugin"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "plugin", name="uq_tenant_plugins_tenant_plugin"),
+        # the province enables only what its contract allows (docs/decisions/0029-plugins-allowed-vs-enabled.md)
+        CheckConstraint("allowed OR NOT enabled", name="enabled_needs_allowed"),
+    )
 
     id: Mapped[int] = id_column()
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     plugin: Mapped[str] = mapped_column(String(60))
-    enabled: Mapped[bool] = mapped_column(default=True)
+    allowed: Mapped[bool] = mapped_column(default=False, server_default=false())  # by the vendor (the contract)
+    enabled: Mapped[bool] = mapped_column(default=True)  # by the province, or the vendor for it
     settings: Mapped[dict] = mapped_column(JSONB, default=dict)
     created_at: Mapped[dt.datetime] = created_at_column()
     updated_at: Mapped[dt.datetime] = created_at_column()

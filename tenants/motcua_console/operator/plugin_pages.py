@@ -1,6 +1,7 @@
-"""The plugin allow-list of a tenant: which of the deployment's plugins the province may use, through the
-API's ``set_plugin`` (one change per plugin whose box changed, enabling in dependency order and disabling
-in reverse, as the API's callers would)."""
+"""The plugin allow-list of a tenant: which of the deployment's plugins the province's contract allows (it
+enables them itself, on its console's Plugins page), through the API's ``set_allowed`` (one change per plugin
+whose box changed, allowing in dependency order and taking off in reverse, as the API's callers would).
+Taking an enabled plugin off the list disables it too; the page shows which are enabled."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def _page(slug: str, chosen: set[str] | None = None, errors: dict | None = None,
     tenant = get_tenant(db, slug)
     states = plugins.plugin_states(db, active(), slug)
     if chosen is None:
-        chosen = {state.plugin.name for state in states if state.enabled}
+        chosen = {state.plugin.name for state in states if state.allowed}
     page = render_template(
         "console/operator/plugins.html", tenant=tenant, states=states, chosen=chosen, errors=errors or {}
     )
@@ -46,13 +47,13 @@ def tenants_plugins(slug: str):
     if missing:  # checked for the whole choice first, so that no change is saved when one would be refused
         return _page(slug, chosen, {"plugin": missing}, 422)
     db = control_session()
-    enabled = {state.plugin.name for state in plugins.plugin_states(db, registry, slug) if state.enabled}
+    allowed = {state.plugin.name for state in plugins.plugin_states(db, registry, slug) if state.allowed}
     order = [plugin.name for plugin in registry]  # dependency order: requirements first
-    changes = [(name, False) for name in reversed(order) if name in enabled - chosen]
-    changes += [(name, True) for name in order if name in chosen - enabled]
+    changes = [(name, False) for name in reversed(order) if name in allowed - chosen]
+    changes += [(name, True) for name in order if name in chosen - allowed]
     try:
         for name, on in changes:
-            plugins.set_plugin(db, runtime().db, session.actor(), registry, slug, name, enabled=on)
+            plugins.set_allowed(db, runtime().db, session.actor(), registry, slug, name, allowed=on)
     except Conflict as error:
         return _page(slug, chosen, {"plugin": [str(error.message)]}, 409)
     invalidate_hosts()

@@ -46,12 +46,12 @@ def new(name: str, path: Path | None) -> None:
 
 
 @plugins.command("list")
-@click.option("--tenant", help="Show whether each plugin is enabled for this tenant.")
+@click.option("--tenant", help="Show whether each plugin is allowed (the contract) and enabled for this tenant.")
 @click.pass_obj
 def list_(cli, tenant: str | None) -> None:
     """List installed plugins; the loaded ones are those in the MOTCUA_PLUGINS allow-list."""
     registry = _registry(cli)
-    table = Table("title", "version", "procedures", "loaded", *(["enabled", "settings"] if tenant else []))
+    table = Table("title", "version", "procedures", "loaded", *(["allowed", "enabled", "settings"] if tenant else []))
     table.columns.insert(0, Column("plugin", no_wrap=True))
     states = {}
     if tenant:
@@ -71,7 +71,11 @@ def list_(cli, tenant: str | None) -> None:
         ]
         if tenant:
             state = states.get(name)
-            row += ["yes" if state and state.enabled else "no", str(state.settings) if state else "-"]
+            row += [
+                "yes" if state and state.allowed else "no",
+                "yes" if state and state.enabled else "no",
+                str(state.settings) if state else "-",
+            ]
         table.add_row(*row)
     Console().print(table)
 
@@ -121,7 +125,8 @@ def _set(cli, name: str, tenant: str, enabled: bool, pairs: tuple[str, ...]) -> 
 @click.option("--set", "pairs", multiple=True, help="A setting as key=value (JSON values allowed); repeatable.")
 @click.pass_obj
 def enable(cli, name: str, tenant: str, pairs: tuple[str, ...]) -> None:
-    """Enable plugin NAME for a tenant: its procedures join the tenant's catalogue."""
+    """Enable plugin NAME for a tenant (allowing it too: the vendor acts under the contract): its procedures join
+    the tenant's catalogue."""
     _set(cli, name, tenant, True, pairs)
 
 
