@@ -1,7 +1,7 @@
 """tenant plugins allowed
 
 Revision ID: d5a2f7c91e34
-Revises: c3e8a1f0b7d2
+Revises: d91f3a6b2c47
 Create Date: 2026-12-06 05:00:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "d5a2f7c91e34"
-down_revision: str | None = "c3e8a1f0b7d2"
+down_revision: str | None = "d91f3a6b2c47"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
