@@ -147,6 +147,28 @@ def officer_email(province: DemoProvince) -> str:
     return f"canbo@{province.slug}.gov.vn"
 
 
+def finance_email(province: DemoProvince) -> str:
+    return f"ketoan@{province.slug}.gov.vn"
+
+
+def seed_finance_viewer(runtime, province: DemoProvince) -> None:
+    """The province's finance team: reads its usage, quota, invoices and alerts on /console/finance."""
+    with runtime.db.tenant_session(runtime.db.binding(province.slug)) as session:
+        if session.scalar(select(StaffAccount.id).where(StaffAccount.email == finance_email(province))) is not None:
+            return  # already seeded
+        root = session.scalar(select(Unit).where(Unit.parent_id.is_(None)))
+        auth_services.create_staff(
+            session,
+            cli_actor(),
+            email=finance_email(province),
+            full_name="Lê Thị Kế Toán",
+            password=DEMO_PASSWORD,
+            roles=[(StaffRoleName.FINANCE_VIEWER, root.id)],
+            site=(province.slug, province.name),
+        )
+        session.commit()
+
+
 # One demo citizen per province. Accounts belong to each province's portal, so the same person has one
 # account on each (same e-mail and phone, registered independently).
 CITIZEN_EMAIL = "congdan@example.vn"
@@ -351,6 +373,7 @@ def demo(ctx: click.Context, port: int | None, serve: bool) -> None:
             )
     for province in PROVINCES:
         seed_units_and_staff(runtime, province)
+        seed_finance_viewer(runtime, province)
         seed_citizen(runtime, province)
         seed_branding(runtime, province)
     enable_plugins(runtime)
@@ -361,14 +384,17 @@ def demo(ctx: click.Context, port: int | None, serve: bool) -> None:
         config = config.with_overrides(bind=f"{config.bind.rsplit(':', 1)[0]}:{port}")
     base = config.base_domain
     click.echo(f"\nPlatform host   {config.public_url(base)}/   (API viewer: /api/docs)")
+    click.echo(f"  operators' console  {config.public_url(base)}/operator")
     click.echo(f"  operator      {OPERATOR_EMAIL}")
     click.echo(f"  finance       {FINANCE_EMAIL}   (2026 contracts on the Đắk Lắk lease terms)")
     for province in PROVINCES:
         click.echo(
             f"{province.name:<15} {config.public_url(f'{province.slug}.{base}')}/   (merged: {province.merged_from})"
         )
-        click.echo(f"  tenant admin  {admin_email(province)}   (brand: PATCH /api/v1/branding)")
+        click.echo(f"  staff console {config.public_url(f'{province.slug}.{base}')}/console")
+        click.echo(f"  tenant admin  {admin_email(province)}")
         click.echo(f"  officer       {officer_email(province)}")
+        click.echo(f"  finance       {finance_email(province)}")
     search = f"{config.public_url(f'daklak.{base}')}/api/v1/procedures?q=dang+ky+khai+sinh"
     click.echo(f"\nSearch a catalogue: curl '{search}'")
     for line in portal_summary(config):  # last: what a citizen opens

@@ -9,8 +9,10 @@ from motcua_app.demo import (
     DEMO_PASSWORD,
     PROVINCES,
     DemoProvince,
+    finance_email,
     portal_summary,
     seed_branding,
+    seed_finance_viewer,
 )
 from motcua_platform.branding import MIN_CONTRAST, text_contrast
 
@@ -57,3 +59,17 @@ def test_branding_seeds_once_and_shows_on_the_portal(runtime, app, host_client, 
     assert alpha.patch("/api/v1/branding", json={"address": "Số 1 đường A"}).status_code == 200
     seed_branding(runtime, province)
     assert alpha.get("/api/v1/branding").get_json()["address"] == "Số 1 đường A"
+
+
+def test_each_province_has_a_finance_viewer_who_reads_its_finance_console(runtime, host_client, seeded):
+    from portal_support import fresh_address, submit
+
+    province = _seeded_as_demo("alpha")
+    seed_finance_viewer(runtime, province)
+    seed_finance_viewer(runtime, province)  # once: the demo runs again on the same instance
+    browser = host_client(seeded["alpha"].host)
+    data = {"email": finance_email(province), "password": DEMO_PASSWORD}
+    login = submit(browser, "/console/login?next=/console/finance", data, environ_base={"REMOTE_ADDR": fresh_address()})
+    assert login.status_code == 303 and login.headers["Location"] == "/console/finance"
+    assert browser.get("/console/finance").status_code == 200
+    assert browser.get("/console/admin/staff").status_code == 403  # reads the money, administers nothing
