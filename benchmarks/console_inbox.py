@@ -168,7 +168,7 @@ def measure(app, emails: list[str]) -> None:
 def main() -> None:
     c.exit_cleanly_on_sigterm()
     c.print_header("console: the officer's inbox page over 1,000,000 dossiers (server time, in process)")
-    with c.fresh_database("motcua_bench_console") as url:
+    with c.fresh_database("motcua_bench_inbox") as url:
         env = seed.bench_env(url)
         c.apply_env(env)
         c.run_cli(["db", "upgrade"], env)
