@@ -9,6 +9,8 @@ also decides which forms are shown. Each form carries the dossier version (the A
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from motcua_onestop.dossiers import services as dossiers
@@ -86,6 +88,34 @@ def _done(code: str, message: str):
     return redirect(url_for("console.dossier", code=code, _anchor="steps"), 303)
 
 
+class _Choice(NamedTuple):
+    db: Session
+    version: int
+    row: Dossier
+    chosen: int
+    comment: str
+    values: dict
+
+
+def _choice_form(code: str, choice: str, comment_field: str, choose: str):
+    """The locked dossier and a form that names a colleague or a unit by id, with a comment: ``(page, None)``
+    when the form is stale (409) or wrong (422, ``choose`` next to a missing id), else ``(None, choice)``."""
+    db, version, row = _locked(code)
+    raw = request.form.get(choice, "")
+    comment = (request.form.get(comment_field) or "").strip()
+    values = {choice: raw, comment_field: comment}
+    if row.version != version:
+        return (detail_page(row, conflict=changed_meanwhile(), values=values), 409), None
+    errors = {}
+    if not (raw.isascii() and raw.isdecimal() and len(raw) <= 18):
+        errors[choice] = [choose]
+    if len(comment) > COMMENT_MAX:
+        errors[comment_field] = [_("At most %(n)s characters.", n=COMMENT_MAX)]
+    if errors:
+        return (detail_page(row, errors=errors, values=values), 422), None
+    return None, _Choice(db, version, row, int(raw), comment, values)
+
+
 @console.post("/dossiers/<code>/steps/claim")
 @staff_required
 def claim_step(code: str):
@@ -105,28 +135,20 @@ def claim_step(code: str):
 @staff_required
 def assign_step(code: str):
     """Give the current step to a colleague, as ``POST …/steps/current/assign``."""
-    db, version, row = _locked(code)
-    raw_staff = request.form.get("assign_staff", "")
-    comment = (request.form.get("assign_comment") or "").strip()
-    values = {"assign_staff": raw_staff, "assign_comment": comment}
-    if row.version != version:
-        return detail_page(row, conflict=changed_meanwhile(), values=values), 409
-    errors = {}
-    if not (raw_staff.isascii() and raw_staff.isdecimal() and len(raw_staff) <= 18):
-        errors["assign_staff"] = [_("Choose the colleague to give the step to.")]
-    if len(comment) > COMMENT_MAX:
-        errors["assign_comment"] = [_("At most %(n)s characters.", n=COMMENT_MAX)]
-    if errors:
-        return detail_page(row, errors=errors, values=values), 422
+    refused, form = _choice_form(code, "assign_staff", "assign_comment", _("Choose the colleague to give the step to."))
+    if refused:
+        return refused
     principal = session.signed_in()
     try:  # someone without the step's role on its unit: the service's Forbidden, a 403
-        step = workflow.assign(db, session.actor(), principal.roles, row, version, int(raw_staff), comment or None)
+        step = workflow.assign(
+            form.db, session.actor(), principal.roles, form.row, form.version, form.chosen, form.comment or None
+        )
     except InvalidInput:
         errors = {"assign_staff": [_("Choose an active officer with the step's role on its unit.")]}
-        return detail_page(row, errors=errors, values=values), 422
+        return detail_page(form.row, errors=errors, values=form.values), 422
     except Conflict as error:  # no open step, or the step is with that colleague already
-        return detail_page(row, conflict=str(error.message), values=values), 409
-    name = people.staff_names(db, [step.claimed_by]).get(step.claimed_by, "")
+        return detail_page(form.row, conflict=str(error.message), values=form.values), 409
+    name = people.staff_names(form.db, [step.claimed_by]).get(step.claimed_by, "")
     return _done(code, _("Step %(number)s is now with %(name)s.", number=step.index + 1, name=name))
 
 
@@ -157,25 +179,17 @@ def complete_step(code: str):
 @staff_required
 def handoff_step(code: str):
     """Hand the current step to another open unit, as ``POST …/steps/current/handoff``."""
-    db, version, row = _locked(code)
-    raw_unit = request.form.get("handoff_unit", "")
-    comment = (request.form.get("handoff_comment") or "").strip()
-    values = {"handoff_unit": raw_unit, "handoff_comment": comment}
-    if row.version != version:
-        return detail_page(row, conflict=changed_meanwhile(), values=values), 409
-    errors = {}
-    if not (raw_unit.isascii() and raw_unit.isdecimal() and len(raw_unit) <= 18):
-        errors["handoff_unit"] = [_("Choose the unit to hand the step to.")]
-    if len(comment) > COMMENT_MAX:
-        errors["handoff_comment"] = [_("At most %(n)s characters.", n=COMMENT_MAX)]
-    if errors:
-        return detail_page(row, errors=errors, values=values), 422
+    refused, form = _choice_form(code, "handoff_unit", "handoff_comment", _("Choose the unit to hand the step to."))
+    if refused:
+        return refused
     principal = session.signed_in()
     try:  # someone without the step's role on its unit: the service's Forbidden, a 403
-        step = workflow.handoff(db, session.actor(), principal.roles, row, version, int(raw_unit), comment or None)
+        step = workflow.handoff(
+            form.db, session.actor(), principal.roles, form.row, form.version, form.chosen, form.comment or None
+        )
     except InvalidInput:
         errors = {"handoff_unit": [_("Choose an open unit of the province.")]}
-        return detail_page(row, errors=errors, values=values), 422
+        return detail_page(form.row, errors=errors, values=form.values), 422
     except Conflict as error:  # no open step, or the step is on that unit already
-        return detail_page(row, conflict=str(error.message), values=values), 409
+        return detail_page(form.row, conflict=str(error.message), values=form.values), 409
     return _done(code, _("Step %(number)s is handed off: %(name)s.", number=step.index + 1, name=step.name))
