@@ -9,55 +9,23 @@ The principal found is also the request's ``g.principal``, so the API's ``curren
 
 from __future__ import annotations
 
-from flask import g, request, session
-from motcua_platform.auth import services as auth
-from motcua_platform.auth.services import Principal
-from motcua_platform.auth.tokens import PLATFORM_SCOPE, is_citizen_secret, split_token
+from motcua_platform.auth.tokens import PLATFORM_SCOPE
 from motcua_platform.web.context import control_session
 
-TOKEN_KEY = "operator_token"  # noqa: S105 - the name of a session key
-SCOPE_KEY = "operator_scope"
+from motcua_console.signin import SignIn
 
-
-def sign_in(token: str) -> None:
-    session.clear()  # a new session on every sign-in (no fixation)
-    session[TOKEN_KEY] = token
-    session[SCOPE_KEY] = PLATFORM_SCOPE
-
-
-def sign_out() -> str | None:
-    """Forget the session; the token's secret it held, for the caller to revoke."""
-    secret = token()
-    session.clear()
-    return secret
-
-
-def token() -> str | None:
-    parts = split_token(session.get(TOKEN_KEY) or "")
-    if parts is None or parts[0] != PLATFORM_SCOPE or session.get(SCOPE_KEY) != PLATFORM_SCOPE:
-        return None
-    return parts[1]
-
-
-def signed_in() -> Principal | None:
-    """The operator of this request, or None (never signed in, signed out, expired, revoked, inactive)."""
-    if "console_operator" not in g:
-        secret = token()
-        principal = None
-        if secret and not is_citizen_secret(secret):
-            principal = auth.authenticate(control_session(), scope=PLATFORM_SCOPE, secret=secret)
-        if principal is not None:
-            g.principal = principal  # what web.principals.current_principal() returns for this request
-        g.console_operator = principal
-    return g.console_operator
-
-
-def had_session() -> bool:
-    """True when the browser sent an operator session that is no longer valid."""
-    return bool(session.get(TOKEN_KEY)) and signed_in() is None
-
-
-def actor():
-    principal = signed_in()
-    assert principal is not None, "only called on pages that require a signed-in operator"
-    return principal.actor(request.remote_addr)
+OPERATOR = SignIn(
+    token_key="operator_token",  # noqa: S106 - the name of a session key
+    scope_key="operator_scope",
+    cache_key="console_operator",
+    scope=lambda: PLATFORM_SCOPE,
+    db=control_session,
+)
+sign_in, sign_out, token, signed_in, had_session, actor = (
+    OPERATOR.sign_in,
+    OPERATOR.sign_out,
+    OPERATOR.token,
+    OPERATOR.signed_in,
+    OPERATOR.had_session,
+    OPERATOR.actor,
+)
