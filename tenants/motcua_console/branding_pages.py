@@ -14,8 +14,7 @@ from motcua_platform.directory.services import get_tenant
 from motcua_platform.errors import InvalidInput
 from motcua_platform.web.context import control_session, current_tenant, tenant_session
 from motcua_tenants.branding import services
-from motcua_tenants.branding.api import _admin as branding_admin
-from motcua_tenants.branding.api import after_change, objects_of
+from motcua_tenants.branding.api import after_change, branding_admin, objects_of
 
 from motcua_console import session
 from motcua_console.blueprint import console

@@ -43,6 +43,8 @@ class RunReportSchema(Schema):
 
 
 class PreviewLineSchema(Schema):
+    """A line the run would bill (an invoice's lines add their id and details: InvoiceLineSchema)."""
+
     position = fields.Integer()
     kind = fields.String(metadata={"enum": ["lease", "usage", "adjustment"]})
     metric_code = fields.String(allow_none=True)
@@ -114,20 +116,10 @@ class ReconciliationSchema(Schema):
     mismatches = fields.List(fields.Nested(MismatchSchema))
 
 
-class InvoiceLineSchema(Schema):
+class InvoiceLineSchema(PreviewLineSchema):
+    """A line as billed: what the run's preview shows of it, with its id and the rating's details."""
+
     id = fields.Integer()
-    position = fields.Integer()
-    kind = fields.String(metadata={"enum": ["lease", "usage", "adjustment"]})
-    metric_code = fields.String(allow_none=True)
-    description = fields.String()
-    service_start = fields.Date()
-    service_end = fields.Date()
-    quantity = fields.Decimal(as_string=True)
-    included_quantity = fields.Decimal(as_string=True)
-    billable_quantity = fields.Decimal(as_string=True)
-    unit = fields.String()
-    amount_vnd = fields.Integer()
-    event_count = fields.Integer()
     details = fields.Dict()
 
 

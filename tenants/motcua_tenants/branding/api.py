@@ -25,7 +25,7 @@ blp = Blueprint(
 )
 
 
-def _admin() -> None:
+def branding_admin() -> None:
     """The brand is the whole province's: a tenant admin of the province itself changes it. The caller is
     known; end the tenant transaction (reads only) before the control plane's, so the two sessions never
     interleave (the tenant's audit record is a transaction of its own, committed first)."""
@@ -52,7 +52,7 @@ class Branding(MethodView):
     @blp.response(200, BrandingSchema)
     def get(self):
         """The province's brand as its portal shows it."""
-        _admin()
+        branding_admin()
         return services.branding_view(get_tenant(control_session(), current_tenant().slug))
 
     @blp.arguments(BrandingUpdateSchema)
@@ -61,7 +61,7 @@ class Branding(MethodView):
         """Change the display name, colours or contact details (all or none); null or "" removes a contact
         detail, logo_url null removes the logo. The primary colour must carry white or near-black text at
         4.5:1 contrast."""
-        _admin()
+        branding_admin()
         slug = current_tenant().slug
         session = control_session()
         before = logo_digest(get_tenant(session, slug).logo_url)
@@ -79,7 +79,7 @@ class Branding(MethodView):
 def put_logo(form):
     """Upload the portal's logo (multipart field `file`): PNG or JPEG, recognised by content, at most
     512 KB. It is served at the returned logo_url, /brand/logo?v=<digest>."""
-    _admin()
+    branding_admin()
     slug = current_tenant().slug
     with form["file"].stream as stream:  # a large upload is a temporary file: closed whatever happens
         tenant, replaced = services.set_logo(
