@@ -220,8 +220,7 @@ def main() -> None:
             )
         )
 
-        from flask_smorest.pagination import PaginationParameters
-        from motcua_platform.web.pagination import paginate
+        from motcua_onestop.catalogue import search
 
         enabled = list(active().names)
         latencies = []
@@ -230,7 +229,7 @@ def main() -> None:
                 filters = services.CatalogueFilter(q=q, online_mode="full" if round_ % 4 == 0 else None)
                 started = time.perf_counter()
                 with runtime.db.tenant_session(binding) as session:
-                    paginate(session, services.search_query(filters, enabled), PaginationParameters(1, 20), rows=True)
+                    search.find(session, filters, enabled, limit=20)
                 latencies.append((time.perf_counter() - started) * 1000)
         latencies.sort()
         p50, p95, p99 = (latencies[int(len(latencies) * q) - 1] for q in (0.5, 0.95, 0.99))

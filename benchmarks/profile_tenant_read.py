@@ -112,22 +112,10 @@ def main() -> None:
         event.remove(db.engine, "before_cursor_execute", _count)
 
         # -- candidate fixes, patched into this process only -----------------------------------------
-        bind_sql = "SELECT set_config('role', %(role)s, true), set_config('search_path', %(schema)s, true)"
-
-        @contextlib.contextmanager
-        def no_reset_listener():
-            event.remove(db.engine, "reset", database._reset_connection)
-            try:
-                yield
-            finally:
-                event.listen(db.engine, "reset", database._reset_connection)
-
-        # (The bind already runs as constant driver SQL, the page and its total are one statement: the
-        # earlier candidates F1 and F4 are in the code now.)
-        variants = {
-            "as is": contextlib.nullcontext,
-            "no pool reset listener (CLOSE ALL; RESET ALL; DISCARD TEMP)": no_reset_listener,
-        }
+        # (The bind already runs as constant driver SQL, the page and its total are one statement, and the
+        # connection's reset travels with the bind (ADR 0034): the earlier candidates F1, F3 and F4 are in
+        # the code now.)
+        variants = {"as is": contextlib.nullcontext}
         # Interleaved rounds (variant 1, 2, 3, 4, 1, 2, ...) and medians, so background load on a shared
         # machine hits every variant alike.
         import statistics
@@ -178,10 +166,6 @@ def main() -> None:
                 s.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
                 list(s.scalars(query.limit(20).offset(0)))
 
-        def db_part_unscoped_no_reset():
-            with no_reset_listener():
-                db_part_unscoped()
-
         def db_part_window():
             # One statement instead of two: the page plus count(*) OVER () (an empty page needs a fallback count).
             with db.tenant_session(binding) as s:
@@ -200,7 +184,7 @@ def main() -> None:
 
         def core_raw():
             with db.engine.connect() as conn:
-                conn.exec_driver_sql(bind_sql, {"role": binding.role, "schema": binding.schema})
+                conn.exec_driver_sql(database.bind_sql(binding))
                 conn.exec_driver_sql("SELECT count(*) FROM t_phutho.units").scalar()
                 data = (
                     conn.exec_driver_sql(
@@ -215,10 +199,9 @@ def main() -> None:
 
         part_fns = [
             ("tenant_session() + close, no statement", session_only),
-            ("tenant_session: BEGIN + bind + ROLLBACK + pool reset", session_bind_close),
+            ("tenant_session: BEGIN + reset and bind + ROLLBACK", session_bind_close),
             ("  ... + count query + page query (ORM), as before F1", db_part),
-            ("  ... same queries without the tenant bind (no set_config)", db_part_unscoped),
-            ("  ... and without the pool reset listener too", db_part_unscoped_no_reset),
+            ("  ... same queries without the tenant bind (no reset, no set_config)", db_part_unscoped),
             ("  ... one windowed query (count(*) OVER ()): the DB part of (b') now", db_part_window),
             ("marshmallow UnitSchema(many=True).dump(20 units)", serialise),
             ("JSON encoding of the 20 dumped units", encode),

@@ -21,7 +21,7 @@ from flask import redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from motcua_onestop.calendar.services import today
-from motcua_onestop.catalogue import receiving
+from motcua_onestop.catalogue import receiving, search
 from motcua_onestop.catalogue import services as catalogue
 from motcua_onestop.catalogue.models import Procedure
 from motcua_onestop.dossiers import services as dossiers
@@ -91,9 +91,9 @@ def intake_start():
     """(1) The procedures the officer's units receive, searched without accents as the portal's catalogue."""
     places = _places(_my_units())
     q = (request.args.get("q") or "").strip()[:200]
-    query = catalogue.search_query(catalogue.CatalogueFilter(q=q or None), tenant_context().enabled)
+    rows, _total = search.find(tenant_session(), catalogue.CatalogueFilter(q=q or None), tenant_context().enabled)
     found, more = [], False
-    for row in tenant_session().execute(query):
+    for row in rows:
         if _receiving(row, places):
             if len(found) == LIST_LIMIT:
                 more = True

@@ -221,3 +221,37 @@ def test_pool_of_one_connection_reused_across_tenants_including_rollbacks(runtim
     assert all(
         row[1:] == (user, "motcua_unbound", "") or row[1:] == (user, "motcua_unbound", None) for row in defaults
     ), defaults
+
+
+@pytest.mark.committed
+def test_what_a_transaction_leaves_on_its_connection_is_gone_for_the_next(runtime, seeded):
+    """A session-level role and search path, a temporary table shadowing a tenant's table and an open
+    cursor, left on the one pooled connection, are gone when the next transaction starts: a tenant's (its
+    reset travels with the binding) and a control one (reset first)."""
+    db = Database(runtime.db.url, pool_size=1, max_overflow=0)
+    user = runtime.db.engine.url.username
+    try:
+        with db.control_session() as session:
+            session.execute(text(f'SET ROLE "{db.binding("beta").role}"'))  # session level, not LOCAL
+            session.execute(text("SET search_path TO t_beta"))
+            session.commit()
+        with db.tenant_session(db.binding("alpha")) as session:
+            assert session.scalar(text("SELECT current_user")) == db.binding("alpha").role
+            session.execute(text("CREATE TEMP TABLE units (id bigint, name text)"))
+            session.execute(text("INSERT INTO units VALUES (1, 'leaked')"))
+            session.execute(text("DECLARE left_open CURSOR WITH HOLD FOR SELECT 1"))
+            session.commit()
+        with db.tenant_session(db.binding("alpha")) as session:
+            assert session.scalar(text("SELECT current_user")) == db.binding("alpha").role
+            assert session.scalar(text("SHOW search_path")) == "t_alpha"
+            assert session.scalar(text("SELECT name FROM units WHERE id = 1")).endswith("Alpha")
+            assert session.scalar(text("SELECT count(*) FROM pg_cursors")) == 0
+            session.execute(text("SET search_path TO t_beta"))
+            session.execute(text("CREATE TEMP TABLE leftover (id bigint)"))
+            session.commit()
+        with db.engine.connect() as conn:
+            assert conn.scalar(text("SELECT current_user")) == user
+            assert conn.scalar(text("SHOW search_path")) == "motcua_unbound"
+            assert conn.scalar(text("SELECT to_regclass('pg_temp.leftover')")) is None
+    finally:
+        db.dispose()

@@ -28,7 +28,7 @@ import pytest
 from motcua_platform import i18n
 from motcua_platform.cache import clear_all
 from motcua_platform.config import Config
-from motcua_platform.db.database import BIND_SQL, UNBOUND_SEARCH_PATH, TenantBinding, TenantSession
+from motcua_platform.db.database import RESET_SQL, UNBOUND_SEARCH_PATH, TenantBinding, TenantSession
 from motcua_platform.runtime import Runtime, build_runtime
 from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
@@ -207,6 +207,7 @@ def _transaction_per_test(request) -> Iterator[None]:
 
 
 # -- statement guard -----------------------------------------------------------------------------
+BOUND_SCHEMA = re.compile(r"set_config\('search_path', '(t_[a-z0-9]+)', true\)")
 SCHEMA_REF = re.compile(r'(?<![\w.])"?(t_[a-z][a-z0-9]{1,29}|control)"?\.')
 
 
@@ -217,8 +218,9 @@ class StatementGuard:
         self.violations: list[str] = []
 
     def before_execute(self, conn, cursor, statement, parameters, context, executemany):
-        if statement == BIND_SQL:
-            conn.info["motcua_bound_schema"] = parameters[1]
+        if statement.startswith(RESET_SQL):  # a transaction's start: reset, and bound when it says so
+            bound = BOUND_SCHEMA.search(statement)
+            conn.info["motcua_bound_schema"] = bound.group(1) if bound else None
             return
         if "set_config" in statement and isinstance(parameters, dict):  # the harness's own reset
             values = list(parameters.values())

@@ -7,7 +7,10 @@
   ``set_config(..., true)``) so even SQL that escaped translation can only see that tenant's schema.
 * The connection's default ``search_path`` is a schema that does not exist, so an unbound,
   unqualified query fails instead of reading some other schema.
-* Connections are reset when they go back to the pool.
+* Every transaction starts from a clean connection: no cursors, settings or temporary tables left by
+  whoever used it before. A tenant transaction's reset travels with its binding, in one round trip; any
+  other transaction sends the reset first (ADR 0034). A connection goes back to the pool with no
+  transaction open.
 """
 
 from __future__ import annotations
@@ -77,7 +80,8 @@ class Database:
             hide_parameters=True,
             connect_args={"options": f"-c search_path={UNBOUND_SEARCH_PATH}"},
         )
-        event.listen(engine, "reset", _reset_connection)
+        event.listen(engine, "reset", _end_transaction)
+        event.listen(engine, "begin", _reset_unless_bound)
         return engine
 
     def dispose(self) -> None:
@@ -110,13 +114,23 @@ class Database:
         return session
 
 
-BIND_SQL = "SELECT set_config('role', %s, true), set_config('search_path', %s, true)"
+# What a previous user of the connection may have left: open cursors, session settings (a SET without LOCAL,
+# a role), temporary tables (pg_temp is searched before any schema).
+RESET_SQL = "CLOSE ALL; RESET ALL; RESET ROLE; DISCARD TEMP"  # RESET ALL leaves the role alone
+BIND_SQL = "SELECT set_config('role', '{role}', true), set_config('search_path', '{schema}', true)"
+
+
+def bind_sql(binding: TenantBinding) -> str:
+    """The reset and the binding as one simple-protocol statement. The names are literals, which is safe:
+    a slug matches SLUG_RE and the role prefix is [a-z0-9_] (``Database.binding``)."""
+    return f"{RESET_SQL}; {BIND_SQL.format(role=binding.role, schema=binding.schema)}"
 
 
 def bind_connection(connection, binding: TenantBinding) -> None:
     """Scope the connection's current transaction to one tenant: its role and its schema, both local to
-    the transaction. One round trip; plain driver SQL because it runs at the start of every request."""
-    connection.exec_driver_sql(BIND_SQL, (binding.role, binding.schema))
+    the transaction, after resetting what a previous user left. One round trip, plain driver SQL: it runs
+    at the start of every tenant request."""
+    connection.exec_driver_sql(bind_sql(binding))
 
 
 def _bind_transaction(session: TenantSession, transaction, connection) -> None:
@@ -127,14 +141,17 @@ def _bind_transaction(session: TenantSession, transaction, connection) -> None:
 event.listen(TenantSession, "after_begin", _bind_transaction)
 
 
-def _reset_connection(dbapi_connection: psycopg.Connection, connection_record, reset_state) -> None:
-    """Return the connection to a clean state: no transaction, no settings, no temp objects."""
+def _reset_unless_bound(connection) -> None:
+    """At the start of every transaction: reset the connection, unless it belongs to a tenant engine, whose
+    session's binding (``after_begin``, next) carries the reset in the same round trip."""
+    if connection.get_execution_options().get("schema_translate_map") is None:
+        connection.exec_driver_sql(RESET_SQL)
+
+
+def _end_transaction(dbapi_connection: psycopg.Connection, connection_record, reset_state) -> None:
+    """Back in the pool with no transaction open (an error may have left one); the next transaction resets
+    the rest as it starts."""
     if reset_state.terminate_only:
         return
     if dbapi_connection.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
         dbapi_connection.rollback()
-    dbapi_connection.autocommit = True
-    try:
-        dbapi_connection.execute("CLOSE ALL; RESET ALL; DISCARD TEMP")
-    finally:
-        dbapi_connection.autocommit = False

@@ -3,8 +3,10 @@ written in UTC."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema as _Schema
-from marshmallow import fields, validate
+from marshmallow import fields, missing, validate
 
 from motcua_platform.timezones import utc_iso
 
@@ -35,6 +37,42 @@ class Schema(_Schema):
                 pending.extend(field.tuple_fields)
             elif isinstance(field, fields.Dict):
                 pending.extend(f for f in (field.key_field, field.value_field) if f is not None)
+
+    def _serialize(self, obj: Any, *, many: bool = False):
+        """marshmallow's, with the same output, minus most of its cost for plain values: a String, Integer or
+        Boolean field whose value is None or already a str, int or bool writes it as it is (what the field
+        would write) without the field's layers; any other value, and every other field, goes through the
+        field. A list of 20 summaries cost a third of an answer served from a cache (ADR 0034)."""
+        if many and obj is not None:
+            return [self._serialize(item) for item in obj]
+        plan = self.__dict__.get("_dump_plan") or self._make_dump_plan()
+        get = self.get_attribute
+        result = {}
+        for name, key, field, attribute, passthrough in plan:
+            if passthrough is not None:
+                value = get(obj, attribute, missing)
+                if value is None or type(value) is passthrough:
+                    result[key] = value
+                    continue
+            value = field.serialize(name, obj, accessor=get)
+            if value is not missing:
+                result[key] = value
+        return result
+
+    def _make_dump_plan(self) -> list[tuple]:
+        plan = []
+        for name, field in self.dump_fields.items():
+            attribute = field.attribute if field.attribute is not None else name
+            passthrough = PASSTHROUGH.get(type(field))
+            if "." in attribute or getattr(field, "as_string", False) or field.dump_default is not missing:
+                passthrough = None
+            plan.append((name, field.data_key if field.data_key is not None else name, field, attribute, passthrough))
+        self.__dict__["_dump_plan"] = plan
+        return plan
+
+
+# Fields (these classes exactly, not subclasses) that write a value of this type unchanged.
+PASSTHROUGH = {fields.String: str, fields.Integer: int, fields.Boolean: bool}
 
 
 # DateTime's ISO writers replaced by ``utc_iso`` (the other formats, never used by the API, stay)

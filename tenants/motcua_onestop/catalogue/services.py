@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from motcua_platform.audit.services import Actor, record
@@ -17,12 +16,12 @@ from motcua_platform.plugins import Fee, Plugin
 from motcua_platform.plugins.definitions import OnlineMode, ProcedureDefinition, TimeUnit
 from motcua_platform.plugins.engine import PluginRegistry
 from motcua_platform.plugins.forms import form_schema, validate_form
-from sqlalchemy import Select, and_, case, func, literal, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from motcua_onestop.catalogue.diff import FieldDiff, entry_diff
 from motcua_onestop.catalogue.models import OVERRIDABLE, Procedure, ProcedureStatus
-from motcua_onestop.catalogue.text import fold, words
+from motcua_onestop.catalogue.text import fold
 
 # Fields of a catalogue entry, in the order of the reference snapshot.
 ENTRY_FIELDS = (
@@ -107,45 +106,6 @@ SUMMARY_COLUMNS = (
     Procedure.online_mode,
     Procedure.plugin,
 )
-
-
-def search_query(filters: CatalogueFilter, enabled: Iterable[str]) -> Select:
-    return _search_query(filters, tuple(sorted(enabled)))
-
-
-@lru_cache(maxsize=512)  # statements are immutable; building one costs more than running a narrow search
-def _search_query(filters: CatalogueFilter, enabled: tuple[str, ...]) -> Select:
-    """Summaries of the published procedures of enabled plugins and the province's own, filtered; with a
-    query text, every word must start a word of the entry (accents ignored) and the best matches come
-    first. Details (documents, fees, workflow) are read one procedure at a time."""
-    query = select(*SUMMARY_COLUMNS).where(visible(enabled))
-    for attr, column in (
-        ("field", Procedure.field),
-        ("level", Procedure.level),
-        ("unit_kind", Procedure.competent_unit_kind),
-        ("online_mode", Procedure.online_mode),
-        ("plugin", Procedure.plugin),
-    ):
-        value = getattr(filters, attr)
-        if value:
-            query = query.where(column == value)
-    terms = words(filters.q or "")
-    if not terms:
-        return query.order_by(Procedure.field, Procedure.name_vi, Procedure.id)
-    # Terms are folded to [a-z0-9.]; each must start a word: 'dang:* & ky:* & khai:*'.
-    query = query.where(
-        Procedure.search_vector.bool_op("@@")(func.to_tsquery("simple", " & ".join(f"{term}:*" for term in terms)))
-    )
-    phrase = " " + " ".join(terms)
-    rank = (
-        case((Procedure.code == (filters.q or "").strip(), 1000), else_=0)
-        + case((Procedure.search_name.startswith(phrase, autoescape=True), 100), else_=0)
-        + case((Procedure.search_name.contains(phrase, autoescape=True), 50), else_=0)
-        + sum(
-            (case((Procedure.search_name.contains(" " + t, autoescape=True), 10), else_=0) for t in terms), literal(0)
-        )
-    )
-    return query.order_by(rank.desc(), func.length(Procedure.name_vi), Procedure.id)
 
 
 def get_procedure(
