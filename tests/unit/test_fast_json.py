@@ -60,6 +60,9 @@ class Summary(Schema):
     flag = fields.Boolean()
     renamed = fields.String(data_key="name", attribute="title")
     when = fields.DateTime()
+    aware = fields.AwareDateTime(allow_none=True)
+    naive = fields.NaiveDateTime(allow_none=True)
+    day = fields.Date(allow_none=True)
     email = fields.Email()  # a String subclass: always through the field
     nested_value = fields.String(attribute="inner.value")
     default = fields.Integer(dump_default=5)
@@ -77,10 +80,14 @@ class Row:
 
 ROWS = [
     {"code": "1.001", "count": 3, "flag": True, "title": "Tên", "when": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-     "email": "a@b.vn", "inner": {"value": "v"}, "as_text": 4},
+     "email": "a@b.vn", "inner": {"value": "v"}, "as_text": 4,
+     "aware": dt.datetime(2026, 12, 6, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7))),
+     "naive": dt.datetime(2026, 12, 6, 9, 0), "day": dt.date(2026, 12, 6)},
     {"code": 12, "count": "7", "flag": 1, "title": None, "when": None, "email": None, "inner": {}, "default": None,
      "as_text": None},
-    {"code": Label("sub"), "count": True, "flag": "yes", "title": Decimal("1.5")},  # missing keys: omitted
+    {"code": Label("sub"), "count": True, "flag": "yes", "title": Decimal("1.5"),
+     "when": dt.datetime(2026, 1, 1, 23, 59, 59, 999999, tzinfo=dt.timezone(dt.timedelta(hours=-3))),
+    },  # missing keys: omitted
     Row(code="obj", count=1, flag=False, title="t", when=None, email="x@y.vn", inner=Row(value="deep"), as_text=2),
     {},
 ]  # fmt: skip

@@ -3,6 +3,7 @@ written in UTC."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from marshmallow import Schema as _Schema
@@ -40,8 +41,9 @@ class Schema(_Schema):
 
     def _serialize(self, obj: Any, *, many: bool = False):
         """marshmallow's, with the same output, minus most of its cost for plain values: a String, Integer or
-        Boolean field whose value is None or already a str, int or bool writes it as it is (what the field
-        would write) without the field's layers; any other value, and every other field, goes through the
+        Boolean field whose value is None or already a str, int or bool writes it as it is, and an instant
+        field (written by ``utc_iso``) whose value is None or a datetime writes it with ``utc_iso``, as the
+        field would, without the field's layers; any other value, and every other field, goes through the
         field. A list of 20 summaries cost a third of an answer served from a cache (ADR 0034)."""
         if many and obj is not None:
             return [self._serialize(item) for item in obj]
@@ -51,8 +53,11 @@ class Schema(_Schema):
         for name, key, field, attribute, passthrough in plan:
             if passthrough is not None:
                 value = get(obj, attribute, missing)
-                if value is None or type(value) is passthrough:
-                    result[key] = value
+                if value is None:
+                    result[key] = None
+                    continue
+                if type(value) is passthrough:
+                    result[key] = utc_iso(value) if passthrough is dt.datetime else value
                     continue
             value = field.serialize(name, obj, accessor=get)
             if value is not missing:
@@ -64,6 +69,12 @@ class Schema(_Schema):
         for name, field in self.dump_fields.items():
             attribute = field.attribute if field.attribute is not None else name
             passthrough = PASSTHROUGH.get(type(field))
+            if (
+                _is_instant(field)
+                and field.SERIALIZATION_FUNCS is UTC_SERIALIZATION
+                and field.format in (None, "iso", "iso8601")
+            ):
+                passthrough = dt.datetime  # written by utc_iso, as the field would (on_bind_field)
             if "." in attribute or getattr(field, "as_string", False) or field.dump_default is not missing:
                 passthrough = None
             plan.append((name, field.data_key if field.data_key is not None else name, field, attribute, passthrough))
