@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/inbox_throughput.py
 
-Creates database ``motcua_bench_inbox``, runs ``motcua db upgrade`` and ``motcua demo`` on it, gives the demo
+Creates database ``motcua_bench_inbox_api``, runs ``motcua db upgrade`` and ``motcua demo`` on it, gives the demo
 commune officer of Phú Thọ (``canbo@phutho.gov.vn``: officer on the province's service centre and on a
 commune's) BENCH_DOSSIERS dossiers received by those two units (the realistic spread of statuses and due
 dates of ``benchmarks/dossiers.py``: about a quarter open), logs the officer in, starts
@@ -44,7 +44,7 @@ import _common as c
 import _http as h
 from dossiers import SEED_SQL
 
-DB_NAME = "motcua_bench_inbox"
+DB_NAME = "motcua_bench_inbox_api"
 SLUG = "phutho"
 TENANT_HOST = f"{SLUG}.motcua.localhost"
 OFFICER = {"email": f"canbo@{SLUG}.gov.vn", "password": "Sen-hong-giua-dam-48"}  # motcua_app.demo
