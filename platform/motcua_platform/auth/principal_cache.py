@@ -40,6 +40,17 @@ CHANNEL = "motcua_auth"
 MAX_ENTRIES = 20_000  # past this the cache starts again empty (a bound on memory, not an eviction policy)
 RECONNECT_SECONDS = 1.0
 POLL_SECONDS = 5.0  # how often an idle listening connection is checked
+# A listening connection that dies silently (a peer gone without a reset) must not keep the cache on: TCP
+# keepalives notice within ~15 s and the check's statement gives up after 5 s (entries never outlive their
+# lifetime meanwhile).
+LISTENER_CONNECTION = {
+    "connect_timeout": 5,
+    "keepalives": 1,
+    "keepalives_idle": 5,
+    "keepalives_interval": 5,
+    "keepalives_count": 2,
+    "options": "-c statement_timeout=5000",
+}
 
 
 def announce(session: Session) -> None:
@@ -140,7 +151,7 @@ class PrincipalCache:
     def _listen(self, stopped: threading.Event) -> None:
         while not stopped.is_set():
             try:
-                with psycopg.connect(self._conninfo, autocommit=True) as conn:
+                with psycopg.connect(self._conninfo, autocommit=True, **LISTENER_CONNECTION) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
                     self._set_listening(True, stopped)  # from here on, every change reaches this connection
                     while not stopped.is_set():
