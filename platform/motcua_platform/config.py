@@ -52,6 +52,16 @@ def _hostname(raw: str) -> str:
     return value
 
 
+def _non_negative_int(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{raw!r} is not a whole number") from None
+    if value < 0:
+        raise ValueError("must be at least 0")
+    return value
+
+
 def _positive_int(raw: str) -> int:
     try:
         value = int(raw)
@@ -246,6 +256,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("MOTCUA_TOKEN_TTL_HOURS", "token_ttl_hours", _positive_int, "Lifetime of a login token."),
     Setting(
+        "MOTCUA_TOKEN_CACHE_SECONDS",
+        "token_cache_seconds",
+        _non_negative_int,
+        "How long a process may reuse a checked staff or operator token (0: check every request). Revocations, "
+        "deactivations and role changes empty every process's cache at commit (LISTEN/NOTIFY, ADR 0031).",
+    ),
+    Setting(
         "MOTCUA_TENANT_CACHE_SECONDS",
         "tenant_cache_seconds",
         _positive_int,
@@ -334,6 +351,7 @@ class Config:
     login_max_failures: int = 5
     login_lock_seconds: int = 900
     token_ttl_hours: int = 12
+    token_cache_seconds: int = 10
     tenant_cache_seconds: int = 10
     plugins: tuple[str, ...] = ()
     tracking_per_minute: int = 30

@@ -230,3 +230,23 @@ def test_an_officers_list_paged_without_a_cap_counts_the_whole_list(officer, see
     assert len(every) >= 4 and len(page) == 2
     assert pagination.item_count == len(every) and pagination.total_exact
     assert [d.id for d in page] == [d.id for d in every[:2]]
+
+
+def test_the_inbox_answer_is_byte_for_byte_the_summary_schemas_dump(officer, admin, seeded, runtime, app):
+    """The list is read as columns and written without marshmallow (issue 14): the body must stay exactly
+    what DossierSummarySchema and the app's JSON made of the whole dossiers, for a commune officer (keys
+    first) and for the province admin (no unit condition)."""
+    from motcua_onestop.dossiers.schemas import DossierSummarySchema
+
+    for _ in range(3):
+        receive(officer, seeded)
+    for client in (officer, admin):
+        response = client.get("/api/v1/dossiers?state=all&page_size=20")
+        assert response.status_code == 200
+        listed = [d["code"] for d in response.get_json()]
+        assert len(listed) >= 3
+        with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+            found = {d.code: d for d in session.scalars(select(Dossier).where(Dossier.code.in_(listed)))}
+            with app.app_context():
+                expected = app.json.response(DossierSummarySchema(many=True).dump([found[c] for c in listed]))
+        assert response.get_data() == expected.get_data()

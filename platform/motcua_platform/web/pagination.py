@@ -123,16 +123,19 @@ def paginate(
 
 
 def _keys_first(page_query: Select, keyset: Sequence[ColumnElement]) -> tuple[Select, list[ColumnElement]]:
-    """``page_query`` (one entity, cut to the page) as its page's keys first, then only those rows: the
-    sort that picks the page then reads nothing but ``keyset``, which an index-only scan can serve, and
-    the table is read for the page's rows alone. The last key must be the entity's primary key.
-    Returns the statement and the keyset to read the page's keys from."""
+    """``page_query`` (one entity, or columns of one entity, cut to the page) as its page's keys first, then
+    only those rows: the sort that picks the page then reads nothing but ``keyset``, which an index-only
+    scan can serve, and the table is read for the page's rows alone. The last key must be the entity's
+    primary key. Returns the statement and the keyset to read the page's keys from."""
     labels = [column.label(f"_page{i}") for i, column in enumerate(keyset)]
     page = page_query.with_only_columns(*labels, maintain_column_froms=True).subquery("page")
-    entity = page_query.column_descriptions[0]["entity"]
+    described = page_query.column_descriptions
+    entity = described[0]["entity"]
     primary_key = inspect(entity).primary_key[0]
     keys = [page.c[label.name] for label in labels]
-    return select(entity).join(page, primary_key == keys[-1]).order_by(*keys), keys
+    # the whole entity (ORM objects), or just the columns the query selects (rows)
+    selected = [entity] if described[0]["expr"] is entity else [d["expr"] for d in described]
+    return select(*selected).select_from(entity).join(page, primary_key == keys[-1]).order_by(*keys), keys
 
 
 def _count(query: Select, cap: int | None) -> Select:

@@ -11,8 +11,9 @@ from flask import current_app, g, request
 
 from motcua_platform import request_log
 from motcua_platform.auth import services as auth_services
+from motcua_platform.auth.principal_cache import PrincipalCache
 from motcua_platform.auth.services import Principal
-from motcua_platform.auth.tokens import is_citizen_secret, split_token
+from motcua_platform.auth.tokens import hash_secret, is_citizen_secret, split_token
 from motcua_platform.auth.units import unit_tree
 from motcua_platform.errors import Forbidden, Unauthorized
 from motcua_platform.i18n import _
@@ -47,13 +48,41 @@ def current_principal(*roles: str) -> Principal:
             raise Unauthorized(_("Log in first: send 'Authorization: Bearer <token>'."))
         if is_citizen_secret(secret):  # a citizen account never holds a staff or operator permission
             raise Forbidden(_("This action is for staff; a citizen account cannot use it."))
-        principal = auth_services.authenticate(site_session(), scope=site_scope(), secret=secret)
+        principal = _authenticate(site_scope(), hash_secret(secret))
         if principal is None:
             raise Unauthorized(_("The access token is unknown, expired or revoked."))
         g.principal = principal
     principal = g.principal
     if roles and not principal.has_role(*roles):
         raise Forbidden(_("This action needs one of the roles: %(roles)s.", roles=", ".join(roles)))
+    return principal
+
+
+def principal_cache() -> PrincipalCache:
+    """This app's cache of checked tokens (``auth.principal_cache``), made on first use in each app."""
+    cache = current_app.extensions.get("motcua_principals")
+    if cache is None:
+        runtime = current_app.extensions["motcua"]
+        cache = PrincipalCache(runtime.db.url, runtime.config.token_cache_seconds)
+        cache = current_app.extensions.setdefault("motcua_principals", cache)
+    return cache
+
+
+def _authenticate(scope: str, token_hash: str) -> Principal | None:
+    """The token's principal: from this process's cache, or checked against the database (and kept)."""
+    cache = principal_cache()
+    if not cache.enabled:
+        found = auth_services.authenticate_token(site_session(), scope=scope, token_hash=token_hash)
+        return found[0] if found is not None else None
+    principal = cache.get(scope, token_hash)
+    if principal is not None:
+        return principal
+    generation = cache.generation()  # before the read: a change committed after it is not kept
+    found = auth_services.authenticate_token(site_session(), scope=scope, token_hash=token_hash)
+    if found is None:
+        return None
+    principal, expires_at = found
+    cache.put(scope, token_hash, principal, expires_at, generation)
     return principal
 
 

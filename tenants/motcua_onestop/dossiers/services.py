@@ -15,7 +15,7 @@ from motcua_platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from motcua_platform.i18n import _
 from motcua_platform.tenant_context import TenantContext
 from motcua_platform.timezones import VIETNAM
-from sqlalchemy import Select, func, literal_column, select, type_coerce
+from sqlalchemy import Select, literal_column, select, type_coerce
 from sqlalchemy.orm import Session
 
 from motcua_onestop.calendar import services as calendar
@@ -26,8 +26,7 @@ from motcua_onestop.dossiers.documents.checklist import checklist
 from motcua_onestop.dossiers.models import Channel, Dossier, DossierHistory, Status
 from motcua_onestop.dossiers.workflow import services as workflow
 from motcua_onestop.dossiers.workflow.models import CLOCK_STATUSES, OPEN_STATUSES, SORT_DUE, DossierStep
-from motcua_onestop.units.models import Unit
-from motcua_onestop.units.services import subtree_ids
+from motcua_onestop.units.services import subtree_and_total, subtree_ids
 
 STATUS_NAMES = {
     Status.SUBMITTED: "Mới đăng ký",
@@ -215,11 +214,11 @@ class InboxFilter:
 def inbox_query(session: Session, officer_unit_ids: Iterable[int], filters: InboxFilter, now=None) -> Select:
     """The dossiers an officer's list shows, ordered by ``INBOX_ORDER`` (soonest due first, then id):
     by default the open ones (every status but the final 3, 8 and 10); ``state`` or ``status`` for others."""
-    units = officer_units(session, officer_unit_ids)
+    units, tenant_units = subtree_and_total(session, set(officer_unit_ids))
     if not units:
         raise Forbidden(_("Only officers of a unit have a dossier inbox."))
     # a province-level officer covers every unit: no unit condition, so the whole-tenant indexes give the order
-    whole_tenant = len(units) == session.scalar(select(func.count()).select_from(Unit))
+    whole_tenant = len(units) == tenant_units
     due = SORT_DUE  # "no due date" sorts last, and never counts as overdue or due before anything
     # step_unit: the unit of the open current step, kept on the dossier by workflow.py (ix_dossiers_step_unit_due)
     unit_column = Dossier.current_step_unit_id if filters.step_unit else Dossier.receiving_unit_id

@@ -11,7 +11,7 @@ from motcua_platform.audit.services import Actor, record
 from motcua_platform.auth.models import StaffRole
 from motcua_platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from motcua_platform.i18n import _
-from sqlalchemy import Select, bindparam, exists, select
+from sqlalchemy import Select, bindparam, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from motcua_onestop.units.models import PARENT_KINDS, Unit, UnitKind
@@ -49,6 +49,19 @@ def subtree_ids(session: Session, roots: set[int]) -> set[int]:
     if not roots:
         return set()
     return set(session.scalars(SUBTREE, {"roots": sorted(roots)}))
+
+
+# The subtree and, in the same round trip, how many units the tenant has (whether it is all of them).
+SUBTREE_AND_TOTAL = SUBTREE.add_columns(select(func.count()).select_from(Unit).scalar_subquery().label("total"))
+
+
+def subtree_and_total(session: Session, roots: set[int]) -> tuple[set[int], int]:
+    """``subtree_ids(roots)`` and the number of the tenant's units, in one statement: an officer's list
+    needs both (a subtree that is the whole tenant needs no unit condition)."""
+    if not roots:
+        return set(), 0
+    rows = session.execute(SUBTREE_AND_TOTAL, {"roots": sorted(roots)}).all()
+    return {row[0] for row in rows}, rows[0][1] if rows else 0
 
 
 def list_units(session: Session, filters: UnitFilter) -> list[Unit]:
