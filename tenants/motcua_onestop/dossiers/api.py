@@ -1,14 +1,13 @@
 """Dossiers on a tenant host: intake (online by a citizen account; counter and postal by an officer), the
 officer inbox, transitions with optimistic concurrency (ETag / If-Match), history, and public tracking."""
 
-from flask import current_app, request
+from flask import request
 from flask.views import MethodView
 from motcua_platform.plugins.engine import active
 from motcua_platform.web.context import current_tenant, runtime, tenant_context, tenant_session
 from motcua_platform.web.pagination import paginate
 from motcua_platform.web.principals import STAFF_OR_CITIZEN_SECURITY, actor
 from motcua_platform.web.ratelimit import limit_per_client
-from motcua_platform.web.rows import row_dumper
 
 from motcua_onestop.citizens import services as citizens
 from motcua_onestop.citizens.api import current_citizen
@@ -38,8 +37,7 @@ from motcua_onestop.dossiers.schemas import (
 )
 from motcua_onestop.dossiers.workflow import api as _workflow_routes  # noqa: F401 - its routes, on blp
 
-# The officer's inbox reads only what a summary shows and writes it without marshmallow (issue 14).
-dump_summary = row_dumper(DossierSummarySchema())
+# The officer's inbox reads only what a summary shows, as rows, not dossiers (ADR 0032).
 SUMMARY_COLUMNS = [getattr(Dossier, name) for name in DossierSummarySchema().dump_fields]
 
 
@@ -100,7 +98,7 @@ class Dossiers(MethodView):
         session = tenant_session()
         cursor = args.pop("cursor", None)
         query = services.inbox_query(session, caller_units(), services.InboxFilter(**args))
-        rows = paginate(
+        return paginate(
             session,
             query.with_only_columns(*SUMMARY_COLUMNS),  # the summary's columns, not whole dossiers
             pagination_parameters,
@@ -109,8 +107,6 @@ class Dossiers(MethodView):
             keyset=services.inbox_order(query),
             cursor=cursor,
         )
-        # written as DossierSummarySchema would write them (web.rows), without building its objects
-        return current_app.json.response([dump_summary(row) for row in rows])
 
 
 @blp.route("/dossiers/<code>")
