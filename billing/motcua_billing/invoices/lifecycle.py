@@ -1,10 +1,10 @@
 """The invoice lifecycle after the run: a draft is finalized (numbered without gaps per year) or voided; a
 finalized invoice becomes paid (``payments.recording``) or void.
 
-``finalize`` recomputes the draft one last time while *claiming* the usage it counts
-(``billing_usage_events.invoice_line_id``), so every line of a finalized invoice points at exactly the
-events it bills. Usage that arrives later for a finalized period stays unclaimed and becomes an adjustment
-line on the next invoice.
+``finalize`` recomputes the draft one last time while *claiming* the usage it counts (one
+``billing_usage_claims`` row per line: a region of the ledger, ``usage.claims``), so every line of a
+finalized invoice names exactly the events it bills. Usage that arrives later for a finalized period stays
+unclaimed and becomes an adjustment line on the next invoice.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from motcua_platform.db.base import utcnow
 from motcua_platform.errors import Conflict, InvalidInput
 from motcua_platform.i18n import _
 from motcua_platform.timezones import VIETNAM
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -24,10 +24,10 @@ from motcua_billing.catalog.models import BillableMetric, Contract
 from motcua_billing.invoices.lines import (
     Aggregate,
     adjustment_line,
-    aggregate_usage,
     claimed_total,
     compute_lines,
     late_usage_months,
+    lines_differ,
     refigure,
     usage_line,
     write_lines,
@@ -38,21 +38,7 @@ from motcua_billing.payments.services import apply_pending
 from motcua_billing.rating import periods
 from motcua_billing.rating.periods import Period
 from motcua_billing.rating.services import invoice_totals
-from motcua_billing.usage.models import UsageEvent
-
-
-def _claim(session: Session, line: InvoiceLine, tenant_id: int) -> None:
-    session.execute(
-        update(UsageEvent)
-        .where(
-            UsageEvent.tenant_id == tenant_id,
-            UsageEvent.metric_code == line.metric_code,
-            UsageEvent.invoice_line_id.is_(None),
-            UsageEvent.occurred_at >= periods.local_midnight(line.service_start),
-            UsageEvent.occurred_at < periods.local_midnight(line.service_end),
-        )
-        .values(invoice_line_id=line.id)
-    )
+from motcua_billing.usage import claims
 
 
 def finalize(session: Session, actor: Actor, invoice_id: int, *, now: dt.datetime | None = None) -> Invoice:
@@ -70,33 +56,48 @@ def finalize(session: Session, actor: Actor, invoice_id: int, *, now: dt.datetim
     metrics = {m.code: m for m in session.scalars(select(BillableMetric))}
     period = Period(invoice.period_start, invoice.period_end)
     tenant_id = invoice.tenant_id
-    # Recompute from the ledger as it is now, then claim and re-aggregate what was claimed (exact even if
-    # usage is being written while we finalize: what is not claimed here will be billed later).
+    # Hold inserts into the ledger from here to the commit, then recompute from it as it is now: the lines
+    # claim exactly what they count, and usage written later stays unclaimed, billed later as an adjustment.
+    through = claims.lock_ledger(session, tenant_id)
+    period_totals = claims.daily_totals(session, tenant_id, period.start, period.end)
+    usage = {(tenant_id, metric): Aggregate(t.count, t.total, t.peak) for metric, t in period_totals.items()}
     lines = compute_lines(
         session,
         contract,
         period,
         metrics,
-        aggregate_usage(session, [tenant_id], period),
+        usage,
         late_usage_months(session, [tenant_id], period.start).get(tenant_id, set()),
     )
-    write_lines(session, invoice, lines, invoice.vat_rate)
-    for line in invoice.lines:
-        if line.kind == LineKind.LEASE:
-            continue
-        _claim(session, line, tenant_id)
+    if lines_differ(invoice, lines):
+        write_lines(session, invoice, lines, invoice.vat_rate)
+    metric_lines = [line for line in invoice.lines if line.kind != LineKind.LEASE]
+    made = claims.claim(
+        session,
+        tenant_id,
+        through,
+        [
+            claims.Wanted(
+                line.id,
+                line.metric_code,
+                periods.local_midnight(line.service_start),
+                periods.local_midnight(line.service_end),
+                # The period's own usage lines: nothing in the window was claimed (else it would be billed).
+                period_totals.get(line.metric_code, claims.Totals()) if line.kind == LineKind.USAGE else None,
+            )
+            for line in metric_lines
+        ],
+    )
+    for line in metric_lines:
+        claimed = made[line.id]
         metric = metrics[line.metric_code]
         service = Period(line.service_start, line.service_end)
         if line.kind == LineKind.USAGE:
-            claimed = aggregate_usage(session, [tenant_id], service, line_id=line.id).get(
-                (tenant_id, metric.code), Aggregate()
-            )
-            spec = usage_line(contract, service, metric, claimed)
+            spec = usage_line(contract, service, metric, Aggregate(claimed.events, claimed.quantity, claimed.peak))
         else:
-            claimed_now = session.scalar(select(func.count()).where(UsageEvent.invoice_line_id == line.id))
             whole = claimed_total(session, tenant_id, metric, service)
             spec = adjustment_line(
-                session, contract, tenant_id, metric, service, whole.value(metric.aggregation), claimed_now
+                session, contract, tenant_id, metric, service, whole.value(metric.aggregation), claimed.events
             )
         if spec is None:
             continue
@@ -129,8 +130,6 @@ def finalize(session: Session, actor: Actor, invoice_id: int, *, now: dt.datetim
 def void(session: Session, actor: Actor, invoice_id: int, reason: str) -> Invoice:
     """Void a draft or an unpaid finalized invoice. Its number stays used (no gaps); its usage is released
     so that re-running the period bills it again on a replacement invoice."""
-    from motcua_billing.usage.services import release_claims
-
     if not (reason or "").strip():
         raise InvalidInput(_("Say why the invoice is voided."), {"reason": [_("A reason is required.")]})
     invoice = get_invoice(session, invoice_id, lock=True)
@@ -164,7 +163,7 @@ def void(session: Session, actor: Actor, invoice_id: int, reason: str) -> Invoic
                 display_number=adjusted_by.display_number,
             )
         )
-    released = release_claims(session, [line.id for line in invoice.lines])
+    released = claims.release(session, invoice.tenant_id, [line.id for line in invoice.lines])
     invoice.status = InvoiceStatus.VOID
     invoice.voided_at = utcnow()
     invoice.void_reason = reason.strip()

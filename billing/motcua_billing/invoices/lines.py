@@ -9,14 +9,12 @@ an adjustment line for late usage of an earlier, already billed period.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from motcua_platform.dates import add_months
 from motcua_platform.db.base import utcnow
-from motcua_platform.timezones import VIETNAM
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -26,6 +24,7 @@ from motcua_billing.invoices.models import BILLED, Invoice, InvoiceLine, LineKin
 from motcua_billing.rating import periods
 from motcua_billing.rating.periods import Period
 from motcua_billing.rating.services import adjustment, invoice_totals, lease_share, rate
+from motcua_billing.usage import claims
 from motcua_billing.usage.models import UsageEvent
 
 LOOKBACK_MONTHS = 12  # late usage older than this is not billed automatically (see docs/billing.md)
@@ -71,9 +70,7 @@ class LineSpec:
 
 
 # -- usage aggregation ---------------------------------------------------------------------------
-def aggregate_usage(
-    session: Session, tenant_ids: Iterable[int], period: Period, *, line_id: int | None = None
-) -> dict[tuple[int, str], Aggregate]:
+def aggregate_usage(session: Session, tenant_ids: Iterable[int], period: Period) -> dict[tuple[int, str], Aggregate]:
     query = (
         select(
             UsageEvent.tenant_id,
@@ -89,8 +86,6 @@ def aggregate_usage(
         )
         .group_by(UsageEvent.tenant_id, UsageEvent.metric_code)
     )
-    if line_id is not None:
-        query = query.where(UsageEvent.invoice_line_id == line_id)
     return {(t, m): Aggregate(c, Decimal(s), Decimal(p)) for t, m, c, s, p in session.execute(query)}
 
 
@@ -98,39 +93,13 @@ def late_usage_months(
     session: Session, tenant_ids: Iterable[int], before: dt.date
 ) -> dict[int, set[tuple[str, dt.date]]]:
     """(metric, local month) of unclaimed usage that occurred before ``before``, within the lookback."""
-    local_month = func.date_trunc("month", func.timezone(VIETNAM.key, UsageEvent.occurred_at))
-    rows = session.execute(
-        select(UsageEvent.tenant_id, UsageEvent.metric_code, local_month)
-        .where(
-            UsageEvent.tenant_id.in_(list(tenant_ids)),
-            UsageEvent.invoice_line_id.is_(None),
-            UsageEvent.occurred_at < periods.local_midnight(before),
-            UsageEvent.occurred_at >= periods.local_midnight(add_months(before, -LOOKBACK_MONTHS)),
-        )
-        .group_by(UsageEvent.tenant_id, UsageEvent.metric_code, local_month)
-    )
-    found: dict[int, set[tuple[str, dt.date]]] = defaultdict(set)
-    for tenant_id, metric, month in rows:
-        found[tenant_id].add((metric, month.date()))
-    return found
+    return claims.unclaimed_months(session, tenant_ids, add_months(before, -LOOKBACK_MONTHS), before)
 
 
 def claimed_total(session: Session, tenant_id: int, metric: BillableMetric, period: Period) -> Aggregate:
     """Everything claimed for a metric's period by finalized lines (plus those being finalized now)."""
-    row = session.execute(
-        select(
-            func.count(),
-            func.coalesce(func.sum(UsageEvent.quantity), 0),
-            func.coalesce(func.max(UsageEvent.quantity), 0),
-        ).where(
-            UsageEvent.tenant_id == tenant_id,
-            UsageEvent.metric_code == metric.code,
-            UsageEvent.invoice_line_id.is_not(None),
-            UsageEvent.occurred_at >= period.start_at,
-            UsageEvent.occurred_at < period.end_at,
-        )
-    ).one()
-    return Aggregate(row[0], Decimal(row[1]), Decimal(row[2]))
+    totals = claims.claimed_totals(session, tenant_id, metric.code, period.start_at, period.end_at)
+    return Aggregate(totals.count, totals.total, totals.peak)
 
 
 def _billed(session: Session, tenant_id: int, metric: str, service_start: dt.date) -> tuple[Decimal, int] | None:
@@ -279,15 +248,7 @@ def compute_lines(
         if metric is None:
             continue
         whole = aggregate_usage(session, [tenant_id], earlier).get((tenant_id, metric_code), Aggregate())
-        unclaimed = session.scalar(
-            select(func.count()).where(
-                UsageEvent.tenant_id == tenant_id,
-                UsageEvent.metric_code == metric_code,
-                UsageEvent.invoice_line_id.is_(None),
-                UsageEvent.occurred_at >= earlier.start_at,
-                UsageEvent.occurred_at < earlier.end_at,
-            )
-        )
+        unclaimed = claims.unclaimed_count(session, tenant_id, metric_code, earlier.start, earlier.end)
         line = adjustment_line(
             session, contract, tenant_id, metric, earlier, whole.value(metric.aggregation), unclaimed
         )

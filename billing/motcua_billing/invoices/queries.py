@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from motcua_billing.invoices.models import BILLED, Invoice, InvoiceLine, LineKind, Payment
 from motcua_billing.rating import periods
-from motcua_billing.usage.models import UsageEvent
+from motcua_billing.usage.models import UsageClaim, UsageEvent, covers
 
 
 def get_invoice(session: Session, invoice_id: int, *, tenant_id: int | None = None, lock: bool = False) -> Invoice:
@@ -79,7 +79,7 @@ def line_usage_query(session: Session, line: InvoiceLine):
         return None
     query = select(UsageEvent).order_by(UsageEvent.occurred_at, UsageEvent.id)
     if invoice.status in BILLED:
-        return query.where(UsageEvent.invoice_line_id == line.id)
+        return query.join(UsageClaim, covers(UsageClaim, UsageEvent)).where(UsageClaim.invoice_line_id == line.id)
     conditions = [
         UsageEvent.tenant_id == invoice.tenant_id,
         UsageEvent.metric_code == line.metric_code,
@@ -87,5 +87,5 @@ def line_usage_query(session: Session, line: InvoiceLine):
         UsageEvent.occurred_at < periods.local_midnight(line.service_end),
     ]
     if line.kind == LineKind.ADJUSTMENT:
-        conditions.append(UsageEvent.invoice_line_id.is_(None))
+        conditions.append(~select(UsageClaim.id).where(covers(UsageClaim, UsageEvent)).exists())
     return query.where(and_(*conditions))

@@ -1,8 +1,14 @@
 """The usage ledger (control plane) and the per-tenant usage outbox.
 
 ``billing_usage_events`` is append-only: one row per fact, unique on (tenant, metric, event id), so a
-retried event is a no-op. ``invoice_line_id`` is set when a finalized invoice line claims the event: that is
-the link from each line to the exact usage it counts.
+retried event is a no-op. Events are never updated, not even to claim them.
+
+``billing_usage_claims`` links each finalized invoice line to the exact usage it counts, without writing the
+events: a claim is a region of the ledger — one tenant and metric, the line's service window, and the event
+ids in ``(after_event_id, through_event_id]`` — with its totals. Finalizing locks the ledger against inserts
+(``LOCK … IN SHARE MODE``) before it reads the last id, so no event can later appear inside a claimed
+region; claims of one tenant and metric never overlap (a trigger refuses it). An event is claimed by the one
+line whose claim covers it, or by none (docs/decisions/0030-usage-claims-as-ledger-regions.md).
 
 ``billing_usage_daily`` is the ledger added up per tenant, metric and Vietnamese calendar day (events,
 total quantity, largest quantity). The database keeps it: a statement trigger on the ledger adds each
@@ -22,9 +28,22 @@ import datetime as dt
 from decimal import Decimal
 
 from motcua_platform.db.base import ControlBase, TenantBase, created_at_column, id_column
-from sqlalchemy import BigInteger, CheckConstraint, Date, Index, Numeric, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 QUANTITY = Numeric(20, 6)
 # A day's total of up to 1e14 per event: room for a million events of the largest quantity.
@@ -37,14 +56,6 @@ class UsageEvent(ControlBase):
         UniqueConstraint("tenant_id", "metric_code", "event_id", name="uq_billing_usage_events_key"),
         CheckConstraint("quantity >= 0", name="quantity"),
         Index("ix_billing_usage_events_period", "tenant_id", "metric_code", "occurred_at"),
-        Index("ix_billing_usage_events_line", "invoice_line_id", postgresql_where=text("invoice_line_id IS NOT NULL")),
-        # Late usage (not yet claimed by a finalized line) is found without scanning billed history.
-        Index(
-            "ix_billing_usage_events_unclaimed",
-            "tenant_id",
-            "occurred_at",
-            postgresql_where=text("invoice_line_id IS NULL"),
-        ),
     )
 
     id: Mapped[int] = id_column()
@@ -56,9 +67,59 @@ class UsageEvent(ControlBase):
     received_at: Mapped[dt.datetime] = created_at_column()
     source: Mapped[str] = mapped_column(String(20))  # internal | api | outbox
     properties: Mapped[dict | None] = mapped_column(JSONB)
-    # The finalized invoice line that counts this event (no foreign key: the ledger is append-only and
-    # bulk-loaded; lines of finalized invoices are never deleted, and voiding releases the claim).
-    invoice_line_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class UsageClaim(ControlBase):
+    """The usage one finalized invoice line counts: the events of ``tenant_id`` and ``metric_code`` that
+    occurred in ``[occurred_from, occurred_before)`` with ``after_event_id < id <= through_event_id``, and
+    their totals as counted when the line was finalized. Deleted when the invoice is voided (the usage is
+    then billed again); migration e4b7c2a9d130 adds the trigger that keeps the claims of one tenant and
+    metric disjoint."""
+
+    __tablename__ = "billing_usage_claims"
+    __table_args__ = (
+        CheckConstraint("occurred_from < occurred_before", name="window"),
+        CheckConstraint("after_event_id >= 0 AND after_event_id <= through_event_id", name="event_ids"),
+        CheckConstraint("events >= 0 AND quantity >= 0 AND peak >= 0", name="totals"),
+        Index("ix_billing_usage_claims_window", "tenant_id", "metric_code", "occurred_from"),
+    )
+
+    id: Mapped[int] = id_column()
+    invoice_line_id: Mapped[int] = mapped_column(
+        ForeignKey("billing_invoice_lines.id", ondelete="RESTRICT"), unique=True
+    )
+    tenant_id: Mapped[int] = mapped_column(BigInteger)
+    metric_code: Mapped[str] = mapped_column(String(64))
+    occurred_from: Mapped[dt.datetime]
+    occurred_before: Mapped[dt.datetime]
+    after_event_id: Mapped[int] = mapped_column(BigInteger)
+    through_event_id: Mapped[int] = mapped_column(BigInteger)
+    events: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[Decimal] = mapped_column(TOTAL)
+    peak: Mapped[Decimal] = mapped_column(QUANTITY)
+    created_at: Mapped[dt.datetime] = created_at_column()
+
+
+def covers(claim, event) -> object:
+    """SQL: ``claim`` (UsageClaim or an alias) covers ``event`` (UsageEvent or an alias)."""
+    return and_(
+        claim.tenant_id == event.tenant_id,
+        claim.metric_code == event.metric_code,
+        claim.occurred_from <= event.occurred_at,
+        claim.occurred_before > event.occurred_at,
+        claim.after_event_id < event.id,
+        claim.through_event_id >= event.id,
+    )
+
+
+# The finalized line that counts an event, or None: derived from the claims (read-only).
+UsageEvent.invoice_line_id = column_property(
+    select(UsageClaim.invoice_line_id)
+    .where(covers(UsageClaim, UsageEvent))
+    .correlate_except(UsageClaim)  # the claims of its own, even in a query that joins claims
+    .limit(1)
+    .scalar_subquery()
+)
 
 
 class UsageDaily(ControlBase):

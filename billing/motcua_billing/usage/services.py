@@ -28,13 +28,13 @@ from motcua_platform.directory.models import Tenant, TenantStatus
 from motcua_platform.errors import InvalidInput
 from motcua_platform.i18n import _
 from motcua_platform.usage import UsageReport
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from motcua_billing.catalog.models import Aggregation, BillableMetric
 from motcua_billing.rating.services import to_decimal
-from motcua_billing.usage.models import UsageEvent, UsageOutbox
+from motcua_billing.usage.models import UsageOutbox
 
 log = logging.getLogger(__name__)
 
@@ -387,16 +387,6 @@ def pending_outbox(session: TenantSession) -> int:
 
 
 # -- reading -------------------------------------------------------------------------------------
-def release_claims(session: Session, line_ids: Sequence[int]) -> int:
-    """Free the usage of voided lines so that it is billed again."""
-    if not line_ids:
-        return 0
-    result = session.execute(
-        update(UsageEvent).where(UsageEvent.invoice_line_id.in_(line_ids)).values(invoice_line_id=None)
-    )
-    return result.rowcount
-
-
 def on_usage_reported(session: Session, *, event: UsageReport) -> None:
     """Receiver of ``signals.usage_reported``: the product's usage goes into the ledger's outbox in the
     product's own transaction."""
