@@ -3,7 +3,7 @@ packaged PostgreSQL does; the embedded demo server does not). Tenant migrations 
 search text with it; without it the same search scans the catalogue.
 
 Revision ID: e2b7c4a9f013
-Revises: d5a2f7c91e34
+Revises: e4b7c2a9d130
 Create Date: 2026-12-06 08:00:00.000000
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "e2b7c4a9f013"
-down_revision: str | None = "d5a2f7c91e34"
+down_revision: str | None = "e4b7c2a9d130"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
