@@ -36,6 +36,16 @@ def test_search_is_accent_insensitive_by_word_prefix_and_ranked(host_client, see
     assert codes(client.get("/api/v1/procedures?q=inh")) == ["1.012801"]  # "Inheritance …" (English name)
 
 
+def test_a_provincial_codes_suffix_is_a_word_and_the_code_is_found_whole_or_by_its_start(alpha, host_client, seeded):
+    body = {**GOOD_ROW, "ma_thu_tuc": "2.001000.H15", "ten_thu_tuc": "Cấp phép khai thác cát"}
+    file = csv_file([body]).encode()
+    assert alpha.post("/api/v1/catalogue/import?format=csv", data=file, content_type="text/csv").status_code == 201
+    client = host_client(seeded["alpha"].host)
+    for q in ("h15", "H15", "2.001000.H15", "2.0010", "khai thac h15"):
+        assert "2.001000.H15" in codes(client.get(f"/api/v1/procedures?q={q}")), q
+    assert codes(client.get("/api/v1/procedures?q=001000")) == []  # inside a word, not at its start
+
+
 def test_filters_and_pagination(host_client, seeded):
     client = host_client(seeded["alpha"].host)
     civil = client.get("/api/v1/procedures?field=Hộ tịch").get_json()

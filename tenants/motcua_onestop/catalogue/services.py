@@ -4,6 +4,7 @@ forms and fees. Services take the tenant's session and the deployment's plugin r
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -42,9 +43,15 @@ class CatalogueFilter:
 
 
 # -- rows ----------------------------------------------------------------------------------------
+# A provincial code's suffix (2.001000.H15) is also a word of its own, so that `h15` finds the province's codes.
+CODE_SUFFIX = re.compile(r"^(.+)\.([a-z][a-z0-9]*)$")
+
+
 def fill_search(row: Procedure) -> None:
     row.search_name = " " + fold(row.name_vi)
-    parts = [row.name_vi, row.name_en or "", row.code, row.field, row.result_document or ""]
+    code = fold(row.code)
+    code_words = CODE_SUFFIX.sub(r"\1 \2", code)
+    parts = [row.name_vi, row.name_en or "", code, code_words, row.field, row.result_document or ""]
     row.search_text = " " + fold(" ".join(parts))
 
 

@@ -25,9 +25,18 @@ TRIGRAM_SCHEMA = (
 )
 
 
+# What catalogue.services.fill_search now adds: a provincial code's suffix as a word of its own (the
+# tsvector parser split 2.001000.h15 into 2.001000 and h15; a LIKE on the folded text does not).
+CODE_SUFFIX_WORDS = (
+    "UPDATE procedures SET search_text = search_text || ' ' || regexp_replace(lower(code), '^(.+)\\.([a-z][a-z0-9]*)$', '\\1 \\2') "
+    "WHERE lower(code) ~ '^.+\\.[a-z][a-z0-9]*$'"
+)
+
+
 def upgrade() -> None:
     op.drop_index("ix_procedures_search_vector", table_name="procedures", postgresql_using="gin")
     op.drop_column("procedures", "search_vector")
+    op.execute(CODE_SUFFIX_WORDS)
     schema = op.get_bind().scalar(sa.text(TRIGRAM_SCHEMA))
     if schema is not None:
         op.execute(
