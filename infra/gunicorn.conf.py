@@ -5,9 +5,10 @@ import os
 
 bind = os.environ.get("MOTCUA_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("MOTCUA_WEB_WORKERS", "2"))
-# gunicorn's sync worker, whose own error answers (400, 414, 431 before the app) use the one JSON error format
-worker_class = os.environ.get("XWORKER", "motcua_platform.web_worker.JsonErrorSyncWorker")
-threads = int(os.environ.get("XTHREADS", "1"))
+# gunicorn's sync worker, whose own error answers (400, 414, 431 before the app) use the one JSON error format.
+# Threads with keep-alive (gthread) were measured no faster with 2 threads and slower with more: the app is
+# CPU-bound in Python (docs/decisions/0034-search-statement-and-trigram-index.md).
+worker_class = "motcua_platform.web_worker.JsonErrorSyncWorker"
 # The app is built once in the master; no database connection exists before fork (engines are lazy),
 # and each worker opens its own pool on first use.
 preload_app = True

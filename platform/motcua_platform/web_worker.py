@@ -13,7 +13,6 @@ import json
 import logging
 
 from gunicorn import glogging, util
-from gunicorn.workers.gthread import ThreadWorker
 from gunicorn.workers.sync import SyncWorker
 
 from motcua_platform.config import ConfigError, load_config
@@ -36,20 +35,12 @@ def write_json_error(sock, status_int: int, reason: str, mesg: str) -> None:
     util.write_nonblock(sock, head.encode("latin-1") + body)
 
 
-class JsonErrors:
+class JsonErrorSyncWorker(SyncWorker):
     def init_process(self):
         # Gunicorn writes its own error answers through this one function (Worker.handle_error); it is
         # replaced in the worker process only, where no other code calls it.
         util.write_error = write_json_error
         super().init_process()
-
-
-class JsonErrorSyncWorker(JsonErrors, SyncWorker):
-    """One request at a time, one connection per request."""
-
-
-class JsonErrorThreadWorker(JsonErrors, ThreadWorker):
-    """Threads serving kept-alive connections."""
 
 
 class GunicornLogger(glogging.Logger):
