@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+from motcua_platform.audit.models import TenantAuditEvent
 from motcua_platform.audit.services import Actor
 from motcua_platform.auth import services as auth
 from motcua_platform.auth.models import StaffAccount, StaffRole, StaffRoleName, StaffToken
@@ -101,6 +102,8 @@ def member(runtime, seeded):
     yield staff_id, tokens
     with runtime.db.tenant_session(binding) as session:
         session.execute(delete(StaffAccount).where(StaffAccount.id == staff_id))
+        # and what the test's changes audited, which other tests of alpha read as their own
+        session.execute(delete(TenantAuditEvent).where(TenantAuditEvent.target == f"staff:{staff_id}"))
         session.commit()
 
 
