@@ -162,7 +162,10 @@ def intake(
         session, unit, now, account=data.citizen_account_id if budget is not None else None, since=since
     )
     if budget is not None and taken.recent >= budget:
-        # the caller rolls back, and the number with it
+        # An account submits at most ``budget`` dossiers an hour: each sends it an acknowledgement (an SMS the
+        # province pays for) and lands in an officer's inbox. Counted in the intake's own transaction; two
+        # submissions racing at the limit may both pass, which is fine for a limit against abuse. The caller
+        # rolls back, and the number with it.
         raise TooManyAttempts(
             _("At most %(per_hour)s online dossiers an hour from one account; try again later.", per_hour=budget),
             retry_after=int((taken.oldest - since).total_seconds()) + 1,
