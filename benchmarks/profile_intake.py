@@ -5,8 +5,9 @@
 Creates database ``motcua_bench_intake`` with the tenant and citizens of ``dossiers.py``, builds the app
 in this process and, with Flask's test client, posts online marriage-registration dossiers as wrk does:
 CPU and wall milliseconds per submission, the SQL statements one submission sends (counted by an engine
-listener, with their text), the functions with the most cumulative time (cProfile) and what the request
-handler and the intake service call. Only prints.
+listener, with their text) and EXPLAIN (ANALYZE, BUFFERS) of each (re-run in a rolled-back transaction),
+the functions with the most cumulative time (cProfile) and what the request handler and the intake
+service call. Only prints.
 
 Settings: BENCH_DATABASE_SERVER, BENCH_REQUESTS (300), BENCH_CHANNEL (online, or counter: dossiers.py's
 commune officers, each at their own commune).
@@ -54,6 +55,35 @@ def body(unit: int, n: int) -> dict:
     }
 
 
+# What the submission wrote, removed first inside the EXPLAIN's transaction so that its statements can run
+# again with the same keys (the transaction is rolled back: nothing is lost).
+FORGET = [
+    "DELETE FROM notification_outbox WHERE dossier_id = %(id)s",
+    "DELETE FROM dossier_history WHERE dossier_id = %(id)s",
+    "DELETE FROM billing_usage_outbox WHERE event_id = 'dossier:' || %(id)s || ':received'",
+    "DELETE FROM dossiers WHERE id = %(id)s",
+]
+
+
+def explain(url: str, statements: list[tuple[str, object]], dossier_id: int) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of each statement of the submission just made, run again with its own
+    parameters in a transaction that is rolled back (the tenant binding itself is skipped)."""
+    import psycopg
+
+    print("\nEXPLAIN (ANALYZE, BUFFERS) of each statement, re-run in a rolled-back transaction:")
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as conn:
+        conn.execute(f"SET LOCAL search_path TO t_{bench.SLUG}")
+        for statement in FORGET:
+            conn.execute(statement, {"id": str(dossier_id)} if "||" in statement else {"id": dossier_id})
+        for statement, parameters in statements:
+            if "set_config" in statement:
+                continue
+            print(f"\n-- {' '.join(statement.split())[:100]}")
+            for (line,) in conn.execute(f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {statement}", parameters):
+                print(f"   {line}")
+        conn.rollback()
+
+
 def main() -> None:
     c.exit_cleanly_on_sigterm()
     c.print_header(f"profile_intake: in-process cost of one {CHANNEL} submission")
@@ -83,20 +113,22 @@ def main() -> None:
                 headers={"Host": bench.HOST, "Authorization": f"Bearer {tokens[n % len(tokens)]}"},
             )
             assert response.status_code == 201, response.get_json()
+            return response.get_json()["id"]
 
         for _ in range(len(communes) + 30):  # warm-up: every commune once, as in a long-running worker
             submit()
-        statements: list[str] = []
+        statements: list[tuple[str, object]] = []
 
         def count(conn, cursor, statement, parameters, context, executemany):
-            statements.append(" ".join(statement.split())[:150])
+            statements.append((statement, parameters))
 
         event.listen(runtime.db.engine, "before_cursor_execute", count)
-        submit()
+        dossier_id = submit()
         event.remove(runtime.db.engine, "before_cursor_execute", count)
         print(f"\nSQL statements in one submission: {len(statements)}")
-        for s in statements:
-            print(f"   {s}")
+        for statement, _ in statements:
+            print(f"   {' '.join(statement.split())[:150]}")
+        explain(url, statements, dossier_id)
 
         wall, cpu = time.perf_counter(), time.process_time()
         for _ in range(N):
@@ -116,7 +148,7 @@ def main() -> None:
         stats.sort_stats("tottime").print_stats(40)
         # where the request handler and the intake service spend it, one level down
         stats.sort_stats("cumulative").print_callees(r"dossiers/api.py:\d+\(post\)")
-        stats.print_callees(r"dossiers/services.py:\d+\(intake\)")
+        stats.print_callees(r"intake/services.py:\d+\((intake|_write)\)")
         print("\ncProfile of 100 submissions, by cumulative time, then by own time:")
         print(out.getvalue())
         runtime.db.dispose()

@@ -44,13 +44,7 @@ def record(
     tenant_slug: str | None = None,
     **details: Any,
 ) -> None:
-    values = {
-        "actor": str(actor),
-        "action": action,
-        "target": target,
-        "details": render(details),  # a message in the details is stored as rendered now
-        "remote_addr": actor.remote_addr,
-    }
+    values = event_values(actor, action, target=target, **details)
     if isinstance(session, TenantSession):
         statement = TENANT_INSERT
     else:
@@ -61,8 +55,21 @@ def record(
     session.execute(statement, values)
 
 
+def event_values(actor: Actor, action: str, *, target: str | None = None, **details: Any) -> dict:
+    """The row ``record`` writes into a tenant's audit log, for a caller that writes it together with
+    others in one statement (``db.together``: ``TENANT_TABLE``)."""
+    return {
+        "actor": str(actor),
+        "action": action,
+        "target": target,
+        "details": render(details),  # a message in the details is stored as rendered now
+        "remote_addr": actor.remote_addr,
+    }
+
+
 # Built once: every change of every request writes one.
-TENANT_INSERT = TenantAuditEvent.__table__.insert()
+TENANT_TABLE = TenantAuditEvent.__table__
+TENANT_INSERT = TENANT_TABLE.insert()
 CONTROL_INSERT = ControlAuditEvent.__table__.insert()
 
 

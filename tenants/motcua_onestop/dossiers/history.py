@@ -1,4 +1,5 @@
-"""The dossier's append-only history: every action goes in through these two functions."""
+"""The dossier's append-only history: every action goes in through these functions (``entry`` builds the
+row, ``add`` and ``note`` write it)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from motcua_onestop.dossiers.models import Dossier, DossierHistory
 
-INSERT = insert(DossierHistory.__table__)  # built once: every action on every dossier writes one
+TABLE = DossierHistory.__table__
+INSERT = insert(TABLE)  # built once: every action on every dossier writes one
 
 
 def add(
@@ -26,6 +28,22 @@ def add(
     """One entry: who, what, the status before and after, a comment; ``at`` defaults to the database's now.
     A plain INSERT sent at once (nothing changes an entry after it is written, so the ORM's unit of work
     would only add cost to every action). Returns the values written."""
+    values = entry(actor, dossier, action, before, after, comment, at)
+    session.execute(INSERT, values)
+    return values
+
+
+def entry(
+    actor: Actor | str,
+    dossier: Dossier,
+    action: str,
+    before: int | None,
+    after: int | None,
+    comment: str | None = None,
+    at: dt.datetime | None = None,
+) -> dict:
+    """The row ``add`` writes, for a caller that writes it together with others (``db.together``, as
+    intake does with the new dossier): ``dossier.id`` must be known."""
     values = {
         "dossier_id": dossier.id,
         "actor": str(actor),
@@ -36,7 +54,6 @@ def add(
     }
     if at is not None:
         values["at"] = at
-    session.execute(INSERT, values)
     return values
 
 

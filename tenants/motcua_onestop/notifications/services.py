@@ -96,9 +96,41 @@ def queue_for_dossier(
     message already queued for the same fact is not queued again).
     ``fact`` goes into the idempotency key of events that may happen more than once. ``contact``, when
     given, replaces the dossier's applicant contact as the recipient."""
+    rows = messages_for_dossier(
+        tenant,
+        dossier,
+        event,
+        procedure_name=procedure_name,
+        reason=reason,
+        fact=fact,
+        previous_due_at=previous_due_at,
+        apology=apology,
+        status_name=status_name,
+        contact=contact,
+    )
+    return _insert(session, rows)
+
+
+def messages_for_dossier(
+    tenant: TenantContext,
+    dossier: Dossier,
+    event: Event,
+    *,
+    procedure_name: str,
+    reason: str | None = None,
+    fact: str | None = None,
+    previous_due_at: dt.datetime | None = None,
+    apology: str | None = None,
+    status_name: str | None = None,
+    contact: str | None = None,
+) -> list[dict]:
+    """The outbox rows ``queue_for_dossier`` writes (one per channel the contact allows), for a caller
+    that writes them together with other rows in one statement (``db.together``: ``OUTBOX``, skipping
+    conflicts on ``OUTBOX_UNIQUE`` as ``queue_for_dossier`` does). ``dossier.id`` and its code must be
+    known."""
     channels = contact_channels(contact if contact is not None else dossier.applicant_contact)
     if not channels:
-        return 0
+        return []
     facts = Facts(
         code=dossier.code,
         applicant_name=dossier.applicant_name,
@@ -111,15 +143,8 @@ def queue_for_dossier(
         apology=apology,
         status_name=status_name,
     )
-    return _queue(
-        session,
-        "dossier_id",
-        dossier.id,
-        event,
-        channels,
-        render(event, facts, locale=tenant.locale, timezone=tenant.timezone),
-        fact,
-    )
+    rendered = render(event, facts, locale=tenant.locale, timezone=tenant.timezone)
+    return _rows("dossier_id", dossier.id, event, channels, rendered, fact)
 
 
 def queue_for_account(
@@ -128,17 +153,17 @@ def queue_for_account(
     """Queue an account's own message (``rendered``: subject, e-mail body, SMS text) to the e-mail and phone
     in ``contact`` (the account's, never one a requester typed), in the caller's transaction; how many were
     new. ``fact`` names the occurrence (a password reset's row id)."""
-    return _queue(session, "citizen_account_id", account_id, event, contact_channels(contact), rendered, fact)
+    return _insert(session, _rows("citizen_account_id", account_id, event, contact_channels(contact), rendered, fact))
 
 
 # the outbox column naming a row's owner → the owner's prefix in its idempotency key
 OWNER_KEYS = {"dossier_id": "dossier", "citizen_account_id": "citizen"}
 
 
-def _queue(session: Session, owner_column: str, owner_id: int, event: Event, channels, rendered, fact) -> int:
+def _rows(owner_column: str, owner_id: int, event: Event, channels, rendered, fact) -> list[dict]:
     subject, body, sms = rendered
     owner = f"{OWNER_KEYS[owner_column]}:{owner_id}"
-    rows = [
+    return [
         {
             owner_column: owner_id,
             "event": str(event),
@@ -152,14 +177,18 @@ def _queue(session: Session, owner_column: str, owner_id: int, event: Event, cha
         }
         for channel, recipient in channels
     ]
+
+
+def _insert(session: Session, rows: list[dict]) -> int:
     return len(session.execute(QUEUE, rows).all()) if rows else 0
 
 
 # Built once, and sent as one statement for every channel (SQLAlchemy's "insertmanyvalues" turns the rows
 # into one multi-row INSERT because it returns the ids of the rows it added): a Core insert of the table,
 # as the ORM's bulk-insert layer would only add work to a plain INSERT. A row already queued is left alone.
-_OUTBOX = NotificationOutbox.__table__
-QUEUE = insert(_OUTBOX).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(_OUTBOX.c.id)
+OUTBOX = NotificationOutbox.__table__
+OUTBOX_UNIQUE = ("idempotency_key",)
+QUEUE = insert(OUTBOX).on_conflict_do_nothing(index_elements=list(OUTBOX_UNIQUE)).returning(OUTBOX.c.id)
 
 
 # -- sending -------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ online submission. The cache keys on the tenant's content versions (``catalogue_
 the catalogue sees the change at once, the others within MOTCUA_TENANT_CACHE_SECONDS, and entries expire
 on their own in case a version bump was lost. A submission that races a change is taken under the rows it
 read, as if it had arrived a moment earlier; a unit deleted meanwhile is caught by the foreign key
-(``services.next_code``).
+(``numbering.take``).
 
 Cached rows are detached ORM instances, shared by the requests of one process: read them, never change
 or attach them.

@@ -10,16 +10,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from motcua_platform.audit.services import Actor, record
+from motcua_platform.audit import services as audit
+from motcua_platform.audit.services import Actor
 from motcua_platform.db.base import utcnow
+from motcua_platform.db.together import Rows, insert_together
 from motcua_platform.errors import InvalidInput, TooManyAttempts
 from motcua_platform.i18n import _
 from motcua_platform.plugins.engine import PluginRegistry
 from motcua_platform.tenant_context import TenantContext
 from motcua_platform.timezones import VIETNAM
-from sqlalchemy import bindparam, func, select, text
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from motcua_onestop.catalogue import receiving
 from motcua_onestop.catalogue import services as catalogue
@@ -27,11 +27,11 @@ from motcua_onestop.dossiers import clock, notices
 from motcua_onestop.dossiers import history as history_log
 from motcua_onestop.dossiers import services as dossiers
 from motcua_onestop.dossiers.intake import lookup as intake_lookup
+from motcua_onestop.dossiers.intake import numbering
 from motcua_onestop.dossiers.intake.lookup import ContentVersions
 from motcua_onestop.dossiers.models import Channel, Dossier, Status
+from motcua_onestop.notifications import services as outbox
 from motcua_onestop.units.models import Unit
-
-FOREIGN_KEY_VIOLATION = "23503"  # PostgreSQL's SQLSTATE
 
 
 @dataclass(frozen=True)
@@ -46,30 +46,6 @@ class Intake:
     citizen_account_id: int | None = None  # the owner of an online dossier (its citizen account)
     account_contact: str | None = None  # the owner's own e-mail and phone: where the acknowledgement goes
     note: str | None = None  # the officer's intake note, kept as the intake's history comment
-
-
-NEXT_NUMBER = text(
-    "INSERT INTO dossier_counters (unit_id, day, last_number) VALUES (:unit, :day, 1) "
-    "ON CONFLICT (unit_id, day) DO UPDATE SET last_number = dossier_counters.last_number + 1 "
-    "RETURNING last_number"
-)
-
-
-def next_code(session: Session, unit: Unit, moment: dt.datetime) -> str:
-    """``<unit code>-YYMMDD-NNNN``: the unit's daily counter, incremented under the row lock the upsert
-    takes, so concurrent intakes wait for each other and never repeat or skip a number (a rolled-back
-    intake rolls its number back too). A unit deleted since the caller read it (``intake_lookup`` may
-    hold it for a few seconds) fails the counter's foreign key: the intake is refused like any closed unit."""
-    day = moment.astimezone(VIETNAM).date()
-    try:
-        number = session.execute(NEXT_NUMBER, {"unit": unit.id, "day": day}).scalar_one()
-    except IntegrityError as exc:
-        if getattr(exc.orig, "sqlstate", None) != FOREIGN_KEY_VIOLATION:
-            raise
-        raise InvalidInput(
-            _("The dossier was not received."), {"receiving_unit_id": [_("No such open unit.")]}
-        ) from None
-    return f"{unit.code}-{day:%y%m%d}-{number:04d}"
 
 
 @dataclass(frozen=True)
@@ -152,8 +128,6 @@ def intake(
     unit, row, cleaned, fee_lines = checked.unit, checked.procedure, checked.form, checked.fee_lines
     fees = [{"name": f.name, "amount": f.amount, "note": f.note} for f in fee_lines]
     counter = data.channel != Channel.ONLINE
-    if not counter and data.citizen_account_id is not None and submissions_per_hour is not None:
-        _check_submission_budget(session, data.citizen_account_id, submissions_per_hour, now)
     dossier = Dossier(
         procedure_id=row.id,
         receiving_unit_id=unit.id,
@@ -167,46 +141,77 @@ def intake(
         total_fee=sum(f["amount"] for f in fees),
         status=Status.RECEIVED if counter else Status.SUBMITTED,
         submitted_at=now,
+        received_at=None,
+        due_at=None,
+        extended_due_at=None,
+        paused_at=None,
+        finished_at=None,
+        returned_at=None,
+        current_step=None,
+        current_step_unit_id=None,
         version=1,
     )
     if counter:  # before the INSERT, which then carries the dates (no UPDATE after it)
         clock.start_clock(session, dossier, row, now)
     # The number last: the counter's row lock is held from here to the commit, and every other intake at
-    # this unit today waits for it.
-    dossier.code = next_code(session, unit, now)
-    session.add(dossier)
-    session.flush()
-    if counter:
+    # this unit today waits for it. One statement: the number, the dossier's id and, online, the account's
+    # submissions in the last hour (``numbering``).
+    budget = None if counter or data.citizen_account_id is None else submissions_per_hour
+    since = now - dt.timedelta(hours=1)
+    taken = numbering.take(
+        session, unit, now, account=data.citizen_account_id if budget is not None else None, since=since
+    )
+    if budget is not None and taken.recent >= budget:
+        # An account submits at most ``budget`` dossiers an hour: each sends it an acknowledgement (an SMS the
+        # province pays for) and lands in an officer's inbox. Counted in the intake's own transaction; two
+        # submissions racing at the limit may both pass, which is fine for a limit against abuse. The caller
+        # rolls back, and the number with it.
+        raise TooManyAttempts(
+            _("At most %(per_hour)s online dossiers an hour from one account; try again later.", per_hour=budget),
+            retry_after=int((taken.oldest - since).total_seconds()) + 1,
+        )
+    dossier.id, dossier.code = taken.dossier_id, taken.code
+    _write(session, tenant, actor, dossier, row, data)
+    if counter:  # billing's own writer, through the usage signal: a statement of its own
         clock.count_received(session, tenant, dossier, now)
-    note = (data.note or "").strip() or None
-    history_log.add(session, actor, dossier, f"intake_{data.channel}", None, dossier.status, note)
-    record(session, actor, "dossier.intake", target=f"dossier:{dossier.code}", channel=data.channel)
-    # An online submission is acknowledged to the account's own e-mail and phone, never to a contact typed
-    # into the form: no officer has looked at the dossier yet, and the platform must not mail strangers.
-    acknowledge_to = None if counter else (data.account_contact or "")
-    notices.on_status_change(session, tenant, dossier, row.name_vi, contact=acknowledge_to)
     return dossier
 
 
-# The account's online submissions in the last hour and the oldest of them (ix_dossiers_citizen_submitted).
-RECENT_SUBMISSIONS = select(func.count(), func.min(Dossier.submitted_at)).where(
-    Dossier.citizen_account_id == bindparam("account"), Dossier.submitted_at > bindparam("since")
-)
+_DOSSIER_COLUMNS = tuple(c.key for c in Dossier.__table__.columns if c.key not in ("created_at", "updated_at"))
+_CREATED = (Dossier.__table__.c.created_at, Dossier.__table__.c.updated_at)
 
 
-def _check_submission_budget(session: Session, account_id: int, per_hour: int, now: dt.datetime) -> None:
-    """An account submits at most ``per_hour`` dossiers an hour: each one sends the account an
-    acknowledgement (SMS included, which the province pays for) and lands in an officer's inbox. Counted
-    in the intake's own transaction; two submissions racing at the limit may both pass, which is fine for
-    a limit against abuse."""
-    since = now - dt.timedelta(hours=1)
-    count, oldest = session.execute(RECENT_SUBMISSIONS, {"account": account_id, "since": since}).one()
-    if count >= per_hour:
-        retry_after = int((oldest - since).total_seconds()) + 1
-        raise TooManyAttempts(
-            _("At most %(per_hour)s online dossiers an hour from one account; try again later.", per_hour=per_hour),
-            retry_after=retry_after,
-        )
+def _write(session: Session, tenant: TenantContext, actor: Actor, dossier: Dossier, row, data: Intake) -> None:
+    """The dossier, its history entry, the audit event and the applicant's messages: one statement
+    (``db.together``), each table's row built by its own module. ``dossier`` then joins ``session`` as if it
+    had been loaded, so later changes to it (a document, a transition) are flushed as usual."""
+    note = (data.note or "").strip() or None
+    # An online submission is acknowledged to the account's own e-mail and phone, never to a contact typed
+    # into the form: no officer has looked at the dossier yet, and the platform must not mail strangers.
+    acknowledge_to = (data.account_contact or "") if data.channel == Channel.ONLINE else None
+    created_at, updated_at = insert_together(
+        session,
+        [
+            Rows(Dossier.__table__, [{key: getattr(dossier, key) for key in _DOSSIER_COLUMNS}]),
+            Rows(
+                history_log.TABLE,
+                [history_log.entry(actor, dossier, f"intake_{data.channel}", None, dossier.status, note)],
+            ),
+            Rows(
+                audit.TENANT_TABLE,
+                [audit.event_values(actor, "dossier.intake", target=f"dossier:{dossier.code}", channel=data.channel)],
+            ),
+            Rows(
+                outbox.OUTBOX,
+                notices.messages_on_status_change(tenant, dossier, row.name_vi, contact=acknowledge_to),
+                skip_conflicts_on=outbox.OUTBOX_UNIQUE,
+            ),
+        ],
+        returning=_CREATED,
+    )
+    dossier.created_at, dossier.updated_at = created_at, updated_at
+    make_transient_to_detached(dossier)  # every column is set: nothing is left to load
+    session.add(dossier)
 
 
 # -- reading -------------------------------------------------------------------------------------
