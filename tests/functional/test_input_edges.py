@@ -223,3 +223,19 @@ def test_a_number_past_an_integer_column_is_invalid_and_nothing_is_saved(alpha):
 def test_a_due_date_far_outside_the_calendar_is_invalid(anonymous):
     response = anonymous.get("/api/v1/calendar/due?received_at=0644-02-13T00:33:41-05:57&value=1&unit=days")
     assert "received_at" in assert_error(response, 422)["errors"]
+
+
+def test_a_query_parameter_the_route_does_not_declare_is_refused(alpha, platform):
+    """A typo in a query must not silently give another list than the one asked for."""
+    for client, path in (
+        (alpha, "/api/v1/dossiers?stauts=4"),
+        (alpha, "/api/v1/procedures?q=khai&pagesize=50"),
+        (alpha, "/api/v1/me?x=1"),
+        (platform, "/api/v1/audit?bogus=1"),
+    ):
+        body = assert_error(client.get(path), 422)
+        assert set(body["errors"]) <= {"stauts", "pagesize", "x", "bogus"} and body["errors"], path
+    # declared ones, pagination's and the language everywhere still pass
+    assert alpha.get("/api/v1/procedures?q=khai&page=1&page_size=5&lang=vi").status_code == 200
+    assert alpha.get("/api/v1/dossiers?status=4&page_size=5").status_code == 200
+    assert platform.get("/api/v1/audit?action=tenant.create&page=1").status_code == 200

@@ -1,5 +1,5 @@
 """The smorest ``Api`` (the one error format, decimals documented as strings) and ``Blueprint`` (a realm,
-bounded pages, the argument parser that builds each schema once)."""
+bounded pages, the argument parser that builds each schema once, unknown query parameters refused)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import flask_smorest
+from flask import current_app, request
 from marshmallow import Schema as _Schema
 from marshmallow import fields, validate
 from webargs.core import missing
@@ -17,6 +18,8 @@ from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.exceptions import HTTPException
 
 from motcua_platform import inputs
+from motcua_platform.errors import InvalidInput
+from motcua_platform.i18n import _
 from motcua_platform.web.context import flush_request
 from motcua_platform.web.errors import ErrorSchema, http_error_response
 from motcua_platform.web.pagination import PageMetadataSchema, page_metadata
@@ -81,6 +84,7 @@ class Blueprint(flask_smorest.Blueprint):
         super().__init__(*args, **kwargs)
         assert realm in {"platform", "tenant", "any"}
         self.realm = realm
+        self.before_request(_refuse_unknown_query)
 
     def response(self, status_code, schema=None, **kwargs):
         """smorest's, with the request's changes flushed before the result is dumped: the answer carries
@@ -132,6 +136,41 @@ class Blueprint(flask_smorest.Blueprint):
                 "contentSchema": {"$ref": "#/components/schemas/PageMetadata"},
             },
         }
+
+
+# Accepted by every route: the language of the answer (web.locale).
+EVERYWHERE_QUERY = frozenset({"lang"})
+
+
+def _refuse_unknown_query() -> None:
+    """A query parameter the route does not declare is a 422, as an unknown field of a body is: a typo
+    (``?pagesize=50``, ``?stauts=4``) must not silently give another list than the one asked for."""
+    if not request.args:
+        return
+    unknown = sorted(set(request.args) - _declared_query(request.endpoint, request.method) - EVERYWHERE_QUERY)
+    if unknown:
+        raise InvalidInput(
+            _("Unknown query parameters: %(names)s.", names=", ".join(unknown)),
+            {name: [_("Unknown parameter.")] for name in unknown},
+        )
+
+
+@functools.lru_cache(maxsize=1024)
+def _declared_query_of(view, method: str) -> frozenset[str]:
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:  # a MethodView: the method's own function carries the documentation
+        view = getattr(view_class, method.lower(), None) or getattr(view_class, "get", None)
+    apidoc = getattr(view, "_apidoc", {})
+    arguments = apidoc.get("arguments", {}).get("parameters", [])
+    schemas = [a["schema"] for a in arguments if isinstance(a, dict) and a.get("in") == "query"]
+    if "pagination" in apidoc:
+        schemas.append(apidoc["pagination"]["parameters"]["schema"])
+    return frozenset(field.data_key or name for schema in schemas for name, field in schema._declared_fields.items())
+
+
+def _declared_query(endpoint: str | None, method: str) -> frozenset[str]:
+    view = current_app.view_functions.get(endpoint) if endpoint else None
+    return _declared_query_of(view, method) if view is not None else frozenset()
 
 
 DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
