@@ -2,22 +2,10 @@
 real gunicorn started with infra/gunicorn.conf.py, and have the one JSON error format, not HTML."""
 
 import json
-import os
 import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from motcua_app.testing.gunicorn import gunicorn_server
 
 
 def _exchange(port: int, raw: bytes) -> tuple[int, dict[str, str], bytes]:
@@ -34,36 +22,8 @@ def _exchange(port: int, raw: bytes) -> tuple[int, dict[str, str], bytes]:
 
 @pytest.fixture(scope="module")
 def server(database_url, tmp_path_factory):
-    port = _free_port()
-    env = dict(
-        os.environ,
-        MOTCUA_DATABASE_URL=database_url,
-        MOTCUA_SECRET_KEY="gunicorn-test-secret-" + "x" * 32,
-        MOTCUA_BASE_DOMAIN="motcua.test",
-        MOTCUA_BIND=f"127.0.0.1:{port}",
-        MOTCUA_WEB_WORKERS="1",
-        MOTCUA_LOG_LEVEL="WARNING",  # no access lines in the test's output
-        MOTCUA_INSTANCE_PATH=str(tmp_path_factory.mktemp("gunicorn-instance")),
-    )
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    process = subprocess.Popen(
-        [str(gunicorn), "motcua_app.wsgi:app", "-c", str(REPO / "infra" / "gunicorn.conf.py")], cwd=REPO, env=env
-    )
-    try:
-        for _ in range(300):
-            try:
-                status, _, _ = _exchange(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            except OSError:
-                time.sleep(0.1)
-                continue
-            assert status == 200
-            break
-        else:
-            pytest.fail("gunicorn did not start")
+    with gunicorn_server(database_url, tmp_path_factory.mktemp("gunicorn-instance")) as port:
         yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 @pytest.mark.parametrize(

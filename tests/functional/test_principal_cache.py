@@ -9,14 +9,10 @@ the tests below that wait a few seconds for a change to reach it would fail."""
 import datetime as dt
 import http.client
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
+from motcua_app.testing.gunicorn import gunicorn_server
 from motcua_platform.audit.models import TenantAuditEvent
 from motcua_platform.audit.services import Actor
 from motcua_platform.auth import services as auth
@@ -25,15 +21,8 @@ from motcua_platform.auth.principal_cache import PrincipalCache
 from motcua_platform.auth.tokens import new_token
 from sqlalchemy import delete, update
 
-REPO = Path(__file__).resolve().parents[2]
 OTHER_PROCESS_CACHE_SECONDS = 300
 ACTOR = Actor("system", None, "test")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _get(port: int, host: str, path: str, token: str) -> tuple[int, dict]:
@@ -49,37 +38,10 @@ def _get(port: int, host: str, path: str, token: str) -> tuple[int, dict]:
 @pytest.fixture(scope="module")
 def other_process(database_url, tmp_path_factory):
     """A gunicorn worker on the test database: another process with its own cache."""
-    port = _free_port()
-    env = dict(
-        os.environ,
-        MOTCUA_DATABASE_URL=database_url,
-        MOTCUA_SECRET_KEY="principal-cache-test-" + "x" * 32,
-        MOTCUA_BASE_DOMAIN="motcua.test",
-        MOTCUA_BIND=f"127.0.0.1:{port}",
-        MOTCUA_WEB_WORKERS="1",
-        MOTCUA_LOG_LEVEL="WARNING",
-        MOTCUA_TOKEN_CACHE_SECONDS=str(OTHER_PROCESS_CACHE_SECONDS),
-        MOTCUA_INSTANCE_PATH=str(tmp_path_factory.mktemp("principal-cache-instance")),
-    )
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    process = subprocess.Popen(
-        [str(gunicorn), "motcua_app.wsgi:app", "-c", str(REPO / "infra" / "gunicorn.conf.py")], cwd=REPO, env=env
-    )
-    try:
-        for _ in range(300):
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("gunicorn did not start")
+    instance = tmp_path_factory.mktemp("principal-cache-instance")
+    settings = {"MOTCUA_TOKEN_CACHE_SECONDS": str(OTHER_PROCESS_CACHE_SECONDS)}
+    with gunicorn_server(database_url, instance, **settings) as port:
         yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 @pytest.fixture

@@ -78,37 +78,11 @@ def idempotency_key(owner: str, event: str, channel: str, fact: str | None = Non
     return f"{owner}:{event}:{channel}"
 
 
-def queue_for_dossier(
-    session: Session,
-    tenant: TenantContext,
-    dossier: Dossier,
-    event: Event,
-    *,
-    procedure_name: str,
-    reason: str | None = None,
-    fact: str | None = None,
-    previous_due_at: dt.datetime | None = None,
-    apology: str | None = None,
-    status_name: str | None = None,
-    contact: str | None = None,
-) -> int:
+def queue_for_dossier(session: Session, tenant: TenantContext, dossier: Dossier, event: Event, **details) -> int:
     """Queue ``event``'s messages for the applicant in the caller's transaction; how many were new (a
-    message already queued for the same fact is not queued again).
-    ``fact`` goes into the idempotency key of events that may happen more than once. ``contact``, when
-    given, replaces the dossier's applicant contact as the recipient."""
-    rows = messages_for_dossier(
-        tenant,
-        dossier,
-        event,
-        procedure_name=procedure_name,
-        reason=reason,
-        fact=fact,
-        previous_due_at=previous_due_at,
-        apology=apology,
-        status_name=status_name,
-        contact=contact,
-    )
-    return _insert(session, rows)
+    message already queued for the same fact is not queued again). ``details``: those of
+    ``messages_for_dossier`` (``procedure_name``; ``fact``, ``contact`` and the event's own)."""
+    return _insert(session, messages_for_dossier(tenant, dossier, event, **details))
 
 
 def messages_for_dossier(
@@ -127,7 +101,8 @@ def messages_for_dossier(
     """The outbox rows ``queue_for_dossier`` writes (one per channel the contact allows), for a caller
     that writes them together with other rows in one statement (``db.together``: ``OUTBOX``, skipping
     conflicts on ``OUTBOX_UNIQUE`` as ``queue_for_dossier`` does). ``dossier.id`` and its code must be
-    known."""
+    known. ``fact`` goes into the idempotency key of events that may happen more than once; ``contact``,
+    when given, replaces the dossier's applicant contact as the recipient."""
     channels = contact_channels(contact if contact is not None else dossier.applicant_contact)
     if not channels:
         return []
