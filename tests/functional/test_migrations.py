@@ -185,3 +185,29 @@ def test_the_plugins_allowed_migration_allows_what_was_enabled(runtime, seeded):
             assert "enabled" in columns and "allowed" not in columns
         finally:
             trans.rollback()
+
+
+@pytest.mark.committed
+def test_the_word_prefixes_migration_fills_what_the_catalogue_would_write(runtime, seeded):
+    """7d3a9c1e5b42: rows written before it get the prefixes ``word_prefixes`` gives rows written after it,
+    and the search's index; down again, the column is gone."""
+    from motcua_onestop.catalogue.services import word_prefixes
+
+    binding = runtime.db.binding("alpha")
+    with runtime.db.engine.connect() as conn:
+        trans = conn.begin()
+        try:
+            runner.downgrade_tenant_on(conn, binding, "5c8e1f7a2d64")
+            conn.execute(text("SET LOCAL ROLE NONE"))
+            columns = list(conn.execute(text("SELECT * FROM t_alpha.procedures LIMIT 1")).keys())
+            assert "search_prefixes" not in columns
+            runner.upgrade_tenant_on(conn, binding, "7d3a9c1e5b42")
+            conn.execute(text("SET LOCAL ROLE NONE"))
+            rows = conn.execute(text("SELECT search_text, search_prefixes FROM t_alpha.procedures")).all()
+            assert len(rows) > 10
+            for row in rows:
+                assert row.search_prefixes == word_prefixes(row.search_text), row.search_text
+            indexes = conn.scalars(text("SELECT indexname FROM pg_indexes WHERE schemaname = 't_alpha'"))
+            assert "ix_procedures_search_prefixes" in set(indexes)
+        finally:
+            trans.rollback()

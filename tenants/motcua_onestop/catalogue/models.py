@@ -5,7 +5,7 @@ import enum
 
 from motcua_platform.db.base import TenantBase, created_at_column, id_column
 from sqlalchemy import CheckConstraint, Index, Integer, String, Text, UniqueConstraint, text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 
@@ -33,14 +33,7 @@ class Procedure(TenantBase):
         Index("uq_procedures_published_code", "code", unique=True, postgresql_where=text("status = 'published'")),
         Index("uq_procedures_draft_code", "code", unique=True, postgresql_where=text("status = 'draft'")),
         Index("ix_procedures_status_field", "status", "field"),
-        # made by the migration only where the database has pg_trgm (its operator class lives there)
-        Index(
-            "ix_procedures_search_text",
-            "search_text",
-            postgresql_using="gin",
-            postgresql_ops={"search_text": "extensions.gin_trgm_ops"},
-            info={"requires_extension": "pg_trgm"},
-        ),
+        Index("ix_procedures_search_prefixes", "search_prefixes", postgresql_using="gin"),
         CheckConstraint("status IN ('draft', 'published', 'retired')", name="status"),
         CheckConstraint("time_limit_unit IN ('hours', 'days', 'working_days', 'months')", name="time_limit_unit"),
         CheckConstraint("online_mode IN ('full', 'partial', 'none')", name="online_mode"),
@@ -73,9 +66,11 @@ class Procedure(TenantBase):
     reference: Mapped[dict | None] = mapped_column(JSONB)
     overridden: Mapped[list] = mapped_column(JSONB, default=list)
     search_name: Mapped[str] = mapped_column(Text)
-    # Folded name, English name, code, field and result, after a space: a word starts after a space; the
-    # trigram index answers the search's LIKEs (catalogue/search.py).
+    # Folded name, English name, code, field and result, after a space: a word starts after a space.
     search_text: Mapped[str] = mapped_column(Text)
+    # Every prefix of every word of search_text: a search word matches where the array holds it, which the
+    # GIN index answers with exact keys (catalogue/search.py).
+    search_prefixes: Mapped[list[str]] = mapped_column(ARRAY(Text))
     created_at: Mapped[dt.datetime] = created_at_column()
     published_at: Mapped[dt.datetime | None]
     retired_at: Mapped[dt.datetime | None]

@@ -1,11 +1,11 @@
 """The catalogue search, shared by the JSON API, the portal's search page and the counter's intake: one
-statement, one cache (docs/decisions/0034-search-statement-and-trigram-index.md).
+statement, one cache (docs/decisions/0035-search-by-word-prefixes.md).
 
-Every word of the query must start a word of the procedure's folded text (``search_text``, which begins
-with a space, so ``LIKE '% word%'``); the best matches come first. The statement is plain SQL, one text per
-shape (how many words, which filters), so PostgreSQL gets it prepared after a few runs and SQLAlchemy has
-no statement to build or compile per query; where the server has ``pg_trgm`` a trigram index answers the
-``LIKE``s, and without it (the embedded demo server) the same statement scans the catalogue.
+Every word of the query must start a word of the procedure's folded text; the best matches come first. The
+procedure keeps every prefix of every word of that text (``search_prefixes``), so the match is one array
+containment that a GIN index answers with exact keys, on any PostgreSQL. The statement is plain SQL, one
+text per shape (how many words, which filters), so PostgreSQL gets it prepared after a few runs and
+SQLAlchemy has no statement to build or compile per query.
 
 Results are kept per (tenant, catalogue version, enabled plugins, what the search means, page). Every
 catalogue change bumps the version, so this process sees it at once and the others once their tenant
@@ -98,6 +98,7 @@ def find(
         phrase = " " + " ".join(terms)
         params.update(
             {f"w{i}": f"% {term}%" for i, term in enumerate(terms)},
+            words=terms,
             code=(filters.q or "").strip(),
             starts=phrase + "%",
             contains="%" + phrase + "%",
@@ -118,8 +119,8 @@ def _statement(term_count: int, filters: tuple[str, ...], count: bool = False) -
     LIKE wildcard and need no escaping."""
     where = ["status = %(published)s", "(plugin IS NULL OR plugin = ANY(%(enabled)s))"]
     where += [f"{column} = %({attr})s" for attr, column in FILTER_COLUMNS if attr in filters]
-    # one LIKE per word, each answerable from the trigram index (an index cannot use LIKE ALL (array))
-    where += [f"search_text LIKE %(w{i})s" for i in range(term_count)]
+    if term_count:
+        where.append("search_prefixes @> CAST(%(words)s AS text[])")
     if count:
         return f"SELECT count(*) FROM procedures WHERE {' AND '.join(where)}"  # noqa: S608
     if term_count:

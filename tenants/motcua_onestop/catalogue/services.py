@@ -53,6 +53,12 @@ def fill_search(row: Procedure) -> None:
     code_words = CODE_SUFFIX.sub(r"\1 \2", code)
     parts = [row.name_vi, row.name_en or "", code, code_words, row.field, row.result_document or ""]
     row.search_text = " " + fold(" ".join(parts))
+    row.search_prefixes = word_prefixes(row.search_text)
+
+
+def word_prefixes(text: str) -> list[str]:
+    """Every prefix of every word of ``text``, once each, sorted: 'dang ky' → ['d', 'da', 'dan', 'dang', 'k', 'ky']."""
+    return sorted({word[:n] for word in text.split() for n in range(1, len(word) + 1)})
 
 
 def row_from_definition(plugin: Plugin, definition: ProcedureDefinition) -> Procedure:

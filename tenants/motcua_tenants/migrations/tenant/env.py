@@ -9,24 +9,12 @@ from alembic import context
 from motcua_platform.areas import load_models
 from motcua_platform.db.base import TenantBase
 from motcua_platform.db.database import bind_connection
-from sqlalchemy import create_engine, pool, text
+from sqlalchemy import create_engine, pool
 
 load_models()  # every installed area's tables, so autogenerate and `alembic check` see them all
 
 config = context.config
 binding = config.attributes["binding"]
-
-
-def _include_object(connection):
-    """Autogenerate's filter: an index whose ``info`` names a ``requires_extension`` exists only where the
-    database has that extension (the migration that makes it checks), so it is compared only there."""
-    installed = set(connection.scalars(text("SELECT extname FROM pg_extension")))
-
-    def include(obj, name, type_, reflected, compare_to) -> bool:
-        required = getattr(obj, "info", {}).get("requires_extension") if not reflected else None
-        return required is None or required in installed
-
-    return include
 
 
 def run(connection) -> None:
@@ -41,7 +29,6 @@ def run(connection) -> None:
             target_metadata=TenantBase.metadata,
             version_table_schema=None,
             compare_type=True,
-            include_object=_include_object(connection),
         )
         with context.begin_transaction():
             context.run_migrations()
