@@ -33,7 +33,14 @@ class Procedure(TenantBase):
         Index("uq_procedures_published_code", "code", unique=True, postgresql_where=text("status = 'published'")),
         Index("uq_procedures_draft_code", "code", unique=True, postgresql_where=text("status = 'draft'")),
         Index("ix_procedures_status_field", "status", "field"),
-        Index("ix_procedures_search_prefixes", "search_prefixes", postgresql_using="gin"),
+        # fastupdate off: a GIN index otherwise queues new entries in a pending list that every search scans
+        # until a vacuum merges it (ADR 0035); catalogue writes are rare, searches are not.
+        Index(
+            "ix_procedures_search_prefixes",
+            "search_prefixes",
+            postgresql_using="gin",
+            postgresql_with={"fastupdate": "off"},
+        ),
         CheckConstraint("status IN ('draft', 'published', 'retired')", name="status"),
         CheckConstraint("time_limit_unit IN ('hours', 'days', 'working_days', 'months')", name="time_limit_unit"),
         CheckConstraint("online_mode IN ('full', 'partial', 'none')", name="online_mode"),

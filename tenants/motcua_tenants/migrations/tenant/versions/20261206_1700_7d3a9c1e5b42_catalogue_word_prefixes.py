@@ -41,8 +41,14 @@ def upgrade() -> None:
     )
     op.execute(BACKFILL)
     op.alter_column("procedures", "search_prefixes", server_default=None)  # rows are written with theirs
+    # fastupdate off: no pending list for every search to scan until a vacuum merges it
     op.create_index(
-        "ix_procedures_search_prefixes", "procedures", ["search_prefixes"], unique=False, postgresql_using="gin"
+        "ix_procedures_search_prefixes",
+        "procedures",
+        ["search_prefixes"],
+        unique=False,
+        postgresql_using="gin",
+        postgresql_with={"fastupdate": "off"},
     )
     op.execute("DROP INDEX IF EXISTS ix_procedures_search_text")
 
