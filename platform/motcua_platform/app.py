@@ -9,6 +9,7 @@ import orjson
 from babel.support import LazyProxy
 from flask import Flask, g, jsonify, request
 from flask.json.provider import DefaultJSONProvider
+from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -146,8 +147,22 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
     return app
 
 
+class CookieSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer made once per key set rather than on
+    every request (Flask builds it anew in each ``open_session``, a few percent of an API request's CPU)."""
+
+    def get_signing_serializer(self, app: Flask):
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        cached = getattr(self, "_serializer", None)
+        if cached is None or cached[0] != keys:
+            cached = self._serializer = (keys, super().get_signing_serializer(app))
+        return cached[1]
+
+
 class App(Flask):
     """Flask, with the request's unit of work committed as the view's last step (``web.context``)."""
+
+    session_interface = CookieSessionInterface()
 
     def dispatch_request(self):
         # Here rather than in after_request: an error from the commit is then handled like the view's own

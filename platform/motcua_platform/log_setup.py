@@ -13,11 +13,13 @@ the command in the CLI (``cli``). Modules keep logging through ``logging.getLogg
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Mapping
 from typing import Any, TextIO
 
+import orjson
 import structlog
 
 FORMATS = ("json", "console")
@@ -92,7 +94,7 @@ class LogHandler(logging.StreamHandler):
 
 def formatter(fmt: str, *, colors: bool = False) -> structlog.stdlib.ProcessorFormatter:
     if fmt == "json":
-        render = [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
+        render = [structlog.processors.format_exc_info, structlog.processors.JSONRenderer(serializer=json_line)]
     else:
         # A plain traceback: the rich one that structlog prefers would print each frame's local
         # variables, passwords and tokens among them.
@@ -108,6 +110,16 @@ def formatter(fmt: str, *, colors: bool = False) -> structlog.stdlib.ProcessorFo
         ],
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, redact_secrets, *render],
     )
+
+
+def json_line(event_dict: dict[str, Any], default=None, **_kwargs) -> str:
+    """One record as a compact JSON object, written by orjson: every request writes one (the access line),
+    and the json module's encoder was a tenth of a cached API answer's CPU. What orjson refuses (an integer
+    past 64 bits) goes through the json module."""
+    try:
+        return orjson.dumps(event_dict, default=default).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(event_dict, default=default, separators=(",", ":"), ensure_ascii=False)
 
 
 def job_fields(job_id: int | None, task_name: str | None, task_kwargs: Mapping[str, Any]) -> dict[str, Any]:

@@ -255,3 +255,35 @@ def test_what_a_transaction_leaves_on_its_connection_is_gone_for_the_next(runtim
             assert conn.scalar(text("SELECT to_regclass('pg_temp.leftover')")) is None
     finally:
         db.dispose()
+
+
+@pytest.mark.committed
+def test_every_transaction_is_one_even_though_the_driver_opens_none(runtime, seeded):
+    """The driver runs in autocommit and each transaction's first statement opens it (ADR 0035): a tenant
+    session and a control session are each one transaction from their first statement to the end (a write
+    rolled back is gone, a failure rolls back what came before it), and a connection its user asked for
+    autocommit runs what cannot run in a transaction."""
+    from motcua_onestop.units.models import Unit
+
+    db = Database(runtime.db.url, pool_size=1, max_overflow=0)
+    try:
+        with db.tenant_session(db.binding("alpha")) as session:
+            first = session.scalar(text("SELECT txid_current()"))
+            session.add(Unit(kind="commune", code="ONE.TX", name="never kept", parent_id=1))
+            session.flush()
+            assert session.scalar(text("SELECT txid_current()")) == first
+            assert session.scalar(text("SELECT now() <> statement_timestamp()"))  # not the first statement's
+            with pytest.raises(ProgrammingError):
+                session.execute(text("SELECT * FROM no_such_table"))
+            session.rollback()
+        with db.tenant_session(db.binding("alpha")) as session:
+            assert session.scalar(text("SELECT count(*) FROM units WHERE code = 'ONE.TX'")) == 0
+        with db.control_session() as session:
+            first = session.scalar(text("SELECT txid_current()"))
+            assert session.scalar(text("SELECT txid_current()")) == first
+            session.rollback()
+        with db.engine.connect() as conn:
+            vacuuming = conn.execution_options(isolation_level="AUTOCOMMIT")
+            vacuuming.exec_driver_sql("VACUUM t_alpha.units")  # refused inside a transaction block
+    finally:
+        db.dispose()

@@ -11,6 +11,10 @@
   whoever used it before. A tenant transaction's reset travels with its binding, in one round trip; any
   other transaction sends the reset first (ADR 0034). A connection goes back to the pool with no
   transaction open.
+* The driver does not open transactions itself (psycopg in autocommit mode, which would otherwise send a
+  ``BEGIN`` of its own, one round trip, before the first statement): the first statement of every
+  transaction, the binding or the reset, starts with ``BEGIN`` (ADR 0035). SQLAlchemy's commit and
+  rollback still reach psycopg, which sends them whenever the server has a transaction open.
 """
 
 from __future__ import annotations
@@ -79,6 +83,7 @@ class Database:
             # hashes, one-time codes and citizens' personal data.
             hide_parameters=True,
             connect_args={"options": f"-c search_path={UNBOUND_SEARCH_PATH}"},
+            isolation_level="AUTOCOMMIT",  # and every transaction's first statement begins it (_opening)
         )
         event.listen(engine, "reset", _end_transaction)
         event.listen(engine, "begin", _reset_unless_bound)
@@ -128,9 +133,21 @@ def bind_sql(binding: TenantBinding) -> str:
 
 def bind_connection(connection, binding: TenantBinding) -> None:
     """Scope the connection's current transaction to one tenant: its role and its schema, both local to
-    the transaction, after resetting what a previous user left. One round trip, plain driver SQL: it runs
-    at the start of every tenant request."""
-    connection.exec_driver_sql(bind_sql(binding))
+    the transaction, after resetting what a previous user left; on this module's engines, the same
+    statement opens the transaction. One round trip, plain driver SQL: it runs at the start of every
+    tenant request."""
+    connection.exec_driver_sql(_opening(connection) + bind_sql(binding))
+
+
+def _opening(connection) -> str:
+    """``BEGIN; `` where the driver opens no transaction itself and none is open yet (this module's
+    engines); nothing on a connection that opens its own (a migration's engine), is already in one, or was
+    asked for autocommit by its user (``VACUUM``, ``CREATE DATABASE``: they cannot run in a transaction)."""
+    if "isolation_level" in connection.get_execution_options():
+        return ""
+    driver = connection.connection.driver_connection
+    idle = driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    return "BEGIN; " if driver.autocommit and idle else ""
 
 
 def _bind_transaction(session: TenantSession, transaction, connection) -> None:
@@ -142,10 +159,10 @@ event.listen(TenantSession, "after_begin", _bind_transaction)
 
 
 def _reset_unless_bound(connection) -> None:
-    """At the start of every transaction: reset the connection, unless it belongs to a tenant engine, whose
-    session's binding (``after_begin``, next) carries the reset in the same round trip."""
+    """At the start of every transaction: open it and reset the connection, unless it belongs to a tenant
+    engine, whose session's binding (``after_begin``, next) does both in the same round trip."""
     if connection.get_execution_options().get("schema_translate_map") is None:
-        connection.exec_driver_sql(RESET_SQL)
+        connection.exec_driver_sql(_opening(connection) + RESET_SQL)
 
 
 def _end_transaction(dbapi_connection: psycopg.Connection, connection_record, reset_state) -> None:

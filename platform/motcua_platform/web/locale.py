@@ -31,13 +31,17 @@ LOCALE_COOKIE_SECONDS = 365 * 24 * 3600
 supported = i18n.supported
 
 
-def select_locale() -> str:
+def requested_locale() -> str | None:
+    """What the request itself asks for: ``?lang=``, the cookie, then the browser's languages."""
     chosen = supported(request.args.get("lang")) or supported(request.cookies.get(LOCALE_COOKIE))
-    if chosen:
-        return chosen
-    browser = request.accept_languages.best_match(SUPPORTED_LOCALES)
-    if browser:
-        return browser
+    return chosen or request.accept_languages.best_match(SUPPORTED_LOCALES)
+
+
+def select_locale() -> str:
+    # read once per request (start_request keeps it): the site's turn comes only when it asks for nothing
+    requested = g.locale_requested if "locale_requested" in g else requested_locale()
+    if requested:
+        return requested
     site = g.get("site")
     if isinstance(site, TenantInfo):
         return supported(site.locale) or DEFAULT_LOCALE
@@ -82,12 +86,14 @@ def install_template_gettext(app: Flask) -> None:
 
 def start_request() -> None:
     """Before anything else: the request's language as far as it is known without its province."""
+    g.locale_requested = requested_locale()
     g.locale_token = i18n.set_locale(select_locale())
 
 
 def site_resolved() -> None:
-    """Once ``g.site`` is set: the province's locale now counts too."""
-    i18n.set_locale(select_locale())
+    """Once ``g.site`` is set: the province's locale now counts too, where the request asks for none."""
+    if not g.get("locale_requested"):
+        i18n.set_locale(select_locale())
 
 
 def end_request(_exc: BaseException | None = None) -> None:
