@@ -4,6 +4,8 @@ workers after loading the app; each builds its own engine on first use)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import inspect
 
 import orjson
 from babel.support import LazyProxy
@@ -169,6 +171,16 @@ class App(Flask):
         # (a value out of range is a 422, anything else a logged 500), and after_request never sees a
         # success whose data was not saved.
         return commit_request(self.make_response(super().dispatch_request()))
+
+    def ensure_sync(self, func):
+        # Flask asks inspect whether each hook and view is a coroutine function, about twenty times a request;
+        # the answer for a function never changes (a view's method is asked for on a new instance each time).
+        return self.async_to_sync(func) if _is_coroutine_function(getattr(func, "__func__", func)) else func
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_coroutine_function(func) -> bool:
+    return inspect.iscoroutinefunction(func)
 
 
 class BigintConverter(IntegerConverter):

@@ -8,6 +8,7 @@ import json
 from motcua_platform.plugins import engine
 from motcua_platform.plugins.definitions import Fee, TimeLimit, TimeUnit
 from motcua_platform.plugins.engine import PluginRegistry, active
+from sqlalchemy import event
 
 
 def codes(response):
@@ -466,6 +467,31 @@ def test_search_results_follow_catalogue_changes_at_once(alpha, host_client, see
     )
     assert imported.status_code == 201
     assert codes(public.get("/api/v1/procedures?q=khai tu")) == ["2.003001.H15"]
+
+
+def test_a_repeated_search_is_answered_whole_without_the_database(alpha, host_client, seeded, runtime):
+    """The same query string again: the stored answer, headers included, without a statement; another
+    spelling of the query, or a bad one, is searched (or refused) as before."""
+    public = host_client(seeded["alpha"].host)
+    first = public.get("/api/v1/procedures?q=khai+tu&page_size=5")
+    statements = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    event.listen(runtime.db.engine, "before_cursor_execute", count)
+    try:
+        again = public.get("/api/v1/procedures?q=khai+tu&page_size=5")
+        assert statements == []
+        assert (again.status_code, again.data) == (200, first.data)
+        assert again.headers["X-Pagination"] == first.headers["X-Pagination"]
+        assert again.headers["X-Request-ID"] != first.headers["X-Request-ID"]  # each request its own
+        assert codes(public.get("/api/v1/procedures?q=KHAI+TỬ&page_size=5")) == codes(first)
+        for _ in range(2):
+            bad = public.get("/api/v1/procedures?q=khai+tu&page_size=5&nonsense=1")
+            assert bad.status_code == 422, bad.get_json()
+    finally:
+        event.remove(runtime.db.engine, "before_cursor_execute", count)
 
 
 def released_construction_plugin(monkeypatch, **changes) -> None:

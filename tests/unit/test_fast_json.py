@@ -1,6 +1,7 @@
 """The app's JSON writer (orjson) and the schemas' dump of plain values write what the json module and
 marshmallow's fields would (ADR 0034)."""
 
+import collections
 import dataclasses
 import datetime as dt
 import uuid
@@ -78,6 +79,17 @@ class Row:
         self.__dict__.update(kw)
 
 
+Pair = collections.namedtuple("Pair", "code count flag title when email inner as_text")
+
+
+class Upper(Summary):
+    """A schema that reads its own way: the plain-value path must ask it, not read the object itself."""
+
+    def get_attribute(self, obj, attr, default):
+        value = super().get_attribute(obj, attr, default)
+        return value.upper() if isinstance(value, str) else value
+
+
 ROWS = [
     {"code": "1.001", "count": 3, "flag": True, "title": "Tên", "when": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
      "email": "a@b.vn", "inner": {"value": "v"}, "as_text": 4,
@@ -89,6 +101,8 @@ ROWS = [
      "when": dt.datetime(2026, 1, 1, 23, 59, 59, 999999, tzinfo=dt.timezone(dt.timedelta(hours=-3))),
     },  # missing keys: omitted
     Row(code="obj", count=1, flag=False, title="t", when=None, email="x@y.vn", inner=Row(value="deep"), as_text=2),
+    # indexable, but not by name: read by attribute after the key fails, as marshmallow does
+    Pair(code="tuple", count=2, flag=True, title="t", when=None, email="x@y.vn", inner=Row(value="v"), as_text=1),
     {},
 ]  # fmt: skip
 
@@ -96,6 +110,12 @@ ROWS = [
 @pytest.mark.parametrize("row", ROWS)
 def test_plain_values_dump_as_marshmallow_writes_them(row):
     schema = Summary()
+    assert schema.dump(row) == marshmallow_dump(schema, row)
+
+
+@pytest.mark.parametrize("row", ROWS)
+def test_a_schema_reading_its_own_way_is_asked_for_every_value(row):
+    schema = Upper()
     assert schema.dump(row) == marshmallow_dump(schema, row)
 
 

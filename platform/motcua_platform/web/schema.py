@@ -49,10 +49,22 @@ class Schema(_Schema):
             return [self._serialize(item) for item in obj]
         plan = self.__dict__.get("_dump_plan") or self._make_dump_plan()
         get = self.get_attribute
+        # marshmallow's get_value, decided once per object rather than per field: an object that cannot
+        # be indexed is read by attribute; one that can, by key, then by attribute where the key fails
+        plain = get.__func__ is _Schema.get_attribute
+        indexed = plain and hasattr(obj, "__getitem__")
         result = {}
         for name, key, field, attribute, passthrough in plan:
             if passthrough is not None:
-                value = get(obj, attribute, missing)
+                if not plain:
+                    value = get(obj, attribute, missing)
+                elif not indexed:
+                    value = getattr(obj, attribute, missing)
+                else:
+                    try:
+                        value = obj[attribute]
+                    except (KeyError, IndexError, TypeError, AttributeError):
+                        value = getattr(obj, attribute, missing)
                 if value is None:
                     result[key] = None
                     continue

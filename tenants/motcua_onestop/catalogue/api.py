@@ -54,6 +54,10 @@ RECEIVING_CACHE = TTLCache(max_entries=4096, ttl=30)
 cached_receiving = cached_public_get(
     RECEIVING_CACHE, lambda tenant: (tenant.catalogue_version, tenant.units_version, tuple(tenant.plugins))
 )
+# The search's whole answer per (tenant, catalogue version, enabled plugins, query string): a repeated search
+# skips parsing, the session and the dump. Spellings of one query share the search's own cache behind it.
+ANSWER_CACHE = TTLCache(max_entries=4096, ttl=30)
+cached_answer = cached_public_get(ANSWER_CACHE, lambda tenant: (tenant.catalogue_version, tuple(tenant.plugins)))
 
 
 def _catalogue_changed() -> None:
@@ -73,6 +77,7 @@ def _admin() -> None:
 
 @blp.route("")
 class Procedures(MethodView):
+    @cached_answer
     @blp.arguments(SearchArgsSchema, location="query")
     @blp.response(200, ProcedureSummarySchema(many=True))
     @blp.paginate()
