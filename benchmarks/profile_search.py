@@ -89,6 +89,7 @@ def main() -> None:
 
         import motcua_app
         import psycopg
+        from motcua_onestop.catalogue import api as catalogue_api
         from motcua_onestop.catalogue import search
         from motcua_onestop.catalogue.services import CatalogueFilter
         from motcua_platform.audit.services import Actor
@@ -115,6 +116,7 @@ def main() -> None:
 
         def uncached():
             search.SEARCH_CACHE.clear()
+            catalogue_api.ANSWER_CACHE.clear()  # the whole answer per query string (ADR 0035)
             path = "/api/v1/procedures?page_size=20&q=" + query().replace(" ", "+")
             assert client.get(path, headers=headers).status_code == 200
 
@@ -153,7 +155,7 @@ def main() -> None:
 
         requests = {
             "(a) GET /healthz": healthz,
-            "(b) search, the same query (per-process cache)": cached,
+            "(b) search, the same query (the answer cache)": cached,
             "(c) search, a different query each time": uncached,
             "    empty tenant transaction, ORM session (BEGIN, reset and binding, COMMIT)": orm_transaction,
             "    empty tenant transaction, Core connection": core_transaction,
