@@ -250,3 +250,47 @@ def test_the_inbox_answer_is_byte_for_byte_the_summary_schemas_dump(officer, adm
             with app.app_context():
                 expected = app.json.response(DossierSummarySchema(many=True).dump([found[c] for c in listed]))
         assert response.get_data() == expected.get_data()
+
+
+def test_a_list_of_a_known_shape_runs_its_compiled_statement_on_fresh_rows(officer, admin, seeded, runtime):
+    """The statement of a list without a cursor or a clock is kept per scope and filters (issue 14): the
+    next request runs it as plain SQL (tables named without a schema, the binding's search path finds
+    them) and sees rows written since; another officer's scope has its own; a page past the end still
+    counts; a cursor page is built as before."""
+    from motcua_platform.web.pagination import PAGE_STATEMENTS
+    from sqlalchemy import event
+
+    PAGE_STATEMENTS.clear()
+    for _ in range(3):
+        receive(officer, seeded)
+    before = officer.get("/api/v1/dossiers?page_size=2")
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(runtime.db.engine, "before_cursor_execute", record)
+    try:
+        added = receive(officer, seeded)
+        statements.clear()
+        after = officer.get("/api/v1/dossiers?page_size=2&state=open")  # the same filters, spelt out
+        assert meta(after)["total"] == meta(before)["total"] + 1
+        page = [s for s in statements if "_total" in s]
+        assert len(page) == 1 and "FROM dossiers" in page[0] and "t_alpha." not in page[0], page
+        assert added in walk_by_page(officer, "state=open")
+        elsewhere = admin.post(
+            "/api/v1/dossiers", json=intake_body(seeded, receiving_unit_id=seeded["alpha"].units["commune_b"])
+        )
+        assert elsewhere.status_code == 201, elsewhere.get_json()
+        everyone = admin.get("/api/v1/dossiers?page_size=2")
+        assert (
+            meta(everyone)["total"] > meta(after)["total"] == meta(officer.get("/api/v1/dossiers?page_size=2"))["total"]
+        )
+        past = officer.get("/api/v1/dossiers?page_size=2&page=999")
+        assert codes(past) == [] and meta(past)["total"] == meta(after)["total"]
+        statements.clear()
+        by_cursor = officer.get(f"/api/v1/dossiers?page_size=2&cursor={meta(after)['next_cursor']}")
+        assert by_cursor.status_code == 200
+        assert any("t_alpha.dossiers" in s for s in statements), statements  # built per request
+    finally:
+        event.remove(runtime.db.engine, "before_cursor_execute", record)

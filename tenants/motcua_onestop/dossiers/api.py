@@ -5,7 +5,7 @@ from flask import request
 from flask.views import MethodView
 from motcua_platform.plugins.engine import active
 from motcua_platform.web.context import current_tenant, runtime, tenant_context, tenant_session
-from motcua_platform.web.pagination import paginate
+from motcua_platform.web.pagination import paginate, paginate_shaped
 from motcua_platform.web.principals import STAFF_OR_CITIZEN_SECURITY, actor
 from motcua_platform.web.ratelimit import limit_per_client
 
@@ -97,16 +97,20 @@ class Dossiers(MethodView):
         and gives next_cursor: send it as ?cursor= for the next page, read from the index without OFFSET."""
         session = tenant_session()
         cursor = args.pop("cursor", None)
-        query = services.inbox_query(session, caller_units(), services.InboxFilter(**args))
-        return paginate(
-            session,
-            query.with_only_columns(*SUMMARY_COLUMNS),  # the summary's columns, not whole dossiers
-            pagination_parameters,
-            rows=True,
-            count_cap=runtime().config.list_count_cap,
-            keyset=services.inbox_order(query),
-            cursor=cursor,
-        )
+        filters = services.InboxFilter(**args)
+        scope = services.inbox_scope(session, caller_units())
+        cap = runtime().config.list_count_cap
+
+        def build():
+            query = services.inbox_select(session, scope, filters)
+            # the summary's columns, not whole dossiers
+            return query.with_only_columns(*SUMMARY_COLUMNS), services.inbox_order(query)
+
+        if cursor is None and services.is_timeless(filters):  # the same statement for the same scope and filters
+            shape = ("inbox", current_tenant().id, scope, filters)
+            return paginate_shaped(session, shape, build, pagination_parameters, count_cap=cap)
+        query, keyset = build()
+        return paginate(session, query, pagination_parameters, rows=True, count_cap=cap, keyset=keyset, cursor=cursor)
 
 
 @blp.route("/dossiers/<code>")

@@ -211,14 +211,37 @@ class InboxFilter:
     state: str | None = None  # open (default without status), closed (final statuses) or all
 
 
-def inbox_query(session: Session, officer_unit_ids: Iterable[int], filters: InboxFilter, now=None) -> Select:
-    """The dossiers an officer's list shows, ordered by ``INBOX_ORDER`` (soonest due first, then id):
-    by default the open ones (every status but the final 3, 8 and 10); ``state`` or ``status`` for others."""
+@dataclass(frozen=True)
+class InboxScope:
+    """The units an officer's lists cover (their units and every unit below), and whether that is the whole
+    tenant (a province-level officer: no unit condition, so the whole-tenant indexes give the order)."""
+
+    units: frozenset[int]
+    whole_tenant: bool
+
+
+def inbox_scope(session: Session, officer_unit_ids: Iterable[int]) -> InboxScope:
     units, tenant_units = subtree_and_total(session, set(officer_unit_ids))
     if not units:
         raise Forbidden(_("Only officers of a unit have a dossier inbox."))
-    # a province-level officer covers every unit: no unit condition, so the whole-tenant indexes give the order
-    whole_tenant = len(units) == tenant_units
+    return InboxScope(frozenset(units), len(units) == tenant_units)
+
+
+def is_timeless(filters: InboxFilter) -> bool:
+    """Whether ``inbox_select`` depends on nothing but the scope and the filters (not on the time of day):
+    its statement can then be kept for the next request with the same ones."""
+    return filters.overdue is None and filters.due_soon is None
+
+
+def inbox_query(session: Session, officer_unit_ids: Iterable[int], filters: InboxFilter, now=None) -> Select:
+    """The dossiers an officer's list shows, ordered by ``INBOX_ORDER`` (soonest due first, then id):
+    by default the open ones (every status but the final 3, 8 and 10); ``state`` or ``status`` for others."""
+    return inbox_select(session, inbox_scope(session, officer_unit_ids), filters, now)
+
+
+def inbox_select(session: Session, scope: InboxScope, filters: InboxFilter, now=None) -> Select:
+    """``inbox_query`` over a scope already read. The session is read only for ``due_soon`` (the calendar)."""
+    units, whole_tenant = scope.units, scope.whole_tenant
     due = SORT_DUE  # "no due date" sorts last, and never counts as overdue or due before anything
     # step_unit: the unit of the open current step, kept on the dossier by workflow.py (ix_dossiers_step_unit_due)
     unit_column = Dossier.current_step_unit_id if filters.step_unit else Dossier.receiving_unit_id
