@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import render_template, request, url_for
 from flask_smorest.pagination import PaginationParameters
 from motcua_onestop.calendar.services import today
@@ -92,6 +94,8 @@ def _render_procedures() -> str:
 
 
 TAG_CLASSES = {"full": "tag-ok", "partial": "tag-warn"}
+CODE_SLOT = "__code__"
+PATH_SEGMENT_SAFE = "!$&'()*+,/:;=@"  # werkzeug's BaseConverter.to_url (the URL standard's path segment)
 
 
 def cards(rows: list[dict]) -> list[dict[str, str]]:
@@ -99,9 +103,12 @@ def cards(rows: list[dict]) -> list[dict[str, str]]:
     through a template helper per card (drawing 20 cards was half the page's cost)."""
     levels = {code: labels.label(labels.LEVELS, code) for code in labels.LEVELS}
     modes = {code: labels.label(labels.ONLINE_MODES, code) for code in labels.ONLINE_MODES}
+    # one url_for for the page, each code quoted as the route's converter quotes it (url_for per card was a
+    # twentieth of a page drawn anew)
+    before, _, after = url_for("site.procedure", code=CODE_SLOT).partition(CODE_SLOT)
     return [
         {
-            "href": url_for("site.procedure", code=row["code"]),
+            "href": before + quote(str(row["code"]), safe=PATH_SEGMENT_SAFE) + after,
             "name": labels.procedure_name(row),
             "meta": " · ".join(
                 (

@@ -471,7 +471,8 @@ def test_search_results_follow_catalogue_changes_at_once(alpha, host_client, see
 
 def test_a_repeated_search_is_answered_whole_without_the_database(alpha, host_client, seeded, runtime):
     """The same query string again: the stored answer, headers included, without a statement; another
-    spelling of the query, or a bad one, is searched (or refused) as before."""
+    spelling of the query, or a bad one, is searched (or refused) as before, and so is a page past the
+    first three."""
     public = host_client(seeded["alpha"].host)
     first = public.get("/api/v1/procedures?q=khai+tu&page_size=5")
     statements = []
@@ -490,6 +491,11 @@ def test_a_repeated_search_is_answered_whole_without_the_database(alpha, host_cl
         for _ in range(2):
             bad = public.get("/api/v1/procedures?q=khai+tu&page_size=5&nonsense=1")
             assert bad.status_code == 422, bad.get_json()
+        deep = "/api/v1/procedures?page_size=1&page=4"  # past the cached pages: searched every time
+        assert public.get(deep).status_code == 200
+        statements.clear()
+        assert public.get(deep).status_code == 200
+        assert statements
     finally:
         event.remove(runtime.db.engine, "before_cursor_execute", count)
 

@@ -88,3 +88,19 @@ def test_procedure_page_lists_documents_fees_and_where_to_submit(alpha):
 def test_unknown_procedure_is_an_html_404(alpha):
     response = alpha.get("/procedures/NO-SUCH")
     assert response.status_code == 404 and response.mimetype == "text/html"
+
+
+def test_result_links_are_what_url_for_writes_for_any_code(app, seeded):
+    """The search results' links are built from one url_for per page: for every kind of code, the same
+    address url_for would write for it."""
+    from flask import url_for
+    from motcua_portal.catalogue_pages import cards
+
+    codes = ["1.003456.H15", "2.000635", "a b", "x/y?z#w", "Đăng ký", "100%"]
+    rows = [
+        {"code": code, "name_vi": "Tên", "name_en": None, "field": "f", "level": "province",
+         "time_limit_value": 5, "time_limit_unit": "working_days", "online_mode": "full"}
+        for code in codes
+    ]  # fmt: skip
+    with app.test_request_context("/procedures", base_url=f"http://{seeded['alpha'].host}"):
+        assert [card["href"] for card in cards(rows)] == [url_for("site.procedure", code=c) for c in codes]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -112,10 +113,18 @@ def compress(response: Response) -> Response:
     body = response.get_data()
     if len(body) < GZIP_MIN_BYTES:
         return response
-    response.set_data(gzip.compress(body, 6))
+    response.set_data(_gzipped(body))
     response.headers["Content-Encoding"] = "gzip"
     response.vary.add("Accept-Encoding")
     return response
+
+
+# The same bytes compress to the same bytes: a page shared by every visitor (motcua_portal.shared_pages) is
+# compressed once, not on each request (a quarter of such a request's CPU). Bounded in entries, not bytes:
+# pages are tens of kilobytes, so a few megabytes per worker at most.
+@functools.lru_cache(maxsize=128)
+def _gzipped(body: bytes) -> bytes:
+    return gzip.compress(body, 6)
 
 
 def remember_locale(response: Response, locale: str) -> None:

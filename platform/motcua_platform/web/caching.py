@@ -12,8 +12,11 @@ from motcua_platform.tenancy import TenantInfo
 from motcua_platform.web.context import current_tenant
 
 
-def cached_public_get(cache: TTLCache, version: Callable[[TenantInfo], Hashable]):
+def cached_public_get(
+    cache: TTLCache, version: Callable[[TenantInfo], Hashable], *, only_if: Callable[[], bool] | None = None
+):
     """Serve a public tenant GET from ``cache``, keyed by (tenant, ``version(tenant)``, path, query string).
+    With ``only_if``, only requests for which it is true are served from or kept in the cache.
 
     Put it above the smorest decorators: a hit then skips argument parsing, the database and
     serialisation, like an HTTP cache in front of the app would. Only 200 responses are stored, so a bad
@@ -25,6 +28,8 @@ def cached_public_get(cache: TTLCache, version: Callable[[TenantInfo], Hashable]
     def decorator(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
+            if only_if is not None and not only_if():
+                return view(*args, **kwargs)
             info = current_tenant()
             key = (info.id, info.slug, version(info), request.path, request.query_string)
             stored = cache.get(key)

@@ -56,8 +56,13 @@ cached_receiving = cached_public_get(
 )
 # The search's whole answer per (tenant, catalogue version, enabled plugins, query string): a repeated search
 # skips parsing, the session and the dump. Spellings of one query share the search's own cache behind it.
+# Like that cache, only the first pages: deeper ones are rarely asked for twice.
 ANSWER_CACHE = TTLCache(max_entries=4096, ttl=30)
-cached_answer = cached_public_get(ANSWER_CACHE, lambda tenant: (tenant.catalogue_version, tuple(tenant.plugins)))
+cached_answer = cached_public_get(
+    ANSWER_CACHE,
+    lambda tenant: (tenant.catalogue_version, tuple(tenant.plugins)),
+    only_if=lambda: request.args.get("page", 1, type=int) <= search.CACHED_PAGES,
+)
 
 
 def _catalogue_changed() -> None:
