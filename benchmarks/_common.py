@@ -233,3 +233,11 @@ def exit_cleanly_on_sigterm() -> None:
     import signal
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
+def uptime() -> str:
+    """What ``uptime`` prints (the load average at least), for a line before each round of a benchmark."""
+    found = shutil.which("uptime")
+    if not found:
+        return f"load average: {loadavg()}"
+    return subprocess.run([found], capture_output=True, text=True, check=False).stdout.strip()

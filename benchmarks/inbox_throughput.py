@@ -156,13 +156,6 @@ def load(server: Server, path: str, headers: dict[str, str], duration: int, scri
     )
 
 
-def uptime() -> str:
-    found = shutil.which("uptime")
-    if not found:
-        return f"load average: {c.loadavg()}"
-    return subprocess.run([found], capture_output=True, text=True, check=False).stdout.strip()
-
-
 def main() -> None:
     c.exit_cleanly_on_sigterm()
     c.print_header("inbox_throughput: the officer's inbox and /me against /healthz, under gunicorn")
@@ -210,7 +203,7 @@ def main() -> None:
             )
             for rnd in range(1, ROUNDS + 1):
                 for server in servers:
-                    print(f"   round {rnd} [{server.name}] uptime: {uptime()}")
+                    print(f"   round {rnd} [{server.name}] uptime: {c.uptime()}")
                     for key, _label, path, headers in endpoints(token):
                         if WARMUP:  # wrk refuses -d0s
                             load(server, path, headers, WARMUP, script)
@@ -265,7 +258,7 @@ def report(servers: list[Server], samples: dict[tuple[str, str], list[Sample]], 
             f"{inbox_p99:.1f} ms {'met' if inbox_p99 <= TARGET_P99_MS else 'NOT met'}; /me >= "
             f"{TARGET_ME_RATIO:.0%} of /healthz: {ratio:.0%} {'met' if ratio >= TARGET_ME_RATIO else 'NOT met'}"
         )
-    print(f"   uptime after: {uptime()}")
+    print(f"   uptime after: {c.uptime()}")
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as c
 import _http as h
+from profile_search import FOLDED, seed
 
 DB_NAME = "motcua_bench_search_http"
 HOST = "phutho.motcua.localhost"
@@ -45,8 +46,6 @@ WARMUP = c.sized("BENCH_WARMUP", 2, 0)
 CONNECTIONS = c.sized("BENCH_CONNECTIONS", 32, 2)
 THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 WORKERS = c.sized("BENCH_WORKERS", 2, 1)
-FOLDED = ["dang ky khai sinh", "dang ky ket hon", "cap giay phep xay dung", "dang ky ho kinh doanh",
-          "cap giay chung nhan quyen su dung dat", "chung thuc ban sao"]  # fmt: skip
 ROTATING_LUA = (
     "local names = {"
     + ", ".join(f'"{n}"' for n in FOLDED)
@@ -59,10 +58,6 @@ end
 """
     + h.WRK_REPORT_LUA
 )
-
-
-def uptime() -> str:
-    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
 def start(command: list[str], env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
@@ -92,7 +87,6 @@ def main() -> None:
         c.apply_env(env)
         import motcua_app  # noqa: F401 - installs the areas
         from motcua_platform.audit.services import Actor
-        from profile_search import seed
 
         seed(Actor("system", None, "bench"))
         shipped_port, uncached_port = c.free_port(), c.free_port()
@@ -118,7 +112,7 @@ def main() -> None:
         samples: dict[str, list[dict]] = {key: [] for key in cases}
         try:
             for rnd in range(1, ROUNDS + 1):
-                print(f"   round {rnd} uptime: {uptime()}")
+                print(f"   round {rnd} uptime: {c.uptime()}")
                 for key, (label, port, path, script) in cases.items():
                     load = dict(threads=THREADS, connections=CONNECTIONS, script=script)
                     if WARMUP:
