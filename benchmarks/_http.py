@@ -8,6 +8,7 @@ import contextlib
 import http.client
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -93,26 +94,37 @@ def run_command(workers: int, port: int) -> list[str]:
     return [c.motcua_bin(), "run", "--no-worker", "--workers", str(workers), "--bind", f"127.0.0.1:{port}"]
 
 
+def start(command: list[str], env: dict[str, str], port: int, log: Path, cwd: str | Path) -> subprocess.Popen:
+    """``command`` (a server bound to ``port``) in a process group of its own, its output in ``log``; returns
+    once it answers ``/healthz``."""
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            command, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    wait_ready(port, server, log)
+    return server
+
+
 @contextlib.contextmanager
 def serve(env: dict[str, str], workers: int) -> Iterator[int]:
     """``motcua run --no-worker --workers N`` on a free port; yields the port. Its log goes to the instance
     folder, outside the work tree."""
     port = c.free_port()
     log = Path(env["MOTCUA_INSTANCE_PATH"]) / "server.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            run_command(workers, port),
-            env=env,
-            cwd=env["MOTCUA_INSTANCE_PATH"],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    server = start(run_command(workers, port), env, port, log, env["MOTCUA_INSTANCE_PATH"])
     try:
-        wait_ready(port, server, log)
         yield port
     finally:
         stop(server)
+
+
+def wrk_missing(first_column: str) -> bool:
+    """True, after saying so and printing an empty table, when wrk is not installed (nothing can be loaded)."""
+    if shutil.which("wrk"):
+        return False
+    print("!! wrk is not installed (apt-get install -y wrk): nothing measured")
+    print(c.table([first_column, "req/s"], [["(none)", "-"]]))
+    return True
 
 
 def wrk_command(

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -107,16 +106,7 @@ class Server:
         return [self.motcua, "run", "--no-worker", "--workers", str(WORKERS), "--bind", f"127.0.0.1:{self.port}"]
 
     def start(self) -> None:
-        with self.log.open("wb") as out:
-            self.proc = subprocess.Popen(
-                self.command(),
-                env=self.env,
-                cwd=self.tmp,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        h.wait_ready(self.port, self.proc, self.log)
+        self.proc = h.start(self.command(), self.env, self.port, self.log, self.tmp)
 
     def stop(self) -> None:
         if self.proc is not None:
@@ -159,9 +149,7 @@ def load(server: Server, path: str, headers: dict[str, str], duration: int, scri
 def main() -> None:
     c.exit_cleanly_on_sigterm()
     c.print_header("inbox_throughput: the officer's inbox and /me against /healthz, under gunicorn")
-    if not shutil.which("wrk"):
-        print("!! wrk is not installed (apt-get install -y wrk): nothing measured")
-        print(c.table(["endpoint", "req/s"], [["(none)", "-"]]))
+    if h.wrk_missing("endpoint"):
         return
     tmp = Path(tempfile.mkdtemp(prefix="motcua-bench-inbox-"))
     script = tmp / "report.lua"

@@ -26,9 +26,7 @@ BENCH_CONNECTIONS (32), BENCH_THREADS (2), BENCH_WORKERS (2).
 from __future__ import annotations
 
 import os
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -36,10 +34,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as c
 import _http as h
-from profile_search import FOLDED, seed
+from profile_search import FOLDED, HOST, seed
 
 DB_NAME = "motcua_bench_search_http"
-HOST = "phutho.motcua.localhost"
 ROUNDS = c.sized("BENCH_ROUNDS", 3, 1)
 DURATION = c.sized("BENCH_DURATION", 10, 1)
 WARMUP = c.sized("BENCH_WARMUP", 2, 0)
@@ -60,22 +57,10 @@ end
 )
 
 
-def start(command: list[str], env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            command, env=env, cwd=env["MOTCUA_INSTANCE_PATH"], stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-    h.wait_ready(port, server, log)
-    return server
-
-
 def main() -> None:
     c.exit_cleanly_on_sigterm()
     c.print_header("search_throughput: the public search through gunicorn, as shipped and with its caches off")
-    if not shutil.which("wrk"):
-        print("!! wrk is not installed (apt-get install -y wrk): nothing measured")
-        print(c.table(["case", "req/s"], [["(none)", "-"]]))
+    if h.wrk_missing("case"):
         return
     tmp = Path(tempfile.mkdtemp(prefix="motcua-bench-search-http-"))
     rotating, bare = tmp / "rotating.lua", tmp / "bare.lua"
@@ -99,8 +84,8 @@ def main() -> None:
                   "--bind", f"127.0.0.1:{uncached_port}"],
         }  # fmt: skip
         servers = [
-            start(commands["S"], env, shipped_port, tmp / "shipped.log"),
-            start(commands["U"], uncached_env, uncached_port, tmp / "uncached.log"),
+            h.start(commands["S"], env, shipped_port, tmp / "shipped.log", tmp),
+            h.start(commands["U"], uncached_env, uncached_port, tmp / "uncached.log", tmp),
         ]
         for name, command in commands.items():
             print(f"   server {name}: {' '.join(command)}")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from flask import render_template, request, url_for
+from flask import current_app, render_template, request, url_for
 from flask_smorest.pagination import PaginationParameters
 from motcua_onestop.calendar.services import today
 from motcua_onestop.catalogue import receiving, search
@@ -95,7 +93,6 @@ def _render_procedures() -> str:
 
 TAG_CLASSES = {"full": "tag-ok", "partial": "tag-warn"}
 CODE_SLOT = "__code__"
-PATH_SEGMENT_SAFE = "!$&'()*+,/:;=@"  # werkzeug's BaseConverter.to_url (the URL standard's path segment)
 
 
 def cards(rows: list[dict]) -> list[dict[str, str]]:
@@ -106,9 +103,11 @@ def cards(rows: list[dict]) -> list[dict[str, str]]:
     # one url_for for the page, each code quoted as the route's converter quotes it (url_for per card was a
     # twentieth of a page drawn anew)
     before, _, after = url_for("site.procedure", code=CODE_SLOT).partition(CODE_SLOT)
+    url_map = current_app.url_map
+    to_url = url_map.converters["default"](url_map).to_url  # the route's <code>, quoted as url_for quotes it
     return [
         {
-            "href": before + quote(str(row["code"]), safe=PATH_SEGMENT_SAFE) + after,
+            "href": before + to_url(row["code"]) + after,
             "name": labels.procedure_name(row),
             "meta": " · ".join(
                 (
