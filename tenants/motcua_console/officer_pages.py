@@ -2,7 +2,7 @@
 dossier (form data, documents, history) and the status changes its state allows, each a plain POST form.
 
 Everything goes through the staff API's services, called the same way (dossiers/api.py): the inbox is
-``inbox_query`` over ``caller_units()``, a dossier is ``get_dossier`` (another unit's is a 404 like a code
+``inbox_select`` over ``caller_inbox_scope()``, a dossier is ``get_dossier`` (another unit's is a 404 like a code
 that does not exist), the actions are ``allowed_targets`` and a change is ``transition``. A form names the
 dossier version the page was drawn from (a hidden field, the API's If-Match): when someone else changed the
 dossier meanwhile, nothing is written and the answer is a 409 showing its current state."""
@@ -17,7 +17,7 @@ from motcua_onestop.dossiers import labels as status_words
 from motcua_onestop.dossiers import services as dossiers
 from motcua_onestop.dossiers.documents import downloads
 from motcua_onestop.dossiers.documents import services as documents
-from motcua_onestop.dossiers.http import caller_units
+from motcua_onestop.dossiers.http import caller_inbox_scope, caller_units
 from motcua_onestop.dossiers.models import Dossier
 from motcua_onestop.dossiers.workflow import services as workflow
 from motcua_platform.db.base import utcnow
@@ -73,14 +73,14 @@ def _count(db, query, cap: int) -> tuple[int, bool]:
 def inbox():
     view, status, page = _view_name(), _status_filter(), _page_number()
     db = tenant_session()
-    units = caller_units()
+    scope = caller_inbox_scope(db)
     cap = runtime().config.list_count_cap
     counts = {
-        name: _count(db, dossiers.inbox_query(db, units, dossiers.InboxFilter(**filters)), cap)
+        name: _count(db, dossiers.inbox_select(db, scope, dossiers.InboxFilter(**filters)), cap)
         for name, (filters, _title) in VIEWS.items()
     }
     filters = dossiers.InboxFilter(**VIEWS[view][0], status=status)
-    query = dossiers.inbox_query(db, units, filters)
+    query = dossiers.inbox_select(db, scope, filters)
     pagination = PaginationParameters(page, PAGE_SIZE)
     rows = paginate(db, query, pagination, count_cap=cap, keyset=dossiers.inbox_order(query))
     pages = max(1, -(-pagination.item_count // PAGE_SIZE))

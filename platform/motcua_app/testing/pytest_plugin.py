@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 from motcua_platform import i18n
+from motcua_platform.auth import principal_cache
 from motcua_platform.cache import clear_all
 from motcua_platform.config import Config
 from motcua_platform.db.database import RESET_SQL, UNBOUND_SEARCH_PATH, TenantBinding, TenantSession
@@ -202,6 +203,7 @@ def _transaction_per_test(request) -> Iterator[None]:
     if "app" in request.fixturenames:
         request.getfixturevalue("app").extensions["motcua"].resolver.invalidate()
     clear_all()  # cached reads would otherwise outlive the rollback of the data they came from
+    principal_cache.clear_this_process()  # and principals, and what is kept with them: a rollback announces nothing
     with savepoint_sessions(runtime):
         yield
 

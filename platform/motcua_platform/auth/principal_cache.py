@@ -8,6 +8,9 @@ time alone:
 
 - every such change notifies, in its own transaction, on the channel ``motcua_auth`` (``announce``):
   PostgreSQL delivers it at commit, and never if the transaction rolls back;
+- so does every change to a tenant's unit tree (a statement trigger on its ``units``, whatever wrote it):
+  a role's reach is the subtree under its unit, which is cached here too (``kept_until_announced`` in
+  ``web.principals``; ADR 0037);
 - each process keeps one connection that LISTENs on that channel (a daemon thread) and empties its cache
   on every notification;
 - the process that commits the change also empties its cache itself right after its commit, before it
@@ -27,6 +30,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 import psycopg
@@ -58,10 +62,11 @@ def announce(session: Session) -> None:
     is emptied when the transaction commits (nothing is said if it rolls back). Call it from every service
     that revokes a token or changes an account or its roles."""
     session.execute(select(func.pg_notify(CHANNEL, "")))
-    event.listen(session, "after_commit", _empty_this_process, once=True)
+    event.listen(session, "after_commit", lambda _session: clear_this_process(), once=True)
 
 
-def _empty_this_process(_session: Session) -> None:
+def clear_this_process() -> None:
+    """Empty every principal cache of this process (and tests, whose rolled-back changes announce nothing)."""
     for cache in list(_CACHES):
         cache.clear()
 
@@ -82,7 +87,7 @@ class PrincipalCache:
     def __init__(self, database_url: str, seconds: float):
         self.seconds = seconds
         self._conninfo = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
-        self._entries: dict[tuple[str, str], _Entry] = {}
+        self._entries: dict[tuple[str, Hashable], _Entry] = {}
         self._lock = threading.Lock()
         self._generation = 0
         self._listening = False
@@ -100,7 +105,7 @@ class PrincipalCache:
         self._ensure_listener()
         return self._generation
 
-    def get(self, scope: str, token_hash: str):
+    def get(self, scope: str, token_hash: Hashable):
         if not self._listening:
             return None
         entry = self._entries.get((scope, token_hash))
@@ -108,7 +113,7 @@ class PrincipalCache:
             return None
         return entry.principal
 
-    def put(self, scope: str, token_hash: str, principal, expires_at: dt.datetime, generation: int) -> None:
+    def put(self, scope: str, token_hash: Hashable, principal, expires_at: dt.datetime, generation: int) -> None:
         """Keep ``principal`` unless something changed since ``generation`` was read (the read may predate
         the change) or the listener is not up."""
         left = (expires_at - dt.datetime.now(dt.UTC)).total_seconds()

@@ -3,9 +3,10 @@ operation declares (and the server enforces before reading arguments), and the a
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from flask import current_app, g, request
 
@@ -21,6 +22,8 @@ from motcua_platform.web.context import site_scope, site_session, tenant_session
 
 if TYPE_CHECKING:
     from motcua_platform.audit.services import Actor
+
+T = TypeVar("T")
 
 
 def bearer_secret() -> str | None:
@@ -84,6 +87,24 @@ def _authenticate(scope: str, token_hash: str) -> Principal | None:
     principal, expires_at = found
     cache.put(scope, token_hash, principal, expires_at, generation)
     return principal
+
+
+def kept_until_announced(scope: str, key: Hashable, read: Callable[[], T]) -> T:
+    """``read()``, kept in this process's principal cache under (``scope``, ``key``) with the guarantees of a
+    principal (``auth.principal_cache``): dropped in every process by each notification on its channel
+    (``announce``, and the tenant triggers that notify it: the unit tree's), never kept while the listener
+    is down or from a read that a notification overtook, at most MOTCUA_TOKEN_CACHE_SECONDS. For what
+    authorisation derives from such data, such as the units below an officer's."""
+    cache = principal_cache()
+    if not cache.enabled:
+        return read()
+    value = cache.get(scope, key)
+    if value is not None:
+        return value
+    generation = cache.generation()  # before the read: a change committed after it is not kept
+    value = read()
+    cache.put(scope, key, value, dt.datetime.now(dt.UTC) + dt.timedelta(seconds=cache.seconds), generation)
+    return value
 
 
 # -- authentication, declared once per operation ---------------------------------------------------

@@ -17,6 +17,7 @@ from motcua_onestop.dossiers.extensions import api as _extension_routes  # noqa:
 from motcua_onestop.dossiers.http import (
     IF_MATCH,
     blp,
+    caller_inbox_scope,
     caller_units,
     dossier_fields,
     etag_header,
@@ -98,7 +99,7 @@ class Dossiers(MethodView):
         session = tenant_session()
         cursor = args.pop("cursor", None)
         filters = services.InboxFilter(**args)
-        scope = services.inbox_scope(session, caller_units())
+        scope = caller_inbox_scope(session)
         cap = runtime().config.list_count_cap
 
         def build():

@@ -7,7 +7,8 @@ from motcua_platform.auth.models import StaffRoleName
 from motcua_platform.errors import InvalidInput, ServiceError
 from motcua_platform.i18n import _
 from motcua_platform.web.blueprint import Blueprint
-from motcua_platform.web.principals import current_principal
+from motcua_platform.web.context import current_tenant
+from motcua_platform.web.principals import current_principal, kept_until_announced
 
 from motcua_onestop.dossiers import services
 from motcua_onestop.dossiers.models import Dossier, Status
@@ -31,6 +32,20 @@ class PreconditionRequired(ServiceError):
 def caller_units() -> set[int]:
     """The units the calling officer works in (as officer or tenant admin)."""
     return current_principal().units_with(*OFFICER_ROLES)
+
+
+def caller_inbox_scope(session) -> services.InboxScope:
+    """The units the calling officer's lists cover (``services.inbox_scope``), read once per process and unit
+    tree: kept like the caller's principal, and dropped with it by every change to the tenant's units (a
+    trigger on ``units`` notifies every process; ADR 0037). The key carries the tenant's units version too,
+    so the process that changed a unit needs no notification to see it."""
+    units = caller_units()
+    tenant = current_tenant()
+    return kept_until_announced(
+        f"inbox-scope:{tenant.id}:{tenant.units_version}",
+        frozenset(units),
+        lambda: services.inbox_scope(session, units),
+    )
 
 
 def etag_header(dossier: Dossier) -> dict:
