@@ -436,7 +436,7 @@ def transition(
         dossier.returned_at = now
     dossier.status = target
     versions.bump(dossier, now)
-    history_log.add(session, actor, dossier, action or ACTIONS[target], int(before), int(target), comment)
+    history_log.add(session, actor, dossier, action or ACTIONS[target], int(before), int(target), comment, now)
     notices.on_status_change(session, tenant, dossier, row.name_vi, comment)
     record(session, actor, "dossier.transition", target=f"dossier:{dossier.code}", from_status=before, to_status=target)
     session.flush()

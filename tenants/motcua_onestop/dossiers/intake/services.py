@@ -195,7 +195,11 @@ def _write(session: Session, tenant: TenantContext, actor: Actor, dossier: Dossi
             Rows(Dossier.__table__, [{key: getattr(dossier, key) for key in _DOSSIER_COLUMNS}]),
             Rows(
                 history_log.TABLE,
-                [history_log.entry(actor, dossier, f"intake_{data.channel}", None, dossier.status, note)],
+                [
+                    history_log.entry(
+                        actor, dossier, f"intake_{data.channel}", None, dossier.status, note, dossier.submitted_at
+                    )
+                ],
             ),
             Rows(
                 audit.TENANT_TABLE,
