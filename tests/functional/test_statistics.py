@@ -1,0 +1,244 @@
+"""Dossier statistics (issue 15): a hand-built March 2026 (no public holiday in it) of dossiers chosen to hit
+every rule, moved through the real services with a fixed clock, and the numbers the API gives for it
+compared with values worked out by hand below. Office hours 07:00-11:30 and 13:30-17:00; the marriage
+procedure takes 5 working days, due at 17:00 of the fifth working day after intake."""
+
+import datetime as dt
+
+import pytest
+from dossier_support import SYSTEM, intake_in
+from motcua_onestop.dossiers import services
+from motcua_onestop.dossiers.extensions import services as extensions
+from motcua_onestop.dossiers.extensions.services import ExtensionRequest
+from motcua_onestop.statistics import periods
+from motcua_platform.errors import InvalidInput
+from motcua_platform.timezones import VIETNAM
+
+MARCH = "/api/v1/statistics/dossiers?period=month&value=2026-03"
+
+
+def at(month, day, hour, minute=0):
+    return dt.datetime(2026, month, day, hour, minute, tzinfo=VIETNAM)
+
+
+@pytest.fixture
+def march(runtime, seeded):
+    """The month's dossiers, by the letter the expectations use; committed to the test's savepoint."""
+    units = seeded["alpha"].units
+    tenant = seeded["alpha"].context
+    made = {}
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+
+        def received(letter, when, channel="counter", unit=None):
+            dossier = intake_in(session, seeded, channel, unit=unit, now=when)
+            made[letter] = dossier
+            return dossier
+
+        def move(dossier, status, when, comment=None):
+            services.transition(session, SYSTEM, dossier, status, dossier.version, comment, tenant=tenant, now=when)
+
+        def finish(dossier, when):
+            move(dossier, 4, dossier.received_at)
+            move(dossier, 9, when)
+
+        # A: received in February, still open on 1 March (carried over); due Wed 4 March, finished that day
+        a = received("A", at(2, 25, 9))
+        assert a.due_at == at(3, 4, 17)
+        finish(a, at(3, 4, 10))
+        # B: due Mon 9 March, finished on the 5th: early
+        b = received("B", at(3, 2, 9))
+        assert b.due_at == at(3, 9, 17)
+        finish(b, at(3, 5, 15))
+        # C: submitted online on the 2nd, taken in on the 3rd (due Tue 10th), finished on the 12th: late
+        c = received("C", at(3, 2, 9), channel="online")
+        move(c, 2, at(3, 3, 8))
+        assert c.due_at == at(3, 10, 17)
+        finish(c, at(3, 12, 9))
+        # D: by post, asked for a supplement twice after intake, finished before its due day: late all the same
+        d = received("D", at(3, 2, 9), channel="postal")
+        move(d, 4, at(3, 2, 10))
+        move(d, 5, at(3, 3, 9), "Thiếu giấy tờ")
+        move(d, 4, at(3, 4, 9))
+        move(d, 5, at(3, 5, 9), "Thiếu giấy tờ lần hai")
+        move(d, 4, at(3, 6, 8))
+        move(d, 9, at(3, 6, 10))
+        assert d.finished_at.astimezone(VIETNAM).date() < d.extended_due_at.astimezone(VIETNAM).date()
+        # E: extended with an apology before its due day (Mon 16th) to Thu 19th, finished on the 18th: late
+        # against the date it apologised for
+        e = received("E", at(3, 9, 9))
+        assert e.due_at == at(3, 16, 17)
+        move(e, 4, at(3, 9, 10))
+        extensions.extend(
+            session,
+            SYSTEM,
+            None,
+            e,
+            e.version,
+            ExtensionRequest("Chờ xác minh", "Xin lỗi Ông/Bà", working_days=3),
+            tenant=tenant,
+            now=at(3, 13, 9),
+        )
+        assert e.extended_due_at == at(3, 19, 17)
+        move(e, 9, at(3, 18, 9))
+        # F: a supplement paused it Wed 11th 10:00 to Thu 12th 10:00 (8 office hours), so its due time moved
+        # from Tue 17th to Wed 18th 17:00: finished on the 18th, on time (a pause is not an apology)
+        f = received("F", at(3, 10, 9))
+        assert f.due_at == at(3, 17, 17)
+        move(f, 4, at(3, 10, 10))
+        move(f, 5, at(3, 11, 10), "Thiếu giấy tờ")
+        move(f, 4, at(3, 12, 10))
+        assert f.extended_due_at == at(3, 18, 17)
+        move(f, 9, at(3, 18, 12))
+        # G: withdrawn on the 5th, then stopped: counted once, as withdrawn
+        g = received("G", at(3, 3, 9))
+        move(g, 4, at(3, 3, 10))
+        move(g, 7, at(3, 5, 9))
+        move(g, 8, at(3, 6, 9), "Công dân rút hồ sơ")
+        # H: processing stopped on the 10th
+        h = received("H", at(3, 4, 9))
+        move(h, 4, at(3, 4, 10))
+        move(h, 8, at(3, 10, 9), "Không đủ điều kiện")
+        # I: submitted online on the 5th and refused at intake on the 6th (never received)
+        i = received("I", at(3, 5, 9), channel="online")
+        move(i, 3, at(3, 6, 9), "Sai thủ tục")
+        # J: received Mon 30th, due Mon 6 April: pending within its due date when March ends
+        j = received("J", at(3, 30, 9))
+        assert j.due_at == at(4, 6, 17)
+        # K: received Mon 16th, due Mon 23rd, still in processing: pending past its due date
+        k = received("K", at(3, 16, 9))
+        move(k, 4, at(3, 16, 10))
+        # L: received and finished in February: not March's
+        finish(received("L", at(2, 25, 9)), at(2, 27, 9))
+        # M: received in April: not March's
+        received("M", at(4, 1, 9))
+        # N: another commune, finished early
+        finish(received("N", at(3, 2, 9), unit=units["commune_b"]), at(3, 3, 9))
+        # O: submitted online in March, not yet taken in: not received
+        received("O", at(3, 20, 9), channel="online")
+        session.commit()
+    return made
+
+
+EVERYWHERE = {
+    "carried_over": 1,  # A
+    "received": 10,  # B C D E F G H J K N
+    "received_counter": 8,
+    "received_online": 1,  # C
+    "received_postal": 1,  # D
+    "resolved": 7,  # A B C D E F N
+    "resolved_early": 2,  # B N
+    "resolved_on_time": 2,  # A F
+    "resolved_late": 3,  # C (dates), D (two supplements), E (past the date it apologised for)
+    "pending": 2,  # J K
+    "pending_within_due": 1,  # J
+    "pending_past_due": 1,  # K
+    "withdrawn": 1,  # G
+    "stopped": 1,  # H
+    "refused": 1,  # I
+    "supplement_requests": 3,  # D twice, F once
+    "on_time_rate": 57.14,  # 4 of 7
+}
+# the commune officer's units (commune A and its service centre): all but N
+COMMUNE_A = EVERYWHERE | {
+    "received": 9,
+    "received_counter": 7,
+    "resolved": 6,
+    "resolved_early": 1,
+    "on_time_rate": 50.0,
+}
+
+
+def test_a_month_counted_by_hand(march, host_client, seeded):
+    admin = host_client(seeded["alpha"].host, seeded["alpha"].tokens["admin"])
+    response = admin.get(MARCH)
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["period"] == {"kind": "month", "label": "2026-03", "first_day": "2026-03-01", "last_day": "2026-03-31"}
+    assert body["total"] == {"key": None, **EVERYWHERE} and body["rows"] == []
+    total = body["total"]
+    assert total["carried_over"] + total["received"] == (
+        total["resolved"] + total["withdrawn"] + total["stopped"] + total["pending"]
+    )  # each dossier ends the month in one place (docs/statistics.md)
+
+    officer = host_client(seeded["alpha"].host, seeded["alpha"].tokens["officer"])
+    assert officer.get(MARCH).get_json()["total"] == {"key": None, **COMMUNE_A}
+
+
+def test_grouped_by_unit_and_sliced(march, host_client, seeded):
+    units = seeded["alpha"].units
+    admin = host_client(seeded["alpha"].host, seeded["alpha"].tokens["admin"])
+    grouped = admin.get(MARCH + "&group_by=unit").get_json()
+    rows = {row["key"]: row for row in grouped["rows"]}
+    assert set(rows) == {units["commune_a"], units["commune_b"]}
+    assert rows[units["commune_a"]] == {"key": units["commune_a"], **COMMUNE_A}
+    assert rows[units["commune_b"]]["received"] == 1 and rows[units["commune_b"]]["resolved_early"] == 1
+    assert grouped["total"] == {"key": None, **EVERYWHERE}
+
+    by_channel = {row["key"]: row["received"] for row in admin.get(MARCH + "&group_by=channel").get_json()["rows"]}
+    assert by_channel == {"counter": 8, "online": 1, "postal": 1}  # online: C (I was refused, O waits for intake)
+    online = admin.get(MARCH + "&channel=online").get_json()["total"]
+    assert (online["received"], online["resolved_late"], online["refused"]) == (1, 1, 1)
+    commune_b = admin.get(MARCH + f"&unit_id={units['commune_b']}").get_json()["total"]
+    assert (commune_b["received"], commune_b["resolved"]) == (1, 1)
+    assert admin.get(MARCH + "&procedure=no-such-code").get_json()["total"]["received"] == 0
+
+
+def test_other_periods_see_other_dossiers(march, host_client, seeded):
+    admin = host_client(seeded["alpha"].host, seeded["alpha"].tokens["admin"])
+    february = admin.get("/api/v1/statistics/dossiers?period=month&value=2026-02").get_json()["total"]
+    # A and L received; L finished; A pending within its due date (Wed 4 March) when February ended
+    assert (february["received"], february["resolved"], february["pending"], february["pending_within_due"]) == (
+        2,
+        1,
+        1,
+        1,
+    )
+    day = admin.get("/api/v1/statistics/dossiers?period=day&value=2026-03-02").get_json()["total"]
+    assert (day["received"], day["resolved"], day["carried_over"]) == (3, 0, 1)  # B D N; C came on the 3rd
+    custom = admin.get("/api/v1/statistics/dossiers?period=custom&from=2026-03-16&until=2026-03-18").get_json()
+    assert custom["total"]["resolved"] == 2 and custom["total"]["received"] == 1  # E F; K
+    week = admin.get("/api/v1/statistics/dossiers?period=week&value=2026-W11").get_json()  # 9-15 March
+    assert week["period"]["first_day"] == "2026-03-09" and week["total"]["received"] == 2  # E F
+
+
+def test_the_caller_sees_only_their_units_and_bad_input_is_a_clear_422(march, host_client, seeded):
+    units = seeded["alpha"].units
+    officer = host_client(seeded["alpha"].host, seeded["alpha"].tokens["officer"])
+    assert officer.get(MARCH + f"&unit_id={units['commune_b']}").status_code == 403
+    assert officer.get(MARCH + f"&unit_id={units['centre_a']}").get_json()["total"]["received"] == 0
+    assert host_client(seeded["alpha"].host).get(MARCH).status_code == 401
+    finance = host_client(seeded["alpha"].host, seeded["alpha"].tokens["finance"])
+    assert finance.get(MARCH).status_code == 403
+    beta = host_client(seeded["beta"].host, seeded["beta"].tokens["admin"])
+    assert beta.get(MARCH).get_json()["total"]["received"] == 0  # alpha's dossiers are alpha's
+
+    admin = host_client(seeded["alpha"].host, seeded["alpha"].tokens["admin"])
+    for query, field in (
+        ("period=month&value=2026-13", "value"),
+        ("period=month&value=March", "value"),
+        ("period=fortnight&value=2026-03", "period"),
+        ("period=custom&from=2026-03-10&until=2026-03-01", "until"),
+        ("period=custom&from=2026-03-10", "until"),
+        ("period=month&value=2026-03&group_by=colour", "group_by"),
+    ):
+        response = admin.get(f"/api/v1/statistics/dossiers?{query}")
+        assert response.status_code == 422, (query, response.get_json())
+        assert field in str(response.get_json()), (query, response.get_json())
+
+
+def test_periods_name_their_days_and_the_one_before():
+    quarter = periods.period("quarter", "2026-Q1")
+    assert (quarter.first_day, quarter.last_day) == (dt.date(2026, 1, 1), dt.date(2026, 3, 31))
+    assert quarter.previous().label == "2025-Q4"
+    week = periods.period("week", "2026-W01")  # ISO: the week with the year's first Thursday
+    assert week.first_day == dt.date(2025, 12, 29) and week.previous().label == "2025-W52"
+    assert periods.period("year", "2024").end_day == dt.date(2025, 1, 1)
+    assert periods.period("month", "2026-12").previous().label == "2026-11"
+    assert periods.period("day", "2026-03-01").previous().label == "2026-02-28"
+    custom = periods.custom(dt.date(2026, 3, 10), dt.date(2026, 3, 12))
+    assert (custom.previous().first_day, custom.previous().last_day) == (dt.date(2026, 3, 7), dt.date(2026, 3, 9))
+    assert periods.period("month", "2026-03").start == dt.datetime(2026, 3, 1, tzinfo=VIETNAM)
+    with pytest.raises(InvalidInput):
+        periods.period("week", "2026-W54")
+    with pytest.raises(InvalidInput):
+        periods.custom(dt.date(2020, 1, 1), dt.date(2026, 1, 1))
