@@ -312,6 +312,7 @@ def submission(env, communes: list[int], citizens: list[str], officers: tuple[li
 SEED_SQL = """
 INSERT INTO dossiers (code, procedure_id, receiving_unit_id, channel, applicant_name, form_data, fees, total_fee,
                       status, submitted_at, received_at, due_at, extended_due_at, finished_at, returned_at,
+                      report_due_at, supplement_rounds, closed_at, closed_status,
                       current_step, version, created_at, updated_at)
 SELECT 'SEED-' || g,
        :procedure,
@@ -327,6 +328,12 @@ SELECT 'SEED-' || g,
        CASE WHEN g % 17 = 0 AND s.status NOT IN (1, 3) THEN s.submitted + (s.days + 2) * interval '1 day' END,
        CASE WHEN s.status IN (9, 10) THEN s.submitted + s.days * random() * 1.2 * interval '1 day' END,
        CASE WHEN s.status = 10 THEN s.submitted + (s.days + 1) * interval '1 day' END,
+       -- the statistics' facts (ADR 0038): the due date for reports, a supplement for one in 13 and a
+       -- second for one in 97, the time a refused, withdrawn or stopped dossier ended
+       CASE WHEN s.status IN (1, 3) THEN NULL ELSE s.submitted + s.days * interval '1 day' END,
+       CASE WHEN s.status IN (1, 3) THEN 0 WHEN g % 97 = 0 THEN 2 WHEN g % 13 = 0 THEN 1 ELSE 0 END,
+       CASE WHEN s.status IN (3, 7, 8) THEN s.submitted + s.days * random() * interval '1 day' END,
+       CASE WHEN s.status IN (3, 7, 8) THEN s.status END,
        CASE WHEN s.status IN (4, 5, 6, 9, 10) THEN 0 END,
        1, s.submitted, s.submitted
 FROM generate_series(1, :n) AS g

@@ -13,6 +13,7 @@ from motcua_onestop.dossiers.extensions.services import ExtensionRequest
 from motcua_onestop.statistics import periods
 from motcua_platform.errors import InvalidInput
 from motcua_platform.timezones import VIETNAM
+from sqlalchemy import text
 
 MARCH = "/api/v1/statistics/dossiers?period=month&value=2026-03"
 
@@ -135,7 +136,7 @@ EVERYWHERE = {
     "withdrawn": 1,  # G
     "stopped": 1,  # H
     "refused": 1,  # I
-    "supplement_requests": 3,  # D twice, F once
+    "supplement_rounds": 3,  # of those resolved: D twice, F once
     "on_time_rate": 57.14,  # 4 of 7
 }
 # the commune officer's units (commune A and its service centre): all but N
@@ -242,3 +243,47 @@ def test_periods_name_their_days_and_the_one_before():
         periods.period("week", "2026-W54")
     with pytest.raises(InvalidInput):
         periods.custom(dt.date(2020, 1, 1), dt.date(2026, 1, 1))
+
+
+def test_the_facts_migration_fills_what_the_services_write(march, runtime):
+    """The tenant migration b3f5a8d21c97 gives dossiers written before it the facts the services now keep:
+    on the month's dossiers, its backfill from the history and the extensions writes the same values."""
+    import importlib
+
+    migration = importlib.import_module(
+        "motcua_tenants.migrations.tenant.versions.20261206_2330_b3f5a8d21c97_dossier_report_facts"
+    )
+    columns = "id, report_due_at, supplement_rounds, closed_at, closed_status"
+    ids = [dossier.id for dossier in march.values()]
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        kept = session.execute(text(f"SELECT {columns} FROM dossiers WHERE id = ANY(:ids) ORDER BY id"), {"ids": ids})
+        kept = kept.all()
+        assert {row.closed_status for row in kept} == {None, 3, 7, 8} and max(
+            row.supplement_rounds for row in kept
+        ) == 2
+        facts = "report_due_at = NULL, supplement_rounds = 0, closed_at = NULL, closed_status = NULL"
+        session.execute(text(f"UPDATE dossiers SET {facts}"))
+        session.execute(text(migration.BACKFILL))
+        again = session.execute(text(f"SELECT {columns} FROM dossiers WHERE id = ANY(:ids) ORDER BY id"), {"ids": ids})
+        assert again.all() == kept
+        session.rollback()
+
+
+def test_a_periods_dossiers_are_found_by_indexes(runtime, seeded):
+    """The statement's three parts each have an index (with sequential scans off, the plan names them all):
+    a span written differently from the GiST index's expression would not use it."""
+    from motcua_onestop.statistics import services as statistics
+
+    period = periods.period("month", "2026-03")
+    sql, _params = statistics.statement(statistics.Slice(), None)
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        session.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(
+            row[0]
+            for row in session.execute(
+                text("EXPLAIN " + sql), {"start": period.start, "end": period.end, "as_of": period.end}
+            )
+        )
+        session.rollback()
+    for index in ("ix_dossiers_received_at", "ix_dossiers_open_span", "ix_dossiers_refused_at"):
+        assert index in plan, plan

@@ -35,6 +35,7 @@ def start_clock(session: Session, dossier: Dossier, row: Procedure, now: dt.date
             dossier.due_at = calendar.due_at(session, now, time_limit(row))
         except (ValueError, OverflowError) as exc:
             raise InvalidInput(_("No due date can be computed."), {"received_at": [str(exc)]}) from None
+    dossier.report_due_at = dossier.due_at  # the statistics' due date: moved by pauses only (ADR 0038)
 
 
 def count_received(session: Session, tenant: TenantContext, dossier: Dossier, now: dt.datetime) -> None:

@@ -56,6 +56,9 @@ TRANSITIONS: Mapping[Status, frozenset[Status]] = {
     Status.RETURNED: frozenset(),
 }
 
+# a dossier ends without a result when refused at intake, withdrawn or stopped (the first of those counts)
+CLOSED_WITHOUT_RESULT = frozenset({Status.REFUSED, Status.WITHDRAWN, Status.STOPPED})
+
 ACTIONS = {
     Status.RECEIVED: "receive",
     Status.REFUSED: "refuse",
@@ -420,11 +423,15 @@ def transition(
         clock.count_received(session, tenant, dossier, now)
     elif target == Status.SUPPLEMENT:
         dossier.paused_at = now
+        if before != Status.SUBMITTED:  # asked after intake: QĐ 766 counts a second one as late
+            dossier.supplement_rounds += 1
     elif before == Status.SUPPLEMENT:
         if dossier.received_at is not None and dossier.paused_at is not None:
             # the paused working time moves the deadline out; the original due date stays as it was
             cal = calendar.load_calendar(session, since=dossier.paused_at.astimezone(VIETNAM).date())
             dossier.extended_due_at = cal.extend(dossier.effective_due_at, [(dossier.paused_at, now)])
+            if dossier.report_due_at is not None:  # so does the reports' date, which no extension moves
+                dossier.report_due_at = cal.extend(dossier.report_due_at, [(dossier.paused_at, now)])
             workflow.shift_open_step(session, dossier, dossier.paused_at, now)  # the open step moves too
         dossier.paused_at = None
     if target == Status.PROCESSING and dossier.current_step is None:
@@ -434,6 +441,8 @@ def transition(
         dossier.finished_at = now
     elif target == Status.RETURNED:
         dossier.returned_at = now
+    if target in CLOSED_WITHOUT_RESULT and dossier.closed_at is None:
+        dossier.closed_at, dossier.closed_status = now, int(target)
     dossier.status = target
     versions.bump(dossier, now)
     history_log.add(session, actor, dossier, action or ACTIONS[target], int(before), int(target), comment, now)

@@ -52,7 +52,7 @@ DESCRIPTIONS = {
     "withdrawn": "Withdrawn by the applicant in the period.",
     "stopped": "Processing stopped in the period.",
     "refused": "Refused at intake in the period.",
-    "supplement_requests": "Supplements asked after intake, in the period.",
+    "supplement_rounds": "Supplements asked after intake of the dossiers resolved in the period.",
 }
 assert set(DESCRIPTIONS) == set(COUNTS)
 

@@ -1,0 +1,100 @@
+"""Issue 15: a province's dossier statistics over 1,000,000 dossiers, in process.
+
+    .venv/bin/python benchmarks/dossier_statistics.py
+
+Creates database ``motcua_bench_statistics`` with the tenant of ``benchmarks/dossiers.py`` (200 communes with
+a service centre each) and its BENCH_DOSSIERS dossiers (finished ones over the last two years, open ones over
+the last month, the statistics' facts filled as the services keep them: ADR 0038), then times
+``statistics.services.dossier_statistics`` in one tenant session, BENCH_CALLS calls per case after 3 of
+warm-up, interleaved: this month and the month a year ago (targets: p95 <= 100 ms), this year and last year
+(p95 <= 300 ms), each for the whole province and grouped by unit (400 rows), and a commune's month. Prints
+p50/p95 per case, the rows and what each statement read (EXPLAIN ANALYZE of the province's month). Only
+prints; never fails on time.
+
+Settings: BENCH_DATABASE_SERVER, BENCH_DOSSIERS (1,000,000), BENCH_CALLS (20).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics as stats
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _common as c
+import dossiers as seed  # the 1,000,000-dossier tenant of the dossier benchmark
+
+CALLS = c.sized("BENCH_CALLS", 20, 2)
+TARGETS_MS = {"month": 100, "year": 300}
+
+
+def main() -> None:
+    c.exit_cleanly_on_sigterm()
+    c.print_header(f"dossier_statistics: a province's dossier statistics over {seed.N_DOSSIERS:,} dossiers, in process")
+    with c.fresh_database("motcua_bench_statistics") as url:
+        env = seed.bench_env(url)
+        c.apply_env(env)
+        c.run_cli(["db", "upgrade"], env)
+
+        from motcua_app import build_runtime
+        from motcua_onestop.statistics import periods
+        from motcua_onestop.statistics import services as statistics
+        from motcua_platform.audit.services import Actor
+        from motcua_platform.timezones import VIETNAM
+        from sqlalchemy import text
+
+        runtime = build_runtime()
+        _root, communes = seed.setup_tenant(runtime, Actor("system", None, "benchmark"))
+        seed.seed_dossiers(runtime)
+        today = dt.datetime.now(VIETNAM).date()
+        month = periods.period("month", f"{today.year}-{today.month:02d}")
+        cases = [
+            ("this month, province", month, statistics.Slice(), None),
+            ("this month, by unit", month, statistics.Slice(), "unit"),
+            ("a year ago, month, province", periods.period("month", f"{today.year - 1}-{today.month:02d}"),
+             statistics.Slice(), None),
+            ("this month, one commune", month, statistics.Slice(units=frozenset(communes[:1])), None),
+            ("this year, province", periods.period("year", str(today.year)), statistics.Slice(), None),
+            ("this year, by unit", periods.period("year", str(today.year)), statistics.Slice(), "unit"),
+            ("last year, province", periods.period("year", str(today.year - 1)), statistics.Slice(), None),
+        ]  # fmt: skip
+        times: dict[str, list[float]] = {label: [] for label, *_ in cases}
+        rows: dict[str, int] = {}
+        with runtime.db.tenant_session(runtime.db.binding(seed.SLUG)) as session:
+            for label, period, where, group_by in cases:  # warm-up
+                for _ in range(3):
+                    rows[label] = len(statistics.dossier_statistics(session, period, where, group_by))
+            for _ in range(CALLS):
+                for label, period, where, group_by in cases:
+                    started = time.perf_counter()
+                    result = statistics.dossier_statistics(session, period, where, group_by)
+                    times[label].append((time.perf_counter() - started) * 1000)
+                    assert len(result) == rows[label]
+            total = statistics.dossier_statistics(session, month, statistics.Slice(), None)[0]
+            sql, _params = statistics.statement(statistics.Slice(), None)
+            bounds = {"start": month.start, "end": month.end, "as_of": month.end}
+            plan = session.execute(text("EXPLAIN (ANALYZE, BUFFERS) " + sql), bounds)
+            plan = [row[0] for row in plan]
+            session.rollback()
+        runtime.db.dispose()
+        runtime.jobs.close()
+
+    print(f"\n{'case':32s} {'rows':>5s} {'p50 ms':>8s} {'p95 ms':>8s}  target")
+    for label, *_ in cases:
+        values = sorted(times[label])
+        p95 = values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
+        kind = "year" if "year" in label and "ago" not in label else "month"
+        verdict = "met" if p95 <= TARGETS_MS[kind] else "NOT met"
+        target = f"p95 <= {TARGETS_MS[kind]} ms: {verdict}"
+        print(f"{label:32s} {rows[label]:5d} {stats.median(values):8.1f} {p95:8.1f}  {target}")
+    print(f"\nthis month, province: received {total['received']:,}, resolved {total['resolved']:,}, "
+          f"carried over {total['carried_over']:,}, pending {total['pending']:,}")  # fmt: skip
+    print("\nEXPLAIN (ANALYZE, BUFFERS), this month, province:")
+    for line in plan:
+        print("   " + line)
+
+
+if __name__ == "__main__":
+    main()
