@@ -63,6 +63,18 @@ class DossierCounter(TenantBase):
 # open; an end before the intake (a clock set by hand) makes it empty rather than failing the write. The
 # statistics find the dossiers open at an instant with it (``@>``), through ix_dossiers_open_span: a query
 # must write it exactly so for PostgreSQL to use the index.
+# What the statistics read of a dossier besides its times: the received-at index carries them, so that a
+# period's intake is counted from the index alone (an index-only scan once the table is vacuumed).
+REPORT_COLUMNS = (
+    "receiving_unit_id",
+    "procedure_id",
+    "channel",
+    "finished_at",
+    "closed_at",
+    "closed_status",
+    "supplement_rounds",
+    "report_due_at",
+)
 # Written as PostgreSQL prints the index back (pg_get_indexdef, line breaks included), which is what
 # alembic compares the model with.
 REPORT_SPAN = (
@@ -89,7 +101,7 @@ class Dossier(TenantBase):
             postgresql_where=text("citizen_account_id IS NOT NULL"),
         ),
         # the statistics find a period's dossiers by these (ADR 0038)
-        Index("ix_dossiers_received_at", "received_at"),
+        Index("ix_dossiers_received_at", "received_at", postgresql_include=list(REPORT_COLUMNS)),
         Index(
             "ix_dossiers_open_span",
             text(REPORT_SPAN),
