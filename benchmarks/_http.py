@@ -16,11 +16,35 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).parent))
 import _common as c
 
+
 # wrk's ``done`` hook: the figures as one JSON line (wrk's own text report rounds them and varies in units).
+class Load(NamedTuple):
+    rounds: int
+    duration: int
+    warmup: int
+    connections: int
+    threads: int
+    workers: int
+
+
+def load_settings(warmup: int = 2) -> Load:
+    """The wrk load of a throughput script: BENCH_ROUNDS (3), BENCH_DURATION (10 s), BENCH_WARMUP (``warmup``
+    s), BENCH_CONNECTIONS (32), BENCH_THREADS (2), BENCH_WORKERS (2 gunicorn workers); smaller in smoke mode."""
+    return Load(
+        c.sized("BENCH_ROUNDS", 3, 1),
+        c.sized("BENCH_DURATION", 10, 1),
+        c.sized("BENCH_WARMUP", warmup, 0),
+        c.sized("BENCH_CONNECTIONS", 32, 2),
+        int(os.environ.get("BENCH_THREADS", "2")),
+        c.sized("BENCH_WORKERS", 2, 1),
+    )
+
+
 WRK_REPORT_LUA = r"""
 done = function(summary, latency, requests)
   io.write(string.format(

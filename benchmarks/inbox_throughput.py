@@ -49,12 +49,7 @@ TENANT_HOST = f"{SLUG}.motcua.localhost"
 OFFICER = {"email": f"canbo@{SLUG}.gov.vn", "password": "Sen-hong-giua-dam-48"}  # motcua_app.demo
 TARGET_RPS, TARGET_P99_MS, TARGET_ME_RATIO = 1000, 50.0, 0.60
 
-ROUNDS = c.sized("BENCH_ROUNDS", 3, 1)
-DURATION = c.sized("BENCH_DURATION", 10, 1)
-WARMUP = c.sized("BENCH_WARMUP", 2, 0)
-CONNECTIONS = c.sized("BENCH_CONNECTIONS", 32, 2)
-THREADS = int(os.environ.get("BENCH_THREADS", "2"))
-WORKERS = c.sized("BENCH_WORKERS", 2, 1)
+ROUNDS, DURATION, WARMUP, CONNECTIONS, THREADS, WORKERS = h.load_settings()
 N_DOSSIERS = c.sized("BENCH_DOSSIERS", 5_000, 60)
 COMPARE_BIN = os.environ.get("BENCH_COMPARE_BIN")
 

@@ -25,7 +25,6 @@ BENCH_CONNECTIONS (32), BENCH_THREADS (2), BENCH_WORKERS (2).
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
 import tempfile
@@ -37,12 +36,7 @@ import _http as h
 from profile_search import FOLDED, HOST, seed
 
 DB_NAME = "motcua_bench_search_http"
-ROUNDS = c.sized("BENCH_ROUNDS", 3, 1)
-DURATION = c.sized("BENCH_DURATION", 10, 1)
-WARMUP = c.sized("BENCH_WARMUP", 2, 0)
-CONNECTIONS = c.sized("BENCH_CONNECTIONS", 32, 2)
-THREADS = int(os.environ.get("BENCH_THREADS", "2"))
-WORKERS = c.sized("BENCH_WORKERS", 2, 1)
+ROUNDS, DURATION, WARMUP, CONNECTIONS, THREADS, WORKERS = h.load_settings()
 ROTATING_LUA = (
     "local names = {"
     + ", ".join(f'"{n}"' for n in FOLDED)

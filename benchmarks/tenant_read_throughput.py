@@ -55,12 +55,7 @@ TENANT_HOST = "phutho.motcua.localhost"
 LOGIN = {"email": "quantri@phutho.gov.vn", "password": "Sen-hong-giua-dam-48"}
 TARGET_RATIO = 0.60
 
-ROUNDS = c.sized("BENCH_ROUNDS", 3, 1)
-DURATION = c.sized("BENCH_DURATION", 10, 1)
-WARMUP = c.sized("BENCH_WARMUP", 3, 0)
-CONNECTIONS = c.sized("BENCH_CONNECTIONS", 32, 2)
-THREADS = int(os.environ.get("BENCH_THREADS", "2"))
-WORKERS = c.sized("BENCH_WORKERS", 2, 1)
+ROUNDS, DURATION, WARMUP, CONNECTIONS, THREADS, WORKERS = h.load_settings(warmup=3)
 
 # (b') only: a distinct active_on date on every request (script arguments: the path up to the date, and a
 # base day number that differs between wrk runs), so no request of the run finds an earlier one cached.

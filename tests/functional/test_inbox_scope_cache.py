@@ -18,6 +18,7 @@ from motcua_onestop.dossiers.models import Dossier
 from motcua_onestop.units.models import Unit
 from motcua_platform.web.principals import principal_cache
 from sqlalchemy import delete, event, select, update
+from test_principal_cache import _eventually
 
 OTHER_PROCESS_CACHE_SECONDS = 300
 
@@ -41,15 +42,6 @@ def _total(port: int, host: str, token: str) -> int:
         return json.loads(response.headers["X-Pagination"])["total"]
     finally:
         conn.close()
-
-
-def _eventually(check, seconds: float = 5.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while not check():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 def _move(runtime, unit_id: int, parent_id: int) -> None:

@@ -30,7 +30,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 import psycopg
@@ -124,6 +124,22 @@ class PrincipalCache:
             if len(self._entries) >= MAX_ENTRIES:
                 self._entries.clear()
             self._entries[(scope, token_hash)] = _Entry(principal, until)
+
+    def through(self, scope: str, key: Hashable, read: Callable[[], tuple[object, dt.datetime] | None]):
+        """The value kept under (``scope``, ``key``), else ``read()``'s: a (value, expiry) pair, kept unless a
+        notification overtook the read; None (nothing found) is never kept. The one way to read through."""
+        if not self.enabled:
+            found = read()
+            return found[0] if found is not None else None
+        value = self.get(scope, key)
+        if value is not None:
+            return value
+        generation = self.generation()  # before the read: a change committed after it is not kept
+        found = read()
+        if found is None:
+            return None
+        self.put(scope, key, found[0], found[1], generation)
+        return found[0]
 
     def clear(self) -> None:
         with self._lock:

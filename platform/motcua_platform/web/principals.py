@@ -73,20 +73,9 @@ def principal_cache() -> PrincipalCache:
 
 def _authenticate(scope: str, token_hash: str) -> Principal | None:
     """The token's principal: from this process's cache, or checked against the database (and kept)."""
-    cache = principal_cache()
-    if not cache.enabled:
-        found = auth_services.authenticate_token(site_session(), scope=scope, token_hash=token_hash)
-        return found[0] if found is not None else None
-    principal = cache.get(scope, token_hash)
-    if principal is not None:
-        return principal
-    generation = cache.generation()  # before the read: a change committed after it is not kept
-    found = auth_services.authenticate_token(site_session(), scope=scope, token_hash=token_hash)
-    if found is None:
-        return None
-    principal, expires_at = found
-    cache.put(scope, token_hash, principal, expires_at, generation)
-    return principal
+    return principal_cache().through(
+        scope, token_hash, lambda: auth_services.authenticate_token(site_session(), scope=scope, token_hash=token_hash)
+    )
 
 
 def kept_until_announced(scope: str, key: Hashable, read: Callable[[], T]) -> T:
@@ -96,15 +85,7 @@ def kept_until_announced(scope: str, key: Hashable, read: Callable[[], T]) -> T:
     is down or from a read that a notification overtook, at most MOTCUA_TOKEN_CACHE_SECONDS. For what
     authorisation derives from such data, such as the units below an officer's."""
     cache = principal_cache()
-    if not cache.enabled:
-        return read()
-    value = cache.get(scope, key)
-    if value is not None:
-        return value
-    generation = cache.generation()  # before the read: a change committed after it is not kept
-    value = read()
-    cache.put(scope, key, value, dt.datetime.now(dt.UTC) + dt.timedelta(seconds=cache.seconds), generation)
-    return value
+    return cache.through(scope, key, lambda: (read(), dt.datetime.now(dt.UTC) + dt.timedelta(seconds=cache.seconds)))
 
 
 # -- authentication, declared once per operation ---------------------------------------------------

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from motcua_onestop.dossiers.models import REPORT_SPAN
+from motcua_onestop.dossiers.models import REPORT_COLUMNS, REPORT_SPAN
 from motcua_onestop.statistics.periods import Period
 
 GROUPS = {  # group_by -> the SQL expression of a row's key, and whether it needs the procedure's row
@@ -50,10 +50,7 @@ COUNTS = (
 
 # The dossiers the period concerns, three disjoint parts, each read through its own index with the columns the
 # numbers need (a refused dossier was never received); {conditions} are the slice's filters, {key} the group.
-COLUMNS = (
-    "d.receiving_unit_id, d.procedure_id, d.channel, d.received_at, d.finished_at, d.closed_at, d.closed_status,"
-    " d.supplement_rounds AS rounds, d.report_due_at AS due_at"
-)
+COLUMNS = ", ".join(f"d.{column}" for column in ("received_at", *REPORT_COLUMNS))
 STATEMENT = """
 WITH facts AS (
     SELECT {columns} FROM dossiers d
@@ -72,19 +69,22 @@ SELECT {key} AS key,
     count(*) FILTER (WHERE received_at >= :start AND channel = 'online') AS received_online,
     count(*) FILTER (WHERE received_at >= :start AND channel = 'postal') AS received_postal,
     count(*) FILTER (WHERE finished_at < :end) AS resolved,
-    count(*) FILTER (WHERE finished_at < :end AND rounds < 2 AND {finished_day} < {due_day}) AS resolved_early,
-    count(*) FILTER (WHERE finished_at < :end AND rounds < 2 AND {finished_day} = {due_day}) AS resolved_on_time,
-    count(*) FILTER (WHERE finished_at < :end AND (rounds >= 2 OR {finished_day} > {due_day})) AS resolved_late,
+    count(*) FILTER (WHERE finished_at < :end
+                     AND supplement_rounds < 2 AND {finished_day} < {due_day}) AS resolved_early,
+    count(*) FILTER (WHERE finished_at < :end
+                     AND supplement_rounds < 2 AND {finished_day} = {due_day}) AS resolved_on_time,
+    count(*) FILTER (WHERE finished_at < :end
+                     AND (supplement_rounds >= 2 OR {finished_day} > {due_day})) AS resolved_late,
     count(*) FILTER (WHERE received_at IS NOT NULL AND coalesce(finished_at, closed_at, 'infinity') >= :end)
         AS pending,
     count(*) FILTER (WHERE received_at IS NOT NULL AND coalesce(finished_at, closed_at, 'infinity') >= :end
-                     AND rounds < 2 AND coalesce(due_at, 'infinity') >= :as_of) AS pending_within_due,
+                     AND supplement_rounds < 2 AND coalesce(report_due_at, 'infinity') >= :as_of) AS pending_within_due,
     count(*) FILTER (WHERE received_at IS NOT NULL AND coalesce(finished_at, closed_at, 'infinity') >= :end
-                     AND (rounds >= 2 OR due_at < :as_of)) AS pending_past_due,
+                     AND (supplement_rounds >= 2 OR report_due_at < :as_of)) AS pending_past_due,
     count(*) FILTER (WHERE closed_status = 7 AND closed_at < :end) AS withdrawn,
     count(*) FILTER (WHERE closed_status = 8 AND closed_at < :end) AS stopped,
     count(*) FILTER (WHERE closed_status = 3) AS refused,
-    coalesce(sum(rounds) FILTER (WHERE finished_at < :end), 0) AS supplement_rounds
+    coalesce(sum(supplement_rounds) FILTER (WHERE finished_at < :end), 0) AS supplement_rounds
 FROM facts f{join}
 GROUP BY 1
 ORDER BY 1
@@ -103,7 +103,7 @@ def statement(where: Slice, group_by: str | None) -> tuple[str, dict]:
         key=key,
         join="\nJOIN procedures p ON p.id = f.procedure_id" if needs_procedure else "",
         finished_day=LOCAL_DAY.format(column="finished_at"),
-        due_day=LOCAL_DAY.format(column="due_at"),
+        due_day=LOCAL_DAY.format(column="report_due_at"),
     )
     return sql, params
 
@@ -133,9 +133,7 @@ def dossier_statistics(
     result = [{"key": row["key"], **{name: int(row[name]) for name in COUNTS}} for row in rows]
     if not result and group_by is None:
         result = [{"key": None, **dict.fromkeys(COUNTS, 0)}]
-    for row in result:
-        row["on_time_rate"] = rate(row["resolved_early"] + row["resolved_on_time"], row["resolved"])
-    return result
+    return [_rated(row) for row in result]
 
 
 def rate(part: int, whole: int) -> float | None:
@@ -168,5 +166,10 @@ def totals(rows: Iterable[dict]) -> dict:
     for row in rows:
         for name in COUNTS:
             summed[name] += row[name]
-    summed["on_time_rate"] = rate(summed["resolved_early"] + summed["resolved_on_time"], summed["resolved"])
-    return {"key": None, **summed}
+    return _rated({"key": None, **summed})
+
+
+def _rated(row: dict) -> dict:
+    """``row`` with its on-time rate: resolved early or on time, of resolved."""
+    row["on_time_rate"] = rate(row["resolved_early"] + row["resolved_on_time"], row["resolved"])
+    return row
