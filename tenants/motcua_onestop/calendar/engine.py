@@ -193,6 +193,25 @@ class WorkingCalendar:
         total = sum((self.working_time_between(start, end) for start, end in merged), dt.timedelta())
         return self.add_working_time(due_at, total)
 
+    # -- measured time ---------------------------------------------------------------------------
+    def elapsed(self, received_at: dt.datetime, end: dt.datetime, unit: str, paused: dt.timedelta) -> float:
+        """How long a dossier took from intake to ``end``, in the procedure's own time unit, less ``paused``
+        (the office time it waited for a supplement), as QĐ 766 indicator 2.2 averages it.
+
+        hours and working_days count office time (a working day is a day of office hours), as the limit
+        does; days count calendar days and months calendar days over a mean month (365.25 / 12), each less
+        the pause counted in working days, one for one, as a pause moves a due date. Never below 0."""
+        start = self.intake(received_at)
+        office = self.working_time_between(start, end) - paused
+        if unit == TimeUnit.HOURS:
+            value = office / dt.timedelta(hours=1)
+        elif unit == TimeUnit.WORKING_DAYS:
+            value = office / self.hours.day_length()
+        else:
+            days = (to_local(end) - start) / dt.timedelta(days=1) - paused / self.hours.day_length()
+            value = days if unit == TimeUnit.DAYS else days / (365.25 / 12)
+        return max(value, 0.0)
+
 
 def classify(finished_at: dt.datetime, due_at: dt.datetime) -> str:
     """``early`` / ``on_time`` / ``late`` by comparing local dates (the KPI reports of QĐ 766 compare

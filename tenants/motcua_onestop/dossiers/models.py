@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from decimal import Decimal
 
 from motcua_platform.db.base import TenantBase, created_at_column, id_column
 from sqlalchemy import (
@@ -12,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     SmallInteger,
     String,
     Text,
@@ -74,6 +76,10 @@ REPORT_COLUMNS = (
     "closed_status",
     "supplement_rounds",
     "report_due_at",
+    "paused_at",
+    "has_digitised_components",
+    "has_result_file",
+    "processing_time",
 )
 # Written as PostgreSQL prints the index back (pg_get_indexdef, line breaks included), which is what
 # alembic compares the model with.
@@ -140,6 +146,13 @@ class Dossier(TenantBase):
     supplement_rounds: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     closed_at: Mapped[dt.datetime | None]
     closed_status: Mapped[int | None] = mapped_column(SmallInteger)
+    # Kept where documents are stored (documents.services): a current component that is a scan of the paper
+    # original or came with an online dossier; a result file attached (QĐ 766 indicators 3.3, 4.1, 4.2).
+    has_digitised_components: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    has_result_file: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    # how long it took from intake to the result, in its procedure version's time unit, less the supplement
+    # pauses (clock.measure_processing; QĐ 766 indicator 2.2)
+    processing_time: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     current_step: Mapped[int | None] = mapped_column(SmallInteger)
     # the unit of the current step while it is open (started, not finished), kept by workflow.py where
     # steps start, finish and move: the inbox's step_unit list reads it from one index instead of

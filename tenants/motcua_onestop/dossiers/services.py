@@ -439,6 +439,7 @@ def transition(
         workflow.create_steps(session, dossier, row, now)
     elif target == Status.DONE:
         dossier.finished_at = now
+        clock.measure_processing(session, dossier, row, now)
     elif target == Status.RETURNED:
         dossier.returned_at = now
     if target in CLOSED_WITHOUT_RESULT and dossier.closed_at is None:

@@ -1,15 +1,23 @@
-"""Dossier statistics for staff: any period, any slice, grouped, over the units the caller's lists cover (an
-officer's units and those below; a province admin's whole province). docs/statistics.md."""
+"""Dossier statistics, QĐ 766 indicators and the ranking of agencies for staff: any period, any slice, over
+the units the caller's lists cover (an officer's units and those below; a province admin's whole province).
+docs/statistics.md."""
 
 from flask.views import MethodView
 from motcua_platform.errors import Forbidden
 from motcua_platform.i18n import _
 from motcua_platform.web.blueprint import Blueprint
-from motcua_platform.web.context import tenant_session
+from motcua_platform.web.context import tenant_context, tenant_session
 
 from motcua_onestop.dossiers.http import caller_inbox_scope
-from motcua_onestop.statistics import periods, services
-from motcua_onestop.statistics.schemas import StatisticsArgsSchema, StatisticsSchema
+from motcua_onestop.statistics import indicators, periods, ranking, services
+from motcua_onestop.statistics.schemas import (
+    IndicatorsArgsSchema,
+    RankingArgsSchema,
+    RankingSchema,
+    ScorecardSchema,
+    StatisticsArgsSchema,
+    StatisticsSchema,
+)
 from motcua_onestop.units.services import subtree_ids
 
 blp = Blueprint(
@@ -17,8 +25,29 @@ blp = Blueprint(
     __name__,
     url_prefix="/api/v1/statistics",
     realm="tenant",
-    description="Statistics of the province's dossiers by period, unit, field, procedure, channel and online level.",
+    description="Statistics of the province's dossiers by period, unit, field, procedure, channel and online level; "
+    "QĐ 766 indicators and scores; agencies ranked.",
 )
+
+
+def _period_and_slice(session, args) -> tuple[periods.Period, services.Slice]:
+    """The period the arguments name and the caller's slice: their units (all for a province admin), or the
+    ``unit_id`` they chose among them and the units below it (403 outside), with the other filters."""
+    period = periods.period(args["period"], args.get("from_") or args.get("value"), until=args.get("until"))
+    scope = caller_inbox_scope(session)
+    units = None if scope.whole_tenant else scope.units
+    if "unit_id" in args:
+        if args["unit_id"] not in scope.units:
+            raise Forbidden(_("That unit is not one of yours or below them."))
+        units = frozenset(subtree_ids(session, {args["unit_id"]}))
+    where = services.Slice(
+        units=units,
+        field=args.get("field"),
+        procedure=args.get("procedure"),
+        channel=args.get("channel"),
+        level=args.get("level"),
+    )
+    return period, where
 
 
 @blp.route("/dossiers")
@@ -28,33 +57,41 @@ class DossierStatistics(MethodView):
     def get(self, args):
         """Received (by channel), resolved early / on time / late, pending within / past the deadline at the
         period's end, carried over, withdrawn, stopped, refused and supplement requests, for one period, with
-        the on-time rate; one row per group with ``group_by``, and the total. Officers and province admins,
-        over the units their lists cover; ``unit_id`` narrows to one of those units and the units below."""
+        the on-time rate and, by procedure, the average processing time; one row per group with
+        ``group_by``, and the total. Officers and province admins, over the units their lists cover;
+        ``unit_id`` narrows to one of those units and the units below."""
         session = tenant_session()
-        period = periods.period(args["period"], args.get("from_") or args.get("value"), until=args.get("until"))
-        scope = caller_inbox_scope(session)
-        units = None if scope.whole_tenant else scope.units
-        if "unit_id" in args:
-            if args["unit_id"] not in scope.units:
-                raise Forbidden(_("That unit is not one of yours or below them."))
-            units = frozenset(subtree_ids(session, {args["unit_id"]}))
-        where = services.Slice(
-            units=units,
-            field=args.get("field"),
-            procedure=args.get("procedure"),
-            channel=args.get("channel"),
-            level=args.get("level"),
-        )
+        period, where = _period_and_slice(session, args)
         group_by = args.get("group_by")
-        rows = services.dossier_statistics(session, period, where, group_by)
-        return {
-            "period": {
-                "kind": period.kind,
-                "label": period.label,
-                "first_day": period.first_day,
-                "last_day": period.last_day,
-            },
-            "group_by": group_by,
-            "rows": rows if group_by else [],
-            "total": services.totals(rows) if group_by else rows[0],
-        }
+        rows, total = services.dossier_statistics(session, period, where, group_by)
+        return {"period": period, "group_by": group_by, "rows": rows, "total": total}
+
+
+@blp.route("/indicators")
+class Indicators(MethodView):
+    @blp.arguments(IndicatorsArgsSchema, location="query")
+    @blp.response(200, ScorecardSchema)
+    def get(self, args):
+        """The QĐ 766 indicators of a period: each one's rate (N/A on a zero denominator), score and why it is
+        not computed when the platform has no record for it yet; the five group scores and the total, each
+        out of the points that could be scored; 2.2 per procedure. The catalogue indicators (1.3, 3.1, 3.2)
+        come with the whole province only (no slice)."""
+        session = tenant_session()
+        period, where = _period_and_slice(session, args)
+        card = indicators.province_scorecard(session, period, where, tenant_context().enabled)
+        return {"period": period, **card}
+
+
+@blp.route("/ranking")
+class Ranking(MethodView):
+    @blp.arguments(RankingArgsSchema, location="query")
+    @blp.response(200, RankingSchema)
+    def get(self, args):
+        """Agencies (the units directly under the province, each with the units below it) or receiving units,
+        ranked by the share of the dossier indicators' points they earned, or by one indicator's rate, with
+        the previous period's value and rank and the change."""
+        session = tenant_session()
+        period, where = _period_and_slice(session, args)
+        by, indicator = args.get("by", "agency"), args.get("indicator")
+        rows = ranking.ranking(session, period, where, by, indicator)
+        return {"period": period, "previous_period": period.previous(), "by": by, "indicator": indicator, "rows": rows}

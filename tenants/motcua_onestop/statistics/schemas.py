@@ -1,11 +1,13 @@
 from marshmallow import fields, validate
 from motcua_platform.web.schema import Schema
 
+from motcua_onestop.statistics.indicators import SCORED_BY_UNIT
 from motcua_onestop.statistics.periods import KINDS
+from motcua_onestop.statistics.ranking import BY
 from motcua_onestop.statistics.services import COUNTS, GROUPS
 
 
-class StatisticsArgsSchema(Schema):
+class IndicatorsArgsSchema(Schema):
     period = fields.String(
         required=True,
         validate=validate.OneOf(KINDS),
@@ -19,13 +21,27 @@ class StatisticsArgsSchema(Schema):
         data_key="from", validate=validate.Length(max=10), metadata={"description": "custom: first day"}
     )
     until = fields.String(validate=validate.Length(max=10), metadata={"description": "custom: last day"})
-    group_by = fields.String(validate=validate.OneOf(list(GROUPS)), metadata={"description": "One row per group."})
     unit_id = fields.Integer(metadata={"description": "Only this unit and the units below it (within yours)."})
     field = fields.String(validate=validate.Length(max=200))
     procedure = fields.String(validate=validate.Length(max=40), metadata={"description": "A procedure code."})
     channel = fields.String(validate=validate.OneOf(["counter", "online", "postal"]))
     level = fields.String(
         validate=validate.OneOf(["full", "partial", "none"]), metadata={"description": "Online level"}
+    )
+
+
+class StatisticsArgsSchema(IndicatorsArgsSchema):
+    group_by = fields.String(validate=validate.OneOf(list(GROUPS)), metadata={"description": "One row per group."})
+
+
+class RankingArgsSchema(IndicatorsArgsSchema):
+    by = fields.String(
+        validate=validate.OneOf(BY),
+        metadata={"description": "agency (units directly under the province, default) or unit (receiving unit)."},
+    )
+    indicator = fields.String(
+        validate=validate.OneOf(SCORED_BY_UNIT),
+        metadata={"description": "Rank by this indicator's rate instead of the share of points earned."},
     )
 
 
@@ -47,7 +63,8 @@ DESCRIPTIONS = {
     "resolved_on_time": "Finished on the due day.",
     "resolved_late": "Finished after the due day, or asked for a supplement twice or more after intake.",
     "pending": "Received and not finished, withdrawn or stopped when the period ended.",
-    "pending_within_due": "Of those, not yet due when the period ended.",
+    "pending_within_due": "Of those, not yet due when the period ended, or waiting for the one supplement asked "
+    "before they were due.",
     "pending_past_due": "Of those, due before the period ended (or asked for a supplement twice or more).",
     "withdrawn": "Withdrawn by the applicant in the period.",
     "stopped": "Processing stopped in the period.",
@@ -67,6 +84,16 @@ StatisticsRowSchema = type(
         "on_time_rate": fields.Float(
             allow_none=True, metadata={"description": "Resolved early or on time, % of resolved; null when none."}
         ),
+        "average_processing_time": fields.Float(
+            allow_none=True,
+            metadata={
+                "description": "Of the resolved, from intake to the result less supplement pauses, in time_unit "
+                "(grouped by procedure); null when none was measured."
+            },
+        ),
+        "time_unit": fields.String(
+            allow_none=True, metadata={"description": "hours, days, working_days or months: the procedure's."}
+        ),
     },
 )
 
@@ -76,3 +103,66 @@ class StatisticsSchema(Schema):
     group_by = fields.String(allow_none=True)
     rows = fields.List(fields.Nested(StatisticsRowSchema))
     total = fields.Nested(StatisticsRowSchema)
+
+
+class IndicatorSchema(Schema):
+    id = fields.String(metadata={"description": "The QĐ 766 number, e.g. 2.1."})
+    group = fields.Integer()
+    name = fields.String()
+    value = fields.Float(allow_none=True, metadata={"description": "The rate in %, two decimals; null when N/A."})
+    numerator = fields.Integer(allow_none=True)
+    denominator = fields.Integer(allow_none=True)
+    threshold = fields.Integer(allow_none=True, metadata={"description": "The rate (%) that earns full points."})
+    points = fields.Decimal(as_string=True, allow_none=True, metadata={"description": "Null: tracked, not scored."})
+    score = fields.Decimal(as_string=True, allow_none=True)
+    status = fields.String(metadata={"description": "computed, not_applicable (zero denominator), not_recorded."})
+    why = fields.String(allow_none=True, metadata={"description": "What the platform needs to compute it."})
+
+
+class GroupScoreSchema(Schema):
+    group = fields.Integer()
+    name = fields.String()
+    maximum = fields.Integer(metadata={"description": "The group's points in QĐ 766."})
+    score = fields.Decimal(as_string=True, allow_none=True)
+    scored_points = fields.Decimal(as_string=True, metadata={"description": "Of the maximum, what could be scored."})
+
+
+class ProcessingTimeSchema(Schema):
+    procedure = fields.String()
+    average = fields.Float(metadata={"description": "Intake to result, less supplement pauses, in time_unit."})
+    time_unit = fields.String()
+    time_limit = fields.Integer(allow_none=True, metadata={"description": "The published limit now, in time_unit."})
+    measured = fields.Integer(metadata={"description": "Dossiers averaged."})
+
+
+class ScorecardSchema(Schema):
+    period = fields.Nested(PeriodSchema)
+    indicators = fields.List(fields.Nested(IndicatorSchema))
+    groups = fields.List(fields.Nested(GroupScoreSchema))
+    score = fields.Decimal(as_string=True, allow_none=True)
+    scored_points = fields.Decimal(as_string=True)
+    score_percent = fields.Float(allow_none=True, metadata={"description": "score of scored_points, in %."})
+    processing_times = fields.List(fields.Nested(ProcessingTimeSchema), metadata={"description": "Indicator 2.2."})
+
+
+class RankedUnitSchema(Schema):
+    unit_id = fields.Integer()
+    name = fields.String(allow_none=True)
+    kind = fields.String(allow_none=True)
+    value = fields.Float(allow_none=True, metadata={"description": "What it is ranked by (% of points, or a rate)."})
+    previous_value = fields.Float(allow_none=True)
+    change = fields.Float(allow_none=True)
+    rank = fields.Integer(allow_none=True)
+    previous_rank = fields.Integer(allow_none=True)
+    rank_change = fields.Integer(allow_none=True, metadata={"description": "Positive: moved up."})
+    score = fields.Decimal(as_string=True, allow_none=True)
+    scored_points = fields.Decimal(as_string=True)
+    indicators = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True))
+
+
+class RankingSchema(Schema):
+    period = fields.Nested(PeriodSchema)
+    previous_period = fields.Nested(PeriodSchema)
+    by = fields.String()
+    indicator = fields.String(allow_none=True)
+    rows = fields.List(fields.Nested(RankedUnitSchema))

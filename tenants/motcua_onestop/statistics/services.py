@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -22,12 +23,12 @@ from sqlalchemy.orm import Session
 from motcua_onestop.dossiers.models import REPORT_COLUMNS, REPORT_SPAN
 from motcua_onestop.statistics.periods import Period
 
-GROUPS = {  # group_by -> the SQL expression of a row's key, and whether it needs the procedure's row
-    "unit": ("f.receiving_unit_id", False),
-    "field": ("p.field", True),
-    "procedure": ("p.code", True),
-    "channel": ("f.channel", False),
-    "level": ("p.online_mode", True),
+GROUPS = {  # group_by -> the SQL expression of a row's key
+    "unit": "f.receiving_unit_id",
+    "field": "p.field",
+    "procedure": "p.code",
+    "channel": "f.channel",
+    "level": "p.online_mode",
 }
 COUNTS = (
     "carried_over",
@@ -47,10 +48,31 @@ COUNTS = (
     "refused",
     "supplement_rounds",
 )
+# What the QĐ 766 indicators need besides (indicators.py says how each is used); every one adds up over groups.
+INDICATOR_COUNTS = (
+    "stopped_on_time",
+    "received_online_complete",
+    "received_digitised",
+    "resolved_result_required",
+    "resolved_result_file",
+    "processing_time_measured",
+    "processing_time_sum",
+)
+ALL_COUNTS = COUNTS + INDICATOR_COUNTS
 
 # The dossiers the period concerns, three disjoint parts, each read through its own index with the columns the
 # numbers need (a refused dossier was never received); {conditions} are the slice's filters, {key} the group.
 COLUMNS = ", ".join(f"d.{column}" for column in ("received_at", *REPORT_COLUMNS))
+# Still open when the period ended; within its due date then, or waiting for the applicant's one supplement,
+# asked before it was due: QĐ 766 takes a single pending supplement request as the end of processing.
+PENDING = "received_at IS NOT NULL AND coalesce(finished_at, closed_at, 'infinity') >= :end"
+WITHIN_DUE = (
+    "supplement_rounds < 2 AND (coalesce(report_due_at, 'infinity') >= :as_of"
+    " OR (paused_at IS NOT NULL AND paused_at < :end AND paused_at <= coalesce(report_due_at, paused_at)))"
+)
+# A procedure that requires a paper result counts an online or digitised dossier only with its result as a
+# file once it is finished (by the period's end; QĐ 766 3.3 and 4.2).
+RESULT_KEPT = "NOT (p.result_document IS NOT NULL AND coalesce(finished_at < :end, false) AND NOT has_result_file)"
 STATEMENT = """
 WITH facts AS (
     SELECT {columns} FROM dossiers d
@@ -75,35 +97,54 @@ SELECT {key} AS key,
                      AND supplement_rounds < 2 AND {finished_day} = {due_day}) AS resolved_on_time,
     count(*) FILTER (WHERE finished_at < :end
                      AND (supplement_rounds >= 2 OR {finished_day} > {due_day})) AS resolved_late,
-    count(*) FILTER (WHERE received_at IS NOT NULL AND coalesce(finished_at, closed_at, 'infinity') >= :end)
-        AS pending,
-    count(*) FILTER (WHERE received_at IS NOT NULL AND coalesce(finished_at, closed_at, 'infinity') >= :end
-                     AND supplement_rounds < 2 AND coalesce(report_due_at, 'infinity') >= :as_of) AS pending_within_due,
-    count(*) FILTER (WHERE received_at IS NOT NULL AND coalesce(finished_at, closed_at, 'infinity') >= :end
-                     AND (supplement_rounds >= 2 OR report_due_at < :as_of)) AS pending_past_due,
+    count(*) FILTER (WHERE {pending}) AS pending,
+    count(*) FILTER (WHERE {pending} AND {within_due}) AS pending_within_due,
+    count(*) FILTER (WHERE {pending} AND NOT ({within_due})) AS pending_past_due,
     count(*) FILTER (WHERE closed_status = 7 AND closed_at < :end) AS withdrawn,
     count(*) FILTER (WHERE closed_status = 8 AND closed_at < :end) AS stopped,
     count(*) FILTER (WHERE closed_status = 3) AS refused,
-    coalesce(sum(supplement_rounds) FILTER (WHERE finished_at < :end), 0) AS supplement_rounds
-FROM facts f{join}
+    coalesce(sum(supplement_rounds) FILTER (WHERE finished_at < :end), 0) AS supplement_rounds,
+    count(*) FILTER (WHERE closed_status = 8 AND closed_at < :end
+                     AND supplement_rounds < 2 AND {closed_day} <= {due_day}) AS stopped_on_time,
+    count(*) FILTER (WHERE received_at >= :start AND channel = 'online' AND {result_kept})
+        AS received_online_complete,
+    count(*) FILTER (WHERE received_at >= :start AND has_digitised_components AND {result_kept})
+        AS received_digitised,
+    count(*) FILTER (WHERE finished_at < :end AND p.result_document IS NOT NULL) AS resolved_result_required,
+    count(*) FILTER (WHERE finished_at < :end AND p.result_document IS NOT NULL AND has_result_file)
+        AS resolved_result_file,
+    count(processing_time) FILTER (WHERE finished_at < :end) AS processing_time_measured,
+    coalesce(sum(processing_time) FILTER (WHERE finished_at < :end), 0) AS processing_time_sum,
+    {time_unit} AS time_unit
+FROM facts f
+JOIN procedures p ON p.id = f.procedure_id
 GROUP BY 1
 ORDER BY 1
 """
 LOCAL_DAY = "(f.{column} AT TIME ZONE 'Asia/Ho_Chi_Minh')::date"
+TIME_UNIT = (
+    "CASE WHEN min(p.time_limit_unit) FILTER (WHERE processing_time IS NOT NULL AND finished_at < :end)"
+    " = max(p.time_limit_unit) FILTER (WHERE processing_time IS NOT NULL AND finished_at < :end)"
+    " THEN min(p.time_limit_unit) FILTER (WHERE processing_time IS NOT NULL AND finished_at < :end) END"
+)
 
 
 def statement(where: Slice, group_by: str | None) -> tuple[str, dict]:
     """The SQL text of ``dossier_statistics`` and its parameters besides the period's."""
-    key, needs_procedure = GROUPS[group_by] if group_by else ("NULL", False)
     conditions, params = _conditions(where)
     sql = STATEMENT.format(
         columns=COLUMNS,
         conditions=conditions,
         span=REPORT_SPAN,
-        key=key,
-        join="\nJOIN procedures p ON p.id = f.procedure_id" if needs_procedure else "",
+        key=GROUPS[group_by] if group_by else "NULL",
+        pending=PENDING,
+        within_due=WITHIN_DUE,
+        result_kept=RESULT_KEPT,
         finished_day=LOCAL_DAY.format(column="finished_at"),
+        closed_day=LOCAL_DAY.format(column="closed_at"),
         due_day=LOCAL_DAY.format(column="report_due_at"),
+        # a procedure's time unit, for its average processing time (its versions may differ: then none)
+        time_unit=TIME_UNIT if group_by == "procedure" else "NULL",
     )
     return sql, params
 
@@ -120,25 +161,38 @@ class Slice:
     level: str | None = None
 
 
-def dossier_statistics(
+def dossier_counts(
     session: Session, period: Period, where: Slice, group_by: str | None = None, *, now: dt.datetime | None = None
 ) -> list[dict]:
-    """One row per group (``GROUPS``; all in one row, key None, without), with every count of ``COUNTS``
-    and the on-time rate of the dossiers resolved in the period (None when none were)."""
+    """One row per group (``GROUPS``; all in one row, key None, without) with every count of ``COUNTS`` and
+    ``INDICATOR_COUNTS`` and, grouped by procedure, its time unit."""
     sql, params = statement(where, group_by)
     now = now or dt.datetime.now(dt.UTC)
     # a period not over yet is judged as of now: a dossier due later this month is not past due yet
     bounds = {"start": period.start, "end": period.end, "as_of": min(period.end, now)}
     rows = session.execute(text(sql), bounds | params).mappings().all()
-    result = [{"key": row["key"], **{name: int(row[name]) for name in COUNTS}} for row in rows]
+    result = [dict(row) for row in rows]  # key, ALL_COUNTS, time_unit
     if not result and group_by is None:
-        result = [{"key": None, **dict.fromkeys(COUNTS, 0)}]
-    return [_rated(row) for row in result]
+        result = [{"key": None, **dict.fromkeys(ALL_COUNTS, 0), "time_unit": None}]
+    return result
+
+
+def dossier_statistics(
+    session: Session, period: Period, where: Slice, group_by: str | None = None, *, now: dt.datetime | None = None
+) -> tuple[list[dict], dict]:
+    """The statistics of ``period``: one row per group (none without ``group_by``) and the total, each with
+    the counts of ``COUNTS``, the on-time rate of the dossiers resolved in the period (None when none were)
+    and, for one procedure, their average processing time in its time unit."""
+    rows = dossier_counts(session, period, where, group_by, now=now)
+    total = totals(rows)
+    return ([published(row) for row in rows] if group_by else []), published(total)
 
 
 def rate(part: int, whole: int) -> float | None:
     """``part`` of ``whole`` in per cent, two decimals; None (N/A) when ``whole`` is 0 (QĐ 766)."""
-    return None if whole == 0 else round(100 * part / whole, 2)
+    if whole == 0:
+        return None
+    return float((Decimal(100 * part) / whole).quantize(Decimal("0.01"), ROUND_HALF_UP))
 
 
 def _conditions(where: Slice) -> tuple[str, dict]:
@@ -161,15 +215,25 @@ def _conditions(where: Slice) -> tuple[str, dict]:
 
 
 def totals(rows: Iterable[dict]) -> dict:
-    """The rows of a grouped statistic added up (every count; the rate recomputed)."""
-    summed = {name: 0 for name in COUNTS}
-    for row in rows:
-        for name in COUNTS:
-            summed[name] += row[name]
-    return _rated({"key": None, **summed})
+    """The rows of a grouped count added up; the time unit kept only when every row has the same one."""
+    rows = list(rows)
+    summed = {name: sum((row[name] for row in rows), 0) for name in ALL_COUNTS}
+    units = {row["time_unit"] for row in rows}
+    return {"key": None, **summed, "time_unit": units.pop() if len(units) == 1 else None}
 
 
-def _rated(row: dict) -> dict:
-    """``row`` with its on-time rate: resolved early or on time, of resolved."""
-    row["on_time_rate"] = rate(row["resolved_early"] + row["resolved_on_time"], row["resolved"])
-    return row
+def published(row: dict) -> dict:
+    """What the statistics show of a row of counts: ``COUNTS``, the on-time rate (resolved early or on time,
+    of resolved) and the average processing time (two decimals, in ``time_unit``; None when none was
+    measured or the unit is mixed)."""
+    measured = row["processing_time_measured"]
+    average = None
+    if measured and row["time_unit"] is not None:
+        average = float((Decimal(row["processing_time_sum"]) / measured).quantize(Decimal("0.01"), ROUND_HALF_UP))
+    return {
+        "key": row["key"],
+        **{name: int(row[name]) for name in COUNTS},
+        "on_time_rate": rate(row["resolved_early"] + row["resolved_on_time"], row["resolved"]),
+        "average_processing_time": average,
+        "time_unit": row["time_unit"] if average is not None else None,
+    }

@@ -44,7 +44,7 @@ from motcua_onestop.dossiers import history
 from motcua_onestop.dossiers import services as dossiers
 from motcua_onestop.dossiers.documents.checklist import required_documents, resolve_component
 from motcua_onestop.dossiers.documents.models import DocumentKind, DossierDocument, StoredBytes
-from motcua_onestop.dossiers.models import Dossier, Status
+from motcua_onestop.dossiers.models import Channel, Dossier, Status
 
 log = logging.getLogger(__name__)
 
@@ -339,6 +339,7 @@ def add_document(
         session.flush()
         if previous is not None:
             previous.superseded_by_id = document.id
+        _keep_indicator_facts(dossier, document)
         total = _add_stored_bytes(session, upload.size)
         report_usage(session, tenant_slug, STORAGE_METRIC, f"document:{document.id}:stored", gigabytes(total), now)
         action = "document_add" if new.kind == DocumentKind.COMPONENT else "result_add"
@@ -380,11 +381,23 @@ def mark_digitised(
     if document.digitised:
         return document, False
     document.digitised = True
+    _keep_indicator_facts(dossier, document)
     what = f"{document.component_name} ({document.component_index}): {document.filename}"
     history.note(session, actor, dossier, "document_digitised", what, now)
     record(session, actor, "dossier.document_digitised", target=f"dossier:{dossier.code}", document_id=document.id)
     session.flush()
     return document, True
+
+
+def _keep_indicator_facts(dossier: Dossier, document: DossierDocument) -> None:
+    """The dossier's facts for the QĐ 766 indicators (ADR 0039): it has digitised components once a current
+    component is a scan of the paper original or came with an online dossier (electronic from the start),
+    and an electronic result once a result file is attached. Neither goes back: a component is only ever
+    replaced by a newer one, and a result file is never removed."""
+    if document.kind == DocumentKind.RESULT:
+        dossier.has_result_file = True
+    elif document.digitised or dossier.channel == Channel.ONLINE:
+        dossier.has_digitised_components = True
 
 
 def discard(objects: TenantObjects, key: str) -> None:

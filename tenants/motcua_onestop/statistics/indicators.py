@@ -1,0 +1,270 @@
+"""The QĐ 766/QĐ-TTg indicators the platform's own records can compute, their scores and the five group scores
+(docs/statistics.md has a worked example; ../shared/research/domain-vn-dvc.md section 9 the sources).
+
+Every rate is a percentage with two decimals, N/A (None) when its denominator is 0. An indicator with points
+scores ``points × min(rate / threshold, 1)``: full points at its threshold (3.1 80 %, 3.3 50 %, 4.2 80 %;
+others 100 %), proportionally below. QĐ 766 fixes the group maxima (18, 20, 22, 22, 18) but not how a group's
+points are shared between its indicators; we share them equally, except group 3, split 12 for the online
+services (3.1–3.3) and 10 for payment (3.5–3.6) as the national scoreboard shows it (ADR 0039). Indicators
+the platform has no record for yet (publishing dates, national sync, payments, reuse, identity checks,
+feedback and ratings) are listed with why, and score nothing: a group's score is out of the points of the
+indicators that could be scored, and both figures are given.
+
+Dossier indicators follow ``services.dossier_counts`` (one statement, additive over units, so a province is
+the sum of its units); catalogue indicators (1.3, 3.1, 3.2) read the published catalogue as it is now and
+exist for the whole province only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from motcua_platform.i18n import _
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from motcua_onestop.statistics import services
+from motcua_onestop.statistics.periods import Period
+from motcua_onestop.statistics.services import Slice, rate
+
+GROUPS = {  # group -> (its maximum in QĐ 766, its name)
+    1: (18, _("Transparency and publicity")),
+    2: (20, _("Progress of processing")),
+    3: (22, _("Online public services")),
+    4: (22, _("Digitisation of dossiers and results")),
+    5: (18, _("Satisfaction")),
+}
+DOSSIERS, CATALOGUE = "dossiers", "catalogue"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    name: object  # a lazy message
+    points: Decimal | None  # None: tracked, not scored
+    threshold: int = 100  # the rate (%) that earns full points
+    source: str | None = None  # DOSSIERS, CATALOGUE, or None: not recorded by the platform yet
+    missing: object = None  # why it is not computed yet (a lazy message)
+
+    @property
+    def group(self) -> int:
+        return int(self.id.split(".")[0])
+
+
+NOT_SYNCED = _("Needs the national procedures database and portal sync (not connected yet).")
+NO_PAYMENTS = _("Needs online fee payments, not recorded by the platform yet.")
+NO_FEEDBACK = _("Needs feedback (PAKN) and satisfaction ratings, not recorded by the platform yet.")
+INDICATORS = (
+    Indicator("1.1", _("Procedures published on time"), Decimal("4.5"), missing=NOT_SYNCED),
+    Indicator("1.2", _("Procedures updated on the national database on time"), Decimal("4.5"), missing=NOT_SYNCED),
+    Indicator("1.3", _("Procedures published complete"), Decimal("4.5"), source=CATALOGUE),
+    Indicator("1.4", _("Dossiers synchronised with the national portal"), Decimal("4.5"), missing=NOT_SYNCED),
+    Indicator("2.1", _("Dossiers resolved or in process on time"), Decimal(20), source=DOSSIERS),
+    Indicator("2.2", _("Average processing time per procedure"), None, source=DOSSIERS),
+    Indicator("3.1", _("Procedures offered online"), Decimal(4), threshold=80, source=CATALOGUE),
+    Indicator("3.2", _("Online services that received online dossiers"), Decimal(4), source=CATALOGUE),
+    Indicator("3.3", _("Dossiers submitted online"), Decimal(4), threshold=50, source=DOSSIERS),
+    Indicator("3.5", _("Fee-bearing procedures with online payment"), Decimal(5), threshold=80, missing=NO_PAYMENTS),
+    Indicator("3.6", _("Dossiers paid online"), Decimal(5), missing=NO_PAYMENTS),
+    Indicator("4.1", _("Results issued electronically"), Decimal("4.4"), source=DOSSIERS),
+    Indicator("4.2", _("Dossiers digitised"), Decimal("4.4"), threshold=80, source=DOSSIERS),
+    Indicator(
+        "4.3",
+        _("Dossiers reusing digitised documents"),
+        Decimal("4.4"),
+        threshold=80,
+        missing=_("Needs documents given once and reused, not recorded by the platform yet."),
+    ),
+    Indicator(
+        "4.4",
+        _("Dossiers connected to the applicant's data store"),
+        Decimal("4.4"),
+        missing=_("Needs the national applicant data store (not connected yet)."),
+    ),
+    Indicator(
+        "4.5",
+        _("Dossiers with identity checked against the population database"),
+        Decimal("4.4"),
+        missing=_("Needs sign-in with national identity, not available yet."),
+    ),
+    Indicator("5.1", _("Feedback and complaints by category"), None, missing=NO_FEEDBACK),
+    Indicator("5.2", _("Feedback and complaints handled on time"), Decimal(6), missing=NO_FEEDBACK),
+    Indicator("5.3", _("Satisfaction with answers to feedback"), Decimal(6), missing=NO_FEEDBACK),
+    Indicator("5.4", _("Satisfaction with the processing of dossiers"), Decimal(6), threshold=90, missing=NO_FEEDBACK),
+)
+BY_ID = {indicator.id: indicator for indicator in INDICATORS}
+SCORED_BY_UNIT = tuple(i.id for i in INDICATORS if i.source == DOSSIERS and i.points is not None)
+assert all(
+    sum((i.points for i in INDICATORS if i.group == group and i.points is not None), Decimal(0)) == maximum
+    for group, (maximum, _name) in GROUPS.items()
+), "each group's indicators share exactly its QĐ 766 maximum"
+
+
+def dossier_parts(counts: dict) -> dict[str, tuple[int, int]]:
+    """(numerator, denominator) of each dossier indicator from a row of ``services.dossier_counts``.
+
+    - 2.1: resolved early or on time, stopped on or before the due day, and still open but within the due date
+      (or waiting for the one supplement asked before it was due) when the period ended; of every dossier
+      resolved, stopped or still open then (carried over or received). A dossier asked for a supplement twice
+      after intake is late; an extended (apology) dossier is judged against the date it apologised for, not
+      the new one. Withdrawn dossiers (the applicant's choice) and those refused at intake (never received)
+      are not counted.
+    - 3.3: received online in the period, of all received in it; an online dossier whose procedure requires a
+      paper result counts only with its result as a file once finished. The national rule multiplies by the
+      sync rate (1.4), which needs the national portal: not applied.
+    - 4.1: of the dossiers resolved in the period whose procedure requires a paper result, those with the
+      result as a file.
+    - 4.2: received in the period with a digitised component (a scan of the paper original, or any file of an
+      online dossier) and, when the procedure requires a paper result and the dossier is finished, its result
+      as a file; of all received in it.
+    """
+    return {
+        "2.1": (
+            counts["resolved_early"]
+            + counts["resolved_on_time"]
+            + counts["stopped_on_time"]
+            + counts["pending_within_due"],
+            counts["resolved"] + counts["stopped"] + counts["pending"],
+        ),
+        "3.3": (counts["received_online_complete"], counts["received"]),
+        "4.1": (counts["resolved_result_file"], counts["resolved_result_required"]),
+        "4.2": (counts["received_digitised"], counts["received"]),
+    }
+
+
+# The published catalogue (the procedures citizens may apply under). A procedure is complete with its seven
+# parts (Decree 63/2010 Art. 8 as the national database checks them): name, steps, dossier components, time
+# limit, applicants, result, legal basis (fees may rightly be none). Offered online: partial or full; used
+# online: such a procedure (by code, any version) received an online dossier in the period.
+CATALOGUE_STATEMENT = text("""
+SELECT count(*) AS published,
+       count(*) FILTER (WHERE name_vi <> '' AND coalesce(jsonb_array_length(workflow), 0) > 0
+                        AND coalesce(jsonb_array_length(documents), 0) > 0 AND time_limit_value IS NOT NULL
+                        AND coalesce(applicants, '') <> '' AND coalesce(result_document, '') <> ''
+                        AND coalesce(jsonb_array_length(legal_basis), 0) > 0) AS complete,
+       count(*) FILTER (WHERE online_mode IN ('partial', 'full')) AS online,
+       count(*) FILTER (WHERE online_mode IN ('partial', 'full') AND code IN (
+           SELECT u.code FROM dossiers d JOIN procedures u ON u.id = d.procedure_id
+           WHERE d.received_at >= :start AND d.received_at < :end AND d.channel = 'online')) AS online_used
+FROM procedures
+WHERE status = 'published' AND (plugin IS NULL OR plugin = ANY(:enabled))
+""")
+
+
+def catalogue_parts(session: Session, period: Period, enabled: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """(numerator, denominator) of 1.3, 3.1 and 3.2 (``CATALOGUE_STATEMENT``)."""
+    row = session.execute(
+        CATALOGUE_STATEMENT, {"start": period.start, "end": period.end, "enabled": sorted(enabled)}
+    ).one()
+    return {
+        "1.3": (row.complete, row.published),
+        "3.1": (row.online, row.published),
+        "3.2": (row.online_used, row.online),
+    }
+
+
+def score(indicator: Indicator, value: float | None) -> Decimal | None:
+    """The indicator's points for ``value`` (%), two decimals; None when not scored or N/A."""
+    if indicator.points is None or value is None:
+        return None
+    earned = indicator.points * min(Decimal(str(value)) / indicator.threshold, Decimal(1))
+    return earned.quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def scorecard(parts: dict[str, tuple[int, int]], measured: int | None = None) -> dict:
+    """Every indicator (computed from ``parts``, or listed with why not) with its score, the group scores
+    and the total, each with the points that could be scored (their sum over the indicators not N/A).
+    ``measured``: the dossiers 2.2 averaged (its averages are per procedure, beside the scorecard)."""
+    rows = []
+    for indicator in INDICATORS:
+        numerator, denominator = parts.get(indicator.id, (None, None))
+        value = rate(numerator, denominator) if denominator is not None else None
+        computed = indicator.id in parts
+        if indicator.id == "2.2" and measured is not None:
+            computed, denominator = True, measured
+        rows.append(
+            {
+                "id": indicator.id,
+                "group": indicator.group,
+                "name": str(indicator.name),
+                "value": value,
+                "numerator": numerator,
+                "denominator": denominator,
+                "threshold": indicator.threshold if indicator.points is not None else None,
+                "points": indicator.points,
+                "score": score(indicator, value),
+                "status": ("computed" if value is not None or denominator else "not_applicable")
+                if computed
+                else "not_recorded",
+                "why": None if computed else (str(indicator.missing) if indicator.missing else None),
+            }
+        )
+    groups = []
+    for group, (maximum, name) in GROUPS.items():
+        scored = [row for row in rows if row["group"] == group and row["score"] is not None]
+        groups.append(
+            {
+                "group": group,
+                "name": str(name),
+                "maximum": maximum,
+                "score": sum((row["score"] for row in scored), Decimal(0)) if scored else None,
+                "scored_points": sum((row["points"] for row in scored), Decimal(0)),
+            }
+        )
+    total = sum((g["score"] for g in groups if g["score"] is not None), Decimal(0))
+    scored_points = sum((g["scored_points"] for g in groups), Decimal(0))
+    return {
+        "indicators": rows,
+        "groups": groups,
+        "score": total if scored_points else None,
+        "scored_points": scored_points,
+        "score_percent": None if not scored_points else _percent(total, scored_points),
+    }
+
+
+def _percent(part: Decimal, whole: Decimal) -> float:
+    return float((100 * part / whole).quantize(Decimal("0.01"), ROUND_HALF_UP))
+
+
+def processing_times(session: Session, rows: list[dict]) -> list[dict]:
+    """Indicator 2.2 from ``dossier_counts`` grouped by procedure: per procedure, the average time of its
+    dossiers resolved in the period, from intake to the result less the supplement pauses, in the
+    procedure's own time unit, beside its time limit now."""
+    limits = dict(
+        session.execute(
+            text("SELECT code, time_limit_value FROM procedures WHERE code = ANY(:codes) AND status = 'published'"),
+            {"codes": [row["key"] for row in rows]},
+        ).all()
+    )
+    result = []
+    for row in rows:
+        shown = services.published(row)
+        if shown["average_processing_time"] is not None:
+            result.append(
+                {
+                    "procedure": row["key"],
+                    "average": shown["average_processing_time"],
+                    "time_unit": shown["time_unit"],
+                    "time_limit": limits.get(row["key"]),
+                    "measured": int(row["processing_time_measured"]),
+                }
+            )
+    return result
+
+
+def province_scorecard(
+    session: Session, period: Period, where: Slice, enabled: Iterable[str], *, now: dt.datetime | None = None
+) -> dict:
+    """The scorecard of the dossiers ``where`` selects, from one statement grouped by procedure (the counts
+    add up to the whole; 2.2 is per procedure); with the catalogue indicators when ``where`` is the whole
+    province, since those are the province's, not a unit's."""
+    rows = services.dossier_counts(session, period, where, "procedure", now=now)
+    parts = dossier_parts(services.totals(rows))
+    if where == Slice():
+        parts |= catalogue_parts(session, period, enabled)
+    times = processing_times(session, rows)
+    card = scorecard(parts, measured=sum(t["measured"] for t in times))
+    card["processing_times"] = times
+    return card

@@ -1,0 +1,110 @@
+"""Agencies and communes ranked by their QĐ 766 scores or one indicator, beside the previous period.
+
+An agency is a unit directly under the province (a department, a commune, a sector office, the province's
+service centre): its dossiers are those received by it or any unit below it, so a commune's centre counts
+for its commune. Only the dossier indicators exist per unit (``indicators.SCORED_BY_UNIT``; the catalogue
+is the province's), so units are ranked by the share of those points they earned (``score_percent``: a unit
+with no finished dossier requiring a paper result is not marked down for 4.1 being N/A), or by one
+indicator's rate. Ties share a rank and the next rank skips (1, 2, 2, 4); a unit with nothing to rank is
+listed last without a rank. ``rank_change`` is positive when the unit moved up."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from motcua_onestop.statistics import indicators, services
+from motcua_onestop.statistics.periods import Period
+from motcua_onestop.statistics.services import Slice
+
+BY = ("agency", "unit")
+UNITS = text("SELECT id, parent_id, name, kind, valid_to FROM units")
+
+
+def ranking(
+    session: Session,
+    period: Period,
+    where: Slice,
+    by: str = "agency",
+    indicator: str | None = None,
+    *,
+    now: dt.datetime | None = None,
+) -> list[dict]:
+    """One row per agency (or receiving unit) in ``where``, ranked; see the module's docstring."""
+    units = {row.id: row for row in session.execute(UNITS)}
+    owner = _agencies(units) if by == "agency" else {unit_id: unit_id for unit_id in units}
+    current = _cards(session, period, where, owner, now)
+    previous = _cards(session, period.previous(), where, owner, now)
+    keys = set(current) | set(previous)
+    if by == "agency":  # every open agency of the caller's, even one without a dossier yet
+        scope = where.units if where.units is not None else units
+        agencies = {owner[i] for i in scope if i in owner}
+        keys |= {i for i in agencies if units[i].parent_id is not None and _open(units[i], period)}
+    rows = []
+    for key in keys:
+        card, before = current.get(key), previous.get(key)
+        rows.append(
+            {
+                "unit_id": key,
+                "name": units[key].name if key in units else None,
+                "kind": units[key].kind if key in units else None,
+                "value": _metric(card, indicator),
+                "previous_value": _metric(before, indicator),
+                "score": card["score"] if card else None,
+                "scored_points": card["scored_points"] if card else 0,
+                "indicators": {i: _metric(card, i) for i in indicators.SCORED_BY_UNIT},
+            }
+        )
+    _rank(rows, "value", "rank")
+    _rank(rows, "previous_value", "previous_rank")
+    for row in rows:
+        both = row["value"] is not None and row["previous_value"] is not None
+        row["change"] = round(row["value"] - row["previous_value"], 2) if both else None
+        ranked = row["rank"] is not None and row["previous_rank"] is not None
+        row["rank_change"] = row["previous_rank"] - row["rank"] if ranked else None
+    rows.sort(key=lambda row: (row["rank"] is None, row["rank"] or 0, row["name"] or ""))
+    return rows
+
+
+def _agencies(units: dict) -> dict[int, int]:
+    """Each unit's agency: its ancestor directly under the root (the root's own dossiers: the root)."""
+
+    def agency(unit_id: int) -> int:
+        current = unit_id
+        for _depth in range(len(units)):  # a tree is never deeper than its size
+            parent = units[current].parent_id
+            if parent is None or parent not in units or units[parent].parent_id is None:
+                return current
+            current = parent
+        return current
+
+    return {unit_id: agency(unit_id) for unit_id in units}
+
+
+def _cards(session: Session, period: Period, where: Slice, owner: dict, now) -> dict[int, dict]:
+    """The dossier scorecard of each agency (or unit) for ``period``: counts by receiving unit, added up."""
+    summed: dict[int, list[dict]] = {}
+    for row in services.dossier_counts(session, period, where, "unit", now=now):
+        summed.setdefault(owner.get(row["key"], row["key"]), []).append(row)
+    return {key: indicators.scorecard(indicators.dossier_parts(services.totals(rows))) for key, rows in summed.items()}
+
+
+def _open(unit, period: Period) -> bool:
+    return unit.valid_to is None or unit.valid_to >= period.first_day
+
+
+def _metric(card: dict | None, indicator: str | None) -> float | None:
+    if card is None:
+        return None
+    if indicator is None:
+        return card["score_percent"]
+    return next(row["value"] for row in card["indicators"] if row["id"] == indicator)
+
+
+def _rank(rows: list[dict], field: str, into: str) -> None:
+    """Competition ranking on ``field``, highest first; None unranked."""
+    values = sorted((row[field] for row in rows if row[field] is not None), reverse=True)
+    for row in rows:
+        row[into] = None if row[field] is None else 1 + sum(1 for value in values if value > row[field])
