@@ -119,6 +119,7 @@ def test_an_officers_indicators_cover_their_units_without_the_catalogues(march, 
     assert (rows["2.1"]["numerator"], rows["2.1"]["denominator"], rows["2.1"]["value"]) == (6, 11, 54.55)
     assert (rows["4.1"]["value"], rows["4.2"]["value"], rows["3.3"]["value"]) == (66.67, 36.36, 9.09)
     assert {key for key in ("1.3", "3.1", "3.2") if rows[key]["status"] == "not_recorded"} == {"1.3", "3.1", "3.2"}
+    assert "whole province" in rows["1.3"]["why"]
     assert body["processing_times"][0]["average"] == 5.05  # (31.32 - 1.00) / 6
 
 

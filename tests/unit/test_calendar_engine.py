@@ -127,3 +127,23 @@ def test_unseeded_years_between_two_moments():
     assert calendar.unseeded_years(vn(12, 20), vn(3, 1, year=2029)) == [2028, 2029]
     assert calendar.unseeded_years(vn(3, 2), vn(3, 9)) == []
     assert CAL.unseeded_years(vn(3, 2), vn(3, 9, year=2090)) == []  # unknown: no warning
+
+
+# -- measured time (QĐ 766 indicator 2.2) ------------------------------------------------------------------
+def test_elapsed_time_in_each_unit_less_the_pauses():
+    monday = dt.datetime(2026, 3, 2, 9, 0, tzinfo=VIETNAM)  # March 2026 has no holiday
+    tuesday_ten = dt.datetime(2026, 3, 3, 10, 0, tzinfo=VIETNAM)
+    none = dt.timedelta()
+    # Monday 09:00-11:30 and 13:30-17:00 (6 h) and Tuesday 07:00-10:00 (3 h) of office time
+    assert CAL.elapsed(monday, tuesday_ten, TimeUnit.HOURS, none) == 9.0
+    assert CAL.elapsed(monday, tuesday_ten, TimeUnit.WORKING_DAYS, none) == 9 / 8
+    assert CAL.elapsed(monday, tuesday_ten, TimeUnit.WORKING_DAYS, dt.timedelta(hours=1)) == 1.0
+    thursday = dt.datetime(2026, 3, 5, 9, 0, tzinfo=VIETNAM)
+    assert CAL.elapsed(monday, thursday, TimeUnit.DAYS, none) == 3.0  # calendar days
+    assert CAL.elapsed(monday, thursday, TimeUnit.DAYS, dt.timedelta(hours=8)) == 2.0  # a working day's pause
+    a_month_on = monday + dt.timedelta(days=365.25 / 12)
+    assert CAL.elapsed(monday, a_month_on, TimeUnit.MONTHS, none) == pytest.approx(1.0)
+    # received on Saturday: the clock starts at Monday's opening; and never below zero
+    saturday = dt.datetime(2026, 2, 28, 10, 0, tzinfo=VIETNAM)
+    assert CAL.elapsed(saturday, monday, TimeUnit.HOURS, none) == 2.0
+    assert CAL.elapsed(monday, tuesday_ten, TimeUnit.HOURS, dt.timedelta(hours=20)) == 0.0

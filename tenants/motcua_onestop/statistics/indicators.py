@@ -53,6 +53,7 @@ class Indicator:
         return int(self.id.split(".")[0])
 
 
+PROVINCE_ONLY = _("The province's catalogue: shown for the whole province, without a slice.")
 NOT_SYNCED = _("Needs the national procedures database and portal sync (not connected yet).")
 NO_PAYMENTS = _("Needs online fee payments, not recorded by the platform yet.")
 NO_FEEDBACK = _("Needs feedback (PAKN) and satisfaction ratings, not recorded by the platform yet.")
@@ -198,7 +199,7 @@ def scorecard(parts: dict[str, tuple[int, int]], measured: int | None = None) ->
                 "status": ("computed" if value is not None or denominator else "not_applicable")
                 if computed
                 else "not_recorded",
-                "why": None if computed else (str(indicator.missing) if indicator.missing else None),
+                "why": None if computed else str(indicator.missing or PROVINCE_ONLY),
             }
         )
     groups = []
