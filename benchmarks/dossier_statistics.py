@@ -7,9 +7,11 @@ a service centre each) and its BENCH_DOSSIERS dossiers (finished ones over the l
 the last month, the statistics' facts filled as the services keep them: ADR 0038), then times
 ``statistics.services.dossier_statistics`` in one tenant session, BENCH_CALLS calls per case after 3 of
 warm-up, interleaved: this month and the month a year ago (targets: p95 <= 100 ms), this year and last year
-(p95 <= 300 ms), each for the whole province and grouped by unit (400 rows), and a commune's month. Prints
-p50/p95 per case, the rows and what each statement read (EXPLAIN ANALYZE of the province's month). Only
-prints; never fails on time.
+(p95 <= 300 ms), each for the whole province and grouped by unit (400 rows), and a commune's month; then the
+province's QĐ 766 scorecard of this month and of this year (``indicators.province_scorecard``) and the
+ranking of its agencies this month (``ranking.ranking``, which reads this month and the one before). Prints
+p50/p95 per case, its result (rows, the total score, the agencies ranked) and what the province's month read
+(EXPLAIN ANALYZE). Only prints; never fails on time.
 
 Settings: BENCH_DATABASE_SERVER, BENCH_DOSSIERS (1,000,000), BENCH_CALLS (20).
 """
@@ -39,7 +41,7 @@ def main() -> None:
         c.run_cli(["db", "upgrade"], env)
 
         from motcua_app import build_runtime
-        from motcua_onestop.statistics import periods
+        from motcua_onestop.statistics import indicators, periods, ranking
         from motcua_onestop.statistics import services as statistics
         from motcua_platform.audit.services import Actor
         from motcua_platform.timezones import VIETNAM
@@ -50,29 +52,42 @@ def main() -> None:
         seed.seed_dossiers(runtime)
         today = dt.datetime.now(VIETNAM).date()
         month = periods.period("month", f"{today.year}-{today.month:02d}")
+        year = periods.period("year", str(today.year))
+        everything = statistics.Slice()
+
+        def counted(period, where, group_by):
+            return lambda session: len(statistics.dossier_statistics(session, period, where, group_by)[0])
+
+        def scorecard(period):
+            return lambda session: indicators.province_scorecard(session, period, everything, enabled)["score"]
+
         cases = [
-            ("this month, province", month, statistics.Slice(), None),
-            ("this month, by unit", month, statistics.Slice(), "unit"),
-            ("a year ago, month, province", periods.period("month", f"{today.year - 1}-{today.month:02d}"),
-             statistics.Slice(), None),
-            ("this month, one commune", month, statistics.Slice(units=frozenset(communes[:1])), None),
-            ("this year, province", periods.period("year", str(today.year)), statistics.Slice(), None),
-            ("this year, by unit", periods.period("year", str(today.year)), statistics.Slice(), "unit"),
-            ("last year, province", periods.period("year", str(today.year - 1)), statistics.Slice(), None),
+            ("this month, province", "month", counted(month, everything, None)),
+            ("this month, by unit", "month", counted(month, everything, "unit")),
+            ("a year ago, month, province", "month",
+             counted(periods.period("month", f"{today.year - 1}-{today.month:02d}"), everything, None)),
+            ("this month, one commune", "month", counted(month, statistics.Slice(units=frozenset(communes[:1])), None)),
+            ("this year, province", "year", counted(year, everything, None)),
+            ("this year, by unit", "year", counted(year, everything, "unit")),
+            ("last year, province", "year", counted(periods.period("year", str(today.year - 1)), everything, None)),
+            ("this month, QĐ 766 scorecard", "month", scorecard(month)),
+            ("this year, QĐ 766 scorecard", "year", scorecard(year)),
+            ("this month, agencies ranked", "month", lambda session: len(ranking.ranking(session, month, everything))),
         ]  # fmt: skip
         times: dict[str, list[float]] = {label: [] for label, *_ in cases}
         rows: dict[str, int] = {}
         with runtime.db.tenant_session(runtime.db.binding(seed.SLUG)) as session:
-            for label, period, where, group_by in cases:  # warm-up
+            enabled = session.scalars(text("SELECT DISTINCT plugin FROM procedures WHERE plugin IS NOT NULL")).all()
+            for label, _kind, call in cases:  # warm-up
                 for _ in range(3):
-                    rows[label] = len(statistics.dossier_statistics(session, period, where, group_by))
+                    rows[label] = call(session)
             for _ in range(CALLS):
-                for label, period, where, group_by in cases:
+                for label, _kind, call in cases:
                     started = time.perf_counter()
-                    result = statistics.dossier_statistics(session, period, where, group_by)
+                    result = call(session)
                     times[label].append((time.perf_counter() - started) * 1000)
-                    assert len(result) == rows[label]
-            total = statistics.dossier_statistics(session, month, statistics.Slice(), None)[0]
+                    assert result == rows[label]
+            total = statistics.dossier_statistics(session, month, everything, None)[1]
             sql, _params = statistics.statement(statistics.Slice(), None)
             bounds = {"start": month.start, "end": month.end, "as_of": month.end}
             plan = session.execute(text("EXPLAIN (ANALYZE, BUFFERS) " + sql), bounds)
@@ -81,14 +96,13 @@ def main() -> None:
         runtime.db.dispose()
         runtime.jobs.close()
 
-    print(f"\n{'case':32s} {'rows':>5s} {'p50 ms':>8s} {'p95 ms':>8s}  target")
-    for label, *_ in cases:
+    print(f"\n{'case':32s} {'result':>7s} {'p50 ms':>8s} {'p95 ms':>8s}  target")
+    for label, kind, _call in cases:
         values = sorted(times[label])
         p95 = values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
-        kind = "year" if "year" in label and "ago" not in label else "month"
         verdict = "met" if p95 <= TARGETS_MS[kind] else "NOT met"
         target = f"p95 <= {TARGETS_MS[kind]} ms: {verdict}"
-        print(f"{label:32s} {rows[label]:5d} {stats.median(values):8.1f} {p95:8.1f}  {target}")
+        print(f"{label:32s} {str(rows[label]):>7s} {stats.median(values):8.1f} {p95:8.1f}  {target}")
     print(f"\nthis month, province: received {total['received']:,}, resolved {total['resolved']:,}, "
           f"carried over {total['carried_over']:,}, pending {total['pending']:,}")  # fmt: skip
     print("\nEXPLAIN (ANALYZE, BUFFERS), this month, province:")

@@ -313,6 +313,7 @@ SEED_SQL = """
 INSERT INTO dossiers (code, procedure_id, receiving_unit_id, channel, applicant_name, form_data, fees, total_fee,
                       status, submitted_at, received_at, due_at, extended_due_at, finished_at, returned_at,
                       report_due_at, supplement_rounds, closed_at, closed_status,
+                      has_digitised_components, has_result_file, processing_time,
                       current_step, version, created_at, updated_at)
 SELECT 'SEED-' || g,
        :procedure,
@@ -334,6 +335,11 @@ SELECT 'SEED-' || g,
        CASE WHEN s.status IN (1, 3) THEN 0 WHEN g % 97 = 0 THEN 2 WHEN g % 13 = 0 THEN 1 ELSE 0 END,
        CASE WHEN s.status IN (3, 7, 8) THEN s.submitted + s.days * random() * interval '1 day' END,
        CASE WHEN s.status IN (3, 7, 8) THEN s.status END,
+       -- the indicators' facts (ADR 0039): two in three digitised, three in four results as files, and the
+       -- processing time of a finished one (in days, as its finishing time above draws it)
+       g % 3 <> 1,
+       s.status IN (9, 10) AND g % 4 <> 0,
+       CASE WHEN s.status IN (9, 10) THEN round((s.days * random() * 1.2)::numeric, 2) END,
        CASE WHEN s.status IN (4, 5, 6, 9, 10) THEN 0 END,
        1, s.submitted, s.submitted
 FROM generate_series(1, :n) AS g
