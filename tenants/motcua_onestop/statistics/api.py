@@ -3,13 +3,15 @@ the units the caller's lists cover (an officer's units and those below; a provin
 docs/statistics.md."""
 
 from flask.views import MethodView
+from motcua_platform.auth.models import StaffRoleName
 from motcua_platform.errors import Forbidden
 from motcua_platform.i18n import _
 from motcua_platform.web.blueprint import Blueprint
 from motcua_platform.web.context import tenant_context, tenant_session
+from motcua_platform.web.principals import actor, province_principal
 
 from motcua_onestop.dossiers.http import caller_inbox_scope
-from motcua_onestop.statistics import indicators, periods, ranking, services
+from motcua_onestop.statistics import indicators, periods, ranking, services, targets
 from motcua_onestop.statistics.schemas import (
     IndicatorsArgsSchema,
     RankingArgsSchema,
@@ -17,6 +19,9 @@ from motcua_onestop.statistics.schemas import (
     ScorecardSchema,
     StatisticsArgsSchema,
     StatisticsSchema,
+    TargetsArgsSchema,
+    TargetsBodySchema,
+    TargetsSchema,
 )
 from motcua_onestop.units.services import subtree_ids
 
@@ -95,3 +100,28 @@ class Ranking(MethodView):
         by, indicator = args.get("by", "agency"), args.get("indicator")
         rows = ranking.ranking(session, period, where, by, indicator)
         return {"period": period, "previous_period": period.previous(), "by": by, "indicator": indicator, "rows": rows}
+
+
+@blp.route("/targets")
+class Targets(MethodView):
+    @blp.arguments(TargetsArgsSchema, location="query")
+    @blp.response(200, TargetsSchema)
+    def get(self, args):
+        """A year's roadmap targets with where each stands: the year to date, the monthly rates, the projection
+        to 31 December if their trend holds and whether that reaches the target; a province target with each
+        agency's. Officers see the province's targets and their units'; province admins all."""
+        session = tenant_session()
+        scope = caller_inbox_scope(session)
+        units = None if scope.whole_tenant else scope.units
+        return targets.progress(session, args["year"], units, tenant_context().enabled)
+
+    @blp.arguments(TargetsArgsSchema, location="query")
+    @blp.arguments(TargetsBodySchema)
+    @blp.response(200, TargetsSchema)
+    def put(self, args, body):
+        """Set a year's targets (all of them: the list replaces the year's). Province admins only (the role on
+        the province itself); a bad entry is a 422 naming it, and nothing changes."""
+        province_principal(StaffRoleName.TENANT_ADMIN)
+        session = tenant_session()
+        targets.set_targets(session, actor(), args["year"], body["targets"])
+        return targets.progress(session, args["year"], None, tenant_context().enabled)

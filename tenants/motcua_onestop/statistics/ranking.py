@@ -34,7 +34,8 @@ def ranking(
 ) -> list[dict]:
     """One row per agency (or receiving unit) in ``where``, ranked; see the module's docstring."""
     units = {row.id: row for row in session.execute(UNITS)}
-    owner = _agencies(units) if by == "agency" else {unit_id: unit_id for unit_id in units}
+    chains = ancestry(session)
+    owner = {unit_id: agency(chain) if by == "agency" else unit_id for unit_id, chain in chains.items()}
     current = _cards(session, period, where, owner, now)
     previous = _cards(session, period.previous(), where, owner, now)
     keys = set(current) | set(previous)
@@ -68,19 +69,22 @@ def ranking(
     return rows
 
 
-def _agencies(units: dict) -> dict[int, int]:
-    """Each unit's agency: its ancestor directly under the root (the root's own dossiers: the root)."""
+def ancestry(session: Session) -> dict[int, tuple[int, ...]]:
+    """Each unit's chain up the tree: itself, its parent, …, the root (units closed or not)."""
+    parents = dict(session.execute(text("SELECT id, parent_id FROM units")).all())
 
-    def agency(unit_id: int) -> int:
-        current = unit_id
-        for _depth in range(len(units)):  # a tree is never deeper than its size
-            parent = units[current].parent_id
-            if parent is None or parent not in units or units[parent].parent_id is None:
-                return current
-            current = parent
-        return current
+    def chain(unit_id: int) -> tuple[int, ...]:
+        steps = [unit_id]
+        while parents.get(steps[-1]) is not None and len(steps) <= len(parents):  # a tree: never longer
+            steps.append(parents[steps[-1]])
+        return tuple(steps)
 
-    return {unit_id: agency(unit_id) for unit_id in units}
+    return {unit_id: chain(unit_id) for unit_id in parents}
+
+
+def agency(chain: tuple[int, ...]) -> int:
+    """The unit right under the root on ``chain`` (the root for itself)."""
+    return chain[-2] if len(chain) > 1 else chain[0]
 
 
 def _cards(session: Session, period: Period, where: Slice, owner: dict, now) -> dict[int, dict]:

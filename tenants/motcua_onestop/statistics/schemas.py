@@ -2,6 +2,7 @@ from marshmallow import fields, validate
 from motcua_platform.web.schema import Schema
 
 from motcua_onestop.statistics.indicators import SCORED_BY_UNIT
+from motcua_onestop.statistics.models import METRICS
 from motcua_onestop.statistics.periods import KINDS
 from motcua_onestop.statistics.ranking import BY
 from motcua_onestop.statistics.services import COUNTS, GROUPS
@@ -166,3 +167,55 @@ class RankingSchema(Schema):
     by = fields.String()
     indicator = fields.String(allow_none=True)
     rows = fields.List(fields.Nested(RankedUnitSchema))
+
+
+class TargetsArgsSchema(Schema):
+    year = fields.Integer(required=True, validate=validate.Range(2000, 2099))
+
+
+class TargetEntrySchema(Schema):
+    metric = fields.String(required=True, validate=validate.OneOf(METRICS))
+    unit_id = fields.Integer(
+        allow_none=True, metadata={"description": "A unit (and those below it); leave out for the province."}
+    )
+    target = fields.Decimal(required=True, places=2, metadata={"description": "The rate (%) to reach by 31 December."})
+    baseline = fields.Decimal(allow_none=True, places=2, metadata={"description": "Where the plan started (%)."})
+
+
+class TargetsBodySchema(Schema):
+    targets = fields.List(fields.Nested(TargetEntrySchema), required=True)
+
+
+class MonthValueSchema(Schema):
+    month = fields.Integer()
+    value = fields.Float(allow_none=True)
+
+
+class UnitProgressSchema(Schema):
+    unit_id = fields.Integer()
+    name = fields.String(allow_none=True)
+    value = fields.Float(allow_none=True)
+    projected = fields.Float(allow_none=True)
+    on_track = fields.Boolean(allow_none=True)
+
+
+class TargetProgressSchema(Schema):
+    metric = fields.String()
+    indicator = fields.String(metadata={"description": "The QĐ 766 indicator it is measured by."})
+    unit_id = fields.Integer(allow_none=True)
+    unit_name = fields.String(allow_none=True)
+    target = fields.Decimal(as_string=True)
+    baseline = fields.Decimal(as_string=True, allow_none=True)
+    value = fields.Float(allow_none=True, metadata={"description": "The year to date, in %."})
+    projected = fields.Float(
+        allow_none=True, metadata={"description": "At 31 December if the monthly trend holds, in %."}
+    )
+    on_track = fields.Boolean(allow_none=True)
+    months = fields.List(fields.Nested(MonthValueSchema))
+    units = fields.List(fields.Nested(UnitProgressSchema), metadata={"description": "A province target's agencies."})
+
+
+class TargetsSchema(Schema):
+    year = fields.Integer()
+    as_of = fields.Date(allow_none=True)
+    targets = fields.List(fields.Nested(TargetProgressSchema))
