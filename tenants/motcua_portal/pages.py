@@ -16,6 +16,7 @@ from motcua_portal import (  # noqa: F401
     my_account_pages,
     product_pages,
     session,
+    statistics_pages,
     tracking_pages,
 )
 from motcua_portal.blueprint import portal

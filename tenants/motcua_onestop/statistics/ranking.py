@@ -34,15 +34,14 @@ def ranking(
 ) -> list[dict]:
     """One row per agency (or receiving unit) in ``where``, ranked; see the module's docstring."""
     units = {row.id: row for row in session.execute(UNITS)}
-    chains = ancestry(session)
-    owner = {unit_id: agency(chain) if by == "agency" else unit_id for unit_id, chain in chains.items()}
+    owner = agencies(session) if by == "agency" else {unit_id: unit_id for unit_id in units}
     current = _cards(session, period, where, owner, now)
     previous = _cards(session, period.previous(), where, owner, now)
     keys = set(current) | set(previous)
     if by == "agency":  # every open agency of the caller's, even one without a dossier yet
         scope = where.units if where.units is not None else units
-        agencies = {owner[i] for i in scope if i in owner}
-        keys |= {i for i in agencies if units[i].parent_id is not None and _open(units[i], period)}
+        tops = {owner[i] for i in scope if i in owner}
+        keys |= {i for i in tops if units[i].parent_id is not None and _open(units[i], period)}
     rows = []
     for key in keys:
         card, before = current.get(key), previous.get(key)
@@ -87,12 +86,26 @@ def agency(chain: tuple[int, ...]) -> int:
     return chain[-2] if len(chain) > 1 else chain[0]
 
 
-def _cards(session: Session, period: Period, where: Slice, owner: dict, now) -> dict[int, dict]:
-    """The dossier scorecard of each agency (or unit) for ``period``: counts by receiving unit, added up."""
-    summed: dict[int, list[dict]] = {}
+def agency_counts(
+    session: Session, period: Period, where: Slice, owner: dict[int, int], *, now: dt.datetime | None = None
+) -> dict[int, dict]:
+    """The counts of ``period`` (``services.dossier_counts``) by receiving unit, added up per ``owner`` of
+    each (its agency, or itself)."""
+    grouped: dict[int, list[dict]] = {}
     for row in services.dossier_counts(session, period, where, "unit", now=now):
-        summed.setdefault(owner.get(row["key"], row["key"]), []).append(row)
-    return {key: indicators.scorecard(indicators.dossier_parts(services.totals(rows))) for key, rows in summed.items()}
+        grouped.setdefault(owner.get(row["key"], row["key"]), []).append(row)
+    return {key: services.totals(rows) for key, rows in grouped.items()}
+
+
+def agencies(session: Session) -> dict[int, int]:
+    """Each unit's agency (``agency``)."""
+    return {unit_id: agency(chain) for unit_id, chain in ancestry(session).items()}
+
+
+def _cards(session: Session, period: Period, where: Slice, owner: dict, now) -> dict[int, dict]:
+    """The dossier scorecard of each agency (or unit) for ``period``."""
+    counted = agency_counts(session, period, where, owner, now=now)
+    return {key: indicators.scorecard(indicators.dossier_parts(counts)) for key, counts in counted.items()}
 
 
 def _open(unit, period: Period) -> bool:

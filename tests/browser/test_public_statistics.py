@@ -1,0 +1,95 @@
+"""The portal's public statistics in a real browser: a citizen opens them from the menu, reads a month's
+figures, narrows them to a field and then to an agency, and mistypes a period. Sigma's June 2025 is made here
+through the services with a fixed clock (no other browser test writes that month): at commune A, B received
+Mon 2 June and finished the 4th (early), C received the 3rd and finished the 16th (late), D received the 20th
+and still open at the end of June (past due: the marriage takes 5 working days), E submitted online and taken
+in the 10th and still open (past due too); at commune B, F received the 5th and finished the 6th (early)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from browser_support import t
+from motcua_onestop.dossiers import services
+from motcua_onestop.dossiers.intake import services as intake
+from motcua_platform.audit.services import Actor
+from motcua_platform.plugins.engine import active
+from motcua_platform.timezones import VIETNAM
+
+SYSTEM = Actor("system", None, "test")
+FORM = {
+    "husband_full_name": "Trần Văn Chồng",
+    "husband_citizen_id": "079090001111",
+    "husband_date_of_birth": "1990-01-01",
+    "wife_full_name": "Lê Thị Vợ",
+    "wife_citizen_id": "079092002222",
+    "wife_date_of_birth": "1992-02-02",
+    "residence": "Xã A",
+}
+JUNE = "/statistics?period=month&value=2025-06"
+
+
+def june(day, hour=9):
+    return dt.datetime(2025, 6, day, hour, tzinfo=VIETNAM)
+
+
+@pytest.fixture(scope="module")
+def sigma_june(live):
+    tenant, units = live.tenant, live.tenant.units
+    with live.runtime.db.tenant_session(live.runtime.db.binding(tenant.slug)) as session:
+
+        def received(when, unit="commune_a", channel="counter"):
+            data = intake.Intake("1.000894", units[unit], channel, "Nguyễn Văn A", FORM, None, None)
+            return intake.intake(session, SYSTEM, {units["root"]}, active(), tenant.context, data, now=when)
+
+        def move(dossier, status, when):
+            context = tenant.context
+            services.transition(session, SYSTEM, dossier, status, dossier.version, None, tenant=context, now=when)
+
+        for start, end in ((june(2), june(4)), (june(3), june(16)), (june(5), june(6))):
+            dossier = received(start, "commune_b" if start.day == 5 else "commune_a")
+            move(dossier, 4, start)
+            move(dossier, 9, end)
+        received(june(20))
+        online = received(june(9), channel="online")
+        move(online, 2, june(10))
+        session.commit()
+
+
+def test_a_citizen_reads_a_months_statistics_and_narrows_them(sigma_june, open_browser):
+    tab = open_browser("vi")
+    _ = lambda msgid, **params: t("vi", msgid, **params)  # noqa: E731 - the page's own words
+    tab.goto("/")
+    tab.link(_("Statistics")).first.click()
+    assert tab.path == "/statistics"
+    tab.goto(JUNE)
+    words = tab.text()
+    assert _("Month %(month)s/%(year)s", month=6, year=2025) in words
+    assert "5" in tab.page.locator(".key-figures li").nth(0).inner_text()  # B C D E F
+    assert _("Online: %(count)s (%(share)s)", count="1", share="20.0 %") in words  # E
+    assert _("On time or early: %(rate)s %%", rate="66.67") in words  # B F of B C F
+    assert _("Past the deadline: %(count)s", count="2") in words  # D, E
+    ranking = tab.page.locator("#ranking").locator("xpath=..").inner_text()
+    assert "commune_b of Tỉnh Sigma" in ranking and "commune_a of Tỉnh Sigma" in ranking
+    tab.look("june")
+
+    tab.field(_("Agency")).select_option(label="commune_b of Tỉnh Sigma")
+    tab.button(_("Show")).click()
+    assert "unit=" in tab.path
+    assert "1" in tab.page.locator(".key-figures li").nth(0).inner_text()  # F
+    assert _("Agencies ranked") not in tab.text()
+
+
+def test_in_english_without_javascript_and_a_wrong_period(sigma_june, open_browser):
+    tab = open_browser("en", javascript=False, width=1280)
+    tab.goto(JUNE)
+    tab.field("Field").select_option("Đất đai")
+    tab.button("Show").click()
+    assert "field=" in tab.path
+    assert "No dossier in this period." in tab.text()
+    tab.look("field")
+
+    tab.goto("/statistics?period=month&value=2025-13")
+    assert "There is a problem" in tab.text() and "Choose one of the periods listed." in tab.text()
+    tab.look("error")
