@@ -22,6 +22,7 @@ from motcua_console import (  # noqa: F401
     plugin_pages,
     print_pages,
     session,
+    statistics_pages,
     step_pages,
 )
 from motcua_console.blueprint import console

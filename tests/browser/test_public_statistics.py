@@ -93,3 +93,29 @@ def test_in_english_without_javascript_and_a_wrong_period(sigma_june, open_brows
     tab.goto("/statistics?period=month&value=2025-13")
     assert "There is a problem" in tab.text() and "Choose one of the periods listed." in tab.text()
     tab.look("error")
+
+
+def test_the_province_admin_opens_a_number_and_reaches_its_dossiers(sigma_june, open_browser, live):
+    """In the console: June by unit, the QĐ 766 table beside it, and the late number opening C alone."""
+    from browser_support import fill
+    from motcua_app.testing.pytest_plugin import TEST_PASSWORD
+
+    tab = open_browser("vi", width=1280)
+    _ = lambda msgid, **params: t("vi", msgid, **params)  # noqa: E731 - the page's own words
+    tab.goto("/console/statistics?period=month&value=2025-06")
+    fill(tab, {"email": f"admin@{live.tenant.slug}.test", "password": TEST_PASSWORD})
+    tab.button(_("Log in")).click()
+    assert tab.path == "/console/statistics?period=month&value=2025-06"
+    total = tab.page.get_by_role("row").filter(has_text=_("Total")).inner_text()
+    assert "5" in total and "66.67 %" in total
+    assert _("QĐ 766 indicators") in tab.text()
+    tab.look("console")
+
+    # the total's "Late" cell: its column's name is the cell's label on a phone, its link the number
+    tab.page.locator(f'tr.total td[data-label="{_("Late")}"] a').click()
+    assert tab.path.startswith("/console/statistics/dossiers?number=resolved_late")
+    rows = tab.page.get_by_role("row").all()
+    assert len(rows) == 2  # the header and C
+    tab.look("late")
+    rows[1].get_by_role("link").click()
+    assert tab.path.startswith("/console/dossiers/")

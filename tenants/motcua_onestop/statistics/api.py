@@ -4,8 +4,6 @@ docs/statistics.md."""
 
 from flask.views import MethodView
 from motcua_platform.auth.models import StaffRoleName
-from motcua_platform.errors import Forbidden
-from motcua_platform.i18n import _
 from motcua_platform.web.blueprint import Blueprint
 from motcua_platform.web.context import tenant_context, tenant_session
 from motcua_platform.web.principals import actor, province_principal
@@ -23,7 +21,6 @@ from motcua_onestop.statistics.schemas import (
     TargetsBodySchema,
     TargetsSchema,
 )
-from motcua_onestop.units.services import subtree_ids
 
 blp = Blueprint(
     "statistics",
@@ -36,23 +33,10 @@ blp = Blueprint(
 
 
 def _period_and_slice(session, args) -> tuple[periods.Period, services.Slice]:
-    """The period the arguments name and the caller's slice: their units (all for a province admin), or the
-    ``unit_id`` they chose among them and the units below it (403 outside), with the other filters."""
+    """The period the arguments name and the caller's slice (``services.caller_slice``)."""
     period = periods.period(args["period"], args.get("from_") or args.get("value"), until=args.get("until"))
-    scope = caller_inbox_scope(session)
-    units = None if scope.whole_tenant else scope.units
-    if "unit_id" in args:
-        if args["unit_id"] not in scope.units:
-            raise Forbidden(_("That unit is not one of yours or below them."))
-        units = frozenset(subtree_ids(session, {args["unit_id"]}))
-    where = services.Slice(
-        units=units,
-        field=args.get("field"),
-        procedure=args.get("procedure"),
-        channel=args.get("channel"),
-        level=args.get("level"),
-    )
-    return period, where
+    filters = {name: args.get(name) for name in ("field", "procedure", "channel", "level")}
+    return period, services.caller_slice(session, caller_inbox_scope(session), args.get("unit_id"), **filters)
 
 
 @blp.route("/dossiers")

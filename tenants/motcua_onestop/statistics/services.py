@@ -17,11 +17,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from motcua_platform.errors import Forbidden
+from motcua_platform.i18n import _
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from motcua_onestop.dossiers.models import REPORT_COLUMNS, REPORT_SPAN
 from motcua_onestop.statistics.periods import Period
+from motcua_onestop.units.services import subtree_ids
 
 GROUPS = {  # group_by -> the SQL expression of a row's key
     "unit": "f.receiving_unit_id",
@@ -73,7 +76,42 @@ WITHIN_DUE = (
 # A procedure that requires a paper result counts an online or digitised dossier only with its result as a
 # file once it is finished (by the period's end; QĐ 766 3.3 and 4.2).
 RESULT_KEPT = "NOT (p.result_document IS NOT NULL AND coalesce(finished_at < :end, false) AND NOT has_result_file)"
-STATEMENT = """
+FINISHED_DAY = "(f.finished_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date"
+CLOSED_DAY = "(f.closed_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date"
+DUE_DAY = "(f.report_due_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date"
+# Which of the period's dossiers each count counts, written once: the statement counts them, and a person
+# drilling into a number lists the same dossiers (``dossiers_behind``).
+CONDITIONS = {
+    "carried_over": "received_at < :start",
+    "received": "received_at >= :start",
+    "received_counter": "received_at >= :start AND channel = 'counter'",
+    "received_online": "received_at >= :start AND channel = 'online'",
+    "received_postal": "received_at >= :start AND channel = 'postal'",
+    "resolved": "finished_at < :end",
+    "resolved_early": f"finished_at < :end AND supplement_rounds < 2 AND {FINISHED_DAY} < {DUE_DAY}",
+    "resolved_on_time": f"finished_at < :end AND supplement_rounds < 2 AND {FINISHED_DAY} = {DUE_DAY}",
+    "resolved_late": f"finished_at < :end AND (supplement_rounds >= 2 OR {FINISHED_DAY} > {DUE_DAY})",
+    "pending": PENDING,
+    "pending_within_due": f"{PENDING} AND {WITHIN_DUE}",
+    "pending_past_due": f"{PENDING} AND NOT ({WITHIN_DUE})",
+    "withdrawn": "closed_status = 7 AND closed_at < :end",
+    "stopped": "closed_status = 8 AND closed_at < :end",
+    "refused": "closed_status = 3",
+    "stopped_on_time": (
+        f"closed_status = 8 AND closed_at < :end AND supplement_rounds < 2 AND {CLOSED_DAY} <= {DUE_DAY}"
+    ),
+    "received_online_complete": f"received_at >= :start AND channel = 'online' AND {RESULT_KEPT}",
+    "received_digitised": f"received_at >= :start AND has_digitised_components AND {RESULT_KEPT}",
+    "resolved_result_required": "finished_at < :end AND p.result_document IS NOT NULL",
+    "resolved_result_file": "finished_at < :end AND p.result_document IS NOT NULL AND has_result_file",
+}
+SUMS = {  # what is not a count of dossiers
+    "supplement_rounds": "coalesce(sum(supplement_rounds) FILTER (WHERE finished_at < :end), 0)",
+    "processing_time_measured": "count(processing_time) FILTER (WHERE finished_at < :end)",
+    "processing_time_sum": "coalesce(sum(processing_time) FILTER (WHERE finished_at < :end), 0)",
+}
+assert set(CONDITIONS) | set(SUMS) == set(ALL_COUNTS)
+FACTS = """
 WITH facts AS (
     SELECT {columns} FROM dossiers d
     WHERE d.received_at >= :start AND d.received_at < :end{conditions}
@@ -83,49 +121,35 @@ WITH facts AS (
     UNION ALL
     SELECT {columns} FROM dossiers d
     WHERE d.closed_status = 3 AND d.closed_at >= :start AND d.closed_at < :end{conditions}
-)
-SELECT {key} AS key,
-    count(*) FILTER (WHERE received_at < :start) AS carried_over,
-    count(*) FILTER (WHERE received_at >= :start) AS received,
-    count(*) FILTER (WHERE received_at >= :start AND channel = 'counter') AS received_counter,
-    count(*) FILTER (WHERE received_at >= :start AND channel = 'online') AS received_online,
-    count(*) FILTER (WHERE received_at >= :start AND channel = 'postal') AS received_postal,
-    count(*) FILTER (WHERE finished_at < :end) AS resolved,
-    count(*) FILTER (WHERE finished_at < :end
-                     AND supplement_rounds < 2 AND {finished_day} < {due_day}) AS resolved_early,
-    count(*) FILTER (WHERE finished_at < :end
-                     AND supplement_rounds < 2 AND {finished_day} = {due_day}) AS resolved_on_time,
-    count(*) FILTER (WHERE finished_at < :end
-                     AND (supplement_rounds >= 2 OR {finished_day} > {due_day})) AS resolved_late,
-    count(*) FILTER (WHERE {pending}) AS pending,
-    count(*) FILTER (WHERE {pending} AND {within_due}) AS pending_within_due,
-    count(*) FILTER (WHERE {pending} AND NOT ({within_due})) AS pending_past_due,
-    count(*) FILTER (WHERE closed_status = 7 AND closed_at < :end) AS withdrawn,
-    count(*) FILTER (WHERE closed_status = 8 AND closed_at < :end) AS stopped,
-    count(*) FILTER (WHERE closed_status = 3) AS refused,
-    coalesce(sum(supplement_rounds) FILTER (WHERE finished_at < :end), 0) AS supplement_rounds,
-    count(*) FILTER (WHERE closed_status = 8 AND closed_at < :end
-                     AND supplement_rounds < 2 AND {closed_day} <= {due_day}) AS stopped_on_time,
-    count(*) FILTER (WHERE received_at >= :start AND channel = 'online' AND {result_kept})
-        AS received_online_complete,
-    count(*) FILTER (WHERE received_at >= :start AND has_digitised_components AND {result_kept})
-        AS received_digitised,
-    count(*) FILTER (WHERE finished_at < :end AND p.result_document IS NOT NULL) AS resolved_result_required,
-    count(*) FILTER (WHERE finished_at < :end AND p.result_document IS NOT NULL AND has_result_file)
-        AS resolved_result_file,
-    count(processing_time) FILTER (WHERE finished_at < :end) AS processing_time_measured,
-    coalesce(sum(processing_time) FILTER (WHERE finished_at < :end), 0) AS processing_time_sum,
+)"""
+STATEMENT = (
+    FACTS
+    + "\nSELECT {key} AS key,\n    "
+    + ",\n    ".join(
+        [f"count(*) FILTER (WHERE {condition}) AS {name}" for name, condition in CONDITIONS.items()]
+        + [f"{expression} AS {name}" for name, expression in SUMS.items()]
+    )
+    + """,
     {time_unit} AS time_unit
 FROM facts f
 JOIN procedures p ON p.id = f.procedure_id
 GROUP BY 1
 ORDER BY 1
 """
-LOCAL_DAY = "(f.{column} AT TIME ZONE 'Asia/Ho_Chi_Minh')::date"
+)
 TIME_UNIT = (
     "CASE WHEN min(p.time_limit_unit) FILTER (WHERE processing_time IS NOT NULL AND finished_at < :end)"
     " = max(p.time_limit_unit) FILTER (WHERE processing_time IS NOT NULL AND finished_at < :end)"
     " THEN min(p.time_limit_unit) FILTER (WHERE processing_time IS NOT NULL AND finished_at < :end) END"
+)
+BEHIND = (
+    FACTS
+    + """
+SELECT f.id FROM facts f JOIN procedures p ON p.id = f.procedure_id
+WHERE {condition}{key_condition}
+ORDER BY f.received_at DESC NULLS LAST, f.id DESC
+LIMIT :limit OFFSET :offset
+"""
 )
 
 
@@ -137,12 +161,6 @@ def statement(where: Slice, group_by: str | None) -> tuple[str, dict]:
         conditions=conditions,
         span=REPORT_SPAN,
         key=GROUPS[group_by] if group_by else "NULL",
-        pending=PENDING,
-        within_due=WITHIN_DUE,
-        result_kept=RESULT_KEPT,
-        finished_day=LOCAL_DAY.format(column="finished_at"),
-        closed_day=LOCAL_DAY.format(column="closed_at"),
-        due_day=LOCAL_DAY.format(column="report_due_at"),
         # a procedure's time unit, for its average processing time (its versions may differ: then none)
         time_unit=TIME_UNIT if group_by == "procedure" else "NULL",
     )
@@ -159,6 +177,18 @@ class Slice:
     procedure: str | None = None
     channel: str | None = None
     level: str | None = None
+
+
+def caller_slice(session: Session, scope, unit_id: int | None = None, **filters) -> Slice:
+    """The slice a caller may see: their units (``scope``, as ``dossiers.http.caller_inbox_scope`` gives it;
+    all of them for the whole province), or ``unit_id`` among them and the units below it (403 outside), with
+    ``filters`` (``field``, ``procedure``, ``channel``, ``level``)."""
+    units = None if scope.whole_tenant else scope.units
+    if unit_id is not None:
+        if unit_id not in scope.units:
+            raise Forbidden(_("That unit is not one of yours or below them."))
+        units = frozenset(subtree_ids(session, {unit_id}))
+    return Slice(units=units, **filters)
 
 
 def dossier_counts(
@@ -237,3 +267,34 @@ def published(row: dict) -> dict:
         "average_processing_time": average,
         "time_unit": row["time_unit"] if average is not None else None,
     }
+
+
+def dossiers_behind(
+    session: Session,
+    period: Period,
+    where: Slice,
+    number: str,
+    *,
+    group_by: str | None = None,
+    key: object = None,
+    limit: int = 20,
+    offset: int = 0,
+    now: dt.datetime | None = None,
+) -> list[int]:
+    """The ids of the dossiers a count of ``dossier_counts`` counted (``CONDITIONS[number]``; in the group
+    ``key`` of ``group_by``), newest intake first, a page at a time: what a person drilling into a number sees."""
+    if number not in CONDITIONS:
+        raise ValueError(f"not a count of dossiers: {number}")
+    conditions, params = _conditions(where)
+    key_condition = f" AND {GROUPS[group_by]} = :key" if group_by is not None else ""
+    sql = BEHIND.format(
+        columns=f"d.id, {COLUMNS}",
+        conditions=conditions,
+        span=REPORT_SPAN,
+        condition=CONDITIONS[number],
+        key_condition=key_condition,
+    )
+    now = now or dt.datetime.now(dt.UTC)
+    bounds = {"start": period.start, "end": period.end, "as_of": min(period.end, now)}
+    values = bounds | params | {"key": key, "limit": limit, "offset": offset}
+    return list(session.scalars(text(sql), values))

@@ -1,0 +1,189 @@
+"""Statistics for officers and province admins: a period's numbers over the units their lists cover, grouped
+by unit, field, procedure, channel or online level, each number a link to the dossiers behind it; the QĐ 766
+scorecard of the same slice and the agencies ranked.
+
+The same services as the statistics API (``statistics/api.py``) with the same scope: ``caller_inbox_scope``
+and ``services.caller_slice`` (a unit outside the caller's is a 403). The dossiers behind a number are those
+the number counted (``services.dossiers_behind``, the same condition), each a link to its page."""
+
+from __future__ import annotations
+
+from flask import abort, render_template, request, url_for
+from flask_babel import gettext as _
+from motcua_onestop.calendar.services import today as calendar_today
+from motcua_onestop.catalogue import services as catalogue
+from motcua_onestop.dossiers import services as dossiers
+from motcua_onestop.dossiers.http import caller_inbox_scope
+from motcua_onestop.dossiers.models import Dossier
+from motcua_onestop.statistics import indicators, periods, ranking, services
+from motcua_platform.errors import InvalidInput
+from motcua_platform.web.context import tenant_context, tenant_session
+from sqlalchemy import select, text
+
+from motcua_console import labels
+from motcua_console.account_pages import staff_required
+from motcua_console.blueprint import console
+from motcua_console.labels import N_
+
+KINDS = {"day": N_("Day"), "week": N_("Week"), "month": N_("Month"), "quarter": N_("Quarter"), "year": N_("Year")}
+GROUPS = {
+    "unit": N_("Receiving unit"),
+    "field": N_("Field"),
+    "procedure": N_("Procedure"),
+    "channel": N_("Channel"),
+    "level": N_("Online level"),
+}
+# the numbers the table shows, each a column that drills down to its dossiers
+COLUMNS = {
+    "carried_over": N_("Carried over"),
+    "received": N_("Dossiers received"),
+    "received_online": N_("of which online"),
+    "resolved": N_("Resolved"),
+    "resolved_early": N_("Early"),
+    "resolved_on_time": N_("On time"),
+    "resolved_late": N_("Late"),
+    "pending": N_("Still open"),
+    "pending_past_due": N_("of which past due"),
+    "withdrawn": N_("Withdrawn"),
+    "stopped": N_("Stopped"),
+    "refused": N_("Refused at intake"),
+}
+LEVELS = {"full": N_("Fully online"), "partial": N_("Partly online"), "none": N_("In person only")}
+TIME_UNITS = {"hours": N_("hours"), "days": N_("days"), "working_days": N_("working days"), "months": N_("months")}
+PAGE_SIZE = 20
+UNIT_NAMES = text("SELECT id, name FROM units")
+
+
+def _today_label(kind: str) -> str:
+    """The current period of ``kind`` by its label."""
+    today = calendar_today()
+    return {
+        "day": today.isoformat(),
+        "week": f"{today.isocalendar().year}-W{today.isocalendar().week:02d}",
+        "month": f"{today.year}-{today.month:02d}",
+        "quarter": f"{today.year}-Q{(today.month - 1) // 3 + 1}",
+        "year": str(today.year),
+    }[kind]
+
+
+def _choices(session, scope) -> dict:
+    """What the form offers: the caller's units by name, the catalogue's fields."""
+    names = dict(session.execute(UNIT_NAMES).all())
+    units = sorted(((u, names.get(u, str(u))) for u in scope.units), key=lambda item: item[1])
+    fields = [name for name, _count in catalogue.fields_of(session, tenant_context().enabled)]
+    return {"names": names, "unit_options": units, "field_options": [(f, f) for f in fields]}
+
+
+def _read_args(session, scope) -> tuple[dict, dict[str, list[str]], periods.Period, services.Slice]:
+    """The form's values, the problems with them, and the period and slice they name (a bad value falls
+    back to this month, or no filter, so the page still shows something beside the error)."""
+    errors: dict[str, list[str]] = {}
+    kind = request.args.get("period") or "month"
+    if kind not in KINDS:
+        errors["period"] = [_("Choose one of the periods listed.")]
+        kind = "month"
+    value = (request.args.get("value") or _today_label(kind))[:20]
+    try:
+        period = periods.period(kind, value)
+    except InvalidInput as problem:
+        errors["value"] = [str(message) for messages in problem.errors.values() for message in messages]
+        value = _today_label(kind)
+        period = periods.period(kind, value)
+    group_by = request.args.get("group_by") or "unit"
+    if group_by not in GROUPS:
+        errors["group_by"] = [_("Choose one of the groupings listed.")]
+        group_by = "unit"
+    raw_unit = request.args.get("unit_id") or ""
+    unit_id = int(raw_unit) if raw_unit.isascii() and raw_unit.isdigit() else None
+    if raw_unit and (unit_id is None or unit_id not in scope.units):
+        errors["unit_id"] = [_("Choose one of your units.")]
+        unit_id = None
+    field = request.args.get("field") or None
+    where = services.caller_slice(session, scope, unit_id, field=field)
+    args = {"period": kind, "value": value, "group_by": group_by, "unit_id": unit_id, "field": field}
+    return args, errors, period, where
+
+
+def _key_label(group_by: str, key, names: dict) -> str:
+    if key is None:
+        return _("None")
+    if group_by == "unit":
+        return names.get(key, str(key))
+    if group_by == "channel":
+        return labels.channel(key)
+    if group_by == "level":
+        return _(LEVELS[key]) if key in LEVELS else str(key)
+    return str(key)
+
+
+@console.get("/statistics")
+@staff_required
+def statistics():
+    session = tenant_session()
+    scope = caller_inbox_scope(session)
+    args, errors, period, where = _read_args(session, scope)
+    choices = _choices(session, scope)
+    rows, total = services.dossier_statistics(session, period, where, args["group_by"])
+    card = indicators.province_scorecard(session, period, where, tenant_context().enabled)
+    ranked = ranking.ranking(session, period, where)
+    return render_template(
+        "console/statistics.html",
+        args=args,
+        errors=errors,
+        period=period,
+        rows=[(row, _key_label(args["group_by"], row["key"], choices["names"])) for row in rows],
+        total=total,
+        card=card,
+        ranked=ranked,
+        columns=[(name, _(title)) for name, title in COLUMNS.items()],
+        kind_options=[(name, _(title)) for name, title in KINDS.items()],
+        group_options=[(name, _(title)) for name, title in GROUPS.items()],
+        time_units={name: _(title) for name, title in TIME_UNITS.items()},
+        behind_url=lambda number, key=None, grouped=True: url_for(
+            "console.statistics_dossiers",
+            number=number,
+            **{k: v for k, v in args.items() if v is not None and (grouped or k != "group_by")},
+            **({"key": key} if grouped else {}),
+        ),
+        **choices,
+    ), (422 if errors else 200)
+
+
+@console.get("/statistics/dossiers")
+@staff_required
+def statistics_dossiers():
+    """The dossiers behind one number of the statistics page (the same period, slice and group)."""
+    session = tenant_session()
+    scope = caller_inbox_scope(session)
+    args, errors, period, where = _read_args(session, scope)
+    number = request.args.get("number", "")
+    if errors or number not in COLUMNS:
+        abort(404)
+    key = request.args.get("key")
+    group_by = args["group_by"] if key is not None else None
+    if group_by == "unit":
+        key = int(key) if key.isascii() and key.isdigit() else abort(404)
+    page = request.args.get("page", "1")
+    page = int(page) if page.isascii() and page.isdigit() and 0 < int(page) < 10_000 else 1
+    ids = services.dossiers_behind(
+        session, period, where, number, group_by=group_by, key=key, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE
+    )
+    more = len(ids) > PAGE_SIZE
+    found = {d.id: d for d in session.scalars(select(Dossier).where(Dossier.id.in_(ids[:PAGE_SIZE])))}
+    listed = [found[i] for i in ids[:PAGE_SIZE] if i in found]
+    choices = _choices(session, scope)
+    return render_template(
+        "console/statistics_dossiers.html",
+        args=args,
+        period=period,
+        number=number,
+        number_title=_(COLUMNS[number]),
+        group_title=_key_label(args["group_by"], key, choices["names"]) if group_by else None,
+        dossiers=listed,
+        procedures={d.id: dossiers.procedure_of(session, d) for d in listed},
+        names=choices["names"],
+        page=page,
+        more=more,
+        page_url=lambda n: url_for("console.statistics_dossiers", **{**request.args.to_dict(), "page": n}),
+        back_url=url_for("console.statistics", **{k: v for k, v in args.items() if v is not None}),
+    )
