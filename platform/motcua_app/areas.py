@@ -40,6 +40,7 @@ AREAS = Areas(
         ("motcua_onestop.dossiers.extensions.tasks:blueprint", "notifications"),
         ("motcua_onestop.dossiers.documents.tasks:blueprint", "documents"),
         ("motcua_onestop.calendar.tasks:blueprint", "calendar"),
+        ("motcua_onestop.statistics.tasks:blueprint", "statistics"),
     ),
     cli_groups=(
         "motcua_tenants.migrations.cli:db",

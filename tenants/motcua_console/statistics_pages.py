@@ -1,28 +1,35 @@
 """Statistics for officers and province admins: a period's numbers over the units their lists cover, grouped
 by unit, field, procedure, channel or online level, each number a link to the dossiers behind it; the QĐ 766
-scorecard of the same slice and the agencies ranked.
+scorecard of the same slice and the agencies ranked; the weekly reports.
 
 The same services as the statistics API (``statistics/api.py``) with the same scope: ``caller_inbox_scope``
 and ``services.caller_slice`` (a unit outside the caller's is a 403). The dossiers behind a number are those
-the number counted (``services.dossiers_behind``, the same condition), each a link to its page."""
+the number counted (``services.dossiers_behind``, the same condition), each a link to its page. The weekly
+reports (``statistics.reports``): the list with their files for the province's staff, making this week's now
+and the schedule's settings for province admins."""
 
 from __future__ import annotations
 
-from flask import abort, render_template, request, url_for
+import re
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from motcua_onestop.calendar.services import today as calendar_today
 from motcua_onestop.catalogue import services as catalogue
 from motcua_onestop.dossiers import services as dossiers
 from motcua_onestop.dossiers.http import caller_inbox_scope
 from motcua_onestop.dossiers.models import Dossier
-from motcua_onestop.statistics import indicators, periods, ranking, services
-from motcua_platform.errors import InvalidInput
-from motcua_platform.web.context import tenant_context, tenant_session
+from motcua_onestop.statistics import indicators, periods, ranking, reports, services
+from motcua_platform.errors import Forbidden, InvalidInput
+from motcua_platform.rendering.pdf import find_font
+from motcua_platform.web.context import runtime, tenant_context, tenant_session
+from motcua_platform.web.principals import actor, province_principal
 from sqlalchemy import select, text
 
 from motcua_console import labels
 from motcua_console.account_pages import staff_required
 from motcua_console.blueprint import console
+from motcua_console.config_access import is_province_admin, province_admin_required
 from motcua_console.labels import N_
 
 KINDS = {"day": N_("Day"), "week": N_("Week"), "month": N_("Month"), "quarter": N_("Quarter"), "year": N_("Year")}
@@ -135,6 +142,7 @@ def statistics():
         total=total,
         card=card,
         ranked=ranked,
+        reads_reports=_reads_reports(),
         columns=[(name, _(title)) for name, title in COLUMNS.items()],
         kind_options=[(name, _(title)) for name, title in KINDS.items()],
         group_options=[(name, _(title)) for name, title in GROUPS.items()],
@@ -187,3 +195,98 @@ def statistics_dossiers():
         page_url=lambda n: url_for("console.statistics_dossiers", **{**request.args.to_dict(), "page": n}),
         back_url=url_for("console.statistics", **{k: v for k, v in args.items() if v is not None}),
     )
+
+
+# -- the weekly reports ---------------------------------------------------------------------------------------
+REPORT_READERS = ("tenant_admin", "officer")
+FILES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf"}
+WEEKDAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday"))
+
+
+def _reads_reports() -> bool:
+    try:
+        province_principal(*REPORT_READERS)
+    except Forbidden:
+        return False
+    return True
+
+
+@console.get("/statistics/reports")
+@staff_required
+def statistics_reports():
+    """The weekly reports kept (the link in the report's e-mail), and for a province admin the settings and
+    making this week's report now. Staff of the province itself (the API's rule)."""
+    province_principal(*REPORT_READERS)
+    return _reports_page()
+
+
+def _reports_page(errors: dict | None = None, form: dict | None = None, status: int = 200):
+    db = tenant_session()
+    settings = reports.settings_of(db)
+    shown = form or {
+        "enabled": settings.enabled,
+        "weekday": settings.weekday,
+        "hour": settings.hour,
+        "recipients": "\n".join(settings.recipients),
+    }
+    return render_template(
+        "console/statistics_reports.html",
+        reports=reports.list_reports(db),
+        admin=is_province_admin(),
+        form=shown,
+        errors=errors or {},
+        weekday_options=[(str(number), _(name)) for number, name in enumerate(WEEKDAYS)],
+        hour_options=[(str(hour), f"{hour:02d}:00") for hour in range(24)],
+    ), status
+
+
+@console.get("/statistics/reports/<int:report_id>/report.<kind>")
+@staff_required
+def statistics_report_file(report_id: int, kind: str):
+    province_principal(*REPORT_READERS)
+    if kind not in FILES:
+        abort(404)
+    report = reports.get_report(tenant_session(), report_id)
+    name = f"bao-cao-tuan-{report.first_day:%Y%m%d}-{report.last_day:%Y%m%d}.{kind}"
+    return Response(
+        getattr(report, kind), mimetype=FILES[kind], headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@console.post("/statistics/reports")
+@province_admin_required
+def statistics_report_make():
+    """Make the report of the last seven days now (as the schedule would; the week's report made already is
+    left as it is)."""
+    db = tenant_session()
+    font = find_font(runtime().config.pdf_font)
+    report, created = reports.make_report(db, tenant_context(), actor(), calendar_today(), font)
+    if created:
+        flash(_("The report of %(first)s – %(last)s was made.", first=report.first_day.strftime("%d/%m/%Y"),
+                last=report.last_day.strftime("%d/%m/%Y")), "success")  # fmt: skip
+    else:
+        flash(_("This week's report was made already."), "info")
+    return redirect(url_for("console.statistics_reports"), 303)
+
+
+@console.post("/statistics/reports/settings")
+@province_admin_required
+def statistics_report_settings():
+    form = {
+        "enabled": request.form.get("enabled") == "on",
+        "weekday": request.form.get("weekday", ""),
+        "hour": request.form.get("hour", ""),
+        "recipients": request.form.get("recipients", "")[:6000],
+    }
+    addresses = [line.strip() for line in re.split(r"[\s,;]+", form["recipients"]) if line.strip()]
+    number = {
+        name: int(form[name]) if form[name].isascii() and form[name].isdigit() else -1 for name in ("weekday", "hour")
+    }
+    try:
+        reports.update_settings(tenant_session(), actor(), enabled=form["enabled"], recipients=addresses, **number)
+    except InvalidInput as problem:
+        tenant_session().rollback()
+        errors = {name: [str(m) for m in messages] for name, messages in problem.errors.items()}
+        return _reports_page(errors, form, 422)
+    flash(_("The report settings were saved."), "success")
+    return redirect(url_for("console.statistics_reports"), 303)

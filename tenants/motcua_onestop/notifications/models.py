@@ -4,7 +4,7 @@ import datetime as dt
 import enum
 
 from motcua_platform.db.base import TenantBase, created_at_column, id_column
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, SmallInteger, String, Text, text
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 
@@ -18,6 +18,7 @@ class Event(enum.StrEnum):
     EXTENSION = "extension"  # an officer extended the due date (form 04): reason, apology, new date
     PASSWORD_RESET = "password_reset"  # noqa: S105 - an event name: an account's one-time code
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an event name: a reset by code was used
+    WEEKLY_REPORT = "weekly_report"  # the province's weekly statistics report is ready (to its set addresses)
 
 
 # Messages carrying a one-time secret, and how long it is worth sending one: past that the code is dead,
@@ -37,20 +38,21 @@ class OutboxStatus(enum.StrEnum):
 
 
 class NotificationOutbox(TenantBase):
-    """One message to one applicant, written in the transaction of the fact it announces and sent later by
-    the job queue. A row belongs to a dossier (a status change) or to a citizen account (a password-reset
-    code), never both. ``idempotency_key`` (``dossier:<id>:<event>:<channel>``,
-    ``dossier:<id>:<event>:<fact>:<channel>`` for events that recur, ``citizen:<id>:<event>:<fact>:<channel>``
-    for an account's) is unique: the same fact never queues two messages."""
+    """One message to one person, written in the transaction of the fact it announces and sent later by the
+    job queue. A row belongs to exactly one of a dossier (a status change), a citizen account (a password-reset
+    code) or a statistics report (its notice to the province's addresses). ``idempotency_key``
+    (``dossier:<id>:<event>:<channel>``, ``dossier:<id>:<event>:<fact>:<channel>`` for events that recur,
+    ``citizen:<id>:<event>:<fact>:<channel>`` for an account's, ``report:<id>:<event>:<address hash>:email``)
+    is unique: the same fact never queues two messages."""
 
     __tablename__ = "notification_outbox"
     __table_args__ = (
         CheckConstraint(
             "event IN ('submitted', 'intake', 'supplement', 'payment', 'done', 'late', 'extension', 'password_reset', "
-            "'password_changed')",
+            "'password_changed', 'weekly_report')",
             name="event",
         ),
-        CheckConstraint("(dossier_id IS NULL) <> (citizen_account_id IS NULL)", name="owner"),
+        CheckConstraint("num_nonnulls(dossier_id, citizen_account_id, report_id) = 1", name="owner"),
         CheckConstraint("channel IN ('email', 'sms')", name="channel"),
         CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
         Index("ix_notification_outbox_pending", "id", postgresql_where=text("status = 'pending'")),
@@ -58,6 +60,8 @@ class NotificationOutbox(TenantBase):
 
     id: Mapped[int] = id_column()
     dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id", ondelete="RESTRICT"), index=True)
+    # a statistics report's notice; no foreign key: notifications sit below the statistics, which own the table
+    report_id: Mapped[int | None] = mapped_column(BigInteger)
     citizen_account_id: Mapped[int | None] = mapped_column(
         ForeignKey("citizen_accounts.id", ondelete="RESTRICT"), index=True
     )

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import re
 import time
@@ -129,6 +130,32 @@ def queue_for_account(
     in ``contact`` (the account's, never one a requester typed), in the caller's transaction; how many were
     new. ``fact`` names the occurrence (a password reset's row id)."""
     return _insert(session, _rows("citizen_account_id", account_id, event, contact_channels(contact), rendered, fact))
+
+
+def queue_for_report(
+    session: Session, report_id: int, recipients: list[str], rendered: tuple[str, str], *, event: Event
+) -> int:
+    """Queue a statistics report's notice (``rendered``: subject, e-mail body) to each address in
+    ``recipients`` (the province's own list), in the caller's transaction; how many were new."""
+    subject, body = rendered
+    rows = [
+        {
+            "report_id": report_id,
+            "event": str(event),
+            "channel": str(NotifyChannel.EMAIL),
+            "recipient": address,
+            "subject": subject,
+            "body": body,
+            "status": OutboxStatus.PENDING,
+            "attempts": 0,
+            # the address hashed: keys stay short and an address is not repeated in them
+            "idempotency_key": idempotency_key(
+                f"report:{report_id}", event, NotifyChannel.EMAIL, hashlib.sha256(address.encode()).hexdigest()[:16]
+            ),
+        }
+        for address in recipients
+    ]
+    return _insert(session, rows)
 
 
 # the outbox column naming a row's owner → the owner's prefix in its idempotency key

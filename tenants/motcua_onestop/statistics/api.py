@@ -1,19 +1,31 @@
-"""Dossier statistics, QĐ 766 indicators and the ranking of agencies for staff: any period, any slice, over
+"""Staff's statistics: dossier statistics, QĐ 766 indicators, the ranking of agencies, roadmap targets and the
+weekly reports: any period, any slice, over
 the units the caller's lists cover (an officer's units and those below; a province admin's whole province).
 docs/statistics.md."""
 
+import datetime as dt
+
+from flask import Response
 from flask.views import MethodView
 from motcua_platform.auth.models import StaffRoleName
+from motcua_platform.errors import NotFound
+from motcua_platform.i18n import _
+from motcua_platform.rendering.pdf import find_font
+from motcua_platform.timezones import VIETNAM
 from motcua_platform.web.blueprint import Blueprint
-from motcua_platform.web.context import tenant_context, tenant_session
+from motcua_platform.web.context import runtime, tenant_context, tenant_session
 from motcua_platform.web.principals import actor, province_principal
 
 from motcua_onestop.dossiers.http import caller_inbox_scope
-from motcua_onestop.statistics import indicators, periods, ranking, services, targets
+from motcua_onestop.statistics import indicators, periods, ranking, reports, services, targets
 from motcua_onestop.statistics.schemas import (
     IndicatorsArgsSchema,
+    MakeReportArgsSchema,
     RankingArgsSchema,
     RankingSchema,
+    ReportListSchema,
+    ReportSchema,
+    ReportSettingsSchema,
     ScorecardSchema,
     StatisticsArgsSchema,
     StatisticsSchema,
@@ -109,3 +121,62 @@ class Targets(MethodView):
         session = tenant_session()
         targets.set_targets(session, actor(), args["year"], body["targets"])
         return targets.progress(session, args["year"], None, tenant_context().enabled)
+
+
+REPORT_READERS = (StaffRoleName.TENANT_ADMIN, StaffRoleName.OFFICER)
+FILES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+@blp.route("/reports")
+class Reports(MethodView):
+    @blp.response(200, ReportListSchema)
+    def get(self):
+        """The weekly reports kept, newest week first. Province admins and officers of the province itself."""
+        province_principal(*REPORT_READERS)
+        return {"reports": reports.list_reports(tenant_session())}
+
+    @blp.arguments(MakeReportArgsSchema, location="query")
+    @blp.response(201, ReportSchema)
+    @blp.alt_response(200, schema=ReportSchema, description="That week's report was already made.")
+    def post(self, args):
+        """Make the report of the seven days before ``run_day`` now (by default, before today), as the schedule
+        would: kept, metered and announced; the week's report already made comes back unchanged (200)."""
+        province_principal(StaffRoleName.TENANT_ADMIN)
+        session = tenant_session()
+        run_day = args.get("run_day") or dt.datetime.now(VIETNAM).date()
+        font = find_font(runtime().config.pdf_font)
+        report, created = reports.make_report(session, tenant_context(), actor(), run_day, font)
+        return report, (201 if created else 200)
+
+
+@blp.route("/reports/settings")
+class ReportSettings(MethodView):
+    @blp.response(200, ReportSettingsSchema)
+    def get(self):
+        """When the weekly report is made and who is told. Province admins."""
+        province_principal(StaffRoleName.TENANT_ADMIN)
+        return reports.settings_of(tenant_session())
+
+    @blp.arguments(ReportSettingsSchema)
+    @blp.response(200, ReportSettingsSchema)
+    def put(self, body):
+        """Set the weekly report's day, hour, addresses and whether it runs; a bad address is a 422 naming it."""
+        province_principal(StaffRoleName.TENANT_ADMIN)
+        return reports.update_settings(tenant_session(), actor(), **body)
+
+
+@blp.route("/reports/<int:report_id>/report.<string:kind>")
+@blp.doc(responses={"200": {"description": "The report's file", "content": {mime: {} for mime in FILES.values()}}})
+def report_file(report_id: int, kind: str):
+    """One report's file as it was made: ``report.xlsx`` or ``report.pdf``."""
+    province_principal(*REPORT_READERS)
+    if kind not in FILES:
+        raise NotFound(_("A report is an xlsx or a pdf file."))
+    report = reports.get_report(tenant_session(), report_id)
+    name = f"bao-cao-tuan-{report.first_day:%Y%m%d}-{report.last_day:%Y%m%d}.{kind}"
+    return Response(
+        getattr(report, kind), mimetype=FILES[kind], headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )

@@ -219,3 +219,32 @@ class TargetsSchema(Schema):
     year = fields.Integer()
     as_of = fields.Date(allow_none=True)
     targets = fields.List(fields.Nested(TargetProgressSchema))
+
+
+class ReportSettingsSchema(Schema):
+    enabled = fields.Boolean(required=True, metadata={"description": "Whether the weekly schedule runs."})
+    weekday = fields.Integer(required=True, metadata={"description": "0 Monday … 6 Sunday (default 4, Friday)."})
+    hour = fields.Integer(required=True, metadata={"description": "Hour of the day, Vietnam time (default 10)."})
+    recipients = fields.List(
+        fields.String(validate=validate.Length(max=254)),
+        required=True,
+        metadata={"description": "E-mail addresses told that a report is ready (at most 20)."},
+    )
+
+
+class ReportSchema(Schema):
+    id = fields.Integer()
+    first_day = fields.Date()
+    last_day = fields.Date()
+    made_by = fields.String()
+    created_at = fields.DateTime()
+
+
+class ReportListSchema(Schema):
+    reports = fields.List(fields.Nested(ReportSchema))
+
+
+class MakeReportArgsSchema(Schema):
+    run_day = fields.Date(
+        metadata={"description": "The report day: the report covers the seven days before it (default today)."}
+    )
