@@ -325,6 +325,92 @@ def enable_plugins(runtime) -> None:
                 set_plugin(control, runtime.db, cli_actor(), active(), province.slug, plugin.name, enabled=True)
 
 
+MARRIAGE = "1.000894"  # Đăng ký kết hôn: every demo province has the civil status plugin
+MARRIAGE_FORM = {
+    "husband_full_name": "Trần Văn Minh",
+    "husband_citizen_id": "079090001111",
+    "husband_date_of_birth": "1990-01-01",
+    "wife_full_name": "Lê Thị Lan",
+    "wife_citizen_id": "079092002222",
+    "wife_date_of_birth": "1992-02-02",
+    "residence": "Tổ dân phố 3",
+}
+HISTORY_DAYS = 120
+HISTORY_DOSSIERS = 150
+
+
+def seed_dossier_history(runtime, province: DemoProvince) -> int:
+    """Four months of marriage registrations at the province's communes, moved through the real services with
+    the clock of each step (so the statistics pages have something to show): about three in ten online, a few
+    by post; most finished, a tenth of them late, some after a supplement; a few withdrawn, stopped or refused;
+    the last weeks' still open. Seeded from the province's slug: the same history on every run. Only into a
+    province with no dossier yet; how many were made."""
+    import datetime as dt
+    import random
+
+    from motcua_onestop.dossiers import services as dossiers
+    from motcua_onestop.dossiers.intake import services as intake
+    from motcua_onestop.dossiers.models import Dossier
+    from motcua_platform.audit.services import Actor
+    from motcua_platform.plugins.engine import active
+    from motcua_platform.timezones import VIETNAM
+
+    binding = runtime.db.binding(province.slug)
+    context = runtime.tenant_context(province.slug)
+    actor = Actor("system", None, "demo")
+    chance = random.Random(province.slug)
+    with runtime.db.tenant_session(binding) as session:
+        if session.scalar(select(Dossier.id).limit(1)) is not None:
+            return 0
+        root = session.scalar(select(Unit.id).where(Unit.parent_id.is_(None)))
+        communes = list(session.scalars(select(Unit.id).where(Unit.kind == UnitKind.COMMUNE).order_by(Unit.code)))
+        today = dt.datetime.now(VIETNAM).replace(hour=8, minute=0, second=0, microsecond=0)
+        start = today - dt.timedelta(days=HISTORY_DAYS)
+        made = 0
+        for number in range(HISTORY_DOSSIERS):
+            day = start + dt.timedelta(days=int(HISTORY_DAYS * number / HISTORY_DOSSIERS))
+            if day.weekday() >= 5:
+                day += dt.timedelta(days=7 - day.weekday())
+            when = day + dt.timedelta(hours=chance.randint(0, 8), minutes=chance.randint(0, 59))
+            if when >= today:
+                continue
+            draw = chance.random()
+            channel = "online" if draw < 0.3 else "postal" if draw < 0.35 else "counter"
+            unit = communes[int(len(communes) * chance.random() ** 1.5)]
+            data = intake.Intake(MARRIAGE, unit, channel, f"Công dân {number + 1}", MARRIAGE_FORM, None, None)
+            dossier = intake.intake(session, actor, {root}, active(), context, data, now=when)
+
+            def move(status, at, comment=None, dossier=dossier):
+                dossiers.transition(
+                    session, actor, dossier, status, dossier.version, comment, tenant=context, now=min(at, today)
+                )
+
+            if channel == "online":
+                if chance.random() < 0.05:
+                    move(3, when + dt.timedelta(hours=3), "Hồ sơ chưa đúng thủ tục")
+                    made += 1
+                    continue
+                move(2, when + dt.timedelta(hours=2))
+            move(4, dossier.received_at + dt.timedelta(minutes=30))
+            fate = chance.random()
+            if fate < 0.03:
+                move(7, dossier.received_at + dt.timedelta(days=1))
+            elif fate < 0.06:
+                move(8, dossier.received_at + dt.timedelta(days=2), "Không đủ điều kiện đăng ký")
+            else:
+                if fate < 0.18:  # a supplement asked and given
+                    asked = dossier.received_at + dt.timedelta(days=1)
+                    move(5, asked, "Bổ sung bản sao giấy xác nhận tình trạng hôn nhân")
+                    move(4, asked + dt.timedelta(days=1))
+                due = dossier.extended_due_at or dossier.due_at
+                finish = due - dt.timedelta(days=chance.randint(0, 3)) if fate < 0.9 else due + dt.timedelta(days=2)
+                if finish < today:
+                    move(9, max(finish, dossier.received_at + dt.timedelta(hours=2)))
+            made += 1
+        session.commit()
+    return made
+
+
 @click.command()
 @click.option("--port", type=int, help="Port shown in the printed URLs (default: the port of MOTCUA_BIND).")
 @click.option("--serve", is_flag=True, help="Then serve them: run `motcua run` in this process.")
@@ -377,6 +463,8 @@ def demo(ctx: click.Context, port: int | None, serve: bool) -> None:
         seed_citizen(runtime, province)
         seed_branding(runtime, province)
     enable_plugins(runtime)
+    for province in PROVINCES:
+        seed_dossier_history(runtime, province)
     seed_billing(runtime)
 
     config = runtime.config

@@ -11,6 +11,7 @@ and the schedule's settings for province admins."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -19,7 +20,7 @@ from motcua_onestop.catalogue import services as catalogue
 from motcua_onestop.dossiers import services as dossiers
 from motcua_onestop.dossiers.http import caller_inbox_scope
 from motcua_onestop.dossiers.models import Dossier
-from motcua_onestop.statistics import indicators, periods, ranking, reports, services
+from motcua_onestop.statistics import indicators, periods, ranking, reports, services, targets
 from motcua_platform.errors import Forbidden, InvalidInput
 from motcua_platform.rendering.pdf import find_font
 from motcua_platform.web.context import runtime, tenant_context, tenant_session
@@ -290,3 +291,111 @@ def statistics_report_settings():
         return _reports_page(errors, form, 422)
     flash(_("The report settings were saved."), "success")
     return redirect(url_for("console.statistics_reports"), 303)
+
+
+# -- roadmap targets ------------------------------------------------------------------------------------------
+METRICS = {
+    "online_dossier_rate": N_("Online dossier rate (3.3)"),
+    "on_time_rate": N_("On-time rate (2.1)"),
+    "digitisation_rate": N_("Digitisation rate (4.2)"),
+    "e_result_rate": N_("Electronic results (4.1)"),
+    "online_procedures": N_("Procedures offered online (3.1)"),
+    "full_online_procedures": N_("Procedures fully online"),
+    "online_payment_rate": N_("Online payment rate (3.6)"),
+}
+NEW_UNIT_TARGETS = 2  # blank rows the form offers for targets of one unit
+
+
+def _year_arg() -> int:
+    raw = request.args.get("year", "")
+    return int(raw) if raw.isascii() and raw.isdigit() and 2000 <= int(raw) <= 2099 else calendar_today().year
+
+
+@console.get("/statistics/targets")
+@staff_required
+def statistics_targets():
+    """The year's roadmap targets with where each stands (officers: the province's and their units'), and for
+    a province admin the form that sets them."""
+    return _targets_page(_year_arg())
+
+
+def _targets_page(year: int, errors: dict | None = None, entries: list[dict] | None = None, status: int = 200):
+    db = tenant_session()
+    scope = caller_inbox_scope(db)
+    units = None if scope.whole_tenant else scope.units
+    progress = targets.progress(db, year, units, tenant_context().enabled)
+    admin = is_province_admin()
+    names = dict(db.execute(UNIT_NAMES).all())
+    if entries is None:
+        entries = [
+            {"metric": t["metric"], "unit_id": t["unit_id"], "target": t["target"], "baseline": t["baseline"]}
+            for t in progress["targets"]
+        ]
+    province = {e["metric"]: e for e in entries if e["unit_id"] is None}
+    return render_template(
+        "console/statistics_targets.html",
+        year=year,
+        progress=progress,
+        admin=admin,
+        errors=errors or {},
+        metrics=[(name, _(title)) for name, title in METRICS.items()],
+        metric_names={name: _(title) for name, title in METRICS.items()},
+        province=province,
+        unit_entries=[e for e in entries if e["unit_id"] is not None] + [{}] * NEW_UNIT_TARGETS,
+        unit_options=sorted(names.items(), key=lambda item: item[1]),
+        province_only=targets.PROVINCE_ONLY,
+    ), status
+
+
+@console.post("/statistics/targets")
+@province_admin_required
+def statistics_targets_save():
+    """The form's targets replace the year's (``targets.set_targets``): a blank target is no target."""
+    year = _year_arg()
+    form = request.form
+    entries, fields = [], []  # each entry, and the form's name for its fields (to put an error beside them)
+    for name in METRICS:
+        if value := form.get(f"target-{name}", "").strip():
+            entries.append(
+                {"metric": name, "unit_id": None, "target": value, "baseline": form.get(f"baseline-{name}", "")}
+            )
+            fields.append(f"{{field}}-{name}")
+    rows = form.get("unit_rows", "")
+    for number in range(min(int(rows), 200) if rows.isascii() and rows.isdigit() else 0):
+        value, unit = form.get(f"unit-target-{number}", "").strip(), form.get(f"unit-{number}", "")
+        if value or unit:
+            entries.append({
+                "metric": form.get(f"unit-metric-{number}", ""),
+                "unit_id": int(unit) if unit.isascii() and unit.isdigit() else -1,
+                "target": value,
+                "baseline": form.get(f"unit-baseline-{number}", ""),
+            })  # fmt: skip
+            # named by its place among the unit rows kept: the page drawn again numbers them so
+            fields.append(f"unit-{{field}}-{sum(1 for e in entries if e['unit_id'] is not None) - 1}")
+    errors: dict[str, list[str]] = {}
+    cleaned = []
+    for entry, field in zip(entries, fields, strict=True):
+        numbers = {}
+        for name in ("target", "baseline"):
+            raw = entry[name].strip().replace(",", ".")
+            try:
+                numbers[name] = Decimal(raw) if raw else None
+            except InvalidOperation:
+                errors[field.format(field=name)] = [_("Write a percentage, e.g. 50 or 33,2.")]
+        if numbers.get("target") is None and field.format(field="target") not in errors:
+            errors[field.format(field="target")] = [_("Write the target, or leave the row empty.")]
+        cleaned.append(entry | numbers)
+    if not errors:
+        try:
+            targets.set_targets(tenant_session(), actor(), year, cleaned)
+        except InvalidInput as problem:
+            tenant_session().rollback()
+            for key, messages in problem.errors.items():
+                parts = key.split(".")  # targets.<n>.<field>
+                index_ok = len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(fields)
+                name = fields[int(parts[1])].format(field=parts[2]) if index_ok else key
+                errors[name] = [str(message) for message in messages]
+    if errors:
+        return _targets_page(year, errors, entries, 422)
+    flash(_("The targets of %(year)s were saved.", year=year), "success")
+    return redirect(url_for("console.statistics_targets", year=year), 303)

@@ -2,6 +2,7 @@
 the citizen login printed last. (The full demo provisions five provinces; these tests run its steps on
 the seeded tenants.)"""
 
+import datetime as dt
 from urllib.parse import urlsplit
 
 from motcua_app.demo import (
@@ -73,3 +74,23 @@ def test_each_province_has_a_finance_viewer_who_reads_its_finance_console(runtim
     assert login.status_code == 303 and login.headers["Location"] == "/console/finance"
     assert browser.get("/console/finance").status_code == 200
     assert browser.get("/console/admin/staff").status_code == 403  # reads the money, administers nothing
+
+
+def test_the_demo_history_fills_the_statistics_once(runtime, host_client, seeded):
+    """Four months of dossiers through the real services: the public statistics have something to show, the
+    counts balance, and a second run adds nothing."""
+    from motcua_app.demo import seed_dossier_history
+
+    province = _seeded_as_demo("beta")
+    made = seed_dossier_history(runtime, province)
+    assert made > 100
+    assert seed_dossier_history(runtime, province) == 0
+    admin = host_client(seeded["beta"].host, seeded["beta"].tokens["admin"])
+    today = dt.date.today()
+    since = today - dt.timedelta(days=130)
+    total = admin.get(f"/api/v1/statistics/dossiers?period=custom&from={since}&until={today}").get_json()["total"]
+    assert total["received"] + total["refused"] == made
+    assert total["carried_over"] == 0
+    assert total["received"] == total["resolved"] + total["withdrawn"] + total["stopped"] + total["pending"]
+    assert total["received_online"] > 20 and total["resolved_late"] > 0 and total["resolved_early"] > 0
+    assert total["pending"] > 0 and total["withdrawn"] + total["stopped"] > 0

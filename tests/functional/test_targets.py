@@ -100,3 +100,56 @@ def test_the_projection_follows_the_monthly_trend_to_december():
     months = [{"month": 1, "value": 30.0}, {"month": 2, "value": None}, {"month": 3, "value": 34.0}]
     assert project(months) == 52.0
     assert project([{"month": 1, "value": 40.0}, {"month": 2, "value": 20.0}]) == 0.0  # falling: clamped at 0
+
+
+def test_the_console_sets_the_targets_and_shows_where_each_stands(march, host_client, seeded):
+    import re
+
+    from motcua_app.testing.pytest_plugin import TEST_PASSWORD
+    from portal_support import csrf_token, fresh_address, submit
+
+    def logged_in(email):
+        client = host_client(seeded["alpha"].host)
+        response = submit(client, "/console/login", {"email": email, "password": TEST_PASSWORD},
+                          environ_base={"REMOTE_ADDR": fresh_address()})  # fmt: skip
+        assert response.status_code == 303
+        return client
+
+    def words_of(response) -> str:
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+
+    units = seeded["alpha"].units
+    page_path = "/console/statistics/targets?year=2026"
+    admin = logged_in("admin@alpha.test")
+    page = admin.get(page_path, headers={"Accept-Language": "en"})
+    assert page.status_code == 200 and "No target set for 2026." in page.get_data(as_text=True)
+    form = {
+        "csrf_token": csrf_token(page.get_data(as_text=True)),
+        "target-online_dossier_rate": "50",
+        "baseline-online_dossier_rate": "29",
+        "target-on_time_rate": "abc",
+        "unit_rows": "2",
+        "unit-0": str(units["commune_b"]),
+        "unit-metric-0": "digitisation_rate",
+        "unit-target-0": "80",
+    }
+    bad = admin.post(page_path, data=form, headers={"Accept-Language": "en"})
+    assert bad.status_code == 422
+    assert 'href="#field-target-on_time_rate"' in bad.get_data(as_text=True)  # beside the field that is wrong
+    assert 'value="50"' in bad.get_data(as_text=True)  # what was typed is kept
+    too_much = admin.post(page_path, data=form | {"target-on_time_rate": "120"})
+    assert too_much.status_code == 422 and 'href="#field-target-on_time_rate"' in too_much.get_data(as_text=True)
+
+    assert admin.post(page_path, data=form | {"target-on_time_rate": "60,5"}).status_code == 303
+    words = words_of(admin.get(page_path, headers={"Accept-Language": "en"}))
+    # the online dossier rate: 6.67 % to date, heading for 2.78 % (the test above), behind
+    assert "Online dossier rate (3.3) The whole province 29.00 % 50.00 % 6.67 % 2.78 % Behind" in words
+    assert "On-time rate (2.1) The whole province – 60.50 % 50.0 %" in words
+    assert "Digitisation rate (4.2) commune_b of Tỉnh Alpha – 80.00 % 0.0 % 0.0 % Behind" in words
+
+    officer = logged_in("officer@alpha.test")  # sees the province's targets and their units', sets none
+    seen = officer.get(page_path, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Online dossier rate (3.3)" in seen and "Save the targets" not in seen
+    assert "commune_b of Tỉnh Alpha" not in seen  # commune B's target is not theirs
+    own = form | {"csrf_token": csrf_token(seen)}  # the logout form's token: theirs
+    assert officer.post(page_path, data=own).status_code == 403
