@@ -331,7 +331,7 @@ def _targets_page(year: int, errors: dict | None = None, entries: list[dict] | N
             {"metric": t["metric"], "unit_id": t["unit_id"], "target": t["target"], "baseline": t["baseline"]}
             for t in progress["targets"]
         ]
-    province = {e["metric"]: e for e in entries if e["unit_id"] is None}
+    province_targets = {e["metric"]: e for e in entries if e["unit_id"] is None}
     return render_template(
         "console/statistics_targets.html",
         year=year,
@@ -340,7 +340,7 @@ def _targets_page(year: int, errors: dict | None = None, entries: list[dict] | N
         errors=errors or {},
         metrics=[(name, _(title)) for name, title in METRICS.items()],
         metric_names={name: _(title) for name, title in METRICS.items()},
-        province=province,
+        province_targets=province_targets,
         unit_entries=[e for e in entries if e["unit_id"] is not None] + [{}] * NEW_UNIT_TARGETS,
         unit_options=sorted(names.items(), key=lambda item: item[1]),
         province_only=targets.PROVINCE_ONLY,

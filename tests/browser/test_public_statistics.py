@@ -8,6 +8,7 @@ in the 10th and still open (past due too); at commune B, F received the 5th and 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from browser_support import t
@@ -119,3 +120,33 @@ def test_the_province_admin_opens_a_number_and_reaches_its_dossiers(sigma_june, 
     tab.look("late")
     rows[1].get_by_role("link").click()
     assert tab.path.startswith("/console/dossiers/")
+
+
+def test_the_province_admin_makes_a_weekly_report_and_sets_a_target(sigma_june, open_browser, live):
+    from browser_support import fill
+    from motcua_app.testing.pytest_plugin import TEST_PASSWORD
+
+    tab = open_browser("vi")
+    _ = lambda msgid, **params: t("vi", msgid, **params)  # noqa: E731 - the page's own words
+    tab.goto("/console/statistics/reports")
+    fill(tab, {"email": f"admin@{live.tenant.slug}.test", "password": TEST_PASSWORD})
+    tab.button(_("Log in")).click()
+    assert tab.path == "/console/statistics/reports"
+    tab.button(_("Make the report of the last seven days now")).click()
+    assert tab.path == "/console/statistics/reports"
+    # the week's report, listed with its files (each link also names the week, for a screen reader)
+    workbook = tab.page.get_by_role("link", name=re.compile("^" + re.escape(_("Workbook (XLSX)"))))
+    assert workbook.count() >= 1
+    tab.look("reports")
+    pdf = tab.fetch(tab.page.get_by_role("link", name=re.compile("^PDF")).first.get_attribute("href"))
+    assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
+
+    tab.goto("/console/statistics/targets?year=2025")
+    tab.field(_("%(target)s: goal (%%)", target=_("Online dossier rate (3.3)"))).fill("50")
+    tab.button(_("Save the targets")).click()
+    assert tab.path == "/console/statistics/targets?year=2025"
+    row = tab.page.get_by_role("row").filter(has_text=_("Online dossier rate (3.3)")).first.inner_text()
+    assert "50.00 %" in row and "20.0 %" in row  # June 2025's one online dossier of five, the year's only month
+    header = tab.page.locator("header").inner_text()
+    assert "Sigma" in header and "metric" not in header  # the page's own values left the layout's name alone
+    tab.look("targets")
