@@ -24,7 +24,7 @@ def prepare(env: dict[str, str], procedures: int) -> None:
     import catalogue  # benchmarks/catalogue.py: its reproducible Phú Thọ-sized catalogue
 
     c.run_cli(["db", "upgrade"], env)
-    c.run_cli(["demo"], env)
+    c.run_cli(["demo", "--no-history"], env)
     path = Path(env["MOTCUA_INSTANCE_PATH"]) / "catalogue.csv"
     path.write_text(catalogue.generate_csv(procedures), encoding="utf-8")
     c.run_cli(["catalogue", "import", TENANT, str(path)], env)

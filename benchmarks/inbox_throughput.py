@@ -154,7 +154,7 @@ def main() -> None:
     with c.fresh_database(DB_NAME) as url:
         env = c.motcua_env(url, str(tmp / "instance"))
         print(f"   setup: motcua db upgrade {c.run_cli(['db', 'upgrade'], env):.2f}s, ", end="")
-        print(f"motcua demo {c.run_cli(['demo'], env):.2f}s")
+        print(f"motcua demo {c.run_cli(['demo', '--no-history'], env):.2f}s")
         open_dossiers, units = seed_inbox(url)
         print(f"   seeded {N_DOSSIERS:,} dossiers on the officer's units {units}: {open_dossiers:,} open (the inbox)")
         servers = [Server("this", c.motcua_bin(), env, tmp)]

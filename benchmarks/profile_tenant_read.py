@@ -46,7 +46,7 @@ def main() -> None:
     with c.fresh_database(DB_NAME) as url:
         env = c.motcua_env(url, tempfile.mkdtemp(prefix="motcua-bench-profile-"))
         c.run_cli(["db", "upgrade"], env)
-        c.run_cli(["demo"], env)
+        c.run_cli(["demo", "--no-history"], env)
         c.apply_env(env)
         import logging
 

@@ -334,7 +334,7 @@ def main() -> None:
     with c.fresh_database(DB_NAME) as url:
         env = c.motcua_env(url, str(tmp / "instance"))
         t_upgrade = c.run_cli(["db", "upgrade"], env)
-        t_demo = c.run_cli(["demo"], env)
+        t_demo = c.run_cli(["demo", "--no-history"], env)
         print(f"   setup: motcua db upgrade {t_upgrade:.2f}s, motcua demo {t_demo:.2f}s")
         server = Server(env, tmp)
         meter = None

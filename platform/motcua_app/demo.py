@@ -414,8 +414,13 @@ def seed_dossier_history(runtime, province: DemoProvince) -> int:
 @click.command()
 @click.option("--port", type=int, help="Port shown in the printed URLs (default: the port of MOTCUA_BIND).")
 @click.option("--serve", is_flag=True, help="Then serve them: run `motcua run` in this process.")
+@click.option(
+    "--history/--no-history",
+    default=True,
+    help="Give each province without dossiers four months of them (default), for the statistics pages.",
+)
 @click.pass_context
-def demo(ctx: click.Context, port: int | None, serve: bool) -> None:
+def demo(ctx: click.Context, port: int | None, serve: bool, history: bool) -> None:
     """Provision the five demo provinces (idempotent) and print their URLs and logins."""
     from motcua_tenants.migrations.runner import upgrade_all
 
@@ -463,8 +468,9 @@ def demo(ctx: click.Context, port: int | None, serve: bool) -> None:
         seed_citizen(runtime, province)
         seed_branding(runtime, province)
     enable_plugins(runtime)
-    for province in PROVINCES:
-        seed_dossier_history(runtime, province)
+    if history:
+        for province in PROVINCES:
+            seed_dossier_history(runtime, province)
     seed_billing(runtime)
 
     config = runtime.config

@@ -21,6 +21,7 @@ from motcua_onestop.dossiers import services as dossiers
 from motcua_onestop.dossiers.http import caller_inbox_scope
 from motcua_onestop.dossiers.models import Dossier
 from motcua_onestop.statistics import indicators, periods, ranking, reports, services, targets
+from motcua_platform.db.base import utcnow
 from motcua_platform.errors import Forbidden, InvalidInput
 from motcua_platform.rendering.pdf import find_font
 from motcua_platform.web.context import runtime, tenant_context, tenant_session
@@ -257,11 +258,12 @@ def statistics_report_file(report_id: int, kind: str):
 @console.post("/statistics/reports")
 @province_admin_required
 def statistics_report_make():
-    """Make the report of the last seven days now (as the schedule would; the week's report made already is
-    left as it is)."""
+    """Make the latest scheduled week's report now, as the schedule would (the week's report made already is
+    left as it is: a week has one report)."""
     db = tenant_session()
     font = find_font(runtime().config.pdf_font)
-    report, created = reports.make_report(db, tenant_context(), actor(), calendar_today(), font)
+    run_day = reports.latest_run_day(reports.settings_of(db), utcnow())
+    report, created = reports.make_report(db, tenant_context(), actor(), run_day, font)
     if created:
         flash(_("The report of %(first)s – %(last)s was made.", first=report.first_day.strftime("%d/%m/%Y"),
                 last=report.last_day.strftime("%d/%m/%Y")), "success")  # fmt: skip
@@ -280,9 +282,7 @@ def statistics_report_settings():
         "recipients": request.form.get("recipients", "")[:6000],
     }
     addresses = [line.strip() for line in re.split(r"[\s,;]+", form["recipients"]) if line.strip()]
-    number = {
-        name: int(form[name]) if form[name].isascii() and form[name].isdigit() else -1 for name in ("weekday", "hour")
-    }
+    number = {name: _small_int(form[name]) for name in ("weekday", "hour")}
     try:
         reports.update_settings(tenant_session(), actor(), enabled=form["enabled"], recipients=addresses, **number)
     except InvalidInput as problem:
@@ -304,6 +304,11 @@ METRICS = {
     "online_payment_rate": N_("Online payment rate (3.6)"),
 }
 NEW_UNIT_TARGETS = 2  # blank rows the form offers for targets of one unit
+
+
+def _small_int(raw: str, digits: int = 4) -> int:
+    """A whole number a form sent, or -1 (out of every range the services accept) when it is not one."""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= digits else -1
 
 
 def _year_arg() -> int:
@@ -360,13 +365,12 @@ def statistics_targets_save():
                 {"metric": name, "unit_id": None, "target": value, "baseline": form.get(f"baseline-{name}", "")}
             )
             fields.append(f"{{field}}-{name}")
-    rows = form.get("unit_rows", "")
-    for number in range(min(int(rows), 200) if rows.isascii() and rows.isdigit() else 0):
+    for number in range(min(max(_small_int(form.get("unit_rows", "")), 0), 200)):
         value, unit = form.get(f"unit-target-{number}", "").strip(), form.get(f"unit-{number}", "")
         if value or unit:
             entries.append({
                 "metric": form.get(f"unit-metric-{number}", ""),
-                "unit_id": int(unit) if unit.isascii() and unit.isdigit() else -1,
+                "unit_id": _small_int(unit, digits=18),
                 "target": value,
                 "baseline": form.get(f"unit-baseline-{number}", ""),
             })  # fmt: skip
@@ -379,8 +383,10 @@ def statistics_targets_save():
         for name in ("target", "baseline"):
             raw = entry[name].strip().replace(",", ".")
             try:
-                numbers[name] = Decimal(raw) if raw else None
+                numbers[name] = Decimal(raw[:20]) if raw else None
             except InvalidOperation:
+                numbers[name] = None
+            if raw and (numbers[name] is None or not numbers[name].is_finite()):
                 errors[field.format(field=name)] = [_("Write a percentage, e.g. 50 or 33,2.")]
         if numbers.get("target") is None and field.format(field="target") not in errors:
             errors[field.format(field="target")] = [_("Write the target, or leave the row empty.")]

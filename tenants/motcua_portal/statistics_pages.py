@@ -16,7 +16,8 @@ from motcua_onestop.statistics.services import Slice
 from motcua_platform.cache import TTLCache
 from motcua_platform.errors import InvalidInput
 from motcua_platform.i18n import gettext as _
-from motcua_platform.web.context import current_tenant, tenant_context, tenant_session
+from motcua_platform.web.context import current_tenant, runtime, tenant_context, tenant_session
+from motcua_platform.web.ratelimit import limit_per_client
 from sqlalchemy import text
 
 from motcua_portal.blueprint import portal
@@ -31,8 +32,8 @@ def recent_periods(kind: str, on: dt.date) -> list[periods.Period]:
     """The current period of ``kind`` and those before it (``RECENT``)."""
     current = periods.period(kind, _label(kind, on))
     found = [current]
-    while len(found) < RECENT[kind]:
-        found.append(found[-1].previous())
+    while len(found) < RECENT[kind] and (before := found[-1].previous()) is not None:
+        found.append(before)
     return found
 
 
@@ -56,6 +57,16 @@ def _label(kind: str, day: dt.date) -> str:
 
 @portal.get("/statistics")
 def statistics():
+    # A question nobody asked in five minutes costs statements: limited per client, as tracking is, so that
+    # walking through every year, field and agency cannot load the database (first, before any statement).
+    asked = (
+        "asked",
+        current_tenant().slug,
+        *(request.args.get(name, "")[:40] for name in ("period", "value", "field", "unit")),
+    )
+    if FIGURES.get(asked) is None:
+        limit_per_client("statistics", runtime().config.tracking_per_minute)
+        FIGURES.put(asked, True)
     session = tenant_session()
     kind = request.args.get("period") or "month"
     errors: dict[str, list[str]] = {}
@@ -69,6 +80,9 @@ def statistics():
     except InvalidInput:
         errors["value"] = [_("Choose one of the periods listed.")]
         period = choices[0]
+    if period.first_day > choices[0].first_day:  # a period to come has no figures yet
+        errors["value"] = [_("Choose one of the periods listed.")]
+        period = choices[0]
     if period not in choices:
         choices = [period, *choices]
     fields = [name for name, _count in catalogue.fields_of(session, tenant_context().enabled)]
@@ -80,7 +94,7 @@ def statistics():
     root = next((u.id for u in units if u.parent_id is None), None)
     agencies = [(u.id, u.name) for u in units if u.parent_id == root and u.parent_id is not None]
     agency = request.args.get("unit") or None
-    if agency is not None and not (agency.isdigit() and int(agency) in dict(agencies)):
+    if agency is not None and not (agency.isascii() and agency.isdigit() and int(agency) in dict(agencies)):
         errors["unit"] = [_("Choose one of the agencies listed.")]
         agency = None
     agency_id = int(agency) if agency else None

@@ -132,7 +132,7 @@ def test_the_province_admin_makes_a_weekly_report_and_sets_a_target(sigma_june, 
     fill(tab, {"email": f"admin@{live.tenant.slug}.test", "password": TEST_PASSWORD})
     tab.button(_("Log in")).click()
     assert tab.path == "/console/statistics/reports"
-    tab.button(_("Make the report of the last seven days now")).click()
+    tab.button(_("Make the latest week's report now")).click()
     assert tab.path == "/console/statistics/reports"
     # the week's report, listed with its files (each link also names the week, for a screen reader)
     workbook = tab.page.get_by_role("link", name=re.compile("^" + re.escape(_("Workbook (XLSX)"))))

@@ -11,6 +11,7 @@ def test_seeded_metrics_and_adding_one_is_data(finance, seeded):
         "dossiers_received": "count",
         "officer_seats": "max",
         "sms_sent": "sum",
+        "statistics_reports": "count",
         "storage_gb": "max",
     }
     added = finance.post(

@@ -176,6 +176,10 @@ def test_ranking_stays_within_the_callers_units_and_checks_its_input(march, host
         response = admin.get(RANKING + query)
         assert response.status_code == 422 and field in str(response.get_json()), response.get_json()
     assert host_client(seeded["alpha"].host).get(RANKING).status_code == 401
+    first = admin.get("/api/v1/statistics/ranking?period=month&value=2000-01").get_json()
+    assert first["previous_period"] is None and all(row["rank_change"] is None for row in first["rows"])
+    # "from" names a custom range's first day; beside a month's value it is not read
+    assert admin.get(INDICATORS + "&from=2026-01-01").status_code == 200
     assert host_client(seeded["alpha"].host, seeded["alpha"].tokens["finance"]).get(INDICATORS).status_code == 403
 
 

@@ -19,6 +19,8 @@ ID_VALUES = {
     "number": "01",
     "document_id": 1,
     "draft_id": 1,
+    "report_id": 1,
+    "kind": "pdf",
 }
 # Query strings for GET routes whose arguments are required.
 QUERIES = {

@@ -49,6 +49,8 @@ def test_bad_choices_are_a_clear_422_and_the_page_still_answers(march, alpha, se
         ("period=month&value=2026-03&field=Nope", "field", "Choose one of the fields listed."),
         ("period=month&value=2026-03&unit=999999", "unit", "Choose one of the agencies listed."),
         ("period=month&value=2026-03&unit=abc", "unit", "Choose one of the agencies listed."),
+        ("period=month&value=2026-03&unit=²", "unit", "Choose one of the agencies listed."),  # a digit, not ASCII
+        ("period=year&value=2099", "value", "Choose one of the periods listed."),  # no figures yet
     ):
         response = alpha.get(f"/statistics?{query}", headers={"Accept-Language": "en"})
         assert response.status_code == 422, query
@@ -56,3 +58,14 @@ def test_bad_choices_are_a_clear_422_and_the_page_still_answers(march, alpha, se
         assert f'href="#field-{field}"' in page and message in page and 'aria-invalid="true"' in page, query
     department = seeded["alpha"].units["department"]
     assert alpha.get(f"/statistics?period=month&value=2026-03&unit={department}").status_code == 200
+    assert alpha.get("/statistics?period=year&value=2000").status_code == 200  # the first year: no year before
+
+
+def test_walking_through_every_period_is_limited_per_client(alpha, runtime):
+    """Each question nobody asked recently costs statements: a client asking one after another is stopped
+    (the tracking budget); asking the same page again is answered from the cache and costs nothing."""
+    budget = runtime.config.tracking_per_minute
+    months = [f"{2000 + n // 12}-{n % 12 + 1:02d}" for n in range(budget + 2)]
+    statuses = [alpha.get(f"/statistics?period=month&value={month}").status_code for month in months]
+    assert statuses[:budget] == [200] * budget and statuses[-1] == 429, statuses
+    assert alpha.get(f"/statistics?period=month&value={months[0]}").status_code == 200  # asked already: cached

@@ -57,6 +57,7 @@ def test_a_province_sets_its_targets_and_sees_where_each_is_heading(march, host_
     assert {(row["metric"], row["unit_id"]) for row in seen} == {(t["metric"], None) for t in PLAN["targets"]}
     on_time = next(row for row in seen if row["metric"] == "on_time_rate")
     assert [row["unit_id"] for row in on_time["units"]] == [units["commune_a"]]
+    assert on_time["value"] == 50.0  # the province's figure, as the admin sees it, not their units' alone
     with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
         audited = session.scalar(text("SELECT count(*) FROM audit_events WHERE action = 'statistics.targets_set'"))
     assert audited == 1
@@ -137,8 +138,10 @@ def test_the_console_sets_the_targets_and_shows_where_each_stands(march, host_cl
     assert bad.status_code == 422
     assert 'href="#field-target-on_time_rate"' in bad.get_data(as_text=True)  # beside the field that is wrong
     assert 'value="50"' in bad.get_data(as_text=True)  # what was typed is kept
-    too_much = admin.post(page_path, data=form | {"target-on_time_rate": "120"})
-    assert too_much.status_code == 422 and 'href="#field-target-on_time_rate"' in too_much.get_data(as_text=True)
+    for wrong in ("120", "nan", "1e999999", "9" * 5000):
+        refused = admin.post(page_path, data=form | {"target-on_time_rate": wrong})
+        assert refused.status_code == 422 and 'href="#field-target-on_time_rate"' in refused.get_data(as_text=True)
+    assert admin.post(page_path, data=form | {"target-on_time_rate": "60", "unit_rows": "9" * 5000}).status_code == 303
 
     assert admin.post(page_path, data=form | {"target-on_time_rate": "60,5"}).status_code == 303
     words = words_of(admin.get(page_path, headers={"Accept-Language": "en"}))

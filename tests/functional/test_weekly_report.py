@@ -20,7 +20,7 @@ from motcua_onestop.statistics import reports
 from motcua_platform.rendering.pdf import find_font
 from motcua_platform.timezones import VIETNAM
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 REPORTS = "/api/v1/statistics/reports"
 
@@ -30,7 +30,13 @@ def admin(host_client, seeded):
     return host_client(seeded["alpha"].host, seeded["alpha"].tokens["admin"])
 
 
-def test_a_week_made_on_demand_kept_and_downloaded(march, admin, tmp_path):
+def test_a_week_made_on_demand_kept_and_downloaded(march, admin, tmp_path, runtime, seeded):
+    # a unit named like a formula by an admin stays text in the workbook
+    trap = '=HYPERLINK("http://evil.example","commune_a")'
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        session.execute(text("UPDATE units SET name = :name WHERE id = :id"),
+                        {"name": trap, "id": seeded["alpha"].units["commune_a"]})  # fmt: skip
+        session.commit()
     made = admin.post(REPORTS + "?run_day=2026-03-13")
     assert made.status_code == 201, made.get_json()
     report = made.get_json()
@@ -38,6 +44,10 @@ def test_a_week_made_on_demand_kept_and_downloaded(march, admin, tmp_path):
     again = admin.post(REPORTS + "?run_day=2026-03-13")
     assert again.status_code == 200 and again.get_json()["id"] == report["id"]  # one report a week
     assert [r["id"] for r in admin.get(REPORTS).get_json()["reports"]] == [report["id"]]
+    # a week has one report: only the province's report weekday (Friday), and not one to come
+    for day in ("2026-03-12", "2099-01-02"):
+        refused = admin.post(REPORTS + f"?run_day={day}")
+        assert refused.status_code == 422 and "run_day" in refused.get_json()["errors"], day
 
     xlsx = admin.get(f"{REPORTS}/{report['id']}/report.xlsx")
     assert xlsx.status_code == 200 and "bao-cao-tuan-20260306-20260312.xlsx" in xlsx.headers["Content-Disposition"]
@@ -50,7 +60,8 @@ def test_a_week_made_on_demand_kept_and_downloaded(march, admin, tmp_path):
     assert (province["Tiếp nhận"], province["Trực tiếp"], province["Trực tuyến"]) == (2, 2, 0)
     assert (province["Đã giải quyết"], province["Trễ hạn"], province["Trước hạn"]) == (2, 2, 0)
     assert (province["Đang giải quyết"], province["Quá hạn"], province["Đúng hạn (2.1, %)"]) == (2, 0, 60.0)
-    assert set(rows) == {"Cơ quan, đơn vị", "commune_a of Tỉnh Alpha", "Toàn tỉnh"}  # commune B: nothing that week
+    assert set(rows) == {"Cơ quan, đơn vị", trap, "Toàn tỉnh"}  # commune B: nothing that week
+    assert next(c for c in sheet["A"] if c.value == trap).data_type == "s"  # text, not a live formula
     assert sheet._charts, "the intake chart"
     scores = {row[0]: row for row in book["Chỉ số 766"].iter_rows(min_row=2, values_only=True) if row[0]}
     assert scores["2.1"][2:5] == (60.0, 3, 5)

@@ -11,7 +11,6 @@ from motcua_platform.auth.models import StaffRoleName
 from motcua_platform.errors import NotFound
 from motcua_platform.i18n import _
 from motcua_platform.rendering.pdf import find_font
-from motcua_platform.timezones import VIETNAM
 from motcua_platform.web.blueprint import Blueprint
 from motcua_platform.web.context import runtime, tenant_context, tenant_session
 from motcua_platform.web.principals import actor, province_principal
@@ -46,7 +45,8 @@ blp = Blueprint(
 
 def _period_and_slice(session, args) -> tuple[periods.Period, services.Slice]:
     """The period the arguments name and the caller's slice (``services.caller_slice``)."""
-    period = periods.period(args["period"], args.get("from_") or args.get("value"), until=args.get("until"))
+    custom = args["period"] == "custom"  # "from" and "until" name a custom range; any other period its value
+    period = periods.period(args["period"], args.get("from_") if custom else args.get("value"), until=args.get("until"))
     filters = {name: args.get(name) for name in ("field", "procedure", "channel", "level")}
     return period, services.caller_slice(session, caller_inbox_scope(session), args.get("unit_id"), **filters)
 
@@ -95,7 +95,8 @@ class Ranking(MethodView):
         period, where = _period_and_slice(session, args)
         by, indicator = args.get("by", "agency"), args.get("indicator")
         rows = ranking.ranking(session, period, where, by, indicator)
-        return {"period": period, "previous_period": period.previous(), "by": by, "indicator": indicator, "rows": rows}
+        previous = period.previous()
+        return {"period": period, "previous_period": previous, "by": by, "indicator": indicator, "rows": rows}
 
 
 @blp.route("/targets")
@@ -142,11 +143,12 @@ class Reports(MethodView):
     @blp.response(201, ReportSchema)
     @blp.alt_response(200, schema=ReportSchema, description="That week's report was already made.")
     def post(self, args):
-        """Make the report of the seven days before ``run_day`` now (by default, before today), as the schedule
-        would: kept, metered and announced; the week's report already made comes back unchanged (200)."""
+        """Make a week's report now, as the schedule would (kept, metered, announced): by default the latest
+        scheduled day's, or ``run_day``, an earlier day on the province's report weekday; the week's report
+        made already comes back unchanged (200). A week has one report whoever makes it."""
         province_principal(StaffRoleName.TENANT_ADMIN)
         session = tenant_session()
-        run_day = args.get("run_day") or dt.datetime.now(VIETNAM).date()
+        run_day = reports.chosen_run_day(reports.settings_of(session), args.get("run_day"), dt.datetime.now(dt.UTC))
         font = find_font(runtime().config.pdf_font)
         report, created = reports.make_report(session, tenant_context(), actor(), run_day, font)
         return report, (201 if created else 200)

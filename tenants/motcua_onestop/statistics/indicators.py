@@ -236,22 +236,28 @@ def processing_times(session: Session, rows: list[dict]) -> list[dict]:
     """Indicator 2.2 from ``dossier_counts`` grouped by procedure: per procedure, the average time of its
     dossiers resolved in the period, from intake to the result less the supplement pauses, in the
     procedure's own time unit, beside its time limit now."""
-    limits = dict(
-        session.execute(
-            text("SELECT code, time_limit_value FROM procedures WHERE code = ANY(:codes) AND status = 'published'"),
+    limits = {
+        code: (value, unit)
+        for code, value, unit in session.execute(
+            text(
+                "SELECT code, time_limit_value, time_limit_unit FROM procedures"
+                " WHERE code = ANY(:codes) AND status = 'published'"
+            ),
             {"codes": [row["key"] for row in rows]},
-        ).all()
-    )
+        )
+    }
     result = []
     for row in rows:
         shown = services.published(row)
+        value, unit = limits.get(row["key"], (None, None))
         if shown["average_processing_time"] is not None:
             result.append(
                 {
                     "procedure": row["key"],
                     "average": shown["average_processing_time"],
                     "time_unit": shown["time_unit"],
-                    "time_limit": limits.get(row["key"]),
+                    # the published limit, when it is in the unit the average is in (a new version may differ)
+                    "time_limit": value if unit == shown["time_unit"] else None,
                     "measured": int(row["processing_time_measured"]),
                 }
             )

@@ -45,8 +45,11 @@ class Period:
     def last_day(self) -> dt.date:
         return self.end_day - dt.timedelta(days=1)
 
-    def previous(self) -> Period:
-        """The period of the same kind just before (for a custom range, as many days just before)."""
+    def previous(self) -> Period | None:
+        """The period of the same kind just before (for a custom range, as many days just before); None when
+        it would start before the records do (``YEARS``)."""
+        if (self.first_day - (self.end_day - self.first_day)).year < YEARS.start:
+            return None
         if self.kind == "custom":
             days = self.end_day - self.first_day
             return custom(self.first_day - days, self.first_day - dt.timedelta(days=1))

@@ -36,7 +36,8 @@ def ranking(
     units = {row.id: row for row in session.execute(UNITS)}
     owner = agencies(session) if by == "agency" else {unit_id: unit_id for unit_id in units}
     current = _cards(session, period, where, owner, now)
-    previous = _cards(session, period.previous(), where, owner, now)
+    before = period.previous()
+    previous = _cards(session, before, where, owner, now) if before is not None else {}
     keys = set(current) | set(previous)
     if by == "agency":  # every open agency of the caller's, even one without a dossier yet
         scope = where.units if where.units is not None else units

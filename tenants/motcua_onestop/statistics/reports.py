@@ -77,15 +77,32 @@ def update_settings(
     return settings_of(session)
 
 
-def due_run_day(settings: ReportSettings, now: dt.datetime) -> dt.date | None:
-    """The day of the latest scheduled report at or before ``now`` (None when the schedule is off)."""
-    if not settings.enabled:
-        return None
+def latest_run_day(settings: ReportSettings, now: dt.datetime) -> dt.date:
+    """The day of the latest scheduled report at or before ``now``: the province's weekday, once its hour has
+    come. Every report is this day's, so a week has one report whoever makes it (the job or an admin)."""
     local = now.astimezone(VIETNAM)
     day = local.date() - dt.timedelta(days=(local.weekday() - settings.weekday) % 7)
     if day == local.date() and local.hour < settings.hour:
         day -= dt.timedelta(days=7)
     return day
+
+
+def due_run_day(settings: ReportSettings, now: dt.datetime) -> dt.date | None:
+    """What the schedule makes at ``now``: the latest scheduled day's report (None when the schedule is off)."""
+    return latest_run_day(settings, now) if settings.enabled else None
+
+
+def chosen_run_day(settings: ReportSettings, requested: dt.date | None, now: dt.datetime) -> dt.date:
+    """The report day an admin asks for: the latest scheduled one by default, or an earlier one on the
+    province's weekday (to make a week the schedule missed); 422 for another weekday or a day to come."""
+    latest = latest_run_day(settings, now)
+    if requested is None:
+        return latest
+    if requested > latest or requested.weekday() != settings.weekday:
+        problem = _("Must be a report day (the province's weekday) that has come, at the latest %(day)s.",
+                    day=latest.isoformat())  # fmt: skip
+        raise InvalidInput(_("The report was not made."), {"run_day": [problem]})
+    return requested
 
 
 def make_report(

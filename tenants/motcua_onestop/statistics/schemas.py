@@ -163,7 +163,7 @@ class RankedUnitSchema(Schema):
 
 class RankingSchema(Schema):
     period = fields.Nested(PeriodSchema)
-    previous_period = fields.Nested(PeriodSchema)
+    previous_period = fields.Nested(PeriodSchema, allow_none=True)
     by = fields.String()
     indicator = fields.String(allow_none=True)
     rows = fields.List(fields.Nested(RankedUnitSchema))
@@ -246,5 +246,8 @@ class ReportListSchema(Schema):
 
 class MakeReportArgsSchema(Schema):
     run_day = fields.Date(
-        metadata={"description": "The report day: the report covers the seven days before it (default today)."}
+        metadata={
+            "description": "A report day on the province's weekday, at the latest the last one that has come "
+            "(the default); the report covers the seven days before it."
+        }
     )

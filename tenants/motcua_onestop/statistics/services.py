@@ -75,7 +75,8 @@ WITHIN_DUE = (
 )
 # A procedure that requires a paper result counts an online or digitised dossier only with its result as a
 # file once it is finished (by the period's end; QĐ 766 3.3 and 4.2).
-RESULT_KEPT = "NOT (p.result_document IS NOT NULL AND coalesce(finished_at < :end, false) AND NOT has_result_file)"
+RESULT_REQUIRED = "coalesce(p.result_document, '') <> ''"  # as 1.3 reads it: an empty result is none
+RESULT_KEPT = f"NOT ({RESULT_REQUIRED} AND coalesce(finished_at < :end, false) AND NOT has_result_file)"
 FINISHED_DAY = "(f.finished_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date"
 CLOSED_DAY = "(f.closed_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date"
 DUE_DAY = "(f.report_due_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date"
@@ -102,8 +103,8 @@ CONDITIONS = {
     ),
     "received_online_complete": f"received_at >= :start AND channel = 'online' AND {RESULT_KEPT}",
     "received_digitised": f"received_at >= :start AND has_digitised_components AND {RESULT_KEPT}",
-    "resolved_result_required": "finished_at < :end AND p.result_document IS NOT NULL",
-    "resolved_result_file": "finished_at < :end AND p.result_document IS NOT NULL AND has_result_file",
+    "resolved_result_required": f"finished_at < :end AND {RESULT_REQUIRED}",
+    "resolved_result_file": f"finished_at < :end AND {RESULT_REQUIRED} AND has_result_file",
 }
 SUMS = {  # what is not a count of dossiers
     "supplement_rounds": "coalesce(sum(supplement_rounds) FILTER (WHERE finished_at < :end), 0)",
@@ -245,10 +246,11 @@ def _conditions(where: Slice) -> tuple[str, dict]:
 
 
 def totals(rows: Iterable[dict]) -> dict:
-    """The rows of a grouped count added up; the time unit kept only when every row has the same one."""
+    """The rows of a grouped count added up; the time unit kept when every row with a measured dossier has the
+    same one (procedures of one unit average together; of several, no average)."""
     rows = list(rows)
     summed = {name: sum((row[name] for row in rows), 0) for name in ALL_COUNTS}
-    units = {row["time_unit"] for row in rows}
+    units = {row["time_unit"] for row in rows if row["processing_time_measured"]}
     return {"key": None, **summed, "time_unit": units.pop() if len(units) == 1 else None}
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.errors import InvalidInput
@@ -66,13 +66,16 @@ def set_targets(session: Session, actor: Actor, year: int, entries: Iterable[Map
             errors[f"{where}.unit_id"] = [_("No unit %(id)s.", id=unit_id)]
         for name in ("target", "baseline"):
             value = entry.get(name)
-            if value is not None and not Decimal(0) <= Decimal(str(value)) <= Decimal(100):
+            if value is not None and not _percentage(value):
                 errors[f"{where}.{name}"] = [_("Must be a percentage from 0 to 100.")]
         if (metric, unit_id) in seen:
             errors[f"{where}.metric"] = [_("This metric already has a target for this unit this year.")]
         seen.add((metric, unit_id))
     if errors:
         raise InvalidInput(_("The targets were not saved."), errors)
+    # two admins saving the same year one after the other, not interleaved (the second's delete would not see
+    # the first's rows and its inserts would collide): the later save wins whole
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtext('statistics_targets'), :year)"), {"year": year})
     session.execute(delete(RoadmapTarget).where(RoadmapTarget.year == year))
     rows = [
         RoadmapTarget(
@@ -91,6 +94,14 @@ def set_targets(session: Session, actor: Actor, year: int, entries: Iterable[Map
     return rows
 
 
+def _percentage(value) -> bool:
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return False
+    return number.is_finite() and Decimal(0) <= number <= Decimal(100)
+
+
 def progress(
     session: Session,
     year: int,
@@ -99,8 +110,9 @@ def progress(
     *,
     now: dt.datetime | None = None,
 ) -> dict:
-    """Each of ``year``'s targets the caller may see (``units``: theirs, None for the whole province) with its
-    value, monthly rates, projection and whether it is on track; a province target with its agencies'."""
+    """Each of ``year``'s targets the caller may see (``units``: theirs, None for the whole province: the
+    province's targets and those of their units) with its value, monthly rates, projection and whether it is
+    on track; a province target with the caller's agencies'."""
     now = now or dt.datetime.now(dt.UTC)
     today = now.astimezone(VIETNAM).date()
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
@@ -111,7 +123,9 @@ def progress(
     if until < first or not targets:
         return {"year": year, "as_of": None if until < first else until, "targets": [_row(t, names) for t in targets]}
     owner = ancestry(session)
-    everywhere = Slice(units=units)
+    # a target is measured over its own scope (the province's over the whole province) whoever looks at it;
+    # ``units`` only chooses which targets and which agencies the caller sees
+    everywhere = Slice()
     monthly = []  # (month, counts by receiving unit) of the months so far
     for month in range(1, until.month + 1):
         period = periods.period("month", f"{year}-{month:02d}")

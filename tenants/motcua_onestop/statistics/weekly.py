@@ -100,6 +100,15 @@ def _cell(value) -> object:
     return "–" if value is None else value
 
 
+def _put(sheet, row: int, column: int, value):
+    """Write ``value`` into a cell as what it is: text stays text even when it starts like a formula (a unit
+    named "=HYPERLINK(…)" by an admin must not become a live formula in a report sent to the leadership)."""
+    cell = sheet.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
+
+
 # -- XLSX -----------------------------------------------------------------------------------------------
 def to_xlsx(week: WeeklyFigures) -> bytes:
     """The workbook: the table by agency with the province's total and a bar chart of each agency's intake
@@ -108,7 +117,7 @@ def to_xlsx(week: WeeklyFigures) -> bytes:
     sheet = book.active
     sheet.title = "Tổng hợp"
     for number, line in enumerate(_title(week), start=1):
-        sheet.cell(row=number, column=1, value=line).font = Font(bold=number <= 2, size=13 if number == 2 else 11)
+        _put(sheet, number, 1, line).font = Font(bold=number <= 2, size=13 if number == 2 else 11)
     header_row = 6
     headings = ["Cơ quan, đơn vị", *(heading for _field, heading in COLUMNS)]
     for column, heading in enumerate(headings, start=1):
@@ -119,9 +128,9 @@ def to_xlsx(week: WeeklyFigures) -> bytes:
     row_number = header_row
     for name, row in week.rows:
         row_number += 1
-        sheet.cell(row=row_number, column=1, value=name)
+        _put(sheet, row_number, 1, name)
         for column, field in enumerate(FIELDS, start=2):
-            sheet.cell(row=row_number, column=column, value=_cell(row[field]))
+            _put(sheet, row_number, column, _cell(row[field]))
     last_agency_row = row_number
     row_number += 1
     sheet.cell(row=row_number, column=1, value=PROVINCE_ROW).font = Font(bold=True)
@@ -158,7 +167,7 @@ def to_xlsx(week: WeeklyFigures) -> bytes:
             item["why"] or "",
         ]
         for column, value in enumerate(values, start=1):
-            scores.cell(row=number, column=column, value=value)
+            _put(scores, number, column, value)
     total_row = len(week.scorecard["indicators"]) + 3
     scores.cell(row=total_row, column=2, value="Tổng điểm (trên số điểm tính được)").font = Font(bold=True)
     scores.cell(row=total_row, column=6, value=_cell(_float(week.scorecard["score"])))

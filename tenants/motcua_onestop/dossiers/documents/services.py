@@ -390,10 +390,10 @@ def mark_digitised(
 
 
 def _keep_indicator_facts(dossier: Dossier, document: DossierDocument) -> None:
-    """The dossier's facts for the QĐ 766 indicators (ADR 0039): it has digitised components once a current
-    component is a scan of the paper original or came with an online dossier (electronic from the start),
-    and an electronic result once a result file is attached. Neither goes back: a component is only ever
-    replaced by a newer one, and a result file is never removed."""
+    """The dossier's facts for the QĐ 766 indicators (ADR 0039): it has digitised components once a component
+    is a scan of the paper original or came with an online dossier (electronic from the start), and an
+    electronic result once a result file is attached. Neither goes back: the scan of a replaced component
+    was made and is kept, and a result file is never removed."""
     if document.kind == DocumentKind.RESULT:
         dossier.has_result_file = True
     elif document.digitised or dossier.channel == Channel.ONLINE:

@@ -18,7 +18,8 @@ down_revision: str | None = "b3f5a8d21c97"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Dossiers written before this revision: the facts from their current documents. Their processing time is
+# Dossiers written before this revision: the facts from their documents (any they ever had, as the services
+# keep them: a dossier digitised once stays digitised when a scan is replaced). Their processing time is
 # left unmeasured (it needs the working calendar, which is the product's code, not a migration's): 2.2
 # averages the dossiers measured and says how many those are. A component counts as
 # digitised when it is marked as a scan of the paper original, or when it came with an online dossier
@@ -27,8 +28,7 @@ BACKFILL = """
 UPDATE dossiers d SET
     has_digitised_components = EXISTS (
         SELECT 1 FROM dossier_documents c
-        WHERE c.dossier_id = d.id AND c.kind = 'component' AND c.superseded_at IS NULL
-          AND (c.digitised OR d.channel = 'online')),
+        WHERE c.dossier_id = d.id AND c.kind = 'component' AND (c.digitised OR d.channel = 'online')),
     has_result_file = EXISTS (SELECT 1 FROM dossier_documents r WHERE r.dossier_id = d.id AND r.kind = 'result')
 """
 # motcua_onestop.dossiers.models.REPORT_COLUMNS, before and after this revision
