@@ -134,7 +134,11 @@ def statistics():
     choices = _choices(session, scope)
     rows, total = services.dossier_statistics(session, period, where, args["group_by"])
     card = indicators.province_scorecard(session, period, where, tenant_context().enabled)
-    ranked = ranking.ranking(session, period, where)
+    rank_by = request.args.get("rank_by") or None
+    if rank_by is not None and rank_by not in indicators.SCORED_BY_UNIT:
+        errors["rank_by"] = [_("Choose one of the rankings listed.")]
+        rank_by = None
+    ranked = ranking.ranking(session, period, where, indicator=rank_by)
     return render_template(
         "console/statistics.html",
         args=args,
@@ -144,6 +148,10 @@ def statistics():
         total=total,
         card=card,
         ranked=ranked,
+        rank_by=rank_by,
+        rank_options=[
+            (i.id, f"{i.id} {i.name}") for i in indicators.INDICATORS if i.id in indicators.SCORED_BY_UNIT
+        ],
         reads_reports=_reads_reports(),
         columns=[(name, _(title)) for name, title in COLUMNS.items()],
         kind_options=[(name, _(title)) for name, title in KINDS.items()],

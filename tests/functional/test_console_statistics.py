@@ -84,3 +84,14 @@ def test_bad_input_is_a_clear_422_and_anonymous_goes_to_log_in(march, admin, hos
     assert admin.get("/console/statistics/dossiers?number=colour&period=month&value=2026-03").status_code == 404
     anonymous = host_client(seeded["alpha"].host).get(MARCH)
     assert anonymous.status_code == 303 and "/console/login" in anonymous.headers["Location"]
+
+
+def test_agencies_ranked_by_one_indicator(march, admin, seeded):
+    page = admin.get(MARCH + "&rank_by=4.1", headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    words = words_of(page)
+    # 4.1: commune A 4 of 6 resolved with their result as a file, commune B 0 of 1 (test_indicators)
+    assert re.search(r"1 commune_a of Tỉnh Alpha 66.67 % .* 2 commune_b of Tỉnh Alpha 0.0 %", words), words
+    assert 'value="4.1" selected' in page.get_data(as_text=True)
+    bad = admin.get(MARCH + "&rank_by=1.3", headers={"Accept-Language": "en"})
+    assert bad.status_code == 422 and 'href="#field-rank_by"' in bad.get_data(as_text=True)
