@@ -149,9 +149,7 @@ def statistics():
         card=card,
         ranked=ranked,
         rank_by=rank_by,
-        rank_options=[
-            (i.id, f"{i.id} {i.name}") for i in indicators.INDICATORS if i.id in indicators.SCORED_BY_UNIT
-        ],
+        rank_options=[(i.id, f"{i.id} {i.name}") for i in indicators.INDICATORS if i.id in indicators.SCORED_BY_UNIT],
         reads_reports=_reads_reports(),
         columns=[(name, _(title)) for name, title in COLUMNS.items()],
         kind_options=[(name, _(title)) for name, title in KINDS.items()],
