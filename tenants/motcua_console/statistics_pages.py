@@ -57,6 +57,12 @@ COLUMNS = {
     "stopped": N_("Stopped"),
     "refused": N_("Refused at intake"),
 }
+AMONG = {
+    "commune": N_("Communes and wards"),
+    "department": N_("Departments"),
+    "sector_office": N_("Sector offices"),
+    "service_centre": N_("Service centres"),
+}
 LEVELS = {"full": N_("Fully online"), "partial": N_("Partly online"), "none": N_("In person only")}
 TIME_UNITS = {"hours": N_("hours"), "days": N_("days"), "working_days": N_("working days"), "months": N_("months")}
 PAGE_SIZE = 20
@@ -138,7 +144,11 @@ def statistics():
     if rank_by is not None and rank_by not in indicators.SCORED_BY_UNIT:
         errors["rank_by"] = [_("Choose one of the rankings listed.")]
         rank_by = None
-    ranked = ranking.ranking(session, period, where, indicator=rank_by)
+    among = request.args.get("among") or None
+    if among is not None and among not in ranking.KINDS:
+        errors["among"] = [_("Choose one of the kinds listed.")]
+        among = None
+    ranked = ranking.ranking(session, period, where, indicator=rank_by, kind=among)
     return render_template(
         "console/statistics.html",
         args=args,
@@ -149,6 +159,8 @@ def statistics():
         card=card,
         ranked=ranked,
         rank_by=rank_by,
+        among=among,
+        among_options=[(kind, _(AMONG[kind])) for kind in ranking.KINDS],
         rank_options=[(i.id, f"{i.id} {i.name}") for i in indicators.INDICATORS if i.id in indicators.SCORED_BY_UNIT],
         reads_reports=_reads_reports(),
         columns=[(name, _(title)) for name, title in COLUMNS.items()],

@@ -93,5 +93,9 @@ def test_agencies_ranked_by_one_indicator(march, admin, seeded):
     # 4.1: commune A 4 of 6 resolved with their result as a file, commune B 0 of 1 (test_indicators)
     assert re.search(r"1 commune_a of Tỉnh Alpha 66.67 % .* 2 commune_b of Tỉnh Alpha 0.0 %", words), words
     assert 'value="4.1" selected' in page.get_data(as_text=True)
+    departments = words_of(admin.get(MARCH + "&among=department", headers={"Accept-Language": "en"}))
+    assert "department of Tỉnh Alpha" in departments.split("Agencies ranked")[1]
+    assert "commune_b of Tỉnh Alpha" not in departments.split("Agencies ranked")[1].split("Rank Agency")[1]
+    assert admin.get(MARCH + "&among=planet").status_code == 422
     bad = admin.get(MARCH + "&rank_by=1.3", headers={"Accept-Language": "en"})
     assert bad.status_code == 422 and 'href="#field-rank_by"' in bad.get_data(as_text=True)

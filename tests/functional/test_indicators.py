@@ -158,6 +158,12 @@ def test_agencies_ranked_with_the_change_since_february(march, host_client, seed
     commune_a = body["rows"][1]
     assert commune_a["score"] == "16.57" and commune_a["indicators"]["2.1"] == 54.55
 
+    communes = admin.get(RANKING + "&kind=commune").get_json()["rows"]
+    assert [(row["unit_id"], row["rank"]) for row in communes] == [(units["commune_b"], 1), (units["commune_a"], 2)]
+    departments = admin.get(RANKING + "&kind=department").get_json()["rows"]
+    assert [(row["unit_id"], row["rank"]) for row in departments] == [(units["department"], None)]
+    assert admin.get(RANKING + "&kind=province").status_code == 422
+
     by_rate = admin.get(RANKING + "&indicator=4.1&by=unit").get_json()["rows"]
     assert [(row["unit_id"], row["value"], row["rank"]) for row in by_rate] == [
         (units["commune_a"], 66.67, 1),  # A B C F of A B C D E F, received at commune A itself

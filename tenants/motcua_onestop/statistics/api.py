@@ -90,11 +90,12 @@ class Ranking(MethodView):
     def get(self, args):
         """Agencies (the units directly under the province, each with the units below it) or receiving units,
         ranked by the share of the dossier indicators' points they earned, or by one indicator's rate, with
-        the previous period's value and rank and the change."""
+        the previous period's value and rank and the change; ``kind`` ranks communes (or departments…) among
+        themselves."""
         session = tenant_session()
         period, where = _period_and_slice(session, args)
         by, indicator = args.get("by", "agency"), args.get("indicator")
-        rows = ranking.ranking(session, period, where, by, indicator)
+        rows = ranking.ranking(session, period, where, by, indicator, kind=args.get("kind"))
         previous = period.previous()
         return {"period": period, "previous_period": previous, "by": by, "indicator": indicator, "rows": rows}
 

@@ -20,6 +20,7 @@ from motcua_onestop.statistics.periods import Period
 from motcua_onestop.statistics.services import Slice
 
 BY = ("agency", "unit")
+KINDS = ("commune", "department", "sector_office", "service_centre")  # what a province ranks among themselves
 UNITS = text("SELECT id, parent_id, name, kind, valid_to FROM units")
 
 
@@ -30,9 +31,11 @@ def ranking(
     by: str = "agency",
     indicator: str | None = None,
     *,
+    kind: str | None = None,
     now: dt.datetime | None = None,
 ) -> list[dict]:
-    """One row per agency (or receiving unit) in ``where``, ranked; see the module's docstring."""
+    """One row per agency (or receiving unit) in ``where``, ranked; see the module's docstring. ``kind``
+    ranks units of one kind among themselves (``commune``: the communes, wards and special zones)."""
     units = {row.id: row for row in session.execute(UNITS)}
     owner = agencies(session) if by == "agency" else {unit_id: unit_id for unit_id in units}
     current = _cards(session, period, where, owner, now)
@@ -43,16 +46,18 @@ def ranking(
         scope = where.units if where.units is not None else units
         tops = {owner[i] for i in scope if i in owner}
         keys |= {i for i in tops if units[i].parent_id is not None and _open(units[i], period)}
+    if kind is not None:
+        keys = {key for key in keys if key in units and units[key].kind == kind}
     rows = []
     for key in keys:
-        card, before = current.get(key), previous.get(key)
+        card, earlier = current.get(key), previous.get(key)
         rows.append(
             {
                 "unit_id": key,
                 "name": units[key].name if key in units else None,
                 "kind": units[key].kind if key in units else None,
                 "value": _metric(card, indicator),
-                "previous_value": _metric(before, indicator),
+                "previous_value": _metric(earlier, indicator),
                 "score": card["score"] if card else None,
                 "scored_points": card["scored_points"] if card else 0,
                 "indicators": {i: _metric(card, i) for i in indicators.SCORED_BY_UNIT},

@@ -5,6 +5,7 @@ from motcua_onestop.statistics.indicators import SCORED_BY_UNIT
 from motcua_onestop.statistics.models import METRICS
 from motcua_onestop.statistics.periods import KINDS
 from motcua_onestop.statistics.ranking import BY
+from motcua_onestop.statistics.ranking import KINDS as UNIT_KINDS
 from motcua_onestop.statistics.services import COUNTS, GROUPS
 
 
@@ -43,6 +44,10 @@ class RankingArgsSchema(IndicatorsArgsSchema):
     indicator = fields.String(
         validate=validate.OneOf(SCORED_BY_UNIT),
         metadata={"description": "Rank by this indicator's rate instead of the share of points earned."},
+    )
+    kind = fields.String(
+        validate=validate.OneOf(UNIT_KINDS),
+        metadata={"description": "Rank units of this kind among themselves (commune: communes, wards, zones)."},
     )
 
 
