@@ -31,14 +31,20 @@ def province_admin_required(view):
     return wrapper
 
 
-def is_province_admin() -> bool:
+def holds_on_province(*roles: str) -> bool:
+    """Whether the signed-in staff member holds one of ``roles`` on the province itself (what a page asks
+    before it shows a link or a form that ``province_principal`` would refuse)."""
     if session.signed_in() is None:
         return False
     try:
-        province_principal(ROLE)
+        province_principal(*roles)
     except Forbidden:
         return False
     return True
+
+
+def is_province_admin() -> bool:
+    return holds_on_province(ROLE)
 
 
 @console.context_processor

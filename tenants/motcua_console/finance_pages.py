@@ -19,14 +19,13 @@ from motcua_billing.catalog.services import metrics_by_code
 from motcua_billing.invoices import api as billing
 from motcua_billing.invoices import queries
 from motcua_billing.reports import services as reports
-from motcua_platform.errors import Forbidden, NotFound
+from motcua_platform.errors import NotFound
 from motcua_platform.web.context import control_session, current_tenant
 from motcua_platform.web.pagination import paginate
-from motcua_platform.web.principals import province_principal
 
-from motcua_console import session
 from motcua_console.account_pages import staff_required
 from motcua_console.blueprint import console
+from motcua_console.config_access import holds_on_province
 from motcua_console.labels import N_
 
 PAGE_SIZE = 20
@@ -56,13 +55,7 @@ def finance_link() -> dict:
     """Whether the nav shows "Finance": only to those the pages would not refuse."""
 
     def reads_finance() -> bool:
-        if session.signed_in() is None:
-            return False
-        try:
-            province_principal(*billing.PROVINCE_FINANCE)
-        except Forbidden:
-            return False
-        return True
+        return holds_on_province(*billing.PROVINCE_FINANCE)
 
     return {
         "reads_finance": reads_finance,

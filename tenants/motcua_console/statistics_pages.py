@@ -22,7 +22,7 @@ from motcua_onestop.dossiers.http import caller_inbox_scope
 from motcua_onestop.dossiers.models import Dossier
 from motcua_onestop.statistics import indicators, periods, ranking, reports, services, targets
 from motcua_platform.db.base import utcnow
-from motcua_platform.errors import Forbidden, InvalidInput
+from motcua_platform.errors import InvalidInput
 from motcua_platform.rendering.pdf import find_font
 from motcua_platform.web.context import runtime, tenant_context, tenant_session
 from motcua_platform.web.principals import actor, province_principal
@@ -31,7 +31,7 @@ from sqlalchemy import select, text
 from motcua_console import labels
 from motcua_console.account_pages import staff_required
 from motcua_console.blueprint import console
-from motcua_console.config_access import is_province_admin, province_admin_required
+from motcua_console.config_access import holds_on_province, is_province_admin, province_admin_required
 from motcua_console.labels import N_
 
 KINDS = {"day": N_("Day"), "week": N_("Week"), "month": N_("Month"), "quarter": N_("Quarter"), "year": N_("Year")}
@@ -69,18 +69,6 @@ PAGE_SIZE = 20
 UNIT_NAMES = text("SELECT id, name FROM units")
 
 
-def _today_label(kind: str) -> str:
-    """The current period of ``kind`` by its label."""
-    today = calendar_today()
-    return {
-        "day": today.isoformat(),
-        "week": f"{today.isocalendar().year}-W{today.isocalendar().week:02d}",
-        "month": f"{today.year}-{today.month:02d}",
-        "quarter": f"{today.year}-Q{(today.month - 1) // 3 + 1}",
-        "year": str(today.year),
-    }[kind]
-
-
 def _choices(session, scope) -> dict:
     """What the form offers: the caller's units by name, the catalogue's fields."""
     names = dict(session.execute(UNIT_NAMES).all())
@@ -97,13 +85,13 @@ def _read_args(session, scope) -> tuple[dict, dict[str, list[str]], periods.Peri
     if kind not in KINDS:
         errors["period"] = [_("Choose one of the periods listed.")]
         kind = "month"
-    value = (request.args.get("value") or _today_label(kind))[:20]
+    value = (request.args.get("value") or periods.current(kind, calendar_today()).label)[:20]
     try:
         period = periods.period(kind, value)
     except InvalidInput as problem:
         errors["value"] = [str(message) for messages in problem.errors.values() for message in messages]
-        value = _today_label(kind)
-        period = periods.period(kind, value)
+        period = periods.current(kind, calendar_today())
+        value = period.label
     group_by = request.args.get("group_by") or "unit"
     if group_by not in GROUPS:
         errors["group_by"] = [_("Choose one of the groupings listed.")]
@@ -162,7 +150,7 @@ def statistics():
         among=among,
         among_options=[(kind, _(AMONG[kind])) for kind in ranking.KINDS],
         rank_options=[(i.id, f"{i.id} {i.name}") for i in indicators.INDICATORS if i.id in indicators.SCORED_BY_UNIT],
-        reads_reports=_reads_reports(),
+        reads_reports=holds_on_province(*REPORT_READERS),
         columns=[(name, _(title)) for name, title in COLUMNS.items()],
         kind_options=[(name, _(title)) for name, title in KINDS.items()],
         group_options=[(name, _(title)) for name, title in GROUPS.items()],
@@ -219,16 +207,7 @@ def statistics_dossiers():
 
 # -- the weekly reports ---------------------------------------------------------------------------------------
 REPORT_READERS = ("tenant_admin", "officer")
-FILES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf"}
 WEEKDAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday"))
-
-
-def _reads_reports() -> bool:
-    try:
-        province_principal(*REPORT_READERS)
-    except Forbidden:
-        return False
-    return True
 
 
 @console.get("/statistics/reports")
@@ -264,13 +243,8 @@ def _reports_page(errors: dict | None = None, form: dict | None = None, status: 
 @staff_required
 def statistics_report_file(report_id: int, kind: str):
     province_principal(*REPORT_READERS)
-    if kind not in FILES:
-        abort(404)
-    report = reports.get_report(tenant_session(), report_id)
-    name = f"bao-cao-tuan-{report.first_day:%Y%m%d}-{report.last_day:%Y%m%d}.{kind}"
-    return Response(
-        getattr(report, kind), mimetype=FILES[kind], headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
+    body, mimetype, name = reports.report_file(tenant_session(), report_id, kind)
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @console.post("/statistics/reports")

@@ -18,20 +18,17 @@ from motcua_platform.errors import InvalidInput
 from motcua_platform.i18n import gettext as _
 from motcua_platform.web.context import current_tenant, runtime, tenant_context, tenant_session
 from motcua_platform.web.ratelimit import limit_per_client
-from sqlalchemy import text
 
 from motcua_portal.blueprint import portal
 
 KINDS = ("month", "quarter", "year")
 RECENT = {"month": 12, "quarter": 8, "year": 5}  # how many of each kind the page offers, the current one first
 FIGURES = TTLCache(max_entries=512, ttl=300)
-AGENCIES = text("SELECT id, name, parent_id FROM units WHERE valid_to IS NULL ORDER BY name")
 
 
 def recent_periods(kind: str, on: dt.date) -> list[periods.Period]:
     """The current period of ``kind`` and those before it (``RECENT``)."""
-    current = periods.period(kind, _label(kind, on))
-    found = [current]
+    found = [periods.current(kind, on)]
     while len(found) < RECENT[kind] and (before := found[-1].previous()) is not None:
         found.append(before)
     return found
@@ -45,14 +42,6 @@ def title(period: periods.Period) -> str:
     if period.kind == "quarter":
         return _("Quarter %(quarter)s/%(year)s", quarter=part[1:], year=year)
     return _("Year %(year)s", year=year)
-
-
-def _label(kind: str, day: dt.date) -> str:
-    if kind == "month":
-        return f"{day.year}-{day.month:02d}"
-    if kind == "quarter":
-        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-    return str(day.year)
 
 
 @portal.get("/statistics")
@@ -90,15 +79,18 @@ def statistics():
     if field is not None and field not in fields:
         errors["field"] = [_("Choose one of the fields listed.")]
         field = None
-    units = session.execute(AGENCIES).all()
-    root = next((u.id for u in units if u.parent_id is None), None)
-    agencies = [(u.id, u.name) for u in units if u.parent_id == root and u.parent_id is not None]
+    units = ranking.unit_rows(session)
+    root = next((u.id for u in units.values() if u.parent_id is None), None)
+    agencies = sorted(
+        ((u.id, u.name) for u in units.values() if u.parent_id == root and root is not None and u.valid_to is None),
+        key=lambda item: item[1],
+    )
     agency = request.args.get("unit") or None
     if agency is not None and not (agency.isascii() and agency.isdigit() and int(agency) in dict(agencies)):
         errors["unit"] = [_("Choose one of the agencies listed.")]
         agency = None
     agency_id = int(agency) if agency else None
-    figures = _figures(session, period, field, agency_id)
+    figures = _figures(session, units, period, field, agency_id)
     page = render_template(
         "portal/statistics.html",
         kind=kind,
@@ -117,13 +109,13 @@ def statistics():
     return page, (422 if errors else 200)
 
 
-def _figures(session, period: periods.Period, field: str | None, agency: int | None) -> dict:
+def _figures(session, units: dict, period: periods.Period, field: str | None, agency: int | None) -> dict:
     """The page's numbers for ``period`` (cached per tenant, period, field, agency; five minutes)."""
     info = current_tenant()
     key = (info.slug, period.label, field, agency)
     found = FIGURES.get(key)
     if found is None:
-        owner = ranking.agencies(session)
+        owner = ranking.agencies(units)
         units = frozenset(u for u, top in owner.items() if top == agency) if agency is not None else None
         where = Slice(units=units, field=field)
         by_agency = ranking.agency_counts(session, period, where, owner)

@@ -78,3 +78,20 @@ def input_value(page: str, name: str) -> str | None:
         return None
     value = re.search(r'\bvalue="([^"]*)"', match.group(0))
     return html.unescape(value.group(1)) if value else ""
+
+
+def words(response) -> str:
+    """A page's words as a reader sees them: tags and SVG pictures gone, entities decoded, spaces folded."""
+    body = re.sub(r"<svg.*?</svg>", "", response.get_data(as_text=True), flags=re.S)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body)))
+
+
+def console_client(host_client, host: str, email: str):
+    """A browser logged in to the console of ``host`` as the seeded staff member ``email`` (a cookie)."""
+    from motcua_app.testing.pytest_plugin import TEST_PASSWORD
+
+    client = host_client(host)
+    response = submit(client, "/console/login", {"email": email, "password": TEST_PASSWORD},
+                      environ_base={"REMOTE_ADDR": fresh_address()})  # fmt: skip
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return client

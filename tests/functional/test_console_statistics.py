@@ -2,32 +2,22 @@
 statistics_support grouped and filtered, the QĐ 766 scorecard and the ranking beside it, and each number
 opening the very dossiers it counted (expected figures as in test_statistics and test_indicators)."""
 
-import html as html_lib
 import re
 
 import pytest
-from motcua_app.testing.pytest_plugin import TEST_PASSWORD
-from portal_support import fresh_address, submit
+from portal_support import console_client
+from portal_support import words as words_of
 
 MARCH = "/console/statistics?period=month&value=2026-03"
 
 
 def logged_in(host_client, seeded, email):
-    client = host_client(seeded["alpha"].host)
-    response = submit(client, "/console/login", {"email": email, "password": TEST_PASSWORD},
-                      environ_base={"REMOTE_ADDR": fresh_address()})  # fmt: skip
-    assert response.status_code == 303, response.get_data(as_text=True)
-    return client
+    return console_client(host_client, seeded["alpha"].host, email)
 
 
 @pytest.fixture
 def admin(host_client, seeded):
     return logged_in(host_client, seeded, "admin@alpha.test")
-
-
-def words_of(response) -> str:
-    """The page's words, tags and extra spaces gone, as a reader sees them."""
-    return re.sub(r"\s+", " ", html_lib.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))))
 
 
 def codes_behind(client, link: str) -> set[str]:

@@ -1,16 +1,11 @@
 """The portal's public statistics page through real HTTP, on the hand-built March 2026 of statistics_support
 (expected figures as in test_statistics and test_indicators): anonymous, in both languages, with clear errors."""
 
-import html as html_lib
 import re
 
+from portal_support import words as text_of
+
 MARCH = "/statistics?period=month&value=2026-03"
-
-
-def text_of(response) -> str:
-    """The page's words, tags and extra spaces gone, as a reader sees them."""
-    body = re.sub(r"<svg.*?</svg>", "", response.get_data(as_text=True), flags=re.S)
-    return re.sub(r"\s+", " ", html_lib.unescape(re.sub(r"<[^>]+>", " ", body)))
 
 
 def test_the_months_figures_for_everyone(march, alpha, seeded):

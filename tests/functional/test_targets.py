@@ -104,20 +104,12 @@ def test_the_projection_follows_the_monthly_trend_to_december():
 
 
 def test_the_console_sets_the_targets_and_shows_where_each_stands(march, host_client, seeded):
-    import re
 
-    from motcua_app.testing.pytest_plugin import TEST_PASSWORD
-    from portal_support import csrf_token, fresh_address, submit
+    from portal_support import console_client, csrf_token
+    from portal_support import words as words_of
 
     def logged_in(email):
-        client = host_client(seeded["alpha"].host)
-        response = submit(client, "/console/login", {"email": email, "password": TEST_PASSWORD},
-                          environ_base={"REMOTE_ADDR": fresh_address()})  # fmt: skip
-        assert response.status_code == 303
-        return client
-
-    def words_of(response) -> str:
-        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+        return console_client(host_client, seeded["alpha"].host, email)
 
     units = seeded["alpha"].units
     page_path = "/console/statistics/targets?year=2026"

@@ -134,15 +134,10 @@ def test_settings_and_access_are_checked(admin, host_client, seeded):
 
 def test_the_console_lists_makes_and_serves_reports_and_sets_the_schedule(march, host_client, seeded):
     """Where the report's e-mail links to: the list with its files, making this week's report, the schedule."""
-    from motcua_app.testing.pytest_plugin import TEST_PASSWORD
-    from portal_support import csrf_token, fresh_address, submit
+    from portal_support import console_client, csrf_token
 
     def logged_in(email):
-        client = host_client(seeded["alpha"].host)
-        response = submit(client, "/console/login", {"email": email, "password": TEST_PASSWORD},
-                          environ_base={"REMOTE_ADDR": fresh_address()})  # fmt: skip
-        assert response.status_code == 303
-        return client
+        return console_client(host_client, seeded["alpha"].host, email)
 
     admin = logged_in("admin@alpha.test")
     page = admin.get("/console/statistics/reports", headers={"Accept-Language": "en"})

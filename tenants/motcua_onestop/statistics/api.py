@@ -8,8 +8,6 @@ import datetime as dt
 from flask import Response
 from flask.views import MethodView
 from motcua_platform.auth.models import StaffRoleName
-from motcua_platform.errors import NotFound
-from motcua_platform.i18n import _
 from motcua_platform.rendering.pdf import find_font
 from motcua_platform.web.blueprint import Blueprint
 from motcua_platform.web.context import runtime, tenant_context, tenant_session
@@ -126,10 +124,6 @@ class Targets(MethodView):
 
 
 REPORT_READERS = (StaffRoleName.TENANT_ADMIN, StaffRoleName.OFFICER)
-FILES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "pdf": "application/pdf",
-}
 
 
 @blp.route("/reports")
@@ -171,15 +165,13 @@ class ReportSettings(MethodView):
         return reports.update_settings(tenant_session(), actor(), **body)
 
 
+REPORT_FILE_DOC = {"200": {"description": "The report's file", "content": {m: {} for m in reports.FILES.values()}}}
+
+
 @blp.route("/reports/<int:report_id>/report.<string:kind>")
-@blp.doc(responses={"200": {"description": "The report's file", "content": {mime: {} for mime in FILES.values()}}})
+@blp.doc(responses=REPORT_FILE_DOC)
 def report_file(report_id: int, kind: str):
     """One report's file as it was made: ``report.xlsx`` or ``report.pdf``."""
     province_principal(*REPORT_READERS)
-    if kind not in FILES:
-        raise NotFound(_("A report is an xlsx or a pdf file."))
-    report = reports.get_report(tenant_session(), report_id)
-    name = f"bao-cao-tuan-{report.first_day:%Y%m%d}-{report.last_day:%Y%m%d}.{kind}"
-    return Response(
-        getattr(report, kind), mimetype=FILES[kind], headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
+    body, mimetype, name = reports.report_file(tenant_session(), report_id, kind)
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -100,6 +100,11 @@ def custom(first: dt.date, last: dt.date) -> Period:
     return Period("custom", f"{first.isoformat()}..{last.isoformat()}", first, last + dt.timedelta(days=1))
 
 
+def current(kind: str, on: dt.date) -> Period:
+    """The period of ``kind`` (not custom) that holds the day ``on``."""
+    return period(kind, _label(kind, on))
+
+
 def _label(kind: str, day: dt.date) -> str:
     if kind == "day":
         return day.isoformat()

@@ -36,8 +36,8 @@ def ranking(
 ) -> list[dict]:
     """One row per agency (or receiving unit) in ``where``, ranked; see the module's docstring. ``kind``
     ranks units of one kind among themselves (``commune``: the communes, wards and special zones)."""
-    units = {row.id: row for row in session.execute(UNITS)}
-    owner = agencies(session) if by == "agency" else {unit_id: unit_id for unit_id in units}
+    units = unit_rows(session)
+    owner = agencies(units) if by == "agency" else {unit_id: unit_id for unit_id in units}
     current = _cards(session, period, where, owner, now)
     before = period.previous()
     previous = _cards(session, before, where, owner, now) if before is not None else {}
@@ -74,17 +74,21 @@ def ranking(
     return rows
 
 
-def ancestry(session: Session) -> dict[int, tuple[int, ...]]:
-    """Each unit's chain up the tree: itself, its parent, …, the root (units closed or not)."""
-    parents = dict(session.execute(text("SELECT id, parent_id FROM units")).all())
+def unit_rows(session: Session) -> dict:
+    """Every unit of the tree (closed ones too: old dossiers keep them) by id: its parent, name, kind, end."""
+    return {row.id: row for row in session.execute(UNITS)}
+
+
+def ancestry(units: dict) -> dict[int, tuple[int, ...]]:
+    """Each unit's chain up the tree (``unit_rows``): itself, its parent, …, the root."""
 
     def chain(unit_id: int) -> tuple[int, ...]:
         steps = [unit_id]
-        while parents.get(steps[-1]) is not None and len(steps) <= len(parents):  # a tree: never longer
-            steps.append(parents[steps[-1]])
+        while units[steps[-1]].parent_id in units and len(steps) <= len(units):  # a tree: never longer
+            steps.append(units[steps[-1]].parent_id)
         return tuple(steps)
 
-    return {unit_id: chain(unit_id) for unit_id in parents}
+    return {unit_id: chain(unit_id) for unit_id in units}
 
 
 def agency(chain: tuple[int, ...]) -> int:
@@ -103,9 +107,9 @@ def agency_counts(
     return {key: services.totals(rows) for key, rows in grouped.items()}
 
 
-def agencies(session: Session) -> dict[int, int]:
-    """Each unit's agency (``agency``)."""
-    return {unit_id: agency(chain) for unit_id, chain in ancestry(session).items()}
+def agencies(units: dict) -> dict[int, int]:
+    """Each unit's agency (``agency``), from ``unit_rows``."""
+    return {unit_id: agency(chain) for unit_id, chain in ancestry(units).items()}
 
 
 def _cards(session: Session, period: Period, where: Slice, owner: dict, now) -> dict[int, dict]:

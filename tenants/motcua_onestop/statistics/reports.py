@@ -168,6 +168,21 @@ def list_reports(session: Session, limit: int = 104) -> list[StatisticsReport]:
     return list(session.scalars(query))
 
 
+FILES = {  # a report's files: its column, and the type they are served as
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+def report_file(session: Session, report_id: int, kind: str) -> tuple[bytes, str, str]:
+    """One report's file as it was made: (bytes, content type, file name); 404 for another kind or report."""
+    if kind not in FILES:
+        raise NotFound(_("A report is an xlsx or a pdf file."))
+    report = get_report(session, report_id)
+    name = f"bao-cao-tuan-{report.first_day:%Y%m%d}-{report.last_day:%Y%m%d}.{kind}"
+    return getattr(report, kind), FILES[kind], name
+
+
 def get_report(session: Session, report_id: int) -> StatisticsReport:
     report = session.get(StatisticsReport, report_id)
     if report is None:

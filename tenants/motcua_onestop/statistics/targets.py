@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from motcua_onestop.statistics import indicators, periods, services
 from motcua_onestop.statistics.models import METRICS, RoadmapTarget
-from motcua_onestop.statistics.ranking import agency, ancestry
+from motcua_onestop.statistics.ranking import agency, ancestry, unit_rows
 from motcua_onestop.statistics.services import Slice
 
 METRIC_INDICATORS = {  # metric -> the indicator (or catalogue share) it is measured by
@@ -119,10 +119,11 @@ def progress(
     until = min(last, today)
     query = select(RoadmapTarget).where(RoadmapTarget.year == year).order_by(RoadmapTarget.id)
     targets = [t for t in session.scalars(query) if units is None or t.unit_id is None or t.unit_id in units]
-    names = dict(session.execute(text("SELECT id, name FROM units")).all())
+    units_of = unit_rows(session)
+    names = {unit_id: row.name for unit_id, row in units_of.items()}
     if until < first or not targets:
         return {"year": year, "as_of": None if until < first else until, "targets": [_row(t, names) for t in targets]}
-    owner = ancestry(session)
+    owner = ancestry(units_of)
     # a target is measured over its own scope (the province's over the whole province) whoever looks at it;
     # ``units`` only chooses which targets and which agencies the caller sees
     everywhere = Slice()

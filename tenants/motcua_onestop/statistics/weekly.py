@@ -20,7 +20,6 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from motcua_onestop.statistics import indicators, periods, ranking, services
@@ -65,8 +64,9 @@ class WeeklyFigures:
 def figures(session: Session, province: str, period: periods.Period, enabled, *, now: dt.datetime) -> WeeklyFigures:
     """The week's figures: each agency's (its units' dossiers added up) and the province's, and the
     province's QĐ 766 scorecard."""
-    owner = ranking.agencies(session)
-    names = dict(session.execute(text("SELECT id, name FROM units")).all())
+    units = ranking.unit_rows(session)
+    owner = ranking.agencies(units)
+    names = {unit_id: row.name for unit_id, row in units.items()}
     by_agency = ranking.agency_counts(session, period, Slice(), owner, now=now)
     rows = [(names.get(key, str(key)), _row(counts)) for key, counts in by_agency.items()]
     rows.sort(key=lambda item: (-item[1]["received"], item[0]))
