@@ -316,7 +316,7 @@ INSERT INTO dossiers (code, procedure_id, receiving_unit_id, channel, applicant_
                       has_digitised_components, has_result_file, processing_time,
                       current_step, version, created_at, updated_at)
 SELECT 'SEED-' || g,
-       :procedure,
+       (:procedures)[1 + (g::bigint * 7919) % array_length(:procedures, 1)],
        -- communes and their service centres alike, a few communes much busier than others
        (:units)[1 + floor(power(random(), 1.6) * array_length(:units, 1))::int],
        (ARRAY['online', 'counter', 'postal'])[1 + (g % 3)],
@@ -371,18 +371,22 @@ WHERE s.dossier_id = d.id AND s.index = d.current_step AND s.started_at IS NOT N
 """
 
 
-def seed_dossiers(runtime) -> None:
+def seed_dossiers(runtime, every_procedure: bool = False) -> None:
     """N_DOSSIERS dossiers in the tenant of setup_tenant (SEED_SQL, their open steps), then VACUUM ANALYZE;
-    prints what it made and how long it took."""
+    prints what it made and how long it took. All under one procedure, or spread over every procedure of the
+    tenant's catalogue (``every_procedure``: the statistics group and keep months by procedure)."""
     from motcua_onestop.catalogue.models import Procedure
     from motcua_onestop.units.models import Unit
     from sqlalchemy import select, text
 
     with runtime.db.tenant_session(runtime.db.binding(SLUG)) as session:
-        procedure = session.scalar(select(Procedure.id).where(Procedure.code == "1.000894").limit(1))
+        if every_procedure:
+            procedures = list(session.scalars(select(Procedure.id).order_by(Procedure.id)))
+        else:
+            procedures = [session.scalar(select(Procedure.id).where(Procedure.code == "1.000894").limit(1))]
         units = list(session.scalars(select(Unit.id).where(Unit.parent_id.isnot(None))))
         started = time.perf_counter()
-        session.execute(text(SEED_SQL), {"procedure": procedure, "units": units, "n": N_DOSSIERS})
+        session.execute(text(SEED_SQL), {"procedures": procedures, "units": units, "n": N_DOSSIERS})
         session.execute(text(STEPS_SQL))
         session.execute(text(STEP_UNIT_SQL))
         session.commit()

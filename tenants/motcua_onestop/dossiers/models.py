@@ -61,10 +61,11 @@ class DossierCounter(TenantBase):
     last_number: Mapped[int] = mapped_column(Integer)
 
 
-# A dossier's span from intake to its end (finished, or closed without a result), open-ended while it is
-# open; an end before the intake (a clock set by hand) makes it empty rather than failing the write. The
-# statistics find the dossiers open at an instant with it (``@>``), through ix_dossiers_open_span: a query
-# must write it exactly so for PostgreSQL to use the index.
+# When a dossier ended: finished, or closed without a result; never before its intake (a clock set by hand),
+# NULL while it is open. A dossier is open at an instant t when it was received before t and had not ended
+# before t: its span from intake to its end, open-ended while it is open, contains t. The statistics find
+# the dossiers that ended in a period by the first (ix_dossiers_ended_at) and those open at an instant by the
+# second (``@>``, ix_dossiers_open_span); a query must write each exactly so for PostgreSQL to use the index.
 # What the statistics read of a dossier besides its times: the received-at index carries them, so that a
 # period's intake is counted from the index alone (an index-only scan once the table is vacuumed).
 REPORT_COLUMNS = (
@@ -81,13 +82,29 @@ REPORT_COLUMNS = (
     "has_result_file",
     "processing_time",
 )
+# what the statistics read of the dossiers open at a period's end (the open-now index carries them)
+OPEN_REPORT_COLUMNS = (
+    "receiving_unit_id",
+    "procedure_id",
+    "channel",
+    "supplement_rounds",
+    "report_due_at",
+    "paused_at",
+)
 # Written as PostgreSQL prints the index back (pg_get_indexdef, line breaks included), which is what
 # alembic compares the model with.
+ENDED_AT = (
+    "(\nCASE\n    WHEN COALESCE(finished_at, closed_at) IS NOT NULL"
+    " THEN GREATEST(received_at, COALESCE(finished_at, closed_at))\n    ELSE NULL::timestamp with time zone\nEND)"
+)
 REPORT_SPAN = (
     "tstzrange(received_at,\nCASE\n    WHEN COALESCE(finished_at, closed_at) IS NOT NULL"
     " THEN GREATEST(received_at, COALESCE(finished_at, closed_at))\n    ELSE NULL::timestamp with time zone\nEND,"
-    " '[)'::text)"
+    " '(]'::text)"
 )
+ENDED = "received_at IS NOT NULL AND COALESCE(finished_at, closed_at) IS NOT NULL"
+OPEN = "received_at IS NOT NULL AND finished_at IS NULL AND closed_at IS NULL"
+RESULT_MISSING = "finished_at IS NOT NULL AND NOT has_result_file"
 
 
 class Dossier(TenantBase):
@@ -108,6 +125,32 @@ class Dossier(TenantBase):
         ),
         # the statistics find a period's dossiers by these (ADR 0038)
         Index("ix_dossiers_received_at", "received_at", postgresql_include=list(REPORT_COLUMNS)),
+        Index(
+            "ix_dossiers_ended_at",
+            text(ENDED_AT),
+            postgresql_include=["received_at", *REPORT_COLUMNS],
+            postgresql_where=text(ENDED),
+        ),
+        # the dossiers open now: what a period not over yet counts as pending, from a small index alone
+        Index(
+            "ix_dossiers_open",
+            "receiving_unit_id",
+            postgresql_include=["received_at", *OPEN_REPORT_COLUMNS[1:]],
+            postgresql_where=text(OPEN),
+        ),
+        # finished without a result file: what a longer period's online and digitised intake leaves out
+        Index(
+            "ix_dossiers_result_missing",
+            "received_at",
+            postgresql_include=[
+                "receiving_unit_id",
+                "procedure_id",
+                "channel",
+                "finished_at",
+                "has_digitised_components",
+            ],
+            postgresql_where=text(RESULT_MISSING),
+        ),
         Index(
             "ix_dossiers_open_span",
             text(REPORT_SPAN),

@@ -1,5 +1,6 @@
 """A province's roadmap targets: for a year, a rate to reach (online dossiers, digitisation, on-time…), for the
-whole province or one unit (statistics.targets); its weekly reports and when they are made (statistics.reports)."""
+whole province or one unit (statistics.targets); its weekly reports and when they are made (statistics.reports);
+the counts of each finished month, kept (statistics.kept)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,16 @@ from decimal import Decimal
 from motcua_platform.db.base import TenantBase, created_at_column, id_column
 from sqlalchemy import (
     CheckConstraint,
+    Column,
     Date,
     DateTime,
     ForeignKey,
+    Integer,
     LargeBinary,
     Numeric,
     SmallInteger,
     String,
+    Table,
     UniqueConstraint,
     func,
     text,
@@ -91,3 +95,62 @@ class StatisticsReport(TenantBase):
     xlsx: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     created_at: Mapped[dt.datetime] = created_at_column()
+
+
+# What a finished month keeps per receiving unit, procedure version and channel (statistics.kept, ADR 0041):
+# every count that adds up over months, the dossiers open at its end, and those that ended in it (what was
+# carried over follows from them). The intake counts that depend on the period's end (online and digitised
+# dossiers whose result was kept as a file) are not kept: a longer period takes its own end.
+KEPT_COUNTS = (
+    "ended",
+    "received",
+    "received_counter",
+    "received_online",
+    "received_postal",
+    "received_with_digitised",
+    "resolved",
+    "resolved_early",
+    "resolved_on_time",
+    "resolved_late",
+    "pending",
+    "pending_within_due",
+    "pending_past_due",
+    "withdrawn",
+    "stopped",
+    "refused",
+    "supplement_rounds",
+    "stopped_on_time",
+    "resolved_result_required",
+    "resolved_result_file",
+    "processing_time_measured",
+)
+
+
+class KeptMonth(TenantBase):
+    """A finished month whose counts are kept (``month_counts``), as they stood when it was kept, shortly
+    after it ended. A write that changes the dossiers of a kept month or of the months after it (an event
+    dated before the current month: an import, a merge, a clock set by hand) deletes those months (the
+    trigger of migration a6d2e9c4b7f1), and the statistics read them from the dossiers until they are kept
+    again."""
+
+    __tablename__ = "statistics_kept_months"
+
+    first_day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    kept_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+month_counts = Table(
+    "statistics_month_counts",
+    TenantBase.metadata,
+    Column(
+        "first_day",
+        Date,
+        ForeignKey("statistics_kept_months.first_day", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("receiving_unit_id", Integer, primary_key=True),
+    Column("procedure_id", Integer, primary_key=True),
+    Column("channel", String(10), primary_key=True),
+    *(Column(name, Integer, nullable=False) for name in KEPT_COUNTS),
+    Column("processing_time_sum", Numeric(14, 2), nullable=False),
+)

@@ -118,6 +118,11 @@ def _label(kind: str, day: dt.date) -> str:
     return str(day.year)
 
 
+def month_after(day: dt.date) -> dt.date:
+    """The first day of the month after the one that holds ``day``."""
+    return _add_months(day, 1)
+
+
 def _add_months(day: dt.date, months: int) -> dt.date:
     index = day.month - 1 + months
     return dt.date(day.year + index // 12, index % 12 + 1, 1)

@@ -1,10 +1,10 @@
 """The dossier statistics of a period, per slice (docs/statistics.md gives every number and its rule).
 
-One statement reads every dossier the period concerns, each found by an index: those received in it, those
-open when it began (received before, finished or closed after: a stabbing query on the span from intake to
-the end), and those refused at intake in it. Each dossier carries the facts the numbers need, kept by the
-transaction that changes it (ADR 0038): its due date for reports, which is the appointment moved by
-supplement pauses but not by an extension (an extension is the apology for being late: QĐ 766 counts the
+One statement reads the dossiers the period's numbers concern in four parts, each found by its own index
+(ADR 0041): those received in it, those that ended in it, those refused at intake in it, and those still open
+at its end; what was carried over into it follows from those. Each dossier carries the facts the numbers need,
+kept by the transaction that changes it (ADR 0038): its due date for reports, which is the appointment moved
+by supplement pauses but not by an extension (an extension is the apology for being late: QĐ 766 counts the
 dossier against the date it apologised for), its supplement rounds after intake, and when and how it ended
 without a result. Classification by local dates, as ``calendar.engine.classify`` does: early before the due
 day, on time on it, late after; a dossier asked for a supplement twice or more after intake is late
@@ -19,11 +19,21 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from motcua_platform.errors import Forbidden
 from motcua_platform.i18n import _
-from sqlalchemy import text
+from motcua_platform.timezones import VIETNAM
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from motcua_onestop.dossiers.models import REPORT_COLUMNS, REPORT_SPAN
-from motcua_onestop.statistics.periods import Period
+from motcua_onestop.dossiers.models import (
+    ENDED,
+    ENDED_AT,
+    OPEN,
+    OPEN_REPORT_COLUMNS,
+    REPORT_COLUMNS,
+    REPORT_SPAN,
+    RESULT_MISSING,
+)
+from motcua_onestop.statistics.models import KEPT_COUNTS, KeptMonth
+from motcua_onestop.statistics.periods import Period, custom, month_after
 from motcua_onestop.units.services import subtree_ids
 
 GROUPS = {  # group_by -> the SQL expression of a row's key
@@ -33,6 +43,8 @@ GROUPS = {  # group_by -> the SQL expression of a row's key
     "channel": "f.channel",
     "level": "p.online_mode",
 }
+# and the row a month keeps (statistics.kept): its receiving unit, procedure version and channel
+KEYS = GROUPS | {"kept": "jsonb_build_array(f.receiving_unit_id, f.procedure_id, f.channel)"}
 COUNTS = (
     "carried_over",
     "received",
@@ -61,14 +73,38 @@ INDICATOR_COUNTS = (
     "processing_time_measured",
     "processing_time_sum",
 )
-ALL_COUNTS = COUNTS + INDICATOR_COUNTS
+# What adding periods together needs besides: the dossiers that ended in the period (what was carried over
+# follows from them) and all those received with digitised components (``received_digitised`` is those less
+# the ones finished without their result file by the period's end, which a longer period reads again).
+COMPOSING_COUNTS = ("ended", "received_with_digitised")
+ALL_COUNTS = COUNTS + INDICATOR_COUNTS + COMPOSING_COUNTS
+assert set(KEPT_COUNTS) <= set(ALL_COUNTS)
 
-# The dossiers the period concerns, three disjoint parts, each read through its own index with the columns the
-# numbers need (a refused dossier was never received); {conditions} are the slice's filters, {key} the group.
+# A period's numbers come from four parts, each reading its own dossiers through its own index with the
+# columns the numbers need (index-only scans), and each counting only what concerns it: those received in the
+# period; those that ended in it (a result, or closed without one after intake); those refused at intake in
+# it (never received); those still open at its end. What was carried over into the period (open at its
+# start) follows without reading those dossiers: every dossier open at the start or received in the period
+# either ended in it or is still open at its end, so carried over = ended + pending - received, group by
+# group (a dossier's unit, procedure and channel never change). {conditions} are the slice's filters.
 COLUMNS = ", ".join(f"d.{column}" for column in ("received_at", *REPORT_COLUMNS))
+OPEN_COLUMNS = ", ".join(f"d.{column}" for column in ("received_at", *OPEN_REPORT_COLUMNS))  # all the open ones need
+ENDED_IN = f"{ENDED} AND {ENDED_AT} >= :start AND {ENDED_AT} < :end"  # the partial index's predicate first
+OPEN_AT = f"d.received_at IS NOT NULL AND {REPORT_SPAN} @> CAST(:{{at}} AS timestamptz)"
+# Open at the end of a period not over yet: every dossier open now (a small partial index, read alone),
+# and any whose end was written later than now (a clock set by hand; the ended-at index finds none).
+OPEN_NOW = f"{OPEN} AND d.received_at < :end"  # the partial index's own predicate
+ENDING_LATER = f"{ENDED} AND d.received_at < :end AND {ENDED_AT} >= :end"
+SOURCES = {  # part -> the dossiers it reads (several: read apart and added together)
+    "received": ("d.received_at >= :start AND d.received_at < :end",),
+    "ended": (ENDED_IN,),
+    "refused": ("d.closed_status = 3 AND d.closed_at >= :start AND d.closed_at < :end",),
+    "open_at_end": (OPEN_AT.format(at="end"),),
+    "open_at_end_now": (OPEN_NOW, ENDING_LATER),
+    "open_at_start": (OPEN_AT.format(at="start"),),
+}
 # Still open when the period ended; within its due date then, or waiting for the applicant's one supplement,
 # asked before it was due: QĐ 766 takes a single pending supplement request as the end of processing.
-PENDING = "received_at IS NOT NULL AND coalesce(finished_at, closed_at, 'infinity') >= :end"
 WITHIN_DUE = (
     "supplement_rounds < 2 AND (coalesce(report_due_at, 'infinity') >= :as_of"
     " OR (paused_at IS NOT NULL AND paused_at < :end AND paused_at <= coalesce(report_due_at, paused_at)))"
@@ -80,92 +116,112 @@ RESULT_KEPT = f"NOT ({RESULT_REQUIRED} AND coalesce(finished_at < :end, false) A
 FINISHED_DAY = "(f.finished_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date"
 CLOSED_DAY = "(f.closed_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date"
 DUE_DAY = "(f.report_due_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date"
-# Which of the period's dossiers each count counts, written once: the statement counts them, and a person
-# drilling into a number lists the same dossiers (``dossiers_behind``).
+RESOLVED = "finished_at IS NOT NULL"  # an ended dossier without a result was closed (withdrawn, stopped)
+# Which dossiers each count counts, written once, as (part, condition): the statement counts them, and a
+# person drilling into a number lists the same dossiers (``dossiers_behind``).
 CONDITIONS = {
-    "carried_over": "received_at < :start",
-    "received": "received_at >= :start",
-    "received_counter": "received_at >= :start AND channel = 'counter'",
-    "received_online": "received_at >= :start AND channel = 'online'",
-    "received_postal": "received_at >= :start AND channel = 'postal'",
-    "resolved": "finished_at < :end",
-    "resolved_early": f"finished_at < :end AND supplement_rounds < 2 AND {FINISHED_DAY} < {DUE_DAY}",
-    "resolved_on_time": f"finished_at < :end AND supplement_rounds < 2 AND {FINISHED_DAY} = {DUE_DAY}",
-    "resolved_late": f"finished_at < :end AND (supplement_rounds >= 2 OR {FINISHED_DAY} > {DUE_DAY})",
-    "pending": PENDING,
-    "pending_within_due": f"{PENDING} AND {WITHIN_DUE}",
-    "pending_past_due": f"{PENDING} AND NOT ({WITHIN_DUE})",
-    "withdrawn": "closed_status = 7 AND closed_at < :end",
-    "stopped": "closed_status = 8 AND closed_at < :end",
-    "refused": "closed_status = 3",
+    "carried_over": ("open_at_start", "true"),
+    "received": ("received", "true"),
+    "received_counter": ("received", "channel = 'counter'"),
+    "received_online": ("received", "channel = 'online'"),
+    "received_postal": ("received", "channel = 'postal'"),
+    "resolved": ("ended", RESOLVED),
+    "resolved_early": ("ended", f"{RESOLVED} AND supplement_rounds < 2 AND {FINISHED_DAY} < {DUE_DAY}"),
+    "resolved_on_time": ("ended", f"{RESOLVED} AND supplement_rounds < 2 AND {FINISHED_DAY} = {DUE_DAY}"),
+    "resolved_late": ("ended", f"{RESOLVED} AND (supplement_rounds >= 2 OR {FINISHED_DAY} > {DUE_DAY})"),
+    "pending": ("open_at_end", "true"),
+    "pending_within_due": ("open_at_end", WITHIN_DUE),
+    "pending_past_due": ("open_at_end", f"NOT ({WITHIN_DUE})"),
+    "withdrawn": ("ended", "finished_at IS NULL AND closed_status = 7"),
+    "stopped": ("ended", "finished_at IS NULL AND closed_status = 8"),
+    "refused": ("refused", "true"),
     "stopped_on_time": (
-        f"closed_status = 8 AND closed_at < :end AND supplement_rounds < 2 AND {CLOSED_DAY} <= {DUE_DAY}"
+        "ended",
+        f"finished_at IS NULL AND closed_status = 8 AND supplement_rounds < 2 AND {CLOSED_DAY} <= {DUE_DAY}",
     ),
-    "received_online_complete": f"received_at >= :start AND channel = 'online' AND {RESULT_KEPT}",
-    "received_digitised": f"received_at >= :start AND has_digitised_components AND {RESULT_KEPT}",
-    "resolved_result_required": f"finished_at < :end AND {RESULT_REQUIRED}",
-    "resolved_result_file": f"finished_at < :end AND {RESULT_REQUIRED} AND has_result_file",
+    "received_online_complete": ("received", f"channel = 'online' AND {RESULT_KEPT}"),
+    "received_digitised": ("received", f"has_digitised_components AND {RESULT_KEPT}"),
+    "resolved_result_required": ("ended", f"{RESOLVED} AND {RESULT_REQUIRED}"),
+    "resolved_result_file": ("ended", f"{RESOLVED} AND {RESULT_REQUIRED} AND has_result_file"),
+    "ended": ("ended", "true"),
+    "received_with_digitised": ("received", "has_digitised_components"),
 }
-SUMS = {  # what is not a count of dossiers
-    "supplement_rounds": "coalesce(sum(supplement_rounds) FILTER (WHERE finished_at < :end), 0)",
-    "processing_time_measured": "count(processing_time) FILTER (WHERE finished_at < :end)",
-    "processing_time_sum": "coalesce(sum(processing_time) FILTER (WHERE finished_at < :end), 0)",
+SUMS = {  # what is not a count of dossiers: (part, expression)
+    "supplement_rounds": ("ended", f"coalesce(sum(supplement_rounds) FILTER (WHERE {RESOLVED}), 0)"),
+    "processing_time_measured": ("ended", f"count(processing_time) FILTER (WHERE {RESOLVED})"),
+    "processing_time_sum": ("ended", f"coalesce(sum(processing_time) FILTER (WHERE {RESOLVED}), 0)"),
 }
 assert set(CONDITIONS) | set(SUMS) == set(ALL_COUNTS)
-FACTS = """
-WITH facts AS (
-    SELECT {columns} FROM dossiers d
-    WHERE d.received_at >= :start AND d.received_at < :end{conditions}
-    UNION ALL
-    SELECT {columns} FROM dossiers d
-    WHERE d.received_at IS NOT NULL AND d.received_at < :start AND {span} @> CAST(:start AS timestamptz){conditions}
-    UNION ALL
-    SELECT {columns} FROM dossiers d
-    WHERE d.closed_status = 3 AND d.closed_at >= :start AND d.closed_at < :end{conditions}
-)"""
-STATEMENT = (
-    FACTS
-    + "\nSELECT {key} AS key,\n    "
-    + ",\n    ".join(
-        [f"count(*) FILTER (WHERE {condition}) AS {name}" for name, condition in CONDITIONS.items()]
-        + [f"{expression} AS {name}" for name, expression in SUMS.items()]
-    )
-    + """,
-    {time_unit} AS time_unit
-FROM facts f
-JOIN procedures p ON p.id = f.procedure_id
-GROUP BY 1
-ORDER BY 1
-"""
-)
+COUNTED = ("received", "ended", "refused", "open_at_end")  # the parts the statement reads
+# a procedure's time unit, for its average processing time (its versions may differ: then none)
 TIME_UNIT = (
-    "CASE WHEN min(p.time_limit_unit) FILTER (WHERE processing_time IS NOT NULL AND finished_at < :end)"
-    " = max(p.time_limit_unit) FILTER (WHERE processing_time IS NOT NULL AND finished_at < :end)"
-    " THEN min(p.time_limit_unit) FILTER (WHERE processing_time IS NOT NULL AND finished_at < :end) END"
+    f"CASE WHEN min(p.time_limit_unit) FILTER (WHERE processing_time IS NOT NULL AND {RESOLVED})"
+    f" = max(p.time_limit_unit) FILTER (WHERE processing_time IS NOT NULL AND {RESOLVED})"
+    f" THEN min(p.time_limit_unit) FILTER (WHERE processing_time IS NOT NULL AND {RESOLVED}) END"
 )
-BEHIND = (
-    FACTS
-    + """
-SELECT f.id FROM facts f JOIN procedures p ON p.id = f.procedure_id
+BEHIND = """
+SELECT f.id FROM ({facts}) f JOIN procedures p ON p.id = f.procedure_id
 WHERE {condition}{key_condition}
 ORDER BY f.received_at DESC NULLS LAST, f.id DESC
 LIMIT :limit OFFSET :offset
 """
-)
 
 
-def statement(where: Slice, group_by: str | None) -> tuple[str, dict]:
-    """The SQL text of ``dossier_statistics`` and its parameters besides the period's."""
+def _facts(part: str, conditions: str, columns: str = COLUMNS) -> str:
+    """The SQL of the dossiers a part reads, with the slice's ``conditions``."""
+    return "\nUNION ALL\n".join(
+        # every piece a constant of this module or a bound parameter's name
+        f"SELECT {columns} FROM dossiers d WHERE {source}{conditions}"  # noqa: S608
+        for source in SOURCES[part]
+    )
+
+
+def _part(part: str, source: str, conditions: str, key: str, group_by: str | None) -> str:
+    """One part's counts per group, zero for the counts of the other parts."""
+    counts = [
+        f"count(*) FILTER (WHERE {condition}) AS {name}" if counted == part else f"0 AS {name}"
+        for name, (counted, condition) in CONDITIONS.items()
+        if name != "carried_over"
+    ]
+    counts += [
+        f"{expression} AS {name}" if counted == part else f"0 AS {name}" for name, (counted, expression) in SUMS.items()
+    ]
+    time_unit = TIME_UNIT if part == "ended" and group_by == "procedure" else "NULL::text"
+    # the procedure's attributes: for the result it requires (intake and ends), or a group by them
+    procedures = (
+        " JOIN procedures p ON p.id = f.procedure_id" if part in ("received", "ended") or key.startswith("p.") else ""
+    )
+    columns = OPEN_COLUMNS if part == "open_at_end" else COLUMNS
+    return (
+        f"SELECT {key} AS key, {', '.join(counts)}, {time_unit} AS time_unit\n"
+        f"FROM ({_facts(source, conditions, columns)}) f{procedures}\nGROUP BY 1"
+    )
+
+
+def statement(where: Slice, group_by: str | None, *, over: bool = True) -> tuple[str, dict]:
+    """The SQL text of ``dossier_statistics`` and its parameters besides the period's; ``over`` is False for a
+    period not over yet, whose open dossiers are those open now."""
     conditions, params = _conditions(where)
-    sql = STATEMENT.format(
-        columns=COLUMNS,
-        conditions=conditions,
-        span=REPORT_SPAN,
-        key=GROUPS[group_by] if group_by else "NULL",
-        # a procedure's time unit, for its average processing time (its versions may differ: then none)
-        time_unit=TIME_UNIT if group_by == "procedure" else "NULL",
+    key = KEYS[group_by] if group_by else "NULL"
+    parts = [_part(part, _source(part, over), conditions, key, group_by) for part in COUNTED]
+    sums = [
+        f"sum({name})::{'numeric' if name == 'processing_time_sum' else 'bigint'} AS {name}"
+        for name in ALL_COUNTS
+        if name != "carried_over"
+    ]
+    sql = (
+        "SELECT key, sum(ended + pending - received)::bigint AS carried_over,\n    "
+        + ",\n    ".join(sums)
+        + ",\n    max(time_unit) AS time_unit\nFROM (\n"
+        + "\nUNION ALL\n".join(f"({part})" for part in parts)
+        + "\n) parts\nGROUP BY key\nORDER BY key"
     )
     return sql, params
+
+
+def _source(part: str, over: bool) -> str:
+    """Where a part reads its dossiers: those open at the end of a period not over are those open now."""
+    return "open_at_end_now" if part == "open_at_end" and not over else part
 
 
 @dataclass(frozen=True)
@@ -195,17 +251,161 @@ def caller_slice(session: Session, scope, unit_id: int | None = None, **filters)
 def dossier_counts(
     session: Session, period: Period, where: Slice, group_by: str | None = None, *, now: dt.datetime | None = None
 ) -> list[dict]:
-    """One row per group (``GROUPS``; all in one row, key None, without) with every count of ``COUNTS`` and
-    ``INDICATOR_COUNTS`` and, grouped by procedure, its time unit."""
-    sql, params = statement(where, group_by)
+    """One row per group (``GROUPS``; all in one row, key None, without) with every count of ``ALL_COUNTS``
+    and, grouped by procedure, its time unit. A period made of whole months adds up the counts kept for those
+    of its months that are kept (``statistics.kept``) and reads the others from the dossiers."""
     now = now or dt.datetime.now(dt.UTC)
-    # a period not over yet is judged as of now: a dossier due later this month is not past due yet
-    bounds = {"start": period.start, "end": period.end, "as_of": min(period.end, now)}
-    rows = session.execute(text(sql), bounds | params).mappings().all()
-    result = [dict(row) for row in rows]  # key, ALL_COUNTS, time_unit
+    months = _whole_months(period)
+    finished = [month for month in months if _month_end(month) <= now]
+    kept = (
+        set(session.scalars(select(KeptMonth.first_day).where(KeptMonth.first_day.in_(finished))))
+        if finished
+        else set()
+    )
+    result = (
+        _composed(session, period, months, kept, where, group_by, now)
+        if kept
+        else _read(session, period, where, group_by, now)
+    )
     if not result and group_by is None:
         result = [{"key": None, **dict.fromkeys(ALL_COUNTS, 0), "time_unit": None}]
     return result
+
+
+def _read(session: Session, period: Period, where: Slice, group_by: str | None, now: dt.datetime) -> list[dict]:
+    """The counts of ``period`` read from the dossiers (``statement``)."""
+    sql, params = statement(where, group_by, over=period.end <= now)
+    return [dict(row) for row in session.execute(text(sql), bounds(period, now) | params).mappings()]
+
+
+def bounds(period: Period, now: dt.datetime) -> dict:
+    """The statement's parameters for ``period`` read at ``now``."""
+    # a period not over yet is judged as of now: a dossier due later this month is not past due yet
+    return {"start": period.start, "end": period.end, "as_of": min(period.end, now)}
+
+
+def _composed(
+    session: Session,
+    period: Period,
+    months: list[dt.date],
+    kept: set[dt.date],
+    where: Slice,
+    group_by: str | None,
+    now: dt.datetime,
+) -> list[dict]:
+    """The counts of a period of whole months, some of them kept: the kept months' counts added up, the others
+    read from the dossiers (each run of consecutive ones as one period), the dossiers open at the end from
+    the last month only, what was carried over from the identity, and the online and digitised intake less
+    what finished without its result file by the period's end (read from the dossiers: it depends on it)."""
+    last = months[-1]
+    parts = [_kept_rows(session, sorted(kept), last if last in kept else None, where, group_by)]
+    for first, end_day in _runs([month for month in months if month not in kept]):
+        rows = _read(session, custom(first, end_day - dt.timedelta(days=1)), where, group_by, now)
+        if end_day != period.end_day:  # open at the end of a month that is not the period's last
+            rows = [row | dict.fromkeys(PENDING_COUNTS, 0) for row in rows]
+        parts.append(rows)
+    merged: dict = {}
+    for rows in parts:
+        for row in rows:
+            into = merged.setdefault(row["key"], {"key": row["key"], **dict.fromkeys(ALL_COUNTS, 0), "units": set()})
+            for name in (*KEPT_COUNTS, "processing_time_sum"):
+                into[name] += row[name]
+            if row["processing_time_measured"]:
+                into["units"].add(row["time_unit"])  # None: the part's procedure versions differ
+    missing = _missing(session, period, where, group_by)
+    result = []
+    for key in sorted(merged, key=lambda key: (key is None, key)):  # as ORDER BY puts them
+        row = merged[key]
+        units = row.pop("units")
+        online, digitised = missing.get(key, (0, 0))
+        row["carried_over"] = row["ended"] + row["pending"] - row["received"]
+        row["received_online_complete"] = row["received_online"] - online
+        row["received_digitised"] = row["received_with_digitised"] - digitised
+        row["time_unit"] = units.pop() if len(units) == 1 else None
+        result.append(row)
+    return result
+
+
+PENDING_COUNTS = ("pending", "pending_within_due", "pending_past_due")
+KEPT_ROWS = """
+SELECT {key} AS key, {sums}, sum(processing_time_sum) AS processing_time_sum, {time_unit} AS time_unit
+FROM (SELECT * FROM statistics_month_counts d WHERE d.first_day = ANY(:months){conditions}) f
+JOIN procedures p ON p.id = f.procedure_id
+GROUP BY 1
+"""
+# finished without the result file the procedure requires, received in the period and finished by its end
+MISSING = """
+SELECT {key} AS key, count(*) FILTER (WHERE f.channel = 'online') AS online,
+    count(*) FILTER (WHERE f.has_digitised_components) AS digitised
+FROM (
+    SELECT d.receiving_unit_id, d.procedure_id, d.channel, d.has_digitised_components FROM dossiers d
+    WHERE {missing} AND d.received_at >= :start AND d.received_at < :end AND d.finished_at < :end{conditions}
+) f
+JOIN procedures p ON p.id = f.procedure_id
+WHERE {required}
+GROUP BY 1
+"""
+
+
+def _kept_rows(
+    session: Session, months: list[dt.date], last: dt.date | None, where: Slice, group_by: str | None
+) -> list[dict]:
+    """The kept counts of ``months`` added up per group; those open at the end from ``last`` only (None:
+    the period's last month is not among them)."""
+    conditions, params = _conditions(where)
+    sums = ", ".join(
+        f"coalesce(sum({name}) FILTER (WHERE f.first_day = :last), 0) AS {name}"
+        if name in PENDING_COUNTS
+        else f"sum({name}) AS {name}"
+        for name in KEPT_COUNTS
+    )
+    time_unit = (
+        "CASE WHEN min(p.time_limit_unit) FILTER (WHERE f.processing_time_measured > 0)"
+        " = max(p.time_limit_unit) FILTER (WHERE f.processing_time_measured > 0)"
+        " THEN min(p.time_limit_unit) FILTER (WHERE f.processing_time_measured > 0) END"
+        if group_by == "procedure"
+        else "NULL"
+    )
+    key = GROUPS[group_by] if group_by else "NULL"
+    sql = KEPT_ROWS.format(key=key, sums=sums, time_unit=time_unit, conditions=conditions)
+    rows = session.execute(text(sql), params | {"months": months, "last": last}).mappings()
+    return [{name: (int(value) if name in KEPT_COUNTS else value) for name, value in row.items()} for row in rows]
+
+
+def _missing(session: Session, period: Period, where: Slice, group_by: str | None) -> dict:
+    """Per group, the online and the digitised dossiers received in ``period`` and finished by its end without
+    the result file their procedure requires."""
+    conditions, params = _conditions(where)
+    key = GROUPS[group_by] if group_by else "NULL"
+    sql = MISSING.format(key=key, missing=RESULT_MISSING, conditions=conditions, required=RESULT_REQUIRED)
+    rows = session.execute(text(sql), params | {"start": period.start, "end": period.end})
+    return {row.key: (row.online, row.digitised) for row in rows}
+
+
+def _whole_months(period: Period) -> list[dt.date]:
+    """The first days of the months ``period`` is made of; none when it does not begin and end with a month."""
+    if period.first_day.day != 1 or period.end_day.day != 1:
+        return []
+    months, day = [], period.first_day
+    while day < period.end_day:
+        months.append(day)
+        day = month_after(day)
+    return months
+
+
+def _month_end(first_day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(month_after(first_day), dt.time(), VIETNAM)
+
+
+def _runs(months: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
+    """Consecutive months as (first day, the day after the last)."""
+    runs: list[list[dt.date]] = []
+    for month in months:
+        if runs and month_after(runs[-1][1]) == month:
+            runs[-1][1] = month
+        else:
+            runs.append([month, month])
+    return [(first, month_after(last)) for first, last in runs]
 
 
 def dossier_statistics(
@@ -288,15 +488,10 @@ def dossiers_behind(
     if number not in CONDITIONS:
         raise ValueError(f"not a count of dossiers: {number}")
     conditions, params = _conditions(where)
-    key_condition = f" AND {GROUPS[group_by]} = :key" if group_by is not None else ""
-    sql = BEHIND.format(
-        columns=f"d.id, {COLUMNS}",
-        conditions=conditions,
-        span=REPORT_SPAN,
-        condition=CONDITIONS[number],
-        key_condition=key_condition,
-    )
     now = now or dt.datetime.now(dt.UTC)
-    bounds = {"start": period.start, "end": period.end, "as_of": min(period.end, now)}
-    values = bounds | params | {"key": key, "limit": limit, "offset": offset}
+    part, condition = CONDITIONS[number]
+    key_condition = f" AND {GROUPS[group_by]} = :key" if group_by is not None else ""
+    facts = _facts(_source(part, period.end <= now), conditions, columns=f"d.id, {COLUMNS}")
+    sql = BEHIND.format(facts=facts, condition=condition, key_condition=key_condition)
+    values = bounds(period, now) | params | {"key": key, "limit": limit, "offset": offset}
     return list(session.scalars(text(sql), values))

@@ -1,5 +1,6 @@
-"""The weekly report's schedule (procrastinate): hourly, each province whose report day and hour have passed
-gets the week's report once (``reports.run_due``); a worker that was down catches up at its next run."""
+"""The statistics' schedules (procrastinate): hourly, each province's finished months are kept
+(``kept.run_keeping``), and each province whose report day and hour have passed gets the week's report once
+(``reports.run_due``); a worker that was down catches up at its next run."""
 
 from __future__ import annotations
 
@@ -17,3 +18,15 @@ def make_weekly_reports(context, timestamp: int) -> None:
 
     runtime = job_runtime(context)
     run_due(runtime.db, runtime.tenant_context, find_font(runtime.config.pdf_font))
+
+
+@blueprint.periodic(cron="2 * * * *")
+@blueprint.task(
+    name="keep_statistics_months", pass_context=True, queue="statistics", queueing_lock="keep_statistics_months"
+)
+def keep_statistics_months(context, timestamp: int) -> None:
+    """Hourly, a few minutes before the weekly reports: each province's finished months not kept yet
+    (``kept.run_keeping``), so that a month is kept within the hour after it ends."""
+    from motcua_onestop.statistics.kept import run_keeping
+
+    run_keeping(job_runtime(context).db)
