@@ -34,7 +34,14 @@ from motcua_console.blueprint import console
 from motcua_console.config_access import holds_on_province, is_province_admin, province_admin_required
 from motcua_console.labels import N_
 
-KINDS = {"day": N_("Day"), "week": N_("Week"), "month": N_("Month"), "quarter": N_("Quarter"), "year": N_("Year")}
+KINDS = {
+    "day": N_("Day"),
+    "week": N_("Week"),
+    "month": N_("Month"),
+    "quarter": N_("Quarter"),
+    "year": N_("Year"),
+    "custom": N_("From one date to another"),
+}
 GROUPS = {
     "unit": N_("Receiving unit"),
     "field": N_("Field"),
@@ -85,12 +92,12 @@ def _read_args(session, scope) -> tuple[dict, dict[str, list[str]], periods.Peri
     if kind not in KINDS:
         errors["period"] = [_("Choose one of the periods listed.")]
         kind = "month"
-    value = (request.args.get("value") or periods.current(kind, calendar_today()).label)[:20]
+    value = (request.args.get("value") or _this(kind).label)[:30]
     try:
-        period = periods.period(kind, value)
+        period = _period(kind, value)
     except InvalidInput as problem:
         errors["value"] = [str(message) for messages in problem.errors.values() for message in messages]
-        period = periods.current(kind, calendar_today())
+        period = _this(kind)
         value = period.label
     group_by = request.args.get("group_by") or "unit"
     if group_by not in GROUPS:
@@ -105,6 +112,20 @@ def _read_args(session, scope) -> tuple[dict, dict[str, list[str]], periods.Peri
     where = services.caller_slice(session, scope, unit_id, field=field)
     args = {"period": kind, "value": value, "group_by": group_by, "unit_id": unit_id, "field": field}
     return args, errors, period, where
+
+
+def _period(kind: str, value: str) -> periods.Period:
+    """The period the form names; custom dates written ``2026-11-01..2026-11-15``, as a custom period's label."""
+    if kind != "custom":
+        return periods.period(kind, value)
+    first, _dots, last = value.partition("..")
+    return periods.period("custom", first.strip(), until=last.strip() or first.strip())
+
+
+def _this(kind: str) -> periods.Period:
+    """The period of ``kind`` that holds today; for custom dates, this month up to today."""
+    today = calendar_today()
+    return periods.custom(today.replace(day=1), today) if kind == "custom" else periods.current(kind, today)
 
 
 def _key_label(group_by: str, key, names: dict) -> str:

@@ -65,9 +65,31 @@ def test_grouped_by_channel_and_the_officer_sees_only_their_units(march, admin, 
     assert behind.status_code == 404  # not one of theirs: nothing to list
 
 
+def test_from_one_date_to_another(march, admin):
+    """Custom dates, written as the period's label: March as two dates gives March's numbers, and a number
+    opens its dossiers for those dates; the first half of March sees B, C, D, E... received by the 15th."""
+    whole = words_of(admin.get(MARCH, headers={"Accept-Language": "en"}))
+    dates = admin.get(
+        "/console/statistics?period=custom&value=2026-03-01..2026-03-31", headers={"Accept-Language": "en"}
+    )
+    assert dates.status_code == 200
+    total = re.search(r"Total [0-9 .%]+", whole).group(0)
+    assert total in words_of(dates) and "01/03/2026 – 31/03/2026" in words_of(dates)
+    html = dates.get_data(as_text=True)
+    link = dict((n, u) for u, n in re.findall(r'href="(/console/statistics/dossiers\?number=(\w+)[^"]*)"', html))
+    assert "value=2026-03-01..2026-03-31" in link["carried_over"]
+    assert codes_behind(admin, link["carried_over"]) == {march["A"].code}
+    half = admin.get(
+        "/console/statistics?period=custom&value=2026-03-01..2026-03-15", headers={"Accept-Language": "en"}
+    )
+    assert half.status_code == 200 and "01/03/2026 – 15/03/2026" in words_of(half)
+
+
 def test_bad_input_is_a_clear_422_and_anonymous_goes_to_log_in(march, admin, host_client, seeded):
     for query, field in (("period=fortnight", "period"), ("period=month&value=2026-13", "value"),
-                         ("period=month&value=2026-03&group_by=colour", "group_by")):  # fmt: skip
+                         ("period=month&value=2026-03&group_by=colour", "group_by"),
+                         ("period=custom&value=2026-03-31..2026-03-01", "value"),
+                         ("period=custom&value=March", "value")):  # fmt: skip
         response = admin.get(f"/console/statistics?{query}", headers={"Accept-Language": "en"})
         assert response.status_code == 422, query
         assert f'href="#field-{field}"' in response.get_data(as_text=True), query

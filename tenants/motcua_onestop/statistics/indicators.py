@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from motcua_platform.i18n import _
+from motcua_platform.i18n import _, current_locale
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -145,28 +145,28 @@ SELECT count(*) AS published,
                         AND coalesce(jsonb_array_length(documents), 0) > 0 AND time_limit_value IS NOT NULL
                         AND coalesce(applicants, '') <> '' AND coalesce(result_document, '') <> ''
                         AND coalesce(jsonb_array_length(legal_basis), 0) > 0) AS complete,
-       count(*) FILTER (WHERE online_mode IN ('partial', 'full')) AS online,
-       count(*) FILTER (WHERE online_mode = 'full') AS full_online,
-       count(*) FILTER (WHERE online_mode IN ('partial', 'full') AND code IN (
-           SELECT u.code FROM dossiers d JOIN procedures u ON u.id = d.procedure_id
-           WHERE d.received_at >= :start AND d.received_at < :end AND d.channel = 'online')) AS online_used
+       coalesce(array_agg(code) FILTER (WHERE online_mode IN ('partial', 'full')), '{}') AS online,
+       count(*) FILTER (WHERE online_mode = 'full') AS full_online
 FROM procedures
 WHERE status = 'published' AND (plugin IS NULL OR plugin = ANY(:enabled))
 """)
 
 
-def catalogue_parts(session: Session, period: Period, enabled: Iterable[str]) -> dict[str, tuple[int, int]]:
-    """(numerator, denominator) of 1.3, 3.1 and 3.2 (``CATALOGUE_STATEMENT``), and of the share of procedures
-    fully online (``full_online``, a roadmap target of its own)."""
-    row = session.execute(
-        CATALOGUE_STATEMENT, {"start": period.start, "end": period.end, "enabled": sorted(enabled)}
-    ).one()
-    return {
+def catalogue_parts(
+    session: Session, enabled: Iterable[str], used_online: set[str] | None = None
+) -> dict[str, tuple[int, int]]:
+    """(numerator, denominator) of 1.3 and 3.1 (``CATALOGUE_STATEMENT``), of the share of procedures fully
+    online (``full_online``, a roadmap target of its own) and, given the codes of the procedures that received
+    an online dossier in the period (``used_online``, from the statistics grouped by procedure), of 3.2."""
+    row = session.execute(CATALOGUE_STATEMENT, {"enabled": sorted(enabled)}).one()
+    parts = {
         "1.3": (row.complete, row.published),
-        "3.1": (row.online, row.published),
-        "3.2": (row.online_used, row.online),
+        "3.1": (len(row.online), row.published),
         "full_online": (row.full_online, row.published),
     }
+    if used_online is not None:
+        parts["3.2"] = (sum(1 for code in row.online if code in used_online), len(row.online))
+    return parts
 
 
 def score(indicator: Indicator, value: float | None) -> Decimal | None:
@@ -177,10 +177,25 @@ def score(indicator: Indicator, value: float | None) -> Decimal | None:
     return earned.quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
+_TEXTS: dict[str, tuple[dict, dict]] = {}
+
+
+def _texts() -> tuple[dict[str, tuple[str, str]], dict[int, str]]:
+    """Each indicator's name and why it is not recorded, and each group's name, in the current language,
+    rendered once per language: the ranking builds a scorecard per agency, and rendering them every time
+    was most of its time."""
+    locale = current_locale()
+    if locale not in _TEXTS:
+        names = {i.id: (str(i.name), str(i.missing or PROVINCE_ONLY)) for i in INDICATORS}
+        _TEXTS[locale] = (names, {group: str(name) for group, (_maximum, name) in GROUPS.items()})
+    return _TEXTS[locale]
+
+
 def scorecard(parts: dict[str, tuple[int, int]], measured: int | None = None) -> dict:
     """Every indicator (computed from ``parts``, or listed with why not) with its score, the group scores
     and the total, each with the points that could be scored (their sum over the indicators not N/A).
     ``measured``: the dossiers 2.2 averaged (its averages are per procedure, beside the scorecard)."""
+    names, group_names = _texts()
     rows = []
     for indicator in INDICATORS:
         numerator, denominator = parts.get(indicator.id, (None, None))
@@ -192,7 +207,7 @@ def scorecard(parts: dict[str, tuple[int, int]], measured: int | None = None) ->
             {
                 "id": indicator.id,
                 "group": indicator.group,
-                "name": str(indicator.name),
+                "name": names[indicator.id][0],
                 "value": value,
                 "numerator": numerator,
                 "denominator": denominator,
@@ -202,16 +217,16 @@ def scorecard(parts: dict[str, tuple[int, int]], measured: int | None = None) ->
                 "status": ("computed" if value is not None or denominator else "not_applicable")
                 if computed
                 else "not_recorded",
-                "why": None if computed else str(indicator.missing or PROVINCE_ONLY),
+                "why": None if computed else names[indicator.id][1],
             }
         )
     groups = []
-    for group, (maximum, name) in GROUPS.items():
+    for group, (maximum, _name) in GROUPS.items():
         scored = [row for row in rows if row["group"] == group and row["score"] is not None]
         groups.append(
             {
                 "group": group,
-                "name": str(name),
+                "name": group_names[group],
                 "maximum": maximum,
                 "score": sum((row["score"] for row in scored), Decimal(0)) if scored else None,
                 "scored_points": sum((row["points"] for row in scored), Decimal(0)),
@@ -273,7 +288,8 @@ def province_scorecard(
     rows = services.dossier_counts(session, period, where, "procedure", now=now)
     parts = dossier_parts(services.totals(rows))
     if where == Slice():
-        parts |= catalogue_parts(session, period, enabled)
+        used_online = {row["key"] for row in rows if row["received_online"]}
+        parts |= catalogue_parts(session, enabled, used_online)
     times = processing_times(session, rows)
     card = scorecard(parts, measured=sum(t["measured"] for t in times))
     card["processing_times"] = times

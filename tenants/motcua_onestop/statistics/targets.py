@@ -133,7 +133,7 @@ def progress(
         monthly.append((month, services.dossier_counts(session, period, everywhere, "unit", now=now)))
     to_date = periods.custom(first, until)
     so_far = services.dossier_counts(session, to_date, everywhere, "unit", now=now)
-    catalogue = indicators.catalogue_parts(session, to_date, enabled)
+    catalogue = indicators.catalogue_parts(session, enabled)
     result = []
     for target in targets:
         row = _row(target, names)
