@@ -79,7 +79,7 @@ def seed_inbox(url: str) -> tuple[int, list[int]]:
                 ).scalars()
             )
             procedure = conn.execute(text("SELECT min(id) FROM procedures")).scalar_one()
-            conn.execute(text(SEED_SQL), {"procedure": procedure, "units": units, "n": N_DOSSIERS})
+            conn.execute(text(SEED_SQL), {"procedures": [procedure], "units": units, "n": N_DOSSIERS})
             open_ = conn.execute(text("SELECT count(*) FROM dossiers WHERE status NOT IN (3, 8, 10)")).scalar_one()
         with engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(f"VACUUM ANALYZE t_{SLUG}.dossiers")

@@ -29,7 +29,8 @@ from motcua_onestop.statistics.periods import custom, month_after
 log = logging.getLogger(__name__)
 
 MONTHS_PER_RUN = 12  # a province's first run keeps its last year; older months follow an hour at a time
-# the same lock as the trigger's: a write that forgets months waits for a month being kept, and the reverse
+# the same lock as the trigger's (keyed by the tenant's schema, the dossiers' own there): a write that forgets
+# months waits for a month being kept, and the reverse
 LOCK = "SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.statistics_kept_months'))"
 
 

@@ -62,8 +62,10 @@ KEPT_COUNTS = (
 # A dossier's events are its intake, its end and its closing; a kept month's counts change when an event of
 # that month, or an earlier one (the months after it count the dossier as open until its end), is written,
 # moved or deleted, or when a dossier changes unit, procedure or channel. Writes of the current month (every
-# write the services make, at the time they make it) forget nothing; the INSERT trigger is not even called for
-# them, nor the UPDATE trigger for a dossier received this month. The advisory lock orders a forgetting write against statistics.kept.keep_month, which takes it too.
+# write the services make, at the time they make it) forget nothing; the INSERT trigger is not even called
+# for them, nor the UPDATE trigger for a dossier received this month. The advisory lock orders a forgetting
+# write against statistics.kept.keep_month, which takes it too. The months are named in the dossiers' own
+# schema, whatever the writing session's search path (a cleanup that names the schema).
 FORGET = """
 CREATE FUNCTION statistics_forget_months() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
@@ -89,9 +91,9 @@ BEGIN
         END IF;
     END IF;
     IF earliest < this_month THEN
-        PERFORM pg_advisory_xact_lock(hashtext(current_schema() || '.statistics_kept_months'));
-        DELETE FROM statistics_kept_months
-        WHERE first_day >= (date_trunc('month', earliest AT TIME ZONE 'Asia/Ho_Chi_Minh'))::date;
+        PERFORM pg_advisory_xact_lock(hashtext(TG_TABLE_SCHEMA || '.statistics_kept_months'));
+        EXECUTE format('DELETE FROM %I.statistics_kept_months WHERE first_day >= $1', TG_TABLE_SCHEMA)
+        USING (date_trunc('month', earliest AT TIME ZONE 'Asia/Ho_Chi_Minh'))::date;
     END IF;
     RETURN NULL;
 END
