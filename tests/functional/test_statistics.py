@@ -200,3 +200,26 @@ def test_a_period_not_over_counts_the_dossiers_open_now_as_the_span_does(runtime
         session.rollback()
     assert read[True] == read[False]
     assert sum(row["pending"] for row in read[False]) >= 4 and sum(row["received"] for row in read[False]) >= 12
+
+
+def test_early_or_on_time_by_the_local_day(runtime, seeded):
+    """Early, on time and late compare Vietnam dates: a result at 06:30 on the due day (23:30 UTC the day
+    before) is on time, not early; one at 00:30 the day after (17:30 UTC on the due day) is late."""
+    from dossier_support import SYSTEM, intake_in
+    from motcua_onestop.dossiers import services as dossiers
+    from motcua_onestop.statistics import services as statistics
+
+    tenant = seeded["alpha"].context
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        made = []
+        for hour, days_after in ((6, 0), (0, 1)):
+            dossier = intake_in(session, seeded, "counter", now=dt.datetime(2026, 5, 4, 9, tzinfo=VIETNAM))
+            due_day = dossier.due_at.astimezone(VIETNAM).date() + dt.timedelta(days=days_after)
+            finished = dt.datetime.combine(due_day, dt.time(hour, 30), VIETNAM)
+            dossiers.transition(session, SYSTEM, dossier, 4, dossier.version, tenant=tenant, now=dossier.received_at)
+            dossiers.transition(session, SYSTEM, dossier, 9, dossier.version, tenant=tenant, now=finished)
+            made.append(dossier)
+        assert made[0].finished_at.astimezone(dt.UTC).date() < made[0].due_at.astimezone(dt.UTC).date()
+        counts = statistics.dossier_counts(session, periods.period("month", "2026-05"), statistics.Slice())[0]
+        assert (counts["resolved_early"], counts["resolved_on_time"], counts["resolved_late"]) == (0, 1, 1)
+        session.rollback()
