@@ -121,6 +121,15 @@ def test_the_province_admin_opens_a_number_and_reaches_its_dossiers(sigma_june, 
     rows[1].get_by_role("link").click()
     assert tab.path.startswith("/console/dossiers/")
 
+    # from one date to another: June as two dates gives June's total
+    tab.goto("/console/statistics?period=month&value=2025-06")
+    tab.page.get_by_label(_("Period"), exact=True).select_option("custom")
+    tab.page.get_by_label(_("Which one"), exact=True).fill("2025-06-01..2025-06-30")
+    tab.button(_("Show")).click()
+    assert "period=custom" in tab.path and "01/06/2025 – 30/06/2025" in tab.text()
+    assert tab.page.get_by_role("row").filter(has_text=_("Total")).inner_text() == total
+    tab.look("dates")
+
 
 def test_the_province_admin_makes_a_weekly_report_and_sets_a_target(sigma_june, open_browser, live):
     from browser_support import fill
