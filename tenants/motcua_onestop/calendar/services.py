@@ -9,7 +9,6 @@ from collections.abc import Iterable
 
 import holidays
 from motcua_platform.audit.services import Actor, record
-from motcua_platform.db.unit_of_work import UnitOfWork
 from motcua_platform.errors import Conflict, InvalidInput, NotFound
 from motcua_platform.i18n import _
 from motcua_platform.timezones import VIETNAM
@@ -129,22 +128,17 @@ def seed_all_tenants(db, on: dt.date | None = None) -> dict[str, list[int]]:
     """For every active tenant, seed the missing years of ``years_to_keep_seeded(on)``, one transaction
     per tenant; one tenant's failure is logged and does not hold back the others. Returns the years
     seeded per tenant (only tenants where something was seeded)."""
-    from motcua_platform.directory.models import Tenant, TenantStatus
+    from motcua_platform.directory.services import in_each_active_tenant
 
     years = years_to_keep_seeded(on)
-    with db.control_session() as control:
-        slugs = list(control.scalars(select(Tenant.slug).where(Tenant.status == TenantStatus.ACTIVE)))
+    seeded = in_each_active_tenant(
+        db, lambda session, _slug: seed_missing_years(session, years), "seeding the calendar"
+    )
     report = {}
-    for slug in slugs:
-        try:
-            with UnitOfWork(db) as work:
-                seeded = seed_missing_years(work.tenant_session(db.binding(slug)), years)
-        except Exception:
-            log.exception("seeding the calendar of %s failed", slug)
-            continue
-        if seeded:
-            log.info("calendar of %s: seeded %s", slug, ", ".join(map(str, seeded)))
-            report[slug] = sorted(seeded)
+    for slug, years_seeded in seeded.items():
+        if years_seeded:
+            log.info("calendar of %s: seeded %s", slug, ", ".join(map(str, years_seeded)))
+            report[slug] = sorted(years_seeded)
     return report
 
 

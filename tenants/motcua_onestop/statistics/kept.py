@@ -10,12 +10,10 @@ from the dossiers until the job keeps them again."""
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 from motcua_platform.db.base import utcnow
 from motcua_platform.db.database import Database
-from motcua_platform.db.unit_of_work import UnitOfWork
-from motcua_platform.directory.models import Tenant, TenantStatus
+from motcua_platform.directory.services import in_each_active_tenant
 from motcua_platform.timezones import VIETNAM
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as upsert
@@ -25,8 +23,6 @@ from motcua_onestop.dossiers.models import Dossier
 from motcua_onestop.statistics import services
 from motcua_onestop.statistics.models import KEPT_COUNTS, KeptMonth, month_counts
 from motcua_onestop.statistics.periods import custom, month_after
-
-log = logging.getLogger(__name__)
 
 MONTHS_PER_RUN = 12  # a province's first run keeps its last year; older months follow an hour at a time
 # the same lock as the trigger's (keyed by the tenant's schema, the dossiers' own there): a write that forgets
@@ -85,17 +81,10 @@ def months_to_keep(session: Session, now: dt.datetime | None = None, limit: int 
 
 def run_keeping(db: Database, now: dt.datetime | None = None) -> dict[str, int]:
     """The hourly run: in every active tenant, the finished months not kept yet (``months_to_keep``), one
-    transaction per tenant; one tenant's failure is logged and does not hold back the others. Returns how
-    many months each tenant kept."""
+    transaction per tenant. Returns how many months each tenant kept."""
     now = now or utcnow()
-    with db.control_session() as control:
-        slugs = list(control.scalars(select(Tenant.slug).where(Tenant.status == TenantStatus.ACTIVE)))
-    kept = {}
-    for slug in slugs:
-        try:
-            with UnitOfWork(db) as work:
-                session = work.tenant_session(db.binding(slug))
-                kept[slug] = sum(keep_month(session, month, now) for month in months_to_keep(session, now))
-        except Exception:
-            log.exception("keeping the statistics months of %s failed", slug)
-    return kept
+
+    def keep(session: Session, _slug: str) -> int:
+        return sum(keep_month(session, month, now) for month in months_to_keep(session, now))
+
+    return in_each_active_tenant(db, keep, "keeping the statistics months")

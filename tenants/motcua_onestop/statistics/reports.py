@@ -14,7 +14,6 @@ province sets. ``weekly`` builds its contents and files.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -22,8 +21,7 @@ from pathlib import Path
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
 from motcua_platform.db.database import Database
-from motcua_platform.db.unit_of_work import UnitOfWork
-from motcua_platform.directory.models import Tenant, TenantStatus
+from motcua_platform.directory.services import in_each_active_tenant
 from motcua_platform.errors import InvalidInput, NotFound
 from motcua_platform.i18n import _
 from motcua_platform.tenant_context import TenantContext
@@ -38,7 +36,6 @@ from motcua_onestop.notifications.models import Event
 from motcua_onestop.statistics import weekly
 from motcua_onestop.statistics.models import ReportSettings, StatisticsReport
 
-log = logging.getLogger(__name__)
 USAGE_METRIC = "statistics_reports"
 MAX_RECIPIENTS = 20
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
@@ -197,19 +194,13 @@ def run_due(
     transaction each; one tenant's failure is logged and does not hold back the others. Returns the id of
     each report made, by tenant."""
     now = now or utcnow()
-    with db.control_session() as control:
-        slugs = list(control.scalars(select(Tenant.slug).where(Tenant.status == TenantStatus.ACTIVE)))
-    made = {}
-    for slug in slugs:
-        try:
-            with UnitOfWork(db) as work:
-                session = work.tenant_session(db.binding(slug))
-                run_day = due_run_day(settings_of(session), now)
-                if run_day is None:
-                    continue
-                report, created = make_report(session, context_of(slug), SCHEDULER, run_day, font, now=now)
-                if created:
-                    made[slug] = report.id
-        except Exception:
-            log.exception("the weekly report of %s failed", slug)
-    return made
+
+    def make_due(session: Session, slug: str) -> int | None:
+        run_day = due_run_day(settings_of(session), now)
+        if run_day is None:
+            return None
+        report, created = make_report(session, context_of(slug), SCHEDULER, run_day, font, now=now)
+        return report.id if created else None
+
+    made = in_each_active_tenant(db, make_due, "the weekly report")
+    return {slug: report_id for slug, report_id in made.items() if report_id is not None}

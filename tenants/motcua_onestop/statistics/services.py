@@ -43,6 +43,7 @@ GROUPS = {  # group_by -> the SQL expression of a row's key
     "channel": "f.channel",
     "level": "p.online_mode",
 }
+BY_PROCEDURE = frozenset({"field", "procedure", "level"})  # the groups that are the procedure's attributes
 # and the row a month keeps (statistics.kept): its receiving unit, procedure version and channel
 KEYS = GROUPS | {"kept": "jsonb_build_array(f.receiving_unit_id, f.procedure_id, f.channel)"}
 COUNTS = (
@@ -197,9 +198,8 @@ def _part(part: str, source: str, conditions: str, key: str, group_by: str | Non
     ]
     time_unit = TIME_UNIT if part == "ended" and group_by == "procedure" else "NULL::text"
     # the procedure's attributes: for the result it requires (intake and ends), or a group by them
-    procedures = (
-        " JOIN procedures p ON p.id = f.procedure_id" if part in ("received", "ended") or key.startswith("p.") else ""
-    )
+    by_procedure = part in ("received", "ended") or group_by in BY_PROCEDURE
+    procedures = " JOIN procedures p ON p.id = f.procedure_id" if by_procedure else ""
     columns = OPEN_COLUMNS if part == "open_at_end" else COLUMNS
     return (
         f"SELECT {key} AS key, {', '.join(counts)}, {time_unit} AS time_unit\n"
