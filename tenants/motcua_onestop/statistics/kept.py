@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from motcua_onestop.dossiers.models import Dossier
 from motcua_onestop.statistics import services
 from motcua_onestop.statistics.models import KEPT_COUNTS, KeptMonth, month_counts
-from motcua_onestop.statistics.periods import custom, month_after
+from motcua_onestop.statistics.periods import current, month_after
 
 MONTHS_PER_RUN = 12  # a province's first run keeps its last year; older months follow an hour at a time
 # the same lock as the trigger's (keyed by the tenant's schema, the dossiers' own there): a write that forgets
@@ -34,7 +34,8 @@ def keep_month(session: Session, first_day: dt.date, now: dt.datetime | None = N
     """Keep the counts of the month that begins on ``first_day``, which must be over. False when it was kept
     already (by another run): a kept month is only kept again after a write has made the database forget it."""
     now = now or utcnow()
-    if first_day.day != 1 or dt.datetime.combine(month_after(first_day), dt.time(), VIETNAM) > now:
+    month = current("month", first_day)
+    if month.first_day != first_day or month.end > now:
         raise ValueError(f"not the first day of a finished month: {first_day}")
     session.execute(text(LOCK))
     added = session.execute(
@@ -45,7 +46,6 @@ def keep_month(session: Session, first_day: dt.date, now: dt.datetime | None = N
     ).first()
     if added is None:
         return False
-    month = custom(first_day, month_after(first_day) - dt.timedelta(days=1))
     sql, params = services.statement(services.Slice(), "kept", over=True)
     rows = session.execute(text(sql), services.bounds(month, now) | params).mappings()
     values = [

@@ -19,7 +19,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from motcua_platform.errors import Forbidden
 from motcua_platform.i18n import _
-from motcua_platform.timezones import VIETNAM
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -33,7 +32,7 @@ from motcua_onestop.dossiers.models import (
     RESULT_MISSING,
 )
 from motcua_onestop.statistics.models import KEPT_COUNTS, KeptMonth
-from motcua_onestop.statistics.periods import Period, custom, month_after
+from motcua_onestop.statistics.periods import Period, current, custom, month_after
 from motcua_onestop.units.services import subtree_ids
 
 GROUPS = {  # group_by -> the SQL expression of a row's key
@@ -265,7 +264,7 @@ def dossier_counts(
     of its months that are kept (``statistics.kept``) and reads the others from the dossiers."""
     now = now or dt.datetime.now(dt.UTC)
     months = _whole_months(period)
-    finished = [month for month in months if _month_end(month) <= now]
+    finished = [month for month in months if current("month", month).end <= now]
     kept = (
         set(session.scalars(select(KeptMonth.first_day).where(KeptMonth.first_day.in_(finished))))
         if finished
@@ -400,10 +399,6 @@ def _whole_months(period: Period) -> list[dt.date]:
         months.append(day)
         day = month_after(day)
     return months
-
-
-def _month_end(first_day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(month_after(first_day), dt.time(), VIETNAM)
 
 
 def _runs(months: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
