@@ -5,7 +5,8 @@
 Creates database ``motcua_bench_statistics`` with the tenant of ``benchmarks/dossiers.py`` (200 communes with
 a service centre each) and its BENCH_DOSSIERS dossiers (finished ones over the last two years, open ones over
 the last month, the statistics' facts filled as the services keep them: ADR 0038), spread over the
-tenant's procedures, keeps every finished month as the hourly job does (``statistics.kept``, ADR 0041), then
+tenant's procedures, keeps every finished month and the month so far as the hourly job does (``statistics.kept``,
+ADR 0041 and 0042), then
 times ``statistics.services.dossier_statistics`` in one tenant session, BENCH_CALLS calls per case after 3 of
 warm-up, interleaved: this month, last month and the month a year ago (targets: p95 <= 100 ms), this year and
 last year (p95 <= 300 ms), each for the whole province and grouped by unit (400 rows), and a commune's month;
@@ -81,18 +82,22 @@ def main() -> None:
                 )
             print(f"finished the {finished:,} oldest open dossiers: {OPEN_DOSSIERS:,} left open")
         today = dt.datetime.now(VIETNAM).date()
-        # what the hourly job does once a month is over: keep each finished month's counts (ADR 0041)
+        # what the hourly job does: keep each finished month's counts and the month so far's (ADR 0041, 0042)
         with runtime.db.tenant_session(runtime.db.binding(seed.SLUG)) as session:
-            to_keep = kept.months_to_keep(session, limit=100)
-            keeping = []
-            for first_day in to_keep:
+            to_keep = kept.to_keep(session, limit=100)
+            keeping: dict[str, list[float]] = {"month": [], "month so far": []}
+            for period in to_keep:
                 started = time.perf_counter()
-                kept.keep_month(session, first_day)
-                keeping.append((time.perf_counter() - started) * 1000)
+                kept.keep(session, period)
+                keeping["month" if period.kind == "month" else "month so far"].append(
+                    (time.perf_counter() - started) * 1000
+                )
             session.commit()
-            kept_rows = session.scalar(text("SELECT count(*) FROM statistics_month_counts"))
-        print(f"\nkept {len(to_keep)} finished months ({kept_rows:,} rows): p50 {stats.median(keeping):.0f} ms, "
-              f"max {max(keeping):.0f} ms per month, {sum(keeping) / 1000:.1f} s in all")  # fmt: skip
+            kept_rows = session.scalar(text("SELECT count(*) FROM statistics_period_counts"))
+        for kind, times in keeping.items():
+            if times:
+                print(f"kept {len(times)} × {kind}: p50 {stats.median(times):.0f} ms, max {max(times):.0f} ms")
+        print(f"{kept_rows:,} rows kept")
         month = periods.period("month", f"{today.year}-{today.month:02d}")
         month_before = month.previous()
         year = periods.period("year", str(today.year))

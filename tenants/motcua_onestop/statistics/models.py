@@ -1,6 +1,7 @@
 """A province's roadmap targets: for a year, a rate to reach (online dossiers, digitisation, on-time…), for the
 whole province or one unit (statistics.targets); its weekly reports and when they are made (statistics.reports);
-the counts of each finished month, kept (statistics.kept)."""
+the counts of each finished month and of each finished day of the month in progress, kept
+(statistics.kept)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Integer,
     LargeBinary,
     Numeric,
@@ -97,7 +99,7 @@ class StatisticsReport(TenantBase):
     created_at: Mapped[dt.datetime] = created_at_column()
 
 
-# What a finished month keeps per receiving unit, procedure version and channel (statistics.kept, ADR 0041):
+# What a finished month or day keeps per receiving unit, procedure version and channel (statistics.kept, ADR 0041):
 # every count that adds up over months, the dossiers open at its end, and those that ended in it (what was
 # carried over follows from them). The intake counts that depend on the period's end (online and digitised
 # dossiers whose result was kept as a file) are not kept: a longer period takes its own end.
@@ -126,31 +128,35 @@ KEPT_COUNTS = (
 )
 
 
-class KeptMonth(TenantBase):
-    """A finished month whose counts are kept (``month_counts``), as they stood when it was kept, shortly
-    after it ended. A write that changes the dossiers of a kept month or of the months after it (an event
-    dated before the current month: an import, a merge, a clock set by hand) deletes those months (the
-    trigger of migration a6d2e9c4b7f1), and the statistics read them from the dossiers until they are kept
-    again."""
+class KeptPeriod(TenantBase):
+    """A finished month, or a finished day of the month in progress, whose counts are kept (``period_counts``)
+    as they stood when it was kept, shortly after it ended; named by its first day and the day after its last.
+    A write that changes the dossiers of a kept period or of the periods before it (an event dated before
+    today: an import, a merge, a clock set by hand) deletes every kept period that ends after that event's
+    day (the trigger of migration b3f8c1d6e2a9), and the statistics read them from the dossiers until they are
+    kept again."""
 
-    __tablename__ = "statistics_kept_months"
+    __tablename__ = "statistics_kept_periods"
+    __table_args__ = (CheckConstraint("end_day > first_day", name="days"),)
 
     first_day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    end_day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     kept_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
-month_counts = Table(
-    "statistics_month_counts",
+period_counts = Table(
+    "statistics_period_counts",
     TenantBase.metadata,
-    Column(
-        "first_day",
-        Date,
-        ForeignKey("statistics_kept_months.first_day", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    Column("first_day", Date, primary_key=True),
+    Column("end_day", Date, primary_key=True),
     Column("receiving_unit_id", Integer, primary_key=True),
     Column("procedure_id", Integer, primary_key=True),
     Column("channel", String(10), primary_key=True),
     *(Column(name, Integer, nullable=False) for name in KEPT_COUNTS),
     Column("processing_time_sum", Numeric(14, 2), nullable=False),
+    ForeignKeyConstraint(
+        ["first_day", "end_day"],
+        ["statistics_kept_periods.first_day", "statistics_kept_periods.end_day"],
+        ondelete="CASCADE",
+    ),
 )

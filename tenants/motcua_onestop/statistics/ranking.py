@@ -11,6 +11,7 @@ listed last without a rank. ``rank_change`` is positive when the unit moved up."
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -132,6 +133,6 @@ def _metric(card: dict | None, indicator: str | None) -> float | None:
 
 def _rank(rows: list[dict], field: str, into: str) -> None:
     """Competition ranking on ``field``, highest first; None unranked."""
-    values = sorted((row[field] for row in rows if row[field] is not None), reverse=True)
-    for row in rows:
-        row[into] = None if row[field] is None else 1 + sum(1 for value in values if value > row[field])
+    values = sorted(row[field] for row in rows if row[field] is not None)
+    for row in rows:  # 1 + how many are higher
+        row[into] = None if row[field] is None else 1 + len(values) - bisect_right(values, row[field])

@@ -19,6 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from motcua_platform.errors import Forbidden
 from motcua_platform.i18n import _
+from motcua_platform.timezones import VIETNAM
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -31,8 +32,8 @@ from motcua_onestop.dossiers.models import (
     REPORT_SPAN,
     RESULT_MISSING,
 )
-from motcua_onestop.statistics.models import KEPT_COUNTS, KeptMonth
-from motcua_onestop.statistics.periods import Period, current, custom, month_after
+from motcua_onestop.statistics.models import KEPT_COUNTS, KeptPeriod
+from motcua_onestop.statistics.periods import Period, custom
 from motcua_onestop.units.services import subtree_ids
 
 GROUPS = {  # group_by -> the SQL expression of a row's key
@@ -123,6 +124,7 @@ TIMING = (
     f"CASE WHEN d.finished_at IS NULL AND d.closed_status = 8"
     f" THEN {LOCAL_DAY.format('d.closed_at')} <= {LOCAL_DAY.format('d.report_due_at')} END AS stopped_in_time"
 )
+ONE_DAY = dt.timedelta(days=1)
 RESOLVED = "finished_at IS NOT NULL"  # an ended dossier without a result was closed (withdrawn, stopped)
 # Which dossiers each count counts, written once, as (part, condition): the statement counts them, and a
 # person drilling into a number lists the same dossiers (``dossiers_behind``).
@@ -260,24 +262,47 @@ def dossier_counts(
     session: Session, period: Period, where: Slice, group_by: str | None = None, *, now: dt.datetime | None = None
 ) -> list[dict]:
     """One row per group (``GROUPS``; all in one row, key None, without) with every count of ``ALL_COUNTS``
-    and, grouped by procedure, its time unit. A period made of whole months adds up the counts kept for those
-    of its months that are kept (``statistics.kept``) and reads the others from the dossiers."""
+    and, grouped by procedure, its time unit. The months and days of ``period`` that are kept
+    (``statistics.kept``: finished months, finished days of the month in progress) are added up from their
+    kept counts, the rest read from the dossiers."""
     now = now or dt.datetime.now(dt.UTC)
-    months = _whole_months(period)
-    finished = [month for month in months if current("month", month).end <= now]
-    kept = (
-        set(session.scalars(select(KeptMonth.first_day).where(KeptMonth.first_day.in_(finished))))
-        if finished
-        else set()
-    )
+    kept = session.execute(
+        select(KeptPeriod.first_day, KeptPeriod.end_day).where(
+            KeptPeriod.first_day >= period.first_day,
+            KeptPeriod.end_day <= min(period.end_day, now.astimezone(VIETNAM).date()),
+        )
+    ).all()
+    pieces, runs = _cover(period, kept)
     result = (
-        _composed(session, period, months, kept, where, group_by, now)
-        if kept
+        _composed(session, period, pieces, runs, where, group_by, now)
+        if pieces
         else _read(session, period, where, group_by, now)
     )
     if not result and group_by is None:
         result = [{"key": None, **dict.fromkeys(ALL_COUNTS, 0), "time_unit": None}]
     return result
+
+
+def _cover(period: Period, kept: Iterable[tuple[dt.date, dt.date]]) -> tuple[list[tuple], list[tuple]]:
+    """``period`` as kept pieces, the longest kept one at each day (a month before its days), and the runs of
+    consecutive days between them, each as (first day, the day after the last)."""
+    longest: dict[dt.date, dt.date] = {}
+    for first, end in kept:
+        longest[first] = max(end, longest.get(first, end))
+    pieces: list[tuple] = []
+    runs: list[list[dt.date]] = []
+    day = period.first_day
+    while day < period.end_day:
+        if day in longest:
+            pieces.append((day, longest[day]))
+            day = longest[day]
+            continue
+        if runs and runs[-1][1] == day:
+            runs[-1][1] = day + ONE_DAY
+        else:
+            runs.append([day, day + ONE_DAY])
+        day += ONE_DAY
+    return pieces, [tuple(run) for run in runs]
 
 
 def _read(session: Session, period: Period, where: Slice, group_by: str | None, now: dt.datetime) -> list[dict]:
@@ -295,28 +320,29 @@ def bounds(period: Period, now: dt.datetime) -> dict:
 def _composed(
     session: Session,
     period: Period,
-    months: list[dt.date],
-    kept: set[dt.date],
+    pieces: list[tuple],
+    runs: list[tuple],
     where: Slice,
     group_by: str | None,
     now: dt.datetime,
 ) -> list[dict]:
-    """The counts of a period of whole months, some of them kept: the kept months' counts added up, the others
-    read from the dossiers (each run of consecutive ones as one period), the dossiers open at the end from
-    the last month only, what was carried over from the identity, and the online and digitised intake less
-    what finished without its result file by the period's end (read from the dossiers: it depends on it)."""
-    last = months[-1]
-    parts = [_kept_rows(session, sorted(kept), last if last in kept else None, where, group_by)]
-    for first, end_day in _runs([month for month in months if month not in kept]):
-        rows = _read(session, custom(first, end_day - dt.timedelta(days=1)), where, group_by, now)
-        if end_day != period.end_day:  # open at the end of a month that is not the period's last
+    """The counts of a period covered in part by kept ``pieces``: their counts added up, the ``runs`` between
+    them read from the dossiers, the dossiers open at the end from the last piece or run only, what was
+    carried over from the identity, and the online and digitised intake less what finished without its
+    result file by the period's end (read from the dossiers: it depends on it)."""
+    parts = [_kept_rows(session, pieces, period.end_day, where, group_by)]
+    for first, end_day in runs:
+        rows = _read(session, custom(first, end_day - ONE_DAY), where, group_by, now)
+        if end_day != period.end_day:  # open at the end of a run that is not the period's last
             rows = [row | dict.fromkeys(PENDING_COUNTS, 0) for row in rows]
         parts.append(rows)
     merged: dict = {}
     for rows in parts:
         for row in rows:
-            into = merged.setdefault(row["key"], {"key": row["key"], **dict.fromkeys(ALL_COUNTS, 0), "units": set()})
-            for name in (*KEPT_COUNTS, "processing_time_sum"):
+            into = merged.get(row["key"])
+            if into is None:
+                into = merged[row["key"]] = {"key": row["key"], **dict.fromkeys(ALL_COUNTS, 0), "units": set()}
+            for name in ADDED_UP:
                 into[name] += row[name]
             if row["processing_time_measured"]:
                 into["units"].add(row["time_unit"])  # None: the part's procedure versions differ
@@ -335,10 +361,13 @@ def _composed(
 
 
 PENDING_COUNTS = ("pending", "pending_within_due", "pending_past_due")
+ADDED_UP = (*KEPT_COUNTS, "processing_time_sum")  # what a composed period adds up over its pieces
 KEPT_ROWS = """
 SELECT {key} AS key, {sums}, sum(processing_time_sum) AS processing_time_sum, {time_unit} AS time_unit
-FROM (SELECT * FROM statistics_month_counts d WHERE d.first_day = ANY(:months){conditions}) f
-JOIN procedures p ON p.id = f.procedure_id
+FROM (
+    SELECT * FROM statistics_period_counts d
+    WHERE (d.first_day, d.end_day) IN (SELECT * FROM unnest(CAST(:firsts AS date[]), CAST(:ends AS date[]))){conditions}
+) f{procedures}
 GROUP BY 1
 """
 # finished without the result file the procedure requires, received in the period and finished by its end
@@ -356,13 +385,13 @@ GROUP BY 1
 
 
 def _kept_rows(
-    session: Session, months: list[dt.date], last: dt.date | None, where: Slice, group_by: str | None
+    session: Session, pieces: list[tuple], end_day: dt.date, where: Slice, group_by: str | None
 ) -> list[dict]:
-    """The kept counts of ``months`` added up per group; those open at the end from ``last`` only (None:
-    the period's last month is not among them)."""
+    """The kept counts of ``pieces`` added up per group; those open at the end from the piece that ends on
+    ``end_day`` only (the period's last day, when it is kept)."""
     conditions, params = _conditions(where)
     sums = ", ".join(
-        f"coalesce(sum({name}) FILTER (WHERE f.first_day = :last), 0) AS {name}"
+        f"coalesce(sum({name}) FILTER (WHERE f.end_day = :end_day), 0) AS {name}"
         if name in PENDING_COUNTS
         else f"sum({name}) AS {name}"
         for name in KEPT_COUNTS
@@ -375,8 +404,11 @@ def _kept_rows(
         else "NULL"
     )
     key = GROUPS[group_by] if group_by else "NULL"
-    sql = KEPT_ROWS.format(key=key, sums=sums, time_unit=time_unit, conditions=conditions)
-    rows = session.execute(text(sql), params | {"months": months, "last": last}).mappings()
+    procedures = "\nJOIN procedures p ON p.id = f.procedure_id" if group_by in BY_PROCEDURE else ""
+    sql = KEPT_ROWS.format(key=key, sums=sums, time_unit=time_unit, conditions=conditions, procedures=procedures)
+    firsts, ends = zip(*pieces, strict=True)
+    values = {"firsts": list(firsts), "ends": list(ends), "end_day": end_day}
+    rows = session.execute(text(sql), params | values).mappings()
     return [{name: (int(value) if name in KEPT_COUNTS else value) for name, value in row.items()} for row in rows]
 
 
@@ -388,28 +420,6 @@ def _missing(session: Session, period: Period, where: Slice, group_by: str | Non
     sql = MISSING.format(key=key, missing=RESULT_MISSING, conditions=conditions, required=RESULT_REQUIRED)
     rows = session.execute(text(sql), params | {"start": period.start, "end": period.end})
     return {row.key: (row.online, row.digitised) for row in rows}
-
-
-def _whole_months(period: Period) -> list[dt.date]:
-    """The first days of the months ``period`` is made of; none when it does not begin and end with a month."""
-    if period.first_day.day != 1 or period.end_day.day != 1:
-        return []
-    months, day = [], period.first_day
-    while day < period.end_day:
-        months.append(day)
-        day = month_after(day)
-    return months
-
-
-def _runs(months: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
-    """Consecutive months as (first day, the day after the last)."""
-    runs: list[list[dt.date]] = []
-    for month in months:
-        if runs and month_after(runs[-1][1]) == month:
-            runs[-1][1] = month
-        else:
-            runs.append([month, month])
-    return [(first, month_after(last)) for first, last in runs]
 
 
 def dossier_statistics(

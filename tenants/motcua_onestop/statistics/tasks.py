@@ -1,4 +1,4 @@
-"""The statistics' schedules (procrastinate): hourly, each province's finished months are kept
+"""The statistics' schedules (procrastinate): hourly, each province's finished months and days are kept
 (``kept.run_keeping``), and each province whose report day and hour have passed gets the week's report once
 (``reports.run_due``); a worker that was down catches up at its next run."""
 
@@ -22,11 +22,11 @@ def make_weekly_reports(context, timestamp: int) -> None:
 
 @blueprint.periodic(cron="2 * * * *")
 @blueprint.task(
-    name="keep_statistics_months", pass_context=True, queue="statistics", queueing_lock="keep_statistics_months"
+    name="keep_statistics_periods", pass_context=True, queue="statistics", queueing_lock="keep_statistics_periods"
 )
-def keep_statistics_months(context, timestamp: int) -> None:
-    """Hourly, a few minutes before the weekly reports: each province's finished months not kept yet
-    (``kept.run_keeping``), so that a month is kept within the hour after it ends."""
+def keep_statistics_periods(context, timestamp: int) -> None:
+    """Hourly, a few minutes before the weekly reports: each province's finished months and days not kept yet
+    (``kept.run_keeping``), so that a month or a day is kept within the hour after it ends."""
     from motcua_onestop.statistics.kept import run_keeping
 
     run_keeping(job_runtime(context).db)
