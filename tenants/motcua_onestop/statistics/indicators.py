@@ -20,6 +20,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 from motcua_platform.i18n import _, current_locale
 from sqlalchemy import text
@@ -48,7 +49,7 @@ class Indicator:
     source: str | None = None  # DOSSIERS, CATALOGUE, or None: not recorded by the platform yet
     missing: object = None  # why it is not computed yet (a lazy message)
 
-    @property
+    @cached_property  # read for every indicator of every scorecard: a ranking builds hundreds
     def group(self) -> int:
         return int(self.id.split(".")[0])
 
@@ -197,12 +198,16 @@ def scorecard(parts: dict[str, tuple[int, int]], measured: int | None = None) ->
     ``measured``: the dossiers 2.2 averaged (its averages are per procedure, beside the scorecard)."""
     names, group_names = _texts()
     rows = []
+    earned: dict[int, list] = {group: [] for group in GROUPS}  # each group's scored indicators
     for indicator in INDICATORS:
         numerator, denominator = parts.get(indicator.id, (None, None))
         value = rate(numerator, denominator) if denominator is not None else None
         computed = indicator.id in parts
         if indicator.id == "2.2" and measured is not None:
             computed, denominator = True, measured
+        points = score(indicator, value)
+        if points is not None:
+            earned[indicator.group].append((points, indicator.points))
         rows.append(
             {
                 "id": indicator.id,
@@ -213,25 +218,23 @@ def scorecard(parts: dict[str, tuple[int, int]], measured: int | None = None) ->
                 "denominator": denominator,
                 "threshold": indicator.threshold if indicator.points is not None else None,
                 "points": indicator.points,
-                "score": score(indicator, value),
+                "score": points,
                 "status": ("computed" if value is not None or denominator else "not_applicable")
                 if computed
                 else "not_recorded",
                 "why": None if computed else names[indicator.id][1],
             }
         )
-    groups = []
-    for group, (maximum, _name) in GROUPS.items():
-        scored = [row for row in rows if row["group"] == group and row["score"] is not None]
-        groups.append(
-            {
-                "group": group,
-                "name": group_names[group],
-                "maximum": maximum,
-                "score": sum((row["score"] for row in scored), Decimal(0)) if scored else None,
-                "scored_points": sum((row["points"] for row in scored), Decimal(0)),
-            }
-        )
+    groups = [
+        {
+            "group": group,
+            "name": group_names[group],
+            "maximum": maximum,
+            "score": sum((points for points, _most in earned[group]), Decimal(0)) if earned[group] else None,
+            "scored_points": sum((most for _points, most in earned[group]), Decimal(0)),
+        }
+        for group, (maximum, _name) in GROUPS.items()
+    ]
     total = sum((g["score"] for g in groups if g["score"] is not None), Decimal(0))
     scored_points = sum((g["scored_points"] for g in groups), Decimal(0))
     return {

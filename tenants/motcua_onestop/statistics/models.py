@@ -99,10 +99,11 @@ class StatisticsReport(TenantBase):
     created_at: Mapped[dt.datetime] = created_at_column()
 
 
-# What a finished month or day keeps per receiving unit, procedure version and channel (statistics.kept, ADR 0041):
-# every count that adds up over months, the dossiers open at its end, and those that ended in it (what was
-# carried over follows from them). The intake counts that depend on the period's end (online and digitised
-# dossiers whose result was kept as a file) are not kept: a longer period takes its own end.
+# What a kept period keeps per receiving unit, procedure version and channel (statistics.kept, ADR 0041, 0042):
+# every count that adds up over periods, the dossiers open at its end, and those that ended in it (what was
+# carried over follows from them). The two intake counts that depend on the period's end (online and digitised
+# dossiers whose result was kept as a file by then) are kept as of the kept period's own end: a period that is
+# that one alone reads them, a longer one takes its own end.
 KEPT_COUNTS = (
     "ended",
     "received",
@@ -125,6 +126,8 @@ KEPT_COUNTS = (
     "resolved_result_required",
     "resolved_result_file",
     "processing_time_measured",
+    "received_online_complete",
+    "received_digitised",
 )
 
 

@@ -308,7 +308,13 @@ def _cover(period: Period, kept: Iterable[tuple[dt.date, dt.date]]) -> tuple[lis
 def _read(session: Session, period: Period, where: Slice, group_by: str | None, now: dt.datetime) -> list[dict]:
     """The counts of ``period`` read from the dossiers (``statement``)."""
     sql, params = statement(where, group_by, over=period.end <= now)
-    return [dict(row) for row in session.execute(text(sql), bounds(period, now) | params).mappings()]
+    return _dicts(session.execute(text(sql), bounds(period, now) | params))
+
+
+def _dicts(result) -> list[dict]:
+    """A result's rows as dicts (from its tuples: a row mapping's items are looked up one by one)."""
+    names = list(result.keys())
+    return [dict(zip(names, row, strict=True)) for row in result]
 
 
 def bounds(period: Period, now: dt.datetime) -> dict:
@@ -329,7 +335,8 @@ def _composed(
     """The counts of a period covered in part by kept ``pieces``: their counts added up, the ``runs`` between
     them read from the dossiers, the dossiers open at the end from the last piece or run only, what was
     carried over from the identity, and the online and digitised intake less what finished without its
-    result file by the period's end (read from the dossiers: it depends on it)."""
+    result file by the period's end (read from the dossiers: it depends on it; a period that is one kept
+    period alone has them kept as of its end)."""
     parts = [_kept_rows(session, pieces, period.end_day, where, group_by)]
     for first, end_day in runs:
         rows = _read(session, custom(first, end_day - ONE_DAY), where, group_by, now)
@@ -346,15 +353,17 @@ def _composed(
                 into[name] += row[name]
             if row["processing_time_measured"]:
                 into["units"].add(row["time_unit"])  # None: the part's procedure versions differ
-    missing = _missing(session, period, where, group_by)
+    alone = len(pieces) == 1 and not runs  # one kept period: its intake counts are kept as of its end
+    missing = {} if alone else _missing(session, period, where, group_by)
     result = []
     for key in sorted(merged, key=lambda key: (key is None, key)):  # as ORDER BY puts them
         row = merged[key]
         units = row.pop("units")
-        online, digitised = missing.get(key, (0, 0))
         row["carried_over"] = row["ended"] + row["pending"] - row["received"]
-        row["received_online_complete"] = row["received_online"] - online
-        row["received_digitised"] = row["received_with_digitised"] - digitised
+        if not alone:
+            online, digitised = missing.get(key, (0, 0))
+            row["received_online_complete"] = row["received_online"] - online
+            row["received_digitised"] = row["received_with_digitised"] - digitised
         row["time_unit"] = units.pop() if len(units) == 1 else None
         result.append(row)
     return result
@@ -391,9 +400,9 @@ def _kept_rows(
     ``end_day`` only (the period's last day, when it is kept)."""
     conditions, params = _conditions(where)
     sums = ", ".join(
-        f"coalesce(sum({name}) FILTER (WHERE f.end_day = :end_day), 0) AS {name}"
+        f"coalesce(sum({name}) FILTER (WHERE f.end_day = :end_day), 0)::bigint AS {name}"
         if name in PENDING_COUNTS
-        else f"sum({name}) AS {name}"
+        else f"sum({name})::bigint AS {name}"
         for name in KEPT_COUNTS
     )
     time_unit = (
@@ -408,8 +417,7 @@ def _kept_rows(
     sql = KEPT_ROWS.format(key=key, sums=sums, time_unit=time_unit, conditions=conditions, procedures=procedures)
     firsts, ends = zip(*pieces, strict=True)
     values = {"firsts": list(firsts), "ends": list(ends), "end_day": end_day}
-    rows = session.execute(text(sql), params | values).mappings()
-    return [{name: (int(value) if name in KEPT_COUNTS else value) for name, value in row.items()} for row in rows]
+    return _dicts(session.execute(text(sql), params | values))
 
 
 def _missing(session: Session, period: Period, where: Slice, group_by: str | None) -> dict:
