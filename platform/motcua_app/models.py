@@ -14,6 +14,7 @@ from motcua_onestop.dossiers import models as _dossier_models  # noqa: F401
 from motcua_onestop.dossiers.documents import models as _dossier_document_models  # noqa: F401
 from motcua_onestop.dossiers.extensions import models as _dossier_extension_models  # noqa: F401
 from motcua_onestop.dossiers.forms import models as _dossier_form_models  # noqa: F401
+from motcua_onestop.dossiers.ratings import models as _dossier_rating_models  # noqa: F401
 from motcua_onestop.dossiers.workflow import models as _dossier_workflow_models  # noqa: F401
 from motcua_onestop.notifications import models as _notification_models  # noqa: F401
 from motcua_onestop.statistics import models as _statistics_models  # noqa: F401

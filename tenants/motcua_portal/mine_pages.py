@@ -1,9 +1,10 @@
 """A signed-in citizen's own dossiers: the list (filtered by status), one dossier (procedure, status, dates,
 current step, the history meant for its owner, documents, the forms addressed to the applicant, the
 result) and the actions its status allows: withdraw, upload the documents asked for, say "supplement
-done". Ownership is ``dossiers.services.get_own_dossier``'s alone (through ``documents.authorize`` for
-files): someone else's dossier is a 404, like a code that does not exist. The services are the API's
-(dossiers/citizen_api.py, dossiers/documents/api.py, dossiers/forms/api.py), called the same way.
+done", rate the processing once the result is ready. Ownership is ``dossiers.services.get_own_dossier``'s
+alone (through ``documents.authorize`` for files): someone else's dossier is a 404, like a code that does not
+exist. The services are the API's (dossiers/citizen_api.py, dossiers/documents/api.py, dossiers/forms/api.py,
+dossiers/ratings), called the same way.
 
 A change names the dossier version the page was drawn from (a hidden field, the API's If-Match): when
 someone else changed the dossier meanwhile, nothing is written and the page shows its current state."""
@@ -22,13 +23,14 @@ from motcua_onestop.dossiers.documents.checklist import checklist
 from motcua_onestop.dossiers.documents.models import DocumentKind
 from motcua_onestop.dossiers.forms import services as forms
 from motcua_onestop.dossiers.models import Dossier, Status
+from motcua_onestop.dossiers.ratings import services as ratings
 from motcua_platform.errors import Conflict, InvalidInput
 from motcua_platform.rendering.pdf import find_font
 from motcua_platform.storage.services import tenant_objects
 from motcua_platform.web.context import current_tenant, runtime, tenant_context, tenant_session
 from motcua_platform.web.pagination import paginate
 
-from motcua_portal import labels, session
+from motcua_portal import labels, rating_pages, session
 from motcua_portal.account_pages import citizen_required
 from motcua_portal.blueprint import portal
 
@@ -104,6 +106,7 @@ def _detail(dossier: Dossier, *, errors: dict | None = None, values: dict | None
     files = documents.list_documents(db, dossier)
     can_upload = dossier.status in documents.CITIZEN_UPLOAD_STATUSES
     supplement_reason = None
+    rating = ratings.rating_of(db, dossier)
     if dossier.status == Status.SUPPLEMENT:
         asked = [entry for entry in history if entry["to_status"] == Status.SUPPLEMENT]
         supplement_reason = asked[-1]["comment"] if asked else None
@@ -121,6 +124,9 @@ def _detail(dossier: Dossier, *, errors: dict | None = None, values: dict | None
         can_report_supplement=dossier.status == Status.SUPPLEMENT,
         supplement_reason=supplement_reason,
         forms=[(number, _(labels.APPLICANT_FORMS[number])) for number in forms.applicant_forms(db, dossier)],
+        rating=rating,
+        can_rate=rating is None and ratings.rateable(dossier),
+        levels=rating_pages.levels(),
         errors=errors or {},
         values=values or {},
         conflict=conflict,
@@ -249,6 +255,26 @@ def my_dossier_supplement_done(code: str):
         return _detail(dossier, conflict=str(error.message)), 409
     flash(_("Thank you. The office is told that the documents asked for are uploaded."), "success")
     return redirect(_detail_url(code), 303)
+
+
+# -- rating ----------------------------------------------------------------------------------------
+@portal.post("/my/dossiers/<code>/rating")
+@citizen_required
+def my_dossier_rate(code: str):
+    """Rate the processing once the result is ready (once), as the API's rating does."""
+    db = tenant_session()
+    dossier = dossiers.get_own_dossier(db, code, session.signed_in().id)
+    level, comment = rating_pages.read_form(request.form)
+    try:
+        ratings.rate(
+            db, session.actor(), dossier, level, comment, via="portal", citizen_account_id=session.signed_in().id
+        )
+    except InvalidInput as error:
+        return _detail(dossier, errors=error.errors, values=dict(request.form)), 422
+    except Conflict as error:
+        return _detail(dossier, conflict=str(error.message)), 409
+    flash(_("Thank you for your rating."), "success")
+    return redirect(_detail_url(code, "rating"), 303)
 
 
 # -- files -----------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from motcua_portal import (  # noqa: F401
     mine_pages,
     my_account_pages,
     product_pages,
+    rating_pages,
     session,
     statistics_pages,
     tracking_pages,

@@ -21,6 +21,7 @@ ID_VALUES = {
     "draft_id": 1,
     "report_id": 1,
     "kind": "pdf",
+    "token": "a" * 32,
 }
 # Query strings for GET routes whose arguments are required.
 QUERIES = {
@@ -85,9 +86,9 @@ def test_public_routes_show_only_the_hosts_own_data(app, seeded, host_client):
         if method != "GET":
             continue
         response = anonymous_beta.get(path + QUERIES.get(path, ""))
-        # public tracking (API or page) of a code this tenant does not have: 404, like any unknown dossier;
-        # the logo of a province that has uploaded none: 404
-        not_here = path.startswith(("/api/v1/track/", "/track/")) or path == "/brand/logo"
+        # public tracking (API or page) of a code this tenant does not have, or a rating link it never sent:
+        # 404, like any unknown dossier; the logo of a province that has uploaded none: 404
+        not_here = path.startswith(("/api/v1/track/", "/track/", "/rate/")) or path == "/brand/logo"
         expected = (200, 401, 404) if not_here else (200, 401)
         if response.status_code == 303 and not path.startswith("/api/"):
             # the pages' 401: a signed-in citizen's page (a staff console's) sends a visitor to this host's

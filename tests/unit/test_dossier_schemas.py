@@ -28,6 +28,8 @@ CITIZEN_FIELDS = {
     "current_step",
     "version",
     "history",
+    "can_rate",
+    "rating",
 }
 
 

@@ -1,7 +1,7 @@
 """A citizen's own dossiers on a tenant host: the list, one dossier with the history meant for them, a
-withdrawal request, the report that a requested supplement is uploaded, and the forms addressed to the
-applicant. Ownership is decided by ``services.get_own_dossier`` only: someone else's dossier is a 404,
-like a code that does not exist."""
+withdrawal request, the report that a requested supplement is uploaded, the rating of the processing once
+the result is ready, and the forms addressed to the applicant. Ownership is decided by
+``services.get_own_dossier`` only: someone else's dossier is a 404, like a code that does not exist."""
 
 from flask import request
 from motcua_platform.web.blueprint import Blueprint
@@ -13,10 +13,12 @@ from motcua_onestop.citizens.api import current_citizen
 from motcua_onestop.dossiers import services
 from motcua_onestop.dossiers.http import IF_MATCH, dossier_fields, etag_header, expected_version
 from motcua_onestop.dossiers.models import Dossier, Status
+from motcua_onestop.dossiers.ratings import services as ratings
 from motcua_onestop.dossiers.schemas import (
     DossierSummarySchema,
     OwnDossiersArgsSchema,
     OwnDossierSchema,
+    RatingSchema,
     SupplementDoneSchema,
     WithdrawalSchema,
 )
@@ -26,16 +28,21 @@ blp = Blueprint(
     __name__,
     url_prefix="/api/v1/my",
     realm="tenant",
-    description="A citizen's own dossiers (citizen token): list, detail with history, withdrawal, supplement done.",
+    description=(
+        "A citizen's own dossiers (citizen token): list, detail with history, withdrawal, supplement done, rating."
+    ),
 )
 
 
 def _own_view(session, dossier: Dossier) -> dict:
+    rating = ratings.rating_of(session, dossier)
     return {
         **dossier_fields(session, dossier),  # OwnDossierSchema shows what its owner may see of them
         "can_withdraw": int(Status.WITHDRAWN) in services.allowed_targets(dossier),
         "can_report_supplement": dossier.status == Status.SUPPLEMENT,
         "history": services.citizen_history(session, dossier),
+        "can_rate": rating is None and ratings.rateable(dossier),
+        "rating": rating,
     }
 
 
@@ -111,3 +118,20 @@ def supplement_done(body, code):
         tenant=tenant_context(),
     )
     return _own_view(session, dossier), 200, etag_header(dossier)
+
+
+@blp.route("/dossiers/<code>/rating", methods=["POST"])
+@blp.arguments(RatingSchema)
+@blp.response(201, RatingSchema)
+@blp.alt_response(409, description="The result is not ready yet, or the dossier is already rated.")
+@blp.doc(security=CITIZEN_SECURITY)
+def rate(body, code):
+    """Rate how satisfied one is with the processing of one's own dossier, once its result is ready (status 9
+    or 10): the four-level scale and an optional comment. Once per dossier, here or through the result
+    message's link."""
+    citizen = current_citizen()
+    session = tenant_session()
+    dossier = services.get_own_dossier(session, code, citizen.id)
+    actor = citizen.actor(request.remote_addr)
+    level, comment = body["level"], body.get("comment")
+    return ratings.rate(session, actor, dossier, level, comment, via="portal", citizen_account_id=citizen.id)

@@ -1,5 +1,6 @@
 """Which dossier events the applicant is told of: a status change (intake included) queues that status's
-message through the notifications room, in the change's own transaction."""
+message through the notifications room, in the change's own transaction. The result message carries a
+link to rate the processing (``ratings.invite``), made in the same transaction."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from motcua_platform.tenant_context import TenantContext
 from sqlalchemy.orm import Session
 
 from motcua_onestop.dossiers.models import Dossier, Status
+from motcua_onestop.dossiers.ratings import services as ratings
 from motcua_onestop.notifications.models import Event
 from motcua_onestop.notifications.services import messages_for_dossier, queue_for_dossier
 
@@ -29,8 +31,19 @@ def on_status_change(
     event, fact = _event_of(dossier)
     if event is None:
         return 0
+    rating_url = None
+    if event == Event.DONE and (token := ratings.invite(session, dossier)) is not None:
+        rating_url = ratings.rating_url(tenant.public_url, token)
     return queue_for_dossier(
-        session, tenant, dossier, event, procedure_name=procedure_name, reason=comment, contact=contact, fact=fact
+        session,
+        tenant,
+        dossier,
+        event,
+        procedure_name=procedure_name,
+        reason=comment,
+        contact=contact,
+        fact=fact,
+        rating_url=rating_url,
     )
 
 

@@ -190,6 +190,25 @@ class CitizenHistorySchema(Schema):
     at = fields.DateTime()
 
 
+class RatingSchema(Schema):
+    """How satisfied the applicant is with the processing of the dossier (once, after the result)."""
+
+    level = fields.Integer(
+        required=True,
+        validate=validate.Range(min=1, max=4),
+        metadata={
+            "description": "The four-level scale: 4 very satisfied, 3 satisfied, 2 dissatisfied, 1 very dissatisfied."
+        },
+    )
+    comment = fields.String(
+        validate=validate.Length(max=2000),
+        allow_none=True,
+        metadata={"description": "What went well or not (optional)."},
+    )
+    via = fields.String(dump_only=True, metadata={"description": "portal (signed in) or link (the result message's)."})
+    rated_at = fields.AwareDateTime(dump_only=True)
+
+
 class OwnDossierSchema(DossierSchema):
     """A dossier as its owner sees it: the officer's view without the internal fields (row ids, the account
     link, the procedure version, the officer's next steps, the checklist and document links), with what the
@@ -210,6 +229,10 @@ class OwnDossierSchema(DossierSchema):
         metadata={"description": "Asked for a supplement (status 5): POST …/supplement-done once it is uploaded."}
     )
     history = fields.List(fields.Nested(CitizenHistorySchema))
+    can_rate = fields.Boolean(
+        metadata={"description": "The result is ready and the dossier is not rated yet: POST …/rating."}
+    )
+    rating = fields.Nested(RatingSchema, allow_none=True)
 
 
 class OwnerSchema(Schema):

@@ -98,12 +98,14 @@ def messages_for_dossier(
     apology: str | None = None,
     status_name: str | None = None,
     contact: str | None = None,
+    rating_url: str | None = None,
 ) -> list[dict]:
     """The outbox rows ``queue_for_dossier`` writes (one per channel the contact allows), for a caller
     that writes them together with other rows in one statement (``db.together``: ``OUTBOX``, skipping
     conflicts on ``OUTBOX_UNIQUE`` as ``queue_for_dossier`` does). ``dossier.id`` and its code must be
     known. ``fact`` goes into the idempotency key of events that may happen more than once; ``contact``,
-    when given, replaces the dossier's applicant contact as the recipient."""
+    when given, replaces the dossier's applicant contact as the recipient; ``rating_url``, the link to rate
+    the processing that the result message carries."""
     channels = contact_channels(contact if contact is not None else dossier.applicant_contact)
     if not channels:
         return []
@@ -118,6 +120,7 @@ def messages_for_dossier(
         previous_due_at=previous_due_at,
         apology=apology,
         status_name=status_name,
+        rating_url=rating_url,
     )
     rendered = render(event, facts, locale=tenant.locale, timezone=tenant.timezone)
     return _rows("dossier_id", dossier.id, event, channels, rendered, fact)

@@ -28,6 +28,7 @@ class Facts:
     previous_due_at: dt.datetime | None = None  # extension: the effective due date it replaced
     apology: str | None = None  # extension: the officer's apology
     status_name: str | None = None  # late notice: where the dossier stands
+    rating_url: str | None = None  # result ready: the link to rate the processing (dossiers.ratings)
 
 
 HEADLINES = {
@@ -71,6 +72,8 @@ SMS = {
     Event.EXTENSION: _("%(headline)s. New result date: %(due)s. We sincerely apologise. Track: %(url)s"),
 }
 SMS_DEFAULT = _("%(headline)s. Result due: %(due)s. Track: %(url)s")
+RATE = _("How satisfied are you with how your dossier was handled? Rate it here: %(rating)s")
+SMS_RATE = _("%(headline)s. Track: %(url)s Rate the service: %(rating)s")
 SUBJECT = _("[One-stop] %(headline)s")
 FOOTER = _("This is an automatic e-mail from the electronic one-stop system; please do not reply to it.")
 
@@ -94,6 +97,8 @@ def render(event: Event, facts: Facts, *, locale: str, timezone: str) -> tuple[s
         }
         headline = HEADLINES[event] % values
         details = DETAILS[event] % values
+        if facts.rating_url:
+            details += "\n" + RATE % {"rating": facts.rating_url}
         subject = SUBJECT % {"headline": headline}
         body = gettext(
             "Dear %(name)s,\n\n%(headline)s.\n%(details)s\n\nTrack the dossier: %(url)s\n\n%(footer)s\n",
@@ -103,7 +108,12 @@ def render(event: Event, facts: Facts, *, locale: str, timezone: str) -> tuple[s
             url=facts.tracking_url,
             footer=FOOTER,
         )
-        sms = SMS.get(event, SMS_DEFAULT) % {**values, "headline": headline, "url": facts.tracking_url}
+        sms = (SMS_RATE if facts.rating_url else SMS.get(event, SMS_DEFAULT)) % {
+            **values,
+            "headline": headline,
+            "url": facts.tracking_url,
+            "rating": facts.rating_url,
+        }
         return subject, body, sms
 
 

@@ -57,7 +57,7 @@ class Indicator:
 PROVINCE_ONLY = _("The province's catalogue: shown for the whole province, without a slice.")
 NOT_SYNCED = _("Needs the national procedures database and portal sync (not connected yet).")
 NO_PAYMENTS = _("Needs online fee payments, not recorded by the platform yet.")
-NO_FEEDBACK = _("Needs feedback (PAKN) and satisfaction ratings, not recorded by the platform yet.")
+NO_FEEDBACK = _("Needs feedback and complaints (PAKN), not recorded by the platform yet.")
 INDICATORS = (
     Indicator("1.1", _("Procedures published on time"), Decimal("4.5"), missing=NOT_SYNCED),
     Indicator("1.2", _("Procedures updated on the national database on time"), Decimal("4.5"), missing=NOT_SYNCED),
@@ -94,7 +94,17 @@ INDICATORS = (
     Indicator("5.1", _("Feedback and complaints by category"), None, missing=NO_FEEDBACK),
     Indicator("5.2", _("Feedback and complaints handled on time"), Decimal(6), missing=NO_FEEDBACK),
     Indicator("5.3", _("Satisfaction with answers to feedback"), Decimal(6), missing=NO_FEEDBACK),
-    Indicator("5.4", _("Satisfaction with the processing of dossiers"), Decimal(6), threshold=90, missing=NO_FEEDBACK),
+    Indicator(
+        "5.4",
+        _("Satisfaction with the processing of dossiers"),
+        Decimal(6),
+        threshold=90,
+        # 100 % less the late rate and the rate of dossiers with feedback or a dissatisfied rating
+        missing=_(
+            "Needs feedback and complaints (PAKN), not recorded by the platform yet; the satisfaction ratings"
+            " it also counts are."
+        ),
+    ),
 )
 BY_ID = {indicator.id: indicator for indicator in INDICATORS}
 SCORED_BY_UNIT = tuple(i.id for i in INDICATORS if i.source == DOSSIERS and i.points is not None)

@@ -1,0 +1,124 @@
+"""Satisfaction ratings (issue 16, docs/ratings.md): once the result is ready (status 9 or 10), the applicant
+rates how satisfied they are with the processing of their dossier, once, on the four-level scale with an
+optional comment: signed in on the portal (or through the citizen API), or without signing in through the
+link the result message carries. The link is a random token; the database keeps only its SHA-256, and it
+works for ``LINK_DAYS`` days. A second rating of the same dossier is refused, whichever way it comes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from motcua_platform.audit.services import Actor, record
+from motcua_platform.db.base import utcnow
+from motcua_platform.errors import Conflict, InvalidInput, NotFound
+from motcua_platform.i18n import _
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from motcua_onestop.dossiers.models import Dossier, Status
+from motcua_onestop.dossiers.ratings.models import DossierRating, DossierRatingLink
+
+# The national four-level scale, best first (stored as the number; the words are the pages').
+LEVELS = {
+    4: _("Very satisfied"),
+    3: _("Satisfied"),
+    2: _("Dissatisfied"),
+    1: _("Very dissatisfied"),
+}
+RATEABLE = frozenset({Status.DONE, Status.RETURNED})  # the result is ready or returned
+COMMENT_MAX = 2000
+LINK_DAYS = 60  # the result message's link works this long after the result
+
+
+def rateable(dossier: Dossier) -> bool:
+    return dossier.status in RATEABLE
+
+
+def rating_of(session: Session, dossier: Dossier) -> DossierRating | None:
+    return session.get(DossierRating, dossier.id)
+
+
+def rate(
+    session: Session,
+    actor: Actor,
+    dossier: Dossier,
+    level: int,
+    comment: str | None,
+    *,
+    via: str,
+    citizen_account_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> DossierRating:
+    """Record the applicant's rating of ``dossier`` (loaded by the caller, who checked it is theirs or came
+    through its link). 422 for a level off the scale or a comment too long, 409 before the result or when
+    the dossier is already rated (a concurrent second rating too: the primary key decides)."""
+    errors = {}
+    if not isinstance(level, int) or isinstance(level, bool) or level not in LEVELS:
+        errors["level"] = [_("Choose one of the four levels.")]
+    comment = (comment or "").strip() or None
+    if comment is not None and len(comment) > COMMENT_MAX:
+        errors["comment"] = [_("At most %(n)s characters.", n=COMMENT_MAX)]
+    if errors:
+        raise InvalidInput(_("The rating is not valid."), errors=errors)
+    if not rateable(dossier):
+        raise Conflict(_("A dossier can be rated once its result is ready."))
+    now = now or utcnow()
+    added = session.execute(
+        insert(DossierRating)
+        .values(
+            dossier_id=dossier.id,
+            level=level,
+            comment=comment,
+            via=via,
+            citizen_account_id=citizen_account_id,
+            rated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["dossier_id"])
+        .returning(DossierRating.dossier_id)
+    ).first()
+    if added is None:
+        raise Conflict(_("This dossier has already been rated. Thank you."))
+    record(session, actor, "dossier.rated", target=f"dossier:{dossier.code}", level=level, via=via)
+    return session.get(DossierRating, dossier.id)
+
+
+def invite(session: Session, dossier: Dossier, now: dt.datetime | None = None) -> str | None:
+    """A new rating link's token for ``dossier`` (its result is ready), kept as its hash; None when the
+    dossier has one already (the message that carried it is not sent again)."""
+    token = secrets.token_urlsafe(24)
+    expires = (now or utcnow()) + dt.timedelta(days=LINK_DAYS)
+    added = session.execute(
+        insert(DossierRatingLink)
+        .values(dossier_id=dossier.id, token_sha256=_digest(token), expires_at=expires)
+        .on_conflict_do_nothing(index_elements=["dossier_id"])
+        .returning(DossierRatingLink.dossier_id)
+    ).first()
+    return token if added is not None else None
+
+
+def dossier_for_link(session: Session, token: str, now: dt.datetime | None = None, *, lock: bool = False) -> Dossier:
+    """The dossier a rating link is for; 404 for a token that is unknown, malformed or past its time (the
+    same answer for each, so a link reveals nothing)."""
+    if not (16 <= len(token) <= 64 and token.isascii()):
+        raise NotFound(_("This rating link is not valid or has expired."))
+    query = (
+        select(Dossier)
+        .join(DossierRatingLink, DossierRatingLink.dossier_id == Dossier.id)
+        .where(DossierRatingLink.token_sha256 == _digest(token), DossierRatingLink.expires_at > (now or utcnow()))
+    )
+    dossier = session.scalar(query.with_for_update(of=Dossier) if lock else query)
+    if dossier is None:
+        raise NotFound(_("This rating link is not valid or has expired."))
+    return dossier
+
+
+def rating_url(public_url: str, token: str) -> str:
+    """The address of the rating page for ``token`` on the province's public URL."""
+    return f"{public_url}/rate/{token}"
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

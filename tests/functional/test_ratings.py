@@ -1,0 +1,176 @@
+"""Satisfaction ratings (issue 16, item 3) through real HTTP: the applicant rates the processing once the
+result is ready, once, through the citizen API, on their dossier's page, or without signing in through the
+link the result message carries; bad input is refused with nothing recorded; a forged or expired link is a
+404; the database keeps only the link's hash."""
+
+import hashlib
+import re
+
+import pytest
+from dossier_support import citizen_client, intake_body, move
+from motcua_app.testing.pytest_plugin import TEST_PASSWORD
+from portal_support import csrf_token, log_in, submit, text
+from sqlalchemy import text as sql
+
+RATE_LINK = re.compile(r"https?://[^\s]+/rate/([A-Za-z0-9_\-]+)")
+
+
+@pytest.fixture
+def officer(host_client, seeded):
+    return host_client(seeded["alpha"].host, seeded["alpha"].tokens["officer"])
+
+
+@pytest.fixture
+def api(host_client, seeded):
+    return citizen_client(host_client, seeded)
+
+
+@pytest.fixture
+def code(api, seeded):
+    response = api.post("/api/v1/dossiers", json=intake_body(seeded, "online"))
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["code"]
+
+
+def finish(officer, code):
+    """Received, processed and finished (its result ready)."""
+    for status, version in ((2, 1), (4, 2), (9, 3)):
+        response = move(officer, code, status, version)
+        assert response.status_code == 200, response.get_json()
+
+
+def own(api, code):
+    return api.get(f"/api/v1/my/dossiers/{code}").get_json()
+
+
+def stored(runtime, query, **params):
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        return session.execute(sql(query), params).all()
+
+
+def ratings_of(runtime, code):
+    return stored(
+        runtime,
+        "SELECT r.level, r.comment, r.via FROM dossier_ratings r JOIN dossiers d ON d.id = r.dossier_id"
+        " WHERE d.code = :code",
+        code=code,
+    )
+
+
+def rating_token(runtime, code):
+    """The token of the rating link the result message carries (the SMS to the applicant's phone)."""
+    rows = stored(
+        runtime,
+        "SELECT o.body FROM notification_outbox o JOIN dossiers d ON d.id = o.dossier_id"
+        " WHERE d.code = :code AND o.event = 'done'",
+        code=code,
+    )
+    assert len(rows) == 1, rows
+    return RATE_LINK.search(rows[0].body).group(1)
+
+
+def test_the_applicant_rates_once_through_the_api_after_the_result(api, officer, runtime, code):
+    assert own(api, code)["can_rate"] is False and own(api, code)["rating"] is None
+    early = api.post(f"/api/v1/my/dossiers/{code}/rating", json={"level": 4})
+    assert early.status_code == 409  # no result yet
+    finish(officer, code)
+    assert own(api, code)["can_rate"] is True
+
+    for body in ({"level": 5}, {"level": 0}, {"level": "4x"}, {}, {"level": 3, "comment": "x" * 2001}):
+        refused = api.post(f"/api/v1/my/dossiers/{code}/rating", json=body)
+        assert refused.status_code == 422, (body, refused.get_json())
+    assert ratings_of(runtime, code) == []
+
+    rated = api.post(f"/api/v1/my/dossiers/{code}/rating", json={"level": 3, "comment": "  Nhanh, chu đáo  "})
+    assert rated.status_code == 201, rated.get_json()
+    assert rated.get_json() | {"rated_at": None} == {
+        "level": 3,
+        "comment": "Nhanh, chu đáo",
+        "via": "portal",
+        "rated_at": None,
+    }
+    dossier = own(api, code)
+    assert dossier["can_rate"] is False and dossier["rating"]["level"] == 3
+    again = api.post(f"/api/v1/my/dossiers/{code}/rating", json={"level": 1})
+    assert again.status_code == 409
+    assert ratings_of(runtime, code) == [(3, "Nhanh, chu đáo", "portal")]
+    audit = stored(runtime, "SELECT action, target FROM audit_events WHERE action = 'dossier.rated'")
+    assert [tuple(row) for row in audit] == [("dossier.rated", f"dossier:{code}")]
+
+
+def test_someone_else_s_dossier_cannot_be_rated(host_client, seeded, officer, runtime, code):
+    finish(officer, code)
+    staff = host_client(seeded["alpha"].host, seeded["alpha"].tokens["officer"])
+    assert staff.post(f"/api/v1/my/dossiers/{code}/rating", json={"level": 4}).status_code in (401, 403)
+    other = host_client(seeded["beta"].host, seeded["beta"].citizen_token)
+    assert other.post(f"/api/v1/my/dossiers/{code}/rating", json={"level": 4}).status_code == 404
+    assert ratings_of(runtime, code) == []
+
+
+def test_the_result_message_s_link_rates_without_signing_in(host_client, seeded, api, officer, runtime, code):
+    finish(officer, code)
+    token = rating_token(runtime, code)
+    links = stored(runtime, "SELECT token_sha256 FROM dossier_rating_links")
+    assert [row.token_sha256 for row in links] == [hashlib.sha256(token.encode()).hexdigest()]  # not the token
+
+    visitor = host_client(seeded["alpha"].host, language="vi")
+    page = visitor.get(f"/rate/{token}")
+    assert page.status_code == 200
+    assert code in text(page) and "Rất hài lòng" in text(page) and "Rất không hài lòng" in text(page)
+    form_token = csrf_token(page.get_data(as_text=True))
+
+    missing = submit(visitor, f"/rate/{token}", {"comment": "Tốt"})
+    assert missing.status_code == 422 and "Hãy chọn một trong bốn mức" in text(missing)
+    assert ratings_of(runtime, code) == []
+
+    done = submit(visitor, f"/rate/{token}", {"level": "4", "comment": "Tốt"})
+    assert done.status_code == 303
+    shown = text(visitor.get(f"/rate/{token}"))
+    assert "Cảm ơn" in shown and 'name="level"' not in shown
+    assert ratings_of(runtime, code) == [(4, "Tốt", "link")]
+    assert own(api, code)["rating"]["via"] == "link"
+
+    again = visitor.post(f"/rate/{token}", data={"level": "1", "csrf_token": form_token})  # a second tab
+    assert again.status_code == 409 and "Hồ sơ này đã được đánh giá" in text(again)
+    assert ratings_of(runtime, code) == [(4, "Tốt", "link")]
+
+
+def test_a_forged_or_expired_link_is_not_found(host_client, seeded, officer, runtime, code):
+    finish(officer, code)
+    token = rating_token(runtime, code)
+    visitor = host_client(seeded["alpha"].host)
+    for forged in (token[:-1] + ("A" if token[-1] != "A" else "B"), "short", "x" * 65, "Đ" * 20):
+        assert visitor.get(f"/rate/{forged}").status_code == 404
+    other_province = host_client(seeded["beta"].host)
+    assert other_province.get(f"/rate/{token}").status_code == 404  # another tenant's link
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        session.execute(sql("UPDATE dossier_rating_links SET expires_at = now() - interval '1 second'"))
+        session.commit()
+    assert visitor.get(f"/rate/{token}").status_code == 404
+    form_token = csrf_token(visitor.get("/login").get_data(as_text=True))  # a form of the same browser
+    assert visitor.post(f"/rate/{token}", data={"level": "4", "csrf_token": form_token}).status_code == 404
+    assert ratings_of(runtime, code) == []
+
+
+def test_the_signed_in_applicant_rates_on_the_dossier_page(host_client, seeded, officer, runtime, code):
+    browser = host_client(seeded["alpha"].host, language="en")
+    log_in(browser, "citizen@alpha.test", TEST_PASSWORD)
+    assert 'id="rating"' not in browser.get(f"/my/dossiers/{code}").get_data(as_text=True)  # no result yet
+    finish(officer, code)
+    page = text(browser.get(f"/my/dossiers/{code}"))
+    assert "Rate the service" in page and "Very satisfied" in page
+
+    long = submit(
+        browser, f"/my/dossiers/{code}", {"level": "2", "comment": "y" * 2001}, action=f"/my/dossiers/{code}/rating"
+    )
+    assert long.status_code == 422 and "At most 2000 characters." in text(long)
+    assert 'value="2" id="level-2" checked' in text(long)  # what was chosen is kept
+    assert ratings_of(runtime, code) == []
+
+    rated = submit(
+        browser, f"/my/dossiers/{code}", {"level": "2", "comment": "Chậm"}, action=f"/my/dossiers/{code}/rating"
+    )
+    assert rated.status_code == 303 and rated.headers["Location"].endswith(f"/my/dossiers/{code}#rating")
+    after = text(browser.get(f"/my/dossiers/{code}"))
+    assert "Your rating: <strong>Dissatisfied</strong>" in after and "Chậm" in after
+    assert ratings_of(runtime, code) == [(2, "Chậm", "portal")]
