@@ -19,6 +19,7 @@ from motcua_onestop.dossiers.documents import downloads
 from motcua_onestop.dossiers.documents import services as documents
 from motcua_onestop.dossiers.http import caller_inbox_scope, caller_units
 from motcua_onestop.dossiers.models import Dossier
+from motcua_onestop.dossiers.ratings import services as ratings
 from motcua_onestop.dossiers.workflow import services as workflow
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import Conflict, InvalidInput
@@ -116,6 +117,8 @@ def detail_page(
         outcome=workflow.dossier_outcome(dossier, utcnow()),
         form_data=_form_rows(procedure, dossier.form_data),
         documents=documents.current_documents(db, dossier),
+        rating=ratings.rating_of(db, dossier),
+        rating_levels=ratings.LEVELS,
         history=history,
         actor_names=people.actor_names(db, (entry.actor for entry in history)),
         actions=dossiers.allowed_targets(dossier),

@@ -9,7 +9,7 @@ import re
 import pytest
 from dossier_support import citizen_client, intake_body, move
 from motcua_app.testing.pytest_plugin import TEST_PASSWORD
-from portal_support import csrf_token, log_in, submit, text
+from portal_support import csrf_token, fresh_address, log_in, submit, text
 from sqlalchemy import text as sql
 
 RATE_LINK = re.compile(r"https?://[^\s]+/rate/([A-Za-z0-9_\-]+)")
@@ -174,3 +174,22 @@ def test_the_signed_in_applicant_rates_on_the_dossier_page(host_client, seeded, 
     after = text(browser.get(f"/my/dossiers/{code}"))
     assert "Your rating: <strong>Dissatisfied</strong>" in after and "Chậm" in after
     assert ratings_of(runtime, code) == [(2, "Chậm", "portal")]
+
+
+def test_the_office_sees_the_applicant_s_rating(host_client, api, officer, runtime, code):
+    finish(officer, code)
+    assert officer.get(f"/api/v1/dossiers/{code}").get_json()["rating"] is None
+    assert api.post(f"/api/v1/my/dossiers/{code}/rating", json={"level": 1, "comment": "Quá chậm"}).status_code == 201
+    shown = officer.get(f"/api/v1/dossiers/{code}").get_json()["rating"]
+    assert shown | {"rated_at": None} == {"level": 1, "comment": "Quá chậm", "via": "portal", "rated_at": None}
+
+    console = host_client(officer.host, language="en")
+    logged_in = submit(
+        console,
+        "/console/login",
+        {"email": "officer@alpha.test", "password": TEST_PASSWORD},
+        environ_base={"REMOTE_ADDR": fresh_address()},
+    )
+    assert logged_in.status_code == 303
+    page = text(console.get(f"/console/dossiers/{code}"))
+    assert "Applicant's rating" in page and "<strong>Very dissatisfied</strong>" in page and "“Quá chậm”" in page

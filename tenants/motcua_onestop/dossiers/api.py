@@ -26,6 +26,7 @@ from motcua_onestop.dossiers.http import (
 from motcua_onestop.dossiers.intake import services as intake
 from motcua_onestop.dossiers.intake.lookup import ContentVersions
 from motcua_onestop.dossiers.models import Channel, Dossier
+from motcua_onestop.dossiers.ratings import services as ratings
 from motcua_onestop.dossiers.schemas import (
     DossierSchema,
     DossierSummarySchema,
@@ -118,7 +119,8 @@ class Dossiers(MethodView):
 @blp.response(200, DossierSchema)
 def get_dossier(code):
     """One dossier (officers of its units), with the checklist of the procedure version's required
-    documents (which are present) and its current documents. The ETag header is its version."""
+    documents (which are present), its current documents and the applicant's rating once given. The ETag
+    header is its version."""
     from motcua_onestop.dossiers.documents import services as documents
 
     session = tenant_session()
@@ -133,7 +135,11 @@ def get_dossier(code):
         }
         for d in documents.current_documents(session, dossier)
     ]
-    extra = {"checklist": checklist.checklist(session, dossier), "documents": current}
+    extra = {
+        "checklist": checklist.checklist(session, dossier),
+        "documents": current,
+        "rating": ratings.rating_of(session, dossier),
+    }
     return {**_view(session, dossier), **extra}, 200, etag_header(dossier)
 
 

@@ -51,6 +51,25 @@ class DossierDocumentLinkSchema(Schema):
     download = fields.String()
 
 
+class RatingSchema(Schema):
+    """How satisfied the applicant is with the processing of the dossier (once, after the result)."""
+
+    level = fields.Integer(
+        required=True,
+        validate=validate.Range(min=1, max=4),
+        metadata={
+            "description": "The four-level scale: 4 very satisfied, 3 satisfied, 2 dissatisfied, 1 very dissatisfied."
+        },
+    )
+    comment = fields.String(
+        validate=validate.Length(max=2000),
+        allow_none=True,
+        metadata={"description": "What went well or not (optional)."},
+    )
+    via = fields.String(dump_only=True, metadata={"description": "portal (signed in) or link (the result message's)."})
+    rated_at = fields.AwareDateTime(dump_only=True)
+
+
 class DossierSchema(Schema):
     id = fields.Integer()
     code = fields.String()
@@ -87,6 +106,11 @@ class DossierSchema(Schema):
     documents = fields.List(
         fields.Nested(DossierDocumentLinkSchema),
         metadata={"description": "GET of one dossier only: its current documents (see …/documents for all)."},
+    )
+    rating = fields.Nested(
+        RatingSchema,
+        allow_none=True,
+        metadata={"description": "GET of one dossier only: the applicant's satisfaction rating, once given."},
     )
 
 
@@ -188,25 +212,6 @@ class CitizenHistorySchema(Schema):
     by = fields.String(metadata={"description": "citizen, officer or system (no names)."})
     comment = fields.String(allow_none=True, metadata={"description": "Only reasons addressed to the applicant."})
     at = fields.DateTime()
-
-
-class RatingSchema(Schema):
-    """How satisfied the applicant is with the processing of the dossier (once, after the result)."""
-
-    level = fields.Integer(
-        required=True,
-        validate=validate.Range(min=1, max=4),
-        metadata={
-            "description": "The four-level scale: 4 very satisfied, 3 satisfied, 2 dissatisfied, 1 very dissatisfied."
-        },
-    )
-    comment = fields.String(
-        validate=validate.Length(max=2000),
-        allow_none=True,
-        metadata={"description": "What went well or not (optional)."},
-    )
-    via = fields.String(dump_only=True, metadata={"description": "portal (signed in) or link (the result message's)."})
-    rated_at = fields.AwareDateTime(dump_only=True)
 
 
 class OwnDossierSchema(DossierSchema):
