@@ -1,14 +1,16 @@
 """Rating the processing of a dossier in a real browser, through the link its result message carries (no
 sign-in): a dossier of Sigma is received, processed and finished through the services, its result message
 queued with the link; the applicant opens it, sends the form without choosing a level and is told, then
-rates it; in English without JavaScript, a second dossier. Looked at (axe-core, 375 and 1280 px) at each step."""
+rates it, and the province's admin sees the rating on the dossier's console page; in English without
+JavaScript, a second dossier. Looked at (axe-core, 375 and 1280 px) at each step."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
-from browser_support import t
+from browser_support import fill, t
+from motcua_app.testing.pytest_plugin import TEST_PASSWORD
 from motcua_onestop.dossiers import services
 from motcua_onestop.dossiers.intake import services as intake
 from motcua_onestop.notifications.models import NotificationOutbox
@@ -79,6 +81,15 @@ def test_the_applicant_rates_through_the_result_message_s_link(finished, open_br
     assert tab.page.get_by_role("button", name=_("Send my rating")).count() == 0
     assert [tuple(row) for row in rating(live, code)] == [(3, "Cán bộ hướng dẫn tận tình", "link")]
     tab.look("thanks")
+
+    # the province's admin sees it on the dossier's page in the console
+    office = open_browser("vi", width=1280)
+    office.goto(f"/console/dossiers/{code}")
+    fill(office, {"email": f"admin@{live.tenant.slug}.test", "password": TEST_PASSWORD})
+    office.button(_("Log in")).click()
+    assert office.path == f"/console/dossiers/{code}"
+    assert _("Applicant's rating") in office.text() and "“Cán bộ hướng dẫn tận tình”" in office.text()
+    office.look("console")
 
 
 def test_in_english_without_javascript(finished, open_browser, live):
