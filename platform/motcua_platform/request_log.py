@@ -71,12 +71,20 @@ def log_access(response: Response) -> Response:
     access_log.info(
         "request",
         method=request.method,
-        path=request.path,
+        path=_logged_path(),
         status=response.status_code,
         duration_ms=round((time.perf_counter() - g.request_started) * 1000, 1),
         client=request.remote_addr,
     )
     return response
+
+
+def _logged_path() -> str:
+    """The path, or the route's pattern when a path argument named ``token`` is a bearer secret (a rating
+    link): whoever reads the log must not be able to use it."""
+    if request.view_args and "token" in request.view_args and request.url_rule is not None:
+        return request.url_rule.rule
+    return request.path
 
 
 def end_request(_exc: BaseException | None = None) -> None:

@@ -57,7 +57,7 @@ def rate(token: str):
     level, comment = read_form(request.form)
     actor = Actor("citizen", None, "rating link", request.remote_addr)
     try:
-        ratings.rate(db, actor, dossier, level, comment, via="link", citizen_account_id=dossier.citizen_account_id)
+        ratings.rate(db, actor, dossier, level, comment, via="link")
     except InvalidInput as error:
         return _page(token, dossier, errors=error.errors, values=dict(request.form)), 422
     except Conflict as error:

@@ -9,6 +9,8 @@ import re
 import pytest
 from dossier_support import citizen_client, intake_body, move
 from motcua_app.testing.pytest_plugin import TEST_PASSWORD
+from motcua_onestop.notifications.interfaces import LogSmsProvider
+from motcua_onestop.notifications.services import drain_tenant
 from portal_support import csrf_token, fresh_address, log_in, submit, text
 from sqlalchemy import text as sql
 
@@ -76,7 +78,18 @@ def test_the_applicant_rates_once_through_the_api_after_the_result(api, officer,
     finish(officer, code)
     assert own(api, code)["can_rate"] is True
 
-    for body in ({"level": 5}, {"level": 0}, {"level": "4x"}, {}, {"level": 3, "comment": "x" * 2001}):
+    refusals = (
+        {"level": 5},
+        {"level": 0},
+        {"level": "4x"},
+        {"level": 3.7},
+        {"level": "3"},
+        {"level": "٣"},
+        {"level": True},
+        {},
+        {"level": 3, "comment": "x" * 2001},
+    )
+    for body in refusals:
         refused = api.post(f"/api/v1/my/dossiers/{code}/rating", json=body)
         assert refused.status_code == 422, (body, refused.get_json())
     assert ratings_of(runtime, code) == []
@@ -98,13 +111,35 @@ def test_the_applicant_rates_once_through_the_api_after_the_result(api, officer,
     assert [tuple(row) for row in audit] == [("dossier.rated", f"dossier:{code}")]
 
 
-def test_someone_else_s_dossier_cannot_be_rated(host_client, seeded, officer, runtime, code):
+@pytest.fixture
+def stranger(host_client, seeded):
+    """Another citizen account of the same province."""
+    portal = host_client(seeded["alpha"].host)
+    account = {"email": "la@example.vn", "full_name": "Người Lạ", "national_id": "001195012345"}
+    assert portal.post("/api/v1/account/register", json={**account, "password": TEST_PASSWORD}).status_code == 201
+    token = portal.post("/api/v1/account/login", json={"login": account["email"], "password": TEST_PASSWORD})
+    return portal.with_token(token.get_json()["token"])
+
+
+def test_someone_else_s_dossier_cannot_be_rated(host_client, seeded, stranger, officer, runtime, code):
     finish(officer, code)
+    assert stranger.post(f"/api/v1/my/dossiers/{code}/rating", json={"level": 4}).status_code == 404
+    browser = host_client(seeded["alpha"].host, language="en")
+    log_in(browser, "la@example.vn", TEST_PASSWORD)
+    form_token = csrf_token(browser.get("/my/dossiers").get_data(as_text=True))
+    page = browser.post(f"/my/dossiers/{code}/rating", data={"level": "4", "csrf_token": form_token})
+    assert page.status_code == 404
     staff = host_client(seeded["alpha"].host, seeded["alpha"].tokens["officer"])
     assert staff.post(f"/api/v1/my/dossiers/{code}/rating", json={"level": 4}).status_code in (401, 403)
-    other = host_client(seeded["beta"].host, seeded["beta"].citizen_token)
-    assert other.post(f"/api/v1/my/dossiers/{code}/rating", json={"level": 4}).status_code == 404
     assert ratings_of(runtime, code) == []
+
+
+def test_a_returned_result_is_rated_and_an_empty_comment_is_none(api, officer, runtime, code):
+    finish(officer, code)
+    assert move(officer, code, 10, 4).status_code == 200  # the result returned
+    rated = api.post(f"/api/v1/my/dossiers/{code}/rating", json={"level": 4, "comment": "  \n "})
+    assert rated.status_code == 201 and rated.get_json()["comment"] is None
+    assert ratings_of(runtime, code) == [(4, None, "portal")]
 
 
 def test_the_result_message_s_link_rates_without_signing_in(host_client, seeded, api, officer, runtime, code):
@@ -123,16 +158,23 @@ def test_the_result_message_s_link_rates_without_signing_in(host_client, seeded,
     assert missing.status_code == 422 and "Hãy chọn một trong bốn mức" in text(missing)
     assert ratings_of(runtime, code) == []
 
-    done = submit(visitor, f"/rate/{token}", {"level": "4", "comment": "Tốt"})
+    unsafe = submit(visitor, f"/rate/{token}", {"level": "4", "comment": "Tốt\x00"})
+    assert unsafe.status_code == 422 and 'id="error-comment"' in text(unsafe)
+    assert ratings_of(runtime, code) == []
+
+    done = submit(visitor, f"/rate/{token}", {"level": "4", "comment": "Tốt lắm"})
     assert done.status_code == 303
     shown = text(visitor.get(f"/rate/{token}"))
-    assert "Cảm ơn" in shown and 'name="level"' not in shown
-    assert ratings_of(runtime, code) == [(4, "Tốt", "link")]
+    assert "Hồ sơ này đã được đánh giá" in shown and 'name="level"' not in shown
+    assert "Tốt lắm" not in shown  # the link only rates: what was said is not shown to its holder
+    assert ratings_of(runtime, code) == [(4, "Tốt lắm", "link")]
+    accounts = stored(runtime, "SELECT citizen_account_id FROM dossier_ratings")
+    assert [row.citizen_account_id for row in accounts] == [None]  # whoever held the link, not the account
     assert own(api, code)["rating"]["via"] == "link"
 
     again = visitor.post(f"/rate/{token}", data={"level": "1", "csrf_token": form_token})  # a second tab
     assert again.status_code == 409 and "Hồ sơ này đã được đánh giá" in text(again)
-    assert ratings_of(runtime, code) == [(4, "Tốt", "link")]
+    assert ratings_of(runtime, code) == [(4, "Tốt lắm", "link")]
 
 
 def test_a_forged_or_expired_link_is_not_found(host_client, seeded, officer, runtime, code):
@@ -193,3 +235,15 @@ def test_the_office_sees_the_applicant_s_rating(host_client, api, officer, runti
     assert logged_in.status_code == 303
     page = text(console.get(f"/console/dossiers/{code}"))
     assert "Applicant's rating" in page and "<strong>Very dissatisfied</strong>" in page and "“Quá chậm”" in page
+
+
+def test_the_sent_result_message_forgets_its_rating_link(api, officer, runtime, code):
+    finish(officer, code)
+    token = rating_token(runtime, code)
+    sms = LogSmsProvider()
+    assert drain_tenant(runtime.db, "alpha", None, sms).sent >= 1
+    [(phone, sent, _reference)] = [message for message in sms.sent if token in message[1]]
+    assert phone == "0901234567" and f"/rate/{token}" in sent  # the applicant got the link
+    rows = stored(runtime, "SELECT o.body, o.status FROM notification_outbox o WHERE o.event = 'done'")
+    assert [row.status for row in rows] == ["sent"]
+    assert token not in rows[0].body and "/rate/…" in rows[0].body  # the stored text keeps no usable link

@@ -184,3 +184,13 @@ def test_every_record_of_a_job_carries_its_id_task_and_tenant(runtime, tenant_ta
     sweep = logs.records(job_id=sweep_id)
     assert sweep and all(r["tenant"] == "platform" for r in sweep), sweep
     assert [r for r in logs.records(logger="tests.jobs") if r.get("job_id") != job_id] == []
+
+
+def test_a_rating_link_s_token_is_logged_as_the_route(host_client, seeded, logs):
+    """A path argument named token is a bearer secret (a dossier's rating link): the access line names
+    the route instead, whatever the answer."""
+    token = "T0ken-that-must-not-be-logged-123"
+    response = host_client(seeded["alpha"].host).get(f"/rate/{token}")
+    assert response.status_code == 404
+    assert logs.access(response)["path"] == "/rate/<token>"
+    assert token not in logs.text

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from motcua_onestop.dossiers.models import Dossier, Status
 from motcua_onestop.dossiers.ratings import services as ratings
 from motcua_onestop.notifications.models import Event
-from motcua_onestop.notifications.services import messages_for_dossier, queue_for_dossier
+from motcua_onestop.notifications.services import messages_for_dossier, queue_for_dossier, rating_url
 
 EVENT_FOR_STATUS = {
     Status.SUBMITTED: Event.SUBMITTED,
@@ -31,9 +31,9 @@ def on_status_change(
     event, fact = _event_of(dossier)
     if event is None:
         return 0
-    rating_url = None
+    link = None
     if event == Event.DONE and (token := ratings.invite(session, dossier)) is not None:
-        rating_url = ratings.rating_url(tenant.public_url, token)
+        link = rating_url(tenant.public_url, token)
     return queue_for_dossier(
         session,
         tenant,
@@ -43,7 +43,7 @@ def on_status_change(
         reason=comment,
         contact=contact,
         fact=fact,
-        rating_url=rating_url,
+        rating_url=link,
     )
 
 

@@ -56,15 +56,15 @@ class RatingSchema(Schema):
 
     level = fields.Integer(
         required=True,
+        strict=True,
         validate=validate.Range(min=1, max=4),
         metadata={
             "description": "The four-level scale: 4 very satisfied, 3 satisfied, 2 dissatisfied, 1 very dissatisfied."
         },
     )
-    comment = fields.String(
-        validate=validate.Length(max=2000),
+    comment = fields.String(  # its length is the service's rule, counted after trimming as the pages count it
         allow_none=True,
-        metadata={"description": "What went well or not (optional)."},
+        metadata={"description": "What went well or not (optional; at most 2,000 characters)."},
     )
     via = fields.String(dump_only=True, metadata={"description": "portal (signed in) or link (the result message's)."})
     rated_at = fields.AwareDateTime(dump_only=True)

@@ -71,6 +71,15 @@ def tracking_url(public_url: str, code: str) -> str:
     return f"{public_url}/track/{code}"
 
 
+RATING_PATH = "/rate/"
+RATING_LINK = re.compile(re.escape(RATING_PATH) + r"[A-Za-z0-9_\-]+")
+
+
+def rating_url(public_url: str, token: str) -> str:
+    """The address of the page where the holder of ``token`` rates a dossier (``dossiers.ratings``)."""
+    return f"{public_url}{RATING_PATH}{token}"
+
+
 def idempotency_key(owner: str, event: str, channel: str, fact: str | None = None) -> str:
     """One message per owner (``dossier:<id>`` or ``citizen:<id>``), event and channel; events that recur
     (an extension, a late notice for each new due date, a password reset) name the ``fact`` too."""
@@ -239,7 +248,7 @@ def _deliver(tenant_slug: str, row: NotificationOutbox, mailer: Mailer | None, s
         assert mailer is not None
         mailer.send([row.recipient], row.subject, row.body, idempotency_key=message_key(tenant_slug, row))
     else:
-        secret = row.event in SECRET_EVENT_TTL
+        secret = row.event in SECRET_EVENT_TTL or RATING_LINK.search(row.body) is not None
         sms.send(row.recipient, row.body, reference=message_key(tenant_slug, row), secret=secret)
 
 
@@ -248,9 +257,13 @@ FORGOTTEN = "(Nội dung chứa mã xác nhận; không lưu lại sau khi gửi
 
 def _forget_secret(row: NotificationOutbox) -> None:
     """A message carrying a one-time code keeps its body only until it is settled: the code's owner
-    has it, and the database then holds nothing a reader could use (the code itself is stored hashed)."""
+    has it, and the database then holds nothing a reader could use (the code itself is stored hashed). A
+    result message keeps its text but not its rating link, for the same reason (the link's token is stored
+    hashed too)."""
     if row.event in SECRET_EVENT_TTL:
         row.body = FORGOTTEN
+    else:
+        row.body = RATING_LINK.sub(RATING_PATH + "…", row.body)
 
 
 def discard_dead_secrets(session: Session, now: dt.datetime) -> int:

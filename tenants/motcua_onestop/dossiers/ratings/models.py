@@ -1,6 +1,7 @@
 """A dossier's satisfaction rating (one, by its applicant, after the result) and the link that lets the
 applicant rate without signing in, sent with the result message. The link is kept as the SHA-256 of its
-token: the database never holds what would let someone else rate."""
+token, and the sent message forgets it (``notifications.services``): the database keeps nothing that would
+let a reader rate."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from motcua_platform.db.base import TenantBase, created_at_column
 from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-VIA = ("portal", "link")  # where the rating was given: the signed-in portal (or API), the message's link
+# where the rating was given: signed in (the portal or the citizen API), or through the message's link, whose
+# holder is whoever the applicant's contact is, not necessarily the account's owner
+VIA = ("portal", "link")
 
 
 class DossierRating(TenantBase):

@@ -14,6 +14,7 @@ from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import Conflict, InvalidInput, NotFound
 from motcua_platform.i18n import _
+from motcua_platform.inputs import UNSAFE_TEXT, is_unsafe
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -28,9 +29,12 @@ LEVELS = {
     2: _("Dissatisfied"),
     1: _("Very dissatisfied"),
 }
-RATEABLE = frozenset({Status.DONE, Status.RETURNED})  # the result is ready or returned
+# what is rated is the processing, judged once it has produced its result (ready or returned)
+RATEABLE = frozenset({Status.DONE, Status.RETURNED})
 COMMENT_MAX = 2000
-LINK_DAYS = 60  # the result message's link works this long after the result
+# long enough for an applicant who collects the result at the counter weeks later, short enough that a link
+# found in an old message or phone stops working
+LINK_DAYS = 60
 
 
 def rateable(dossier: Dossier) -> bool:
@@ -53,14 +57,18 @@ def rate(
     now: dt.datetime | None = None,
 ) -> DossierRating:
     """Record the applicant's rating of ``dossier`` (loaded by the caller, who checked it is theirs or came
-    through its link). 422 for a level off the scale or a comment too long, 409 before the result or when
-    the dossier is already rated (a concurrent second rating too: the primary key decides)."""
+    through its link); ``citizen_account_id`` is the signed-in account that rates, None through the link,
+    whose holder may be anyone the applicant gave it to. 422 for a level off the scale or a comment too long
+    or with characters no text may hold, 409 before the result or when the dossier is already rated (a concurrent
+    second rating too: the primary key decides)."""
     errors = {}
     if not isinstance(level, int) or isinstance(level, bool) or level not in LEVELS:
         errors["level"] = [_("Choose one of the four levels.")]
     comment = (comment or "").strip() or None
     if comment is not None and len(comment) > COMMENT_MAX:
         errors["comment"] = [_("At most %(n)s characters.", n=COMMENT_MAX)]
+    elif comment is not None and is_unsafe(comment):  # a page's form is not checked as the API's body is
+        errors["comment"] = [UNSAFE_TEXT]
     if errors:
         raise InvalidInput(_("The rating is not valid."), errors=errors)
     if not rateable(dossier):
@@ -99,7 +107,7 @@ def invite(session: Session, dossier: Dossier, now: dt.datetime | None = None) -
     return token if added is not None else None
 
 
-def dossier_for_link(session: Session, token: str, now: dt.datetime | None = None, *, lock: bool = False) -> Dossier:
+def dossier_for_link(session: Session, token: str, now: dt.datetime | None = None) -> Dossier:
     """The dossier a rating link is for; 404 for a token that is unknown, malformed or past its time (the
     same answer for each, so a link reveals nothing)."""
     if not (16 <= len(token) <= 64 and token.isascii()):
@@ -109,15 +117,10 @@ def dossier_for_link(session: Session, token: str, now: dt.datetime | None = Non
         .join(DossierRatingLink, DossierRatingLink.dossier_id == Dossier.id)
         .where(DossierRatingLink.token_sha256 == _digest(token), DossierRatingLink.expires_at > (now or utcnow()))
     )
-    dossier = session.scalar(query.with_for_update(of=Dossier) if lock else query)
+    dossier = session.scalar(query)
     if dossier is None:
         raise NotFound(_("This rating link is not valid or has expired."))
     return dossier
-
-
-def rating_url(public_url: str, token: str) -> str:
-    """The address of the rating page for ``token`` on the province's public URL."""
-    return f"{public_url}/rate/{token}"
 
 
 def _digest(token: str) -> str:
