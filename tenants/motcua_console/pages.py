@@ -21,6 +21,7 @@ from motcua_console import (  # noqa: F401
     officer_pages,
     plugin_pages,
     print_pages,
+    rating_pages,
     session,
     statistics_pages,
     step_pages,

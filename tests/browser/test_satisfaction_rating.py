@@ -1,7 +1,8 @@
 """Rating the processing of a dossier in a real browser, through the link its result message carries (no
 sign-in): a dossier of Sigma is received, processed and finished through the services, its result message
 queued with the link; the applicant opens it, sends the form without choosing a level and is told, then
-rates it, and the province's admin sees the rating on the dossier's console page; in English without
+rates it, and the province's admin sees the rating on the dossier's console page and among the province's
+ratings; in English without
 JavaScript, a second dossier. Looked at (axe-core, 375 and 1280 px) at each step."""
 
 from __future__ import annotations
@@ -92,6 +93,13 @@ def test_the_applicant_rates_through_the_result_message_s_link(finished, open_br
     assert office.path == f"/console/dossiers/{code}"
     assert _("Applicant's rating") in office.text() and "“Cán bộ hướng dẫn tận tình”" in office.text()
     office.look("console")
+
+    # and among the ratings of the province, from the menu
+    office.link(_("Ratings")).click()
+    assert office.path == "/console/ratings"
+    row = office.page.get_by_role("row").filter(has_text=code)
+    assert "Cán bộ hướng dẫn tận tình" in row.inner_text() and _("Satisfied") in row.inner_text()
+    office.look("ratings")
 
 
 def test_in_english_without_javascript(finished, open_browser, live):

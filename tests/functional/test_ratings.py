@@ -11,7 +11,7 @@ from dossier_support import citizen_client, intake_body, move
 from motcua_app.testing.pytest_plugin import TEST_PASSWORD
 from motcua_onestop.notifications.interfaces import LogSmsProvider
 from motcua_onestop.notifications.services import drain_tenant
-from portal_support import csrf_token, fresh_address, log_in, submit, text
+from portal_support import console_client, csrf_token, fresh_address, log_in, submit, text
 from sqlalchemy import text as sql
 
 RATE_LINK = re.compile(r"https?://[^\s]+/rate/([A-Za-z0-9_\-]+)")
@@ -247,3 +247,31 @@ def test_the_sent_result_message_forgets_its_rating_link(api, officer, runtime, 
     rows = stored(runtime, "SELECT o.body, o.status FROM notification_outbox o WHERE o.event = 'done'")
     assert [row.status for row in rows] == ["sent"]
     assert token not in rows[0].body and "/rate/…" in rows[0].body  # the stored text keeps no usable link
+
+
+def test_the_office_reads_the_ratings_of_its_units(host_client, seeded, api, officer, runtime, code):
+    """The officer of commune A reads the ratings of commune A's dossiers, not commune B's; the province's
+    admin reads both; each level counted, one level at a time."""
+    finish(officer, code)
+    elsewhere = api.post(
+        "/api/v1/dossiers", json=intake_body(seeded, "online", receiving_unit_id=seeded["alpha"].units["commune_b"])
+    ).get_json()["code"]
+    admin = host_client(seeded["alpha"].host, seeded["alpha"].admin_token)
+    finish(admin, elsewhere)
+    assert api.post(f"/api/v1/my/dossiers/{code}/rating", json={"level": 2, "comment": "Chờ lâu"}).status_code == 201
+    assert api.post(f"/api/v1/my/dossiers/{elsewhere}/rating", json={"level": 4}).status_code == 201
+
+    commune = console_client(host_client, seeded["alpha"].host, "officer@alpha.test")
+    page = commune.get("/console/ratings", headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    shown = text(page)
+    assert code in shown and elsewhere not in shown and "Chờ lâu" in shown
+    assert "<strong>1</strong> ratings" in shown and "<strong>1</strong> Dissatisfied (100.0 %)" in shown
+
+    province = console_client(host_client, seeded["alpha"].host, "admin@alpha.test")
+    everything = text(province.get("/console/ratings", headers={"Accept-Language": "en"}))
+    assert code in everything and elsewhere in everything and "<strong>2</strong> ratings" in everything
+    best = text(province.get("/console/ratings?level=4", headers={"Accept-Language": "en"}))
+    assert elsewhere in best and code not in best
+    assert province.get("/console/ratings?level=9&page=x").status_code == 200  # nonsense filters are ignored
+    assert host_client(seeded["alpha"].host).get("/console/ratings").status_code == 303  # to the login page

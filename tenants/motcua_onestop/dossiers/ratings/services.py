@@ -15,7 +15,7 @@ from motcua_platform.db.base import utcnow
 from motcua_platform.errors import Conflict, InvalidInput, NotFound
 from motcua_platform.i18n import _
 from motcua_platform.inputs import UNSAFE_TEXT, is_unsafe
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -121,6 +121,29 @@ def dossier_for_link(session: Session, token: str, now: dt.datetime | None = Non
     if dossier is None:
         raise NotFound(_("This rating link is not valid or has expired."))
     return dossier
+
+
+def given(
+    session: Session, units: frozenset[int] | None, level: int | None = None, *, limit: int, offset: int = 0
+) -> list:
+    """The ratings of the dossiers received by ``units`` (None: the whole province), newest first, of one
+    ``level`` or all: (rating, its dossier) pairs, for the office to read what applicants said."""
+    query = select(DossierRating, Dossier).join(Dossier, Dossier.id == DossierRating.dossier_id)
+    if units is not None:
+        query = query.where(Dossier.receiving_unit_id.in_(units))
+    if level is not None:
+        query = query.where(DossierRating.level == level)
+    order = (DossierRating.rated_at.desc(), DossierRating.dossier_id.desc())
+    return list(session.execute(query.order_by(*order).limit(limit).offset(offset)).all())
+
+
+def counted(session: Session, units: frozenset[int] | None) -> dict[int, int]:
+    """How many ratings of each level the dossiers received by ``units`` (None: all) have."""
+    query = select(DossierRating.level, func.count()).join(Dossier, Dossier.id == DossierRating.dossier_id)
+    if units is not None:
+        query = query.where(Dossier.receiving_unit_id.in_(units))
+    found = {level: count for level, count in session.execute(query.group_by(DossierRating.level))}
+    return {level: found.get(level, 0) for level in LEVELS}
 
 
 def _digest(token: str) -> str:
