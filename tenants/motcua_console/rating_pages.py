@@ -8,14 +8,13 @@ from flask import render_template, request, url_for
 from motcua_onestop.dossiers import services as dossiers
 from motcua_onestop.dossiers.http import caller_inbox_scope
 from motcua_onestop.dossiers.ratings import services as ratings
+from motcua_onestop.units.services import unit_names
 from motcua_platform.web.context import tenant_session
-from sqlalchemy import text
 
 from motcua_console.account_pages import staff_required
 from motcua_console.blueprint import console
 
 PAGE_SIZE = 20
-UNIT_NAMES = text("SELECT id, name FROM units")
 
 
 def _small(raw: str, most: int) -> int | None:
@@ -38,10 +37,10 @@ def ratings_page():
         more=len(rows) > PAGE_SIZE,
         page=page,
         level=level,
-        levels=[(number, str(name)) for number, name in ratings.LEVELS.items()],
+        levels=ratings.named_levels(),
         counts=counts,
         total=sum(counts.values()),
         procedures={dossier.id: dossiers.procedure_of(session, dossier) for _rating, dossier in rows[:PAGE_SIZE]},
-        names={row.id: row.name for row in session.execute(UNIT_NAMES)},
+        names=unit_names(session),
         page_url=lambda number: url_for("console.ratings_page", level=level, page=number),
     )

@@ -21,12 +21,13 @@ from motcua_onestop.dossiers import services as dossiers
 from motcua_onestop.dossiers.http import caller_inbox_scope
 from motcua_onestop.dossiers.models import Dossier
 from motcua_onestop.statistics import indicators, periods, ranking, reports, services, targets
+from motcua_onestop.units.services import unit_names
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import InvalidInput
 from motcua_platform.rendering.pdf import find_font
 from motcua_platform.web.context import runtime, tenant_context, tenant_session
 from motcua_platform.web.principals import actor, province_principal
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from motcua_console import labels
 from motcua_console.account_pages import staff_required
@@ -73,12 +74,11 @@ AMONG = {
 LEVELS = {"full": N_("Fully online"), "partial": N_("Partly online"), "none": N_("In person only")}
 TIME_UNITS = {"hours": N_("hours"), "days": N_("days"), "working_days": N_("working days"), "months": N_("months")}
 PAGE_SIZE = 20
-UNIT_NAMES = text("SELECT id, name FROM units")
 
 
 def _choices(session, scope) -> dict:
     """What the form offers: the caller's units by name, the catalogue's fields."""
-    names = dict(session.execute(UNIT_NAMES).all())
+    names = unit_names(session)
     units = sorted(((u, names.get(u, str(u))) for u in scope.units), key=lambda item: item[1])
     fields = [name for name, _count in catalogue.fields_of(session, tenant_context().enabled)]
     return {"names": names, "unit_options": units, "field_options": [(f, f) for f in fields]}
@@ -343,7 +343,7 @@ def _targets_page(year: int, errors: dict | None = None, entries: list[dict] | N
     units = None if scope.whole_tenant else scope.units
     progress = targets.progress(db, year, units, tenant_context().enabled)
     admin = is_province_admin()
-    names = dict(db.execute(UNIT_NAMES).all())
+    names = unit_names(db)
     if entries is None:
         entries = [
             {"metric": t["metric"], "unit_id": t["unit_id"], "target": t["target"], "baseline": t["baseline"]}

@@ -16,11 +16,6 @@ from motcua_platform.web.context import tenant_session
 from motcua_portal.blueprint import portal
 
 
-def levels() -> list[tuple[int, str]]:
-    """The four levels, best first, in the page's language."""
-    return [(level, str(name)) for level, name in ratings.LEVELS.items()]
-
-
 def read_form(form) -> tuple[int | None, str]:
     """The level (None when it is not one of the four: the service says so) and the comment posted."""
     raw = form.get("level", "")
@@ -38,7 +33,7 @@ def _page(token: str, dossier, *, errors=None, values=None, conflict=None):
         procedure=dossiers.procedure_of(db, dossier),
         rating=rating,
         can_rate=rating is None and ratings.rateable(dossier),
-        levels=levels(),
+        levels=ratings.named_levels(),
         errors=errors or {},
         values=values or {},
         conflict=conflict,

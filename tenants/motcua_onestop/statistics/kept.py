@@ -93,9 +93,7 @@ def forget_superseded(session: Session) -> int:
     """Forget the kept periods that a longer one from the same first day covers (yesterday's month so far once
     today's is kept, or the month itself). Returns how many were forgotten."""
     rows = session.execute(select(KeptPeriod.first_day, KeptPeriod.end_day)).all()
-    longest: dict[dt.date, dt.date] = {}
-    for first, end in rows:
-        longest[first] = max(end, longest.get(first, end))
+    longest = services.longest_kept(rows)
     superseded = [(first, end) for first, end in rows if end < longest[first]]
     if superseded:
         session.execute(delete(KeptPeriod).where(tuple_(KeptPeriod.first_day, KeptPeriod.end_day).in_(superseded)))

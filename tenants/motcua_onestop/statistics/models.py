@@ -1,7 +1,6 @@
 """A province's roadmap targets: for a year, a rate to reach (online dossiers, digitisation, on-time…), for the
 whole province or one unit (statistics.targets); its weekly reports and when they are made (statistics.reports);
-the counts of each finished month and of each finished day of the month in progress, kept
-(statistics.kept)."""
+the counts of each finished month and of the month in progress up to today, kept (statistics.kept)."""
 
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ from motcua_onestop.dossiers.models import (
     RESULT_MISSING,
 )
 from motcua_onestop.statistics.models import KEPT_COUNTS, KeptPeriod
-from motcua_onestop.statistics.periods import Period, custom
+from motcua_onestop.statistics.periods import Period, custom, month_after
 from motcua_onestop.units.services import subtree_ids
 
 GROUPS = {  # group_by -> the SQL expression of a row's key
@@ -262,16 +262,18 @@ def dossier_counts(
     session: Session, period: Period, where: Slice, group_by: str | None = None, *, now: dt.datetime | None = None
 ) -> list[dict]:
     """One row per group (``GROUPS``; all in one row, key None, without) with every count of ``ALL_COUNTS``
-    and, grouped by procedure, its time unit. The months and days of ``period`` that are kept
-    (``statistics.kept``: finished months, finished days of the month in progress) are added up from their
-    kept counts, the rest read from the dossiers."""
+    and, grouped by procedure, its time unit. The parts of ``period`` that are kept (``statistics.kept``:
+    finished months, the month so far) are added up from their kept counts, the rest read from the dossiers."""
     now = now or dt.datetime.now(dt.UTC)
-    kept = session.execute(
-        select(KeptPeriod.first_day, KeptPeriod.end_day).where(
-            KeptPeriod.first_day >= period.first_day,
-            KeptPeriod.end_day <= min(period.end_day, now.astimezone(VIETNAM).date()),
-        )
-    ).all()
+    kept = []
+    # every kept period begins on a month's first day: a period that holds none (a day, most weeks) has none
+    if period.first_day.day == 1 or month_after(period.first_day) < period.end_day:
+        kept = session.execute(
+            select(KeptPeriod.first_day, KeptPeriod.end_day).where(
+                KeptPeriod.first_day >= period.first_day,
+                KeptPeriod.end_day <= min(period.end_day, now.astimezone(VIETNAM).date()),
+            )
+        ).all()
     pieces, runs = _cover(period, kept)
     result = (
         _composed(session, period, pieces, runs, where, group_by, now)
@@ -283,12 +285,18 @@ def dossier_counts(
     return result
 
 
-def _cover(period: Period, kept: Iterable[tuple[dt.date, dt.date]]) -> tuple[list[tuple], list[tuple]]:
-    """``period`` as kept pieces, the longest kept one at each day (a month before its days), and the runs of
-    consecutive days between them, each as (first day, the day after the last)."""
+def longest_kept(kept: Iterable[tuple[dt.date, dt.date]]) -> dict[dt.date, dt.date]:
+    """Of kept periods (first day, the day after the last), the longest from each first day: its end."""
     longest: dict[dt.date, dt.date] = {}
     for first, end in kept:
         longest[first] = max(end, longest.get(first, end))
+    return longest
+
+
+def _cover(period: Period, kept: Iterable[tuple[dt.date, dt.date]]) -> tuple[list[tuple], list[tuple]]:
+    """``period`` as kept pieces, the longest kept one from each day (a month before a month so far), and the
+    runs of consecutive days between them, each as (first day, the day after the last)."""
+    longest = longest_kept(kept)
     pieces: list[tuple] = []
     runs: list[list[dt.date]] = []
     day = period.first_day

@@ -85,6 +85,11 @@ def unit_query(filters: UnitFilter):
     return query
 
 
+def unit_names(session: Session) -> dict[int, str]:
+    """Every unit's name by id, closed ones too (old dossiers keep them), for a page that names many."""
+    return dict(session.execute(select(Unit.id, Unit.name)).all())
+
+
 def get_unit(session: Session, unit_id: int) -> Unit:
     unit = session.get(Unit, unit_id)
     if unit is None:

@@ -37,6 +37,11 @@ COMMENT_MAX = 2000
 LINK_DAYS = 60
 
 
+def named_levels() -> list[tuple[int, str]]:
+    """The four levels, best first, in the current language (for a form or a list to show)."""
+    return [(level, str(name)) for level, name in LEVELS.items()]
+
+
 def rateable(dossier: Dossier) -> bool:
     return dossier.status in RATEABLE
 
