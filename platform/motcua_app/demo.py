@@ -325,6 +325,21 @@ def enable_plugins(runtime) -> None:
                 set_plugin(control, runtime.db, cli_actor(), active(), province.slug, plugin.name, enabled=True)
 
 
+def seed_faq(runtime, province: DemoProvince) -> int:
+    """The questions and answers made from the province's catalogue and the portal's own (idempotent: only
+    the missing ones are added); how many were added."""
+    import datetime as dt
+
+    from motcua_onestop.faq import generate
+    from motcua_platform.timezones import VIETNAM
+
+    context = runtime.tenant_context(province.slug)
+    with runtime.db.tenant_session(runtime.db.binding(province.slug)) as session:
+        added = generate.make(session, cli_actor(), context.enabled, dt.datetime.now(VIETNAM).date())
+        session.commit()
+    return added
+
+
 MARRIAGE = "1.000894"  # Đăng ký kết hôn: every demo province has the civil status plugin
 MARRIAGE_FORM = {
     "husband_full_name": "Trần Văn Minh",
@@ -468,6 +483,8 @@ def demo(ctx: click.Context, port: int | None, serve: bool, history: bool) -> No
         seed_citizen(runtime, province)
         seed_branding(runtime, province)
     enable_plugins(runtime)
+    for province in PROVINCES:
+        seed_faq(runtime, province)
     if history:
         for province in PROVINCES:
             seed_dossier_history(runtime, province)

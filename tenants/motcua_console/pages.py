@@ -16,6 +16,7 @@ from motcua_console import (  # noqa: F401
     comment_pages,
     document_pages,
     extension_pages,
+    faq_pages,
     intake_pages,
     labels,
     officer_pages,

@@ -12,7 +12,7 @@ from motcua_platform.cache import TTLCache
 from motcua_platform.pages.blueprint import front_page
 from motcua_platform.web.context import current_tenant, tenant_context, tenant_session
 
-from motcua_portal import labels
+from motcua_portal import faq_pages, labels
 from motcua_portal.blueprint import portal
 from motcua_portal.shared_pages import shared
 
@@ -128,4 +128,7 @@ def procedure(code: str):
     session = tenant_session()
     row = catalogue.get_procedure(session, code, _enabled())
     units = receiving.receiving_units(session, row, today())
-    return render_template("portal/procedure.html", procedure=row, units=units)
+    questions, question_count = faq_pages.about_procedure(row.code)
+    return render_template(
+        "portal/procedure.html", procedure=row, units=units, questions=questions, question_count=question_count
+    )

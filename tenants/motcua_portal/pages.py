@@ -11,6 +11,7 @@ from motcua_portal import (  # noqa: F401
     apply_pages,
     brand,
     catalogue_pages,
+    faq_pages,
     labels,
     mine_pages,
     my_account_pages,

@@ -13,6 +13,7 @@ from motcua_app.demo import (
     finance_email,
     portal_summary,
     seed_branding,
+    seed_faq,
     seed_finance_viewer,
 )
 from motcua_platform.branding import MIN_CONTRAST, text_contrast
@@ -94,3 +95,13 @@ def test_the_demo_history_fills_the_statistics_once(runtime, host_client, seeded
     assert total["received"] == total["resolved"] + total["withdrawn"] + total["stopped"] + total["pending"]
     assert total["received_online"] > 20 and total["resolved_late"] > 0 and total["resolved_early"] > 0
     assert total["pending"] > 0 and total["withdrawn"] + total["stopped"] > 0
+
+
+def test_the_demo_gives_each_portal_its_questions_once(runtime, host_client, seeded):
+    province = _seeded_as_demo("alpha")
+    made = seed_faq(runtime, province)
+    assert made > 150
+    assert seed_faq(runtime, province) == 0
+    found = host_client(seeded["alpha"].host).get("/api/v1/faq", query_string={"q": "ho so khai sinh"})
+    assert found.status_code == 200
+    assert "Hồ sơ đăng ký khai sinh gồm những giấy tờ gì?" in [entry["question"] for entry in found.get_json()]

@@ -22,6 +22,7 @@ ID_VALUES = {
     "report_id": 1,
     "kind": "pdf",
     "token": "a" * 32,
+    "entry_id": 1,
 }
 # Query strings for GET routes whose arguments are required.
 QUERIES = {
@@ -87,8 +88,10 @@ def test_public_routes_show_only_the_hosts_own_data(app, seeded, host_client):
             continue
         response = anonymous_beta.get(path + QUERIES.get(path, ""))
         # public tracking (API or page) of a code this tenant does not have, or a rating link it never sent:
-        # 404, like any unknown dossier; the logo of a province that has uploaded none: 404
-        not_here = path.startswith(("/api/v1/track/", "/track/", "/rate/")) or path == "/brand/logo"
+        # 404, like any unknown dossier; the logo of a province that has uploaded none, a question it never
+        # asked: 404
+        not_here = path.startswith(("/api/v1/track/", "/track/", "/rate/", "/api/v1/faq/", "/faq/"))
+        not_here = not_here or path == "/brand/logo"
         expected = (200, 401, 404) if not_here else (200, 401)
         if response.status_code == 303 and not path.startswith("/api/"):
             # the pages' 401: a signed-in citizen's page (a staff console's) sends a visitor to this host's

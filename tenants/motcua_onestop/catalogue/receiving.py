@@ -84,7 +84,16 @@ def require_receives(procedure: Procedure, unit: Unit, place: Place) -> None:
 def receiving_units(session: Session, procedure: Procedure, on: dt.date) -> list[Unit]:
     """Every unit open on ``on`` that receives ``procedure``, in the order of the unit list. The whole
     tree is read once (a province has a few hundred units) and each unit placed by walking up it."""
-    units = list(session.scalars(select(Unit).order_by(Unit.parent_id.nulls_first(), Unit.code)))
+    return receivers(unit_list(session), procedure, on)
+
+
+def unit_list(session: Session) -> list[Unit]:
+    """The whole unit tree in the order of the unit list, for ``receivers`` (read once for many procedures)."""
+    return list(session.scalars(select(Unit).order_by(Unit.parent_id.nulls_first(), Unit.code)))
+
+
+def receivers(units: list[Unit], procedure: Procedure, on: dt.date) -> list[Unit]:
+    """The units of ``units`` (``unit_list``) open on ``on`` that receive ``procedure``."""
     by_id = {unit.id: unit for unit in units}
     inside: dict[int, bool] = {}
 
