@@ -17,7 +17,7 @@ from typing import NamedTuple
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.plugins.engine import active
 from motcua_platform.plugins.forms import form_json_schema
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -327,12 +327,15 @@ def make(session: Session, actor: Actor, enabled: Iterable[str], on: dt.date) ->
             **{name: getattr(entry, name) for name in ("question", "answer", "question_en", "answer_en", "field",
                                                         "procedure_code", "search_question", "search_prefixes")},
         })  # fmt: skip
+    # executemany: SQLAlchemy sends the rows in batched multi-row INSERTs with RETURNING ("insertmanyvalues"),
+    # compiled once, within the protocol's parameter limit
     statement = (
         insert(FaqEntry)
-        .values(rows)
         .on_conflict_do_nothing(index_elements=["procedure_code", "topic"], index_where=FaqEntry.topic.is_not(None))
         .returning(FaqEntry.id)
     )
-    added = len(session.execute(statement).all())
+    added = len(session.execute(statement, rows).all()) if rows else 0
+    # merge what the batch left pending into the index now, not in the next searches
+    session.execute(select(func.gin_clean_pending_list(text("'ix_faq_entries_search_prefixes'::regclass"))))
     record(session, actor, "faq.generate", target="faq", added=added)
     return added

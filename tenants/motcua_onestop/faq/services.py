@@ -15,7 +15,7 @@ from motcua_platform.errors import InvalidInput, NotFound
 from motcua_platform.i18n import _
 from motcua_platform.inputs import UNSAFE_TEXT, is_unsafe
 from sqlalchemy import Select, case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from motcua_onestop.catalogue.models import Procedure
 from motcua_onestop.catalogue.services import word_prefixes
@@ -39,12 +39,15 @@ class FaqFilter:
 
 
 def fill_search(entry: FaqEntry) -> None:
-    """What the search matches: the folded question (ranked first), then the answer, the field and the
-    procedure code, in both languages."""
+    """What the search matches, in both languages: every prefix of the words of the question, the field and
+    the procedure code (what people type, often half a word), and the whole words of the answer. An answer
+    is long (a list of papers, of offices): its prefixes would be most of the index for little gain, as a
+    word half-typed is nearly always in the question too."""
     question = " " + fold(" ".join((entry.question, entry.question_en or "")))
-    rest = " ".join((entry.answer, entry.answer_en or "", entry.field or "", entry.procedure_code or ""))
+    about = fold(" ".join((entry.field or "", entry.procedure_code or "")))
+    answer = fold(" ".join((entry.answer, entry.answer_en or "")))
     entry.search_question = question
-    entry.search_prefixes = word_prefixes(question + " " + fold(rest))
+    entry.search_prefixes = sorted(set(word_prefixes(question + " " + about)) | set(answer.split()))
 
 
 def _query(filters: FaqFilter, units: set[int] | None) -> tuple[Select, list[str]]:
@@ -72,17 +75,26 @@ def find(
     question before the words in the answer, the whole phrase before scattered words), and how many match
     in all."""
     query, terms = _query(filters, units)
-    total = session.scalar(query.with_only_columns(func.count()).order_by(None)) or 0
     if terms:
         phrase = " " + " ".join(terms)
         rank = sum(
             (case((FaqEntry.search_question.like(f"% {term}%"), 10), else_=0) for term in terms),
             case((FaqEntry.search_question.like(f"%{phrase}%"), 100), else_=0),
         )
-        query = query.order_by(rank.desc(), func.length(FaqEntry.question), FaqEntry.id)
+        order = (rank.desc(), func.length(FaqEntry.question), FaqEntry.id)
     else:
-        query = query.order_by(FaqEntry.field.nulls_first(), FaqEntry.procedure_code.nulls_first(), FaqEntry.id)
-    return list(session.scalars(query.limit(limit).offset(offset))), total
+        order = (FaqEntry.field.nulls_first(), FaqEntry.procedure_code.nulls_first(), FaqEntry.id)
+    # Ranked as ids with the total in one statement (thousands may match a common word: sorting narrow rows
+    # is what makes that cheap), then the page's rows read whole.
+    ranked = query.with_only_columns(FaqEntry.id, func.count().over()).order_by(*order).limit(limit).offset(offset)
+    found = session.execute(ranked).all()
+    if not found:  # past the last page the window counts nothing: the total still tells how many there are
+        total = session.scalar(query.with_only_columns(func.count()).order_by(None)) if offset else 0
+        return [], total or 0
+    ids = [row[0] for row in found]
+    rows = session.scalars(select(FaqEntry).where(FaqEntry.id.in_(ids)).options(defer(FaqEntry.search_prefixes)))
+    by_id = {entry.id: entry for entry in rows}
+    return [by_id[entry_id] for entry_id in ids], found[0][1]
 
 
 def fields_of(session: Session) -> list[tuple[str, int]]:

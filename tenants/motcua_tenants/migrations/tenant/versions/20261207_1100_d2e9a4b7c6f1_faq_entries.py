@@ -61,7 +61,7 @@ def upgrade() -> None:
         ["search_prefixes"],
         unique=False,
         postgresql_using="gin",
-        postgresql_with={"fastupdate": "off"},
+        postgresql_with={"fastupdate": "on", "gin_pending_list_limit": 64},
     )
 
 
