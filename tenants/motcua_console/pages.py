@@ -17,6 +17,7 @@ from motcua_console import (  # noqa: F401
     document_pages,
     extension_pages,
     faq_pages,
+    feedback_pages,
     intake_pages,
     labels,
     officer_pages,

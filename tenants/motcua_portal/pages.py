@@ -12,6 +12,7 @@ from motcua_portal import (  # noqa: F401
     brand,
     catalogue_pages,
     faq_pages,
+    feedback_pages,
     labels,
     mine_pages,
     my_account_pages,

@@ -23,6 +23,8 @@ ID_VALUES = {
     "kind": "pdf",
     "token": "a" * 32,
     "entry_id": 1,
+    "item_id": 1,
+    "action": "answer",
 }
 # Query strings for GET routes whose arguments are required.
 QUERIES = {
@@ -90,7 +92,7 @@ def test_public_routes_show_only_the_hosts_own_data(app, seeded, host_client):
         # public tracking (API or page) of a code this tenant does not have, or a rating link it never sent:
         # 404, like any unknown dossier; the logo of a province that has uploaded none, a question it never
         # asked: 404
-        not_here = path.startswith(("/api/v1/track/", "/track/", "/rate/", "/api/v1/faq/", "/faq/"))
+        not_here = path.startswith(("/api/v1/track/", "/track/", "/rate/", "/api/v1/faq/", "/faq/", "/feedback/"))
         not_here = not_here or path == "/brand/logo"
         expected = (200, 401, 404) if not_here else (200, 401)
         if response.status_code == 303 and not path.startswith("/api/"):

@@ -7,7 +7,7 @@ others 100 %), proportionally below. QĐ 766 fixes the group maxima (18, 20, 22,
 points are shared between its indicators; we share them equally, except group 3, split 12 for the online
 services (3.1–3.3) and 10 for payment (3.5–3.6) as the national scoreboard shows it (ADR 0039). Indicators
 the platform has no record for yet (publishing dates, national sync, payments, reuse, identity checks,
-feedback and ratings) are listed with why, and score nothing: a group's score is out of the points of the
+the dossiers' satisfaction) are listed with why, and score nothing: a group's score is out of the points of the
 indicators that could be scored, and both figures are given.
 
 Dossier indicators follow ``services.dossier_counts`` (one statement, additive over units, so a province is
@@ -26,6 +26,7 @@ from motcua_platform.i18n import _, current_locale
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from motcua_onestop.feedback import services as feedback
 from motcua_onestop.statistics import services
 from motcua_onestop.statistics.periods import Period
 from motcua_onestop.statistics.services import Slice, rate
@@ -37,7 +38,7 @@ GROUPS = {  # group -> (its maximum in QĐ 766, its name)
     4: (22, _("Digitisation of dossiers and results")),
     5: (18, _("Satisfaction")),
 }
-DOSSIERS, CATALOGUE = "dossiers", "catalogue"
+DOSSIERS, CATALOGUE, FEEDBACK = "dossiers", "catalogue", "feedback"
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class Indicator:
 PROVINCE_ONLY = _("The province's catalogue: shown for the whole province, without a slice.")
 NOT_SYNCED = _("Needs the national procedures database and portal sync (not connected yet).")
 NO_PAYMENTS = _("Needs online fee payments, not recorded by the platform yet.")
-NO_FEEDBACK = _("Needs feedback and complaints (PAKN), not recorded by the platform yet.")
+PROVINCE_FEEDBACK = _("The province's feedback and complaints: shown for the whole province, without a slice.")
 INDICATORS = (
     Indicator("1.1", _("Procedures published on time"), Decimal("4.5"), missing=NOT_SYNCED),
     Indicator("1.2", _("Procedures updated on the national database on time"), Decimal("4.5"), missing=NOT_SYNCED),
@@ -91,9 +92,18 @@ INDICATORS = (
         Decimal("4.4"),
         missing=_("Needs sign-in with national identity, not available yet."),
     ),
-    Indicator("5.1", _("Feedback and complaints by category"), None, missing=NO_FEEDBACK),
-    Indicator("5.2", _("Feedback and complaints handled on time"), Decimal(6), missing=NO_FEEDBACK),
-    Indicator("5.3", _("Satisfaction with answers to feedback"), Decimal(6), missing=NO_FEEDBACK),
+    Indicator(
+        "5.1",
+        _("Feedback and complaints by category"),
+        None,
+        missing=_("Tracked, not scored: the feedback received by category is on the feedback page."),
+    ),
+    Indicator(
+        "5.2", _("Feedback and complaints handled on time"), Decimal(6), source=FEEDBACK, missing=PROVINCE_FEEDBACK
+    ),
+    Indicator(
+        "5.3", _("Satisfaction with answers to feedback"), Decimal(6), source=FEEDBACK, missing=PROVINCE_FEEDBACK
+    ),
     Indicator(
         "5.4",
         _("Satisfaction with the processing of dossiers"),
@@ -101,8 +111,8 @@ INDICATORS = (
         threshold=90,
         # 100 % less the late rate and the rate of dossiers with feedback or a dissatisfied rating
         missing=_(
-            "Needs feedback and complaints (PAKN), not recorded by the platform yet; the satisfaction ratings"
-            " it also counts are."
+            "Not computed yet: 100 % less the late rate and the share of dossiers with feedback or a"
+            " dissatisfied rating."
         ),
     ),
 )
@@ -296,13 +306,14 @@ def province_scorecard(
     session: Session, period: Period, where: Slice, enabled: Iterable[str], *, now: dt.datetime | None = None
 ) -> dict:
     """The scorecard of the dossiers ``where`` selects, from one statement grouped by procedure (the counts
-    add up to the whole; 2.2 is per procedure); with the catalogue indicators when ``where`` is the whole
-    province, since those are the province's, not a unit's."""
+    add up to the whole; 2.2 is per procedure); with the catalogue and feedback indicators when ``where`` is
+    the whole province, since those are the province's, not a unit's."""
     rows = services.dossier_counts(session, period, where, "procedure", now=now)
     parts = dossier_parts(services.totals(rows))
     if where == Slice():
         used_online = {row["key"] for row in rows if row["received_online"]}
         parts |= catalogue_parts(session, enabled, used_online)
+        parts |= feedback.indicator_parts(session, period.start, period.end)
     times = processing_times(session, rows)
     card = scorecard(parts, measured=sum(t["measured"] for t in times))
     card["processing_times"] = times

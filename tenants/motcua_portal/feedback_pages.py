@@ -1,0 +1,135 @@
+"""Feedback and complaints on the portal (``feedback.services``): anyone sends one, with or without an
+account, and gets a private link to follow it, answer a request for more and rate the answer; the answers
+the province published are public, without personal data. Sending is limited per client address."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from motcua_onestop.dossiers.ratings.services import named_levels
+from motcua_onestop.feedback import labels
+from motcua_onestop.feedback import services as feedback
+from motcua_platform.audit.services import Actor
+from motcua_platform.errors import Conflict, InvalidInput
+from motcua_platform.web.context import tenant_session
+from motcua_platform.web.ratelimit import limit_per_client
+
+from motcua_portal import session
+from motcua_portal.blueprint import portal
+from motcua_portal.rating_pages import read_form
+
+PAGE_SIZE = 20
+SUBMISSIONS_PER_MINUTE = 5  # per client address: a person sends one; a script sending hundreds is stopped
+FIELDS = ("kind", "category", "title", "content", "dossier_code", "repeat_of", "name", "contact")
+
+
+def _page() -> int:
+    page = request.args.get("page", "1")
+    return int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1
+
+
+@portal.get("/feedback")
+def feedback_list():
+    page = _page()
+    items, total = feedback.published_list(tenant_session(), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+
+    def page_url(number: int) -> str:
+        return url_for("site.feedback_list", page=number)
+
+    return render_template(
+        "portal/feedback_list.html",
+        items=items,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        page_url=page_url,
+        categories=labels.CATEGORIES,
+        word=labels.word,
+    )
+
+
+@portal.get("/feedback/<code>")
+def feedback_published(code: str):
+    item = feedback.published(tenant_session(), code[:20])
+    return render_template("portal/feedback_item.html", item=item, word=labels.word, categories=labels.CATEGORIES)
+
+
+def _form(values: dict, errors: dict, status: int = 200):
+    page = render_template(
+        "portal/feedback_new.html",
+        values=values,
+        errors=errors,
+        kinds=labels.options(labels.KINDS),
+        categories=labels.options(labels.CATEGORIES),
+    )
+    return page, status
+
+
+@portal.route("/feedback/new", methods=["GET", "POST"])
+def feedback_new():
+    citizen = session.signed_in()
+    if request.method == "GET":
+        values = {"kind": "reflection", "dossier_code": request.args.get("dossier", "")[:60]}
+        if citizen is not None:
+            values |= {"name": citizen.full_name, "contact": citizen.login}
+        return _form(values, {})
+    limit_per_client("feedback", SUBMISSIONS_PER_MINUTE)
+    typed = {name: request.form.get(name) or "" for name in FIELDS}
+    data = feedback.Submission(**{name: typed[name] for name in FIELDS})
+    actor = citizen.actor(request.remote_addr) if citizen else Actor("citizen", None, "portal", request.remote_addr)
+    try:
+        item, token = feedback.submit(tenant_session(), actor, data, citizen_account_id=citizen.id if citizen else None)
+    except InvalidInput as error:
+        return _form(typed, error.errors, 422)
+    return render_template("portal/feedback_done.html", item=item, link=url_for("site.feedback_mine", token=token,
+                                                                                  _external=True))  # fmt: skip
+
+
+def _mine(token: str, item, *, errors=None, values=None, conflict=None):
+    return render_template(
+        "portal/feedback_mine.html",
+        token=token,
+        item=item,
+        word=labels.word,
+        kinds=labels.KINDS,
+        categories=labels.CATEGORIES,
+        statuses=labels.STATUSES,
+        levels=named_levels(),
+        errors=errors or {},
+        values=values or {},
+        conflict=conflict,
+    )
+
+
+@portal.get("/feedback/t/<token>")
+def feedback_mine(token: str):
+    return _mine(token, feedback.by_token(tenant_session(), token))
+
+
+@portal.post("/feedback/t/<token>/info")
+def feedback_give_info(token: str):
+    db = tenant_session()
+    item = feedback.by_token(db, token)
+    try:
+        feedback.give_info(db, item, request.form.get("info") or "")
+    except InvalidInput as error:
+        return _mine(token, item, errors=error.errors, values=dict(request.form)), 422
+    except Conflict as error:
+        return _mine(token, item, conflict=str(error.message)), 409
+    flash(_("Thank you: your reply is sent to the office."), "success")
+    return redirect(url_for("site.feedback_mine", token=token), 303)
+
+
+@portal.post("/feedback/t/<token>/rating")
+def feedback_rate(token: str):
+    db = tenant_session()
+    item = feedback.by_token(db, token)
+    level, _comment = read_form(request.form)
+    try:
+        feedback.rate(db, item, level)
+    except InvalidInput as error:
+        return _mine(token, item, errors=error.errors, values=dict(request.form)), 422
+    except Conflict as error:
+        return _mine(token, item, conflict=str(error.message)), 409
+    flash(_("Thank you for your rating."), "success")
+    return redirect(url_for("site.feedback_mine", token=token), 303)
