@@ -326,8 +326,8 @@ def enable_plugins(runtime) -> None:
 
 
 def seed_faq(runtime, province: DemoProvince) -> int:
-    """The questions and answers made from the province's catalogue and the portal's own (idempotent: only
-    the missing ones are added); how many were added."""
+    """The questions and answers made from the province's catalogue and the portal's own (idempotent: the
+    second time adds nothing); how many were added."""
     import datetime as dt
 
     from motcua_onestop.faq import generate
@@ -335,9 +335,9 @@ def seed_faq(runtime, province: DemoProvince) -> int:
 
     context = runtime.tenant_context(province.slug)
     with runtime.db.tenant_session(runtime.db.binding(province.slug)) as session:
-        added = generate.make(session, cli_actor(), context.enabled, dt.datetime.now(VIETNAM).date())
+        made = generate.make(session, cli_actor(), context.enabled, dt.datetime.now(VIETNAM).date())
         session.commit()
-    return added
+    return made.added
 
 
 MARRIAGE = "1.000894"  # Đăng ký kết hôn: every demo province has the civil status plugin

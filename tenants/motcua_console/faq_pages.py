@@ -17,18 +17,18 @@ from motcua_platform.errors import InvalidInput, NotFound
 from motcua_platform.web.context import tenant_context, tenant_session
 
 from motcua_console import admin_labels, session
-from motcua_console.admin_access import admin_required, admin_units
+from motcua_console.admin_access import admin_required, admin_units, covered_units
 from motcua_console.blueprint import console
 
 PAGE_SIZE = 25
 # The Bến Tre plan's floor per unit (docs/faq.md): a department 50, a district with its communes 100; after
 # the 2025 reform a commune stands where the district stood.
 TARGETS = {UnitKind.DEPARTMENT: 50, UnitKind.COMMUNE: 100}
-FIELDS = ("question", "answer", "question_en", "answer_en", "field", "procedure_code", "unit_id")
+FIELDS = tuple(name for name in faq.EDITABLE if name != "published")  # the checkbox is read on its own
 
 
 def _reach() -> set[int]:
-    return units.subtree_ids(tenant_session(), admin_units())
+    return covered_units()
 
 
 def _unit_options(reach: set[int]) -> list[tuple[int, str]]:
@@ -38,7 +38,7 @@ def _unit_options(reach: set[int]) -> list[tuple[int, str]]:
 
 def _page() -> int:
     page = request.args.get("page", "1")
-    return int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1
+    return int(page) if page.isascii() and page.isdigit() and 0 < int(page) < 10_000 else 1
 
 
 def _province_admin() -> bool:
@@ -90,9 +90,9 @@ def faq_admin():
 def faq_generate():
     if not _province_admin():
         abort(403)  # the catalogue's questions are the province's: an admin of the province itself makes them
-    added = generate.make(tenant_session(), session.actor(), tenant_context().enabled, today())
-    flash(_("%(n)s questions were made from the catalogue.", n=added) if added else
-          _("Every question the catalogue gives is already there."), "success")  # fmt: skip
+    made = generate.make(tenant_session(), session.actor(), tenant_context().enabled, today())
+    flash(_("Questions from the catalogue: %(added)s added, %(rewritten)s rewritten, %(removed)s removed.",
+            added=made.added, rewritten=made.rewritten, removed=made.removed), "success")  # fmt: skip
     return redirect(url_for("console.faq_admin"), 303)
 
 

@@ -53,7 +53,7 @@ def _render_home() -> str:
 
 def _page() -> int:
     page = request.args.get("page", "1")
-    return int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1
+    return int(page) if page.isascii() and page.isdigit() and 0 < int(page) < 10_000 else 1
 
 
 @portal.get("/procedures")

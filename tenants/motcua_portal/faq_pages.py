@@ -32,7 +32,7 @@ def shown(entry) -> dict[str, str]:
 
 def _page() -> int:
     page = request.args.get("page", "1")
-    return int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1
+    return int(page) if page.isascii() and page.isdigit() and 0 < int(page) < 10_000 else 1
 
 
 @portal.get("/faq")
@@ -40,7 +40,12 @@ def faq_list():
     args = {name: (request.args.get(name) or "").strip()[:200] for name in ("q", "field", "procedure")}
     session = tenant_session()
     page = _page()
-    filters = faq.FaqFilter(q=args["q"], field=args["field"] or None, procedure_code=args["procedure"] or None)
+    filters = faq.FaqFilter(
+        q=args["q"],
+        field=args["field"] or None,
+        procedure_code=args["procedure"] or None,
+        enabled=tuple(tenant_context().enabled),
+    )
     entries, total = faq.find(session, filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     procedure = None
     if args["procedure"]:

@@ -32,11 +32,14 @@ def test_the_admin_makes_and_adds_questions_and_a_citizen_finds_them(open_browse
     fill(office, {"email": f"admin@{live.tenant.slug}.test", "password": TEST_PASSWORD})
     office.button(_("Log in")).click()
     assert office.path == "/console/admin/faq"
-    office.button(_("Make the missing questions from the catalogue")).click()
+    office.button(_("Update the questions from the catalogue")).click()
     assert office.path == "/console/admin/faq"
-    # made now, or already by the English test's fixture on this server
-    assert "từ danh mục thủ tục" in office.text()
-    assert office.page.locator("details, tbody tr").count() > 10
+    # made now, or already by the English test's fixture on this server (then none added)
+    flashed = office.page.get_by_role("status").filter(has_text=_("Questions from the catalogue: %(added)s added, "
+                                                                   "%(rewritten)s rewritten, %(removed)s removed.",
+                                                                   added=0, rewritten=0, removed=0)[:20])  # fmt: skip
+    assert flashed.count() == 1, office.text()
+    assert office.page.get_by_role("row").filter(has_text="Phí, lệ phí").count() >= 1  # the list holds them
     commune = office.page.get_by_role("row").filter(has_text="commune_a of Tỉnh Sigma").first
     assert _("Commune") in commune.inner_text()
     office.look("list")
@@ -67,7 +70,7 @@ def test_the_admin_makes_and_adds_questions_and_a_citizen_finds_them(open_browse
     tab.field(_("Search the questions")).fill("le phi ket hon")
     tab.button(_("Search")).click()
     first = tab.page.locator("details summary").first
-    assert first.inner_text() == "Lệ phí đăng ký kết hôn là bao nhiêu?"
+    assert first.inner_text() == "Phí, lệ phí đăng ký kết hôn là bao nhiêu?"
     tab.look("accents")
 
     tab.goto(f"/procedures/{MARRIAGE}")
@@ -85,11 +88,11 @@ def test_the_questions_in_english_without_javascript(questions, open_browser, li
     tab = open_browser("en", javascript=False, width=1280)
     tab.goto("/faq?q=marriage+cost")
     summary = tab.page.locator("details summary").first
-    assert summary.inner_text() == "How much does Marriage registration cost?"
+    assert summary.inner_text() == "How much does marriage registration cost?"
     summary.click()  # <details> opens without script
-    assert tab.page.get_by_text("free of charge", exact=False).first.is_visible()
+    assert tab.page.get_by_text(": free", exact=False).first.is_visible()
     tab.look("english")
     tab.link("Link to this answer").first.click()
     assert tab.path.startswith("/faq/")
-    assert tab.page.get_by_role("heading", level=1).inner_text() == "How much does Marriage registration cost?"
+    assert tab.page.get_by_role("heading", level=1).inner_text() == "How much does marriage registration cost?"
     tab.look("entry-en")

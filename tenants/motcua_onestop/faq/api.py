@@ -33,12 +33,16 @@ class FaqEntries(MethodView):
     def get(self, args, pagination_parameters):
         """Search the questions (public): accent-insensitive word prefixes, the question's words first."""
         filters = services.FaqFilter(
-            q=args.get("q"), field=args.get("field"), procedure_code=args.get("procedure"), unit_id=args.get("unit")
+            q=args.get("q"),
+            field=args.get("field"),
+            procedure_code=args.get("procedure"),
+            unit_id=args.get("unit"),
+            enabled=tuple(tenant_context().enabled),
         )
         reach = None
         if args.get("drafts"):
             reach = covered_units()  # 401/403 for anyone but a tenant admin
-            filters = replace(filters, published_only=False)
+            filters = replace(filters, published_only=False, enabled=None)
         size = pagination_parameters.page_size
         offset = (pagination_parameters.page - 1) * size
         entries, total = services.find(tenant_session(), filters, limit=size, offset=offset, units=reach)
@@ -76,8 +80,9 @@ class FaqEntryItem(MethodView):
 @blp.route("/generate", methods=["POST"])
 @blp.response(200, FaqGenerateResultSchema)
 def generate_entries():
-    """Make the missing questions from the catalogue (what to bring, fees, time, where…) and the portal's
-    (a tenant admin of the province itself); existing entries are left as they are."""
+    """Bring the questions made from the catalogue (what to bring, fees, time, where…) and the portal's in
+    step with the catalogue (a tenant admin of the province itself): the missing added, the changed rewritten,
+    those it no longer gives removed; an entry an admin edited is left as it is."""
     province_principal(StaffRoleName.TENANT_ADMIN)
-    added = generate.make(tenant_session(), actor(), tenant_context().enabled, today())
-    return {"added": added}
+    made = generate.make(tenant_session(), actor(), tenant_context().enabled, today())
+    return {"added": made.added, "rewritten": made.rewritten, "removed": made.removed}

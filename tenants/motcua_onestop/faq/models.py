@@ -1,6 +1,6 @@
 """A question and its answer, kept by the unit that answers it (``unit_id``): about a field, about one
 procedure (``procedure_code``), or about using the portal (neither). Entries made from the catalogue carry
-the ``topic`` they answer (``generate.py``), so making them again adds only what is missing."""
+the ``topic`` they answer (``pairs.py``), so making them again finds them (``generate.py``)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,8 @@ class FaqEntry(TenantBase):
     question_en: Mapped[str | None] = mapped_column(Text)
     answer_en: Mapped[str | None] = mapped_column(Text)
     published: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    # changed by the province (or written by it): making the entries again leaves it alone (generate.py)
+    edited: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     # folded question (weighted first), then the answer, the field and the procedure code, after a space
     search_question: Mapped[str] = mapped_column(Text)
     search_prefixes: Mapped[list[str]] = mapped_column(ARRAY(Text))

@@ -12,6 +12,7 @@ class FaqEntrySchema(Schema):
     field = fields.String(allow_none=True, metadata={"description": "The field it is about (lĩnh vực), if any."})
     procedure_code = fields.String(allow_none=True, metadata={"description": "The procedure it is about, if any."})
     topic = fields.String(dump_only=True, metadata={"description": "What it answers, when made from the catalogue."})
+    edited = fields.Boolean(dump_only=True, metadata={"description": "Written or changed by the province."})
     # lengths are the service's rule, counted after trimming as the pages count them
     question = fields.String(metadata={"description": "At most 500 characters."})
     answer = fields.String(metadata={"description": "At most 5,000 characters."})
@@ -36,3 +37,5 @@ class FaqArgsSchema(Schema):
 
 class FaqGenerateResultSchema(Schema):
     added = fields.Integer(metadata={"description": "How many entries were missing and are added."})
+    rewritten = fields.Integer(metadata={"description": "How many the catalogue now says differently, rewritten."})
+    removed = fields.Integer(metadata={"description": "How many it no longer gives (nobody had edited them)."})

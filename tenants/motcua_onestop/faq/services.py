@@ -1,6 +1,7 @@
-"""The province's questions and answers: found by what a person types (accents optional, every word must
-start a word of the entry), listed per field, procedure or unit, and edited by the admins of the unit that
-answers. One service for the JSON API, the portal and the console.
+"""The province's questions and answers: found by what a person types (accents optional; every word must
+start a word of the question, the field or the procedure code, or be a word of the answer), listed per
+field, procedure or unit, and edited by the admins of the unit that answers. One service for the JSON API,
+the portal and the console.
 
 An admin's reach is their units' subtrees (``units.subtree_ids``): they add, change and remove the entries of
 those units only, as they manage those units only; an entry is never moved out of that reach by its editor."""
@@ -18,7 +19,7 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session, defer
 
 from motcua_onestop.catalogue.models import Procedure
-from motcua_onestop.catalogue.services import word_prefixes
+from motcua_onestop.catalogue.services import visible, word_prefixes
 from motcua_onestop.catalogue.text import fold, words
 from motcua_onestop.faq.models import ANSWER_MAX, QUESTION_MAX, FaqEntry
 from motcua_onestop.units.models import Unit
@@ -36,6 +37,9 @@ class FaqFilter:
     unit_id: int | None = None
     # the portal sees published entries only; the console sees drafts too
     published_only: bool = True
+    # the plugins the province has enabled: an entry about a procedure no longer published (retired, its
+    # plugin disabled) is not shown, until making the entries again removes it; None: not checked (console)
+    enabled: tuple[str, ...] | None = None
 
 
 def fill_search(entry: FaqEntry) -> None:
@@ -45,9 +49,9 @@ def fill_search(entry: FaqEntry) -> None:
     word half-typed is nearly always in the question too."""
     question = " " + fold(" ".join((entry.question, entry.question_en or "")))
     about = fold(" ".join((entry.field or "", entry.procedure_code or "")))
-    answer = fold(" ".join((entry.answer, entry.answer_en or "")))
+    answer = words(" ".join((entry.answer, entry.answer_en or "")))
     entry.search_question = question
-    entry.search_prefixes = sorted(set(word_prefixes(question + " " + about)) | set(answer.split()))
+    entry.search_prefixes = sorted(set(word_prefixes(question + " " + about)) | set(answer))
 
 
 def _query(filters: FaqFilter, units: set[int] | None) -> tuple[Select, list[str]]:
@@ -62,6 +66,9 @@ def _query(filters: FaqFilter, units: set[int] | None) -> tuple[Select, list[str
         query = query.where(FaqEntry.procedure_code == filters.procedure_code)
     if filters.unit_id is not None:
         query = query.where(FaqEntry.unit_id == filters.unit_id)
+    if filters.enabled is not None:
+        shown = select(Procedure.id).where(Procedure.code == FaqEntry.procedure_code, visible(filters.enabled))
+        query = query.where(FaqEntry.procedure_code.is_(None) | shown.exists())
     terms = words(filters.q or "")[:MAX_WORDS]
     if terms:
         query = query.where(FaqEntry.search_prefixes.contains(terms))
@@ -83,7 +90,9 @@ def find(
         )
         order = (rank.desc(), func.length(FaqEntry.question), FaqEntry.id)
     else:
-        order = (FaqEntry.field.nulls_first(), FaqEntry.procedure_code.nulls_first(), FaqEntry.id)
+        # the province's own entries before those made from the catalogue, which come in the catalogue's order
+        order = (FaqEntry.field.nulls_first(), FaqEntry.procedure_code.nulls_first(), FaqEntry.topic.is_not(None),
+                 FaqEntry.id)  # fmt: skip
     # Ranked as ids with the total in one statement (thousands may match a common word: sorting narrow rows
     # is what makes that cheap), then the page's rows read whole.
     ranked = query.with_only_columns(FaqEntry.id, func.count().over()).order_by(*order).limit(limit).offset(offset)
@@ -94,7 +103,7 @@ def find(
     ids = [row[0] for row in found]
     rows = session.scalars(select(FaqEntry).where(FaqEntry.id.in_(ids)).options(defer(FaqEntry.search_prefixes)))
     by_id = {entry.id: entry for entry in rows}
-    return [by_id[entry_id] for entry_id in ids], found[0][1]
+    return [by_id[entry_id] for entry_id in ids if entry_id in by_id], found[0][1]  # one deleted meanwhile
 
 
 def fields_of(session: Session) -> list[tuple[str, int]]:
@@ -172,7 +181,7 @@ def _clean(values: dict, reach: set[int], session: Session, *, creating: bool) -
 def create(session: Session, actor: Actor, reach: set[int], values: dict) -> FaqEntry:
     """A new entry (``EDITABLE`` fields) for one of the units in ``reach``."""
     values = _clean({name: values.get(name) for name in EDITABLE if name in values}, reach, session, creating=True)
-    entry = FaqEntry(**{"published": True, **values})
+    entry = FaqEntry(**{"published": True, **values}, edited=True)
     fill_search(entry)
     session.add(entry)
     session.flush()
@@ -193,7 +202,7 @@ def update(session: Session, actor: Actor, reach: set[int], entry_id: int, chang
     for name, value in changes.items():
         setattr(entry, name, value)
     fill_search(entry)
-    entry.updated_at = utcnow()
+    entry.edited, entry.updated_at = True, utcnow()
     session.flush()
     record(session, actor, "faq.update", target=f"faq:{entry.id}", fields=sorted(changes))
     return entry
@@ -207,5 +216,6 @@ def delete(session: Session, actor: Actor, reach: set[int], entry_id: int) -> No
 
 
 def for_procedure(session: Session, code: str, *, limit: int) -> tuple[list[FaqEntry], int]:
-    """The published questions about one procedure, in the order the catalogue's topics come."""
+    """The published questions about one procedure (its page checked it is published): the province's own
+    first, then the catalogue's in their order."""
     return find(session, FaqFilter(procedure_code=code), limit=limit)

@@ -111,7 +111,7 @@ INDICATORS = (
         threshold=90,
         # 100 % less the late rate and the rate of dossiers with feedback or a dissatisfied rating
         missing=_(
-            "Not computed yet: 100 % less the late rate and the share of dossiers with feedback or a"
+            "Not computed yet: 100 per cent less the late rate and the share of dossiers with feedback or a"
             " dissatisfied rating."
         ),
     ),

@@ -12,6 +12,7 @@ from motcua_platform.auth.models import StaffRole
 from motcua_platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from motcua_platform.i18n import _
 from sqlalchemy import Select, bindparam, exists, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from motcua_onestop.units.models import PARENT_KINDS, Unit, UnitKind
@@ -261,5 +262,11 @@ def delete_unit(session: Session, actor: Actor, admin_units: set[int], unit_id: 
         raise Conflict(_("The unit has sub-units; close it by setting valid_to instead of deleting it."))
     if session.scalar(select(exists().where(StaffRole.unit_id == unit_id))):
         raise Conflict(_("Staff hold roles on this unit; close it by setting valid_to instead of deleting it."))
-    session.delete(unit)
+    try:
+        with session.begin_nested():  # what else points at the unit (dossiers, questions, feedback) says no
+            session.delete(unit)
+    except IntegrityError as error:
+        raise Conflict(
+            _("Records of the province point at this unit; close it by setting valid_to instead of deleting it.")
+        ) from error
     record(session, actor, "unit.delete", target=f"unit:{unit_id}", code=unit.code)

@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("question_en", sa.Text(), nullable=True),
         sa.Column("answer_en", sa.Text(), nullable=True),
         sa.Column("published", sa.Boolean(), server_default=sa.text("true"), nullable=False),
+        sa.Column("edited", sa.Boolean(), server_default=sa.text("true"), nullable=False),
         sa.Column("search_question", sa.Text(), nullable=False),
         sa.Column("search_prefixes", postgresql.ARRAY(sa.Text()), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
