@@ -17,6 +17,8 @@ from decimal import Decimal
 import pytest
 from dossier_support import SYSTEM
 from motcua_onestop.catalogue import services as catalogue
+from motcua_onestop.dossiers.ratings import services as ratings
+from motcua_onestop.feedback import services as feedback
 from motcua_onestop.statistics import indicators
 from sqlalchemy import text
 
@@ -43,13 +45,14 @@ PROVINCE = {
     "3.3": (8.33, 1, 12, "0.67"),  # C; 4 × 8.33 / 50
     "4.1": (57.14, 4, 7, "2.51"),  # A B C F of the seven resolved; 4.4 × 0.5714
     "4.2": (33.33, 4, 12, "1.83"),  # B C F J; 4.4 × 33.33 / 80
+    "5.4": (58.33, 7, 12, "3.89"),  # 100 % less the late rate (2.1) and no dossier rated badly or complained of
 }
 GROUP_SCORES = {  # group -> (score, points that could be scored)
     1: ("4.22", "4.5"),
     2: ("11.67", "20"),
     3: ("4.96", "12"),  # 4.00 + 0.29 + 0.67
     4: ("4.34", "8.8"),  # 2.51 + 1.83
-    5: (None, "0"),
+    5: ("3.89", "6"),  # 5.4; 5.2 and 5.3 N/A: no feedback this March
 }
 
 
@@ -98,7 +101,7 @@ def test_the_provinces_indicators_and_scores_worked_out_by_hand(march, catalogue
     }
     assert computed == PROVINCE
     assert {group["group"]: (group["score"], group["scored_points"]) for group in body["groups"]} == GROUP_SCORES
-    assert (body["score"], body["scored_points"], body["score_percent"]) == ("25.19", "45.3", 55.61)
+    assert (body["score"], body["scored_points"], body["score_percent"]) == ("29.08", "51.3", 56.69)
     # 2.2 is per procedure: the marriage's seven resolved dossiers, 31.32 / 7 working days
     assert body["processing_times"] == [
         {"procedure": "1.000894", "average": 4.47, "time_unit": "working_days", "time_limit": 5, "measured": 7}
@@ -106,7 +109,7 @@ def test_the_provinces_indicators_and_scores_worked_out_by_hand(march, catalogue
     assert rows["2.2"]["status"] == "computed" and rows["2.2"]["points"] is None
     # what the platform has no record for yet is listed with why, and scores nothing
     not_recorded = {key for key, row in rows.items() if row["status"] == "not_recorded"}
-    assert not_recorded == {"1.1", "1.2", "1.4", "3.5", "3.6", "4.3", "4.4", "4.5", "5.1", "5.4"}
+    assert not_recorded == {"1.1", "1.2", "1.4", "3.5", "3.6", "4.3", "4.4", "4.5", "5.1"}
     # feedback is recorded now: none in this March, so 5.2 and 5.3 are N/A and score nothing
     assert {rows[key]["status"] for key in ("5.2", "5.3")} == {"not_applicable"}
     assert all(rows[key]["why"] and rows[key]["score"] is None for key in not_recorded)
@@ -208,3 +211,19 @@ def test_the_facts_migration_fills_what_the_document_services_write(march, runti
         session.execute(text(migration.BACKFILL))
         assert session.execute(query, ids).all() == kept
         session.rollback()
+
+
+def test_5_4_takes_off_the_dossiers_rated_dissatisfied_or_complained_of(march, runtime, host_client, seeded):
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        resolved_on_time = session.get(type(march["A"]), march["A"].id)
+        ratings.rate(session, SYSTEM, resolved_on_time, 1, None, via="portal")
+        ratings.rate(session, SYSTEM, session.get(type(march["B"]), march["B"].id), 3, None, via="portal")  # satisfied
+        complaint = feedback.Submission("reflection", "delay", "Trễ hẹn", "Hồ sơ trễ hẹn.", "An", "0900000000",
+                                        dossier_code=march["C"].code)  # fmt: skip
+        feedback.submit(session, SYSTEM, complaint)
+        session.commit()
+    admin = host_client(seeded["alpha"].host, seeded["alpha"].tokens["admin"])
+    rows = {row["id"]: row for row in admin.get(INDICATORS).get_json()["indicators"]}
+    # (7 on time - A rated very dissatisfied - C complained of, late too: the formula adds both rates) / 12
+    assert (rows["5.4"]["numerator"], rows["5.4"]["denominator"], rows["5.4"]["value"]) == (5, 12, 41.67)
+    assert rows["5.4"]["score"] == "2.78"  # 6 × 41.67 / 90

@@ -6,8 +6,8 @@ scores ``points × min(rate / threshold, 1)``: full points at its threshold (3.1
 others 100 %), proportionally below. QĐ 766 fixes the group maxima (18, 20, 22, 22, 18) but not how a group's
 points are shared between its indicators; we share them equally, except group 3, split 12 for the online
 services (3.1–3.3) and 10 for payment (3.5–3.6) as the national scoreboard shows it (ADR 0039). Indicators
-the platform has no record for yet (publishing dates, national sync, payments, reuse, identity checks,
-the dossiers' satisfaction) are listed with why, and score nothing: a group's score is out of the points of the
+the platform has no record for yet (publishing dates, national sync, payments, reuse, identity checks) are
+listed with why, and score nothing: a group's score is out of the points of the
 indicators that could be scored, and both figures are given.
 
 Dossier indicators follow ``services.dossier_counts`` (one statement, additive over units, so a province is
@@ -27,9 +27,10 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from motcua_onestop.feedback import services as feedback
+from motcua_onestop.feedback.services import DISLIKED
 from motcua_onestop.statistics import services
 from motcua_onestop.statistics.periods import Period
-from motcua_onestop.statistics.services import Slice, rate
+from motcua_onestop.statistics.services import ENDED_IN, Slice, rate
 
 GROUPS = {  # group -> (its maximum in QĐ 766, its name)
     1: (18, _("Transparency and publicity")),
@@ -109,11 +110,8 @@ INDICATORS = (
         _("Satisfaction with the processing of dossiers"),
         Decimal(6),
         threshold=90,
-        # 100 % less the late rate and the rate of dossiers with feedback or a dissatisfied rating
-        missing=_(
-            "Not computed yet: 100 per cent less the late rate and the share of dossiers with feedback or a"
-            " dissatisfied rating."
-        ),
+        source=FEEDBACK,
+        missing=PROVINCE_FEEDBACK,
     ),
 )
 BY_ID = {indicator.id: indicator for indicator in INDICATORS}
@@ -188,6 +186,25 @@ def catalogue_parts(
     if used_online is not None:
         parts["3.2"] = (sum(1 for code in row.online if code in used_online), len(row.online))
     return parts
+
+
+# The dossiers resolved in the period that their applicant rated dissatisfied or worse, or that feedback names.
+DISSATISFIED = text(f"""
+    SELECT count(*) FROM dossiers d
+    WHERE {ENDED_IN} AND d.finished_at IS NOT NULL
+      AND (EXISTS (SELECT 1 FROM dossier_ratings r WHERE r.dossier_id = d.id AND r.level <= :disliked)
+           OR EXISTS (SELECT 1 FROM feedback_items f WHERE f.dossier_code = d.code))
+""")  # noqa: S608 - the condition is the statistics' own constant
+
+
+def satisfaction_part(session: Session, period: Period, on_time: tuple[int, int]) -> tuple[int, int]:
+    """5.4 = 100 % less the late rate and the rate of dossiers with feedback or a dissatisfied rating, as
+    (numerator, denominator) over 2.1's dossiers: 2.1's on-time count less the resolved dossiers rated
+    dissatisfied or named by feedback (a late one among them counts twice, as the formula adds both rates),
+    never below 0."""
+    numerator, denominator = on_time
+    bad = session.execute(DISSATISFIED, {"start": period.start, "end": period.end, "disliked": DISLIKED}).scalar()
+    return max(0, numerator - bad), denominator
 
 
 def score(indicator: Indicator, value: float | None) -> Decimal | None:
@@ -314,6 +331,7 @@ def province_scorecard(
         used_online = {row["key"] for row in rows if row["received_online"]}
         parts |= catalogue_parts(session, enabled, used_online)
         parts |= feedback.indicator_parts(session, period.start, period.end)
+        parts["5.4"] = satisfaction_part(session, period, parts["2.1"])
     times = processing_times(session, rows)
     card = scorecard(parts, measured=sum(t["measured"] for t in times))
     card["processing_times"] = times
