@@ -22,6 +22,7 @@ from motcua_onestop.catalogue.models import Procedure
 from motcua_onestop.citizens import services as citizens
 from motcua_onestop.dossiers import services as dossiers
 from motcua_onestop.dossiers.documents import services as documents
+from motcua_onestop.dossiers.documents import store
 from motcua_onestop.dossiers.documents.api import MULTIPART_ALLOWANCE
 from motcua_onestop.dossiers.intake import services as intake
 from motcua_onestop.dossiers.intake.lookup import ContentVersions
@@ -129,10 +130,16 @@ def _render(template: str, row, draft: PortalDraft, status: int = 200, **context
             saved=draft.id is not None,
             upload_mb=_megabytes(runtime().config.upload_max_bytes),
             shown=schema_form.shown,
+            kept=_kept(row) if template == "portal/apply_documents.html" else {},
             **context,
         ),
         status,
     )
+
+
+def _kept(row) -> dict:
+    """The citizen's kept documents of the kind each required document asks for (documents given once)."""
+    return store.offers(tenant_session(), session.signed_in().id, list(row.documents or []))
 
 
 def _next_step(endpoint: str, code: str):
@@ -311,6 +318,8 @@ def apply_documents(code: str):
         )
     draft = _draft(code, create=True)
     objects = _objects()
+    if posted.get("action") == "reuse":
+        return _give_again(row, draft, objects, index, posted.get("kept", ""))
     if posted.get("action") == "remove":
         previous = drafts.detach_file(draft, index)
         if previous:
@@ -363,6 +372,35 @@ def apply_documents(code: str):
         drafts.remove_files(objects, [previous], _log_orphan)
     flash(_("“%(name)s” is uploaded.", name=stored.filename), "success")
     return redirect(url_for("site.apply_documents", code=code) + f"#document-{index}", 303)
+
+
+def _give_again(row, draft: PortalDraft, objects, index: int, raw_kept: str):
+    """Answer required document ``index`` with one of the citizen's kept documents of the same kind: its
+    bytes copied into the draft (as an upload is), marked as given again; the dossier records it at submit."""
+    kept_id = int(raw_kept) if raw_kept.isascii() and raw_kept.isdigit() and len(raw_kept) < 19 else 0
+    name = f"kept-{index}"
+    try:
+        source = store.source_of(tenant_session(), session.signed_in().id, kept_id, row.documents[index]["name"])
+    except NotFound:
+        return _render("portal/apply_documents.html", row, draft, 422,
+                       errors={name: [_("Choose one of your kept documents.")]})  # fmt: skip
+    with documents.open_content(objects, source) as stream:
+        spooled = documents.spool(stream, runtime().config.upload_max_bytes)
+    try:
+        key = drafts.store_file(objects, spooled.file, spooled.content_type)
+    finally:
+        spooled.close()
+    stored = drafts.DraftFile(key, source.filename, spooled.size, spooled.content_type, spooled.sha256, source.id)
+    previous = drafts.attach_file(draft, index, stored)
+    try:
+        request_work().commit()
+    except BaseException:
+        documents.discard(objects, key)
+        raise
+    if previous:
+        drafts.remove_files(objects, [previous], _log_orphan)
+    flash(_("“%(name)s” is given again from your documents.", name=stored.filename), "success")
+    return redirect(url_for("site.apply_documents", code=row.code) + f"#document-{index}", 303)
 
 
 def _log_orphan(key: str) -> None:
@@ -491,7 +529,7 @@ def _attach(objects, dossier, index: int, entry: dict):
             session.actor(),
             dossier,
             spooled,
-            documents.NewDocument("component", entry.get("filename"), str(index)),
+            documents.NewDocument("component", entry.get("filename"), str(index), reused_from=entry.get("reused_from")),
             tenant_slug=current_tenant().slug,
         )
     finally:

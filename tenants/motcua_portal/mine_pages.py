@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_smorest.pagination import PaginationParameters
 from motcua_onestop.dossiers import labels as status_words
 from motcua_onestop.dossiers import services as dossiers
-from motcua_onestop.dossiers.documents import downloads
+from motcua_onestop.dossiers.documents import downloads, store
 from motcua_onestop.dossiers.documents import services as documents
 from motcua_onestop.dossiers.documents.api import MULTIPART_ALLOWANCE
 from motcua_onestop.dossiers.documents.checklist import checklist
@@ -24,7 +24,7 @@ from motcua_onestop.dossiers.documents.models import DocumentKind
 from motcua_onestop.dossiers.forms import services as forms
 from motcua_onestop.dossiers.models import Dossier, Status
 from motcua_onestop.dossiers.ratings import services as ratings
-from motcua_platform.errors import Conflict, InvalidInput
+from motcua_platform.errors import Conflict, InvalidInput, NotFound
 from motcua_platform.rendering.pdf import find_font
 from motcua_platform.storage.services import tenant_objects
 from motcua_platform.web.context import current_tenant, runtime, tenant_context, tenant_session
@@ -119,6 +119,7 @@ def _detail(dossier: Dossier, *, errors: dict | None = None, values: dict | None
         components=[d for d in files if d.kind == DocumentKind.COMPONENT],
         results=[d for d in files if d.kind == DocumentKind.RESULT] if dossier.status == Status.RETURNED else [],
         component_options=_component_options(db, dossier) if can_upload else [],
+        kept_options=_kept_options(db, dossier) if can_upload else [],
         can_upload=can_upload,
         can_withdraw=int(Status.WITHDRAWN) in dossiers.allowed_targets(dossier),
         can_report_supplement=dossier.status == Status.SUPPLEMENT,
@@ -131,6 +132,19 @@ def _detail(dossier: Dossier, *, errors: dict | None = None, values: dict | None
         values=values or {},
         conflict=conflict,
     )
+
+
+def _kept_options(db, dossier: Dossier) -> list[tuple[str, str]]:
+    """The citizen's kept documents that answer one of the dossier's required documents, as
+    ("<index>:<kept id>", "<required document>: <file> (dossier …)") (documents given once)."""
+    required = [{"name": item["name"]} for item in checklist(db, dossier)]
+    offered = store.offers(db, session.signed_in().id, required)
+    return [
+        (f"{index}:{item.id}", f"{required[index]['name']}: {item.filename} ({item.dossier_code})")
+        for index, items in offered.items()
+        for item in items
+        if item.dossier_code != dossier.code
+    ]
 
 
 def _component_options(db, dossier: Dossier) -> list[tuple[int, str]]:
@@ -233,6 +247,34 @@ def my_dossier_upload(code: str):
         flash(_("%(file)s is uploaded as: %(name)s.", file=document.filename, name=document.component_name), "success")
     else:
         flash(_("This file was already uploaded: nothing changed."), "success")
+    return redirect(_detail_url(code, "documents"), 303)
+
+
+@portal.post("/my/dossiers/<code>/documents/reuse")
+@citizen_required
+def my_dossier_reuse(code: str):
+    """Answer a required document with one of the citizen's kept documents (``documents.give_again``, as the
+    API's reuse), in the statuses an upload is taken."""
+    db = tenant_session()
+    try:
+        dossier = documents.authorize(db, code, _requester(), documents.ADD_COMPONENT, lock=True)
+    except Conflict:
+        dossier = dossiers.get_own_dossier(db, code, session.signed_in().id)
+        return _detail(dossier, conflict=_("This dossier takes no more documents from you in its present status.")), 409
+    offer = _text("offer")
+    index, _sep, kept = offer.partition(":")
+    if not (index.isascii() and index.isdigit() and kept.isascii() and kept.isdigit() and len(kept) < 19):
+        return _detail(dossier, errors={"offer": [_("Choose one of your kept documents.")]}), 422
+    objects = _objects()
+    try:
+        document, created = documents.give_again(
+            db, objects, session.actor(), dossier, session.signed_in().id, int(kept), index,
+            max_bytes=runtime().config.upload_max_bytes, tenant_slug=current_tenant().slug,
+        )  # fmt: skip
+    except (NotFound, InvalidInput):
+        return _detail(dossier, errors={"offer": [_("Choose one of your kept documents.")]}), 422
+    documents.commit_or_discard(db, objects, document, created)
+    flash(_("%(file)s is given again as: %(name)s.", file=document.filename, name=document.component_name), "success")
     return redirect(_detail_url(code, "documents"), 303)
 
 

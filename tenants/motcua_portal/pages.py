@@ -16,6 +16,7 @@ from motcua_portal import (  # noqa: F401
     labels,
     mine_pages,
     my_account_pages,
+    my_documents_pages,
     product_pages,
     rating_pages,
     session,

@@ -24,6 +24,7 @@ ID_VALUES = {
     "token": "a" * 32,
     "entry_id": 1,
     "item_id": 1,
+    "kept_id": 1,
     "action": "answer",
 }
 # Query strings for GET routes whose arguments are required.

@@ -319,3 +319,30 @@ def test_the_hourly_submission_limit_keeps_the_draft(citizen, seeded, alpha, run
     assert "bản nháp vẫn được giữ" in html_of(response).lower()
     assert len(alpha.with_token(seeded["alpha"].citizen_token).get("/api/v1/my/dossiers").get_json()) == 1
     assert "giay-to-0.pdf" in html_of(citizen.get(f"{APPLY}/review"))
+
+
+def test_documents_given_before_are_offered_again_and_recorded_as_reused(citizen, seeded, alpha, runtime):
+    complete_draft(citizen, seeded)
+    first = submit(citizen, f"{APPLY}/review", action=f"{APPLY}/submit")
+    assert first.status_code == 303
+    api = alpha.with_token(seeded["alpha"].citizen_token)
+    kept = {item["name"]: item for item in api.get("/api/v1/my/documents").get_json()}
+    assert len(kept) == 3
+    # a second birth registration: each required document offers the one given before
+    assert choose_unit(citizen, seeded["alpha"].units["commune_a"]).status_code == 303
+    assert fill_form(citizen, BIRTH_FORM).status_code == 303
+    page = html_of(citizen.get(f"{APPLY}/documents"))
+    assert page.count('name="action" value="reuse"') == 3 and "giay-to-0.pdf" in page
+    chosen = kept["Giấy chứng sinh"]
+    given = submit(citizen, f"{APPLY}/documents", {"action": "reuse", "component": "1", "kept": str(chosen["id"])})
+    assert given.status_code == 303, html_of(given)
+    refused = submit(citizen, f"{APPLY}/documents", {"action": "reuse", "component": "0", "kept": str(chosen["id"])})
+    assert refused.status_code == 422  # a birth certificate does not answer the declaration form
+    for index in (0, 2):
+        assert upload(citizen, index, PDF, f"moi-{index}.pdf").status_code == 303
+    second = submit(citizen, f"{APPLY}/review", action=f"{APPLY}/submit")
+    assert second.status_code == 303, html_of(second)
+    code = re.search(r"/my/dossiers/([^/]+)/submitted$", second.headers["Location"]).group(1)
+    attached = {d["component_index"]: d for d in api.get(f"/api/v1/dossiers/{code}/documents").get_json()}
+    assert attached[1]["reused_from_id"] == chosen["document_id"] and attached[1]["filename"] == chosen["filename"]
+    assert attached[0]["reused_from_id"] is None and attached[2]["reused_from_id"] is None

@@ -6,7 +6,7 @@ scores ``points × min(rate / threshold, 1)``: full points at its threshold (3.1
 others 100 %), proportionally below. QĐ 766 fixes the group maxima (18, 20, 22, 22, 18) but not how a group's
 points are shared between its indicators; we share them equally, except group 3, split 12 for the online
 services (3.1–3.3) and 10 for payment (3.5–3.6) as the national scoreboard shows it (ADR 0039). Indicators
-the platform has no record for yet (publishing dates, national sync, payments, reuse, identity checks) are
+the platform has no record for yet (publishing dates, national sync, payments, identity checks) are
 listed with why, and score nothing: a group's score is out of the points of the
 indicators that could be scored, and both figures are given.
 
@@ -39,7 +39,7 @@ GROUPS = {  # group -> (its maximum in QĐ 766, its name)
     4: (22, _("Digitisation of dossiers and results")),
     5: (18, _("Satisfaction")),
 }
-DOSSIERS, CATALOGUE, FEEDBACK = "dossiers", "catalogue", "feedback"
+DOSSIERS, CATALOGUE, FEEDBACK, KEPT_DOCUMENTS = "dossiers", "catalogue", "feedback", "kept_documents"
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,8 @@ INDICATORS = (
         _("Dossiers reusing digitised documents"),
         Decimal("4.4"),
         threshold=80,
-        missing=_("Needs documents given once and reused, not recorded by the platform yet."),
+        source=KEPT_DOCUMENTS,
+        missing=_("The province's documents given once: shown for the whole province, without a slice."),
     ),
     Indicator(
         "4.4",
@@ -195,6 +196,22 @@ DISSATISFIED = text(f"""
       AND (EXISTS (SELECT 1 FROM dossier_ratings r WHERE r.dossier_id = d.id AND r.level <= :disliked)
            OR EXISTS (SELECT 1 FROM feedback_items f WHERE f.dossier_code = d.code))
 """)  # noqa: S608 - the condition is the statistics' own constant
+
+
+# The dossiers received in the period, and those among them with a component given again from the applicant's
+# kept documents (documents given once).
+REUSED = text("""
+    SELECT count(*) FILTER (WHERE EXISTS (SELECT 1 FROM dossier_documents doc
+                                          WHERE doc.dossier_id = d.id AND doc.reused_from_id IS NOT NULL)),
+           count(*)
+    FROM dossiers d WHERE d.received_at >= :start AND d.received_at < :end
+""")
+
+
+def reuse_part(session: Session, period: Period) -> tuple[int, int]:
+    """4.3: the dossiers received in the period with at least one component given again, of all received."""
+    reused, received = session.execute(REUSED, {"start": period.start, "end": period.end}).one()
+    return reused, received
 
 
 def satisfaction_part(session: Session, period: Period, on_time: tuple[int, int]) -> tuple[int, int]:
@@ -332,6 +349,7 @@ def province_scorecard(
         parts |= catalogue_parts(session, enabled, used_online)
         parts |= feedback.indicator_parts(session, period.start, period.end)
         parts["5.4"] = satisfaction_part(session, period, parts["2.1"])
+        parts["4.3"] = reuse_part(session, period)
     times = processing_times(session, rows)
     card = scorecard(parts, measured=sum(t["measured"] for t in times))
     card["processing_times"] = times

@@ -79,15 +79,17 @@ class DraftFile:
     size: int
     content_type: str
     sha256: str
+    reused_from: int | None = None  # one of the citizen's kept documents given again (its document's id)
 
     def as_json(self) -> dict:
-        return {
+        shown = {
             "key": self.key,
             "filename": self.filename,
             "size": self.size,
             "content_type": self.content_type,
             "sha256": self.sha256,
         }
+        return shown | ({"reused_from": self.reused_from} if self.reused_from is not None else {})
 
 
 def store_file(objects: TenantObjects, data, content_type: str) -> str:

@@ -7,12 +7,23 @@ from motcua_platform.i18n import _
 from motcua_platform.storage.services import tenant_objects
 from motcua_platform.web.blueprint import Blueprint
 from motcua_platform.web.context import current_tenant, runtime, tenant_session
-from motcua_platform.web.principals import STAFF_OR_CITIZEN_SECURITY, actor, bearer_secret, current_principal
+from motcua_platform.web.principals import (
+    CITIZEN_SECURITY,
+    STAFF_OR_CITIZEN_SECURITY,
+    actor,
+    bearer_secret,
+    current_principal,
+)
 
 from motcua_onestop.citizens.api import citizen_actor, current_citizen
-from motcua_onestop.dossiers.documents import downloads, services
+from motcua_onestop.dossiers.documents import downloads, services, store
 from motcua_onestop.dossiers.documents.models import DossierDocument
-from motcua_onestop.dossiers.documents.schemas import DocumentUploadSchema, DossierDocumentSchema
+from motcua_onestop.dossiers.documents.schemas import (
+    DocumentUploadSchema,
+    DossierDocumentSchema,
+    KeptDocumentSchema,
+    ReuseSchema,
+)
 from motcua_onestop.dossiers.http import OFFICER_ROLES
 
 blp = Blueprint(
@@ -143,3 +154,50 @@ def download_document(code, document_id):
     dossier = services.authorize(session, code, _requester(), services.READ)
     document = services.get_document(session, dossier, document_id)
     return downloads.attachment(session, _objects(), document)
+
+
+@blp.route("/dossiers/<code>/documents/reuse", methods=["POST"])
+@blp.arguments(ReuseSchema)
+@blp.response(201, DossierDocumentSchema)
+@blp.alt_response(200, schema=DossierDocumentSchema, description="That document was already the answer.")
+@blp.doc(security=CITIZEN_SECURITY)
+def reuse_document(body, code):
+    """Give again one of your kept documents as a component of your dossier (while it waits for intake or a
+    supplement), instead of uploading the same file: it must be of the same kind as the required document.
+    QĐ 766 item 4.3 counts the dossiers that reuse one."""
+    session = tenant_session()
+    citizen = current_citizen()
+    dossier = services.authorize(
+        session, code, services.Requester(citizen_account_id=citizen.id), services.ADD_COMPONENT, lock=True
+    )
+    objects = _objects()
+    document, created = services.give_again(
+        session,
+        objects,
+        citizen_actor(),
+        dossier,
+        citizen.id,
+        body["kept_id"],
+        body["component"],
+        max_bytes=runtime().config.upload_max_bytes,
+        tenant_slug=current_tenant().slug,
+    )
+    services.commit_or_discard(session, objects, document, created)
+    return _view(code, document), 201 if created else 200
+
+
+@blp.route("/my/documents")
+@blp.response(200, KeptDocumentSchema(many=True))
+@blp.doc(security=CITIZEN_SECURITY)
+def kept_documents():
+    """Your kept documents, newest first: the current components of your dossiers and the results ready."""
+    return store.kept(tenant_session(), current_citizen().id)
+
+
+@blp.route("/my/documents/<int:kept_id>", methods=["DELETE"])
+@blp.response(204)
+@blp.doc(security=CITIZEN_SECURITY)
+def forget_document(kept_id):
+    """Remove a kept document from your list (the dossier it came from keeps it); 409 while a dossier not
+    finished uses it."""
+    store.forget(tenant_session(), citizen_actor(), current_citizen().id, kept_id)

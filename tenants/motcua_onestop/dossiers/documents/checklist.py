@@ -20,7 +20,8 @@ def required_documents(session: Session, dossier: Dossier) -> list[dict]:
     return list(session.get(Procedure, dossier.procedure_id).documents or [])
 
 
-def _fold(text: str) -> str:
+def same_kind(text: str) -> str:
+    """A required document's name as names are compared: Unicode form, case and spacing aside."""
     return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
 
@@ -31,7 +32,7 @@ def resolve_component(documents: list[dict], component: str | None) -> int:
     if value.isascii() and value.isdecimal() and int(value) < len(documents):
         return int(value)
     for index, document in enumerate(documents):
-        if value and _fold(document["name"]) == _fold(value):
+        if value and same_kind(document["name"]) == same_kind(value):
             return index
     listed = "; ".join(f"{i}: {d['name']}" for i, d in enumerate(documents)) or "none"
     raise InvalidInput(

@@ -4,7 +4,17 @@ import datetime as dt
 import enum
 
 from motcua_platform.db.base import TenantBase, created_at_column, id_column
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, SmallInteger, String, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 
@@ -48,6 +58,26 @@ class DossierDocument(TenantBase):
     uploaded_at: Mapped[dt.datetime] = created_at_column()
     superseded_at: Mapped[dt.datetime | None]
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("dossier_documents.id", ondelete="RESTRICT"))
+    # given once: the bytes are those of this earlier document of the same citizen, offered from their kept
+    # documents (``store.py``); QĐ 766 item 4.3 counts the dossiers with such a component
+    reused_from_id: Mapped[int | None] = mapped_column(ForeignKey("dossier_documents.id", ondelete="RESTRICT"))
+
+
+class KeptDocument(TenantBase):
+    """A document a citizen account keeps to give again (``store.py``): a component it handed in, or a result
+    it received. It points at the dossier's document, whose row and bytes the dossier keeps whatever the
+    citizen does: forgetting it removes it from their kept documents only."""
+
+    __tablename__ = "kept_documents"
+    __table_args__ = (UniqueConstraint("citizen_account_id", "document_id"),)
+
+    id: Mapped[int] = id_column()
+    citizen_account_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("citizen_accounts.id", ondelete="CASCADE"), index=True
+    )
+    document_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("dossier_documents.id", ondelete="RESTRICT"))
+    name: Mapped[str] = mapped_column(String(500))  # what it is: the component's name, or the result's
+    kept_at: Mapped[dt.datetime] = created_at_column()
 
 
 class StoredBytes(TenantBase):

@@ -40,7 +40,35 @@ class DossierDocumentSchema(Schema):
     uploaded_at = fields.DateTime()
     superseded_at = fields.DateTime(allow_none=True)
     superseded_by_id = fields.Integer(allow_none=True)
+    reused_from_id = fields.Integer(
+        allow_none=True, metadata={"description": "Given once: the earlier document of the same citizen it copies."}
+    )
     download = fields.String(metadata={"description": "Path of the content on this host."})
+
+
+class KeptDocumentSchema(Schema):
+    """A document the citizen keeps to give again: one they handed in, or a result they received."""
+
+    id = fields.Integer()
+    name = fields.String(metadata={"description": "What it is: the required document's name, or the result's."})
+    kind = fields.String(metadata={"description": "component or result."})
+    filename = fields.String()
+    size_bytes = fields.Integer()
+    document_id = fields.Integer(metadata={"description": "The dossier's document it points at."})
+    dossier_code = fields.String()
+    uploaded_at = fields.DateTime()
+    in_use = fields.Boolean(metadata={"description": "A dossier not finished uses it: it cannot be removed yet."})
+
+
+class ReuseSchema(Schema):
+    component = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=500),
+        metadata={"description": "The required document it answers: the index (0, 1, …) or its name."},
+    )
+    kept_id = fields.Integer(
+        required=True, strict=True, metadata={"description": "One of your kept documents of the same kind."}
+    )
 
 
 class ChecklistItemSchema(Schema):

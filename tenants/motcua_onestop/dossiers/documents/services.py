@@ -40,8 +40,10 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from motcua_onestop.catalogue.models import Procedure
 from motcua_onestop.dossiers import history
 from motcua_onestop.dossiers import services as dossiers
+from motcua_onestop.dossiers.documents import store
 from motcua_onestop.dossiers.documents.checklist import required_documents, resolve_component
 from motcua_onestop.dossiers.documents.models import DocumentKind, DossierDocument, StoredBytes
 from motcua_onestop.dossiers.models import Channel, Dossier, Status
@@ -250,6 +252,7 @@ class NewDocument:
     filename: str | None
     component: str | None = None
     digitised: bool = False
+    reused_from: int | None = None  # the kept document whose bytes these are (``store.source_of``)
 
 
 def _check_status(dossier: Dossier, kind: str) -> None:
@@ -332,11 +335,14 @@ def add_document(
             sha256=upload.sha256,
             storage_key=key,
             digitised=new.digitised,
+            reused_from_id=new.reused_from,
             uploaded_by=str(actor),
             uploaded_at=now,
         )
         session.add(document)
         session.flush()
+        result_name = session.get(Procedure, dossier.procedure_id).result_document if name is None else None
+        store.keep(session, dossier, document, result_name)
         if previous is not None:
             previous.superseded_by_id = document.id
         _keep_indicator_facts(dossier, document)
@@ -357,12 +363,47 @@ def add_document(
             size=upload.size,
             digitised=new.digitised,
             replaces=previous.id if previous is not None else None,
+            reused_from=new.reused_from,
         )
         session.flush()
     except BaseException:
         discard(objects, key)
         raise
     return document, True
+
+
+def give_again(
+    session: Session,
+    objects: TenantObjects,
+    actor: Actor,
+    dossier: Dossier,
+    account_id: int,
+    kept_id: int,
+    component: str,
+    *,
+    max_bytes: int,
+    tenant_slug: str,
+) -> tuple[DossierDocument, bool]:
+    """Answer required document ``component`` of ``dossier`` (the account's own, loaded with ``lock=True``)
+    with one of the account's kept documents of the same kind (``store.py``): its bytes are copied through
+    ``add_document``, with every check of an upload, and the new document records where they came from."""
+    required = required_documents(session, dossier)
+    index = resolve_component(required, component)
+    source = store.source_of(session, account_id, kept_id, required[index]["name"])
+    with open_content(objects, source) as stream:
+        copied = spool(stream, max_bytes)
+    try:
+        return add_document(
+            session,
+            objects,
+            actor,
+            dossier,
+            copied,
+            NewDocument(DocumentKind.COMPONENT, source.filename, str(index), reused_from=source.id),
+            tenant_slug=tenant_slug,
+        )
+    finally:
+        copied.close()
 
 
 def mark_digitised(
