@@ -2,7 +2,7 @@
 to the units their lists cover; the unassigned ones too for the province's staff), oldest due first, with
 what each step's legal time is and whether it passed; one item's page with the steps it is at: assign
 (province staff), reject, ask for more, answer, publish; and the items received in a month by category
-(QĐ 766 item 5.1)."""
+(QĐ 766 item 5.1). Open items come oldest answer due first; the others newest received first."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ ACTIONS = {
     "reject": ("reason",),
     "request_info": ("request",),
     "answer": ("answer",),
-    "publish": ("public_title", "public_content"),
+    "publish": ("public_title", "public_content", "public_answer"),
 }
 
 
@@ -55,7 +55,7 @@ def feedback_inbox():
     status = request.args.get("status", "")
     status = status if status in labels.STATUSES else ""
     raw = request.args.get("page", "1")
-    page = int(raw) if raw.isdigit() and 0 < int(raw) < 10_000 else 1
+    page = int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) < 10_000 else 1
     items, total = feedback.listing(db, reach, status or None, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     start, end = _month()
     return render_template(
@@ -80,11 +80,12 @@ def feedback_inbox():
 def _item_page(item, reach, errors=None, values=None, status=200, conflict=None):
     db = tenant_session()
     names = units.unit_names(db)
-    open_units = [(unit.id, unit.name) for unit in units.list_units(db, units.UnitFilter())
-                  if unit.valid_to is None or unit.valid_to >= dt.date.today()]  # fmt: skip
+    today = dt.datetime.now(VIETNAM).date()
+    open_units = [(unit.id, unit.name) for unit in units.list_units(db, units.UnitFilter(active_on=today))]
     defaults = {
-        "public_title": item.title,
+        "public_title": feedback.redacted(item.title),
         "public_content": feedback.redacted(item.content),
+        "public_answer": feedback.redacted(item.answer or ""),
         "unit_id": str(item.unit_id or ""),
     }
     page = render_template(
@@ -124,7 +125,7 @@ def feedback_act(item_id: int, action: str):
     if action == "assign" and not reach.province:
         abort(403)
     try:
-        item = feedback.handled(db, reach, item_id)
+        item = feedback.handled(db, reach, item_id, lock=True)
     except NotFound:
         abort(404)
     typed = {name: request.form.get(name) or "" for name in ACTIONS[action]}
@@ -141,7 +142,7 @@ def feedback_act(item_id: int, action: str):
         elif action == "answer":
             feedback.answer(db, actor, item, typed["answer"])
         else:
-            feedback.publish(db, actor, item, typed["public_title"], typed["public_content"])
+            feedback.publish(db, actor, item, typed["public_title"], typed["public_content"], typed["public_answer"])
     except InvalidInput as error:
         return _item_page(item, reach, errors=error.errors, values=typed, status=422)
     except (Conflict, NotFound) as error:

@@ -4,7 +4,8 @@ the province published are public, without personal data. Sending is limited per
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import session as browser_session
 from flask_babel import gettext as _
 from motcua_onestop.dossiers.ratings.services import named_levels
 from motcua_onestop.feedback import labels
@@ -20,12 +21,13 @@ from motcua_portal.rating_pages import read_form
 
 PAGE_SIZE = 20
 SUBMISSIONS_PER_MINUTE = 5  # per client address: a person sends one; a script sending hundreds is stopped
-FIELDS = ("kind", "category", "title", "content", "dossier_code", "repeat_of", "name", "contact")
+FIELDS = ("kind", "category", "title", "content", "dossier_code", "name", "contact")
+SENT = "feedback_sent"  # the browser session's one-time note of what was just sent, for the page after it
 
 
 def _page() -> int:
     page = request.args.get("page", "1")
-    return int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1
+    return int(page) if page.isascii() and page.isdigit() and 0 < int(page) < 10_000 else 1
 
 
 @portal.get("/feedback")
@@ -54,51 +56,96 @@ def feedback_published(code: str):
     return render_template("portal/feedback_item.html", item=item, word=labels.word, categories=labels.CATEGORIES)
 
 
-def _form(values: dict, errors: dict, status: int = 200):
+def _form(values: dict, errors: dict, status: int = 200, repeat: str | None = None):
     page = render_template(
         "portal/feedback_new.html",
         values=values,
         errors=errors,
+        repeat=repeat,
         kinds=labels.options(labels.KINDS),
         categories=labels.options(labels.CATEGORIES),
     )
     return page, status
 
 
+def _starting_values(citizen) -> dict:
+    values = {"kind": "reflection", "dossier_code": request.args.get("dossier", "")[:60]}
+    if citizen is not None:
+        values |= {"name": citizen.full_name, "contact": citizen.login}
+    return values
+
+
 @portal.route("/feedback/new", methods=["GET", "POST"])
 def feedback_new():
     citizen = session.signed_in()
     if request.method == "GET":
-        values = {"kind": "reflection", "dossier_code": request.args.get("dossier", "")[:60]}
-        if citizen is not None:
-            values |= {"name": citizen.full_name, "contact": citizen.login}
-        return _form(values, {})
+        return _form(_starting_values(citizen), {})
     limit_per_client("feedback", SUBMISSIONS_PER_MINUTE)
     typed = {name: request.form.get(name) or "" for name in FIELDS}
-    data = feedback.Submission(**{name: typed[name] for name in FIELDS})
+    repeat = request.form.get("repeat") or None  # the earlier item's private token, from its own page
+    data = feedback.Submission(**typed, repeat_of=repeat)
     actor = citizen.actor(request.remote_addr) if citizen else Actor("citizen", None, "portal", request.remote_addr)
     try:
         item, token = feedback.submit(tenant_session(), actor, data, citizen_account_id=citizen.id if citizen else None)
     except InvalidInput as error:
-        return _form(typed, error.errors, 422)
-    return render_template("portal/feedback_done.html", item=item, link=url_for("site.feedback_mine", token=token,
-                                                                                  _external=True))  # fmt: skip
+        return _form(typed, error.errors, 422, repeat=repeat)
+    # shown once on the next page (post, redirect, get): a reload sends nothing twice
+    browser_session[SENT] = {"code": item.code, "token": token}
+    return redirect(url_for("site.feedback_sent"), 303)
+
+
+@portal.get("/feedback/sent")
+def feedback_sent():
+    sent = browser_session.pop(SENT, None)
+    if not isinstance(sent, dict) or not {"code", "token"} <= sent.keys():
+        abort(404)  # shown once, to the browser that sent it
+    link = url_for("site.feedback_mine", token=sent["token"], _external=True)
+    return _unkept(render_template("portal/feedback_done.html", code=sent["code"], link=link))
+
+
+@portal.get("/feedback/t/<token>/again")
+def feedback_again(token: str):
+    """A new submission about the same matter as this one (5.3 counts the earlier as not satisfied)."""
+    item = feedback.by_token(tenant_session(), token)
+    if item.status not in ("rejected", "answered", "published"):
+        abort(404)  # while it is being handled, the person adds to it by replying, not by sending anew
+    values = _starting_values(session.signed_in()) | {
+        "kind": item.kind,
+        "category": item.category,
+        "title": item.title,
+        "dossier_code": item.dossier_code or "",
+    }
+    return _form(values, {}, repeat=token)
 
 
 def _mine(token: str, item, *, errors=None, values=None, conflict=None):
-    return render_template(
-        "portal/feedback_mine.html",
-        token=token,
-        item=item,
-        word=labels.word,
-        kinds=labels.KINDS,
-        categories=labels.CATEGORIES,
-        statuses=labels.STATUSES,
-        levels=named_levels(),
-        errors=errors or {},
-        values=values or {},
-        conflict=conflict,
+    return _unkept(
+        render_template(
+            "portal/feedback_mine.html",
+            token=token,
+            item=item,
+            word=labels.word,
+            kinds=labels.KINDS,
+            categories=labels.CATEGORIES,
+            statuses=labels.STATUSES,
+            levels=named_levels(),
+            errors=errors or {},
+            values=values or {},
+            conflict=conflict,
+        )
     )
+
+
+def _unkept(page: str):
+    """A page that shows or holds a private link: not kept by the browser's cache either."""
+    response = make_response(page)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _link_actor(item) -> Actor:
+    """Whoever holds the item's private link: the account that sent it, if one did, and the address."""
+    return Actor("citizen", item.citizen_account_id, "feedback link", request.remote_addr)
 
 
 @portal.get("/feedback/t/<token>")
@@ -109,9 +156,9 @@ def feedback_mine(token: str):
 @portal.post("/feedback/t/<token>/info")
 def feedback_give_info(token: str):
     db = tenant_session()
-    item = feedback.by_token(db, token)
+    item = feedback.by_token(db, token, lock=True)
     try:
-        feedback.give_info(db, item, request.form.get("info") or "")
+        feedback.give_info(db, _link_actor(item), item, request.form.get("info") or "")
     except InvalidInput as error:
         return _mine(token, item, errors=error.errors, values=dict(request.form)), 422
     except Conflict as error:
@@ -123,10 +170,10 @@ def feedback_give_info(token: str):
 @portal.post("/feedback/t/<token>/rating")
 def feedback_rate(token: str):
     db = tenant_session()
-    item = feedback.by_token(db, token)
+    item = feedback.by_token(db, token, lock=True)
     level, _comment = read_form(request.form)
     try:
-        feedback.rate(db, item, level)
+        feedback.rate(db, _link_actor(item), item, level)
     except InvalidInput as error:
         return _mine(token, item, errors=error.errors, values=dict(request.form)), 422
     except Conflict as error:

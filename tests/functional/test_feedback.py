@@ -9,6 +9,7 @@ import re
 import pytest
 from motcua_onestop.feedback import services as feedback
 from motcua_platform.audit.services import Actor
+from motcua_platform.errors import Conflict
 from motcua_platform.timezones import VIETNAM
 from portal_support import console_client, csrf_token, fresh_address, submit, text
 from sqlalchemy import text as sql
@@ -39,8 +40,13 @@ def send(host_client, seeded, data=None, address=None):
     browser = host_client(seeded["alpha"].host)
     response = submit(browser, "/feedback/new", {**FORM, **(data or {})},
                       environ_base={"REMOTE_ADDR": address or fresh_address()})  # fmt: skip
-    found = LINK.search(text(response))
-    return response, browser, (found.group(0) if found else None)
+    if response.status_code != 303:
+        return response, browser, None
+    assert response.headers["Location"] == "/feedback/sent"
+    shown = browser.get("/feedback/sent")  # the link, shown once
+    assert shown.headers["Cache-Control"] == "no-store"
+    assert browser.get("/feedback/sent").status_code == 404  # not twice
+    return shown, browser, LINK.search(text(shown)).group(0)
 
 
 @pytest.fixture
@@ -103,7 +109,7 @@ def test_the_legal_times_are_counted_on_the_working_calendar(runtime):
         feedback.request_info(
             session, SYSTEM, item, "Cho biết mã hồ sơ.", now=dt.datetime(2026, 3, 18, 9, tzinfo=VIETNAM)
         )
-        feedback.give_info(session, item, "Mã hồ sơ là …", now=dt.datetime(2026, 3, 23, 9, tzinfo=VIETNAM))
+        feedback.give_info(session, SYSTEM, item, "Mã hồ sơ là …", now=dt.datetime(2026, 3, 23, 9, tzinfo=VIETNAM))
         assert item.answer_due_at.astimezone(VIETNAM).date() == dt.date(2026, 4, 13)  # 24 March … 13 April
         feedback.answer(session, SYSTEM, item, "Đã xử lý.", now=dt.datetime(2026, 4, 10, 15, tzinfo=VIETNAM))
         assert item.publish_due_at.astimezone(VIETNAM).date() == dt.date(2026, 4, 14)  # Mon 13, Tue 14
@@ -142,22 +148,27 @@ def test_the_province_assigns_the_unit_asks_answers_and_publishes_and_the_person
     )
     assert answered.status_code == 303
     # publishing with the phone number or the name still in it is refused, nothing published
-    with_phone = act(
-        commune_officer, item_id, "publish", {"public_title": "Hồ sơ trễ hẹn", "public_content": "Gọi 0901234567"}
-    )
-    assert with_phone.status_code == 422 and "Remove the person" in text(with_phone)
-    with_name = act(
-        commune_officer,
-        item_id,
-        "publish",
-        {"public_title": "Ông Nguyễn Văn An phản ánh", "public_content": "Trễ hẹn."},
-    )
-    assert with_name.status_code == 422
+    public_text = {
+        "public_title": "Hồ sơ hộ tịch trễ hẹn",
+        "public_content": "Một hồ sơ hộ tịch trễ hẹn 3 ngày.",
+        "public_answer": "Hồ sơ đã có kết quả; xin lỗi vì sự chậm trễ.",
+    }
+    for field, value in (
+        ("public_content", "Gọi 0901 234 567"),
+        ("public_title", "Ông Nguyễn Văn An phản ánh"),
+        ("public_title", "Ong nguyen van  an phan anh"),  # without accents, spacing aside
+        ("public_answer", "Xin lỗi ông An (an@example.vn)."),
+        ("public_answer", "CCCD 079 090 001 111 đã được kiểm tra."),
+    ):
+        refused = act(commune_officer, item_id, "publish", {**public_text, field: value})
+        assert refused.status_code == 422, (field, value)
+        assert f'id="error-{field}"' in refused.get_data(as_text=True) and "Remove the person" in text(refused)
     assert stored(runtime, "SELECT status FROM feedback_items")[0].status == "answered"
-    # the form starts from the text without the phone and e-mail
-    form = text(commune_officer.get(f"/console/feedback/{item_id}"))
-    assert "0901234567" in form.split("Published text")[0] and "an@example.vn" not in form.split("Published text")[1]
-    public_text = {"public_title": "Hồ sơ hộ tịch trễ hẹn", "public_content": "Một hồ sơ hộ tịch trễ hẹn 3 ngày."}
+    # the form starts from the texts without the phone and the e-mail (the officer reads the rest)
+    form = commune_officer.get(f"/console/feedback/{item_id}").get_data(as_text=True)
+    prefilled = re.search(r'<textarea id="field-public_content"[^>]*>([^<]*)</textarea>', form).group(1)
+    assert "Hồ sơ của tôi trễ hẹn 3 ngày." in prefilled
+    assert "0901234567" not in prefilled and "an@example.vn" not in prefilled
     published = act(commune_officer, item_id, "publish", public_text)
     assert published.status_code == 303
     (code,) = stored(runtime, "SELECT code FROM feedback_items")[0]
@@ -165,7 +176,8 @@ def test_the_province_assigns_the_unit_asks_answers_and_publishes_and_the_person
     listed = text(public.get("/feedback"))
     assert "Hồ sơ hộ tịch trễ hẹn" in listed
     shown = text(public.get(f"/feedback/{code}"))
-    assert "xin lỗi ông vì sự chậm trễ" in shown
+    assert "xin lỗi vì sự chậm trễ" in shown
+    assert "xin lỗi ông" not in shown  # the answer as published, not as sent to the person
     assert "Nguyễn Văn An" not in shown and "0901234567" not in shown and "an@example.vn" not in shown
     # the person rates the answer, once
     assert submit(browser, link, {"level": "9"}, action=f"{link}/rating").status_code == 422
@@ -179,12 +191,15 @@ def test_the_province_assigns_the_unit_asks_answers_and_publishes_and_the_person
             "feedback.publish", "feedback.rate"} <= actions  # fmt: skip
 
 
-def test_another_units_officer_never_sees_the_item(sent, province, host_client, seeded):
+def test_another_units_officer_never_sees_the_item(sent, province, host_client, seeded, runtime):
     _browser, _link, item_id = sent
     assert act(province, item_id, "assign", {"unit_id": str(seeded["alpha"].units["commune_b"])}).status_code == 303
     officer = console_client(host_client, seeded["alpha"].host, "officer@alpha.test")  # commune A
     assert officer.get(f"/console/feedback/{item_id}").status_code == 404
-    assert officer.post(f"/console/feedback/{item_id}/answer").status_code in (400, 404)
+    token = csrf_token(officer.get("/console/feedback").get_data(as_text=True))  # the page's log-out form
+    posted = officer.post(f"/console/feedback/{item_id}/answer", data={"answer": "Trả lời.", "csrf_token": token})
+    assert posted.status_code == 404
+    assert stored(runtime, "SELECT status, answer FROM feedback_items")[0] == ("received", None)
     assert "Hồ sơ trễ hẹn" not in text(officer.get("/console/feedback"))
 
 
@@ -198,7 +213,7 @@ def test_another_units_officer_never_sees_the_item(sent, province, host_client, 
         ({"name": ""}, "name"),
         ({"contact": ""}, "contact"),
         ({"dossier_code": "KHONG-CO"}, "dossier_code"),
-        ({"repeat_of": "PA00000000"}, "repeat_of"),
+        ({"repeat": "forged-token-forged-token"}, "repeat_of"),
     ],
 )
 def test_bad_feedback_is_refused_beside_its_field_with_nothing_written(host_client, seeded, runtime, changes, field):
@@ -218,29 +233,31 @@ def test_sending_is_limited_per_client_address(host_client, seeded, runtime):
 def test_the_provinces_indicators_5_2_and_5_3_come_from_the_feedback(runtime, alpha):
     march = dt.datetime(2026, 3, 2, 9, tzinfo=VIETNAM)
     with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        tokens = {}
 
-        def item(day, **facts):
-            made, _token = feedback.submit(session, SYSTEM, feedback.Submission(**{**FORM, "repeat_of": None}),
-                                           now=march + dt.timedelta(days=day))  # fmt: skip
+        def item(day, repeat_of=None):
+            made, tokens[day] = feedback.submit(session, SYSTEM, feedback.Submission(**FORM, repeat_of=repeat_of),
+                                                now=march + dt.timedelta(days=day))  # fmt: skip
             return made
 
         on_time = item(0)  # Mon 2 March: answered Wed 4, published Thu 5, rated 4
         feedback.answer(session, SYSTEM, on_time, "Đã trả lời.", now=march + dt.timedelta(days=2))
-        feedback.publish(session, SYSTEM, on_time, "Tiêu đề", "Nội dung", now=march + dt.timedelta(days=3))
-        feedback.rate(session, on_time, 4)
+        feedback.publish(session, SYSTEM, on_time, "Tiêu đề", "Nội dung", "Trả lời", now=march + dt.timedelta(days=3))
+        feedback.rate(session, SYSTEM, on_time, 4)
         disliked = item(1)  # answered on time, published on time, but rated 1
         feedback.answer(session, SYSTEM, disliked, "Đã trả lời.", now=march + dt.timedelta(days=3))
-        feedback.publish(session, SYSTEM, disliked, "Tiêu đề", "Nội dung", now=march + dt.timedelta(days=4))
-        feedback.rate(session, disliked, 1)
+        feedback.publish(session, SYSTEM, disliked, "Tiêu đề", "Nội dung", "Trả lời", now=march + dt.timedelta(days=4))
+        feedback.rate(session, SYSTEM, disliked, 1)
         late = item(2)  # Wed 4 March: answered 30 March, after its 15 working days (25 March)
         feedback.answer(session, SYSTEM, late, "Muộn.", now=march + dt.timedelta(days=28))
-        feedback.publish(session, SYSTEM, late, "Tiêu đề", "Nội dung", now=march + dt.timedelta(days=28, hours=1))
+        feedback.publish(
+            session, SYSTEM, late, "Tiêu đề", "Nội dung", "Trả lời", now=march + dt.timedelta(days=28, hours=1)
+        )
         rejected = item(3)  # rejected the next day: on time
         feedback.reject(session, SYSTEM, rejected, "Không thuộc thẩm quyền.", now=march + dt.timedelta(days=4))
         repeated = item(7)  # answered on time, then the person wrote again about it
         feedback.answer(session, SYSTEM, repeated, "Đã trả lời.", now=march + dt.timedelta(days=8))
-        again = feedback.Submission(**{**FORM, "repeat_of": repeated.code})
-        feedback.submit(session, SYSTEM, again, now=march + dt.timedelta(days=9))
+        item(9, repeat_of=tokens[7])  # through the earlier item's private link, after its answer
         session.commit()
         start, end = dt.datetime(2026, 3, 1, tzinfo=VIETNAM), dt.datetime(2026, 4, 1, tzinfo=VIETNAM)
         parts = feedback.indicator_parts(session, start, end)
@@ -254,3 +271,43 @@ def test_the_provinces_indicators_5_2_and_5_3_come_from_the_feedback(runtime, al
     rows = {row["id"]: row for row in body["indicators"]}
     assert (rows["5.2"]["numerator"], rows["5.2"]["denominator"], rows["5.2"]["value"]) == (3, 5, 60.0)
     assert (rows["5.3"]["value"], rows["5.3"]["score"]) == (25.0, "1.50")
+    # what happens in April does not change March: the repeated one published late, the repeat answered
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        april = dt.datetime(2026, 4, 2, 9, tzinfo=VIETNAM)
+        later = session.get(type(repeated), repeated.id)
+        feedback.publish(session, SYSTEM, later, "Tiêu đề", "Nội dung", "Trả lời", now=april)
+        assert feedback.indicator_parts(session, start, end) == parts
+        session.rollback()
+
+
+def test_asking_for_more_once_and_answering_while_waiting(runtime):
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        item, _token = feedback.submit(session, SYSTEM, feedback.Submission(**FORM))
+        feedback.request_info(session, SYSTEM, item, "Cho biết mã hồ sơ.")
+        feedback.give_info(session, SYSTEM, item, "Mã …")
+        with pytest.raises(Conflict):
+            feedback.request_info(session, SYSTEM, item, "Lại nữa?")  # once: the time to answer is not stretched
+        other, _token = feedback.submit(session, SYSTEM, feedback.Submission(**FORM))
+        feedback.request_info(session, SYSTEM, other, "Cho biết mã hồ sơ.")
+        feedback.answer(session, SYSTEM, other, "Trả lời với những gì đã có.")  # no reply came: answered anyway
+        assert other.status == "answered"
+        session.rollback()
+
+
+def test_a_repeat_is_sent_from_the_earlier_items_link(sent, province, host_client, seeded, runtime):
+    browser, link, item_id = sent
+    assert browser.get(f"{link}/again").status_code == 404  # still being handled: reply instead
+    assert act(province, item_id, "answer", {"answer": "Đã xử lý."}).status_code == 303
+    again = browser.get(f"{link}/again")
+    assert again.status_code == 200 and 'name="repeat"' in again.get_data(as_text=True)
+    follow_up = {**FORM, "content": "Vẫn chưa được giải quyết.", "repeat": link.rsplit("/", 1)[1]}
+    response = submit(browser, f"{link}/again", follow_up, action="/feedback/new",
+                      environ_base={"REMOTE_ADDR": fresh_address()})  # fmt: skip
+    assert response.status_code == 303
+    rows = stored(runtime, "SELECT id, repeat_of_id FROM feedback_items ORDER BY id")
+    assert [row.repeat_of_id for row in rows] == [None, item_id]
+
+
+def test_a_page_number_that_is_not_one_is_the_first_page(host_client, seeded, province):
+    assert host_client(seeded["alpha"].host).get("/feedback", query_string={"page": "²"}).status_code == 200
+    assert province.get("/console/feedback", query_string={"page": "²"}).status_code == 200

@@ -1,6 +1,6 @@
 """One piece of feedback (phản ánh) or recommendation (kiến nghị) and what the province did with it. The
-submitter's name and contact are never published: what the portal shows is ``public_title`` and
-``public_content``, which the officer writes when publishing, and the answer. The submitter follows it
+submitter's name and contact are never published: what the portal shows is ``public_title``,
+``public_content`` and ``public_answer``, which the officer writes when publishing. The submitter follows it
 through a private link whose token is kept as its SHA-256 (as the rating link, ADR 0043)."""
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ def _one_of(column: str, values: tuple[str, ...]) -> str:
 class FeedbackItem(TenantBase):
     __tablename__ = "feedback_items"
     __table_args__ = (
+        Index("ix_feedback_items_dossier_code", "dossier_code"),
         CheckConstraint(_one_of("kind", KINDS), name="kind"),
         CheckConstraint(_one_of("category", CATEGORIES), name="category"),
         CheckConstraint(_one_of("status", STATUSES), name="status"),
@@ -67,5 +68,6 @@ class FeedbackItem(TenantBase):
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     public_title: Mapped[str | None] = mapped_column(String(200))
     public_content: Mapped[str | None] = mapped_column(Text)
+    public_answer: Mapped[str | None] = mapped_column(Text)
     rating: Mapped[int | None] = mapped_column(SmallInteger)
     rated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -25,20 +25,30 @@ from motcua_platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from motcua_platform.i18n import _
 from motcua_platform.inputs import UNSAFE_TEXT, is_unsafe
 from motcua_platform.plugins.definitions import TimeLimit, TimeUnit
+from motcua_platform.timezones import VIETNAM
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from motcua_onestop.calendar.services import due_at
+from motcua_onestop.catalogue.text import fold
 from motcua_onestop.dossiers.models import Dossier
+from motcua_onestop.dossiers.ratings.services import DISLIKED
 from motcua_onestop.feedback.models import CATEGORIES, KINDS, TEXT_MAX, FeedbackItem
 from motcua_onestop.units.models import Unit
 
 # The legal times (QĐ 766 item 5.2), in working days.
 REJECT_DAYS, INFO_DAYS, ANSWER_DAYS, PUBLISH_DAYS = 2, 5, 15, 2
 OPEN = ("received", "info_requested")
-DISLIKED = 2  # a rating at or below it is "not satisfied" (5.3)
-# what a published text must not carry: phone numbers, e-mail addresses, 9- or 12-digit identity numbers
-PERSONAL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+|(?<!\d)(\+?84|0)\d{9,10}(?!\d)|(?<!\d)(\d{12}|\d{9})(?!\d)")
+# What a published text must not carry: e-mail addresses; phone numbers (+84 or 0, then 8 to 10 digits,
+# spaces, dots or dashes between them as people write them); 9- and 12-digit identity numbers written the
+# same way. A 10-digit tax code and amounts written with thousands separators are left alone.
+_SEP = r"[ .\-]?"
+PERSONAL = re.compile(
+    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    rf"|(?<![0-9])(?:\(?\+84\)?{_SEP}|0)[1-9](?:{_SEP}[0-9]){{7,9}}(?![0-9])"
+    rf"|(?<![0-9])[0-9]{{3}}(?:{_SEP}[0-9]{{3}}){{2,3}}(?![0-9])"
+)
+NAME_SHORTEST = 4  # a shorter name ("An") is a word of ordinary sentences: not looked for
 
 
 def _working_days(session: Session, start: dt.datetime, days: int) -> dt.datetime:
@@ -74,7 +84,8 @@ class Submission:
     name: str
     contact: str
     dossier_code: str | None = None
-    repeat_of: str | None = None  # the code of the person's earlier item about the same matter
+    # the private link's token of the person's earlier item about the same matter (only its holder may say so)
+    repeat_of: str | None = None
 
 
 def submit(
@@ -95,18 +106,18 @@ def submit(
     known = dossier_code is None or session.scalar(select(Dossier.id).where(Dossier.code == dossier_code))
     if not known and "dossier_code" not in errors:
         errors["dossier_code"] = [_("No dossier has this code.")]
-    repeat_code = _text(errors, "repeat_of", data.repeat_of, 20, required=False)
     earlier = None
-    if repeat_code and "repeat_of" not in errors:
-        earlier = session.scalar(select(FeedbackItem).where(FeedbackItem.code == repeat_code.upper()))
-        if earlier is None:
-            errors["repeat_of"] = [_("No feedback has this code.")]
+    if data.repeat_of:
+        try:
+            earlier = by_token(session, data.repeat_of)
+        except NotFound:
+            errors["repeat_of"] = [_("This feedback link is not valid.")]
     if errors:
         raise InvalidInput(_("The feedback is not complete."), errors=errors)
     now = now or utcnow()
     token = secrets.token_urlsafe(24)
     item = FeedbackItem(
-        code="PA" + secrets.token_hex(4).upper(),
+        code="PA" + secrets.token_hex(6).upper(),  # 48 random bits: no two alike in a province's lifetime
         access_sha256=_digest(token),
         kind=data.kind,
         category=data.category,
@@ -129,11 +140,13 @@ def submit(
     return item, token
 
 
-def by_token(session: Session, token: str) -> FeedbackItem:
-    """The item a private link is for; 404 for an unknown or malformed token (the same answer for each)."""
+def by_token(session: Session, token: str, *, lock: bool = False) -> FeedbackItem:
+    """The item a private link is for (``lock``: for a change, so it queues behind the office's); 404 for an
+    unknown or malformed token (the same answer for each)."""
     if not (16 <= len(token) <= 64 and token.isascii()):
         raise NotFound(_("This feedback link is not valid."))
-    item = session.scalar(select(FeedbackItem).where(FeedbackItem.access_sha256 == _digest(token)))
+    query = select(FeedbackItem).where(FeedbackItem.access_sha256 == _digest(token))
+    item = session.scalar(query.with_for_update() if lock else query)
     if item is None:
         raise NotFound(_("This feedback link is not valid."))
     return item
@@ -169,9 +182,10 @@ class Reach:
         return item.unit_id in self.units if item.unit_id is not None else self.province
 
 
-def handled(session: Session, reach: Reach, item_id: int) -> FeedbackItem:
-    """An item the staff member handles (404 otherwise, as for one that does not exist)."""
-    item = session.get(FeedbackItem, item_id, with_for_update=True)
+def handled(session: Session, reach: Reach, item_id: int, *, lock: bool = False) -> FeedbackItem:
+    """An item the staff member handles (404 otherwise, as for one that does not exist); ``lock`` for a
+    change."""
+    item = session.get(FeedbackItem, item_id, with_for_update=lock)
     if item is None or not reach.covers(item):
         raise NotFound(_("No such feedback."))
     return item
@@ -200,11 +214,12 @@ def assign(session: Session, actor: Actor, reach: Reach, item: FeedbackItem, uni
     if not reach.province:
         raise Forbidden(_("Feedback is assigned by the province's staff."))
     _require(item, *OPEN)
+    now = now or utcnow()
     unit = session.get(Unit, unit_id) if isinstance(unit_id, int) else None
-    today = (now or utcnow()).date()
-    if unit is None or (unit.valid_to is not None and unit.valid_to < today):
+    today = now.astimezone(VIETNAM).date()
+    if unit is None or unit.valid_from > today or (unit.valid_to is not None and unit.valid_to < today):
         raise InvalidInput(_("The feedback is not valid."), errors={"unit_id": [_("Choose an open unit.")]})
-    item.unit_id, item.assigned_at = unit_id, now or utcnow()
+    item.unit_id, item.assigned_at = unit_id, now
     record(session, actor, "feedback.assign", target=f"feedback:{item.code}", unit_id=unit_id)
 
 
@@ -220,7 +235,10 @@ def reject(session: Session, actor: Actor, item: FeedbackItem, reason: str, now=
 
 
 def request_info(session: Session, actor: Actor, item: FeedbackItem, request: str, now=None) -> None:
+    """Ask the person for more, once (asking again would stretch the time to answer without end)."""
     _require(item, "received")
+    if item.info_requested_at is not None:
+        raise Conflict(_("More was asked for once already: answer with what you have, or reject it."))
     errors: dict = {}
     request = _text(errors, "request", request, TEXT_MAX)
     if errors:
@@ -229,7 +247,7 @@ def request_info(session: Session, actor: Actor, item: FeedbackItem, request: st
     record(session, actor, "feedback.request_info", target=f"feedback:{item.code}")
 
 
-def give_info(session: Session, item: FeedbackItem, text: str, now=None) -> None:
+def give_info(session: Session, actor: Actor, item: FeedbackItem, text: str, now=None) -> None:
     """The submitter's reply to a request for more; the 15 working days to answer run from it."""
     _require(item, "info_requested")
     errors: dict = {}
@@ -239,12 +257,12 @@ def give_info(session: Session, item: FeedbackItem, text: str, now=None) -> None
     now = now or utcnow()
     item.status, item.info_given_at, item.info_given = "received", now, text
     item.answer_due_at = _working_days(session, now, ANSWER_DAYS)
-    record(session, Actor("citizen", item.citizen_account_id, "feedback link"), "feedback.give_info",
-           target=f"feedback:{item.code}")  # fmt: skip
+    record(session, actor, "feedback.give_info", target=f"feedback:{item.code}")
 
 
 def answer(session: Session, actor: Actor, item: FeedbackItem, text: str, now=None) -> None:
-    _require(item, "received")
+    """Answer it; also while waiting for the person's reply, which may never come."""
+    _require(item, *OPEN)
     errors: dict = {}
     text = _text(errors, "answer", text, TEXT_MAX)
     if errors:
@@ -261,25 +279,42 @@ def redacted(text: str) -> str:
     return PERSONAL.sub("…", text)
 
 
-def publish(session: Session, actor: Actor, item: FeedbackItem, title: str, content: str, now=None) -> None:
-    """Show the answer on the portal under ``title`` and ``content`` as the officer wrote them; refused when
-    they still carry a phone number, an e-mail address or an identity number, or the submitter's name."""
+def names_the_person(item: FeedbackItem, text: str) -> bool:
+    """Whether ``text`` still carries a phone number, an e-mail address or an identity number, the person's
+    contact, or their name as whole words (accents, case and spacing aside; a name shorter than
+    ``NAME_SHORTEST`` letters is a word of ordinary sentences and is not looked for)."""
+    if PERSONAL.search(text):
+        return True
+    words = " " + fold(text) + " "
+    name = fold(item.submitter_name)
+    if len(name.replace(" ", "")) >= NAME_SHORTEST and f" {name} " in words:
+        return True
+    contact = "".join(item.submitter_contact.split()).casefold()
+    return len(contact) >= 6 and contact in "".join(text.split()).casefold()
+
+
+def publish(session: Session, actor: Actor, item: FeedbackItem, title: str, content: str, answer_text: str,
+            now=None) -> None:  # fmt: skip
+    """Show it on the portal as the officer wrote it for the public: a title, the feedback and the answer;
+    refused while any of them still names the person (``names_the_person``)."""
     _require(item, "answered")
     errors: dict = {}
-    title = _text(errors, "public_title", title, 200)
-    content = _text(errors, "public_content", content, TEXT_MAX)
-    name = item.submitter_name.casefold()
-    for field, value in (("public_title", title), ("public_content", content)):
-        if value and field not in errors and (PERSONAL.search(value) or name in value.casefold()):
+    shown = {
+        "public_title": _text(errors, "public_title", title, 200),
+        "public_content": _text(errors, "public_content", content, TEXT_MAX),
+        "public_answer": _text(errors, "public_answer", answer_text, TEXT_MAX),
+    }
+    for field, value in shown.items():
+        if value and field not in errors and names_the_person(item, value):
             errors[field] = [_("Remove the person's name, phone, e-mail and identity numbers before publishing.")]
     if errors:
         raise InvalidInput(_("The published text is not valid."), errors=errors)
     item.status, item.published_at = "published", now or utcnow()
-    item.public_title, item.public_content = title, content
+    item.public_title, item.public_content, item.public_answer = shown.values()
     record(session, actor, "feedback.publish", target=f"feedback:{item.code}")
 
 
-def rate(session: Session, item: FeedbackItem, level, now=None) -> None:
+def rate(session: Session, actor: Actor, item: FeedbackItem, level, now=None) -> None:
     """The submitter's rating of the answer, once (the four levels of the dossier ratings)."""
     if item.status not in ("answered", "published"):
         raise Conflict(_("The answer can be rated once it is given."))
@@ -288,48 +323,71 @@ def rate(session: Session, item: FeedbackItem, level, now=None) -> None:
     if item.rating is not None:
         raise Conflict(_("This answer has already been rated. Thank you."))
     item.rating, item.rated_at = level, now or utcnow()
-    record(session, Actor("citizen", item.citizen_account_id, "feedback link"), "feedback.rate",
-           target=f"feedback:{item.code}", level=level)  # fmt: skip
+    record(session, actor, "feedback.rate", target=f"feedback:{item.code}", level=level)
 
 
 # -- QĐ 766 group 5 --------------------------------------------------------------------------------
 def late_steps(item: FeedbackItem, at: dt.datetime) -> list[str]:
-    """The steps done after their time, or still not done at ``at`` past it."""
+    """The steps done after their time, or not done by ``at`` past it, as things stood at ``at`` (what
+    happened at or after it has not happened yet), so a period's figures do not move with later events."""
+
+    def done(moment: dt.datetime | None) -> bool:
+        return moment is not None and moment < at
+
     late = []
-    if item.rejected_at is not None and item.rejected_at > item.reject_due_at:
+    if done(item.rejected_at) and item.rejected_at > item.reject_due_at:
         late.append("reject")
-    if item.info_requested_at is not None and item.info_requested_at > item.info_due_at:
+    if done(item.info_requested_at) and item.info_requested_at > item.info_due_at:
         late.append("info")
-    answered = item.answered_at or (None if item.status == "rejected" else at)
-    if answered is not None and item.status != "info_requested" and answered > item.answer_due_at:
-        late.append("answer")
-    if item.publish_due_at is not None and (item.published_at or at) > item.publish_due_at:
-        late.append("publish")
+    if done(item.answered_at):
+        if item.answered_at > item.answer_due_at:
+            late.append("answer")
+        if done(item.published_at):
+            if item.published_at > item.publish_due_at:
+                late.append("publish")
+        elif at > item.publish_due_at:
+            late.append("publish")
+    elif not done(item.rejected_at):
+        waiting = done(item.info_requested_at) and not done(item.info_given_at)  # the person's turn: paused
+        if not waiting and at > item.answer_due_at:
+            late.append("answer")
     return late
 
 
+def _finished_at(item: FeedbackItem) -> dt.datetime | None:
+    return item.rejected_at or item.published_at
+
+
 def indicator_parts(session: Session, start: dt.datetime, end: dt.datetime) -> dict[str, tuple[int, int]]:
-    """(numerator, denominator) of 5.2 and 5.3 for the items of the period [start, end):
+    """(numerator, denominator) of 5.2 and 5.3 for the period [start, end), as things stood at its end:
 
     - 5.2 handled on time: the items finished in the period (rejected or published) and those still open at
       its end past a legal time; on time, the finished ones with every step in its time.
     - 5.3 satisfaction: the items answered in the period; satisfied, those not rated "dissatisfied" or
-      worse, not followed by a repeat submission, and answered in time."""
-    rejected_in = (FeedbackItem.rejected_at >= start) & (FeedbackItem.rejected_at < end)
-    published_in = (FeedbackItem.published_at >= start) & (FeedbackItem.published_at < end)
-    finished = rejected_in | published_in
-    open_items = FeedbackItem.status.in_((*OPEN, "answered")) & (FeedbackItem.received_at < end)
-    rows = session.scalars(select(FeedbackItem).where(finished | open_items)).all()
-    done = [item for item in rows if item.status in ("rejected", "published")]
-    still_late = [item for item in rows if item.status not in ("rejected", "published") and late_steps(item, end)]
+      worse, not followed by a repeat about the same matter (sent through the item's private link after the
+      answer, and not itself rejected), and answered in time."""
+    finished_at = func.coalesce(FeedbackItem.rejected_at, FeedbackItem.published_at)
+    relevant = ((finished_at >= start) & (finished_at < end)) | (
+        (FeedbackItem.received_at < end) & (finished_at.is_(None) | (finished_at >= end))
+    )
+    rows = session.scalars(select(FeedbackItem).where(relevant)).all()
+    done = [item for item in rows if _finished_at(item) is not None and start <= _finished_at(item) < end]
+    open_at_end = [item for item in rows if _finished_at(item) is None or _finished_at(item) >= end]
     on_time = sum(1 for item in done if not late_steps(item, end))
+    still_late = sum(1 for item in open_at_end if late_steps(item, end))
     in_period = (FeedbackItem.answered_at >= start) & (FeedbackItem.answered_at < end)
     answered = session.scalars(select(FeedbackItem).where(in_period)).all()
-    repeated = set(
-        session.scalars(
-            select(FeedbackItem.repeat_of_id).where(FeedbackItem.repeat_of_id.in_([item.id for item in answered]))
+    earlier = aliased(FeedbackItem)
+    repeats = (
+        select(FeedbackItem.repeat_of_id)
+        .join(earlier, earlier.id == FeedbackItem.repeat_of_id)
+        .where(
+            FeedbackItem.repeat_of_id.in_([item.id for item in answered]),
+            FeedbackItem.received_at > earlier.answered_at,
+            FeedbackItem.status != "rejected",
         )
     )
+    repeated = set(session.scalars(repeats))
     satisfied = sum(
         1
         for item in answered
@@ -337,7 +395,7 @@ def indicator_parts(session: Session, start: dt.datetime, end: dt.datetime) -> d
         and item.id not in repeated
         and item.answered_at <= item.answer_due_at
     )
-    return {"5.2": (on_time, len(done) + len(still_late)), "5.3": (satisfied, len(answered))}
+    return {"5.2": (on_time, len(done) + still_late), "5.3": (satisfied, len(answered))}
 
 
 def by_category(session: Session, start: dt.datetime, end: dt.datetime) -> dict[str, int]:

@@ -26,8 +26,8 @@ from motcua_platform.i18n import _, current_locale
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from motcua_onestop.dossiers.ratings.services import DISLIKED
 from motcua_onestop.feedback import services as feedback
-from motcua_onestop.feedback.services import DISLIKED
 from motcua_onestop.statistics import services
 from motcua_onestop.statistics.periods import Period
 from motcua_onestop.statistics.services import ENDED_IN, Slice, rate
@@ -189,12 +189,13 @@ def catalogue_parts(
     return parts
 
 
-# The dossiers resolved in the period that their applicant rated dissatisfied or worse, or that feedback names.
+# The dossiers resolved in the period that their applicant rated dissatisfied or worse, or that feedback names
+# (feedback the office rejected, as outside its remit or abusive, does not count).
 DISSATISFIED = text(f"""
     SELECT count(*) FROM dossiers d
     WHERE {ENDED_IN} AND d.finished_at IS NOT NULL
       AND (EXISTS (SELECT 1 FROM dossier_ratings r WHERE r.dossier_id = d.id AND r.level <= :disliked)
-           OR EXISTS (SELECT 1 FROM feedback_items f WHERE f.dossier_code = d.code))
+           OR EXISTS (SELECT 1 FROM feedback_items f WHERE f.dossier_code = d.code AND f.status <> 'rejected'))
 """)  # noqa: S608 - the condition is the statistics' own constant
 
 

@@ -29,6 +29,8 @@ LEVELS = {
     2: _("Dissatisfied"),
     1: _("Very dissatisfied"),
 }
+# a rating at or below this level is "not satisfied" (QĐ 766 5.3 and 5.4)
+DISLIKED = 2
 # what is rated is the processing, judged once it has produced its result (ready or returned)
 RATEABLE = frozenset({Status.DONE, Status.RETURNED})
 COMMENT_MAX = 2000

@@ -56,6 +56,7 @@ def upgrade() -> None:
         _moment("published_at"),
         sa.Column("public_title", sa.String(length=200), nullable=True),
         sa.Column("public_content", sa.Text(), nullable=True),
+        sa.Column("public_answer", sa.Text(), nullable=True),
         sa.Column("rating", sa.SmallInteger(), nullable=True),
         _moment("rated_at"),
         sa.CheckConstraint("kind IN ('reflection', 'recommendation')", name=op.f("ck_feedback_items_kind")),
@@ -84,6 +85,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("access_sha256", name=op.f("uq_feedback_items_access_sha256")),
         sa.UniqueConstraint("code", name=op.f("uq_feedback_items_code")),
     )
+    op.create_index("ix_feedback_items_dossier_code", "feedback_items", ["dossier_code"], unique=False)
     op.create_index(op.f("ix_feedback_items_repeat_of_id"), "feedback_items", ["repeat_of_id"], unique=False)
     op.create_index(op.f("ix_feedback_items_unit_id"), "feedback_items", ["unit_id"], unique=False)
     op.create_index("ix_feedback_items_status_received", "feedback_items", ["status", "received_at"], unique=False)
