@@ -42,6 +42,7 @@ AREAS = Areas(
         ("motcua_onestop.dossiers.documents.tasks:blueprint", "documents"),
         ("motcua_onestop.calendar.tasks:blueprint", "calendar"),
         ("motcua_onestop.statistics.tasks:blueprint", "statistics"),
+        ("motcua_onestop.national_sync.tasks:blueprint", "national_sync"),
     ),
     cli_groups=(
         "motcua_tenants.migrations.cli:db",
