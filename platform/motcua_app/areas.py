@@ -23,6 +23,7 @@ AREAS = Areas(
         "motcua_onestop.dossiers.citizen_api:blp",
         "motcua_onestop.dossiers.forms.api:blp",
         "motcua_onestop.dossiers.documents.api:blp",
+        "motcua_onestop.dossiers.national_api:blp",
         "motcua_onestop.statistics.api:blp",
         "motcua_onestop.faq.api:blp",
         "motcua_platform.auth.api:staff_blp",

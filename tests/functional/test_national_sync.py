@@ -13,9 +13,9 @@ import sys
 import time
 
 import pytest
-from dossier_support import SYSTEM, intake_in
+from dossier_support import FORM, SYSTEM, intake_in
 from motcua_onestop.dossiers import services
-from motcua_onestop.national_sync import backlog, delivery, payload
+from motcua_onestop.national_sync import backlog, delivery, payload, signing
 from motcua_onestop.national_sync import settings as sync_settings
 from motcua_onestop.national_sync.models import NationalSyncOutbox, NationalSyncSettings, SyncStatus
 from motcua_onestop.units.models import Unit
@@ -297,3 +297,99 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_reorders_nothing(runtime, s
         assert sent == sorted(sent)  # never out of order, even counting the repeat
         assert [got.status for got in receiver.delivered(code)] == [2, 4, 5, 4]
     assert all(r.status == SyncStatus.DELIVERED for code in codes for r in rows_of(runtime, code))
+
+
+# -- dossiers from the national portal ------------------------------------------------------------
+def national_body(seeded, runtime, national_id="DVCQG-2025-000123", **changes):
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        unit_code = session.get(Unit, seeded["alpha"].units["commune_a"]).code
+    fields = {
+        "MaHoSoQuocGia": national_id,
+        "MaTTHC": "1.000894",
+        "MaDonViTiepNhan": unit_code,
+        "ChuHoSo": "Trần Văn Chồng",
+        "SoGiayToChuHoSo": "079090001111",
+        "LienHe": "0901234567",
+        "DuLieuBieuMau": FORM,
+    } | changes
+    return json.dumps(fields, ensure_ascii=False).encode()
+
+
+def post_signed(client, body, secret=SECRET, signature=None):
+    header = signature if signature is not None else signing.sign(secret, body)
+    headers = {"Content-Type": "application/json", signing.HEADER: header} if header else {}
+    return client.post("/api/v1/national-portal/dossiers", data=body, headers=headers)
+
+
+def written(runtime):
+    """What an intake writes, counted: dossiers, national ids, audit events, sync rows."""
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        return tuple(
+            session.scalar(text(f"SELECT count(*) FROM {table}"))
+            for table in ("dossiers", "national_intakes", "audit_events", "national_sync_outbox", "dossier_history")
+        )
+
+
+def test_a_signed_dossier_from_the_national_portal_is_received_once(runtime, seeded, alpha, receiver):
+    configure(runtime, receiver.url)
+    body = national_body(seeded, runtime)
+    response = post_signed(alpha, body)
+    assert response.status_code == 201, response.get_json()
+    got = response.get_json()
+    assert got["created"] is True and got["status"] == 1 and got["national_id"] == "DVCQG-2025-000123"
+    before = written(runtime)
+    again = post_signed(alpha, body)  # the portal sends it again (its retry): the same dossier, nothing new
+    assert again.status_code == 200 and again.get_json() == {**got, "created": False}
+    assert written(runtime) == before
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        dossier = session.scalar(text("SELECT channel, citizen_account_id FROM dossiers WHERE code = :c"),
+                                 {"c": got["code"]})  # fmt: skip
+        assert dossier == "online"
+        note = session.scalar(text("SELECT comment FROM dossier_history h JOIN dossiers d ON d.id = h.dossier_id "
+                                   "WHERE d.code = :c"), {"c": got["code"]})  # fmt: skip
+        assert "DVCQG-2025-000123" in note
+    [row] = rows_of(runtime, got["code"])
+    assert row.payload["KenhThucHien"] == 2 and row.payload["TrangThaiHoSo"] == 1
+    assert row.payload["QuaTrinhXuLy"][0]["GhiChu"] is None  # the officer-side note stays with us
+    assert deliver(runtime).delivered == 1 and receiver.delivered(got["code"])[0].status == 1
+
+
+@pytest.mark.parametrize(
+    "how", ["unsigned", "forged", "stale", "tampered", "sync off", "garbled header"]
+)  # fmt: skip
+def test_an_unsigned_or_forged_national_dossier_is_refused_with_nothing_written(runtime, seeded, alpha, how):
+    configure(runtime, "https://dvc.example/hoso", enabled=how != "sync off")
+    body = national_body(seeded, runtime)
+    signature = {
+        "unsigned": "",
+        "forged": signing.sign("a-guess-at-the-secret-" + "g" * 20, body),
+        "stale": signing.sign(SECRET, body, now=time.time() - signing.TOLERANCE - 5),
+        "tampered": signing.sign(SECRET, national_body(seeded, runtime, national_id="OTHER")),
+        "sync off": signing.sign(SECRET, body),
+        "garbled header": "v1=deadbeef",
+    }[how]
+    before = written(runtime)
+    response = post_signed(alpha, body, signature=signature)
+    assert response.status_code == 401, response.get_json()
+    assert written(runtime) == before
+
+
+def test_a_signed_but_invalid_national_dossier_is_refused_with_every_error(runtime, seeded, alpha):
+    configure(runtime, "https://dvc.example/hoso")
+    before = written(runtime)
+    body = national_body(seeded, runtime, MaDonViTiepNhan="NO-SUCH-UNIT")
+    response = post_signed(alpha, body)
+    assert response.status_code == 422 and "MaDonViTiepNhan" in response.get_json()["errors"]
+    body = json.dumps({"MaHoSoQuocGia": "", "Extra": 1}).encode()
+    errors = post_signed(alpha, body).get_json()["errors"]
+    assert {"MaHoSoQuocGia", "MaTTHC", "ChuHoSo", "DuLieuBieuMau", "Extra"} <= set(errors)
+    bad_form = national_body(seeded, runtime, DuLieuBieuMau={**FORM, "wife_citizen_id": "x"})
+    assert post_signed(alpha, bad_form).status_code == 422
+    assert written(runtime) == before
+
+
+def test_the_same_national_id_in_another_province_is_another_dossier(runtime, seeded, alpha, beta):
+    configure(runtime, "https://dvc.example/hoso")
+    body = national_body(seeded, runtime)
+    assert post_signed(alpha, body).status_code == 201
+    assert post_signed(beta, body).status_code == 401  # beta has no sync: alpha's secret means nothing there
