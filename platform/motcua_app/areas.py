@@ -26,6 +26,7 @@ AREAS = Areas(
         "motcua_onestop.dossiers.national_api:blp",
         "motcua_onestop.statistics.api:blp",
         "motcua_onestop.faq.api:blp",
+        "motcua_onestop.national_sync.api:blp",
         "motcua_platform.auth.api:staff_blp",
         "motcua_platform.audit.api:tenant_blp",
         "motcua_billing.catalog.api:blp",

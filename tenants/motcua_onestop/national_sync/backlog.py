@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
+from motcua_platform.db.database import Database
+from motcua_platform.directory.models import Tenant, TenantStatus
 from motcua_platform.errors import Conflict, NotFound
 from motcua_platform.i18n import _
 from sqlalchemy import case, func, select
@@ -91,3 +93,32 @@ def retry(session: Session, actor: Actor, row_id: int, now: dt.datetime | None =
     )
     session.flush()
     return {"id": row.id, "status": row.status, "next_attempt_at": row.next_attempt_at}
+
+
+@dataclass(frozen=True)
+class TenantBacklog:
+    tenant: str
+    name: str
+    backlog: Backlog
+
+
+def overview(db: Database) -> list[TenantBacklog]:
+    """Every active province's backlog, by slug: what the operators' page and API list."""
+    with db.control_session() as session:
+        tenants = session.execute(
+            select(Tenant.slug, Tenant.name).where(Tenant.status == TenantStatus.ACTIVE).order_by(Tenant.slug)
+        ).all()
+    found = []
+    for slug, name in tenants:
+        with db.tenant_session(db.binding(slug)) as session:
+            found.append(TenantBacklog(slug, name, backlog(session)))
+    return found
+
+
+def active_tenant(db: Database, slug: str) -> str:
+    """``slug`` if it names an active province (404 otherwise): a suspended or archived one has no sync."""
+    with db.control_session() as session:
+        status = session.scalar(select(Tenant.status).where(Tenant.slug == slug))
+    if status != TenantStatus.ACTIVE:
+        raise NotFound(_("No active tenant with slug '%(slug)s'.", slug=slug))
+    return slug
