@@ -32,6 +32,7 @@ class Receiver:
     down: bool = False  # answer 503 to everything
     failing_codes: set[str] = field(default_factory=set)  # answer 503 for these dossiers
     refused_codes: set[str] = field(default_factory=set)  # answer 422 for these dossiers
+    redirect: bool = False  # answer 302 to another address, as a moved receiver would
     delay: float = 0.0  # seconds before each answer
     announce_at: int | None = None  # set ``announced`` when the n-th request arrives, before answering it
     announced: threading.Event = field(default_factory=threading.Event)
@@ -39,6 +40,7 @@ class Receiver:
     kept: dict[str, Received] = field(default_factory=dict)  # the first of each key, in arrival order
     lock: threading.Lock = field(default_factory=threading.Lock)
     url: str = ""
+    followed: int = 0  # GETs: redirects followed
 
     def handle(self, headers, body: bytes) -> int:
         signed = True
@@ -68,6 +70,8 @@ class Receiver:
             return 503
         if got.code in self.refused_codes:
             return 422
+        if self.redirect:
+            return 302
         with self.lock:
             self.kept.setdefault(got.key, got)  # a repeat of a key already kept changes nothing
         return 200
@@ -79,11 +83,20 @@ class Receiver:
 
 def start_receiver(receiver: Receiver) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # only a sender that followed a redirect with a GET comes here
+            with receiver.lock:
+                receiver.followed += 1
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             status = receiver.handle(self.headers, body)
             try:
                 self.send_response(status)
+                if status == 302:
+                    self.send_header("Location", receiver.url)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
             except OSError:  # the sender was killed while we waited: nobody to answer

@@ -194,6 +194,14 @@ def test_a_wrong_secret_is_a_failure_that_is_retried(runtime, seeded, receiver):
     assert receiver.kept == {} and rows_of(runtime, code)[0].status == SyncStatus.HELD
 
 
+def test_a_redirect_is_held_not_followed(runtime, seeded, receiver):
+    code = received_dossier(runtime, seeded, path=[])
+    configure(runtime, receiver.url)
+    receiver.redirect = True
+    assert deliver(runtime).held == 1 and receiver.followed == 0 and receiver.kept == {}
+    assert "HTTP 302" in rows_of(runtime, code)[0].last_error
+
+
 def test_the_settings_are_checked_and_the_secret_is_never_shown(runtime, seeded):
     with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
         with pytest.raises(Exception, match="not saved") as refused:

@@ -16,6 +16,17 @@ from motcua_onestop.national_sync import signing
 RETRYABLE_CLIENT_ERRORS = frozenset({408, 425, 429})
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is answered as the failure it is: urllib would follow a 301 or 302 with a GET and no body,
+    and take the 2xx of that page for a delivery."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
 class DeliveryFailed(Exception):
     """The receiver did not take the record. ``permanent``: it refused it (a 4xx), retrying will not help."""
 
@@ -48,11 +59,12 @@ class HttpSender:
         # the URL is an operator's validated http(s) setting, never a requester's input
         request = urllib.request.Request(self.url, data=body, method="POST", headers=headers)  # noqa: S310
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+            with _OPENER.open(request, timeout=self.timeout) as response:
                 response.read()
         except urllib.error.HTTPError as exc:
             answer = exc.read(300).decode("utf-8", "replace").strip()
-            permanent = 400 <= exc.code < 500 and exc.code not in RETRYABLE_CLIENT_ERRORS
+            # a redirect says the address is wrong: as a refusal, it waits for an operator to fix it
+            permanent = 300 <= exc.code < 500 and exc.code not in RETRYABLE_CLIENT_ERRORS
             raise DeliveryFailed(f"HTTP {exc.code}: {answer}"[:500], permanent=permanent) from None
         except (OSError, http.client.HTTPException) as exc:  # refused, reset, timed out, bad answer
             raise DeliveryFailed(f"{type(exc).__name__}: {exc}"[:500]) from None

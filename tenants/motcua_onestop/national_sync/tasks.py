@@ -16,10 +16,3 @@ def deliver_national_sync(context, timestamp: int) -> None:
     from motcua_onestop.national_sync.delivery import deliver_all
 
     deliver_all(job_runtime(context).db)
-
-
-@blueprint.task(name="deliver_tenant_national_sync", pass_context=True, queue="national_sync")
-def deliver_tenant_national_sync(context, tenant: str) -> None:
-    from motcua_onestop.national_sync.delivery import deliver_tenant
-
-    deliver_tenant(job_runtime(context).db, tenant)
