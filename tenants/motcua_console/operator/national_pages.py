@@ -9,8 +9,9 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from motcua_onestop.national_sync import backlog
 from motcua_onestop.national_sync import settings as sync_settings
+from motcua_platform.directory.services import get_tenant
 from motcua_platform.errors import Conflict
-from motcua_platform.web.context import runtime
+from motcua_platform.web.context import control_session, runtime
 
 from motcua_console.operator import nav, session
 from motcua_console.operator.auth_pages import operator_required
@@ -31,8 +32,14 @@ def national_tenant(slug: str):
         settings = sync_settings.describe(sync_settings.current(tenant_session))
         summary = backlog.backlog(tenant_session)
         failures = backlog.failures(tenant_session)
+    name = get_tenant(control_session(), slug).name
     return render_template(
-        "console/operator/national_sync_tenant.html", slug=slug, settings=settings, summary=summary, failures=failures
+        "console/operator/national_sync_tenant.html",
+        slug=slug,
+        name=name,
+        settings=settings,
+        summary=summary,
+        failures=failures,
     )
 
 
