@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -187,7 +188,7 @@ def test_a_refusal_holds_the_dossier_until_an_operator_retries(runtime, seeded, 
     assert [got.status for got in receiver.delivered(code)] == [2, 4]
 
 
-def test_a_wrong_secret_is_a_failure_that_is_retried(runtime, seeded, receiver):
+def test_a_receiver_refusing_our_signature_holds_the_row(runtime, seeded, receiver):
     code = received_dossier(runtime, seeded, path=[])
     configure(runtime, receiver.url, secret="another-secret-" + "x" * 32)
     assert deliver(runtime).held == 1  # the receiver answers 401: held for an operator, who fixes the secret
@@ -401,3 +402,48 @@ def test_the_same_national_id_in_another_province_is_another_dossier(runtime, se
     body = national_body(seeded, runtime)
     assert post_signed(alpha, body).status_code == 201
     assert post_signed(beta, body).status_code == 401  # beta has no sync: alpha's secret means nothing there
+
+
+@pytest.mark.committed
+def test_two_workers_at_once_keep_each_dossier_in_order(runtime, seeded, receiver, committed_unit):
+    codes = [received_dossier(runtime, seeded, [4, 5, 4, 9], unit=committed_unit) for _ in range(3)]  # 15 changes
+    configure(runtime, receiver.url)
+    receiver.delay = 0.05
+    in_flight: dict[str, int] = {}
+    overlaps: list[str] = []
+    handle = receiver.handle
+
+    def watched(headers, body):  # two requests of one dossier at the same time would be a reordering risk
+        code = json.loads(body)["HoSo"]["MaHoSo"]
+        with receiver.lock:
+            if in_flight.get(code):
+                overlaps.append(code)
+            in_flight[code] = in_flight.get(code, 0) + 1
+        if code == codes[0]:
+            time.sleep(0.3)  # a slow dossier: the other worker is free to look for its later changes meanwhile
+        try:
+            return handle(headers, body)
+        finally:
+            with receiver.lock:
+                in_flight[code] -= 1
+
+    receiver.handle = watched
+    reports = []
+    workers = [threading.Thread(target=lambda: reports.append(deliver(runtime))) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert sum(report.delivered for report in reports) == 15 and overlaps == []
+    assert all(report.delivered for report in reports)  # both took part (each held another dossier)
+    assert len(receiver.requests) == 15  # each sent once
+    for code in codes:
+        assert [got.status for got in receiver.delivered(code)] == [2, 4, 5, 4, 9]
+
+
+def test_a_run_over_every_province_sends_where_the_sync_is_on(runtime, seeded, receiver):
+    code = received_dossier(runtime, seeded, path=[4])
+    configure(runtime, receiver.url)
+    reports = {report.tenant: report for report in delivery.deliver_all(runtime.db)}
+    assert reports["alpha"].delivered == 2 and reports["beta"].configured is False
+    assert [got.status for got in receiver.delivered(code)] == [2, 4]
