@@ -324,6 +324,13 @@ def national_body(seeded, runtime, national_id="DVCQG-2025-000123", **changes):
     return json.dumps(fields, ensure_ascii=False).encode()
 
 
+def nested(depth):
+    value = 1
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
 def post_signed(client, body, secret=SECRET, signature=None):
     header = signature if signature is not None else signing.sign(secret, body)
     headers = {"Content-Type": "application/json", signing.HEADER: header} if header else {}
@@ -364,7 +371,7 @@ def test_a_signed_dossier_from_the_national_portal_is_received_once(runtime, see
 
 
 @pytest.mark.parametrize(
-    "how", ["unsigned", "forged", "stale", "tampered", "sync off", "garbled header"]
+    "how", ["unsigned", "forged", "stale", "future", "tampered", "sync off", "garbled header"]
 )  # fmt: skip
 def test_an_unsigned_or_forged_national_dossier_is_refused_with_nothing_written(runtime, seeded, alpha, how):
     configure(runtime, "https://dvc.example/hoso", enabled=how != "sync off")
@@ -373,6 +380,7 @@ def test_an_unsigned_or_forged_national_dossier_is_refused_with_nothing_written(
         "unsigned": "",
         "forged": signing.sign("a-guess-at-the-secret-" + "g" * 20, body),
         "stale": signing.sign(SECRET, body, now=time.time() - signing.TOLERANCE - 5),
+        "future": signing.sign(SECRET, body, now=time.time() + signing.AHEAD + 5),
         "tampered": signing.sign(SECRET, national_body(seeded, runtime, national_id="OTHER")),
         "sync off": signing.sign(SECRET, body),
         "garbled header": "v1=deadbeef",
@@ -394,6 +402,15 @@ def test_a_signed_but_invalid_national_dossier_is_refused_with_every_error(runti
     assert {"MaHoSoQuocGia", "MaTTHC", "ChuHoSo", "DuLieuBieuMau", "Extra"} <= set(errors)
     bad_form = national_body(seeded, runtime, DuLieuBieuMau={**FORM, "wife_citizen_id": "x"})
     assert post_signed(alpha, bad_form).status_code == 422
+    # what JSONB cannot store is refused before anything is written (the API's one JSON reader)
+    for unstorable in (
+        national_body(seeded, runtime, ChuHoSo="Trần\u0000Văn"),
+        national_body(seeded, runtime).replace('"Xã A"'.encode(), b'"\\ud800"'),  # a lone surrogate
+        national_body(seeded, runtime).replace(b'"residence"', b'"n": NaN, "residence"'),
+        national_body(seeded, runtime, DuLieuBieuMau={**FORM, "deep": nested(40)}),
+        b"not json",
+    ):
+        assert post_signed(alpha, unstorable).status_code in (400, 422), unstorable
     assert written(runtime) == before
 
 
