@@ -458,9 +458,16 @@ def test_two_workers_at_once_keep_each_dossier_in_order(runtime, seeded, receive
         assert [got.status for got in receiver.delivered(code)] == [2, 4, 5, 4, 9]
 
 
-def test_a_run_over_every_province_sends_where_the_sync_is_on(runtime, seeded, receiver):
+def test_the_periodic_job_sends_every_province_where_the_sync_is_on(runtime, seeded, receiver):
+    from types import SimpleNamespace
+
+    from motcua_onestop.national_sync.tasks import deliver_national_sync
+
+    periodic = {task.task.name: task.cron for task in runtime.jobs.app.periodic_registry.periodic_tasks.values()}
+    assert periodic["national_sync:deliver_national_sync"] == "* * * * *"
     code = received_dossier(runtime, seeded, path=[4])
     configure(runtime, receiver.url)
-    reports = {report.tenant: report for report in delivery.deliver_all(runtime.db)}
-    assert reports["alpha"].delivered == 2 and reports["beta"].configured is False
+    deliver_national_sync.func(SimpleNamespace(additional_context={"runtime": runtime}), 0)  # as the worker runs it
     assert [got.status for got in receiver.delivered(code)] == [2, 4]
+    reports = {report.tenant: report for report in delivery.deliver_all(runtime.db)}
+    assert reports["alpha"].delivered == 0 and reports["beta"].configured is False
