@@ -284,11 +284,12 @@ def submission(env, communes: list[int], citizens: list[str], officers: tuple[li
         audit = conn.execute(
             "SELECT count(*) FROM t_benchdossiers.audit_events WHERE action = 'dossier.intake'"
         ).fetchone()[0]
-        # every dossier whole: one history entry and one audit event each, and its messages (online: the
-        # account's e-mail; at the counter: the applicant's e-mail and SMS)
+        # every dossier whole: one history entry, one audit event and one national sync record each, and its
+        # messages (online: the account's e-mail; at the counter: the applicant's e-mail and SMS)
         incomplete = conn.execute(
             """SELECT count(*) FROM t_benchdossiers.dossiers AS d
                WHERE (SELECT count(*) FROM t_benchdossiers.dossier_history AS h WHERE h.dossier_id = d.id) <> 1
+                  OR (SELECT count(*) FROM t_benchdossiers.national_sync_outbox AS s WHERE s.dossier_id = d.id) <> 1
                   OR (SELECT count(*) FROM t_benchdossiers.notification_outbox AS o WHERE o.dossier_id = d.id)
                      <> CASE WHEN d.status = 2 THEN 2 ELSE 1 END"""
         ).fetchone()[0]

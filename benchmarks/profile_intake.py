@@ -59,6 +59,7 @@ def body(unit: int, n: int) -> dict:
 # again with the same keys (the transaction is rolled back: nothing is lost).
 FORGET = [
     "DELETE FROM notification_outbox WHERE dossier_id = %(id)s",
+    "DELETE FROM national_sync_outbox WHERE dossier_id = %(id)s",
     "DELETE FROM dossier_history WHERE dossier_id = %(id)s",
     "DELETE FROM billing_usage_outbox WHERE event_id = 'dossier:' || %(id)s || ':received'",
     "DELETE FROM dossiers WHERE id = %(id)s",

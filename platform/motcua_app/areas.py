@@ -23,8 +23,10 @@ AREAS = Areas(
         "motcua_onestop.dossiers.citizen_api:blp",
         "motcua_onestop.dossiers.forms.api:blp",
         "motcua_onestop.dossiers.documents.api:blp",
+        "motcua_onestop.dossiers.national_api:blp",
         "motcua_onestop.statistics.api:blp",
         "motcua_onestop.faq.api:blp",
+        "motcua_onestop.national_sync.api:blp",
         "motcua_platform.auth.api:staff_blp",
         "motcua_platform.audit.api:tenant_blp",
         "motcua_billing.catalog.api:blp",
@@ -42,6 +44,7 @@ AREAS = Areas(
         ("motcua_onestop.dossiers.documents.tasks:blueprint", "documents"),
         ("motcua_onestop.calendar.tasks:blueprint", "calendar"),
         ("motcua_onestop.statistics.tasks:blueprint", "statistics"),
+        ("motcua_onestop.national_sync.tasks:blueprint", "national_sync"),
     ),
     cli_groups=(
         "motcua_tenants.migrations.cli:db",

@@ -18,6 +18,7 @@ from motcua_onestop.dossiers.ratings import models as _dossier_rating_models  # 
 from motcua_onestop.dossiers.workflow import models as _dossier_workflow_models  # noqa: F401
 from motcua_onestop.faq import models as _faq_models  # noqa: F401
 from motcua_onestop.feedback import models as _feedback_models  # noqa: F401
+from motcua_onestop.national_sync import models as _national_sync_models  # noqa: F401
 from motcua_onestop.notifications import models as _notification_models  # noqa: F401
 from motcua_onestop.statistics import models as _statistics_models  # noqa: F401
 from motcua_onestop.units import models as _unit_models  # noqa: F401

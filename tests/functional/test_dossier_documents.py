@@ -409,6 +409,9 @@ def test_concurrent_uploads_each_record_an_exact_running_total(runtime, seeded, 
             conn.execute(text("DELETE FROM t_alpha.billing_usage_outbox WHERE event_id = ANY(:e)"), {"e": events})
             conn.execute(text("DELETE FROM t_alpha.dossier_documents WHERE id = ANY(:d)"), {"d": doc_ids})
             conn.execute(text("DELETE FROM t_alpha.notification_outbox WHERE dossier_id = ANY(:d)"), {"d": dossier_ids})
+            conn.execute(
+                text("DELETE FROM t_alpha.national_sync_outbox WHERE dossier_id = ANY(:d)"), {"d": dossier_ids}
+            )
             conn.execute(text("DELETE FROM t_alpha.dossier_history WHERE dossier_id = ANY(:d)"), {"d": dossier_ids})
             conn.execute(
                 text("DELETE FROM t_alpha.audit_events WHERE target = ANY(:t)"), {"t": [f"dossier:{c}" for c in codes]}

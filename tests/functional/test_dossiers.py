@@ -257,6 +257,7 @@ def _delete_unit_dossiers(runtime, binding, unit):
         conn.execute(text("DELETE FROM t_alpha.dossier_history WHERE dossier_id = ANY(:ids)"), {"ids": ids})
         conn.execute(text("DELETE FROM t_alpha.dossier_steps WHERE dossier_id = ANY(:ids)"), {"ids": ids})
         conn.execute(text("DELETE FROM t_alpha.notification_outbox WHERE dossier_id = ANY(:ids)"), {"ids": ids})
+        conn.execute(text("DELETE FROM t_alpha.national_sync_outbox WHERE dossier_id = ANY(:ids)"), {"ids": ids})
         conn.execute(
             text("DELETE FROM t_alpha.billing_usage_outbox WHERE event_id = ANY(:e)"),
             {"e": [f"dossier:{i}:received" for i in ids]},

@@ -144,7 +144,8 @@ def _delete_unit_dossiers(db, unit):
             for r in conn.execute(text("SELECT id FROM t_alpha.dossiers WHERE receiving_unit_id = :u"), {"u": unit})
         ]
         codes = [r[0] for r in conn.execute(text("SELECT code FROM t_alpha.dossiers WHERE id = ANY(:i)"), {"i": ids})]
-        for table in ("dossier_late_notices", "notification_outbox", "dossier_history", "dossier_steps"):
+        for table in ("dossier_late_notices", "notification_outbox", "national_sync_outbox", "dossier_history",
+                      "dossier_steps"):  # fmt: skip
             conn.execute(text(f"DELETE FROM t_alpha.{table} WHERE dossier_id = ANY(:i)"), {"i": ids})
         conn.execute(
             text("DELETE FROM t_alpha.billing_usage_outbox WHERE event_id = ANY(:e)"),

@@ -19,6 +19,7 @@ FINANCE = (OperatorRole.FINANCE, OperatorRole.ADMIN)
 ENTRIES = (
     ("tenants", lazy_gettext("Tenants"), READERS),
     ("finance", lazy_gettext("Finance"), FINANCE),
+    ("national", lazy_gettext("National sync"), AUDITORS),
     ("operators", lazy_gettext("Operators"), ADMINS),
     ("audit", lazy_gettext("Audit"), AUDITORS),
 )

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from motcua_onestop.calendar import services as calendar
 from motcua_onestop.catalogue.models import Procedure
-from motcua_onestop.dossiers import clock, notices, versions
+from motcua_onestop.dossiers import clock, national, notices, versions
 from motcua_onestop.dossiers import history as history_log
 from motcua_onestop.dossiers.documents.checklist import checklist
 from motcua_onestop.dossiers.models import Channel, Dossier, DossierHistory, Status
@@ -158,6 +158,12 @@ def link_owner(session: Session, actor: Actor, dossier: Dossier, account, expect
 # working note and stays out of the citizen's view.
 PUBLIC_COMMENT_STATUSES = frozenset({Status.REFUSED, Status.SUPPLEMENT, Status.STOPPED, Status.WITHDRAWN})
 CITIZEN_ACTIONS = frozenset({"supplement_done"})
+# who acted, as a role: the kind of the history entry's actor → what the owner (and the national portal) sees
+ACTOR_ROLES = {"citizen": "citizen", "staff": "officer"}
+
+
+def actor_role(actor: Actor | str) -> str:
+    return ACTOR_ROLES.get(str(actor).split(":", 1)[0], "system")
 
 
 def citizen_history(session: Session, dossier: Dossier) -> list[dict]:
@@ -175,14 +181,13 @@ def citizen_history(session: Session, dossier: Dossier) -> list[dict]:
     )
     entries = []
     for entry in session.scalars(query):
-        kind = entry.actor.split(":", 1)[0]
         entries.append(
             {
                 "action": entry.action,
                 "from_status": entry.from_status,
                 "to_status": entry.to_status,
                 "status_name": STATUS_NAMES[Status(entry.to_status)],
-                "by": {"citizen": "citizen", "staff": "officer"}.get(kind, "system"),
+                "by": actor_role(entry.actor),
                 "comment": entry.comment
                 if entry.to_status in PUBLIC_COMMENT_STATUSES or entry.action in CITIZEN_ACTIONS
                 else None,
@@ -448,6 +453,7 @@ def transition(
     versions.bump(dossier, now)
     history_log.add(session, actor, dossier, action or ACTIONS[target], int(before), int(target), comment, now)
     notices.on_status_change(session, tenant, dossier, row.name_vi, comment)
+    national.on_status_change(session, dossier, row, citizen_history(session, dossier), now)
     record(session, actor, "dossier.transition", target=f"dossier:{dossier.code}", from_status=before, to_status=target)
     session.flush()
     return dossier

@@ -23,13 +23,14 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 
 from motcua_onestop.catalogue import receiving
 from motcua_onestop.catalogue import services as catalogue
-from motcua_onestop.dossiers import clock, notices
+from motcua_onestop.dossiers import clock, national, notices
 from motcua_onestop.dossiers import history as history_log
 from motcua_onestop.dossiers import services as dossiers
 from motcua_onestop.dossiers.intake import lookup as intake_lookup
 from motcua_onestop.dossiers.intake import numbering
 from motcua_onestop.dossiers.intake.lookup import ContentVersions
 from motcua_onestop.dossiers.models import Channel, Dossier, Status
+from motcua_onestop.national_sync import outbox as national_outbox
 from motcua_onestop.notifications import services as outbox
 from motcua_onestop.units.models import Unit
 
@@ -178,7 +179,7 @@ def intake(
             retry_after=int((taken.oldest - since).total_seconds()) + 1,
         )
     dossier.id, dossier.code = taken.dossier_id, taken.code
-    _write(session, tenant, actor, dossier, row, data)
+    _write(session, tenant, actor, dossier, row, unit, data)
     if counter:  # billing's own writer, through the usage signal: a statement of its own
         clock.count_received(session, tenant, dossier, now)
     return dossier
@@ -188,8 +189,11 @@ _DOSSIER_COLUMNS = tuple(c.key for c in Dossier.__table__.columns if c.key not i
 _CREATED = (Dossier.__table__.c.created_at, Dossier.__table__.c.updated_at)
 
 
-def _write(session: Session, tenant: TenantContext, actor: Actor, dossier: Dossier, row, data: Intake) -> None:
-    """The dossier, its history entry, the audit event and the applicant's messages: one statement
+def _write(
+    session: Session, tenant: TenantContext, actor: Actor, dossier: Dossier, row, unit: Unit, data: Intake
+) -> None:
+    """The dossier, its history entry, the audit event, the applicant's messages and the national portal's
+    record: one statement
     (``db.together``), each table's row built by its own module. ``dossier`` then joins ``session`` as if it
     had been loaded, so later changes to it (a document, a transition) are flushed as usual."""
     note = (data.note or "").strip() or None
@@ -217,12 +221,26 @@ def _write(session: Session, tenant: TenantContext, actor: Actor, dossier: Dossi
                 notices.messages_on_status_change(tenant, dossier, row.name_vi, contact=acknowledge_to),
                 skip_conflicts_on=outbox.OUTBOX_UNIQUE,
             ),
+            Rows(national_outbox.OUTBOX, [national.row_on_intake(dossier, row, unit, _seen(actor, dossier, data))]),
         ],
         returning=_CREATED,
     )
     dossier.created_at, dossier.updated_at = created_at, updated_at
     make_transient_to_detached(dossier)  # every column is set: nothing is left to load
     session.add(dossier)
+
+
+def _seen(actor: Actor, dossier: Dossier, data: Intake) -> dict:
+    """The intake's history entry as its owner sees it (``dossiers.citizen_history``): the officer's note is
+    the administration's own and stays out."""
+    return {
+        "action": f"intake_{data.channel}",
+        "from_status": None,
+        "to_status": dossier.status,
+        "by": dossiers.actor_role(actor),
+        "comment": None,
+        "at": dossier.submitted_at,
+    }
 
 
 # -- reading -------------------------------------------------------------------------------------

@@ -1,0 +1,77 @@
+"""The sync record of one dossier as the national portal reads it (docs/integrations.md): the field names of
+the DVCQG sync payload (research notes, section 2), built from the dossier, its procedure version, its
+receiving unit and its status history. A pure function: no session, no clock.
+
+Dates are Vietnam local time written ``yyyyMMddHHmmss``, the form the reference implementation sends; a
+date that does not apply yet is null. The official specification was not available (the notes mark these
+names as seen in code, not in a published document): a change of form is made here only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from motcua_platform.timezones import VIETNAM
+
+# KenhThucHien: 1 in person, 2 online, 3 public postal service (BCCI)
+CHANNEL_CODES = {"counter": 1, "online": 2, "postal": 3}
+REFUSED = 3  # closed_status of a dossier refused at intake (NgayTuChoi)
+SUPPLEMENT = 5  # status while documents are asked for (NgayYeuCauBoSung)
+# DuocThanhToanTrucTuyen: 0 not paid online, 1 through the DVCQG payment platform, 2 a provincial gateway
+NOT_PAID_ONLINE = 0
+# who acted, as the national portal's history shows it (never a person's name or account)
+ACTORS = {"officer": "Cán bộ", "citizen": "Công dân", "system": "Hệ thống"}
+
+
+def national_date(value: dt.datetime | None) -> str | None:
+    return None if value is None else value.astimezone(VIETNAM).strftime("%Y%m%d%H%M%S")
+
+
+def build(
+    dossier: Any,
+    procedure: Any,
+    unit: Any,
+    history: Iterable[Mapping[str, Any]],
+    *,
+    paid_online: int = NOT_PAID_ONLINE,
+    identity_verified: bool = False,
+) -> dict:
+    """The record of ``dossier`` now. ``history``: its status changes, oldest first, as its owner sees them
+    (``dossiers.services.citizen_history``: action, from and to status, who as a role, the comment meant
+    for the applicant, when). ``paid_online`` and ``identity_verified``: what payment and national sign-in
+    know of the dossier (neither is built yet: 0 and false)."""
+    return {
+        "MaHoSo": dossier.code,
+        "MaTTHC": procedure.code,
+        "TenTTHC": procedure.name_vi,
+        "TenLinhVuc": procedure.field,
+        "KenhThucHien": CHANNEL_CODES[dossier.channel],
+        "DonViXuLy": unit.code,
+        "TenDonViXuLy": unit.name,
+        "ChuHoSo": dossier.applicant_name,
+        "SoGiayToChuHoSo": dossier.applicant_citizen_id,
+        "NgayNopHoSo": national_date(dossier.submitted_at),
+        "NgayTiepNhan": national_date(dossier.received_at),
+        "NgayHenTra": national_date(dossier.effective_due_at),
+        "NgayYeuCauBoSung": national_date(dossier.paused_at) if dossier.status == SUPPLEMENT else None,
+        "NgayKetThucXuLy": national_date(dossier.finished_at),
+        "NgayTra": national_date(dossier.returned_at),
+        "NgayTuChoi": national_date(dossier.closed_at) if dossier.closed_status == REFUSED else None,
+        "TrangThaiHoSo": int(dossier.status),
+        "HoSoCoThanhPhanSoHoa": int(bool(dossier.has_digitised_components)),
+        "CoKetQuaDienTu": int(bool(dossier.has_result_file)),
+        "TaiKhoanDuocXacThucVoiVNeID": int(identity_verified),
+        "DuocThanhToanTrucTuyen": paid_online,
+        "QuaTrinhXuLy": [
+            {
+                "NguoiXuLy": ACTORS.get(entry["by"], ACTORS["system"]),
+                "NoiDungXuLy": entry["action"],
+                "TrangThaiTruoc": entry["from_status"],
+                "TrangThai": entry["to_status"],
+                "GhiChu": entry["comment"],
+                "ThoiDiemXuLy": national_date(entry["at"]),
+            }
+            for entry in history
+        ],
+    }
