@@ -381,11 +381,11 @@ def _give_again(row, draft: PortalDraft, objects, index: int, raw_kept: str):
     name = f"kept-{index}"
     try:
         source = store.source_of(tenant_session(), session.signed_in().id, kept_id, row.documents[index]["name"])
-    except NotFound:
-        return _render("portal/apply_documents.html", row, draft, 422,
-                       errors={name: [_("Choose one of your kept documents.")]})  # fmt: skip
-    with documents.open_content(objects, source) as stream:
-        spooled = documents.spool(stream, runtime().config.upload_max_bytes)
+        with documents.open_content(objects, source) as stream:  # its bytes may be gone, or over today's limit
+            spooled = documents.spool(stream, runtime().config.upload_max_bytes)
+    except (NotFound, documents.PayloadTooLarge, InvalidInput):
+        problem = _("This kept document cannot be given again: choose another, or upload the file.")
+        return _render("portal/apply_documents.html", row, draft, 422, errors={name: [problem]})
     try:
         key = drafts.store_file(objects, spooled.file, spooled.content_type)
     finally:

@@ -271,8 +271,9 @@ def my_dossier_reuse(code: str):
             db, objects, session.actor(), dossier, session.signed_in().id, int(kept), index,
             max_bytes=runtime().config.upload_max_bytes, tenant_slug=current_tenant().slug,
         )  # fmt: skip
-    except (NotFound, InvalidInput):
-        return _detail(dossier, errors={"offer": [_("Choose one of your kept documents.")]}), 422
+    except (NotFound, InvalidInput, documents.PayloadTooLarge):  # not theirs, another kind, or its bytes gone
+        problem = _("This kept document cannot be given again: choose another, or upload the file.")
+        return _detail(dossier, errors={"offer": [problem]}, values={"offer": offer}), 422
     documents.commit_or_discard(db, objects, document, created)
     flash(_("%(file)s is given again as: %(name)s.", file=document.filename, name=document.component_name), "success")
     return redirect(_detail_url(code, "documents"), 303)

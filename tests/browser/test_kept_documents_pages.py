@@ -25,15 +25,17 @@ def test_a_document_given_before_is_offered_and_given_again(open_browser, live):
     fill(tab, BIRTH_FORM)
     tab.button(_("Save and continue")).click()
     assert tab.path.endswith("/apply/documents")
-    offered = page.locator("#document-0").get_by_label(_("Give again one you gave before"))
+    # the identity paper is offered; the declaration, filled in for each application, is not
+    assert page.locator("#document-0").get_by_label(_("Give again one you gave before")).count() == 0
+    offered = page.locator("#document-2").get_by_label(_("Give again one you gave before"))
     assert first in offered.inner_text()
     tab.look("offered")
-    page.locator("#document-0").get_by_role("button", name=_("Use this document"), exact=True).click()
-    assert _("Given again from your documents") in page.locator("#document-0").inner_text()
+    page.locator("#document-2").get_by_role("button", name=_("Use this document"), exact=True).click()
+    assert _("Given again from your documents") in page.locator("#document-2").inner_text()
     tab.look("given-again")
 
     tab.goto("/my/documents")
-    assert "giay-to-0.pdf" in tab.text() and first in tab.text()
+    assert "giay-to-2.pdf" in tab.text() and first in tab.text()
     # every kept document is used by the first dossier, not finished: none can be removed yet
     assert page.get_by_role("button", name=re.compile(_("Remove from my documents"))).count() == 0
     tab.look("my-documents")

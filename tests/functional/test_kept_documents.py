@@ -3,11 +3,13 @@ offered again in a later dossier asking for the same document, given again by co
 from recorded (QĐ 766 4.3), and removed from the citizen's list on request, except while a dossier not
 finished uses them; the dossier keeps its own record whatever the citizen does."""
 
+import datetime as dt
 import io
 
 import pytest
 from dossier_support import citizen_client, intake_body, move
 from motcua_app.testing.pytest_plugin import TEST_PASSWORD
+from motcua_platform.timezones import VIETNAM
 from portal_support import log_in, submit, text
 from sqlalchemy import text as sql
 from werkzeug.datastructures import FileStorage
@@ -60,11 +62,14 @@ def reused_count(runtime):
 
 
 def finish(officer, code):
-    for status, version in ((2, 1), (4, 2), (9, 3)):
-        assert move(officer, code, status, version).status_code == 200
+    """Received, processed, its result returned (10): finished, as every view of the platform has it."""
+    for status, version in ((2, 1), (4, 2), (9, 3), (10, 4)):
+        assert move(officer, code, status, version).status_code == 200, (code, status)
 
 
-def test_a_handed_in_document_is_kept_and_given_again_in_the_next_dossier(citizen, officer, seeded, runtime):
+def test_a_handed_in_document_is_kept_and_given_again_in_the_next_dossier(
+    citizen, officer, seeded, runtime, host_client
+):
     first = online_dossier(citizen, seeded)
     original = upload(citizen, first).get_json()
     (item,) = kept(citizen)
@@ -87,6 +92,15 @@ def test_a_handed_in_document_is_kept_and_given_again_in_the_next_dossier(citize
     assert reused_count(runtime) == 1
     # the office sees where it came from
     assert officer.get(f"/api/v1/dossiers/{second}/documents").get_json()[0]["reused_from_id"] == original["id"]
+    # QĐ 766 4.3 counts the dossier once it is received: one of the two received this month
+    assert move(officer, first, 2, 1).status_code == 200 and move(officer, second, 2, 1).status_code == 200
+    period = {"period": "month", "value": dt.datetime.now(VIETNAM).strftime("%Y-%m")}
+    admin = host_client(seeded["alpha"].host, seeded["alpha"].tokens["admin"])
+    rows = {
+        row["id"]: row
+        for row in admin.get("/api/v1/statistics/indicators", query_string=period).get_json()["indicators"]
+    }
+    assert (rows["4.3"]["numerator"], rows["4.3"]["denominator"]) == (1, 2)
 
 
 def test_a_kept_document_of_another_kind_or_someone_elses_is_not_offered(citizen, seeded, host_client, runtime):
@@ -138,8 +152,10 @@ def test_a_result_is_kept_once_it_is_ready(citizen, officer, seeded):
     attached = officer.post(f"/api/v1/dossiers/{code}/documents", data=data,
                             content_type=f"multipart/form-data; boundary={boundary}")  # fmt: skip
     assert attached.status_code == 201, attached.get_json()
-    assert kept(citizen) == []  # not the citizen's before it is ready
+    assert kept(citizen) == []  # not the citizen's before it is returned
     assert move(officer, code, 9, 3).status_code == 200
+    assert kept(citizen) == []  # processed: it may still change
+    assert move(officer, code, 10, 4).status_code == 200
     (result,) = kept(citizen)
     assert (result["kind"], result["name"]) == ("result", "Giấy chứng nhận kết hôn")
 
@@ -160,3 +176,11 @@ def test_the_portal_offers_them_in_the_next_application_and_lists_them(citizen, 
     listed = text(browser.get("/my/documents"))
     assert STATUS in listed and "xac-nhan.pdf" in listed
     assert "Gỡ khỏi giấy tờ của tôi" not in listed  # in use by unfinished dossiers: no remove button
+    officer = host_client(seeded["alpha"].host, seeded["alpha"].tokens["officer"])
+    finish(officer, first)
+    finish(officer, second)
+    listed = text(browser.get("/my/documents"))
+    assert "Gỡ khỏi giấy tờ của tôi" in listed
+    removed = submit(browser, "/my/documents", {}, action=f"/my/documents/{item['id']}/forget")
+    assert removed.status_code == 303
+    assert kept(citizen) == [] and "xac-nhan.pdf" not in text(browser.get("/my/documents"))

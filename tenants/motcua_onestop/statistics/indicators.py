@@ -203,7 +203,8 @@ DISSATISFIED = text(f"""
 # kept documents (documents given once).
 REUSED = text("""
     SELECT count(*) FILTER (WHERE EXISTS (SELECT 1 FROM dossier_documents doc
-                                          WHERE doc.dossier_id = d.id AND doc.reused_from_id IS NOT NULL)),
+                                          WHERE doc.dossier_id = d.id AND doc.reused_from_id IS NOT NULL
+                                            AND doc.kind = 'component' AND doc.uploaded_at < :end)),
            count(*)
     FROM dossiers d WHERE d.received_at >= :start AND d.received_at < :end
 """)

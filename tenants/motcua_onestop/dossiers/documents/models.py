@@ -41,6 +41,10 @@ class DossierDocument(TenantBase):
             unique=True,
             postgresql_where=text("kind = 'component' AND superseded_at IS NULL"),
         ),
+        # which live dossiers gave a kept document again (store.kept, for every page that offers them)
+        Index(
+            "ix_dossier_documents_reused_from", "reused_from_id", postgresql_where=text("reused_from_id IS NOT NULL")
+        ),
     )
 
     id: Mapped[int] = id_column()

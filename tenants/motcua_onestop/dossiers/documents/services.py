@@ -252,7 +252,7 @@ class NewDocument:
     filename: str | None
     component: str | None = None
     digitised: bool = False
-    reused_from: int | None = None  # the kept document whose bytes these are (``store.source_of``)
+    reused_from: int | None = None  # the earlier document whose bytes these are (``store.source_of``)
 
 
 def _check_status(dossier: Dossier, kind: str) -> None:

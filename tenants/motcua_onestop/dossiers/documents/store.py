@@ -10,6 +10,7 @@ counts."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from motcua_platform.audit.services import Actor, record
@@ -21,10 +22,14 @@ from sqlalchemy.orm import Session, aliased
 
 from motcua_onestop.dossiers.documents.checklist import same_kind
 from motcua_onestop.dossiers.documents.models import DocumentKind, DossierDocument, KeptDocument
-from motcua_onestop.dossiers.models import Dossier, Status
+from motcua_onestop.dossiers.models import FINISHED_STATUSES, Dossier, Status
 
-# a result is the citizen's once the office has it ready (processed or returned)
-RESULT_READY = (Status.DONE, Status.RETURNED)
+# a result is the citizen's once the office has returned it (at 9 it may still change), as the portal shows it
+RESULT_READY = (Status.RETURNED,)
+# Filled in for each application (a declaration, a request form): never offered again. Other documents are
+# offered by name; which ones may lawfully be reused (a valid identity paper, yes; a previous child's birth
+# certificate, no) is not in the catalogue yet: the citizen chooses, and the office checks as for an upload.
+FILLED_PER_APPLICATION = ("tờ khai", "đơn ", "mẫu ")
 
 
 @dataclass(frozen=True)
@@ -36,7 +41,7 @@ class Kept:
     size_bytes: int
     document_id: int
     dossier_code: str
-    uploaded_at: object
+    uploaded_at: dt.datetime
     in_use: bool  # a dossier not finished yet uses it: it cannot be forgotten now
 
 
@@ -55,7 +60,9 @@ def keep(session: Session, dossier: Dossier, document: DossierDocument, result_n
 
 
 def _open(dossier_alias) -> object:
-    return dossier_alias.finished_at.is_(None) & dossier_alias.closed_at.is_(None)
+    """A live dossier: not finished in the sense of every view of the platform (``FINISHED_STATUSES``:
+    refused, withdrawn, stopped, result returned)."""
+    return dossier_alias.status.not_in([int(status) for status in FINISHED_STATUSES])
 
 
 def kept(session: Session, account_id: int) -> list[Kept]:
@@ -66,7 +73,7 @@ def kept(session: Session, account_id: int) -> list[Kept]:
     reused_by_open = (
         select(user.id)
         .join(using, using.id == user.dossier_id)
-        .where(user.reused_from_id == DossierDocument.id, _open(using))
+        .where(user.reused_from_id == DossierDocument.id, user.superseded_at.is_(None), _open(using))
         .exists()
     )
     query = (
@@ -87,12 +94,21 @@ def kept(session: Session, account_id: int) -> list[Kept]:
     ]  # fmt: skip
 
 
+def offered(name: str) -> bool:
+    return not same_kind(name).startswith(FILLED_PER_APPLICATION)
+
+
 def offers(session: Session, account_id: int, required: list[dict]) -> dict[int, list[Kept]]:
-    """For each required document (by its index), the kept documents of the same kind, newest first."""
+    """For each required document (by its index) that is not filled in per application, the kept documents
+    of the same kind, newest first."""
     by_name: dict[str, list[Kept]] = {}
     for item in kept(session, account_id):
         by_name.setdefault(same_kind(item.name), []).append(item)
-    return {index: by_name[same_kind(d["name"])] for index, d in enumerate(required) if same_kind(d["name"]) in by_name}
+    return {
+        index: by_name[same_kind(d["name"])]
+        for index, d in enumerate(required)
+        if offered(d["name"]) and same_kind(d["name"]) in by_name
+    }
 
 
 def kept_document(session: Session, account_id: int, kept_id: int) -> Kept:
@@ -105,19 +121,21 @@ def kept_document(session: Session, account_id: int, kept_id: int) -> Kept:
 
 def source_of(session: Session, account_id: int, kept_id: int, component_name: str) -> DossierDocument:
     """The document whose bytes a reuse copies: one of the account's kept documents of the same kind as the
-    required document (422-free: a kept document of another kind is a 404, as it is not offered there)."""
+    required document; any other is a 404, as it is not offered there."""
     item = kept_document(session, account_id, kept_id)
-    if same_kind(item.name) != same_kind(component_name):
+    if same_kind(item.name) != same_kind(component_name) or not offered(component_name):
         raise NotFound(_("You have no such kept document."))
     return session.get(DossierDocument, item.document_id)
 
 
 def forget(session: Session, actor: Actor, account_id: int, kept_id: int) -> None:
     """Remove one of the account's kept documents from its list; 409 while a dossier not finished uses it."""
+    row = session.get(KeptDocument, kept_id, with_for_update=True)  # first: a reuse meanwhile waits for it
+    if row is None or row.citizen_account_id != account_id:
+        raise NotFound(_("You have no such kept document."))
     item = kept_document(session, account_id, kept_id)
     if item.in_use:
         raise Conflict(_("A dossier that is not finished uses this document: it can be removed once it is."))
-    row = session.get(KeptDocument, kept_id, with_for_update=True)
     session.delete(row)
     session.flush()
     record(session, actor, "citizen.document_forget", target=f"document:{item.document_id}")

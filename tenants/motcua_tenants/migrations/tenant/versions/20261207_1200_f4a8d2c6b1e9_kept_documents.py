@@ -28,6 +28,13 @@ def upgrade() -> None:
         ["id"],
         ondelete="RESTRICT",
     )
+    op.create_index(
+        "ix_dossier_documents_reused_from",
+        "dossier_documents",
+        ["reused_from_id"],
+        unique=False,
+        postgresql_where=sa.text("reused_from_id IS NOT NULL"),
+    )
     op.create_table(
         "kept_documents",
         sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
@@ -71,6 +78,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("kept_documents")
+    op.drop_index("ix_dossier_documents_reused_from", table_name="dossier_documents")
     op.drop_constraint(
         op.f("fk_dossier_documents_reused_from_id_dossier_documents"), "dossier_documents", type_="foreignkey"
     )
