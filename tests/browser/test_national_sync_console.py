@@ -37,7 +37,9 @@ def failing_change(live):
     server = start_receiver(receiver)
     db, sigma = live.runtime.db, live.tenant
     with db.tenant_session(db.binding(sigma.slug)) as session:
-        sync_settings.change(session, TEST, enabled=True, endpoint_url=receiver.url, secret=SECRET)
+        sync_settings.change(
+            session, TEST, enabled=True, endpoint_url=receiver.url, secret=SECRET, local_receivers=True
+        )
         data = intake.Intake("1.000894", sigma.units["commune_a"], "counter", "Trần Văn Chồng", FORM)
         code = intake.intake(session, TEST, {sigma.units["root"]}, active(), sigma.context, data).code
         session.commit()

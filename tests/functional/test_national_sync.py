@@ -40,7 +40,9 @@ def receiver():
 
 def configure(runtime, url, *, secret=SECRET, enabled=True):
     with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
-        sync_settings.change(session, SYSTEM, enabled=enabled, endpoint_url=url, secret=secret, timeout_seconds=5)
+        sync_settings.change(
+            session, SYSTEM, enabled=enabled, endpoint_url=url, secret=secret, timeout_seconds=5, local_receivers=True
+        )
         session.commit()
 
 
@@ -212,7 +214,31 @@ def test_the_settings_are_checked_and_the_secret_is_never_shown(runtime, seeded)
         shown = sync_settings.change(session, SYSTEM, enabled=True, endpoint_url="https://dvc.example/", secret=SECRET)
         assert shown["secret_set"] is True and SECRET not in repr(shown)
         audit = session.execute(text("SELECT details::text FROM audit_events WHERE action = 'national_sync.settings'"))
-        assert all(SECRET not in row[0] for row in audit)
+        details = [row[0] for row in audit]
+        assert details and all(SECRET not in detail and "secret_changed" in detail for detail in details)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://dvc.example/",
+        "https://127.0.0.1/",
+        "https://10.0.0.5:8443/",
+        "https://169.254.169.254/",
+        "https://[::1]/",
+    ],
+)
+def test_the_receiver_must_be_https_and_outside_our_networks(runtime, seeded, url):
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        with pytest.raises(Exception, match="not saved") as refused:
+            sync_settings.change(session, SYSTEM, enabled=True, endpoint_url=url, secret=SECRET)
+        assert set(refused.value.errors) == {"endpoint_url"}
+        assert session.get(NationalSyncSettings, 1) is None
+
+
+def test_a_signature_of_other_characters_is_refused_not_a_crash():
+    with pytest.raises(signing.BadSignature):
+        signing.verify(SECRET, b"{}", f"t={int(time.time())},v1=" + "é" * 64)
 
 
 def test_the_payload_of_an_online_refused_dossier():

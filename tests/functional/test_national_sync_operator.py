@@ -80,7 +80,7 @@ def test_the_console_page_lists_the_backlog_and_retries_a_failure(runtime, host_
         from motcua_platform.audit.services import Actor
 
         sync_settings.change(session, Actor("system", None, "test"), enabled=True,
-                             endpoint_url=refusing_receiver.url, secret=SECRET)  # fmt: skip
+                             endpoint_url=refusing_receiver.url, secret=SECRET, local_receivers=True)  # fmt: skip
         session.commit()
     refusing_receiver.down = True
     assert deliver(runtime).retried == 1

@@ -83,6 +83,7 @@ def retry(session: Session, actor: Actor, row_id: int, now: dt.datetime | None =
         raise Conflict(_("National sync row %(id)s was delivered already.", id=row_id))
     row.status = SyncStatus.PENDING
     row.next_attempt_at = now or utcnow()
+    row.attempts = 0  # the back-off starts again: the operator says the cause is fixed
     record(
         session,
         actor,

@@ -62,10 +62,12 @@ class HttpSender:
             with _OPENER.open(request, timeout=self.timeout) as response:
                 response.read()
         except urllib.error.HTTPError as exc:
-            answer = exc.read(300).decode("utf-8", "replace").strip()
+            # a few printable characters of the answer: enough to tell the cause, too little to read a service
+            # that should not have been asked (the console shows it)
+            answer = "".join(ch for ch in exc.read(80).decode("utf-8", "replace") if ch.isprintable()).strip()
             # a redirect says the address is wrong: as a refusal, it waits for an operator to fix it
             permanent = 300 <= exc.code < 500 and exc.code not in RETRYABLE_CLIENT_ERRORS
-            raise DeliveryFailed(f"HTTP {exc.code}: {answer}"[:500], permanent=permanent) from None
+            raise DeliveryFailed(f"HTTP {exc.code}: {answer}"[:120], permanent=permanent) from None
         except (OSError, http.client.HTTPException) as exc:  # refused, reset, timed out, bad answer
             raise DeliveryFailed(f"{type(exc).__name__}: {exc}"[:500]) from None
 

@@ -16,7 +16,7 @@ class NationalSyncSettingsSchema(Schema):
         metadata={"description": "The shared HMAC secret (write-only; leave it out to keep the one set)."},
     )
     secret_set = fields.Boolean(dump_only=True)
-    timeout_seconds = fields.Integer(load_default=10, validate=validate.Range(min=1, max=120))
+    timeout_seconds = fields.Integer(load_default=10, validate=validate.Range(min=1, max=30))
     updated_at = fields.DateTime(dump_only=True, allow_none=True)
 
 

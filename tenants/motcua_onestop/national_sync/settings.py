@@ -4,6 +4,8 @@ read back out through here except by ``sender_for`` and the intake's signature c
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import urllib.parse
 
 from motcua_platform.audit.services import Actor, record
@@ -42,6 +44,24 @@ def sender_for(settings: NationalSyncSettings | None) -> Sender | None:
     return HttpSender(settings.endpoint_url, settings.secret, settings.timeout_seconds)
 
 
+def _internal(hostname: str) -> bool:
+    """Whether ``hostname`` is, or resolves to, an address inside our own networks (loopback, private,
+    link-local, reserved): the worker must not be pointed at the platform's own services."""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(hostname, None)}
+    except OSError:
+        return False  # not resolvable now: delivery will fail and say so
+    return any(
+        (found := ipaddress.ip_address(address.split("%", 1)[0])).is_private
+        or found.is_loopback
+        or found.is_link_local
+        or found.is_reserved
+        or found.is_multicast
+        or found.is_unspecified
+        for address in addresses
+    )
+
+
 def change(
     session: Session,
     actor: Actor,
@@ -50,19 +70,26 @@ def change(
     endpoint_url: str | None,
     secret: str | None = None,
     timeout_seconds: int = 10,
+    local_receivers: bool = False,
 ) -> dict:
     """Set the remote end; ``secret`` None keeps the one stored. Every problem is reported at once and
-    nothing is changed; the audit event says what changed, and only that the secret did."""
+    nothing is changed; the audit event says what changed, and only that the secret did. The address must
+    be https and outside our own networks (citizens' identity numbers travel in the records; the worker
+    must not be turned on the platform's own services); ``local_receivers`` (the test runs' setting) allows
+    http and local addresses."""
     errors: dict[str, list] = {}
     url = (endpoint_url or "").strip() or None
     if url is not None:
         parts = urllib.parse.urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
-            errors["endpoint_url"] = [_("Give an http(s) address without a user name or password in it.")]
+        schemes = ("http", "https") if local_receivers else ("https",)
+        if parts.scheme not in schemes or not parts.hostname or parts.username or parts.password:
+            errors["endpoint_url"] = [_("Give an https address without a user name or password in it.")]
+        elif not local_receivers and _internal(parts.hostname):
+            errors["endpoint_url"] = [_("This address is inside the platform's own networks.")]
     if secret is not None and len(secret) < MIN_SECRET:
         errors["secret"] = [_("The secret must be at least %(length)s characters long.", length=MIN_SECRET)]
-    if not 1 <= timeout_seconds <= 120:
-        errors["timeout_seconds"] = [_("Between 1 and 120 seconds.")]
+    if not 1 <= timeout_seconds <= 30:  # three timeouts in a row end a province's turn: a minute and a half
+        errors["timeout_seconds"] = [_("Between 1 and 30 seconds.")]
     row = current(session)
     if enabled and url is None:
         errors.setdefault("endpoint_url", []).append(_("The sync cannot be switched on without an address."))

@@ -41,6 +41,9 @@ def verify(secret: str | None, body: bytes, header: str | None, now: float | Non
     now = time.time() if now is None else now
     if now - timestamp > TOLERANCE or timestamp - now > AHEAD:
         raise BadSignature("signature too old or from the future")
+    given = parts.get("v1", "")
+    if not (len(given) == 64 and given.isascii()):  # compare_digest takes only ASCII text
+        raise BadSignature("malformed signature")
     expected = signature(secret, body, timestamp).split("v1=", 1)[1]
-    if not hmac.compare_digest(expected, parts.get("v1", "")):
+    if not hmac.compare_digest(expected.encode(), given.encode()):
         raise BadSignature("signature does not match")

@@ -60,7 +60,13 @@ def receive(
     national_id = fields["MaHoSoQuocGia"]
     # Two deliveries of the same dossier at once: the second waits here for the first to commit, then
     # finds its dossier (a transaction-scoped lock, gone with the commit or rollback).
-    session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(f"national_intake:{national_id}", 0))))
+    session.execute(
+        select(
+            func.pg_advisory_xact_lock(
+                func.hashtextextended(f"national_intake:{session.binding.schema}:{national_id}", 0)
+            )
+        )
+    )
     known = session.scalar(select(Dossier).join(NationalIntake).where(NationalIntake.national_id == national_id))
     if known is not None:
         return Received(known, national_id, created=False)
