@@ -443,8 +443,21 @@ def test_a_signed_but_invalid_national_dossier_is_refused_with_every_error(runti
 def test_the_same_national_id_in_another_province_is_another_dossier(runtime, seeded, alpha, beta):
     configure(runtime, "https://dvc.example/hoso")
     body = national_body(seeded, runtime)
-    assert post_signed(alpha, body).status_code == 201
+    first = post_signed(alpha, body)
+    assert first.status_code == 201
     assert post_signed(beta, body).status_code == 401  # beta has no sync: alpha's secret means nothing there
+    beta_secret = "beta-province-secret-" + "b" * 20
+    with runtime.db.tenant_session(runtime.db.binding("beta")) as session:
+        sync_settings.change(session, SYSTEM, enabled=True, endpoint_url="https://dvc.example/beta",
+                             secret=beta_secret, local_receivers=True)  # fmt: skip
+        beta_unit = session.get(Unit, seeded["beta"].units["commune_a"]).code
+        session.commit()
+    fields = json.loads(body)
+    beta_body = json.dumps({**fields, "MaDonViTiepNhan": beta_unit}, ensure_ascii=False).encode()
+    assert post_signed(beta, beta_body).status_code == 401  # signed with alpha's secret: refused on beta
+    second = post_signed(beta, beta_body, secret=beta_secret)
+    assert second.status_code == 201, second.get_json()
+    assert second.get_json()["code"] != first.get_json()["code"]  # the same national id, each province's own
 
 
 @pytest.mark.committed
