@@ -168,6 +168,26 @@ def generate_csv(n: int) -> str:
     return to_csv(entries)
 
 
+def provision_phutho(runtime, actor) -> None:
+    """Province ``phutho`` provisioned for real, with every loaded plugin enabled (its catalogue's procedures)."""
+    from motcua_platform.plugins.engine import active
+    from motcua_tenants.registry import services as registry
+    from motcua_tenants.tenant_plugins.services import set_plugin
+
+    with runtime.db.control_session() as session:
+        job = registry.create_tenant(
+            session,
+            actor,
+            registry.TenantSpec(slug="phutho", name="Tỉnh Phú Thọ", unit_code="000.00.00.H40"),
+            base_domain="motcua.localhost",
+        )
+        session.commit()
+    registry.provision(runtime.db, job.id)
+    with runtime.db.control_session() as control:
+        for plugin in active():
+            set_plugin(control, runtime.db, actor, active(), "phutho", plugin.name, enabled=True)
+
+
 def main() -> None:
     c.exit_cleanly_on_sigterm()
     c.print_header("catalogue: import, search in the service, public search through gunicorn")
@@ -180,23 +200,10 @@ def main() -> None:
         from motcua_onestop.catalogue import exchange, services
         from motcua_platform.audit.services import Actor
         from motcua_platform.plugins.engine import active
-        from motcua_tenants.registry import services as registry
-        from motcua_tenants.tenant_plugins.services import set_plugin
 
         runtime = build_runtime()
         actor = Actor("system", None, "benchmark")
-        with runtime.db.control_session() as session:
-            job = registry.create_tenant(
-                session,
-                actor,
-                registry.TenantSpec(slug="phutho", name="Tỉnh Phú Thọ", unit_code="000.00.00.H40"),
-                base_domain="motcua.localhost",
-            )
-            session.commit()
-        registry.provision(runtime.db, job.id)
-        with runtime.db.control_session() as control:
-            for plugin in active():
-                set_plugin(control, runtime.db, actor, active(), "phutho", plugin.name, enabled=True)
+        provision_phutho(runtime, actor)
         binding = runtime.db.binding("phutho")
 
         text = generate_csv(N_PROCEDURES)

@@ -14,6 +14,7 @@ from motcua_onestop.faq import services as faq
 from motcua_onestop.units import services as units
 from motcua_onestop.units.models import UnitKind
 from motcua_platform.errors import InvalidInput, NotFound
+from motcua_platform.pages.paging import page_number
 from motcua_platform.web.context import tenant_context, tenant_session
 
 from motcua_console import admin_labels, session
@@ -31,14 +32,9 @@ def _reach() -> set[int]:
     return covered_units()
 
 
-def _unit_options(reach: set[int]) -> list[tuple[int, str]]:
-    names = units.unit_names(tenant_session())
+def _unit_options(reach: set[int], names: dict[int, str] | None = None) -> list[tuple[int, str]]:
+    names = names if names is not None else units.unit_names(tenant_session())
     return sorted(((unit_id, names[unit_id]) for unit_id in reach if unit_id in names), key=lambda o: o[1])
-
-
-def _page() -> int:
-    page = request.args.get("page", "1")
-    return int(page) if page.isascii() and page.isdigit() and 0 < int(page) < 10_000 else 1
 
 
 def _province_admin() -> bool:
@@ -53,7 +49,7 @@ def faq_admin():
     q = (request.args.get("q") or "").strip()[:200]
     raw_unit = request.args.get("unit", "")
     unit_id = int(raw_unit) if raw_unit.isascii() and raw_unit.isdigit() and int(raw_unit) in reach else None
-    page = _page()
+    page = page_number()
     filters = faq.FaqFilter(q=q, unit_id=unit_id, published_only=False)
     entries, total = faq.find(db, filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, units=reach)
     names = units.unit_names(db)
@@ -75,7 +71,7 @@ def faq_admin():
         total=total,
         q=q,
         unit_id=unit_id,
-        unit_options=_unit_options(reach),
+        unit_options=_unit_options(reach, names),
         names=names,
         per_unit=per_unit,
         page=page,

@@ -16,6 +16,7 @@ from motcua_onestop.feedback import services as feedback
 from motcua_onestop.units import services as units
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import Conflict, InvalidInput, NotFound
+from motcua_platform.pages.paging import page_number
 from motcua_platform.timezones import VIETNAM
 from motcua_platform.web.context import tenant_session
 
@@ -54,8 +55,7 @@ def feedback_inbox():
     reach = _reach()
     status = request.args.get("status", "")
     status = status if status in labels.STATUSES else ""
-    raw = request.args.get("page", "1")
-    page = int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) < 10_000 else 1
+    page = page_number()
     items, total = feedback.listing(db, reach, status or None, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     start, end = _month()
     return render_template(

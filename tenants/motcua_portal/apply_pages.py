@@ -351,27 +351,29 @@ def apply_documents(code: str):
             else _("Only PDF, JPEG and PNG files are accepted. This file is none of them (its content was checked).")
         )
         return _render("portal/apply_documents.html", row, draft, 422, errors={name: [problem]})
+    stored = _hold(draft, objects, index, spooled, documents.display_name(upload.filename, spooled.content_type))
+    flash(_("“%(name)s” is uploaded.", name=stored.filename), "success")
+    return redirect(url_for("site.apply_documents", code=code) + f"#document-{index}", 303)
+
+
+def _hold(draft: PortalDraft, objects, index: int, spooled, filename: str, reused_from: int | None = None):
+    """Store checked bytes as the draft's answer to required document ``index`` and commit; the file it
+    replaces goes once that is committed. Committed here, like the documents API: should the commit fail,
+    the object just stored goes too."""
     try:
         key = drafts.store_file(objects, spooled.file, spooled.content_type)
     finally:
         spooled.close()
-    stored = drafts.DraftFile(
-        key,
-        documents.display_name(upload.filename, spooled.content_type),
-        spooled.size,
-        spooled.content_type,
-        spooled.sha256,
-    )
+    stored = drafts.DraftFile(key, filename, spooled.size, spooled.content_type, spooled.sha256, reused_from)
     previous = drafts.attach_file(draft, index, stored)
-    try:  # committed here, like the documents API: should the commit fail, the object just stored goes too
+    try:
         request_work().commit()
     except BaseException:
         documents.discard(objects, key)
         raise
     if previous:
         drafts.remove_files(objects, [previous], _log_orphan)
-    flash(_("“%(name)s” is uploaded.", name=stored.filename), "success")
-    return redirect(url_for("site.apply_documents", code=code) + f"#document-{index}", 303)
+    return stored
 
 
 def _give_again(row, draft: PortalDraft, objects, index: int, raw_kept: str):
@@ -386,19 +388,7 @@ def _give_again(row, draft: PortalDraft, objects, index: int, raw_kept: str):
     except (NotFound, documents.PayloadTooLarge, InvalidInput):
         problem = _("This kept document cannot be given again: choose another, or upload the file.")
         return _render("portal/apply_documents.html", row, draft, 422, errors={name: [problem]})
-    try:
-        key = drafts.store_file(objects, spooled.file, spooled.content_type)
-    finally:
-        spooled.close()
-    stored = drafts.DraftFile(key, source.filename, spooled.size, spooled.content_type, spooled.sha256, source.id)
-    previous = drafts.attach_file(draft, index, stored)
-    try:
-        request_work().commit()
-    except BaseException:
-        documents.discard(objects, key)
-        raise
-    if previous:
-        drafts.remove_files(objects, [previous], _log_orphan)
+    stored = _hold(draft, objects, index, spooled, source.filename, reused_from=source.id)
     flash(_("“%(name)s” is given again from your documents.", name=stored.filename), "success")
     return redirect(url_for("site.apply_documents", code=row.code) + f"#document-{index}", 303)
 

@@ -10,6 +10,7 @@ from motcua_onestop.catalogue import services as catalogue
 from motcua_onestop.dossiers import popular
 from motcua_platform.cache import TTLCache
 from motcua_platform.pages.blueprint import front_page
+from motcua_platform.pages.paging import page_number
 from motcua_platform.web.context import current_tenant, tenant_context, tenant_session
 
 from motcua_portal import faq_pages, labels
@@ -51,15 +52,10 @@ def _render_home() -> str:
     return render_template("portal/home.html", fields=_fields(), most_used=most_used)
 
 
-def _page() -> int:
-    page = request.args.get("page", "1")
-    return int(page) if page.isascii() and page.isdigit() and 0 < int(page) < 10_000 else 1
-
-
 @portal.get("/procedures")
 def procedures():
     # Deep pages are drawn each time, as their results are searched each time: few people read them.
-    return shared("procedures", _render_procedures, keep=_page() <= search.CACHED_PAGES)
+    return shared("procedures", _render_procedures, keep=page_number() <= search.CACHED_PAGES)
 
 
 def _render_procedures() -> str:
@@ -68,7 +64,7 @@ def _render_procedures() -> str:
         args["level"] = ""
     if args["online_mode"] not in labels.ONLINE_MODES:
         args["online_mode"] = ""
-    page = _page()
+    page = page_number()
     pagination = PaginationParameters(page, PAGE_SIZE)
     results = search.search(tenant_session(), current_tenant(), _enabled(), args, pagination)
     pages = max(1, -(-pagination.item_count // PAGE_SIZE))

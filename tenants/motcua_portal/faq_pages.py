@@ -9,6 +9,7 @@ from motcua_onestop.catalogue import services as catalogue
 from motcua_onestop.faq import services as faq
 from motcua_platform.errors import NotFound
 from motcua_platform.i18n import current_locale
+from motcua_platform.pages.paging import page_number
 from motcua_platform.web.context import tenant_context, tenant_session
 
 from motcua_portal.blueprint import portal
@@ -30,16 +31,11 @@ def shown(entry) -> dict[str, str]:
     }
 
 
-def _page() -> int:
-    page = request.args.get("page", "1")
-    return int(page) if page.isascii() and page.isdigit() and 0 < int(page) < 10_000 else 1
-
-
 @portal.get("/faq")
 def faq_list():
     args = {name: (request.args.get(name) or "").strip()[:200] for name in ("q", "field", "procedure")}
     session = tenant_session()
-    page = _page()
+    page = page_number()
     filters = faq.FaqFilter(
         q=args["q"],
         field=args["field"] or None,

@@ -12,6 +12,7 @@ from motcua_onestop.feedback import labels
 from motcua_onestop.feedback import services as feedback
 from motcua_platform.audit.services import Actor
 from motcua_platform.errors import Conflict, InvalidInput
+from motcua_platform.pages.paging import page_number
 from motcua_platform.web.context import tenant_session
 from motcua_platform.web.ratelimit import limit_per_client
 
@@ -25,14 +26,9 @@ FIELDS = ("kind", "category", "title", "content", "dossier_code", "name", "conta
 SENT = "feedback_sent"  # the browser session's one-time note of what was just sent, for the page after it
 
 
-def _page() -> int:
-    page = request.args.get("page", "1")
-    return int(page) if page.isascii() and page.isdigit() and 0 < int(page) < 10_000 else 1
-
-
 @portal.get("/feedback")
 def feedback_list():
-    page = _page()
+    page = page_number()
     items, total = feedback.published_list(tenant_session(), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
 
     def page_url(number: int) -> str:

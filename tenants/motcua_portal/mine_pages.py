@@ -207,17 +207,26 @@ def my_dossier_withdraw(code: str):
 
 
 # -- supplement ------------------------------------------------------------------------------------
+def _taking_documents(db, code: str):
+    """The citizen's own dossier, locked to take a document, and None; or, when its status takes none from
+    them, the dossier and its page saying so (409)."""
+    try:
+        return documents.authorize(db, code, _requester(), documents.ADD_COMPONENT, lock=True), None
+    except Conflict:
+        dossier = dossiers.get_own_dossier(db, code, session.signed_in().id)
+        conflict = _("This dossier takes no more documents from you in its present status.")
+        return dossier, (_detail(dossier, conflict=conflict), 409)
+
+
 @portal.post("/my/dossiers/<code>/documents")
 @citizen_required
 def my_dossier_upload(code: str):
     """Add a document answering one of the procedure's required documents (statuses 1 and 5), as the API's
     upload: checked by content, stored once, a new file for the same document supersedes the old one."""
     db = tenant_session()
-    try:
-        dossier = documents.authorize(db, code, _requester(), documents.ADD_COMPONENT, lock=True)
-    except Conflict:
-        dossier = dossiers.get_own_dossier(db, code, session.signed_in().id)
-        return _detail(dossier, conflict=_("This dossier takes no more documents from you in its present status.")), 409
+    dossier, refused = _taking_documents(db, code)
+    if refused:
+        return refused
     component = _text("component")
     values = {"component": component}
     upload_file = request.files.get("file")
@@ -256,11 +265,9 @@ def my_dossier_reuse(code: str):
     """Answer a required document with one of the citizen's kept documents (``documents.give_again``, as the
     API's reuse), in the statuses an upload is taken."""
     db = tenant_session()
-    try:
-        dossier = documents.authorize(db, code, _requester(), documents.ADD_COMPONENT, lock=True)
-    except Conflict:
-        dossier = dossiers.get_own_dossier(db, code, session.signed_in().id)
-        return _detail(dossier, conflict=_("This dossier takes no more documents from you in its present status.")), 409
+    dossier, refused = _taking_documents(db, code)
+    if refused:
+        return refused
     offer = _text("offer")
     index, _sep, kept = offer.partition(":")
     if not (index.isascii() and index.isdigit() and kept.isascii() and kept.isdigit() and len(kept) < 19):

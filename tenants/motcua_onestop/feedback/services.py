@@ -75,6 +75,15 @@ def _text(errors: dict, name: str, value, limit: int, *, required: bool = True) 
     return value or None
 
 
+def _one_text(name: str, value, refusal) -> str:
+    """A step's one required text, trimmed; ``refusal`` (422) naming the field when it is wrong."""
+    errors: dict[str, list] = {}
+    text = _text(errors, name, value, TEXT_MAX)
+    if errors:
+        raise InvalidInput(refusal, errors=errors)
+    return text
+
+
 @dataclass(frozen=True)
 class Submission:
     kind: str
@@ -226,10 +235,7 @@ def assign(session: Session, actor: Actor, reach: Reach, item: FeedbackItem, uni
 def reject(session: Session, actor: Actor, item: FeedbackItem, reason: str, now=None) -> None:
     """Refuse to handle it (outside the province's remit, a duplicate, abusive…), saying why."""
     _require(item, *OPEN)
-    errors: dict = {}
-    reason = _text(errors, "reason", reason, TEXT_MAX)
-    if errors:
-        raise InvalidInput(_("The feedback is not valid."), errors=errors)
+    reason = _one_text("reason", reason, _("The feedback is not valid."))
     item.status, item.rejected_at, item.reject_reason = "rejected", now or utcnow(), reason
     record(session, actor, "feedback.reject", target=f"feedback:{item.code}")
 
@@ -239,10 +245,7 @@ def request_info(session: Session, actor: Actor, item: FeedbackItem, request: st
     _require(item, "received")
     if item.info_requested_at is not None:
         raise Conflict(_("More was asked for once already: answer with what you have, or reject it."))
-    errors: dict = {}
-    request = _text(errors, "request", request, TEXT_MAX)
-    if errors:
-        raise InvalidInput(_("The feedback is not valid."), errors=errors)
+    request = _one_text("request", request, _("The feedback is not valid."))
     item.status, item.info_requested_at, item.info_request = "info_requested", now or utcnow(), request
     record(session, actor, "feedback.request_info", target=f"feedback:{item.code}")
 
@@ -250,10 +253,7 @@ def request_info(session: Session, actor: Actor, item: FeedbackItem, request: st
 def give_info(session: Session, actor: Actor, item: FeedbackItem, text: str, now=None) -> None:
     """The submitter's reply to a request for more; the 15 working days to answer run from it."""
     _require(item, "info_requested")
-    errors: dict = {}
-    text = _text(errors, "info", text, TEXT_MAX)
-    if errors:
-        raise InvalidInput(_("The reply is not valid."), errors=errors)
+    text = _one_text("info", text, _("The reply is not valid."))
     now = now or utcnow()
     item.status, item.info_given_at, item.info_given = "received", now, text
     item.answer_due_at = _working_days(session, now, ANSWER_DAYS)
@@ -263,10 +263,7 @@ def give_info(session: Session, actor: Actor, item: FeedbackItem, text: str, now
 def answer(session: Session, actor: Actor, item: FeedbackItem, text: str, now=None) -> None:
     """Answer it; also while waiting for the person's reply, which may never come."""
     _require(item, *OPEN)
-    errors: dict = {}
-    text = _text(errors, "answer", text, TEXT_MAX)
-    if errors:
-        raise InvalidInput(_("The answer is not valid."), errors=errors)
+    text = _one_text("answer", text, _("The answer is not valid."))
     now = now or utcnow()
     item.status, item.answered_at, item.answer = "answered", now, text
     item.publish_due_at = _working_days(session, now, PUBLISH_DAYS)

@@ -65,9 +65,9 @@ def _open(dossier_alias) -> object:
     return dossier_alias.status.not_in([int(status) for status in FINISHED_STATUSES])
 
 
-def kept(session: Session, account_id: int) -> list[Kept]:
+def kept(session: Session, account_id: int, only: int | None = None) -> list[Kept]:
     """The account's kept documents, newest first: the current components of its dossiers (a replaced file is
-    not offered) and the results of those whose result is ready."""
+    not offered) and the results of those whose result is ready; ``only``: that one, if it is among them."""
     source = aliased(Dossier)
     user, using = aliased(DossierDocument), aliased(Dossier)
     reused_by_open = (
@@ -87,6 +87,8 @@ def kept(session: Session, account_id: int) -> list[Kept]:
         )
         .order_by(DossierDocument.uploaded_at.desc(), KeptDocument.id.desc())
     )
+    if only is not None:
+        query = query.where(KeptDocument.id == only)
     return [
         Kept(row.id, row.name, document.kind, document.filename, document.size_bytes, document.id, code,
              document.uploaded_at, bool(in_use))
@@ -113,10 +115,10 @@ def offers(session: Session, account_id: int, required: list[dict]) -> dict[int,
 
 def kept_document(session: Session, account_id: int, kept_id: int) -> Kept:
     """One of the account's kept documents (404 for anyone else's or one no longer offered)."""
-    found = next((item for item in kept(session, account_id) if item.id == kept_id), None)
-    if found is None:
+    found = kept(session, account_id, only=kept_id)
+    if not found:
         raise NotFound(_("You have no such kept document."))
-    return found
+    return found[0]
 
 
 def source_of(session: Session, account_id: int, kept_id: int, component_name: str) -> DossierDocument:
