@@ -20,6 +20,7 @@ AREAS = Areas(
         "motcua_onestop.catalogue.api:admin_blp",
         "motcua_onestop.dossiers.api:blp",
         "motcua_onestop.citizens.api:blp",
+        "motcua_onestop.citizens.national_sign_in.api:blp",
         "motcua_onestop.dossiers.citizen_api:blp",
         "motcua_onestop.dossiers.forms.api:blp",
         "motcua_onestop.dossiers.documents.api:blp",

@@ -10,6 +10,7 @@ from motcua_billing.usage import models as _billing_usage_models  # noqa: F401
 from motcua_onestop.calendar import models as _calendar_models  # noqa: F401
 from motcua_onestop.catalogue import models as _catalogue_models  # noqa: F401
 from motcua_onestop.citizens import models as _citizen_models  # noqa: F401
+from motcua_onestop.citizens.national_sign_in import models as _national_sign_in_models  # noqa: F401
 from motcua_onestop.dossiers import models as _dossier_models  # noqa: F401
 from motcua_onestop.dossiers.documents import models as _dossier_document_models  # noqa: F401
 from motcua_onestop.dossiers.extensions import models as _dossier_extension_models  # noqa: F401

@@ -282,6 +282,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Citizen logins and registrations allowed per client address and minute on a tenant host (429 beyond).",
     ),
     Setting(
+        "MOTCUA_OIDC_CLOCK_SKEW_SECONDS",
+        "oidc_clock_skew_seconds",
+        _non_negative_int,
+        "How far the identity provider's clock may be from ours when an ID token's times are checked "
+        "(sign-in with national identity).",
+    ),
+    Setting(
         "MOTCUA_ONLINE_SUBMISSIONS_PER_HOUR",
         "online_submissions_per_hour",
         _positive_int,
@@ -356,6 +363,7 @@ class Config:
     plugins: tuple[str, ...] = ()
     tracking_per_minute: int = 30
     account_attempts_per_minute: int = 20
+    oidc_clock_skew_seconds: int = 60
     online_submissions_per_hour: int = 60
     list_count_cap: int = 10_000
     log_level: str = "INFO"

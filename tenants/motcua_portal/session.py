@@ -69,3 +69,8 @@ def remember(key: str, value: str) -> None:
 
 def recalled(key: str) -> str | None:
     return session.get(key)
+
+
+def take(key: str):
+    """A value kept with ``remember``, forgotten as it is read (used once)."""
+    return session.pop(key, None)

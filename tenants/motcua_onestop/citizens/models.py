@@ -22,7 +22,8 @@ class CitizenAccount(TenantBase):
     __tablename__ = "citizen_accounts"
     __table_args__ = (
         CheckConstraint("kind IN ('citizen', 'business')", name="kind"),
-        CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="login"),
+        # an account made by a sign-in with national identity may have neither: it signs in with that
+        CheckConstraint("email IS NOT NULL OR phone IS NOT NULL OR identity_verified_at IS NOT NULL", name="login"),
         CheckConstraint("kind <> 'citizen' OR national_id IS NOT NULL", name="citizen_national_id"),
         CheckConstraint("kind <> 'business' OR tax_code IS NOT NULL", name="business_tax_code"),
         Index("uq_citizen_accounts_email_lower", text("lower(email)"), unique=True),
@@ -39,11 +40,14 @@ class CitizenAccount(TenantBase):
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = created_at_column()
+    # when a sign-in with national identity first linked the account (national_sign_in); its national_id
+    # is then the one the identity provider gave, not one typed at registration
+    identity_verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     @property
     def login(self) -> str:
         """The identifier shown in audit records and history (never a password)."""
-        return self.email or self.phone or ""
+        return self.email or self.phone or self.national_id or ""
 
     @property
     def document_number(self) -> str | None:
@@ -62,6 +66,9 @@ class CitizenToken(_Token, TenantBase):
 
     citizen_id: Mapped[int] = mapped_column(ForeignKey("citizen_accounts.id", ondelete="CASCADE"), index=True)
     citizen: Mapped[CitizenAccount] = relationship()
+    # made by a sign-in with national identity (national_sign_in): what the citizen submits with it is
+    # identity-verified (QĐ 766 indicator 4.5)
+    identity_verified: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
 
 
 class PasswordReset(TenantBase):

@@ -39,6 +39,8 @@ class CitizenPrincipal:
     login: str
     full_name: str
     scope: str  # the tenant slug
+    # signed in with national identity (national_sign_in): what it submits is identity-verified (766 4.5)
+    identity_verified: bool = False
     # The account row loaded with the token, held for the request so the session's (weak) identity map
     # keeps it: get_account then costs no second query.
     account: CitizenAccount | None = field(default=None, compare=False, repr=False)
@@ -47,8 +49,10 @@ class CitizenPrincipal:
         return Actor("citizen", self.id, self.login, remote_addr)
 
 
-def _principal(account: CitizenAccount, scope: str) -> CitizenPrincipal:
-    return CitizenPrincipal(account.id, account.kind, account.login, account.full_name, scope, account)
+def principal_of(account: CitizenAccount, scope: str, *, identity_verified: bool = False) -> CitizenPrincipal:
+    return CitizenPrincipal(
+        account.id, account.kind, account.login, account.full_name, scope, identity_verified, account
+    )
 
 
 # -- validation ----------------------------------------------------------------------------------
@@ -225,18 +229,23 @@ def login(
     token, token_hash = new_token(scope, citizen=True)
     expires_at = now + policy.token_ttl
     session.add(CitizenToken(citizen_id=account.id, token_hash=token_hash, expires_at=expires_at))
-    principal = _principal(account, scope)
+    principal = principal_of(account, scope)
     record(session, principal.actor(remote_addr), "auth.login", target=f"citizen:{account.id}")
     return token, expires_at, principal
 
 
-TOKEN_ACCOUNT = token_owner_query(CitizenAccount, CitizenToken, CitizenToken.citizen_id)
+TOKEN_ACCOUNT = token_owner_query(CitizenAccount, CitizenToken, CitizenToken.citizen_id).add_columns(
+    CitizenToken.identity_verified
+)
 
 
 def authenticate(session: Session, *, scope: str, secret: str) -> CitizenPrincipal | None:
     """The citizen a token belongs to, or None when it is unknown, expired, revoked or the account inactive."""
-    account = session.scalar(TOKEN_ACCOUNT, {"token_hash": hash_secret(secret)})
-    return _principal(account, scope) if account is not None else None
+    found = session.execute(TOKEN_ACCOUNT, {"token_hash": hash_secret(secret)}).first()
+    if found is None:
+        return None
+    account, identity_verified = found
+    return principal_of(account, scope, identity_verified=identity_verified)
 
 
 def logout(session: Session, *, secret: str) -> None:

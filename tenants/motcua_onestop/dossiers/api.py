@@ -58,11 +58,12 @@ class Dossiers(MethodView):
         at most MOTCUA_ONLINE_SUBMISSIONS_PER_HOUR an hour, then 429). Counter or postal: an officer of the
         receiving unit (status 2, the clock starts). Form errors come all at once, in Vietnamese."""
         session = tenant_session()
-        owner = None
+        owner, identity_verified = None, False
         if body["channel"] == Channel.ONLINE:
             citizen = current_citizen()  # 401 anonymous, 403 with a staff token
             who, units = citizen.actor(request.remote_addr), set()
             owner = citizens.get_account(session, citizen.id)
+            identity_verified = citizen.identity_verified
         else:
             who, units = actor(), caller_units()
         applicant = body["applicant"]
@@ -84,6 +85,7 @@ class Dossiers(MethodView):
                 account_contact=owner.contact if owner else None,
                 form=body["form"],
                 note=None if owner else body.get("note"),
+                identity_verified=identity_verified,
             ),
             content=ContentVersions(info.id, info.catalogue_version, info.units_version),
             submissions_per_hour=runtime().config.online_submissions_per_hour,

@@ -193,6 +193,8 @@ class Dossier(TenantBase):
     # original or came with an online dossier; a result file attached (QĐ 766 indicators 3.3, 4.1, 4.2).
     has_digitised_components: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     has_result_file: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    # submitted by a citizen signed in with national identity (DVCQG TaiKhoanDuocXacThucVoiVNeID, 766 item 4.5)
+    identity_verified: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     # how long it took from intake to the result, in its procedure version's time unit, less the supplement
     # pauses (clock.measure_processing; QĐ 766 indicator 2.2)
     processing_time: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))

@@ -35,12 +35,11 @@ def build(
     history: Iterable[Mapping[str, Any]],
     *,
     paid_online: int = NOT_PAID_ONLINE,
-    identity_verified: bool = False,
 ) -> dict:
     """The record of ``dossier`` now. ``history``: its status changes, oldest first, as its owner sees them
     (``dossiers.services.citizen_history``: action, from and to status, who as a role, the comment meant
-    for the applicant, when). ``paid_online`` and ``identity_verified``: what payment and national sign-in
-    know of the dossier (neither is built yet: 0 and false)."""
+    for the applicant, when). ``paid_online``: what payment knows of the dossier (not built yet: 0). The
+    identity flag is the dossier's own: submitted after a sign-in with national identity."""
     return {
         "MaHoSo": dossier.code,
         "MaTTHC": procedure.code,
@@ -61,7 +60,7 @@ def build(
         "TrangThaiHoSo": int(dossier.status),
         "HoSoCoThanhPhanSoHoa": int(bool(dossier.has_digitised_components)),
         "CoKetQuaDienTu": int(bool(dossier.has_result_file)),
-        "TaiKhoanDuocXacThucVoiVNeID": int(identity_verified),
+        "TaiKhoanDuocXacThucVoiVNeID": int(bool(dossier.identity_verified)),
         "DuocThanhToanTrucTuyen": paid_online,
         "QuaTrinhXuLy": [
             {

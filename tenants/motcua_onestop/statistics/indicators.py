@@ -40,6 +40,7 @@ GROUPS = {  # group -> (its maximum in QĐ 766, its name)
     5: (18, _("Satisfaction")),
 }
 DOSSIERS, CATALOGUE, FEEDBACK, KEPT_DOCUMENTS = "dossiers", "catalogue", "feedback", "kept_documents"
+NATIONAL_SIGN_IN = "national_sign_in"
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,8 @@ INDICATORS = (
         "4.5",
         _("Dossiers with identity checked against the population database"),
         Decimal("4.4"),
-        missing=_("Needs sign-in with national identity, not available yet."),
+        source=NATIONAL_SIGN_IN,
+        missing=_("Sign-in with national identity: shown for the whole province, without a slice."),
     ),
     Indicator(
         "5.1",
@@ -208,6 +210,23 @@ REUSED = text("""
            count(*)
     FROM dossiers d WHERE d.received_at >= :start AND d.received_at < :end
 """)
+
+
+# The dossiers of a person (a 12-digit identity number, not a business's tax code) received in the period, and
+# those among them submitted after a sign-in with national identity (or on the national portal, which signs
+# in with VNeID).
+IDENTITY_VERIFIED = text("""
+    SELECT count(*) FILTER (WHERE d.identity_verified), count(*)
+    FROM dossiers d WHERE d.received_at >= :start AND d.received_at < :end
+      AND d.applicant_citizen_id ~ '^[0-9]{12}$'
+""")
+
+
+def identity_part(session: Session, period: Period) -> tuple[int, int]:
+    """4.5: of the dossiers of persons received in the period, those whose applicant's identity the
+    national sign-in checked."""
+    verified, received = session.execute(IDENTITY_VERIFIED, {"start": period.start, "end": period.end}).one()
+    return verified, received
 
 
 def reuse_part(session: Session, period: Period) -> tuple[int, int]:
@@ -352,6 +371,7 @@ def province_scorecard(
         parts |= feedback.indicator_parts(session, period.start, period.end)
         parts["5.4"] = satisfaction_part(session, period, parts["2.1"])
         parts["4.3"] = reuse_part(session, period)
+        parts["4.5"] = identity_part(session, period)
     times = processing_times(session, rows)
     card = scorecard(parts, measured=sum(t["measured"] for t in times))
     card["processing_times"] = times

@@ -81,6 +81,8 @@ def receive(
         form=fields["DuLieuBieuMau"],
         applicant_citizen_id=fields.get("SoGiayToChuHoSo"),
         applicant_contact=fields.get("LienHe"),
+        # the national portal's own sign-in checked the applicant against VNeID (its sync field's name)
+        identity_verified=fields.get("TaiKhoanDuocXacThucVoiVNeID") in (1, True),
         # the history's own language, as the statuses' names (the officer reads it in the province)
         note=f"Nộp trên Cổng Dịch vụ công quốc gia, mã {national_id}",
     )

@@ -47,6 +47,7 @@ class Intake:
     citizen_account_id: int | None = None  # the owner of an online dossier (its citizen account)
     account_contact: str | None = None  # the owner's own e-mail and phone: where the acknowledgement goes
     note: str | None = None  # the officer's intake note, kept as the intake's history comment
+    identity_verified: bool = False  # the owner signed in with national identity (national_sign_in)
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,7 @@ def intake(
         applicant_citizen_id=data.applicant_citizen_id,
         applicant_contact=data.applicant_contact,
         citizen_account_id=data.citizen_account_id,
+        identity_verified=data.identity_verified,
         form_data=cleaned,
         fees=fees,
         total_fee=sum(f["amount"] for f in fees),
