@@ -25,6 +25,7 @@ from motcua_console import (  # noqa: F401
     print_pages,
     rating_pages,
     session,
+    sign_in_pages,
     statistics_pages,
     step_pages,
 )

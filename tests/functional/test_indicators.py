@@ -12,6 +12,7 @@ withdrawn G; refused I. Received in March: B C D E F G H J K N P Q (12), online:
 digitised components: B (scanned), C (online), F (marked a scan later), J; D's file is not marked a scan, E
 was finished without its result as a file."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -110,7 +111,9 @@ def test_the_provinces_indicators_and_scores_worked_out_by_hand(march, catalogue
     assert rows["2.2"]["status"] == "computed" and rows["2.2"]["points"] is None
     # what the platform has no record for yet is listed with why, and scores nothing
     not_recorded = {key for key, row in rows.items() if row["status"] == "not_recorded"}
-    assert not_recorded == {"1.1", "1.2", "1.4", "3.5", "3.6", "4.4", "4.5", "5.1"}
+    assert not_recorded == {"1.1", "1.2", "1.4", "3.5", "3.6", "4.4", "5.1"}
+    # no dossier of this March names a person by a 12-digit identity number: 4.5 has nothing to count
+    assert rows["4.5"]["status"] == "not_applicable" and rows["4.5"]["score"] is None
     # feedback is recorded now: none in this March, so 5.2 and 5.3 are N/A and score nothing
     assert {rows[key]["status"] for key in ("5.2", "5.3")} == {"not_applicable"}
     assert all(rows[key]["why"] and rows[key]["score"] is None for key in not_recorded)
@@ -228,3 +231,23 @@ def test_5_4_takes_off_the_dossiers_rated_dissatisfied_or_complained_of(march, r
     # (7 on time - A rated very dissatisfied - C complained of, late too: the formula adds both rates) / 12
     assert (rows["5.4"]["numerator"], rows["5.4"]["denominator"], rows["5.4"]["value"]) == (5, 12, 41.67)
     assert rows["5.4"]["score"] == "2.78"  # 6 × 41.67 / 90
+
+
+def test_4_5_counts_the_persons_dossiers_received_after_a_national_sign_in(runtime, seeded):
+    """Of the dossiers received in the period that name a person (a 12-digit CCCD, not a tax code), those
+    submitted with a checked identity: two of three here; the business's and last year's are not counted."""
+    from dossier_support import FORM, MARRIAGE
+    from motcua_onestop.dossiers.intake import services as intake
+    from motcua_onestop.statistics.periods import Period
+    from motcua_platform.plugins.engine import active
+
+    units = seeded["alpha"].units
+    when = dt.datetime(2026, 4, 6, 9, 0, tzinfo=dt.UTC)
+    cases = [("079090001111", True, when), ("001199000123", True, when), ("001199000124", False, when),
+             ("0312345678", True, when), ("001199000125", True, when - dt.timedelta(days=365))]  # fmt: skip
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        for number, verified, at in cases:
+            data = intake.Intake(MARRIAGE, units["commune_a"], "counter", "A", FORM, number, identity_verified=verified)
+            intake.intake(session, SYSTEM, {units["root"]}, active(), seeded["alpha"].context, data, now=at)
+        april = Period("month", "2026-04", dt.date(2026, 4, 1), dt.date(2026, 5, 1))
+        assert indicators.identity_part(session, april) == (2, 3)

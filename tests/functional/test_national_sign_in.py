@@ -20,7 +20,7 @@ from motcua_onestop.statistics import indicators
 from motcua_onestop.statistics.periods import Period
 from motcua_platform.audit.models import TenantAuditEvent as AuditEvent
 from oidc_support import CLIENT_ID, CLIENT_SECRET, sign_in_at_provider, start_provider
-from portal_support import browser, log_in, submit, text
+from portal_support import Browser, console_client, log_in, submit, text
 from sqlalchemy import func, select
 from test_portal_wizard import APPLY, complete_draft
 
@@ -57,6 +57,11 @@ def configured(alpha, provider):
     provider.publish_own_keys()
     provider.id_token_seconds(3600)
     return provider
+
+
+def browser(host_client, host: str) -> Browser:
+    """A browser of its own on ``host``, reading English (the portal's messages are checked in it)."""
+    return Browser(host_client(host))
 
 
 def tenant_rows(runtime, query):
@@ -318,3 +323,48 @@ def test_the_admin_settings_check_every_field_and_never_show_the_secret(alpha, h
         .get_json()["enabled"]
         is False
     )  # another province's setting is its own
+
+
+def test_the_console_page_saves_the_settings_for_province_admins_only(host_client, seeded, provider, alpha):
+    console = console_client(host_client, seeded["alpha"].host, "admin@alpha.test")
+    page = console.get("/console/sign-in")
+    assert page.status_code == 200 and HOST_RETURN in text(page)  # the address to register with the service
+    wrong = submit(console, "/console/sign-in", {"enabled": "1", "display_name": "VNeID", "issuer": "http://x"})
+    assert wrong.status_code == 422
+    shown = text(wrong)
+    assert 'href="#field-client_id"' in wrong.get_data(as_text=True) and "http://x" in shown  # typed value kept
+    assert alpha.get("/api/v1/identity-provider").get_json()["enabled"] is False
+    values = {
+        "enabled": "1",
+        "display_name": "VNeID",
+        "issuer": provider.issuer,
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "scopes": "openid profile national_id",
+        "identity_claim": "national_id",
+    }
+    saved = submit(console, "/console/sign-in", values)
+    assert saved.status_code == 303
+    assert alpha.get("/api/v1/identity-provider").get_json()["client_secret_set"] is True
+    assert CLIENT_SECRET not in console.get("/console/sign-in").get_data(as_text=True)
+    # saved again without a secret: the stored one is kept
+    assert submit(console, "/console/sign-in", {**values, "client_secret": ""}).status_code == 303
+    assert alpha.get("/api/v1/identity-provider").get_json()["client_secret_set"] is True
+    assert "Log in with VNeID" in text(browser(host_client, seeded["alpha"].host).get("/login"))
+    officer = console_client(host_client, seeded["alpha"].host, "officer@alpha.test")
+    assert officer.get("/console/sign-in").status_code == 403
+
+
+def test_a_verified_account_cannot_change_its_identity_number(runtime, host_client, seeded, configured):
+    client = browser(host_client, seeded["alpha"].host)
+    come_back(client, sign_in_at_provider(start(client), "mai", redirect_prefix=HOST_RETURN))
+    page = client.get("/my/account")
+    assert "linked to your national identity" in text(page) and "no password" in text(page)
+    changed = submit(
+        client, "/my/account", {"full_name": "Trần Thị Mai", "email": "mai@example.vn", "national_id": "001199000999"}
+    )
+    assert changed.status_code == 422 and "cannot be changed" in text(changed)
+    ((number,),) = tenant_rows(
+        runtime, select(CitizenAccount.national_id).where(CitizenAccount.email == "mai@example.vn")
+    )
+    assert number == NEW_PERSON["national_id"]

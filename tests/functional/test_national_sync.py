@@ -250,10 +250,11 @@ def test_the_payload_of_an_online_refused_dossier():
     dossier = Row(code="X-1", channel="online", status=3, applicant_name="A", applicant_citizen_id=None,
                   submitted_at=at, received_at=None, effective_due_at=None, paused_at=None, finished_at=None,
                   returned_at=None, closed_at=at, closed_status=3, has_digitised_components=True,
-                  has_result_file=False)  # fmt: skip
+                  has_result_file=False, identity_verified=True)  # fmt: skip
     record = payload.build(dossier, Row(code="1.1", name_vi="T", field="F"), Row(code="U", name="Unit"), [])
     assert record["KenhThucHien"] == 2 and record["NgayTuChoi"] == "20250301080203"
     assert record["HoSoCoThanhPhanSoHoa"] == 1 and record["NgayTiepNhan"] is None
+    assert record["TaiKhoanDuocXacThucVoiVNeID"] == 1  # submitted after a sign-in with national identity
 
 
 # -- a worker killed mid-batch ---------------------------------------------------------------------

@@ -9,6 +9,9 @@ from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, SmallIntege
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 
+NO_PASSWORD = "!"  # noqa: S105 - not a hash: no password verifies against it (an account made by national sign-in)
+
+
 class AccountKind(enum.StrEnum):
     CITIZEN = "citizen"  # a person: the CCCD number is required
     BUSINESS = "business"  # an enterprise or household business: the tax code is required
@@ -43,6 +46,10 @@ class CitizenAccount(TenantBase):
     # when a sign-in with national identity first linked the account (national_sign_in); its national_id
     # is then the one the identity provider gave, not one typed at registration
     identity_verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def has_password(self) -> bool:
+        return self.password_hash != NO_PASSWORD
 
     @property
     def login(self) -> str:

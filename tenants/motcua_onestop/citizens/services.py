@@ -267,17 +267,21 @@ PROFILE_FIELDS = ("full_name", "email", "phone", "national_id", "tax_code")
 
 
 def update_profile(session: Session, actor: Actor, account: CitizenAccount, changes: dict) -> CitizenAccount:
-    """Change profile fields (all errors at once). E-mail and phone stay unique; one of them must remain.
-    The kind of account does not change (a business registers its own account)."""
+    """Change profile fields (all errors at once). E-mail and phone stay unique; one of them must remain
+    (unless the account signs in with national identity). The kind of account does not change (a business
+    registers its own account), nor the identity number a national sign-in checked."""
     errors: dict[str, list[str]] = {}
     email = _clean_email(changes["email"], errors) if "email" in changes else account.email
     phone = _clean_phone(changes["phone"], errors) if "phone" in changes else account.phone
-    if email is None and phone is None and not errors:
+    if email is None and phone is None and account.identity_verified_at is None and not errors:
         errors["_login"] = [_("Give at least one of the two: an e-mail address or a mobile number.")]
     full_name = changes.get("full_name", account.full_name)
     if not full_name or not full_name.strip():
         errors["full_name"] = [_("This field is required.")]
     national_id = changes.get("national_id", account.national_id)
+    if account.identity_verified_at is not None and (national_id or "").strip() != account.national_id:
+        # the number the national sign-in vouched for: what identity-verified dossiers are submitted under
+        errors["national_id"] = [_("Checked through your national identity: it cannot be changed here.")]
     tax_code = changes.get("tax_code", account.tax_code)
     _clean_identity(account.kind, national_id, tax_code, errors)
     if errors:

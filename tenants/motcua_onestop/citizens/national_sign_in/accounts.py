@@ -24,11 +24,9 @@ from sqlalchemy.orm import Session
 
 from motcua_onestop.citizens import services as citizens
 from motcua_onestop.citizens.identity import national_id_problems, normalise_phone
-from motcua_onestop.citizens.models import AccountKind, CitizenAccount, CitizenToken
+from motcua_onestop.citizens.models import NO_PASSWORD, AccountKind, CitizenAccount, CitizenToken
 from motcua_onestop.citizens.national_sign_in.models import CitizenIdentity
 from motcua_onestop.citizens.national_sign_in.protocol import SignInRefused
-
-NO_PASSWORD = "!"  # noqa: S105 - not a hash: no password verifies against it (an account made by national sign-in)
 
 
 @dataclass(frozen=True)
