@@ -8,7 +8,6 @@ from motcua_platform.db.base import TenantBase, created_at_column, id_column
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, SmallInteger, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-
 NO_PASSWORD = "!"  # noqa: S105 - not a hash: no password verifies against it (an account made by national sign-in)
 
 
