@@ -368,3 +368,18 @@ def test_a_verified_account_cannot_change_its_identity_number(runtime, host_clie
         runtime, select(CitizenAccount.national_id).where(CitizenAccount.email == "mai@example.vn")
     )
     assert number == NEW_PERSON["national_id"]
+
+
+def test_outside_test_runs_the_issuer_must_be_https_and_outside_our_networks(runtime):
+    from motcua_onestop.citizens.national_sign_in import settings as sign_in_settings
+    from motcua_platform.audit.services import Actor
+    from motcua_platform.errors import InvalidInput
+
+    admin = Actor("staff", 1, "admin@alpha.test", None)
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        for issuer in ("http://sso.example.vn", "https://127.0.0.1:8443", "https://192.168.1.10"):
+            with pytest.raises(InvalidInput) as refused:
+                sign_in_settings.change(
+                    session, admin, enabled=False, display_name="VNeID", issuer=issuer, client_id="x", local=False
+                )
+            assert "issuer" in refused.value.errors, issuer

@@ -119,3 +119,21 @@ def test_garbage_is_refused_as_malformed():
 def test_the_pkce_challenge_is_rfc_7636s_example():
     # RFC 7636 Appendix B
     assert _challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+
+
+@pytest.mark.parametrize(
+    "issuer",
+    [
+        "http://sso.example.vn",
+        "https://127.0.0.1:8443",
+        "https://10.1.2.3",
+        "https://169.254.169.254",
+        "https://localhost",
+    ],
+)
+def test_a_provider_inside_our_own_networks_or_without_https_is_never_called(issuer):
+    from motcua_onestop.citizens.national_sign_in.protocol import Client, discover
+
+    with pytest.raises(SignInRefused) as caught:
+        discover(Client(issuer, CLIENT, "secret-secret", "openid", local=False))
+    assert caught.value.reason == "issuer_url"

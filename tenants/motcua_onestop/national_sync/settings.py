@@ -4,14 +4,13 @@ read back out through here except by ``sender_for`` and the intake's signature c
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 import urllib.parse
 
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import InvalidInput
 from motcua_platform.i18n import _
+from motcua_platform.outbound import internal_host
 from sqlalchemy.orm import Session
 
 from motcua_onestop.national_sync.interfaces import HttpSender, Sender
@@ -44,24 +43,6 @@ def sender_for(settings: NationalSyncSettings | None) -> Sender | None:
     return HttpSender(settings.endpoint_url, settings.secret, settings.timeout_seconds)
 
 
-def _internal(hostname: str) -> bool:
-    """Whether ``hostname`` is, or resolves to, an address inside our own networks (loopback, private,
-    link-local, reserved): the worker must not be pointed at the platform's own services."""
-    try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(hostname, None)}
-    except OSError:
-        return False  # not resolvable now: delivery will fail and say so
-    return any(
-        (found := ipaddress.ip_address(address.split("%", 1)[0])).is_private
-        or found.is_loopback
-        or found.is_link_local
-        or found.is_reserved
-        or found.is_multicast
-        or found.is_unspecified
-        for address in addresses
-    )
-
-
 def change(
     session: Session,
     actor: Actor,
@@ -84,7 +65,7 @@ def change(
         schemes = ("http", "https") if local_receivers else ("https",)
         if parts.scheme not in schemes or not parts.hostname or parts.username or parts.password:
             errors["endpoint_url"] = [_("Give an https address without a user name or password in it.")]
-        elif not local_receivers and _internal(parts.hostname):
+        elif not local_receivers and internal_host(parts.hostname):
             errors["endpoint_url"] = [_("This address is inside the platform's own networks.")]
     if secret is not None and len(secret) < MIN_SECRET:
         errors["secret"] = [_("The secret must be at least %(length)s characters long.", length=MIN_SECRET)]

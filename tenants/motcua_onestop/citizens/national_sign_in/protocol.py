@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt
+from motcua_platform.outbound import internal_host
 
 # Asymmetric signatures only: "none" would accept any token, and an HMAC algorithm would let a token be
 # signed with the provider's public key as the secret.
@@ -93,8 +94,12 @@ _OPENER = urllib.request.build_opener(_NoRedirects)
 
 
 def _url_allowed(url: str, local: bool) -> bool:
+    """https, outside the platform's own networks (the server calls the token, key and userinfo endpoints:
+    a province's setting must not point them at our own services); ``local`` allows http and 127.0.0.1."""
     parts = urllib.parse.urlsplit(url)
-    return parts.scheme in (("http", "https") if local else ("https",)) and bool(parts.hostname)
+    if parts.scheme not in (("http", "https") if local else ("https",)) or not parts.hostname:
+        return False
+    return local or not internal_host(parts.hostname)
 
 
 def _read_json(request: urllib.request.Request, what: str) -> dict:

@@ -11,6 +11,7 @@ from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import InvalidInput
 from motcua_platform.i18n import _
+from motcua_platform.outbound import internal_host
 from sqlalchemy.orm import Session
 
 from motcua_onestop.citizens.national_sign_in.models import IdentityProviderSettings
@@ -77,6 +78,8 @@ def change(
         schemes = ("http", "https") if local else ("https",)
         if parts.scheme not in schemes or not parts.hostname or parts.username or parts.query or parts.fragment:
             errors["issuer"] = [_("Give the provider's https address (its issuer), without a query.")]
+        elif not local and internal_host(parts.hostname):
+            errors["issuer"] = [_("This address is inside the platform's own networks.")]
     client = (client_id or "").strip() or None
     if client is not None and len(client) > 200:
         errors["client_id"] = [_("At most %(count)s characters.", count=200)]
