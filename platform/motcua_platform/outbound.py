@@ -9,18 +9,17 @@ import socket
 
 
 def internal_host(hostname: str) -> bool:
-    """Whether ``hostname`` is, or resolves to, an address inside our own networks (loopback, private,
-    link-local, reserved, multicast, unspecified). A name that does not resolve now is not internal: the
-    call will fail and say so."""
+    """Whether ``hostname`` is, or resolves to, an address that is not on the public internet (loopback,
+    private, shared, link-local, reserved, multicast, unspecified). A name that does not resolve now is not
+    internal: the call will fail and say so. The name is resolved again when it is called (a name that
+    changes its address in between is not caught here: an egress proxy is the complete answer)."""
     try:
         addresses = {info[4][0] for info in socket.getaddrinfo(hostname, None)}
     except (OSError, UnicodeError):
         return False
+    # not global: loopback, private, link-local, reserved, shared (100.64.0.0/10), documentation ranges…
     return any(
-        (found := ipaddress.ip_address(address.split("%", 1)[0])).is_private
-        or found.is_loopback
-        or found.is_link_local
-        or found.is_reserved
+        not (found := ipaddress.ip_address(address.split("%", 1)[0])).is_global
         or found.is_multicast
         or found.is_unspecified
         for address in addresses

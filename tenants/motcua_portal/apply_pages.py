@@ -501,7 +501,7 @@ def _intake(row, draft: PortalDraft):
             citizen_account_id=owner.id,
             account_contact=owner.contact,
             form=draft.form,
-            identity_verified=citizen.identity_verified,
+            identity_verified=citizens.submits_verified(citizen, owner, number),
         ),
         content=ContentVersions(info.id, info.catalogue_version, info.units_version),
         submissions_per_hour=runtime().config.online_submissions_per_hour,

@@ -12,7 +12,7 @@ import urllib.parse
 
 import pytest
 from motcua_app.testing.pytest_plugin import TEST_PASSWORD
-from motcua_onestop.citizens.models import CitizenAccount, CitizenToken
+from motcua_onestop.citizens.models import NO_PASSWORD, CitizenAccount, CitizenToken
 from motcua_onestop.citizens.national_sign_in.models import CitizenIdentity
 from motcua_onestop.dossiers.models import Dossier
 from motcua_onestop.national_sync.models import NationalSyncOutbox
@@ -21,11 +21,18 @@ from motcua_onestop.statistics.periods import Period
 from motcua_platform.audit.models import TenantAuditEvent as AuditEvent
 from oidc_support import CLIENT_ID, CLIENT_SECRET, sign_in_at_provider, start_provider
 from portal_support import Browser, console_client, log_in, submit, text
-from sqlalchemy import func, select
-from test_portal_wizard import APPLY, complete_draft
+from sqlalchemy import func, select, update
+from test_portal_wizard import APPLY, BIRTH_FORM, PDF, choose_unit, complete_draft, fill_form, upload
 
 HOST_RETURN = "http://alpha.motcua.test/login/national/return"
-NEW_PERSON = {"name": "Trần Thị Mai", "national_id": "001199000123", "email": "mai@example.vn"}
+NEW_PERSON = {"name": "Trần Thị Mai", "national_id": "001199000123", "email": "mai@example.vn", "email_verified": True}
+# an e-mail the provider did not verify is never taken as a login
+UNCHECKED_EMAIL = {
+    "name": "Lê Văn Hùng",
+    "national_id": "001199000456",
+    "email": "hung@example.vn",
+    "email_verified": False,
+}
 SEEDED_PERSON = {"name": "Người Đã Đăng Ký", "national_id": "079090001111"}  # the seeded account's CCCD
 NO_NUMBER = {"name": "Không Có Số"}
 
@@ -33,27 +40,37 @@ NO_NUMBER = {"name": "Không Có Số"}
 @pytest.fixture(scope="module")
 def provider():
     started = start_provider(
-        [HOST_RETURN], {"mai": NEW_PERSON, "seeded": SEEDED_PERSON, "nonumber": NO_NUMBER, "bad": {"national_id": "12"}}
+        [HOST_RETURN, HOST_RETURN.replace("alpha", "beta")],
+        {
+            "mai": NEW_PERSON,
+            "hung": UNCHECKED_EMAIL,
+            "seeded": SEEDED_PERSON,
+            "nonumber": NO_NUMBER,
+            "bad": {"national_id": "12"},
+            "wide": {"national_id": "٠٧٩٠٩٠٠٠١١١١"},  # Arabic-Indic digits: not a CCCD
+        },
     )
     yield started
     started.stop()
 
 
+def configure(api, provider, **changes) -> None:
+    settings = {
+        "enabled": True,
+        "display_name": "VNeID",
+        "issuer": provider.issuer,
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "scopes": "openid profile email national_id",
+        "identity_claim": "national_id",
+    }
+    answer = api.put("/api/v1/identity-provider", json=settings | changes)
+    assert answer.status_code == 200, answer.get_json()
+
+
 @pytest.fixture
 def configured(alpha, provider):
-    answer = alpha.put(
-        "/api/v1/identity-provider",
-        json={
-            "enabled": True,
-            "display_name": "VNeID",
-            "issuer": provider.issuer,
-            "client_id": CLIENT_ID,
-            "client_secret": CLIENT_SECRET,
-            "scopes": "openid profile email national_id",
-            "identity_claim": "national_id",
-        },
-    )
-    assert answer.status_code == 200, answer.get_json()
+    configure(alpha, provider)
     provider.publish_own_keys()
     provider.id_token_seconds(3600)
     return provider
@@ -139,30 +156,73 @@ def test_a_first_sign_in_creates_the_account_and_a_second_finds_it_again(runtime
     assert counts(runtime)[0] == accounts_before + 1
     assert "Trần Thị Mai" in text(again.get("/my/account"))
     # an account made this way has no password: nobody logs in to it with one
-    from motcua_platform.auth.passwords import verify_password
-
     ((stored,),) = tenant_rows(
         runtime, select(CitizenAccount.password_hash).where(CitizenAccount.national_id == NEW_PERSON["national_id"])
     )
-    assert not verify_password(stored, "") and not verify_password(stored, "!")
+    assert stored == NO_PASSWORD and "no password" in text(again.get("/my/account"))
 
 
-def test_a_first_sign_in_links_the_account_registered_with_that_number_and_ends_its_other_sessions(
-    runtime, host_client, seeded, configured
-):
+def test_an_e_mail_the_provider_did_not_verify_is_not_taken(runtime, host_client, seeded, configured):
+    client = browser(host_client, seeded["alpha"].host)
+    assert come_back(client, sign_in_at_provider(start(client), "hung", redirect_prefix=HOST_RETURN)).status_code == 303
+    ((email, phone),) = tenant_rows(
+        runtime,
+        select(CitizenAccount.email, CitizenAccount.phone).where(
+            CitizenAccount.national_id == UNCHECKED_EMAIL["national_id"]
+        ),
+    )
+    assert (email, phone) == (None, None)
+
+
+def test_a_password_account_with_the_same_number_is_linked_only_by_its_holder(runtime, host_client, seeded, configured):
+    """Anyone may type a number at registration: a first national sign-in does not take over the account
+    registered with it, but makes its own and says so; only the account's holder, signed in with its
+    password, links an identity to it, and only one of the account's own number not linked elsewhere."""
     api = host_client(seeded["alpha"].host, seeded["alpha"].citizen_token)
     assert api.get("/api/v1/account").status_code == 200  # the password account's API session
-    client = browser(host_client, seeded["alpha"].host)
-    answer = come_back(client, sign_in_at_provider(start(client), "seeded", redirect_prefix=HOST_RETURN))
+    stranger = browser(host_client, seeded["alpha"].host)
+    answer = come_back(stranger, sign_in_at_provider(start(stranger), "seeded", redirect_prefix=HOST_RETURN))
     assert answer.status_code == 303
-    assert "citizen@alpha.test" in text(client.get("/my/account"))  # the registered account, not a new one
+    shown = text(stranger.get("/my/dossiers"))
+    assert "An account registered with a password" in shown
+    assert "citizen@alpha.test" not in text(stranger.get("/my/account"))
+    assert api.get("/api/v1/account").status_code == 200  # nothing of the registered account changed
+    ((linked_to,),) = tenant_rows(runtime, select(CitizenIdentity.citizen_id))
+    assert linked_to != seeded["alpha"].citizen_id
+
+    holder = browser(host_client, seeded["alpha"].host)
+    log_in(holder, "citizen@alpha.test", TEST_PASSWORD)
+    assert "Link my account with VNeID" in text(holder.get("/my/account"))
+    # the identity already linked to the stranger's account is refused …
+    back = sign_in_at_provider(start(holder, "/my/account"), "seeded", redirect_prefix=HOST_RETURN)
+    assert come_back(holder, back).headers["Location"] == "/my/account"
+    assert refusals(runtime)[-1] == "identity_linked_elsewhere"
+    # … and so is an identity whose number is not the account's
+    back = sign_in_at_provider(start(holder, "/my/account"), "mai", redirect_prefix=HOST_RETURN)
+    assert come_back(holder, back).headers["Location"] == "/my/account"
+    assert refusals(runtime)[-1] == "link_number_differs"
+    assert api.get("/api/v1/account").status_code == 200
+
+
+def test_the_holder_links_the_account_and_its_password_keeps_working(runtime, host_client, seeded, configured):
+    api = host_client(seeded["alpha"].host, seeded["alpha"].citizen_token)
+    holder = browser(host_client, seeded["alpha"].host)
+    log_in(holder, "citizen@alpha.test", TEST_PASSWORD)
+    back = sign_in_at_provider(start(holder, "/my/account"), "seeded", redirect_prefix=HOST_RETURN)
+    answer = come_back(holder, back)
+    assert answer.status_code == 303 and answer.headers["Location"] == "/my/account"
+    page = text(holder.get("/my/account"))
+    assert "citizen@alpha.test" in page and "linked to your national identity" in page
     assert api.get("/api/v1/account").status_code == 401  # opened on a number nobody had checked
     (linked,) = tenant_rows(runtime, select(CitizenIdentity.citizen_id, CitizenIdentity.issuer))
     assert tuple(linked) == (seeded["alpha"].citizen_id, configured.issuer)
-    # and its password still works
     password = browser(host_client, seeded["alpha"].host)
     log_in(password, "citizen@alpha.test", TEST_PASSWORD)
     assert password.get("/my/account").status_code == 200
+    # from now on a national sign-in of that person, from any browser, opens the registered account
+    later = browser(host_client, seeded["alpha"].host)
+    come_back(later, sign_in_at_provider(start(later), "seeded", redirect_prefix=HOST_RETURN))
+    assert "citizen@alpha.test" in text(later.get("/my/account"))
 
 
 def submit_birth(client, seeded) -> str:
@@ -270,7 +330,7 @@ def test_an_id_token_the_published_keys_do_not_verify_is_refused(runtime, host_c
 
 def test_a_person_the_provider_gives_no_identity_number_for_is_refused(runtime, host_client, seeded, configured):
     before = counts(runtime)
-    for login in ("nonumber", "bad"):
+    for login in ("nonumber", "bad", "wide"):
         client = browser(host_client, seeded["alpha"].host)
         answer = come_back(client, sign_in_at_provider(start(client), login, redirect_prefix=HOST_RETURN))
         assert answer.headers["Location"] == "/login"
@@ -383,3 +443,85 @@ def test_outside_test_runs_the_issuer_must_be_https_and_outside_our_networks(run
                     session, admin, enabled=False, display_name="VNeID", issuer=issuer, client_id="x", local=False
                 )
             assert "issuer" in refused.value.errors, issuer
+
+
+def test_a_sign_in_started_on_one_province_is_refused_on_another(runtime, host_client, seeded, alpha, beta, configured):
+    """One secret key signs every host's session cookie: a sign-in under way on alpha's portal, its cookie
+    carried to beta's host (beta's admin could have set alpha up with a provider of their own), is refused
+    there before anything is sent to any provider."""
+    configure(beta, configured)
+    on_alpha = browser(host_client, seeded["alpha"].host)
+    back = sign_in_at_provider(start(on_alpha), "mai", redirect_prefix=HOST_RETURN)
+    cookie = on_alpha.client._client.get_cookie("motcua_session", domain=seeded["alpha"].host)
+    on_beta = browser(host_client, seeded["beta"].host)
+    on_beta.client._client.set_cookie("motcua_session", cookie.value, domain=seeded["beta"].host)
+    answer = come_back(on_beta, back)
+    assert answer.status_code == 303 and answer.headers["Location"] == "/login"
+    with runtime.db.tenant_session(runtime.db.binding("beta")) as session:
+        reasons = session.scalars(
+            select(AuditEvent.details["reason"].astext).where(AuditEvent.action == "auth.national_sign_in_refused")
+        ).all()
+        assert reasons == ["other_provider"]
+        assert session.scalar(select(func.count()).select_from(CitizenIdentity)) == 0
+
+
+def test_the_page_to_come_back_to_stays_on_this_host(host_client, seeded, configured):
+    client = browser(host_client, seeded["alpha"].host)
+    back = sign_in_at_provider(start(client, "//evil.example/x"), "mai", redirect_prefix=HOST_RETURN)
+    assert come_back(client, back).headers["Location"] == "/my/dossiers"
+
+
+def test_a_closed_account_is_not_opened(runtime, host_client, seeded, configured):
+    first = browser(host_client, seeded["alpha"].host)
+    come_back(first, sign_in_at_provider(start(first), "mai", redirect_prefix=HOST_RETURN))
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        session.execute(
+            update(CitizenAccount).where(CitizenAccount.national_id == NEW_PERSON["national_id"]).values(active=False)
+        )
+        session.commit()
+    again = browser(host_client, seeded["alpha"].host)
+    assert (
+        come_back(again, sign_in_at_provider(start(again), "mai", redirect_prefix=HOST_RETURN)).headers["Location"]
+        == "/login"
+    )
+    assert refusals(runtime)[-1] == "account_inactive" and again.get("/my/account").status_code == 303
+
+
+def test_a_client_secret_the_provider_refuses_is_audited_with_its_answer(
+    runtime, host_client, seeded, alpha, configured
+):
+    configure(alpha, configured, client_secret="not-the-secret-registered")
+    client = browser(host_client, seeded["alpha"].host)
+    assert (
+        come_back(client, sign_in_at_provider(start(client), "mai", redirect_prefix=HOST_RETURN)).headers["Location"]
+        == "/login"
+    )
+    ((reason, detail),) = tenant_rows(
+        runtime,
+        select(AuditEvent.details["reason"].astext, AuditEvent.details["detail"].astext)
+        .where(AuditEvent.action == "auth.national_sign_in_refused")
+        .order_by(AuditEvent.id.desc())
+        .limit(1),
+    )
+    assert reason == "token_http" and "invalid_client" in detail and CLIENT_SECRET not in detail
+
+
+def test_a_minimal_change_of_the_settings_is_accepted(alpha, provider):
+    switched_off = alpha.put("/api/v1/identity-provider", json={"enabled": False})
+    assert switched_off.status_code == 200 and switched_off.get_json()["issuer"] is None
+    bad = alpha.put("/api/v1/identity-provider", json={"enabled": True, "issuer": "https://x:abc", "client_id": "c"})
+    assert bad.status_code == 422 and "issuer" in bad.get_json()["errors"]
+
+
+def test_applying_for_someone_else_is_not_identity_verified(runtime, host_client, seeded, configured):
+    """The national field says the applicant's identity was checked: a verified person applying for another
+    person (another identity number on the form) does not make that dossier verified."""
+    client = browser(host_client, seeded["alpha"].host)
+    come_back(client, sign_in_at_provider(start(client), "mai", redirect_prefix=HOST_RETURN))
+    assert choose_unit(client, seeded["alpha"].units["commune_a"]).status_code == 303
+    assert fill_form(client, BIRTH_FORM).status_code == 303  # the form names 079090001111, not Mai's number
+    for index in range(3):
+        assert upload(client, index, PDF, f"giay-to-{index}.pdf").status_code == 303
+    answer = submit(client, f"{APPLY}/review", action=f"{APPLY}/submit")
+    code = re.search(r"/my/dossiers/([^/]+)/submitted$", answer.headers["Location"]).group(1)
+    assert tenant_rows(runtime, select(Dossier.identity_verified).where(Dossier.code == code)) == [(False,)]

@@ -52,7 +52,7 @@ server.listen(0, "127.0.0.1", () => {
     claims: {
       openid: ["sub"],
       profile: ["name"],
-      email: ["email"],
+      email: ["email", "email_verified"],
       phone: ["phone_number"],
       national_id: ["national_id"],
     },

@@ -137,3 +137,62 @@ def test_a_provider_inside_our_own_networks_or_without_https_is_never_called(iss
     with pytest.raises(SignInRefused) as caught:
         discover(Client(issuer, CLIENT, "secret-secret", "openid", local=False))
     assert caught.value.reason == "issuer_url"
+
+
+def test_without_a_key_id_each_published_key_of_the_type_is_tried():
+    rotating = {"keys": [jwk(OTHER_KEY, "old"), jwk(KEY, "new")]}
+    raw = jwt.encode(claims(), KEY, algorithm="RS256")  # no kid in the header
+    assert check(raw, keys=rotating)["sub"] == "vneid-123"
+    assert refused(jwt.encode(claims(), EC_KEY, algorithm="ES256"), keys=rotating) == "key_not_found"
+
+
+def test_a_present_azp_must_name_us_even_with_one_audience():
+    assert refused(token(claims(azp="another-client"))) == "authorized_party"
+
+
+def test_a_key_set_that_is_not_one_and_odd_headers_are_refused_not_errors():
+    assert refused(token(), keys={"keys": {"k1": "x"}}) == "jwks_not_json"
+    assert refused(token(), keys={}) == "jwks_not_json"
+    head = base64.urlsafe_b64encode(json.dumps({"alg": "RS256", "kid": 5}).encode()).rstrip(b"=").decode()
+    body = token().split(".", 2)[1]
+    assert refused(f"{head}.{body}.c2ln") == "malformed"  # a key id that is not a string
+
+
+def pending(**changes):
+    from motcua_onestop.citizens.national_sign_in.protocol import Pending
+
+    base = {
+        "tenant": "daklak",
+        "issuer": ISSUER,
+        "client_id": CLIENT,
+        "state": "s" * 43,
+        "nonce": NONCE,
+        "verifier": "v" * 86,
+        "started_at": int(time.time()),
+        "next_url": "/my/dossiers",
+    }
+    return Pending(**(base | changes))
+
+
+def test_a_return_is_checked_against_the_sign_in_this_browser_started_here():
+    from motcua_onestop.citizens.national_sign_in.protocol import Client, Pending, check_return
+
+    client = Client(ISSUER, CLIENT, "secret-secret", "openid")
+
+    def reason(kept, state="s" * 43, tenant="daklak"):
+        with pytest.raises(SignInRefused) as caught:
+            check_return(client, tenant, kept, state)
+        return caught.value.reason
+
+    assert check_return(client, "daklak", pending(), "s" * 43).nonce == NONCE
+    assert reason(None) == "no_pending"
+    assert reason(pending(), tenant="angiang") == "other_provider"
+    assert reason(pending(issuer="https://evil.example")) == "other_provider"
+    assert reason(pending(client_id="other")) == "other_provider"
+    assert reason(pending(), state="t" * 43) == "state"
+    assert reason(pending(), state="") == "state"
+    assert reason(pending(started_at=int(time.time()) - 601)) == "pending_expired"
+    # what comes back from the cookie is checked for shape: anything else is no sign-in at all
+    assert Pending.from_session({"state": "x"}) is None
+    assert Pending.from_session(pending(started_at="1").to_session()) is None
+    assert Pending.from_session("text") is None

@@ -248,6 +248,13 @@ def authenticate(session: Session, *, scope: str, secret: str) -> CitizenPrincip
     return principal_of(account, scope, identity_verified=identity_verified)
 
 
+def submits_verified(principal: CitizenPrincipal, account: CitizenAccount, applicant_number: str | None) -> bool:
+    """Whether a dossier this session submits is identity-verified (766 item 4.5, the national record's
+    TaiKhoanDuocXacThucVoiVNeID): the session was opened by a national sign-in, and the applicant is the
+    person it checked, not someone the account applies for."""
+    return bool(principal.identity_verified and applicant_number and applicant_number == account.national_id)
+
+
 def logout(session: Session, *, secret: str) -> None:
     session.execute(
         update(CitizenToken)

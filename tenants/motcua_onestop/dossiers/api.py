@@ -63,10 +63,12 @@ class Dossiers(MethodView):
             citizen = current_citizen()  # 401 anonymous, 403 with a staff token
             who, units = citizen.actor(request.remote_addr), set()
             owner = citizens.get_account(session, citizen.id)
-            identity_verified = citizen.identity_verified
         else:
             who, units = actor(), caller_units()
         applicant = body["applicant"]
+        applicant_number = applicant.get("citizen_id") or (owner.document_number if owner else None)
+        if owner is not None:
+            identity_verified = citizens.submits_verified(citizen, owner, applicant_number)
         info = current_tenant()
         dossier = intake.intake(
             session,
@@ -79,7 +81,7 @@ class Dossiers(MethodView):
                 receiving_unit_id=body["receiving_unit_id"],
                 channel=body["channel"],
                 applicant_name=applicant.get("full_name") or (owner.full_name if owner else ""),
-                applicant_citizen_id=applicant.get("citizen_id") or (owner.document_number if owner else None),
+                applicant_citizen_id=applicant_number,
                 applicant_contact=applicant.get("contact") or (owner.contact if owner else None) or None,
                 citizen_account_id=owner.id if owner else None,
                 account_contact=owner.contact if owner else None,

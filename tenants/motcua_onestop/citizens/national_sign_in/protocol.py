@@ -14,6 +14,7 @@ import base64
 import dataclasses
 import hashlib
 import hmac
+import http.client
 import json
 import secrets
 import time
@@ -59,16 +60,20 @@ class Client:
 class Pending:
     """A sign-in between the redirect to the provider and its return: kept in the browser's signed session
     cookie (nothing in it is secret from the browser that started it; PKCE protects the code from anyone
-    else) and used once."""
+    else). It names the province, issuer and client it was started for, and is refused anywhere else: the
+    one secret key signs every host's cookies, so a sign-in started on one province's portal (with its
+    provider) must never be finished on another's. The provider's endpoints are not kept in it: they are
+    read again from the province's own provider when the browser returns."""
 
+    tenant: str
+    issuer: str
+    client_id: str
     state: str
     nonce: str
     verifier: str
     started_at: int  # seconds since the epoch
-    token_endpoint: str
-    jwks_uri: str
-    userinfo_endpoint: str | None
     next_url: str
+    link_to: int | None = None  # the signed-in account that asked to link its national identity
 
     def to_session(self) -> dict:
         return dataclasses.asdict(self)
@@ -78,9 +83,13 @@ class Pending:
         if not isinstance(value, dict):
             return None
         try:
-            return cls(**value)
+            pending = cls(**value)
         except TypeError:
             return None
+        texts = (pending.tenant, pending.issuer, pending.client_id, pending.state, pending.nonce, pending.next_url)
+        if not all(isinstance(text, str) for text in texts) or not isinstance(pending.started_at, int):
+            return None
+        return pending
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -96,8 +105,14 @@ _OPENER = urllib.request.build_opener(_NoRedirects)
 def _url_allowed(url: str, local: bool) -> bool:
     """https, outside the platform's own networks (the server calls the token, key and userinfo endpoints:
     a province's setting must not point them at our own services); ``local`` allows http and 127.0.0.1."""
-    parts = urllib.parse.urlsplit(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number in range
+    except ValueError:
+        return False
     if parts.scheme not in (("http", "https") if local else ("https",)) or not parts.hostname:
+        return False
+    if parts.username is not None or parts.password is not None:
         return False
     return local or not internal_host(parts.hostname)
 
@@ -109,13 +124,13 @@ def _read_json(request: urllib.request.Request, what: str) -> dict:
     except urllib.error.HTTPError as exc:
         detail = exc.read(300).decode("utf-8", "replace")
         raise SignInRefused(f"{what}_http", f"{exc.code} {detail}") from None
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
         raise SignInRefused(f"{what}_unreachable", str(exc)) from None
     if len(body) > MAX_DOCUMENT:
         raise SignInRefused(f"{what}_too_large")
     try:
         document = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise SignInRefused(f"{what}_not_json") from None
     if not isinstance(document, dict):
         raise SignInRefused(f"{what}_not_json")
@@ -160,19 +175,28 @@ def _challenge(verifier: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
-def begin(client: Client, redirect_uri: str, next_url: str, *, now: float | None = None) -> tuple[str, Pending]:
+def begin(
+    client: Client,
+    tenant: str,
+    redirect_uri: str,
+    next_url: str,
+    *,
+    link_to: int | None = None,
+    now: float | None = None,
+) -> tuple[str, Pending]:
     """The address to send the browser to, and what to keep until it comes back: a fresh state (against a
     forged return), nonce (against a replayed ID token) and PKCE verifier (against a stolen code)."""
     endpoints = discover(client)
     pending = Pending(
+        tenant=tenant,
+        issuer=client.issuer,
+        client_id=client.client_id,
         state=secrets.token_urlsafe(32),
         nonce=secrets.token_urlsafe(32),
         verifier=secrets.token_urlsafe(64),
         started_at=int(now if now is not None else time.time()),
-        token_endpoint=endpoints.token,
-        jwks_uri=endpoints.jwks,
-        userinfo_endpoint=endpoints.userinfo,
         next_url=next_url,
+        link_to=link_to,
     )
     query = urllib.parse.urlencode(
         {
@@ -190,48 +214,57 @@ def begin(client: Client, redirect_uri: str, next_url: str, *, now: float | None
     return endpoints.authorization + separator + query, pending
 
 
-def finish(
-    client: Client,
-    pending: Pending | None,
-    redirect_uri: str,
-    *,
-    state: str,
-    code: str,
-    clock_skew: int = 60,
-    now: float | None = None,
-) -> dict:
-    """The verified claims of the person who signed in: the state must be the one this browser's sign-in
-    started with, the code is exchanged with the PKCE verifier and the client's secret, and the ID token
-    must pass every check of ``check_id_token``. Claims missing from the ID token are read from the
-    userinfo endpoint, whose ``sub`` must be the ID token's (Core §5.3.2)."""
+def check_return(
+    client: Client, tenant: str, pending: Pending | None, state: str, *, now: float | None = None
+) -> Pending:
+    """The sign-in this browser started on this province's portal with this provider, less than ten
+    minutes ago, whose state the return carries."""
     if pending is None:
         raise SignInRefused("no_pending")
+    if (pending.tenant, pending.issuer, pending.client_id) != (tenant, client.issuer, client.client_id):
+        raise SignInRefused("other_provider")
     if not state or not hmac.compare_digest(state.encode(), pending.state.encode()):
         raise SignInRefused("state")
     if (now if now is not None else time.time()) - pending.started_at > PENDING_SECONDS:
         raise SignInRefused("pending_expired")
+    return pending
+
+
+def finish(
+    client: Client,
+    pending: Pending,
+    redirect_uri: str,
+    *,
+    code: str,
+    needed: tuple[str, ...] = (),
+    clock_skew: int = 60,
+) -> dict:
+    """The verified claims of the person who signed in (``pending`` as ``check_return`` gave it): the code is
+    exchanged with the PKCE verifier and the client's secret at the token endpoint the province's provider
+    names now, and the ID token must pass every check of ``check_id_token``. Claims in ``needed`` missing
+    from the ID token are read from the userinfo endpoint, whose ``sub`` must be the ID token's (Core
+    §5.3.2)."""
     if not code:
         raise SignInRefused("no_code")
-    if not (_url_allowed(pending.token_endpoint, client.local) and _url_allowed(pending.jwks_uri, client.local)):
-        raise SignInRefused("endpoint_url")
-    tokens = _exchange(client, pending, redirect_uri, code)
+    endpoints = discover(client)
+    tokens = _exchange(client, endpoints.token, pending, redirect_uri, code)
     id_token = tokens.get("id_token")
     if not isinstance(id_token, str):
         raise SignInRefused("no_id_token")
-    keys = _get(pending.jwks_uri, "jwks")
+    keys = _get(endpoints.jwks, "jwks")
     claims = check_id_token(
         id_token, keys, issuer=client.issuer, client_id=client.client_id, nonce=pending.nonce, clock_skew=clock_skew
     )
     access_token = tokens.get("access_token")
-    if pending.userinfo_endpoint and isinstance(access_token, str):
-        extra = _get(pending.userinfo_endpoint, "userinfo", {"Authorization": f"Bearer {access_token}"})
+    if any(name not in claims for name in needed) and endpoints.userinfo and isinstance(access_token, str):
+        extra = _get(endpoints.userinfo, "userinfo", {"Authorization": f"Bearer {access_token}"})
         if extra.get("sub") != claims["sub"]:
             raise SignInRefused("userinfo_subject")
         claims = {**extra, **claims}  # what the signed token says wins
     return claims
 
 
-def _exchange(client: Client, pending: Pending, redirect_uri: str, code: str) -> dict:
+def _exchange(client: Client, token_endpoint: str, pending: Pending, redirect_uri: str, code: str) -> dict:
     body = urllib.parse.urlencode(
         {
             "grant_type": "authorization_code",
@@ -243,7 +276,7 @@ def _exchange(client: Client, pending: Pending, redirect_uri: str, code: str) ->
     # client_secret_basic (RFC 6749 §2.3.1): the id and secret form-encoded before base64
     pair = f"{urllib.parse.quote_plus(client.client_id)}:{urllib.parse.quote_plus(client.client_secret)}"
     request = urllib.request.Request(  # noqa: S310 - the scheme was checked
-        pending.token_endpoint,
+        token_endpoint,
         data=body,
         method="POST",
         headers={
@@ -255,17 +288,29 @@ def _exchange(client: Client, pending: Pending, redirect_uri: str, code: str) ->
     return _read_json(request, "token")
 
 
-def _key_for(header: dict, keys: dict) -> Any:
-    candidates = [k for k in keys.get("keys", []) if isinstance(k, dict) and k.get("use", "sig") == "sig"]
+_KEY_TYPES = {"RS": "RSA", "PS": "RSA", "ES": "EC"}
+
+
+def _keys_for(header: dict, keys: dict) -> list:
+    """The published keys that may have signed a token with this header: the one of its ``kid``, or, with
+    none, every signing key of the algorithm's type (a provider rotating its keys publishes two)."""
+    published = keys.get("keys")
+    if not isinstance(published, list):
+        raise SignInRefused("jwks_not_json")
+    kty = _KEY_TYPES[header["alg"][:2]]
+    candidates = [k for k in published if isinstance(k, dict) and k.get("use", "sig") == "sig" and k.get("kty") == kty]
     kid = header.get("kid")
     if kid is not None:
-        candidates = [k for k in candidates if k.get("kid") == kid]
-    if len(candidates) != 1:
-        raise SignInRefused("key_not_found", str(kid))
-    try:
-        return jwt.PyJWK(candidates[0], algorithm=header["alg"]).key
-    except (jwt.PyJWKError, jwt.InvalidKeyError, KeyError, ValueError) as exc:
-        raise SignInRefused("key_unusable", str(exc)) from None
+        candidates = [k for k in candidates if k.get("kid") == kid][:1]
+    found = []
+    for candidate in candidates:
+        try:
+            found.append(jwt.PyJWK(candidate, algorithm=header["alg"]).key)
+        except (jwt.PyJWKError, jwt.InvalidKeyError, KeyError, ValueError, TypeError):
+            continue
+    if not found:
+        raise SignInRefused("key_not_found", str(kid)[:100])
+    return found
 
 
 _REFUSALS = (
@@ -286,26 +331,32 @@ def check_id_token(token: str, keys: dict, *, issuer: str, client_id: str, nonce
     this sign-in's nonce. Anything else raises ``SignInRefused``."""
     try:
         header = jwt.get_unverified_header(token)
-    except jwt.DecodeError as exc:
+    except jwt.InvalidTokenError as exc:
         raise SignInRefused("malformed", str(exc)) from None
     if header.get("alg") not in ALGORITHMS:
         raise SignInRefused("algorithm", str(header.get("alg"))[:20])
-    key = _key_for(header, keys)
-    try:
-        claims = jwt.decode(
-            token,
-            key,
-            algorithms=[header["alg"]],
-            audience=client_id,
-            issuer=issuer,
-            leeway=clock_skew,
-            options={"require": ["iss", "sub", "aud", "exp", "iat"]},
-        )
-    except jwt.InvalidTokenError as exc:
-        reason = next((code for kind, code in _REFUSALS if isinstance(exc, kind)), "invalid")
-        raise SignInRefused(reason, str(exc)) from None
+    claims = None
+    for key in _keys_for(header, keys):
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[header["alg"]],
+                audience=client_id,
+                issuer=issuer,
+                leeway=clock_skew,
+                options={"require": ["iss", "sub", "aud", "exp", "iat"]},
+            )
+            break
+        except jwt.InvalidSignatureError:
+            continue  # another of the provider's keys may have signed it
+        except jwt.InvalidTokenError as exc:
+            reason = next((code for kind, code in _REFUSALS if isinstance(exc, kind)), "invalid")
+            raise SignInRefused(reason, str(exc)) from None
+    if claims is None:
+        raise SignInRefused("signature")
     audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
-    if len(audiences) > 1 and claims.get("azp") != client_id:
+    if (len(audiences) > 1 or "azp" in claims) and claims.get("azp") != client_id:
         raise SignInRefused("authorized_party")
     token_nonce = claims.get("nonce")
     if not isinstance(token_nonce, str) or not hmac.compare_digest(token_nonce.encode(), nonce.encode()):

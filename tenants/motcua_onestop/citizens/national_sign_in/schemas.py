@@ -13,10 +13,11 @@ class IdentityProviderSchema(Schema):
     )
     issuer = fields.String(
         allow_none=True,
+        load_default=None,
         validate=validate.Length(max=500),
         metadata={"description": "The provider's issuer: its discovery document is read from this address."},
     )
-    client_id = fields.String(allow_none=True, validate=validate.Length(max=200))
+    client_id = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
     client_secret = fields.String(
         load_only=True,
         validate=validate.Length(max=500),

@@ -75,8 +75,21 @@ def change(
     url = (issuer or "").strip() or None
     if url is not None:
         parts = urllib.parse.urlsplit(url)
+        try:
+            parts.port  # noqa: B018 - raises ValueError on a port that is not a number in range
+            bad_port = False
+        except ValueError:
+            bad_port = True
         schemes = ("http", "https") if local else ("https",)
-        if parts.scheme not in schemes or not parts.hostname or parts.username or parts.query or parts.fragment:
+        if (
+            parts.scheme not in schemes
+            or not parts.hostname
+            or bad_port
+            or parts.username is not None
+            or parts.password is not None
+            or parts.query
+            or parts.fragment
+        ):
             errors["issuer"] = [_("Give the provider's https address (its issuer), without a query.")]
         elif not local and internal_host(parts.hostname):
             errors["issuer"] = [_("This address is inside the platform's own networks.")]

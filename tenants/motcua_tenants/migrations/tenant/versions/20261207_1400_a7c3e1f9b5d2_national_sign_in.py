@@ -73,8 +73,16 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_column("dossiers", "identity_verified")
     op.drop_column("citizen_tokens", "identity_verified")
-    # accounts made by national sign-in with neither e-mail nor phone cannot outlive the downgrade
-    op.execute("DELETE FROM citizen_accounts WHERE email IS NULL AND phone IS NULL")
+    # an account made by national sign-in with neither e-mail nor phone has no way to log in without it, and
+    # its dossiers must not be deleted with it: such a tenant is not downgraded
+    stranded = op.get_bind().scalar(
+        sa.text("SELECT count(*) FROM citizen_accounts WHERE email IS NULL AND phone IS NULL")
+    )
+    if stranded:
+        raise RuntimeError(
+            f"{stranded} citizen account(s) log in only with national identity (no e-mail, no phone): "
+            "give them a contact before downgrading below a7c3e1f9b5d2"
+        )
     op.drop_constraint(op.f("ck_citizen_accounts_login"), "citizen_accounts", type_="check")
     op.create_check_constraint(op.f("ck_citizen_accounts_login"), "citizen_accounts", OLD_LOGIN)
     op.drop_column("citizen_accounts", "identity_verified_at")
