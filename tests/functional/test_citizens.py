@@ -6,7 +6,7 @@ import time
 
 import pytest
 from dossier_support import citizen_client, intake_body, move
-from motcua_onestop.citizens.identity import national_id_problems, normalise_phone
+from motcua_onestop.citizens.identity import national_id_problems, normalise_phone, tax_code_problems
 
 NEW = {
     "email": "An.Nguyen@Example.vn",
@@ -109,6 +109,9 @@ def test_cccd_structure_and_phone_normalisation():
     assert national_id_problems("001305000001") == []  # Hà Nội, female, 2005
     assert national_id_problems("001330000001", today=dt.date(2029, 1, 1))  # born 2030: not yet
     assert national_id_problems("096499000001")  # 2199
+    # digits of other scripts are digits to Python's \d, never to a CCCD, a phone or a tax code
+    assert national_id_problems("٠٧٩٠٩٠٠٠١١١١") and national_id_problems("０７９０９０００１１１１")
+    assert normalise_phone("٠٩١٢٣٤٥٦٧٨") is None and tax_code_problems("０３１２３４５６７８")
     assert normalise_phone("+84 912-345-678") == normalise_phone("(0912) 345 678") == "0912345678"
     assert normalise_phone("0212345678") is None  # a landline prefix, not a mobile
     assert normalise_phone("091234567") is None and normalise_phone("849123456789") is None

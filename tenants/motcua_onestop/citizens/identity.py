@@ -31,7 +31,7 @@ def normalise_phone(raw: str) -> str | None:
         digits = "0" + digits[3:]
     elif digits.startswith("84") and len(digits) == 11:
         digits = "0" + digits[2:]
-    if re.fullmatch(r"0\d{9}", digits) and digits[1] in MOBILE_PREFIXES:
+    if re.fullmatch(r"0[0-9]{9}", digits) and digits[1] in MOBILE_PREFIXES:
         return digits
     return None
 
@@ -44,7 +44,7 @@ def birth_year(national_id: str) -> int:
 
 def national_id_problems(national_id: str, today: dt.date | None = None) -> list[str]:
     """What is wrong with a CCCD number (empty when it is well formed)."""
-    if not re.fullmatch(r"\d{12}", national_id):
+    if not re.fullmatch(r"[0-9]{12}", national_id):
         return ["Số định danh cá nhân (CCCD) phải gồm đúng 12 chữ số."]
     if not 1 <= int(national_id[:3]) <= 96:
         return ["Ba chữ số đầu của CCCD phải là mã tỉnh nơi đăng ký khai sinh (001–096)."]
@@ -55,6 +55,6 @@ def national_id_problems(national_id: str, today: dt.date | None = None) -> list
 
 def tax_code_problems(tax_code: str) -> list[str]:
     """A business's tax code: 10 digits, or 10 digits, a dash and 3 digits for a branch."""
-    if not re.fullmatch(r"\d{10}(-\d{3})?", tax_code):
+    if not re.fullmatch(r"[0-9]{10}(-[0-9]{3})?", tax_code):
         return ["Mã số thuế phải gồm 10 chữ số (hoặc 10 chữ số, dấu '-' và 3 chữ số với chi nhánh)."]
     return []
