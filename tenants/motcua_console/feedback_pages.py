@@ -11,14 +11,14 @@ import datetime as dt
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from motcua_onestop.dossiers.http import caller_inbox_scope, caller_units
-from motcua_onestop.feedback import labels
+from motcua_onestop.feedback import labels, notices
 from motcua_onestop.feedback import services as feedback
 from motcua_onestop.units import services as units
 from motcua_platform.db.base import utcnow
 from motcua_platform.errors import Conflict, InvalidInput, NotFound
 from motcua_platform.pages.paging import page_number
 from motcua_platform.timezones import VIETNAM
-from motcua_platform.web.context import tenant_session
+from motcua_platform.web.context import current_tenant, tenant_session
 
 from motcua_console import session
 from motcua_console.account_pages import staff_required
@@ -147,5 +147,6 @@ def feedback_act(item_id: int, action: str):
         return _item_page(item, reach, errors=error.errors, values=typed, status=422)
     except (Conflict, NotFound) as error:
         return _item_page(item, reach, conflict=str(error.message), status=409)
+    notices.step(db, item, action, locale=current_tenant().locale)  # sent by the minute's drain
     flash(_("Saved."), "success")
     return redirect(url_for("console.feedback_item", item_id=item_id), 303)

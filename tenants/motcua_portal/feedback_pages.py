@@ -8,12 +8,12 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask import session as browser_session
 from flask_babel import gettext as _
 from motcua_onestop.dossiers.ratings.services import named_levels
-from motcua_onestop.feedback import labels
+from motcua_onestop.feedback import labels, notices
 from motcua_onestop.feedback import services as feedback
 from motcua_platform.audit.services import Actor
 from motcua_platform.errors import Conflict, InvalidInput
 from motcua_platform.pages.paging import page_number
-from motcua_platform.web.context import tenant_session
+from motcua_platform.web.context import current_tenant, tenant_session
 from motcua_platform.web.ratelimit import limit_per_client
 
 from motcua_portal import session
@@ -85,6 +85,8 @@ def feedback_new():
         item, token = feedback.submit(tenant_session(), actor, data, citizen_account_id=citizen.id if citizen else None)
     except InvalidInput as error:
         return _form(typed, error.errors, 422, repeat=repeat)
+    link = url_for("site.feedback_mine", token=token, _external=True)
+    notices.received(tenant_session(), item, link, locale=current_tenant().locale)  # sent by the minute's drain
     # shown once on the next page (post, redirect, get): a reload sends nothing twice
     browser_session[SENT] = {"code": item.code, "token": token}
     return redirect(url_for("site.feedback_sent"), 303)

@@ -311,3 +311,43 @@ def test_a_repeat_is_sent_from_the_earlier_items_link(sent, province, host_clien
 def test_a_page_number_that_is_not_one_is_the_first_page(host_client, seeded, province):
     assert host_client(seeded["alpha"].host).get("/feedback", query_string={"page": "²"}).status_code == 200
     assert province.get("/console/feedback", query_string={"page": "²"}).status_code == 200
+
+
+def outbox(runtime, item_id):
+    return stored(
+        runtime,
+        "SELECT event, channel, recipient, body FROM notification_outbox WHERE feedback_item_id = :item ORDER BY id",
+        item=item_id,
+    )
+
+
+def test_the_sender_is_told_at_their_contact_with_the_private_link_once(
+    sent, province, commune_officer, runtime, seeded
+):
+    """Received (the private link, the only message that can carry it), then each step that asks something
+    of the sender or ends the matter: more information asked, the answer. Assigning tells nothing."""
+    _browser, link, item_id = sent
+    first = outbox(runtime, item_id)
+    assert [(row.event, row.channel, row.recipient) for row in first] == [("feedback_received", "sms", "0901234567")]
+    assert link in first[0].body
+    act(province, item_id, "assign", {"unit_id": str(seeded["alpha"].units["commune_a"])})
+    assert len(outbox(runtime, item_id)) == 1
+    act(commune_officer, item_id, "request_info", {"request": "Cho biết mã hồ sơ."})
+    act(commune_officer, item_id, "answer", {"answer": "Hồ sơ đã có kết quả ngày 10/12."})
+    rows = outbox(runtime, item_id)
+    assert [row.event for row in rows] == ["feedback_received", "feedback_info", "feedback_answered"]
+    assert "Cho biết mã hồ sơ." in rows[1].body and "Hồ sơ đã có kết quả" in rows[2].body
+    assert all(LINK.search(row.body) is None for row in rows[1:])  # the token is kept hashed: never again
+
+
+def test_the_private_link_is_not_kept_in_the_outbox_once_sent(runtime, sent):
+    from motcua_onestop.notifications.models import NotificationOutbox
+    from motcua_onestop.notifications.services import _forget_secret
+
+    _browser, link, item_id = sent
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        from sqlalchemy import select
+
+        row = session.scalar(select(NotificationOutbox).where(NotificationOutbox.feedback_item_id == item_id))
+        _forget_secret(row)
+        assert link not in row.body and "/feedback/t/…" in row.body

@@ -19,6 +19,12 @@ class Event(enum.StrEnum):
     PASSWORD_RESET = "password_reset"  # noqa: S105 - an event name: an account's one-time code
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an event name: a reset by code was used
     WEEKLY_REPORT = "weekly_report"  # the province's weekly statistics report is ready (to its set addresses)
+    # feedback and complaints (PAKN), to the contact its sender gave: received (with the private link), the
+    # office's request for more information, its rejection, its answer
+    FEEDBACK_RECEIVED = "feedback_received"
+    FEEDBACK_INFO = "feedback_info"
+    FEEDBACK_REJECTED = "feedback_rejected"
+    FEEDBACK_ANSWERED = "feedback_answered"
 
 
 # Messages carrying a one-time secret, and how long it is worth sending one: past that the code is dead,
@@ -40,19 +46,22 @@ class OutboxStatus(enum.StrEnum):
 class NotificationOutbox(TenantBase):
     """One message to one person, written in the transaction of the fact it announces and sent later by the
     job queue. A row belongs to exactly one of a dossier (a status change), a citizen account (a password-reset
-    code) or a statistics report (its notice to the province's addresses). ``idempotency_key``
+    code), a statistics report (its notice to the province's addresses) or a feedback item (its steps, to the
+    contact its sender gave). ``idempotency_key``
     (``dossier:<id>:<event>:<channel>``, ``dossier:<id>:<event>:<fact>:<channel>`` for events that recur,
-    ``citizen:<id>:<event>:<fact>:<channel>`` for an account's, ``report:<id>:<event>:<address hash>:email``)
+    ``citizen:<id>:<event>:<fact>:<channel>`` for an account's, ``report:<id>:<event>:<address hash>:email``,
+    ``feedback:<id>:<event>:<fact>:<channel>``)
     is unique: the same fact never queues two messages."""
 
     __tablename__ = "notification_outbox"
     __table_args__ = (
         CheckConstraint(
             "event IN ('submitted', 'intake', 'supplement', 'payment', 'done', 'late', 'extension', 'password_reset', "
-            "'password_changed', 'weekly_report')",
+            "'password_changed', 'weekly_report', 'feedback_received', 'feedback_info', 'feedback_rejected', "
+            "'feedback_answered')",
             name="event",
         ),
-        CheckConstraint("num_nonnulls(dossier_id, citizen_account_id, report_id) = 1", name="owner"),
+        CheckConstraint("num_nonnulls(dossier_id, citizen_account_id, report_id, feedback_item_id) = 1", name="owner"),
         CheckConstraint("channel IN ('email', 'sms')", name="channel"),
         CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
         Index("ix_notification_outbox_pending", "id", postgresql_where=text("status = 'pending'")),
@@ -62,6 +71,9 @@ class NotificationOutbox(TenantBase):
     dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id", ondelete="RESTRICT"), index=True)
     # a statistics report's notice; no foreign key: notifications sit below the statistics, which own the table
     report_id: Mapped[int | None] = mapped_column(BigInteger)
+    feedback_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("feedback_items.id", ondelete="RESTRICT"), index=True
+    )
     citizen_account_id: Mapped[int | None] = mapped_column(
         ForeignKey("citizen_accounts.id", ondelete="RESTRICT"), index=True
     )

@@ -73,6 +73,8 @@ def tracking_url(public_url: str, code: str) -> str:
 
 RATING_PATH = "/rate/"
 RATING_LINK = re.compile(re.escape(RATING_PATH) + r"[A-Za-z0-9_\-]+")
+FEEDBACK_PATH = "/feedback/t/"  # a feedback item's private link (its token is stored hashed, as a rating's)
+FEEDBACK_LINK = re.compile(re.escape(FEEDBACK_PATH) + r"[A-Za-z0-9_\-]+")
 
 
 def rating_url(public_url: str, token: str) -> str:
@@ -144,6 +146,15 @@ def queue_for_account(
     return _insert(session, _rows("citizen_account_id", account_id, event, contact_channels(contact), rendered, fact))
 
 
+def queue_for_feedback(
+    session: Session, item_id: int, contact: str, event: Event, rendered: tuple[str, str, str], *, fact: str
+) -> int:
+    """Queue a feedback item's step (``rendered``: subject, e-mail body, SMS text) to the e-mail and phone in
+    ``contact`` (what its sender gave), in the caller's transaction; how many were new. ``fact`` names the
+    occurrence (the step's time), so a step taken twice is told twice and a retry never."""
+    return _insert(session, _rows("feedback_item_id", item_id, event, contact_channels(contact), rendered, fact))
+
+
 def queue_for_report(
     session: Session, report_id: int, recipients: list[str], rendered: tuple[str, str], *, event: Event
 ) -> int:
@@ -171,7 +182,7 @@ def queue_for_report(
 
 
 # the outbox column naming a row's owner → the owner's prefix in its idempotency key
-OWNER_KEYS = {"dossier_id": "dossier", "citizen_account_id": "citizen"}
+OWNER_KEYS = {"dossier_id": "dossier", "citizen_account_id": "citizen", "feedback_item_id": "feedback"}
 
 
 def _rows(owner_column: str, owner_id: int, event: Event, channels, rendered, fact) -> list[dict]:
@@ -248,7 +259,11 @@ def _deliver(tenant_slug: str, row: NotificationOutbox, mailer: Mailer | None, s
         assert mailer is not None
         mailer.send([row.recipient], row.subject, row.body, idempotency_key=message_key(tenant_slug, row))
     else:
-        secret = row.event in SECRET_EVENT_TTL or RATING_LINK.search(row.body) is not None
+        secret = (
+            row.event in SECRET_EVENT_TTL
+            or RATING_LINK.search(row.body) is not None
+            or FEEDBACK_LINK.search(row.body) is not None
+        )
         sms.send(row.recipient, row.body, reference=message_key(tenant_slug, row), secret=secret)
 
 
@@ -263,7 +278,7 @@ def _forget_secret(row: NotificationOutbox) -> None:
     if row.event in SECRET_EVENT_TTL:
         row.body = FORGOTTEN
     else:
-        row.body = RATING_LINK.sub(RATING_PATH + "…", row.body)
+        row.body = FEEDBACK_LINK.sub(FEEDBACK_PATH + "…", RATING_LINK.sub(RATING_PATH + "…", row.body))
 
 
 def discard_dead_secrets(session: Session, now: dt.datetime) -> int:

@@ -165,3 +165,49 @@ def render_password_reset(full_name: str, code: str, valid_minutes: int, *, loca
             warning=warning,
         )
         return subject, body, sms
+
+
+FEEDBACK_HEADLINES = {
+    Event.FEEDBACK_RECEIVED: _("Your feedback %(code)s has been received"),
+    Event.FEEDBACK_INFO: _("Your feedback %(code)s: more information is needed"),
+    Event.FEEDBACK_REJECTED: _("Your feedback %(code)s was not accepted"),
+    Event.FEEDBACK_ANSWERED: _("Your feedback %(code)s has been answered"),
+}
+FEEDBACK_DETAILS = {
+    Event.FEEDBACK_RECEIVED: _(
+        "The province will assign it to the office concerned and answer within the legal time. Follow it, add "
+        "information and rate the answer through your private link:"
+    ),
+    Event.FEEDBACK_INFO: _("The office asks: %(text)s\nReply through the private link of your first message."),
+    Event.FEEDBACK_REJECTED: _("The reason: %(text)s\nThe details are on the private link of your first message."),
+    Event.FEEDBACK_ANSWERED: _(
+        "The answer: %(text)s\nRead it in full and rate it through the private link of your first message."
+    ),
+}
+
+
+def render_feedback(
+    event: Event, code: str, name: str, *, link: str | None = None, text: str = "", locale: str
+) -> tuple[str, str, str]:
+    """(subject, e-mail body, SMS text) of a feedback item's step, to the contact its sender gave. Only the
+    first message carries the private link (its token is kept hashed: the later steps cannot repeat it); the
+    office's words are cut for the SMS."""
+    with use_locale(locale):
+        headline = FEEDBACK_HEADLINES[event] % {"code": code}
+        details = FEEDBACK_DETAILS[event] % {"text": text.strip()}
+        if link:
+            details += "\n" + link
+        subject = SUBJECT % {"headline": headline}
+        body = gettext(
+            "Dear %(name)s,\n\n%(headline)s.\n%(details)s\n\n%(footer)s\n",
+            name=name,
+            headline=headline,
+            details=details,
+            footer=FOOTER,
+        )
+        sms = f"{headline}. {link}" if link else f"{headline}: {_cut(text.strip(), 100)}"
+        return subject, body, sms
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
