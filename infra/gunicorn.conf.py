@@ -37,3 +37,11 @@ control_socket = os.path.join(_instance, "gunicorn.ctl")
 def post_fork(server, worker):
     runtime = worker.app.callable.extensions["motcua"]
     runtime.db.dispose()
+
+
+def child_exit(server, worker):
+    # prometheus-client's multiprocess mode (motcua_platform.metrics): a dead worker's live gauges go with it
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -3,10 +3,12 @@ root calls ``connect`` once per process."""
 
 from __future__ import annotations
 
-from motcua_platform import signals
+from motcua_platform import metrics, signals
 
+from motcua_billing.usage import metrics as usage_metrics
 from motcua_billing.usage.services import on_usage_reported
 
 
 def connect() -> None:
     signals.usage_reported.connect(on_usage_reported)
+    metrics.add_source(usage_metrics.outbox_backlog)

@@ -59,6 +59,7 @@ AREAS = Areas(
     model_modules=("motcua_app.models",),
     pages=("motcua_portal.pages:portal", "motcua_console.pages:console", "motcua_console.operator.pages:operator"),
     connectors=(
+        "motcua_tenants.wiring:connect",
         "motcua_onestop.wiring:connect",
         "motcua_billing.wiring:connect",
     ),

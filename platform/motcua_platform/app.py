@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hmac
 import inspect
+import ipaddress
 
 import orjson
 from babel.support import LazyProxy
-from flask import Flask, g, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy.exc import DataError
@@ -17,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from motcua_platform import areas, inputs, pages, request_log
+from motcua_platform import areas, inputs, metrics, pages, readiness, request_log
 from motcua_platform.config import Config
 from motcua_platform.errors import ServiceError
 from motcua_platform.i18n import _
@@ -36,7 +38,15 @@ API_TITLE = "Motcua Cloud API"
 API_VERSION = "v1"
 
 # Paths served whatever the Host header says (load-balancer probes, the API document and its viewer).
-HOSTLESS_ENDPOINTS = {"healthz", "api-docs.openapi_json", "api-docs.openapi_swagger_ui", "static", "assets.serve"}
+HOSTLESS_ENDPOINTS = {
+    "healthz",
+    "readyz",
+    "metrics",
+    "api-docs.openapi_json",
+    "api-docs.openapi_swagger_ui",
+    "static",
+    "assets.serve",
+}
 
 # Swagger UI is served by the app (motcua_platform.pages.swagger): no CDN, so the viewer works offline.
 SWAGGER_UI_ASSETS = "/assets/swagger-ui/"
@@ -109,7 +119,25 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
 
     @app.get("/healthz")
     def healthz():
+        """Liveness: the process answers (it looks at nothing else, so a database outage restarts nothing)."""
         return {"status": "ok"}
+
+    @app.get("/readyz")
+    def readyz():
+        """Readiness: the database answers and the schemas are at the code's revisions (``readiness``)."""
+        found = readiness.problems(runtime)
+        if found:
+            return {"status": "not_ready", "problems": found}, 503
+        return {"status": "ready"}
+
+    @app.get("/metrics", endpoint="metrics")
+    def metrics_text():
+        """Prometheus's text format; only to a caller with ``MOTCUA_METRICS_TOKEN`` or, with none set, from an
+        address not on the public internet."""
+        if not metrics_allowed(runtime.config.metrics_token):
+            return _error(403, "forbidden", _("Metrics are not served to this caller."))
+        body, content_type = metrics.exposition(runtime)
+        return Response(body, content_type=content_type, headers={"Cache-Control": "no-store"})
 
     @app.before_request
     def reject_unsafe_text():  # first of all, before the host is even looked up
@@ -226,6 +254,18 @@ class RequestJSONProvider(DefaultJSONProvider):
         if isinstance(o, dt.datetime):
             return utc_iso(o)
         return DefaultJSONProvider.default(o)
+
+
+def metrics_allowed(token: str | None) -> bool:
+    """The scraper presents the metrics token; with none configured, it must call from inside our networks
+    (the cluster's or the machine's own addresses: the figures name every tenant)."""
+    if token:
+        presented = request.headers.get("Authorization", "")
+        return hmac.compare_digest(presented.encode(), f"Bearer {token}".encode())
+    try:
+        return not ipaddress.ip_address(request.remote_addr or "").is_global
+    except ValueError:
+        return False
 
 
 def _error(status: int, code: str, message):

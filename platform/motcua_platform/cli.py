@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 from structlog.contextvars import bind_contextvars, unbind_contextvars
 
-from motcua_platform import areas
+from motcua_platform import areas, metrics
 from motcua_platform.config import Config, ConfigError, load_config
 from motcua_platform.db.embedded import embedded_running, stop_embedded
 from motcua_platform.plugins.base import PluginError
@@ -146,6 +146,13 @@ def run(cli: CliContext, workers: int | None, bind: str | None, with_worker: boo
     )
     if workers:
         env["MOTCUA_WEB_WORKERS"] = str(workers)
+    # every process of this server (web workers, job worker) counts into one folder, emptied at each start
+    # (motcua_platform.metrics); a folder given in the environment is the operator's own
+    if not env.get(metrics.MULTIPROCESS_ENV):
+        folder = config.instance_path / "metrics"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        env[metrics.MULTIPROCESS_ENV] = str(folder)
     env["MOTCUA_BIND"] = config.bind
     conf = repo_file("infra", "gunicorn.conf.py")
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"

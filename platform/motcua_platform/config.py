@@ -282,6 +282,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Citizen logins and registrations allowed per client address and minute on a tenant host (429 beyond).",
     ),
     Setting(
+        "MOTCUA_METRICS_TOKEN",
+        "metrics_token",
+        _secret_key,
+        "The bearer token Prometheus presents at GET /metrics; unset, /metrics answers only callers whose address "
+        "is not on the public internet.",
+    ),
+    Setting(
         "MOTCUA_OIDC_CLOCK_SKEW_SECONDS",
         "oidc_clock_skew_seconds",
         _non_negative_int,
@@ -364,6 +371,7 @@ class Config:
     tracking_per_minute: int = 30
     account_attempts_per_minute: int = 20
     oidc_clock_skew_seconds: int = 60
+    metrics_token: str | None = None
     online_submissions_per_hour: int = 60
     list_count_cap: int = 10_000
     log_level: str = "INFO"

@@ -23,6 +23,7 @@ import structlog
 from flask import Flask, Response, g, request
 from structlog.contextvars import bind_contextvars, clear_contextvars
 
+from motcua_platform import metrics
 from motcua_platform.log_setup import PLATFORM_TENANT
 from motcua_platform.tenancy import PLATFORM
 
@@ -68,14 +69,19 @@ def bind_actor(actor: Actor) -> None:
 
 def log_access(response: Response) -> Response:
     response.headers[REQUEST_ID_HEADER] = g.request_id
+    seconds = time.perf_counter() - g.request_started
     access_log.info(
         "request",
         method=request.method,
         path=_logged_path(),
         status=response.status_code,
-        duration_ms=round((time.perf_counter() - g.request_started) * 1000, 1),
+        duration_ms=round(seconds * 1000, 1),
         client=request.remote_addr,
     )
+    route = request.url_rule.rule if request.url_rule is not None else metrics.UNMATCHED
+    site = g.get("site")
+    tenant = "" if site is None else PLATFORM_TENANT if site == PLATFORM else site.slug
+    metrics.observe_request(request.method, route, response.status_code, tenant, seconds)
     return response
 
 

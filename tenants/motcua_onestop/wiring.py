@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from motcua_platform import signals
+from motcua_platform import metrics, signals
 from motcua_platform.auth.units import provide_unit_tree
 from motcua_platform.directory.models import Tenant
 from motcua_platform.plugins import Plugin
 from sqlalchemy.orm import Session
 
+from motcua_onestop import backlogs
 from motcua_onestop.calendar.services import seed_calendar
 from motcua_onestop.catalogue.services import sync_plugin
 from motcua_onestop.units import services as units
@@ -45,5 +46,7 @@ def add_plugin_procedures(session: Session, *, plugin: Plugin) -> list[str]:
 
 def connect() -> None:
     provide_unit_tree(UnitTreeService())
+    metrics.add_source(backlogs.notification_backlog)
+    metrics.add_source(backlogs.national_sync_backlog)
     signals.tenant_seeding.connect(seed_new_tenant)
     signals.plugin_enabled.connect(add_plugin_procedures)

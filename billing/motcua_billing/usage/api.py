@@ -3,9 +3,10 @@
 from motcua_platform.audit.services import record
 from motcua_platform.auth.models import OperatorRole
 from motcua_platform.web.blueprint import Blueprint
-from motcua_platform.web.context import control_session, runtime
+from motcua_platform.web.context import control_session, on_commit, runtime
 from motcua_platform.web.principals import actor, current_principal
 
+from motcua_billing.usage import metrics as usage_metrics
 from motcua_billing.usage import services
 from motcua_billing.usage.schemas import DrainResultSchema, UsageBatchResultSchema, UsageBatchSchema
 
@@ -29,6 +30,7 @@ def ingest(body):
     principal = current_principal(*SOURCES)
     session = control_session()
     result = services.ingest(session, body["events"], source="api")
+    on_commit(lambda: usage_metrics.count(result, "api"))
     if result.count("accepted") or result.count("rejected"):
         record(
             session,

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from motcua_billing.catalog.models import Aggregation, BillableMetric
 from motcua_billing.rating.services import to_decimal
+from motcua_billing.usage import metrics as usage_metrics
 from motcua_billing.usage.models import UsageOutbox
 
 log = logging.getLogger(__name__)
@@ -361,6 +362,7 @@ def drain_outbox(db: Database, slug: str, *, batch: int = 5000) -> DrainReport:
                 row.outcome = outcome.status
                 row.error = "; ".join(str(m) for msgs in outcome.errors.values() for m in msgs) or None
             tenant_session.commit()
+        usage_metrics.count(result, "outbox")
         report.accepted += result.count("accepted")
         report.duplicates += result.count("duplicate")
         report.rejected += result.count("rejected")

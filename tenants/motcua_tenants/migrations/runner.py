@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from motcua_platform.plugins.engine import active
 from procrastinate.schema import SchemaManager
 from sqlalchemy import Connection, select, text
 
+from motcua_tenants import durations
 from motcua_tenants.migrations.config import alembic_config
 
 SCHEMA_STATUSES = (TenantStatus.ACTIVE, TenantStatus.SUSPENDED)
@@ -177,11 +179,13 @@ def upgrade_all(
     ) as pool:
         queue = list(pending)
         running: dict[Future, str] = {}
+        started: dict[str, float] = {}
         failed = False
         while queue or running:
             while queue and not failed and len(running) < workers:
                 item = queue.pop(0)
                 running[pool.submit(_upgrade_in_subprocess, db.url, item.slug, active().names, installed())] = item.slug
+                started[item.slug] = time.perf_counter()
             if not running:
                 break
             done, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -195,6 +199,7 @@ def upgrade_all(
                     item.outcome = "failed"
                     item.error = f"{type(exc).__name__}: {exc}"
                     failed = True
+                durations.MIGRATION.labels(item.outcome).observe(time.perf_counter() - started[slug])
                 if on_progress:
                     on_progress(item)
         for item in queue:

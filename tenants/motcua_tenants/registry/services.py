@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import subprocess
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,7 @@ from sqlalchemy import Connection, func, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, selectinload
 
+from motcua_tenants import durations
 from motcua_tenants.migrations.runner import create_role_and_schema, upgrade_tenant_on
 from motcua_tenants.registry.models import JobStatus, TenantJob
 
@@ -395,6 +397,7 @@ def provision(db: Database, job_id: int, *, after_migrate: Callable[[Connection]
     binding = db.binding(tenant.slug)
     report = JobReporter(db, job_id)
     report.start()
+    started = time.perf_counter()
     try:
         with db.engine.connect() as conn, conn.begin():
             report("creating schema and role", 10)
@@ -420,8 +423,10 @@ def provision(db: Database, job_id: int, *, after_migrate: Callable[[Connection]
     except Exception as exc:
         log.exception("provisioning tenant %s failed", tenant.slug)
         report.fail(f"{type(exc).__name__}: {exc}")
+        durations.PROVISIONING.labels("failed").observe(time.perf_counter() - started)
         raise
     report.succeed()
+    durations.PROVISIONING.labels("provisioned").observe(time.perf_counter() - started)
 
 
 def archive(db: Database, job_id: int, *, archive_dir: Path, pg_dump: str) -> Path:

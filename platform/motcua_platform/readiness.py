@@ -1,0 +1,37 @@
+"""Whether this process should be sent traffic (``GET /readyz``), as against whether it is alive
+(``GET /healthz``, which looks at nothing): the database answers, and every check the areas add passes (the
+tenants area's: the control schema and every tenant's schema at the code's head revision, so a rollout's
+new pods take traffic only after the migrations job has run). Each check returns what is wrong, or None."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import text
+
+Check = Callable[[Any], str | None]
+_checks: dict[str, Check] = {}
+
+
+def add_check(name: str, check: Check) -> None:
+    _checks[name] = check
+
+
+def problems(runtime: Any) -> dict[str, str]:
+    """What keeps the process from serving, by check; empty when ready. The database first: without it
+    the other checks cannot run."""
+    try:
+        with runtime.db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # any failure to reach the database means not ready, whatever its kind
+        return {"database": f"{type(exc).__name__}: {str(exc)[:200]}"}
+    found = {}
+    for name, check in _checks.items():
+        try:
+            problem = check(runtime)
+        except Exception as exc:  # a check that cannot run is a check that fails
+            problem = f"{type(exc).__name__}: {str(exc)[:200]}"
+        if problem:
+            found[name] = problem
+    return found
