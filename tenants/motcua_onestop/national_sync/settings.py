@@ -44,7 +44,7 @@ def sender_for(settings: NationalSyncSettings | None) -> Sender | None:
     return HttpSender(settings.endpoint_url, settings.secret, settings.timeout_seconds)
 
 
-def _internal(hostname: str) -> bool:
+def internal_address(hostname: str) -> bool:
     """Whether ``hostname`` is, or resolves to, an address inside our own networks (loopback, private,
     link-local, reserved): the worker must not be pointed at the platform's own services."""
     try:
@@ -84,7 +84,7 @@ def change(
         schemes = ("http", "https") if local_receivers else ("https",)
         if parts.scheme not in schemes or not parts.hostname or parts.username or parts.password:
             errors["endpoint_url"] = [_("Give an https address without a user name or password in it.")]
-        elif not local_receivers and _internal(parts.hostname):
+        elif not local_receivers and internal_address(parts.hostname):
             errors["endpoint_url"] = [_("This address is inside the platform's own networks.")]
     if secret is not None and len(secret) < MIN_SECRET:
         errors["secret"] = [_("The secret must be at least %(length)s characters long.", length=MIN_SECRET)]
