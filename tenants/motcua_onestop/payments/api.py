@@ -33,6 +33,7 @@ from motcua_onestop.payments.schemas import (
     FeeReconciliationArgsSchema,
     FeeReconciliationLineSchema,
     FeeRefundDueSchema,
+    GatewayFieldsSchema,
     GatewayNotificationAnswerSchema,
     MerchantSettingsSchema,
     OwnFeesSchema,
@@ -133,13 +134,15 @@ def own_receipt(code, payment_id):
 
 # -- the gateway ----------------------------------------------------------------------------------
 @blp.route("/payments/vnpay/ipn")
+@blp.arguments(GatewayFieldsSchema, location="query")
 @blp.response(200, GatewayNotificationAnswerSchema)
 @blp.doc(security=[])
-def vnpay_notification():
+def vnpay_notification(_fields):
     """The gateway's server-to-server notification of an order's outcome (the `vnp_*` fields in the query
     string, signed with the province's hash secret). The one thing that records an online payment; refused
     with nothing recorded when forged (97), for an unknown order (01), of another amount (04), or about an
-    order settled already (02: a replay or a late notification never changes it)."""
+    order settled already (02: a replay or a late notification never changes it). The signature is checked
+    over the fields as received."""
     session = tenant_session()
     try:
         code, message = services.notify(session, request.args.to_dict(), tenant=tenant_context())

@@ -64,14 +64,19 @@ class MerchantSettingsSchema(Schema):
     enabled = fields.Boolean(required=True)
     gateway = fields.String(load_default="vnpay", validate=validate.OneOf(["vnpay"]))
     merchant_code = fields.String(
+        load_default=None,
         allow_none=True,
         validate=validate.Length(max=40),
         metadata={"description": "The province's merchant code at the gateway (vnp_TmnCode)."},
     )
     pay_url = fields.String(
-        allow_none=True, validate=validate.Length(max=500), metadata={"description": "Where payers are sent to pay."}
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=500),
+        metadata={"description": "Where payers are sent to pay."},
     )
     api_url = fields.String(
+        load_default=None,
         allow_none=True,
         validate=validate.Length(max=500),
         metadata={"description": "The gateway's merchant API (query, refund)."},
@@ -121,3 +126,25 @@ class GatewayNotificationAnswerSchema(Schema):
         }
     )
     Message = fields.String()
+
+
+# The fields the gateway's return and notification carry (VNPAY 2.1.0), all signed by vnp_SecureHash.
+GATEWAY_FIELDS = (
+    "vnp_TmnCode",
+    "vnp_Amount",
+    "vnp_BankCode",
+    "vnp_BankTranNo",
+    "vnp_CardType",
+    "vnp_PayDate",
+    "vnp_OrderInfo",
+    "vnp_TransactionNo",
+    "vnp_ResponseCode",
+    "vnp_TransactionStatus",
+    "vnp_TxnRef",
+    "vnp_SecureHashType",
+    "vnp_SecureHash",
+)
+
+GatewayFieldsSchema = Schema.from_dict(
+    {name: fields.String(validate=validate.Length(max=300)) for name in GATEWAY_FIELDS}, name="GatewayFieldsSchema"
+)
