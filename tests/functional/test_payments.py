@@ -503,3 +503,97 @@ def test_the_merchant_settings_are_the_tenant_admins_and_the_secret_is_never_sho
         assert len(events) == 2 and all(SECRET not in str(e.details) for e in events)
     # beta's settings are beta's
     assert staff(host_client, seeded, "admin", "beta").get(path).get_json()["secret_set"] is False
+
+
+# -- QĐ 766 ----------------------------------------------------------------------------------------
+def test_indicators_3_5_and_3_6_on_known_dossiers(runtime, seeded, host_client, gateway):
+    """May 2025, nothing else in it: four dossiers received, three with a fee (75 000 đồng): one paid online,
+    one in cash at the counter, one unpaid; the fourth (a marriage) is free. 3.6 = 1 / 3."""
+    from dossier_support import MARRIAGE, SYSTEM
+    from motcua_onestop.catalogue.models import Procedure
+    from motcua_onestop.dossiers import services as dossiers
+    from motcua_onestop.dossiers.intake import services as intake
+    from motcua_onestop.national_sync.models import NationalSyncOutbox
+    from motcua_onestop.payments import services as payments
+    from motcua_platform.plugins.engine import active
+    from motcua_platform.timezones import VIETNAM
+
+    configure(runtime, gateway)
+    t0 = dt.datetime(2025, 5, 6, 9, tzinfo=VIETNAM)
+    units, context = seeded["alpha"].units, seeded["alpha"].context
+    officers = {units["root"]}
+
+    def take(procedure, channel, form, account=None):
+        data = intake.Intake(procedure, units["commune_a"], channel, "Nguyễn Văn Chủ", form, citizen_account_id=account)
+        return intake.intake(session, SYSTEM, officers, active(), context, data, now=t0)
+
+    def walk(dossier, statuses, hour):
+        for status in statuses:
+            dossiers.transition(
+                session, SYSTEM, dossier, status, dossier.version, tenant=context, now=t0 + dt.timedelta(hours=hour)
+            )
+
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        online = take(NEW_PERMIT, "online", FORMS[NEW_PERMIT], seeded["alpha"].citizen_id)
+        walk(online, (2, 4, 6), 1)
+        started = payments.start_online(
+            session,
+            SYSTEM,
+            online,
+            return_url="http://alpha.test/payments/return",
+            client_ip="127.0.0.1",
+            locale="vi",
+            now=t0 + dt.timedelta(hours=2),
+        )
+        cash = take(NEW_PERMIT, "counter", FORMS[NEW_PERMIT])
+        payments.record_counter(
+            session,
+            SYSTEM,
+            cash,
+            method="cash",
+            amount=75_000,
+            reference="PT-01",
+            tenant=context,
+            now=t0 + dt.timedelta(hours=3),
+        )
+        take(NEW_PERMIT, "counter", FORMS[NEW_PERMIT])  # unpaid
+        from dossier_support import FORM
+
+        take(MARRIAGE, "counter", FORM)  # free
+        session.commit()
+        online_code = online.code
+    assert open_at_gateway(started.url) == 200
+    fields = gateway.outcome(started.payment.order_ref)
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        assert payments.notify(session, fields, tenant=context, now=t0 + dt.timedelta(hours=4)) == payments.CONFIRMED
+        session.commit()
+        priced = sum(
+            1
+            for row in session.scalars(select(Procedure).where(Procedure.status == "published"))
+            if sum(int(f.get("amount") or 0) for f in row.fees) > 0 and row.online_mode != "none"
+        )
+        last = session.scalar(
+            select(NationalSyncOutbox)
+            .where(NationalSyncOutbox.payload["MaHoSo"].astext == online_code)
+            .order_by(NationalSyncOutbox.sequence.desc())
+            .limit(1)
+        )
+        assert (last.payload["TrangThaiHoSo"], last.payload["DuocThanhToanTrucTuyen"]) == (4, 2)
+    admin = staff(host_client, seeded, "admin")
+    rows = {
+        r["id"]: r
+        for r in admin.get("/api/v1/statistics/indicators?period=month&value=2025-05").get_json()["indicators"]
+    }
+    assert (rows["3.6"]["numerator"], rows["3.6"]["denominator"], rows["3.6"]["value"], rows["3.6"]["score"]) == (
+        1,
+        3,
+        33.33,
+        "1.67",
+    )  # 5 points × 33.33 %
+    assert (rows["3.5"]["numerator"], rows["3.5"]["denominator"], rows["3.5"]["status"]) == (priced, priced, "computed")
+    configure(runtime, gateway, enabled=False)  # no online payment: no procedure can be paid online
+    rows = {
+        r["id"]: r
+        for r in admin.get("/api/v1/statistics/indicators?period=month&value=2025-05").get_json()["indicators"]
+    }
+    assert (rows["3.5"]["numerator"], rows["3.6"]["numerator"]) == (0, 1)
