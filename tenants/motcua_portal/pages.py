@@ -17,6 +17,7 @@ from motcua_portal import (  # noqa: F401
     mine_pages,
     my_account_pages,
     my_documents_pages,
+    payment_pages,
     product_pages,
     rating_pages,
     session,

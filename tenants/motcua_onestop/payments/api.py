@@ -11,7 +11,8 @@ from flask import Response, request
 from flask.views import MethodView
 from motcua_platform.auth.models import StaffRoleName
 from motcua_platform.db.base import utcnow
-from motcua_platform.i18n import current_locale
+from motcua_platform.errors import NotFound
+from motcua_platform.i18n import _, current_locale
 from motcua_platform.rendering.pdf import find_font
 from motcua_platform.timezones import VIETNAM
 from motcua_platform.web.blueprint import Blueprint
@@ -84,10 +85,11 @@ def receipt_response(session, payment: Payment, dossier: Dossier) -> Response:
     return Response(body, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
 
 
-def _payment_of(session, dossier: Dossier, payment_id: int) -> Payment:
+def payment_of(session, dossier: Dossier, payment_id: int) -> Payment:
+    """One of ``dossier``'s payments; another dossier's is a 404 like one that does not exist."""
     payment = session.get(Payment, payment_id)
     if payment is None or payment.dossier_id != dossier.id:
-        payment = services.find(session, -1)  # the same 404 as a payment that does not exist
+        raise NotFound(_("No payment %(id)s.", id=payment_id))
     return payment
 
 
@@ -129,7 +131,7 @@ def own_receipt(code, payment_id):
     """The receipt of a paid payment of one's own dossier."""
     session = tenant_session()
     dossier = dossiers.get_own_dossier(session, code, current_citizen().id)
-    return receipt_response(session, _payment_of(session, dossier, payment_id), dossier)
+    return receipt_response(session, payment_of(session, dossier, payment_id), dossier)
 
 
 # -- the gateway ----------------------------------------------------------------------------------
@@ -189,7 +191,7 @@ def dossier_receipt(code, payment_id):
     """The receipt of a paid payment of the dossier (officers of its units)."""
     session = tenant_session()
     dossier = dossiers.get_dossier(session, code, caller_units())
-    return receipt_response(session, _payment_of(session, dossier, payment_id), dossier)
+    return receipt_response(session, payment_of(session, dossier, payment_id), dossier)
 
 
 # -- the province: settings and finance -------------------------------------------------------------
