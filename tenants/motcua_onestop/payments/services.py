@@ -255,7 +255,8 @@ def record_counter(
     if dossier.status in (Status.REFUSED, Status.WITHDRAWN, Status.STOPPED):
         raise Conflict(_("Dossier %(code)s is closed.", code=dossier.code))
     if amount != owed:
-        errors["amount"] = [_("The fee is %(amount)s đồng, to be paid whole.", amount=f"{owed:,}".replace(",", "."))]
+        shown = format(owed, ",").replace(",", ".")
+        errors["amount"] = [_("The fee is %(amount)s đồng, to be paid whole.", amount=shown)]
     if errors:
         raise InvalidInput(_("The payment was not recorded."), errors)
     payment = Payment(
