@@ -30,7 +30,9 @@ def fees_of(db: Session, dossier: Dossier) -> dict:
 @portal.post("/my/dossiers/<code>/pay")
 @citizen_required
 def my_dossier_pay(code: str):
-    """A new order at the province's gateway, and the payer sent there (303)."""
+    """A new order at the province's gateway, and a page with the link that takes the payer there. A link,
+    not a redirect: the pages' Content-Security-Policy lets a form go only to our own host (form-action
+    'self', which browsers apply to the redirect after a form too); following a link is not a form."""
     db = tenant_session()
     dossier = dossiers.get_own_dossier(db, code, session.signed_in().id, lock=True)
     try:
@@ -45,7 +47,7 @@ def my_dossier_pay(code: str):
     except Conflict as error:
         flash(str(error.message), "error")
         return redirect(url_for("site.my_dossier", code=code, _anchor="fees"), 303)
-    return redirect(started.url, 303)
+    return render_template("portal/payment_go.html", dossier=dossier, payment=started.payment, url=started.url)
 
 
 @portal.get("/payments/return")
