@@ -591,6 +591,21 @@ def test_indicators_3_5_and_3_6_on_known_dossiers(runtime, seeded, host_client, 
         "1.67",
     )  # 5 points × 33.33 %
     assert (rows["3.5"]["numerator"], rows["3.5"]["denominator"], rows["3.5"]["status"]) == (priced, priced, "computed")
+    # Bến Tre's roadmap target (4.31 % to 30 %) measured on the same dossiers: 2025 to date is May alone
+    plan = {
+        "targets": [
+            {"metric": "online_payment_rate", "target": 30, "baseline": "4.31"},
+            {"metric": "online_payment_rate", "target": 30, "unit_id": units["commune_b"]},
+        ]
+    }
+    targets = {
+        row["unit_id"]: row
+        for row in admin.put("/api/v1/statistics/targets?year=2025", json=plan).get_json()["targets"]
+    }
+    province = targets[None]
+    assert (province["value"], province["projected"], province["on_track"]) == (33.33, 33.33, True)
+    assert {m["month"]: m["value"] for m in province["months"]}[5] == 33.33
+    assert targets[units["commune_b"]]["value"] is None  # commune B received none of them
     configure(runtime, gateway, enabled=False)  # no online payment: no procedure can be paid online
     rows = {
         r["id"]: r

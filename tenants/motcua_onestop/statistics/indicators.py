@@ -240,14 +240,21 @@ FEE_PROCEDURES = text("""
 PAID_ONLINE = text("""
     SELECT count(*) FILTER (WHERE d.payment_method = 'online'), count(*)
     FROM dossiers d WHERE d.received_at >= :start AND d.received_at < :end AND d.total_fee > 0
+      AND (CAST(:units AS bigint[]) IS NULL OR d.receiving_unit_id = ANY(CAST(:units AS bigint[])))
 """)
+
+
+def paid_online_part(session: Session, period: Period, units: Iterable[int] | None = None) -> tuple[int, int]:
+    """3.6 as (numerator, denominator): of the whole province, or of the dossiers ``units`` received."""
+    values = {"start": period.start, "end": period.end, "units": None if units is None else sorted(units)}
+    paid_online, fee_dossiers = session.execute(PAID_ONLINE, values).one()
+    return paid_online, fee_dossiers
 
 
 def payment_parts(session: Session, period: Period, enabled: Iterable[str]) -> dict[str, tuple[int, int]]:
     """3.5 and 3.6 as (numerator, denominator), for the whole province (``FEE_PROCEDURES``, ``PAID_ONLINE``)."""
     payable, priced = session.execute(FEE_PROCEDURES, {"enabled": sorted(enabled)}).one()
-    paid_online, fee_dossiers = session.execute(PAID_ONLINE, {"start": period.start, "end": period.end}).one()
-    return {"3.5": (payable, priced), "3.6": (paid_online, fee_dossiers)}
+    return {"3.5": (payable, priced), "3.6": paid_online_part(session, period)}
 
 
 def reuse_part(session: Session, period: Period) -> tuple[int, int]:
