@@ -145,10 +145,17 @@ def start_online(
 
 
 def lock(session: Session, payment_id: int) -> tuple[Payment, Dossier]:
-    """The payment and its dossier, locked dossier first (the order every payment change takes)."""
+    """The payment and its dossier, locked dossier first (the order every payment change takes), read
+    afresh once locked: a copy loaded before the lock (``find``) may have been changed meanwhile by the
+    transaction the lock waited for."""
     dossier_id = session.scalar(select(Payment.dossier_id).where(Payment.id == payment_id))
-    dossier = session.scalar(select(Dossier).where(Dossier.id == dossier_id).with_for_update())
-    payment = session.scalar(select(Payment).where(Payment.id == payment_id).with_for_update())
+    fresh = {"populate_existing": True}
+    dossier = session.scalar(
+        select(Dossier).where(Dossier.id == dossier_id).with_for_update().execution_options(**fresh)
+    )
+    payment = session.scalar(
+        select(Payment).where(Payment.id == payment_id).with_for_update().execution_options(**fresh)
+    )
     return payment, dossier
 
 
