@@ -6,6 +6,8 @@ live server over HTTP before the browser comes back. Looked at (axe-core, 375 an
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from browser_support import fill, t
 from motcua_app.testing.pytest_plugin import TEST_PASSWORD
@@ -114,3 +116,47 @@ def _payment_id(live, code):
     with live.runtime.db.tenant_session(live.runtime.db.binding(live.tenant.slug)) as session:
         query = select(Payment.id).join(Dossier, Dossier.id == Payment.dossier_id).where(Dossier.code == code)
         return session.scalar(query.where(Payment.state == "paid"))
+
+
+def test_the_office_takes_cash_and_finance_reconciles(asked_to_pay, gateway, open_browser, live):
+    """The officer records cash on the dossier's page (a wrong amount first); the admin, in English without
+    JavaScript, sees the merchant settings (the secret only as "set") and reconciles the day on the fee
+    payments page."""
+    code = asked_to_pay
+    tab = open_browser("vi", width=1280)
+    _ = lambda msgid, **params: t("vi", msgid, **params)  # noqa: E731
+    tab.goto(f"/console/dossiers/{code}")
+    fill(tab, {"email": f"officer@{live.tenant.slug}.test", "password": TEST_PASSWORD})
+    tab.button(_("Log in")).click()
+    assert tab.path == f"/console/dossiers/{code}"
+    tab.page.locator("#payments summary").click()
+    fill(tab, {"amount": "70.000"})
+    tab.button(_("Record the payment")).click()
+    assert "75.000" in tab.text()  # the fee is 75 000 đồng, to be paid whole
+    tab.look("counter-wrong-amount")
+    # the form stays open on the page that says what was wrong
+    fill(tab, {"amount": "75.000", "reference": "PT-0001"})
+    tab.button(_("Record the payment")).click()
+    assert _("The payment is recorded.") in tab.text() and _("Receipt (PDF)") in tab.text()
+    tab.look("counter-paid")
+
+    admin = open_browser("en", javascript=False)
+    e = lambda msgid, **params: t("en", msgid, **params)  # noqa: E731
+    admin.goto("/console/payment-settings")
+    fill(admin, {"email": f"admin@{live.tenant.slug}.test", "password": TEST_PASSWORD})
+    admin.button(e("Log in")).click()
+    assert admin.path == "/console/payment-settings"
+    assert SECRET not in admin.page.content() and e("A secret is set: leave this empty to keep it.") in admin.text()
+    admin.look("settings")
+    admin.goto("/console/fee-payments")
+    today = dt.date.today()
+    fill(
+        admin,
+        {
+            "from": str(today - dt.timedelta(days=1)),
+            "to": str(today + dt.timedelta(days=1)),
+        },
+    )
+    admin.button(e("Compare")).click()
+    assert "orders compared" in admin.text() and code in admin.text()
+    admin.look("fee-payments")
