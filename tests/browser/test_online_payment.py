@@ -158,5 +158,5 @@ def test_the_office_takes_cash_and_finance_reconciles(asked_to_pay, gateway, ope
         },
     )
     admin.button(e("Compare")).click()
-    assert "orders compared" in admin.text() and code in admin.text()
+    assert "Orders compared" in admin.text() and code in admin.text()
     admin.look("fee-payments")

@@ -100,7 +100,7 @@ def test_finance_and_settings_pages(runtime, seeded, host_client, gateway):  # n
     assert incomplete.status_code == 422
     finance = console_client(host_client, seeded["alpha"].host, "finance@alpha.test")
     listed = finance.get("/console/fee-payments?from=2026-01-01&to=2026-01-31")
-    assert listed.status_code == 200 and "orders compared" in text(listed)
+    assert listed.status_code == 200 and "Orders compared" in text(listed)
     assert (
         console_client(host_client, seeded["alpha"].host, "officer@alpha.test").get("/console/fee-payments").status_code
         == 403
