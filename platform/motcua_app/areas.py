@@ -54,6 +54,7 @@ AREAS = Areas(
         "motcua_platform.auth.cli:operators",
         "motcua_tenants.tenant_plugins.cli:plugins",
         "motcua_onestop.catalogue.cli:catalogue",
+        "motcua_onestop.payments.cli:payments",
         "motcua_billing.cli:billing",
         "motcua_app.demo:demo",
     ),

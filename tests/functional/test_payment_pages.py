@@ -106,3 +106,23 @@ def test_finance_and_settings_pages(runtime, seeded, host_client, gateway):  # n
         == 403
     )
     assert finance.get("/console/payment-settings").status_code == 403
+
+
+def test_a_fully_online_dossier_offers_payment_right_after_submitting(runtime, seeded, host_client, gateway):  # noqa: F811
+    configure(runtime, gateway)
+    code = submit_online(host_client, seeded)["code"]  # the extension: paid before intake
+    browser = host_client(seeded["alpha"].host, language="en")
+    log_in(browser, "citizen@alpha.test", TEST_PASSWORD)
+    page = text(browser.get(f"/my/dossiers/{code}/submitted"))
+    assert "Pay online" in page and "15,000" in page
+    configure(runtime, gateway, enabled=False)  # the province does not take payments online: pay at the office
+    page = text(browser.get(f"/my/dossiers/{code}/submitted"))
+    assert "Pay online" not in page and "Pay at the office" in page
+    assert (
+        browser.post(
+            f"/my/dossiers/{code}/pay",
+            data={"csrf_token": csrf_token(browser.get(f"/my/dossiers/{code}").get_data(as_text=True))},
+        ).status_code
+        == 303
+    )
+    assert rows(runtime)[0] == []  # no order made

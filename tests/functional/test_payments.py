@@ -130,6 +130,15 @@ def notify(client, fields: dict) -> dict:
     return response.get_json()
 
 
+def motcua_cli(runtime, *args):
+    from click.testing import CliRunner
+    from motcua_platform.cli import CliContext, main
+
+    context = CliContext()
+    context._runtime = runtime
+    return CliRunner().invoke(main, list(args), obj=context, catch_exceptions=False)
+
+
 def rows(runtime, slug="alpha"):
     """Every payment of the province and the audit events about payments: what a refusal must not change."""
     with runtime.db.tenant_session(runtime.db.binding(slug)) as session:
@@ -463,6 +472,12 @@ def test_the_reconciliation_lists_planted_differences_and_a_lost_notification_ca
     lines = finance.get(f"/api/v1/payments/reconciliation?{period}").get_json()
     problems = {line["dossier_code"]: line["problem"] for line in lines}
     assert problems == {good["code"]: None, lost["code"]: "paid_there_only", planted["code"]: "paid_here_only"}
+    # the same from the shell: one line per difference, exit 1
+    around = ["--from", str(today - dt.timedelta(days=1)), "--to", str(today + dt.timedelta(days=1))]
+    shell = motcua_cli(runtime, "payments", "reconcile", "alpha", *around)
+    assert shell.exit_code == 1 and shell.output.count("MISMATCH") == 2, shell.output
+    assert lost["code"] in shell.output and planted["code"] in shell.output and good["code"] not in shell.output
+    assert motcua_cli(runtime, "payments", "reconcile", "nobody", *around).exit_code == 1
     assert finance.get("/api/v1/payments/reconciliation?from=2026-01-01&to=2020-01-01").status_code == 422
     assert finance.get("/api/v1/payments/reconciliation?from=2020-01-01&to=2026-01-01").status_code == 422
 
