@@ -28,6 +28,7 @@ AREAS = Areas(
         "motcua_onestop.statistics.api:blp",
         "motcua_onestop.faq.api:blp",
         "motcua_onestop.national_sync.api:blp",
+        "motcua_onestop.payments.api:blp",
         "motcua_platform.auth.api:staff_blp",
         "motcua_platform.audit.api:tenant_blp",
         "motcua_billing.catalog.api:blp",
@@ -46,6 +47,7 @@ AREAS = Areas(
         ("motcua_onestop.calendar.tasks:blueprint", "calendar"),
         ("motcua_onestop.statistics.tasks:blueprint", "statistics"),
         ("motcua_onestop.national_sync.tasks:blueprint", "national_sync"),
+        ("motcua_onestop.payments.tasks:blueprint", "payments"),
     ),
     cli_groups=(
         "motcua_tenants.migrations.cli:db",
@@ -53,6 +55,7 @@ AREAS = Areas(
         "motcua_platform.auth.cli:operators",
         "motcua_tenants.tenant_plugins.cli:plugins",
         "motcua_onestop.catalogue.cli:catalogue",
+        "motcua_onestop.payments.cli:payments",
         "motcua_billing.cli:billing",
         "motcua_app.demo:demo",
     ),

@@ -21,6 +21,7 @@ from motcua_onestop.faq import models as _faq_models  # noqa: F401
 from motcua_onestop.feedback import models as _feedback_models  # noqa: F401
 from motcua_onestop.national_sync import models as _national_sync_models  # noqa: F401
 from motcua_onestop.notifications import models as _notification_models  # noqa: F401
+from motcua_onestop.payments import models as _payment_models  # noqa: F401
 from motcua_onestop.statistics import models as _statistics_models  # noqa: F401
 from motcua_onestop.units import models as _unit_models  # noqa: F401
 from motcua_platform.audit import models as _audit_models  # noqa: F401

@@ -21,6 +21,7 @@ from motcua_console import (  # noqa: F401
     intake_pages,
     labels,
     officer_pages,
+    payment_pages,
     plugin_pages,
     print_pages,
     rating_pages,

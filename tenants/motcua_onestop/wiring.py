@@ -1,5 +1,6 @@
 """What the one-stop domain contributes to the kernel's hooks: the unit tree that authorisation reads, a
-new tenant's seed (root unit and working calendar), and the procedures a plugin brings when it is enabled.
+new tenant's seed (root unit and working calendar), the procedures a plugin brings when it is enabled, and
+the payments area's check at intake (a fully online dossier with fees is paid first).
 The composition root calls ``connect`` once per process."""
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from sqlalchemy.orm import Session
 from motcua_onestop import backlogs
 from motcua_onestop.calendar.services import seed_calendar
 from motcua_onestop.catalogue.services import sync_plugin
+from motcua_onestop.dossiers.services import RECEIVING_CHECKS
+from motcua_onestop.payments.services import require_paid_before_intake
 from motcua_onestop.units import services as units
 from motcua_onestop.units.models import Unit, UnitKind
 
@@ -50,3 +53,5 @@ def connect() -> None:
     metrics.add_source(backlogs.national_sync_backlog)
     signals.tenant_seeding.connect(seed_new_tenant)
     signals.plugin_enabled.connect(add_plugin_procedures)
+    if require_paid_before_intake not in RECEIVING_CHECKS:
+        RECEIVING_CHECKS.append(require_paid_before_intake)

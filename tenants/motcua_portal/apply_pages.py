@@ -37,7 +37,7 @@ from motcua_platform.web.context import current_tenant, on_commit, runtime, tena
 from motcua_platform.web.context import unit_of_work as request_work
 from werkzeug.datastructures import MultiDict
 
-from motcua_portal import labels, session
+from motcua_portal import labels, payment_pages, session
 from motcua_portal.account_pages import citizen_required
 from motcua_portal.blueprint import portal
 from motcua_portal.drafts import services as drafts
@@ -555,7 +555,8 @@ def _submission_failed(code: str, error: ServiceError):
 def apply_done(code: str):
     dossier = dossiers.get_own_dossier(tenant_session(), code, session.signed_in().id)
     row = tenant_session().get(Procedure, dossier.procedure_id)
-    return render_template("portal/apply_done.html", dossier=dossier, procedure=row)
+    fees = payment_pages.fees_of(tenant_session(), dossier)
+    return render_template("portal/apply_done.html", dossier=dossier, procedure=row, fees=fees)
 
 
 # -- saved drafts ---------------------------------------------------------------------------------------

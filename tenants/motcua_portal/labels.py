@@ -63,3 +63,12 @@ APPLICANT_FORMS = {
     "04": N_("Apology and new appointment (form 04)"),
     "05": N_("Notice that processing stopped (form 05)"),
 }
+
+
+PAYMENT_METHODS = {"online": N_("Online"), "cash": N_("Cash at the office"), "transfer": N_("Bank transfer")}
+PAYMENT_STATES = {
+    "pending": N_("Being confirmed"),
+    "paid": N_("Paid"),
+    "failed": N_("Not paid"),
+    "refunded": N_("Refunded"),
+}

@@ -30,7 +30,7 @@ from motcua_platform.storage.services import tenant_objects
 from motcua_platform.web.context import current_tenant, runtime, tenant_context, tenant_session
 from motcua_platform.web.pagination import paginate
 
-from motcua_portal import labels, rating_pages, session
+from motcua_portal import labels, payment_pages, rating_pages, session
 from motcua_portal.account_pages import citizen_required
 from motcua_portal.blueprint import portal
 
@@ -126,6 +126,7 @@ def _detail(dossier: Dossier, *, errors: dict | None = None, values: dict | None
         supplement_reason=supplement_reason,
         forms=[(number, _(labels.APPLICANT_FORMS[number])) for number in forms.applicant_forms(db, dossier)],
         rating=rating,
+        fees=payment_pages.fees_of(db, dossier),
         can_rate=rating is None and ratings.rateable(dossier),
         levels=ratings.named_levels(),
         errors=errors or {},

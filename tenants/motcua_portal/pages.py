@@ -18,6 +18,7 @@ from motcua_portal import (  # noqa: F401
     my_account_pages,
     my_documents_pages,
     national_sign_in_pages,
+    payment_pages,
     product_pages,
     rating_pages,
     session,

@@ -44,6 +44,7 @@ PROVINCE = {
     "3.1": (87.5, 14, 16, "4.00"),  # above the 80 % threshold: full points
     "3.2": (7.14, 1, 14, "0.29"),  # 4 × 0.0714
     "3.3": (8.33, 1, 12, "0.67"),  # C; 4 × 8.33 / 50
+    "3.5": (0.0, 0, 10, "0.00"),  # ten published procedures have a fee; the province takes no payment online
     "4.1": (57.14, 4, 7, "2.51"),  # A B C F of the seven resolved; 4.4 × 0.5714
     "4.2": (33.33, 4, 12, "1.83"),  # B C F J; 4.4 × 33.33 / 80
     "4.3": (0.0, 0, 12, "0.00"),  # none of the twelve received gave a kept document again
@@ -52,7 +53,7 @@ PROVINCE = {
 GROUP_SCORES = {  # group -> (score, points that could be scored)
     1: ("4.22", "4.5"),
     2: ("11.67", "20"),
-    3: ("4.96", "12"),  # 4.00 + 0.29 + 0.67
+    3: ("4.96", "17"),  # 4.00 + 0.29 + 0.67 + 0.00; 3.6 N/A: none of March's dossiers has a fee
     4: ("4.34", "13.2"),  # 2.51 + 1.83 + 0.00
     5: ("3.89", "6"),  # 5.4; 5.2 and 5.3 N/A: no feedback this March
 }
@@ -103,7 +104,7 @@ def test_the_provinces_indicators_and_scores_worked_out_by_hand(march, catalogue
     }
     assert computed == PROVINCE
     assert {group["group"]: (group["score"], group["scored_points"]) for group in body["groups"]} == GROUP_SCORES
-    assert (body["score"], body["scored_points"], body["score_percent"]) == ("29.08", "55.7", 52.21)
+    assert (body["score"], body["scored_points"], body["score_percent"]) == ("29.08", "60.7", 47.91)
     # 2.2 is per procedure: the marriage's seven resolved dossiers, 31.32 / 7 working days
     assert body["processing_times"] == [
         {"procedure": "1.000894", "average": 4.47, "time_unit": "working_days", "time_limit": 5, "measured": 7}
@@ -111,11 +112,12 @@ def test_the_provinces_indicators_and_scores_worked_out_by_hand(march, catalogue
     assert rows["2.2"]["status"] == "computed" and rows["2.2"]["points"] is None
     # what the platform has no record for yet is listed with why, and scores nothing
     not_recorded = {key for key, row in rows.items() if row["status"] == "not_recorded"}
-    assert not_recorded == {"1.1", "1.2", "1.4", "3.5", "3.6", "4.4", "5.1"}
+    assert not_recorded == {"1.1", "1.2", "1.4", "4.4", "5.1"}
     # no dossier of this March names a person by a 12-digit identity number: 4.5 has nothing to count
     assert rows["4.5"]["status"] == "not_applicable" and rows["4.5"]["score"] is None
-    # feedback is recorded now: none in this March, so 5.2 and 5.3 are N/A and score nothing
-    assert {rows[key]["status"] for key in ("5.2", "5.3")} == {"not_applicable"}
+    # feedback is recorded now: none in this March, so 5.2 and 5.3 are N/A and score nothing; nor has any
+    # of March's dossiers a fee, so the online payment rate (3.6) is N/A too
+    assert {rows[key]["status"] for key in ("5.2", "5.3", "3.6")} == {"not_applicable"}
     assert all(rows[key]["why"] and rows[key]["score"] is None for key in not_recorded)
     assert sum(Decimal(i.points) for i in indicators.INDICATORS if i.points is not None) == 100
 

@@ -26,11 +26,13 @@ ID_VALUES = {
     "item_id": 1,
     "kept_id": 1,
     "action": "answer",
+    "payment_id": 1,
 }
 # Query strings for GET routes whose arguments are required.
 QUERIES = {
     "/api/v1/calendar/due": "?received_at=2026-02-12T10:00:00%2B07:00&value=5&unit=working_days",
     "/api/v1/register.pdf": "?unit_id=2&from=2026-01-01&to=2026-01-31",
+    "/api/v1/payments/reconciliation": "?from=2026-01-01&to=2026-01-31",
 }
 
 
@@ -92,9 +94,15 @@ def test_public_routes_show_only_the_hosts_own_data(app, seeded, host_client):
         response = anonymous_beta.get(path + QUERIES.get(path, ""))
         # public tracking (API or page) of a code this tenant does not have, or a rating link it never sent:
         # 404, like any unknown dossier; the logo of a province that has uploaded none, a question it never
-        # asked: 404; the sign-in with national identity of a province that has set none up: 404
+        # asked, a payment answer not signed by its gateway, the sign-in with national identity of a province
+        # that has set none up: 404
         not_here = path.startswith(("/api/v1/track/", "/track/", "/rate/", "/api/v1/faq/", "/faq/", "/feedback/"))
-        not_here = not_here or path in ("/brand/logo", "/login/national", "/login/national/return")
+        not_here = not_here or path in (
+            "/brand/logo",
+            "/payments/return",
+            "/login/national",
+            "/login/national/return",
+        )
         expected = (200, 401, 404) if not_here else (200, 401)
         if response.status_code == 303 and not path.startswith("/api/"):
             # the pages' 401: a signed-in citizen's page (a staff console's) sends a visitor to this host's

@@ -45,7 +45,7 @@ def test_a_province_sets_its_targets_and_sees_where_each_is_heading(march, host_
 
     catalogue = rows[("online_procedures", None)]  # all fifteen procedures are offered online
     assert (catalogue["value"], catalogue["projected"], catalogue["on_track"]) == (100.0, 100.0, True)
-    payment = rows[("online_payment_rate", None)]  # not recorded yet: nothing to measure, nothing made up
+    payment = rows[("online_payment_rate", None)]  # no dossier with a fee this year: N/A, nothing made up
     assert (payment["value"], payment["projected"], payment["on_track"]) == (None, None, None)
     commune_b = rows[("digitisation_rate", units["commune_b"])]  # N: no digitised component
     assert (commune_b["value"], commune_b["on_track"]) == (0.0, False)

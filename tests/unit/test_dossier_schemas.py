@@ -15,6 +15,7 @@ CITIZEN_FIELDS = {
     "form_data",
     "fees",
     "total_fee",
+    "payment_method",
     "status",
     "status_name",
     "can_withdraw",

@@ -198,6 +198,9 @@ class Dossier(TenantBase):
     # how long it took from intake to the result, in its procedure version's time unit, less the supplement
     # pauses (clock.measure_processing; QĐ 766 indicator 2.2)
     processing_time: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    # how its fees were paid (online, cash or transfer), kept by the payments area with the payment; NULL
+    # while unpaid or free (QĐ 766 indicator 3.6, the national record's DuocThanhToanTrucTuyen)
+    payment_method: Mapped[str | None] = mapped_column(String(10))
     current_step: Mapped[int | None] = mapped_column(SmallInteger)
     # the unit of the current step while it is open (started, not finished), kept by workflow.py where
     # steps start, finish and move: the inbox's step_unit list reads it from one index instead of

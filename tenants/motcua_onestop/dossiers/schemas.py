@@ -85,6 +85,13 @@ class DossierSchema(Schema):
     form_data = fields.Dict()
     fees = fields.List(fields.Nested(DossierFeeSchema))
     total_fee = fields.Integer()
+    payment_method = fields.String(
+        allow_none=True,
+        metadata={
+            "enum": ["online", "cash", "transfer", None],
+            "description": "How the fees were paid; null while unpaid or free.",
+        },
+    )
     status = fields.Integer()
     status_name = fields.String()
     allowed_transitions = fields.List(fields.Integer())

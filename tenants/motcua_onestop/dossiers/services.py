@@ -6,7 +6,7 @@ the plugin registry, and commit."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from motcua_platform.audit.services import Actor, record
@@ -71,6 +71,11 @@ ACTIONS = {
     Status.RETURNED: "return_result",
     Status.SUBMITTED: "resume_submission",
 }
+
+
+# Checks another area adds to intake (status 2), each raising to refuse it: the payments area's "paid before
+# intake" (connected by ``motcua_onestop.wiring``; the dossiers cannot import the areas built on them).
+RECEIVING_CHECKS: list[Callable[[Session, Dossier, Procedure], None]] = []
 
 
 def allowed_targets(dossier: Dossier) -> list[int]:
@@ -424,6 +429,8 @@ def transition(
     row = procedure_of(session, dossier)
     if target == Status.RECEIVED:
         _require_complete(session, dossier, row)
+        for check in RECEIVING_CHECKS:
+            check(session, dossier, row)
         clock.start_clock(session, dossier, row, now)
         clock.count_received(session, tenant, dossier, now)
     elif target == Status.SUPPLEMENT:

@@ -20,6 +20,7 @@ REFUSED = 3  # closed_status of a dossier refused at intake (NgayTuChoi)
 SUPPLEMENT = 5  # status while documents are asked for (NgayYeuCauBoSung)
 # DuocThanhToanTrucTuyen: 0 not paid online, 1 through the DVCQG payment platform, 2 a provincial gateway
 NOT_PAID_ONLINE = 0
+PROVINCIAL_GATEWAY = 2  # the province's own gateway (the payments area, ADR 0047)
 # who acted, as the national portal's history shows it (never a person's name or account)
 ACTORS = {"officer": "Cán bộ", "citizen": "Công dân", "system": "Hệ thống"}
 
@@ -34,12 +35,15 @@ def build(
     unit: Any,
     history: Iterable[Mapping[str, Any]],
     *,
-    paid_online: int = NOT_PAID_ONLINE,
+    paid_online: int | None = None,
 ) -> dict:
     """The record of ``dossier`` now. ``history``: its status changes, oldest first, as its owner sees them
     (``dossiers.services.citizen_history``: action, from and to status, who as a role, the comment meant
-    for the applicant, when). ``paid_online``: what payment knows of the dossier (not built yet: 0). The
-    identity flag is the dossier's own: submitted after a sign-in with national identity."""
+    for the applicant, when). ``paid_online``: by default from the dossier's own record of how it was paid
+    (2 when paid online through the province's gateway, else 0). The identity flag is the dossier's own:
+    submitted after a sign-in with national identity."""
+    if paid_online is None:
+        paid_online = PROVINCIAL_GATEWAY if getattr(dossier, "payment_method", None) == "online" else NOT_PAID_ONLINE
     return {
         "MaHoSo": dossier.code,
         "MaTTHC": procedure.code,

@@ -6,7 +6,7 @@ scores ``points × min(rate / threshold, 1)``: full points at its threshold (3.1
 others 100 %), proportionally below. QĐ 766 fixes the group maxima (18, 20, 22, 22, 18) but not how a group's
 points are shared between its indicators; we share them equally, except group 3, split 12 for the online
 services (3.1–3.3) and 10 for payment (3.5–3.6) as the national scoreboard shows it (ADR 0039). Indicators
-the platform has no record for yet (publishing dates, national sync, payments, identity checks) are
+the platform has no record for yet (publishing dates, national sync, identity checks) are
 listed with why, and score nothing: a group's score is out of the points of the
 indicators that could be scored, and both figures are given.
 
@@ -39,7 +39,13 @@ GROUPS = {  # group -> (its maximum in QĐ 766, its name)
     4: (22, _("Digitisation of dossiers and results")),
     5: (18, _("Satisfaction")),
 }
-DOSSIERS, CATALOGUE, FEEDBACK, KEPT_DOCUMENTS = "dossiers", "catalogue", "feedback", "kept_documents"
+DOSSIERS, CATALOGUE, FEEDBACK, KEPT_DOCUMENTS, PAYMENTS = (
+    "dossiers",
+    "catalogue",
+    "feedback",
+    "kept_documents",
+    "payments",
+)
 NATIONAL_SIGN_IN = "national_sign_in"
 
 
@@ -59,7 +65,7 @@ class Indicator:
 
 PROVINCE_ONLY = _("The province's catalogue: shown for the whole province, without a slice.")
 NOT_SYNCED = _("Needs the national procedures database and portal sync (not connected yet).")
-NO_PAYMENTS = _("Needs online fee payments, not recorded by the platform yet.")
+PROVINCE_PAYMENTS = _("The province's fee payments: shown for the whole province, without a slice.")
 PROVINCE_FEEDBACK = _("The province's feedback and complaints: shown for the whole province, without a slice.")
 INDICATORS = (
     Indicator("1.1", _("Procedures published on time"), Decimal("4.5"), missing=NOT_SYNCED),
@@ -71,8 +77,15 @@ INDICATORS = (
     Indicator("3.1", _("Procedures offered online"), Decimal(4), threshold=80, source=CATALOGUE),
     Indicator("3.2", _("Online services that received online dossiers"), Decimal(4), source=CATALOGUE),
     Indicator("3.3", _("Dossiers submitted online"), Decimal(4), threshold=50, source=DOSSIERS),
-    Indicator("3.5", _("Fee-bearing procedures with online payment"), Decimal(5), threshold=80, missing=NO_PAYMENTS),
-    Indicator("3.6", _("Dossiers paid online"), Decimal(5), missing=NO_PAYMENTS),
+    Indicator(
+        "3.5",
+        _("Fee-bearing procedures with online payment"),
+        Decimal(5),
+        threshold=80,
+        source=PAYMENTS,
+        missing=PROVINCE_PAYMENTS,
+    ),
+    Indicator("3.6", _("Dossiers paid online"), Decimal(5), source=PAYMENTS, missing=PROVINCE_PAYMENTS),
     Indicator("4.1", _("Results issued electronically"), Decimal("4.4"), source=DOSSIERS),
     Indicator("4.2", _("Dossiers digitised"), Decimal("4.4"), threshold=80, source=DOSSIERS),
     Indicator(
@@ -229,6 +242,40 @@ def identity_part(session: Session, period: Period) -> tuple[int, int]:
     return verified, received
 
 
+# 3.5: the published procedures with a fee above 0 (their fee lines add up to more than nothing), and those
+# among them a citizen can pay online: offered online (partly or fully) while the province takes payments
+# online (its merchant settings are on). 3.6: the dossiers received in the period with a fee above 0, and
+# those among them paid online (the dossier's own record of how it was paid, kept with the payment).
+FEE_PROCEDURES = text("""
+    WITH priced AS (
+        SELECT p.online_mode FROM procedures p
+        WHERE p.status = 'published' AND (p.plugin IS NULL OR p.plugin = ANY(:enabled))
+          AND (SELECT coalesce(sum((f->>'amount')::bigint), 0) FROM jsonb_array_elements(p.fees) f) > 0)
+    SELECT count(*) FILTER (WHERE online_mode IN ('partial', 'full')
+                              AND EXISTS (SELECT 1 FROM payment_settings s WHERE s.enabled)),
+           count(*)
+    FROM priced
+""")
+PAID_ONLINE = text("""
+    SELECT count(*) FILTER (WHERE d.payment_method = 'online'), count(*)
+    FROM dossiers d WHERE d.received_at >= :start AND d.received_at < :end AND d.total_fee > 0
+      AND (CAST(:units AS bigint[]) IS NULL OR d.receiving_unit_id = ANY(CAST(:units AS bigint[])))
+""")
+
+
+def paid_online_part(session: Session, period: Period, units: Iterable[int] | None = None) -> tuple[int, int]:
+    """3.6 as (numerator, denominator): of the whole province, or of the dossiers ``units`` received."""
+    values = {"start": period.start, "end": period.end, "units": None if units is None else sorted(units)}
+    paid_online, fee_dossiers = session.execute(PAID_ONLINE, values).one()
+    return paid_online, fee_dossiers
+
+
+def payment_parts(session: Session, period: Period, enabled: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """3.5 and 3.6 as (numerator, denominator), for the whole province (``FEE_PROCEDURES``, ``PAID_ONLINE``)."""
+    payable, priced = session.execute(FEE_PROCEDURES, {"enabled": sorted(enabled)}).one()
+    return {"3.5": (payable, priced), "3.6": paid_online_part(session, period)}
+
+
 def reuse_part(session: Session, period: Period) -> tuple[int, int]:
     """4.3: the dossiers received in the period with at least one component given again, of all received."""
     reused, received = session.execute(REUSED, {"start": period.start, "end": period.end}).one()
@@ -372,6 +419,7 @@ def province_scorecard(
         parts["5.4"] = satisfaction_part(session, period, parts["2.1"])
         parts["4.3"] = reuse_part(session, period)
         parts["4.5"] = identity_part(session, period)
+        parts |= payment_parts(session, period, enabled)
     times = processing_times(session, rows)
     card = scorecard(parts, measured=sum(t["measured"] for t in times))
     card["processing_times"] = times

@@ -141,6 +141,14 @@ def progress(
         if key in ("3.1", "full_online"):
             row["value"] = services.rate(*catalogue[key])
             row["projected"] = row["value"]
+        elif key == "3.6":  # read from the payments kept on the dossiers, by month
+            scope = _subtree(owner, target.unit_id) if target.unit_id is not None else None
+            row["value"] = services.rate(*indicators.paid_online_part(session, to_date, scope))
+            row["months"] = [
+                {"month": m, "value": services.rate(*indicators.paid_online_part(session, month, scope))}
+                for m, month in ((m, periods.period("month", f"{year}-{m:02d}")) for m in range(1, until.month + 1))
+            ]
+            row["projected"] = project(row["months"])
         elif key in indicators.SCORED_BY_UNIT:
             scope = _subtree(owner, target.unit_id) if target.unit_id is not None else None
             row["value"] = _value(so_far, scope, key)

@@ -157,6 +157,7 @@ def intake(
         has_digitised_components=False,
         has_result_file=False,
         processing_time=None,
+        payment_method=None,
         current_step=None,
         current_step_unit_id=None,
         version=1,
