@@ -117,6 +117,8 @@ class LocalGateway:
     ipn_url: str | None = None  # where the gateway notifies outcomes (the browser test's live server)
     ipn_host: str | None = None  # the Host header of the notification (the province's host)
     refund_code: str = "00"  # what a refund is answered
+    garbled: set = field(default_factory=set)  # order refs whose API calls get a broken HTTP answer
+    redirect_to: str | None = None  # answer the API's calls with a redirect there (a moved or hostile gateway)
     down: bool = False  # the merchant API answers 503
     orders: dict[str, dict] = field(default_factory=dict)  # ref -> the order's fields as received
     paid: dict[str, dict] = field(default_factory=dict)  # ref -> the outcome the gateway settled
@@ -280,7 +282,13 @@ def start_gateway(gateway: LocalGateway) -> ThreadingHTTPServer:
                 return self._send(303, b"", "text/plain", gateway.choose(form["ref"], form["choice"]))
             if self.path != "/merchant_webapi/api/transaction":
                 return self._send(404, b"", "text/plain")
-            status, answer = gateway.api(json.loads(body))
+            call = json.loads(body)
+            if gateway.redirect_to:
+                return self._send(302, b"", "text/plain", gateway.redirect_to)
+            if call.get("vnp_TxnRef") in gateway.garbled:
+                self.wfile.write(b"HTTP/1.1 2x0 nonsense\r\n\r\n")  # not HTTP: the client cannot read it
+                return None
+            status, answer = gateway.api(call)
             self._send(status, json.dumps(answer).encode(), "application/json")
 
         def log_message(self, *args):

@@ -49,7 +49,11 @@ PROBLEMS = {
     reconciliation.UNKNOWN_THERE: N_("Unknown to the gateway"),
     reconciliation.UNANSWERED: N_("The gateway did not answer"),
 }
-REASONS = {"withdrawn_before_intake": N_("Withdrawn before intake"), "paid_twice": N_("Paid twice")}
+REASONS = {
+    "withdrawn_before_intake": N_("Withdrawn before intake"),
+    "refused_at_intake": N_("Refused at intake"),
+    "paid_twice": N_("Paid twice"),
+}
 CLOSED = (Status.REFUSED, Status.WITHDRAWN, Status.STOPPED)
 
 

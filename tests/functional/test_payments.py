@@ -316,7 +316,7 @@ def test_a_failure_is_recorded_and_the_payer_can_try_again(runtime, seeded, host
     client = host_client(seeded["alpha"].host)
     assert notify(client, gateway.outcome(first["payment"]["order_ref"], ok=False))["RspCode"] == "00"
     assert rows(runtime)[0][-1][1] == "failed"
-    assert notify(client, gateway.outcome(first["payment"]["order_ref"]))["RspCode"] == "02"  # out of order: kept
+    assert notify(client, gateway.outcome(first["payment"]["order_ref"], ok=False))["RspCode"] == "02"  # a replay
     second = start(host_client, seeded, dossier["code"])
     assert second["payment"]["order_ref"] != first["payment"]["order_ref"]
     assert open_at_gateway(second["pay_url"]) == 200
@@ -341,20 +341,82 @@ def test_one_province_secret_cannot_confirm_another_province_payment(runtime, se
     assert notify(host_client(seeded["beta"].host), beta_gateway.outcome(order["vnp_TxnRef"]))["RspCode"] == "00"
 
 
-def test_a_notification_while_online_payment_is_off_is_refused(runtime, seeded, host_client, gateway):
+def test_a_signed_success_after_a_recorded_failure_is_recorded(runtime, seeded, host_client, gateway):
+    """The gateway's word that it took the money after all (out of order): never lost, while a failure
+    after a success never undoes it (the test above)."""
+    configure(runtime, gateway)
+    dossier = submit_online(host_client, seeded)
+    started = start(host_client, seeded, dossier["code"])
+    assert open_at_gateway(started["pay_url"]) == 200
+    client, ref = host_client(seeded["alpha"].host), started["payment"]["order_ref"]
+    assert notify(client, gateway.outcome(ref, ok=False))["RspCode"] == "00"
+    assert notify(client, gateway.outcome(ref))["RspCode"] == "00"
+    assert [state for _id, state, _txn, _at in rows(runtime)[0]] == ["paid"]
+    assert rows(runtime)[2][dossier["code"]] == "online"
+
+
+def test_an_order_made_before_payment_was_switched_off_is_still_recorded(runtime, seeded, host_client, gateway):
+    """Off stops new orders; the notification of one already at the gateway is checked with the secret still
+    stored and recorded (the money was taken). With no secret stored at all, nothing can be checked: 97."""
     configure(runtime, gateway)
     dossier = submit_online(host_client, seeded)
     started = start(host_client, seeded, dossier["code"])
     assert open_at_gateway(started["pay_url"]) == 200
     configure(runtime, gateway, enabled=False)
-    upload_components(citizen(host_client, seeded), dossier["code"])
-    before = rows(runtime)
-    assert (
-        notify(host_client(seeded["alpha"].host), gateway.outcome(started["payment"]["order_ref"]))["RspCode"] == "97"
-    )
-    assert rows(runtime) == before
+    client = host_client(seeded["alpha"].host)
+    assert notify(client, gateway.outcome(started["payment"]["order_ref"], secret=OTHER_SECRET))["RspCode"] == "97"
+    assert notify(client, gateway.outcome(started["payment"]["order_ref"]))["RspCode"] == "00"
+    assert rows(runtime)[2][dossier["code"]] == "online"
+    assert notify(host_client(seeded["beta"].host), gateway.outcome(started["payment"]["order_ref"]))["RspCode"] == "97"
     # and, off, a fully online dossier is received unpaid: it is paid at the office
-    assert move(staff(host_client, seeded, "officer"), dossier["code"], 2, dossier["version"]).status_code == 200
+    other = submit_online(host_client, seeded)
+    upload_components(citizen(host_client, seeded), other["code"])
+    assert move(staff(host_client, seeded, "officer"), other["code"], 2, other["version"]).status_code == 200
+
+
+def test_another_merchants_answer_and_a_transaction_reported_for_two_orders_are_refused(
+    runtime, seeded, host_client, gateway
+):
+    configure(runtime, gateway)
+    _dossier, fields = paid_dossier(host_client, seeded, gateway)
+    client = host_client(seeded["alpha"].host)
+    other = submit_online(host_client, seeded)
+    started = start(host_client, seeded, other["code"])
+    assert open_at_gateway(started["pay_url"]) == 200
+    ref = started["payment"]["order_ref"]
+    before = rows(runtime)
+    elsewhere = gateway.outcome(ref) | {"vnp_TmnCode": "OTHERMER"}  # signed with our secret, another merchant
+    elsewhere["vnp_SecureHash"] = _resign(elsewhere)
+    assert notify(client, elsewhere)["RspCode"] == "97"
+    again = gateway.outcome(ref, number=fields["vnp_TransactionNo"])  # the first order's transaction, again
+    assert notify(client, again)["RspCode"] == "02"
+    assert rows(runtime) == before
+
+
+def test_a_field_the_gateway_adds_later_is_taken_as_signed(runtime, seeded, host_client, gateway):
+    configure(runtime, gateway)
+    dossier = submit_online(host_client, seeded)
+    started = start(host_client, seeded, dossier["code"])
+    assert open_at_gateway(started["pay_url"]) == 200
+    fields = gateway.outcome(started["payment"]["order_ref"]) | {"vnp_CardHolder": "NGUYEN VAN A"}
+    fields["vnp_SecureHash"] = _resign({k: v for k, v in fields.items() if k != "vnp_SecureHash"})
+    assert notify(host_client(seeded["alpha"].host), fields)["RspCode"] == "00"
+    unsigned_extra = gateway.outcome(started["payment"]["order_ref"]) | {"vnp_CardHolder": "X"}
+    assert notify(host_client(seeded["alpha"].host), unsigned_extra)["RspCode"] == "97"  # not covered: forged
+
+
+def test_outside_test_runs_the_gateway_must_be_https_and_outside_our_networks(runtime):
+    from motcua_onestop.payments import settings as merchant
+    from motcua_platform.audit.services import Actor
+    from motcua_platform.errors import InvalidInput
+
+    admin = Actor("staff", 1, "admin@alpha.test", None)
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        for address in ("http://pay.example.vn/x", "https://127.0.0.1/x", "https://10.2.3.4/x", "https://100.64.0.1/x",
+                        "https://169.254.169.254/x", "https://[abc/x", "https://pay.example.vn:99999/x"):  # fmt: skip
+            with pytest.raises(InvalidInput) as refused:
+                merchant.change(session, admin, enabled=False, merchant_code="MER", pay_url=address, api_url=address)
+            assert refused.value.errors, address
 
 
 # -- the counter -----------------------------------------------------------------------------------
@@ -629,3 +691,91 @@ def test_indicators_3_5_and_3_6_on_known_dossiers(runtime, seeded, host_client, 
         for r in admin.get("/api/v1/statistics/indicators?period=month&value=2025-05").get_json()["indicators"]
     }
     assert (rows["3.5"]["numerator"], rows["3.6"]["numerator"]) == (0, 1)
+
+
+def withdrawn_paid(host_client, seeded, gateway, runtime) -> tuple[str, str]:
+    dossier, fields = paid_dossier(host_client, seeded, gateway)
+    version = dossier_row(runtime, dossier["code"]).version
+    withdrawn = citizen(host_client, seeded).post(
+        f"/api/v1/my/dossiers/{dossier['code']}/withdrawal",
+        json={"reason": "Không cần nữa"},
+        headers={"If-Match": f'"{version}"'},
+    )
+    assert withdrawn.status_code == 200, withdrawn.get_json()
+    return dossier["code"], fields["vnp_TxnRef"]
+
+
+def test_the_refund_job_keeps_each_refund_made_whatever_happens_to_the_next(runtime, seeded, host_client, gateway):
+    """Each refund is committed as soon as the gateway answers: a broken answer about the next one (not even
+    HTTP) leaves the first recorded as given back, and is itself kept as an error to ask again."""
+    configure(runtime, gateway)
+    first, _ref = withdrawn_paid(host_client, seeded, gateway, runtime)
+    second, second_ref = withdrawn_paid(host_client, seeded, gateway, runtime)
+    gateway.garbled.add(second_ref)
+    assert refunds.refund_everywhere(runtime.db) == {"alpha": (1, 1)}
+    admin = staff(host_client, seeded, "admin")
+    (made,) = admin.get(f"/api/v1/dossiers/{first}/payments").get_json()
+    (kept,) = admin.get(f"/api/v1/dossiers/{second}/payments").get_json()
+    assert made["state"] == "refunded" and kept["state"] == "paid" and "BadStatusLine" in kept["refund_error"]
+    gateway.garbled.clear()
+    assert refunds.refund_everywhere(runtime.db) == {"alpha": (1, 0)}
+    assert len(gateway.refunds) == 2  # each given back once
+
+
+def test_a_gateway_answering_with_a_redirect_is_not_followed(runtime, seeded, host_client, gateway):
+    import http.server
+    import threading
+
+    visited = []
+
+    class Elsewhere(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            visited.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    elsewhere = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Elsewhere)
+    threading.Thread(target=elsewhere.serve_forever, daemon=True).start()
+    try:
+        configure(runtime, gateway)
+        code, _ref = withdrawn_paid(host_client, seeded, gateway, runtime)
+        gateway.redirect_to = f"http://127.0.0.1:{elsewhere.server_address[1]}/latest/meta-data"
+        assert refunds.refund_everywhere(runtime.db) == {"alpha": (0, 1)}
+        (kept,) = staff(host_client, seeded, "admin").get(f"/api/v1/dossiers/{code}/payments").get_json()
+        assert kept["state"] == "paid" and "302" in kept["refund_error"]
+        assert visited == []
+    finally:
+        elsewhere.shutdown()
+        elsewhere.server_close()
+
+
+def test_a_payment_is_refunded_when_the_dossier_is_refused_at_intake(runtime, seeded, host_client, gateway):
+    configure(runtime, gateway)
+    dossier, _fields = paid_dossier(host_client, seeded, gateway)
+    code, officer = dossier["code"], staff(host_client, seeded, "officer")
+    refused = move(officer, code, 3, dossier_row(runtime, code).version, "Không thuộc thẩm quyền")
+    assert refused.status_code == 200, refused.get_json()
+    due = staff(host_client, seeded, "finance").get("/api/v1/payments/refunds").get_json()
+    assert [(d["payment"]["dossier_code"], d["reason"]) for d in due] == [(code, "refused_at_intake")]
+
+
+def test_a_dossier_paid_twice_has_the_second_payment_given_back_and_the_first_kept(
+    runtime, seeded, host_client, gateway
+):
+    configure(runtime, gateway)
+    dossier = submit_online(host_client, seeded)
+    first, second = (start(host_client, seeded, dossier["code"]) for _ in range(2))  # two tabs
+    client = host_client(seeded["alpha"].host)
+    for started in (first, second):
+        assert open_at_gateway(started["pay_url"]) == 200
+        assert notify(client, gateway.outcome(started["payment"]["order_ref"]))["RspCode"] == "00"
+    due = staff(host_client, seeded, "finance").get("/api/v1/payments/refunds").get_json()
+    assert [(d["payment"]["order_ref"], d["reason"]) for d in due] == [(second["payment"]["order_ref"], "paid_twice")]
+    assert refunds.refund_everywhere(runtime.db) == {"alpha": (1, 0)}
+    states = {p["order_ref"]: p["state"] for p in staff(host_client, seeded, "admin").get(
+        f"/api/v1/dossiers/{dossier['code']}/payments").get_json()}  # fmt: skip
+    assert states == {first["payment"]["order_ref"]: "paid", second["payment"]["order_ref"]: "refunded"}
+    assert dossier_row(runtime, dossier["code"]).payment_method == "online"

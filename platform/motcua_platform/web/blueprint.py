@@ -140,12 +140,15 @@ class Blueprint(flask_smorest.Blueprint):
 
 # Accepted by every route: the language of the answer (web.locale).
 EVERYWHERE_QUERY = frozenset({"lang"})
+# A view with this attribute set takes query parameters it does not declare: another system's call whose
+# fields grow without notice (a payment gateway's signed notification), never a person's.
+ACCEPTS_ANY_QUERY = "accepts_any_query"
 
 
 def _refuse_unknown_query() -> None:
     """A query parameter the route does not declare is a 422, as an unknown field of a body is: a typo
     (``?pagesize=50``, ``?stauts=4``) must not silently give another list than the one asked for."""
-    if not request.args:
+    if not request.args or getattr(current_app.view_functions.get(request.endpoint), ACCEPTS_ANY_QUERY, False):
         return
     unknown = sorted(set(request.args) - _declared_query(request.endpoint, request.method) - EVERYWHERE_QUERY)
     if unknown:

@@ -15,7 +15,7 @@ from motcua_platform.errors import NotFound
 from motcua_platform.i18n import _, current_locale
 from motcua_platform.rendering.pdf import find_font
 from motcua_platform.timezones import VIETNAM
-from motcua_platform.web.blueprint import Blueprint
+from motcua_platform.web.blueprint import ACCEPTS_ANY_QUERY, Blueprint
 from motcua_platform.web.context import runtime, tenant_context, tenant_session
 from motcua_platform.web.principals import CITIZEN_SECURITY, actor, province_principal
 from sqlalchemy import select
@@ -153,6 +153,10 @@ def vnpay_notification(_fields):
         services.log.exception("payment notification failed")
         code, message = services.UNKNOWN_ERROR
     return {"RspCode": code, "Message": message}
+
+
+# the gateway may add fields: every vnp_ field as received is under the signature, checked in services.notify
+setattr(vnpay_notification, ACCEPTS_ANY_QUERY, True)
 
 
 # -- officers -------------------------------------------------------------------------------------

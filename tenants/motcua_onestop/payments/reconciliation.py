@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 from motcua_platform.audit.services import Actor
 from motcua_platform.db.base import utcnow
-from motcua_platform.errors import Conflict
+from motcua_platform.errors import Conflict, InvalidInput
 from motcua_platform.i18n import _
 from motcua_platform.tenant_context import TenantContext
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from motcua_onestop.dossiers.models import Dossier
@@ -60,6 +60,9 @@ def _problem(payment: Payment, there: Outcome | None) -> str | None:
     return None
 
 
+MAX_ORDERS = 300
+
+
 def reconcile(
     session: Session, since: dt.datetime, until: dt.datetime, *, now: dt.datetime | None = None
 ) -> list[Line]:
@@ -74,6 +77,17 @@ def reconcile(
         .where(Payment.method == Method.ONLINE, Payment.created_at >= since, Payment.created_at < until)
         .order_by(Payment.created_at, Payment.id)
     )
+    orders = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    if orders > MAX_ORDERS:
+        # one query to the gateway per order, each up to its timeout, inside the request: a bounded number
+        raise InvalidInput(
+            _(
+                "The period has %(count)s online orders; reconcile at most %(limit)s at a time: "
+                "choose a shorter period.",
+                count=orders,
+                limit=MAX_ORDERS,
+            )
+        )
     lines = []
     for payment, code in session.execute(query):
         try:

@@ -1,7 +1,7 @@
 """Refunds through the gateway. The rule (ADR 0047): an online payment is given back whole when
 
-- its dossier was withdrawn before intake (the applicant withdrew it before any officer worked on it: the
-  fee bought nothing), or
+- its dossier was withdrawn before intake, or refused at intake (closed before any officer received it:
+  the fee bought nothing), or
 - its dossier was already paid by an earlier payment (paid twice, in two tabs or once online and once at
   the counter).
 
@@ -44,7 +44,10 @@ def due_query() -> Select:
         earlier.state == PaymentState.PAID,
         or_(earlier.paid_at < Payment.paid_at, and_(earlier.paid_at == Payment.paid_at, earlier.id < Payment.id)),
     )
-    withdrawn_unreceived = and_(Dossier.closed_status == int(Status.WITHDRAWN), Dossier.received_at.is_(None))
+    # withdrawn, or refused at intake, before any officer received it: the fee bought nothing
+    withdrawn_unreceived = and_(
+        Dossier.closed_status.in_([int(Status.WITHDRAWN), int(Status.REFUSED)]), Dossier.received_at.is_(None)
+    )
     return (
         select(Payment, Dossier.code)
         .join(Dossier, Dossier.id == Payment.dossier_id)
@@ -65,7 +68,9 @@ def due(session: Session) -> list[dict]:
 def _reason(session: Session, payment: Payment) -> str:
     dossier = session.get(Dossier, payment.dossier_id)
     first = services.paid(session, dossier)
-    return "paid_twice" if first is not None and first.id != payment.id else "withdrawn_before_intake"
+    if first is not None and first.id != payment.id:
+        return "paid_twice"
+    return "refused_at_intake" if dossier.closed_status == int(Status.REFUSED) else "withdrawn_before_intake"
 
 
 def refund(
@@ -119,17 +124,31 @@ def refund(
 
 
 def refund_all(session: Session, actor: Actor, *, now: dt.datetime | None = None) -> tuple[int, int]:
-    """Every refund due, one by one: (made, failed)."""
+    """Every refund due that the job still asks for, one by one, each committed as soon as the gateway has
+    answered (a later failure must never roll back the record of money already given back): (made, failed).
+    A payment refunded or no longer due meanwhile (a finance officer's button) is skipped; after
+    ``JOB_ATTEMPTS`` refusals the job stops asking and the payment waits on the finance page."""
     made = failed = 0
-    for payment, _code in list(session.execute(due_query())):
-        if refund(session, actor, payment.id, now=now).state == PaymentState.REFUNDED:
-            made += 1
-        else:
+    query = due_query().where(Payment.refund_attempts < JOB_ATTEMPTS)
+    for payment_id in [payment.id for payment, _code in session.execute(query)]:
+        session.commit()  # nothing held while the gateway is asked about the next one
+        try:
+            state = refund(session, actor, payment_id, now=now).state
+            session.commit()
+        except Conflict:
+            session.rollback()
+            continue
+        except Exception:
+            session.rollback()
+            log.exception("refund of payment %s failed", payment_id)
             failed += 1
+            continue
+        made, failed = (made + 1, failed) if state == PaymentState.REFUNDED else (made, failed + 1)
     return made, failed
 
 
 REFUND_ACTOR = Actor("system", None, "refunds")
+JOB_ATTEMPTS = 20  # the job's tries at one payment (every 10 minutes): past that, a person decides
 
 
 def refund_everywhere(db: Database) -> dict[str, tuple[int, int]]:
@@ -145,7 +164,6 @@ def refund_everywhere(db: Database) -> dict[str, tuple[int, int]]:
                 if merchant.gateway_for(merchant.current(session)) is None:
                     continue
                 done[slug] = refund_all(session, REFUND_ACTOR)
-                session.commit()
         except Exception:
             log.exception("refunds of %s failed", slug)
     return done

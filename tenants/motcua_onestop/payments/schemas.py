@@ -1,7 +1,7 @@
 """The payments API's bodies: payments as recorded, an online order started, a counter payment, the
 merchant settings (the secret write-only), refunds due and reconciliation lines."""
 
-from marshmallow import fields, validate
+from marshmallow import INCLUDE, fields, validate
 from motcua_platform.web.schema import Schema
 
 STATES = ["pending", "paid", "failed", "refunded"]
@@ -92,7 +92,7 @@ class MerchantSettingsSchema(Schema):
 
 class FeeRefundDueSchema(Schema):
     payment = fields.Nested(FeePaymentSchema)
-    reason = fields.String(metadata={"enum": ["withdrawn_before_intake", "paid_twice"]})
+    reason = fields.String(metadata={"enum": ["withdrawn_before_intake", "refused_at_intake", "paid_twice"]})
 
 
 class FeeReconciliationArgsSchema(Schema):
@@ -145,6 +145,13 @@ GATEWAY_FIELDS = (
     "vnp_SecureHash",
 )
 
-GatewayFieldsSchema = Schema.from_dict(
-    {name: fields.String(validate=validate.Length(max=300)) for name in GATEWAY_FIELDS}, name="GatewayFieldsSchema"
+_GatewayFields = Schema.from_dict(
+    {name: fields.String(validate=validate.Length(max=300)) for name in GATEWAY_FIELDS}, name="_GatewayFields"
 )
+
+
+class GatewayFieldsSchema(_GatewayFields):
+    class Meta:
+        # a field the gateway adds later is taken as it comes: the signature covers every vnp_ field as
+        # received, so refusing it would only refuse genuine notifications
+        unknown = INCLUDE

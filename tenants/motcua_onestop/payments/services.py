@@ -165,9 +165,9 @@ def notify(
     """The gateway's server-to-server notification of an order's outcome: the one thing that records an
     online payment. Returns the (code, message) to answer. Each refusal writes nothing."""
     now = now or utcnow()
-    gateway = merchant.gateway_for(merchant.current(session))
+    gateway = merchant.verifier_for(merchant.current(session))
     if gateway is None:
-        log.warning("payment notification while online payment is off")
+        log.warning("payment notification while no merchant secret is set")
         return INVALID_SIGNATURE  # there is no secret to check it with
     try:
         outcome = gateway.verify(fields)
@@ -184,8 +184,10 @@ def notify(
     if outcome.amount != payment.amount:
         log.warning("payment notification with another amount", payment=payment.id, amount=outcome.amount)
         return INVALID_AMOUNT
-    if payment.state != PaymentState.PENDING:
-        return ALREADY_CONFIRMED  # a replay, or a later word on an order settled: nothing changes
+    # A replay, or a later word on an order settled, changes nothing; but a signed success after a recorded
+    # failure is the gateway taking the money after all, and is recorded (a failure never undoes a payment).
+    if payment.state != PaymentState.PENDING and not (payment.state == PaymentState.FAILED and outcome.succeeded):
+        return ALREADY_CONFIRMED
     if outcome.succeeded:
         if not outcome.gateway_txn:
             return UNKNOWN_ERROR

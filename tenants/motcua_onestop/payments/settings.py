@@ -56,10 +56,22 @@ def gateway_for(settings: PaymentSettings | None) -> Gateway | None:
     return VnpayGateway(settings.merchant_code, settings.secret, settings.pay_url, settings.api_url)
 
 
+def verifier_for(settings: PaymentSettings | None) -> Gateway | None:
+    """The gateway to check the gateway's word with whenever a secret is stored, on or off: an order made
+    before online payment was switched off may still be paid, and its notification must be recorded."""
+    if settings is None or not settings.secret or not settings.merchant_code:
+        return None
+    return VnpayGateway(settings.merchant_code, settings.secret, settings.pay_url or "", settings.api_url or "")
+
+
 def _address_problem(url: str | None, local_addresses: bool) -> str | None:
     if url is None:
         return None
-    parts = urllib.parse.urlsplit(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number in range
+    except ValueError:
+        return _("Give an https address without a user name or password in it.")
     schemes = ("http", "https") if local_addresses else ("https",)
     if parts.scheme not in schemes or not parts.hostname or parts.username or parts.password or parts.fragment:
         return _("Give an https address without a user name or password in it.")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import http.client
 import json
 import secrets
 import urllib.error
@@ -129,6 +130,17 @@ def _amount(raw: object) -> int | None:
     return int(text) // 100
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect from the gateway's API is answered as the failure it is: followed, it would turn the call
+    into a GET to wherever it points, inside our networks too."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
 class VnpayGateway:
     def __init__(self, merchant_code: str, secret: str, pay_url: str, api_url: str, timeout: int = TIMEOUT):
         self.merchant_code, self.secret = merchant_code, secret
@@ -177,9 +189,9 @@ class VnpayGateway:
             self.api_url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST"
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - checked when saved
+            with _OPENER.open(request, timeout=self.timeout) as response:
                 answer = json.loads(response.read(65_536))
-        except (urllib.error.URLError, TimeoutError, OSError, ValueError) as error:
+        except (urllib.error.URLError, http.client.HTTPException, TimeoutError, OSError, ValueError) as error:
             raise GatewayUnavailable(f"{type(error).__name__}: {str(error)[:80]}") from None
         if not isinstance(answer, dict):
             raise GatewayUnavailable("the gateway's answer is not a JSON object")
