@@ -89,7 +89,11 @@ def refund(
     payment.refund_attempts += 1
     try:
         answer = gateway.refund(
-            services.order_of(payment, dossier.code), payment.gateway_txn, by=str(actor), client_ip=client_ip, now=now
+            services.order_of(payment, dossier.code),
+            payment.gateway_txn,
+            by=f"{actor.kind}:{actor.id}",  # who asked, without a name or e-mail leaving for the gateway
+            client_ip=client_ip,
+            now=now,
         )
         error = None if answer.succeeded else f"{answer.response_code}: {answer.message}"
     except GatewayUnavailable as failure:

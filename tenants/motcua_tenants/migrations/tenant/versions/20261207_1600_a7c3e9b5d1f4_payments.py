@@ -75,6 +75,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # payments are financial records: a tenant that has any is not downgraded (export them first)
+    kept = op.get_bind().scalar(sa.text("SELECT count(*) FROM payments"))
+    if kept:
+        raise RuntimeError(f"{kept} payment(s) recorded: not dropped by a downgrade below a7c3e9b5d1f4")
     op.drop_table("payment_settings")
     op.drop_index("ix_payments_paid_at", table_name="payments")
     op.drop_index("ix_payments_dossier", table_name="payments")
