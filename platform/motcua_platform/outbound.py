@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import urllib.request
 
 
 def internal_host(hostname: str) -> bool:
@@ -24,3 +25,15 @@ def internal_host(hostname: str) -> bool:
         or found.is_unspecified
         for address in addresses
     )
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is answered as the failure it is: urllib would follow a 301 or 302 with a GET and no body,
+    to wherever it points (inside our networks too), and take that page's answer for the call's."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+# What every call to an address a province's settings name goes through (``OPENER.open(request, timeout=…)``).
+OPENER = urllib.request.build_opener(_NoRedirects)

@@ -9,22 +9,13 @@ import urllib.error
 import urllib.request
 from typing import Protocol
 
+from motcua_platform.outbound import OPENER
+
 from motcua_onestop.national_sync import signing
 
 # Answers that say the request itself is wrong: sending it again unchanged cannot succeed, so the row is
 # held for an operator instead of being retried for ever. Timeouts and rate limits are not among them.
 RETRYABLE_CLIENT_ERRORS = frozenset({408, 425, 429})
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect is answered as the failure it is: urllib would follow a 301 or 302 with a GET and no body,
-    and take the 2xx of that page for a delivery."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
-_OPENER = urllib.request.build_opener(_NoRedirects)
 
 
 class DeliveryFailed(Exception):
@@ -59,7 +50,7 @@ class HttpSender:
         # the URL is an operator's validated http(s) setting, never a requester's input
         request = urllib.request.Request(self.url, data=body, method="POST", headers=headers)  # noqa: S310
         try:
-            with _OPENER.open(request, timeout=self.timeout) as response:
+            with OPENER.open(request, timeout=self.timeout) as response:
                 response.read()
         except urllib.error.HTTPError as exc:
             # a few printable characters of the answer: enough to tell the cause, too little to read a service

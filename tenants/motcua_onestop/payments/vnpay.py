@@ -24,6 +24,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+from motcua_platform.outbound import OPENER
 from motcua_platform.timezones import VIETNAM
 
 from motcua_onestop.payments.gateway import BadSignature, GatewayUnavailable, Order, Outcome, Refund
@@ -130,17 +131,6 @@ def _amount(raw: object) -> int | None:
     return int(text) // 100
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect from the gateway's API is answered as the failure it is: followed, it would turn the call
-    into a GET to wherever it points, inside our networks too."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
-_OPENER = urllib.request.build_opener(_NoRedirects)
-
-
 class VnpayGateway:
     def __init__(self, merchant_code: str, secret: str, pay_url: str, api_url: str, timeout: int = TIMEOUT):
         self.merchant_code, self.secret = merchant_code, secret
@@ -189,7 +179,7 @@ class VnpayGateway:
             self.api_url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST"
         )
         try:
-            with _OPENER.open(request, timeout=self.timeout) as response:
+            with OPENER.open(request, timeout=self.timeout) as response:
                 answer = json.loads(response.read(65_536))
         except (urllib.error.URLError, http.client.HTTPException, TimeoutError, OSError, ValueError) as error:
             raise GatewayUnavailable(f"{type(error).__name__}: {str(error)[:80]}") from None

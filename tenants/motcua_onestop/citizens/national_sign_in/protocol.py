@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt
-from motcua_platform.outbound import internal_host
+from motcua_platform.outbound import OPENER, internal_host
 
 # Asymmetric signatures only: "none" would accept any token, and an HMAC algorithm would let a token be
 # signed with the provider's public key as the secret.
@@ -92,16 +92,6 @@ class Pending:
         return pending
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect from a provider's endpoint is a misconfiguration, answered as the failure it is."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
-_OPENER = urllib.request.build_opener(_NoRedirects)
-
-
 def _url_allowed(url: str, local: bool) -> bool:
     """https, outside the platform's own networks (the server calls the token, key and userinfo endpoints:
     a province's setting must not point them at our own services); ``local`` allows http and 127.0.0.1."""
@@ -119,7 +109,7 @@ def _url_allowed(url: str, local: bool) -> bool:
 
 def _read_json(request: urllib.request.Request, what: str) -> dict:
     try:
-        with _OPENER.open(request, timeout=TIMEOUT_SECONDS) as answer:
+        with OPENER.open(request, timeout=TIMEOUT_SECONDS) as answer:
             body = answer.read(MAX_DOCUMENT + 1)
     except urllib.error.HTTPError as exc:
         detail = exc.read(300).decode("utf-8", "replace")
