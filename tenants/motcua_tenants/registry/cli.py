@@ -87,16 +87,22 @@ def _report(finished: dict, job_ids: list[int]) -> None:
 @click.option("--admin-name", help="First tenant admin's full name.")
 @click.option("--admin-password", help="First tenant admin's password (prompted for when --admin-email is given).")
 @click.option(
+    "--server",
+    default="main",
+    show_default=True,
+    help="The database server that holds the tenant's schema (main, or a name in MOTCUA_DATABASE_SERVERS).",
+)
+@click.option(
     "--wait/--no-wait",
     default=True,
     show_default=True,
     help="Work the job here and show its progress, or only queue it for a running worker.",
 )
 @click.pass_obj
-def create(cli, slug, name, unit_code, domains, admin_email, admin_name, admin_password, wait) -> None:
+def create(cli, slug, name, unit_code, domains, admin_email, admin_name, admin_password, server, wait) -> None:
     """Create tenant SLUG and provision it (schema, role, migrations, seed) as a background job."""
     runtime = cli.runtime
-    spec = services.TenantSpec(slug=slug, name=name, unit_code=unit_code, domains=list(domains))
+    spec = services.TenantSpec(slug=slug, name=name, unit_code=unit_code, domains=list(domains), server=server)
     if admin_email:
         admin_password = admin_password or click.prompt("Admin password", hide_input=True, confirmation_prompt=True)
         try:
@@ -105,7 +111,9 @@ def create(cli, slug, name, unit_code, domains, admin_email, admin_name, admin_p
             raise click.ClickException(_describe(exc)) from None
     with runtime.db.control_session() as session:
         try:
-            job = services.create_tenant(session, cli_actor(), spec, base_domain=runtime.config.base_domain)
+            job = services.create_tenant(
+                session, cli_actor(), spec, base_domain=runtime.config.base_domain, servers=runtime.db.servers
+            )
         except ServiceError as exc:
             raise click.ClickException(_describe(exc)) from None
         session.commit()
@@ -172,7 +180,8 @@ def show(cli, slug) -> None:
             ("unit code", tenant.unit_code),
             ("host", f"{tenant.slug}.{runtime.config.base_domain}"),
             ("domains", ", ".join(d.domain for d in tenant.domains) or "-"),
-            ("schema", runtime.db.binding(slug).schema),
+            ("schema", runtime.db.binding(slug, server=tenant.server).schema),
+            ("database server", tenant.server),
             ("display name", tenant.display_name),
             ("colours", f"{tenant.primary_color} / {tenant.secondary_color}"),
             ("archive", tenant.archive_path or "-"),
