@@ -4,7 +4,11 @@ schema and role there only; its host's requests, its jobs and its migrations rea
 the principal cache's listening and the metrics' per-tenant reads cover every server."""
 
 import datetime as dt
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -20,8 +24,9 @@ from motcua_platform.db.database import Database, UnknownServer
 from motcua_platform.db.embedded import embedded_running, start_embedded, stop_embedded
 from motcua_platform.directory.models import Tenant
 from motcua_platform.directory.placement import place
-from motcua_platform.errors import InvalidInput
+from motcua_platform.errors import Conflict, InvalidInput
 from motcua_tenants.migrations import runner
+from motcua_tenants.registry import moves
 from motcua_tenants.registry import services as registry
 from motcua_tenants.registry.models import TenantJob
 from sqlalchemy import delete, select, text
@@ -213,3 +218,131 @@ def test_a_lone_server_needs_no_placement(runtime):
     several = Database(runtime.db.url, servers={"second": "postgresql+psycopg://x@127.0.0.1:1/none"})
     with pytest.raises(RuntimeError, match="placement"):
         several.binding("alpha")
+
+
+# -- moving a tenant between servers ------------------------------------------------------------------------
+def counts(db, server: str, schema: str) -> dict[str, int]:
+    with db.engine_for(server).connect() as conn:
+        tables = conn.scalars(
+            text("SELECT relname FROM pg_class WHERE relnamespace = CAST(:s AS regnamespace) AND relkind = 'r'"),
+            {"s": schema},
+        ).all()
+        return {t: conn.scalar(text(f'SELECT count(*) FROM "{schema}"."{t}"')) for t in tables}
+
+
+def with_data(runtime, app, db) -> tuple[str, dict[str, int]]:
+    """The tenant on the second server with rows in several tables (a login's token, a seat snapshot's usage);
+    the login's token and every table's row count."""
+    create_on(db, runtime, "second")
+    host = f"{SLUG}.{runtime.config.base_domain}"
+    login = app.test_client().post("/api/v1/auth/login", headers={"Host": host},
+                                   json={"email": ADMIN[0], "password": ADMIN[2]})  # fmt: skip
+    assert login.status_code == 201
+    seats.snapshot_all(db, seats.today(), slugs=[SLUG])
+    return login.get_json()["token"], counts(db, "second", f"t_{SLUG}")
+
+
+def placed_on(db) -> tuple[str, str]:
+    with db.control_session() as session:
+        tenant = session.scalar(select(Tenant).where(Tenant.slug == SLUG))
+        return tenant.server, tenant.status
+
+
+def test_a_tenant_moves_whole_to_another_server_and_is_served_there(runtime, app, two_servers):
+    db = two_servers
+    token, before = with_data(runtime, app, db)
+    assert before["staff_tokens"] == 1 and before["billing_usage_outbox"] >= 1 and before["units"] == 1
+
+    with db.control_session() as session:
+        job = moves.request_move(session, SEED_ACTOR, SLUG, "main", db.servers)
+        session.commit()
+    assert placed_on(db) == ("second", "suspended")  # the pause starts with the request
+    moves.move(db, job.id, settle_seconds=0)
+
+    assert placed_on(db) == ("main", "active")
+    assert counts(db, "main", f"t_{SLUG}") == before
+    binding = db.binding(SLUG)
+    assert binding.server == "main"
+    assert not has_schema(db, "second", f"t_{SLUG}") and not has_schema(db, "second", f"m_{SLUG}")
+    assert not has_role(db, "second", binding.role) and has_role(db, "main", binding.role)
+
+    runtime.resolver.invalidate()
+    host = f"{SLUG}.{runtime.config.base_domain}"
+    me = app.test_client().get("/api/v1/me", headers={"Host": host, "Authorization": f"Bearer {token}"})
+    assert me.status_code == 200  # the token the login wrote on the second server is there on main
+    again = app.test_client().post("/api/v1/auth/login", headers={"Host": host},
+                                   json={"email": ADMIN[0], "password": ADMIN[2]})  # fmt: skip
+    assert again.status_code == 201  # the sequences came along: a new row takes the next id, not a taken one
+    assert counts(db, "main", f"t_{SLUG}")["staff_tokens"] == 2
+    with db.control_session() as session:
+        assert session.get(TenantJob, job.id).status == "succeeded"
+
+
+def test_a_move_that_fails_before_the_switch_leaves_the_tenant_where_it_was(runtime, app, two_servers):
+    db = two_servers
+    _token, before = with_data(runtime, app, db)
+    with db.control_session() as session:
+        job = moves.request_move(session, SEED_ACTOR, SLUG, "main", db.servers)
+        session.commit()
+    with pytest.raises(RuntimeError, match="stopped before switch"):  # copied and checked, then a failure
+        moves.move(db, job.id, settle_seconds=0, on_step=_fail_at("switch"))
+    assert placed_on(db) == ("second", "active")  # un-fenced and resumed: the move did not happen
+    assert counts(db, "second", f"t_{SLUG}") == before
+    assert not has_schema(db, "second", f"m_{SLUG}")
+    assert not has_schema(db, "main", f"t_{SLUG}")  # and the copy it made is gone
+    with db.control_session() as session:
+        assert session.get(TenantJob, job.id).status == "failed"
+
+
+def _fail_at(step_name: str):
+    def step(name: str) -> None:
+        if name == step_name:
+            raise RuntimeError(f"stopped before {step_name}")
+
+    return step
+
+
+def test_a_move_killed_midway_is_finished_by_running_it_again(runtime, app, two_servers, second_url, tmp_path):
+    db = two_servers
+    _token, before = with_data(runtime, app, db)
+    env = {
+        **os.environ,
+        "MOTCUA_DATABASE_URL": db.url,
+        "MOTCUA_DATABASE_SERVERS": f"second={second_url}",
+        "MOTCUA_BASE_DOMAIN": runtime.config.base_domain,
+        "MOTCUA_SECRET_KEY": runtime.config.secret_key,
+        "MOTCUA_INSTANCE_PATH": str(tmp_path),
+    }
+    command = [str(Path(sys.executable).parent / "motcua"), "tenants", "move", SLUG, "--to", "main", "--yes",
+               "--settle-seconds", "0"]  # fmt: skip
+    mover = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    for line in mover.stdout:
+        if line.strip() == f"{SLUG}: copy":  # fenced, copying: the worst moment to die
+            mover.send_signal(signal.SIGKILL)
+            break
+    mover.wait(timeout=60)
+    mover.stdout.close()
+    assert mover.returncode == -signal.SIGKILL
+    assert placed_on(db) == ("second", "suspended")
+    assert has_schema(db, "second", f"m_{SLUG}")  # fenced, and still whole
+
+    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert placed_on(db) == ("main", "active")
+    assert counts(db, "main", f"t_{SLUG}") == before  # nothing lost, nothing doubled
+    assert not has_schema(db, "second", f"m_{SLUG}")
+    with db.control_session() as session:
+        jobs = session.scalars(select(TenantJob).join(Tenant).where(Tenant.slug == SLUG, TenantJob.kind == "move"))
+        assert [job.status for job in jobs] == ["succeeded"]  # the re-run finished the same job
+
+
+def test_a_move_to_an_unknown_server_or_the_same_one_is_refused(runtime, app, two_servers):
+    db = two_servers
+    create_on(db, runtime, "second")
+    with db.control_session() as session:
+        with pytest.raises(InvalidInput):
+            moves.request_move(session, SEED_ACTOR, SLUG, "third", db.servers)
+        with pytest.raises(Conflict):
+            moves.request_move(session, SEED_ACTOR, SLUG, "second", db.servers)
+        session.rollback()
+    assert placed_on(db) == ("second", "active")

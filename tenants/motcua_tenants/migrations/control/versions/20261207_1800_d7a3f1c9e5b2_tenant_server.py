@@ -1,5 +1,5 @@
 """tenant server: each tenant's schema lives on a named database server (main unless MOTCUA_DATABASE_SERVERS
-names others; docs/operations/database-servers.md)
+names others; docs/operations/database-servers.md), and moves between them as a tenant job of kind move
 
 Revision ID: d7a3f1c9e5b2
 Revises: f5c1a8e2b904
@@ -22,7 +22,14 @@ def upgrade() -> None:
     op.add_column(
         "tenants", sa.Column("server", sa.String(length=30), server_default="main", nullable=False), schema="control"
     )
+    op.drop_constraint(op.f("ck_tenant_jobs_kind"), "tenant_jobs", schema="control")
+    op.create_check_constraint(op.f("ck_tenant_jobs_kind"), "tenant_jobs", "kind IN ('provision', 'archive', 'move')",
+                               schema="control")  # fmt: skip
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM control.tenant_jobs WHERE kind = 'move'")
+    op.drop_constraint(op.f("ck_tenant_jobs_kind"), "tenant_jobs", schema="control")
+    op.create_check_constraint(op.f("ck_tenant_jobs_kind"), "tenant_jobs", "kind IN ('provision', 'archive')",
+                               schema="control")  # fmt: skip
     op.drop_column("tenants", "server", schema="control")
