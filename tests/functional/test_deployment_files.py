@@ -343,14 +343,20 @@ def test_the_image_is_built_from_the_wheels_packages_and_nothing_the_build_conte
 def test_the_image_carries_the_fonts_the_pdfs_are_printed_with():
     [install] = [args for name, args in final_stage() if name == "RUN" and "apt-get install" in args]
     packages = {word.split("=")[0] for word in install.split() if word.startswith("fonts-")}
-    assert packages == {"fonts-dejavu-core", "fonts-dejavu-extra"}
     regular = Path(pdf.FONT_CANDIDATES[0])  # find_font's first choice, MOTCUA_PDF_FONT being unset in the image
     assert "MOTCUA_PDF_FONT" not in config_map()
-    wanted = {str(regular), *(str(regular.with_name(f"{regular.stem}-{face}.ttf")) for face in ("Bold", "Oblique"))}
+    face = {name: str(regular.with_name(f"{regular.stem}-{name}.ttf")) for name in ("Bold", "Oblique")}
+    # what the forms look for beside the regular face (bold headings, <i>), by the package that ships it
+    wanted = {"fonts-dejavu-core": {str(regular), face["Bold"]}, "fonts-dejavu-extra": {face["Oblique"]}}
+    assert set(wanted) == packages
     dpkg = shutil.which("dpkg-query")
     if dpkg is None:
         pytest.skip("no dpkg here to list what the Debian packages ship")
-    listed = subprocess.run([dpkg, "-L", *sorted(packages)], capture_output=True, text=True, timeout=30)
-    if listed.returncode != 0:
-        pytest.skip(f"the font packages are not installed here: {listed.stderr.strip()}")
-    assert wanted <= set(listed.stdout.splitlines()), wanted - set(listed.stdout.splitlines())
+    checked = 0
+    for package, files in wanted.items():
+        listed = subprocess.run([dpkg, "-L", package], capture_output=True, text=True, timeout=30)
+        if listed.returncode == 0:  # a package not installed on this machine cannot be listed
+            assert files <= set(listed.stdout.splitlines()), (package, files - set(listed.stdout.splitlines()))
+            checked += 1
+    if not checked:
+        pytest.skip("the font packages are not installed here")
