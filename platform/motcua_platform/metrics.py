@@ -4,7 +4,7 @@ Counted as things happen, in whichever process they happen: requests by route, m
 request latency by route; each process's database pool. Under gunicorn every worker counts in its own
 process: ``motcua run`` points ``PROMETHEUS_MULTIPROC_DIR`` at a folder of the instance, each process writes
 its figures there, and the worker that answers a scrape adds up every process's (prometheus-client's
-multiprocess mode; ``infra/gunicorn.conf.py`` marks a dead worker's files). Read when scraped, from the
+multiprocess mode; ``gunicorn_settings`` marks a dead worker's files). Read when scraped, from the
 database, by sources the areas add (``add_source``): the job queue's depth and age by task (the kernel's),
 the outboxes' backlogs (the areas'). A scrape is answered only to a caller with the metrics token, or, with
 none configured, from an address that is not on the public internet (the cluster's, the machine's own).
