@@ -182,6 +182,7 @@ def test_a_procedure_without_an_electronic_form_is_not_offered_online_here(runti
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "Registration of temporary residence" in html  # the portal speaks English here
     assert "/procedures/1.004194/apply" not in html
+    assert "This portal has no electronic form for this procedure yet" in html
     signed_in = host_client(seeded["alpha"].host, language="en")
     log_in(signed_in, "citizen@alpha.test", TEST_PASSWORD)
     applying = signed_in.get("/procedures/1.004194/apply")
