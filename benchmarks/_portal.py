@@ -20,7 +20,7 @@ def host(env: dict[str, str]) -> str:
 def prepare(env: dict[str, str], procedures: int) -> None:
     """Migrations, ``motcua demo`` (five provinces, brands, units, the demo citizen), then ``procedures``
     generated procedures imported into TENANT as a province would (``motcua catalogue import``): the demo's
-    15 procedures alone never fill a page of 20."""
+    35 procedures are far from a province's 1,800."""
     import catalogue  # benchmarks/catalogue.py: its reproducible Phú Thọ-sized catalogue
 
     c.run_cli(["db", "upgrade"], env)

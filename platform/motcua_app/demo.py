@@ -195,41 +195,48 @@ def seed_citizen(runtime, province: DemoProvince) -> None:
         session.commit()
 
 
+def add_unit_tree(session, province: DemoProvince, root: Unit) -> tuple[Unit, Unit | None]:
+    """Under ``root``: the province's service centre, its departments and its communes, each commune with its
+    own centre; returns the provincial centre and the first commune's centre."""
+    centre = Unit(
+        kind=UnitKind.SERVICE_CENTRE,
+        code=unit_code(province, "00", "99"),
+        parent_id=root.id,
+        name=centre_name(province),
+    )
+    session.add(centre)
+    for number, name in DEPARTMENTS:
+        session.add(Unit(kind=UnitKind.DEPARTMENT, code=unit_code(province, number), parent_id=root.id, name=name))
+    first_commune_centre = None
+    for index, commune_name in enumerate(province.communes, start=1):
+        commune = Unit(
+            kind=UnitKind.COMMUNE,
+            code=unit_code(province, "50", f"{index:02d}"),
+            parent_id=root.id,
+            name=f"UBND {commune_name}",
+        )
+        session.add(commune)
+        session.flush()
+        commune_centre = Unit(
+            kind=UnitKind.SERVICE_CENTRE,
+            code=unit_code(province, "50", f"{index + 50:02d}"),
+            parent_id=commune.id,
+            name=f"Trung tâm Phục vụ hành chính công {commune_name}",
+        )
+        session.add(commune_centre)
+        session.flush()
+        first_commune_centre = first_commune_centre or commune_centre
+    session.flush()
+    return centre, first_commune_centre
+
+
 def seed_units_and_staff(runtime, province: DemoProvince) -> None:
     binding = runtime.db.binding(province.slug)
     with runtime.db.tenant_session(binding) as session:
         root = session.scalar(select(Unit).where(Unit.parent_id.is_(None)))
         if session.scalar(select(Unit.id).where(Unit.parent_id == root.id).limit(1)) is not None:
             return  # already seeded
-        centre = Unit(
-            kind=UnitKind.SERVICE_CENTRE,
-            code=unit_code(province, "00", "99"),
-            parent_id=root.id,
-            name=centre_name(province),
-        )
-        session.add(centre)
-        for number, name in DEPARTMENTS:
-            session.add(Unit(kind=UnitKind.DEPARTMENT, code=unit_code(province, number), parent_id=root.id, name=name))
-        first_commune_centre = None
-        for index, commune_name in enumerate(province.communes, start=1):
-            commune = Unit(
-                kind=UnitKind.COMMUNE,
-                code=unit_code(province, "50", f"{index:02d}"),
-                parent_id=root.id,
-                name=f"UBND {commune_name}",
-            )
-            session.add(commune)
-            session.flush()
-            commune_centre = Unit(
-                kind=UnitKind.SERVICE_CENTRE,
-                code=unit_code(province, "50", f"{index + 50:02d}"),
-                parent_id=commune.id,
-                name=f"Trung tâm Phục vụ hành chính công {commune_name}",
-            )
-            session.add(commune_centre)
-            session.flush()
-            first_commune_centre = first_commune_centre or commune_centre
-        session.flush()
+        centre, first_commune_centre = add_unit_tree(session, province, root)
         if session.scalar(select(StaffAccount.id).where(StaffAccount.email == officer_email(province))) is None:
             auth_services.create_staff(
                 session,
@@ -323,6 +330,41 @@ def enable_plugins(runtime) -> None:
         for province in PROVINCES:
             for plugin in active():
                 set_plugin(control, runtime.db, cli_actor(), active(), province.slug, plugin.name, enabled=True)
+
+
+# Real commune-level procedures the plugins do not define, with the national procedure database's columns
+# (docs/demo.md): beside this module, so it ships in the wheel.
+DEMO_CATALOGUE = "demo_catalogue.json"
+
+
+def demo_catalogue() -> list[dict]:
+    """The demo catalogue's procedures, as the catalogue importer reads a JSON file."""
+    from importlib.resources import files
+
+    from motcua_onestop.catalogue import exchange
+
+    return exchange.parse_json(files("motcua_app").joinpath(DEMO_CATALOGUE).read_text(encoding="utf-8"))
+
+
+def seed_catalogue(runtime, province: DemoProvince) -> int:
+    """The demo catalogue's procedures into the province's catalogue, published, through the catalogue importer
+    (every row checked, all or nothing, audited). A code the province already has, in any version, is left
+    alone: a second run imports nothing, and a procedure the province retired stays retired. How many were
+    imported."""
+    from motcua_onestop.catalogue import exchange
+    from motcua_onestop.catalogue.models import Procedure
+
+    with runtime.db.tenant_session(runtime.db.binding(province.slug)) as session:
+        present = set(session.scalars(select(Procedure.code).distinct()))
+        missing = [entry for entry in demo_catalogue() if entry["ma_thu_tuc"] not in present]
+        if not missing:
+            return 0
+        imported = exchange.import_records(session, cli_actor(), missing)
+        session.commit()
+    with runtime.db.control_session() as control:  # a running server's cached catalogue must see them
+        bump_content_version(control, get_tenant(control, province.slug).id, "catalogue")
+        control.commit()
+    return imported
 
 
 def seed_faq(runtime, province: DemoProvince) -> int:
@@ -484,6 +526,7 @@ def demo(ctx: click.Context, port: int | None, serve: bool, history: bool) -> No
         seed_branding(runtime, province)
     enable_plugins(runtime)
     for province in PROVINCES:
+        seed_catalogue(runtime, province)  # before the questions, which are made from the catalogue
         seed_faq(runtime, province)
     if history:
         for province in PROVINCES:

@@ -99,7 +99,16 @@ def intake_start():
                 more = True
                 break
             found.append(row)
-    return render_template("console/intake/start.html", procedures=found, more=more, q=q)
+    # a dossier is taken on the procedure's electronic form: one without (a province's own procedure, which no
+    # plugin defines) is listed, so the officer knows it is the right one, but cannot be taken here yet
+    with_form = {row.code for row in found if _has_form(row)}
+    return render_template("console/intake/start.html", procedures=found, with_form=with_form, more=more, q=q)
+
+
+def _has_form(row: search.Summary) -> bool:
+    """Whether a listed procedure has the electronic form its dossier is taken on: a loaded plugin defines it."""
+    plugin = active().get(row.plugin) if row.plugin else None
+    return plugin is not None and any(definition.code == row.code for definition in plugin.procedures)
 
 
 # -- (2) the unit, the applicant and the form ---------------------------------------------------------------

@@ -99,6 +99,17 @@ def test_only_the_procedures_the_officers_units_receive_searched_without_accents
     assert 'href="/console/intake"' in text(console.get("/console"))
 
 
+def test_a_procedure_with_no_electronic_form_is_listed_but_not_offered_for_intake(console, runtime):
+    """A province's own procedure (the demo catalogue's copy certification) has no electronic form to take the
+    dossier on: the officer finds it, is told so, and is given no link that would end on an error."""
+    from motcua_app.demo import DemoProvince, seed_catalogue
+
+    seed_catalogue(runtime, DemoProvince("alpha", "Tỉnh Alpha", "A01", "Alpha", ()))
+    page = text(console.get("/console/intake?q=chung thuc ban sao"))
+    assert "2.000815" in page and "No electronic form yet: this procedure cannot be taken here." in page
+    assert "/console/intake/2.000815" not in page
+
+
 def test_counter_intake_through_the_intake_service(console, officer_api, seeded, runtime):
     page = form_page(console)
     assert 'name="husband_full_name"' in page and 'name="intake-name"' in page

@@ -3,6 +3,7 @@ the citizen login printed last. (The full demo provisions five provinces; these 
 the seeded tenants.)"""
 
 import datetime as dt
+import json
 from urllib.parse import urlsplit
 
 from motcua_app.demo import (
@@ -105,3 +106,92 @@ def test_the_demo_gives_each_portal_its_questions_once(runtime, host_client, see
     found = host_client(seeded["alpha"].host).get("/api/v1/faq", query_string={"q": "ho so khai sinh"})
     assert found.status_code == 200
     assert "Hồ sơ đăng ký khai sinh gồm những giấy tờ gì?" in [entry["question"] for entry in found.get_json()]
+
+
+def _faq_total(client, **args) -> tuple[list[dict], int]:
+    response = client.get("/api/v1/faq", query_string=args)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json(), json.loads(response.headers["X-Pagination"])["total"]
+
+
+def test_the_demo_catalogue_goes_through_the_importer_once_and_shows_on_the_portal(runtime, host_client, seeded):
+    """The demo's catalogue file: real procedures the plugins do not define, each row passing the importer's
+    checks (a file with one bad row imports nothing), published on the portal; a second run imports nothing."""
+    from motcua_app.demo import demo_catalogue, seed_catalogue
+    from motcua_onestop.catalogue import exchange
+    from motcua_platform.plugins.engine import active
+
+    entries = demo_catalogue()
+    codes = {entry["ma_thu_tuc"] for entry in entries}
+    assert len(codes) == len(entries) >= 20
+    assert not codes & {definition.code for plugin in active() for definition in plugin.procedures}
+    assert exchange.check_records(entries, set())[1] == []
+    province = _seeded_as_demo("alpha")
+    assert seed_catalogue(runtime, province) == len(entries)
+    assert seed_catalogue(runtime, province) == 0  # the demo runs again on the same instance
+    portal = host_client(seeded["alpha"].host)
+    for entry in entries:
+        shown = portal.get(f"/api/v1/procedures/{entry['ma_thu_tuc']}")
+        assert shown.status_code == 200, entry["ma_thu_tuc"]
+        assert shown.get_json()["name_vi"] == entry["ten_thu_tuc"] and shown.get_json()["status"] == "published"
+    found = portal.get("/api/v1/procedures", query_string={"q": "chung thuc ban sao"}).get_json()
+    assert "2.000815" in [procedure["code"] for procedure in found]
+
+
+def test_each_demo_portal_has_at_least_500_questions_and_answers(runtime, host_client, seeded):
+    """Issue 16, item 5: at least 500 pairs on a demo portal, made from its catalogue. The questions about
+    where to submit come one per commune, so alpha (two communes) is first given the rest of a demo province's
+    tree, as the demo seeds it: its service centre, departments and the demo's other communes, each with its
+    centre."""
+    from motcua_app.demo import PROVINCES, add_unit_tree, seed_catalogue, seed_faq
+    from motcua_onestop.units.models import Unit, UnitKind
+    from sqlalchemy import func, select
+
+    demo = PROVINCES[0]
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        root = session.scalar(select(Unit).where(Unit.parent_id.is_(None)))
+        communes = session.scalar(select(func.count()).where(Unit.kind == UnitKind.COMMUNE))
+        rest = DemoProvince("alpha", "Tỉnh Alpha", "A99", "Alpha", demo.communes[communes:])
+        add_unit_tree(session, rest, root)
+        assert session.scalar(select(func.count()).where(Unit.kind == UnitKind.COMMUNE)) == len(demo.communes)
+        session.commit()
+    province = _seeded_as_demo("alpha")
+    seed_catalogue(runtime, province)
+    seed_faq(runtime, province)
+    portal = host_client(seeded["alpha"].host)
+    _entries, total = _faq_total(portal, page_size=1)
+    assert total >= 500
+    # and they are searched without accents, the catalogue's own procedures among them
+    found, _total = _faq_total(portal, q="le phi dang ky tam tru")
+    assert "Phí, lệ phí đăng ký tạm trú là bao nhiêu?" in [entry["question"] for entry in found]
+
+
+def test_a_procedure_without_an_electronic_form_is_not_offered_online_here(runtime, host_client, seeded):
+    """The national database lists residence registration as fully online, but without a plugin there is no
+    electronic form on this portal: its page has no "Apply online", applying says where to submit instead, and
+    its questions send people to the counter rather than to the portal."""
+    from motcua_app.demo import seed_catalogue, seed_faq
+    from motcua_app.testing.pytest_plugin import TEST_PASSWORD
+    from portal_support import log_in
+
+    province = _seeded_as_demo("alpha")
+    seed_catalogue(runtime, province)
+    seed_faq(runtime, province)
+    portal = host_client(seeded["alpha"].host)
+    page = portal.get("/procedures/1.004194")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Registration of temporary residence" in html  # the portal speaks English here
+    assert "/procedures/1.004194/apply" not in html
+    assert "This portal has no electronic form for this procedure yet" in html
+    signed_in = host_client(seeded["alpha"].host, language="en")
+    log_in(signed_in, "citizen@alpha.test", TEST_PASSWORD)
+    applying = signed_in.get("/procedures/1.004194/apply")
+    assert applying.status_code == 404 and "Submit it at one of the units listed" in applying.get_data(as_text=True)
+    found, _total = _faq_total(portal, procedure="1.004194")
+    answers = {entry["question"]: entry["answer"] for entry in found}
+    online = answers["Có thể làm thủ tục đăng ký tạm trú trực tuyến không?"]
+    assert "chưa có tờ khai điện tử" in online and online.startswith("Theo danh mục")
+    assert not any("Cũng có thể nộp trực tuyến" in answer for answer in answers.values())
+    # a plugin's procedure, with its form, still is
+    birth, _total = _faq_total(portal, procedure="1.001193")
+    assert any(entry["answer"].startswith("Có.") for entry in birth if "trực tuyến không?" in entry["question"])

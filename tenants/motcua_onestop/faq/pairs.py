@@ -103,7 +103,9 @@ def procedure_pairs(
     as JSON Schema (``plugins.forms.form_json_schema``), if it has one."""
     vi = lower_first(short(procedure.name_vi))
     en = lower_first(short(procedure.name_en or procedure.name_vi))
-    online = procedure.online_mode != "none"
+    # Submitting online here takes the procedure's electronic form, which only a plugin gives: a province's own
+    # procedure the national database lists as online is still received only at the counter or by post here.
+    online = procedure.online_mode != "none" and form is not None
     documents = procedure.documents or []
     if documents:
         shown_vi = [
@@ -184,26 +186,7 @@ def procedure_pairs(
             + (ONLINE_EN if online else ""),
             commune.id,
         )
-    yield Pair(
-        "online",
-        f"Có thể làm thủ tục {vi} trực tuyến không?",
-        {
-            "full": "Có. Thủ tục được thực hiện trực tuyến toàn trình: nộp hồ sơ, theo dõi và nhận kết quả trên "
-            "Cổng dịch vụ công của tỉnh, không phải đến bộ phận một cửa.",
-            "partial": "Có, một phần: nộp hồ sơ trực tuyến trên Cổng dịch vụ công của tỉnh, sau đó nộp bản chính "
-            "hoặc nhận kết quả tại bộ phận một cửa theo giấy hẹn.",
-            "none": "Chưa. Thủ tục này được thực hiện trực tiếp hoặc qua dịch vụ bưu chính công ích tại bộ phận một "
-            "cửa.",
-        }[procedure.online_mode],
-        f"Can I do {en} online?",
-        {
-            "full": "Yes, fully: submit, follow the dossier and receive the result on the province's portal, "
-            "without going to the counter.",
-            "partial": "Partly: submit on the province's portal, then bring the originals or collect the result "
-            "at the one-stop counter on the appointed day.",
-            "none": "Not yet: this procedure is done in person or by post at the one-stop counter.",
-        }[procedure.online_mode],
-    )
+    yield _online_pair(procedure, vi, en, online)
     if procedure.result_document:
         yield Pair("result", f"Làm thủ tục {vi} thì nhận được gì?", f"Kết quả là: {procedure.result_document}.",
                    f"What do I receive from {en}?", f"The result is: {procedure.result_document}.")  # fmt: skip
@@ -230,3 +213,43 @@ def procedure_pairs(
     if procedure.legal_basis:
         yield Pair("legal_basis", f"Thủ tục {vi} căn cứ vào văn bản nào?", _list(procedure.legal_basis),
                    f"Which legal documents does {en} rest on?", _list(procedure.legal_basis))  # fmt: skip
+
+
+MODE_VI = {"full": "toàn trình", "partial": "một phần"}
+MODE_EN = {"full": "fully", "partial": "partly"}
+
+
+def _online_pair(procedure: Procedure, vi: str, en: str, online: bool) -> Pair:
+    """Whether it can be done online. ``online``: it can be submitted on the province's portal, which takes both
+    an online mode and an electronic form; a procedure the catalogue lists as online without one says so."""
+    if procedure.online_mode != "none" and not online:
+        return Pair(
+            "online",
+            f"Có thể làm thủ tục {vi} trực tuyến không?",
+            f"Theo danh mục, thủ tục được cung cấp trực tuyến {MODE_VI[procedure.online_mode]}, nhưng Cổng dịch vụ "
+            "công của tỉnh chưa có tờ khai điện tử cho thủ tục này: hồ sơ được nộp trực tiếp hoặc qua dịch vụ bưu "
+            "chính công ích tại bộ phận một cửa.",
+            f"Can I do {en} online?",
+            f"The catalogue lists it as {MODE_EN[procedure.online_mode]} online, but the province's portal has no "
+            "electronic form for it yet: submit in person or by post at the one-stop counter.",
+        )
+    return Pair(
+        "online",
+        f"Có thể làm thủ tục {vi} trực tuyến không?",
+        {
+            "full": "Có. Thủ tục được thực hiện trực tuyến toàn trình: nộp hồ sơ, theo dõi và nhận kết quả trên "
+            "Cổng dịch vụ công của tỉnh, không phải đến bộ phận một cửa.",
+            "partial": "Có, một phần: nộp hồ sơ trực tuyến trên Cổng dịch vụ công của tỉnh, sau đó nộp bản chính "
+            "hoặc nhận kết quả tại bộ phận một cửa theo giấy hẹn.",
+            "none": "Chưa. Thủ tục này được thực hiện trực tiếp hoặc qua dịch vụ bưu chính công ích tại bộ phận một "
+            "cửa.",
+        }[procedure.online_mode],
+        f"Can I do {en} online?",
+        {
+            "full": "Yes, fully: submit, follow the dossier and receive the result on the province's portal, "
+            "without going to the counter.",
+            "partial": "Partly: submit on the province's portal, then bring the originals or collect the result "
+            "at the one-stop counter on the appointed day.",
+            "none": "Not yet: this procedure is done in person or by post at the one-stop counter.",
+        }[procedure.online_mode],
+    )
