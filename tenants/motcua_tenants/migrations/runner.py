@@ -1,7 +1,9 @@
 """Migrating the control plane and every tenant schema (design brief, section 4).
 
 * Control first, then tenants, each tenant in one transaction inside a pool of fresh worker processes
-  (long-lived processes accumulate per-schema catalogue caches).
+  (long-lived processes accumulate per-schema catalogue caches). A migration's non-transactional step
+  (``motcua_platform.db.migration_steps``) commits what came before it and runs outside the transaction;
+  the revision is written after it, in the next one (ADR 0051).
 * Tenants already at head are found with one query and never dispatched, so a no-op upgrade costs
   milliseconds per tenant rather than an Alembic start-up each.
 * On the first failure no further tenant is scheduled; tenants in flight finish; the report says which
@@ -74,8 +76,19 @@ def control_revision(db: Database) -> set[str]:
 
 # -- one tenant ----------------------------------------------------------------------------------
 def upgrade_tenant_on(conn: Connection, binding: TenantBinding, revision: str = "heads") -> None:
-    """Upgrade ``binding``'s schema inside the caller's transaction on ``conn``."""
+    """Upgrade ``binding``'s schema inside the caller's transaction on ``conn``; non-transactional steps run
+    inline in it (for a schema being built: provisioning, checks)."""
     command.upgrade(alembic_config("tenant", connection=conn, binding=binding), revision)
+
+
+def upgrade_tenant(db: Database, binding: TenantBinding, revision: str = "heads") -> list[str]:
+    """Upgrade a live tenant as the runner does: one transaction, split only by non-transactional steps,
+    which run outside it (concurrent index builds, batched backfills). Returns the revisions it is on."""
+    with db.engine.connect() as conn:
+        command.upgrade(alembic_config("tenant", connection=conn, binding=binding, online=True), revision)
+        with conn.begin():
+            conn.execute(text(f'SET LOCAL search_path TO "{binding.schema}"'))
+            return sorted(MigrationContext.configure(conn).get_current_heads())
 
 
 def downgrade_tenant_on(conn: Connection, binding: TenantBinding, revision: str) -> None:
@@ -85,19 +98,11 @@ def downgrade_tenant_on(conn: Connection, binding: TenantBinding, revision: str)
 def _upgrade_in_subprocess(url: str, slug: str, plugins: tuple[str, ...], areas: Areas) -> tuple[str, list[str]]:
     from motcua_platform.plugins.engine import activate, load_plugins
 
-    install(areas)  # a spawned process starts bare: its environment needs every area's models
     install(areas)  # a spawned process starts bare; the tenant environment needs every area's models
     activate(load_plugins(plugins))
     db = Database(url, pool_size=1)
-    binding = db.binding(slug)
     try:
-        with db.engine.connect() as conn:
-            with conn.begin():
-                upgrade_tenant_on(conn, binding)
-            with conn.begin():
-                conn.execute(text(f'SET LOCAL search_path TO "{binding.schema}"'))
-                revisions = sorted(MigrationContext.configure(conn).get_current_heads())
-        return slug, revisions
+        return slug, upgrade_tenant(db, db.binding(slug))
     finally:
         db.dispose()
 
