@@ -80,6 +80,7 @@ def test_db_status_upgrade_and_check(motcua):
     assert upgrade.exit_code == 0, upgrade.output
     check = motcua("db", "check")
     assert check.exit_code == 0 and "models match migrations" in check.output
+    assert "new migrations follow the expand/contract rule" in check.output
 
 
 def test_openapi_write_matches_the_committed_document(motcua, tmp_path):
