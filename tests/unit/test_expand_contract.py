@@ -74,6 +74,7 @@ REFUSED = [
     ('op.create_index("ix_units_code", "units", ["code"])', "op.create_index('ix_units_code'", "existing table units"),
     ('op.execute("CREATE INDEX ix_units_code ON units (code)")', "CREATE INDEX IX_UNITS_CODE", "existing table units"),
     ('op.create_unique_constraint("uq_units_code", "units", ["code"])', "create_unique_constraint", "existing table"),
+    ('op.execute("ALTER TABLE units ADD CONSTRAINT uq_units_code UNIQUE (code)")', "ADD CONSTRAINT", "existing table"),
     (
         'op.create_index("ix_units_code", "units", ["code"], postgresql_concurrently=True)',
         "postgresql_concurrently=True",
@@ -164,6 +165,8 @@ def test_expand_steps_pass(tmp_path):
         op.drop_constraint("ck_units_kind", "units")
         op.create_check_constraint("ck_units_kind", "units", "kind IN ('office', 'ward', 'commune')")
         op.drop_column("notes", "unit_id")  # made by this revision
+        migration_steps.create_index("uq_units_code", "units", ["code"], unique=True)
+        op.execute("ALTER TABLE units ADD CONSTRAINT uq_units_code UNIQUE USING INDEX uq_units_code")
     """
     assert check_script(write(tmp_path, body), "tenant") == []
 

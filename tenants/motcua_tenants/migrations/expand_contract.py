@@ -66,6 +66,8 @@ SQL_CREATE_INDEX = re.compile(
     rf"^CREATE (?:UNIQUE )?INDEX (CONCURRENTLY )?(?:IF NOT EXISTS )?(?:{NAME} )?ON (?:ONLY )?{NAME}"
 )
 SQL_CONCURRENTLY = re.compile(r"\bCONCURRENTLY\b")
+# a unique or primary key constraint builds its index in place, unless it adopts one built concurrently
+SQL_ADD_UNIQUE = re.compile(r"\bADD (?:CONSTRAINT \S+ )?(?:UNIQUE|PRIMARY KEY)\b(?!.*\bUSING INDEX\b)")
 # op calls whose first argument names a constraint or an index, and the second the table
 NAME_FIRST = {"drop_constraint", "create_index", "drop_index", "create_unique_constraint", "create_check_constraint"}
 CREATES = {"create_check_constraint", "create_unique_constraint", "create_foreign_key", "create_primary_key"}
@@ -415,6 +417,8 @@ def _sql(node: ast.Call, sql: str, revision: _Revision) -> None:
                     "sets NOT NULL on an existing column with no backfill of its table before it in this revision",
                     contract=True,
                 )
+        if table is not None and revision.environment == "tenant" and SQL_ADD_UNIQUE.search(statement):
+            revision.refuse(node, shown, LOCKING_INDEX.format(table))
 
 
 def _statements(sql: str) -> list[str]:
