@@ -126,6 +126,34 @@ def test_the_runner_builds_the_index_concurrently_backfills_and_records_the_revi
 
 
 @pytest.mark.committed
+def test_inside_a_callers_transaction_the_steps_run_inline_and_roll_back_with_it(runtime, zzonline):
+    """Provisioning and the checks migrate inside their own transaction: there the index is built without
+    CONCURRENTLY (which a transaction refuses) and the backfill joins the transaction."""
+    db = runtime.db
+    binding = TenantBinding("zzinline", "t_zzinline", f"{db.role_prefix}_t_zzinline")
+    with db.engine.connect() as conn:
+        trans = conn.begin()
+        try:
+            runner.create_role_and_schema(conn, binding)
+            runner.upgrade_tenant_on(conn, binding, "zzonline@head")
+            conn.execute(text("SET LOCAL ROLE NONE"))
+            assert conn.scalar(
+                text("SELECT indisvalid FROM pg_index WHERE indexrelid = 't_zzinline.ix_zzonline_items_code'::regclass")
+            )
+            assert (
+                conn.scalar(
+                    text("SELECT count(*) FROM t_zzinline.zzonline_items WHERE touched = 1 AND doubled = amount * 2")
+                )
+                == ROWS
+            )
+            assert conn.scalar(text("SELECT version_num FROM t_zzinline.alembic_version")) == "zo0002"
+        finally:
+            trans.rollback()
+    with db.engine.connect() as conn:
+        assert conn.scalar(text("SELECT to_regnamespace('t_zzinline')")) is None  # all of it rolled back
+
+
+@pytest.mark.committed
 def test_a_failed_concurrent_build_and_a_failed_backfill_are_finished_by_the_next_run(runtime, zzonline):
     db = runtime.db
     with bare_tenant(db, "zzfail") as binding:

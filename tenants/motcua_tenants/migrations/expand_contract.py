@@ -136,9 +136,10 @@ def _known(script: ScriptDirectory, revision: str) -> bool:
     return any(r.revision == revision for r in script.walk_revisions())
 
 
-def check_new_migrations(baseline: dict[Environment, tuple[str, ...]] = BASELINE) -> list[Violation]:
+def check_new_migrations(baseline: dict[Environment, tuple[str, ...]] | None = None) -> list[Violation]:
     from motcua_tenants.migrations.config import alembic_config
 
+    baseline = BASELINE if baseline is None else baseline
     found: list[Violation] = []
     for environment in ("control", "tenant"):
         script = ScriptDirectory.from_config(alembic_config(environment))
