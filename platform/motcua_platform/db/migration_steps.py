@@ -57,10 +57,10 @@ def outside_transaction() -> Iterator[Connection]:
         if binding is not None:
             # Names from a validated slug and the database name (Database.binding): safe as literals.
             connection.exec_driver_sql(SESSION_BIND_SQL.format(role=binding.role, schema=binding.schema))
-        try:
-            yield connection
-        finally:
-            connection.exec_driver_sql(SESSION_UNBIND_SQL)
+        yield connection
+        # Not on failure: a reset on a broken connection would hide the step's error, and the transaction
+        # Alembic begins after the block resets the connection anyway (database.RESET_SQL, then rollback).
+        connection.exec_driver_sql(SESSION_UNBIND_SQL)
     if binding is not None:
         bind_connection(migration.connection, binding)  # the transaction Alembic began after the block
 
