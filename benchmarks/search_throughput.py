@@ -66,15 +66,15 @@ def main() -> None:
         c.apply_env(env)
         import motcua_app  # noqa: F401 - installs the areas
         from motcua_platform.audit.services import Actor
+        from motcua_platform.cli import GUNICORN_SETTINGS
 
         seed(Actor("system", None, "bench"))
         shipped_port, uncached_port = c.free_port(), c.free_port()
         gunicorn = str(Path(c.motcua_bin()).parent / "gunicorn")
-        config = str(Path(__file__).resolve().parents[1] / "infra/gunicorn.conf.py")
         uncached_env = {**env, "PYTHONPATH": str(Path(__file__).resolve().parent)}
         commands = {
             "S": h.run_command(WORKERS, shipped_port),
-            "U": [gunicorn, "_search_uncached_wsgi:app", "-c", config, "-w", str(WORKERS),
+            "U": [gunicorn, "_search_uncached_wsgi:app", "-c", GUNICORN_SETTINGS, "-w", str(WORKERS),
                   "--bind", f"127.0.0.1:{uncached_port}"],
         }  # fmt: skip
         servers = [

@@ -1,4 +1,4 @@
-"""WSGI entry point for gunicorn: ``gunicorn -c infra/gunicorn.conf.py motcua_app.wsgi:app``."""
+"""WSGI entry point for gunicorn: ``gunicorn -c python:motcua_platform.gunicorn_settings motcua_app.wsgi:app``."""
 
 from motcua_app import create_app
 

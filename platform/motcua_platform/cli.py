@@ -22,6 +22,8 @@ from motcua_platform.runtime import Runtime, build_runtime
 from motcua_platform.supervisor import WorkerSupervisor
 
 RUN_PID_FILE = "run.pid"  # in the instance folder, while `motcua run` serves it (read by `motcua stop`)
+# gunicorn's settings are a module of the package, not a file of the source tree: an installed wheel has them too
+GUNICORN_SETTINGS = "python:motcua_platform.gunicorn_settings"
 
 
 def cli_config() -> Config:
@@ -122,6 +124,12 @@ def repo_file(*parts: str) -> Path:
     return Path(__file__).resolve().parents[2].joinpath(*parts)
 
 
+def gunicorn_command() -> list[str]:
+    """gunicorn (beside this Python's executable) serving the app with the packaged settings."""
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
+    return [gunicorn, "motcua_app.wsgi:app", "-c", GUNICORN_SETTINGS]
+
+
 @main.command()
 @click.option("--workers", type=int, help="gunicorn workers (default MOTCUA_WEB_WORKERS).")
 @click.option("--bind", help="host:port (default MOTCUA_BIND, 127.0.0.1:8000).")
@@ -133,7 +141,7 @@ def repo_file(*parts: str) -> Path:
 )
 @pass_cli
 def run(cli: CliContext, workers: int | None, bind: str | None, with_worker: bool) -> None:
-    """Serve the platform with gunicorn (infra/gunicorn.conf.py) and a supervised job worker.
+    """Serve the platform with gunicorn (motcua_platform.gunicorn_settings) and a supervised job worker.
 
     Stop it with Ctrl-C, SIGTERM or `motcua stop`. The embedded PostgreSQL, if this command started it,
     is stopped when the server has stopped."""
@@ -154,9 +162,7 @@ def run(cli: CliContext, workers: int | None, bind: str | None, with_worker: boo
         folder.mkdir(parents=True)
         env[metrics.MULTIPROCESS_ENV] = str(folder)
     env["MOTCUA_BIND"] = config.bind
-    conf = repo_file("infra", "gunicorn.conf.py")
-    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
-    command = [gunicorn, "motcua_app.wsgi:app"] + (["-c", str(conf)] if conf.exists() else [])
+    command = gunicorn_command()
     supervisor = WorkerSupervisor([sys.executable, "-m", "motcua_app.cli", "worker"], env) if with_worker else None
     click.echo(f"Platform host: {config.public_url(config.base_domain)}/api/docs")
     config.instance_path.mkdir(parents=True, exist_ok=True)  # absent with an external database

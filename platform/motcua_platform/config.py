@@ -43,6 +43,29 @@ def _database_url(raw: str) -> str:
     return url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
 
 
+SERVER_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,29}$")
+
+
+def _database_servers(raw: str) -> tuple[tuple[str, str], ...]:
+    """``name=url`` pairs, separated by spaces or commas: the servers that hold tenants besides the main one."""
+    servers: dict[str, str] = {}
+    for item in raw.replace(",", " ").split():
+        name, sep, url = item.partition("=")
+        if not sep:
+            raise ValueError(f"{item!r} is not name=postgresql://…")
+        if not SERVER_NAME_RE.match(name):
+            raise ValueError(f"server name {name!r} must be lower-case letters, digits and _ (at most 30)")
+        if name == "main":
+            raise ValueError("'main' is the server of MOTCUA_DATABASE_URL; name the others differently")
+        if name in servers:
+            raise ValueError(f"server {name!r} is named twice")
+        try:
+            servers[name] = _database_url(url)
+        except ValueError as exc:
+            raise ValueError(f"server {name!r}: {exc}") from None
+    return tuple(servers.items())
+
+
 def _hostname(raw: str) -> str:
     value = raw.strip().lower().rstrip(".")
     if ":" in value:
@@ -201,6 +224,13 @@ SETTINGS: tuple[Setting, ...] = (
         "PostgreSQL URL. Unset: an embedded PostgreSQL is started under the instance folder.",
     ),
     Setting(
+        "MOTCUA_DATABASE_SERVERS",
+        "database_servers",
+        _database_servers,
+        "Further PostgreSQL servers that hold tenants, as name=URL pairs separated by spaces or commas (the main "
+        "server, MOTCUA_DATABASE_URL, is named main and holds the control plane). Unset: every tenant on main.",
+    ),
+    Setting(
         "MOTCUA_BASE_DOMAIN",
         "base_domain",
         _hostname,
@@ -352,6 +382,7 @@ SETTINGS: tuple[Setting, ...] = (
 @dataclass(frozen=True)
 class Config:
     database_url: str | None = None
+    database_servers: tuple[tuple[str, str], ...] = ()
     base_domain: str = "motcua.localhost"
     public_scheme: str | None = None
     secret_key: str | None = None

@@ -4,7 +4,7 @@ Counted as things happen, in whichever process they happen: requests by route, m
 request latency by route; each process's database pool. Under gunicorn every worker counts in its own
 process: ``motcua run`` points ``PROMETHEUS_MULTIPROC_DIR`` at a folder of the instance, each process writes
 its figures there, and the worker that answers a scrape adds up every process's (prometheus-client's
-multiprocess mode; ``infra/gunicorn.conf.py`` marks a dead worker's files). Read when scraped, from the
+multiprocess mode; ``gunicorn_settings`` marks a dead worker's files). Read when scraped, from the
 database, by sources the areas add (``add_source``): the job queue's depth and age by task (the kernel's),
 the outboxes' backlogs (the areas'). A scrape is answered only to a caller with the metrics token, or, with
 none configured, from an address that is not on the public internet (the cluster's, the machine's own).
@@ -124,22 +124,25 @@ add_source(job_queue)
 
 
 # -- reading every tenant's tables in one statement (for the areas' sources) --------------------------------
-ACTIVE_SLUGS = text("SELECT slug FROM control.tenants WHERE status = 'active' ORDER BY slug")
+ACTIVE_TENANTS = text("SELECT slug, server FROM control.tenants WHERE status = 'active' ORDER BY slug")
 
 
 def each_tenant(runtime: Any, select_one_row: str) -> list[tuple]:
     """``select_one_row`` (a SELECT giving one row, ``{schema}`` where the tenant's schema goes) in every
-    active tenant, as one statement; each row led by the tenant's slug. Schemas come from validated slugs."""
+    active tenant, as one statement per database server; each row led by the tenant's slug. Schemas come
+    from validated slugs."""
     db = runtime.db
     with db.engine.connect() as conn:
-        slugs = list(conn.scalars(ACTIVE_SLUGS))
-        if not slugs:
-            return []
+        placed = [(slug, server) for slug, server in conn.execute(ACTIVE_TENANTS)]
+    rows: list[tuple] = []
+    for server in sorted({server for _, server in placed}):
         parts = []
-        for slug in slugs:
-            inner = select_one_row.format(schema=f'"{db.binding(slug).schema}"')
+        for slug in (slug for slug, placed_on in placed if placed_on == server):
+            inner = select_one_row.format(schema=f'"{db.binding(slug, server=server).schema}"')
             parts.append(f"SELECT '{slug}' AS tenant, q.* FROM ({inner}) q")  # noqa: S608 - validated slugs
-        return [tuple(row) for row in conn.execute(text(" UNION ALL ".join(parts)))]
+        with db.engine_for(server).connect() as conn:
+            rows.extend(tuple(row) for row in conn.execute(text(" UNION ALL ".join(parts))))
+    return rows
 
 
 def backlog_families(name: str, what: str, rows: list[tuple]) -> Iterable[Metric]:

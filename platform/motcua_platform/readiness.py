@@ -1,5 +1,5 @@
 """Whether this process should be sent traffic (``GET /readyz``), as against whether it is alive
-(``GET /healthz``, which looks at nothing): the database answers, and every check the areas add passes (the
+(``GET /healthz``, which looks at nothing): every database server answers, and every check the areas add passes (the
 tenants area's: the control schema and every tenant's schema at the code's head revision, so a rollout's
 new pods take traffic only after the migrations job has run). Each check returns what is wrong, or None."""
 
@@ -9,6 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import text
+
+from motcua_platform.db.database import MAIN_SERVER
 
 Check = Callable[[Any], str | None]
 _checks: dict[str, Check] = {}
@@ -21,11 +23,16 @@ def add_check(name: str, check: Check) -> None:
 def problems(runtime: Any) -> dict[str, str]:
     """What keeps the process from serving, by check; empty when ready. The database first: without it
     the other checks cannot run."""
-    try:
-        with runtime.db.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:  # any failure to reach the database means not ready, whatever its kind
-        return {"database": f"{type(exc).__name__}: {str(exc)[:200]}"}
+    unreachable = {}
+    for server in runtime.db.servers:  # every database server: a tenant on any of them may be asked for
+        try:
+            with runtime.db.engine_for(server).connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:  # any failure to reach the database means not ready, whatever its kind
+            name = "database" if server == MAIN_SERVER else f"database:{server}"
+            unreachable[name] = f"{type(exc).__name__}: {str(exc)[:200]}"
+    if unreachable:
+        return unreachable
     found = {}
     for name, check in _checks.items():
         try:

@@ -7,7 +7,7 @@ resolved, and for what is served on any host or on none) and its ``actor`` (``st
 ``citizen:<id>``; ``anonymous`` until authentication). They are cleared when the request ends: a gunicorn
 sync worker's thread serves one request after another.
 
-The access line is the app's, not gunicorn's (``infra/gunicorn.conf.py`` turns gunicorn's off): only the
+The access line is the app's, not gunicorn's (``gunicorn_settings`` turns gunicorn's off): only the
 app knows the tenant and the actor. It never holds the query string, a header or the body, where tokens,
 passwords and one-time codes travel.
 """

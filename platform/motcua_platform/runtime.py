@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from motcua_platform.config import Config, ensure_secret_key, load_config
 from motcua_platform.db.database import Database
 from motcua_platform.db.embedded import start_embedded
+from motcua_platform.directory.placement import place
 from motcua_platform.jobs import JobQueue
 from motcua_platform.log_setup import configure_logging
 from motcua_platform.plugins.engine import activate, active, load_plugins
@@ -43,8 +44,6 @@ def build_runtime(config: Config | None = None) -> Runtime:
     config = ensure_secret_key(resolve_database_url(config))
     assert config.database_url
     activate(load_plugins(config.plugins))  # fails fast, naming the plugin, when one is invalid
-    return Runtime(
-        config=config,
-        db=Database(config.database_url, pool_size=config.db_pool_size),
-        jobs=JobQueue(config.database_url),
-    )
+    db = Database(config.database_url, servers=dict(config.database_servers), pool_size=config.db_pool_size)
+    place(db, config.tenant_cache_seconds)
+    return Runtime(config=config, db=db, jobs=JobQueue(config.database_url))

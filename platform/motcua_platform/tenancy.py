@@ -131,7 +131,7 @@ def tenant_info(session: Session, db: Database, tenant: Tenant) -> TenantInfo:
         logo_url=tenant.logo_url,
         primary_color=tenant.primary_color,
         secondary_color=tenant.secondary_color,
-        binding=db.binding(tenant.slug),
+        binding=db.binding(tenant.slug, server=tenant.server),
         branding=dict(tenant.branding or {}),
         plugins=plugins,
         primary_domain=primary_domain,

@@ -1,5 +1,5 @@
 """The gunicorn worker and logger classes of ``motcua run`` (``worker_class`` and ``logger_class`` in
-infra/gunicorn.conf.py).
+``gunicorn_settings``).
 
 The worker is gunicorn's sync worker, except for the answers gunicorn writes itself, before or instead of the app:
 a request it cannot parse (400), a request line or header past its limits (414, 431), an unsupported

@@ -1,5 +1,5 @@
 """Gunicorn's own answers (a request it cannot parse, a request line or header past its limits) come from a
-real gunicorn started with infra/gunicorn.conf.py, and have the one JSON error format, not HTML."""
+real gunicorn started with motcua_platform.gunicorn_settings, and have the one JSON error format, not HTML."""
 
 import json
 import socket

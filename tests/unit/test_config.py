@@ -85,3 +85,31 @@ def test_storage_settings():
     with pytest.raises(ConfigError) as raised:
         load_config({"MOTCUA_STORAGE": "ftp", "MOTCUA_S3_BUCKET": "Bad_Bucket", "MOTCUA_UPLOAD_MAX_BYTES": "0"})
     assert set(raised.value.problems) == {"MOTCUA_STORAGE", "MOTCUA_S3_BUCKET", "MOTCUA_UPLOAD_MAX_BYTES"}
+
+
+def test_database_servers_are_named_urls():
+    config = load_config(
+        {"MOTCUA_DATABASE_SERVERS": "db2=postgresql://motcua@db2:5432/motcua, db3=postgresql://motcua@db3/motcua"}
+    )
+    assert config.database_servers == (
+        ("db2", "postgresql+psycopg://motcua@db2:5432/motcua"),
+        ("db3", "postgresql+psycopg://motcua@db3/motcua"),
+    )
+    assert load_config({}).database_servers == ()
+
+
+@pytest.mark.parametrize(
+    ("raw", "says"),
+    [
+        ("postgresql://motcua@db2/motcua", "name=postgresql"),
+        ("main=postgresql://motcua@db2/motcua", "'main' is the server of MOTCUA_DATABASE_URL"),
+        ("Db2=postgresql://motcua@db2/motcua", "lower-case"),
+        ("db2=postgresql://a@x/m db2=postgresql://a@y/m", "named twice"),
+        ("db2=mysql://a@x/m", "server 'db2': must be a PostgreSQL URL"),
+        ("db2=postgresql://a@x", "server 'db2': must name a database"),
+    ],
+)
+def test_bad_database_servers_are_refused_with_the_reason(raw, says):
+    with pytest.raises(ConfigError) as refused:
+        load_config({"MOTCUA_DATABASE_SERVERS": raw})
+    assert says in refused.value.problems["MOTCUA_DATABASE_SERVERS"]

@@ -1,5 +1,6 @@
-"""A real gunicorn (the shipped ``infra/gunicorn.conf.py``) serving the app on the test database, for tests
-that need what only another process shows: gunicorn's own answers, or a second process's caches."""
+"""A real gunicorn (``motcua run``'s command and settings, ``motcua_platform.gunicorn_settings``) serving the app
+on the test database, for tests that need what only another process shows: gunicorn's own answers, or a second
+process's caches."""
 
 from __future__ import annotations
 
@@ -7,13 +8,12 @@ import http.client
 import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from motcua_platform.cli import repo_file
+from motcua_platform.cli import gunicorn_command
 
 from motcua_app.testing.pytest_plugin import TEST_BASE_DOMAIN
 
@@ -40,9 +40,7 @@ def gunicorn_server(database_url: str, instance_path: Path, **settings: str) -> 
         "MOTCUA_INSTANCE_PATH": str(instance_path),
         **settings,
     }
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    conf = repo_file("infra", "gunicorn.conf.py")
-    process = subprocess.Popen([str(gunicorn), "motcua_app.wsgi:app", "-c", str(conf)], cwd=conf.parents[1], env=env)
+    process = subprocess.Popen(gunicorn_command(), cwd=instance_path, env=env)
     try:
         for _ in range(300):
             try:

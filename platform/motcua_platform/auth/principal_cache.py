@@ -12,7 +12,8 @@ time alone:
   a role's reach is the subtree under its unit, which is cached here too (``kept_until_announced`` in
   ``web.principals``; ADR 0037);
 - each process keeps one connection that LISTENs on that channel (a daemon thread) and empties its cache
-  on every notification;
+  on every notification; one per database server, since a tenant's changes are announced on the server
+  that holds the tenant (ADR 0055), and the cache is on only while every one of them listens;
 - the process that commits the change also empties its cache itself right after its commit, before it
   answers (``announce`` hooks the session's commit), so its next request cannot race the notification;
 - while the listening connection is not up (starting, lost, reconnecting) the cache answers nothing and
@@ -84,13 +85,15 @@ class PrincipalCache:
     """``get``/``put`` by (scope, token hash). Thread-safe; a listener thread per process, started on first
     use (after gunicorn's fork: a forked child starts its own)."""
 
-    def __init__(self, database_url: str, seconds: float):
+    def __init__(self, *database_urls: str, seconds: float):
         self.seconds = seconds
-        self._conninfo = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+        self._conninfos = tuple(
+            make_url(url).set(drivername="postgresql").render_as_string(hide_password=False) for url in database_urls
+        )
+        self._up: set[str] = set()  # the servers whose listening connection is up
         self._entries: dict[tuple[str, Hashable], _Entry] = {}
         self._lock = threading.Lock()
         self._generation = 0
-        self._listening = False
         self._pid: int | None = None
         self._stopped = threading.Event()
         _CACHES.add(self)
@@ -98,6 +101,10 @@ class PrincipalCache:
     @property
     def enabled(self) -> bool:
         return self.seconds > 0
+
+    @property
+    def _listening(self) -> bool:
+        return len(self._up) == len(self._conninfos)
 
     # -- the request path --------------------------------------------------------------------------
     def generation(self) -> int:
@@ -155,40 +162,50 @@ class PrincipalCache:
                 return
             # a new process (first use, or a fork): nothing inherited is trusted
             self._pid = os.getpid()
-            self._listening = False
+            self._up = set()
             self._generation += 1
             self._entries.clear()
             self._stopped = threading.Event()
-        threading.Thread(target=self._listen, args=(self._stopped,), name="motcua-auth-listener", daemon=True).start()
+        for conninfo in self._conninfos:
+            threading.Thread(
+                target=self._listen, args=(self._stopped, conninfo), name="motcua-auth-listener", daemon=True
+            ).start()
 
-    def _set_listening(self, listening: bool, stopped: threading.Event | None = None) -> None:
+    def _set_listening(self, conninfo: str, listening: bool, stopped: threading.Event | None = None) -> None:
         with self._lock:
             if listening and stopped is not None and stopped.is_set():
                 return
-            self._listening = listening
+            if listening:
+                self._up.add(conninfo)
+            else:
+                self._up.discard(conninfo)
             self._generation += 1
             self._entries.clear()
 
-    def _listen(self, stopped: threading.Event) -> None:
+    def _listen(self, stopped: threading.Event, conninfo: str) -> None:
         while not stopped.is_set():
             try:
-                with psycopg.connect(self._conninfo, autocommit=True, **LISTENER_CONNECTION) as conn:
+                with psycopg.connect(conninfo, autocommit=True, **LISTENER_CONNECTION) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
-                    self._set_listening(True, stopped)  # from here on, every change reaches this connection
+                    # from here on, every change on this server reaches this connection
+                    self._set_listening(conninfo, True, stopped)
                     while not stopped.is_set():
                         for _notice in conn.notifies(timeout=POLL_SECONDS):
                             self.clear()
                         conn.execute("SELECT 1")  # a lost connection shows here, if not in notifies()
             except Exception:
-                log.warning("principal cache: the listening connection failed; checking every token meanwhile")
-            self._set_listening(False)
+                log.warning("principal cache: a listening connection failed; checking every token meanwhile")
+            self._set_listening(conninfo, False)
             stopped.wait(RECONNECT_SECONDS)
 
     def stop(self) -> None:
-        """Stop the listener (tests); the cache then answers nothing."""
+        """Stop the listeners (tests); the cache then answers nothing."""
         self._stopped.set()
         self._pid = None
-        self._set_listening(False)
+        with self._lock:
+            self._up = set()
+            self._generation += 1
+            self._entries.clear()
         _CACHES.discard(self)
 
     def wait_listening(self, timeout: float = 10.0) -> bool:

@@ -3,6 +3,10 @@
 * One Engine per process, created lazily so gunicorn workers build their own after fork.
 * Per tenant, a derived engine with ``schema_translate_map={None: "t_<slug>"}``; derived engines
   share the parent's pool.
+* Tenants may live on several PostgreSQL servers (ADR 0055): the main server holds the control plane, the
+  job queue and, by default, tenants; each further server holds tenants only. A binding names its
+  tenant's server, and its engine is that server's; where a tenant lives is asked of ``locate`` (the
+  directory's placements, a per-process cache), never guessed. With one server nothing is asked.
 * Every tenant transaction starts with ``SET LOCAL ROLE`` and ``SET LOCAL search_path`` (via
   ``set_config(..., true)``) so even SQL that escaped translation can only see that tenant's schema.
 * The connection's default ``search_path`` is a schema that does not exist, so an unbound,
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import psycopg
@@ -30,6 +35,7 @@ from sqlalchemy.orm import Session
 
 UNBOUND_SEARCH_PATH = "motcua_unbound"
 SLUG_RE = re.compile(r"^[a-z][a-z0-9]{1,29}$")
+MAIN_SERVER = "main"
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,15 @@ class TenantBinding:
     slug: str
     schema: str
     role: str
+    server: str = MAIN_SERVER
+
+
+class UnknownServer(LookupError):
+    """A server name that is not among the configured database servers (MOTCUA_DATABASE_SERVERS)."""
+
+    def __init__(self, server: str):
+        super().__init__(f"unknown database server {server!r} (MOTCUA_DATABASE_SERVERS names the others)")
+        self.server = server
 
 
 class TenantSession(Session):
@@ -48,31 +63,56 @@ class TenantSession(Session):
 
 
 class Database:
-    def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int | None = None, echo: bool = False):
+    def __init__(
+        self,
+        url: str,
+        *,
+        servers: Mapping[str, str] | None = None,
+        pool_size: int = 10,
+        max_overflow: int | None = None,
+        echo: bool = False,
+    ):
         self.url = url
+        # The main server (``url``) first, then the servers that hold tenants only, by name.
+        self.servers: dict[str, str] = {MAIN_SERVER: url, **(servers or {})}
         self.pool_size = pool_size
         self.max_overflow = pool_size if max_overflow is None else max_overflow
         self.echo = echo
         database_name = make_url(url).database or "motcua"
         # Roles are cluster-wide; prefixing them with the database name lets several databases
-        # (development, tests, one per xdist worker) share one server without clashing.
+        # (development, tests, one per xdist worker) share one server without clashing. The main database's
+        # name serves every server, so a tenant's role keeps its name when the tenant moves.
         self.role_prefix = re.sub(r"[^a-z0-9_]", "_", database_name.lower())
-        self._engine: Engine | None = None
-        self._tenant_engines: dict[str, Engine] = {}
+        self.locate: Callable[[str], str] | None = None  # slug → server name; needed with several servers
+        self._engines: dict[str, Engine] = {}
+        self._tenant_engines: dict[tuple[str, str], Engine] = {}
         self._lock = threading.Lock()
 
     # -- engines ---------------------------------------------------------------------------------
     @property
     def engine(self) -> Engine:
-        if self._engine is None:
-            with self._lock:
-                if self._engine is None:
-                    self._engine = self._create_engine()
-        return self._engine
+        """The main server's engine: the control plane, the job queue, and the tenants placed there."""
+        return self.engine_for(MAIN_SERVER)
 
-    def _create_engine(self) -> Engine:
+    def engine_for(self, server: str) -> Engine:
+        engine = self._engines.get(server)
+        if engine is None:
+            if server not in self.servers:
+                raise UnknownServer(server)
+            with self._lock:
+                engine = self._engines.get(server)
+                if engine is None:
+                    engine = self._engines[server] = self._create_engine(self.servers[server])
+        return engine
+
+    def url_for(self, server: str) -> str:
+        if server not in self.servers:
+            raise UnknownServer(server)
+        return self.servers[server]
+
+    def _create_engine(self, url: str) -> Engine:
         engine = create_engine(
-            self.url,
+            url,
             pool_size=self.pool_size,
             max_overflow=self.max_overflow,
             pool_pre_ping=False,
@@ -91,22 +131,34 @@ class Database:
 
     def dispose(self) -> None:
         """Drop pooled connections (call after fork or at shutdown)."""
-        if self._engine is not None:
-            self._engine.dispose()
-        self._engine = None
+        for engine in self._engines.values():
+            engine.dispose()
+        self._engines.clear()
         self._tenant_engines.clear()
 
-    def binding(self, slug: str) -> TenantBinding:
+    def binding(self, slug: str, server: str | None = None) -> TenantBinding:
+        """Tenant ``slug``'s names and server: ``server`` when the caller knows it (from the directory row it
+        holds), else where ``locate`` places it."""
         if not SLUG_RE.match(slug):
             raise ValueError(f"invalid tenant slug {slug!r}")
+        if server is None:
+            if len(self.servers) == 1:
+                server = MAIN_SERVER
+            elif self.locate is None:
+                raise RuntimeError("several database servers but no placement lookup (Database.locate)")
+            else:
+                server = self.locate(slug)
+        if server not in self.servers:
+            raise UnknownServer(server)
         schema = f"t_{slug}"
-        return TenantBinding(slug=slug, schema=schema, role=f"{self.role_prefix}_{schema}")
+        return TenantBinding(slug=slug, schema=schema, role=f"{self.role_prefix}_{schema}", server=server)
 
     def tenant_engine(self, binding: TenantBinding) -> Engine:
-        engine = self._tenant_engines.get(binding.schema)
+        key = (binding.server, binding.schema)
+        engine = self._tenant_engines.get(key)
         if engine is None:
-            engine = self.engine.execution_options(schema_translate_map={None: binding.schema})
-            self._tenant_engines[binding.schema] = engine
+            engine = self.engine_for(binding.server).execution_options(schema_translate_map={None: binding.schema})
+            self._tenant_engines[key] = engine
         return engine
 
     # -- sessions --------------------------------------------------------------------------------

@@ -43,6 +43,8 @@ class Tenant(ControlBase):
     # The portal's hotline, address, e-mail and footer text (BRANDING_FIELDS); absent keys are not shown.
     branding: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"), default=dict)
     archive_path: Mapped[str | None] = mapped_column(Text)
+    # The database server that holds the tenant's schema (MOTCUA_DATABASE_SERVERS; ADR 0055).
+    server: Mapped[str] = mapped_column(String(30), server_default="main", default="main")
     # Bumped on every change to the tenant's procedure catalogue; part of the search-cache key.
     catalogue_version: Mapped[int] = mapped_column(server_default="0")
     # Bumped on every change to the tenant's unit tree; part of the key of the cached public unit lists.

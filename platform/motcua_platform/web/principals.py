@@ -66,7 +66,7 @@ def principal_cache() -> PrincipalCache:
     cache = current_app.extensions.get("motcua_principals")
     if cache is None:
         runtime = current_app.extensions["motcua"]
-        cache = PrincipalCache(runtime.db.url, runtime.config.token_cache_seconds)
+        cache = PrincipalCache(*runtime.db.servers.values(), seconds=runtime.config.token_cache_seconds)
         cache = current_app.extensions.setdefault("motcua_principals", cache)
     return cache
 

@@ -86,7 +86,7 @@ class NationalSyncSettings(TenantBase):
         CheckConstraint("NOT enabled OR (endpoint_url IS NOT NULL AND secret IS NOT NULL)", name="enabled_complete"),
     )
 
-    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, default=1)
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, default=1, autoincrement=False)
     enabled: Mapped[bool] = mapped_column(default=False)
     endpoint_url: Mapped[str | None] = mapped_column(String(500))
     secret: Mapped[str | None] = mapped_column(String(200))

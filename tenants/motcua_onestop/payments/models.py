@@ -78,7 +78,7 @@ class PaymentSettings(TenantBase):
         ),
     )
 
-    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, default=1)
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, default=1, autoincrement=False)
     enabled: Mapped[bool] = mapped_column(default=False)
     gateway: Mapped[str] = mapped_column(String(20), default="vnpay")
     merchant_code: Mapped[str | None] = mapped_column(String(40))

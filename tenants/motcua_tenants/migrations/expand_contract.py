@@ -33,8 +33,8 @@ Environment = Literal["control", "tenant"]
 
 # The heads when the rule came in (ADR 0051): these revisions and everything below them are not read again.
 BASELINE: dict[Environment, tuple[str, ...]] = {
-    "control": ("f5c1a8e2b904",),
-    "tenant": ("a7c3e9b5d1f4", "cs0001"),
+    "control": ("d7a3f1c9e5b2",),
+    "tenant": ("c5e2a8d4f6b1", "cs0001"),
 }
 CONTRACT = "contract"
 CONTRACT_ONLY = '; only in a contract step: phase = "contract", unused_since = "<release whose code stopped using it>"'

@@ -1,9 +1,10 @@
 """Migrating the control plane and every tenant schema (design brief, section 4).
 
 * Control first, then tenants, each tenant in one transaction inside a pool of fresh worker processes
-  (long-lived processes accumulate per-schema catalogue caches). A migration's non-transactional step
-  (``motcua_platform.db.migration_steps``) commits what came before it and runs outside the transaction;
-  the revision is written after it, in the next one (ADR 0051).
+  (long-lived processes accumulate per-schema catalogue caches), on the database server that holds it:
+  up to ``workers`` tenants at a time on each server, so the servers migrate in parallel (ADR 0055).
+  A migration's non-transactional step (``motcua_platform.db.migration_steps``) commits what came before
+  it and runs outside the transaction; the revision is written after it, in the next one (ADR 0051).
 * Tenants already at head are found with one query and never dispatched, so a no-op upgrade costs
   milliseconds per tenant rather than an Alembic start-up each.
 * On the first failure no further tenant is scheduled; tenants in flight finish; the report says which
@@ -23,7 +24,7 @@ from alembic import command
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from motcua_platform.areas import Areas, install, installed
-from motcua_platform.db.database import Database, TenantBinding
+from motcua_platform.db.database import MAIN_SERVER, Database, TenantBinding
 from motcua_platform.directory.models import Tenant, TenantStatus
 from motcua_platform.jobs import QUEUE_SCHEMA
 from motcua_platform.plugins.engine import active
@@ -84,7 +85,7 @@ def upgrade_tenant_on(conn: Connection, binding: TenantBinding, revision: str = 
 def upgrade_tenant(db: Database, binding: TenantBinding, revision: str = "heads") -> list[str]:
     """Upgrade a live tenant as the runner does: one transaction, split only by non-transactional steps,
     which run outside it (concurrent index builds, batched backfills). Returns the revisions it is on."""
-    with db.engine.connect() as conn:
+    with db.engine_for(binding.server).connect() as conn:
         command.upgrade(alembic_config("tenant", connection=conn, binding=binding, online=True), revision)
         with conn.begin():
             conn.execute(text(f'SET LOCAL search_path TO "{binding.schema}"'))
@@ -95,14 +96,16 @@ def downgrade_tenant_on(conn: Connection, binding: TenantBinding, revision: str)
     command.downgrade(alembic_config("tenant", connection=conn, binding=binding), revision)
 
 
-def _upgrade_in_subprocess(url: str, slug: str, plugins: tuple[str, ...], areas: Areas) -> tuple[str, list[str]]:
+def _upgrade_in_subprocess(
+    servers: dict[str, str], slug: str, server: str, plugins: tuple[str, ...], areas: Areas
+) -> tuple[str, list[str]]:
     from motcua_platform.plugins.engine import activate, load_plugins
 
     install(areas)  # a spawned process starts bare; the tenant environment needs every area's models
     activate(load_plugins(plugins))
-    db = Database(url, pool_size=1)
+    db = Database(servers[MAIN_SERVER], servers=servers, pool_size=1)
     try:
-        return slug, upgrade_tenant(db, db.binding(slug))
+        return slug, upgrade_tenant(db, db.binding(slug, server=server))
     finally:
         db.dispose()
 
@@ -113,6 +116,7 @@ class TenantRevision:
     slug: str
     status: str
     revisions: list[str]
+    server: str = MAIN_SERVER
     outcome: str = "unchanged"  # unchanged | upgraded | failed | skipped
     error: str | None = None
 
@@ -135,18 +139,18 @@ def tenant_revisions(db: Database) -> list[TenantRevision]:
     """Every tenant that has a schema, with the revisions recorded in its ``alembic_version``."""
     with db.control_session() as session:
         tenants = [
-            (t.slug, t.status)
+            (t.slug, t.status, t.server)
             for t in session.scalars(select(Tenant).where(Tenant.status.in_(SCHEMA_STATUSES)).order_by(Tenant.slug))
         ]
-    if not tenants:
-        return []
-    # Schema names come from validated slugs; one round trip for all tenants.
-    parts = [
-        f"SELECT '{slug}' AS slug, version_num FROM \"{db.binding(slug).schema}\".alembic_version"  # noqa: S608 - validated identifier
-        for slug, _ in tenants
-    ]
-    found: dict[str, list[str]] = {slug: [] for slug, _ in tenants}
-    with db.engine.connect() as conn:
+    found: dict[str, list[str]] = {slug: [] for slug, _, _ in tenants}
+    for server in sorted({server for _, _, server in tenants}):
+        _read_revisions(db, server, [slug for slug, _, placed in tenants if placed == server], found)
+    return [TenantRevision(slug, status, sorted(found[slug]), server) for slug, status, server in tenants]
+
+
+def _read_revisions(db: Database, server: str, slugs: list[str], found: dict[str, list[str]]) -> None:
+    """The revisions of ``slugs``' schemas on ``server``, in one round trip for all of them."""
+    with db.engine_for(server).connect() as conn:
         existing = set(
             conn.scalars(
                 text(
@@ -155,11 +159,15 @@ def tenant_revisions(db: Database) -> list[TenantRevision]:
                 )
             )
         )
-        parts = [p for (slug, _), p in zip(tenants, parts, strict=True) if db.binding(slug).schema in existing]
+        # Schema names come from validated slugs.
+        parts = [
+            f"SELECT '{slug}' AS slug, version_num FROM \"{schema}\".alembic_version"  # noqa: S608 - validated identifier
+            for slug in slugs
+            if (schema := db.binding(slug, server=server).schema) in existing
+        ]
         if parts:
             for slug, version in conn.execute(text(" UNION ALL ".join(parts))):
                 found[slug].append(version)
-    return [TenantRevision(slug, status, sorted(found[slug])) for slug, status in tenants]
 
 
 def upgrade_all(
@@ -169,6 +177,7 @@ def upgrade_all(
     on_progress: Callable[[TenantRevision], None] | None = None,
     on_plan: Callable[[int], None] | None = None,
 ) -> UpgradeReport:
+    """``workers`` tenants at a time on each server."""
     upgrade_control(db)
     report = UpgradeReport(control=sorted(control_revision(db)))
     report.tenants = tenant_revisions(db)
@@ -178,25 +187,33 @@ def upgrade_all(
     if not pending:
         return report
     by_slug = {t.slug: t for t in pending}
+    servers = sorted({t.server for t in pending})
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
-        max_workers=min(workers, len(pending)), mp_context=context, max_tasks_per_child=20
+        max_workers=min(workers * len(servers), len(pending)), mp_context=context, max_tasks_per_child=20
     ) as pool:
-        queue = list(pending)
+        queues = {server: [t for t in pending if t.server == server] for server in servers}
         running: dict[Future, str] = {}
+        busy = dict.fromkeys(servers, 0)
         started: dict[str, float] = {}
         failed = False
-        while queue or running:
-            while queue and not failed and len(running) < workers:
-                item = queue.pop(0)
-                running[pool.submit(_upgrade_in_subprocess, db.url, item.slug, active().names, installed())] = item.slug
-                started[item.slug] = time.perf_counter()
+        while any(queues.values()) or running:
+            for server, queue in queues.items():
+                while queue and not failed and busy[server] < workers:
+                    item = queue.pop(0)
+                    future = pool.submit(
+                        _upgrade_in_subprocess, db.servers, item.slug, server, active().names, installed()
+                    )
+                    running[future] = item.slug
+                    busy[server] += 1
+                    started[item.slug] = time.perf_counter()
             if not running:
                 break
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
                 slug = running.pop(future)
                 item = by_slug[slug]
+                busy[item.server] -= 1
                 try:
                     _, item.revisions = future.result()
                     item.outcome = "upgraded"
@@ -207,8 +224,9 @@ def upgrade_all(
                 durations.MIGRATION.labels(item.outcome).observe(time.perf_counter() - started[slug])
                 if on_progress:
                     on_progress(item)
-        for item in queue:
-            item.outcome = "skipped"
+        for queue in queues.values():
+            for item in queue:
+                item.outcome = "skipped"
     return report
 
 

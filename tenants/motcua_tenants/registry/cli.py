@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from motcua_tenants.registry import services
+from motcua_tenants.registry import moves, services
 from motcua_tenants.registry.models import JobStatus
 
 console = Console(stderr=True)
@@ -18,7 +18,7 @@ console = Console(stderr=True)
 
 @click.group()
 def tenants() -> None:
-    """Provinces as tenants: create, list, show, suspend, resume, archive."""
+    """Provinces as tenants: create, list, show, suspend, resume, archive, move."""
 
 
 def enqueue(runtime, job) -> None:
@@ -87,16 +87,22 @@ def _report(finished: dict, job_ids: list[int]) -> None:
 @click.option("--admin-name", help="First tenant admin's full name.")
 @click.option("--admin-password", help="First tenant admin's password (prompted for when --admin-email is given).")
 @click.option(
+    "--server",
+    default="main",
+    show_default=True,
+    help="The database server that holds the tenant's schema (main, or a name in MOTCUA_DATABASE_SERVERS).",
+)
+@click.option(
     "--wait/--no-wait",
     default=True,
     show_default=True,
     help="Work the job here and show its progress, or only queue it for a running worker.",
 )
 @click.pass_obj
-def create(cli, slug, name, unit_code, domains, admin_email, admin_name, admin_password, wait) -> None:
+def create(cli, slug, name, unit_code, domains, admin_email, admin_name, admin_password, server, wait) -> None:
     """Create tenant SLUG and provision it (schema, role, migrations, seed) as a background job."""
     runtime = cli.runtime
-    spec = services.TenantSpec(slug=slug, name=name, unit_code=unit_code, domains=list(domains))
+    spec = services.TenantSpec(slug=slug, name=name, unit_code=unit_code, domains=list(domains), server=server)
     if admin_email:
         admin_password = admin_password or click.prompt("Admin password", hide_input=True, confirmation_prompt=True)
         try:
@@ -105,7 +111,9 @@ def create(cli, slug, name, unit_code, domains, admin_email, admin_name, admin_p
             raise click.ClickException(_describe(exc)) from None
     with runtime.db.control_session() as session:
         try:
-            job = services.create_tenant(session, cli_actor(), spec, base_domain=runtime.config.base_domain)
+            job = services.create_tenant(
+                session, cli_actor(), spec, base_domain=runtime.config.base_domain, servers=runtime.db.servers
+            )
         except ServiceError as exc:
             raise click.ClickException(_describe(exc)) from None
         session.commit()
@@ -172,7 +180,8 @@ def show(cli, slug) -> None:
             ("unit code", tenant.unit_code),
             ("host", f"{tenant.slug}.{runtime.config.base_domain}"),
             ("domains", ", ".join(d.domain for d in tenant.domains) or "-"),
-            ("schema", runtime.db.binding(slug).schema),
+            ("schema", runtime.db.binding(slug, server=tenant.server).schema),
+            ("database server", tenant.server),
             ("display name", tenant.display_name),
             ("colours", f"{tenant.primary_color} / {tenant.secondary_color}"),
             ("archive", tenant.archive_path or "-"),
@@ -231,3 +240,41 @@ def archive(cli, slug, yes, wait) -> None:
         _report(finished, [job.id])
         with runtime.db.control_session() as session:
             click.echo(f"archived to {get_tenant(session, slug).archive_path}")
+
+
+@tenants.command()
+@click.argument("slug")
+@click.option(
+    "--to", "to", required=True, help="The database server to move to (main, or a name in MOTCUA_DATABASE_SERVERS)."
+)
+@click.option(
+    "--settle-seconds",
+    type=float,
+    help="How long after the suspension every process has seen it (default: MOTCUA_TENANT_CACHE_SECONDS + 1).",
+)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_obj
+def move(cli, slug, to, settle_seconds, yes) -> None:
+    """Move SLUG's schema to another database server, here and now: the province is suspended (its host answers
+    503 with Retry-After) until the copy is checked and switched to. Run it again after an interruption: it goes
+    on from where the databases say it stopped (docs/operations/database-servers.md)."""
+    runtime = cli.runtime
+    if not yes:
+        click.confirm(f"Move tenant {slug} to {to}? Its portal and API answer 503 until the move ends.", abort=True)
+    with runtime.db.control_session() as session:
+        try:
+            job = moves.request_move(session, cli_actor(), slug, to, runtime.db.servers)
+        except ServiceError as exc:
+            raise click.ClickException(_describe(exc)) from None
+        session.commit()
+    settle = runtime.config.tenant_cache_seconds + 1 if settle_seconds is None else settle_seconds
+    started = time.monotonic()
+    try:
+        moves.move(runtime.db, job.id, settle_seconds=settle, on_step=lambda step: click.echo(f"{slug}: {step}"))
+    except ServiceError as exc:
+        raise click.ClickException(_describe(exc)) from None
+    except Exception as exc:
+        raise click.ClickException(
+            f"the move failed ({type(exc).__name__}: {exc}); {slug} stays where it was"
+        ) from None
+    click.echo(f"tenant {slug} moved to {to} in {time.monotonic() - started:.1f} s")

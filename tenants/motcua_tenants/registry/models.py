@@ -22,7 +22,7 @@ class TenantJob(ControlBase):
     __tablename__ = "tenant_jobs"
     __table_args__ = (
         CheckConstraint("status IN ('queued', 'running', 'succeeded', 'failed')", name="status"),
-        CheckConstraint("kind IN ('provision', 'archive')", name="kind"),
+        CheckConstraint("kind IN ('provision', 'archive', 'move')", name="kind"),
         CheckConstraint("progress BETWEEN 0 AND 100", name="progress"),
     )
 

@@ -14,7 +14,7 @@ import os
 import re
 import subprocess
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from motcua_platform.auth.passwords import hash_password, password_problems
 from motcua_platform.auth.units import unit_tree
 from motcua_platform.branding import MIN_CONTRAST, text_contrast
 from motcua_platform.db.base import utcnow
-from motcua_platform.db.database import Database, TenantBinding
+from motcua_platform.db.database import MAIN_SERVER, Database, TenantBinding
 from motcua_platform.directory.models import Tenant, TenantDomain, TenantStatus
 from motcua_platform.directory.services import get_tenant
 from motcua_platform.errors import Conflict, InvalidInput, NotFound
@@ -65,6 +65,7 @@ class TenantSpec:
     admin_email: str | None = None
     admin_name: str | None = None
     admin_password_hash: str | None = None
+    server: str = MAIN_SERVER  # the database server that will hold the schema (ADR 0055)
 
     def set_admin(self, email: str, full_name: str, password: str) -> None:
         """The first tenant admin, created by the provisioning job; the password is checked (422 on
@@ -113,8 +114,10 @@ def normalise_domain(domain: str) -> str:
     return value
 
 
-def _validate_spec(session: Session, spec: TenantSpec, base_domain: str) -> list[str]:
+def _validate_spec(session: Session, spec: TenantSpec, base_domain: str, servers: Collection[str]) -> list[str]:
     errors: dict[str, list[str]] = {}
+    if spec.server not in servers:
+        errors["server"] = [f"No database server is named '{spec.server}'; the servers are: {', '.join(servers)}."]
     problems = slug_problems(spec.slug)
     if isinstance(spec.slug, str) and spec.slug:
         clash = session.scalar(select(Tenant.slug).where(func.lower(Tenant.slug) == spec.slug.lower()))
@@ -162,9 +165,12 @@ def _validate_spec(session: Session, spec: TenantSpec, base_domain: str) -> list
 
 
 # -- lifecycle -----------------------------------------------------------------------------------
-def create_tenant(session: Session, actor: Actor, spec: TenantSpec, *, base_domain: str) -> TenantJob:
-    """Record a new tenant (status provisioning) and its provision job; the caller enqueues the job."""
-    domains = _validate_spec(session, spec, base_domain)
+def create_tenant(
+    session: Session, actor: Actor, spec: TenantSpec, *, base_domain: str, servers: Collection[str] = (MAIN_SERVER,)
+) -> TenantJob:
+    """Record a new tenant (status provisioning) and its provision job; the caller enqueues the job. ``servers``
+    are the configured database servers (``Database.servers``), one of which the spec names."""
+    domains = _validate_spec(session, spec, base_domain, servers)
     tenant = Tenant(
         slug=spec.slug,
         name=spec.name.strip(),
@@ -177,6 +183,7 @@ def create_tenant(session: Session, actor: Actor, spec: TenantSpec, *, base_doma
         primary_color=spec.primary_color,
         secondary_color=spec.secondary_color,
         domains=[TenantDomain(domain=d) for d in domains],
+        server=spec.server,
     )
     session.add(tenant)
     session.flush()
@@ -198,6 +205,7 @@ def create_tenant(session: Session, actor: Actor, spec: TenantSpec, *, base_doma
         tenant_slug=tenant.slug,
         name=tenant.name,
         domains=domains,
+        server=tenant.server,
     )
     return job
 
@@ -394,12 +402,12 @@ def provision(db: Database, job_id: int, *, after_migrate: Callable[[Connection]
         raise Conflict(
             _("Tenant '%(slug)s' is %(status)s; nothing to provision.", slug=tenant.slug, status=tenant.status)
         )
-    binding = db.binding(tenant.slug)
+    binding = db.binding(tenant.slug, server=tenant.server)
     report = JobReporter(db, job_id)
     report.start()
     started = time.perf_counter()
     try:
-        with db.engine.connect() as conn, conn.begin():
+        with db.engine_for(binding.server).connect() as conn, conn.begin():
             report("creating schema and role", 10)
             create_role_and_schema(conn, binding)
             report("applying migrations", 30)
@@ -433,7 +441,7 @@ def archive(db: Database, job_id: int, *, archive_dir: Path, pg_dump: str) -> Pa
     """Dump the tenant schema with pg_dump, then drop schema and role. The dump is written first, so a
     failure anywhere leaves the data in place."""
     _, tenant = _load_job(db, job_id, "archive")
-    binding = db.binding(tenant.slug)
+    binding = db.binding(tenant.slug, server=tenant.server)
     report = JobReporter(db, job_id)
     report.start()
     try:
@@ -441,7 +449,7 @@ def archive(db: Database, job_id: int, *, archive_dir: Path, pg_dump: str) -> Pa
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         path = archive_dir / f"{tenant.slug}-{stamp}.dump"
         report("dumping schema with pg_dump", 20)
-        url = make_url(db.url)
+        url = make_url(db.url_for(binding.server))
         # The password goes in the environment, never on a command line other users can read.
         env = {**os.environ, "PGPASSWORD": url.password or ""}
         path.touch(mode=0o600)  # holds personal data and password hashes
@@ -461,14 +469,19 @@ def archive(db: Database, job_id: int, *, archive_dir: Path, pg_dump: str) -> Pa
         if result.returncode != 0:
             raise RuntimeError(f"pg_dump failed: {result.stderr.strip()}")
         report("removing schema and role", 70)
-        with db.engine.begin() as conn:
+        archived = (
+            update(Tenant)
+            .where(Tenant.id == tenant.id)
+            .values(status=TenantStatus.ARCHIVED, archive_path=str(path), status_changed_at=utcnow())
+        )
+        with db.engine_for(binding.server).begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{binding.schema}" CASCADE'))
             conn.execute(text(f'DROP ROLE IF EXISTS "{binding.role}"'))
-            conn.execute(
-                update(Tenant)
-                .where(Tenant.id == tenant.id)
-                .values(status=TenantStatus.ARCHIVED, archive_path=str(path), status_changed_at=utcnow())
-            )
+            if binding.server == MAIN_SERVER:  # the control plane is on the same server: one transaction
+                conn.execute(archived)
+        if binding.server != MAIN_SERVER:  # the dump is written: a crash here leaves a tenant to archive again
+            with db.engine.begin() as conn:
+                conn.execute(archived)
         with db.control_session() as session, session.begin():
             record(
                 session,

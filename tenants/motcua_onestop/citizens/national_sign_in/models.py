@@ -25,7 +25,7 @@ class IdentityProviderSettings(TenantBase):
         ),
     )
 
-    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, default=1)
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, default=1, autoincrement=False)
     enabled: Mapped[bool] = mapped_column(default=False)
     display_name: Mapped[str] = mapped_column(String(80), default="VNeID")  # the sign-in button says it
     issuer: Mapped[str | None] = mapped_column(String(500))

@@ -92,5 +92,5 @@ class StoredBytes(TenantBase):
     __tablename__ = "document_storage_totals"
     __table_args__ = (CheckConstraint("id = 1", name="single_row"), CheckConstraint("bytes >= 0", name="bytes"))
 
-    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)  # always 1
     bytes: Mapped[int] = mapped_column(BigInteger)

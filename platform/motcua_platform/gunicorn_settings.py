@@ -1,5 +1,7 @@
-"""gunicorn settings for Motcua Cloud; `motcua run` uses this file. Values come from the same
-MOTCUA_* environment variables as the rest of the platform (docs/configuration.md)."""
+"""gunicorn settings for Motcua Cloud, loaded by gunicorn as a module (``-c python:motcua_platform.gunicorn_settings``,
+``GUNICORN_SETTINGS``): `motcua run` names it, so an installed wheel serves with the same settings as the source
+tree (ADR 0050). Values come from the same MOTCUA_* environment variables as the rest of the platform
+(docs/configuration.md)."""
 
 import os
 
