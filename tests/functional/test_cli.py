@@ -80,6 +80,21 @@ def test_db_status_upgrade_and_check(motcua):
     assert upgrade.exit_code == 0, upgrade.output
     check = motcua("db", "check")
     assert check.exit_code == 0 and "models match migrations" in check.output
+    assert "new migrations follow the expand/contract rule" in check.output
+
+
+def test_db_check_refuses_migrations_that_break_expand_contract(motcua, monkeypatch):
+    from motcua_tenants.migrations import expand_contract
+
+    # With no baseline every revision is new, and some of the first ones dropped what code had just stopped using.
+    monkeypatch.setattr(expand_contract, "BASELINE", {})
+    check = motcua("db", "check")
+    assert check.exit_code == 1
+    assert "expand/contract rule broken" in check.output and "models match" not in check.output
+    assert (
+        "20261206_1200_5c8e1f7a2d64_catalogue_trigram_search.py:38: op.drop_column('procedures', 'search_vector'): "
+        "drops a column; only in a contract step" in check.output
+    )
 
 
 def test_openapi_write_matches_the_committed_document(motcua, tmp_path):

@@ -4,34 +4,16 @@ a tenant with passing tests, and the example's own tests pass."""
 import os
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from motcua_app.cli import main
 from motcua_platform.plugins.engine import BUILT_IN, activate, active, load_plugins
+from plugin_support import install_in_place
 
 REPO = Path(__file__).resolve().parents[2]
 NAME = "harbour"
-
-
-def install_in_place(project: Path, site: Path) -> list[str]:
-    """What ``pip install -e project`` does for discovery, without touching the test's virtualenv: a
-    dist-info folder in ``site`` whose entry points are the ones the project's pyproject.toml declares.
-    Returns the folders to put on the import path."""
-    meta = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    dist_info = site / f"{meta['name'].replace('-', '_')}-{meta['version']}.dist-info"
-    dist_info.mkdir(parents=True)
-    (dist_info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {meta['name']}\nVersion: {meta['version']}\n")
-    groups = meta.get("entry-points", {})
-    (dist_info / "entry_points.txt").write_text(
-        "".join(
-            f"[{group}]\n" + "".join(f"{name} = {target}\n" for name, target in points.items())
-            for group, points in groups.items()
-        )
-    )
-    return [str(site), str(project)]
 
 
 def run_plugin_tests(project: Path, import_path: list[str] = ()) -> subprocess.CompletedProcess:

@@ -3,6 +3,8 @@
 * Control first, then tenants, each tenant in one transaction inside a pool of fresh worker processes
   (long-lived processes accumulate per-schema catalogue caches), on the database server that holds it:
   up to ``workers`` tenants at a time on each server, so the servers migrate in parallel (ADR 0055).
+  A migration's non-transactional step (``motcua_platform.db.migration_steps``) commits what came before
+  it and runs outside the transaction; the revision is written after it, in the next one (ADR 0051).
 * Tenants already at head are found with one query and never dispatched, so a no-op upgrade costs
   milliseconds per tenant rather than an Alembic start-up each.
 * On the first failure no further tenant is scheduled; tenants in flight finish; the report says which
@@ -75,8 +77,19 @@ def control_revision(db: Database) -> set[str]:
 
 # -- one tenant ----------------------------------------------------------------------------------
 def upgrade_tenant_on(conn: Connection, binding: TenantBinding, revision: str = "heads") -> None:
-    """Upgrade ``binding``'s schema inside the caller's transaction on ``conn``."""
+    """Upgrade ``binding``'s schema inside the caller's transaction on ``conn``; non-transactional steps run
+    inline in it (for a schema being built: provisioning, checks)."""
     command.upgrade(alembic_config("tenant", connection=conn, binding=binding), revision)
+
+
+def upgrade_tenant(db: Database, binding: TenantBinding, revision: str = "heads") -> list[str]:
+    """Upgrade a live tenant as the runner does: one transaction, split only by non-transactional steps,
+    which run outside it (concurrent index builds, batched backfills). Returns the revisions it is on."""
+    with db.engine_for(binding.server).connect() as conn:
+        command.upgrade(alembic_config("tenant", connection=conn, binding=binding, online=True), revision)
+        with conn.begin():
+            conn.execute(text(f'SET LOCAL search_path TO "{binding.schema}"'))
+            return sorted(MigrationContext.configure(conn).get_current_heads())
 
 
 def downgrade_tenant_on(conn: Connection, binding: TenantBinding, revision: str) -> None:
@@ -91,15 +104,8 @@ def _upgrade_in_subprocess(
     install(areas)  # a spawned process starts bare; the tenant environment needs every area's models
     activate(load_plugins(plugins))
     db = Database(servers[MAIN_SERVER], servers=servers, pool_size=1)
-    binding = db.binding(slug, server=server)
     try:
-        with db.engine_for(server).connect() as conn:
-            with conn.begin():
-                upgrade_tenant_on(conn, binding)
-            with conn.begin():
-                conn.execute(text(f'SET LOCAL search_path TO "{binding.schema}"'))
-                revisions = sorted(MigrationContext.configure(conn).get_current_heads())
-        return slug, revisions
+        return slug, upgrade_tenant(db, db.binding(slug, server=server))
     finally:
         db.dispose()
 

@@ -3,6 +3,11 @@
 Follows Alembic's "schema-level multi tenancy" cookbook: metadata has no schema, the transaction is
 scoped to the tenant with ``SET LOCAL ROLE`` / ``search_path`` (so tables land in, and are owned by,
 the tenant), and ``alembic_version`` lives inside each tenant schema.
+
+The caller either owns the transaction (provisioning, checks: the connection arrives inside one, and the
+migrations join it) or, with ``online=True`` (the runner), hands over a connection with none open: Alembic
+then owns the transaction, so a migration's non-transactional step can commit it
+(``motcua_platform.db.migration_steps``, ADR 0051).
 """
 
 from alembic import context
@@ -18,7 +23,8 @@ binding = config.attributes["binding"]
 
 
 def run(connection) -> None:
-    bind_connection(connection, binding)
+    if config.attributes.get("online") and connection.in_transaction():
+        raise RuntimeError("an online tenant migration needs a connection with no transaction open")
     # Autogenerate compares against the dialect's default schema; point it at this tenant for this run
     # only (the dialect is shared with every other connection of the engine).
     previous = connection.dialect.default_schema_name
@@ -31,6 +37,7 @@ def run(connection) -> None:
             compare_type=True,
         )
         with context.begin_transaction():
+            bind_connection(connection, binding)  # in the transaction Alembic began, or the caller's
             context.run_migrations()
     finally:
         connection.dialect.default_schema_name = previous
