@@ -221,12 +221,24 @@ def secrets_of(runtime) -> list[str]:
 
 
 @pytest.mark.committed
-def test_export_holds_every_table_file_and_record_and_nothing_else(runtime, app, omega, s3, motcua, tmp_path):
+def test_export_holds_every_table_file_and_record_and_nothing_else(
+    runtime, app, omega, s3, motcua, tmp_path, monkeypatch
+):
     refused = motcua("tenants", "export", SLUG, "--to", str(tmp_path / "x"))
     assert refused.exit_code == 1 and "only a suspended tenant can be exported" in refused.output
     assert not (tmp_path / "x").exists()
 
+    seen = []
+
+    def tables_in_snapshot(conn, schema):  # the transaction the export reads in, as the server reports it
+        seen.append(
+            (schema, conn.scalar(text("SHOW transaction_isolation")), conn.scalar(text("SHOW transaction_read_only")))
+        )
+        return tables_of(conn, schema)
+
+    monkeypatch.setattr(services, "tables_of", tables_in_snapshot)
     result = motcua("tenants", "export", SLUG, "--to", str(tmp_path / "omega"), "--suspend")
+    assert seen == [("t_omega", "repeatable read", "on"), ("control", "repeatable read", "on")]
     assert result.exit_code == 0, result.output
     export = tmp_path / "omega"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["omega"]  # no partial folder left beside it
@@ -372,3 +384,12 @@ def test_delete_only_after_a_current_export_then_everything_is_gone(runtime, app
     # running it again finds nothing left to remove, and says so
     again = motcua("tenants", "delete", SLUG, "--export-manifest", str(tmp_path / "manifest.json"), "--yes")
     assert again.exit_code == 0 and "already deleted" in again.output
+
+
+def test_the_export_page_lists_every_table_of_the_tenant_models():
+    import motcua_app.models  # noqa: F401 - registers every area's and plugin's models
+    from motcua_platform.db.base import TenantBase
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "operations" / "export.md").read_text(encoding="utf-8")
+    listed = {line.split("`")[1] for line in page.splitlines() if line.startswith("- `")}
+    assert set(TenantBase.metadata.tables) - listed == set(), "regenerate the column list in docs/operations/export.md"
