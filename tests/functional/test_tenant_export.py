@@ -381,9 +381,11 @@ def test_delete_only_after_a_current_export_then_everything_is_gone(runtime, app
     for host in (omega.host, "dichvucong.omega.example"):
         answer = app.test_client().get("/api/v1/portal", headers={"Host": host})
         assert answer.status_code == 404 and answer.get_json()["code"] == "unknown_host", host
-    # running it again finds nothing left to remove, and says so
+    # a file left behind (a failed removal) is removed by running the deletion again
+    s3.put("documents/left", io.BytesIO(b"left"), content_type="application/pdf")
     again = motcua("tenants", "delete", SLUG, "--export-manifest", str(tmp_path / "manifest.json"), "--yes")
-    assert again.exit_code == 0 and "already deleted" in again.output
+    assert again.exit_code == 0 and "already deleted; 1 files left in storage removed" in again.output
+    assert list(s3.all_keys()) == []
 
 
 def test_the_export_page_lists_every_table_of_the_tenant_models():
@@ -393,3 +395,24 @@ def test_the_export_page_lists_every_table_of_the_tenant_models():
     page = (Path(__file__).resolve().parents[2] / "docs" / "operations" / "export.md").read_text(encoding="utf-8")
     listed = {line.split("`")[1] for line in page.splitlines() if line.startswith("- `")}
     assert set(TenantBase.metadata.tables) - listed == set(), "regenerate the column list in docs/operations/export.md"
+
+
+def test_bad_requests_are_refused_and_write_nothing(motcua, seeded, tmp_path):
+    (tmp_path / "taken").mkdir()
+    taken = motcua("tenants", "export", "alpha", "--to", str(tmp_path / "taken"))
+    assert taken.exit_code == 1 and "already exists" in taken.output
+    nowhere = motcua("tenants", "export", "alpha", "--to", str(tmp_path / "missing" / "export"))
+    assert nowhere.exit_code == 1 and "is not a folder" in nowhere.output
+    unknown = motcua("tenants", "export", "nobody", "--to", str(tmp_path / "nobody"))
+    assert unknown.exit_code == 1 and "No tenant with slug 'nobody'" in unknown.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]
+
+    (tmp_path / "manifest.json").write_text('{"format": "something else", "tables": [], "files": []}')
+    wrong = motcua("tenants", "delete", "alpha", "--export-manifest", str(tmp_path / "manifest.json"), "--yes")
+    assert wrong.exit_code == 1 and "is not a manifest of a Motcua tenant export" in wrong.output
+    (tmp_path / "manifest.json").write_text("not json")
+    broken = motcua("tenants", "delete", "alpha", "--export-manifest", str(tmp_path / "manifest.json"), "--yes")
+    assert broken.exit_code == 1 and "is not a readable export manifest" in broken.output
+    asked = motcua("tenants", "delete", "alpha", "--export-manifest", str(tmp_path / "manifest.json"))
+    assert asked.exit_code == 1  # no "y" on the prompt: aborted before anything is read
+    assert motcua("tenants", "show", "alpha").output.count("active") >= 1

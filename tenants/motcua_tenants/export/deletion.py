@@ -30,6 +30,7 @@ from sqlalchemy import Connection, delete, select, text, update
 from sqlalchemy.orm import Session
 
 from motcua_tenants.export.catalog import tables_of, write_table
+from motcua_tenants.export.encoding import FORMAT_VERSION
 from motcua_tenants.export.services import CHUNK, FORMAT
 from motcua_tenants.registry.models import TenantJob
 
@@ -49,8 +50,19 @@ def read_manifest(path: Path) -> tuple[dict, str]:
         manifest = orjson.loads(data)
     except (OSError, orjson.JSONDecodeError) as exc:
         raise InvalidInput(f"{path} is not a readable export manifest: {exc}") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+    if (
+        not isinstance(manifest, dict)
+        or manifest.get("format") != FORMAT
+        or not isinstance(manifest.get("tenant"), dict)
+        or not isinstance(manifest.get("tables"), list)
+        or not isinstance(manifest.get("files"), list)
+    ):
         raise InvalidInput(f"{path} is not a manifest of a Motcua tenant export.")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise InvalidInput(
+            f"{path} is an export of format version {manifest.get('format_version')}; this code writes and checks "
+            f"version {FORMAT_VERSION}: export again."
+        )
     return manifest, hashlib.sha256(data).hexdigest()
 
 
