@@ -24,8 +24,10 @@ from pathlib import Path
 
 os.environ.setdefault("BENCH_DOSSIERS", "" if "--smoke" in sys.argv[1:] else "100000")
 
-import _common as c  # noqa: E402 - after the size is set, which dossiers.py reads when imported
-import dossiers  # noqa: E402
+import itertools
+
+import _common as c
+import dossiers
 
 TARGET_SECONDS = 60
 
@@ -94,7 +96,7 @@ def run(url: str, second: str, pg_binary) -> None:
     resumed = time.perf_counter()
 
     steps = [*marks, ("end", resumed)]
-    rows = [(name, f"{at_next - at:.2f}") for (name, at), (_next, at_next) in zip(steps, steps[1:], strict=False)]
+    rows = [(name, f"{at_next - at:.2f}") for (name, at), (_next, at_next) in itertools.pairwise(steps)]
     print(c.table(["step", "seconds"], rows))
     pause = resumed - suspended
     work = pause - (dict(marks)["fence"] - dict(marks)["wait"])

@@ -1,7 +1,8 @@
 """Which tenant a request is for, from its Host header.
 
 ``<base domain>`` is the vendor platform; ``<slug>.<base domain>`` and custom domains in
-``control.tenant_domains`` are tenants. Anything else is unknown (404): there is never a default tenant.
+``control.tenant_domains`` are tenants. Anything else is unknown (404): there is never a default tenant;
+nor is a deleted one.
 Lookups are cached per process for ``ttl`` seconds; the process that changes a tenant invalidates its
 own cache at once.
 """
@@ -18,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from motcua_platform.db.database import Database, TenantBinding
-from motcua_platform.directory.models import Tenant, TenantDomain, TenantPlugin
+from motcua_platform.directory.models import Tenant, TenantDomain, TenantPlugin, TenantStatus
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,10 @@ class TenantResolver:
                 tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
             else:
                 tenant = session.scalar(select(Tenant).join(TenantDomain).where(TenantDomain.domain == host))
-            return None if tenant is None else tenant_info(session, self.db, tenant)
+            # A deleted tenant's host is released: nothing is served there any more, as for a host never known.
+            if tenant is None or tenant.status == TenantStatus.DELETED:
+                return None
+            return tenant_info(session, self.db, tenant)
 
 
 def read_tenant(db: Database, slug: str) -> TenantInfo | None:

@@ -97,3 +97,31 @@ def test_backend_is_chosen_by_the_configuration(tmp_path, s3_endpoint):
         Config(instance_path=tmp_path, storage="s3", s3_bucket="motcua-test", s3_endpoint_url=s3_endpoint)
     )
     assert isinstance(s3, S3ObjectStore) and s3.bucket == "motcua-test"
+
+
+def test_keys_lists_everything_under_a_prefix_and_nothing_else(store):
+    keys = {f"alpha/{new_key('documents')}", f"alpha/{new_key('drafts')}", f"alpha/{new_key('documents')}"}
+    for key in keys:
+        store.put(key, io.BytesIO(b"x"), content_type="image/png")
+    store.put(f"alphabet/{new_key('documents')}", io.BytesIO(b"x"), content_type="image/png")  # shares "alpha"
+    store.put(f"beta/{new_key('documents')}", io.BytesIO(b"x"), content_type="image/png")
+    assert set(store.keys_under("alpha/")) >= keys
+    assert all(key.startswith("alpha/") for key in store.keys_under("alpha/"))
+    assert not list(store.keys_under("nobody/"))
+
+
+def test_tenant_view_lists_its_own_keys_without_its_prefix(store):
+    alpha, beta = TenantObjects(store, "alpha"), TenantObjects(store, "beta")
+    key = new_key("documents")
+    alpha.put(key, io.BytesIO(b"x"), content_type="image/png")
+    beta.put(new_key("documents"), io.BytesIO(b"y"), content_type="image/png")
+    assert key in set(alpha.all_keys())
+    assert all(not k.startswith(("alpha/", "beta/")) for k in alpha.all_keys())
+    assert key not in set(beta.all_keys())
+
+
+def test_local_keys_skip_puts_still_being_written(tmp_path):
+    store = LocalObjectStore(tmp_path / "storage")
+    store.put("alpha/documents/abc", io.BytesIO(b"x"), content_type="image/png")
+    (tmp_path / "storage" / "alpha" / "documents" / ".upload-123").write_bytes(b"half")
+    assert list(store.keys_under("alpha/")) == ["alpha/documents/abc"]

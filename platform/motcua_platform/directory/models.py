@@ -19,12 +19,13 @@ class TenantStatus(enum.StrEnum):
     ACTIVE = "active"
     SUSPENDED = "suspended"
     ARCHIVED = "archived"
+    DELETED = "deleted"  # its data handed over and removed (motcua_tenants.export); the row stays
 
 
 class Tenant(ControlBase):
     __tablename__ = "tenants"
     __table_args__ = (
-        CheckConstraint("status IN ('provisioning', 'active', 'suspended', 'archived')", name="status"),
+        CheckConstraint("status IN ('provisioning', 'active', 'suspended', 'archived', 'deleted')", name="status"),
         CheckConstraint("slug ~ '^[a-z][a-z0-9]{1,29}$'", name="slug_format"),
         Index("uq_tenants_slug_lower", text("lower(slug)"), unique=True),
     )

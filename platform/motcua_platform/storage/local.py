@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -43,3 +44,15 @@ class LocalObjectStore:
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def keys_under(self, prefix: str) -> Iterator[str]:
+        # Walk only the folder the prefix names (``alpha/`` → ``<root>/alpha``), not every tenant's.
+        folder = self._path(prefix.rsplit("/", 1)[0]) if "/" in prefix else self.root
+        if not folder.is_dir():
+            return
+        for path in folder.rglob("*"):
+            # ".upload-*" files are puts still being written (or abandoned by a crash), not objects.
+            if path.is_file() and not path.name.startswith(".upload-"):
+                key = path.relative_to(self.root).as_posix()
+                if key.startswith(prefix):
+                    yield key

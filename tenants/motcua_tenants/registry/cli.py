@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from motcua_tenants.export import cli as export_cli
 from motcua_tenants.registry import moves, services
 from motcua_tenants.registry.models import JobStatus
 
@@ -18,7 +19,11 @@ console = Console(stderr=True)
 
 @click.group()
 def tenants() -> None:
-    """Provinces as tenants: create, list, show, suspend, resume, archive, move."""
+    """Provinces as tenants: create, list, show, suspend, resume, archive, move, export, delete."""
+
+
+tenants.add_command(export_cli.export)
+tenants.add_command(export_cli.delete)
 
 
 def enqueue(runtime, job) -> None:
@@ -143,7 +148,7 @@ def provision_again(cli, slug, wait) -> None:
 
 
 @tenants.command("list")
-@click.option("--status", type=click.Choice(["provisioning", "active", "suspended", "archived"]))
+@click.option("--status", type=click.Choice(["provisioning", "active", "suspended", "archived", "deleted"]))
 @click.pass_obj
 def list_(cli, status) -> None:
     """List tenants."""

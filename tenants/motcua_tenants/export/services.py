@@ -1,0 +1,205 @@
+"""Writing a tenant's export (docs/operations/export.md).
+
+The tenant must be suspended: nothing then writes to its schema or its files (its host answers 503), so
+the files read after the database are the ones its rows name. The rows themselves are read in one
+``REPEATABLE READ`` read-only transaction: one snapshot of the tenant's schema and its control records.
+Everything is written into a hidden folder beside the destination and renamed to it when complete, so the
+destination either does not exist or holds a whole export."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+from motcua_platform.audit.services import Actor, record
+from motcua_platform.db.database import Database
+from motcua_platform.directory.models import Tenant, TenantStatus
+from motcua_platform.errors import Conflict, InvalidInput, NotFound
+from motcua_platform.storage.services import KEY_RE, TenantObjects
+from sqlalchemy import Connection, column, select, table, text
+
+from motcua_tenants.export import control_records
+from motcua_tenants.export.catalog import TableShape, tables_of, write_table
+from motcua_tenants.export.encoding import FORMAT_VERSION
+from motcua_tenants.export.readme import README
+
+FORMAT = "motcua-tenant-export"
+CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Exported:
+    path: Path
+    manifest: dict
+    manifest_sha256: str
+
+
+def tenant_status(session, slug: str) -> str:
+    status = session.scalar(select(Tenant.status).where(Tenant.slug == slug))
+    if status is None:
+        raise NotFound(f"No tenant with slug '{slug}'.")
+    return status
+
+
+def tenant_for_export(db: Database, slug: str) -> Tenant:
+    with db.control_session() as session:
+        tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
+        if tenant is None:
+            raise NotFound(f"No tenant with slug '{slug}'.")
+        if tenant.status != TenantStatus.SUSPENDED:
+            raise Conflict(
+                f"Tenant '{slug}' is {tenant.status}; only a suspended tenant can be exported "
+                "(suspend it first, or pass --suspend)."
+            )
+        return tenant
+
+
+def export_tenant(
+    db: Database, objects: TenantObjects, actor: Actor, slug: str, destination: Path, *, as_zip: bool = False
+) -> Exported:
+    """Export suspended tenant ``slug`` to ``destination`` (a folder, or with ``as_zip`` a zip file), which
+    must not exist yet; record ``tenant.exported`` with the manifest's SHA-256."""
+    destination = destination.absolute()
+    if destination.exists():
+        raise InvalidInput(f"{destination} already exists; the export never writes into existing files.")
+    if not destination.parent.is_dir():
+        raise InvalidInput(f"{destination.parent} is not a folder.")
+    tenant = tenant_for_export(db, slug)
+    # Personal data: readable by the operator only, whatever the umask.
+    work = Path(tempfile.mkdtemp(dir=destination.parent, prefix=f".{destination.name}.partial-"))
+    try:
+        manifest = _write(db, objects, tenant, work, actor)
+        manifest_bytes = orjson.dumps(manifest, option=orjson.OPT_INDENT_2)
+        (work / "manifest.json").write_bytes(manifest_bytes)
+        (work / "README.md").write_text(README, encoding="utf-8")
+        if as_zip:
+            _zip(work, destination)
+            shutil.rmtree(work)
+        else:
+            os.rename(work, destination)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    digest = hashlib.sha256(manifest_bytes).hexdigest()
+    with db.control_session() as session:
+        record(
+            session,
+            actor,
+            "tenant.exported",
+            target=f"tenant:{slug}",
+            tenant_slug=slug,
+            path=str(destination),
+            manifest_sha256=digest,
+            tables=len(manifest["tables"]),
+            rows=sum(t["rows"] for t in manifest["tables"]),
+            files=len(manifest["files"]),
+        )
+        session.commit()
+    return Exported(destination, manifest, digest)
+
+
+def _write(db: Database, objects: TenantObjects, tenant: Tenant, work: Path, actor: Actor) -> dict:
+    binding = db.binding(tenant.slug)
+    (work / "tables").mkdir()
+    (work / "control").mkdir()
+    with db.engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn, conn.begin():
+        snapshot_begins(conn)
+        status = conn.scalar(select(Tenant.status).where(Tenant.id == tenant.id))
+        if status != TenantStatus.SUSPENDED:  # resumed between the check and the snapshot
+            raise Conflict(f"Tenant '{tenant.slug}' is {status}; only a suspended tenant can be exported.")
+        created_at = conn.scalar(text("SELECT now()"))
+        tenant_tables = [_write_table(conn, shape, work / "tables") for shape in tables_of(conn, binding.schema)]
+        control_tables = _write_control(conn, tenant.id, work / "control")
+        revisions = {"tenant": _revisions(conn, binding.schema), "control": _revisions(conn, "control")}
+    files = _write_files(objects, work / "files")
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "tenant": {"id": tenant.id, "slug": tenant.slug, "name": tenant.name, "unit_code": tenant.unit_code},
+        "created_at": created_at.astimezone(dt.UTC).isoformat(),
+        "created_by": str(actor),
+        "schema": binding.schema,
+        "schema_revisions": revisions,
+        "tables": tenant_tables,
+        "control_tables": control_tables,
+        "control_tables_not_exported": control_records.NOT_EXPORTED,
+        "files": files,
+    }
+
+
+def _revisions(conn: Connection, schema: str) -> list[str]:
+    versions = table("alembic_version", column("version_num"), schema=schema)
+    return sorted(conn.scalars(select(versions.c.version_num)))
+
+
+def snapshot_begins(conn: Connection) -> None:
+    """The first statements of the export's transaction: read only, and times read in UTC so that the same
+    rows always give the same bytes."""
+    conn.execute(text("SET TRANSACTION READ ONLY"))
+    conn.execute(text("SET LOCAL TimeZone = 'UTC'"))
+
+
+def _write_table(conn: Connection, shape: TableShape, folder: Path, where=None) -> dict:
+    with (folder / f"{shape.name}.jsonl").open("wb") as jsonl, (folder / f"{shape.name}.csv").open("wb") as csv:
+        written = write_table(conn, shape, jsonl, csv, where)
+    prefix = folder.name
+    return {
+        "name": shape.name,
+        "rows": written.rows,
+        "primary_key": list(shape.primary_key),
+        "columns": [{"name": c.name, "type": c.type, "nullable": c.nullable} for c in shape.exported],
+        "excluded_columns": list(shape.excluded),
+        "jsonl": {"path": f"{prefix}/{shape.name}.jsonl", "sha256": written.jsonl_sha256, "bytes": written.jsonl_bytes},
+        "csv": {"path": f"{prefix}/{shape.name}.csv", "sha256": written.csv_sha256, "bytes": written.csv_bytes},
+    }
+
+
+def _write_control(conn: Connection, tenant_id: int, folder: Path) -> list[dict]:
+    shapes = {shape.name: shape for shape in tables_of(conn, "control")}
+    missing = sorted(set(control_records.EXPORTED) - set(shapes))
+    if missing:
+        raise RuntimeError(f"control tables the export names are not in the database: {', '.join(missing)}")
+    return [
+        _write_table(conn, shapes[name], folder, control_records.selection_where(name, shapes, tenant_id))
+        for name in control_records.EXPORTED
+    ]
+
+
+def _write_files(objects: TenantObjects, folder: Path) -> list[dict]:
+    """Every object under the tenant's prefix, as ``files/<key>`` (keys are ``KEY_RE``: no dots, so no
+    path leaves the folder), whether or not a row still names it."""
+    files = []
+    for key in sorted(objects.all_keys()):
+        if not KEY_RE.match(key):  # not one of ours (TenantObjects could not open it either)
+            raise RuntimeError(f"object {objects.slug}/{key} has a key the platform never makes; check the storage")
+        path = folder / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        digest, size = hashlib.sha256(), 0
+        with objects.open(key) as stream, path.open("wb") as out:
+            while chunk := stream.read(CHUNK):
+                digest.update(chunk)
+                size += len(chunk)
+                out.write(chunk)
+        files.append({"key": key, "path": f"files/{key}", "bytes": size, "sha256": digest.hexdigest()})
+    return files
+
+
+def _zip(folder: Path, destination: Path) -> None:
+    partial = destination.with_name(f".{destination.name}.partial")
+    try:
+        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    archive.write(path, path.relative_to(folder).as_posix())
+        os.chmod(partial, 0o600)
+        os.rename(partial, destination)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
