@@ -97,3 +97,13 @@ def test_backend_is_chosen_by_the_configuration(tmp_path, s3_endpoint):
         Config(instance_path=tmp_path, storage="s3", s3_bucket="motcua-test", s3_endpoint_url=s3_endpoint)
     )
     assert isinstance(s3, S3ObjectStore) and s3.bucket == "motcua-test"
+
+
+def test_keys_lists_one_prefix_and_nothing_else(store):
+    prefix = f"k{new_key('x')[2:12]}"  # a tenant-like prefix no other test (sharing the bucket) uses
+    mine = {f"{prefix}/documents/a1", f"{prefix}/drafts/b2/c3"}
+    for key in [*mine, f"{prefix}x/documents/other"]:
+        store.put(key, io.BytesIO(b"1"), content_type="text/plain")
+    assert set(store.keys(f"{prefix}/")) == mine
+    assert set(TenantObjects(store, prefix).keys()) == {"documents/a1", "drafts/b2/c3"}
+    assert list(store.keys("nobody-here/")) == []

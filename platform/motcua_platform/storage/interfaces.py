@@ -4,6 +4,7 @@ key under ``<tenant slug>/`` and refuses keys that could climb out of it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import BinaryIO, Protocol
 
 
@@ -21,3 +22,6 @@ class ObjectStore(Protocol):
         """Remove the object; deleting a missing object is not an error."""
 
     def exists(self, key: str) -> bool: ...
+
+    def keys(self, prefix: str) -> Iterator[str]:
+        """Every stored key that starts with ``prefix`` (a folder-like ``<slug>/``), in no set order."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -43,3 +44,12 @@ class LocalObjectStore:
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def keys(self, prefix: str) -> Iterator[str]:
+        folder = self._path(prefix.rstrip("/")) if prefix.rstrip("/") else self.root
+        if not folder.is_dir():
+            return
+        for path in sorted(folder.rglob("*")):
+            # half-written uploads (".upload-…", see put) are not objects yet
+            if path.is_file() and not path.name.startswith(".upload-"):
+                yield path.relative_to(self.root).as_posix()

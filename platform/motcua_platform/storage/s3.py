@@ -5,6 +5,7 @@ environment, a profile, or an instance role); they are never settings of ours no
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import BinaryIO
 
 
@@ -46,3 +47,8 @@ class S3ObjectStore:
                 return False
             raise
         return True
+
+    def keys(self, prefix: str) -> Iterator[str]:
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                yield item["Key"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import secrets
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, BinaryIO
 
 from motcua_platform.db.database import SLUG_RE
@@ -55,6 +56,12 @@ class TenantObjects:
 
     def exists(self, key: str) -> bool:
         return self.store.exists(self._key(key))
+
+    def keys(self) -> Iterator[str]:
+        """The tenant's keys, without its prefix (what ``open`` takes)."""
+        prefix = f"{self.slug}/"
+        for key in self.store.keys(prefix):
+            yield key.removeprefix(prefix)
 
 
 def tenant_objects(config: Config, slug: str) -> TenantObjects:

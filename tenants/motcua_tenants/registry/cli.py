@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from motcua_tenants.backups import cli as backup_cli
 from motcua_tenants.registry import moves, services
 from motcua_tenants.registry.models import JobStatus
 
@@ -18,7 +19,7 @@ console = Console(stderr=True)
 
 @click.group()
 def tenants() -> None:
-    """Provinces as tenants: create, list, show, suspend, resume, archive, move."""
+    """Provinces as tenants: create, list, show, suspend, resume, archive, move, backup, restore."""
 
 
 def enqueue(runtime, job) -> None:
@@ -278,3 +279,8 @@ def move(cli, slug, to, settle_seconds, yes) -> None:
             f"the move failed ({type(exc).__name__}: {exc}); {slug} stays where it was"
         ) from None
     click.echo(f"tenant {slug} moved to {to} in {time.monotonic() - started:.1f} s")
+
+
+# Backup and restore live in their own area (motcua_tenants.backups) and join this group.
+tenants.add_command(backup_cli.backup)
+tenants.add_command(backup_cli.restore)
