@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from click.testing import CliRunner
 from dossier_support import intake_body
 from motcua_app.testing.seed import seed_tenant
@@ -25,7 +26,8 @@ from motcua_platform.storage.services import TenantObjects, object_store
 from motcua_tenants.backups import services
 from motcua_tenants.backups.manifest import Manifest
 from motcua_tenants.backups.tables import fix_output, quote, tables
-from motcua_tenants.migrations.runner import tenant_heads
+from motcua_tenants.migrations.config import alembic_config
+from motcua_tenants.migrations.runner import downgrade_tenant_on, tenant_heads
 from sqlalchemy import delete, select, text
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
@@ -37,7 +39,7 @@ ACTOR = services.Actor("system", None, "backup-test")
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 64 + b"\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x07" * 300
 SOURCE = "bksrc"
-RESTORED = ("bkcopy", "bkcut", "bkdamaged", "bknewer", "bkhalf", "bkkilled", "bkcli")
+RESTORED = ("bkcopy", "bkcut", "bkdamaged", "bknewer", "bkhalf", "bkkilled", "bkcli", "bkold", "bkup")
 
 
 class JobContext:  # what procrastinate hands a task: the worker's runtime
@@ -235,6 +237,43 @@ def test_a_live_tenant_or_a_taken_slug_is_never_overwritten(s3_runtime, backup):
         services.restore_tenant(runtime.db, store(runtime), backup, replace=True, actor=ACTOR)
     with pytest.raises(Conflict, match="already exists"):
         services.restore_tenant(runtime.db, store(runtime), backup, slug="alpha", actor=ACTOR)
+
+
+def test_an_older_backup_is_loaded_at_its_revision_then_migrated_to_head(s3_runtime, backup, tmp_path):
+    runtime = s3_runtime
+    services.restore_tenant(runtime.db, store(runtime), backup, slug="bkold", actor=ACTOR)
+    script = ScriptDirectory.from_config(alembic_config("tenant"))
+    head = next(r for r in map(script.get_revision, script.get_heads()) if r.down_revision)
+    with runtime.db.engine.connect() as conn, conn.begin():
+        downgrade_tenant_on(conn, runtime.db.binding("bkold"), head.down_revision)
+    older = services.backup_tenant(runtime.db, store(runtime), "bkold", tmp_path, actor=ACTOR)
+    assert head.down_revision in Manifest.read(older).revisions and head.revision not in Manifest.read(older).revisions
+    report = services.restore_tenant(runtime.db, store(runtime), older, slug="bkup", actor=ACTOR)
+    assert report.migrated
+    assert rows_of(runtime, "bkup") == rows_of(runtime, SOURCE)  # at head again, every row the same
+
+
+def test_restoring_over_an_archived_tenant_needs_the_flag_and_brings_it_back(s3_runtime, backup, tmp_path):
+    from motcua_platform.db.embedded import pg_binary
+    from motcua_tenants.registry import services as registry
+
+    runtime = s3_runtime
+    services.restore_tenant(runtime.db, store(runtime), backup, slug="bkcut", actor=ACTOR)
+    own = services.backup_tenant(runtime.db, store(runtime), "bkcut", tmp_path / "own", actor=ACTOR)
+    before = rows_of(runtime, "bkcut")
+    with runtime.db.control_session() as session:
+        job = registry.request_archive(session, ACTOR, "bkcut")
+        session.commit()
+    registry.archive(runtime.db, job.id, archive_dir=tmp_path / "archives", pg_dump=pg_binary("pg_dump"))
+    with pytest.raises(Conflict, match="--replace"):
+        services.restore_tenant(runtime.db, store(runtime), own, actor=ACTOR)
+    report = services.restore_tenant(runtime.db, store(runtime), own, replace=True, actor=ACTOR)
+    assert report.slug == "bkcut"
+    assert rows_of(runtime, "bkcut") == before
+    with runtime.db.control_session() as session:
+        tenant = session.scalar(select(Tenant).where(Tenant.slug == "bkcut"))
+        assert (tenant.status, tenant.archive_path) == ("suspended", None)
+        assert len(session.scalars(select(Tenant).where(Tenant.slug == "bkcut")).all()) == 1
 
 
 # -- refusals ------------------------------------------------------------------------------------
