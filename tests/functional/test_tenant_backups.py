@@ -28,7 +28,7 @@ from motcua_tenants.backups.manifest import Manifest
 from motcua_tenants.backups.tables import fix_output, quote, tables
 from motcua_tenants.migrations.config import alembic_config
 from motcua_tenants.migrations.runner import downgrade_tenant_on, tenant_heads
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, insert, select, text
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -39,7 +39,7 @@ ACTOR = services.Actor("system", None, "backup-test")
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 64 + b"\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x07" * 300
 SOURCE = "bksrc"
-RESTORED = ("bkcopy", "bkcut", "bkdamaged", "bknewer", "bkhalf", "bkkilled", "bkcli", "bkold", "bkup")
+RESTORED = ("bkcopy", "bkcut", "bkdamaged", "bknewer", "bkhalf", "bkkilled", "bkcli", "bkold", "bkup", "bkbroken")
 
 
 class JobContext:  # what procrastinate hands a task: the worker's runtime
@@ -97,6 +97,23 @@ def source(s3_runtime, app, seeded):
                 content_type=f"multipart/form-data; boundary={boundary}",
             )
             assert uploaded.status_code == 201, uploaded.get_json()
+    # A dossier received years ago and a kept statistics period covering it: the statistics trigger on
+    # dossiers would forget that period if loading the dossier fired it (the restore turns triggers off).
+    schema = runtime.db.binding(SOURCE).schema
+    with runtime.db.engine.begin() as conn:
+        conn.execute(
+            text(
+                f"UPDATE {schema}.dossiers SET received_at = received_at - interval '6 years' "
+                f"WHERE id = (SELECT min(id) FROM {schema}.dossiers)"
+            )
+        )
+        conn.execute(
+            text(
+                f"INSERT INTO {schema}.statistics_kept_periods (first_day, end_day, kept_at) "
+                "SELECT d, d + 30, now() FROM (SELECT date_trunc('month', min(received_at))::date AS d "
+                f"FROM {schema}.dossiers) AS m"
+            )
+        )
     yield tenant
     for slug in (SOURCE, *RESTORED):
         drop_tenant(runtime, slug)
@@ -175,6 +192,7 @@ def test_a_backup_holds_the_snapshot_and_the_documents(s3_runtime, backup):
         name: len(rows) for name, rows in live.items() if name != "alembic_version"
     }
     assert manifest.tables["dossiers"].rows == 2 and manifest.tables["dossier_documents"].rows == 3
+    assert manifest.tables["statistics_kept_periods"].rows == 1
     documents = objects_of(s3_runtime, SOURCE)
     assert len(documents) == 3 and sorted(documents.values()) == sorted([PDF, PDF, PNG])
     import hashlib
@@ -447,3 +465,37 @@ def test_the_daily_job_backs_up_every_active_tenant_and_keeps_the_newest(s3_runt
     kept = services.finished_backups(tmp_path / SOURCE)
     assert len(kept) == 2 and first[0] not in kept and not first[0].exists()  # the oldest went
     assert Manifest.read(kept[-1]).slug == SOURCE
+
+
+def test_a_tenant_whose_backup_fails_is_recorded_and_the_others_are_still_backed_up(
+    s3_runtime, source, tmp_path, monkeypatch
+):
+    from motcua_tenants.backups import tasks
+
+    runtime = s3_runtime
+    with runtime.db.engine.begin() as conn:  # active, but its schema is gone: its backup cannot be read
+        conn.execute(
+            insert(Tenant).values(
+                slug="bkbroken",
+                name="Tỉnh Hỏng",
+                status="active",
+                unit_code="000.00.00.Z99",
+                display_name="Tỉnh Hỏng",
+                locale="vi",
+                timezone="Asia/Ho_Chi_Minh",
+                primary_color="#b71c1c",
+                secondary_color="#ffc107",
+            )
+        )
+    monkeypatch.setattr(runtime, "config", runtime.config.with_overrides(backup_dir=tmp_path, backup_keep=2))
+    with pytest.raises(RuntimeError, match=r"backups failed for 1 tenant.*bkbroken"):
+        tasks.backup_tenants.func(JobContext(runtime), timestamp=0)
+    assert len(services.finished_backups(tmp_path / SOURCE)) == 1
+    assert list((tmp_path / "bkbroken").iterdir()) == []  # no partial folder left behind
+    with runtime.db.control_session() as session:
+        failed = session.scalars(
+            select(ControlAuditEvent).where(
+                ControlAuditEvent.tenant_slug == "bkbroken", ControlAuditEvent.action == "tenant.backup_failed"
+            )
+        ).all()
+    assert len(failed) == 1 and "t_bkbroken" in failed[0].details["error"]
