@@ -39,7 +39,19 @@ ACTOR = services.Actor("system", None, "backup-test")
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 64 + b"\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x07" * 300
 SOURCE = "bksrc"
-RESTORED = ("bkcopy", "bkcut", "bkdamaged", "bknewer", "bkhalf", "bkkilled", "bkcli", "bkold", "bkup", "bkbroken")
+RESTORED = (
+    "bkcopy",
+    "bkcut",
+    "bkdamaged",
+    "bknewer",
+    "bkhalf",
+    "bkkilled",
+    "bkcli",
+    "bkold",
+    "bkup",
+    "bkbroken",
+    "bkstray",
+)
 
 
 class JobContext:  # what procrastinate hands a task: the worker's runtime
@@ -292,6 +304,17 @@ def test_restoring_over_an_archived_tenant_needs_the_flag_and_brings_it_back(s3_
         tenant = session.scalar(select(Tenant).where(Tenant.slug == "bkcut"))
         assert (tenant.status, tenant.archive_path) == ("suspended", None)
         assert len(session.scalars(select(Tenant).where(Tenant.slug == "bkcut")).all()) == 1
+
+
+def test_a_schema_left_without_a_tenant_is_not_restored_into(s3_runtime, backup):
+    runtime = s3_runtime
+    with runtime.db.engine.begin() as conn:
+        conn.execute(text('CREATE SCHEMA "t_bkstray"'))
+    with pytest.raises(Conflict, match="t_bkstray already exists"):
+        services.restore_tenant(runtime.db, store(runtime), backup, slug="bkstray", actor=ACTOR)
+    with runtime.db.engine.connect() as conn:
+        assert conn.scalar(select(Tenant.id).where(Tenant.slug == "bkstray")) is None
+        assert conn.scalar(text("SELECT count(*) FROM pg_tables WHERE schemaname = 't_bkstray'")) == 0
 
 
 # -- refusals ------------------------------------------------------------------------------------

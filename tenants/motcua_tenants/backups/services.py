@@ -366,6 +366,11 @@ def restore_tenant(
                 tenant, skipped = _claim_tenant(session, manifest, target, replace=replace)
                 tenant_id = tenant.id
                 session.commit()  # only the savepoint: the connection's transaction commits at the end
+            if conn.scalar(text("SELECT to_regnamespace(:schema)"), {"schema": binding.schema}) is not None:
+                raise Conflict(
+                    f"Schema {binding.schema} already exists though no tenant uses it; drop it or restore as "
+                    "another slug."
+                )
             create_role_and_schema(conn, binding)
             on_step(f"creating the tables at the backup's revision ({', '.join(manifest.revisions)})")
             for revision in manifest.revisions:
