@@ -27,7 +27,7 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
-from motcua_platform.db.database import UNBOUND_SEARCH_PATH, Database
+from motcua_platform.db.database import MAIN_SERVER, UNBOUND_SEARCH_PATH, Database
 from motcua_platform.directory.models import Tenant, TenantDomain, TenantPlugin, TenantStatus
 from motcua_platform.errors import Conflict, InvalidInput, NotFound
 from motcua_platform.storage.interfaces import ObjectStore
@@ -88,6 +88,7 @@ def _tenant_facts(session: Session, slug: str) -> dict:
         "secondary_color": tenant.secondary_color,
         "branding": tenant.branding,
         "domains": [d.domain for d in tenant.domains],
+        "server": tenant.server,  # where to read it; not kept in the manifest (a restore places it anew)
         "plugins": [
             {"plugin": p.plugin, "allowed": p.allowed, "enabled": p.enabled, "settings": p.settings}
             for p in sorted(plugins, key=lambda p: p.plugin)
@@ -95,12 +96,12 @@ def _tenant_facts(session: Session, slug: str) -> dict:
     }
 
 
-def _dump_rows(db: Database, slug: str, folder: Path) -> tuple[str, list[str], str, dict, dict]:
+def _dump_rows(db: Database, slug: str, server: str, folder: Path) -> tuple[str, list[str], str, dict, dict]:
     """One snapshot: the tables' rows, checksums and sequences, and the schema's revisions."""
-    binding = db.binding(slug)
+    binding = db.binding(slug, server=server)
     schema = binding.schema
     (folder / "tables").mkdir()
-    with db.engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn, conn.begin():
+    with db.engine_for(server).connect().execution_options(isolation_level="REPEATABLE READ") as conn, conn.begin():
         conn.execute(text("SET TRANSACTION READ ONLY"))
         conn.execute(text(f"SET LOCAL ROLE {sql.quote(binding.role)}"))  # read as the tenant, nothing more
         sql.fix_output(conn)
@@ -152,7 +153,7 @@ def backup_tenant(db: Database, store: ObjectStore, slug: str, to: Path, *, acto
     partial = to / f".{slug}-partial-{secrets.token_hex(4)}"
     partial.mkdir(mode=0o700)  # personal data and password hashes: the service account's only
     try:
-        created, revisions, server, entries, sequences = _dump_rows(db, slug, partial)
+        created, revisions, server, entries, sequences = _dump_rows(db, slug, facts.pop("server"), partial)
         objects = _copy_objects_out(TenantObjects(store, slug), partial)
         manifest = Manifest(
             tenant=facts,
@@ -250,6 +251,7 @@ def _claim_tenant(session: Session, manifest: Manifest, slug: str, *, replace: b
         existing.status = TenantStatus.SUSPENDED
         existing.status_changed_at = utcnow()
         existing.archive_path = None
+        existing.server = MAIN_SERVER
         session.flush()
         return existing, skipped
     if problems := slug_problems(slug):
@@ -263,6 +265,7 @@ def _claim_tenant(session: Session, manifest: Manifest, slug: str, *, replace: b
         name=name,
         unit_code=facts["unit_code"],
         status=TenantStatus.SUSPENDED,  # not served until an operator resumes it
+        server=MAIN_SERVER,
         display_name=facts["display_name"],
         locale=facts["locale"],
         timezone=facts["timezone"],
@@ -356,7 +359,9 @@ def restore_tenant(
     verify_files(folder, manifest)
     behind = _check_revisions(manifest.revisions)
     target = slug or manifest.slug
-    binding = db.binding(target)
+    # On the main server, beside the control plane: the tenant row and the schema commit in one transaction.
+    # `motcua tenants move` places it elsewhere afterwards.
+    binding = db.binding(target, server=MAIN_SERVER)
     objects = TenantObjects(store, target)
     written: list[str] = []
     try:
