@@ -39,6 +39,7 @@ AREAS = Areas(
     ),
     job_blueprints=(
         ("motcua_tenants.registry.tasks:blueprint", "tenants"),
+        ("motcua_tenants.backups.tasks:blueprint", "backups"),
         ("motcua_platform.ratelimit.tasks:blueprint", "ratelimit"),
         ("motcua_billing.invoices.tasks:blueprint", "billing"),
         ("motcua_onestop.notifications.tasks:blueprint", "notifications"),

@@ -374,6 +374,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MOTCUA_S3_BUCKET", "s3_bucket", _bucket, "Bucket for documents; required with MOTCUA_STORAGE=s3."),
     Setting("MOTCUA_S3_REGION", "s3_region", str, "Region name passed to the S3 client."),
     Setting(
+        "MOTCUA_BACKUP_DIR",
+        "backup_dir",
+        _path,
+        "Folder the daily backup job writes every active tenant's backup into (<dir>/<slug>/); unset: no "
+        "scheduled backups.",
+    ),
+    Setting(
+        "MOTCUA_BACKUP_KEEP", "backup_keep", _positive_int, "Scheduled backups kept per tenant; older ones are deleted."
+    ),
+    Setting(
         "MOTCUA_UPLOAD_MAX_BYTES", "upload_max_bytes", _positive_int, "Largest accepted uploaded document (413 beyond)."
     ),
 )
@@ -427,6 +437,8 @@ class Config:
     s3_bucket: str | None = None
     s3_region: str | None = None
     upload_max_bytes: int = 10 * 1024 * 1024
+    backup_dir: Path | None = None
+    backup_keep: int = 7
     testing: bool = False
 
     def with_overrides(self, **overrides: Any) -> Config:

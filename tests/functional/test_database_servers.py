@@ -346,3 +346,37 @@ def test_a_move_to_an_unknown_server_or_the_same_one_is_refused(runtime, app, tw
             moves.request_move(session, SEED_ACTOR, SLUG, "second", db.servers)
         session.rollback()
     assert placed_on(db) == ("second", "active")
+
+
+def test_a_tenant_on_the_second_server_is_backed_up_there_and_restored_on_the_main_one(
+    runtime, app, two_servers, tmp_path
+):
+    from motcua_platform.storage.services import object_store
+    from motcua_tenants.backups import services as backups
+    from motcua_tenants.backups.tables import fix_output, quote, tables
+
+    db = two_servers
+    create_on(db, runtime, "second")
+    folder = backups.backup_tenant(db, object_store(runtime.config), SLUG, tmp_path, actor=SEED_ACTOR)
+
+    def rows(server: str, slug: str) -> dict[str, list[str]]:
+        schema = db.binding(slug, server=server).schema
+        with db.engine_for(server).connect() as conn, conn.begin():
+            fix_output(conn)
+            return {
+                t.name: conn.scalars(text(f"SELECT x::text FROM {quote(schema)}.{quote(t.name)} x ORDER BY 1")).all()
+                for t in tables(conn, schema)
+            }
+
+    try:
+        report = backups.restore_tenant(db, object_store(runtime.config), folder, slug="secondcopy", actor=SEED_ACTOR)
+        assert report.slug == "secondcopy"
+        copy = db.binding("secondcopy")
+        assert copy.server == "main"  # placed from the directory row the restore wrote
+        original = rows("second", SLUG)
+        assert original["staff_accounts"] and rows("main", "secondcopy") == original
+    finally:
+        with db.engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{db.binding("secondcopy", server="main").schema}" CASCADE'))
+            conn.execute(text(f'DROP ROLE IF EXISTS "{db.binding("secondcopy", server="main").role}"'))
+            conn.execute(delete(Tenant).where(Tenant.slug == "secondcopy"))

@@ -125,3 +125,13 @@ def test_local_keys_skip_puts_still_being_written(tmp_path):
     store.put("alpha/documents/abc", io.BytesIO(b"x"), content_type="image/png")
     (tmp_path / "storage" / "alpha" / "documents" / ".upload-123").write_bytes(b"half")
     assert list(store.keys_under("alpha/")) == ["alpha/documents/abc"]
+
+
+def test_keys_under_a_prefix_exclude_a_longer_one(store):
+    prefix = f"k{new_key('x')[2:12]}"  # a tenant-like prefix no other test (sharing the bucket) uses
+    mine = {f"{prefix}/documents/a1", f"{prefix}/drafts/b2/c3"}
+    for key in [*mine, f"{prefix}x/documents/other"]:
+        store.put(key, io.BytesIO(b"1"), content_type="text/plain")
+    assert set(store.keys_under(f"{prefix}/")) == mine
+    assert set(TenantObjects(store, prefix).all_keys()) == {"documents/a1", "drafts/b2/c3"}
+    assert list(store.keys_under("nobody-here/")) == []

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from motcua_tenants.backups import cli as backup_cli
 from motcua_tenants.export import cli as export_cli
 from motcua_tenants.registry import moves, services
 from motcua_tenants.registry.models import JobStatus
@@ -19,9 +20,12 @@ console = Console(stderr=True)
 
 @click.group()
 def tenants() -> None:
-    """Provinces as tenants: create, list, show, suspend, resume, archive, move, export, delete."""
+    """Provinces as tenants: create, list, show, suspend, resume, archive, move, backup, restore, export,
+    delete."""
 
 
+tenants.add_command(backup_cli.backup)
+tenants.add_command(backup_cli.restore)
 tenants.add_command(export_cli.export)
 tenants.add_command(export_cli.delete)
 
@@ -283,3 +287,6 @@ def move(cli, slug, to, settle_seconds, yes) -> None:
             f"the move failed ({type(exc).__name__}: {exc}); {slug} stays where it was"
         ) from None
     click.echo(f"tenant {slug} moved to {to} in {time.monotonic() - started:.1f} s")
+
+
+# Backup and restore live in their own area (motcua_tenants.backups) and join this group.

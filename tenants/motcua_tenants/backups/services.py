@@ -1,0 +1,482 @@
+"""Back up one tenant to a folder, restore a backup as a new tenant (or over an archived one), and keep the
+newest N backups of each tenant.
+
+* Backup: the rows of every table, the table checksums and the sequences are read in one REPEATABLE READ,
+  READ ONLY transaction (one snapshot); then the tenant's stored objects are copied with their SHA-256.
+  The folder is written under a hidden name and renamed when whole.
+* Restore: every file is checked against the manifest first. Then one transaction creates the tenant row
+  (suspended: never served by accident), its role and schema exactly as provisioning does, migrates the
+  schema to the backup's revisions, loads the rows, compares each table's rows and checksum with the
+  manifest, migrates to the code's head and commits. The objects are copied under the new tenant's prefix
+  just before the commit and removed again if anything fails, so a failure leaves no tenant behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import secrets
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from motcua_platform.audit.services import Actor, record
+from motcua_platform.db.base import utcnow
+from motcua_platform.db.database import MAIN_SERVER, UNBOUND_SEARCH_PATH, Database
+from motcua_platform.directory.models import Tenant, TenantDomain, TenantPlugin, TenantStatus
+from motcua_platform.errors import Conflict, InvalidInput, NotFound
+from motcua_platform.storage.interfaces import ObjectStore
+from motcua_platform.storage.services import TenantObjects
+from prometheus_client import Histogram
+from sqlalchemy import Connection, func, select, text
+from sqlalchemy.orm import Session, selectinload
+
+from motcua_tenants.backups import tables as sql
+from motcua_tenants.backups.manifest import (
+    MANIFEST,
+    Manifest,
+    ObjectEntry,
+    TableEntry,
+    file_digest,
+    object_path,
+    table_path,
+    verify_files,
+)
+from motcua_tenants.migrations.config import alembic_config
+from motcua_tenants.migrations.runner import SCHEMA_STATUSES, create_role_and_schema, upgrade_tenant_on
+from motcua_tenants.registry.slugs import slug_problems
+
+log = logging.getLogger(__name__)
+
+BACKUP_SECONDS = Histogram(
+    "motcua_tenant_backup_seconds",
+    "Time to back up one tenant (rows and stored objects), by outcome: ok or failed",
+    ["outcome"],
+    buckets=(1, 5, 15, 60, 300, 900, 3600),
+)
+STAMP = "%Y%m%dT%H%M%S.%fZ"  # sortable as text; two backups in one second do not collide
+StepFn = Callable[[str], None]
+
+
+def _no_steps(step: str) -> None:
+    return None
+
+
+# -- backup --------------------------------------------------------------------------------------
+def _tenant_facts(session: Session, slug: str) -> dict:
+    tenant = session.scalar(select(Tenant).where(Tenant.slug == slug).options(selectinload(Tenant.domains)))
+    if tenant is None:
+        raise NotFound(f"No tenant with slug '{slug}'.")
+    if tenant.status not in SCHEMA_STATUSES:
+        raise Conflict(f"Tenant '{slug}' is {tenant.status}; only an active or suspended tenant has data to back up.")
+    plugins = session.scalars(select(TenantPlugin).where(TenantPlugin.tenant_id == tenant.id)).all()
+    return {
+        "slug": tenant.slug,
+        "name": tenant.name,
+        "unit_code": tenant.unit_code,
+        "status": tenant.status,
+        "display_name": tenant.display_name,
+        "locale": tenant.locale,
+        "timezone": tenant.timezone,
+        "logo_url": tenant.logo_url,
+        "primary_color": tenant.primary_color,
+        "secondary_color": tenant.secondary_color,
+        "branding": tenant.branding,
+        "domains": [d.domain for d in tenant.domains],
+        "server": tenant.server,  # where to read it; not kept in the manifest (a restore places it anew)
+        "plugins": [
+            {"plugin": p.plugin, "allowed": p.allowed, "enabled": p.enabled, "settings": p.settings}
+            for p in sorted(plugins, key=lambda p: p.plugin)
+        ],
+    }
+
+
+def _dump_rows(db: Database, slug: str, server: str, folder: Path) -> tuple[str, list[str], str, dict, dict]:
+    """One snapshot: the tables' rows, checksums and sequences, and the schema's revisions."""
+    binding = db.binding(slug, server=server)
+    schema = binding.schema
+    (folder / "tables").mkdir()
+    with db.engine_for(server).connect().execution_options(isolation_level="REPEATABLE READ") as conn, conn.begin():
+        conn.execute(text("SET TRANSACTION READ ONLY"))
+        conn.execute(text(f"SET LOCAL ROLE {sql.quote(binding.role)}"))  # read as the tenant, nothing more
+        sql.fix_output(conn)
+        created = conn.scalar(text("SELECT now()")).astimezone(dt.UTC)  # the snapshot's moment
+        revisions = sorted(conn.scalars(text(f"SELECT version_num FROM {sql.quote(schema)}.{sql.VERSION_TABLE}")))  # noqa: S608 - validated slug
+        server = conn.scalar(text("SHOW server_version"))
+        entries: dict[str, TableEntry] = {}
+        for table in sql.tables(conn, schema):
+            rows, checksum = sql.checksum(conn, schema, table.name, table.columns)
+            path = folder / "tables" / f"{table.name}.copy"
+            with path.open("wb") as out:
+                size, sha = sql.copy_out(conn, schema, table, out)
+                out.flush()
+                os.fsync(out.fileno())
+            entries[table.name] = TableEntry(
+                file=f"tables/{path.name}",
+                rows=rows,
+                checksum=checksum,
+                bytes=size,
+                sha256=sha,
+                columns=list(table.columns),
+                generated=list(table.generated),
+            )
+        sequences = sql.sequences(conn, schema)
+    return created.isoformat(), revisions, server, entries, sequences
+
+
+def _copy_objects_out(objects: TenantObjects, folder: Path) -> list[ObjectEntry]:
+    entries = []
+    for key in sorted(objects.all_keys()):
+        path = object_path(folder, key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with objects.open(key) as stream, path.open("wb") as out:
+            shutil.copyfileobj(stream, out, sql.CHUNK)
+            out.flush()
+            os.fsync(out.fileno())
+        size, sha = file_digest(path)
+        entries.append(ObjectEntry(key=key, bytes=size, sha256=sha))
+    return entries
+
+
+def backup_tenant(db: Database, store: ObjectStore, slug: str, to: Path, *, actor: Actor) -> Path:
+    """Write a backup of tenant ``slug`` into a new folder under ``to``; its path. The tenant keeps being
+    served throughout: nothing is locked beyond what a long read takes."""
+    started = time.perf_counter()
+    with db.control_session() as session:
+        facts = _tenant_facts(session, slug)
+    to.mkdir(parents=True, exist_ok=True, mode=0o700)
+    partial = to / f".{slug}-partial-{secrets.token_hex(4)}"
+    partial.mkdir(mode=0o700)  # personal data and password hashes: the service account's only
+    try:
+        created, revisions, server, entries, sequences = _dump_rows(db, slug, facts.pop("server"), partial)
+        objects = _copy_objects_out(TenantObjects(store, slug), partial)
+        manifest = Manifest(
+            tenant=facts,
+            created_at=created,
+            revisions=revisions,
+            server_version=server,
+            tables=entries,
+            sequences=sequences,
+            objects=objects,
+        )
+        manifest.write(partial)
+        final = to / f"{slug}-{dt.datetime.fromisoformat(created):{STAMP}}"
+        if final.exists():
+            raise Conflict(f"{final} already exists.")
+        partial.rename(final)  # whole, or not there under this name at all
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        BACKUP_SECONDS.labels("failed").observe(time.perf_counter() - started)
+        raise
+    BACKUP_SECONDS.labels("ok").observe(time.perf_counter() - started)
+    with db.control_session() as session, session.begin():
+        record(
+            session,
+            actor,
+            "tenant.backup",
+            target=f"tenant:{slug}",
+            tenant_slug=slug,
+            path=str(final),
+            tables=len(entries),
+            rows=sum(e.rows for e in entries.values()),
+            objects=len(objects),
+        )
+    log.info("tenant %s backed up to %s", slug, final)
+    return final
+
+
+# -- restore -------------------------------------------------------------------------------------
+def unbind(conn: Connection) -> None:
+    conn.execute(
+        select(func.set_config("role", "none", True), func.set_config("search_path", UNBOUND_SEARCH_PATH, True))
+    )
+
+
+@dataclass
+class RestoreReport:
+    slug: str
+    source_slug: str
+    backup_created_at: str
+    revisions_in_backup: list[str]
+    tables: int
+    rows: int
+    objects: int
+    migrated: bool
+    skipped_domains: list[str] = field(default_factory=list)
+
+
+def _check_revisions(revisions: list[str]) -> bool:
+    """True when the backup is behind the code's head (it will be migrated after the load). A revision
+    this code does not know is a backup from newer code (or from a plugin not loaded here): refused."""
+    script = ScriptDirectory.from_config(alembic_config("tenant"))
+    unknown = []
+    for revision in revisions:
+        try:
+            if script.get_revision(revision) is None:
+                unknown.append(revision)
+        except CommandError:
+            unknown.append(revision)
+    if unknown or not revisions:
+        raise InvalidInput(
+            "The backup's schema revision is not known to this code: it was made by a newer version (or with a "
+            "plugin that is not loaded here). Restore it with the version that made it.",
+            {"revisions": unknown or ["none recorded"]},
+        )
+    return set(revisions) != set(script.get_heads())
+
+
+def _claim_tenant(session: Session, manifest: Manifest, slug: str, *, replace: bool) -> tuple[Tenant, list[str]]:
+    """The tenant row the restore fills: a new one, or the archived original when restoring over it."""
+    facts = manifest.tenant
+    existing = session.scalar(select(Tenant).where(Tenant.slug == slug).with_for_update())
+    skipped: list[str] = []
+    if slug == manifest.slug and not replace:
+        raise Conflict(
+            f"Restoring over tenant '{slug}' itself needs the confirmation flag (--replace); or restore it as a "
+            "new tenant for inspection (--as NEWSLUG)."
+        )
+    if existing is not None:
+        if slug != manifest.slug:
+            raise Conflict(f"Tenant '{slug}' already exists; choose another slug to restore as.")
+        if existing.status != TenantStatus.ARCHIVED:
+            raise Conflict(
+                f"Tenant '{slug}' is {existing.status}; a backup can only replace an archived or absent tenant. "
+                "Restore it as a new tenant (--as NEWSLUG) to compare."
+            )
+        existing.status = TenantStatus.SUSPENDED
+        existing.status_changed_at = utcnow()
+        existing.archive_path = None
+        existing.server = MAIN_SERVER
+        session.flush()
+        return existing, skipped
+    if problems := slug_problems(slug):
+        raise InvalidInput(f"'{slug}' cannot be a tenant slug.", {"slug": problems})
+    copy = slug != manifest.slug
+    name = facts["name"]
+    if copy:
+        name = f"{name} (restore of {manifest.slug}, {manifest.created_at[:16].replace('T', ' ')} UTC)"[:200]
+    tenant = Tenant(
+        slug=slug,
+        name=name,
+        unit_code=facts["unit_code"],
+        status=TenantStatus.SUSPENDED,  # not served until an operator resumes it
+        server=MAIN_SERVER,
+        display_name=facts["display_name"],
+        locale=facts["locale"],
+        timezone=facts["timezone"],
+        logo_url=facts["logo_url"],
+        primary_color=facts["primary_color"],
+        secondary_color=facts["secondary_color"],
+        branding=facts["branding"],
+    )
+    if not copy:  # the original's custom domains come back when nobody took them meanwhile
+        for domain in facts["domains"]:
+            if session.scalar(select(TenantDomain.id).where(TenantDomain.domain == domain)) is None:
+                tenant.domains.append(TenantDomain(domain=domain))
+            else:
+                skipped.append(domain)
+    session.add(tenant)
+    session.flush()
+    for plugin in facts["plugins"]:
+        session.add(TenantPlugin(tenant_id=tenant.id, **plugin))
+    session.flush()
+    return tenant, skipped
+
+
+def _load_rows(conn: Connection, folder: Path, manifest: Manifest, schema: str) -> None:
+    present = {t.name: t for t in sql.tables(conn, schema)}
+    expected = set(manifest.tables)
+    if set(present) != expected:
+        raise InvalidInput(
+            "The backup's tables differ from the tables its schema revision creates; nothing was restored.",
+            {
+                "tables": [
+                    f"only in the backup: {sorted(expected - set(present))}",
+                    f"only in the schema: {sorted(set(present) - expected)}",
+                ]
+            },
+        )
+    names = sorted(present)
+    # Migrations may insert rows of their own; the backup's rows replace them.
+    conn.execute(text("TRUNCATE " + ", ".join(f"{sql.quote(schema)}.{sql.quote(n)}" for n in names)))
+    sql.set_user_triggers(conn, schema, names, enabled=False)
+    for name in sql.load_order(conn, schema, names):
+        entry = manifest.tables[name]
+        table = sql.Table(name, tuple(entry.columns), tuple(entry.generated))
+        missing = set(table.columns) - set(present[name].columns)
+        if missing:
+            raise InvalidInput(f"Table {name} of the backup has columns the schema lacks: {sorted(missing)}.")
+        with table_path(folder, entry).open("rb") as source:
+            sql.copy_in(conn, schema, table, source)
+    sql.set_user_triggers(conn, schema, names, enabled=True)
+    for name, value in manifest.sequences.items():
+        sql.set_sequence(conn, schema, name, value["last_value"], value["is_called"])
+
+
+def _compare(conn: Connection, manifest: Manifest, schema: str) -> None:
+    """Every table's row count and checksum as the backup recorded them; else the restore is undone."""
+    differences = []
+    for name, entry in sorted(manifest.tables.items()):
+        rows, checksum = sql.checksum(conn, schema, name, entry.columns)
+        if (rows, checksum) != (entry.rows, entry.checksum):
+            differences.append(
+                f"{name}: {rows} rows, checksum {checksum}; the backup has {entry.rows}, {entry.checksum}"
+            )
+    if differences:
+        raise InvalidInput(
+            "The restored rows differ from the backup's; the restore was undone.", {"tables": differences}
+        )
+
+
+def _copy_objects_in(folder: Path, manifest: Manifest, objects: TenantObjects, written: list[str]) -> None:
+    for obj in manifest.objects:
+        existed = objects.exists(obj.key)
+        with object_path(folder, obj.key).open("rb") as stream:
+            objects.put(obj.key, stream, content_type="application/octet-stream")
+        if not existed:
+            written.append(obj.key)
+
+
+def restore_tenant(
+    db: Database,
+    store: ObjectStore,
+    folder: Path,
+    *,
+    slug: str | None = None,
+    replace: bool = False,
+    actor: Actor,
+    on_step: StepFn = _no_steps,
+) -> RestoreReport:
+    """Restore the backup in ``folder`` as tenant ``slug`` (default: the backup's own, which needs
+    ``replace`` and an archived or absent tenant). All or nothing."""
+    on_step("checking the backup's files")
+    manifest = Manifest.read(folder)
+    verify_files(folder, manifest)
+    behind = _check_revisions(manifest.revisions)
+    target = slug or manifest.slug
+    # On the main server, beside the control plane: the tenant row and the schema commit in one transaction.
+    # `motcua tenants move` places it elsewhere afterwards.
+    binding = db.binding(target, server=MAIN_SERVER)
+    objects = TenantObjects(store, target)
+    written: list[str] = []
+    try:
+        with db.engine.connect() as conn, conn.begin():
+            on_step("creating the tenant, its role and schema")
+            with Session(bind=conn, join_transaction_mode="create_savepoint") as session:
+                tenant, skipped = _claim_tenant(session, manifest, target, replace=replace)
+                tenant_id = tenant.id
+                session.commit()  # only the savepoint: the connection's transaction commits at the end
+            if conn.scalar(text("SELECT to_regnamespace(:schema)"), {"schema": binding.schema}) is not None:
+                raise Conflict(
+                    f"Schema {binding.schema} already exists though no tenant uses it; drop it or restore as "
+                    "another slug."
+                )
+            create_role_and_schema(conn, binding)
+            on_step(f"creating the tables at the backup's revision ({', '.join(manifest.revisions)})")
+            for revision in manifest.revisions:
+                upgrade_tenant_on(conn, binding, revision)
+            # upgrade_tenant_on left the transaction bound to the tenant's role and schema (SET LOCAL):
+            # the rows are loaded as the owner of the tables, with the fixed output settings
+            sql.fix_output(conn)
+            on_step("loading the rows")
+            _load_rows(conn, folder, manifest, binding.schema)
+            on_step("comparing row counts and checksums")
+            _compare(conn, manifest, binding.schema)
+            if behind:
+                on_step("migrating to this code's revision")
+                upgrade_tenant_on(conn, binding)
+            unbind(conn)  # back to the application's role and the empty search path for the control rows
+            on_step("copying the stored objects")
+            _copy_objects_in(folder, manifest, objects, written)
+            with Session(bind=conn, join_transaction_mode="create_savepoint") as session:
+                record(
+                    session,
+                    actor,
+                    "tenant.restored",
+                    target=f"tenant:{target}",
+                    tenant_slug=target,
+                    tenant_id=tenant_id,
+                    source_slug=manifest.slug,
+                    backup=str(folder),
+                    backup_created_at=manifest.created_at,
+                    revisions=manifest.revisions,
+                )
+                session.commit()
+            on_step("committing")
+    except BaseException:
+        for key in written:  # the database rolled back; take back the objects put for it
+            try:
+                objects.delete(key)
+            except Exception:
+                log.exception("restore of %s: could not remove object %s", target, key)
+        raise
+    return RestoreReport(
+        slug=target,
+        source_slug=manifest.slug,
+        backup_created_at=manifest.created_at,
+        revisions_in_backup=manifest.revisions,
+        tables=len(manifest.tables),
+        rows=sum(e.rows for e in manifest.tables.values()),
+        objects=len(manifest.objects),
+        migrated=behind,
+        skipped_domains=skipped,
+    )
+
+
+# -- schedule and retention ----------------------------------------------------------------------
+def finished_backups(folder: Path) -> list[Path]:
+    """The whole backups in ``folder`` (named ``<slug>-<stamp>``, with a manifest), oldest first. Hidden
+    partial folders are never among them."""
+    if not folder.is_dir():
+        return []
+    found = [p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST).is_file()]
+    return sorted(found, key=lambda p: p.name.rsplit("-", 1)[-1])
+
+
+def prune(folder: Path, keep: int) -> list[Path]:
+    """Delete all but the newest ``keep`` backups in ``folder``; the deleted paths."""
+    if keep < 1:
+        raise ValueError("keep at least one backup")
+    old = finished_backups(folder)[:-keep]
+    for path in old:
+        shutil.rmtree(path)
+    return old
+
+
+@dataclass
+class ScheduledRun:
+    written: dict[str, str] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+    pruned: list[str] = field(default_factory=list)
+
+
+def backup_all(db: Database, store: ObjectStore, root: Path, *, keep: int, actor: Actor) -> ScheduledRun:
+    """Back up every active tenant into ``root/<slug>/`` and keep the newest ``keep`` of each. One tenant's
+    failure is recorded (audit ``tenant.backup_failed``, the metric) and does not stop the others."""
+    run = ScheduledRun()
+    with db.control_session() as session:
+        slugs = list(
+            session.scalars(select(Tenant.slug).where(Tenant.status == TenantStatus.ACTIVE).order_by(Tenant.slug))
+        )
+    for slug in slugs:
+        try:
+            run.written[slug] = str(backup_tenant(db, store, slug, root / slug, actor=actor))
+            run.pruned += [str(p) for p in prune(root / slug, keep)]
+        except Exception as exc:
+            log.exception("scheduled backup of tenant %s failed", slug)
+            run.failed[slug] = f"{type(exc).__name__}: {exc}"
+            with db.control_session() as session, session.begin():
+                record(
+                    session,
+                    actor,
+                    "tenant.backup_failed",
+                    target=f"tenant:{slug}",
+                    tenant_slug=slug,
+                    error=run.failed[slug][:1000],
+                )
+    return run
