@@ -47,14 +47,15 @@ SERVER_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,29}$")
 
 
 def _database_servers(raw: str) -> tuple[tuple[str, str], ...]:
-    """``name=url`` pairs, separated by spaces or commas: the servers that hold tenants besides the main one."""
+    """``name=url`` pairs separated by white space: the servers that hold tenants besides the main one. A URL
+    may hold a password, so no message repeats one (the pairs are named by position)."""
     servers: dict[str, str] = {}
-    for item in raw.replace(",", " ").split():
+    for position, item in enumerate(raw.split(), start=1):
         name, sep, url = item.partition("=")
-        if not sep:
-            raise ValueError(f"{item!r} is not name=postgresql://…")
+        if not sep or "://" in name:
+            raise ValueError(f"pair {position} is not name=postgresql://…")
         if not SERVER_NAME_RE.match(name):
-            raise ValueError(f"server name {name!r} must be lower-case letters, digits and _ (at most 30)")
+            raise ValueError(f"pair {position}: a server name is lower-case letters, digits and _ (at most 30)")
         if name == "main":
             raise ValueError("'main' is the server of MOTCUA_DATABASE_URL; name the others differently")
         if name in servers:
@@ -62,7 +63,8 @@ def _database_servers(raw: str) -> tuple[tuple[str, str], ...]:
         try:
             servers[name] = _database_url(url)
         except ValueError as exc:
-            raise ValueError(f"server {name!r}: {exc}") from None
+            problem = str(exc) if str(exc).startswith("must") else "not a database URL"
+            raise ValueError(f"server {name!r}: {problem}") from None
     return tuple(servers.items())
 
 
@@ -227,7 +229,7 @@ SETTINGS: tuple[Setting, ...] = (
         "MOTCUA_DATABASE_SERVERS",
         "database_servers",
         _database_servers,
-        "Further PostgreSQL servers that hold tenants, as name=URL pairs separated by spaces or commas (the main "
+        "Further PostgreSQL servers that hold tenants, as name=URL pairs separated by spaces (the main "
         "server, MOTCUA_DATABASE_URL, is named main and holds the control plane). Unset: every tenant on main.",
     ),
     Setting(

@@ -1,16 +1,20 @@
 """Whether this process should be sent traffic (``GET /readyz``), as against whether it is alive
-(``GET /healthz``, which looks at nothing): every database server answers, and every check the areas add passes (the
+(``GET /healthz``, which looks at nothing): the main database server answers (another server down fails
+only its own tenants' requests), and every check the areas add passes (the
 tenants area's: the control schema and every tenant's schema at the code's head revision, so a rollout's
 new pods take traffic only after the migrations job has run). Each check returns what is wrong, or None."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import text
 
 from motcua_platform.db.database import MAIN_SERVER
+
+log = logging.getLogger(__name__)
 
 Check = Callable[[Any], str | None]
 _checks: dict[str, Check] = {}
@@ -23,16 +27,20 @@ def add_check(name: str, check: Check) -> None:
 def problems(runtime: Any) -> dict[str, str]:
     """What keeps the process from serving, by check; empty when ready. The database first: without it
     the other checks cannot run."""
-    unreachable = {}
-    for server in runtime.db.servers:  # every database server: a tenant on any of them may be asked for
-        try:
-            with runtime.db.engine_for(server).connect() as conn:
-                conn.execute(text("SELECT 1"))
-        except Exception as exc:  # any failure to reach the database means not ready, whatever its kind
-            name = "database" if server == MAIN_SERVER else f"database:{server}"
-            unreachable[name] = f"{type(exc).__name__}: {str(exc)[:200]}"
-    if unreachable:
-        return unreachable
+    try:  # the main server: the control plane, without which no request can be served
+        with runtime.db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # any failure to reach the database means not ready, whatever its kind
+        return {"database": f"{type(exc).__name__}: {str(exc)[:200]}"}
+    for server in runtime.db.servers:
+        # Another server down fails its own tenants' requests, not this process: taken out of rotation, it
+        # would take every other province with it.
+        if server != MAIN_SERVER:
+            try:
+                with runtime.db.engine_for(server).connect() as conn:
+                    conn.execute(text("SELECT 1"))
+            except Exception as exc:
+                log.warning("database server %s does not answer: %s", server, type(exc).__name__)
     found = {}
     for name, check in _checks.items():
         try:

@@ -13,7 +13,10 @@ from motcua_tenants.migrations.runner import control_heads, control_revision, te
 def migrations_at_head(runtime: Any) -> str | None:
     if control_revision(runtime.db) != set(control_heads()):
         return "the control schema is not at the code's revision: run `motcua db upgrade`"
-    behind = [t.slug for t in tenant_revisions(runtime.db) if not t.at_head]
+    # a tenant being moved (its schema fenced) or on a server that does not answer is not served anyway, and must
+    # not take every process out of rotation (the others' provinces with it)
+    revisions = tenant_revisions(runtime.db, skip_unreachable=True)
+    behind = [t.slug for t in revisions if not t.at_head and not t.moving and not t.unreachable]
     if behind:
         named = ", ".join(behind[:5])
         return f"{len(behind)} tenant schema(s) not at the code's revision ({named}): run `motcua db upgrade`"

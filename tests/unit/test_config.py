@@ -89,7 +89,7 @@ def test_storage_settings():
 
 def test_database_servers_are_named_urls():
     config = load_config(
-        {"MOTCUA_DATABASE_SERVERS": "db2=postgresql://motcua@db2:5432/motcua, db3=postgresql://motcua@db3/motcua"}
+        {"MOTCUA_DATABASE_SERVERS": "db2=postgresql://motcua@db2:5432/motcua   db3=postgresql://motcua@db3/motcua"}
     )
     assert config.database_servers == (
         ("db2", "postgresql+psycopg://motcua@db2:5432/motcua"),
@@ -101,9 +101,9 @@ def test_database_servers_are_named_urls():
 @pytest.mark.parametrize(
     ("raw", "says"),
     [
-        ("postgresql://motcua@db2/motcua", "name=postgresql"),
+        ("postgresql://motcua:s3cret@db2/motcua", "pair 1 is not name=postgresql"),
         ("main=postgresql://motcua@db2/motcua", "'main' is the server of MOTCUA_DATABASE_URL"),
-        ("Db2=postgresql://motcua@db2/motcua", "lower-case"),
+        ("db1=postgresql://a@x/m Db2=postgresql://motcua:s3cret@db2/motcua", "pair 2: a server name is lower-case"),
         ("db2=postgresql://a@x/m db2=postgresql://a@y/m", "named twice"),
         ("db2=mysql://a@x/m", "server 'db2': must be a PostgreSQL URL"),
         ("db2=postgresql://a@x", "server 'db2': must name a database"),
@@ -113,3 +113,9 @@ def test_bad_database_servers_are_refused_with_the_reason(raw, says):
     with pytest.raises(ConfigError) as refused:
         load_config({"MOTCUA_DATABASE_SERVERS": raw})
     assert says in refused.value.problems["MOTCUA_DATABASE_SERVERS"]
+    assert "s3cret" not in str(refused.value)  # a URL's password is never repeated
+
+
+def test_a_password_with_a_comma_is_part_of_its_url():
+    config = load_config({"MOTCUA_DATABASE_SERVERS": "db2=postgresql://u:pa,ss@h/motcua"})
+    assert config.database_servers == (("db2", "postgresql+psycopg://u:pa%2Css@h/motcua"),)  # the same URL, escaped

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import time
 from collections.abc import Callable
@@ -30,9 +31,12 @@ from motcua_platform.jobs import QUEUE_SCHEMA
 from motcua_platform.plugins.engine import active
 from procrastinate.schema import SchemaManager
 from sqlalchemy import Connection, select, text
+from sqlalchemy.exc import OperationalError
 
 from motcua_tenants import durations
 from motcua_tenants.migrations.config import alembic_config
+
+log = logging.getLogger(__name__)
 
 SCHEMA_STATUSES = (TenantStatus.ACTIVE, TenantStatus.SUSPENDED)
 
@@ -119,6 +123,10 @@ class TenantRevision:
     server: str = MAIN_SERVER
     outcome: str = "unchanged"  # unchanged | upgraded | failed | skipped
     error: str | None = None
+    # its schema is fenced by a move under way (``registry.moves``: renamed m_<slug>); its revisions are read
+    # there, and the runner leaves it to the move
+    moving: bool = False
+    unreachable: bool = False  # its server did not answer (``tenant_revisions(..., skip_unreachable=True)``)
 
     @property
     def at_head(self) -> bool:
@@ -135,39 +143,58 @@ class UpgradeReport:
         return [t for t in self.tenants if t.outcome == "failed"]
 
 
-def tenant_revisions(db: Database) -> list[TenantRevision]:
-    """Every tenant that has a schema, with the revisions recorded in its ``alembic_version``."""
+def tenant_revisions(db: Database, *, skip_unreachable: bool = False) -> list[TenantRevision]:
+    """Every tenant that has a schema, with the revisions recorded in its ``alembic_version``. With
+    ``skip_unreachable``, the tenants of a server that does not answer are marked so instead of failing all."""
     with db.control_session() as session:
         tenants = [
             (t.slug, t.status, t.server)
             for t in session.scalars(select(Tenant).where(Tenant.status.in_(SCHEMA_STATUSES)).order_by(Tenant.slug))
         ]
     found: dict[str, list[str]] = {slug: [] for slug, _, _ in tenants}
+    moving: set[str] = set()
+    unreachable: set[str] = set()
     for server in sorted({server for _, _, server in tenants}):
-        _read_revisions(db, server, [slug for slug, _, placed in tenants if placed == server], found)
-    return [TenantRevision(slug, status, sorted(found[slug]), server) for slug, status, server in tenants]
+        slugs = [slug for slug, _, placed in tenants if placed == server]
+        try:
+            moving |= _read_revisions(db, server, slugs, found)
+        except OperationalError:
+            if not skip_unreachable:
+                raise
+            log.warning("database server %s did not answer; its tenants' revisions are unknown", server)
+            unreachable |= set(slugs)
+    return [
+        TenantRevision(
+            slug, status, sorted(found[slug]), server, moving=slug in moving, unreachable=slug in unreachable
+        )
+        for slug, status, server in tenants
+    ]
 
 
-def _read_revisions(db: Database, server: str, slugs: list[str], found: dict[str, list[str]]) -> None:
-    """The revisions of ``slugs``' schemas on ``server``, in one round trip for all of them."""
+def _read_revisions(db: Database, server: str, slugs: list[str], found: dict[str, list[str]]) -> set[str]:
+    """The revisions of ``slugs``' schemas on ``server``, in one round trip for all of them; the slugs whose
+    schema is fenced by a move (read there)."""
     with db.engine_for(server).connect() as conn:
         existing = set(
             conn.scalars(
                 text(
                     "SELECT nspname FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid "
-                    "WHERE c.relname = 'alembic_version' AND nspname LIKE 't\\_%'"
+                    "WHERE c.relname = 'alembic_version' AND (nspname LIKE 't\\_%' OR nspname LIKE 'm\\_%')"
                 )
             )
         )
-        # Schema names come from validated slugs.
-        parts = [
-            f"SELECT '{slug}' AS slug, version_num FROM \"{schema}\".alembic_version"  # noqa: S608 - validated identifier
-            for slug in slugs
-            if (schema := db.binding(slug, server=server).schema) in existing
-        ]
+        parts, moving = [], set()
+        for slug in slugs:
+            schema = db.binding(slug, server=server).schema
+            if schema not in existing and f"m_{slug}" in existing:
+                schema = f"m_{slug}"
+                moving.add(slug)
+            if schema in existing:  # schema names come from validated slugs
+                parts.append(f"SELECT '{slug}' AS slug, version_num FROM \"{schema}\".alembic_version")  # noqa: S608
         if parts:
             for slug, version in conn.execute(text(" UNION ALL ".join(parts))):
                 found[slug].append(version)
+    return moving
 
 
 def upgrade_all(
@@ -181,7 +208,10 @@ def upgrade_all(
     upgrade_control(db)
     report = UpgradeReport(control=sorted(control_revision(db)))
     report.tenants = tenant_revisions(db)
-    pending = [t for t in report.tenants if not t.at_head]
+    for item in report.tenants:
+        if item.moving and not item.at_head:
+            item.outcome, item.error = "skipped", "being moved to another server: migrated once the move ends"
+    pending = [t for t in report.tenants if not t.at_head and not t.moving]
     if on_plan:
         on_plan(len(pending))
     if not pending:

@@ -11,15 +11,17 @@ or does again from the databases' state, never from memory:
    schema is renamed ``m_<slug>``. Whatever still tries to write the tenant there fails, loudly, instead of
    writing where the copy will not look.
 4. **Copy** in one transaction on the target: the role (same name on every server), the schema migrated to the
-   code's head, every table's rows streamed with binary ``COPY`` (foreign keys dropped and added back, which
-   checks them all; user triggers off, so that the copy writes exactly what the source holds), the sequences
-   set; then every table's row count and checksum compared with the source's. Any difference rolls the copy
-   back.
-5. **Switch**: ``control.tenants.server`` names the target.
-6. **Finish**: the fenced source schema and the role there are dropped; the tenant resumes if it was active.
+   code's head and emptied, every table's rows streamed with ``COPY`` in foreign-key order (user triggers off,
+   so that the copy writes exactly what the source holds), the sequences set; then every table's row count and
+   checksum compared with the source's. Any difference rolls the copy back.
+5. **Switch**: ``control.tenants.server`` names the target and the tenant resumes if it was active, in one
+   transaction.
+6. **Finish**: the fenced source schema and the role there are dropped (if that fails, the move still happened:
+   the audit record says what was left).
 
-A failure before the switch un-fences the source and resumes the tenant as it was: the move did not happen.
-After the switch, a re-run only finishes step 6.
+A failure before the switch un-fences the source, resumes the tenant as it was and drops the target's copy,
+each on its own: the move did not happen. After the switch, a re-run only finishes step 6. Resuming the tenant
+or archiving it waits for a move under way (``services.move_under_way``).
 """
 
 from __future__ import annotations
@@ -28,20 +30,21 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
 from motcua_platform.db.database import Database, TenantBinding
 from motcua_platform.directory.models import Tenant, TenantStatus
+from motcua_platform.directory.placement import Placements
 from motcua_platform.errors import Conflict, InvalidInput, NotFound
 from motcua_platform.i18n import _
 from sqlalchemy import Connection, select, text, update
 from sqlalchemy.orm import Session
 
+from motcua_tenants.backups import tables as rows
 from motcua_tenants.migrations.runner import create_role_and_schema, tenant_heads, upgrade_tenant_on
 from motcua_tenants.registry.models import JobStatus, TenantJob
-from motcua_tenants.registry.services import JobReporter, _load_job, latest_job
+from motcua_tenants.registry.services import JobReporter, _load_job, latest_job, move_under_way
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +63,11 @@ def request_move(session: Session, actor: Actor, slug: str, to: str, servers: Co
     tenant = session.scalar(select(Tenant).where(Tenant.slug == slug).with_for_update())
     if tenant is None:
         raise NotFound(_("No tenant with slug '%(slug)s'.", slug=slug))
-    unfinished = latest_job(session, tenant.id, "move")
-    if unfinished is not None and unfinished.status in (JobStatus.QUEUED, JobStatus.RUNNING):
-        if unfinished.params.get("to") != to:
-            raise Conflict(f"Tenant '{slug}' is being moved to {unfinished.params.get('to')}; finish that first.")
-        return unfinished
+    last = latest_job(session, tenant.id, "move")
+    if move_under_way(session, tenant.id) is not None:
+        if last.params.get("to") != to:
+            raise Conflict(f"Tenant '{slug}' is being moved to {last.params.get('to')}; finish that first.")
+        return last
     if to not in servers:
         raise InvalidInput(
             "The tenant cannot be moved.", {"to": [f"No database server is named '{to}': {', '.join(servers)}."]}
@@ -73,10 +76,20 @@ def request_move(session: Session, actor: Actor, slug: str, to: str, servers: Co
         raise Conflict(f"Tenant '{slug}' is already on {to}.")
     if tenant.status not in (TenantStatus.ACTIVE, TenantStatus.SUSPENDED):
         raise Conflict(f"Tenant '{slug}' is {tenant.status}; only an active or suspended tenant can be moved.")
+    # A failed move that could not resume the tenant (its source could not be un-fenced at the time) leaves it
+    # suspended; the next attempt resumes it as the first would have, unless its status changed since.
+    left_suspended = (
+        last is not None
+        and last.status == JobStatus.FAILED
+        and last.params.get("resume")
+        and tenant.status == TenantStatus.SUSPENDED
+        and last.finished_at is not None
+        and tenant.status_changed_at <= last.finished_at
+    )
     job = TenantJob(
         tenant_id=tenant.id,
         kind="move",
-        params={"from": tenant.server, "to": to, "resume": tenant.status == TenantStatus.ACTIVE},
+        params={"from": tenant.server, "to": to, "resume": tenant.status == TenantStatus.ACTIVE or left_suspended},
     )
     session.add(job)
     if tenant.status == TenantStatus.ACTIVE:
@@ -89,12 +102,6 @@ def request_move(session: Session, actor: Actor, slug: str, to: str, servers: Co
 
 
 # -- the job ------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class TableCheck:
-    rows: int
-    checksum: str | None
-
-
 def move(db: Database, job_id: int, *, settle_seconds: float, on_step: Callable[[str], None] | None = None) -> None:
     """Run (or run again) move job ``job_id``; ``settle_seconds`` is how long after the suspension every process
     is sure to have seen it (step 2)."""
@@ -103,59 +110,66 @@ def move(db: Database, job_id: int, *, settle_seconds: float, on_step: Callable[
     binding = db.binding(tenant.slug, server=source)
     report = JobReporter(db, job_id)
     step = on_step or (lambda _name: None)
-    with _only_mover(db, job_id):
+    with _OnlyMover(db, job_id) as lock:
         report.start()
         try:
             if tenant.server == source:
                 report("waiting for every process to see the suspension", 5)
                 step("wait")
                 _settle(tenant, settle_seconds)
+                copying = False
                 try:
                     report("fencing the source schema", 15)
                     step("fence")
                     _fence(db, binding)
                     report("copying to the target server", 30)
                     step("copy")
+                    copying = True
                     _copy(db, binding, target)
                     report("switching the placement", 85)
                     step("switch")
-                    _switch(db, tenant.id, target)
-                except Exception:  # the move did not happen: the tenant stays where it was, as it was
-                    _drop_unswitched_copy(db, tenant.id, binding, target)
-                    _unfence(db, binding)
-                    _set_status(db, tenant.id, TenantStatus.ACTIVE if resume else None)
+                    lock.check()
+                    _switch(db, tenant.id, target, resume)
+                except Exception:
+                    _after_failure(db, lock, tenant.id, binding, target, resume=resume, copied=copying)
                     raise
             report("removing the source copy", 90)
             step("finish")
-            _drop_source(db, binding)
-            _finish(db, tenant, job_id, resume)
+            left = _drop_source(db, lock, binding)
+            _finish(db, tenant, job_id, source_left=left)
         except Exception as exc:
             log.exception("moving tenant %s failed", tenant.slug)
             report.fail(f"{type(exc).__name__}: {exc}")
             raise
         report.succeed()
-    if db.locate is not None and hasattr(db.locate, "forget"):
+    if isinstance(db.locate, Placements):
         db.locate.forget()
 
 
-class _only_mover:
-    """One process runs a move job at a time (a re-run while the first still runs waits for nothing: it is
-    refused), with a session advisory lock held on the main server for the whole move."""
+class _OnlyMover:
+    """One process runs a move job at a time: a session advisory lock on the main server for the whole move.
+    ``check`` before each step that changes what another mover may rely on: if the lock's connection died, the
+    lock went with it, and this run stops there."""
 
     def __init__(self, db: Database, job_id: int):
         digest = hashlib.sha256(f"move:{job_id}".encode()).digest()
         self.db, self.key = db, int.from_bytes(digest[:8], "big", signed=True)
 
-    def __enter__(self):
+    def __enter__(self) -> _OnlyMover:
         self.conn = self.db.engine.connect()
         if not self.conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}):
             self.conn.close()
             raise Conflict("Another process is running this move.")
         return self
 
-    def __exit__(self, *exc):
+    def check(self) -> None:
+        self.conn.scalar(text("SELECT 1"))  # raises on a lost connection, whose lock is gone
+
+    def __exit__(self, *exc) -> None:
         try:
             self.conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
+        except Exception:  # a lost connection released the lock already
+            log.warning("the move's lock connection was lost before its end")
         finally:
             self.conn.close()
 
@@ -170,18 +184,6 @@ def _schemas(conn: Connection) -> set[str]:
     return set(conn.scalars(text("SELECT nspname FROM pg_namespace")))
 
 
-def _tables(conn: Connection, schema: str) -> list[str]:
-    return list(
-        conn.scalars(
-            text(
-                "SELECT relname FROM pg_class WHERE relnamespace = CAST(:s AS regnamespace) AND relkind = 'r' "
-                "AND relname <> 'alembic_version' ORDER BY relname"
-            ),
-            {"s": schema},
-        )
-    )
-
-
 def _fence(db: Database, binding: TenantBinding) -> None:
     fenced = moving_schema(binding)
     with db.engine_for(binding.server).begin() as conn:
@@ -191,8 +193,10 @@ def _fence(db: Database, binding: TenantBinding) -> None:
         if binding.schema not in present:
             raise RuntimeError(f"{binding.schema} is not on server {binding.server}")
         conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
-        for table in _tables(conn, binding.schema):
-            conn.execute(text(f'LOCK TABLE "{binding.schema}"."{table}" IN ACCESS EXCLUSIVE MODE'))
+        for table in rows.tables(conn, binding.schema):
+            conn.execute(
+                text(f"LOCK TABLE {rows.quote(binding.schema)}.{rows.quote(table.name)} IN ACCESS EXCLUSIVE MODE")
+            )
         conn.execute(text(f'ALTER SCHEMA "{binding.schema}" RENAME TO "{fenced}"'))
 
 
@@ -202,16 +206,9 @@ def _unfence(db: Database, binding: TenantBinding) -> None:
             conn.execute(text(f'ALTER SCHEMA "{moving_schema(binding)}" RENAME TO "{binding.schema}"'))
 
 
-def _check(conn: Connection, schema: str, table: str) -> TableCheck:
-    """Row count and an order-free checksum of the rows' text (the same on every server for the same rows)."""
-    rows, checksum = conn.execute(
-        text(f'SELECT count(*), md5(string_agg(md5(t::text), \'\' ORDER BY md5(t::text))) FROM "{schema}"."{table}" t')  # noqa: S608 - names from the catalogue
-    ).one()
-    return TableCheck(rows, checksum)
-
-
-def _copy(db: Database, binding: TenantBinding, target: str) -> dict[str, TableCheck]:
-    """The whole copy in one transaction on the target; the checks of every table, equal on both sides."""
+def _copy(db: Database, binding: TenantBinding, target: str) -> None:
+    """The whole copy in one transaction on the target, its rows checked against the source's before it commits.
+    The rows' SQL is the backups' (``backups.tables``): the same values printed the same way on both servers."""
     fenced = moving_schema(binding)
     placed = TenantBinding(binding.slug, binding.schema, binding.role, target)
     with db.engine_for(binding.server).connect() as src, src.begin(), db.engine_for(target).connect() as dst:
@@ -220,120 +217,119 @@ def _copy(db: Database, binding: TenantBinding, target: str) -> dict[str, TableC
                 dst.execute(text(f'DROP SCHEMA "{binding.schema}" CASCADE'))
         with dst.begin():
             heads_sql = f'SELECT version_num FROM "{fenced}".alembic_version'  # noqa: S608 - a validated slug
-            source_heads = set(src.scalars(text(heads_sql)))
-            if source_heads != set(tenant_heads()):
+            if set(src.scalars(text(heads_sql))) != set(tenant_heads()):
                 raise RuntimeError(f"{binding.slug} is not at the code's revisions: run `motcua db upgrade` first")
             create_role_and_schema(dst, placed)
             upgrade_tenant_on(dst, placed)
             dst.execute(text(f"SELECT set_config('role', '{binding.role}', true)"))
-            tables = _tables(src, fenced)
-            if set(tables) != set(_tables(dst, binding.schema)):
+            rows.fix_output(src)
+            rows.fix_output(dst)
+            tables = {table.name: table for table in rows.tables(src, fenced)}
+            if set(tables) != {table.name for table in rows.tables(dst, binding.schema)}:
                 raise RuntimeError("the source and the freshly migrated target have different tables")
-            # The rows are the source's, all of them: what the migrations seeded goes, user triggers stay off
-            # while the copy writes (so it writes exactly what the source holds), and the foreign keys are added
-            # back at the end, which checks every row against them.
-            named = [f'"{binding.schema}"."{table}"' for table in tables]
-            keys = _foreign_keys(dst, binding.schema)
-            for table, name, _definition in keys:
-                dst.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
-            for table in named:
-                dst.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
-            dst.execute(text(f"TRUNCATE {', '.join(named)}"))
-            for table in tables:
-                _copy_table(src, dst, fenced, binding.schema, table)
-            for table in named:
-                dst.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
-            for table, name, definition in keys:
-                dst.execute(text(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'))
-            _copy_sequences(src, dst, fenced, binding.schema)
-            checks = {}
-            for table in tables:
-                checks[table] = _check(src, fenced, table)
-                copied = _check(dst, binding.schema, table)
-                if copied != checks[table]:
-                    raise RuntimeError(f"{table}: {copied} on {target}, {checks[table]} on {binding.server}")
-    return checks
+            # The rows are the source's, all of them: what the migrations seeded goes, and the tables' own
+            # triggers stay off while the copy writes, so that it writes exactly what the source holds.
+            order = rows.load_order(dst, binding.schema, tables)
+            rows.set_user_triggers(dst, binding.schema, order, enabled=False)
+            dst.execute(text("TRUNCATE " + ", ".join(f"{rows.quote(binding.schema)}.{rows.quote(n)}" for n in order)))
+            for name in order:
+                _stream(src, dst, fenced, binding.schema, tables[name])
+            rows.set_user_triggers(dst, binding.schema, order, enabled=True)
+            for name, sequence in rows.sequences(src, fenced).items():
+                rows.set_sequence(dst, binding.schema, name, sequence["last_value"], sequence["is_called"])
+            for name in order:
+                before = rows.checksum(src, fenced, name, tables[name].columns)
+                after = rows.checksum(dst, binding.schema, name, tables[name].columns)
+                if before != after:
+                    raise RuntimeError(f"{name}: {after} on {target}, {before} on {binding.server}")
 
 
-def _foreign_keys(conn: Connection, schema: str) -> list[tuple[str, str, str]]:
-    return [
-        tuple(row)
-        for row in conn.execute(
-            text(
-                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                "WHERE contype = 'f' AND connamespace = CAST(:s AS regnamespace) ORDER BY 1, 2"
-            ),
-            {"s": schema},
-        )
-    ]
-
-
-def _copy_table(src: Connection, dst: Connection, from_schema: str, to_schema: str, table: str) -> None:
-    columns = list(
-        src.scalars(
-            text(
-                "SELECT quote_ident(attname) FROM pg_attribute WHERE attrelid = CAST(:t AS regclass) AND attnum > 0 "
-                "AND NOT attisdropped AND attgenerated = '' ORDER BY attnum"
-            ),
-            {"t": f'"{from_schema}"."{table}"'},
-        )
-    )
-    named = ", ".join(columns)
-    reader = src.connection.driver_connection.cursor()
-    writer = dst.connection.driver_connection.cursor()
+def _stream(src: Connection, dst: Connection, from_schema: str, to_schema: str, table: rows.Table) -> None:
+    columns = ", ".join(rows.quote(c) for c in table.columns if c not in table.generated)
+    out_sql = f"COPY {rows.quote(from_schema)}.{rows.quote(table.name)} ({columns}) TO STDOUT"
+    in_sql = f"COPY {rows.quote(to_schema)}.{rows.quote(table.name)} ({columns}) FROM STDIN"
     with (
-        reader.copy(f'COPY "{from_schema}"."{table}" ({named}) TO STDOUT (FORMAT binary)') as out,
-        writer.copy(f'COPY "{to_schema}"."{table}" ({named}) FROM STDIN (FORMAT binary)') as into,
+        src.connection.driver_connection.cursor() as reader,
+        reader.copy(out_sql) as out,
+        dst.connection.driver_connection.cursor() as writer,
+        writer.copy(in_sql) as into,
     ):
         for chunk in out:
             into.write(chunk)
 
 
-def _copy_sequences(src: Connection, dst: Connection, from_schema: str, to_schema: str) -> None:
-    names = src.scalars(
-        text("SELECT relname FROM pg_class WHERE relnamespace = CAST(:s AS regnamespace) AND relkind = 'S'"),
-        {"s": from_schema},
-    )
-    for name in list(names):
-        value, called = src.execute(text(f'SELECT last_value, is_called FROM "{from_schema}"."{name}"')).one()  # noqa: S608
-        dst.execute(
-            text("SELECT setval(CAST(:q AS regclass), :v, :c)"),
-            {"q": f'"{to_schema}"."{name}"', "v": value, "c": called},
-        )
-
-
-def _drop_unswitched_copy(db: Database, tenant_id: int, binding: TenantBinding, target: str) -> None:
-    """The target's copy of a move that failed, unless the placement names the target (then it is the tenant)."""
+def _placed_on(db: Database, tenant_id: int) -> str:
     with db.engine.connect() as conn:
-        if conn.scalar(select(Tenant.server).where(Tenant.id == tenant_id)) == target:
-            return
-    with db.engine_for(target).begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{binding.schema}" CASCADE'))
-        conn.execute(text(f'DROP ROLE IF EXISTS "{binding.role}"'))
+        return conn.scalar(select(Tenant.server).where(Tenant.id == tenant_id))
 
 
-def _switch(db: Database, tenant_id: int, target: str) -> None:
+def _switch(db: Database, tenant_id: int, target: str, resume: bool) -> None:
+    """The placement and the end of the pause in one transaction: once the tenant is served again, it is from
+    the target. A status someone else set meanwhile (not the move's suspension) is left as it is."""
     with db.engine.begin() as conn:
         conn.execute(update(Tenant).where(Tenant.id == tenant_id).values(server=target))
+        if resume:
+            conn.execute(
+                update(Tenant)
+                .where(Tenant.id == tenant_id, Tenant.status == TenantStatus.SUSPENDED)
+                .values(status=TenantStatus.ACTIVE, status_changed_at=utcnow())
+            )
 
 
-def _drop_source(db: Database, binding: TenantBinding) -> None:
-    with db.engine_for(binding.server).begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{moving_schema(binding)}" CASCADE'))
-        conn.execute(text(f'DROP ROLE IF EXISTS "{binding.role}"'))
+def _after_failure(
+    db: Database, lock: _OnlyMover, tenant_id: int, binding: TenantBinding, target: str, *, resume: bool, copied: bool
+) -> None:
+    """Undo what this run did before the switch, each step on its own (one failing does not keep the others
+    from running): the source un-fenced first, then the tenant resumed (only with its source back), then the
+    target's copy dropped. If the placement names the target after all (a switch that committed but was
+    reported as failed), the move happened: nothing is undone, and a re-run finishes it."""
+    try:
+        if _placed_on(db, tenant_id) == target:
+            return
+    except Exception:
+        log.exception("the placement could not be read after a failed move: nothing is undone; run the move again")
+        return
+    try:
+        _unfence(db, binding)
+    except Exception:
+        log.exception("the source schema of %s could not be un-fenced; the tenant stays suspended", binding.slug)
+        return
+    if resume:
+        try:
+            with db.engine.begin() as conn:
+                conn.execute(
+                    update(Tenant)
+                    .where(Tenant.id == tenant_id, Tenant.status == TenantStatus.SUSPENDED)
+                    .values(status=TenantStatus.ACTIVE, status_changed_at=utcnow())
+                )
+        except Exception:
+            log.exception("tenant %s could not be resumed after a failed move", binding.slug)
+    if copied:
+        try:
+            lock.check()
+            with db.engine_for(target).begin() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{binding.schema}" CASCADE'))
+        except Exception:
+            log.exception("the copy of %s on %s could not be dropped; the next move drops it", binding.slug, target)
 
 
-def _set_status(db: Database, tenant_id: int, status: str | None) -> None:
-    if status is not None:
-        with db.engine.begin() as conn:
-            conn.execute(update(Tenant).where(Tenant.id == tenant_id).values(status=status, status_changed_at=utcnow()))
+def _drop_source(db: Database, lock: _OnlyMover, binding: TenantBinding) -> bool:
+    """Drop the fenced source (and the tenant's role there, unless that server holds the target too, when the role
+    is the tenant's). Whether something was left behind: the move happened either way."""
+    try:
+        lock.check()
+        with db.engine_for(binding.server).begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{moving_schema(binding)}" CASCADE'))
+        with db.engine_for(binding.server).begin() as conn:
+            conn.execute(text(f'DROP ROLE IF EXISTS "{binding.role}"'))
+        return False
+    except Exception:
+        log.exception("the source copy of %s on %s was not removed", binding.slug, binding.server)
+        return True
 
 
-def _finish(db: Database, tenant: Tenant, job_id: int, resume: bool) -> None:
+def _finish(db: Database, tenant: Tenant, job_id: int, *, source_left: bool) -> None:
     with db.control_session() as session, session.begin():
-        fresh = session.get(Tenant, tenant.id, with_for_update=True)
-        if resume and fresh.status == TenantStatus.SUSPENDED:
-            fresh.status = TenantStatus.ACTIVE
-            fresh.status_changed_at = utcnow()
+        fresh = session.get(Tenant, tenant.id)
         record(session, Actor("system", None, "mover"), "tenant.moved", target=f"tenant:{tenant.slug}",
-               tenant_slug=tenant.slug, job_id=job_id, server=fresh.server)  # fmt: skip
+               tenant_slug=tenant.slug, job_id=job_id, server=fresh.server, source_left=source_left)  # fmt: skip

@@ -280,13 +280,32 @@ def suspend_tenant(session: Session, actor: Actor, slug: str, reason: str | None
 
 
 def resume_tenant(session: Session, actor: Actor, slug: str) -> Tenant:
+    _refuse_while_moving(session, get_tenant(session, slug))
     return _change_status(session, actor, slug, [TenantStatus.SUSPENDED], TenantStatus.ACTIVE, "tenant.resume")
+
+
+def move_under_way(session: Session, tenant_id: int) -> TenantJob | None:
+    """The tenant's move job that has not ended (queued, running, or stopped by a crash and not yet run again)."""
+    last = latest_job(session, tenant_id, "move")
+    return last if last is not None and last.status in (JobStatus.QUEUED, JobStatus.RUNNING) else None
+
+
+def _refuse_while_moving(session: Session, tenant: Tenant) -> None:
+    """A moving tenant's schema is fenced or half copied: it resumes, or is archived, only after the move ends
+    (``motcua tenants move`` run again finishes an interrupted one)."""
+    under_way = move_under_way(session, tenant.id)
+    if under_way is not None:
+        raise Conflict(
+            f"Tenant '{tenant.slug}' is being moved to {under_way.params.get('to')} (job {under_way.id}); "
+            "run `motcua tenants move` again to finish it first."
+        )
 
 
 def request_archive(session: Session, actor: Actor, slug: str) -> TenantJob:
     tenant = session.scalar(select(Tenant).where(Tenant.slug == slug).with_for_update())
     if tenant is None:
         raise NotFound(_("No tenant with slug '%(slug)s'.", slug=slug))
+    _refuse_while_moving(session, tenant)
     if tenant.status not in (TenantStatus.ACTIVE, TenantStatus.SUSPENDED):
         raise Conflict(
             _(
