@@ -98,15 +98,16 @@ def run(url: str, second: str, pg_binary) -> None:
     steps = [*marks, ("end", resumed)]
     rows = [(name, f"{at_next - at:.2f}") for (name, at), (_next, at_next) in itertools.pairwise(steps)]
     print(c.table(["step", "seconds"], rows))
-    pause = resumed - suspended
+    # the tenant is served again from the switch on (the switch resumes it); the source is dropped afterwards
+    pause = dict(marks)["finish"] - suspended
     work = pause - (dict(marks)["fence"] - dict(marks)["wait"])
     with db.engine_for("second").connect() as conn:
         from sqlalchemy import text
 
         moved = conn.scalar(text(f'SELECT count(*) FROM "t_{dossiers.SLUG}".dossiers'))  # noqa: S608 - a constant
     print(f"\n   dossiers on the second server after the move: {moved:,}")
-    print(f"   pause (suspended → resumed): {pause:.1f} s, of which {settle} s waiting for the caches")
-    print(f"   the move's own work (fence, copy, checks, switch, finish): {work:.1f} s")
+    print(f"   pause (suspended → resumed at the switch): {pause:.1f} s, of which {settle} s waiting for the caches")
+    print(f"   the move's own work in the pause (fence, copy, checks, switch): {work:.1f} s; then the source dropped")
     print(f"   baseline, pg_dump | pg_restore of the same schema (no checks, no switch): {baseline:.1f} s")
     verdict = "met" if pause <= TARGET_SECONDS and moved == dossiers.N_DOSSIERS else "NOT met"
     print(f"   target: a pause of at most {TARGET_SECONDS} s with {dossiers.N_DOSSIERS:,} dossiers: {verdict}")
