@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -235,6 +236,41 @@ def test_a_runner_killed_in_the_middle_of_a_backfill_is_resumed_without_doing_a_
         with db.engine.begin() as conn:
             conn.execute(text(f'DROP TRIGGER zz_slow ON "{schema}".zzonline_items'))
         assert "zo0002" in runner.upgrade_tenant(db, binding)
+        assert state(db, binding) == {
+            "revisions": ["zo0002"],
+            "index": [(True, binding.role)],
+            "done": ROWS,
+            "twice": 0,
+            "wrong": 0,
+        }
+
+
+@pytest.mark.committed
+def test_a_batch_still_holding_its_rows_when_the_run_starts_does_not_end_the_backfill(runtime, zzonline):
+    """The batch of a killed run may still be finishing when the next run starts (its server-side transaction
+    outlives the client): the next run's first batch picks the same rows, waits for their locks, then finds
+    them done. That is not the end of the table."""
+    db = runtime.db
+    with bare_tenant(db, "zzheld") as binding:
+        runner.upgrade_tenant(db, binding, "zo0001")
+        schema = binding.schema
+        with db.engine.begin() as conn:  # built by the earlier run: kept, so the next run goes straight on
+            conn.execute(text(f'CREATE UNIQUE INDEX {INDEX} ON "{schema}".zzonline_items (code)'))
+        held = db.engine.connect()
+        batch = held.begin()
+        held.execute(
+            text(
+                f'UPDATE "{schema}".zzonline_items SET doubled = amount * 2, touched = touched + 1 '
+                f'WHERE id IN (SELECT id FROM "{schema}".zzonline_items ORDER BY id LIMIT 50)'
+            )
+        )
+        release = threading.Timer(1.0, batch.commit)
+        release.start()
+        try:
+            assert "zo0002" in runner.upgrade_tenant(db, binding)
+        finally:
+            release.join()
+            held.close()
         assert state(db, binding) == {
             "revisions": ["zo0002"],
             "index": [(True, binding.role)],

@@ -118,17 +118,22 @@ def backfill(
         table_, key_ = quote(table), quote(key)
         after: Any = None
         while True:
-            # Keyset order, so the loop ends even if set_ left where true; where again on the row itself, so a
-            # row another session updated meanwhile (the batch of a killed run, still finishing) is re-checked.
+            # The batch's keys first, in keyset order, then the update of those still selected by where. An
+            # empty update is not the end: the rows picked may all have been filled meanwhile (the batch of a
+            # killed run, finishing under its locks); only an empty pick is. Keyset order also ends the loop if
+            # set_ left where true.
             later = f" AND {key_} > :motcua_after" if after is not None else ""
-            statement = text(
-                f"UPDATE {table_} SET {set_} WHERE {key_} IN ("  # noqa: S608 - the migration's own SQL
-                f"SELECT {key_} FROM {table_} WHERE ({where}){later} ORDER BY {key_} LIMIT {int(batch_size)}"
-                f") AND ({where}) RETURNING {key_}"
+            pick = text(
+                f"SELECT {key_} FROM {table_} WHERE ({where}){later} "  # noqa: S608 - the migration's own SQL
+                f"ORDER BY {key_} LIMIT {int(batch_size)}"
             )
             values = {**(params or {}), **({"motcua_after": after} if after is not None else {})}
-            keys = connection.scalars(statement, values).all()
+            keys = connection.scalars(pick, values).all()
             if not keys:
                 return done
-            done += len(keys)
+            update = text(
+                f"UPDATE {table_} SET {set_} WHERE {key_} = ANY(:motcua_keys) AND ({where}) "  # noqa: S608
+                f"RETURNING {key_}"
+            )
+            done += len(connection.scalars(update, {**(params or {}), "motcua_keys": list(keys)}).all())
             after = max(keys)
