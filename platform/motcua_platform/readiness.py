@@ -1,8 +1,8 @@
 """Whether this process should be sent traffic (``GET /readyz``), as against whether it is alive
 (``GET /healthz``, which looks at nothing): the main database server answers (another server down fails
 only its own tenants' requests), and every check the areas add passes (the
-tenants area's: the control schema and every tenant's schema at the code's head revision, so a rollout's
-new pods take traffic only after the migrations job has run). Each check returns what is wrong, or None."""
+tenants area's: the control schema not behind the code, so a rollout's new pods take traffic only after the
+migrations job has run, while the old ones keep serving). Each check returns what is wrong, or None."""
 
 from __future__ import annotations
 
@@ -31,7 +31,9 @@ def problems(runtime: Any) -> dict[str, str]:
         with runtime.db.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception as exc:  # any failure to reach the database means not ready, whatever its kind
-        return {"database": f"{type(exc).__name__}: {str(exc)[:200]}"}
+        # the kind only: /readyz answers anyone who asks, and a message names hosts, users and tenants
+        log.warning("readiness: the main database server does not answer: %s", exc)
+        return {"database": type(exc).__name__}
     for server in runtime.db.servers:
         # Another server down fails its own tenants' requests, not this process: taken out of rotation, it
         # would take every other province with it.
@@ -46,7 +48,8 @@ def problems(runtime: Any) -> dict[str, str]:
         try:
             problem = check(runtime)
         except Exception as exc:  # a check that cannot run is a check that fails
-            problem = f"{type(exc).__name__}: {str(exc)[:200]}"
+            log.warning("readiness: the %s check failed: %s", name, exc)
+            problem = type(exc).__name__
         if problem:
             found[name] = problem
     return found

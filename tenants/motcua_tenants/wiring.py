@@ -1,27 +1,31 @@
-"""What the tenants area contributes to the kernel's hooks: the readiness check that the schemas are at the
-code's revisions. The composition root calls ``connect`` once per process."""
+"""What the tenants area contributes to the kernel's hooks: the readiness check that the control schema is not
+behind the code. The composition root calls ``connect`` once per process."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from motcua_platform import readiness
 
-from motcua_tenants.migrations.runner import control_heads, control_revision, tenant_revisions
+from motcua_tenants.migrations.runner import behind, control_revision, tenant_revisions
+
+log = logging.getLogger(__name__)
 
 
-def migrations_at_head(runtime: Any) -> str | None:
-    if control_revision(runtime.db) != set(control_heads()):
-        return "the control schema is not at the code's revision: run `motcua db upgrade`"
-    # a tenant being moved (its schema fenced) or on a server that does not answer is not served anyway, and must
-    # not take every process out of rotation (the others' provinces with it)
+def migrations_not_behind(runtime: Any) -> str | None:
+    """Not ready while the control schema lacks a revision of this code (a new process before the migrations
+    job). Ahead is fine: the old processes of a rollout keep serving while the job migrates. Tenant schemas do
+    not take the process out of rotation: one province's failed migration, a move under way or a server down
+    would otherwise take every province with it; ``motcua db upgrade`` reports them."""
+    if behind("control", control_revision(runtime.db)):
+        return "the control schema is behind the code: run `motcua db upgrade`"
     revisions = tenant_revisions(runtime.db, skip_unreachable=True)
-    behind = [t.slug for t in revisions if not t.at_head and not t.moving and not t.unreachable]
-    if behind:
-        named = ", ".join(behind[:5])
-        return f"{len(behind)} tenant schema(s) not at the code's revision ({named}): run `motcua db upgrade`"
+    late = [t.slug for t in revisions if not t.moving and not t.unreachable and behind("tenant", t.revisions)]
+    if late:
+        log.warning("%d tenant schema(s) behind the code (%s): run `motcua db upgrade`", len(late), ", ".join(late[:5]))
     return None
 
 
 def connect() -> None:
-    readiness.add_check("migrations", migrations_at_head)
+    readiness.add_check("migrations", migrations_not_behind)

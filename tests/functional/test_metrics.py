@@ -91,14 +91,35 @@ def test_without_the_database_nothing_is_ready():
     assert list(found) == ["database"] and "OperationalError" in found["database"]
 
 
-def test_the_migrations_check_names_the_tenants_behind(runtime, seeded, monkeypatch):
+def test_readiness_waits_for_a_control_schema_behind_the_code_but_not_for_one_ahead(runtime, seeded, monkeypatch):
+    from alembic.script import ScriptDirectory
+    from motcua_tenants import wiring
+    from motcua_tenants.migrations import runner
+    from motcua_tenants.migrations.config import alembic_config
+
+    assert wiring.migrations_not_behind(runtime) is None
+    recorded = runner.control_revision(runtime.db)
+    assert not runner.behind("control", recorded)
+    # a database one revision short of the code: behind (a new process before the migrations job)
+    head = ScriptDirectory.from_config(alembic_config("control")).get_revision(next(iter(recorded)))
+    assert runner.behind("control", {head.down_revision})
+    # a revision this code does not know: newer code migrated the database; the old processes keep serving
+    assert not runner.behind("control", {"ffffffffffff"})
+    monkeypatch.setattr(runner, "control_heads", lambda: frozenset({*recorded, "eeeeeeeeeeee"}))
+    problem = wiring.migrations_not_behind(runtime)
+    assert problem and "control schema is behind" in problem and "motcua db upgrade" in problem
+
+
+def test_a_tenant_schema_behind_does_not_take_the_process_out_of_rotation(runtime, seeded, monkeypatch, caplog):
     from motcua_tenants import wiring
     from motcua_tenants.migrations import runner
 
-    assert wiring.migrations_at_head(runtime) is None
-    monkeypatch.setattr(runner, "tenant_heads", lambda: frozenset({"ffffffffffff"}))
-    problem = wiring.migrations_at_head(runtime)
-    assert problem and "alpha" in problem and "motcua db upgrade" in problem
+    heads = runner.tenant_heads()
+    monkeypatch.setattr(runner, "tenant_heads", lambda: frozenset({*heads, "eeeeeeeeeeee"}))
+    assert runner.behind("tenant", runner.tenant_revisions(runtime.db)[0].revisions)
+    with caplog.at_level("WARNING"):
+        assert wiring.migrations_not_behind(runtime) is None  # every other province is still served
+    assert "behind the code" in caplog.text and "alpha" in caplog.text
 
 
 @pytest.mark.committed

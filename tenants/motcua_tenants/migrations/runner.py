@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import cache
@@ -24,6 +24,8 @@ from functools import cache
 from alembic import command
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.script.revision import RevisionError
+from alembic.util import CommandError
 from motcua_platform.areas import Areas, install, installed
 from motcua_platform.db.database import MAIN_SERVER, Database, TenantBinding
 from motcua_platform.directory.models import Tenant, TenantStatus
@@ -53,6 +55,25 @@ def _tenant_heads(plugins: tuple[str, ...]) -> frozenset[str]:
 @cache
 def control_heads() -> frozenset[str]:
     return frozenset(ScriptDirectory.from_config(alembic_config("control")).get_heads())
+
+
+def behind(environment: str, recorded: Iterable[str]) -> bool:
+    """Whether a database whose ``alembic_version`` holds ``recorded`` lacks a revision of this code: one of the
+    code's heads is neither recorded nor below a recorded revision. A revision this code does not know means
+    newer code migrated the database (a rollout under way): that is ahead, not behind, and the old code goes on
+    serving until it is replaced (expand/contract, docs/operations/migrations.md)."""
+    recorded = set(recorded)
+    if not recorded:
+        return True
+    script = ScriptDirectory.from_config(alembic_config(environment))
+    heads = control_heads() if environment == "control" else tenant_heads()
+    reached: set[str] = set()
+    for revision in recorded:
+        try:
+            reached.update(r.revision for r in script.iterate_revisions(revision, "base"))
+        except (CommandError, RevisionError):  # unknown to this code: written by newer code
+            return False
+    return not heads <= reached
 
 
 # -- control -------------------------------------------------------------------------------------
