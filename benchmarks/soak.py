@@ -1,7 +1,7 @@
 """Issue 17: a soak through gunicorn — 34 provinces on two database servers, a mixed load for 10 minutes, with
 0 errors, no memory growth past 10 % after warm-up, and the metrics endpoint showing it.
 
-    .venv/bin/python benchmarks/soak.py          # ~14 min: ~2.5 min set-up, BENCH_DURATION (600 s) of load
+    .venv/bin/python benchmarks/soak.py          # ~12 min: ~1 min of set-up, BENCH_DURATION (600 s) of load
 
 A fresh database on the main server (BENCH_DATABASE_SERVER) and a second PostgreSQL cluster started here
 (pgserver, in a temporary folder, as ``benchmarks/tenant_move.py`` does) named ``second`` in
