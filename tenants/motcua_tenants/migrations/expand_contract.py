@@ -109,7 +109,6 @@ SQL_CONTRACT = [
 ]
 NAME = r'(?:"?\w+"?\.)?"?(\w+)"?'  # an identifier, maybe schema-qualified and quoted: its last part
 SQL_CREATE_TABLE = re.compile(rf"^CREATE (?:UNLOGGED )?TABLE (?:IF NOT EXISTS )?{NAME}")
-SQL_UPDATE = re.compile(rf"^UPDATE (?:ONLY )?{NAME}")
 SQL_ALTER_TABLE = re.compile(rf"^ALTER TABLE (?:IF EXISTS )?(?:ONLY )?{NAME}")
 SQL_NOT_NULL = re.compile(r"\bNOT NULL\b")
 SQL_DEFAULT = re.compile(r"\bDEFAULT\b")
