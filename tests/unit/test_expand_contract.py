@@ -88,6 +88,92 @@ REFUSED = [
         "outside_transaction",
     ),
     ("op.execute(make_sql())", "op.execute(…)", "SQL the check cannot read"),
+    # SQL run on any connection is read as SQL, and must be readable
+    (
+        'op.get_bind().execute(sa.text("ALTER TABLE units DROP COLUMN old_code"))',
+        "op.get_bind().execute(ALTER TABLE UNITS DROP COLUMN OLD_CODE)",
+        "drops a column",
+    ),
+    (
+        "with migration_steps.outside_transaction() as connection:\n"
+        '    connection.execute(sa.text("DROP TABLE IF EXISTS units"))',
+        "connection.execute(DROP TABLE IF EXISTS UNITS)",
+        "drops a table",
+    ),
+    (
+        'op.get_bind().exec_driver_sql("ALTER TABLE units RENAME TO offices")',
+        "exec_driver_sql(ALTER TABLE UNITS RENAME TO OFFICES)",
+        "renames a table",
+    ),
+    ("op.get_bind().execute(units.delete())", "op.get_bind().execute(…)", "SQL the check cannot read"),
+    ("op.get_bind().scalar(query)", "op.get_bind().scalar(…)", "SQL the check cannot read"),
+    ('op.execute(f"DROP {kind} units")', "op.execute(DROP {…} units)", "a hole of the f-string could be 'TABLE'"),
+    (
+        'op.execute(f"ALTER TABLE units {change} old_code")',
+        "op.execute(ALTER TABLE units {…} old_code)",
+        "could be 'DROP' (drops a column)",
+    ),
+    # alembic.op under another name, and code the check cannot see into
+    (
+        'from alembic import op as o\no.drop_column("units", "old_code")',
+        "o.drop_column('units', 'old_code')",
+        "drops a",
+    ),
+    ('import alembic\nalembic.op.drop_table("units")', "alembic.op.drop_table('units')", "drops a table"),
+    ('from alembic.op import drop_column\ndrop_column("units", "old_code")', "drop_column('units'", "drops a column"),
+    (
+        "from motcua_tenants.cleanup import drop_old_codes\ndrop_old_codes()",
+        "drop_old_codes()",
+        "calls motcua_tenants.cleanup.drop_old_codes, imported from another module",
+    ),
+    ('getattr(op, "drop_column")("units", "old_code")', "getattr(op, 'drop_column')", "the check cannot read it"),
+    # a step commits what comes before it; re-run after a failed step, that fails
+    (
+        'op.add_column("units", sa.Column("email", sa.Text()))\n'
+        'migration_steps.backfill("units", "email = lower(name)", "email IS NULL")',
+        "op.add_column('units', sa.Column('email', sa.Text()))",
+        "comes before migration_steps.backfill (line 14), which commits it",
+    ),
+    (
+        'op.execute("ALTER TABLE units ADD COLUMN email text")\n'
+        'migration_steps.create_index("ix_units_email", "units", ["email"])',
+        "op.execute(ALTER TABLE UNITS ADD COLUMN EMAIL TEXT)",
+        "comes before migration_steps.create_index (line 14)",
+    ),
+    (
+        "with migration_steps.outside_transaction() as connection:\n"
+        '    connection.execute(sa.text("ALTER TABLE units ADD COLUMN email text"))',
+        "connection.execute(ALTER TABLE UNITS ADD COLUMN EMAIL TEXT)",
+        "runs in autocommit inside migration_steps.outside_transaction()",
+    ),
+    # NOT NULL breaks old code's inserts: only in a contract step, or with a server default
+    (
+        'migration_steps.backfill("units", "email = lower(name)", "email IS NULL")\n'
+        'op.alter_column("units", "email", nullable=False)',
+        "op.alter_column('units', 'email', nullable=False)",
+        "sets NOT NULL on an existing column",
+    ),
+    (
+        "op.execute(\"UPDATE units SET email = '' WHERE email IS NULL; "
+        'ALTER TABLE units ALTER COLUMN email SET NOT NULL")',
+        "ALTER COLUMN EMAIL SET NOT NULL",
+        "sets NOT NULL on an existing column",
+    ),
+    (
+        'op.add_column("units", sa.Column("email", sa.Text()))\nop.alter_column("units", "email", nullable=False)',
+        "op.alter_column('units', 'email', nullable=False)",
+        "sets NOT NULL on an existing column",
+    ),
+    (
+        'op.add_column("units", sa.Column("email", sa.Text(), nullable=False))',
+        "op.add_column('units', sa.Column('email', sa.Text(), nullable=False))",
+        "adds a NOT NULL column with no server default",
+    ),
+    (
+        'op.execute("ALTER TABLE units ADD COLUMN email text NOT NULL")',
+        "ADD COLUMN EMAIL TEXT NOT NULL",
+        "adds a NOT NULL column with no server default",
+    ),
 ]
 
 
@@ -149,26 +235,87 @@ def test_a_contract_step_must_name_a_release_already_made(tmp_path, attributes, 
 
 def test_expand_steps_pass(tmp_path):
     body = """
-        op.create_table("notes", sa.Column("id", sa.BigInteger(), primary_key=True), sa.Column("unit_id", sa.Integer()))
-        op.create_index("ix_notes_unit_id", "notes", ["unit_id"])
-        op.execute("CREATE TABLE tags (id bigint PRIMARY KEY, name text)")
-        op.execute("CREATE INDEX ix_tags_name ON tags (name)")
-        op.add_column("units", sa.Column("email", sa.Text(), nullable=True))
-        op.add_column("units", sa.Column("kind", sa.Text(), server_default="office", nullable=False))
+        # before a step, only what can run twice
+        op.execute("ALTER TABLE units ADD COLUMN IF NOT EXISTS email text")
+        op.add_column("units", sa.Column("phone", sa.Text()), if_not_exists=True)
         migration_steps.create_index("ix_units_email", "units", ["email"])
         migration_steps.backfill("units", "email = lower(name)", "email IS NULL")
-        op.alter_column("units", "email", nullable=False)
-        op.execute("UPDATE dossiers SET channel = 'counter' WHERE channel IS NULL")
-        op.execute("ALTER TABLE dossiers ALTER COLUMN channel SET NOT NULL")
+        with migration_steps.outside_transaction() as connection:
+            connection.execute(sa.text("ALTER TYPE unit_kind ADD VALUE IF NOT EXISTS 'ward'"))
+        migration_steps.create_index("uq_units_code", "units", ["code"], unique=True)
+        # after the last step, in the revision's transaction
+        op.create_table("notes", sa.Column("id", sa.BigInteger(), primary_key=True), sa.Column("unit_id", sa.Integer()))
+        op.create_index("ix_notes_unit_id", "notes", ["unit_id"])
+        op.alter_column("notes", "unit_id", nullable=False)  # made by this revision
+        op.execute("CREATE TABLE tags (id bigint PRIMARY KEY, name text)")
+        op.execute("CREATE INDEX ix_tags_name ON tags (name)")
+        op.add_column("units", sa.Column("fax", sa.Text(), nullable=True))
+        op.add_column("units", sa.Column("kind", sa.Text(), server_default="office", nullable=False))
+        op.alter_column("units", "kind", nullable=False)
+        op.execute("ALTER TABLE units ADD COLUMN channel text NOT NULL DEFAULT 'counter'")
         op.execute("ALTER TABLE units ALTER COLUMN kind DROP DEFAULT, ALTER COLUMN code DROP NOT NULL")
         # a check widened: dropped and created again under its name
         op.drop_constraint("ck_units_kind", "units")
         op.create_check_constraint("ck_units_kind", "units", "kind IN ('office', 'ward', 'commune')")
         op.drop_column("notes", "unit_id")  # made by this revision
-        migration_steps.create_index("uq_units_code", "units", ["code"], unique=True)
         op.execute("ALTER TABLE units ADD CONSTRAINT uq_units_code UNIQUE USING INDEX uq_units_code")
+        # SQL on the migration's connection, read as SQL; f-string holes for names and values
+        if op.get_bind().scalar(sa.text("SELECT count(*) FROM units WHERE fax = ''")):
+            op.get_bind().execute(sa.text("UPDATE units SET fax = NULL WHERE fax = :empty"), {"empty": ""})
+        for table in ("notes", "tags"):
+            op.execute(f"ANALYZE {table}")
+            op.execute(f"COMMENT ON TABLE {table} IS 'made by {revision}'")
+        op.get_bind().exec_driver_sql(f"UPDATE units SET kind = '{kind}' WHERE kind IS NULL")
     """
     assert check_script(write(tmp_path, body), "tenant") == []
+
+
+def test_alembic_op_under_another_name_is_read_like_op(tmp_path):
+    body = """
+        from alembic import op as o
+        import alembic
+        o.add_column("units", sa.Column("email", sa.Text(), nullable=True))
+        alembic.op.add_column("units", sa.Column("phone", sa.Text(), nullable=True))
+        migration_steps.create_index("ix_units_email", "units", ["email"])
+    """
+    found = check_script(write(tmp_path, body), "tenant")
+    assert [(v.line, v.operation.split("(")[0]) for v in found] == [(15, "o.add_column"), (16, "alembic.op.add_column")]
+    assert all("comes before migration_steps.create_index (line 17)" in v.reason for v in found), found
+
+
+def test_a_contract_step_may_set_not_null_after_the_expand_release(tmp_path):
+    body = """
+        migration_steps.backfill("units", "email = lower(name)", "email IS NULL")
+        op.alter_column("units", "email", nullable=False)
+        op.add_column("units", sa.Column("phone", sa.Text(), nullable=False))
+        op.execute("ALTER TABLE units ALTER COLUMN fax SET NOT NULL")
+    """
+    path = write(tmp_path, body, attributes='phase = "contract"\nunused_since = "0.1.0"')
+    assert check_script(path, "tenant") == []
+
+
+def test_operations_before_a_step_are_the_tenant_rule_only(tmp_path):
+    # control runs its steps inline, in its one transaction: nothing before a step is committed early
+    body = """
+        op.add_column("tenants", sa.Column("region", sa.Text()), schema="control")
+        migration_steps.backfill("tenants", "region = 'south'", "region IS NULL")
+    """
+    assert check_script(write(tmp_path, body), "control") == []
+
+
+def test_each_refusal_in_a_revision_is_listed(tmp_path):
+    body = """
+        op.add_column("units", sa.Column("email", sa.Text(), nullable=False))
+        with migration_steps.outside_transaction() as connection:
+            connection.execute(sa.text("DROP TABLE units"))
+    """
+    found = [(v.line, v.reason.split(":")[0].split(";")[0]) for v in check_script(write(tmp_path, body), "tenant")]
+    assert found == [
+        (13, "adds a NOT NULL column with no server default"),
+        (13, "comes before migration_steps.outside_transaction (line 14), which commits it when the step starts"),
+        (15, "runs in autocommit inside migration_steps.outside_transaction()"),
+        (15, "drops a table"),
+    ]
 
 
 def test_indexes_on_existing_control_tables_are_not_the_tenant_rule(tmp_path):
