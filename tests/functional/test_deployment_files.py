@@ -129,6 +129,7 @@ def test_the_manifests_hold_every_part_of_the_deployment():
         ("HorizontalPodAutoscaler", "motcua-worker"),
         ("PodDisruptionBudget", "motcua-worker"),
         ("PersistentVolumeClaim", "motcua-archives"),
+        ("PersistentVolumeClaim", "motcua-backups"),
         ("Job", f"motcua-migrate-{VERSION.replace('.', '-')}"),
     }
     assert not resources("Secret")  # the cluster holds it; no value of it is in the repository
