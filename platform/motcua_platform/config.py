@@ -163,6 +163,16 @@ def _port(raw: str) -> int:
     return value
 
 
+def _listen_address(raw: str) -> str:
+    """``host:port`` (``[::]:9100`` for IPv6) a server listens on."""
+    value = raw.strip()
+    host, sep, port = value.rpartition(":")
+    if not sep or not host:
+        raise ValueError("must be host:port, e.g. 0.0.0.0:9100")
+    _port(port)
+    return value
+
+
 def _email_list(raw: str) -> tuple[str, ...]:
     emails = tuple(part.strip().lower() for part in raw.split(",") if part.strip())
     for email in emails:
@@ -321,6 +331,13 @@ SETTINGS: tuple[Setting, ...] = (
         "is not on the public internet.",
     ),
     Setting(
+        "MOTCUA_WORKER_METRICS_BIND",
+        "worker_metrics_bind",
+        _listen_address,
+        "host:port where `motcua worker` answers Prometheus at /metrics (guarded as the web's /metrics is); unset: "
+        "not served. `motcua run`'s own worker counts into the web's /metrics instead.",
+    ),
+    Setting(
         "MOTCUA_OIDC_CLOCK_SKEW_SECONDS",
         "oidc_clock_skew_seconds",
         _non_negative_int,
@@ -415,6 +432,7 @@ class Config:
     account_attempts_per_minute: int = 20
     oidc_clock_skew_seconds: int = 60
     metrics_token: str | None = None
+    worker_metrics_bind: str | None = None
     online_submissions_per_hour: int = 60
     list_count_cap: int = 10_000
     log_level: str = "INFO"
