@@ -338,6 +338,18 @@ SETTINGS: tuple[Setting, ...] = (
         "not served. `motcua run`'s own worker counts into the web's /metrics instead.",
     ),
     Setting(
+        "MOTCUA_SENTRY_DSN",
+        "sentry_dsn",
+        _http_url,
+        "Sentry DSN errors are reported to (needs the `sentry` extra); unset: nothing is reported.",
+    ),
+    Setting(
+        "MOTCUA_SENTRY_ENVIRONMENT",
+        "sentry_environment",
+        str,
+        "The environment name on reported errors (production, staging…); unset: Sentry's default.",
+    ),
+    Setting(
         "MOTCUA_OIDC_CLOCK_SKEW_SECONDS",
         "oidc_clock_skew_seconds",
         _non_negative_int,
@@ -433,6 +445,8 @@ class Config:
     oidc_clock_skew_seconds: int = 60
     metrics_token: str | None = None
     worker_metrics_bind: str | None = None
+    sentry_dsn: str | None = None
+    sentry_environment: str | None = None
     online_submissions_per_hour: int = 60
     list_count_cap: int = 10_000
     log_level: str = "INFO"
