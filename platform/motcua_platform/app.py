@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from motcua_platform import areas, inputs, metrics, pages, readiness, request_log
+from motcua_platform import areas, inputs, metrics, pages, readiness, request_log, tracing
 from motcua_platform.config import Config
 from motcua_platform.errors import ServiceError
 from motcua_platform.i18n import _
@@ -172,6 +172,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
         return None
 
     app.teardown_appcontext(close_sessions)
+    tracing.instrument_app(app)  # outermost: the span covers the whole request (MOTCUA_OTEL)
     return app
 
 

@@ -173,6 +173,13 @@ def _listen_address(raw: str) -> str:
     return value
 
 
+def _switch(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value not in {"1", "0", "true", "false", "on", "off"}:
+        raise ValueError("must be 1 or 0 (true/false, on/off)")
+    return value in {"1", "true", "on"}
+
+
 def _email_list(raw: str) -> tuple[str, ...]:
     emails = tuple(part.strip().lower() for part in raw.split(",") if part.strip())
     for email in emails:
@@ -350,6 +357,12 @@ SETTINGS: tuple[Setting, ...] = (
         "The environment name on reported errors (production, staging…); unset: Sentry's default.",
     ),
     Setting(
+        "MOTCUA_OTEL",
+        "otel",
+        _switch,
+        "1: trace requests and SQL with OpenTelemetry, exported over OTLP (needs the `otel` extra; OTEL_* variables).",
+    ),
+    Setting(
         "MOTCUA_OIDC_CLOCK_SKEW_SECONDS",
         "oidc_clock_skew_seconds",
         _non_negative_int,
@@ -447,6 +460,7 @@ class Config:
     worker_metrics_bind: str | None = None
     sentry_dsn: str | None = None
     sentry_environment: str | None = None
+    otel: bool = False
     online_submissions_per_hour: int = 60
     list_count_cap: int = 10_000
     log_level: str = "INFO"
