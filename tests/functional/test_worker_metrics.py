@@ -4,8 +4,17 @@ what the worker's process counted (a tenant provisioned by the real job), guarde
 from __future__ import annotations
 
 import http.client
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
+from motcua_app.testing.pytest_plugin import TEST_BASE_DOMAIN
 from motcua_app.testing.seed import SEED_ACTOR
 from motcua_platform import worker_metrics
 from motcua_platform.directory.models import Tenant
@@ -96,3 +105,46 @@ def test_without_a_token_only_addresses_off_the_public_internet_are_answered(run
     assert client.get("/metrics", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 200
     assert client.get("/other", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 404
     assert client.post("/metrics", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 405
+
+
+@pytest.mark.committed
+def test_motcua_worker_serves_its_metrics_on_the_configured_address(runtime, tmp_path):
+    """The command as a deployment runs it: `motcua worker` with MOTCUA_WORKER_METRICS_BIND."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with runtime.db.engine.connect() as conn:
+        last_job = conn.scalar(text("SELECT coalesce(max(id), 0) FROM procrastinate.procrastinate_jobs"))
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("MOTCUA_", "PROMETHEUS_"))}
+    env.update(
+        MOTCUA_DATABASE_URL=runtime.config.database_url,
+        MOTCUA_SECRET_KEY=runtime.config.secret_key,
+        MOTCUA_BASE_DOMAIN=TEST_BASE_DOMAIN,
+        MOTCUA_INSTANCE_PATH=str(tmp_path / "instance"),
+        MOTCUA_METRICS_TOKEN=TOKEN,
+        MOTCUA_WORKER_METRICS_BIND=f"127.0.0.1:{port}",
+    )
+    motcua = shutil.which("motcua", path=str(Path(sys.executable).parent)) or "motcua"
+    log = tmp_path / "worker.log"
+    with open(log, "w") as out:
+        worker = subprocess.Popen([motcua, "worker"], env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        answered = None
+        deadline = time.monotonic() + 60
+        while answered is None and time.monotonic() < deadline and worker.poll() is None:
+            try:
+                answered = scrape(port, {"Authorization": f"Bearer {TOKEN}"})
+            except OSError:
+                time.sleep(0.2)
+        assert answered is not None, log.read_text()
+        status, body = answered
+        assert status == 200 and "motcua_tenant_provisioning_seconds" in body
+        assert scrape(port)[0] == 403  # the token is set: without it, refused
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        with runtime.db.engine.begin() as conn:  # periodic jobs the worker queued for later
+            conn.execute(text("DELETE FROM procrastinate.procrastinate_jobs WHERE id > :id"), {"id": last_job})
