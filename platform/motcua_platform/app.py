@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hmac
 import inspect
-import ipaddress
 
 import orjson
 from babel.support import LazyProxy
@@ -19,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from motcua_platform import areas, inputs, metrics, pages, readiness, request_log
+from motcua_platform import areas, inputs, metrics, pages, readiness, request_log, tracing
 from motcua_platform.config import Config
 from motcua_platform.errors import ServiceError
 from motcua_platform.i18n import _
@@ -174,6 +172,7 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
         return None
 
     app.teardown_appcontext(close_sessions)
+    tracing.instrument_app(app)  # outermost: the span covers the whole request (MOTCUA_OTEL)
     return app
 
 
@@ -257,15 +256,7 @@ class RequestJSONProvider(DefaultJSONProvider):
 
 
 def metrics_allowed(token: str | None) -> bool:
-    """The scraper presents the metrics token; with none configured, it must call from inside our networks
-    (the cluster's or the machine's own addresses: the figures name every tenant)."""
-    if token:
-        presented = request.headers.get("Authorization", "")
-        return hmac.compare_digest(presented.encode(), f"Bearer {token}".encode())
-    try:
-        return not ipaddress.ip_address(request.remote_addr or "").is_global
-    except ValueError:
-        return False
+    return metrics.scrape_allowed(token, request.headers.get("Authorization"), request.remote_addr)
 
 
 def _error(status: int, code: str, message):

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 from structlog.contextvars import bind_contextvars, unbind_contextvars
 
-from motcua_platform import areas, metrics
+from motcua_platform import areas, metrics, worker_metrics
 from motcua_platform.config import Config, ConfigError, load_config
 from motcua_platform.db.embedded import embedded_running, stop_embedded
 from motcua_platform.plugins.base import PluginError
@@ -163,7 +163,11 @@ def run(cli: CliContext, workers: int | None, bind: str | None, with_worker: boo
         env[metrics.MULTIPROCESS_ENV] = str(folder)
     env["MOTCUA_BIND"] = config.bind
     command = gunicorn_command()
-    supervisor = WorkerSupervisor([sys.executable, "-m", "motcua_app.cli", "worker"], env) if with_worker else None
+    # the worker counts into the web's folder, so the web's /metrics holds its figures: a port of its own
+    # would serve them a second time (docs/operations/observability.md#the-job-workers-metrics)
+    worker_env = {name: value for name, value in env.items() if name != "MOTCUA_WORKER_METRICS_BIND"}
+    worker_command = [sys.executable, "-m", "motcua_app.cli", "worker"]
+    supervisor = WorkerSupervisor(worker_command, worker_env) if with_worker else None
     click.echo(f"Platform host: {config.public_url(config.base_domain)}/api/docs")
     config.instance_path.mkdir(parents=True, exist_ok=True)  # absent with an external database
     pid_file = config.instance_path / RUN_PID_FILE
@@ -249,10 +253,23 @@ def _running_motcua(pid_file: Path) -> int | None:
 @click.option("--once", is_flag=True, help="Run queued jobs, then exit when the queue is empty.")
 @pass_cli
 def worker(cli: CliContext, once: bool) -> None:
-    """Run background jobs (procrastinate worker)."""
+    """Run background jobs (procrastinate worker).
+
+    With MOTCUA_WORKER_METRICS_BIND set, also answers Prometheus at GET /metrics on that address."""
     runtime = cli.runtime
+    bind = runtime.config.worker_metrics_bind
+    try:
+        server = worker_metrics.MetricsServer(runtime, bind) if bind else None
+    except OSError as exc:
+        raise click.ClickException(f"MOTCUA_WORKER_METRICS_BIND: cannot listen on {bind} ({exc})") from None
     click.echo("Job worker started" + (" (until the queue is empty)" if once else ""), err=True)
-    runtime.jobs.run_worker(wait=not once, context={"runtime": runtime})
+    if server is not None:
+        click.echo(f"Job worker metrics at http://{bind}/metrics", err=True)
+    try:
+        runtime.jobs.run_worker(wait=not once, context={"runtime": runtime})
+    finally:
+        if server is not None:
+            server.stop()
 
 
 @main.group()

@@ -163,6 +163,23 @@ def _port(raw: str) -> int:
     return value
 
 
+def _listen_address(raw: str) -> str:
+    """``host:port`` (``[::]:9100`` for IPv6) a server listens on."""
+    value = raw.strip()
+    host, sep, port = value.rpartition(":")
+    if not sep or not host:
+        raise ValueError("must be host:port, e.g. 0.0.0.0:9100")
+    _port(port)
+    return value
+
+
+def _switch(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value not in {"1", "0", "true", "false", "on", "off"}:
+        raise ValueError("must be 1 or 0 (true/false, on/off)")
+    return value in {"1", "true", "on"}
+
+
 def _email_list(raw: str) -> tuple[str, ...]:
     emails = tuple(part.strip().lower() for part in raw.split(",") if part.strip())
     for email in emails:
@@ -321,6 +338,31 @@ SETTINGS: tuple[Setting, ...] = (
         "is not on the public internet.",
     ),
     Setting(
+        "MOTCUA_WORKER_METRICS_BIND",
+        "worker_metrics_bind",
+        _listen_address,
+        "host:port where `motcua worker` answers Prometheus at /metrics (guarded as the web's /metrics is); unset: "
+        "not served. `motcua run`'s own worker counts into the web's /metrics instead.",
+    ),
+    Setting(
+        "MOTCUA_SENTRY_DSN",
+        "sentry_dsn",
+        _http_url,
+        "Sentry DSN errors are reported to (needs the `sentry` extra); unset: nothing is reported.",
+    ),
+    Setting(
+        "MOTCUA_SENTRY_ENVIRONMENT",
+        "sentry_environment",
+        str,
+        "The environment name on reported errors (production, staging…); unset: Sentry's default.",
+    ),
+    Setting(
+        "MOTCUA_OTEL",
+        "otel",
+        _switch,
+        "1: trace requests and SQL with OpenTelemetry, exported over OTLP (needs the `otel` extra; OTEL_* variables).",
+    ),
+    Setting(
         "MOTCUA_OIDC_CLOCK_SKEW_SECONDS",
         "oidc_clock_skew_seconds",
         _non_negative_int,
@@ -415,6 +457,10 @@ class Config:
     account_attempts_per_minute: int = 20
     oidc_clock_skew_seconds: int = 60
     metrics_token: str | None = None
+    worker_metrics_bind: str | None = None
+    sentry_dsn: str | None = None
+    sentry_environment: str | None = None
+    otel: bool = False
     online_submissions_per_hour: int = 60
     list_count_cap: int = 10_000
     log_level: str = "INFO"

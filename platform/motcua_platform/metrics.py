@@ -7,11 +7,15 @@ its figures there, and the worker that answers a scrape adds up every process's 
 multiprocess mode; ``gunicorn_settings`` marks a dead worker's files). Read when scraped, from the
 database, by sources the areas add (``add_source``): the job queue's depth and age by task (the kernel's),
 the outboxes' backlogs (the areas'). A scrape is answered only to a caller with the metrics token, or, with
-none configured, from an address that is not on the public internet (the cluster's, the machine's own).
+none configured, from an address that is not on the public internet (the cluster's, the machine's own)
+(``scrape_allowed``). The job worker counts in its own process and answers its own scrapes on a port of its own
+(``worker_metrics``, ADR 0057): only what it counted, never the sources, which the web's /metrics already reads.
 """
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import os
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -81,17 +85,33 @@ class _Sources:
             yield from source(self.runtime)
 
 
-def exposition(runtime: Any) -> tuple[bytes, str]:
-    """The text Prometheus reads, and its content type: every process's counted figures (or this process's
-    alone outside multiprocess mode) and what the sources read now."""
+def counted_registry() -> CollectorRegistry:
+    """What the processes counted: every process's of the folder in multiprocess mode, else this process's."""
     if os.environ.get(MULTIPROCESS_ENV):
         counted = CollectorRegistry()
         multiprocess.MultiProcessCollector(counted)
-    else:
-        counted = REGISTRY
+        return counted
+    return REGISTRY
+
+
+def exposition(runtime: Any) -> tuple[bytes, str]:
+    """The text Prometheus reads, and its content type: every process's counted figures (or this process's
+    alone outside multiprocess mode) and what the sources read now."""
     read = CollectorRegistry(auto_describe=False)
     read.register(_Sources(runtime))
-    return generate_latest(counted) + generate_latest(read), CONTENT_TYPE_LATEST
+    return generate_latest(counted_registry()) + generate_latest(read), CONTENT_TYPE_LATEST
+
+
+def scrape_allowed(token: str | None, authorization: str | None, remote_addr: str | None) -> bool:
+    """The scraper presents the metrics token (``Authorization: Bearer …``); with none configured, it must
+    call from inside our networks (the cluster's or the machine's own addresses: the figures name every
+    tenant). ``remote_addr`` is the peer as the server saw it, after any trusted proxy's rewrite."""
+    if token:
+        return hmac.compare_digest((authorization or "").encode(), f"Bearer {token}".encode())
+    try:
+        return not ipaddress.ip_address(remote_addr or "").is_global
+    except ValueError:
+        return False
 
 
 # -- the kernel's own source: the job queue ---------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from motcua_platform import error_reporting, tracing
 from motcua_platform.config import Config, ensure_secret_key, load_config
 from motcua_platform.db.database import Database
 from motcua_platform.db.embedded import start_embedded
@@ -41,6 +42,8 @@ def build_runtime(config: Config | None = None) -> Runtime:
     config = config or load_config()
     # first, so that starting the embedded database is logged too
     configure_logging(config.log_level, config.log_format)
+    error_reporting.start(config)  # every process (web, worker, CLI) builds its runtime here
+    tracing.start(config)  # before the Database: its engines are traced as they are created
     config = ensure_secret_key(resolve_database_url(config))
     assert config.database_url
     activate(load_plugins(config.plugins))  # fails fast, naming the plugin, when one is invalid

@@ -261,6 +261,22 @@ def test_names_labels_and_ports_refer_to_each_other():
                 assert volume["persistentVolumeClaim"]["claimName"] in claims
 
 
+def test_the_worker_serves_its_metrics_on_the_port_prometheus_keeps():
+    [worker] = [c for w, c in containers() if w == "motcua-worker"]
+    bind_port = int(config_map()["MOTCUA_WORKER_METRICS_BIND"].rsplit(":", 1)[1])
+    assert [(port["name"], port["containerPort"]) for port in worker["ports"]] == [("metrics", bind_port)]
+    # guarded like the web's /metrics: the same token, from the same Secret key
+    assert "MOTCUA_METRICS_TOKEN" in {variable["name"] for variable in worker["env"]}
+    # the deployment guide's scrape configuration keeps the web's port and this one, by component and name
+    scrape = DEPLOY_DOC.read_text().split("## The metrics scrape", 1)[1].split("```yaml", 1)[1].split("```", 1)[0]
+    rules = yaml.safe_load(scrape)["scrape_configs"][0]["relabel_configs"]
+    [keep] = [rule for rule in rules if rule.get("action") == "keep"]
+    components = {"motcua-web": "web", "motcua-worker": "worker"}
+    targets = {(components[w], port["name"]) for w, container in containers() if w in components
+               for port in container["ports"]}  # fmt: skip
+    assert {target for target in targets if re.fullmatch(keep["regex"], ";".join(target))} == targets
+
+
 def test_pods_run_as_the_images_user_on_a_read_only_root_with_a_writable_instance_folder():
     [user] = [args for name, args in final_stage() if name == "USER"]
     uid, gid = (int(part) for part in user.split(":"))

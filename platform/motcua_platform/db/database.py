@@ -29,7 +29,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import psycopg
-from sqlalchemy import Engine, create_engine, event
+import sqlalchemy
+from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -111,7 +112,8 @@ class Database:
         return self.servers[server]
 
     def _create_engine(self, url: str) -> Engine:
-        engine = create_engine(
+        # looked up at each call: tracing (motcua_platform.tracing) wraps sqlalchemy.create_engine
+        engine = sqlalchemy.create_engine(
             url,
             pool_size=self.pool_size,
             max_overflow=self.max_overflow,
