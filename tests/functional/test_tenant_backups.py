@@ -1,8 +1,10 @@
 """Per-tenant backup and restore against the real database and a real S3-compatible server (moto's):
 back up a province with dossiers and documents, restore it as a new tenant, compare every row and every
 object; damaged or newer backups refused with nothing created; an interrupted restore leaves no tenant;
-the daily job writes backups and keeps the newest N. Committed for real: a backup reads only what is
-committed, in its own snapshot."""
+the daily job writes backups and keeps the newest N (suspended tenants' too). Objects deleted while a backup
+runs (a document, a submitted draft's file, a replaced logo) fail it; files are 0600, folders 0700, synced; a
+restore whose COMMIT breaks keeps its objects only if it committed. Committed for real: a backup reads only
+what is committed, in its own snapshot."""
 
 import io
 import json
@@ -28,7 +30,8 @@ from motcua_tenants.backups.manifest import Manifest
 from motcua_tenants.backups.tables import fix_output, quote, tables
 from motcua_tenants.migrations.config import alembic_config
 from motcua_tenants.migrations.runner import downgrade_tenant_on, tenant_heads
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, event, insert, select, text, update
+from sqlalchemy.exc import OperationalError
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -51,6 +54,9 @@ RESTORED = (
     "bkup",
     "bkbroken",
     "bkstray",
+    "bkcommit",
+    "bknocommit",
+    "bksusp",
 )
 
 
@@ -137,6 +143,24 @@ def backup(s3_runtime, source, tmp_path_factory) -> Path:
     return services.backup_tenant(
         s3_runtime.db, object_store(s3_runtime.config), SOURCE, tmp_path_factory.mktemp("backups"), actor=ACTOR
     )
+
+
+def insert_tenant(runtime, slug: str, status: str) -> None:
+    """A control row only, without a schema."""
+    with runtime.db.engine.begin() as conn:
+        conn.execute(
+            insert(Tenant).values(
+                slug=slug,
+                name="Tỉnh Hỏng",
+                status=status,
+                unit_code="000.00.00.Z99",
+                display_name="Tỉnh Hỏng",
+                locale="vi",
+                timezone="Asia/Ho_Chi_Minh",
+                primary_color="#b71c1c",
+                secondary_color="#ffc107",
+            )
+        )
 
 
 def store(runtime):
@@ -469,7 +493,9 @@ def test_the_daily_job_is_scheduled(runtime):
     assert periodic["backups:backup_tenants"] == "30 19 * * *"
 
 
-def test_the_daily_job_backs_up_every_active_tenant_and_keeps_the_newest(s3_runtime, source, tmp_path, monkeypatch):
+def test_the_daily_job_backs_up_every_active_tenant_and_keeps_the_newest(
+    s3_runtime, source, backup, tmp_path, monkeypatch
+):
     from motcua_tenants.backups import tasks
 
     runtime = s3_runtime
@@ -483,11 +509,17 @@ def test_the_daily_job_backs_up_every_active_tenant_and_keeps_the_newest(s3_runt
     runtime.jobs.run_worker(wait=False, context={"runtime": runtime})
     first = services.finished_backups(tmp_path / SOURCE)
     assert len(first) == 1 and sorted(p.name for p in tmp_path.iterdir()) == active
+    # a suspended tenant with three backups from when it was active: not backed up, but pruned to two
+    insert_tenant(runtime, "bksusp", "suspended")
+    suspended = [tmp_path / "bksusp" / f"bksusp-2026010{day}T000000.000000Z" for day in (1, 2, 3)]
+    for path in suspended:
+        shutil.copytree(backup, path)
     for _ in range(2):
         tasks.backup_tenants.func(JobContext(runtime), timestamp=0)
     kept = services.finished_backups(tmp_path / SOURCE)
     assert len(kept) == 2 and first[0] not in kept and not first[0].exists()  # the oldest went
     assert Manifest.read(kept[-1]).slug == SOURCE
+    assert services.finished_backups(tmp_path / "bksusp") == suspended[1:]  # the oldest pruned, none written
 
 
 def test_a_tenant_whose_backup_fails_is_recorded_and_the_others_are_still_backed_up(
@@ -496,20 +528,7 @@ def test_a_tenant_whose_backup_fails_is_recorded_and_the_others_are_still_backed
     from motcua_tenants.backups import tasks
 
     runtime = s3_runtime
-    with runtime.db.engine.begin() as conn:  # active, but its schema is gone: its backup cannot be read
-        conn.execute(
-            insert(Tenant).values(
-                slug="bkbroken",
-                name="Tỉnh Hỏng",
-                status="active",
-                unit_code="000.00.00.Z99",
-                display_name="Tỉnh Hỏng",
-                locale="vi",
-                timezone="Asia/Ho_Chi_Minh",
-                primary_color="#b71c1c",
-                secondary_color="#ffc107",
-            )
-        )
+    insert_tenant(runtime, "bkbroken", "active")  # active, but it has no schema: its backup cannot be read
     monkeypatch.setattr(runtime, "config", runtime.config.with_overrides(backup_dir=tmp_path, backup_keep=2))
     with pytest.raises(RuntimeError, match=r"backups failed for 1 tenant.*bkbroken"):
         tasks.backup_tenants.func(JobContext(runtime), timestamp=0)
@@ -522,3 +541,192 @@ def test_a_tenant_whose_backup_fails_is_recorded_and_the_others_are_still_backed
             )
         ).all()
     assert len(failed) == 1 and "t_bkbroken" in failed[0].details["error"]
+
+
+# -- changes while a backup runs -----------------------------------------------------------------
+def _set_logo_url(runtime, slug, url) -> None:
+    with runtime.db.engine.begin() as conn:
+        conn.execute(update(Tenant).where(Tenant.slug == slug).values(logo_url=url))
+
+
+def test_a_document_deleted_after_the_snapshot_fails_the_backup_and_leaves_none(s3_runtime, source, tmp_path):
+    """A draft submitted or a document replaced while the backup runs: the snapshot's rows still name the
+    object, which is gone before it could be copied. The backup must fail, not look whole."""
+    runtime = s3_runtime
+    view = TenantObjects(store(runtime), SOURCE)
+    kept = objects_of(runtime, SOURCE)
+    named = sorted(key for key in kept if key.startswith("documents/"))[0]
+
+    def delete_one(step: str) -> None:
+        if step == "copying the stored objects":  # after the snapshot and the listing
+            view.delete(named)
+
+    try:
+        with pytest.raises(Conflict, match=f"Tenant '{SOURCE}' changed while it was backed up") as refused:
+            services.backup_tenant(runtime.db, store(runtime), SOURCE, tmp_path, actor=ACTOR, on_step=delete_one)
+    finally:
+        view.put(named, io.BytesIO(kept[named]), content_type="application/pdf")
+    assert refused.value.errors["objects"] == [named] and named in str(refused.value)
+    assert list(tmp_path.iterdir()) == [] and services.finished_backups(tmp_path) == []  # not even a partial
+
+
+def test_a_draft_submitted_during_the_backup_fails_it(s3_runtime, source, tmp_path):
+    """A draft's files are named inside its JSON (``portal_drafts.documents``), not by a column of their own."""
+    runtime = s3_runtime
+    view = TenantObjects(store(runtime), SOURCE)
+    schema = runtime.db.binding(SOURCE).schema
+    key = "drafts/" + "d" * 32
+    entry = {"key": key, "filename": "a.pdf", "size": len(PDF), "content_type": "application/pdf", "sha256": "0" * 64}
+    view.put(key, io.BytesIO(PDF), content_type="application/pdf")
+    with runtime.db.engine.begin() as conn:
+        conn.execute(
+            text(
+                f"INSERT INTO {schema}.portal_drafts (citizen_account_id, procedure_code, form, documents) "
+                "VALUES (:citizen, 'BK-DRAFT', '{}', CAST(:documents AS jsonb))"
+            ),
+            {"citizen": source.citizen_id, "documents": json.dumps({"0": entry})},
+        )
+
+    def submit(step: str) -> None:  # submitting moves the file into a dossier's document and removes the draft's
+        if step == "copying the stored objects":
+            with runtime.db.engine.begin() as conn:
+                conn.execute(text(f"DELETE FROM {schema}.portal_drafts WHERE procedure_code = 'BK-DRAFT'"))
+            view.delete(key)
+
+    try:
+        with pytest.raises(Conflict, match="changed while it was backed up") as refused:
+            services.backup_tenant(runtime.db, store(runtime), SOURCE, tmp_path, actor=ACTOR, on_step=submit)
+    finally:
+        with runtime.db.engine.begin() as conn:
+            conn.execute(text(f"DELETE FROM {schema}.portal_drafts WHERE procedure_code = 'BK-DRAFT'"))
+        view.delete(key)
+    assert refused.value.errors["objects"] == [key]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_logo_replaced_during_the_backup_fails_it(s3_runtime, source, tmp_path):
+    from motcua_platform.branding import logo_key, logo_url
+
+    runtime = s3_runtime
+    view = TenantObjects(store(runtime), SOURCE)
+    with runtime.db.engine.connect() as conn:
+        original = conn.scalar(select(Tenant.logo_url).where(Tenant.slug == SOURCE))
+    old, new = "a" * 32, "b" * 32
+    view.put(logo_key(old), io.BytesIO(PNG), content_type="image/png")
+    _set_logo_url(runtime, SOURCE, logo_url(old))
+
+    def replace_logo(step: str) -> None:  # what branding's logo upload does: the new one in, the old one out
+        if step == "copying the stored objects":
+            view.put(logo_key(new), io.BytesIO(PNG + b"\x01"), content_type="image/png")
+            _set_logo_url(runtime, SOURCE, logo_url(new))
+            view.delete(logo_key(old))
+
+    try:
+        with pytest.raises(Conflict, match="changed while it was backed up") as refused:
+            services.backup_tenant(runtime.db, store(runtime), SOURCE, tmp_path, actor=ACTOR, on_step=replace_logo)
+        assert refused.value.errors["objects"] == [logo_key(old)]
+        assert services.finished_backups(tmp_path) == [] and list(tmp_path.iterdir()) == []
+    finally:
+        _set_logo_url(runtime, SOURCE, original)
+        view.delete(logo_key(old))
+        view.delete(logo_key(new))
+
+
+def test_an_unnamed_object_deleted_during_the_backup_is_left_out(s3_runtime, source, tmp_path):
+    """A discarded upload no row names may vanish between the listing and its reading: not an error."""
+    runtime = s3_runtime
+    view = TenantObjects(store(runtime), SOURCE)
+    stray = "drafts/" + "c" * 32
+    view.put(stray, io.BytesIO(PDF), content_type="application/pdf")
+
+    def discard(step: str) -> None:
+        if step == "copying the stored objects":
+            view.delete(stray)
+
+    try:
+        folder = services.backup_tenant(runtime.db, store(runtime), SOURCE, tmp_path, actor=ACTOR, on_step=discard)
+    finally:
+        view.delete(stray)
+    keys = {o.key for o in Manifest.read(folder).objects}
+    assert stray not in keys and keys == set(objects_of(runtime, SOURCE))
+
+
+# -- durability and permissions ------------------------------------------------------------------
+def test_every_file_and_folder_of_a_backup_is_the_service_accounts_only(s3_runtime, source, tmp_path):
+    previous = os.umask(0)  # the most permissive umask: the modes must not depend on it
+    try:
+        folder = services.backup_tenant(s3_runtime.db, store(s3_runtime), SOURCE, tmp_path, actor=ACTOR)
+    finally:
+        os.umask(previous)
+    paths = [folder, *folder.rglob("*")]
+    assert {p.stat().st_mode & 0o777 for p in paths if p.is_dir()} == {0o700}
+    assert {p.stat().st_mode & 0o777 for p in paths if p.is_file()} == {0o600}
+    assert len([p for p in paths if p.is_file()]) > 3  # the manifest, tables and objects were all checked
+
+
+def test_the_manifest_and_the_folders_are_synced_before_and_after_the_rename(s3_runtime, source, tmp_path, monkeypatch):
+    synced: set[tuple[int, int]] = set()
+    fsync = os.fsync
+
+    def recording(fd: int) -> None:
+        found = os.fstat(fd)
+        synced.add((found.st_dev, found.st_ino))
+        fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", recording)
+    folder = services.backup_tenant(s3_runtime.db, store(s3_runtime), SOURCE, tmp_path, actor=ACTOR)
+
+    def identity(path: Path) -> tuple[int, int]:
+        found = path.stat()
+        return found.st_dev, found.st_ino
+
+    wanted = [folder / "manifest.json", folder, tmp_path, folder / "tables", folder / "objects" / "documents"]
+    assert [p for p in wanted if identity(p) not in synced] == []
+
+
+def test_a_backup_with_a_broken_manifest_is_not_counted_and_prune_keeps_the_good_ones(backup, tmp_path):
+    old, good, broken = (tmp_path / f"{SOURCE}-2026010{day}T000000.000000Z" for day in (1, 2, 3))
+    for path in (old, good, broken):
+        shutil.copytree(backup, path)
+    manifest = broken / "manifest.json"
+    manifest.write_bytes(manifest.read_bytes()[:100])  # cut short by a crash before it was synced
+    assert services.finished_backups(tmp_path) == [old, good]
+    assert services.prune(tmp_path, 1) == [old]
+    assert good.exists() and not old.exists()
+
+
+# -- a restore whose commit fails ----------------------------------------------------------------
+@pytest.mark.parametrize("committed", [True, False], ids=["committed-then-error", "not-committed"])
+def test_a_restore_whose_commit_raises_keeps_or_removes_the_objects_as_the_database_decided(
+    s3_runtime, backup, committed
+):
+    """The connection breaks at COMMIT: the server may have committed or not. The objects are removed only
+    when the tenant is not there."""
+    runtime = s3_runtime
+    slug = "bkcommit" if committed else "bknocommit"
+    fired = []
+
+    def broken_commit(conn) -> None:
+        if fired:
+            return
+        fired.append(True)
+        if committed:  # the server commits, then the answer is lost
+            conn.connection.dbapi_connection.commit()
+        raise OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
+
+    event.listen(runtime.db.engine, "commit", broken_commit)
+    try:
+        if committed:
+            report = services.restore_tenant(runtime.db, store(runtime), backup, slug=slug, actor=ACTOR)
+            assert report.slug == slug
+        else:
+            with pytest.raises(OperationalError, match="server closed"):
+                services.restore_tenant(runtime.db, store(runtime), backup, slug=slug, actor=ACTOR)
+    finally:
+        event.remove(runtime.db.engine, "commit", broken_commit)
+    assert fired
+    if committed:
+        assert rows_of(runtime, slug) == rows_of(runtime, SOURCE)
+        assert objects_of(runtime, slug) == objects_of(runtime, SOURCE)
+    else:
+        leaves_nothing(runtime, slug)

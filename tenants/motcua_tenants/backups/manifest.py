@@ -7,9 +7,10 @@ A backup is a folder::
         tables/<table>.copy    the table's rows, PostgreSQL COPY text format
         objects/<key>          the tenant's stored objects (documents, drafts, logo), under their own keys
 
-The folder is written under a hidden temporary name and renamed when complete (``services.backup_tenant``),
-so a folder with this name and a manifest is a finished backup; ``verify_files`` then proves that no
-byte of it changed since."""
+The folder is written under a hidden temporary name, fsynced and renamed when complete
+(``services.backup_tenant``), so a folder with this name and a readable manifest is a finished backup;
+``verify_files`` then proves that no byte of it changed since. Every object the rows name is in it (the
+backup fails otherwise)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from motcua_platform.errors import InvalidInput
 from motcua_platform.storage.services import KEY_RE
@@ -61,8 +63,9 @@ class Manifest:
     def slug(self) -> str:
         return self.tenant["slug"]
 
-    def write(self, folder: Path) -> None:
-        (folder / MANIFEST).write_text(json.dumps(asdict(self), ensure_ascii=False, indent=1, sort_keys=True))
+    def write_to(self, out: BinaryIO) -> None:
+        """The manifest's bytes into ``out`` (the caller creates the file, with its mode, and syncs it)."""
+        out.write(json.dumps(asdict(self), ensure_ascii=False, indent=1, sort_keys=True).encode())
 
     @classmethod
     def read(cls, folder: Path) -> Manifest:

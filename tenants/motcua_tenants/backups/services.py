@@ -1,9 +1,11 @@
 """Back up one tenant to a folder, restore a backup as a new tenant (or over an archived one), and keep the
 newest N backups of each tenant.
 
-* Backup: the rows of every table, the table checksums and the sequences are read in one REPEATABLE READ,
-  READ ONLY transaction (one snapshot); then the tenant's stored objects are copied with their SHA-256.
-  The folder is written under a hidden name and renamed when whole.
+* Backup: the rows of every table, the table checksums, the sequences and the keys of every stored object
+  the rows name are read in one REPEATABLE READ, READ ONLY transaction (one snapshot; with the tenant's
+  control row when it is on the main server); then the tenant's stored objects are copied with their
+  SHA-256, and the backup fails if an object the snapshot names was deleted meanwhile. The folder is
+  written under a hidden name, for the service account only, fsynced, and renamed when whole.
 * Restore: every file is checked against the manifest first. Then one transaction creates the tenant row
   (suspended: never served by accident), its role and schema exactly as provisioning does, migrates the
   schema to the backup's revisions, loads the rows, compares each table's rows and checksum with the
@@ -22,10 +24,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from motcua_platform.audit.services import Actor, record
+from motcua_platform.branding import logo_digest, logo_key
 from motcua_platform.db.base import utcnow
 from motcua_platform.db.database import MAIN_SERVER, UNBOUND_SEARCH_PATH, Database
 from motcua_platform.directory.models import Tenant, TenantDomain, TenantPlugin, TenantStatus
@@ -96,23 +100,56 @@ def _tenant_facts(session: Session, slug: str) -> dict:
     }
 
 
-def _dump_rows(db: Database, slug: str, server: str, folder: Path) -> tuple[str, list[str], str, dict, dict]:
-    """One snapshot: the tables' rows, checksums and sequences, and the schema's revisions."""
+# Every place the tenant schema names a stored object (by its key under the tenant's prefix), as a query
+# over the table. A column added to hold a storage key must be added here, or a backup could miss its objects.
+# (kept_documents point at dossier_documents rows; the logo is named by the control row's logo_url.)
+NAMED_KEYS = {
+    "dossier_documents": "SELECT storage_key FROM {table}",
+    "portal_drafts": "SELECT file ->> 'key' FROM {table}, jsonb_each(documents) AS d(component, file)",
+}
+
+
+@dataclass
+class _Snapshot:
+    facts: dict | None  # the control row read in the snapshot (tenant on the main server), else None
+    created_at: str
+    revisions: list[str]
+    server_version: str
+    tables: dict[str, TableEntry]
+    sequences: dict
+    named_keys: set[str]
+
+
+def _named_keys(conn: Connection, schema: str, present: set[str]) -> set[str]:
+    keys: set[str] = set()
+    for table, query in NAMED_KEYS.items():
+        if table in present:  # a plugin's table exists only where the plugin's migrations ran
+            keys.update(k for k in conn.scalars(text(query.format(table=f"{sql.quote(schema)}.{sql.quote(table)}"))))
+    return keys
+
+
+def _dump_rows(db: Database, slug: str, server: str, folder: Path) -> _Snapshot:
+    """One snapshot: the tables' rows, checksums and sequences, the schema's revisions, the keys of the objects
+    the rows name and, for a tenant on the main server, its control row."""
     binding = db.binding(slug, server=server)
     schema = binding.schema
-    (folder / "tables").mkdir()
+    _private_dir(folder / "tables")
     with db.engine_for(server).connect().execution_options(isolation_level="REPEATABLE READ") as conn, conn.begin():
         conn.execute(text("SET TRANSACTION READ ONLY"))
+        facts = None
+        if server == MAIN_SERVER:  # the first read fixes the snapshot: branding and logo of the same moment
+            with Session(bind=conn) as session:
+                facts = _tenant_facts(session, slug)
         conn.execute(text(f"SET LOCAL ROLE {sql.quote(binding.role)}"))  # read as the tenant, nothing more
         sql.fix_output(conn)
         created = conn.scalar(text("SELECT now()")).astimezone(dt.UTC)  # the snapshot's moment
         revisions = sorted(conn.scalars(text(f"SELECT version_num FROM {sql.quote(schema)}.{sql.VERSION_TABLE}")))  # noqa: S608 - validated slug
-        server = conn.scalar(text("SHOW server_version"))
+        version = conn.scalar(text("SHOW server_version"))
         entries: dict[str, TableEntry] = {}
         for table in sql.tables(conn, schema):
             rows, checksum = sql.checksum(conn, schema, table.name, table.columns)
             path = folder / "tables" / f"{table.name}.copy"
-            with path.open("wb") as out:
+            with _private_file(path) as out:
                 size, sha = sql.copy_out(conn, schema, table, out)
                 out.flush()
                 os.fsync(out.fileno())
@@ -126,15 +163,45 @@ def _dump_rows(db: Database, slug: str, server: str, folder: Path) -> tuple[str,
                 generated=list(table.generated),
             )
         sequences = sql.sequences(conn, schema)
-    return created.isoformat(), revisions, server, entries, sequences
+        named = _named_keys(conn, schema, set(entries))
+    return _Snapshot(facts, created.isoformat(), revisions, version, entries, sequences, named)
 
 
-def _copy_objects_out(objects: TenantObjects, folder: Path) -> list[ObjectEntry]:
+def _private_dir(path: Path) -> None:
+    path.mkdir(mode=0o700)  # mkdir's mode can only lose bits to the umask, so 0700 (or less) whatever it is
+
+
+def _private_file(path: Path) -> BinaryIO:
+    """A new file only the service account can read, whatever the process's umask: a backup holds personal
+    data and password hashes from its first byte, also when the process is killed half-way."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
+
+
+def _private_dirs(root: Path, path: Path) -> None:
+    """``path`` and every folder between it and ``root`` (which exists), each 0700."""
+    missing = []
+    while path != root and not path.is_dir():
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        _private_dir(folder)
+
+
+def _copy_objects_out(objects: TenantObjects, folder: Path, on_step: StepFn) -> list[ObjectEntry]:
+    """Copy every object under the tenant's prefix. One deleted between the listing and its reading is left
+    out, like one deleted before the listing: whether the backup may miss it is decided by the snapshot."""
     entries = []
-    for key in sorted(objects.all_keys()):
+    keys = sorted(objects.all_keys())
+    on_step("copying the stored objects")
+    for key in keys:
         path = object_path(folder, key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with objects.open(key) as stream, path.open("wb") as out:
+        _private_dirs(folder, path.parent)
+        try:
+            stream = objects.open(key)
+        except FileNotFoundError:
+            log.info("backup of %s: object %s was deleted while the backup ran", objects.slug, key)
+            continue
+        with stream, _private_file(path) as out:
             shutil.copyfileobj(stream, out, sql.CHUNK)
             out.flush()
             os.fsync(out.fileno())
@@ -143,7 +210,36 @@ def _copy_objects_out(objects: TenantObjects, folder: Path) -> list[ObjectEntry]
     return entries
 
 
-def backup_tenant(db: Database, store: ObjectStore, slug: str, to: Path, *, actor: Actor) -> Path:
+def _check_named_objects(slug: str, named: set[str], copied: list[ObjectEntry]) -> None:
+    missing = sorted(named - {entry.key for entry in copied})
+    if missing:
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        raise Conflict(
+            f"Tenant '{slug}' changed while it was backed up: {len(missing)} stored object(s) that its rows "
+            f"name were deleted before they could be copied ({shown}). No backup was written; the next run "
+            "takes a new snapshot.",
+            {"objects": missing},
+        )
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(folder: Path) -> None:
+    """Every folder of the backup, deepest first: the files' names are as durable as their bytes."""
+    for path in sorted((p for p in folder.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+        _fsync_dir(path)
+    _fsync_dir(folder)
+
+
+def backup_tenant(
+    db: Database, store: ObjectStore, slug: str, to: Path, *, actor: Actor, on_step: StepFn = _no_steps
+) -> Path:
     """Write a backup of tenant ``slug`` into a new folder under ``to``; its path. The tenant keeps being
     served throughout: nothing is locked beyond what a long read takes."""
     started = time.perf_counter()
@@ -151,24 +247,35 @@ def backup_tenant(db: Database, store: ObjectStore, slug: str, to: Path, *, acto
         facts = _tenant_facts(session, slug)
     to.mkdir(parents=True, exist_ok=True, mode=0o700)
     partial = to / f".{slug}-partial-{secrets.token_hex(4)}"
-    partial.mkdir(mode=0o700)  # personal data and password hashes: the service account's only
+    _private_dir(partial)  # personal data and password hashes: the service account's only
     try:
-        created, revisions, server, entries, sequences = _dump_rows(db, slug, facts.pop("server"), partial)
-        objects = _copy_objects_out(TenantObjects(store, slug), partial)
+        on_step("reading the rows in one snapshot")
+        snapshot = _dump_rows(db, slug, facts.pop("server"), partial)
+        if snapshot.facts is not None:
+            snapshot.facts.pop("server")
+            facts = snapshot.facts
+        objects = _copy_objects_out(TenantObjects(store, slug), partial, on_step)
+        logo = logo_digest(facts["logo_url"])
+        _check_named_objects(slug, snapshot.named_keys | ({logo_key(logo)} if logo else set()), objects)
         manifest = Manifest(
             tenant=facts,
-            created_at=created,
-            revisions=revisions,
-            server_version=server,
-            tables=entries,
-            sequences=sequences,
+            created_at=snapshot.created_at,
+            revisions=snapshot.revisions,
+            server_version=snapshot.server_version,
+            tables=snapshot.tables,
+            sequences=snapshot.sequences,
             objects=objects,
         )
-        manifest.write(partial)
-        final = to / f"{slug}-{dt.datetime.fromisoformat(created):{STAMP}}"
+        with _private_file(partial / MANIFEST) as out:
+            manifest.write_to(out)
+            out.flush()
+            os.fsync(out.fileno())
+        _fsync_tree(partial)
+        final = to / f"{slug}-{dt.datetime.fromisoformat(snapshot.created_at):{STAMP}}"
         if final.exists():
             raise Conflict(f"{final} already exists.")
         partial.rename(final)  # whole, or not there under this name at all
+        _fsync_dir(to)  # the new name survives a crash of the machine
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         BACKUP_SECONDS.labels("failed").observe(time.perf_counter() - started)
@@ -182,8 +289,8 @@ def backup_tenant(db: Database, store: ObjectStore, slug: str, to: Path, *, acto
             target=f"tenant:{slug}",
             tenant_slug=slug,
             path=str(final),
-            tables=len(entries),
-            rows=sum(e.rows for e in entries.values()),
+            tables=len(snapshot.tables),
+            rows=sum(e.rows for e in snapshot.tables.values()),
             objects=len(objects),
         )
     log.info("tenant %s backed up to %s", slug, final)
@@ -342,6 +449,25 @@ def _copy_objects_in(folder: Path, manifest: Manifest, objects: TenantObjects, w
             written.append(obj.key)
 
 
+def _committed(db: Database, binding, tenant_id: int | None, error: BaseException) -> bool:
+    """Whether a restore whose COMMIT raised ``error`` committed all the same (the connection broke after the
+    server committed): its schema exists (the restore refuses to start when it does) and its tenant row is
+    the suspended one it wrote. When that cannot be read either, the outcome is unknown: the objects are kept
+    (unreferenced ones are harmless; deleting those of a restored tenant is not) and the error says so."""
+    try:
+        with db.engine.connect() as conn:
+            schema = conn.scalar(text("SELECT to_regnamespace(:schema)"), {"schema": binding.schema})
+            status = conn.scalar(select(Tenant.status).where(Tenant.id == tenant_id))
+    except Exception:
+        log.exception("restore of %s: the commit failed and its outcome cannot be read", binding.slug)
+        error.add_note(
+            f"The restore's outcome is unknown: check whether tenant '{binding.slug}' exists (`motcua tenants "
+            "list`); its stored objects were kept."
+        )
+        raise error from None
+    return schema is not None and status == TenantStatus.SUSPENDED
+
+
 def restore_tenant(
     db: Database,
     store: ObjectStore,
@@ -364,6 +490,8 @@ def restore_tenant(
     binding = db.binding(target, server=MAIN_SERVER)
     objects = TenantObjects(store, target)
     written: list[str] = []
+    committing = False
+    tenant_id = None
     try:
         with db.engine.connect() as conn, conn.begin():
             on_step("creating the tenant, its role and schema")
@@ -408,13 +536,17 @@ def restore_tenant(
                 )
                 session.commit()
             on_step("committing")
-    except BaseException:
-        for key in written:  # the database rolled back; take back the objects put for it
-            try:
-                objects.delete(key)
-            except Exception:
-                log.exception("restore of %s: could not remove object %s", target, key)
-        raise
+            committing = True  # the COMMIT is sent when the block ends
+    except BaseException as exc:
+        if committing and _committed(db, binding, tenant_id, exc):
+            log.warning("restore of %s: the commit reported %r, but the tenant was restored", target, exc)
+        else:
+            for key in written:  # the database rolled back; take back the objects put for it
+                try:
+                    objects.delete(key)
+                except Exception:
+                    log.exception("restore of %s: could not remove object %s", target, key)
+            raise
     return RestoreReport(
         slug=target,
         source_slug=manifest.slug,
@@ -429,12 +561,22 @@ def restore_tenant(
 
 
 # -- schedule and retention ----------------------------------------------------------------------
+def _readable(path: Path) -> bool:
+    try:
+        Manifest.read(path)
+    except InvalidInput as exc:
+        log.warning("%s is not counted as a finished backup: %s", path, exc.message)
+        return False
+    return True
+
+
 def finished_backups(folder: Path) -> list[Path]:
-    """The whole backups in ``folder`` (named ``<slug>-<stamp>``, with a manifest), oldest first. Hidden
-    partial folders are never among them."""
+    """The whole backups in ``folder`` (named ``<slug>-<stamp>``, with a manifest that reads), oldest first.
+    Hidden partial folders and folders whose manifest is missing or broken are never among them, so
+    retention never deletes a good backup in favour of a broken one."""
     if not folder.is_dir():
         return []
-    found = [p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST).is_file()]
+    found = [p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".") and _readable(p)]
     return sorted(found, key=lambda p: p.name.rsplit("-", 1)[-1])
 
 
@@ -456,16 +598,21 @@ class ScheduledRun:
 
 
 def backup_all(db: Database, store: ObjectStore, root: Path, *, keep: int, actor: Actor) -> ScheduledRun:
-    """Back up every active tenant into ``root/<slug>/`` and keep the newest ``keep`` of each. One tenant's
-    failure is recorded (audit ``tenant.backup_failed``, the metric) and does not stop the others."""
+    """Back up every active tenant into ``root/<slug>/`` and keep the newest ``keep`` of each; a suspended
+    tenant is not backed up (nothing is served) but its backups are pruned too. One tenant's failure is
+    recorded (audit ``tenant.backup_failed``, the metric) and does not stop the others. An archived tenant's
+    backups stay beside its archive; a deleted tenant's folder is removed by the deletion."""
     run = ScheduledRun()
     with db.control_session() as session:
-        slugs = list(
-            session.scalars(select(Tenant.slug).where(Tenant.status == TenantStatus.ACTIVE).order_by(Tenant.slug))
-        )
-    for slug in slugs:
+        tenants = session.execute(
+            select(Tenant.slug, Tenant.status)
+            .where(Tenant.status.in_([TenantStatus.ACTIVE, TenantStatus.SUSPENDED]))
+            .order_by(Tenant.slug)
+        ).all()
+    for slug, status in tenants:
         try:
-            run.written[slug] = str(backup_tenant(db, store, slug, root / slug, actor=actor))
+            if status == TenantStatus.ACTIVE:
+                run.written[slug] = str(backup_tenant(db, store, slug, root / slug, actor=actor))
             run.pruned += [str(p) for p in prune(root / slug, keep)]
         except Exception as exc:
             log.exception("scheduled backup of tenant %s failed", slug)
