@@ -124,7 +124,8 @@ def _named_keys(conn: Connection, schema: str, present: set[str]) -> set[str]:
     keys: set[str] = set()
     for table, query in NAMED_KEYS.items():
         if table in present:  # a plugin's table exists only where the plugin's migrations ran
-            keys.update(k for k in conn.scalars(text(query.format(table=f"{sql.quote(schema)}.{sql.quote(table)}"))))
+            found = conn.scalars(text(query.format(table=f"{sql.quote(schema)}.{sql.quote(table)}")))
+            keys.update(key for key in found if key)  # a draft file without a key names nothing
     return keys
 
 

@@ -1,9 +1,9 @@
 """The daily backup of every active tenant (procrastinate periodic task; the worker's clock is UTC).
 
-Off unless ``MOTCUA_BACKUP_DIR`` is set. Each run writes ``<dir>/<slug>/<slug>-<stamp>/`` per tenant and
-keeps the newest ``MOTCUA_BACKUP_KEEP``. The job fails (and so shows as failed in the job queue) when any
-tenant's backup failed; each failure is also in the audit log (``tenant.backup_failed``) and in the
-``motcua_tenant_backup_seconds{outcome="failed"}`` metric."""
+Off unless ``MOTCUA_BACKUP_DIR`` is set. Each run writes ``<dir>/<slug>/<slug>-<stamp>/`` per active tenant
+and keeps the newest ``MOTCUA_BACKUP_KEEP`` of each active or suspended tenant. The job fails (and so shows
+as failed in the job queue) when any tenant's backup failed; each failure is also in the audit log
+(``tenant.backup_failed``) and in the ``motcua_tenant_backup_seconds{outcome="failed"}`` metric."""
 
 from __future__ import annotations
 
