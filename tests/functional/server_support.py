@@ -44,8 +44,10 @@ def two_servers(runtime, second_url, monkeypatch):
     db = Database(runtime.db.url, servers={"second": second_url}, pool_size=2)
     place(db, seconds=runtime.config.tenant_cache_seconds)
     monkeypatch.setattr(runtime, "db", db)
-    monkeypatch.setattr(runtime.resolver, "db", db)  # the host → tenant cache reads through its own reference
-    runtime.resolver.invalidate()
+    resolver = runtime.resolver  # None until a test of the same process has built the app
+    if resolver is not None:
+        monkeypatch.setattr(resolver, "db", db)  # the host → tenant cache reads through its own reference
+        resolver.invalidate()
     yield db
     binding = db.binding(SLUG, server="second")
     for server in ("second", "main"):  # wherever a test left it: created, moved, fenced or half copied
@@ -62,7 +64,8 @@ def two_servers(runtime, second_url, monkeypatch):
             conn.execute(text(f"DELETE FROM control.{table} WHERE tenant_id = :t"), {"t": tenant_id})
         conn.execute(delete(Tenant).where(Tenant.slug == SLUG))
     db.dispose()
-    runtime.resolver.invalidate()
+    if resolver is not None:
+        resolver.invalidate()
 
 
 def create_on(db, runtime, server: str) -> None:
