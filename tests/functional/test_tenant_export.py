@@ -546,13 +546,21 @@ def test_a_tenant_on_another_server_is_exported_and_deleted_there(runtime, app, 
             session.execute(update(TenantJob).where(TenantJob.id == job.id).values(status=JobStatus.FAILED))
             session.commit()
 
+        elsewhere = "/srv/worker-only/second-20261101T000000Z.dump"  # a dump on the worker's disk, not here
+        with db.control_session() as session:
+            session.execute(update(Tenant).where(Tenant.slug == SERVER_SLUG).values(archive_path=elsewhere))
+            session.commit()
         done = motcua("tenants", "delete", SERVER_SLUG, "--export", str(tmp_path / "x"), "--yes")
         assert done.exit_code == 0, done.output
+        assert f"archive dump {elsewhere} is not on this machine" in done.output
         assert not has_schema(db, "second", binding.schema) and not has_role(db, "second", binding.role)
         assert has_schema(db, "main", binding.schema)  # the stale copy on main is not the tenant: left alone
         assert list(objects.all_keys()) == []
         with db.control_session() as session:
-            assert session.scalar(select(Tenant.status).where(Tenant.slug == SERVER_SLUG)) == "deleted"
+            status, archive_path = session.execute(
+                select(Tenant.status, Tenant.archive_path).where(Tenant.slug == SERVER_SLUG)
+            ).one()
+            assert status == "deleted" and archive_path == elsewhere  # still pointing at what was not removed
             deleted = session.scalar(
                 select(AuditEvent).where(AuditEvent.tenant_slug == SERVER_SLUG, AuditEvent.action == "tenant.deleted")
             )

@@ -103,6 +103,8 @@ def delete(cli, slug, export_path, yes) -> None:
         )
     click.echo(f"backups removed: {result.backups_removed or 'none found'}")
     click.echo(f"archive dump removed: {result.archive_removed or 'none'}")
+    if result.archive_not_found:
+        click.echo(f"archive dump {result.archive_not_found} is not on this machine: remove it where it is", err=True)
     if result.files_left:
         click.echo(
             f"left in storage, not in the export ({len(result.files_left)}): {', '.join(result.files_left)}",

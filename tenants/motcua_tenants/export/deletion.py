@@ -53,6 +53,7 @@ class Deleted:
     files_left: tuple[str, ...] = ()  # objects stored since the export: not in it, so not deleted
     backups_removed: str | None = None  # the tenant's backups folder, if there was one
     archive_removed: str | None = None  # its archive dump, if there was one
+    archive_not_found: str | None = None  # the dump archive_path names, not on this machine: not removed
     leftover_schema_dropped: bool = False  # a re-run found the schema its first run could not drop
     already_deleted: bool = False
 
@@ -103,6 +104,7 @@ def delete_tenant(
         deleted.files_left,
         deleted.backups_removed,
         deleted.archive_removed,
+        deleted.archive_not_found,
     )
 
 
@@ -283,15 +285,17 @@ def _remove_outside(
     if backups is not None and backups.exists():
         shutil.rmtree(backups)
         backups_removed = str(backups)
-    archive_removed = None
+    archive_removed = archive_elsewhere = None
     if tenant.archive_path:
         archive = Path(tenant.archive_path)
         if archive.exists():
             archive.unlink()
             archive_removed = str(archive)
+        else:  # written by a worker on another machine, perhaps: the row keeps pointing at it
+            archive_elsewhere = str(archive)
     with db.control_session() as session:
-        # The dump is gone: the row no longer points at it (a failed unlink raised above and keeps the pointer).
-        session.execute(update(Tenant).where(Tenant.id == tenant.id).values(archive_path=None))
+        if archive_removed is not None:  # gone: the row no longer points at it
+            session.execute(update(Tenant).where(Tenant.id == tenant.id).values(archive_path=None))
         record(
             session,
             actor,
@@ -302,6 +306,7 @@ def _remove_outside(
             files_left=list(left),
             backups_removed=backups_removed,
             archive_removed=archive_removed,
+            archive_not_found=archive_elsewhere,
             leftover_schema_dropped=schema_dropped,
         )
         session.commit()
@@ -313,6 +318,7 @@ def _remove_outside(
         left,
         backups_removed,
         archive_removed,
+        archive_elsewhere,
         leftover_schema_dropped=schema_dropped,
         already_deleted=already_deleted,
     )
