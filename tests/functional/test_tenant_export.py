@@ -12,6 +12,7 @@ import decimal
 import hashlib
 import io
 import json
+import os
 import zipfile
 from pathlib import Path
 
@@ -29,8 +30,12 @@ from motcua_platform.storage.services import object_store, tenant_objects
 from motcua_plugins.civil_status.models import CivilStatusRegister
 from motcua_tenants.export import control_records, deletion, services
 from motcua_tenants.export.catalog import tables_of
+from motcua_tenants.registry import moves
+from motcua_tenants.registry.models import JobStatus, TenantJob
 from motcua_tenants.registry.services import resume_tenant, suspend_tenant
-from sqlalchemy import delete, select, text
+from server_support import SLUG as SERVER_SLUG
+from server_support import create_on, has_role, has_schema
+from sqlalchemy import delete, select, text, update
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -238,7 +243,7 @@ def test_export_holds_every_table_file_and_record_and_nothing_else(
         return tables_of(conn, schema)
 
     monkeypatch.setattr(services, "tables_of", tables_in_snapshot)
-    result = motcua("tenants", "export", SLUG, "--to", str(tmp_path / "omega"), "--suspend")
+    result = motcua("tenants", "export", SLUG, "--to", str(tmp_path / "omega"), "--suspend", "--settle-seconds", "0")
     assert seen == [("t_omega", "repeatable read", "on"), ("control", "repeatable read", "on")]
     assert result.exit_code == 0, result.output
     export = tmp_path / "omega"
@@ -318,30 +323,38 @@ def test_every_control_table_that_names_a_tenant_has_a_decision(runtime):
 
 
 @pytest.mark.committed
-def test_delete_only_after_a_current_export_then_everything_is_gone(runtime, app, omega, s3, motcua, tmp_path):
+def test_delete_only_after_a_current_export_then_everything_is_gone(
+    runtime, app, omega, s3, motcua, tmp_path, monkeypatch
+):
     schema, role = runtime.db.binding(SLUG).schema, runtime.db.binding(SLUG).role
+    with runtime.db.engine.begin() as conn:  # a table whose name needs quoting in SQL (a plugin may name one so)
+        conn.execute(text(f'CREATE TABLE "{schema}"."Sổ ""cũ""" (id integer PRIMARY KEY, note text)'))
+        conn.execute(text(f'INSERT INTO "{schema}"."Sổ ""cũ""" VALUES (1, \'giấy\')'))
     with runtime.db.control_session() as session:
         suspend_tenant(session, SEED_ACTOR, SLUG)
         session.commit()
-    first = services.export_tenant(runtime.db, s3, SEED_ACTOR, SLUG, tmp_path / "first")
+    first = services.export_tenant(runtime.db, s3, SEED_ACTOR, SLUG, tmp_path / "first", settle_seconds=0)
 
     # a row changed since: refused, nothing removed
     with runtime.db.tenant_session(runtime.db.binding(SLUG)) as session:
         session.execute(text("UPDATE civil_status_registers SET last_number = last_number + 1"))
         session.commit()
     with pytest.raises(Conflict, match="civil_status_registers: rows changed"):
-        deletion.delete_tenant(runtime.db, s3, SEED_ACTOR, SLUG, tmp_path / "first" / "manifest.json")
+        deletion.delete_tenant(runtime.db, s3, SEED_ACTOR, SLUG, tmp_path / "first", backup_dir=None)
     assert catalogue_tables(runtime, schema)
 
     # a file added since: refused
-    second = services.export_tenant(runtime.db, s3, SEED_ACTOR, SLUG, tmp_path / "second.zip", as_zip=True)
+    second = services.export_tenant(
+        runtime.db, s3, SEED_ACTOR, SLUG, tmp_path / "second.zip", settle_seconds=0, as_zip=True
+    )
     assert second.manifest["tables"] != first.manifest["tables"]
     s3.put("documents/late", io.BytesIO(b"late"), content_type="application/pdf")
     with zipfile.ZipFile(tmp_path / "second.zip") as archive:
         assert {"manifest.json", "README.md"} <= set(archive.namelist())
         assert {f"files/{key}" for key in s3.all_keys()} - set(archive.namelist()) == {"files/documents/late"}
-        (tmp_path / "manifest.json").write_bytes(archive.read("manifest.json"))
-    refused = motcua("tenants", "delete", SLUG, "--export-manifest", str(tmp_path / "manifest.json"), "--yes")
+        manifest_bytes = archive.read("manifest.json")
+    export = str(tmp_path / "second.zip")
+    refused = motcua("tenants", "delete", SLUG, "--export", export, "--yes")
     assert refused.exit_code == 1 and "file documents/late is new" in refused.output
     s3.delete("documents/late")
 
@@ -349,7 +362,7 @@ def test_delete_only_after_a_current_export_then_everything_is_gone(runtime, app
     with runtime.db.control_session() as session:
         resume_tenant(session, SEED_ACTOR, SLUG)
         session.commit()
-    refused = motcua("tenants", "delete", SLUG, "--export-manifest", str(tmp_path / "manifest.json"), "--yes")
+    refused = motcua("tenants", "delete", SLUG, "--export", export, "--yes")
     assert refused.exit_code == 1 and "only a suspended tenant can be deleted" in refused.output
     # another tenant's export: refused
     with runtime.db.control_session() as session:
@@ -357,20 +370,63 @@ def test_delete_only_after_a_current_export_then_everything_is_gone(runtime, app
         session.commit()
     with pytest.raises(Conflict, match="not of"):
         deletion.delete_tenant(
-            runtime.db, tenant_objects(runtime.config, "alpha"), SEED_ACTOR, "alpha", tmp_path / "manifest.json"
+            runtime.db, tenant_objects(runtime.config, "alpha"), SEED_ACTOR, "alpha", Path(export), backup_dir=None
         )
     assert catalogue_tables(runtime, schema) and list(s3.all_keys())
 
-    done = motcua("tenants", "delete", SLUG, "--export-manifest", str(tmp_path / "manifest.json"), "--yes")
+    # an export that is not whole: cut short, a file lost, a file changed; refused, nothing removed
+    whole = (tmp_path / "second.zip").read_bytes()
+    (tmp_path / "cut.zip").write_bytes(whole[: len(whole) // 2])
+    cut = motcua("tenants", "delete", SLUG, "--export", str(tmp_path / "cut.zip"), "--yes")
+    assert cut.exit_code == 1 and "nor a readable export zip file" in cut.output
+    lost = second.manifest["files"][0]["path"]
+    with zipfile.ZipFile(tmp_path / "second.zip") as source, zipfile.ZipFile(tmp_path / "damaged.zip", "w") as damaged:
+        for name in source.namelist():
+            if name == "tables/units.csv":
+                damaged.writestr(name, source.read(name).replace(b'"id"', b'"ID"', 1))
+            elif name != lost:
+                damaged.writestr(name, source.read(name))
+    damaged = motcua("tenants", "delete", SLUG, "--export", str(tmp_path / "damaged.zip"), "--yes")
+    assert damaged.exit_code == 1 and "is not whole" in damaged.output, damaged.output
+    assert f"{lost} is missing" in damaged.output and "tables/units.csv differs" in damaged.output
+    assert catalogue_tables(runtime, schema) and len(list(s3.all_keys())) == 2
+
+    # the tenant's backups and its archive dump go with it; another tenant's backups stay
+    backups = tmp_path / "backups"
+    (backups / SLUG / f"{SLUG}-20261201T193000Z").mkdir(parents=True)
+    (backups / SLUG / f"{SLUG}-20261201T193000Z" / "manifest.json").write_text("{}")
+    (backups / "alpha" / "alpha-20261201T193000Z").mkdir(parents=True)
+    dump = tmp_path / f"{SLUG}-20261101T000000Z.dump"
+    dump.write_bytes(b"PGDMP")
+    with runtime.db.control_session() as session:
+        session.execute(update(Tenant).where(Tenant.slug == SLUG).values(archive_path=str(dump)))
+        session.commit()
+    monkeypatch.setattr(runtime, "config", runtime.config.with_overrides(backup_dir=backups))
+    # an upload by a process that had not yet seen the suspension, once the files were checked: not in the
+    # export, so not deleted, and named
+    mark_deleted = deletion._mark_deleted
+
+    def upload_then_mark(*args, **kwargs):
+        s3.put("documents/straggler", io.BytesIO(b"late"), content_type="application/pdf")
+        return mark_deleted(*args, **kwargs)
+
+    monkeypatch.setattr(deletion, "_mark_deleted", upload_then_mark)
+
+    done = motcua("tenants", "delete", SLUG, "--export", export, "--yes")
     assert done.exit_code == 0, done.output
     assert "tenant omega is now deleted" in done.output and "2 files removed" in done.output
+    assert f"backups removed: {backups / SLUG}" in done.output and f"archive dump removed: {dump}" in done.output
+    assert "not in the export (1): documents/straggler" in done.output
+    assert not (backups / SLUG).exists() and (backups / "alpha").is_dir() and not dump.exists()
+    assert list(s3.all_keys()) == ["documents/straggler"]
+    s3.delete("documents/straggler")
     assert catalogue_tables(runtime, schema) == set()
     with runtime.db.engine.connect() as conn:
         assert conn.scalar(text("SELECT count(*) FROM pg_roles WHERE rolname = :r"), {"r": role}) == 0
     assert list(s3.all_keys()) == [] and not list(object_store(runtime.config).keys_under(f"{SLUG}/"))
     with runtime.db.control_session() as session:
         tenant = session.scalar(select(Tenant).where(Tenant.slug == SLUG))
-        assert tenant.status == "deleted"
+        assert tenant.status == "deleted" and tenant.archive_path is None
         assert not session.scalars(select(TenantDomain).where(TenantDomain.tenant_id == tenant.id)).all()
         assert session.scalar(select(BillingAccount.legal_name).where(BillingAccount.tenant_id == tenant.id))
         events = {
@@ -379,20 +435,30 @@ def test_delete_only_after_a_current_export_then_everything_is_gone(runtime, app
                 select(AuditEvent).where(AuditEvent.tenant_slug == SLUG).order_by(AuditEvent.id)
             ).all()
         }
-    manifest_sha256 = hashlib.sha256((tmp_path / "manifest.json").read_bytes()).hexdigest()
+    manifest_sha256 = hashlib.sha256(manifest_bytes).hexdigest()
     assert events["tenant.deleted"].details["manifest_sha256"] == manifest_sha256
     assert events["tenant.deleted"].actor.startswith("cli:")
-    assert events["tenant.documents_deleted"].details["files"] == 2
+    assert events["tenant.deleted"].details["backups_folder"] == str(backups / SLUG)
+    assert events["tenant.deleted"].details["archive_dump"] == str(dump)
+    removed = events["tenant.documents_deleted"].details
+    assert removed["files"] == 2 and removed["files_left"] == ["documents/straggler"]
+    assert removed["backups_removed"] == str(backups / SLUG) and removed["archive_removed"] == str(dump)
 
     app.extensions["motcua"].resolver.invalidate()
     for host in (omega.host, "dichvucong.omega.example"):
         answer = app.test_client().get("/api/v1/portal", headers={"Host": host})
         assert answer.status_code == 404 and answer.get_json()["code"] == "unknown_host", host
-    # a file left behind (a failed removal) is removed by running the deletion again
-    s3.put("documents/left", io.BytesIO(b"left"), content_type="application/pdf")
-    again = motcua("tenants", "delete", SLUG, "--export-manifest", str(tmp_path / "manifest.json"), "--yes")
+    # a file of the export left behind (a failed removal) is removed by running the deletion again with the same
+    # export; one the export does not hold is left, and named
+    left = second.manifest["files"][0]["key"]
+    s3.put(left, io.BytesIO(b"left"), content_type="application/pdf")
+    s3.put("documents/other", io.BytesIO(b"other"), content_type="application/pdf")
+    elsewhere = motcua("tenants", "delete", SLUG, "--export", str(tmp_path / "first"), "--yes")
+    assert elsewhere.exit_code == 1 and "after a check against another export" in elsewhere.output
+    again = motcua("tenants", "delete", SLUG, "--export", export, "--yes")
     assert again.exit_code == 0 and "already deleted; 1 files left in storage removed" in again.output
-    assert list(s3.all_keys()) == []
+    assert "not in the export (1): documents/other" in again.output
+    assert list(s3.all_keys()) == ["documents/other"]
 
 
 def test_the_export_page_lists_every_table_of_the_tenant_models():
@@ -414,12 +480,147 @@ def test_bad_requests_are_refused_and_write_nothing(motcua, seeded, tmp_path):
     assert unknown.exit_code == 1 and "No tenant with slug 'nobody'" in unknown.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]
 
-    (tmp_path / "manifest.json").write_text('{"format": "something else", "tables": [], "files": []}')
-    wrong = motcua("tenants", "delete", "alpha", "--export-manifest", str(tmp_path / "manifest.json"), "--yes")
-    assert wrong.exit_code == 1 and "is not a manifest of a Motcua tenant export" in wrong.output
-    (tmp_path / "manifest.json").write_text("not json")
-    broken = motcua("tenants", "delete", "alpha", "--export-manifest", str(tmp_path / "manifest.json"), "--yes")
-    assert broken.exit_code == 1 and "is not a readable export manifest" in broken.output
-    asked = motcua("tenants", "delete", "alpha", "--export-manifest", str(tmp_path / "manifest.json"))
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "manifest.json").write_text('{"format": "something else", "tables": [], "files": []}')
+    bad = str(tmp_path / "bad")
+    wrong = motcua("tenants", "delete", "alpha", "--export", bad, "--yes")
+    assert wrong.exit_code == 1 and "is not a Motcua tenant export" in wrong.output
+    (tmp_path / "bad" / "manifest.json").write_text("not json")
+    broken = motcua("tenants", "delete", "alpha", "--export", bad, "--yes")
+    assert broken.exit_code == 1 and "has no readable export manifest" in broken.output
+    (tmp_path / "bad" / "manifest.json").unlink()
+    empty = motcua("tenants", "delete", "alpha", "--export", bad, "--yes")
+    assert empty.exit_code == 1 and "holds no readable manifest.json" in empty.output
+    (tmp_path / "notes.txt").write_text("not an export")
+    text_file = motcua("tenants", "delete", "alpha", "--export", str(tmp_path / "notes.txt"), "--yes")
+    assert text_file.exit_code == 1 and "neither an export folder nor a readable export zip" in text_file.output
+    asked = motcua("tenants", "delete", "alpha", "--export", bad)
     assert asked.exit_code == 1  # no "y" on the prompt: aborted before anything is read
     assert motcua("tenants", "show", "alpha").output.count("active") >= 1
+
+
+@pytest.mark.committed
+def test_a_tenant_on_another_server_is_exported_and_deleted_there(runtime, app, two_servers, motcua, tmp_path):
+    """Tenant ``second`` lives on the second server; main holds a stale ``t_second`` (what a failed move can
+    leave), which neither the export nor the deletion may take for the tenant."""
+    db = two_servers
+    create_on(db, runtime, "second")
+    binding = db.binding(SERVER_SLUG)
+    objects = tenant_objects(runtime.config, SERVER_SLUG)
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{binding.schema}"'))
+            conn.execute(text(f'CREATE TABLE "{binding.schema}".stale (id integer PRIMARY KEY)'))
+        objects.put("documents/second", io.BytesIO(PDF), content_type="application/pdf")
+        with db.control_session() as session:
+            suspend_tenant(session, SEED_ACTOR, SERVER_SLUG)
+            session.commit()
+
+        # a move under way: neither an export nor a deletion
+        with db.control_session() as session:
+            job = moves.request_move(session, SEED_ACTOR, SERVER_SLUG, "main", db.servers)
+            session.commit()
+        moving = motcua("tenants", "export", SERVER_SLUG, "--to", str(tmp_path / "moving"), "--settle-seconds", "0")
+        assert moving.exit_code == 1 and "is being moved to main" in moving.output
+        with db.control_session() as session:
+            session.execute(update(TenantJob).where(TenantJob.id == job.id).values(status=JobStatus.FAILED))
+            session.commit()
+
+        result = motcua("tenants", "export", SERVER_SLUG, "--to", str(tmp_path / "x"), "--settle-seconds", "0")
+        assert result.exit_code == 0, result.output
+        manifest = json.loads((tmp_path / "x" / "manifest.json").read_text(encoding="utf-8"))
+        tables = {t["name"]: t for t in manifest["tables"]}
+        with db.engine_for("second").connect() as conn:
+            on_second = {s.name for s in tables_of(conn, binding.schema)}
+        assert set(tables) == on_second and "stale" not in tables and tables["units"]["rows"] == 1
+        assert [r["slug"] for r in read_jsonl(tmp_path / "x" / "control/tenants.jsonl")] == [SERVER_SLUG]
+        assert [f["key"] for f in manifest["files"]] == ["documents/second"]
+
+        with db.control_session() as session:
+            session.execute(update(TenantJob).where(TenantJob.id == job.id).values(status=JobStatus.QUEUED))
+            session.commit()
+        refused = motcua("tenants", "delete", SERVER_SLUG, "--export", str(tmp_path / "x"), "--yes")
+        assert refused.exit_code == 1 and "is being moved to main" in refused.output
+        assert has_schema(db, "second", binding.schema)
+        with db.control_session() as session:
+            session.execute(update(TenantJob).where(TenantJob.id == job.id).values(status=JobStatus.FAILED))
+            session.commit()
+
+        elsewhere = "/srv/worker-only/second-20261101T000000Z.dump"  # a dump on the worker's disk, not here
+        with db.control_session() as session:
+            session.execute(update(Tenant).where(Tenant.slug == SERVER_SLUG).values(archive_path=elsewhere))
+            session.commit()
+        done = motcua("tenants", "delete", SERVER_SLUG, "--export", str(tmp_path / "x"), "--yes")
+        assert done.exit_code == 0, done.output
+        assert f"archive dump {elsewhere} is not on this machine" in done.output
+        assert not has_schema(db, "second", binding.schema) and not has_role(db, "second", binding.role)
+        assert has_schema(db, "main", binding.schema)  # the stale copy on main is not the tenant: left alone
+        assert list(objects.all_keys()) == []
+        with db.control_session() as session:
+            status, archive_path = session.execute(
+                select(Tenant.status, Tenant.archive_path).where(Tenant.slug == SERVER_SLUG)
+            ).one()
+            assert status == "deleted" and archive_path == elsewhere  # still pointing at what was not removed
+            deleted = session.scalar(
+                select(AuditEvent).where(AuditEvent.tenant_slug == SERVER_SLUG, AuditEvent.action == "tenant.deleted")
+            )
+            assert deleted.details["server"] == "second"
+
+        # the drop on the second server did not commit after main's marking did: running it again drops it
+        with db.engine_for("second").begin() as conn:
+            conn.execute(text(f'CREATE ROLE "{binding.role}" NOLOGIN'))
+            conn.execute(text(f'CREATE SCHEMA "{binding.schema}" AUTHORIZATION "{binding.role}"'))
+        again = motcua("tenants", "delete", SERVER_SLUG, "--export", str(tmp_path / "x"), "--yes")
+        assert again.exit_code == 0 and "leftover schema and role dropped" in again.output, again.output
+        assert not has_schema(db, "second", binding.schema) and not has_role(db, "second", binding.role)
+    finally:
+        for key in list(objects.all_keys()):
+            objects.delete(key)
+
+
+@pytest.mark.committed
+def test_an_export_is_readable_by_its_owner_only_while_it_is_written_and_after(
+    runtime, omega, s3, motcua, tmp_path, monkeypatch
+):
+    with runtime.db.control_session() as session:
+        suspend_tenant(session, SEED_ACTOR, SLUG)
+        session.commit()
+    modes = []
+    write = zipfile.ZipFile.write
+
+    def noting_the_partial_mode(archive, *args, **kwargs):  # as a kill -9 mid-zip would leave the file
+        modes.extend(p.stat().st_mode & 0o777 for p in tmp_path.glob(".omega.zip.partial-*") if p.is_file())
+        return write(archive, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "write", noting_the_partial_mode)
+    previous = os.umask(0o022)  # a usual umask: files would be world-readable by default
+    try:
+        services.export_tenant(runtime.db, s3, SEED_ACTOR, SLUG, tmp_path / "omega.zip", settle_seconds=0, as_zip=True)
+        services.export_tenant(runtime.db, s3, SEED_ACTOR, SLUG, tmp_path / "omega", settle_seconds=0)
+    finally:
+        os.umask(previous)
+    assert modes and set(modes) == {0o600}
+    assert (tmp_path / "omega.zip").stat().st_mode & 0o777 == 0o600
+    written = [tmp_path / "omega", *(tmp_path / "omega").rglob("*")]
+    assert {p.stat().st_mode & 0o777 for p in written if p.is_dir()} == {0o700}
+    assert {p.stat().st_mode & 0o777 for p in written if p.is_file()} == {0o600}
+    assert len([p for p in written if p.is_file()]) > 50
+
+
+@pytest.mark.committed
+def test_export_suspend_waits_until_every_process_has_seen_the_suspension(
+    runtime, omega, s3, motcua, tmp_path, monkeypatch
+):
+    waited = []
+    settle = services._settle
+
+    def noting_the_wait(tenant, seconds):
+        waited.append((tenant.status, seconds))
+        settle(tenant, 0)
+
+    monkeypatch.setattr(services, "_settle", noting_the_wait)
+    cache_seconds = runtime.config.tenant_cache_seconds
+    result = motcua("tenants", "export", SLUG, "--to", str(tmp_path / "omega"), "--suspend")
+    assert result.exit_code == 0, result.output
+    assert waited == [("suspended", cache_seconds + 1)]
+    assert f"waiting {cache_seconds + 1} s" in result.output
