@@ -383,3 +383,14 @@ def test_a_move_to_a_server_that_does_not_answer_leaves_the_tenant_where_it_was(
         assert readiness.problems(runtime) == {}  # the server that does not answer keeps no one out of rotation
     finally:
         dead.dispose()
+
+
+def test_the_control_plane_api_places_a_new_tenant_on_the_server_it_names(runtime, app, platform, two_servers):
+    db = two_servers
+    body = {"slug": SLUG, "name": "Tỉnh Second", "unit_code": "000.00.00.H99", "server": "second"}
+    created = platform.post("/api/v1/tenants", json=body)
+    assert created.status_code == 202, created.get_json()
+    assert created.get_json()["tenant"]["server"] == "second"
+    runtime.jobs.run_worker(wait=False, context={"runtime": runtime})  # the job the API queued, by the real queue
+    assert has_schema(db, "second", f"t_{SLUG}") and not has_schema(db, "main", f"t_{SLUG}")
+    assert platform.get(f"/api/v1/tenants/{SLUG}").get_json()["server"] == "second"

@@ -60,6 +60,7 @@ def test_create_provision_suspend_resume_archive_restore(platform, host_client, 
     body = response.get_json()
     assert body["tenant"]["status"] == "provisioning" and body["job"]["status"] == "queued"
     assert body["tenant"]["domains"] == ["dichvucong.gamma.gov.vn"]
+    assert body["tenant"]["server"] == "main"  # where a tenant goes unless the request names another server
     job_url = response.headers["Location"]
     gamma = host_client("gamma.motcua.test")
     runtime.resolver.invalidate()
@@ -200,6 +201,7 @@ def test_a_job_only_acts_on_the_tenant_it_names(runtime, seeded, cleanup):
         ({"domains": ["bad domain"]}, "domains", "not a valid host name"),
         ({"domains": ["x.motcua.test"]}, "domains", "under the platform domain"),
         ({"primary_color": "red"}, "primary_color", "#1a2b3c"),
+        ({"server": "db9"}, "server", "No database server is named 'db9'"),
         ({"admin": {"email": "a@b.vn", "full_name": "A", "password": "weak"}}, "admin", "at least"),
         ({"admin": {"email": "a@b.vn", "full_name": "A", "password": "Zeta-Tinh-2026"}}, "admin", "of the province"),
     ],

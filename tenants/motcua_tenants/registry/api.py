@@ -92,7 +92,9 @@ class Tenants(MethodView):
         if admin:
             spec.set_admin(admin["email"], admin["full_name"], admin["password"])
         session = control_session()
-        job = services.create_tenant(session, actor(), spec, base_domain=runtime().config.base_domain)
+        job = services.create_tenant(
+            session, actor(), spec, base_domain=runtime().config.base_domain, servers=runtime().db.servers
+        )
         invalidate_hosts()
         enqueue_job(job)
         tenant = session.get(Tenant, job.tenant_id)

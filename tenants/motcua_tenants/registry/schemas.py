@@ -52,6 +52,13 @@ class TenantCreateSchema(Schema):
         fields.String(validate=validate.Length(min=1, max=253)), load_default=list, validate=validate.Length(max=10)
     )
     admin = fields.Nested(AdminInputSchema, metadata={"description": "The province's first tenant admin."})
+    server = fields.String(
+        load_default="main",
+        validate=validate.Length(min=1, max=30),
+        metadata={
+            "description": "The database server that holds the schema: main, or a name in MOTCUA_DATABASE_SERVERS."
+        },
+    )
 
 
 class TenantUpdateSchema(BrandingUpdateSchema):
@@ -77,6 +84,7 @@ class TenantSchema(Schema):
     )
     domains = fields.Method("_domains")
     archive_path = fields.String(allow_none=True)
+    server = fields.String(metadata={"description": "The database server that holds the schema (ADR 0055)."})
     created_at = fields.DateTime()
     status_changed_at = fields.DateTime()
 
