@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 from motcua_onestop.units.models import Unit, UnitKind
@@ -16,9 +17,15 @@ from motcua_tenants.tenant_plugins.services import set_plugin
 from sqlalchemy import select
 
 SEED_ACTOR = Actor("system", None, "test-seed")
-# The seed's logins come from an address of their own: they are counted per address and minute
-# (MOTCUA_ACCOUNT_ATTEMPTS_PER_MINUTE), and must not spend the budget of the tests that run right after.
-SEED_ADDRESS = "192.0.2.250"
+# The seed's logins come from addresses of their own: they are counted per address and minute
+# (MOTCUA_ACCOUNT_ATTEMPTS_PER_MINUTE), and must not spend the budget of the tests that run right after. Each
+# seeding takes the next address of a documentation range (TEST-NET-2), so that tests seeding tenants one after
+# the other (a fresh tenant per test) never reach the budget either, however fast they run.
+_SEED_ADDRESSES = itertools.count()
+
+
+def seed_address() -> str:
+    return f"198.51.100.{next(_SEED_ADDRESSES) % 250 + 1}"
 
 
 @dataclass
@@ -51,12 +58,12 @@ def provision_now(runtime: Runtime, slug: str, name: str, unit_code: str) -> Non
     registry.provision(runtime.db, job.id)
 
 
-def _login(app, host: str, email: str, password: str) -> str:
+def _login(app, host: str, email: str, password: str, address: str) -> str:
     response = app.test_client().post(
         "/api/v1/auth/login",
         headers={"Host": host},
         json={"email": email, "password": password},
-        environ_base={"REMOTE_ADDR": SEED_ADDRESS},
+        environ_base={"REMOTE_ADDR": address},
     )
     assert response.status_code == 201, response.get_json()
     return response.get_json()["token"]
@@ -114,10 +121,11 @@ def seed_identical_tenants(runtime: Runtime, app, *, password: str) -> dict[str,
                 role=OperatorRole.FINANCE,
             )
             session.commit()
-    platform = SeededTenant("platform", base, _login(app, base, "admin@vendor.test", password))
+    address = seed_address()
+    platform = SeededTenant("platform", base, _login(app, base, "admin@vendor.test", password, address))
     platform.tokens = {
-        "operator": _login(app, base, "ops@vendor.test", password),
-        "finance": _login(app, base, "finance@vendor.test", password),
+        "operator": _login(app, base, "ops@vendor.test", password, address),
+        "finance": _login(app, base, "finance@vendor.test", password, address),
     }
     result["platform"] = platform
 
@@ -170,7 +178,8 @@ def seed_tenant(runtime: Runtime, app, slug: str, name: str, letter: str, *, pas
     with runtime.db.control_session() as control:
         for plugin in active():
             set_plugin(control, runtime.db, SEED_ACTOR, active(), slug, plugin.name, enabled=True)
-    seeded.tokens = {key: _login(app, seeded.host, f"{key}@{slug}.test", password) for key in seeded.staff}
+    address = seed_address()
+    seeded.tokens = {key: _login(app, seeded.host, f"{key}@{slug}.test", password, address) for key in seeded.staff}
     seeded.admin_token = seeded.tokens["admin"]
     seeded.context = runtime.tenant_context(slug)
     return seeded
