@@ -241,3 +241,17 @@ def uptime() -> str:
     if not found:
         return f"load average: {loadavg()}"
     return subprocess.run([found], capture_output=True, text=True, check=False).stdout.strip()
+
+
+@contextlib.contextmanager
+def second_server(folder: Path, like_url: str) -> Iterator[str]:
+    """A second PostgreSQL cluster (pgserver) under ``folder``, with a database named as ``like_url``'s (tenant
+    roles are named after the main database): its URL, for MOTCUA_DATABASE_SERVERS; stopped afterwards."""
+    from motcua_platform.db.embedded import start_embedded, stop_embedded
+    from sqlalchemy.engine import make_url
+
+    url = start_embedded(folder / "pgdata", database=make_url(like_url).database)
+    try:
+        yield url
+    finally:
+        stop_embedded(folder / "pgdata")

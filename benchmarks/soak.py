@@ -339,15 +339,8 @@ def main() -> None:
         return
     tmp = Path(tempfile.mkdtemp(prefix="motcua-bench-soak-"))
     try:
-        with c.fresh_database(DB_NAME) as url:
-            from motcua_platform.db.embedded import start_embedded, stop_embedded
-            from sqlalchemy.engine import make_url
-
-            second = start_embedded(tmp / "pgdata", database=make_url(url).database)
-            try:
-                run(url, second, tmp)
-            finally:
-                stop_embedded(tmp / "pgdata")
+        with c.fresh_database(DB_NAME) as url, c.second_server(tmp, url) as second:
+            run(url, second, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -37,15 +37,10 @@ def main() -> None:
     c.print_header(f"moving a tenant with {dossiers.N_DOSSIERS:,} dossiers to a second database server")
     folder = Path(tempfile.mkdtemp(prefix="motcua-bench-second-"))
     try:
-        with c.fresh_database("motcua_bench_move") as url:
-            from motcua_platform.db.embedded import pg_binary, start_embedded, stop_embedded
-            from sqlalchemy.engine import make_url
+        with c.fresh_database("motcua_bench_move") as url, c.second_server(folder, url) as second:
+            from motcua_platform.db.embedded import pg_binary
 
-            second = start_embedded(folder / "pgdata", database=make_url(url).database)
-            try:
-                run(url, second, pg_binary)
-            finally:
-                stop_embedded(folder / "pgdata")
+            run(url, second, pg_binary)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
