@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import inspect
+from urllib.parse import quote
 
 import orjson
 from babel.support import LazyProxy
@@ -23,7 +24,8 @@ from motcua_platform.errors import ServiceError
 from motcua_platform.i18n import _
 from motcua_platform.pages import swagger
 from motcua_platform.runtime import Runtime, build_runtime
-from motcua_platform.tenancy import PLATFORM, TenantResolver
+from motcua_platform.tenancy import PLATFORM, MergedInto, TenantResolver
+from motcua_platform.tenant_context import public_host_of
 from motcua_platform.timezones import utc_iso
 from motcua_platform.web import locale
 from motcua_platform.web.blueprint import Api
@@ -49,10 +51,15 @@ HOSTLESS_ENDPOINTS = {
 # Swagger UI is served by the app (motcua_platform.pages.swagger): no CDN, so the viewer works offline.
 SWAGGER_UI_ASSETS = "/assets/swagger-ui/"
 
+# The characters a URL path keeps as they are (RFC 3986's pchar and "/"): the rest is percent-encoded.
+URL_PATH_SAFE = "/:@!$&'()*+,;=-._~%"
+
 TENANT_UNAVAILABLE = {
     "suspended": (503, "tenant_suspended", _("This province's service is suspended; its data is kept.")),
     "provisioning": (503, "tenant_provisioning", _("This province's service is being set up.")),
     "archived": (410, "tenant_archived", _("This province's service has been archived.")),
+    # never reached: a merged tenant names where it went (ck_tenants_merged_facts) and is redirected there
+    "merged": (410, "tenant_merged", _("This province has been merged into another.")),
 }
 
 
@@ -150,6 +157,10 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
         site = runtime.resolver.resolve(request.host)
         if site is None:
             return _error(404, "unknown_host", _("No province is served at '%(host)s'.", host=request.host))
+        if site != PLATFORM and site.merged_into is not None:
+            # Every request to a merged province's host, whatever its path (pages, the API, the staff
+            # console, a printed QR code's tracking link), goes on to the same path on the province it joined.
+            return merged_redirect(site.merged_into, runtime.config)
         g.site = site
         locale.site_resolved()  # the province's locale now counts in choosing the request's language
         request_log.bind_site(site)
@@ -257,6 +268,27 @@ class RequestJSONProvider(DefaultJSONProvider):
 
 def metrics_allowed(token: str | None) -> bool:
     return metrics.scrape_allowed(token, request.headers.get("Authorization"), request.remote_addr)
+
+
+MERGED_REDIRECT_SECONDS = 86_400  # how long clients may keep the redirect (a mistaken merge undone fades in a day)
+
+
+def merged_redirect(merged: MergedInto, config: Config) -> Response:
+    """308 to the same path and query on the public host of the tenant ``merged`` names (ADR 0060): 308 and not
+    301, so a POST (a submission, a staff action, an API call) is sent again as a POST with its body, where a
+    301 lets clients turn it into a GET."""
+    location = config.public_url(public_host_of(merged, config.base_domain)) + quote(
+        request.script_root + request.path, safe=URL_PATH_SAFE
+    )
+    if request.query_string:
+        location += "?" + request.query_string.decode("latin-1")
+    message = _("This province has been merged into another; its services continue at %(location)s.",
+                location=location)  # fmt: skip
+    response = jsonify(error_body(308, message, "tenant_merged"))
+    response.status_code = 308
+    response.headers["Location"] = location
+    response.headers["Cache-Control"] = f"public, max-age={MERGED_REDIRECT_SECONDS}"
+    return response
 
 
 def _error(status: int, code: str, message):

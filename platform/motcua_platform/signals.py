@@ -38,3 +38,14 @@ plugin_enabled = _signals.signal(
     Receivers bring the tenant's own data up to the plugin (the procedure catalogue adds the plugin's
     procedures) and return a list of what they added, which the audit record keeps.""",
 )
+
+tenant_merging = _signals.signal(
+    "tenant-merging",
+    doc="""A province is being merged into another (the 2025 reform; ``motcua_tenants.merges.control``).
+
+    Sender: the control ``Session`` of the transaction that records the merge. Keywords ``source`` and
+    ``target``: their directory rows (``motcua_platform.directory.models.Tenant``), both locked; ``on``: the
+    first day (a ``datetime.date``) the source's province belongs to the target; ``actor``: who merges
+    (``motcua_platform.audit.services.Actor``). Billing ends the source's contracts the day before and audits
+    it. A receiver raises a ``ServiceError`` to refuse the merge; nothing of it is then written.""",
+)

@@ -2,13 +2,15 @@
 
 ``<base domain>`` is the vendor platform; ``<slug>.<base domain>`` and custom domains in
 ``control.tenant_domains`` are tenants. Anything else is unknown (404): there is never a default tenant;
-nor is a deleted one.
+nor is a deleted one. A merged tenant's hosts still resolve, to a TenantInfo that names where it went
+(``merged_into``): the app answers every request there with a redirect to that tenant (ADR 0060).
 Lookups are cached per process for ``ttl`` seconds; the process that changes a tenant invalidates its
 own cache at once.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from collections.abc import Mapping
@@ -42,9 +44,22 @@ class TenantInfo:
     # Versions of read-mostly public content; cached public reads key on them (motcua_platform.directory.content).
     catalogue_version: int = 0
     units_version: int = 0
+    # Status merged (ADR 0060): the host of the tenant it was merged into, where every request is redirected.
+    merged_into: MergedInto | None = None
+
+
+@dataclass(frozen=True)
+class MergedInto:
+    """The tenant a merged one went into, as much as its public host needs (``tenant_context.public_host``)."""
+
+    slug: str
+    primary_domain: str | None
+    on: dt.date
 
 
 PLATFORM = "platform"
+# A tenant with these statuses and a ``merged_into_id`` redirects to that tenant (ADR 0060).
+MERGED_STATUSES = (TenantStatus.MERGED, TenantStatus.DELETED)
 
 
 def normalise_host(raw: str | None) -> str | None:
@@ -99,8 +114,9 @@ class TenantResolver:
                 tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
             else:
                 tenant = session.scalar(select(Tenant).join(TenantDomain).where(TenantDomain.domain == host))
-            # A deleted tenant's host is released: nothing is served there any more, as for a host never known.
-            if tenant is None or tenant.status == TenantStatus.DELETED:
+            # A deleted tenant's host is released: nothing is served there any more, as for a host never known;
+            # unless it was merged into another, where its hosts keep redirecting (old links, printed QR codes).
+            if tenant is None or (tenant.status == TenantStatus.DELETED and tenant.merged_into_id is None):
                 return None
             return tenant_info(session, self.db, tenant)
 
@@ -121,9 +137,12 @@ def tenant_info(session: Session, db: Database, tenant: Tenant) -> TenantInfo:
             select(TenantPlugin).where(TenantPlugin.tenant_id == tenant.id, TenantPlugin.enabled.is_(True))
         )
     }
-    primary_domain = session.scalar(
-        select(TenantDomain.domain).where(TenantDomain.tenant_id == tenant.id).order_by(TenantDomain.id).limit(1)
-    )
+    primary_domain = _primary_domain(session, tenant.id)
+    merged_into = None
+    # merged, or merged and later deleted after its export: either way it is never served, only redirected
+    if tenant.status in MERGED_STATUSES and tenant.merged_into_id is not None and tenant.merged_on is not None:
+        target_slug = session.scalar(select(Tenant.slug).where(Tenant.id == tenant.merged_into_id))
+        merged_into = MergedInto(target_slug, _primary_domain(session, tenant.merged_into_id), tenant.merged_on)
     return TenantInfo(
         id=tenant.id,
         slug=tenant.slug,
@@ -141,4 +160,11 @@ def tenant_info(session: Session, db: Database, tenant: Tenant) -> TenantInfo:
         primary_domain=primary_domain,
         catalogue_version=tenant.catalogue_version,
         units_version=tenant.units_version,
+        merged_into=merged_into,
+    )
+
+
+def _primary_domain(session: Session, tenant_id: int) -> str | None:
+    return session.scalar(
+        select(TenantDomain.domain).where(TenantDomain.tenant_id == tenant_id).order_by(TenantDomain.id).limit(1)
     )

@@ -20,7 +20,7 @@ from motcua_platform.config import Config
 from motcua_platform.db.database import Database
 from motcua_platform.errors import NotFound
 from motcua_platform.i18n import _
-from motcua_platform.tenancy import TenantInfo, read_tenant
+from motcua_platform.tenancy import MergedInto, TenantInfo, read_tenant
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,11 @@ class TenantContext:
 
 def public_host(info: TenantInfo, base_domain: str) -> str:
     return info.primary_domain or f"{info.slug}.{base_domain}"
+
+
+def public_host_of(merged: MergedInto, base_domain: str) -> str:
+    """The public host of the tenant a merged one went into (where its hosts redirect; ADR 0060)."""
+    return merged.primary_domain or f"{merged.slug}.{base_domain}"
 
 
 def context_of(info: TenantInfo, config: Config, loaded: Container[str]) -> TenantContext:

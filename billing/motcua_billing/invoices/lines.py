@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from motcua_platform.dates import add_months
@@ -23,7 +23,15 @@ from motcua_billing.catalog.services import charge_spec, price_version_for
 from motcua_billing.invoices.models import BILLED, Invoice, InvoiceLine, LineKind
 from motcua_billing.rating import periods
 from motcua_billing.rating.periods import Period
-from motcua_billing.rating.services import adjustment, invoice_totals, lease_share, rate
+from motcua_billing.rating.services import (
+    PriceSpec,
+    adjustment,
+    invoice_totals,
+    lease_share,
+    prorate,
+    prorate_quantity,
+    rate,
+)
 from motcua_billing.usage import claims
 from motcua_billing.usage.models import UsageEvent
 
@@ -120,24 +128,62 @@ def _billed(session: Session, tenant_id: int, metric: str, service_start: dt.dat
 
 
 # -- computing lines -----------------------------------------------------------------------------
+def coverage(contract: Contract, period: Period) -> Period:
+    """The days of ``period`` the contract covers: all of them, unless its term starts or ends inside it."""
+    return periods.covered(period, contract.starts_on, contract.ends_on)
+
+
+def _coverage_details(covered: Period, period: Period) -> dict:
+    """What a prorated line says of its days (nothing for a whole period: its lines read as before)."""
+    if covered.days == period.days:
+        return {}
+    return {
+        "covered_from": covered.start.isoformat(),
+        "covered_until": (covered.end - dt.timedelta(days=1)).isoformat(),
+        "covered_days": covered.days,
+        "period_days": period.days,
+    }
+
+
 def _lease_line(contract: Contract, period: Period) -> LineSpec:
     version = price_version_for(contract, period.start)
-    year = periods.contract_year(contract.starts_on, period.start)
-    amount = lease_share(version.annual_fee_vnd, periods.months_between(year.start, period.start), period.months)
+    year = periods.contract_year(contract.starts_on.replace(day=1), period.start)
+    share = lease_share(version.annual_fee_vnd, periods.months_between(year.start, period.start), period.months)
+    covered = coverage(contract, period)
+    # A term that starts or ends inside the period pays only its days of it (ADR 0060).
+    amount = prorate(share, covered.days, period.days)
+    months = prorate_quantity(Decimal(period.months), covered.days, period.days)
+    description = f"Phí thuê dịch vụ một cửa điện tử {period.label_vi()} (hợp đồng {contract.code})"
+    if covered.days != period.days:
+        last = covered.end - dt.timedelta(days=1)
+        description += f", từ {covered.start:%d/%m/%Y} đến {last:%d/%m/%Y} ({covered.days}/{period.days} ngày)"
     return LineSpec(
         kind=LineKind.LEASE,
         metric_code=None,
-        description=f"Phí thuê dịch vụ một cửa điện tử {period.label_vi()} (hợp đồng {contract.code})",
+        description=description,
         service=period,
-        quantity=Decimal(period.months),
+        quantity=months,
         included=Decimal(0),
-        billable=Decimal(period.months),
+        billable=months,
         unit="tháng",
         amount=amount,
         event_count=0,
         price_version_id=version.id,
-        details={"annual_fee_vnd": version.annual_fee_vnd, "price_version": version.name},
+        details={
+            "annual_fee_vnd": version.annual_fee_vnd,
+            "price_version": version.name,
+            **({"period_share_vnd": share} if covered.days != period.days else {}),
+            **_coverage_details(covered, period),
+        },
     )
+
+
+def charge_spec_for(contract: Contract, period: Period, charge) -> PriceSpec:
+    """The charge's terms for ``period``: its included quota is per billing period, so a contract covering
+    only part of the period gets that part of the quota (ADR 0060)."""
+    spec = charge_spec(charge)
+    covered = coverage(contract, period)
+    return replace(spec, included=prorate_quantity(spec.included, covered.days, period.days))
 
 
 def usage_line(
@@ -147,8 +193,9 @@ def usage_line(
     charge = next((c for c in version.charges if c.metric_code == metric.code), None)
     if charge is None:
         return None
-    spec = charge_spec(charge)
-    # The included quota is per billing period (the contract's cadence).
+    # The included quota is per billing period (the contract's cadence), prorated to the days covered; the
+    # usage is the whole period's recorded against the tenant (a merged source's last invoice bills it all).
+    spec = charge_spec_for(contract, period, charge)
     quantity = aggregate.value(metric.aggregation)
     rated = rate(spec, quantity)
     return LineSpec(
@@ -169,6 +216,7 @@ def usage_line(
             "aggregation": metric.aggregation,
             "period_total": str(quantity),
             "usage_query": _usage_query(contract.tenant_id, metric.code, period),
+            **_coverage_details(coverage(contract, period), period),
         },
     )
 
@@ -199,7 +247,7 @@ def adjustment_line(
     if charge is None:
         return None
     billed_total, billed_amount = billed
-    rated = adjustment(charge_spec(charge), billed_total, billed_amount, new_total)
+    rated = adjustment(charge_spec_for(contract, period, charge), billed_total, billed_amount, new_total)
     return LineSpec(
         kind=LineKind.ADJUSTMENT,
         metric_code=metric.code,
@@ -224,7 +272,7 @@ def adjustment_line(
 
 
 def _period_of_month(contract: Contract, month: dt.date) -> Period:
-    return periods.period_containing(contract.starts_on, CADENCE_MONTHS[contract.cadence], month)
+    return periods.period_containing(contract.starts_on.replace(day=1), CADENCE_MONTHS[contract.cadence], month)
 
 
 def compute_lines(

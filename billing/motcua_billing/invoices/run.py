@@ -32,6 +32,9 @@ from motcua_billing.rating.periods import Period
 from motcua_billing.rating.services import invoice_totals
 
 BILLED_TENANTS = (TenantStatus.ACTIVE, TenantStatus.SUSPENDED)
+# A merged tenant is billed while a contract of it is in force (its last, prorated period) and is otherwise
+# left out of the run silently: it has gone into another province, "no contract" is no news (ADR 0060).
+BILLED_WHILE_IN_FORCE = (TenantStatus.MERGED,)
 
 
 @dataclass
@@ -105,26 +108,32 @@ class Planned:
 
 def _plan(session: Session, month: dt.date, skipped: dict[str, str]) -> list[Planned]:
     """Every tenant with a billing period closing in ``month`` and the lines it would be billed; each
-    other active or suspended tenant goes into ``skipped`` with the reason. Reads only."""
+    other active or suspended tenant goes into ``skipped`` with the reason (a merged one only while a
+    contract of it is in force). Reads only."""
     metrics = {m.code: m for m in session.scalars(select(BillableMetric))}
     tenants = session.execute(
-        select(Tenant.id, Tenant.slug).where(Tenant.status.in_(BILLED_TENANTS)).order_by(Tenant.slug)
+        select(Tenant.id, Tenant.slug, Tenant.status)
+        .where(Tenant.status.in_(BILLED_TENANTS + BILLED_WHILE_IN_FORCE))
+        .order_by(Tenant.slug)
     ).all()
     contracts_of: dict[int, list[Contract]] = defaultdict(list)
-    for contract in session.scalars(select(Contract).where(Contract.tenant_id.in_([t for t, _name in tenants]))):
+    for contract in session.scalars(select(Contract).where(Contract.tenant_id.in_([t.id for t in tenants]))):
         contracts_of[contract.tenant_id].append(contract)
     rows = []
-    for tenant_id, slug in tenants:
+    for tenant_id, slug, status in tenants:
+        # in force for some day of the month (a term may start or, cut short by a merge, end inside it)
         in_force = [
-            c for c in contracts_of[tenant_id] if c.status == "active" and c.starts_on <= month and c.ends_on >= month
+            c
+            for c in contracts_of[tenant_id]
+            if c.status == "active" and c.starts_on.replace(day=1) <= month and c.ends_on >= month
         ]
         if in_force:
             rows.append((in_force[0], slug))  # terms of one tenant never overlap
-        else:
+        elif status not in BILLED_WHILE_IN_FORCE:
             skipped[slug] = _not_in_force(contracts_of[tenant_id], month)
     by_period: dict[Period, list[tuple[Contract, str]]] = defaultdict(list)
     for contract, slug in rows:
-        period = periods.billing_period(contract.starts_on, CADENCE_MONTHS[contract.cadence], month)
+        period = periods.closing_period(contract.starts_on, contract.ends_on, CADENCE_MONTHS[contract.cadence], month)
         if period is None:
             skipped[slug] = f"the {contract.cadence} period of contract {contract.code} does not close this month"
             continue

@@ -63,6 +63,10 @@ class Period:
         return months_between(self.start, self.end)
 
     @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+    @property
     def start_at(self) -> dt.datetime:
         return local_midnight(self.start)
 
@@ -100,3 +104,23 @@ def contract_year(contract_start: dt.date, month: dt.date) -> Period:
     offset = months_between(contract_start, month)
     first = add_months(contract_start, offset - offset % 12)
     return Period(first, add_months(first, 12))
+
+
+def closing_period(starts_on: dt.date, ends_on: dt.date, cadence_months: int, month: dt.date) -> Period | None:
+    """The billing period a contract (term ``starts_on`` – ``ends_on``, inclusive) bills in ``month``: the one
+    closing with ``month`` (``billing_period``), or the last one, closed early in the month the term ends in
+    when the term stops inside it (a contract ended by a merge, or a term not a whole number of periods).
+    Periods are counted from the first of the start month, whatever day the term starts."""
+    anchor = starts_on.replace(day=1)
+    period = billing_period(anchor, cadence_months, month)
+    if period is None and anchor <= month == ends_on.replace(day=1):
+        period = period_containing(anchor, cadence_months, month)
+    return period
+
+
+def covered(period: Period, starts_on: dt.date, ends_on: dt.date) -> Period:
+    """The days of ``period`` a contract term (``ends_on`` inclusive) covers; the whole period for a term
+    that spans it. Its ``days`` against the period's prorate the fee and the quotas (ADR 0060)."""
+    start = max(period.start, starts_on)
+    end = min(period.end, ends_on + dt.timedelta(days=1))
+    return Period(start, max(start, end))

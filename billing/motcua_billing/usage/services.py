@@ -373,7 +373,12 @@ def drain_outbox(db: Database, slug: str, *, batch: int = 5000) -> DrainReport:
 def drain_all(db: Database) -> list[DrainReport]:
     with db.control_session() as session:
         slugs = list(
-            session.scalars(select(Tenant.slug).where(Tenant.status.in_([TenantStatus.ACTIVE, TenantStatus.SUSPENDED])))
+            # a merged tenant's outbox may still hold usage of its last days: drained until it is deleted
+            session.scalars(
+                select(Tenant.slug).where(
+                    Tenant.status.in_([TenantStatus.ACTIVE, TenantStatus.SUSPENDED, TenantStatus.MERGED])
+                )
+            )
         )
     reports = []
     for slug in slugs:

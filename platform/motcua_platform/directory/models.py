@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false, text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -20,12 +20,23 @@ class TenantStatus(enum.StrEnum):
     SUSPENDED = "suspended"
     ARCHIVED = "archived"
     DELETED = "deleted"  # its data handed over and removed (motcua_tenants.export); the row stays
+    # Merged into another province (the 2025 reform): never served, its hosts redirect to the other's
+    # (ADR 0060); its schema stays until it is exported and deleted.
+    MERGED = "merged"
 
 
 class Tenant(ControlBase):
     __tablename__ = "tenants"
     __table_args__ = (
-        CheckConstraint("status IN ('provisioning', 'active', 'suspended', 'archived', 'deleted')", name="status"),
+        CheckConstraint(
+            "status IN ('provisioning', 'active', 'suspended', 'archived', 'deleted', 'merged')", name="status"
+        ),
+        CheckConstraint(
+            "(status <> 'merged' OR (merged_into_id IS NOT NULL AND merged_on IS NOT NULL))"
+            " AND (merged_into_id IS NULL) = (merged_on IS NULL)"
+            " AND (merged_into_id IS NULL OR merged_into_id <> id)",
+            name="merged_facts",
+        ),
         CheckConstraint("slug ~ '^[a-z][a-z0-9]{1,29}$'", name="slug_format"),
         Index("uq_tenants_slug_lower", text("lower(slug)"), unique=True),
     )
@@ -50,12 +61,16 @@ class Tenant(ControlBase):
     catalogue_version: Mapped[int] = mapped_column(server_default="0")
     # Bumped on every change to the tenant's unit tree; part of the key of the cached public unit lists.
     units_version: Mapped[int] = mapped_column(server_default="0")
+    # The province this one was merged into and the first day it belongs there (status merged; ADR 0060).
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"))
+    merged_on: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = created_at_column()
     status_changed_at: Mapped[dt.datetime] = created_at_column()
 
     domains: Mapped[list[TenantDomain]] = relationship(
         back_populates="tenant", cascade="all, delete-orphan", order_by="TenantDomain.domain"
     )
+    merged_into: Mapped[Tenant | None] = relationship(remote_side="Tenant.id", foreign_keys=[merged_into_id])
 
 
 class TenantDomain(ControlBase):

@@ -11,8 +11,15 @@ TENANT_STATUS = {
     "active": lazy_gettext("Active"),
     "suspended": lazy_gettext("Suspended"),
     "archived": lazy_gettext("Archived"),
+    "merged": lazy_gettext("Merged"),
 }
-TENANT_STATUS_TAG = {"active": "tag-ok", "provisioning": "tag-warn", "suspended": "tag-bad", "archived": ""}
+TENANT_STATUS_TAG = {
+    "active": "tag-ok",
+    "provisioning": "tag-warn",
+    "suspended": "tag-bad",
+    "archived": "",
+    "merged": "",
+}
 JOB_STATUS = {
     "queued": lazy_gettext("Waiting for a worker"),
     "running": lazy_gettext("Running"),

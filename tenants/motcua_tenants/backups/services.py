@@ -77,7 +77,9 @@ def _tenant_facts(session: Session, slug: str) -> dict:
     if tenant is None:
         raise NotFound(f"No tenant with slug '{slug}'.")
     if tenant.status not in SCHEMA_STATUSES:
-        raise Conflict(f"Tenant '{slug}' is {tenant.status}; only an active or suspended tenant has data to back up.")
+        raise Conflict(
+            f"Tenant '{slug}' is {tenant.status}; only an active, suspended or merged tenant has data to back up."
+        )
     plugins = session.scalars(select(TenantPlugin).where(TenantPlugin.tenant_id == tenant.id)).all()
     return {
         "slug": tenant.slug,
@@ -600,14 +602,15 @@ class ScheduledRun:
 
 def backup_all(db: Database, store: ObjectStore, root: Path, *, keep: int, actor: Actor) -> ScheduledRun:
     """Back up every active tenant into ``root/<slug>/`` and keep the newest ``keep`` of each; a suspended
-    tenant is not backed up (nothing is served) but its backups are pruned too. One tenant's failure is
-    recorded (audit ``tenant.backup_failed``, the metric) and does not stop the others. An archived tenant's
+    tenant, or a merged one (its data went into another), is not backed up (nothing is served) but its backups
+    are pruned too. One tenant's failure is recorded (audit ``tenant.backup_failed``, the metric) and does
+    not stop the others. An archived tenant's
     backups stay beside its archive; a deleted tenant's folder is removed by the deletion."""
     run = ScheduledRun()
     with db.control_session() as session:
         tenants = session.execute(
             select(Tenant.slug, Tenant.status)
-            .where(Tenant.status.in_([TenantStatus.ACTIVE, TenantStatus.SUSPENDED]))
+            .where(Tenant.status.in_([TenantStatus.ACTIVE, TenantStatus.SUSPENDED, TenantStatus.MERGED]))
             .order_by(Tenant.slug)
         ).all()
     for slug, status in tenants:

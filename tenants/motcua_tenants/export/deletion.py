@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session
 from motcua_tenants.backups.tables import quote
 from motcua_tenants.export.catalog import tables_of, write_table
 from motcua_tenants.export.reading import open_export
-from motcua_tenants.export.services import CHUNK, refuse_while_moving
+from motcua_tenants.export.services import CHUNK, EXPORTABLE, refuse_while_moving
 from motcua_tenants.registry.models import TenantJob
 
 
@@ -85,8 +85,8 @@ def delete_tenant(
             return _remove_outside(
                 db, objects, actor, slug, tenant, exported_keys, backups, already_deleted=True, schema_dropped=dropped
             )
-        if tenant.status != TenantStatus.SUSPENDED:
-            raise Conflict(f"Tenant '{slug}' is {tenant.status}; only a suspended tenant can be deleted.")
+        if tenant.status not in EXPORTABLE:
+            raise Conflict(f"Tenant '{slug}' is {tenant.status}; only a suspended or merged tenant can be deleted.")
         with db.control_session() as session:
             refuse_while_moving(session, tenant.id, slug, "deleted")
         if problems := export.problems():
@@ -132,8 +132,8 @@ def _check_and_drop(
         status, server = control.execute(
             select(Tenant.status, Tenant.server).where(Tenant.id == tenant.id).with_for_update()
         ).one()
-        if status != TenantStatus.SUSPENDED:
-            raise Conflict(f"Tenant '{slug}' is {status}; only a suspended tenant can be deleted.")
+        if status not in EXPORTABLE:
+            raise Conflict(f"Tenant '{slug}' is {status}; only a suspended or merged tenant can be deleted.")
         if server != binding.server:
             raise Conflict(f"Tenant '{slug}' has moved to {server} since; export it again, then delete.")
         with Session(bind=control) as session:  # a move's request locks the same row: none can start now
@@ -167,7 +167,10 @@ def _mark_deleted(
     backups: Path | None,
     server: str,
 ) -> None:
-    control.execute(delete(TenantDomain).where(TenantDomain.tenant_id == tenant.id))
+    # A merged province's hosts keep redirecting to the one it joined after its data is gone (old tracking
+    # links, printed QR codes; ADR 0060): its custom domains stay. Any other tenant's are released.
+    merged_into = select(Tenant.merged_into_id).where(Tenant.id == tenant.id).scalar_subquery()
+    control.execute(delete(TenantDomain).where(TenantDomain.tenant_id == tenant.id, merged_into.is_(None)))
     control.execute(update(TenantJob).where(TenantJob.tenant_id == tenant.id).values(params={}))
     control.execute(
         update(Tenant).where(Tenant.id == tenant.id).values(status=TenantStatus.DELETED, status_changed_at=utcnow())

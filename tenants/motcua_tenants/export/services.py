@@ -39,6 +39,9 @@ from motcua_tenants.registry.moves import _settle
 from motcua_tenants.registry.services import move_under_way
 
 FORMAT = "motcua-tenant-export"
+# Tenants whose schema is kept and not served: their data holds still while it is exported (and deleted). A
+# merged province's schema stays for this until the operator hands it over (ADR 0060).
+EXPORTABLE = (TenantStatus.SUSPENDED, TenantStatus.MERGED)
 CHUNK = 1024 * 1024
 
 
@@ -61,9 +64,9 @@ def tenant_for_export(db: Database, slug: str) -> Tenant:
         tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
         if tenant is None:
             raise NotFound(f"No tenant with slug '{slug}'.")
-        if tenant.status != TenantStatus.SUSPENDED:
+        if tenant.status not in EXPORTABLE:
             raise Conflict(
-                f"Tenant '{slug}' is {tenant.status}; only a suspended tenant can be exported "
+                f"Tenant '{slug}' is {tenant.status}; only a suspended or merged tenant can be exported "
                 "(suspend it first, or pass --suspend)."
             )
         refuse_while_moving(session, tenant.id, slug, "exported")
@@ -144,8 +147,8 @@ def _write(db: Database, objects: TenantObjects, tenant: Tenant, work: Path, act
         same = binding.server == MAIN_SERVER  # the control plane is on the tenant's server: one snapshot
         data = control if same else stack.enter_context(_snapshot(db.engine_for(binding.server)))
         status, server = control.execute(select(Tenant.status, Tenant.server).where(Tenant.id == tenant.id)).one()
-        if status != TenantStatus.SUSPENDED:  # resumed between the check and the snapshot
-            raise Conflict(f"Tenant '{tenant.slug}' is {status}; only a suspended tenant can be exported.")
+        if status not in EXPORTABLE:  # resumed between the check and the snapshot
+            raise Conflict(f"Tenant '{tenant.slug}' is {status}; only a suspended or merged tenant can be exported.")
         with Session(bind=control) as session:
             refuse_while_moving(session, tenant.id, tenant.slug, "exported")
         if server != binding.server:

@@ -40,7 +40,8 @@ from motcua_tenants.migrations.config import alembic_config
 
 log = logging.getLogger(__name__)
 
-SCHEMA_STATUSES = (TenantStatus.ACTIVE, TenantStatus.SUSPENDED)
+# Tenants that have a schema to migrate (a merged one keeps its schema until it is exported and deleted).
+SCHEMA_STATUSES = (TenantStatus.ACTIVE, TenantStatus.SUSPENDED, TenantStatus.MERGED)
 
 
 def tenant_heads() -> frozenset[str]:

@@ -87,6 +87,16 @@ class TenantSchema(Schema):
     server = fields.String(metadata={"description": "The database server that holds the schema (ADR 0055)."})
     created_at = fields.DateTime()
     status_changed_at = fields.DateTime()
+    merged_into = fields.Function(
+        lambda tenant: tenant.merged_into.slug if tenant.merged_into is not None else None,
+        allow_none=True,
+        metadata={"description": "Status merged: the slug of the tenant it was merged into, where its hosts "
+                  "redirect (ADR 0060); else null."},
+    )  # fmt: skip
+    merged_on = fields.Date(
+        allow_none=True,
+        metadata={"description": "Status merged: the first day the province belongs to merged_into; else null."},
+    )
 
     def _domains(self, tenant) -> list[str]:
         return [d.domain for d in tenant.domains]

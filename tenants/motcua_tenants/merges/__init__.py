@@ -1,0 +1,1 @@
+"""Merging a province into another (the 2025 reform): ``motcua tenants merge SOURCE --into TARGET --on DATE``."""
