@@ -90,8 +90,8 @@ class TenantSchema(Schema):
     merged_into = fields.Function(
         lambda tenant: tenant.merged_into.slug if tenant.merged_into is not None else None,
         allow_none=True,
-        metadata={"description": "Status merged: the slug of the tenant it was merged into, where its hosts "
-                  "redirect (ADR 0060); else null."},
+        metadata={"type": "string", "description": "Status merged: the slug of the tenant it was merged "
+                  "into, where its hosts redirect (ADR 0060); else null."},
     )  # fmt: skip
     merged_on = fields.Date(
         allow_none=True,
