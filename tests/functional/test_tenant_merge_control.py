@@ -10,13 +10,19 @@ from urllib.parse import urlsplit
 import pytest
 from dossier_support import citizen_client, intake_body
 from motcua_app.testing.gunicorn import gunicorn_server
-from motcua_app.testing.pytest_plugin import TEST_BASE_DOMAIN
+from motcua_app.testing.pytest_plugin import TEST_BASE_DOMAIN, TEST_PASSWORD
+from motcua_app.testing.seed import seed_tenant
 from motcua_platform.audit.models import ControlAuditEvent
 from motcua_platform.audit.services import Actor
-from motcua_platform.directory.models import Tenant, TenantStatus
+from motcua_platform.directory.models import Tenant, TenantDomain, TenantStatus
 from motcua_platform.errors import Conflict, InvalidInput, NotFound
+from motcua_platform.storage.services import tenant_objects
+from motcua_tenants.export.deletion import delete_tenant
+from motcua_tenants.export.services import export_tenant
 from motcua_tenants.merges.control import record_merge
+from motcua_tenants.migrations.runner import tenant_revisions
 from motcua_tenants.registry import services as registry
+from motcua_tenants.registry.models import TenantJob
 from sqlalchemy import delete, func, select, text
 
 ACTOR = Actor("cli", None, "merge-operator")
@@ -141,7 +147,10 @@ def test_the_merge_is_recorded_and_audited_for_both_tenants(runtime, seeded, res
         events = {
             e.action: e
             for e in session.scalars(
-                select(ControlAuditEvent).where(ControlAuditEvent.action.in_(["tenant.merge", "tenant.merged_in"]))
+                select(ControlAuditEvent).where(
+                    ControlAuditEvent.action.in_(["tenant.merge", "tenant.merged_in"]),
+                    ControlAuditEvent.tenant_slug.in_(["alpha", "beta"]),
+                )
             )
         }
     merged, merged_in = events["tenant.merge"], events["tenant.merged_in"]
@@ -156,7 +165,11 @@ def test_the_merge_is_recorded_and_audited_for_both_tenants(runtime, seeded, res
     # recorded again (a re-run after a crash): nothing more is written
     merge(runtime, on=on)
     with runtime.db.control_session() as session:
-        count = session.scalar(select(func.count()).where(ControlAuditEvent.action == "tenant.merge"))
+        count = session.scalar(
+            select(func.count()).where(
+                ControlAuditEvent.action == "tenant.merge", ControlAuditEvent.tenant_slug == "beta"
+            )
+        )
     assert count == 1
 
 
@@ -277,7 +290,13 @@ def two_directory_tenants(runtime):
                                status=TenantStatus.ACTIVE))  # fmt: skip
         session.commit()
     yield slugs
+    _remove(runtime, *slugs)
+
+
+def _remove(runtime, *slugs) -> None:
+    """Directory rows and audit events of tenants a committed test made, in order (a source names its target)."""
     with runtime.db.control_session() as session:
+        session.execute(delete(ControlAuditEvent).where(ControlAuditEvent.tenant_slug.in_(slugs)))
         for slug in slugs:
             session.execute(delete(Tenant).where(Tenant.slug == slug))
         session.commit()
@@ -314,3 +333,62 @@ def test_another_process_drops_its_cached_binding_of_the_source(
         assert answer[0] == 308, answer
         assert urlsplit(answer[1]).hostname == f"{target}.{TEST_BASE_DOMAIN}"
         assert answer[1].endswith("/no/such/page?x=1")
+
+
+# -- the source's schema until it is handed over ----------------------------------------------------
+@pytest.fixture
+def merged_source(runtime, app, seeded, resolver):
+    """Tenant ``mergedsrc``, provisioned and seeded for real with a custom domain, merged into alpha and
+    committed; everything of it removed afterwards."""
+    slug = "mergedsrc"
+    try:
+        seed_tenant(runtime, app, slug, "Tỉnh Sáp Nhập", "M01", password=TEST_PASSWORD)
+        add_domain(runtime, slug, "dichvucong.sapnhap.test")
+        merge(runtime, source=slug, target="alpha")
+        resolver.invalidate()
+        yield slug
+    finally:
+        binding = runtime.db.binding(slug)
+        with runtime.db.engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{binding.schema}" CASCADE'))
+            conn.execute(text(f'DROP ROLE IF EXISTS "{binding.role}"'))
+        with runtime.db.control_session() as session:
+            tenant_id = session.scalar(select(Tenant.id).where(Tenant.slug == slug))
+            session.execute(delete(TenantJob).where(TenantJob.tenant_id == tenant_id))
+            session.commit()
+        _remove(runtime, slug)
+        objects = tenant_objects(runtime.config, slug)
+        for key in list(objects.all_keys()):
+            objects.delete(key)
+
+
+@pytest.mark.committed
+def test_a_merged_source_is_migrated_exported_and_deleted_and_its_hosts_keep_redirecting(
+    runtime, host_client, merged_source, resolver, tmp_path
+):
+    slug = merged_source
+    # its schema is kept, not served: the migrations runner still counts it (so an export reads a current schema)
+    assert slug in {t.slug for t in tenant_revisions(runtime.db)}
+    assert host_client(f"{slug}.{TEST_BASE_DOMAIN}").get("/api/v1/portal").status_code == 308
+    # exported and deleted with the existing path, as a suspended tenant is
+    objects = tenant_objects(runtime.config, slug)
+    export_tenant(runtime.db, objects, ACTOR, slug, tmp_path / "export", settle_seconds=0)
+    delete_tenant(runtime.db, objects, ACTOR, slug, tmp_path / "export", backup_dir=None)
+    with runtime.db.control_session() as session:
+        tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
+        assert tenant.status == TenantStatus.DELETED and tenant.merged_into_id is not None
+        domains = session.scalars(select(TenantDomain.domain).where(TenantDomain.tenant_id == tenant.id)).all()
+    assert domains == ["dichvucong.sapnhap.test"]  # kept, for the redirect
+    assert slug not in {t.slug for t in tenant_revisions(runtime.db)}
+    # old links and printed QR codes still land on the target, on both of the source's hosts
+    resolver.invalidate()
+    for host in (f"{slug}.{TEST_BASE_DOMAIN}", "dichvucong.sapnhap.test"):
+        answer = host_client(host).get("/track/000.00.00.M01-260101-0001?lang=vi")
+        assert answer.status_code == 308
+        assert answer.headers["Location"] == target_url(
+            runtime, seeded_host("alpha"), "/track/000.00.00.M01-260101-0001?lang=vi"
+        )
+
+
+def seeded_host(slug: str) -> str:
+    return f"{slug}.{TEST_BASE_DOMAIN}"
