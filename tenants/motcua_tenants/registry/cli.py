@@ -4,6 +4,7 @@ import time
 import click
 from motcua_platform.audit.services import cli_actor
 from motcua_platform.auth.cli import _describe
+from motcua_platform.directory.models import TenantStatus
 from motcua_platform.directory.services import get_tenant
 from motcua_platform.errors import ServiceError
 from rich.console import Console
@@ -152,7 +153,7 @@ def provision_again(cli, slug, wait) -> None:
 
 
 @tenants.command("list")
-@click.option("--status", type=click.Choice(["provisioning", "active", "suspended", "archived", "deleted"]))
+@click.option("--status", type=click.Choice([s.value for s in TenantStatus]))
 @click.pass_obj
 def list_(cli, status) -> None:
     """List tenants."""
@@ -195,6 +196,8 @@ def show(cli, slug) -> None:
             ("colours", f"{tenant.primary_color} / {tenant.secondary_color}"),
             ("archive", tenant.archive_path or "-"),
         ]
+        if tenant.merged_into is not None:  # ADR 0060: its hosts redirect there
+            rows.append(("merged into", f"{tenant.merged_into.slug} from {tenant.merged_on:%Y-%m-%d}"))
         if job:
             rows.append(
                 (
