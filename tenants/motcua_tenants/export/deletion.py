@@ -86,7 +86,9 @@ def delete_tenant(
                 db, objects, actor, slug, tenant, exported_keys, backups, already_deleted=True, schema_dropped=dropped
             )
         if tenant.status not in EXPORTABLE:
-            raise Conflict(f"Tenant '{slug}' is {tenant.status}; only a suspended or merged tenant can be deleted.")
+            raise Conflict(
+                f"Tenant '{slug}' is {tenant.status}; only a suspended tenant can be deleted, or a merged one."
+            )
         with db.control_session() as session:
             refuse_while_moving(session, tenant.id, slug, "deleted")
         if problems := export.problems():
@@ -133,7 +135,7 @@ def _check_and_drop(
             select(Tenant.status, Tenant.server).where(Tenant.id == tenant.id).with_for_update()
         ).one()
         if status not in EXPORTABLE:
-            raise Conflict(f"Tenant '{slug}' is {status}; only a suspended or merged tenant can be deleted.")
+            raise Conflict(f"Tenant '{slug}' is {status}; only a suspended tenant can be deleted, or a merged one.")
         if server != binding.server:
             raise Conflict(f"Tenant '{slug}' has moved to {server} since; export it again, then delete.")
         with Session(bind=control) as session:  # a move's request locks the same row: none can start now

@@ -66,7 +66,7 @@ def tenant_for_export(db: Database, slug: str) -> Tenant:
             raise NotFound(f"No tenant with slug '{slug}'.")
         if tenant.status not in EXPORTABLE:
             raise Conflict(
-                f"Tenant '{slug}' is {tenant.status}; only a suspended or merged tenant can be exported "
+                f"Tenant '{slug}' is {tenant.status}; only a suspended tenant can be exported, or a merged one "
                 "(suspend it first, or pass --suspend)."
             )
         refuse_while_moving(session, tenant.id, slug, "exported")
@@ -148,7 +148,9 @@ def _write(db: Database, objects: TenantObjects, tenant: Tenant, work: Path, act
         data = control if same else stack.enter_context(_snapshot(db.engine_for(binding.server)))
         status, server = control.execute(select(Tenant.status, Tenant.server).where(Tenant.id == tenant.id)).one()
         if status not in EXPORTABLE:  # resumed between the check and the snapshot
-            raise Conflict(f"Tenant '{tenant.slug}' is {status}; only a suspended or merged tenant can be exported.")
+            raise Conflict(
+                f"Tenant '{tenant.slug}' is {status}; only a suspended tenant can be exported, or a merged one."
+            )
         with Session(bind=control) as session:
             refuse_while_moving(session, tenant.id, tenant.slug, "exported")
         if server != binding.server:
