@@ -29,7 +29,7 @@ from motcua_tenants.registry.services import suspend_tenant
 )
 @click.pass_obj
 def export(cli, slug, destination, as_zip, suspend, settle_seconds) -> None:
-    """Write every record and stored file of suspended tenant SLUG, with a manifest and a README, to a new
+    """Write every record and stored file of suspended (or merged) tenant SLUG, with a manifest and a README, to a new
     folder readable by its owner only (docs/operations/export.md). It starts once every web process has seen
     the suspension, so it may first wait up to --settle-seconds."""
     runtime = cli.runtime
@@ -74,11 +74,12 @@ def export(cli, slug, destination, as_zip, suspend, settle_seconds) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.pass_obj
 def delete(cli, slug, export_path, yes) -> None:
-    """Delete suspended tenant SLUG for good: its schema and role (on its database server), its stored files,
-    its backups (MOTCUA_BACKUP_DIR/SLUG, else <instance>/backups/SLUG) and its archive dump, once the export
-    given is checked to be whole (every file it lists, hashed again) and current (every table and stored file
-    compared with the tenant now). Its tenant record, billing and audit trail stay. Stored files that are not in
-    the export are left, and named."""
+    """Delete suspended (or merged) tenant SLUG for good: its schema and role (on its database server), its
+    stored files, its backups (MOTCUA_BACKUP_DIR/SLUG, else <instance>/backups/SLUG) and its archive dump,
+    once the export given is checked to be whole (every file it lists, hashed again) and current (every table
+    and stored file compared with the tenant now). Its tenant record, billing and audit trail stay (a merged
+    tenant's custom domains too: its hosts keep redirecting). Stored files that are not in the export are
+    left, and named."""
     if not yes:
         click.confirm(f"Delete tenant {slug}? Its schema, role, files and backups are removed for good.", abort=True)
     runtime = cli.runtime
