@@ -91,7 +91,9 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
                     "work and its citizens read public data. Every 4xx has the body "
                     "{status, code, message, errors}. Messages are in Vietnamese unless the request asks for "
                     "English (?lang=en, the motcua_lang cookie or Accept-Language: en). Every date-time is "
-                    "written in UTC, ISO 8601 with +00:00; one sent may carry any offset."
+                    "written in UTC, ISO 8601 with +00:00; one sent may carry any offset. A province merged into "
+                    "another answers every request on its hosts with 308 Permanent Redirect to the same path and "
+                    "query on the other province's host (send it again there, same method and body)."
                 )
             },
             "components": {"securitySchemes": SECURITY_SCHEMES},
