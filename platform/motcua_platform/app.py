@@ -159,13 +159,13 @@ def create_app(config: Config | None = None, runtime: Runtime | None = None) -> 
         site = runtime.resolver.resolve(request.host)
         if site is None:
             return _error(404, "unknown_host", _("No province is served at '%(host)s'.", host=request.host))
+        g.site = site
+        locale.site_resolved()  # the province's locale now counts in choosing the request's language
+        request_log.bind_site(site)  # a redirected request is logged and counted under the merged tenant
         if site != PLATFORM and site.merged_into is not None:
             # Every request to a merged province's host, whatever its path (pages, the API, the staff
             # console, a printed QR code's tracking link), goes on to the same path on the province it joined.
             return merged_redirect(site.merged_into, runtime.config)
-        g.site = site
-        locale.site_resolved()  # the province's locale now counts in choosing the request's language
-        request_log.bind_site(site)
         if request.endpoint is None:  # unknown path: let routing raise its 404
             return None
         realm = realms.get(request.blueprint)

@@ -57,6 +57,7 @@ RESTORED = (
     "bkcommit",
     "bknocommit",
     "bksusp",
+    "bkmerged",
 )
 
 
@@ -514,12 +515,25 @@ def test_the_daily_job_backs_up_every_active_tenant_and_keeps_the_newest(
     suspended = [tmp_path / "bksusp" / f"bksusp-2026010{day}T000000.000000Z" for day in (1, 2, 3)]
     for path in suspended:
         shutil.copytree(backup, path)
+    # a merged one likewise (ADR 0060): its province went into another, nothing changes in its schema
+    insert_tenant(runtime, "bkmerged", "suspended")
+    with runtime.db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE control.tenants SET status = 'merged', merged_on = current_date, merged_into_id = "
+                "(SELECT id FROM control.tenants WHERE slug = 'alpha') WHERE slug = 'bkmerged'"
+            )
+        )
+    merged = [tmp_path / "bkmerged" / f"bkmerged-2026010{day}T000000.000000Z" for day in (1, 2, 3)]
+    for path in merged:
+        shutil.copytree(backup, path)
     for _ in range(2):
         tasks.backup_tenants.func(JobContext(runtime), timestamp=0)
     kept = services.finished_backups(tmp_path / SOURCE)
     assert len(kept) == 2 and first[0] not in kept and not first[0].exists()  # the oldest went
     assert Manifest.read(kept[-1]).slug == SOURCE
     assert services.finished_backups(tmp_path / "bksusp") == suspended[1:]  # the oldest pruned, none written
+    assert services.finished_backups(tmp_path / "bkmerged") == merged[1:]
 
 
 def test_a_tenant_whose_backup_fails_is_recorded_and_the_others_are_still_backed_up(
