@@ -4,8 +4,8 @@ control audit says who merged what, when.
 
 Runs in the caller's control-schema transaction and never commits: the data copy and this record commit
 together or not at all. From the commit on, the source's hosts redirect to the target's (``tenancy``,
-``motcua_platform.app``): at once in the committing process once it calls ``resolver.invalidate()``, and in
-every other process within ``MOTCUA_TENANT_CACHE_SECONDS``, as a suspension does.
+``motcua_platform.app``): in every web process within ``MOTCUA_TENANT_CACHE_SECONDS``, as a suspension does
+(a web process that records a merge itself calls ``resolver.invalidate()`` after its commit).
 """
 
 from __future__ import annotations
