@@ -74,6 +74,10 @@ def record_merge(session: Session, *, source_id: int, target_id: int, on: dt.dat
                     status=tenant.status,
                 )
             )
+    if not signals.tenant_merging.receivers:
+        # the areas are connected by importing motcua_app (its composition root); without billing listening the
+        # source's contracts would run on after the merge
+        raise RuntimeError("No receiver of signals.tenant_merging: import motcua_app before merging tenants.")
     # Billing first: it may refuse, and then nothing below has been written either.
     signals.tenant_merging.send(session, source=source, target=target, on=on, actor=actor)
     previous_status = source.status
