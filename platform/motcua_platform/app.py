@@ -52,7 +52,7 @@ HOSTLESS_ENDPOINTS = {
 SWAGGER_UI_ASSETS = "/assets/swagger-ui/"
 
 # The characters a URL path keeps as they are (RFC 3986's pchar and "/"): the rest is percent-encoded.
-URL_PATH_SAFE = "/:@!$&'()*+,;=-._~%"
+URL_PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 TENANT_UNAVAILABLE = {
     "suspended": (503, "tenant_suspended", _("This province's service is suspended; its data is kept.")),

@@ -96,6 +96,8 @@ def test_every_request_to_the_source_hosts_is_redirected_to_the_target_keeping_p
     # staff console, an unknown path and a path in Vietnamese, all the same way
     assert beta.get("/console/").headers["Location"] == target_url(runtime, alpha_host, "/console/")
     assert beta.get("/no/such/page").status_code == 308
+    percent = beta.get("/track/100%25-xong")  # a "%" in the path stays a "%", not an escape
+    assert percent.headers["Location"] == target_url(runtime, alpha_host, "/track/100%25-xong")
     vietnamese = beta.get("/tìm-kiếm?q=khai%20sinh")
     assert vietnamese.headers["Location"] == target_url(runtime, alpha_host, "/t%C3%ACm-ki%E1%BA%BFm?q=khai%20sinh")
     # the source's custom domain too

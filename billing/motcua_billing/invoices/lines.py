@@ -18,7 +18,7 @@ from motcua_platform.db.base import utcnow
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from motcua_billing.catalog.models import CADENCE_MONTHS, BillableMetric, Contract
+from motcua_billing.catalog.models import CADENCE_MONTHS, BillableMetric, Charge, Contract
 from motcua_billing.catalog.services import charge_spec, price_version_for
 from motcua_billing.invoices.models import BILLED, Invoice, InvoiceLine, LineKind
 from motcua_billing.rating import periods
@@ -178,7 +178,7 @@ def _lease_line(contract: Contract, period: Period) -> LineSpec:
     )
 
 
-def charge_spec_for(contract: Contract, period: Period, charge) -> PriceSpec:
+def charge_spec_for(contract: Contract, period: Period, charge: Charge) -> PriceSpec:
     """The charge's terms for ``period``: its included quota is per billing period, so a contract covering
     only part of the period gets that part of the quota (ADR 0060)."""
     spec = charge_spec(charge)
