@@ -178,8 +178,7 @@ def verify(pdf: bytes, trust: TrustList, *, allow_fetching: bool = False) -> lis
 
 
 def _report(reader: PdfFileReader, embedded, trust: TrustList, allow_fetching: bool) -> SignatureReport:
-    context = _validation_context(reader, trust, allow_fetching)
-    status = validate_pdf_signature(embedded, context, key_usage_settings=SIGNING_KEY_USAGE)
+    status, revocation_checked = _validated(reader, embedded, trust, allow_fetching)
     cert = status.signing_cert
     timestamp = status.timestamp_validity
     timestamp_good = timestamp is not None and timestamp.intact and timestamp.valid and timestamp.trusted
@@ -220,7 +219,7 @@ def _report(reader: PdfFileReader, embedded, trust: TrustList, allow_fetching: b
             notes.append(Note.LATER_SIGNATURES)
         else:
             problems.append(Problem.MODIFIED)
-    revocation_checked = status.revoked or (trusted and not context.soft_fail_exceptions)
+    revocation_checked = status.revoked or (trusted and revocation_checked)
     if trusted and not revocation_checked:
         notes.append(Note.REVOCATION_NOT_CHECKED)
     return SignatureReport(
@@ -241,9 +240,28 @@ def _report(reader: PdfFileReader, embedded, trust: TrustList, allow_fetching: b
     )
 
 
+def _validated(reader, embedded, trust: TrustList, allow_fetching: bool, moment: dt.datetime | None = None):
+    """pyHanko's status of the signature and whether revocation was checked. First strictly: every
+    certificate that names a CRL or OCSP responder must be shown not revoked, from the data the document
+    embeds (its DSS, B-LT) or, when ``allow_fetching``, from the CA's servers. When that cannot be done
+    (offline, a CA's server down), once more leniently, so the rest of the verdict still stands, and the
+    report says revocation was not checked."""
+    skip_diff = moment is not None  # a second look at the chain only; the changes were judged already
+    try:
+        strict = _validation_context(reader, trust, allow_fetching, "hard-fail", moment)
+    except ValueError:  # nothing embedded and no fetching: nothing to check revocation with
+        strict = None
+    if strict is not None:
+        status = validate_pdf_signature(embedded, strict, key_usage_settings=SIGNING_KEY_USAGE, skip_diff=skip_diff)
+        if status.trusted or status.revoked or not (status.intact and status.valid):
+            return status, True
+    lenient = _validation_context(reader, trust, allow_fetching, "soft-fail", moment)
+    status = validate_pdf_signature(embedded, lenient, key_usage_settings=SIGNING_KEY_USAGE, skip_diff=skip_diff)
+    return status, False
+
+
 def _trust_problem_at(reader, embedded, trust: TrustList, allow_fetching: bool, moment: dt.datetime) -> Problem | None:
-    context = _validation_context(reader, trust, allow_fetching, moment=moment)
-    status = validate_pdf_signature(embedded, context, key_usage_settings=SIGNING_KEY_USAGE, skip_diff=True)
+    status, _checked = _validated(reader, embedded, trust, allow_fetching, moment)
     if status.revoked:
         return Problem.REVOKED
     if status.trusted:
@@ -252,15 +270,14 @@ def _trust_problem_at(reader, embedded, trust: TrustList, allow_fetching: bool, 
 
 
 def _validation_context(
-    reader: PdfFileReader, trust: TrustList, allow_fetching: bool, moment: dt.datetime | None = None
+    reader: PdfFileReader, trust: TrustList, allow_fetching: bool, revocation_mode: str, moment: dt.datetime | None
 ) -> ValidationContext:
-    """The trust list's roots, its intermediates, and the revocation data the document embeds (its DSS,
-    B-LT); soft-fail: revocation that cannot be checked is noted, not a failure (a note in the report)."""
+    """The trust list's roots, its intermediates, and the revocation data the document embeds."""
     kwargs = {
         "trust_roots": list(trust.roots),
         "other_certs": list(trust.intermediates),
         "allow_fetching": allow_fetching,
-        "revocation_mode": "soft-fail",
+        "revocation_mode": revocation_mode,
     }
     if moment is not None:
         kwargs["moment"] = moment
