@@ -236,3 +236,12 @@ class SigningCA:
 
         httpserver.expect_request(path, method="POST").respond_with_handler(answer)
         return httpserver.url_for(path)
+
+
+def write_pem_key(issued: Issued, path: Path) -> Path:
+    path.write_bytes(
+        issued.key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return path

@@ -14,12 +14,16 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.serialization import Encoding
 from motcua_onestop.dossiers.forms.rendering import html_to_pdf, qr_data_uri, render_html
 from motcua_onestop.dossiers.forms.samples import sample_context
+from motcua_platform.config import Config, load_config
 from motcua_platform.errors import InvalidInput
 from motcua_platform.i18n import use_locale
 from motcua_platform.rendering.pdf import find_font
+from motcua_platform.signatures.pkcs11 import Pkcs11Signer
 from motcua_platform.signatures.pkcs12 import Pkcs12Signer
+from motcua_platform.signatures.settings import SigningMisconfigured, SigningNotConfigured, seal_signer, trust_list
 from motcua_platform.signatures.signer import Signer, SigningError
 from motcua_platform.signatures.stamp import StampText
 from motcua_platform.signatures.trust import TrustList
@@ -27,7 +31,7 @@ from motcua_platform.signatures.verify import Note, Problem, verify
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pytest_httpserver import HTTPServer
-from signing_ca import PASSPHRASE, SigningCA
+from signing_ca import PASSPHRASE, SigningCA, write_pem_key
 
 AGENCY = "UBND tỉnh Đắk Lắk"
 
@@ -353,3 +357,173 @@ def test_a_field_already_signed_is_refused(sealed, ca):
 def test_a_trust_list_that_is_not_certificates_is_refused():
     with pytest.raises(InvalidInput):
         TrustList.from_pem(b"-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n")
+
+
+# -- a province's set-up (signing.toml) ----------------------------------------------------------------------
+
+
+def _province(ca, body: str, slug: str = "daklak") -> Config:
+    keys = Path(tempfile.mkdtemp(prefix="motcua-signing-keys-"))
+    folder = keys / slug
+    folder.mkdir()
+    shutil.copy(ca.seal.p12, folder / "seal.p12")
+    (folder / "seal.passphrase").write_text(PASSPHRASE.decode() + "\n")
+    (folder / "signing.toml").write_text(body)
+    return load_config({}).with_overrides(signing_keys_dir=keys, signing_trust_list=ca.trust_list)
+
+
+def test_a_province_seal_from_its_signing_toml(receipt, ca):
+    config = _province(ca, '[seal]\ntype = "pkcs12"\nfile = "seal.p12"\npassphrase_file = "seal.passphrase"\n')
+    signed = seal_signer(config, "daklak").sign(
+        receipt, stamp=StampText(signer=AGENCY, agency=AGENCY), field_name="Seal"
+    )
+    report = only(verify(signed, trust_list(config), allow_fetching=config.signing_fetch_revocation))
+
+    assert report.good, report.reasons
+    assert report.signer.fingerprint == ca.seal.asn1.sha256.hex()
+
+
+def test_the_passphrase_may_come_from_the_environment(receipt, ca, monkeypatch):
+    config = _province(ca, '[seal]\ntype = "pkcs12"\nfile = "seal.p12"\npassphrase_env = "DAKLAK_SEAL"\n')
+    signer = seal_signer(config, "daklak")
+    stamp = StampText(signer=AGENCY, agency=AGENCY)
+
+    with pytest.raises(SigningError, match="DAKLAK_SEAL"):  # read at signing, not when set up
+        signer.sign(receipt, stamp=stamp, field_name="Seal")
+    monkeypatch.setenv("DAKLAK_SEAL", PASSPHRASE.decode())
+    assert only(verify(signer.sign(receipt, stamp=stamp, field_name="Seal"), trust_list(config))).intact
+
+
+def test_a_province_timestamp_authority_overrides_the_platform_one(receipt, ca, ca_server):
+    tsa_url = ca.serve_timestamps(ca_server, "/province-tsa")
+    config = _province(
+        ca,
+        f'tsa_url = "{tsa_url}"\n[seal]\ntype = "pkcs12"\nfile = "seal.p12"\npassphrase_file = "seal.passphrase"\n',
+    ).with_overrides(signing_tsa_url="http://127.0.0.1:9/unused")
+    signed = seal_signer(config, "daklak").sign(
+        receipt, stamp=StampText(signer=AGENCY, agency=AGENCY), field_name="Seal"
+    )
+
+    assert only(verify(signed, trust_list(config), allow_fetching=True)).timestamped
+
+
+@pytest.mark.parametrize(
+    "body, error",
+    [
+        ("", SigningNotConfigured),
+        ("[seal]\ntype = 'pkcs12'\nfile = 'seal.p12'\n", SigningMisconfigured),  # no passphrase source
+        ("[seal]\ntype = 'pkcs7'\n", SigningMisconfigured),
+        ("[seal\n", SigningMisconfigured),
+        (
+            "tsa_url = 'ftp://x'\n[seal]\ntype = 'pkcs12'\nfile = 'seal.p12'\npassphrase_env = 'X'\n",
+            SigningMisconfigured,
+        ),
+    ],
+    ids=["no-seal", "no-passphrase", "unknown-type", "bad-toml", "bad-tsa"],
+)
+def test_a_wrong_signing_toml_is_refused_with_its_reason(ca, body, error):
+    with pytest.raises(error):
+        seal_signer(_province(ca, body), "daklak")
+
+
+def test_a_province_without_a_set_up_is_not_configured(ca):
+    config = _province(ca, "")
+    for slug in ("hanoi", "../daklak"):
+        with pytest.raises(SigningNotConfigured):
+            seal_signer(config, slug)
+    with pytest.raises(SigningNotConfigured):
+        seal_signer(load_config({}), "daklak")
+
+
+def test_without_a_trust_list_nothing_is_trusted(sealed):
+    report = only(verify(sealed, trust_list(load_config({})), allow_fetching=False))
+    assert report.problems == (Problem.UNTRUSTED,)
+
+
+# -- a seal on a PKCS#11 token (SoftHSM2) ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def softhsm(ca):
+    """A SoftHSM2 token ``daklak`` holding the seal's key and certificate (label ``seal``), PIN 1234."""
+    module = next((p for p in SOFTHSM_MODULES if Path(p).is_file()), None)
+    if module is None or not shutil.which("softhsm2-util"):
+        pytest.skip("SoftHSM2 is not installed (apt-get install -y softhsm2; infra/bin/test installs it)")
+    pkcs11 = pytest.importorskip("pkcs11", reason="the pkcs11 extra is not installed")
+    folder = Path(tempfile.mkdtemp(prefix="motcua-softhsm-"))
+    (folder / "tokens").mkdir()
+    (folder / "softhsm2.conf").write_text(f"directories.tokendir = {folder / 'tokens'}\nobjectstore.backend = file\n")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("SOFTHSM2_CONF", str(folder / "softhsm2.conf"))
+    util = ["softhsm2-util"]
+    subprocess.run(
+        [*util, "--init-token", "--free", "--label", "daklak", "--pin", "1234", "--so-pin", "5678"],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    key = write_pem_key(ca.seal, folder / "seal.key.pem")
+    subprocess.run(
+        [*util, "--import", str(key), "--token", "daklak", "--label", "seal", "--id", "01", "--pin", "1234"],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    key.unlink()  # from here on the key is on the token only
+    from pkcs11 import Attribute, CertificateType, ObjectClass
+
+    token = pkcs11.lib(module).get_token(token_label="daklak")
+    with token.open(rw=True, user_pin="1234") as session:
+        session.create_object(
+            {
+                Attribute.CLASS: ObjectClass.CERTIFICATE,
+                Attribute.CERTIFICATE_TYPE: CertificateType.X_509,
+                Attribute.TOKEN: True,
+                Attribute.LABEL: "seal",
+                Attribute.ID: b"\x01",
+                Attribute.VALUE: ca.seal.cert.public_bytes(Encoding.DER),
+                Attribute.SUBJECT: ca.seal.cert.subject.public_bytes(),
+                Attribute.ISSUER: ca.seal.cert.issuer.public_bytes(),
+                Attribute.SERIAL_NUMBER: ca.seal.asn1["tbs_certificate"]["serial_number"].dump(),
+            }
+        )
+    chain = folder / "issuing-ca.pem"
+    chain.write_bytes(ca.intermediate.pem)
+    yield module, chain
+    patch.undo()
+
+
+SOFTHSM_MODULES = ("/usr/lib/softhsm/libsofthsm2.so", "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so")
+
+
+def test_a_seal_on_a_pkcs11_token_signs_and_verifies(receipt, trust, ca, softhsm):
+    module, chain = softhsm
+    signer = Pkcs11Signer(module, token_label="daklak", key_label="seal", pin=lambda: "1234", chain=(chain,))
+    signed = signer.sign(receipt, stamp=StampText(signer=AGENCY, agency=AGENCY), field_name="Seal")
+    report = only(verify(signed, trust, allow_fetching=True))
+
+    assert report.good, report.reasons
+    assert report.signer.fingerprint == ca.seal.asn1.sha256.hex()
+    assert "Signature is Valid." in pdfsig(signed)
+
+
+def test_a_wrong_token_pin_is_refused(receipt, softhsm):
+    module, chain = softhsm
+    signer = Pkcs11Signer(module, token_label="daklak", key_label="seal", pin=lambda: "0000", chain=(chain,))
+    with pytest.raises(SigningError) as refused:
+        signer.sign(receipt, stamp=StampText(signer=AGENCY, agency=AGENCY), field_name="Seal")
+    assert "0000" not in str(refused.value)
+
+
+def test_a_pkcs11_seal_from_signing_toml(receipt, trust, ca, softhsm, monkeypatch):
+    module, chain = softhsm
+    config = _province(
+        ca,
+        f'[seal]\ntype = "pkcs11"\nmodule = "{module}"\ntoken_label = "daklak"\nkey_label = "seal"\n'
+        f'pin_env = "DAKLAK_PIN"\nchain = ["{chain}"]\n',
+    )
+    monkeypatch.setenv("DAKLAK_PIN", "1234")
+    signed = seal_signer(config, "daklak").sign(
+        receipt, stamp=StampText(signer=AGENCY, agency=AGENCY), field_name="Seal"
+    )
+    assert only(verify(signed, trust, allow_fetching=True)).good

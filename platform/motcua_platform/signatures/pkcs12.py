@@ -43,9 +43,10 @@ class Pkcs12Key:
             raise SigningError(
                 _("The signing key file %(path)s cannot be read (%(cause)s).", path=str(self.path), cause=exc.strerror)
             ) from None
+        passphrase = self.passphrase()  # its own errors (a variable not set) say what to fix
         try:
             other_certs = list(load_certs_from_pemder([str(p) for p in self.chain])) if self.chain else []
-            signer = signers.SimpleSigner.load_pkcs12_data(data, other_certs=other_certs, passphrase=self.passphrase())
+            signer = signers.SimpleSigner.load_pkcs12_data(data, other_certs=other_certs, passphrase=passphrase)
         except Exception:
             # the cause (a wrong passphrase, a damaged file) is not repeated: some libraries echo their input
             raise SigningError(
@@ -57,7 +58,7 @@ class Pkcs12Key:
         try:
             yield signer
         finally:
-            del signer, data
+            del signer, data, passphrase
 
 
 class Pkcs12Signer(PadesSigner):
