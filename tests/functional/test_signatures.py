@@ -142,6 +142,33 @@ def test_the_stamp_names_signer_agency_and_time_in_vietnamese(sealed):
     assert re.search(r"Thời gian: \d\d:\d\d:\d\d ngày \d\d/\d\d/\d{4} \(GMT\+0700\)", words)
 
 
+def test_the_stamp_letters_stand_as_far_apart_as_the_font_says(sealed):
+    """pyHanko writes the font's own units as PDF glyph widths (thousandths of an em); DejaVu has 2048 to
+    the em, so unless it is rescaled every letter stands twice as far from the next."""
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext is not installed (apt-get install -y poppler-utils)")
+    from fontTools.ttLib import TTFont
+
+    line = "Cơ quan: UBND tỉnh Đắk Lắk"
+    layout = subprocess.run(["pdftotext", "-bbox", "-", "-"], input=sealed, capture_output=True, timeout=60, check=True)
+    box = re.search(
+        rf'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">{line}</word>', layout.stdout.decode()
+    )
+    assert box, layout.stdout.decode()[-2000:]
+    drawn = float(box[2]) - float(box[1])
+    font = TTFont(find_font())
+    cmap, metrics, per_em = font.getBestCmap(), font["hmtx"], font["head"].unitsPerEm
+    expected = sum(metrics[cmap[ord(c)]][0] for c in line) / per_em * 9  # the stamp's 9 pt
+
+    assert 0.8 < drawn / expected < 1.2, (drawn, expected)
+    # and the three lines start at one left edge
+    starts = {
+        round(float(x), 1)
+        for x in re.findall(r'<word xMin="([\d.]+)"[^>]*>(?:Ký bởi|Cơ quan|Thời gian):', layout.stdout.decode())
+    }
+    assert len(starts) == 1, starts
+
+
 def test_the_signed_page_renders_the_stamp(sealed):
     """Renders the signed page to PNG (looked at when this was written: docs/images/signature-stamp.png)."""
     if not shutil.which("pdftoppm"):

@@ -60,7 +60,7 @@ class StampPlacement:
 def stamp_style(font: Path | str | None = None) -> TextStampStyle:
     """pyHanko's text stamp with an embedded subset of ``font`` (default: the platform's PDF font lookup,
     ``MOTCUA_PDF_FONT`` or DejaVu Sans): the standard PDF fonts have no Vietnamese glyphs. The engine and
-    the text box share one font size, or every line after the first drifts sideways (pyHanko issue 733)."""
+    the text box are given one font size (older pyHanko releases drifted the lines when they differed)."""
     font_path = find_font(str(font) if font else None)
     engine = _RescaledFontFactory(str(font_path), font_size=FONT_SIZE)
     return TextStampStyle(
