@@ -127,6 +127,13 @@ class SigningCA:
         self.trust_list = self.folder / "trust.pem"
         self.trust_list.write_bytes(self.root.pem)
 
+    def issue_signer(self, common_name: str, *, organization: str | None = None, days: int = 365) -> Issued:
+        """One more signer's certificate from the issuing CA, valid from a day ago for ``days`` days."""
+        start = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+        return self._issue(
+            common_name, self.intermediate, organization=organization, lifetime=(start, start + dt.timedelta(days))
+        )
+
     # -- issuing --------------------------------------------------------------------------------------------
     def _issue(
         self,
