@@ -350,6 +350,17 @@ def test_a_broken_file_is_a_report_not_an_exception(sealed, trust, damage):
         assert report.reasons
 
 
+def test_signatures_beyond_the_limit_are_not_checked_but_said(sealed, trust, ca, monkeypatch):
+    from motcua_platform.signatures import verify as verification
+
+    both = sign(sealed, ca.officer, field_name="Signature2")
+    monkeypatch.setattr(verification, "MAX_SIGNATURES", 1)
+    first, beyond = verify(both, trust, allow_fetching=False)
+
+    assert first.field_name == "Signature1" and first.intact
+    assert beyond.field_name is None and beyond.problems == (Problem.UNREADABLE,)
+
+
 def test_an_unsigned_pdf_has_no_reports(receipt, trust):
     assert verify(receipt, trust, allow_fetching=False) == []
 

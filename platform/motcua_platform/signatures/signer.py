@@ -30,10 +30,6 @@ from motcua_platform.errors import ServiceError
 from motcua_platform.i18n import _
 from motcua_platform.signatures.stamp import StampPlacement, StampText, stamp_style
 
-# Upper bound on the signature's /Contents: a CMS object with a chain of four RSA-4096 certificates, a
-# timestamp token with its own chain, and (B-LT) the CRLs and OCSP answers fits well below this.
-SIGNATURE_SIZE = 64 * 1024
-
 
 class SigningError(ServiceError):
     """The PDF could not be signed (the key is unreadable, the file is not a PDF, the field is taken). The
@@ -97,12 +93,9 @@ class PadesSigner:
             )
             output = io.BytesIO()
             try:
-                pdf_signer.sign_pdf(
-                    writer,
-                    output=output,
-                    appearance_text_params=stamp.params(),
-                    bytes_reserved=SIGNATURE_SIZE,
-                )
+                # the room for the signature is estimated by pyHanko from a trial run: the chain, the timestamp
+                # token and (B-LT) the CRLs, which a national CA's can make large
+                pdf_signer.sign_pdf(writer, output=output, appearance_text_params=stamp.params())
             except SigningError:
                 raise
             except Exception as exc:  # pyHanko's errors name the cause; the caller gets one kind of error

@@ -35,6 +35,11 @@ from motcua_platform.signatures.trust import TrustList
 
 log = logging.getLogger(__name__)
 
+# A document carries a few signatures (the officer's, the seal, a timestamp or two); a file with hundreds
+# would have the server check each chain and fetch each CRL. Beyond this many, the rest are not checked and
+# one report says so.
+MAX_SIGNATURES = 20
+
 # A signing certificate for documents carries one of these (Vietnamese CAs set both): a certificate only
 # for TLS or e-mail encryption is not accepted as a signer.
 SIGNING_KEY_USAGE = KeyUsageConstraints(key_usage={"non_repudiation", "digital_signature"}, match_all_key_usages=False)
@@ -158,7 +163,10 @@ class SignatureReport:
 
 def verify(pdf: bytes, trust: TrustList, *, allow_fetching: bool = False) -> list[SignatureReport]:
     """Every signature of ``pdf``, in the order they were made; an empty list when it has none. A file that
-    cannot be read at all is one report with ``Problem.UNREADABLE``."""
+    cannot be read at all is one report with ``Problem.UNREADABLE``, and so are the signatures beyond
+    ``MAX_SIGNATURES`` (one report for all of them).
+
+    Call it from synchronous code (a request, a job): pyHanko runs its own event loop for each signature."""
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         signatures = list(reader.embedded_regular_signatures)
@@ -166,6 +174,16 @@ def verify(pdf: bytes, trust: TrustList, *, allow_fetching: bool = False) -> lis
         log.info("signatures: unreadable PDF (%s: %s)", type(exc).__name__, str(exc)[:200])
         return [SignatureReport(field_name=None, problems=(Problem.UNREADABLE,), detail=_detail(exc))]
     reports = []
+    if len(signatures) > MAX_SIGNATURES:
+        log.info("signatures: %d signatures, the first %d checked", len(signatures), MAX_SIGNATURES)
+        signatures = signatures[:MAX_SIGNATURES]
+        reports_beyond = [
+            SignatureReport(
+                field_name=None, problems=(Problem.UNREADABLE,), detail=f"more than {MAX_SIGNATURES} signatures"
+            )
+        ]
+    else:
+        reports_beyond = []
     for embedded in signatures:
         try:
             reports.append(_report(reader, embedded, trust, allow_fetching))
@@ -174,7 +192,7 @@ def verify(pdf: bytes, trust: TrustList, *, allow_fetching: bool = False) -> lis
             reports.append(
                 SignatureReport(field_name=_field_name(embedded), problems=(Problem.UNREADABLE,), detail=_detail(exc))
             )
-    return reports
+    return reports + reports_beyond
 
 
 def _report(reader: PdfFileReader, embedded, trust: TrustList, allow_fetching: bool) -> SignatureReport:
