@@ -21,7 +21,7 @@ from motcua_platform.auth.models import StaffAccount
 from motcua_platform.errors import Conflict, InvalidInput, NotFound
 from motcua_platform.i18n import _
 from motcua_platform.signatures.models import SigningCertificate
-from motcua_platform.signatures.verify import Signer
+from motcua_platform.signatures.verify import SignerCertificate
 
 SIGNING_USAGES = {"digital_signature", "non_repudiation"}
 
@@ -113,7 +113,7 @@ def registered(session: Session, fingerprint: str) -> SigningCertificate | None:
 
 
 def _usable(session: Session, cert: x509.Certificate, now: dt.datetime) -> x509.Certificate:
-    signer = Signer.of(cert)
+    signer = SignerCertificate.of(cert)
     if registered(session, signer.fingerprint) is not None:  # the unique index is the guard against a race
         raise Conflict(_("This certificate is already registered."))
     if signer.valid_until <= now:
@@ -125,7 +125,7 @@ def _usable(session: Session, cert: x509.Certificate, now: dt.datetime) -> x509.
 
 
 def _row(cert: x509.Certificate, purpose: str, staff_id: int | None, actor: Actor) -> SigningCertificate:
-    signer = Signer.of(cert)
+    signer = SignerCertificate.of(cert)
     return SigningCertificate(
         purpose=purpose,
         staff_id=staff_id,

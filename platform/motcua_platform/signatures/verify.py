@@ -105,7 +105,7 @@ TRUST_PROBLEMS = {
 
 
 @dataclass(frozen=True)
-class Signer:
+class SignerCertificate:
     """Who the certificate names: ``name`` (CN), ``organization`` (O), the issuer's name, and the
     certificate's SHA-256 fingerprint (hex), by which a registry recognises a known certificate."""
 
@@ -118,7 +118,7 @@ class Signer:
     valid_until: dt.datetime
 
     @classmethod
-    def of(cls, cert: x509.Certificate) -> Signer:
+    def of(cls, cert: x509.Certificate) -> SignerCertificate:
         subject, issuer = cert.subject.native, cert.issuer.native
         validity = cert["tbs_certificate"]["validity"]
         return cls(
@@ -138,7 +138,7 @@ class SignatureReport:
     why, as codes, and ``reasons`` as sentences in the current language."""
 
     field_name: str | None
-    signer: Signer | None = None
+    signer: SignerCertificate | None = None
     signed_at: dt.datetime | None = None
     timestamped: bool = False
     intact: bool = False
@@ -201,7 +201,7 @@ def _report(reader: PdfFileReader, embedded, trust: TrustList, allow_fetching: b
     timestamp = status.timestamp_validity
     timestamp_good = timestamp is not None and timestamp.intact and timestamp.valid and timestamp.trusted
     signed_at = timestamp.timestamp if timestamp_good else status.signer_reported_dt
-    signer = Signer.of(cert)
+    signer = SignerCertificate.of(cert)
 
     problems: list[Problem] = []
     notes: list[Note] = []
@@ -305,7 +305,7 @@ def _validation_context(
         return ValidationContext(**kwargs)
 
 
-def _validity_at(signer: Signer, moment: dt.datetime | None) -> Problem | None:
+def _validity_at(signer: SignerCertificate, moment: dt.datetime | None) -> Problem | None:
     if moment is None:
         return None
     if moment > signer.valid_until:
