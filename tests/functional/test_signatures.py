@@ -194,6 +194,14 @@ def test_without_fetching_the_revocation_is_said_not_checked(sealed, trust, ca_s
     assert len(ca_server.log) == before  # nothing was fetched
 
 
+def test_an_unreachable_crl_server_leaves_the_signature_good_but_revocation_unchecked(receipt):
+    offline = SigningCA("http://127.0.0.1:9")  # nothing listens there: every CRL fetch is refused
+    report = only(verify(sign(receipt, offline.officer), TrustList.from_file(offline.trust_list), allow_fetching=True))
+
+    assert report.good and report.trusted, report.reasons
+    assert not report.revocation_checked and Note.REVOCATION_NOT_CHECKED in report.notes
+
+
 def test_a_timestamp_authority_makes_the_signing_time_trusted(receipt, trust, ca, ca_server):
     tsa_url = ca.serve_timestamps(ca_server)
     signed = sign(receipt, ca.officer, tsa_url=tsa_url)
@@ -443,6 +451,19 @@ def test_a_province_timestamp_authority_overrides_the_platform_one(receipt, ca, 
     )
 
     assert only(verify(signed, trust_list(config), allow_fetching=True)).timestamped
+
+
+def test_a_province_may_embed_revocation_data_when_it_signs(receipt, ca):
+    config = _province(
+        ca,
+        'embed_revocation = true\n[seal]\ntype = "pkcs12"\nfile = "seal.p12"\npassphrase_file = "seal.passphrase"\n',
+    )
+    signed = seal_signer(config, "daklak").sign(
+        receipt, stamp=StampText(signer=AGENCY, agency=AGENCY), field_name="Seal"
+    )
+    report = only(verify(signed, trust_list(config), allow_fetching=False))
+
+    assert report.good and report.revocation_checked, report.reasons  # offline, from what the file embeds
 
 
 @pytest.mark.parametrize(
