@@ -23,7 +23,13 @@ from motcua_platform.i18n import use_locale
 from motcua_platform.rendering.pdf import find_font
 from motcua_platform.signatures.pkcs11 import Pkcs11Signer
 from motcua_platform.signatures.pkcs12 import Pkcs12Signer
-from motcua_platform.signatures.settings import SigningMisconfigured, SigningNotConfigured, seal_signer, trust_list
+from motcua_platform.signatures.settings import (
+    SigningMisconfigured,
+    SigningNotConfigured,
+    seal_signer,
+    trust_list,
+    verify_document,
+)
 from motcua_platform.signatures.signer import Signer, SigningError
 from motcua_platform.signatures.stamp import StampText
 from motcua_platform.signatures.trust import TrustList
@@ -423,10 +429,13 @@ def test_a_province_seal_from_its_signing_toml(receipt, ca):
     signed = seal_signer(config, "daklak").sign(
         receipt, stamp=StampText(signer=AGENCY, agency=AGENCY), field_name="Seal"
     )
-    report = only(verify(signed, trust_list(config), allow_fetching=config.signing_fetch_revocation))
+    report = only(verify_document(config, signed))
 
     assert report.good, report.reasons
+    assert report.revocation_checked  # MOTCUA_SIGNING_FETCH_REVOCATION is on by default
     assert report.signer.fingerprint == ca.seal.asn1.sha256.hex()
+    offline = only(verify_document(config.with_overrides(signing_fetch_revocation=False), signed))
+    assert offline.good and not offline.revocation_checked
 
 
 def test_the_passphrase_may_come_from_the_environment(receipt, ca, monkeypatch):

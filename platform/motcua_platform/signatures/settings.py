@@ -40,6 +40,7 @@ from motcua_platform.errors import InvalidInput, NotFound
 from motcua_platform.i18n import _
 from motcua_platform.signatures.signer import PadesSigner, SigningError
 from motcua_platform.signatures.trust import TrustList
+from motcua_platform.signatures.verify import SignatureReport, verify
 
 SETTINGS_FILE = "signing.toml"
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
@@ -130,6 +131,12 @@ def trust_list(config: Config) -> TrustList:
     if config.signing_trust_list is None:
         return TrustList()
     return TrustList.from_file(config.signing_trust_list)
+
+
+def verify_document(config: Config, pdf: bytes) -> list[SignatureReport]:
+    """``verify`` with the deployment's trust list, fetching revocation data unless
+    ``MOTCUA_SIGNING_FETCH_REVOCATION=0``."""
+    return verify(pdf, trust_list(config), allow_fetching=config.signing_fetch_revocation)
 
 
 def _required(section: dict[str, Any], key: str) -> str:
