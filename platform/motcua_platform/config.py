@@ -430,6 +430,34 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "MOTCUA_UPLOAD_MAX_BYTES", "upload_max_bytes", _positive_int, "Largest accepted uploaded document (413 beyond)."
     ),
+    Setting(
+        "MOTCUA_SIGNING_KEYS_DIR",
+        "signing_keys_dir",
+        _path,
+        "Folder with a sub-folder per province (its slug) holding signing.toml: the key behind the province's "
+        "seal (PKCS#12 or PKCS#11) and its timestamp authority. Unset: no province signs (docs/signatures.md).",
+    ),
+    Setting(
+        "MOTCUA_SIGNING_TRUST_LIST",
+        "signing_trust_list",
+        _path,
+        "PEM file of the root (and intermediate) certificates signatures are verified up to. Unset: no signer "
+        "is trusted; every signature is reported untrusted.",
+    ),
+    Setting(
+        "MOTCUA_SIGNING_TSA_URL",
+        "signing_tsa_url",
+        _http_url,
+        "RFC 3161 timestamp authority every signature is timestamped by (PAdES B-T), unless a province names its "
+        "own; unset: signatures carry the signer's clock only (B-B).",
+    ),
+    Setting(
+        "MOTCUA_SIGNING_FETCH_REVOCATION",
+        "signing_fetch_revocation",
+        _switch,
+        "1: verification fetches CRLs and OCSP answers from the certification authorities' servers; 0: only what "
+        "a document embeds is used (an offline installation).",
+    ),
 )
 
 
@@ -487,6 +515,10 @@ class Config:
     upload_max_bytes: int = 10 * 1024 * 1024
     backup_dir: Path | None = None
     backup_keep: int = 7
+    signing_keys_dir: Path | None = None
+    signing_trust_list: Path | None = None
+    signing_tsa_url: str | None = None
+    signing_fetch_revocation: bool = True
     testing: bool = False
 
     def with_overrides(self, **overrides: Any) -> Config:

@@ -32,7 +32,12 @@ PLATFORM_TENANT = "platform"
 # each job it queues (the worker logs every job it runs anyway). SQLAlchemy would log every statement, and
 # botocore every signed request with its Authorization header, as soon as the level is DEBUG; Stripe's
 # client logs each API call at INFO; Pillow, urllib3 and asyncio talk at DEBUG. Their warnings still show.
+# pyHanko logs a traceback at WARNING for every signature it finds untrusted, revoked or expired (an
+# uploaded PDF from anyone), naming the signer: the verdict is the platform's report, so only its errors show;
+# its certificate validator logs each CRL and certificate it fetches at INFO.
 QUIET_LOGGERS = {
+    "pyhanko.sign.validation": logging.ERROR,
+    "pyhanko_certvalidator": logging.WARNING,
     "fontTools": logging.WARNING,
     "pgserver": logging.WARNING,
     "procrastinate.blueprints": logging.WARNING,
