@@ -117,9 +117,10 @@ def _merge_for(conn: Connection, sides: Sides, on: dt.date) -> Merge:
     return Merge(sides.source.slug, source, target, on, _root(conn, source), _root(conn, target))
 
 
-def _marker(conn: Connection, merge: Merge) -> bool:
-    return bool(conn.scalar(text(f"SELECT count(*) FROM {merge.tgt('tenant_merges')} WHERE source_slug = :s"),  # noqa: S608
-                            {"s": merge.source_slug}))  # fmt: skip
+def _marker(conn: Connection, merge: Merge) -> dt.datetime | None:
+    """When the data step of this merge committed, if it did."""
+    return conn.scalar(text(f"SELECT finished_at FROM {merge.tgt('tenant_merges')} WHERE source_slug = :s"),  # noqa: S608
+                       {"s": merge.source_slug})  # fmt: skip
 
 
 def _plan(conn: Connection, sides: Sides, merge: Merge) -> Plan:
@@ -136,18 +137,22 @@ def dry_run(db: Database, source_slug: str, target_slug: str, on: dt.date) -> Pl
     return plan
 
 
-def _control_done(session: Session, sides: Sides) -> bool:
+def _control_done(session: Session, sides: Sides, since: dt.datetime) -> bool:
+    """Whether the control step ran after the data step committed (at ``since``)."""
     source = session.get(Tenant, sides.source.id)
     if getattr(source, "merged_into_id", None) is not None:  # the control migration's column, once it lands
         return True
     query = select(func.count()).select_from(ControlAuditEvent).where(
-        ControlAuditEvent.action == "tenant.merged", ControlAuditEvent.target == f"tenant:{sides.source.slug}"
+        ControlAuditEvent.action == "tenant.merged",
+        ControlAuditEvent.target == f"tenant:{sides.source.slug}",
+        ControlAuditEvent.occurred_at >= since,
     )
     return bool(session.scalar(query))
 
 
-def _control_step(session: Session, sides: Sides, on: dt.date, actor: Actor) -> None:
-    if _control_done(session, sides):
+def _control_step(session: Session, sides: Sides, on: dt.date, actor: Actor, *, data_at: dt.datetime | None) -> None:
+    """The control step; ``data_at``, when the data step committed earlier (a re-run), to skip it if done."""
+    if data_at is not None and _control_done(session, sides, data_at):
         return
     hook = os.environ.get(FAIL_CONTROL_HOOK)
     if hook and not os.path.exists(hook):
@@ -179,8 +184,8 @@ def merge(
         done = _marker(conn, merge_)
         plan = _plan(conn, sides, merge_)
     phases["plan"] = time.monotonic() - started
-    outcome = Outcome(plan, phases=phases, data_done_before=done)
-    if not done:
+    outcome = Outcome(plan, phases=phases, data_done_before=done is not None)
+    if done is None:
         if plan.blocking:
             raise Refused(plan)
         if sides.source.status not in (TenantStatus.ACTIVE, TenantStatus.SUSPENDED):
@@ -199,10 +204,12 @@ def merge(
         phases["files"] = time.monotonic() - mark
         step("copy")
         outcome.counts = _data_step(db, sides, on, actor, phases, step)
-    if sides.source.server != "main" or done:
+    if sides.source.server != "main" or done is not None:
         step("control")
+        with engine.connect() as conn, conn.begin():
+            data_at = _marker(conn, _merge_for(conn, sides, on))
         with db.control_session() as session, session.begin():
-            _control_step(session, sides, on, actor)
+            _control_step(session, sides, on, actor, data_at=data_at)
     principal_cache.clear_this_process()
     if isinstance(db.locate, Placements):
         db.locate.forget()
@@ -240,7 +247,7 @@ def _data_step(db: Database, sides: Sides, on: dt.date, actor: Actor, phases: di
             # the source's rows cannot change under the copy: writes wait (none should come: it is suspended)
             for table in tables():
                 conn.execute(text(f"LOCK TABLE {merge_.src(table.name)} IN EXCLUSIVE MODE"))
-            if _marker(conn, merge_):  # another run committed it meanwhile
+            if _marker(conn, merge_) is not None:  # another run committed it meanwhile
                 return {}
             plan = _plan(conn, sides, merge_)
             if plan.blocking:
@@ -261,7 +268,7 @@ def _data_step(db: Database, sides: Sides, on: dt.date, actor: Actor, phases: di
             summary = {"copied": counts, "matched": matched}
             conn.execute(
                 insert(TenantMerge).values(source_slug=sides.source.slug, source_tenant_id=sides.source.id,
-                                           merged_on=on, counts=summary, finished_at=utcnow())  # fmt: skip
+                                           merged_on=on, counts=summary, finished_at=func.now())  # fmt: skip
             )
             values = event_values(actor, "tenant.merged_in", target=f"tenant:{sides.source.slug}",
                                   source=sides.source.slug, on=on.isoformat(), copied=counts, matched=matched)  # fmt: skip
@@ -272,7 +279,7 @@ def _data_step(db: Database, sides: Sides, on: dt.date, actor: Actor, phases: di
             if sides.source.server == "main":
                 step("control")
                 session = Session(bind=conn, join_transaction_mode="create_savepoint")
-                _control_step(session, sides, on, actor)
+                _control_step(session, sides, on, actor, data_at=None)
                 session.commit()  # releases its savepoint: the outer transaction commits it below
                 session.close()
     return counts
