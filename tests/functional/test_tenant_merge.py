@@ -82,22 +82,31 @@ def _drop(runtime, slugs) -> None:
         conn.execute(delete(TenantJob).where(TenantJob.tenant_id.in_(ids)))
         conn.execute(text("SET LOCAL session_replication_role = replica"))
         for table in ("billing_usage_daily", "billing_usage_events"):
-            conn.execute(text(f"DELETE FROM control.{table} WHERE tenant_id IN (SELECT id FROM control.tenants "
-                              "WHERE slug = ANY(:s))"), {"s": list(slugs)})  # fmt: skip
+            conn.execute(
+                text(
+                    f"DELETE FROM control.{table} WHERE tenant_id IN (SELECT id FROM control.tenants "
+                    "WHERE slug = ANY(:s))"
+                ),
+                {"s": list(slugs)},
+            )
         conn.execute(delete(Tenant).where(Tenant.slug.in_(slugs)))
 
 
 def _upload(app, tenant, code: str, content: bytes, name: str) -> None:
     boundary, data = encode_multipart({"component": "0", "file": FileStorage(io.BytesIO(content), filename=name)})
     response = app.test_client().post(
-        f"/api/v1/dossiers/{code}/documents", data=data, content_type=f"multipart/form-data; boundary={boundary}",
+        f"/api/v1/dossiers/{code}/documents",
+        data=data,
+        content_type=f"multipart/form-data; boundary={boundary}",
         headers={"Host": tenant.host, "Authorization": f"Bearer {tenant.tokens['officer']}"},
-    )  # fmt: skip
+    )
     assert response.status_code == 201, response.get_json()
 
 
 def _dossier(app, tenant, *, online: bool = False) -> str:
-    body = intake_body({"alpha": tenant}, "online" if online else "counter", receiving_unit_id=tenant.units["commune_a"])
+    body = intake_body(
+        {"alpha": tenant}, "online" if online else "counter", receiving_unit_id=tenant.units["commune_a"]
+    )
     token = tenant.citizen_token if online else tenant.tokens["officer"]
     response = app.test_client().post(
         "/api/v1/dossiers", json=body, headers={"Host": tenant.host, "Authorization": f"Bearer {token}"}
@@ -122,12 +131,25 @@ def pair(runtime, app, seeded):
         with runtime.db.engine.begin() as conn:
             src, tgt = f"t_{SOURCE}", f"t_{TARGET}"
             others = [c.name for c in TenantBase.metadata.tables["procedures"].columns if c.name not in ("id", "code")]
-            conn.execute(text(f"INSERT INTO {src}.procedures (code, {', '.join(others)}) SELECT :code, "
-                              f"{', '.join(others)} FROM {src}.procedures ORDER BY id LIMIT 1"), {"code": SOURCE_ONLY})
-            for schema, day, kind in ((src, SHARED_DAY, "day_off"), (tgt, SHARED_DAY, "working_day"),
-                                      (src, SOURCE_DAY, "holiday")):  # fmt: skip
-                conn.execute(text(f"INSERT INTO {schema}.calendar_days (date, kind, name, source) "
-                                  "VALUES (:d, :k, 'Ngày', 'admin')"), {"d": day, "k": kind})  # fmt: skip
+            conn.execute(
+                text(
+                    f"INSERT INTO {src}.procedures (code, {', '.join(others)}) SELECT :code, "
+                    f"{', '.join(others)} FROM {src}.procedures ORDER BY id LIMIT 1"
+                ),
+                {"code": SOURCE_ONLY},
+            )
+            for schema, day, kind in (
+                (src, SHARED_DAY, "day_off"),
+                (tgt, SHARED_DAY, "working_day"),
+                (src, SOURCE_DAY, "holiday"),
+            ):
+                conn.execute(
+                    text(
+                        f"INSERT INTO {schema}.calendar_days (date, kind, name, source) "
+                        "VALUES (:d, :k, 'Ngày', 'admin')"
+                    ),
+                    {"d": day, "k": kind},
+                )
             conn.execute(text(f"UPDATE {tgt}.citizen_accounts SET email = 'other@example.test'"))
         runtime.resolver.invalidate()
         yield source, target
@@ -143,30 +165,45 @@ def pair(runtime, app, seeded):
 # -- helpers -------------------------------------------------------------------------------------------------
 def counts(runtime, schema: str) -> dict[str, int]:
     with runtime.db.engine.connect() as conn:
-        names = conn.scalars(text("SELECT relname FROM pg_class WHERE relnamespace = CAST(:s AS regnamespace) "
-                                  "AND relkind = 'r'"), {"s": schema}).all()  # fmt: skip
+        names = conn.scalars(
+            text("SELECT relname FROM pg_class WHERE relnamespace = CAST(:s AS regnamespace) AND relkind = 'r'"),
+            {"s": schema},
+        ).all()
         return {n: conn.scalar(text(f'SELECT count(*) FROM "{schema}"."{n}"')) for n in names}
 
 
 def checksums(runtime, schema: str) -> dict[str, str]:
     with runtime.db.engine.connect() as conn:
-        names = conn.scalars(text("SELECT relname FROM pg_class WHERE relnamespace = CAST(:s AS regnamespace) "
-                                  "AND relkind = 'r'"), {"s": schema}).all()  # fmt: skip
-        return {n: conn.scalar(text(f'SELECT md5(coalesce(string_agg(t::text, \'|\' ORDER BY t::text), \'\')) '
-                                    f'FROM "{schema}"."{n}" t')) for n in names}  # fmt: skip
+        names = conn.scalars(
+            text("SELECT relname FROM pg_class WHERE relnamespace = CAST(:s AS regnamespace) AND relkind = 'r'"),
+            {"s": schema},
+        ).all()
+        return {
+            n: conn.scalar(
+                text(f"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM \"{schema}\".\"{n}\" t")
+            )
+            for n in names
+        }
 
 
 def every_fk_resolves(runtime, schema: str) -> None:
     """No single-column foreign key of the schema points at a row that is not there."""
     with runtime.db.engine.connect() as conn:
-        for child, column, parent in conn.execute(text(
-            "SELECT c.relname, a.attname, r.relname FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid "
-            "JOIN pg_class r ON r.oid = k.confrelid JOIN pg_attribute a ON a.attrelid = c.oid "
-            "AND a.attnum = k.conkey[1] WHERE k.contype = 'f' AND c.relnamespace = CAST(:s AS regnamespace)"
-            " AND array_length(k.conkey, 1) = 1"), {"s": schema}):  # fmt: skip
-            dangling = conn.scalar(text(
-                f'SELECT count(*) FROM "{schema}"."{child}" c WHERE c."{column}" IS NOT NULL AND NOT EXISTS '
-                f'(SELECT 1 FROM "{schema}"."{parent}" p WHERE p.id = c."{column}")'))  # fmt: skip
+        for child, column, parent in conn.execute(
+            text(
+                "SELECT c.relname, a.attname, r.relname FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid "
+                "JOIN pg_class r ON r.oid = k.confrelid JOIN pg_attribute a ON a.attrelid = c.oid "
+                "AND a.attnum = k.conkey[1] WHERE k.contype = 'f' AND c.relnamespace = CAST(:s AS regnamespace)"
+                " AND array_length(k.conkey, 1) = 1"
+            ),
+            {"s": schema},
+        ):
+            dangling = conn.scalar(
+                text(
+                    f'SELECT count(*) FROM "{schema}"."{child}" c WHERE c."{column}" IS NOT NULL AND NOT EXISTS '
+                    f'(SELECT 1 FROM "{schema}"."{parent}" p WHERE p.id = c."{column}")'
+                )
+            )
             assert dangling == 0, f"{child}.{column} -> {parent}"
 
 
@@ -205,8 +242,9 @@ def test_the_dry_run_lists_the_conflicts_and_writes_nothing(runtime, pair, motcu
 def test_a_merge_moves_everything_and_old_codes_track_on_the_target(runtime, app, pair, motcua, host_client):
     source, target = pair
     src_before, tgt_before = counts(runtime, f"t_{SOURCE}"), counts(runtime, f"t_{TARGET}")
-    result = motcua("tenants", "merge", SOURCE, "--into", TARGET, "--on", ON.isoformat(), "--yes",
-                    "--settle-seconds", "0")  # fmt: skip
+    result = motcua(
+        "tenants", "merge", SOURCE, "--into", TARGET, "--on", ON.isoformat(), "--yes", "--settle-seconds", "0"
+    )
     assert result.exit_code == 0, result.output
     after = counts(runtime, f"t_{TARGET}")
 
@@ -237,23 +275,38 @@ def test_a_merge_moves_everything_and_old_codes_track_on_the_target(runtime, app
         commune = conn.scalar(text(f"SELECT id FROM {tgt}.units WHERE code = '000.00.51.S01'"))
         assert parents["000.00.53.S01"] == commune  # deeper units keep their parent
         # the person's dossiers of both provinces under the target's account
-        owners = conn.execute(text(f"SELECT code, citizen_account_id FROM {tgt}.dossiers WHERE code = ANY(:c)"),
-                              {"c": [source.codes[2], target.codes[0]]}).all()  # fmt: skip
+        owners = conn.execute(
+            text(f"SELECT code, citizen_account_id FROM {tgt}.dossiers WHERE code = ANY(:c)"),
+            {"c": [source.codes[2], target.codes[0]]},
+        ).all()
         assert len(owners) == 2 and {o.citizen_account_id for o in owners} == {target.citizen_id}
         # the target's details kept
-        assert conn.scalar(text(f"SELECT email FROM {tgt}.citizen_accounts WHERE id = :i"),
-                           {"i": target.citizen_id}) == "other@example.test"  # fmt: skip
-        assert conn.scalar(text(f"SELECT kind FROM {tgt}.calendar_days WHERE date = :d"), {"d": SHARED_DAY}) == "working_day"
-        keys = conn.scalars(text(f"SELECT storage_key FROM {tgt}.dossier_documents d JOIN {tgt}.dossiers x "
-                                 "ON x.id = d.dossier_id WHERE x.code = ANY(:c)"), {"c": source.codes}).all()  # fmt: skip
+        assert (
+            conn.scalar(text(f"SELECT email FROM {tgt}.citizen_accounts WHERE id = :i"), {"i": target.citizen_id})
+            == "other@example.test"
+        )
+        assert (
+            conn.scalar(text(f"SELECT kind FROM {tgt}.calendar_days WHERE date = :d"), {"d": SHARED_DAY})
+            == "working_day"
+        )
+        keys = conn.scalars(
+            text(
+                f"SELECT storage_key FROM {tgt}.dossier_documents d JOIN {tgt}.dossiers x "
+                "ON x.id = d.dossier_id WHERE x.code = ANY(:c)"
+            ),
+            {"c": source.codes},
+        ).all()
         assert len(keys) == 2 and all(k.startswith(f"merged/{SOURCE}/documents/") for k in keys)
         assert conn.scalar(text(f"SELECT bytes FROM {tgt}.document_storage_totals")) == 3 * len(PDF) + 1
 
     # the source is out of service; its old codes track on the target, over HTTP
     assert status_of(runtime, SOURCE) == "suspended"
     with runtime.db.control_session() as session:
-        merged = session.scalars(select(ControlAuditEvent).where(ControlAuditEvent.action == "tenant.merged",
-                                                                 ControlAuditEvent.target == f"tenant:{SOURCE}")).all()  # fmt: skip
+        merged = session.scalars(
+            select(ControlAuditEvent).where(
+                ControlAuditEvent.action == "tenant.merged", ControlAuditEvent.target == f"tenant:{SOURCE}"
+            )
+        ).all()
         assert len(merged) == 1
     runtime.resolver.invalidate()
     client = host_client(target.host)
@@ -279,8 +332,9 @@ def test_a_merge_moves_everything_and_old_codes_track_on_the_target(runtime, app
     assert ids[-1].code == new_code and len({i.id for i in ids}) == len(ids)
 
     # a second run finds the merge done and changes nothing
-    again = motcua("tenants", "merge", SOURCE, "--into", TARGET, "--on", ON.isoformat(), "--yes",
-                   "--settle-seconds", "0")  # fmt: skip
+    again = motcua(
+        "tenants", "merge", SOURCE, "--into", TARGET, "--on", ON.isoformat(), "--yes", "--settle-seconds", "0"
+    )
     assert again.exit_code == 0, again.output
     assert counts(runtime, f"t_{TARGET}")["dossiers"] == after["dossiers"] + 1
 
@@ -291,7 +345,9 @@ def test_a_unit_code_in_both_refuses_the_merge_and_writes_nothing(runtime, pair,
     before = checksums(runtime, f"t_{SOURCE}") | {f"T.{k}": v for k, v in checksums(runtime, f"t_{TARGET}").items()}
     dry = motcua("tenants", "merge", SOURCE, "--into", TARGET, "--on", ON.isoformat(), "--dry-run")
     assert dry.exit_code == 1 and "unit_code" in dry.output
-    real = motcua("tenants", "merge", SOURCE, "--into", TARGET, "--on", ON.isoformat(), "--yes", "--settle-seconds", "0")
+    real = motcua(
+        "tenants", "merge", SOURCE, "--into", TARGET, "--on", ON.isoformat(), "--yes", "--settle-seconds", "0"
+    )
     assert real.exit_code == 1 and "blocking" in real.output
     after = checksums(runtime, f"t_{SOURCE}") | {f"T.{k}": v for k, v in checksums(runtime, f"t_{TARGET}").items()}
     assert after == before and status_of(runtime, SOURCE) == "active"
@@ -314,8 +370,13 @@ COMMAND = ["tenants", "merge", SOURCE, "--into", TARGET, "--on", ON.isoformat(),
 def test_a_merge_killed_mid_copy_is_finished_by_running_it_again(runtime, pair, tmp_path):
     src_before, tgt_before = counts(runtime, f"t_{SOURCE}"), counts(runtime, f"t_{TARGET}")
     motcua_bin = str(Path(sys.executable).parent / "motcua")
-    merger = subprocess.Popen([motcua_bin, *COMMAND], env=_env(runtime, tmp_path, **{run.PAUSE_HOOK: "60"}),
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    merger = subprocess.Popen(
+        [motcua_bin, *COMMAND],
+        env=_env(runtime, tmp_path, **{run.PAUSE_HOOK: "60"}),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     for line in merger.stdout:
         if line.strip() == f"{SOURCE}: copied":  # every row inserted, not committed: the worst moment to die
             merger.send_signal(signal.SIGKILL)
@@ -326,8 +387,9 @@ def test_a_merge_killed_mid_copy_is_finished_by_running_it_again(runtime, pair, 
     assert counts(runtime, f"t_{TARGET}") == tgt_before  # rolled back whole
     assert status_of(runtime, SOURCE) == "suspended"
 
-    rerun = subprocess.run([motcua_bin, *COMMAND], env=_env(runtime, tmp_path), capture_output=True, text=True,
-                           timeout=300)  # fmt: skip
+    rerun = subprocess.run(
+        [motcua_bin, *COMMAND], env=_env(runtime, tmp_path), capture_output=True, text=True, timeout=300
+    )
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     after = counts(runtime, f"t_{TARGET}")
     assert after["dossiers"] == tgt_before["dossiers"] + src_before["dossiers"]  # nothing lost, nothing doubled
@@ -350,5 +412,8 @@ def test_a_merge_whose_control_step_fails_writes_nothing_and_a_rerun_finishes_it
     assert second.returncode == 0, second.stdout + second.stderr
     assert counts(runtime, f"t_{TARGET}")["tenant_merges"] == 1
     with runtime.db.control_session() as session:
-        assert session.scalar(select(ControlAuditEvent.id).where(ControlAuditEvent.action == "tenant.merged",
-                                                                 ControlAuditEvent.target == f"tenant:{SOURCE}"))  # fmt: skip
+        assert session.scalar(
+            select(ControlAuditEvent.id).where(
+                ControlAuditEvent.action == "tenant.merged", ControlAuditEvent.target == f"tenant:{SOURCE}"
+            )
+        )

@@ -18,10 +18,14 @@ console = Console(stderr=True)
 
 def _print(plan: Plan) -> None:
     """Plain lines, one per conflict and per table, so that an operator can grep and diff them."""
-    click.echo(f"Merge of {plan.source} into {plan.target} on {plan.on}: {len(plan.conflicts)} conflict(s), "
-               f"{len(plan.blocking)} blocking")  # fmt: skip
+    click.echo(
+        f"Merge of {plan.source} into {plan.target} on {plan.on}: {len(plan.conflicts)} conflict(s), "
+        f"{len(plan.blocking)} blocking"
+    )
     for c in plan.conflicts:
-        click.echo(f"  {'BLOCKING' if c.blocking else 'conflict'} {c.kind}: {c.source} | target: {c.target} | {c.outcome}")
+        click.echo(
+            f"  {'BLOCKING' if c.blocking else 'conflict'} {c.kind}: {c.source} | target: {c.target} | {c.outcome}"
+        )
     click.echo("Tables (source rows; matched to the target's or kept out; policy):")
     for t in plan.tables:
         note = f" — {t.note}" if t.note else ""
@@ -33,10 +37,16 @@ def _print(plan: Plan) -> None:
 @click.command()
 @click.argument("source")
 @click.option("--into", "target", required=True, help="The tenant that receives SOURCE's data.")
-@click.option("--on", "on", required=True, type=click.DateTime(["%Y-%m-%d"]),
-              help="The merge's date (YYYY-MM-DD): SOURCE's root unit closes the day before.")  # fmt: skip
-@click.option("--dry-run", is_flag=True, help="Only list every conflict and count; write nothing. Exits 1 on a "
-              "blocking conflict.")  # fmt: skip
+@click.option(
+    "--on",
+    "on",
+    required=True,
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="The merge's date (YYYY-MM-DD): SOURCE's root unit closes the day before.",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Only list every conflict and count; write nothing. Exits 1 on a blocking conflict."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the plan (and the outcome) as JSON on stdout.")
 @click.option(
     "--settle-seconds",
@@ -60,19 +70,33 @@ def merge(cli, source, target, on, dry_run, as_json, settle_seconds, yes) -> Non
                 raise SystemExit(1)
             return
         if not yes:
-            click.confirm(f"Merge {source} into {target} on {on}? {source}'s portal and API answer 503 from now on.",
-                          abort=True)  # fmt: skip
+            click.confirm(
+                f"Merge {source} into {target} on {on}? {source}'s portal and API answer 503 from now on.", abort=True
+            )
         settle = runtime.config.tenant_cache_seconds + 1 if settle_seconds is None else settle_seconds
-        outcome = run.merge(runtime.db, runtime.config, cli_actor(), source, target, on, settle_seconds=settle,
-                            on_step=lambda step: console.print(f"{source}: {step}"))  # fmt: skip
+        outcome = run.merge(
+            runtime.db,
+            runtime.config,
+            cli_actor(),
+            source,
+            target,
+            on,
+            settle_seconds=settle,
+            on_step=lambda step: console.print(f"{source}: {step}"),
+        )
     except run.Refused as exc:
         click.echo(json.dumps(exc.plan.as_dict(), ensure_ascii=False, indent=2)) if as_json else _print(exc.plan)
         raise click.ClickException(str(exc.message)) from None
     except ServiceError as exc:
         raise click.ClickException(_describe(exc)) from None
     if as_json:
-        result = {"plan": outcome.plan.as_dict(), "copied": outcome.counts, "files": outcome.files,
-                  "phases": outcome.phases, "data_done_before": outcome.data_done_before}  # fmt: skip
+        result = {
+            "plan": outcome.plan.as_dict(),
+            "copied": outcome.counts,
+            "files": outcome.files,
+            "phases": outcome.phases,
+            "data_done_before": outcome.data_done_before,
+        }
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:
         _print(outcome.plan)

@@ -20,6 +20,13 @@ def record_merge(session: Session, *, source_id: int, target_id: int, on: dt.dat
     if source.status != TenantStatus.SUSPENDED:
         source.status = TenantStatus.SUSPENDED
         source.status_changed_at = utcnow()
-    record(session, actor, "tenant.merged", target=f"tenant:{source.slug}", tenant_slug=source.slug,
-           into=target.slug, on=on.isoformat())  # fmt: skip
+    record(
+        session,
+        actor,
+        "tenant.merged",
+        target=f"tenant:{source.slug}",
+        tenant_slug=source.slug,
+        into=target.slug,
+        on=on.isoformat(),
+    )
     session.flush()

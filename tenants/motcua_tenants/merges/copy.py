@@ -71,13 +71,17 @@ def build_maps(conn: Connection, merge: Merge) -> dict[str, int]:
         both = f" AND {where.format(r='s')}" if where else ""
         target_where = f" AND {where.format(r='t')}" if where else ""
         name = quote(f"merge_map_{table.name}")
-        conn.execute(text(f"CREATE TEMPORARY TABLE {name} (source_id bigint PRIMARY KEY, target_id bigint NOT NULL) "
-                          "ON COMMIT DROP"))  # fmt: skip
+        conn.execute(
+            text(
+                f"CREATE TEMPORARY TABLE {name} (source_id bigint PRIMARY KEY, target_id bigint NOT NULL) "
+                "ON COMMIT DROP"
+            )
+        )
         # the target row with the smallest id, should the key not be unique in the target (a person's two
         # accounts): the plan reports those
         result = conn.execute(
             text(
-                f"INSERT INTO {name} SELECT s.id, m.id FROM {merge.src(table.name)} s "  # noqa: S608 - quoted names
+                f"INSERT INTO {name} SELECT s.id, m.id FROM {merge.src(table.name)} s "
                 f"CROSS JOIN LATERAL (SELECT min(t.id) AS id FROM {merge.tgt(table.name)} t "
                 f"WHERE {keys_equal(table, 't', 's')}{target_where}) m WHERE m.id IS NOT NULL{both}"
             )
@@ -100,15 +104,15 @@ def claim_offsets(conn: Connection, merge: Merge) -> None:
     for table in tables():
         if not (copied(table) and table.has_id):
             continue
-        low, high = conn.execute(text(f"SELECT min(id), max(id) FROM {merge.src(table.name)}")).one()  # noqa: S608
+        low, high = conn.execute(text(f"SELECT min(id), max(id) FROM {merge.src(table.name)}")).one()
         if low is None:
             merge.offsets[table.name] = 0
             continue
         sequence = sequence_of(conn, merge.target, table.name)
-        top = conn.scalar(text(f"SELECT coalesce(max(id), 0) FROM {merge.tgt(table.name)}"))  # noqa: S608
+        top = conn.scalar(text(f"SELECT coalesce(max(id), 0) FROM {merge.tgt(table.name)}"))
         if sequence is None:  # no sequence to claim from: the table is locked for the copy instead
             conn.execute(text(f"LOCK TABLE {merge.tgt(table.name)} IN SHARE ROW EXCLUSIVE MODE"))
-            top = conn.scalar(text(f"SELECT coalesce(max(id), 0) FROM {merge.tgt(table.name)}"))  # noqa: S608
+            top = conn.scalar(text(f"SELECT coalesce(max(id), 0) FROM {merge.tgt(table.name)}"))
             merge.offsets[table.name] = top + 1 - low
             continue
         drawn = conn.scalar(text("SELECT nextval(CAST(:s AS regclass))"), {"s": sequence})
@@ -125,7 +129,9 @@ def ref(merge: Merge, table: str, expr: str) -> str:
         raise RuntimeError(f"a copied row points at {table}, which a merge does not copy")
     shifted = f"({expr} + {int(merge.offsets[table])})"
     if mapped(layout):
-        return f"COALESCE((SELECT m.target_id FROM {quote('merge_map_' + table)} m WHERE m.source_id = {expr}), {shifted})"
+        return (
+            f"COALESCE((SELECT m.target_id FROM {quote('merge_map_' + table)} m WHERE m.source_id = {expr}), {shifted})"
+        )
     return shifted
 
 
@@ -145,11 +151,14 @@ def _special(merge: Merge, table: str, column: str) -> str | None:
     """Columns whose copied value is not the source's value (nor a remapped id)."""
     if table == "units" and column == "parent_id":
         # the source's root and its direct children sit under the target's root (the plan checked the kinds)
-        return (f"CASE WHEN s.parent_id IS NULL OR s.parent_id = {merge.source_root} THEN {merge.target_root} "
-                f"ELSE {ref(merge, 'units', 's.parent_id')} END")  # fmt: skip
+        return (
+            f"CASE WHEN s.parent_id IS NULL OR s.parent_id = {merge.source_root} THEN {merge.target_root} "
+            f"ELSE {ref(merge, 'units', 's.parent_id')} END"
+        )
     if table == "units" and column == "valid_to":
         closed = f"DATE '{merge.closed_on.isoformat()}'"
-        return f"CASE WHEN s.id = {merge.source_root} THEN LEAST(COALESCE(s.valid_to, {closed}), {closed}) ELSE s.valid_to END"
+        closing = f"LEAST(COALESCE(s.valid_to, {closed}), {closed})"
+        return f"CASE WHEN s.id = {merge.source_root} THEN {closing} ELSE s.valid_to END"
     if table == "citizen_accounts" and column in ("email", "phone"):
         # a login another person holds in the target stays theirs: the copied account loses it (reported)
         same = "lower(t.email) = lower(s.email)" if column == "email" else "t.phone = s.phone"
@@ -157,8 +166,10 @@ def _special(merge: Merge, table: str, column: str) -> str | None:
     if table == "procedures" and column in ("status", "retired_at"):
         # another version of the code holds the status in the target (its catalogue wins): the copy, kept for
         # the source's dossiers, is retired
-        clash = (f"s.status IN ('published', 'draft') AND EXISTS (SELECT 1 FROM {merge.tgt(table)} t "
-                 "WHERE t.code = s.code AND t.status = s.status)")  # fmt: skip
+        clash = (
+            f"s.status IN ('published', 'draft') AND EXISTS (SELECT 1 FROM {merge.tgt(table)} t "
+            "WHERE t.code = s.code AND t.status = s.status)"
+        )
         if column == "status":
             return f"CASE WHEN {clash} THEN 'retired' ELSE s.status END"
         return f"CASE WHEN {clash} THEN COALESCE(s.retired_at, now()) ELSE s.retired_at END"
@@ -197,8 +208,10 @@ def insert_statement(merge: Merge, table: TableLayout) -> str:
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
     clash = " ON CONFLICT DO NOTHING" if table.policy.keep_target_on_clash else ""
     columns = ", ".join(quote(c) for c in table.columns)
-    return (f"INSERT INTO {merge.tgt(table.name)} ({columns}) SELECT {', '.join(values)} "  # noqa: S608 - quoted
-            f"FROM {merge.src(table.name)} s{where} ORDER BY 1{clash}")  # fmt: skip
+    return (
+        f"INSERT INTO {merge.tgt(table.name)} ({columns}) SELECT {', '.join(values)} "
+        f"FROM {merge.src(table.name)} s{where} ORDER BY 1{clash}"
+    )
 
 
 def copy_rows(conn: Connection, merge: Merge, on_table=None) -> dict[str, int]:
@@ -219,7 +232,7 @@ def reset_sequences(conn: Connection, merge: Merge) -> None:
         if copied(table) and table.has_id and (sequence := sequence_of(conn, merge.target, table.name)):
             conn.execute(
                 text(
-                    "SELECT setval(CAST(:s AS regclass), greatest((SELECT max(id) FROM "  # noqa: S608
+                    "SELECT setval(CAST(:s AS regclass), greatest((SELECT max(id) FROM "
                     f"{merge.tgt(table.name)}), (SELECT last_value FROM {sequence})), true)"
                 ),
                 {"s": sequence},

@@ -20,9 +20,7 @@ def source_keys(conn: Connection, schema: str) -> list[tuple[str, str]]:
     """(key, content type) of every object the source's rows name."""
     keys = []
     for table, column in STORAGE_KEYS.items():
-        keys += conn.execute(
-            text(f"SELECT {quote(column)}, content_type FROM {quote(schema)}.{quote(table)}")  # noqa: S608 - quoted
-        ).all()
+        keys += conn.execute(text(f"SELECT {quote(column)}, content_type FROM {quote(schema)}.{quote(table)}")).all()
     return [(key, content_type) for key, content_type in keys if key]
 
 

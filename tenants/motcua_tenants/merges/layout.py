@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+from motcua_platform.areas import load_models
 from motcua_platform.db.base import TenantBase
 from sqlalchemy import Column, Computed, Index, Integer, UniqueConstraint
 
@@ -30,17 +31,21 @@ def _plain_unique(table) -> list[tuple[str, ...]]:
         if isinstance(constraint, UniqueConstraint):
             keys.append(tuple(c.name for c in constraint.columns))
     for index in table.indexes:
-        if isinstance(index, Index) and index.unique and index.dialect_options["postgresql"].get("where") is None:
-            if all(isinstance(e, Column) for e in index.expressions):
-                keys.append(tuple(e.name for e in index.expressions))
+        partial = index.dialect_options["postgresql"].get("where") is not None
+        if (
+            isinstance(index, Index)
+            and index.unique
+            and not partial
+            and all(isinstance(e, Column) for e in index.expressions)
+        ):
+            keys.append(tuple(e.name for e in index.expressions))
     return list(dict.fromkeys(keys))
 
 
 @cache
 def tables() -> tuple[TableLayout, ...]:
     """Every tenant table in foreign-key order (a table after those it points at)."""
-    import motcua_app.models  # noqa: F401 - every model, plugins' included, registered in the metadata
-
+    load_models()  # every model, the plugins' included, registered in the metadata
     found = []
     for table in TenantBase.metadata.sorted_tables:
         rule = policy(table.name)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from motcua_platform import signals
 from sqlalchemy import Connection, text
 
 from motcua_tenants.merges.copy import Merge, copied, keys_equal, quote
@@ -75,13 +76,14 @@ def make_plan(conn: Connection, merge: Merge, *, source_plugins: set[str], targe
         return plan
     plan.already_merged = bool(
         conn.scalar(
-            text(f"SELECT count(*) FROM {merge.tgt('tenant_merges')} WHERE source_slug = :s"),  # noqa: S608
+            text(f"SELECT count(*) FROM {merge.tgt('tenant_merges')} WHERE source_slug = :s"),
             {"s": merge.source_slug},
         )
     )
     for plugin in sorted(source_plugins - target_plugins):
-        plan.add("plugin", plugin, "not enabled", "enable it in the target first (motcua tenants plugins)",
-                 blocking=True)  # fmt: skip
+        plan.add(
+            "plugin", plugin, "not enabled", "enable it in the target first (motcua tenants plugins)", blocking=True
+        )
     _units(conn, merge, plan)
     _unique_clashes(conn, merge, plan)
     _citizens(conn, merge, plan)
@@ -95,7 +97,7 @@ def make_plan(conn: Connection, merge: Merge, *, source_plugins: set[str], targe
 def _schemas(conn: Connection, merge: Merge, plan: Plan) -> None:
     heads = set(tenant_heads())
     for schema in (merge.source, merge.target):
-        found = set(conn.scalars(text(f"SELECT version_num FROM {quote(schema)}.alembic_version")))  # noqa: S608
+        found = set(conn.scalars(text(f"SELECT version_num FROM {quote(schema)}.alembic_version")))
         if found != heads:
             plan.add("revision", schema, ", ".join(sorted(found)), "run `motcua db upgrade` first", blocking=True)
     present = set(
@@ -109,29 +111,45 @@ def _schemas(conn: Connection, merge: Merge, plan: Plan) -> None:
 
 
 def _units(conn: Connection, merge: Merge, plan: Plan) -> None:
-    from motcua_onestop.units.models import PARENT_KINDS
-
     for code, source_id, target_id in _rows(
         conn,
-        f"SELECT s.code, s.id, t.id FROM {merge.src('units')} s JOIN {merge.tgt('units')} t ON t.code = s.code",  # noqa: S608
+        f"SELECT s.code, s.id, t.id FROM {merge.src('units')} s JOIN {merge.tgt('units')} t ON t.code = s.code",
     ):
-        plan.add("unit_code", f"unit {source_id} {code}", f"unit {target_id} {code}",
-                 "unit codes are national identifiers: the merge refuses", blocking=True)  # fmt: skip
-    target_kind = conn.scalar(text(f"SELECT kind FROM {merge.tgt('units')} WHERE id = :i"), {"i": merge.target_root})  # noqa: S608
-    for unit_id, code, kind in _rows(
+        plan.add(
+            "unit_code",
+            f"unit {source_id} {code}",
+            f"unit {target_id} {code}",
+            "unit codes are national identifiers: the merge refuses",
+            blocking=True,
+        )
+    # the shape of the tree is the one-stop domain's rule (PARENT_KINDS): it checks it on this signal
+    for _receiver, found in signals.tenant_merge_planned.send(
         conn,
-        f"SELECT id, code, kind FROM {merge.src('units')} WHERE parent_id = :r ORDER BY id",  # noqa: S608
-        r=merge.source_root,
+        source_schema=merge.source,
+        target_schema=merge.target,
+        source_root=merge.source_root,
+        target_root=merge.target_root,
     ):
-        if target_kind not in PARENT_KINDS.get(kind, frozenset()):
-            plan.add("unit_parent", f"unit {unit_id} {code} ({kind})", f"root {merge.target_root} ({target_kind})",
-                     "this kind of unit cannot sit under the target's root: move it first", blocking=True)  # fmt: skip
+        for conflict in found or []:
+            plan.add(
+                conflict["kind"],
+                conflict["source"],
+                conflict["target"],
+                conflict["outcome"],
+                blocking=conflict["blocking"],
+            )
     valid_from = conn.scalar(
-        text(f"SELECT valid_from FROM {merge.src('units')} WHERE id = :i"), {"i": merge.source_root}  # noqa: S608
+        text(f"SELECT valid_from FROM {merge.src('units')} WHERE id = :i"),
+        {"i": merge.source_root},
     )
     if valid_from > merge.closed_on:
-        plan.add("unit_dates", f"root {merge.source_root} valid from {valid_from}", "-",
-                 f"the source's root cannot close on {merge.closed_on}", blocking=True)  # fmt: skip
+        plan.add(
+            "unit_dates",
+            f"root {merge.source_root} valid from {valid_from}",
+            "-",
+            f"the source's root cannot close on {merge.closed_on}",
+            blocking=True,
+        )
 
 
 def _remapped(table: TableLayout, column: str) -> bool:
@@ -152,44 +170,65 @@ def _unique_clashes(conn: Connection, merge: Merge, plan: Plan) -> None:
             where = f" WHERE {table.policy.where.format(r='s')}" if table.policy.where else ""
             for row in _rows(
                 conn,
-                f"SELECT {', '.join('s.' + quote(c) for c in key)} FROM {merge.src(table.name)} s "  # noqa: S608
+                f"SELECT {', '.join('s.' + quote(c) for c in key)} FROM {merge.src(table.name)} s "
                 f"JOIN {merge.tgt(table.name)} t ON {on}{where} LIMIT {LISTED + 1}",
             ):
                 value = ", ".join(f"{c}={v}" for c, v in zip(key, row, strict=True))
                 if table.policy.keep_target_on_clash:
-                    plan.add(f"{table.name}_kept", value, value, "the target's row is kept, the source's left out",
-                             blocking=False)  # fmt: skip
+                    plan.add(
+                        f"{table.name}_kept",
+                        value,
+                        value,
+                        "the target's row is kept, the source's left out",
+                        blocking=False,
+                    )
                 else:
-                    plan.add(f"{table.name}_{'_'.join(key)}", value, value, "the same key in both: the merge refuses",
-                             blocking=True)  # fmt: skip
+                    plan.add(
+                        f"{table.name}_{'_'.join(key)}",
+                        value,
+                        value,
+                        "the same key in both: the merge refuses",
+                        blocking=True,
+                    )
 
 
 def _citizens(conn: Connection, merge: Merge, plan: Plan) -> None:
     src, tgt = merge.src("citizen_accounts"), merge.tgt("citizen_accounts")
     for sid, tid, national_id, s_name, t_name, s_email, t_email, s_phone, t_phone in _rows(
         conn,
-        f"SELECT s.id, t.id, s.national_id, s.full_name, t.full_name, s.email, t.email, s.phone, t.phone "  # noqa: S608
+        f"SELECT s.id, t.id, s.national_id, s.full_name, t.full_name, s.email, t.email, s.phone, t.phone "
         f"FROM {src} s JOIN LATERAL (SELECT * FROM {tgt} t WHERE t.national_id = s.national_id AND t.kind = 'citizen' "
         "ORDER BY t.id LIMIT 1) t ON true WHERE s.kind = 'citizen' AND (s.full_name, coalesce(lower(s.email), ''), "
         "coalesce(s.phone, '')) IS DISTINCT FROM (t.full_name, coalesce(lower(t.email), ''), coalesce(t.phone, '')) "
         "ORDER BY s.id",
     ):
-        plan.add("citizen_details", f"citizen {sid} {national_id}: {s_name} {s_email or '-'} {s_phone or '-'}",
-                 f"citizen {tid}: {t_name} {t_email or '-'} {t_phone or '-'}",
-                 "one person: the target's account, with the target's details, takes the source's dossiers",
-                 blocking=False)  # fmt: skip
+        plan.add(
+            "citizen_details",
+            f"citizen {sid} {national_id}: {s_name} {s_email or '-'} {s_phone or '-'}",
+            f"citizen {tid}: {t_name} {t_email or '-'} {t_phone or '-'}",
+            "one person: the target's account, with the target's details, takes the source's dossiers",
+            blocking=False,
+        )
     for national_id, accounts in _rows(
         conn,
-        f"SELECT national_id, array_agg(id ORDER BY id) FROM {tgt} WHERE kind = 'citizen' "  # noqa: S608
-        f"AND national_id IN (SELECT national_id FROM {src} WHERE kind = 'citizen') GROUP BY national_id HAVING count(*) > 1",
+        f"SELECT national_id, array_agg(id ORDER BY id) FROM {tgt} WHERE kind = 'citizen' "
+        f"AND national_id IN (SELECT national_id FROM {src} WHERE kind = 'citizen') "
+        "GROUP BY national_id HAVING count(*) > 1",
     ):
-        plan.add("citizen_accounts_in_target", national_id, f"citizens {accounts}",
-                 f"the source's account maps onto citizen {accounts[0]}", blocking=False)  # fmt: skip
-    unmatched = (f"NOT (s.kind = 'citizen' AND EXISTS (SELECT 1 FROM {tgt} m WHERE m.kind = 'citizen' "
-                 "AND m.national_id = s.national_id))")  # fmt: skip
+        plan.add(
+            "citizen_accounts_in_target",
+            national_id,
+            f"citizens {accounts}",
+            f"the source's account maps onto citizen {accounts[0]}",
+            blocking=False,
+        )
+    unmatched = (
+        f"NOT (s.kind = 'citizen' AND EXISTS (SELECT 1 FROM {tgt} m WHERE m.kind = 'citizen' "
+        "AND m.national_id = s.national_id))"
+    )
     for sid, email, phone, verified, email_taken, phone_taken in _rows(
         conn,
-        f"SELECT s.id, s.email, s.phone, s.identity_verified_at IS NOT NULL, "  # noqa: S608
+        f"SELECT s.id, s.email, s.phone, s.identity_verified_at IS NOT NULL, "
         f"EXISTS (SELECT 1 FROM {tgt} t WHERE lower(t.email) = lower(s.email)), "
         f"EXISTS (SELECT 1 FROM {tgt} t WHERE t.phone = s.phone) FROM {src} s WHERE {unmatched} ORDER BY s.id",
     ):
@@ -197,70 +236,108 @@ def _citizens(conn: Connection, merge: Merge, plan: Plan) -> None:
             continue
         left = (email and not email_taken) or (phone and not phone_taken) or verified
         taken = " and ".join(v for v, t in ((email, email_taken), (phone, phone_taken)) if t)
-        plan.add("citizen_login", f"citizen {sid} {taken}", "another person's account in the target",
-                 "the copied account loses the login the target's holds" if left
-                 else "the copied account would have no login left: the merge refuses", blocking=not left)  # fmt: skip
+        plan.add(
+            "citizen_login",
+            f"citizen {sid} {taken}",
+            "another person's account in the target",
+            "the copied account loses the login the target's holds"
+            if left
+            else "the copied account would have no login left: the merge refuses",
+            blocking=not left,
+        )
 
 
 def _procedures(conn: Connection, merge: Merge, plan: Plan) -> None:
     src, tgt = merge.src("procedures"), merge.tgt("procedures")
-    compared = ("name_vi", "fees", "documents", "workflow", "time_limit_value", "time_limit_unit", "overridden",
-                "status")  # fmt: skip
+    compared = (
+        "name_vi",
+        "fees",
+        "documents",
+        "workflow",
+        "time_limit_value",
+        "time_limit_unit",
+        "overridden",
+        "status",
+    )
     differs = " OR ".join(f"s.{c} IS DISTINCT FROM t.{c}" for c in compared)
     for sid, tid, code, version, s_over, t_over in _rows(
         conn,
-        f"SELECT s.id, t.id, s.code, s.version, s.overridden, t.overridden FROM {src} s "  # noqa: S608
+        f"SELECT s.id, t.id, s.code, s.version, s.overridden, t.overridden FROM {src} s "
         f"JOIN {tgt} t ON t.code = s.code AND t.version = s.version WHERE {differs} ORDER BY s.id",
     ):
-        plan.add("procedure_override", f"procedure {sid} {code} v{version} (overridden: {s_over or []})",
-                 f"procedure {tid} (overridden: {t_over or []})",
-                 "the target's catalogue wins: the source's dossiers point at the target's row", blocking=False)  # fmt: skip
+        plan.add(
+            "procedure_override",
+            f"procedure {sid} {code} v{version} (overridden: {s_over or []})",
+            f"procedure {tid} (overridden: {t_over or []})",
+            "the target's catalogue wins: the source's dossiers point at the target's row",
+            blocking=False,
+        )
     for sid, code, version, status in _rows(
         conn,
-        f"SELECT s.id, s.code, s.version, s.status FROM {src} s WHERE s.status IN ('published', 'draft') "  # noqa: S608
+        f"SELECT s.id, s.code, s.version, s.status FROM {src} s WHERE s.status IN ('published', 'draft') "
         f"AND NOT EXISTS (SELECT 1 FROM {tgt} t WHERE t.code = s.code AND t.version = s.version) "
         f"AND EXISTS (SELECT 1 FROM {tgt} t WHERE t.code = s.code AND t.status = s.status) ORDER BY s.id",
     ):
-        plan.add("procedure_version", f"procedure {sid} {code} v{version} {status}", f"{code}: another version {status}",
-                 "copied as retired, for the source's dossiers", blocking=False)  # fmt: skip
+        plan.add(
+            "procedure_version",
+            f"procedure {sid} {code} v{version} {status}",
+            f"{code}: another version {status}",
+            "copied as retired, for the source's dossiers",
+            blocking=False,
+        )
 
 
 def _staff(conn: Connection, merge: Merge, plan: Plan) -> None:
     for sid, tid, email, s_name, t_name in _rows(
         conn,
-        f"SELECT s.id, t.id, s.email, s.full_name, t.full_name FROM {merge.src('staff_accounts')} s "  # noqa: S608
+        f"SELECT s.id, t.id, s.email, s.full_name, t.full_name FROM {merge.src('staff_accounts')} s "
         f"JOIN {merge.tgt('staff_accounts')} t ON lower(t.email) = lower(s.email) "
         "WHERE s.full_name IS DISTINCT FROM t.full_name ORDER BY s.id",
     ):
-        plan.add("staff_details", f"staff {sid} {email}: {s_name}", f"staff {tid}: {t_name}",
-                 "one login: the target's account keeps its details and gets the source's roles", blocking=False)  # fmt: skip
+        plan.add(
+            "staff_details",
+            f"staff {sid} {email}: {s_name}",
+            f"staff {tid}: {t_name}",
+            "one login: the target's account keeps its details and gets the source's roles",
+            blocking=False,
+        )
 
 
 def _calendar(conn: Connection, merge: Merge, plan: Plan) -> None:
     for day, s_kind, t_kind, s_name, t_name in _rows(
         conn,
-        f"SELECT s.date, s.kind, t.kind, s.name, t.name FROM {merge.src('calendar_days')} s "  # noqa: S608
+        f"SELECT s.date, s.kind, t.kind, s.name, t.name FROM {merge.src('calendar_days')} s "
         f"JOIN {merge.tgt('calendar_days')} t ON t.date = s.date "
         "WHERE (s.kind, s.name) IS DISTINCT FROM (t.kind, t.name) ORDER BY s.date",
     ):
-        plan.add("calendar_day", f"{day}: {s_kind} {s_name}", f"{day}: {t_kind} {t_name}", "the target's day stays",
-                 blocking=False)  # fmt: skip
+        plan.add(
+            "calendar_day",
+            f"{day}: {s_kind} {s_name}",
+            f"{day}: {t_kind} {t_name}",
+            "the target's day stays",
+            blocking=False,
+        )
 
 
 def _counts(conn: Connection, merge: Merge, plan: Plan) -> None:
     for table in tables():
-        rows = conn.scalar(text(f"SELECT count(*) FROM {merge.src(table.name)}"))  # noqa: S608
+        rows = conn.scalar(text(f"SELECT count(*) FROM {merge.src(table.name)}"))
         count = TableCount(table.name, table.policy.kind, rows, note=table.policy.reason)
         if table.policy.kind == "match":
-            both = f" AND {table.policy.match_where.format(r='s')} AND {table.policy.match_where.format(r='t')}" if (
-                table.policy.match_where) else ""  # fmt: skip
+            both = (
+                f" AND {table.policy.match_where.format(r='s')} AND {table.policy.match_where.format(r='t')}"
+                if (table.policy.match_where)
+                else ""
+            )
             count.matched = conn.scalar(
-                text(f"SELECT count(*) FROM {merge.src(table.name)} s WHERE EXISTS (SELECT 1 FROM "  # noqa: S608
-                     f"{merge.tgt(table.name)} t WHERE {keys_equal(table, 't', 's')}{both})")  # fmt: skip
+                text(
+                    f"SELECT count(*) FROM {merge.src(table.name)} s WHERE EXISTS (SELECT 1 FROM "
+                    f"{merge.tgt(table.name)} t WHERE {keys_equal(table, 't', 's')}{both})"
+                )
             )
         elif copied(table) and table.policy.where:
             kept = conn.scalar(
-                text(f"SELECT count(*) FROM {merge.src(table.name)} s WHERE {table.policy.where.format(r='s')}")  # noqa: S608
+                text(f"SELECT count(*) FROM {merge.src(table.name)} s WHERE {table.policy.where.format(r='s')}")
             )
             count.note = f"{rows - kept} left out ({table.policy.where.format(r='row')} is false)"
         plan.tables.append(count)

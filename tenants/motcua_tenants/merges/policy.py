@@ -39,9 +39,13 @@ class Policy:
 APPEND = Policy("append")
 ACTORS = {"staff": "staff_accounts", "citizen": "citizen_accounts"}
 AUDIT_TARGETS = ACTORS | {
-    "unit": "units", "procedure": "procedures", "faq": "faq_entries", "feedback": "feedback_items",
-    "calendar_day": "calendar_days", "document": "dossier_documents",
-}  # fmt: skip
+    "unit": "units",
+    "procedure": "procedures",
+    "faq": "faq_entries",
+    "feedback": "feedback_items",
+    "calendar_day": "calendar_days",
+    "document": "dossier_documents",
+}
 
 POLICIES: dict[str, Policy] = {
     # the organisation tree: every unit comes along; the source's root is closed the day before the merge and,
@@ -85,7 +89,8 @@ POLICIES: dict[str, Policy] = {
     "login_failures": Policy("skip", "the login throttle's short-lived counters"),
     "portal_parked_posts": Policy("skip", "short-lived parked form posts of the portal"),
     "portal_drafts": Policy(
-        "skip", "unfinished portal drafts: their uploads are keyed under the source; citizens start again",
+        "skip",
+        "unfinished portal drafts: their uploads are keyed under the source; citizens start again",
         ids={"receiving_unit_id": "units"},
     ),
     "calendar_settings": Policy("skip", "the source's settings: the target's apply"),

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from motcua_platform import signals
 from motcua_platform.audit.models import ControlAuditEvent
 from motcua_platform.audit.services import Actor, event_values, record
 from motcua_platform.auth import principal_cache
@@ -92,8 +93,14 @@ def _sides(db: Database, source_slug: str, target_slug: str) -> Sides:
             query = select(TenantPlugin.plugin).where(TenantPlugin.tenant_id == tenant.id, TenantPlugin.enabled)
             return frozenset(session.scalars(query))
 
-        sides = Sides(source, target, db.binding(source.slug, server=source.server),
-                      db.binding(target.slug, server=target.server), plugins(source), plugins(target))  # fmt: skip
+        sides = Sides(
+            source,
+            target,
+            db.binding(source.slug, server=source.server),
+            db.binding(target.slug, server=target.server),
+            plugins(source),
+            plugins(target),
+        )
     if source.server != target.server:
         raise Conflict(
             f"'{source.slug}' is on database server {source.server} and '{target.slug}' on {target.server}: a merge "
@@ -106,7 +113,7 @@ def _sides(db: Database, source_slug: str, target_slug: str) -> Sides:
 
 
 def _root(conn: Connection, schema: str) -> int:
-    root = conn.scalar(text(f"SELECT min(id) FROM {quote(schema)}.units WHERE parent_id IS NULL"))  # noqa: S608
+    root = conn.scalar(text(f"SELECT min(id) FROM {quote(schema)}.units WHERE parent_id IS NULL"))
     if root is None:
         raise Conflict(f"{schema} has no root unit")
     return root
@@ -119,8 +126,10 @@ def _merge_for(conn: Connection, sides: Sides, on: dt.date) -> Merge:
 
 def _marker(conn: Connection, merge: Merge) -> dt.datetime | None:
     """When the data step of this merge committed, if it did."""
-    return conn.scalar(text(f"SELECT finished_at FROM {merge.tgt('tenant_merges')} WHERE source_slug = :s"),  # noqa: S608
-                       {"s": merge.source_slug})  # fmt: skip
+    return conn.scalar(
+        text(f"SELECT finished_at FROM {merge.tgt('tenant_merges')} WHERE source_slug = :s"),
+        {"s": merge.source_slug},
+    )
 
 
 def _plan(conn: Connection, sides: Sides, merge: Merge) -> Plan:
@@ -142,10 +151,14 @@ def _control_done(session: Session, sides: Sides, since: dt.datetime) -> bool:
     source = session.get(Tenant, sides.source.id)
     if getattr(source, "merged_into_id", None) is not None:  # the control migration's column, once it lands
         return True
-    query = select(func.count()).select_from(ControlAuditEvent).where(
-        ControlAuditEvent.action == "tenant.merged",
-        ControlAuditEvent.target == f"tenant:{sides.source.slug}",
-        ControlAuditEvent.occurred_at >= since,
+    query = (
+        select(func.count())
+        .select_from(ControlAuditEvent)
+        .where(
+            ControlAuditEvent.action == "tenant.merged",
+            ControlAuditEvent.target == f"tenant:{sides.source.slug}",
+            ControlAuditEvent.occurred_at >= since,
+        )
     )
     return bool(session.scalar(query))
 
@@ -156,7 +169,7 @@ def _control_step(session: Session, sides: Sides, on: dt.date, actor: Actor, *, 
         return
     hook = os.environ.get(FAIL_CONTROL_HOOK)
     if hook and not os.path.exists(hook):
-        open(hook, "w").close()  # noqa: SIM115 - fails once: the next run finds the file
+        open(hook, "w").close()
         raise RuntimeError("the control step failed (test hook)")
     control.record_merge(session, source_id=sides.source.id, target_id=sides.target.id, on=on, actor=actor)
     bump_content_version(session, sides.target.id, "units")
@@ -199,8 +212,9 @@ def merge(
         mark = time.monotonic()
         with engine.connect() as conn, conn.begin():
             keys = files.source_keys(conn, sides.source_binding.schema)
-        outcome.files = files.copy_objects(tenant_objects(config, source_slug), tenant_objects(config, target_slug),
-                                           keys, merge_.key_prefix)  # fmt: skip
+        outcome.files = files.copy_objects(
+            tenant_objects(config, source_slug), tenant_objects(config, target_slug), keys, merge_.key_prefix
+        )
         phases["files"] = time.monotonic() - mark
         step("copy")
         outcome.counts = _data_step(db, sides, on, actor, phases, step)
@@ -224,8 +238,15 @@ def _suspend(db: Database, tenant_id: int, actor: Actor, into: str, on: dt.date)
         if tenant.status == TenantStatus.ACTIVE:
             tenant.status = TenantStatus.SUSPENDED
             tenant.status_changed_at = utcnow()
-            record(session, actor, "tenant.merge", target=f"tenant:{tenant.slug}", tenant_slug=tenant.slug,
-                   into=into, on=on.isoformat())  # fmt: skip
+            record(
+                session,
+                actor,
+                "tenant.merge",
+                target=f"tenant:{tenant.slug}",
+                tenant_slug=tenant.slug,
+                into=into,
+                on=on.isoformat(),
+            )
         session.flush()
         session.expunge(tenant)
     return tenant
@@ -233,55 +254,70 @@ def _suspend(db: Database, tenant_id: int, actor: Actor, into: str, on: dt.date)
 
 def _data_step(db: Database, sides: Sides, on: dt.date, actor: Actor, phases: dict, step) -> dict[str, int]:
     engine = db.engine_for(sides.source.server)
-    with engine.connect() as conn:
-        with conn.begin():
-            mark = time.monotonic()
-            conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
-            if not conn.scalar(text("SELECT pg_try_advisory_xact_lock(hashtext(:k))"), {"k": f"merge:{sides.source.slug}"}):
-                raise Conflict(f"Another process is merging '{sides.source.slug}'.")
-            target_schema = sides.target_binding.schema
-            # the target's own code (its statistics, its triggers' advisory lock) reads its schema's names
-            conn.execute(text("SELECT set_config('search_path', :s, true)"), {"s": quote(target_schema)})
-            conn.execution_options(schema_translate_map={None: target_schema})
-            merge_ = _merge_for(conn, sides, on)
-            # the source's rows cannot change under the copy: writes wait (none should come: it is suspended)
-            for table in tables():
-                conn.execute(text(f"LOCK TABLE {merge_.src(table.name)} IN EXCLUSIVE MODE"))
-            if _marker(conn, merge_) is not None:  # another run committed it meanwhile
-                return {}
-            plan = _plan(conn, sides, merge_)
-            if plan.blocking:
-                raise Refused(plan)
-            phases["fence and plan"] = time.monotonic() - mark
-            mark = time.monotonic()
-            matched = build_maps(conn, merge_)
-            claim_offsets(conn, merge_)
-            counts = copy_rows(conn, merge_)
-            reset_sequences(conn, merge_)
-            phases["copy"] = time.monotonic() - mark
-            step("copied")
-            if pause := float(os.environ.get(PAUSE_HOOK) or 0):
-                time.sleep(pause)
-            mark = time.monotonic()
-            _rebuild(conn, merge_)
-            phases["rebuild"] = time.monotonic() - mark
-            summary = {"copied": counts, "matched": matched}
-            conn.execute(
-                insert(TenantMerge).values(source_slug=sides.source.slug, source_tenant_id=sides.source.id,
-                                           merged_on=on, counts=summary, finished_at=func.now())  # fmt: skip
+    with engine.connect() as conn, conn.begin():
+        mark = time.monotonic()
+        conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
+        if not conn.scalar(text("SELECT pg_try_advisory_xact_lock(hashtext(:k))"), {"k": f"merge:{sides.source.slug}"}):
+            raise Conflict(f"Another process is merging '{sides.source.slug}'.")
+        target_schema = sides.target_binding.schema
+        # the target's own code (its statistics, its triggers' advisory lock) reads its schema's names
+        conn.execute(text("SELECT set_config('search_path', :s, true)"), {"s": quote(target_schema)})
+        conn.execution_options(schema_translate_map={None: target_schema})
+        merge_ = _merge_for(conn, sides, on)
+        # the source's rows cannot change under the copy: writes wait (none should come: it is suspended)
+        for table in tables():
+            conn.execute(text(f"LOCK TABLE {merge_.src(table.name)} IN EXCLUSIVE MODE"))
+        if _marker(conn, merge_) is not None:  # another run committed it meanwhile
+            return {}
+        plan = _plan(conn, sides, merge_)
+        if plan.blocking:
+            raise Refused(plan)
+        phases["fence and plan"] = time.monotonic() - mark
+        mark = time.monotonic()
+        matched = build_maps(conn, merge_)
+        claim_offsets(conn, merge_)
+        counts = copy_rows(conn, merge_)
+        reset_sequences(conn, merge_)
+        phases["copy"] = time.monotonic() - mark
+        step("copied")
+        if pause := float(os.environ.get(PAUSE_HOOK) or 0):
+            time.sleep(pause)
+        mark = time.monotonic()
+        _rebuild(conn, merge_)
+        phases["rebuild"] = time.monotonic() - mark
+        summary = {"copied": counts, "matched": matched}
+        conn.execute(
+            insert(TenantMerge).values(
+                source_slug=sides.source.slug,
+                source_tenant_id=sides.source.id,
+                merged_on=on,
+                counts=summary,
+                finished_at=func.now(),
             )
-            values = event_values(actor, "tenant.merged_in", target=f"tenant:{sides.source.slug}",
-                                  source=sides.source.slug, on=on.isoformat(), copied=counts, matched=matched)  # fmt: skip
-            conn.execute(text(f"INSERT INTO {merge_.tgt('audit_events')} (actor, action, target, details, remote_addr) "  # noqa: S608
-                              "VALUES (:actor, :action, :target, CAST(:details AS jsonb), :remote_addr)"),
-                         values | {"details": _json(values["details"])})  # fmt: skip
-            conn.execute(select(func.pg_notify(principal_cache.CHANNEL, "")))  # roles and accounts changed
-            if sides.source.server == "main":
-                step("control")
-                session = Session(bind=conn, join_transaction_mode="create_savepoint")
-                _control_step(session, sides, on, actor, data_at=None)
-                session.commit()  # releases its savepoint: the outer transaction commits it below
-                session.close()
+        )
+        values = event_values(
+            actor,
+            "tenant.merged_in",
+            target=f"tenant:{sides.source.slug}",
+            source=sides.source.slug,
+            on=on.isoformat(),
+            copied=counts,
+            matched=matched,
+        )
+        conn.execute(
+            text(
+                f"INSERT INTO {merge_.tgt('audit_events')} (actor, action, target, details, remote_addr) "
+                "VALUES (:actor, :action, :target, CAST(:details AS jsonb), :remote_addr)"
+            ),
+            values | {"details": _json(values["details"])},
+        )
+        conn.execute(select(func.pg_notify(principal_cache.CHANNEL, "")))  # roles and accounts changed
+        if sides.source.server == "main":
+            step("control")
+            session = Session(bind=conn, join_transaction_mode="create_savepoint")
+            _control_step(session, sides, on, actor, data_at=None)
+            session.commit()  # releases its savepoint: the outer transaction commits it below
+            session.close()
     return counts
 
 
@@ -292,22 +328,16 @@ def _json(value) -> str:
 
 
 def _rebuild(conn: Connection, merge_: Merge) -> None:
-    """The derived tables: the stored bytes' running total grows by the source's; the statistics' kept periods
-    the copied dossiers changed were forgotten by the dossiers' trigger, and are kept again here by the code
-    that keeps them every hour (``statistics.kept``)."""
-    from motcua_onestop.statistics import kept
-
+    """The derived tables: the stored bytes' running total grows by the source's; each area rebuilds what it
+    derives (``signals.tenant_merged_in``: the one-stop domain keeps the statistics' periods again)."""
     conn.execute(
         text(
-            f"INSERT INTO {merge_.tgt('document_storage_totals')} (id, bytes) "  # noqa: S608 - quoted
+            f"INSERT INTO {merge_.tgt('document_storage_totals')} (id, bytes) "
             f"SELECT 1, coalesce((SELECT sum(bytes) FROM {merge_.src('document_storage_totals')}), 0) "
             "ON CONFLICT (id) DO UPDATE SET bytes = document_storage_totals.bytes + EXCLUDED.bytes"
         )
     )
     session = Session(bind=conn, join_transaction_mode="create_savepoint")
-    now = utcnow()
-    for period in kept.to_keep(session, now):
-        kept.keep(session, period, now)
-    kept.forget_superseded(session)
+    signals.tenant_merged_in.send(session, source=merge_.source_slug)
     session.commit()  # releases its savepoint: the merge's transaction commits it
     session.close()
