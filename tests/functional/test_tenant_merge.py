@@ -417,3 +417,15 @@ def test_a_merge_whose_control_step_fails_writes_nothing_and_a_rerun_finishes_it
                 ControlAuditEvent.action == "tenant.merged", ControlAuditEvent.target == f"tenant:{SOURCE}"
             )
         )
+
+
+def test_tenants_on_different_servers_are_refused_with_the_move_to_make_first(runtime, seeded, two_servers, motcua):
+    from server_support import SLUG as ON_SECOND
+    from server_support import create_on
+
+    create_on(two_servers, runtime, "second")
+    for extra in (("--dry-run",), ("--yes", "--settle-seconds", "0")):
+        result = motcua("tenants", "merge", ON_SECOND, "--into", "alpha", "--on", ON.isoformat(), *extra)
+        assert result.exit_code == 1, result.output
+        assert f"motcua tenants move {ON_SECOND} --to main" in result.output
+    assert status_of(runtime, ON_SECOND) == "active" and status_of(runtime, "alpha") == "active"
