@@ -163,9 +163,8 @@ def run(url: str) -> None:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
         for slug in (SOURCE, TARGET):
             conn.exec_driver_sql(f"VACUUM ANALYZE t_{slug}.dossiers")
-        before = {
-            slug: conn.exec_driver_sql(f"SELECT count(*) FROM t_{slug}.dossiers").scalar() for slug in (SOURCE, TARGET)
-        }
+        count = "SELECT count(*) FROM t_{}.dossiers"  # the two constant slugs above
+        before = {slug: conn.exec_driver_sql(count.format(slug)).scalar() for slug in (SOURCE, TARGET)}
     print(f"\nseeded {before[SOURCE]:,} + {before[TARGET]:,} dossiers in {time.perf_counter() - started:.1f} s")
 
     on = dt.date.today() + dt.timedelta(days=1)
