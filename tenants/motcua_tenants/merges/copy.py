@@ -31,6 +31,7 @@ class Merge:
     on: dt.date
     source_root: int
     target_root: int
+    target_slug: str = ""
     offsets: dict[str, int] = field(default_factory=dict)
 
     @property

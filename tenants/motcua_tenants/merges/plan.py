@@ -70,7 +70,7 @@ def _rows(conn: Connection, sql: str, **params) -> list:
 
 
 def make_plan(conn: Connection, merge: Merge, *, source_plugins: set[str], target_plugins: set[str]) -> Plan:
-    plan = Plan(merge.source_slug, merge.target, merge.on.isoformat())
+    plan = Plan(merge.source_slug, merge.target_slug or merge.target, merge.on.isoformat())
     _schemas(conn, merge, plan)
     if plan.blocking:
         return plan

@@ -121,7 +121,9 @@ def _root(conn: Connection, schema: str) -> int:
 
 def _merge_for(conn: Connection, sides: Sides, on: dt.date) -> Merge:
     source, target = sides.source_binding.schema, sides.target_binding.schema
-    return Merge(sides.source.slug, source, target, on, _root(conn, source), _root(conn, target))
+    return Merge(
+        sides.source.slug, source, target, on, _root(conn, source), _root(conn, target), target_slug=sides.target.slug
+    )
 
 
 def _marker(conn: Connection, merge: Merge) -> dt.datetime | None:
