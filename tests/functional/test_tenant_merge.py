@@ -151,6 +151,13 @@ def pair(runtime, app, seeded):
                     {"d": day, "k": kind},
                 )
             conn.execute(text(f"UPDATE {tgt}.citizen_accounts SET email = 'other@example.test'"))
+            # the same officer in both provinces (one login): the source's finance staff is the target's
+            conn.execute(
+                text(
+                    f"UPDATE {tgt}.staff_accounts SET email = 'finance@{SOURCE}.test' "
+                    f"WHERE email = 'finance@{TARGET}.test'"
+                )
+            )
         runtime.resolver.invalidate()
         yield source, target
     finally:
@@ -259,7 +266,7 @@ def test_a_merge_moves_everything_and_old_codes_track_on_the_target(runtime, app
     assert after["citizen_accounts"] == tgt_before["citizen_accounts"]  # the one person, matched
     assert after["procedures"] == tgt_before["procedures"] + 1  # the source-only procedure
     assert after["calendar_days"] == tgt_before["calendar_days"] + 1  # the day the target lacked
-    assert after["staff_accounts"] == tgt_before["staff_accounts"] + src_before["staff_accounts"]
+    assert after["staff_accounts"] == tgt_before["staff_accounts"] + src_before["staff_accounts"] - 1
     assert after["audit_events"] == tgt_before["audit_events"] + src_before["audit_events"] + 1
     assert after["tenant_merges"] == 1
     every_fk_resolves(runtime, f"t_{TARGET}")
@@ -297,6 +304,24 @@ def test_a_merge_moves_everything_and_old_codes_track_on_the_target(runtime, app
             {"c": source.codes},
         ).all()
         assert len(keys) == 2 and all(k.startswith(f"merged/{SOURCE}/documents/") for k in keys)
+        # the one officer has the roles of both provinces, the source's on the copied units
+        roles = conn.scalars(
+            text(
+                f"SELECT u.code FROM {tgt}.staff_roles r JOIN {tgt}.staff_accounts s ON s.id = r.staff_id "
+                f"JOIN {tgt}.units u ON u.id = r.unit_id WHERE s.email = 'finance@{SOURCE}.test'"
+            )
+        ).all()
+        assert sorted(roles) == ["000.00.00.S01", "000.00.00.T01"]
+        # every staff or citizen id named in an audit actor (copied ones rewritten) is an account of the target
+        for table, column in (("staff", "staff_accounts"), ("citizen", "citizen_accounts")):
+            named = conn.scalars(
+                text(
+                    f"SELECT DISTINCT split_part(actor, ':', 2)::bigint FROM {tgt}.audit_events "
+                    f"WHERE actor ~ '^{table}:[0-9]+:'"
+                )
+            ).all()
+            present = set(conn.scalars(text(f"SELECT id FROM {tgt}.{column}")).all())
+            assert named and set(named) <= present, (table, named, present)
         assert conn.scalar(text(f"SELECT bytes FROM {tgt}.document_storage_totals")) == 3 * len(PDF) + 1
 
     # the source is out of service; its old codes track on the target, over HTTP
@@ -319,7 +344,9 @@ def test_a_merge_moves_everything_and_old_codes_track_on_the_target(runtime, app
     assert listed.status_code == 200, listed.get_json()
     document = listed.get_json()[0] if isinstance(listed.get_json(), list) else listed.get_json()["items"][0]
     content = officer.get(document["download"])
-    assert content.status_code == 200 and content.data == PDF
+    body = content.get_data()
+    content.close()  # as a WSGI server would: the stored file is closed
+    assert content.status_code == 200 and body == PDF
     # the person sees the dossiers of both provinces
     person = host_client(target.host, target.citizen_token)
     for code in (source.codes[2], target.codes[0]):
@@ -342,9 +369,17 @@ def test_a_merge_moves_everything_and_old_codes_track_on_the_target(runtime, app
 def test_a_unit_code_in_both_refuses_the_merge_and_writes_nothing(runtime, pair, motcua):
     with runtime.db.engine.begin() as conn:
         conn.execute(text(f"UPDATE t_{TARGET}.units SET code = '000.00.52.S01' WHERE code = '000.00.52.T01'"))
+        conn.execute(
+            text(
+                "UPDATE control.tenant_plugins SET enabled = false WHERE plugin = 'civil_status' AND tenant_id = "
+                "(SELECT id FROM control.tenants WHERE slug = :t)"
+            ),
+            {"t": TARGET},
+        )
     before = checksums(runtime, f"t_{SOURCE}") | {f"T.{k}": v for k, v in checksums(runtime, f"t_{TARGET}").items()}
     dry = motcua("tenants", "merge", SOURCE, "--into", TARGET, "--on", ON.isoformat(), "--dry-run")
-    assert dry.exit_code == 1 and "unit_code" in dry.output
+    assert dry.exit_code == 1 and "BLOCKING unit_code" in dry.output
+    assert "BLOCKING plugin: civil_status" in dry.output
     real = motcua(
         "tenants", "merge", SOURCE, "--into", TARGET, "--on", ON.isoformat(), "--yes", "--settle-seconds", "0"
     )
@@ -408,6 +443,7 @@ def test_a_merge_whose_control_step_fails_writes_nothing_and_a_rerun_finishes_it
     first = subprocess.run([motcua_bin, *COMMAND], env=env, capture_output=True, text=True, timeout=300)
     assert first.returncode != 0 and flag.exists(), first.stdout + first.stderr
     assert counts(runtime, f"t_{TARGET}") == tgt_before
+    assert status_of(runtime, SOURCE) == "active"  # nothing merged: the source serves again
     second = subprocess.run([motcua_bin, *COMMAND], env=env, capture_output=True, text=True, timeout=300)
     assert second.returncode == 0, second.stdout + second.stderr
     assert counts(runtime, f"t_{TARGET}")["tenant_merges"] == 1

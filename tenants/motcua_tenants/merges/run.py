@@ -210,16 +210,22 @@ def merge(
         source = _suspend(db, sides.source.id, actor, target_slug, on)
         settle(source, settle_seconds)
         phases["suspend"] = time.monotonic() - mark
-        step("files")
-        mark = time.monotonic()
-        with engine.connect() as conn, conn.begin():
-            keys = files.source_keys(conn, sides.source_binding.schema)
-        outcome.files = files.copy_objects(
-            tenant_objects(config, source_slug), tenant_objects(config, target_slug), keys, merge_.key_prefix
-        )
-        phases["files"] = time.monotonic() - mark
-        step("copy")
-        outcome.counts = _data_step(db, sides, on, actor, phases, step)
+        try:
+            step("files")
+            mark = time.monotonic()
+            with engine.connect() as conn, conn.begin():
+                keys = files.source_keys(conn, sides.source_binding.schema)
+            outcome.files = files.copy_objects(
+                tenant_objects(config, source_slug), tenant_objects(config, target_slug), keys, merge_.key_prefix
+            )
+            phases["files"] = time.monotonic() - mark
+            step("copy")
+            outcome.counts = _data_step(db, sides, on, actor, phases, step)
+        except Exception:
+            # nothing was merged (the data step rolled back whole): the source serves again as it did
+            if sides.source.status == TenantStatus.ACTIVE:
+                _resume_unless_merged(db, sides, on)
+            raise
     if sides.source.server != "main" or done is not None:
         step("control")
         with engine.connect() as conn, conn.begin():
@@ -232,6 +238,20 @@ def merge(
     phases["total"] = time.monotonic() - started
     step("done")
     return outcome
+
+
+def _resume_unless_merged(db: Database, sides: Sides, on: dt.date) -> None:
+    try:
+        with db.engine_for(sides.source.server).connect() as conn, conn.begin():
+            if _marker(conn, _merge_for(conn, sides, on)) is not None:
+                return  # the data committed after all: a re-run finishes the control step
+        with db.control_session() as session, session.begin():
+            tenant = session.get(Tenant, sides.source.id, with_for_update=True)
+            if tenant.status == TenantStatus.SUSPENDED:
+                tenant.status = TenantStatus.ACTIVE
+                tenant.status_changed_at = utcnow()
+    except Exception:
+        log.exception("tenant %s could not be resumed after a failed merge; it stays suspended", sides.source.slug)
 
 
 def _suspend(db: Database, tenant_id: int, actor: Actor, into: str, on: dt.date) -> Tenant:
