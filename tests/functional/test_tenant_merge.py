@@ -151,6 +151,17 @@ def pair(runtime, app, seeded):
                     {"d": day, "k": kind},
                 )
             conn.execute(text(f"UPDATE {tgt}.citizen_accounts SET email = 'other@example.test'"))
+            # a goal for the whole province in both, the same year and metric
+            from motcua_onestop.statistics.models import METRICS
+
+            for schema in (src, tgt):
+                conn.execute(
+                    text(
+                        f"INSERT INTO {schema}.statistics_targets (year, metric, target, set_by) "
+                        "VALUES (:y, :m, 80, 'test')"
+                    ),
+                    {"y": dt.date.today().year, "m": METRICS[0]},
+                )
             # the same officer in both provinces (one login): the source's finance staff is the target's
             conn.execute(
                 text(
@@ -304,6 +315,18 @@ def test_a_merge_moves_everything_and_old_codes_track_on_the_target(runtime, app
             {"c": source.codes},
         ).all()
         assert len(keys) == 2 and all(k.startswith(f"merged/{SOURCE}/documents/") for k in keys)
+        # the source's province-wide goal is its former root's; the target's stays the province's
+        goals = (
+            conn.execute(
+                text(
+                    f"SELECT u.code FROM {tgt}.statistics_targets g LEFT JOIN {tgt}.units u "
+                    "ON u.id = g.unit_id ORDER BY 1"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        assert goals == ["000.00.00.S01", None]
         # the one officer has the roles of both provinces, the source's on the copied units
         roles = conn.scalars(
             text(

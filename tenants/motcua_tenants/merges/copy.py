@@ -160,6 +160,11 @@ def _special(merge: Merge, table: str, column: str) -> str | None:
         closed = f"DATE '{merge.closed_on.isoformat()}'"
         closing = f"LEAST(COALESCE(s.valid_to, {closed}), {closed})"
         return f"CASE WHEN s.id = {merge.source_root} THEN {closing} ELSE s.valid_to END"
+    if table == "statistics_targets" and column == "unit_id":
+        # a goal for the whole source province (no unit) is the goal of its former root, now a unit of the
+        # target: the target's own province-wide goal of the same year and metric stays the province's
+        root = f"({merge.source_root} + {int(merge.offsets['units'])})"
+        return f"COALESCE({ref(merge, 'units', 's.unit_id')}, {root})"
     if table == "citizen_accounts" and column in ("email", "phone"):
         # a login another person holds in the target stays theirs: the copied account loses it (reported)
         same = "lower(t.email) = lower(s.email)" if column == "email" else "t.phone = s.phone"
