@@ -32,6 +32,7 @@ from motcua_platform.directory.models import Tenant, TenantPlugin, TenantStatus
 from motcua_platform.directory.placement import Placements
 from motcua_platform.directory.services import bump_content_version
 from motcua_platform.errors import Conflict, InvalidInput, NotFound
+from motcua_platform.i18n import _
 from motcua_platform.storage.services import tenant_objects
 from sqlalchemy import Connection, func, insert, select, text
 from sqlalchemy.orm import Session
@@ -56,7 +57,7 @@ class Refused(Conflict):
     """The plan has blocking conflicts; ``plan`` says which."""
 
     def __init__(self, plan: Plan):
-        super().__init__(f"the merge has {len(plan.blocking)} blocking conflict(s); see the dry run")
+        super().__init__(_("The merge has %(count)s blocking conflict(s); see the dry run.", count=len(plan.blocking)))
         self.plan = plan
 
 
@@ -81,12 +82,12 @@ class Sides:
 
 def _sides(db: Database, source_slug: str, target_slug: str) -> Sides:
     if source_slug == target_slug:
-        raise InvalidInput("A tenant cannot be merged into itself.", {"into": ["the same tenant as SOURCE"]})
+        raise InvalidInput(_("A tenant cannot be merged into itself."), {"into": [_("The same tenant as SOURCE.")]})
     with db.control_session() as session:
         found = {t.slug: t for t in session.scalars(select(Tenant).where(Tenant.slug.in_([source_slug, target_slug])))}
         for slug in (source_slug, target_slug):
             if slug not in found:
-                raise NotFound(f"No tenant with slug '{slug}'.")
+                raise NotFound(_("No tenant with slug '%(slug)s'.", slug=slug))
         source, target = found[source_slug], found[target_slug]
 
         def plugins(tenant: Tenant) -> frozenset[str]:
@@ -103,12 +104,24 @@ def _sides(db: Database, source_slug: str, target_slug: str) -> Sides:
         )
     if source.server != target.server:
         raise Conflict(
-            f"'{source.slug}' is on database server {source.server} and '{target.slug}' on {target.server}: a merge "
-            f"copies within one server. Move one of them first: `motcua tenants move {source.slug} --to "
-            f"{target.server}` (docs/operations/database-servers.md)."
+            _(
+                "'%(source)s' is on database server %(source_server)s and '%(target)s' on %(target_server)s: a "
+                "merge copies within one server. Move one of them first: `motcua tenants move %(source)s --to "
+                "%(target_server)s` (docs/operations/database-servers.md).",
+                source=source.slug,
+                source_server=source.server,
+                target=target.slug,
+                target_server=target.server,
+            )
         )
     if target.status != TenantStatus.ACTIVE:
-        raise Conflict(f"Tenant '{target.slug}' is {target.status}; a merge goes into an active tenant.")
+        raise Conflict(
+            _(
+                "Tenant '%(slug)s' is %(status)s; a merge goes into an active tenant.",
+                slug=target.slug,
+                status=target.status,
+            )
+        )
     return sides
 
 
@@ -204,7 +217,13 @@ def merge(
         if plan.blocking:
             raise Refused(plan)
         if sides.source.status not in (TenantStatus.ACTIVE, TenantStatus.SUSPENDED):
-            raise Conflict(f"Tenant '{source_slug}' is {sides.source.status}; only an active or suspended one merges.")
+            raise Conflict(
+                _(
+                    "Tenant '%(slug)s' is %(status)s; only an active or suspended tenant can be merged.",
+                    slug=source_slug,
+                    status=sides.source.status,
+                )
+            )
         step("suspend")
         mark = time.monotonic()
         source = _suspend(db, sides.source.id, actor, target_slug, on)
@@ -280,7 +299,7 @@ def _data_step(db: Database, sides: Sides, on: dt.date, actor: Actor, phases: di
         mark = time.monotonic()
         conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
         if not conn.scalar(text("SELECT pg_try_advisory_xact_lock(hashtext(:k))"), {"k": f"merge:{sides.source.slug}"}):
-            raise Conflict(f"Another process is merging '{sides.source.slug}'.")
+            raise Conflict(_("Another process is merging '%(slug)s'.", slug=sides.source.slug))
         target_schema = sides.target_binding.schema
         # the target's own code (its statistics, its triggers' advisory lock) reads its schema's names
         conn.execute(text("SELECT set_config('search_path', :s, true)"), {"s": quote(target_schema)})
