@@ -488,3 +488,52 @@ def test_tenants_on_different_servers_are_refused_with_the_move_to_make_first(ru
         assert result.exit_code == 1, result.output
         assert f"motcua tenants move {ON_SECOND} --to main" in result.output
     assert status_of(runtime, ON_SECOND) == "active" and status_of(runtime, "alpha") == "active"
+
+
+def test_on_another_server_a_control_step_that_failed_after_the_data_committed_is_finished_by_a_rerun(
+    runtime, seeded, two_servers, monkeypatch, tmp_path
+):
+    """Tenants on a server other than main: the data commits there, the control step after it on main. When
+    that fails once, the data stays merged (the marker says so) and the re-run does the control step only."""
+    from motcua_app.testing.seed import SEED_ACTOR
+    from motcua_tenants.registry import services as registry
+    from server_support import SLUG as ON_SECOND
+    from server_support import create_on
+
+    db, other = two_servers, "secondb"
+    try:
+        create_on(db, runtime, "second")
+        spec = registry.TenantSpec(slug=other, name="Tỉnh B", unit_code="000.00.00.H98", server="second")
+        with db.control_session() as session:
+            job = registry.create_tenant(session, SEED_ACTOR, spec, base_domain=runtime.config.base_domain,
+                                         servers=db.servers)  # fmt: skip
+            session.commit()
+        registry.provision(db, job.id)
+
+        def rows(table: str) -> int:
+            with db.engine_for("second").connect() as conn:
+                return conn.scalar(text(f"SELECT count(*) FROM t_{other}.{table}"))
+
+        units, staff = rows("units"), rows("staff_accounts")
+        monkeypatch.setenv(run.FAIL_CONTROL_HOOK, str(tmp_path / "failed-once"))
+        with pytest.raises(RuntimeError, match="control step failed"):
+            run.merge(db, runtime.config, SEED_ACTOR, ON_SECOND, other, ON, settle_seconds=0)
+        assert rows("tenant_merges") == 1 and rows("units") == units + 1  # the data committed on "second"
+        assert rows("staff_accounts") == staff + 1
+        with db.control_session() as session:
+            done = select(ControlAuditEvent.id).where(ControlAuditEvent.action == "tenant.merged",
+                                                      ControlAuditEvent.target == f"tenant:{ON_SECOND}")  # fmt: skip
+            assert session.scalar(done) is None
+        outcome = run.merge(db, runtime.config, SEED_ACTOR, ON_SECOND, other, ON, settle_seconds=0)
+        assert outcome.data_done_before and outcome.counts == {}  # nothing copied again
+        assert rows("units") == units + 1 and rows("tenant_merges") == 1
+        with db.control_session() as session:
+            assert len(session.scalars(done).all()) == 1
+        run.merge(db, runtime.config, SEED_ACTOR, ON_SECOND, other, ON, settle_seconds=0)  # and once only
+        with db.control_session() as session:
+            assert len(session.scalars(done).all()) == 1
+    finally:
+        with db.engine_for("second").begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "t_{other}" CASCADE'))
+            conn.execute(text(f'DROP ROLE IF EXISTS "{db.binding(other, server="second").role}"'))
+        _drop(runtime, (other,))
