@@ -17,6 +17,7 @@ import datetime as dt
 import io
 import os
 import sys
+import threading
 import time
 
 os.environ.setdefault("BENCH_DOSSIERS", "" if "--smoke" in sys.argv[1:] else "100000")
@@ -141,6 +142,52 @@ def documents(runtime, slug: str, n: int) -> None:
         session.commit()
 
 
+# a dossier received now (as a counter does: not back-dated, so the statistics' trigger has nothing to forget)
+LIVE_SQL = """
+INSERT INTO dossiers (code, procedure_id, receiving_unit_id, channel, applicant_name, form_data, fees, total_fee,
+                      status, submitted_at, received_at, due_at, report_due_at, supplement_rounds,
+                      has_digitised_components, has_result_file, version, created_at, updated_at)
+VALUES (:code, :p, :u, 'counter', 'Công dân', '{}', '[]', 0, 2, now(), now(), now() + interval '5 days',
+        now() + interval '5 days', 0, false, false, 1, now(), now())
+"""
+
+
+class LiveWrites(threading.Thread):
+    """Tây Ninh at work during the merge: a dossier received every 50 ms (its own transaction), each timed."""
+
+    def __init__(self, runtime):
+        super().__init__(daemon=True)
+        self.runtime, self.latencies, self.errors, self.done = runtime, [], 0, threading.Event()
+
+    def run(self) -> None:
+        from motcua_onestop.catalogue.models import Procedure
+        from motcua_onestop.units.models import Unit
+        from sqlalchemy import select, text
+
+        binding = self.runtime.db.binding(TARGET)
+        with self.runtime.db.tenant_session(binding) as session:
+            procedures = list(session.scalars(select(Procedure.id).order_by(Procedure.id).limit(1)))
+            units = list(session.scalars(select(Unit.id).where(Unit.parent_id.isnot(None)).limit(5)))
+        n = 0
+        while not self.done.is_set():
+            n += 1
+            started = time.perf_counter()
+            try:
+                with self.runtime.db.tenant_session(binding) as session:
+                    session.execute(
+                        text(LIVE_SQL), {"code": f"LIVE-{n}", "p": procedures[0], "u": units[n % len(units)]}
+                    )
+                    session.commit()
+                self.latencies.append(time.perf_counter() - started)
+            except Exception:
+                self.errors += 1
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.done.set()
+        self.join(timeout=30)
+
+
 def run(url: str) -> None:
     env = dossiers.bench_env(url)
     c.apply_env(env)
@@ -176,6 +223,8 @@ def run(url: str) -> None:
 
     settle = 0 if c.SMOKE else runtime.config.tenant_cache_seconds + 1  # smoke: the run, not the wait
     marks: list[tuple[str, float]] = []
+    live = LiveWrites(runtime)
+    live.start()
     began = time.perf_counter()
     outcome = merges.merge(
         runtime.db,
@@ -188,16 +237,24 @@ def run(url: str) -> None:
         on_step=lambda name: marks.append((name, time.perf_counter())),
     )
     total = time.perf_counter() - began
+    live.stop()
     print(c.table(["phase", "seconds"], [(name, f"{seconds:.2f}") for name, seconds in outcome.phases.items()]))
     suspended = dict(marks)["suspend"]
     pause = dict(marks)["done"] - suspended
     with runtime.db.engine.connect() as conn:
         after = conn.execute(text(f"SELECT count(*) FROM t_{TARGET}.dossiers")).scalar()  # noqa: S608 - constant
-    print(f"\n   dossiers in {TARGET} after the merge: {after:,} (expected {before[SOURCE] + before[TARGET]:,})")
+    expected = before[SOURCE] + before[TARGET] + len(live.latencies)
+    print(f"\n   dossiers in {TARGET} after the merge: {after:,} (expected {expected:,}, the live ones included)")
     print(f"   documents copied in storage: {outcome.files:,}")
     print(f"   the whole command: {total:.1f} s; {SOURCE}'s pause (suspended → committed): {pause:.1f} s, of which")
     print(f"   {settle} s waiting for the caches; {TARGET} stayed live throughout (ids claimed from its sequences)")
-    verdict = "met" if pause <= TARGET_SECONDS and after == before[SOURCE] + before[TARGET] else "NOT met"
+    latencies = sorted(live.latencies) or [0.0]
+    slowest, median = latencies[-1] * 1000, latencies[len(latencies) // 2] * 1000
+    print(
+        f"   {TARGET} written meanwhile: {len(live.latencies)} dossiers received one by one during the merge, "
+        f"{live.errors} errors, slowest {slowest:.0f} ms, median {median:.0f} ms"
+    )
+    verdict = "met" if pause <= TARGET_SECONDS and after == expected and not live.errors else "NOT met"
     print(f"   target: a merge of {N_DOSSIERS:,} dossiers in at most {TARGET_SECONDS} s: {verdict}")
     runtime.db.dispose()
     runtime.jobs.close()
