@@ -151,6 +151,14 @@ def pair(runtime, app, seeded):
                     {"d": day, "k": kind},
                 )
             conn.execute(text(f"UPDATE {tgt}.citizen_accounts SET email = 'other@example.test'"))
+            # another person (a business) in the source whose e-mail the target's citizen holds
+            conn.execute(
+                text(
+                    f"INSERT INTO {src}.citizen_accounts (kind, email, phone, full_name, tax_code, password_hash, "
+                    "active) VALUES ('business', 'other@example.test', '0987654321', 'Công ty B', '0301234567', "
+                    "'x', true)"
+                )
+            )
             # a goal for the whole province in both, the same year and metric
             from motcua_onestop.statistics.models import METRICS
 
@@ -230,6 +238,11 @@ def status_of(runtime, slug: str) -> str:
         return session.scalar(select(Tenant.status).where(Tenant.slug == slug))
 
 
+def content_versions(runtime, slug: str) -> tuple[int, int]:
+    with runtime.db.control_session() as session:
+        return session.execute(select(Tenant.units_version, Tenant.catalogue_version).where(Tenant.slug == slug)).one()
+
+
 ON = dt.date.today() + dt.timedelta(days=1)  # units seeded today close by today at the latest
 
 
@@ -242,7 +255,9 @@ def test_the_dry_run_lists_the_conflicts_and_writes_nothing(runtime, pair, motcu
 
     plan = json.loads(result.output)
     kinds = {c["kind"] for c in plan["conflicts"]}
-    assert {"citizen_details", "calendar_day"} <= kinds, plan["conflicts"]
+    assert {"citizen_details", "calendar_day", "citizen_login"} <= kinds, plan["conflicts"]
+    clash = next(c for c in plan["conflicts"] if c["kind"] == "citizen_login")
+    assert "other@example.test" in clash["source"] and not clash["blocking"]
     assert plan["blocking"] == 0
     person = next(c for c in plan["conflicts"] if c["kind"] == "citizen_details")
     assert "079090001111" in person["source"] and "target's details" in person["outcome"]
@@ -260,6 +275,7 @@ def test_the_dry_run_lists_the_conflicts_and_writes_nothing(runtime, pair, motcu
 def test_a_merge_moves_everything_and_old_codes_track_on_the_target(runtime, app, pair, motcua, host_client):
     source, target = pair
     src_before, tgt_before = counts(runtime, f"t_{SOURCE}"), counts(runtime, f"t_{TARGET}")
+    versions = content_versions(runtime, TARGET)
     result = motcua(
         "tenants", "merge", SOURCE, "--into", TARGET, "--on", ON.isoformat(), "--yes", "--settle-seconds", "0"
     )
@@ -274,7 +290,8 @@ def test_a_merge_moves_everything_and_old_codes_track_on_the_target(runtime, app
             assert after[name] == tgt_before[name] + src_before[name], name
         elif policy.kind == "skip" and name != "tenant_merges":
             assert after[name] == tgt_before[name], name
-    assert after["citizen_accounts"] == tgt_before["citizen_accounts"]  # the one person, matched
+    # the one person matched; the business copied
+    assert after["citizen_accounts"] == tgt_before["citizen_accounts"] + 1
     assert after["procedures"] == tgt_before["procedures"] + 1  # the source-only procedure
     assert after["calendar_days"] == tgt_before["calendar_days"] + 1  # the day the target lacked
     assert after["staff_accounts"] == tgt_before["staff_accounts"] + src_before["staff_accounts"] - 1
@@ -347,6 +364,8 @@ def test_a_merge_moves_everything_and_old_codes_track_on_the_target(runtime, app
             assert named and set(named) <= present, (table, named, present)
         assert conn.scalar(text(f"SELECT bytes FROM {tgt}.document_storage_totals")) == 3 * len(PDF) + 1
 
+    # the target's cached unit lists and catalogue searches are stale: their versions moved
+    assert all(after_ > before_ for after_, before_ in zip(content_versions(runtime, TARGET), versions, strict=True))
     # the source is out of service; its old codes track on the target, over HTTP
     assert status_of(runtime, SOURCE) == "suspended"
     with runtime.db.control_session() as session:
@@ -361,6 +380,8 @@ def test_a_merge_moves_everything_and_old_codes_track_on_the_target(runtime, app
     for code in source.codes:
         tracked = client.get(f"/api/v1/track/{code}")
         assert tracked.status_code == 200, (code, tracked.get_json())
+        page = client.get(f"/track/{code}")  # the portal's page, where the QR codes on old receipts land
+        assert page.status_code == 200 and code in page.get_data(as_text=True)
     # documents downloadable from the target by its officers (the source's officer is the target's now)
     officer = host_client(target.host, target.admin_token)
     listed = officer.get(f"/api/v1/dossiers/{source.codes[0]}/documents")
