@@ -31,6 +31,7 @@ from motcua_platform.plugins.engine import active
 from motcua_platform.ratelimit import models as _ratelimit_models  # noqa: F401
 from motcua_platform.signatures import models as _signature_models  # noqa: F401
 from motcua_portal.drafts import models as _portal_draft_models  # noqa: F401
+from motcua_tenants.merges import models as _merge_models  # noqa: F401
 from motcua_tenants.registry import models as _registry_models  # noqa: F401
 
 for _plugin in active():  # a plugin's tables exist only where the plugin is loaded

@@ -49,3 +49,22 @@ tenant_merging = _signals.signal(
     (``motcua_platform.audit.services.Actor``). Billing ends the source's contracts the day before and audits
     it. A receiver raises a ``ServiceError`` to refuse the merge; nothing of it is then written.""",
 )
+
+tenant_merge_planned = _signals.signal(
+    "tenant-merge-planned",
+    doc="""A merge of one tenant into another is being planned (``motcua tenants merge``, dry run or not).
+
+    Sender: the ``Connection`` of the plan's transaction (both schemas are on its server; it must not write).
+    Keywords: ``source_schema``, ``target_schema``, ``source_root`` and ``target_root`` (the root units' ids).
+    Receivers return a list of the conflicts their area's rules find, each a dict with ``kind``, ``source``,
+    ``target``, ``outcome`` and ``blocking``; a blocking one refuses the merge.""",
+)
+
+tenant_merged_in = _signals.signal(
+    "tenant-merged-in",
+    doc="""Another tenant's rows were copied into this one, inside the merge's transaction.
+
+    Sender: a ``Session`` bound to the target tenant's schema. Keyword ``source``: the merged tenant's slug.
+    Receivers rebuild what their area derives from the rows (the statistics' kept periods); the merge rolls
+    back if one raises.""",
+)

@@ -13,7 +13,7 @@ from motcua_platform.directory.models import Tenant
 from motcua_platform.plugins import Plugin
 from sqlalchemy.orm import Session
 
-from motcua_onestop import backlogs
+from motcua_onestop import backlogs, merging
 from motcua_onestop.calendar.services import seed_calendar
 from motcua_onestop.catalogue.services import sync_plugin
 from motcua_onestop.dossiers.services import RECEIVING_CHECKS
@@ -53,5 +53,7 @@ def connect() -> None:
     metrics.add_source(backlogs.national_sync_backlog)
     signals.tenant_seeding.connect(seed_new_tenant)
     signals.plugin_enabled.connect(add_plugin_procedures)
+    signals.tenant_merge_planned.connect(merging.check_unit_kinds)
+    signals.tenant_merged_in.connect(merging.keep_statistics)
     if require_paid_before_intake not in RECEIVING_CHECKS:
         RECEIVING_CHECKS.append(require_paid_before_intake)

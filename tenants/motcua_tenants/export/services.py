@@ -35,7 +35,7 @@ from motcua_tenants.export import control_records
 from motcua_tenants.export.catalog import TableShape, tables_of, write_table
 from motcua_tenants.export.encoding import FORMAT_VERSION
 from motcua_tenants.export.readme import README
-from motcua_tenants.registry.moves import _settle
+from motcua_tenants.registry.moves import settle as _settle  # patched by its tests
 from motcua_tenants.registry.services import move_under_way
 
 FORMAT = "motcua-tenant-export"

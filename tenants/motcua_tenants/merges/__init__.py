@@ -1,1 +1,1 @@
-"""Merging a province into another (the 2025 reform): ``motcua tenants merge SOURCE --into TARGET --on DATE``."""
+"""Merging one province's tenant into another's (``motcua tenants merge SOURCE --into TARGET``; ADR 0059)."""

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from motcua_tenants.backups import cli as backup_cli
 from motcua_tenants.export import cli as export_cli
+from motcua_tenants.merges import cli as merge_cli
 from motcua_tenants.registry import moves, services
 from motcua_tenants.registry.models import JobStatus
 
@@ -21,7 +22,7 @@ console = Console(stderr=True)
 
 @click.group()
 def tenants() -> None:
-    """Provinces as tenants: create, list, show, suspend, resume, archive, move, backup, restore, export,
+    """Provinces as tenants: create, list, show, suspend, resume, archive, move, merge, backup, restore, export,
     delete."""
 
 
@@ -29,6 +30,7 @@ tenants.add_command(backup_cli.backup)
 tenants.add_command(backup_cli.restore)
 tenants.add_command(export_cli.export)
 tenants.add_command(export_cli.delete)
+tenants.add_command(merge_cli.merge)
 
 
 def enqueue(runtime, job) -> None:

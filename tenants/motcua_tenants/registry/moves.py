@@ -116,7 +116,7 @@ def move(db: Database, job_id: int, *, settle_seconds: float, on_step: Callable[
             if tenant.server == source:
                 report("waiting for every process to see the suspension", 5)
                 step("wait")
-                _settle(tenant, settle_seconds)
+                settle(tenant, settle_seconds)
                 copying = False
                 try:
                     report("fencing the source schema", 15)
@@ -174,7 +174,9 @@ class _OnlyMover:
             self.conn.close()
 
 
-def _settle(tenant: Tenant, seconds: float) -> None:
+def settle(tenant: Tenant, seconds: float) -> None:
+    """Wait until ``seconds`` after the tenant's last status change (its suspension): every process has seen it
+    by then (moves, exports and merges wait so)."""
     left = (tenant.status_changed_at.timestamp() + seconds) - time.time()
     if left > 0:
         time.sleep(left)
