@@ -44,7 +44,7 @@ from sqlalchemy.orm import Session
 from motcua_tenants.backups import tables as rows
 from motcua_tenants.migrations.runner import create_role_and_schema, tenant_heads, upgrade_tenant_on
 from motcua_tenants.registry.models import JobStatus, TenantJob
-from motcua_tenants.registry.services import JobReporter, _load_job, latest_job, move_under_way
+from motcua_tenants.registry.services import JobReporter, latest_job, load_job, move_under_way
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ def request_move(session: Session, actor: Actor, slug: str, to: str, servers: Co
 def move(db: Database, job_id: int, *, settle_seconds: float, on_step: Callable[[str], None] | None = None) -> None:
     """Run (or run again) move job ``job_id``; ``settle_seconds`` is how long after the suspension every process
     is sure to have seen it (step 2)."""
-    job, tenant = _load_job(db, job_id, "move")
+    job, tenant = load_job(db, job_id, "move")
     source, target, resume = job.params["from"], job.params["to"], job.params["resume"]
     binding = db.binding(tenant.slug, server=source)
     report = JobReporter(db, job_id)

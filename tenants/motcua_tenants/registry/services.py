@@ -386,7 +386,7 @@ class JobReporter:
         self._update(status=JobStatus.FAILED, error=error[:4000], finished_at=utcnow())
 
 
-def _load_job(db: Database, job_id: int, kind: str) -> tuple[TenantJob, Tenant]:
+def load_job(db: Database, job_id: int, kind: str) -> tuple[TenantJob, Tenant]:
     with db.control_session() as session:
         job = get_job(session, job_id)
         if job.kind != kind:
@@ -416,7 +416,7 @@ def seed_tenant(conn: Connection, binding: TenantBinding, tenant: Tenant, params
 
 def provision(db: Database, job_id: int, *, after_migrate: Callable[[Connection], None] | None = None) -> None:
     """Build the tenant's schema, role, tables and seed in one transaction; then mark it active."""
-    job, tenant = _load_job(db, job_id, "provision")
+    job, tenant = load_job(db, job_id, "provision")
     if tenant.status != TenantStatus.PROVISIONING:
         raise Conflict(
             _("Tenant '%(slug)s' is %(status)s; nothing to provision.", slug=tenant.slug, status=tenant.status)
@@ -459,7 +459,7 @@ def provision(db: Database, job_id: int, *, after_migrate: Callable[[Connection]
 def archive(db: Database, job_id: int, *, archive_dir: Path, pg_dump: str) -> Path:
     """Dump the tenant schema with pg_dump, then drop schema and role. The dump is written first, so a
     failure anywhere leaves the data in place."""
-    _, tenant = _load_job(db, job_id, "archive")
+    _, tenant = load_job(db, job_id, "archive")
     binding = db.binding(tenant.slug, server=tenant.server)
     report = JobReporter(db, job_id)
     report.start()
