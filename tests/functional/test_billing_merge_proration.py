@@ -11,7 +11,7 @@ from motcua_platform.audit.services import Actor
 from motcua_platform.directory.models import Tenant
 from motcua_platform.errors import Conflict
 from motcua_tenants.merges.control import record_merge
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 ACTOR = Actor("cli", None, "merge-operator")
 RUN = "/api/v1/billing/runs"
@@ -127,3 +127,41 @@ def test_a_merge_inside_a_finalized_period_is_refused_and_changes_nothing(financ
     # merging from the day after that period is accepted
     merge(runtime, "alpha", "beta", dt.date(2026, 11, 1))
     assert finance.get("/api/v1/billing/contracts/HD-2026-ALPHA").get_json()["ends_on"] == "2026-10-31"
+
+
+def test_drafts_for_periods_after_the_merge_are_voided_and_a_draft_the_contract_no_longer_covers_is_not_finalized(
+    finance, contract, runtime
+):
+    ingest(finance, dossiers(40))  # October
+    ingest(finance, dossiers(30, month=(2026, 11), prefix="n", days=28))
+    october = invoice_of(finance, run(finance, "2026-10"), "alpha")
+    november = invoice_of(finance, run(finance, "2026-11"), "alpha")
+    merge(runtime, "alpha", "beta", dt.date(2026, 11, 1))  # after both drafts were made
+
+    voided = finance.get(f"/api/v1/billing/invoices/{november['id']}").get_json()
+    assert voided["status"] == "void" and "alpha" in voided["void_reason"]
+    with runtime.db.control_session() as session:
+        audit = session.scalar(
+            select(ControlAuditEvent).where(
+                ControlAuditEvent.action == "billing.invoice_void",
+                ControlAuditEvent.target == f"invoice:{november['id']}",
+            )
+        )
+    assert audit is not None and audit.actor == "cli:merge-operator"
+    # October, whole before the merge, is still a draft and finalizes as it was
+    assert finance.get(f"/api/v1/billing/invoices/{october['id']}").get_json()["status"] == "draft"
+    assert finance.post(f"/api/v1/billing/invoices/{october['id']}/finalize").status_code == 200
+
+
+def test_finalizing_a_draft_its_contract_no_longer_covers_is_refused(finance, contract, runtime):
+    ingest(finance, dossiers(30, month=(2026, 11), prefix="n", days=28))
+    november = invoice_of(finance, run(finance, "2026-11"), "alpha")
+    with runtime.db.control_session() as session:  # the term cut short after the draft, by hand or by an old merge
+        session.execute(
+            text("UPDATE control.billing_contracts SET ends_on = DATE '2026-10-31' WHERE code = 'HD-2026-ALPHA'")
+        )
+        session.commit()
+    refused = finance.post(f"/api/v1/billing/invoices/{november['id']}/finalize")
+    assert refused.status_code == 409, refused.get_json()
+    assert "does not cover any day" in refused.get_json()["message"]
+    assert finance.get(f"/api/v1/billing/invoices/{november['id']}").get_json()["status"] == "draft"

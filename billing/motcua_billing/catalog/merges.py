@@ -5,6 +5,8 @@ covered (``invoices.lines``, ``rating.services.prorate``).
 A contract keeps its status ``active`` when its term is cut short: ``ends_on`` alone says when it stops, and
 the invoice run still bills its last, partial period. A contract that would only have begun on or after the
 merge is ``terminated`` (it never runs). Each change is audited with the contract's old and new terms.
+Drafts already made for periods that begin on or after the merge are voided (audited, their usage released):
+the contract no longer covers them, and finalizing one would bill its usage with no quota and no lease.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from motcua_billing.catalog.models import Contract
-from motcua_billing.invoices.models import BILLED, Invoice
+from motcua_billing.invoices.models import BILLED, Invoice, InvoiceStatus
 
 
 def end_contracts_at_merge(session: Session, *, source: Tenant, target: Tenant, on: dt.date, actor: Actor) -> None:
@@ -64,3 +66,15 @@ def end_contracts_at_merge(session: Session, *, source: Tenant, target: Tenant, 
             old_ends_on=old_ends_on.isoformat(), ends_on=contract.ends_on.isoformat(), status=contract.status,
         )  # fmt: skip
     session.flush()
+    drafts = session.scalars(
+        select(Invoice.id)
+        .where(Invoice.tenant_id == source.id, Invoice.status == InvoiceStatus.DRAFT, Invoice.period_start >= on)
+        .order_by(Invoice.period_start)
+    ).all()
+    # imported here: the lifecycle pulls in the payments' schemas, whose messages need the installed areas, and
+    # this module is imported by billing's wiring while the areas are being installed
+    from motcua_billing.invoices import lifecycle
+
+    for invoice_id in drafts:
+        reason = _("Tenant %(slug)s merged into %(target)s from %(on)s.", slug=source.slug, target=target.slug, on=on)
+        lifecycle.void(session, actor, invoice_id, str(reason))

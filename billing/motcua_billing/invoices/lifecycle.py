@@ -36,7 +36,7 @@ from motcua_billing.invoices.models import BILLED, Invoice, InvoiceCounter, Invo
 from motcua_billing.invoices.queries import get_invoice, tenant_slug
 from motcua_billing.payments.services import apply_pending
 from motcua_billing.rating import periods
-from motcua_billing.rating.periods import Period
+from motcua_billing.rating.periods import Period, covered
 from motcua_billing.rating.services import invoice_totals
 from motcua_billing.usage import claims
 
@@ -55,6 +55,16 @@ def finalize(session: Session, actor: Actor, invoice_id: int, *, now: dt.datetim
     contract = session.get(Contract, invoice.contract_id)
     metrics = {m.code: m for m in session.scalars(select(BillableMetric))}
     period = Period(invoice.period_start, invoice.period_end)
+    if covered(period, contract.starts_on, contract.ends_on).days == 0:
+        # the contract was cut short after the draft was made (a merge): no lease, no quota, every event overage
+        raise Conflict(
+            _(
+                "Contract %(contract)s does not cover any day of %(start)s – %(end)s any more; void this draft.",
+                contract=contract.code,
+                start=period.start,
+                end=period.end - dt.timedelta(days=1),
+            )
+        )
     tenant_id = invoice.tenant_id
     # Hold inserts into the ledger from here to the commit, then recompute from it as it is now: the lines
     # claim exactly what they count, and usage written later stays unclaimed, billed later as an adjustment.
