@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import shutil
 import subprocess
 import tempfile
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from dossier_support import citizen_client, intake_body, move
+from motcua_app.testing.pytest_plugin import TEST_PASSWORD
 from motcua_onestop.catalogue.models import Procedure
 from motcua_onestop.dossiers.documents.models import DossierDocument
 from motcua_onestop.dossiers.forms.rendering import html_to_pdf, qr_data_uri, render_html
@@ -30,6 +32,7 @@ from motcua_platform.audit.services import Actor
 from motcua_platform.rendering.pdf import find_font
 from motcua_platform.signatures import registry
 from motcua_platform.signatures.settings import verify_document
+from portal_support import log_in as portal_log_in
 from pytest_httpserver import HTTPServer
 from signing_ca import PASSPHRASE, SigningCA
 from sqlalchemy import func, select
@@ -212,7 +215,7 @@ def pdfsig(pdf: bytes) -> str:
 
 
 def test_the_leader_signs_the_records_office_seals_and_the_citizen_gets_the_doubly_signed_result(
-    runtime, seeded, ca, at_leader_step
+    runtime, seeded, ca, host_client, at_leader_step
 ):
     code, clerk, leader, citizen, original = at_leader_step
     register_leader(runtime, seeded, ca)
@@ -272,11 +275,14 @@ def test_the_leader_signs_the_records_office_seals_and_the_citizen_gets_the_doub
     assert report.count("Signature is Valid.") == 2, report
     assert ca.officer.name in report and ca.seal.name in report
 
-    # the portal's page offers the current result only
-    page = citizen.get(f"/my/dossiers/{code}")
-    if page.status_code == 200:  # the portal signs citizens in with its own session; the API token may not open it
-        html = page.get_data(as_text=True)
-        assert f"/documents/{documents[2].id}" in html and f'/documents/{documents[0].id}"' not in html
+    # the portal's page offers the current result only, and its download is the signed file
+    portal = host_client(seeded["alpha"].host, language="vi")
+    portal_log_in(portal, "citizen@alpha.test", TEST_PASSWORD)
+    html = portal.get(f"/my/dossiers/{code}").get_data(as_text=True)
+    assert f"/my/dossiers/{code}/documents/{documents[2].id}" in html
+    assert f"/my/dossiers/{code}/documents/{documents[0].id}" not in html
+    assert f"/my/dossiers/{code}/documents/{documents[1].id}" not in html
+    assert download(portal, f"/my/dossiers/{code}/documents/{documents[2].id}") == pdf
 
     # audited: actor, dossier, document, kind, certificate
     events = audit_of(runtime, code)
@@ -377,3 +383,49 @@ def test_a_key_that_is_not_the_registered_certificate_is_refused(runtime, seeded
     assert refused.status_code == 409 and "certificate" in refused.get_json()["errors"]
     documents, signatures = results(runtime, code)
     assert [d.id for d in documents] == [original["id"]] and signatures == []
+
+
+# -- the console -------------------------------------------------------------------------------------------------
+
+
+def test_the_leader_signs_from_the_console_page_and_the_page_says_who_signed_and_when(
+    runtime, seeded, ca, host_client, at_leader_step
+):
+    from portal_support import csrf_token, fresh_address, submit
+
+    code, _clerk, leader, _citizen, _original = at_leader_step
+    register_leader(runtime, seeded, ca)
+    assert step_post(leader, code, "current/claim", version_of(leader, code)).status_code == 200
+    console = host_client(seeded["alpha"].host, language="vi")
+    login = {"email": f"{LEADER}@alpha.test", "password": TEST_PASSWORD}
+    assert submit(console, "/console/login", login, environ_base={"REMOTE_ADDR": fresh_address()}).status_code == 303
+
+    body = console.get(f"/console/dossiers/{code}").get_data(as_text=True)
+    assert "Ký số" in body and "/steps/sign" in body
+    form = {
+        "csrf_token": csrf_token(body),
+        "version": re.search(r'name="version" value="(\d+)"', body).group(1),
+        "step": "2",
+    }
+    assert console.post(f"/console/dossiers/{code}/steps/sign", data={**form, "csrf_token": "x"}).status_code in (
+        400,
+        403,
+    )  # no CSRF token, no signature
+    assert results(runtime, code)[1] == []
+    signed = console.post(f"/console/dossiers/{code}/steps/sign", data=form)
+    assert signed.status_code == 303, signed.get_data(as_text=True)
+    page = console.get(f"/console/dossiers/{code}").get_data(as_text=True)
+    assert f"Ký bởi {ca.officer.name}" in page or ca.officer.name in page
+    assert "Đã ký" in page and "/steps/sign" not in page  # signed once: no button any more
+    assert [s.kind for s in results(runtime, code)[1]] == ["personal"]
+
+
+def test_the_sign_button_is_not_shown_to_who_may_not_sign(runtime, seeded, host_client, at_leader_step):
+    from portal_support import fresh_address, submit
+
+    code, _clerk, _leader, _citizen, _original = at_leader_step
+    console = host_client(seeded["alpha"].host, language="vi")
+    login = {"email": f"{CLERK}@alpha.test", "password": TEST_PASSWORD}
+    assert submit(console, "/console/login", login, environ_base={"REMOTE_ADDR": fresh_address()}).status_code == 303
+    body = console.get(f"/console/dossiers/{code}").get_data(as_text=True)
+    assert "/steps/sign" not in body and "Cần chữ ký số cá nhân" in body

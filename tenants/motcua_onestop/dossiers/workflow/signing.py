@@ -155,7 +155,6 @@ def sign_step(
             {"certificate": [_("Not the registered certificate.")]},
         )
 
-    versions.bump(dossier, now)
     label = workflow.signature_label(step.signature)
     document = documents.add_revision(
         session,
@@ -180,6 +179,7 @@ def sign_step(
         signed_at=now,
     )
     session.add(signature)
+    versions.bump(dossier, now)
     try:
         session.flush()
     except BaseException:
