@@ -34,6 +34,7 @@ from motcua_platform.rendering.pdf import find_font
 from motcua_platform.signatures import registry
 from motcua_platform.signatures.settings import verify_document
 from portal_support import log_in as portal_log_in
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pytest_httpserver import HTTPServer
 from signing_ca import PASSPHRASE, SigningCA
 from sqlalchemy import func, select
@@ -271,6 +272,11 @@ def test_the_leader_signs_the_records_office_seals_and_the_citizen_gets_the_doub
     assert [r.signer.fingerprint for r in reports] == [ca.officer.asn1.sha256.hex(), ca.seal.asn1.sha256.hex()]
     assert reports[1].good and reports[1].covers_whole_document
     assert reports[0].modification == "form_filling"  # only the seal came after the leader's signature
+
+    # the two visible stamps sit apart in the signing block: the leader's above the seal's
+    fields = PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures
+    boxes = [[float(x) for x in field.sig_field["/Rect"]] for field in fields]
+    assert boxes[0][1] >= boxes[1][3], boxes
 
     report = pdfsig(pdf)
     assert report.count("Signature is Valid.") == 2, report

@@ -44,6 +44,7 @@ from motcua_platform.config import Config
 from motcua_platform.errors import InvalidInput, NotFound
 from motcua_platform.i18n import _
 from motcua_platform.signatures.signer import PadesSigner, SigningError
+from motcua_platform.signatures.stamp import StampPlacement
 from motcua_platform.signatures.trust import TrustList
 from motcua_platform.signatures.verify import SignatureReport, verify
 
@@ -97,16 +98,17 @@ def province_signing(config: Config, slug: str) -> ProvinceSigning:
     return ProvinceSigning(folder, seal, tsa_url, bool(data.get("embed_revocation", False)), officers)
 
 
-def seal_signer(config: Config, slug: str) -> PadesSigner:
-    """The ``Signer`` of the province's seal, as its signing.toml sets it up."""
+def seal_signer(config: Config, slug: str, *, placement: StampPlacement | None = None) -> PadesSigner:
+    """The ``Signer`` of the province's seal, as its signing.toml sets it up; ``placement``: where its stamp
+    goes (default: the lower right corner of the last page)."""
     setup = province_signing(config, slug)
     if setup.seal is None:
         path = setup.folder / SETTINGS_FILE
         raise SigningNotConfigured(_("%(path)s has no [seal] section.", path=str(path)))
-    return _signer(config, setup, setup.seal, "[seal]")
+    return _signer(config, setup, setup.seal, "[seal]", placement)
 
 
-def officer_signer(config: Config, slug: str, email: str) -> PadesSigner:
+def officer_signer(config: Config, slug: str, email: str, *, placement: StampPlacement | None = None) -> PadesSigner:
     """The ``Signer`` of an officer's own key, held for them server-side under ``[officers."<email>"]``
     of the province's signing.toml (how a remote signing service or an HSM holds officers' keys)."""
     setup = province_signing(config, slug)
@@ -120,12 +122,16 @@ def officer_signer(config: Config, slug: str, email: str) -> PadesSigner:
                 email=email,
             )
         )
-    return _signer(config, setup, section, f'[officers."{email}"]')
+    return _signer(config, setup, section, f'[officers."{email}"]', placement)
 
 
-def _signer(config: Config, setup: ProvinceSigning, seal: dict[str, Any], name: str) -> PadesSigner:
+def _signer(
+    config: Config, setup: ProvinceSigning, seal: dict[str, Any], name: str, placement: StampPlacement | None
+) -> PadesSigner:
     """A key section of signing.toml (``[seal]`` or an officer's) as a ``Signer``; ``name`` for messages."""
     options: dict[str, Any] = {"tsa_url": setup.tsa_url, "font": config.pdf_font}
+    if placement is not None:
+        options["placement"] = placement
     if setup.embed_revocation:
         trust = trust_list(config)
         options |= {

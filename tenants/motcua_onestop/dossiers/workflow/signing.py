@@ -40,7 +40,7 @@ from motcua_platform.signatures import registry
 from motcua_platform.signatures.models import SigningCertificate
 from motcua_platform.signatures.settings import officer_signer, seal_signer
 from motcua_platform.signatures.signer import SigningError
-from motcua_platform.signatures.stamp import StampText
+from motcua_platform.signatures.stamp import StampPlacement, StampText
 from motcua_platform.signatures.verify import SignerCertificate
 from motcua_platform.storage.services import TenantObjects
 from sqlalchemy import select
@@ -57,6 +57,8 @@ from motcua_onestop.units.models import Unit
 PERSONAL, SEAL = "personal", "seal"
 REASONS = {PERSONAL: "Ký duyệt kết quả giải quyết thủ tục hành chính", SEAL: "Đóng dấu cơ quan"}
 FIELD_NAMES = {PERSONAL: "KySoCaNhan", SEAL: "DauCoQuan"}  # + the step's number: one field per signature
+# the signing block of the last page, lower right: the leader's stamp above the seal's, so the two never overlap
+PLACEMENTS = {PERSONAL: StampPlacement(box=(345, 112, 575, 182)), SEAL: StampPlacement()}
 
 
 @dataclass(frozen=True)
@@ -127,11 +129,11 @@ def sign_step(
     unit = session.get(Unit, step.unit_id)
     agency = unit.name if unit is not None else ""
     # the key is read from its file or token now, for this signature only
-    signer = (
-        officer_signer(config, tenant_slug, staff.email)
-        if step.signature == PERSONAL
-        else seal_signer(config, tenant_slug)
-    )
+    placement = PLACEMENTS[step.signature]
+    if step.signature == PERSONAL:
+        signer = officer_signer(config, tenant_slug, staff.email, placement=placement)
+    else:
+        signer = seal_signer(config, tenant_slug, placement=placement)
     stamp = StampText(signer=registered[0].subject, agency=agency, signed_at=now)
 
     with documents.open_content(objects, previous) as stream:
