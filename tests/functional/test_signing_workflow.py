@@ -328,6 +328,35 @@ def test_someone_without_the_steps_role_cannot_sign_and_nothing_is_written(runti
     assert sign(clerk, code, 1).status_code == 409
 
 
+def test_who_claimed_the_step_but_no_longer_holds_its_role_cannot_sign(runtime, seeded, ca, at_leader_step):
+    """The role is checked at the signature, not only at the claim (a leader moved to other duties)."""
+    from motcua_onestop.dossiers import services as dossiers
+    from motcua_onestop.dossiers.workflow import signing
+    from motcua_platform.errors import Forbidden
+    from motcua_platform.storage.services import tenant_objects
+
+    code, _clerk, leader, _citizen, _original = at_leader_step
+    register_leader(runtime, seeded, ca)
+    assert step_post(leader, code, "current/claim", version_of(leader, code)).status_code == 200
+    units = seeded["alpha"].units
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        dossier = dossiers.get_dossier(session, code, {units["root"]}, lock=True)
+        with pytest.raises(Forbidden):
+            signing.sign_step(
+                session,
+                tenant_objects(runtime.config, "alpha"),
+                Actor("staff", seeded["alpha"].staff[LEADER], "test"),
+                [("officer", units["commune_a"])],  # an officer now, no longer the leader (tenant_admin)
+                seeded["alpha"].staff[LEADER],
+                dossier,
+                dossier.version,
+                2,
+                config=runtime.config,
+                tenant_slug="alpha",
+            )
+        session.rollback()
+
+
 def test_an_officer_without_a_registered_certificate_is_told_to_register_one(runtime, seeded, at_leader_step):
     code, _clerk, leader, _citizen, original = at_leader_step
     assert step_post(leader, code, "current/claim", version_of(leader, code)).status_code == 200
