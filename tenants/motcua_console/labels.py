@@ -36,6 +36,8 @@ NOTES = {
     "step_assign": N_("Step given to a colleague"),
     "step_complete": N_("Step completed"),
     "step_handoff": N_("Step handed off"),
+    "step_sign": N_("Result signed"),
+    "document_revision": N_("New version of a document (signed)"),
     "extend": N_("Due date extended"),
     "document_add": N_("Document uploaded"),
     "document_digitised": N_("Document marked as scanned from paper"),

@@ -27,6 +27,7 @@ from motcua_console import (  # noqa: F401
     rating_pages,
     session,
     sign_in_pages,
+    signature_pages,
     statistics_pages,
     step_pages,
 )

@@ -50,6 +50,7 @@ def steps_panel(db: Session, dossier: Dossier) -> dict:
             "number": index + 1,
             "name": item["name"],
             "role": item["role"],
+            "signature": item.get("signature"),  # the signature the step needs (signature_pages)
             "record": records.get(index),
             "outcome": workflow.step_outcome(records[index], now, dossier) if index in records else None,
             "current": index in records and index == dossier.step_in_progress,

@@ -117,7 +117,10 @@ def _detail(dossier: Dossier, *, errors: dict | None = None, values: dict | None
         current_step=dossiers.current_step_name(db, dossier),
         history=history,
         components=[d for d in files if d.kind == DocumentKind.COMPONENT],
-        results=[d for d in files if d.kind == DocumentKind.RESULT] if dossier.status == Status.RETURNED else [],
+        # the current version of each result: a signed one supersedes the unsigned file it was made from
+        results=[d for d in files if d.kind == DocumentKind.RESULT and d.superseded_at is None]
+        if dossier.status == Status.RETURNED
+        else [],
         component_options=_component_options(db, dossier) if can_upload else [],
         kept_options=_kept_options(db, dossier) if can_upload else [],
         can_upload=can_upload,

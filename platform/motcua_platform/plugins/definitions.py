@@ -90,20 +90,29 @@ class RequiredDocument:
         return {"name": self.name, "original": self.original, "count": self.count, "required": self.required}
 
 
+SIGNATURE_KINDS = (None, "personal", "seal")
+
+
 @dataclass(frozen=True)
 class WorkflowStep:
     name: str
     role: str  # officer | tenant_admin
     unit_kind: str
     allotted_hours: int
+    # a signature the step's result needs before the step completes (docs/signatures.md, ADR 0062):
+    # "personal" (the officer's own certificate, e.g. the leader's) or "seal" (the agency's seal)
+    signature: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        step: dict[str, Any] = {
             "name": self.name,
             "role": self.role,
             "unit_kind": self.unit_kind,
             "allotted_hours": self.allotted_hours,
         }
+        if self.signature is not None:  # only when set: templates without signatures stay as they were
+            step["signature"] = self.signature
+        return step
 
 
 # Called as calculator(data, procedure, settings): the cleaned form data, the procedure with the fees of the
@@ -171,6 +180,8 @@ class ProcedureDefinition:
         for step in self.workflow:
             if step.allotted_hours <= 0 or step.unit_kind not in UNIT_KINDS:
                 errors.append(f"workflow step {step.name!r} needs a known unit kind and positive hours")
+            if step.signature not in SIGNATURE_KINDS:
+                errors.append(f"workflow step {step.name!r}: signature must be one of personal, seal (or none)")
         return errors
 
     def reference(self) -> dict[str, Any]:

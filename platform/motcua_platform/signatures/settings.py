@@ -17,6 +17,11 @@ needed (a renewed certificate or a changed PIN takes effect at the next signatur
     # key_label = "seal"
     # pin_file = "token.pin"                # or pin_env = "DAKLAK_TOKEN_PIN"
 
+    [officers."lan@daklak.gov.vn"]          # an officer's own key, held for them server-side (a remote
+    type = "pkcs12"                         # signing service's or an HSM's way): the same fields as [seal],
+    file = "officers/lan.p12"               # keyed by the staff account's e-mail
+    passphrase_env = "DAKLAK_LAN_PASSPHRASE"
+
 Secrets (passphrases, PINs) are never in this file: it names where they are, a file readable by the
 platform's user only or an environment variable, and they are read at the moment of signing.
 
@@ -39,6 +44,7 @@ from motcua_platform.config import Config
 from motcua_platform.errors import InvalidInput, NotFound
 from motcua_platform.i18n import _
 from motcua_platform.signatures.signer import PadesSigner, SigningError
+from motcua_platform.signatures.stamp import StampPlacement
 from motcua_platform.signatures.trust import TrustList
 from motcua_platform.signatures.verify import SignatureReport, verify
 
@@ -60,9 +66,10 @@ class ProvinceSigning:
     """What ``signing.toml`` says, paths resolved against the province's folder."""
 
     folder: Path
-    seal: dict[str, Any]
+    seal: dict[str, Any] | None
     tsa_url: str | None
     embed_revocation: bool
+    officers: dict[str, dict[str, Any]]
 
 
 def province_signing(config: Config, slug: str) -> ProvinceSigning:
@@ -79,19 +86,52 @@ def province_signing(config: Config, slug: str) -> ProvinceSigning:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise SigningMisconfigured(_("%(path)s cannot be read: %(cause)s", path=str(path), cause=str(exc))) from None
     seal = data.get("seal")
-    if not isinstance(seal, dict):
-        raise SigningNotConfigured(_("%(path)s has no [seal] section.", path=str(path)))
+    if seal is not None and not isinstance(seal, dict):
+        raise SigningMisconfigured(_("%(path)s: [seal] must be a section.", path=str(path)))
+    officers = data.get("officers", {})
+    if not (isinstance(officers, dict) and all(isinstance(v, dict) for v in officers.values())):
+        raise SigningMisconfigured(_('%(path)s: officers must be sections like [officers."lan@…"].', path=str(path)))
     tsa_url = data.get("tsa_url", config.signing_tsa_url)
     if tsa_url is not None and not (isinstance(tsa_url, str) and URL.fullmatch(tsa_url)):
         raise SigningMisconfigured(_("%(path)s: tsa_url must be an http(s) URL.", path=str(path)))
-    return ProvinceSigning(folder, seal, tsa_url, bool(data.get("embed_revocation", False)))
+    officers = {str(email).strip().lower(): section for email, section in officers.items()}
+    return ProvinceSigning(folder, seal, tsa_url, bool(data.get("embed_revocation", False)), officers)
 
 
-def seal_signer(config: Config, slug: str) -> PadesSigner:
-    """The ``Signer`` of the province's seal, as its signing.toml sets it up."""
+def seal_signer(config: Config, slug: str, *, placement: StampPlacement | None = None) -> PadesSigner:
+    """The ``Signer`` of the province's seal, as its signing.toml sets it up; ``placement``: where its stamp
+    goes (default: the lower right corner of the last page)."""
     setup = province_signing(config, slug)
-    seal = setup.seal
+    if setup.seal is None:
+        path = setup.folder / SETTINGS_FILE
+        raise SigningNotConfigured(_("%(path)s has no [seal] section.", path=str(path)))
+    return _signer(config, setup, setup.seal, "[seal]", placement)
+
+
+def officer_signer(config: Config, slug: str, email: str, *, placement: StampPlacement | None = None) -> PadesSigner:
+    """The ``Signer`` of an officer's own key, held for them server-side under ``[officers."<email>"]``
+    of the province's signing.toml (how a remote signing service or an HSM holds officers' keys)."""
+    setup = province_signing(config, slug)
+    section = setup.officers.get(email.strip().lower())
+    if section is None:
+        path = setup.folder / SETTINGS_FILE
+        raise SigningNotConfigured(
+            _(
+                '%(path)s holds no key for %(email)s: add an [officers."%(email)s"] section.',
+                path=str(path),
+                email=email,
+            )
+        )
+    return _signer(config, setup, section, f'[officers."{email}"]', placement)
+
+
+def _signer(
+    config: Config, setup: ProvinceSigning, seal: dict[str, Any], name: str, placement: StampPlacement | None
+) -> PadesSigner:
+    """A key section of signing.toml (``[seal]`` or an officer's) as a ``Signer``; ``name`` for messages."""
     options: dict[str, Any] = {"tsa_url": setup.tsa_url, "font": config.pdf_font}
+    if placement is not None:
+        options["placement"] = placement
     if setup.embed_revocation:
         trust = trust_list(config)
         options |= {
@@ -105,8 +145,10 @@ def seal_signer(config: Config, slug: str) -> PadesSigner:
     if kind == "pkcs12":
         from motcua_platform.signatures.pkcs12 import Pkcs12Signer
 
-        secret = _secret(setup.folder, seal, "passphrase")
-        return Pkcs12Signer(setup.folder / _required(seal, "file"), lambda: secret().encode(), chain=chain, **options)
+        secret = _secret(setup.folder, seal, "passphrase", name)
+        return Pkcs12Signer(
+            setup.folder / _required(seal, "file", name), lambda: secret().encode(), chain=chain, **options
+        )
     if kind == "pkcs11":
         try:
             from motcua_platform.signatures.pkcs11 import Pkcs11Signer
@@ -115,15 +157,15 @@ def seal_signer(config: Config, slug: str) -> PadesSigner:
                 _("A PKCS#11 seal needs the pkcs11 extra: pip install 'motcua-cloud[pkcs11]'.")
             ) from None
         return Pkcs11Signer(
-            _required(seal, "module"),
-            token_label=_required(seal, "token_label"),
-            key_label=_required(seal, "key_label"),
+            _required(seal, "module", name),
+            token_label=_required(seal, "token_label", name),
+            key_label=_required(seal, "key_label", name),
             cert_label=seal.get("cert_label"),
-            pin=_secret(setup.folder, seal, "pin"),
+            pin=_secret(setup.folder, seal, "pin", name),
             chain=chain,
             **options,
         )
-    raise SigningMisconfigured(_("The [seal] type must be pkcs12 or pkcs11."))
+    raise SigningMisconfigured(_("The %(section)s type must be pkcs12 or pkcs11.", section=name))
 
 
 def trust_list(config: Config) -> TrustList:
@@ -139,20 +181,24 @@ def verify_document(config: Config, pdf: bytes) -> list[SignatureReport]:
     return verify(pdf, trust_list(config), allow_fetching=config.signing_fetch_revocation)
 
 
-def _required(section: dict[str, Any], key: str) -> str:
+def _required(section: dict[str, Any], key: str, name: str) -> str:
     value = section.get(key)
     if not isinstance(value, str) or not value:
-        raise SigningMisconfigured(_("The [seal] section needs %(key)s.", key=key))
+        raise SigningMisconfigured(_("The %(section)s section needs %(key)s.", section=name, key=key))
     return value
 
 
-def _secret(folder: Path, section: dict[str, Any], name: str) -> Callable[[], str]:
+def _secret(folder: Path, section: dict[str, Any], name: str, section_name: str) -> Callable[[], str]:
     """Where the secret ``name`` comes from (``<name>_file`` or ``<name>_env``), as a function that reads it
     when called: the secret is not kept in the signer."""
     file, env = section.get(f"{name}_file"), section.get(f"{name}_env")
     if bool(file) == bool(env):
         raise SigningMisconfigured(
-            _("The [seal] section needs exactly one of %(name)s_file and %(name)s_env.", name=name)
+            _(
+                "The %(section)s section needs exactly one of %(name)s_file and %(name)s_env.",
+                section=section_name,
+                name=name,
+            )
         )
     if file:
         path = folder / str(file)

@@ -27,6 +27,10 @@ class WorkflowStepSchema(Schema):
     role = fields.String()
     unit_kind = fields.String()
     allotted_hours = fields.Integer()
+    signature = fields.String(
+        allow_none=True,
+        metadata={"description": "personal or seal: the result must be signed so before the step completes."},
+    )
 
 
 class ProcedureSchema(Schema):

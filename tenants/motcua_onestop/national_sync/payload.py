@@ -36,12 +36,15 @@ def build(
     history: Iterable[Mapping[str, Any]],
     *,
     paid_online: int | None = None,
+    result_file: Mapping[str, Any] | None = None,
 ) -> dict:
     """The record of ``dossier`` now. ``history``: its status changes, oldest first, as its owner sees them
     (``dossiers.services.citizen_history``: action, from and to status, who as a role, the comment meant
     for the applicant, when). ``paid_online``: by default from the dossier's own record of how it was paid
     (2 when paid online through the province's gateway, else 0). The identity flag is the dossier's own:
-    submitted after a sign-in with national identity."""
+    submitted after a sign-in with national identity. ``result_file``: the dossier's current result document,
+    ``{"signed": bool, "sha256": hex}`` (``signed``: digitally signed at a signature step, ADR 0062): a
+    signed result is the electronic result in law; none while there is no result file."""
     if paid_online is None:
         paid_online = PROVINCIAL_GATEWAY if getattr(dossier, "payment_method", None) == "online" else NOT_PAID_ONLINE
     return {
@@ -64,6 +67,9 @@ def build(
         "TrangThaiHoSo": int(dossier.status),
         "HoSoCoThanhPhanSoHoa": int(bool(dossier.has_digitised_components)),
         "CoKetQuaDienTu": int(bool(dossier.has_result_file)),
+        # the electronic result: signed (KetQuaDaKySo) and which file (its SHA-256), as the citizen downloads it
+        "KetQuaDaKySo": int(bool(result_file and result_file["signed"])),
+        "MaBamKetQua": result_file["sha256"] if result_file else None,
         "TaiKhoanDuocXacThucVoiVNeID": int(bool(dossier.identity_verified)),
         "DuocThanhToanTrucTuyen": paid_online,
         "QuaTrinhXuLy": [

@@ -66,6 +66,7 @@ POLICIES: dict[str, Policy] = {
     "dossier_rating_links": APPEND,
     "dossier_ratings": APPEND,
     "dossier_steps": APPEND,
+    "dossier_signatures": APPEND,
     "dossier_counters": APPEND,
     "kept_documents": APPEND,
     "payments": APPEND,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import logging
 import re
 import tempfile
@@ -370,6 +371,77 @@ def add_document(
         discard(objects, key)
         raise
     return document, True
+
+
+def current_result_pdf(session: Session, dossier: Dossier) -> DossierDocument | None:
+    """The dossier's newest current result document that is a PDF: the one a signature step signs."""
+    return session.scalar(
+        select(DossierDocument)
+        .where(
+            DossierDocument.dossier_id == dossier.id,
+            DossierDocument.kind == DocumentKind.RESULT,
+            DossierDocument.superseded_at.is_(None),
+            DossierDocument.content_type == "application/pdf",
+        )
+        .order_by(DossierDocument.id.desc())
+        .limit(1)
+    )
+
+
+def add_revision(
+    session: Session,
+    objects: TenantObjects,
+    actor: Actor,
+    dossier: Dossier,
+    previous: DossierDocument,
+    content: bytes,
+    *,
+    tenant_slug: str,
+    why: str,
+    now: dt.datetime | None = None,
+) -> DossierDocument:
+    """Store ``content`` as a new version of ``previous`` (a signed copy of it), which it supersedes; nothing
+    is overwritten. As for an upload: the object first, under a new key, then the rows in the caller's
+    transaction (``commit_or_discard``); if writing the rows fails, the object is deleted again and
+    ``previous`` stays current. ``why`` goes in the history."""
+    now = now or utcnow()
+    if previous.superseded_at is not None:
+        raise Conflict(_("Document %(id)s has been replaced already.", id=previous.id), {"document": [_("Replaced.")]})
+    sha256 = hashlib.sha256(content).hexdigest()
+    key = new_key("documents")
+    objects.put(key, io.BytesIO(content), content_type=previous.content_type)
+    try:
+        previous.superseded_at = now
+        session.flush()
+        document = DossierDocument(
+            dossier_id=dossier.id,
+            kind=previous.kind,
+            component_index=previous.component_index,
+            component_name=previous.component_name,
+            filename=previous.filename,
+            content_type=previous.content_type,
+            size_bytes=len(content),
+            sha256=sha256,
+            storage_key=key,
+            digitised=previous.digitised,
+            uploaded_by=str(actor),
+            uploaded_at=now,
+        )
+        session.add(document)
+        session.flush()
+        previous.superseded_by_id = document.id
+        result_name = (
+            session.get(Procedure, dossier.procedure_id).result_document if previous.kind == "result" else None
+        )
+        store.keep(session, dossier, document, result_name)
+        total = _add_stored_bytes(session, len(content))
+        report_usage(session, tenant_slug, STORAGE_METRIC, f"document:{document.id}:stored", gigabytes(total), now)
+        history.note(session, actor, dossier, "document_revision", f"{why}: {document.filename}, sha256 {sha256}", now)
+        session.flush()
+    except BaseException:
+        discard(objects, key)
+        raise
+    return document
 
 
 def give_again(

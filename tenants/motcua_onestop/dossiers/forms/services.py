@@ -66,6 +66,8 @@ ACTION_VI = {
     "step_claim": "Nhận xử lý bước",
     "step_complete": "Hoàn thành bước",
     "step_handoff": "Chuyển bước",
+    "step_sign": "Ký số kết quả",
+    "document_revision": "Phiên bản mới của tài liệu (đã ký số)",
     "comment": "Ý kiến",
     "extend": "Gia hạn, xin lỗi",
     "late_notice": "Thông báo trễ hạn",

@@ -3,14 +3,17 @@ Registered on the dossiers blueprint (imported at the end of ``dossiers.api``)."
 
 from marshmallow import fields, validate
 from motcua_platform.db.base import utcnow
-from motcua_platform.web.context import tenant_session
+from motcua_platform.storage.services import tenant_objects
+from motcua_platform.web.context import current_tenant, runtime, tenant_session
 from motcua_platform.web.principals import actor, current_principal
 from motcua_platform.web.schema import Schema
 
 from motcua_onestop.dossiers import services
+from motcua_onestop.dossiers.documents import services as documents
 from motcua_onestop.dossiers.http import IF_MATCH, blp, caller_units, etag_header, expected_version
 from motcua_onestop.dossiers.models import Dossier
 from motcua_onestop.dossiers.workflow import services as workflow
+from motcua_onestop.dossiers.workflow import signing
 
 
 class StepSchema(Schema):
@@ -33,6 +36,26 @@ class StepSchema(Schema):
         },
     )
     current = fields.Boolean()
+    signature = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "personal (the officer's own certificate) or seal (the agency's): the result must be "
+            "signed so before the step completes; none when the step needs no signature."
+        },
+    )
+    signed = fields.Nested(
+        "StepSignatureSchema", allow_none=True, metadata={"description": "The signature put at this step, if any."}
+    )
+
+
+class StepSignatureSchema(Schema):
+    kind = fields.String(metadata={"description": "personal or seal"})
+    staff_id = fields.Integer(metadata={"description": "Who signed (the staff account that applied it)."})
+    signer_name = fields.String(metadata={"description": "The certificate's name (CN), as the stamp shows it."})
+    fingerprint = fields.String(metadata={"description": "SHA-256 of the signing certificate (hex)."})
+    signed_at = fields.DateTime()
+    document_id = fields.Integer(metadata={"description": "The signed revision of the result document."})
+    signed_from_id = fields.Integer(metadata={"description": "The revision it supersedes."})
 
 
 class StepsSchema(Schema):
@@ -67,8 +90,15 @@ class AssignSchema(Schema):
     comment = fields.String(validate=validate.Length(max=2000))
 
 
+def _signature_view(signature) -> dict | None:
+    if signature is None:
+        return None
+    return {c.key: getattr(signature, c.key) for c in signature.__table__.columns}
+
+
 def _steps_view(session, dossier: Dossier) -> dict:
     now = utcnow()
+    signed = {signature.step_id: signature for signature in signing.signatures_of(session, dossier)}
     return {
         "code": dossier.code,
         "status": dossier.status,
@@ -81,6 +111,7 @@ def _steps_view(session, dossier: Dossier) -> dict:
                 **{c.key: getattr(step, c.key) for c in step.__table__.columns},
                 "outcome": workflow.step_outcome(step, now, dossier),
                 "current": step.index == dossier.step_in_progress,
+                "signed": _signature_view(signed.get(step.id)),
             }
             for step in workflow.steps_of(session, dossier)
         ],
@@ -155,4 +186,41 @@ def handoff_step(body, code):
     session, expected, dossier = _locked(code)
     principal = current_principal()
     workflow.handoff(session, actor(), principal.roles, dossier, expected, body["unit_id"], body.get("comment"))
+    return _steps_view(session, dossier), 200, etag_header(dossier)
+
+
+@blp.route("/dossiers/<code>/steps/<int:index>/signature", methods=["POST"])
+@blp.response(200, StepsSchema)
+@blp.alt_response(403, description="Not an officer with the step's role on its unit, or the step is not yours.")
+@blp.alt_response(
+    409,
+    description="Stale If-Match; not the current step; the step needs no signature or is signed already; no result "
+    "PDF; no registered certificate (the officer's own, or the agency seal's), or the key set up is not the "
+    "registered certificate's.",
+)
+@blp.alt_response(422, description="The key could not be used (e.g. a wrong passphrase): nothing was signed.")
+@blp.alt_response(428, description="If-Match is missing.")
+@blp.doc(parameters=[IF_MATCH])
+def sign_step(code, index):
+    """Sign the dossier's result at the current step ``index`` (0-based) as the step requires (If-Match): a
+    personal signature with the officer's own certificate, or the agency's seal; by the officer who claimed
+    the step. The signed PDF becomes the result document's new version (the previous one is superseded,
+    never overwritten); nothing is stored when signing fails. The step can then be completed."""
+    session, expected, dossier = _locked(code)
+    principal = current_principal()
+    objects = tenant_objects(runtime().config, current_tenant().slug)
+    done = signing.sign_step(
+        session,
+        objects,
+        actor(),
+        principal.roles,
+        principal.id,
+        dossier,
+        expected,
+        index,
+        config=runtime().config,
+        tenant_slug=current_tenant().slug,
+    )
+    # committed here, not at the request's end: should the commit fail, the signed copy's object goes too
+    documents.commit_or_discard(session, objects, done.document, True)
     return _steps_view(session, dossier), 200, etag_header(dossier)

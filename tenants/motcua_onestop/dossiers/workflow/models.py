@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from motcua_platform.db.base import TenantBase, id_column
+from motcua_platform.db.base import TenantBase, created_at_column, id_column
 from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
@@ -34,6 +34,7 @@ class DossierStep(TenantBase):
         UniqueConstraint("dossier_id", "index", name="uq_dossier_steps_dossier_index"),
         CheckConstraint("outcome IS NULL OR outcome IN ('early', 'on_time', 'late')", name="outcome"),
         CheckConstraint("allotted_hours > 0", name="allotted_hours"),
+        CheckConstraint("signature IS NULL OR signature IN ('personal', 'seal')", name="signature"),
         # the open steps of a unit: "dossiers whose current step is on my units"
         Index(
             "ix_dossier_steps_open_unit",
@@ -57,6 +58,35 @@ class DossierStep(TenantBase):
     due_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(10))
+    # copied from the template: the result must be signed so (personal / seal) before the step completes
+    signature: Mapped[str | None] = mapped_column(String(10))
+
+
+class DossierSignature(TenantBase):
+    """A signature put on a dossier's result at a step (``workflow.signing``): the signed revision is a new
+    ``DossierDocument`` that supersedes ``signed_from_id``. Never updated nor deleted.
+
+    The certificate is named by its SHA-256 fingerprint (the register's key, ``signing_certificates``),
+    not a foreign key: a seal's certificate stays with its province in a merge, the signature's record
+    goes with the dossier."""
+
+    __tablename__ = "dossier_signatures"
+    __table_args__ = (
+        CheckConstraint("kind IN ('personal', 'seal')", name="kind"),
+        CheckConstraint("fingerprint ~ '^[0-9a-f]{64}$'", name="fingerprint"),
+        UniqueConstraint("step_id", "kind", name="uq_dossier_signatures_step_kind"),  # once per step
+    )
+
+    id: Mapped[int] = id_column()
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="RESTRICT"), index=True)
+    step_id: Mapped[int] = mapped_column(ForeignKey("dossier_steps.id", ondelete="RESTRICT"))
+    kind: Mapped[str] = mapped_column(String(10))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_accounts.id", ondelete="RESTRICT"))
+    document_id: Mapped[int] = mapped_column(ForeignKey("dossier_documents.id", ondelete="RESTRICT"), unique=True)
+    signed_from_id: Mapped[int] = mapped_column(ForeignKey("dossier_documents.id", ondelete="RESTRICT"))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    signer_name: Mapped[str] = mapped_column(String(500))  # the certificate's CN, as the stamp shows it
+    signed_at: Mapped[dt.datetime] = created_at_column()
 
 
 # Indexes on ``dossiers`` for the officer inbox and the overdue list (declared here, next to the

@@ -11,8 +11,9 @@
 - **Acting.** Only an officer holding the step's role (or tenant_admin) on the step's unit or a unit
   above it may claim the current step, or assign it to a colleague who may act on it (as if they had
   claimed it); only the officer who has it may complete it, with a comment;
-  the next step then starts on its own unit (that is the hand-off). An officer of the current step's unit
-  may also hand the step off explicitly to any open unit of the province.
+  the next step then starts on its own unit (that is the hand-off). A step whose template asks for a
+  signature (``personal`` or ``seal``) completes only once the result is signed so (``signing.py``).
+  An officer of the current step's unit may also hand the step off explicitly to any open unit of the province.
 - **Deadlines.** A step is due ``allotted_hours`` of office time after it starts (the working calendar),
   moved out by the office time of a supplement pause that happens while it is open;
   on completion it is classified early / on_time / late with ``calendar.classify`` (dates compared), as
@@ -40,7 +41,7 @@ from motcua_onestop.calendar.engine import classify
 from motcua_onestop.catalogue.models import Procedure
 from motcua_onestop.dossiers import history, versions
 from motcua_onestop.dossiers.models import Dossier, Status
-from motcua_onestop.dossiers.workflow.models import DossierStep
+from motcua_onestop.dossiers.workflow.models import DossierSignature, DossierStep
 from motcua_onestop.units.models import Unit
 from motcua_onestop.units.services import subtree_ids
 
@@ -126,6 +127,18 @@ def _open_step(session: Session, dossier: Dossier) -> DossierStep:
     return step
 
 
+def signature_label(kind: str) -> str:
+    return _("the officer's own digital signature") if kind == "personal" else _("the agency's seal")
+
+
+def is_signed(session: Session, step: DossierStep) -> bool:
+    """Whether the signature ``step`` needs has been put on the dossier's result."""
+    query = select(DossierSignature.id).where(
+        DossierSignature.step_id == step.id, DossierSignature.kind == step.signature
+    )
+    return step.signature is None or session.scalar(query.limit(1)) is not None
+
+
 def may_act(session: Session, roles: Iterable[tuple[str, int | None]], step: DossierStep) -> bool:
     """Whether a staff member with ``roles`` may act on ``step``: its role (or tenant_admin) on its unit
     or a unit above it."""
@@ -175,6 +188,7 @@ def create_steps(session: Session, dossier: Dossier, procedure: Procedure, now: 
             unit_kind=item["unit_kind"],
             unit_id=assign_unit(units, dossier.receiving_unit_id, item["unit_kind"]),
             allotted_hours=item["allotted_hours"],
+            signature=item.get("signature"),
         )
         for i, item in enumerate(template)
     ]
@@ -227,6 +241,15 @@ def complete(session, actor: Actor, staff_id: int, dossier: Dossier, expected_ve
     if step.claimed_by != staff_id:
         raise Forbidden(
             _("Claim step '%(name)s' first: only the officer who claimed it may complete it.", name=step.name)
+        )
+    if step.signature is not None and not is_signed(session, step):
+        raise Conflict(
+            _(
+                "Step '%(name)s' needs the result signed (%(kind)s) before it is complete: sign it first.",
+                name=step.name,
+                kind=signature_label(step.signature),
+            ),
+            {"signature": [_("Sign the result first.")]},
         )
     versions.expect(dossier, expected_version)
     versions.bump(dossier, now)
