@@ -15,6 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 
@@ -65,6 +66,9 @@ class DossierDocument(TenantBase):
     # given once: the bytes are those of this earlier document of the same citizen, offered from their kept
     # documents (``store.py``); QĐ 766 item 4.3 counts the dossiers with such a component
     reused_from_id: Mapped[int | None] = mapped_column(ForeignKey("dossier_documents.id", ondelete="RESTRICT"))
+    # a PDF's signatures as verified at upload (``signature_checks.py``; ADR 0063); None for images. The one
+    # column updated after the insert: the revocation re-check replaces it.
+    signature_check: Mapped[dict | None] = mapped_column(JSONB)
 
 
 class KeptDocument(TenantBase):

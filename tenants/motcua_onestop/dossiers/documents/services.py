@@ -21,7 +21,7 @@ import logging
 import re
 import tempfile
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 from typing import BinaryIO
@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session
 from motcua_onestop.catalogue.models import Procedure
 from motcua_onestop.dossiers import history
 from motcua_onestop.dossiers import services as dossiers
-from motcua_onestop.dossiers.documents import store
+from motcua_onestop.dossiers.documents import signature_checks, store
 from motcua_onestop.dossiers.documents.checklist import required_documents, resolve_component
 from motcua_onestop.dossiers.documents.models import DocumentKind, DossierDocument, StoredBytes
 from motcua_onestop.dossiers.models import Channel, Dossier, Status
@@ -255,6 +255,17 @@ class NewDocument:
     reused_from: int | None = None  # the earlier document whose bytes these are (``store.source_of``)
 
 
+@dataclass(frozen=True)
+class SignatureChecking:
+    """How an upload's PDF signatures are checked (``signature_checks.py``): ``verifier`` is the engine with
+    the deployment's trust list; ``fetch_later`` when a job re-checks revocation online; ``recheck(document_id)``
+    asks for that job (after the commit)."""
+
+    verifier: signature_checks.Verifier
+    fetch_later: bool = False
+    recheck: Callable[[int], None] | None = None
+
+
 def _check_status(dossier: Dossier, kind: str) -> None:
     allowed = COMPONENT_STATUSES if kind == DocumentKind.COMPONENT else RESULT_STATUSES
     if dossier.status not in allowed:
@@ -282,6 +293,7 @@ def add_document(
     new: NewDocument,
     *,
     tenant_slug: str,
+    signatures: SignatureChecking | None,
     now: dt.datetime | None = None,
 ) -> tuple[DossierDocument, bool]:
     """Store ``upload`` as a document of ``dossier`` (loaded with ``lock=True``, so uploads to one dossier
@@ -318,6 +330,7 @@ def add_document(
     if previous is not None and previous.sha256 == upload.sha256:
         return previous, False
 
+    check = _signature_check(upload, signatures)
     key = new_key("documents")
     objects.put(key, upload.file, content_type=upload.content_type)
     try:
@@ -338,9 +351,12 @@ def add_document(
             reused_from_id=new.reused_from,
             uploaded_by=str(actor),
             uploaded_at=now,
+            signature_check=check,
         )
         session.add(document)
         session.flush()
+        if check is not None and check["state"] == signature_checks.CHECKING and signatures.recheck is not None:
+            signatures.recheck(document.id)
         result_name = session.get(Procedure, dossier.procedure_id).result_document if name is None else None
         store.keep(session, dossier, document, result_name)
         if previous is not None:
@@ -364,12 +380,39 @@ def add_document(
             digitised=new.digitised,
             replaces=previous.id if previous is not None else None,
             reused_from=new.reused_from,
+            signatures=signature_checks.summary(check),
         )
         session.flush()
     except BaseException:
         discard(objects, key)
         raise
     return document, True
+
+
+def _signature_check(upload: Spooled, signatures: SignatureChecking | None) -> dict | None:
+    """The signature check of a PDF upload (None for an image, or where the caller checks none: the
+    tests' and scripts' direct calls). The spool is at most ``MOTCUA_UPLOAD_MAX_BYTES``, read whole once."""
+    if signatures is None or upload.content_type != "application/pdf":
+        return None
+    upload.file.seek(0)
+    pdf = upload.file.read()
+    upload.file.seek(0)
+    return signature_checks.check_upload(pdf, signatures.verifier, fetch_later=signatures.fetch_later)
+
+
+def recheck_signatures(
+    session: Session, objects: TenantObjects, document_id: int, verifier: signature_checks.Verifier
+) -> dict | None:
+    """Verify a stored PDF again with revocation fetching (the job after an upload left it ``checking``) and
+    replace its check; the new check, or None when the document is gone or has none."""
+    document = session.get(DossierDocument, document_id, with_for_update=True)
+    if document is None or document.signature_check is None:
+        return None
+    with open_content(objects, document) as stream:
+        pdf = stream.read()
+    document.signature_check = signature_checks.check_of(verifier(pdf, allow_fetching=True), will_fetch=False)
+    session.flush()
+    return document.signature_check
 
 
 def give_again(
@@ -383,6 +426,7 @@ def give_again(
     *,
     max_bytes: int,
     tenant_slug: str,
+    signatures: SignatureChecking | None,
 ) -> tuple[DossierDocument, bool]:
     """Answer required document ``component`` of ``dossier`` (the account's own, loaded with ``lock=True``)
     with one of the account's kept documents of the same kind (``store.py``): its bytes are copied through
@@ -401,6 +445,7 @@ def give_again(
             copied,
             NewDocument(DocumentKind.COMPONENT, source.filename, str(index), reused_from=source.id),
             tenant_slug=tenant_slug,
+            signatures=signatures,
         )
     finally:
         copied.close()

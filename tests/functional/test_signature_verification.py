@@ -1,0 +1,170 @@
+"""Uploaded PDFs' signatures checked at upload (ADR 0063), through the real HTTP API and the staff console: a
+PDF signed by the tests' CA (tests/signing_ca.py) shows its signer as valid and trusted beside the document; a
+byte changed after signing is "changed after signing"; a revoked signer is revoked once the revocation
+re-check has fetched the CRL; an unsigned PDF is "no signature"; an image has no check."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+import signature_support
+from dossier_support import intake_body
+from motcua_onestop.dossiers.documents import services as documents
+from motcua_onestop.dossiers.documents.models import DossierDocument
+from motcua_platform.signatures.settings import verify_document
+from motcua_platform.storage.services import tenant_objects
+from portal_support import console_client, words
+from signature_support import sign, tampered
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+# the CA and a real form, shared with the other signature tests
+ca_server, ca, receipt = signature_support.ca_server, signature_support.ca, signature_support.receipt
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.fixture
+def trusting(runtime, ca, monkeypatch):
+    """The deployment trusts the tests' root and fetches revocation data (a job re-checks uploads)."""
+    config = runtime.config.with_overrides(signing_trust_list=ca.trust_list, signing_fetch_revocation=True)
+    monkeypatch.setattr(runtime, "config", config)
+    return config
+
+
+@pytest.fixture
+def officer(host_client, seeded):
+    return host_client(seeded["alpha"].host, seeded["alpha"].tokens["officer"])
+
+
+@pytest.fixture
+def code(officer, seeded):
+    response = officer.post("/api/v1/dossiers", json=intake_body(seeded))
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["code"]
+
+
+def upload(client, code, body, name="to-khai.pdf", component="0"):
+    boundary, data = encode_multipart({"component": component, "file": FileStorage(io.BytesIO(body), filename=name)})
+    response = client.post(
+        f"/api/v1/dossiers/{code}/documents", data=data, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def recheck(runtime, document_id: int) -> dict:
+    """What the job ``documents:recheck_signatures`` does, in the test's transaction."""
+    binding = runtime.db.binding("alpha")
+    with runtime.db.tenant_session(binding) as session:
+        check = documents.recheck_signatures(
+            session,
+            tenant_objects(runtime.config, "alpha"),
+            document_id,
+            lambda pdf, allow_fetching: verify_document(runtime.config, pdf),
+        )
+        session.commit()
+    return check
+
+
+def console_page(host_client, seeded, code, language="en") -> str:
+    client = console_client(host_client, seeded["alpha"].host, "officer@alpha.test")
+    if language != "en":
+        client.language = language
+    page = client.get(f"/console/dossiers/{code}")
+    assert page.status_code == 200
+    return words(page)
+
+
+def test_a_signed_pdf_shows_its_signer_valid_and_trusted(
+    officer, code, trusting, receipt, ca, runtime, host_client, seeded
+):
+    document = upload(officer, code, sign(receipt, ca.seal))
+
+    check = document["signature_check"]
+    assert check["state"] == "checking"  # offline at upload; the job fetches the CRL
+    (signature,) = check["signatures"]
+    assert signature["signer"] == "UBND tỉnh Đắk Lắk" and signature["organization"] == "UBND tỉnh Đắk Lắk"
+    assert signature["intact"] and signature["valid"] and signature["trusted"] and signature["covers_whole_document"]
+    assert not signature["revocation_checked"] and "revocation_not_checked" in signature["notes"]
+    assert signature["fingerprint"] == ca.seal.asn1.sha256.hex()
+
+    page = console_page(host_client, seeded, code)
+    assert "Checking revocation with the certification authority" in page
+    assert "Valid signature UBND tỉnh Đắk Lắk" in page
+
+    after = recheck(runtime, document["id"])
+    assert after["state"] == "checked"
+    (signature,) = after["signatures"]
+    assert signature["good"] and signature["revocation_checked"] and not signature["revoked"]
+    listed = officer.get(f"/api/v1/dossiers/{code}/documents").get_json()
+    assert listed[0]["signature_check"]["signatures"][0]["revocation_checked"] is True
+    page = console_page(host_client, seeded, code)
+    assert "Checking revocation" not in page
+    assert "Valid signature UBND tỉnh Đắk Lắk" in page and "Revoked No" in page
+    assert "Trusted certification authority Yes" in page
+
+    vietnamese = console_page(host_client, seeded, code, language="vi")
+    assert "Chữ ký hợp lệ" in vietnamese and "Chữ ký số" in vietnamese
+
+
+def test_a_pdf_changed_after_signing_is_said_so(officer, code, trusting, receipt, ca, host_client, seeded):
+    document = upload(officer, code, tampered(sign(receipt, ca.seal)))
+
+    (signature,) = document["signature_check"]["signatures"]
+    assert not signature["intact"] and not signature["good"] and "broken" in signature["problems"]
+    assert document["signature_check"]["state"] == "checked"  # nothing more to fetch for a broken signature
+    assert any("changed after it was signed" in reason for reason in signature["reasons"])
+    page = console_page(host_client, seeded, code)
+    assert "Changed after signing" in page and "Unchanged since signing No" in page
+
+
+def test_a_revoked_signer_is_revoked_after_the_recheck(
+    officer, code, trusting, receipt, ca, runtime, host_client, seeded
+):
+    document = upload(officer, code, sign(receipt, ca.revoked))
+    assert document["signature_check"]["state"] == "checking"
+
+    (signature,) = recheck(runtime, document["id"])["signatures"]
+
+    assert signature["revoked"] and not signature["good"] and signature["problems"] == ["revoked"]
+    page = console_page(host_client, seeded, code)
+    assert "Certificate revoked Trần Văn Bị Thu Hồi" in page and "Revoked Yes" in page
+
+
+def test_an_untrusted_signer_and_an_expired_one(officer, code, trusting, receipt, ca):
+    stranger = upload(officer, code, sign(receipt, ca.stranger))["signature_check"]
+    assert stranger["signatures"][0]["problems"] == ["untrusted"] and stranger["state"] == "checked"
+    expired = upload(officer, code, sign(receipt, ca.expired), component="1")["signature_check"]
+    assert expired["signatures"][0]["expired"] and "expired" in expired["signatures"][0]["problems"]
+
+
+def test_an_unsigned_pdf_is_no_signature_and_an_image_has_no_check(
+    officer, code, trusting, receipt, host_client, seeded, runtime
+):
+    unsigned = upload(officer, code, receipt)
+    assert unsigned["signature_check"]["signatures"] == [] and unsigned["signature_check"]["state"] == "checked"
+    image = upload(officer, code, PNG, name="scan.png", component="1")
+    assert image["signature_check"] is None
+
+    page = console_page(host_client, seeded, code)
+    assert "No signature" in page
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        stored = session.get(DossierDocument, unsigned["id"])
+        assert stored.signature_check["signatures"] == []
+
+
+def test_a_hostile_pdf_is_a_report_not_an_error(officer, code, trusting):
+    broken = b"%PDF-1.7\n1 0 obj<</Type/Sig/Contents<00>>>endobj\n" + b"\xff" * 512 + b"\n%%EOF\n"
+    document = upload(officer, code, broken)
+    assert document["signature_check"]["state"] == "checked"
+    assert all("unreadable" in s["problems"] for s in document["signature_check"]["signatures"])
+
+
+def test_without_revocation_fetching_the_upload_check_is_final(officer, code, runtime, ca, receipt, monkeypatch):
+    config = runtime.config.with_overrides(signing_trust_list=ca.trust_list, signing_fetch_revocation=False)
+    monkeypatch.setattr(runtime, "config", config)
+    check = upload(officer, code, sign(receipt, ca.seal))["signature_check"]
+    assert check["state"] == "checked"
+    assert check["signatures"][0]["good"] and not check["signatures"][0]["revocation_checked"]
