@@ -9,12 +9,12 @@ import io
 
 import pytest
 import signature_support
-from dossier_support import intake_body
+from dossier_support import APPLICANT, intake_body, move
 from motcua_onestop.dossiers.documents import services as documents
 from motcua_onestop.dossiers.documents.models import DossierDocument
 from motcua_platform.signatures.settings import verify_document
 from motcua_platform.storage.services import tenant_objects
-from portal_support import console_client, words
+from portal_support import console_client, csrf_token, fresh_address, words
 from signature_support import sign, tampered
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
@@ -45,8 +45,11 @@ def code(officer, seeded):
     return response.get_json()["code"]
 
 
-def upload(client, code, body, name="to-khai.pdf", component="0"):
-    boundary, data = encode_multipart({"component": component, "file": FileStorage(io.BytesIO(body), filename=name)})
+def upload(client, code, body, name="to-khai.pdf", component="0", kind="component"):
+    fields = {"kind": kind, "file": FileStorage(io.BytesIO(body), filename=name)} | (
+        {"component": component} if component else {}
+    )
+    boundary, data = encode_multipart(fields)
     response = client.post(
         f"/api/v1/dossiers/{code}/documents", data=data, content_type=f"multipart/form-data; boundary={boundary}"
     )
@@ -168,3 +171,91 @@ def test_without_revocation_fetching_the_upload_check_is_final(officer, code, ru
     check = upload(officer, code, sign(receipt, ca.seal))["signature_check"]
     assert check["state"] == "checked"
     assert check["signatures"][0]["good"] and not check["signatures"][0]["revocation_checked"]
+
+
+# -- the public verification page ----------------------------------------------------------------------------
+
+
+def check_on_portal(host_client, seeded, body: bytes, name="ket-qua.pdf"):
+    """A stranger on the province's portal: GET /verify, then POST the file with the page's CSRF token."""
+    client = host_client(seeded["alpha"].host)
+    shown = client.get("/verify")
+    assert shown.status_code == 200
+    boundary, data = encode_multipart(
+        {"csrf_token": csrf_token(shown.get_data(as_text=True)), "file": FileStorage(io.BytesIO(body), filename=name)}
+    )
+    return client.post(
+        "/verify",
+        data=data,
+        content_type=f"multipart/form-data; boundary={boundary}",
+        environ_base={"REMOTE_ADDR": fresh_address()},
+    )
+
+
+def test_the_public_page_checks_an_uploaded_pdf(host_client, seeded, trusting, receipt, ca):
+    good = check_on_portal(host_client, seeded, sign(receipt, ca.seal))
+    assert good.status_code == 200
+    page = words(good)
+    assert "Signed by UBND tỉnh Đắk Lắk and not changed since it was signed" in page
+    assert "Revoked No" in page  # fetched now: the public page says it plainly
+    assert ca.seal.asn1.sha256.hex() in page
+    assert "exactly the document the province issued" not in page  # never stored here
+
+    changed = words(check_on_portal(host_client, seeded, tampered(sign(receipt, ca.seal))))
+    assert "The document was changed after it was signed" in changed
+    revoked = words(check_on_portal(host_client, seeded, sign(receipt, ca.revoked)))
+    assert "the certification authority has revoked the certificate" in revoked
+    unsigned = words(check_on_portal(host_client, seeded, receipt))
+    assert "This PDF has no digital signature." in unsigned
+
+    vietnamese = host_client(seeded["alpha"].host, language="vi").get("/verify")
+    assert "Kiểm tra chữ ký số" in words(vietnamese)
+
+
+def test_the_public_page_refuses_what_it_cannot_check(host_client, seeded, trusting, runtime, monkeypatch):
+    image = check_on_portal(host_client, seeded, PNG, name="anh.png")
+    assert image.status_code == 422 and "Only a PDF file can carry a digital signature" in words(image)
+    client = host_client(seeded["alpha"].host)
+    without_token = client.post("/verify", data={}, environ_base={"REMOTE_ADDR": fresh_address()})
+    assert without_token.status_code in (400, 403)  # CSRF: a form from elsewhere is refused
+    monkeypatch.setattr(runtime, "config", runtime.config.with_overrides(upload_max_bytes=1000))
+    large = check_on_portal(host_client, seeded, b"%PDF-1.7\n" + b"0" * 2000)
+    assert large.status_code == 413
+
+
+def test_a_result_issued_by_the_province_is_verified_by_its_qr_link(
+    officer, code, trusting, receipt, ca, host_client, seeded
+):
+    assert move(officer, code, 4, 1).status_code == 200
+    signed = sign(receipt, ca.seal)
+    result = upload(officer, code, signed, kind="result", component="")
+    token = result["verify_token"]
+    assert token and len(token) == 43
+    component = upload(officer, code, signed)  # the same bytes as a citizen's paper: never public
+    assert component["verify_token"] is None
+
+    stranger = host_client(seeded["alpha"].host)
+    page = stranger.get(f"/verify/{token}")
+    assert page.status_code == 200
+    seen = words(page)
+    assert "This is the copy the province stored" in seen and code in seen
+    assert "Signed by UBND tỉnh Đắk Lắk" in seen
+    body = page.get_data(as_text=True)
+    # what a stranger holding the QR must not see: who applied, how to reach them, the file itself
+    for private in (
+        APPLICANT["full_name"],
+        APPLICANT["citizen_id"],
+        APPLICANT["contact"],
+        "/content",
+        result["filename"],
+    ):
+        assert private not in body, private
+
+    # the same file uploaded by anyone is recognised as the one issued
+    uploaded = words(check_on_portal(host_client, seeded, signed))
+    assert "This file is exactly the document the province issued" in uploaded and code in uploaded
+
+    assert stranger.get(f"/verify/{token[:-1]}x").status_code == 404
+    assert stranger.get("/verify/" + "a" * 43).status_code == 404
+    other_province = host_client(seeded["beta"].host).get(f"/verify/{token}")
+    assert other_province.status_code == 404  # a province's links are its own

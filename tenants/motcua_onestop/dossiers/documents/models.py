@@ -69,6 +69,9 @@ class DossierDocument(TenantBase):
     # a PDF's signatures as verified at upload (``signature_checks.py``; ADR 0063); None for images. The one
     # column updated after the insert: the revocation re-check replaces it.
     signature_check: Mapped[dict | None] = mapped_column(JSONB)
+    # a result's public verification link, /verify/<token> on the portal (ADR 0063): random, given once when the
+    # result is stored, for the QR printed on it; components (citizens' papers) have none and are never public
+    verify_token: Mapped[str | None] = mapped_column(String(43), unique=True)
 
 
 class KeptDocument(TenantBase):

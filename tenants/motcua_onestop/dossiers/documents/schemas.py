@@ -77,6 +77,10 @@ class DossierDocumentSchema(Schema):
         allow_none=True, metadata={"description": "Given once: the earlier document of the same citizen it copies."}
     )
     download = fields.String(metadata={"description": "Path of the content on this host."})
+    verify_token = fields.String(
+        allow_none=True,
+        metadata={"description": "A result's public verification link is /verify/<verify_token> on the portal."},
+    )
     signature_check = fields.Nested(
         SignatureCheckSchema,
         allow_none=True,

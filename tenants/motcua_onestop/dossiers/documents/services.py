@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import logging
 import re
+import secrets
 import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -352,6 +353,7 @@ def add_document(
             uploaded_by=str(actor),
             uploaded_at=now,
             signature_check=check,
+            verify_token=secrets.token_urlsafe(32) if new.kind == DocumentKind.RESULT else None,
         )
         session.add(document)
         session.flush()
@@ -413,6 +415,25 @@ def recheck_signatures(
     document.signature_check = signature_checks.check_of(verifier(pdf, allow_fetching=True), will_fetch=False)
     session.flush()
     return document.signature_check
+
+
+def issued_document(session: Session, token: str) -> DossierDocument:
+    """The result document whose public verification link is ``/verify/<token>`` (ADR 0063), or 404."""
+    document = None
+    if 20 <= len(token) <= 43 and token.isascii():
+        document = session.scalar(
+            select(DossierDocument).where(
+                DossierDocument.verify_token == token, DossierDocument.kind == DocumentKind.RESULT
+            )
+        )
+    if document is None:
+        raise NotFound(_("No document issued by this province has this verification code."))
+    return document
+
+
+def result_name(session: Session, dossier: Dossier) -> str | None:
+    """What the dossier's result document is called (the procedure's "kết quả")."""
+    return session.get(Procedure, dossier.procedure_id).result_document
 
 
 def give_again(

@@ -1,4 +1,5 @@
-"""document signature checks: each uploaded PDF's verified signatures, kept with the document (ADR 0063)
+"""document signature checks: each uploaded PDF's verified signatures, kept with the document, and a result's
+public verification token (ADR 0063)
 
 Revision ID: e3a7c1f9b5d2
 Revises: d7f3b9a1c2e4
@@ -23,7 +24,12 @@ def upgrade() -> None:
     op.add_column(
         "dossier_documents", sa.Column("signature_check", postgresql.JSONB(astext_type=sa.Text()), nullable=True)
     )
+    # results stored before have no public verification link; a unique constraint on an empty column is instant
+    op.add_column("dossier_documents", sa.Column("verify_token", sa.String(length=43), nullable=True))
+    op.create_unique_constraint(op.f("uq_dossier_documents_verify_token"), "dossier_documents", ["verify_token"])
 
 
 def downgrade() -> None:
+    op.drop_constraint(op.f("uq_dossier_documents_verify_token"), "dossier_documents", type_="unique")
+    op.drop_column("dossier_documents", "verify_token")
     op.drop_column("dossier_documents", "signature_check")
