@@ -1,0 +1,63 @@
+"""The public verification page in a real browser (ADR 0063): a stranger opens "Kiểm tra chữ ký số" from the
+portal's footer, uploads a PDF sealed by the tests' CA (tests/signing_ca.py) and reads that it is valid, then
+one changed after signing. Looked at (axe-core, 375 and 1280 px) at each step."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from browser_support import t
+from motcua_onestop.dossiers.forms.rendering import html_to_pdf, qr_data_uri, render_html
+from motcua_onestop.dossiers.forms.samples import sample_context
+from motcua_platform.rendering.pdf import find_font
+from motcua_platform.signatures.pkcs12 import Pkcs12Signer
+from motcua_platform.signatures.stamp import StampText
+from signing_ca import PASSPHRASE, SigningCA
+
+
+@pytest.fixture
+def sealed(live, monkeypatch):
+    """Form 01 sealed by the CA's agency seal; the live server trusts the CA's root and fetches nothing (no
+    CRL server here: revocation shows as not checked)."""
+    ca = SigningCA("http://127.0.0.1:9/")
+    config = live.runtime.config.with_overrides(signing_trust_list=ca.trust_list, signing_fetch_revocation=False)
+    monkeypatch.setattr(live.runtime, "config", config)
+    context = sample_context("01")
+    context["qr"] = qr_data_uri(context["tracking_url"])
+    pdf = html_to_pdf(render_html("01", context), find_font(), title="Mẫu 01", creator="Motcua Cloud")
+    # pyHanko runs its own event loop; Playwright's runs in this thread, so sign in another
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(
+            Pkcs12Signer(ca.seal.p12, lambda: PASSPHRASE).sign,
+            pdf,
+            stamp=StampText(signer=ca.seal.name, agency="UBND tỉnh Sigma"),
+            field_name="Seal",
+        ).result()
+
+
+def test_a_stranger_checks_a_sealed_pdf_and_a_changed_one(open_browser, live, sealed):
+    _ = lambda msgid, **params: t("vi", msgid, **params)  # noqa: E731 - the page's own words
+    tab = open_browser("vi", javascript=False)
+    tab.goto("/")
+    tab.link(_("Check a digital signature")).click()
+    assert tab.path == "/verify"
+    tab.look("form")
+
+    tab.page.locator('input[type="file"]').set_input_files(
+        {"name": "ket-qua.pdf", "mimeType": "application/pdf", "buffer": sealed}
+    )
+    tab.button(_("Check the signature")).click()
+    text = tab.text()
+    assert _("Valid signature") in text and "UBND tỉnh Đắk Lắk" in text
+    assert _("Not checked") in text  # revocation, offline here
+    tab.look("valid")
+
+    position = sealed.index(b"/Title") + 2
+    changed = sealed[:position] + bytes([sealed[position] ^ 0x01]) + sealed[position + 1 :]
+    tab.page.locator('input[type="file"]').set_input_files(
+        {"name": "ket-qua.pdf", "mimeType": "application/pdf", "buffer": changed}
+    )
+    tab.button(_("Check the signature")).click()
+    assert _("Changed after signing") in tab.text()
+    tab.look("changed")
