@@ -65,11 +65,20 @@ class ProvinceSigning:
     embed_revocation: bool
 
 
+# The vendor's own keys (the operator of the platform, who signs the invoices it sends to provinces): a folder
+# no province can have, since a tenant's slug starts with a letter (``db.database.SLUG_RE``).
+VENDOR_FOLDER = "_vendor"
+
+
 def province_signing(config: Config, slug: str) -> ProvinceSigning:
-    if config.signing_keys_dir is None:
-        raise SigningNotConfigured(_("Signing is not set up on this platform (MOTCUA_SIGNING_KEYS_DIR)."))
     if not SLUG.fullmatch(slug):
         raise SigningNotConfigured(_("No signing set-up for %(slug)s.", slug=slug))
+    return _signing_in(config, slug)
+
+
+def _signing_in(config: Config, slug: str) -> ProvinceSigning:
+    if config.signing_keys_dir is None:
+        raise SigningNotConfigured(_("Signing is not set up on this platform (MOTCUA_SIGNING_KEYS_DIR)."))
     folder = Path(config.signing_keys_dir) / slug
     path = folder / SETTINGS_FILE
     try:
@@ -89,7 +98,16 @@ def province_signing(config: Config, slug: str) -> ProvinceSigning:
 
 def seal_signer(config: Config, slug: str) -> PadesSigner:
     """The ``Signer`` of the province's seal, as its signing.toml sets it up."""
-    setup = province_signing(config, slug)
+    return _seal_signer(config, province_signing(config, slug))
+
+
+def vendor_seal_signer(config: Config) -> PadesSigner:
+    """The ``Signer`` of the vendor's seal, for invoices: ``<MOTCUA_SIGNING_KEYS_DIR>/_vendor/signing.toml``,
+    the same ``[seal]`` section as a province's."""
+    return _seal_signer(config, _signing_in(config, VENDOR_FOLDER))
+
+
+def _seal_signer(config: Config, setup: ProvinceSigning) -> PadesSigner:
     seal = setup.seal
     options: dict[str, Any] = {"tsa_url": setup.tsa_url, "font": config.pdf_font}
     if setup.embed_revocation:

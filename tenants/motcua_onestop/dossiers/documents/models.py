@@ -42,6 +42,8 @@ class DossierDocument(TenantBase):
             unique=True,
             postgresql_where=text("kind = 'component' AND superseded_at IS NULL"),
         ),
+        # a result's QR link (unique; built concurrently by its migration)
+        Index("uq_dossier_documents_verify_token", "verify_token", unique=True),
         # which live dossiers gave a kept document again (store.kept, for every page that offers them)
         Index(
             "ix_dossier_documents_reused_from", "reused_from_id", postgresql_where=text("reused_from_id IS NOT NULL")
@@ -71,7 +73,7 @@ class DossierDocument(TenantBase):
     signature_check: Mapped[dict | None] = mapped_column(JSONB)
     # a result's public verification link, /verify/<token> on the portal (ADR 0063): random, given once when the
     # result is stored, for the QR printed on it; components (citizens' papers) have none and are never public
-    verify_token: Mapped[str | None] = mapped_column(String(43), unique=True)
+    verify_token: Mapped[str | None] = mapped_column(String(43))
 
 
 class KeptDocument(TenantBase):

@@ -8,9 +8,8 @@ Create Date: 2026-12-07 21:30:00.000000
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
+from motcua_platform.db import migration_steps
 
 revision: str = "e3a7c1f9b5d2"
 down_revision: str | None = "d7f3b9a1c2e4"
@@ -19,17 +18,18 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # nullable, no default: documents stored before have no check (shown as "not checked"), and adding the
-    # column rewrites nothing
-    op.add_column(
-        "dossier_documents", sa.Column("signature_check", postgresql.JSONB(astext_type=sa.Text()), nullable=True)
+    # nullable, no default: documents stored before have no check (shown as "not checked") and results no
+    # link; adding them rewrites nothing. IF NOT EXISTS: the index step below commits them first, and a re-run
+    # after a failed index build must not fail on them.
+    op.execute("ALTER TABLE dossier_documents ADD COLUMN IF NOT EXISTS signature_check jsonb")
+    op.execute("ALTER TABLE dossier_documents ADD COLUMN IF NOT EXISTS verify_token varchar(43)")
+    # the QR link's lookup, and its uniqueness; built concurrently, since the table is in use
+    migration_steps.create_index(
+        "uq_dossier_documents_verify_token", "dossier_documents", ["verify_token"], unique=True
     )
-    # results stored before have no public verification link; a unique constraint on an empty column is instant
-    op.add_column("dossier_documents", sa.Column("verify_token", sa.String(length=43), nullable=True))
-    op.create_unique_constraint(op.f("uq_dossier_documents_verify_token"), "dossier_documents", ["verify_token"])
 
 
 def downgrade() -> None:
-    op.drop_constraint(op.f("uq_dossier_documents_verify_token"), "dossier_documents", type_="unique")
+    op.drop_index("uq_dossier_documents_verify_token", table_name="dossier_documents")
     op.drop_column("dossier_documents", "verify_token")
     op.drop_column("dossier_documents", "signature_check")
