@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 import signature_support
 from billing_support import contract, dossiers, finance, ingest  # noqa: F401  (fixtures)
-from motcua_app.testing.pytest_plugin import TEST_BASE_DOMAIN, HostClient
+from motcua_app.testing.pytest_plugin import TEST_BASE_DOMAIN, TEST_PASSWORD, HostClient
 from motcua_billing.invoices.models import InvoiceSignature
 from motcua_platform.audit.models import ControlAuditEvent as AuditEvent
 from motcua_platform.signatures.trust import TrustList
 from motcua_platform.signatures.verify import verify
+from portal_support import csrf_token, fresh_address, submit, words
 from signing_ca import PASSPHRASE
 from sqlalchemy import select
 
@@ -127,3 +128,46 @@ def test_only_finance_signs_and_only_with_a_vendor_key(
     assert signatures(runtime, invoice_id) == [] and audit_lines(runtime, invoice_id) == []
     rendered = finance.get(f"/api/v1/billing/invoices/{invoice_id}/pdf").data
     assert verify(rendered, TrustList()) == []  # still the unsigned rendering
+
+
+def console_log_in(host_client, email: str):
+    client = host_client(TEST_BASE_DOMAIN)
+    response = submit(
+        client,
+        "/operator/login",
+        {"email": email, "password": TEST_PASSWORD},
+        environ_base={"REMOTE_ADDR": fresh_address()},
+    )
+    assert response.status_code == 303, words(response)
+    return client
+
+
+def test_finance_signs_from_the_operator_console_and_the_admin_sees_no_button(
+    host_client,
+    finance,  # noqa: F811
+    contract,  # noqa: F811
+    vendor_keys,
+    runtime,
+    ca,
+):
+    invoice_id = draft_invoice(finance)
+    assert finance.post(f"/api/v1/billing/invoices/{invoice_id}/finalize").status_code == 200
+    page_path = f"/operator/finance/invoices/{invoice_id}"
+
+    admin = console_log_in(host_client, "admin@vendor.test")
+    assert "Sign with the vendor's seal" not in words(admin.get(page_path))
+    shown = admin.get(page_path).get_data(as_text=True)
+    refused = admin.post(f"{page_path}/sign", data={"csrf_token": csrf_token(shown)})
+    assert refused.status_code == 403 and signatures(runtime, invoice_id) == []
+
+    office = console_log_in(host_client, "finance@vendor.test")
+    page = office.get(page_path)
+    assert "Sign with the vendor's seal" in words(page)
+    signed = office.post(f"{page_path}/sign", data={"csrf_token": csrf_token(page.get_data(as_text=True))})
+    assert signed.status_code == 303
+    after = words(office.get(page_path))
+    assert "The invoice is signed" in after and f"Signed with the seal of {ca.seal.name}" in after
+    assert "Sign with the vendor's seal" not in after
+    (report,) = verify(office.get(f"{page_path}/pdf").data, TrustList.from_file(ca.trust_list))
+    assert report.good or report.notes, report.reasons
+    assert report.intact and report.trusted
