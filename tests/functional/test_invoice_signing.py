@@ -15,9 +15,11 @@ from pathlib import Path
 import pytest
 import signature_support
 from billing_support import contract, dossiers, finance, ingest  # noqa: F401  (fixtures)
+from click.testing import CliRunner
 from motcua_app.testing.pytest_plugin import TEST_BASE_DOMAIN, TEST_PASSWORD, HostClient
 from motcua_billing.invoices.models import InvoiceSignature
 from motcua_platform.audit.models import ControlAuditEvent as AuditEvent
+from motcua_platform.cli import CliContext, main
 from motcua_platform.signatures.trust import TrustList
 from motcua_platform.signatures.verify import verify
 from portal_support import csrf_token, fresh_address, submit, words
@@ -97,6 +99,12 @@ def test_finance_signs_a_finalized_invoice_and_the_pdf_is_the_signed_one(
     assert "Signature Validation: Signature is Valid." in pdfsig(pdf)
     assert hashlib.sha256(pdf).hexdigest() == body["sha256"]
     assert len(audit_lines(runtime, invoice_id)) == 1
+    context = CliContext()
+    context._runtime = runtime
+    written = Path(tempfile.mkdtemp(prefix="motcua-invoice-")) / "invoice.pdf"
+    cli = CliRunner().invoke(main, ["billing", "pdf", str(invoice_id), "-o", str(written)], obj=context)
+    assert cli.exit_code == 0, cli.output
+    assert written.read_bytes() == pdf  # the command line writes the signed file too
 
     again = finance.post(f"/api/v1/billing/invoices/{invoice_id}/sign")
     assert again.status_code == 409
