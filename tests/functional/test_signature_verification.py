@@ -10,10 +10,7 @@ import io
 import pytest
 import signature_support
 from dossier_support import APPLICANT, intake_body, move
-from motcua_onestop.dossiers.documents import services as documents
 from motcua_onestop.dossiers.documents.models import DossierDocument
-from motcua_platform.signatures.settings import verify_document
-from motcua_platform.storage.services import tenant_objects
 from portal_support import console_client, csrf_token, fresh_address, words
 from signature_support import sign, tampered
 from werkzeug.datastructures import FileStorage
@@ -58,17 +55,17 @@ def upload(client, code, body, name="to-khai.pdf", component="0", kind="componen
 
 
 def recheck(runtime, document_id: int) -> dict:
-    """What the job ``documents:recheck_signatures`` does, in the test's transaction."""
-    binding = runtime.db.binding("alpha")
-    with runtime.db.tenant_session(binding) as session:
-        check = documents.recheck_signatures(
-            session,
-            tenant_objects(runtime.config, "alpha"),
-            document_id,
-            lambda pdf, allow_fetching: verify_document(runtime.config, pdf),
-        )
-        session.commit()
-    return check
+    """Run the job ``documents:recheck_signatures`` as the worker would (its context carries the runtime),
+    then read the check it stored."""
+    from types import SimpleNamespace
+
+    from motcua_onestop.dossiers.documents.tasks import recheck_signatures
+
+    recheck_signatures.func(
+        SimpleNamespace(additional_context={"runtime": runtime}), tenant="alpha", document_id=document_id
+    )
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        return session.get(DossierDocument, document_id).signature_check
 
 
 def console_page(host_client, seeded, code, language="en") -> str:
