@@ -61,3 +61,29 @@ def test_a_stranger_checks_a_sealed_pdf_and_a_changed_one(open_browser, live, se
     tab.button(_("Check the signature")).click()
     assert _("Changed after signing") in tab.text()
     tab.look("changed")
+
+
+def test_the_officer_sees_the_signature_beside_the_document(open_browser, live, sealed):
+    """A citizen's signed component, uploaded through the API, on the console's dossier page."""
+    from browser_support import fill
+    from motcua_app.testing.pytest_plugin import TEST_PASSWORD
+    from test_officer_workspace import submit_online
+
+    _ = lambda msgid, **params: t("vi", msgid, **params)  # noqa: E731 - the page's own words
+    tab = open_browser("vi")
+    code = submit_online(tab, live)
+    headers = {"Host": live.host, "Authorization": f"Bearer {live.tenant.citizen_token}"}
+    uploaded = tab.page.context.request.post(
+        live.direct(f"/api/v1/dossiers/{code}/documents"),
+        multipart={"component": "0", "file": {"name": "to-khai.pdf", "mimeType": "application/pdf", "buffer": sealed}},
+        headers=headers,
+    )
+    assert uploaded.status == 201, uploaded.text()
+
+    tab.goto(f"/console/dossiers/{code}")
+    fill(tab, {"email": f"officer@{live.tenant.slug}.test", "password": TEST_PASSWORD})
+    tab.button(_("Log in")).click()
+    assert tab.path == f"/console/dossiers/{code}"
+    cell = tab.page.locator("#documents")
+    assert _("Valid signature") in cell.inner_text() and "UBND tỉnh Đắk Lắk" in cell.inner_text()
+    tab.look("console")
