@@ -161,10 +161,11 @@ def pay(cli, invoice_id, amount_vnd, reference, method) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.pass_obj
 def pdf(cli, invoice_id, output) -> None:
-    """Write an invoice as a Vietnamese PDF."""
+    """Write an invoice as a Vietnamese PDF (the vendor-signed file once it is signed)."""
 
     from motcua_billing.invoices.documents import invoice_pdf
     from motcua_billing.invoices.queries import get_invoice
+    from motcua_billing.invoices.signing import signed_pdf
 
     config = cli.runtime.config
     with cli.runtime.db.control_session() as session:
@@ -172,7 +173,7 @@ def pdf(cli, invoice_id, output) -> None:
             invoice = get_invoice(session, invoice_id)
         except ServiceError as exc:
             _fail(exc)
-        output.write_bytes(invoice_pdf(session, invoice, config))
+        output.write_bytes(signed_pdf(session, invoice.id) or invoice_pdf(session, invoice, config))
     click.echo(f"wrote {output}")
 
 

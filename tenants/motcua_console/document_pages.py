@@ -14,6 +14,7 @@ from motcua_onestop.dossiers.documents import services as documents
 from motcua_onestop.dossiers.documents.api import MULTIPART_ALLOWANCE
 from motcua_onestop.dossiers.documents.checklist import checklist
 from motcua_onestop.dossiers.documents.models import DocumentKind
+from motcua_onestop.dossiers.documents.web_checks import signature_checking
 from motcua_onestop.dossiers.http import caller_units
 from motcua_onestop.dossiers.models import Dossier
 from motcua_platform.errors import Conflict, InvalidInput
@@ -80,7 +81,14 @@ def upload_document(code: str):
     try:
         new = documents.NewDocument(kind, upload_file.filename, component or None, digitised)
         document, created = documents.add_document(
-            db, objects, session.actor(), row, upload, new, tenant_slug=current_tenant().slug
+            db,
+            objects,
+            session.actor(),
+            row,
+            upload,
+            new,
+            tenant_slug=current_tenant().slug,
+            signatures=signature_checking(),
         )
     except InvalidInput:
         return detail_page(row, errors={"component": [_("Choose which document this file is.")]}, values=values), 422

@@ -27,6 +27,7 @@ from motcua_onestop.catalogue.models import Procedure
 from motcua_onestop.dossiers import services as dossiers
 from motcua_onestop.dossiers.documents import services as documents
 from motcua_onestop.dossiers.documents.api import MULTIPART_ALLOWANCE
+from motcua_onestop.dossiers.documents.web_checks import signature_checking
 from motcua_onestop.dossiers.http import caller_units
 from motcua_onestop.dossiers.intake import services as intake
 from motcua_onestop.dossiers.intake.lookup import ContentVersions
@@ -369,6 +370,7 @@ def _receive(row, envelope, form, scans: dict, paper: list[int]):
                 # scanned by the officer from the paper original, as the API's digitised=true
                 documents.NewDocument("component", filename, str(index), digitised=True),
                 tenant_slug=current_tenant().slug,
+                signatures=signature_checking(),
             )
             if new:
                 created.append(document.storage_key)

@@ -15,7 +15,7 @@ from flask_smorest.pagination import PaginationParameters
 from motcua_onestop.catalogue import services as catalogue
 from motcua_onestop.dossiers import labels as status_words
 from motcua_onestop.dossiers import services as dossiers
-from motcua_onestop.dossiers.documents import downloads
+from motcua_onestop.dossiers.documents import downloads, signature_checks
 from motcua_onestop.dossiers.documents import services as documents
 from motcua_onestop.dossiers.http import caller_inbox_scope, caller_units
 from motcua_onestop.dossiers.models import Dossier
@@ -109,6 +109,7 @@ def detail_page(
     db = tenant_session()
     procedure = dossiers.procedure_of(db, dossier)
     history = dossiers.history(db, dossier)
+    current = documents.current_documents(db, dossier)
     return render_template(
         "console/dossier.html",
         dossier=dossier,
@@ -116,7 +117,8 @@ def detail_page(
         current_step=dossiers.current_step_name(db, dossier),
         outcome=workflow.dossier_outcome(dossier, utcnow()),
         form_data=_form_rows(procedure, dossier.form_data),
-        documents=documents.current_documents(db, dossier),
+        documents=current,
+        signature_checks={d.id: signature_checks.display(d.signature_check) for d in current},
         rating=ratings.rating_of(db, dossier),
         rating_levels=ratings.LEVELS,
         history=history,

@@ -24,6 +24,7 @@ from motcua_onestop.dossiers import services as dossiers
 from motcua_onestop.dossiers.documents import services as documents
 from motcua_onestop.dossiers.documents import store
 from motcua_onestop.dossiers.documents.api import MULTIPART_ALLOWANCE
+from motcua_onestop.dossiers.documents.web_checks import signature_checking
 from motcua_onestop.dossiers.intake import services as intake
 from motcua_onestop.dossiers.intake.lookup import ContentVersions
 from motcua_onestop.dossiers.models import Channel
@@ -522,6 +523,7 @@ def _attach(objects, dossier, index: int, entry: dict):
             spooled,
             documents.NewDocument("component", entry.get("filename"), str(index), reused_from=entry.get("reused_from")),
             tenant_slug=current_tenant().slug,
+            signatures=signature_checking(),
         )
     finally:
         spooled.close()

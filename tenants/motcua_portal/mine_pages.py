@@ -21,6 +21,7 @@ from motcua_onestop.dossiers.documents import services as documents
 from motcua_onestop.dossiers.documents.api import MULTIPART_ALLOWANCE
 from motcua_onestop.dossiers.documents.checklist import checklist
 from motcua_onestop.dossiers.documents.models import DocumentKind
+from motcua_onestop.dossiers.documents.web_checks import signature_checking
 from motcua_onestop.dossiers.forms import services as forms
 from motcua_onestop.dossiers.models import Dossier, Status
 from motcua_onestop.dossiers.ratings import services as ratings
@@ -249,7 +250,14 @@ def my_dossier_upload(code: str):
     try:
         new = documents.NewDocument(DocumentKind.COMPONENT.value, upload_file.filename, component)
         document, created = documents.add_document(
-            db, objects, session.actor(), dossier, upload, new, tenant_slug=current_tenant().slug
+            db,
+            objects,
+            session.actor(),
+            dossier,
+            upload,
+            new,
+            tenant_slug=current_tenant().slug,
+            signatures=signature_checking(),
         )
     except InvalidInput:
         return _detail(dossier, errors={"component": [_("Choose which document this file is.")]}, values=values), 422
@@ -281,6 +289,7 @@ def my_dossier_reuse(code: str):
         document, created = documents.give_again(
             db, objects, session.actor(), dossier, session.signed_in().id, int(kept), index,
             max_bytes=runtime().config.upload_max_bytes, tenant_slug=current_tenant().slug,
+            signatures=signature_checking(),
         )  # fmt: skip
     except (NotFound, InvalidInput, documents.PayloadTooLarge):  # not theirs, another kind, or its bytes gone
         problem = _("This kept document cannot be given again: choose another, or upload the file.")

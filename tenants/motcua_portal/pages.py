@@ -24,6 +24,7 @@ from motcua_portal import (  # noqa: F401
     session,
     statistics_pages,
     tracking_pages,
+    verify_pages,
 )
 from motcua_portal.blueprint import portal
 

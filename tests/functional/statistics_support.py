@@ -50,7 +50,7 @@ def march(runtime, seeded, tmp_path):
             upload = documents.spool(io.BytesIO(PDF), 100_000)
             new = documents.NewDocument(kind, "a.pdf", "0" if kind == "component" else None, digitised)
             document, _created = documents.add_document(
-                session, objects, SYSTEM, dossier, upload, new, tenant_slug="alpha", now=when
+                session, objects, SYSTEM, dossier, upload, new, tenant_slug="alpha", signatures=None, now=when
             )
             upload.close()
             return document

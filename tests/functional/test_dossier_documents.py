@@ -368,7 +368,7 @@ def test_concurrent_uploads_each_record_an_exact_running_total(runtime, seeded, 
                 upload_ = documents.spool(io.BytesIO(body), 100_000)
                 new = documents.NewDocument("component", "a.pdf", "0")
                 document, created = documents.add_document(
-                    session, objects, SYSTEM, dossier, upload_, new, tenant_slug="alpha"
+                    session, objects, SYSTEM, dossier, upload_, new, tenant_slug="alpha", signatures=None
                 )
                 upload_.close()
                 documents.commit_or_discard(session, objects, document, created)

@@ -10,6 +10,7 @@ from motcua_platform.auth.models import OperatorRole, StaffRoleName
 from motcua_platform.directory.models import Tenant
 from motcua_platform.errors import NotFound
 from motcua_platform.i18n import _
+from motcua_platform.signatures.settings import vendor_seal_signer
 from motcua_platform.web.blueprint import Blueprint
 from motcua_platform.web.context import control_session, current_tenant, runtime, tenant_session
 from motcua_platform.web.pagination import paginate
@@ -19,13 +20,14 @@ from sqlalchemy import select
 from motcua_billing.alerts.schemas import AlertListArgsSchema, AlertSchema, TenantAlertListArgsSchema, TenantAlertSchema
 from motcua_billing.alerts.services import list_alerts
 from motcua_billing.catalog.services import get_account, tenant_by_slug
-from motcua_billing.invoices import documents, lifecycle, queries
+from motcua_billing.invoices import documents, lifecycle, queries, signing
 from motcua_billing.invoices.models import Invoice, InvoiceLine
 from motcua_billing.invoices.schemas import (
     BudgetSchema,
     ExportArgsSchema,
     InvoiceListArgsSchema,
     InvoiceSchema,
+    InvoiceSignatureSchema,
     PaymentInSchema,
     PaymentSchema,
     PreviewSchema,
@@ -79,7 +81,10 @@ def _one(invoice: Invoice) -> Invoice:
 
 
 def pdf_response(invoice: Invoice) -> Response:
-    body = documents.invoice_pdf(control_session(), invoice, runtime().config)
+    """The invoice's PDF: the one the vendor signed once it is signed (a rendering would carry no signature)."""
+    body = signing.signed_pdf(control_session(), invoice.id) or documents.invoice_pdf(
+        control_session(), invoice, runtime().config
+    )
     name = (invoice.display_number or f"draft-{invoice.id}") + ".pdf"
     return Response(body, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
 
@@ -197,6 +202,18 @@ def record_payment(body, invoice_id):
     session = control_session()
     payment = recording.record_payment(session, actor(), invoice_id, **body)
     return payment
+
+
+@blp.route("/invoices/<int:invoice_id>/sign", methods=["POST"])
+@blp.response(200, InvoiceSignatureSchema)
+@blp.alt_response(409, description="A draft or void invoice, or one signed already.")
+@blp.alt_response(404, description="The vendor's seal is not set up (MOTCUA_SIGNING_KEYS_DIR/_vendor/signing.toml).")
+def sign_invoice(invoice_id):
+    """Sign the finalized invoice's PDF with the vendor's seal (finance only); `/pdf` then serves the signed
+    file. Audited as `billing.invoice_signed`; nothing is stored when signing fails."""
+    current_principal(OperatorRole.FINANCE)
+    config = runtime().config
+    return signing.sign_invoice(control_session(), actor(), invoice_id, vendor_seal_signer(config), config)
 
 
 @blp.route("/invoices/<int:invoice_id>/pdf")

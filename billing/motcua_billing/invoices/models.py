@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Text,
@@ -149,3 +150,21 @@ class Payment(ControlBase):
     paid_at: Mapped[dt.datetime]
     recorded_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = created_at_column()
+
+
+class InvoiceSignature(ControlBase):
+    """The invoice's PDF as the vendor signed it (PAdES, the vendor's seal; ADR 0063): stored whole, since a
+    signed file cannot be rendered again (a new rendering would carry no signature), and served instead of
+    the rendering from then on. One per invoice; signing again is refused."""
+
+    __tablename__ = "billing_invoice_signatures"
+
+    invoice_id: Mapped[int] = mapped_column(
+        ForeignKey("billing_invoices.id", ondelete="RESTRICT"), primary_key=True, autoincrement=False
+    )
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    signer_name: Mapped[str | None] = mapped_column(String(300))
+    signer_fingerprint: Mapped[str] = mapped_column(String(64))  # SHA-256 of the vendor's certificate
+    signed_by: Mapped[str] = mapped_column(String(300))
+    signed_at: Mapped[dt.datetime] = created_at_column()

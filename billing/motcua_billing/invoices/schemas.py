@@ -254,3 +254,14 @@ class BudgetSchema(Schema):
     contract = fields.String()
     years = fields.List(fields.Nested(BudgetYearSchema))
     totals = fields.Nested(BudgetTotalsSchema)
+
+
+class InvoiceSignatureSchema(Schema):
+    """The vendor's signature on an invoice's PDF."""
+
+    invoice_id = fields.Integer()
+    sha256 = fields.String(metadata={"description": "SHA-256 of the signed PDF, as /pdf serves it."})
+    signer_name = fields.String(allow_none=True, metadata={"description": "The seal certificate's common name."})
+    signer_fingerprint = fields.String(metadata={"description": "SHA-256 of the seal's certificate."})
+    signed_by = fields.String()
+    signed_at = fields.DateTime()

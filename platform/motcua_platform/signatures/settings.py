@@ -72,11 +72,20 @@ class ProvinceSigning:
     officers: dict[str, dict[str, Any]]
 
 
+# The vendor's own keys (the operator of the platform, who signs the invoices it sends to provinces): a folder
+# no province can have, since a tenant's slug starts with a letter (``db.database.SLUG_RE``).
+VENDOR_FOLDER = "_vendor"
+
+
 def province_signing(config: Config, slug: str) -> ProvinceSigning:
-    if config.signing_keys_dir is None:
-        raise SigningNotConfigured(_("Signing is not set up on this platform (MOTCUA_SIGNING_KEYS_DIR)."))
     if not SLUG.fullmatch(slug):
         raise SigningNotConfigured(_("No signing set-up for %(slug)s.", slug=slug))
+    return _signing_in(config, slug)
+
+
+def _signing_in(config: Config, slug: str) -> ProvinceSigning:
+    if config.signing_keys_dir is None:
+        raise SigningNotConfigured(_("Signing is not set up on this platform (MOTCUA_SIGNING_KEYS_DIR)."))
     folder = Path(config.signing_keys_dir) / slug
     path = folder / SETTINGS_FILE
     try:
@@ -102,6 +111,16 @@ def seal_signer(config: Config, slug: str, *, placement: StampPlacement | None =
     """The ``Signer`` of the province's seal, as its signing.toml sets it up; ``placement``: where its stamp
     goes (default: the lower right corner of the last page)."""
     setup = province_signing(config, slug)
+    if setup.seal is None:
+        path = setup.folder / SETTINGS_FILE
+        raise SigningNotConfigured(_("%(path)s has no [seal] section.", path=str(path)))
+    return _signer(config, setup, setup.seal, "[seal]", placement)
+
+
+def vendor_seal_signer(config: Config, *, placement: StampPlacement | None = None) -> PadesSigner:
+    """The ``Signer`` of the vendor's seal, for invoices: ``<MOTCUA_SIGNING_KEYS_DIR>/_vendor/signing.toml``,
+    the same ``[seal]`` section as a province's."""
+    setup = _signing_in(config, VENDOR_FOLDER)
     if setup.seal is None:
         path = setup.folder / SETTINGS_FILE
         raise SigningNotConfigured(_("%(path)s has no [seal] section.", path=str(path)))

@@ -17,16 +17,19 @@ from flask_smorest.pagination import PaginationParameters
 from motcua_billing.alerts.services import list_alerts
 from motcua_billing.catalog.services import metrics_by_code, tenant_by_slug
 from motcua_billing.invoices import api as billing
-from motcua_billing.invoices import lifecycle, queries
-from motcua_billing.invoices.models import InvoiceStatus
+from motcua_billing.invoices import lifecycle, queries, signing
+from motcua_billing.invoices.models import InvoiceSignature, InvoiceStatus
 from motcua_billing.invoices.schemas import STATUSES
 from motcua_billing.invoices.tasks import previous_month, run_billing
 from motcua_billing.payments.services import NotConfigured, push_quietly
 from motcua_billing.rating.periods import parse_month
 from motcua_billing.reports import services as reports
+from motcua_platform.auth.models import OperatorRole
 from motcua_platform.db.base import utcnow
 from motcua_platform.directory.models import Tenant, TenantStatus
-from motcua_platform.errors import InvalidInput, NotFound
+from motcua_platform.errors import Conflict, InvalidInput, NotFound
+from motcua_platform.signatures.settings import SigningMisconfigured, vendor_seal_signer
+from motcua_platform.signatures.signer import SigningError
 from motcua_platform.web.context import control_session, runtime
 from motcua_platform.web.pagination import paginate
 from sqlalchemy import select
@@ -188,10 +191,17 @@ def _invoice_page(invoice_id: int, *, errors: dict | None = None, values: dict |
     db = control_session()
     invoice = billing.with_slugs([queries.get_invoice(db, invoice_id)])[0]
     payments = list(db.scalars(queries.list_payments(invoice_id=invoice_id)))
+    signature = db.get(InvoiceSignature, invoice_id)
+    principal = session.signed_in()
     return render_template(
         "console/operator/finance/invoice.html" if not void else "console/operator/finance/void.html",
         invoice=invoice,
         payments=payments,
+        signature=signature,
+        signable=signature is None
+        and invoice.status in signing.SIGNABLE
+        and principal is not None
+        and principal.has_role(OperatorRole.FINANCE),
         voidable=invoice.status == InvoiceStatus.DRAFT
         or (invoice.status == InvoiceStatus.FINALIZED and not invoice.amount_paid_vnd),
         errors=errors or {},
@@ -220,6 +230,20 @@ def finance_finalize(invoice_id: int):
     db.commit()  # the push reads the finalized invoice in a transaction of its own, as the API's route
     push_quietly(runtime(), invoice.id)
     flash(_("Invoice %(number)s is issued.", number=invoice.display_number), "success")
+    return redirect(url_for("operator.finance_invoice", invoice_id=invoice_id), 303)
+
+
+@operator.post("/finance/invoices/<int:invoice_id>/sign")
+@operator_required(OperatorRole.FINANCE)
+def finance_sign(invoice_id: int):
+    """As ``POST /billing/invoices/<id>/sign``: the vendor's seal on the finalized invoice's PDF (finance only)."""
+    config = runtime().config
+    try:
+        signing.sign_invoice(control_session(), session.actor(), invoice_id, vendor_seal_signer(config), config)
+    except (Conflict, NotFound, SigningError, SigningMisconfigured) as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("operator.finance_invoice", invoice_id=invoice_id), 303)
+    flash(_("The invoice is signed: its PDF is now the signed file."), "success")
     return redirect(url_for("operator.finance_invoice", invoice_id=invoice_id), 303)
 
 

@@ -16,7 +16,7 @@ from motcua_platform.web.principals import (
 )
 
 from motcua_onestop.citizens.api import citizen_actor, current_citizen
-from motcua_onestop.dossiers.documents import downloads, services, store
+from motcua_onestop.dossiers.documents import downloads, services, signature_checks, store
 from motcua_onestop.dossiers.documents.models import DossierDocument
 from motcua_onestop.dossiers.documents.schemas import (
     DocumentUploadSchema,
@@ -24,6 +24,7 @@ from motcua_onestop.dossiers.documents.schemas import (
     KeptDocumentSchema,
     ReuseSchema,
 )
+from motcua_onestop.dossiers.documents.web_checks import signature_checking
 from motcua_onestop.dossiers.http import OFFICER_ROLES
 
 blp = Blueprint(
@@ -76,7 +77,15 @@ def _view(code: str, document: DossierDocument) -> dict:
     return {
         **{c.key: getattr(document, c.key) for c in DossierDocument.__table__.columns if c.key != "storage_key"},
         "download": f"/api/v1/dossiers/{code}/documents/{document.id}/content",
+        "signature_check": _check_view(document.signature_check),
     }
+
+
+def _check_view(check: dict | None) -> dict | None:
+    if check is None:
+        return None
+    signatures = [{**s, "reasons": signature_checks.reasons(s)} for s in check.get("signatures", [])]
+    return {**check, "signatures": signatures}
 
 
 @blp.route("/dossiers/<code>/documents", methods=["POST"])
@@ -112,6 +121,7 @@ def upload_document(form, code):
             # digitised means an officer scanned the paper original; a citizen's upload never is
             services.NewDocument(kind, form["file"].filename, form.get("component"), form["digitised"] and not citizen),
             tenant_slug=current_tenant().slug,
+            signatures=signature_checking(),
         )
     finally:
         upload.close()
@@ -181,6 +191,7 @@ def reuse_document(body, code):
         body["component"],
         max_bytes=runtime().config.upload_max_bytes,
         tenant_slug=current_tenant().slug,
+        signatures=signature_checking(),
     )
     services.commit_or_discard(session, objects, document, created)
     return _view(code, document), 201 if created else 200

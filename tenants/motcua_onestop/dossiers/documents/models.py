@@ -15,6 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 
@@ -41,6 +42,8 @@ class DossierDocument(TenantBase):
             unique=True,
             postgresql_where=text("kind = 'component' AND superseded_at IS NULL"),
         ),
+        # a result's QR link (unique; built concurrently by its migration)
+        Index("uq_dossier_documents_verify_token", "verify_token", unique=True),
         # which live dossiers gave a kept document again (store.kept, for every page that offers them)
         Index(
             "ix_dossier_documents_reused_from", "reused_from_id", postgresql_where=text("reused_from_id IS NOT NULL")
@@ -65,6 +68,12 @@ class DossierDocument(TenantBase):
     # given once: the bytes are those of this earlier document of the same citizen, offered from their kept
     # documents (``store.py``); QĐ 766 item 4.3 counts the dossiers with such a component
     reused_from_id: Mapped[int | None] = mapped_column(ForeignKey("dossier_documents.id", ondelete="RESTRICT"))
+    # a PDF's signatures as verified at upload (``signature_checks.py``; ADR 0063); None for images. The one
+    # column updated after the insert: the revocation re-check replaces it.
+    signature_check: Mapped[dict | None] = mapped_column(JSONB)
+    # a result's public verification link, /verify/<token> on the portal (ADR 0063): random, given once when the
+    # result is stored, for the QR printed on it; components (citizens' papers) have none and are never public
+    verify_token: Mapped[str | None] = mapped_column(String(43))
 
 
 class KeptDocument(TenantBase):

@@ -26,6 +26,39 @@ class DocumentUploadSchema(Schema):
     )
 
 
+class VerifiedSignatureSchema(Schema):
+    """One signature of an uploaded PDF, as verified (ADR 0063)."""
+
+    field = fields.String(allow_none=True, metadata={"description": "The PDF's signature field."})
+    signer = fields.String(allow_none=True, metadata={"description": "The certificate's common name."})
+    organization = fields.String(allow_none=True, metadata={"description": "The certificate's organisation (O)."})
+    issuer = fields.String(allow_none=True, metadata={"description": "The issuing certification authority."})
+    fingerprint = fields.String(allow_none=True, metadata={"description": "SHA-256 of the signer's certificate."})
+    signed_at = fields.String(allow_none=True, metadata={"description": "ISO 8601; a timestamp's time if trusted."})
+    timestamped = fields.Boolean()
+    good = fields.Boolean(metadata={"description": "No problem: the bottom line."})
+    intact = fields.Boolean(metadata={"description": "The signed bytes are unchanged."})
+    valid = fields.Boolean()
+    trusted = fields.Boolean(metadata={"description": "The chain reaches the deployment's trust list."})
+    revoked = fields.Boolean()
+    revocation_checked = fields.Boolean()
+    expired = fields.Boolean(metadata={"description": "Expired when signed, or since (without a timestamp)."})
+    covers_whole_document = fields.Boolean()
+    problems = fields.List(fields.String(), metadata={"description": "Codes: broken, untrusted, revoked, …"})
+    notes = fields.List(fields.String(), metadata={"description": "Codes: revocation_not_checked, no_timestamp, …"})
+    reasons = fields.List(fields.String(), metadata={"description": "The problems and notes as sentences."})
+
+
+class SignatureCheckSchema(Schema):
+    state = fields.String(
+        metadata={"description": "checked, or checking (revocation is being fetched by a job; the result changes)."}
+    )
+    checked_at = fields.String(metadata={"description": "ISO 8601."})
+    signatures = fields.List(
+        fields.Nested(VerifiedSignatureSchema), metadata={"description": "Empty: the PDF carries no signature."}
+    )
+
+
 class DossierDocumentSchema(Schema):
     id = fields.Integer()
     kind = fields.String()
@@ -44,6 +77,15 @@ class DossierDocumentSchema(Schema):
         allow_none=True, metadata={"description": "Given once: the earlier document of the same citizen it copies."}
     )
     download = fields.String(metadata={"description": "Path of the content on this host."})
+    verify_token = fields.String(
+        allow_none=True,
+        metadata={"description": "A result's public verification link is /verify/<verify_token> on the portal."},
+    )
+    signature_check = fields.Nested(
+        SignatureCheckSchema,
+        allow_none=True,
+        metadata={"description": "A PDF's signatures as verified at upload (ADR 0063); null for an image."},
+    )
 
 
 class KeptDocumentSchema(Schema):

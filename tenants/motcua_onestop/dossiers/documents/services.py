@@ -20,9 +20,10 @@ import hashlib
 import io
 import logging
 import re
+import secrets
 import tempfile
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 from typing import BinaryIO
@@ -44,7 +45,7 @@ from sqlalchemy.orm import Session
 from motcua_onestop.catalogue.models import Procedure
 from motcua_onestop.dossiers import history
 from motcua_onestop.dossiers import services as dossiers
-from motcua_onestop.dossiers.documents import store
+from motcua_onestop.dossiers.documents import signature_checks, store
 from motcua_onestop.dossiers.documents.checklist import required_documents, resolve_component
 from motcua_onestop.dossiers.documents.models import DocumentKind, DossierDocument, StoredBytes
 from motcua_onestop.dossiers.models import Channel, Dossier, Status
@@ -256,6 +257,17 @@ class NewDocument:
     reused_from: int | None = None  # the earlier document whose bytes these are (``store.source_of``)
 
 
+@dataclass(frozen=True)
+class SignatureChecking:
+    """How an upload's PDF signatures are checked (``signature_checks.py``): ``verifier`` is the engine with
+    the deployment's trust list; ``fetch_later`` when a job re-checks revocation online; ``recheck(document_id)``
+    asks for that job (after the commit)."""
+
+    verifier: signature_checks.Verifier
+    fetch_later: bool = False
+    recheck: Callable[[int], None] | None = None
+
+
 def _check_status(dossier: Dossier, kind: str) -> None:
     allowed = COMPONENT_STATUSES if kind == DocumentKind.COMPONENT else RESULT_STATUSES
     if dossier.status not in allowed:
@@ -283,6 +295,7 @@ def add_document(
     new: NewDocument,
     *,
     tenant_slug: str,
+    signatures: SignatureChecking | None,
     now: dt.datetime | None = None,
 ) -> tuple[DossierDocument, bool]:
     """Store ``upload`` as a document of ``dossier`` (loaded with ``lock=True``, so uploads to one dossier
@@ -319,6 +332,7 @@ def add_document(
     if previous is not None and previous.sha256 == upload.sha256:
         return previous, False
 
+    check = _signature_check(upload, signatures)
     key = new_key("documents")
     objects.put(key, upload.file, content_type=upload.content_type)
     try:
@@ -339,9 +353,13 @@ def add_document(
             reused_from_id=new.reused_from,
             uploaded_by=str(actor),
             uploaded_at=now,
+            signature_check=check,
+            verify_token=secrets.token_urlsafe(32) if new.kind == DocumentKind.RESULT else None,
         )
         session.add(document)
         session.flush()
+        if check is not None and check["state"] == signature_checks.CHECKING and signatures.recheck is not None:
+            signatures.recheck(document.id)
         result_name = session.get(Procedure, dossier.procedure_id).result_document if name is None else None
         store.keep(session, dossier, document, result_name)
         if previous is not None:
@@ -365,6 +383,7 @@ def add_document(
             digitised=new.digitised,
             replaces=previous.id if previous is not None else None,
             reused_from=new.reused_from,
+            signatures=signature_checks.summary(check),
         )
         session.flush()
     except BaseException:
@@ -398,12 +417,15 @@ def add_revision(
     *,
     tenant_slug: str,
     why: str,
+    signature_check: dict | None = None,
     now: dt.datetime | None = None,
 ) -> DossierDocument:
     """Store ``content`` as a new version of ``previous`` (a signed copy of it), which it supersedes; nothing
     is overwritten. As for an upload: the object first, under a new key, then the rows in the caller's
     transaction (``commit_or_discard``); if writing the rows fails, the object is deleted again and
-    ``previous`` stays current. ``why`` goes in the history."""
+    ``previous`` stays current. ``why`` goes in the history; ``signature_check``: the new content's
+    (``signature_checks``). The public verification link of ``previous`` moves to the new version, so a link
+    already given out shows the document as it is now (signed), not the version it replaced."""
     now = now or utcnow()
     if previous.superseded_at is not None:
         raise Conflict(_("Document %(id)s has been replaced already.", id=previous.id), {"document": [_("Replaced.")]})
@@ -412,7 +434,10 @@ def add_revision(
     objects.put(key, io.BytesIO(content), content_type=previous.content_type)
     try:
         previous.superseded_at = now
+        token, previous.verify_token = previous.verify_token, None
         session.flush()
+        if token is None and previous.kind == DocumentKind.RESULT:
+            token = secrets.token_urlsafe(32)
         document = DossierDocument(
             dossier_id=dossier.id,
             kind=previous.kind,
@@ -426,6 +451,8 @@ def add_revision(
             digitised=previous.digitised,
             uploaded_by=str(actor),
             uploaded_at=now,
+            signature_check=signature_check,
+            verify_token=token,
         )
         session.add(document)
         session.flush()
@@ -444,6 +471,51 @@ def add_revision(
     return document
 
 
+def _signature_check(upload: Spooled, signatures: SignatureChecking | None) -> dict | None:
+    """The signature check of a PDF upload (None for an image, or where the caller checks none: the
+    tests' and scripts' direct calls). The spool is at most ``MOTCUA_UPLOAD_MAX_BYTES``, read whole once."""
+    if signatures is None or upload.content_type != "application/pdf":
+        return None
+    upload.file.seek(0)
+    pdf = upload.file.read()
+    upload.file.seek(0)
+    return signature_checks.check_upload(pdf, signatures.verifier, fetch_later=signatures.fetch_later)
+
+
+def recheck_signatures(
+    session: Session, objects: TenantObjects, document_id: int, verifier: signature_checks.Verifier
+) -> dict | None:
+    """Verify a stored PDF again with revocation fetching (the job after an upload left it ``checking``) and
+    replace its check; the new check, or None when the document is gone or has none."""
+    document = session.get(DossierDocument, document_id, with_for_update=True)
+    if document is None or document.signature_check is None:
+        return None
+    with open_content(objects, document) as stream:
+        pdf = stream.read()
+    document.signature_check = signature_checks.check_of(verifier(pdf, allow_fetching=True), will_fetch=False)
+    session.flush()
+    return document.signature_check
+
+
+def issued_document(session: Session, token: str) -> DossierDocument:
+    """The result document whose public verification link is ``/verify/<token>`` (ADR 0063), or 404."""
+    document = None
+    if 20 <= len(token) <= 43 and token.isascii():
+        document = session.scalar(
+            select(DossierDocument).where(
+                DossierDocument.verify_token == token, DossierDocument.kind == DocumentKind.RESULT
+            )
+        )
+    if document is None:
+        raise NotFound(_("No document issued by this province has this verification code."))
+    return document
+
+
+def result_name(session: Session, dossier: Dossier) -> str | None:
+    """What the dossier's result document is called (the procedure's "kết quả")."""
+    return session.get(Procedure, dossier.procedure_id).result_document
+
+
 def give_again(
     session: Session,
     objects: TenantObjects,
@@ -455,6 +527,7 @@ def give_again(
     *,
     max_bytes: int,
     tenant_slug: str,
+    signatures: SignatureChecking | None,
 ) -> tuple[DossierDocument, bool]:
     """Answer required document ``component`` of ``dossier`` (the account's own, loaded with ``lock=True``)
     with one of the account's kept documents of the same kind (``store.py``): its bytes are copied through
@@ -473,6 +546,7 @@ def give_again(
             copied,
             NewDocument(DocumentKind.COMPONENT, source.filename, str(index), reused_from=source.id),
             tenant_slug=tenant_slug,
+            signatures=signatures,
         )
     finally:
         copied.close()

@@ -16,3 +16,26 @@ def snapshot_storage(context, timestamp: int) -> None:
     from motcua_onestop.dossiers.documents.services import snapshot_all
 
     snapshot_all(job_runtime(context).db)
+
+
+RECHECK_TASK = "documents:recheck_signatures"
+
+
+@blueprint.task(name="recheck_signatures", pass_context=True, queue="documents")
+def recheck_signatures(context, tenant: str, document_id: int) -> None:
+    """Verify an uploaded PDF's signatures again, fetching CRLs/OCSP answers (ADR 0063): the upload checked
+    them offline, and this job, off the request, may wait on a CA's server."""
+    from motcua_platform.signatures.settings import verify_document
+    from motcua_platform.storage.services import tenant_objects
+
+    from motcua_onestop.dossiers.documents.services import recheck_signatures as recheck
+
+    runtime = job_runtime(context)
+    with runtime.db.tenant_session(runtime.db.binding(tenant)) as session:
+        recheck(
+            session,
+            tenant_objects(runtime.config, tenant),
+            document_id,
+            lambda pdf, allow_fetching: verify_document(runtime.config, pdf),
+        )
+        session.commit()

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 from dataclasses import dataclass
 
 from motcua_platform.audit.services import Actor, record
@@ -38,21 +39,25 @@ from motcua_platform.errors import Conflict, Forbidden
 from motcua_platform.i18n import _
 from motcua_platform.signatures import registry
 from motcua_platform.signatures.models import SigningCertificate
-from motcua_platform.signatures.settings import officer_signer, seal_signer
+from motcua_platform.signatures.settings import officer_signer, seal_signer, trust_list
 from motcua_platform.signatures.signer import SigningError
 from motcua_platform.signatures.stamp import StampPlacement, StampText
-from motcua_platform.signatures.verify import SignerCertificate
+from motcua_platform.signatures.trust import TrustList
+from motcua_platform.signatures.verify import SignerCertificate, verify
 from motcua_platform.storage.services import TenantObjects
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from motcua_onestop.dossiers import history, versions
 from motcua_onestop.dossiers.documents import services as documents
+from motcua_onestop.dossiers.documents import signature_checks
 from motcua_onestop.dossiers.documents.models import DossierDocument
 from motcua_onestop.dossiers.models import Dossier
 from motcua_onestop.dossiers.workflow import services as workflow
 from motcua_onestop.dossiers.workflow.models import DossierSignature, DossierStep
 from motcua_onestop.units.models import Unit
+
+log = logging.getLogger(__name__)
 
 PERSONAL, SEAL = "personal", "seal"
 REASONS = {PERSONAL: "Ký duyệt kết quả giải quyết thủ tục hành chính", SEAL: "Đóng dấu cơ quan"}
@@ -167,6 +172,11 @@ def sign_step(
         signed,
         tenant_slug=tenant_slug,
         why=f"{step.index + 1}. {step.name}: {label}",
+        # what an officer and the public verification page show for the signed file (offline: the signature
+        # was made just now with a registered certificate; revocation is the CA's to say later)
+        signature_check=signature_checks.check_of(
+            verify(signed, _trust(config), allow_fetching=False), will_fetch=False
+        ),
         now=now,
     )
     signature = DossierSignature(
@@ -250,3 +260,13 @@ def _signed_with(pdf: bytes) -> SignerCertificate:
         return SignerCertificate.of(signatures[-1].signer_cert)
     except Exception as exc:  # the signer returned something that is not what it signed
         raise SigningError(_("The signed document cannot be read back.")) from exc
+
+
+def _trust(config: Config) -> TrustList:
+    """The deployment's trust list, or an empty one (nothing trusted, said in the check) when it cannot be read:
+    the signature is made and valid whatever the verifier's trust list says."""
+    try:
+        return trust_list(config)
+    except Exception:
+        log.exception("the signing trust list cannot be read: the signed result is checked against an empty one")
+        return TrustList()
