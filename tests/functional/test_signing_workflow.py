@@ -221,6 +221,8 @@ def test_the_leader_signs_the_records_office_seals_and_the_citizen_gets_the_doub
 ):
     code, clerk, leader, citizen, original = at_leader_step
     register_leader(runtime, seeded, ca)
+    token_given = results(runtime, code)[0][0].verify_token  # the result's /verify/<token> link, given out
+    assert token_given
 
     # the leader's step: claimed by the leader, not complete until signed
     assert step_post(leader, code, "current/claim", version_of(leader, code)).status_code == 200
@@ -251,6 +253,11 @@ def test_the_leader_signs_the_records_office_seals_and_the_citizen_gets_the_doub
     assert [d.superseded_by_id for d in documents] == [documents[1].id, documents[2].id, None]
     assert all(d.superseded_at is not None for d in documents[:2])
     assert len({d.storage_key for d in documents}) == 3  # nothing overwritten in place
+    # the public verification link given with the result moves to the current version; each signed version
+    # carries its own check, as an officer and the verification page see it
+    assert [d.verify_token for d in documents] == [None, None, token_given]
+    assert [len(d.signature_check["signatures"]) for d in documents[1:]] == [1, 2]
+    assert all(s["intact"] and s["valid"] for s in documents[2].signature_check["signatures"])
     assert [(s.kind, s.signed_from_id, s.document_id) for s in signatures] == [
         ("personal", documents[0].id, documents[1].id),
         ("seal", documents[1].id, documents[2].id),
