@@ -119,13 +119,16 @@ def _dossier(app, tenant, *, online: bool = False) -> str:
 @pytest.fixture
 def pair(runtime, app, seeded):
     """Source and target seeded for real: the same person (national id) in both with another e-mail, a shared
-    procedure and one only the source has, dossiers (one online by the person in each) with stored documents,
+    procedure and one only the source has, dossiers 1..3 in each (one online by the person in each, each with
+    its notification queued) with stored documents,
     a calendar day in both with another meaning and one only the source has."""
     try:
         source = seed_tenant(runtime, app, SOURCE, "Tỉnh Nguồn", "S01", password=TEST_PASSWORD)
         target = seed_tenant(runtime, app, TARGET, "Tỉnh Đích", "T01", password=TEST_PASSWORD)
         source.codes = [_dossier(app, source), _dossier(app, source), _dossier(app, source, online=True)]
-        target.codes = [_dossier(app, target, online=True)]
+        # both provinces number their dossiers from 1: the target's 2 and 3 are counter intakes like the
+        # source's, so their notifications' keys (``dossier:<id>:intake:sms``) are the same text in both
+        target.codes = [_dossier(app, target, online=True), _dossier(app, target), _dossier(app, target)]
         _upload(app, source, source.codes[0], PDF, "to-khai.pdf")
         _upload(app, source, source.codes[1], PDF + b"2", "giay-to.pdf")
         _upload(app, target, target.codes[0], PDF, "don.pdf")
@@ -353,6 +356,15 @@ def test_a_merge_moves_everything_and_old_codes_track_on_the_target(runtime, app
             )
         ).all()
         assert sorted(roles) == ["000.00.00.S01", "000.00.00.T01"]
+        # every notification's key names its own owner's id in the target (the copied ones rewritten)
+        outbox = conn.execute(
+            text(
+                f"SELECT idempotency_key, coalesce(dossier_id, citizen_account_id, feedback_item_id) AS owner "
+                f"FROM {tgt}.notification_outbox WHERE report_id IS NULL"
+            )
+        ).all()
+        assert len(outbox) >= 6
+        assert [r for r in outbox if r.idempotency_key.split(":")[1] != str(r.owner)] == []
         # every staff or citizen id named in an audit actor (copied ones rewritten) is an account of the target
         for table, column in (("staff", "staff_accounts"), ("citizen", "citizen_accounts")):
             named = conn.scalars(
@@ -414,6 +426,39 @@ def test_a_merge_moves_everything_and_old_codes_track_on_the_target(runtime, app
     )
     assert again.exit_code == 0, again.output
     assert counts(runtime, f"t_{TARGET}")["dossiers"] == after["dossiers"] + 1
+
+
+def test_the_targets_own_later_notification_with_a_copied_ones_event_is_queued(runtime, pair, motcua):
+    """Both provinces have a dossier 2; the source's has had its result message. After the merge the target's
+    dossier 2 gets its own: the copied message's key names the copied dossier, so the target's is not taken
+    for it (``ON CONFLICT DO NOTHING`` would drop it without a word)."""
+    from motcua_onestop.notifications.models import Event, NotifyChannel
+    from motcua_onestop.notifications.services import QUEUE, idempotency_key
+
+    def message(dossier_id: int) -> dict:
+        return {
+            "dossier_id": dossier_id, "event": Event.DONE, "channel": NotifyChannel.SMS, "recipient": "0901234567",
+            "subject": "Kết quả", "body": "Kết quả", "status": "pending", "attempts": 0,
+            "idempotency_key": idempotency_key(f"dossier:{dossier_id}", Event.DONE, NotifyChannel.SMS),
+        }  # fmt: skip
+
+    with runtime.db.engine.begin() as conn:
+        source = conn.execution_options(schema_translate_map={None: f"t_{SOURCE}"})
+        assert len(source.execute(QUEUE, [message(2)]).all()) == 1
+    dry = motcua("tenants", "merge", SOURCE, "--into", TARGET, "--on", ON.isoformat(), "--dry-run")
+    assert dry.exit_code == 0 and "BLOCKING" not in dry.output, dry.output
+    result = motcua(*COMMAND)
+    assert result.exit_code == 0, result.output
+    with runtime.db.engine.begin() as conn:
+        target = conn.execution_options(schema_translate_map={None: f"t_{TARGET}"})
+        own = target.scalar(text(f"SELECT id FROM t_{TARGET}.dossiers WHERE code = :c"), {"c": pair[1].codes[1]})
+        assert own == 2
+        assert len(target.execute(QUEUE, [message(own)]).all()) == 1  # queued, not dropped
+        copied = target.scalar(
+            text(f"SELECT dossier_id FROM t_{TARGET}.notification_outbox WHERE event = 'done' AND dossier_id <> :i"),
+            {"i": own},
+        )
+        assert copied is not None and copied != own
 
 
 def test_a_unit_code_in_both_refuses_the_merge_and_writes_nothing(runtime, pair, motcua):

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from motcua_platform import signals
 from sqlalchemy import Connection, text
 
-from motcua_tenants.merges.copy import Merge, copied, keys_equal, quote
+from motcua_tenants.merges.copy import Merge, copied, keys_equal, matched_id, quote, text_ids
 from motcua_tenants.merges.layout import TableLayout, by_name, tables
 from motcua_tenants.migrations.runner import tenant_heads
 
@@ -164,13 +164,22 @@ def _unique_clashes(conn: Connection, merge: Merge, plan: Plan) -> None:
         if table.policy.kind != "append" or table.name == "units":
             continue
         for key in table.unique:
-            if any(_remapped(table, c) for c in key):
+            if any(_remapped(table, c) and c not in table.policy.text_ids for c in key):
                 continue
-            on = " AND ".join(f"t.{quote(c)} = s.{quote(c)}" for c in key)
+            # a text column naming ids (an outbox key ``dossier:<id>:…``) is compared as the copy rewrites it:
+            # appended rows' ids land in a block of their own, only a matched row's id (a person's account) can
+            # meet a key of the target's
+            values = {
+                c: text_ids(merge, c, table.policy.text_ids[c], lambda t, e: matched_id(merge, t, e))
+                if c in table.policy.text_ids
+                else f"s.{quote(c)}"
+                for c in key
+            }
+            on = " AND ".join(f"t.{quote(c)} = {values[c]}" for c in key)
             where = f" WHERE {table.policy.where.format(r='s')}" if table.policy.where else ""
             for row in _rows(
                 conn,
-                f"SELECT {', '.join('s.' + quote(c) for c in key)} FROM {merge.src(table.name)} s "
+                f"SELECT {', '.join(values[c] for c in key)} FROM {merge.src(table.name)} s "
                 f"JOIN {merge.tgt(table.name)} t ON {on}{where} LIMIT {LISTED + 1}",
             ):
                 value = ", ".join(f"{c}={v}" for c, v in zip(key, row, strict=True))

@@ -46,6 +46,9 @@ AUDIT_TARGETS = ACTORS | {
     "calendar_day": "calendar_days",
     "document": "dossier_documents",
 }
+# notification_outbox.idempotency_key: ``<owner>:<id>:<event>[:<fact>]:<channel>``; ``report:`` keys are not
+# copied (their reports stay with the source)
+OUTBOX_OWNERS = {"dossier": "dossiers", "citizen": "citizen_accounts", "feedback": "feedback_items"}
 
 POLICIES: dict[str, Policy] = {
     # the organisation tree: every unit comes along; the source's root is closed the day before the merge and,
@@ -76,6 +79,9 @@ POLICIES: dict[str, Policy] = {
         # a notice about one of the source's statistics reports, which are not carried over (below)
         where="{r}.report_id IS NULL",
         ids={"report_id": "statistics_reports"},
+        # the key names its owner's id (notifications.services.idempotency_key): rewritten with the owner's,
+        # or the target's own later message about its row of the same id would be taken for a copied one
+        text_ids={"idempotency_key": OUTBOX_OWNERS},
     ),
     "feedback_items": APPEND,
     "faq_entries": Policy("append", keep_target_on_clash=True),
