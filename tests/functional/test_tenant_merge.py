@@ -528,6 +528,40 @@ def test_a_merge_killed_mid_copy_is_finished_by_running_it_again(runtime, pair, 
     every_fk_resolves(runtime, f"t_{TARGET}")
 
 
+def test_a_second_run_during_a_merge_is_refused_before_it_suspends_copies_or_resumes(runtime, pair, tmp_path):
+    """A run holds the source's merge lock from its plan to its end: a second run meanwhile is refused before it
+    does anything, and in particular never resumes the source under the first run's copy."""
+    from motcua_app.testing.seed import SEED_ACTOR
+    from motcua_platform.errors import Conflict
+
+    motcua_bin = str(Path(sys.executable).parent / "motcua")
+    first = subprocess.Popen(
+        [motcua_bin, *COMMAND],
+        env=_env(runtime, tmp_path, **{run.PAUSE_HOOK: "60"}),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        for line in first.stdout:
+            if line.strip() == f"{SOURCE}: copied":  # the first run mid-copy, its transaction open
+                break
+        assert status_of(runtime, SOURCE) == "suspended"
+        steps = []
+        with pytest.raises(Conflict, match="Another process is merging"):
+            run.merge(runtime.db, runtime.config, SEED_ACTOR, SOURCE, TARGET, ON, settle_seconds=0,
+                      on_step=steps.append)  # fmt: skip
+        assert steps == []  # refused before its plan: nothing suspended, copied or resumed
+        assert status_of(runtime, SOURCE) == "suspended"
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=60)
+        first.stdout.close()
+    with runtime.db.control_session() as session:
+        abandoned = select(ControlAuditEvent.id).where(ControlAuditEvent.action == "tenant.merge_abandoned")
+        assert session.scalars(abandoned.where(ControlAuditEvent.target == f"tenant:{SOURCE}")).all() == []
+
+
 def test_a_merge_whose_control_step_fails_writes_nothing_and_a_rerun_finishes_it(runtime, pair, tmp_path):
     """On one server the control step commits with the data: its failure rolls the data back too, and the
     re-run does both."""
@@ -539,6 +573,13 @@ def test_a_merge_whose_control_step_fails_writes_nothing_and_a_rerun_finishes_it
     assert first.returncode != 0 and flag.exists(), first.stdout + first.stderr
     assert counts(runtime, f"t_{TARGET}") == tgt_before
     assert status_of(runtime, SOURCE) == "active"  # nothing merged: the source serves again
+    with runtime.db.control_session() as session:
+        resumed = session.scalars(
+            select(ControlAuditEvent).where(
+                ControlAuditEvent.action == "tenant.merge_abandoned", ControlAuditEvent.target == f"tenant:{SOURCE}"
+            )
+        ).all()
+        assert len(resumed) == 1 and resumed[0].details["into"] == TARGET
     second = subprocess.run([motcua_bin, *COMMAND], env=env, capture_output=True, text=True, timeout=300)
     assert second.returncode == 0, second.stdout + second.stderr
     assert counts(runtime, f"t_{TARGET}")["tenant_merges"] == 1

@@ -3,6 +3,8 @@
 1. **Plan** (the dry run stops here): every conflict and count, read from both schemas; a blocking conflict
    refuses the merge before anything changes.
 2. **Suspend** the source (its host answers 503) and wait until every process has seen it (``moves.settle``).
+   The run holds the source's merge lock (a session advisory lock) from before its plan to its end: a second
+   run is refused before it suspends, copies or resumes anything.
 3. **Files**: the source's documents copied to ``<target>/merged/<source>/…`` (overwriting: a re-run is safe).
 4. **Data**, one transaction on the tenants' server: the source's tables locked against writes (reads go on),
    the plan made again and refused on a blocking conflict, every row copied (``copy``), the derived tables
@@ -195,6 +197,28 @@ def merge(
     started = time.monotonic()
     sides = _sides(db, source_slug, target_slug)
     engine = db.engine_for(sides.source.server)
+    # one run per source at a time, from before its plan to after its control step: a second run is refused
+    # before it suspends, copies or resumes anything (it would otherwise resume the source under the first's copy)
+    with engine.connect() as held:
+        if not held.scalar(text("SELECT pg_try_advisory_lock(hashtext(:k))"), {"k": _lock_key(source_slug)}):
+            raise Conflict(_("Another process is merging '%(slug)s'.", slug=source_slug))
+        held.commit()  # the lock is the session's: it stays held, with no transaction left open
+        try:
+            return _merge_locked(db, config, actor, sides, on, settle_seconds, step, phases, started)
+        finally:
+            held.execute(text("SELECT pg_advisory_unlock(hashtext(:k))"), {"k": _lock_key(source_slug)})
+            held.commit()
+
+
+def _lock_key(source_slug: str) -> str:
+    return f"merge:{source_slug}"
+
+
+def _merge_locked(
+    db: Database, config, actor: Actor, sides: Sides, on: dt.date, settle_seconds: float, step, phases, started
+) -> Outcome:
+    source_slug, target_slug = sides.source.slug, sides.target.slug
+    engine = db.engine_for(sides.source.server)
     with engine.connect() as conn, conn.begin():
         merge_ = _merge_for(conn, sides, on)
         done = _marker(conn, merge_)
@@ -214,7 +238,7 @@ def merge(
             )
         step("suspend")
         mark = time.monotonic()
-        source = _suspend(db, sides.source.id, actor, target_slug, on)
+        source, suspended_here = _suspend(db, sides.source.id, actor, target_slug, on)
         settle(source, settle_seconds)
         phases["suspend"] = time.monotonic() - mark
         try:
@@ -228,10 +252,11 @@ def merge(
             phases["files"] = time.monotonic() - mark
             step("copy")
             outcome.counts = _data_step(db, sides, on, actor, phases, step)
-        except Exception:
-            # nothing was merged (the data step rolled back whole): the source serves again as it did
-            if sides.source.status == TenantStatus.ACTIVE:
-                _resume_unless_merged(db, sides, on)
+        except Exception as exc:
+            # nothing was merged (the data step rolled back whole): the source serves again as it did, if this
+            # run suspended it (one suspended by an operator, or by an earlier run that died, stays so)
+            if suspended_here:
+                _resume_unless_merged(db, sides, on, actor, reason=type(exc).__name__)
             raise
     if sides.source.server != "main" or done is not None:
         step("control")
@@ -247,7 +272,7 @@ def merge(
     return outcome
 
 
-def _resume_unless_merged(db: Database, sides: Sides, on: dt.date) -> None:
+def _resume_unless_merged(db: Database, sides: Sides, on: dt.date, actor: Actor, *, reason: str) -> None:
     try:
         with db.engine_for(sides.source.server).connect() as conn, conn.begin():
             if _marker(conn, _merge_for(conn, sides, on)) is not None:
@@ -257,14 +282,20 @@ def _resume_unless_merged(db: Database, sides: Sides, on: dt.date) -> None:
             if tenant.status == TenantStatus.SUSPENDED:
                 tenant.status = TenantStatus.ACTIVE
                 tenant.status_changed_at = utcnow()
+                record(
+                    session, actor, "tenant.merge_abandoned", target=f"tenant:{tenant.slug}",
+                    tenant_slug=tenant.slug, into=sides.target.slug, on=on.isoformat(), reason=reason,
+                )  # fmt: skip
     except Exception:
         log.exception("tenant %s could not be resumed after a failed merge; it stays suspended", sides.source.slug)
 
 
-def _suspend(db: Database, tenant_id: int, actor: Actor, into: str, on: dt.date) -> Tenant:
+def _suspend(db: Database, tenant_id: int, actor: Actor, into: str, on: dt.date) -> tuple[Tenant, bool]:
+    """The source suspended; whether this call suspended it (it was active)."""
     with db.control_session() as session, session.begin():
         tenant = session.get(Tenant, tenant_id, with_for_update=True)
-        if tenant.status == TenantStatus.ACTIVE:
+        suspended_here = tenant.status == TenantStatus.ACTIVE
+        if suspended_here:
             tenant.status = TenantStatus.SUSPENDED
             tenant.status_changed_at = utcnow()
             record(
@@ -278,16 +309,14 @@ def _suspend(db: Database, tenant_id: int, actor: Actor, into: str, on: dt.date)
             )
         session.flush()
         session.expunge(tenant)
-    return tenant
+    return tenant, suspended_here
 
 
 def _data_step(db: Database, sides: Sides, on: dt.date, actor: Actor, phases: dict, step) -> dict[str, int]:
     engine = db.engine_for(sides.source.server)
     with engine.connect() as conn, conn.begin():
         mark = time.monotonic()
-        conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
-        if not conn.scalar(text("SELECT pg_try_advisory_xact_lock(hashtext(:k))"), {"k": f"merge:{sides.source.slug}"}):
-            raise Conflict(_("Another process is merging '%(slug)s'.", slug=sides.source.slug))
+        conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))  # the run holds the merge's lock
         target_schema = sides.target_binding.schema
         # the target's own code (its statistics, its triggers' advisory lock) reads its schema's names
         conn.execute(text("SELECT set_config('search_path', :s, true)"), {"s": quote(target_schema)})
