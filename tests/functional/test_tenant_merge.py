@@ -30,7 +30,7 @@ from motcua_platform.storage.services import tenant_objects
 from motcua_tenants.merges import layout, run
 from motcua_tenants.merges.policy import POLICIES
 from motcua_tenants.registry.models import TenantJob
-from sqlalchemy import Integer, delete, select, text
+from sqlalchemy import Integer, String, delete, select, text
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -57,6 +57,18 @@ def test_every_tenant_table_has_a_merge_policy_and_every_id_column_a_mapping():
             if not column.foreign_keys and column.name not in declared:
                 undeclared.append(f"{table.name}.{column.name}")
     assert undeclared == [], "integer id columns with neither a foreign key nor a declared mapping"
+    # text columns naming who did something (``staff:12:lan@…``) are rewritten like ids, or the copied rows
+    # would name the target's other accounts
+    unnamed = [
+        f"{table.name}.{column.name}"
+        for table in tables.values()
+        for column in table.columns
+        if isinstance(column.type, String)
+        and (column.name.endswith("_by") or column.name == "actor")
+        and POLICIES[table.name].kind in ("append", "match")
+        and column.name not in POLICIES[table.name].text_ids
+    ]
+    assert unnamed == [], "text actor columns of copied tables whose ids are not rewritten"
     # and the layout the copy uses is read from the same metadata
     assert {t.name for t in layout.tables()} == set(tables)
 
@@ -365,6 +377,18 @@ def test_a_merge_moves_everything_and_old_codes_track_on_the_target(runtime, app
         ).all()
         assert len(outbox) >= 6
         assert [r for r in outbox if r.idempotency_key.split(":")[1] != str(r.owner)] == []
+        # an upload's audit event names its document's new id (details.document_id): the document of that id
+        # is the one uploaded (its bytes' hash), on the dossier the event names
+        uploads = conn.execute(
+            text(
+                f"SELECT e.target, e.details ->> 'sha256' AS sha256, x.code, d.sha256 AS stored "
+                f"FROM {tgt}.audit_events e LEFT JOIN {tgt}.dossier_documents d "
+                f"ON d.id = (e.details ->> 'document_id')::bigint LEFT JOIN {tgt}.dossiers x ON x.id = d.dossier_id "
+                "WHERE e.details ? 'document_id'"
+            )
+        ).all()
+        assert len(uploads) == 3
+        assert [u for u in uploads if (u.target, u.sha256) != (f"dossier:{u.code}", u.stored)] == []
         # every staff or citizen id named in an audit actor (copied ones rewritten) is an account of the target
         for table, column in (("staff", "staff_accounts"), ("citizen", "citizen_accounts")):
             named = conn.scalars(

@@ -151,6 +151,18 @@ def text_ids(merge: Merge, column: str, prefixes: dict[str, str], resolve=None) 
     return f"CASE {' '.join(cases)} ELSE {value} END"
 
 
+def _json_ids(merge: Merge, column: str, keys: dict[str, str]) -> str:
+    """``s.column`` with the number under each of ``keys`` rewritten like a foreign key (other values kept)."""
+    value = f"s.{quote(column)}"
+    pairs = ", ".join(
+        f"'{key}', CASE WHEN jsonb_typeof({value} -> '{key}') = 'number' "
+        f"THEN to_jsonb({ref(merge, table, f'({value} ->> {chr(39)}{key}{chr(39)})::bigint')}) END"
+        for key, table in keys.items()
+    )
+    # the keys not there (or not numbers) come out null and are stripped: ``||`` replaces only the others
+    return f"{value} || jsonb_strip_nulls(jsonb_build_object({pairs}))"
+
+
 def matched_id(merge: Merge, table: str, expr: str) -> str:
     """Before any offset is claimed (the plan): the target id a source row of a matched table is, else NULL. Rows
     appended get ids in a block of their own, so only a matched row's id can meet one of the target's."""
@@ -219,6 +231,8 @@ def insert_statement(merge: Merge, table: TableLayout) -> str:
             values.append(ref(merge, table.refs[column], f"s.{quote(column)}"))
         elif column in table.policy.text_ids:
             values.append(text_ids(merge, column, table.policy.text_ids[column]))
+        elif column in table.policy.json_ids:
+            values.append(_json_ids(merge, column, table.policy.json_ids[column]))
         else:
             values.append(f"s.{quote(column)}")
     conditions = []
