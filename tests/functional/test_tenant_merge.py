@@ -674,3 +674,63 @@ def test_on_another_server_a_control_step_that_failed_after_the_data_committed_i
             conn.execute(text(f'DROP SCHEMA IF EXISTS "t_{other}" CASCADE'))
             conn.execute(text(f'DROP ROLE IF EXISTS "{db.binding(other, server="second").role}"'))
         _drop(runtime, (other,))
+
+
+def test_the_dry_run_lists_the_control_steps_refusals_as_blocking(runtime, seeded, finance, contract):
+    """Billing refuses a merge dated inside a period already invoiced and finalized: the dry run says so (the
+    control step's checks run in a control transaction rolled back), rather than the real run after its copy."""
+    from billing_support import dossiers, ingest
+
+    ingest(finance, dossiers(10))
+    made = finance.post("/api/v1/billing/runs", json={"period": "2026-10"})
+    assert made.status_code == 200, made.get_json()
+    invoice_id = made.get_json()["invoice_ids"][0]
+    assert finance.post(f"/api/v1/billing/invoices/{invoice_id}/finalize").status_code == 200
+    plan = run.dry_run(runtime.db, "alpha", "beta", dt.date(2026, 10, 15))
+    refusals = [c for c in plan.blocking if c.kind == "control"]
+    assert len(refusals) == 1 and "finalized for 2026-10-01 – 2026-10-31" in refusals[0].outcome, plan.conflicts
+    assert status_of(runtime, "alpha") == "active"
+    with runtime.db.control_session() as session:  # the rolled-back control step left no trace
+        assert session.scalar(select(ControlAuditEvent.id).where(ControlAuditEvent.action == "tenant.merge")) is None
+
+
+def test_on_another_server_a_control_refusal_found_before_the_commit_commits_no_data(runtime, seeded, two_servers):
+    """Tenants on a server other than main: their data commits before the control step, so the control step's
+    checks run again just before that commit; a refusal then (here: the target archived meanwhile) rolls the
+    copy back instead of leaving the target holding the source's data with the control step refused."""
+    from motcua_app.testing.seed import SEED_ACTOR
+    from motcua_tenants.registry import services as registry
+    from server_support import SLUG as ON_SECOND
+    from server_support import create_on
+
+    db, other = two_servers, "secondc"
+    try:
+        create_on(db, runtime, "second")
+        spec = registry.TenantSpec(slug=other, name="Tỉnh C", unit_code="000.00.00.H97", server="second")
+        with db.control_session() as session:
+            job = registry.create_tenant(session, SEED_ACTOR, spec, base_domain=runtime.config.base_domain,
+                                         servers=db.servers)  # fmt: skip
+            session.commit()
+        registry.provision(db, job.id)
+
+        def rows(table: str) -> int:
+            with db.engine_for("second").connect() as conn:
+                return conn.scalar(text(f"SELECT count(*) FROM t_{other}.{table}"))
+
+        units = rows("units")
+
+        def archive_target(name: str) -> None:
+            if name == "copied":  # the copy made, not committed
+                with runtime.db.engine.begin() as conn:
+                    conn.execute(text("UPDATE control.tenants SET status = 'archived' WHERE slug = :s"), {"s": other})
+
+        with pytest.raises(run.Refused) as refused:
+            run.merge(db, runtime.config, SEED_ACTOR, ON_SECOND, other, ON, settle_seconds=0, on_step=archive_target)
+        assert "archived" in refused.value.plan.blocking[0].outcome
+        assert rows("tenant_merges") == 0 and rows("units") == units  # nothing committed on "second"
+        assert status_of(runtime, ON_SECOND) == "active"  # this run suspended it, and resumed it
+    finally:
+        with db.engine_for("second").begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "t_{other}" CASCADE'))
+            conn.execute(text(f'DROP ROLE IF EXISTS "{db.binding(other, server="second").role}"'))
+        _drop(runtime, (other,))

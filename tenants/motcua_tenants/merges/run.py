@@ -1,6 +1,7 @@
 """Merging tenant SOURCE into tenant TARGET (``motcua tenants merge``; ADR 0059), all or nothing.
 
-1. **Plan** (the dry run stops here): every conflict and count, read from both schemas; a blocking conflict
+1. **Plan** (the dry run stops here): every conflict and count, read from both schemas, and the control step's
+   refusals (``_control_refusals``: ``record_merge`` in a control transaction rolled back); a blocking conflict
    refuses the merge before anything changes.
 2. **Suspend** the source (its host answers 503) and wait until every process has seen it (``moves.settle``).
    The run holds the source's merge lock (a session advisory lock) from before its plan to its end: a second
@@ -10,7 +11,8 @@
    the plan made again and refused on a blocking conflict, every row copied (``copy``), the derived tables
    rebuilt, an audit event and the marker row ``tenant_merges`` written in the target — and, when the tenants
    are on the main server, the control step (``control.record_merge``) and the cache versions too.
-5. **Control** (tenants on another server only): the same, in the control schema, after the data committed.
+5. **Control** (tenants on another server only): the same, in the control schema, after the data committed
+   (its refusals checked again just before that commit).
 
 A crash anywhere (``kill -9``) leaves either nothing (the transaction rolled back; the source stays suspended
 until the re-run) or the marker: a re-run then only does what the control schema says is left."""
@@ -32,7 +34,7 @@ from motcua_platform.db.database import Database, TenantBinding
 from motcua_platform.directory.models import Tenant, TenantPlugin, TenantStatus
 from motcua_platform.directory.placement import Placements
 from motcua_platform.directory.services import bump_content_version
-from motcua_platform.errors import Conflict, InvalidInput, NotFound
+from motcua_platform.errors import Conflict, InvalidInput, NotFound, ServiceError
 from motcua_platform.i18n import _
 from motcua_platform.storage.services import tenant_objects
 from sqlalchemy import Connection, func, insert, select, text
@@ -152,6 +154,9 @@ def _plan(conn: Connection, sides: Sides, merge: Merge) -> Plan:
     return make_plan(conn, merge, source_plugins=set(sides.source_plugins), target_plugins=set(sides.target_plugins))
 
 
+DRY_RUN = Actor("cli", None, "merge dry run")  # acts only in transactions rolled back
+
+
 def dry_run(db: Database, source_slug: str, target_slug: str, on: dt.date) -> Plan:
     """The plan, read in a transaction that is rolled back: nothing is written."""
     sides = _sides(db, source_slug, target_slug)
@@ -159,7 +164,25 @@ def dry_run(db: Database, source_slug: str, target_slug: str, on: dt.date) -> Pl
         conn.execute(text("SET TRANSACTION READ ONLY"))
         plan = _plan(conn, sides, _merge_for(conn, sides, on))
         transaction.rollback()
+    _control_refusals(db, sides, on, DRY_RUN, plan)
     return plan
+
+
+def _control_refusals(db: Database, sides: Sides, on: dt.date, actor: Actor, plan: Plan) -> None:
+    """The control step's refusals (statuses, a merged target, billing's: an invoice finalized for a period after
+    the day before ``on``…) as blocking conflicts of ``plan``: ``control.record_merge`` run in a control
+    transaction that is always rolled back, so that the dry run shows them and a real run refuses before its
+    data commits rather than after."""
+    with db.control_session() as session:
+        try:
+            control.record_merge(session, source_id=sides.source.id, target_id=sides.target.id, on=on, actor=actor)
+            session.flush()
+        except ServiceError as exc:
+            plan.add(
+                "control", f"tenant {sides.source.slug}", f"tenant {sides.target.slug}", str(exc.message), blocking=True
+            )
+        finally:
+            session.rollback()
 
 
 def _control_done(session: Session, sides: Sides) -> bool:
@@ -223,6 +246,8 @@ def _merge_locked(
         merge_ = _merge_for(conn, sides, on)
         done = _marker(conn, merge_)
         plan = _plan(conn, sides, merge_)
+    if done is None:
+        _control_refusals(db, sides, on, actor, plan)
     phases["plan"] = time.monotonic() - started
     outcome = Outcome(plan, phases=phases, data_done_before=done is not None)
     if done is None:
@@ -370,6 +395,12 @@ def _data_step(db: Database, sides: Sides, on: dt.date, actor: Actor, phases: di
             values | {"details": _json(values["details"])},
         )
         conn.execute(select(func.pg_notify(principal_cache.CHANNEL, "")))  # roles and accounts changed
+        if sides.source.server != "main":
+            # the control step runs after this commit: whatever would refuse it refuses the data now (nothing
+            # committed), not once the target holds the copy
+            _control_refusals(db, sides, on, actor, plan)
+            if plan.blocking:
+                raise Refused(plan)
         if sides.source.server == "main":
             step("control")
             session = Session(bind=conn, join_transaction_mode="create_savepoint")
