@@ -586,6 +586,30 @@ def test_a_second_run_during_a_merge_is_refused_before_it_suspends_copies_or_res
         assert session.scalars(abandoned.where(ControlAuditEvent.target == f"tenant:{SOURCE}")).all() == []
 
 
+def test_a_rerun_into_another_target_or_on_another_day_than_the_pending_merge_is_refused(runtime, pair, motcua):
+    """A run that died after suspending the source left a merge pending (into TARGET on ON, as its
+    ``tenant.merge_started`` event says): a re-run finishes that one, and one with another --into or --on is
+    refused, naming it, with nothing changed."""
+    from motcua_app.testing.seed import SEED_ACTOR
+    from motcua_platform.errors import Conflict
+
+    with runtime.db.control_session() as session:
+        source_id = session.scalar(select(Tenant.id).where(Tenant.slug == SOURCE))
+    run._suspend(runtime.db, source_id, SEED_ACTOR, TARGET, ON)  # where a killed run leaves it
+    before = checksums(runtime, f"t_{TARGET}") | {f"A.{k}": v for k, v in checksums(runtime, "t_alpha").items()}
+    later = ON + dt.timedelta(days=1)
+    for into, on in ((TARGET, later), ("alpha", ON)):
+        with pytest.raises(Conflict, match=f"merge into '{TARGET}' on {ON.isoformat()} that has not finished"):
+            run.merge(runtime.db, runtime.config, SEED_ACTOR, SOURCE, into, on, settle_seconds=0)
+        dry = motcua("tenants", "merge", SOURCE, "--into", into, "--on", on.isoformat(), "--dry-run")
+        assert dry.exit_code == 1 and "BLOCKING pending_merge" in dry.output, dry.output
+    after = checksums(runtime, f"t_{TARGET}") | {f"A.{k}": v for k, v in checksums(runtime, "t_alpha").items()}
+    assert after == before and status_of(runtime, SOURCE) == "suspended"
+    finished = motcua(*COMMAND)  # the pending one itself goes through
+    assert finished.exit_code == 0, finished.output
+    assert status_of(runtime, SOURCE) == "merged"
+
+
 def test_a_merge_whose_control_step_fails_writes_nothing_and_a_rerun_finishes_it(runtime, pair, tmp_path):
     """On one server the control step commits with the data: its failure rolls the data back too, and the
     re-run does both."""

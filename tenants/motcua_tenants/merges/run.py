@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from motcua_platform import signals
+from motcua_platform.audit.models import ControlAuditEvent
 from motcua_platform.audit.services import Actor, event_values, record
 from motcua_platform.auth import principal_cache
 from motcua_platform.db.base import utcnow
@@ -150,6 +151,12 @@ def _marker(conn: Connection, merge: Merge) -> dt.datetime | None:
     )
 
 
+def _marker_date(conn: Connection, merge: Merge) -> dt.date | None:
+    return conn.scalar(
+        text(f"SELECT merged_on FROM {merge.tgt('tenant_merges')} WHERE source_slug = :s"), {"s": merge.source_slug}
+    )
+
+
 def _plan(conn: Connection, sides: Sides, merge: Merge) -> Plan:
     return make_plan(conn, merge, source_plugins=set(sides.source_plugins), target_plugins=set(sides.target_plugins))
 
@@ -165,6 +172,14 @@ def dry_run(db: Database, source_slug: str, target_slug: str, on: dt.date) -> Pl
         plan = _plan(conn, sides, _merge_for(conn, sides, on))
         transaction.rollback()
     _control_refusals(db, sides, on, DRY_RUN, plan)
+    if (pending := pending_merge(db, sides)) is not None and pending != (target_slug, on.isoformat()):
+        plan.add(
+            "pending_merge",
+            f"tenant {source_slug} suspended for a merge into {pending[0]} on {pending[1]}",
+            f"tenant {target_slug} on {on.isoformat()}",
+            "finish the pending merge (the same command) or resume the source first",
+            blocking=True,
+        )
     return plan
 
 
@@ -237,14 +252,61 @@ def _lock_key(source_slug: str) -> str:
     return f"merge:{source_slug}"
 
 
+def pending_merge(db: Database, sides: Sides) -> tuple[str, str] | None:
+    """(into, on) of the merge a run suspended the source for and that has not ended (neither recorded nor
+    abandoned): a run that died after suspending it. ``None`` when the source is not suspended for a merge."""
+    if sides.source.status != TenantStatus.SUSPENDED:
+        return None
+    with db.control_session() as session:
+        last = session.scalars(
+            select(ControlAuditEvent)
+            .where(
+                ControlAuditEvent.target == f"tenant:{sides.source.slug}",
+                ControlAuditEvent.action.in_(("tenant.merge_started", "tenant.merge_abandoned", "tenant.merge")),
+            )
+            .order_by(ControlAuditEvent.id.desc())
+            .limit(1)
+        ).first()
+    if last is None or last.action != "tenant.merge_started":
+        return None
+    return last.details.get("into"), last.details.get("on")
+
+
+def _same_merge_or_refuse(db: Database, sides: Sides, on: dt.date) -> None:
+    """A re-run finishes the merge its source was suspended for, never another one (another target or date)."""
+    pending = pending_merge(db, sides)
+    if pending is not None and pending != (sides.target.slug, on.isoformat()):
+        into, day = pending
+        raise Conflict(
+            _(
+                "Tenant '%(slug)s' is suspended for a merge into '%(into)s' on %(on)s that has not finished: finish "
+                "it with `motcua tenants merge %(slug)s --into %(into)s --on %(on)s` (or resume the tenant first).",
+                slug=sides.source.slug,
+                into=into,
+                on=day,
+            )
+        )
+
+
 def _merge_locked(
     db: Database, config, actor: Actor, sides: Sides, on: dt.date, settle_seconds: float, step, phases, started
 ) -> Outcome:
     source_slug, target_slug = sides.source.slug, sides.target.slug
     engine = db.engine_for(sides.source.server)
+    _same_merge_or_refuse(db, sides, on)
     with engine.connect() as conn, conn.begin():
         merge_ = _merge_for(conn, sides, on)
         done = _marker(conn, merge_)
+        if done is not None and (merged_on := _marker_date(conn, merge_)) != on:
+            raise Conflict(
+                _(
+                    "The data of '%(slug)s' was merged into '%(into)s' on %(on)s: run the same command with "
+                    "--on %(on)s to finish that merge.",
+                    slug=source_slug,
+                    into=target_slug,
+                    on=merged_on,
+                )
+            )
         plan = _plan(conn, sides, merge_)
     if done is None:
         _control_refusals(db, sides, on, actor, plan)
