@@ -277,6 +277,10 @@ def test_the_dry_run_lists_the_conflicts_and_writes_nothing(runtime, pair, motcu
     assert plan["blocking"] == 0
     person = next(c for c in plan["conflicts"] if c["kind"] == "citizen_details")
     assert "079090001111" in person["source"] and "target's details" in person["outcome"]
+    # the source's roles on its root (which closes) are listed by account, for the target's admin to re-assign
+    on_root = [c for c in plan["conflicts"] if c["kind"] == "root_role"]
+    assert on_root and not any(c["blocking"] for c in on_root)
+    assert any(f"finance@{SOURCE}.test" in c["source"] and "000.00.00.S01" in c["source"] for c in on_root), on_root
     tables = {t["table"]: t for t in plan["tables"]}
     assert tables["citizen_accounts"]["matched"] == 1 and tables["dossiers"]["source_rows"] == 3
     assert tables["calendar_settings"]["policy"] == "skip"

@@ -89,6 +89,7 @@ def make_plan(conn: Connection, merge: Merge, *, source_plugins: set[str], targe
     _citizens(conn, merge, plan)
     _procedures(conn, merge, plan)
     _staff(conn, merge, plan)
+    _root_roles(conn, merge, plan)
     _calendar(conn, merge, plan)
     _counts(conn, merge, plan)
     return plan
@@ -308,6 +309,28 @@ def _staff(conn: Connection, merge: Merge, plan: Plan) -> None:
             f"staff {sid} {email}: {s_name}",
             f"staff {tid}: {t_name}",
             "one login: the target's account keeps its details and gets the source's roles",
+            blocking=False,
+        )
+
+
+def _root_roles(conn: Connection, merge: Merge, plan: Plan) -> None:
+    """Roles on the source's root unit: a role covers its unit's subtree, and the root closes the day before the
+    merge with its children moved under the target's root, so such a role covers nothing open afterwards. Not
+    widened to the target's root (the source's provincial admins must not become the whole target's): listed,
+    for the target's admin to give those people roles on the units they now serve."""
+    for staff_id, email, role, code in _rows(
+        conn,
+        f"SELECT s.id, s.email, r.role, u.code FROM {merge.src('staff_roles')} r "
+        f"JOIN {merge.src('staff_accounts')} s ON s.id = r.staff_id JOIN {merge.src('units')} u ON u.id = r.unit_id "
+        "WHERE r.unit_id = :root ORDER BY s.email, r.role",
+        root=merge.source_root,
+    ):
+        plan.add(
+            "root_role",
+            f"staff {staff_id} {email}: {role} on the source's root {code}",
+            "-",
+            f"the root closes on {merge.closed_on}: the role covers no open unit afterwards; the target's admin "
+            "assigns this person roles on the units they serve",
             blocking=False,
         )
 
