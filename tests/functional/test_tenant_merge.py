@@ -625,6 +625,8 @@ def test_a_merge_whose_control_step_fails_writes_nothing_and_a_rerun_finishes_it
     assert first.returncode != 0 and flag.exists(), first.stdout + first.stderr
     assert counts(runtime, f"t_{TARGET}") == tgt_before
     assert status_of(runtime, SOURCE) == "active"  # nothing merged: the source serves again
+    copies = [k for k in tenant_objects(runtime.config, TARGET).all_keys() if k.startswith(f"merged/{SOURCE}/")]
+    assert copies == []  # the documents it had copied are removed with it
     with runtime.db.control_session() as session:
         resumed = session.scalars(
             select(ControlAuditEvent).where(

@@ -34,3 +34,13 @@ def copy_objects(source: TenantObjects, target: TenantObjects, keys: list[tuple[
         for _ in pool.map(one, keys):
             pass
     return len(keys)
+
+
+def remove_copies(target: TenantObjects, prefix: str) -> int:
+    """Every object under the target's ``prefix`` (a failed merge's copies, which no committed row names); how
+    many."""
+    removed = 0
+    for key in list(target.store.keys_under(f"{target.slug}/{prefix}")):
+        target.store.delete(key)
+        removed += 1
+    return removed

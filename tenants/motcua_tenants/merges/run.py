@@ -342,8 +342,15 @@ def _merge_locked(
         except Exception as exc:
             # nothing was merged (the data step rolled back whole): the source serves again as it did, if this
             # run suspended it (one suspended by an operator, or by an earlier run that died, stays so)
-            if suspended_here:
-                _resume_unless_merged(db, sides, on, actor, reason=type(exc).__name__)
+            _undo_unless_merged(
+                db,
+                sides,
+                on,
+                actor,
+                resume=suspended_here,
+                copies=(tenant_objects(config, target_slug), merge_.key_prefix),
+                reason=type(exc).__name__,
+            )
             raise
     if sides.source.server != "main" or done is not None:
         step("control")
@@ -359,11 +366,19 @@ def _merge_locked(
     return outcome
 
 
-def _resume_unless_merged(db: Database, sides: Sides, on: dt.date, actor: Actor, *, reason: str) -> None:
+def _undo_unless_merged(
+    db: Database, sides: Sides, on: dt.date, actor: Actor, *, resume: bool, copies: tuple, reason: str
+) -> None:
+    """After a failed run, unless its data committed after all (a re-run then finishes the control step): the
+    documents copied under ``<target>/merged/<source>/`` removed (no row names them), and the source resumed if
+    this run suspended it."""
     try:
         with db.engine_for(sides.source.server).connect() as conn, conn.begin():
             if _marker(conn, _merge_for(conn, sides, on)) is not None:
-                return  # the data committed after all: a re-run finishes the control step
+                return
+        files.remove_copies(*copies)
+        if not resume:
+            return
         with db.control_session() as session, session.begin():
             tenant = session.get(Tenant, sides.source.id, with_for_update=True)
             if tenant.status == TenantStatus.SUSPENDED:
