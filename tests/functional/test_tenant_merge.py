@@ -456,6 +456,33 @@ def test_a_merge_moves_everything_and_old_codes_track_on_the_target(runtime, app
     assert counts(runtime, f"t_{TARGET}")["dossiers"] == after["dossiers"] + 1
 
 
+def test_the_dry_run_counts_and_lists_faq_entries_left_out_for_the_targets_of_the_same_topic(runtime, pair, motcua):
+    """FAQ entries are unique per (procedure, topic) through a partial index: a source entry of a topic the
+    target has is left out. The dry run counts it, and lists it when the source's province wrote it (edited)."""
+    import json
+
+    with runtime.db.engine.begin() as conn:
+        for schema, topic, edited in (
+            (f"t_{SOURCE}", "phi", True), (f"t_{SOURCE}", "thoi-han", False), (f"t_{SOURCE}", "rieng", True),
+            (f"t_{TARGET}", "phi", False), (f"t_{TARGET}", "thoi-han", False),
+        ):  # fmt: skip
+            conn.execute(
+                text(
+                    f"INSERT INTO {schema}.faq_entries (unit_id, procedure_code, topic, question, answer, edited, "
+                    f"search_question, search_prefixes) SELECT min(id), '1.000001', :topic, 'Lệ phí bao nhiêu?', "
+                    f"'Miễn phí.', :edited, 'le phi', ARRAY['le'] FROM {schema}.units"
+                ),
+                {"topic": topic, "edited": edited},
+            )
+    dry = motcua("tenants", "merge", SOURCE, "--into", TARGET, "--on", ON.isoformat(), "--dry-run", "--json")
+    assert dry.exit_code == 0, dry.output
+    plan = json.loads(dry.output)
+    faq = next(t for t in plan["tables"] if t["table"] == "faq_entries")
+    assert faq["matched"] == 2 and "2 left out" in faq["note"]
+    listed = [c for c in plan["conflicts"] if c["kind"] == "faq_edited_left_out"]
+    assert len(listed) == 1 and " phi:" in listed[0]["source"] and not listed[0]["blocking"]
+
+
 def test_the_targets_own_later_notification_with_a_copied_ones_event_is_queued(runtime, pair, motcua):
     """Both provinces have a dossier 2; the source's has had its result message. After the merge the target's
     dossier 2 gets its own: the copied message's key names the copied dossier, so the target's is not taken
@@ -721,7 +748,10 @@ def test_the_dry_run_lists_the_control_steps_refusals_as_blocking(runtime, seede
     assert len(refusals) == 1 and "finalized for 2026-10-01 – 2026-10-31" in refusals[0].outcome, plan.conflicts
     assert status_of(runtime, "alpha") == "active"
     with runtime.db.control_session() as session:  # the rolled-back control step left no trace
-        assert session.scalar(select(ControlAuditEvent.id).where(ControlAuditEvent.action == "tenant.merge")) is None
+        merged = select(ControlAuditEvent.id).where(
+            ControlAuditEvent.action == "tenant.merge", ControlAuditEvent.target == "tenant:alpha"
+        )
+        assert session.scalar(merged) is None
 
 
 def test_on_another_server_a_control_refusal_found_before_the_commit_commits_no_data(runtime, seeded, two_servers):

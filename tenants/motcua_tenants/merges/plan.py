@@ -202,6 +202,41 @@ def _unique_clashes(conn: Connection, merge: Merge, plan: Plan) -> None:
                     )
 
 
+def _left_out(conn: Connection, merge: Merge, table: TableLayout, plan: Plan) -> int:
+    """How many source rows a ``keep_target_on_clash`` table leaves out: those equal to a target row on any of
+    its unique keys of columns copied as they are, partial indexes included (both rows inside the index's
+    predicate; NULLs compared as equal, which only makes the count err on the side of more). An edited FAQ entry
+    left out is listed one by one: someone wrote it, and it is lost to the target."""
+    keys = [(key, None) for key in table.unique] + list(table.partial_unique)
+    tests = []
+    for key, predicate in keys:
+        if any(_remapped(table, c) for c in key):
+            continue
+        where = f" WHERE {predicate}" if predicate else ""
+        same = " AND ".join(f"t.{quote(c)} IS NOT DISTINCT FROM s.{quote(c)}" for c in key)
+        inside = f" AND ({predicate.replace(chr(10), ' ')})" if predicate else ""
+        tests.append(f"(EXISTS (SELECT 1 FROM (SELECT * FROM {merge.tgt(table.name)}{where}) t WHERE {same}){inside})")
+    if not tests:
+        return 0
+    condition = " OR ".join(tests)
+    if table.policy.where:
+        condition = f"({condition}) AND {table.policy.where.format(r='s')}"
+    source = f"(SELECT * FROM {merge.src(table.name)}) s"
+    if table.name == "faq_entries":
+        for sid, code, topic, question in _rows(
+            conn, f"SELECT s.id, s.procedure_code, s.topic, s.question FROM {source} WHERE s.edited AND ({condition}) "
+            "ORDER BY s.id",
+        ):  # fmt: skip
+            plan.add(
+                "faq_edited_left_out",
+                f"faq {sid} {code or '-'} {topic}: {question[:80]}",
+                "the target's entry of the same procedure and topic",
+                "an edited entry of the source is left out (the target's is kept): copy its text by hand if wanted",
+                blocking=False,
+            )
+    return conn.scalar(text(f"SELECT count(*) FROM {source} WHERE {condition}"))
+
+
 def _citizens(conn: Connection, merge: Merge, plan: Plan) -> None:
     src, tgt = merge.src("citizen_accounts"), merge.tgt("citizen_accounts")
     for sid, tid, national_id, s_name, t_name, s_email, t_email, s_phone, t_phone in _rows(
@@ -367,6 +402,9 @@ def _counts(conn: Connection, merge: Merge, plan: Plan) -> None:
                     f"{merge.tgt(table.name)} t WHERE {keys_equal(table, 't', 's')}{both})"
                 )
             )
+        elif table.policy.keep_target_on_clash:
+            count.matched = _left_out(conn, merge, table, plan)
+            count.note = f"{count.matched} left out for the target's rows of the same unique key"
         elif copied(table) and table.policy.where:
             kept = conn.scalar(
                 text(f"SELECT count(*) FROM {merge.src(table.name)} s WHERE {table.policy.where.format(r='s')}")

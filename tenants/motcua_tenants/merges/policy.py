@@ -11,7 +11,8 @@ with no policy here, on an integer ``*_id``/``*_by`` column that is neither a fo
 * ``derived``: rebuilt in the target from the merged rows by the code that maintains it (``run.rebuild``).
 
 ``keep_target_on_clash``: a source row that would break one of the target's unique keys is left out (the
-target's row stays; the dry run counts them). Only for rows nothing points at."""
+target's row stays; the dry run counts them over every unique key, partial indexes included, and lists edited FAQ
+entries left out). Only for rows nothing points at."""
 
 from __future__ import annotations
 
