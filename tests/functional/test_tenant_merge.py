@@ -483,6 +483,14 @@ def test_the_dry_run_counts_and_lists_faq_entries_left_out_for_the_targets_of_th
     assert len(listed) == 1 and " phi:" in listed[0]["source"] and not listed[0]["blocking"]
 
 
+def test_the_dry_run_reports_a_document_missing_from_the_sources_storage_as_blocking(runtime, pair, motcua):
+    with runtime.db.engine.connect() as conn:
+        key = conn.scalar(text(f"SELECT storage_key FROM t_{SOURCE}.dossier_documents ORDER BY id LIMIT 1"))
+    tenant_objects(runtime.config, SOURCE).delete(key)
+    dry = motcua("tenants", "merge", SOURCE, "--into", TARGET, "--on", ON.isoformat(), "--dry-run")
+    assert dry.exit_code == 1 and "BLOCKING missing_object" in dry.output and key in dry.output, dry.output
+
+
 def test_the_targets_own_later_notification_with_a_copied_ones_event_is_queued(runtime, pair, motcua):
     """Both provinces have a dossier 2; the source's has had its result message. After the merge the target's
     dossier 2 gets its own: the copied message's key names the copied dossier, so the target's is not taken

@@ -44,3 +44,10 @@ def remove_copies(target: TenantObjects, prefix: str) -> int:
         target.store.delete(key)
         removed += 1
     return removed
+
+
+def missing(source: TenantObjects, keys: list[tuple[str, str]]) -> list[str]:
+    """The keys among ``keys`` the source's storage does not hold."""
+    with ThreadPoolExecutor(THREADS) as pool:
+        held = list(pool.map(lambda item: source.exists(item[0]), keys))
+    return [key for (key, _type), there in zip(keys, held, strict=True) if not there]

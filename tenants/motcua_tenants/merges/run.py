@@ -164,13 +164,19 @@ def _plan(conn: Connection, sides: Sides, merge: Merge) -> Plan:
 DRY_RUN = Actor("cli", None, "merge dry run")  # acts only in transactions rolled back
 
 
-def dry_run(db: Database, source_slug: str, target_slug: str, on: dt.date) -> Plan:
-    """The plan, read in a transaction that is rolled back: nothing is written."""
+def dry_run(db: Database, source_slug: str, target_slug: str, on: dt.date, *, config=None) -> Plan:
+    """The plan, read in a transaction that is rolled back: nothing is written. With ``config``, the source's
+    documents missing from its storage too (a blocking conflict: the run would stop at the file copy)."""
     sides = _sides(db, source_slug, target_slug)
     with db.engine_for(sides.source.server).connect() as conn, conn.begin() as transaction:
         conn.execute(text("SET TRANSACTION READ ONLY"))
         plan = _plan(conn, sides, _merge_for(conn, sides, on))
+        keys = files.source_keys(conn, sides.source_binding.schema)
         transaction.rollback()
+    if config is not None:
+        for key in files.missing(tenant_objects(config, source_slug), keys):
+            plan.add("missing_object", f"{source_slug}/{key}", "-", "a document the rows name is not in storage: "
+                     "restore it (or fix the row) first", blocking=True)  # fmt: skip
     _control_refusals(db, sides, on, DRY_RUN, plan)
     if (pending := pending_merge(db, sides)) is not None and pending != (target_slug, on.isoformat()):
         plan.add(
