@@ -30,7 +30,7 @@ from motcua_platform.storage.services import tenant_objects
 from motcua_tenants.merges import layout, run
 from motcua_tenants.merges.policy import POLICIES
 from motcua_tenants.registry.models import TenantJob
-from sqlalchemy import Integer, delete, select, text
+from sqlalchemy import Integer, String, delete, select, text
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -57,6 +57,18 @@ def test_every_tenant_table_has_a_merge_policy_and_every_id_column_a_mapping():
             if not column.foreign_keys and column.name not in declared:
                 undeclared.append(f"{table.name}.{column.name}")
     assert undeclared == [], "integer id columns with neither a foreign key nor a declared mapping"
+    # text columns naming who did something (``staff:12:lan@…``) are rewritten like ids, or the copied rows
+    # would name the target's other accounts
+    unnamed = [
+        f"{table.name}.{column.name}"
+        for table in tables.values()
+        for column in table.columns
+        if isinstance(column.type, String)
+        and (column.name.endswith("_by") or column.name == "actor")
+        and POLICIES[table.name].kind in ("append", "match")
+        and column.name not in POLICIES[table.name].text_ids
+    ]
+    assert unnamed == [], "text actor columns of copied tables whose ids are not rewritten"
     # and the layout the copy uses is read from the same metadata
     assert {t.name for t in layout.tables()} == set(tables)
 
@@ -119,13 +131,16 @@ def _dossier(app, tenant, *, online: bool = False) -> str:
 @pytest.fixture
 def pair(runtime, app, seeded):
     """Source and target seeded for real: the same person (national id) in both with another e-mail, a shared
-    procedure and one only the source has, dossiers (one online by the person in each) with stored documents,
+    procedure and one only the source has, dossiers 1..3 in each (one online by the person in each, each with
+    its notification queued) with stored documents,
     a calendar day in both with another meaning and one only the source has."""
     try:
         source = seed_tenant(runtime, app, SOURCE, "Tỉnh Nguồn", "S01", password=TEST_PASSWORD)
         target = seed_tenant(runtime, app, TARGET, "Tỉnh Đích", "T01", password=TEST_PASSWORD)
         source.codes = [_dossier(app, source), _dossier(app, source), _dossier(app, source, online=True)]
-        target.codes = [_dossier(app, target, online=True)]
+        # both provinces number their dossiers from 1: the target's 2 and 3 are counter intakes like the
+        # source's, so their notifications' keys (``dossier:<id>:intake:sms``) are the same text in both
+        target.codes = [_dossier(app, target, online=True), _dossier(app, target), _dossier(app, target)]
         _upload(app, source, source.codes[0], PDF, "to-khai.pdf")
         _upload(app, source, source.codes[1], PDF + b"2", "giay-to.pdf")
         _upload(app, target, target.codes[0], PDF, "don.pdf")
@@ -262,6 +277,10 @@ def test_the_dry_run_lists_the_conflicts_and_writes_nothing(runtime, pair, motcu
     assert plan["blocking"] == 0
     person = next(c for c in plan["conflicts"] if c["kind"] == "citizen_details")
     assert "079090001111" in person["source"] and "target's details" in person["outcome"]
+    # the source's roles on its root (which closes) are listed by account, for the target's admin to re-assign
+    on_root = [c for c in plan["conflicts"] if c["kind"] == "root_role"]
+    assert on_root and not any(c["blocking"] for c in on_root)
+    assert any(f"finance@{SOURCE}.test" in c["source"] and "000.00.00.S01" in c["source"] for c in on_root), on_root
     tables = {t["table"]: t for t in plan["tables"]}
     assert tables["citizen_accounts"]["matched"] == 1 and tables["dossiers"]["source_rows"] == 3
     assert tables["calendar_settings"]["policy"] == "skip"
@@ -353,6 +372,27 @@ def test_a_merge_moves_everything_and_old_codes_track_on_the_target(runtime, app
             )
         ).all()
         assert sorted(roles) == ["000.00.00.S01", "000.00.00.T01"]
+        # every notification's key names its own owner's id in the target (the copied ones rewritten)
+        outbox = conn.execute(
+            text(
+                f"SELECT idempotency_key, coalesce(dossier_id, citizen_account_id, feedback_item_id) AS owner "
+                f"FROM {tgt}.notification_outbox WHERE report_id IS NULL"
+            )
+        ).all()
+        assert len(outbox) >= 6
+        assert [r for r in outbox if r.idempotency_key.split(":")[1] != str(r.owner)] == []
+        # an upload's audit event names its document's new id (details.document_id): the document of that id
+        # is the one uploaded (its bytes' hash), on the dossier the event names
+        uploads = conn.execute(
+            text(
+                f"SELECT e.target, e.details ->> 'sha256' AS sha256, x.code, d.sha256 AS stored "
+                f"FROM {tgt}.audit_events e LEFT JOIN {tgt}.dossier_documents d "
+                f"ON d.id = (e.details ->> 'document_id')::bigint LEFT JOIN {tgt}.dossiers x ON x.id = d.dossier_id "
+                "WHERE e.details ? 'document_id'"
+            )
+        ).all()
+        assert len(uploads) == 3
+        assert [u for u in uploads if (u.target, u.sha256) != (f"dossier:{u.code}", u.stored)] == []
         # every staff or citizen id named in an audit actor (copied ones rewritten) is an account of the target
         for table, column in (("staff", "staff_accounts"), ("citizen", "citizen_accounts")):
             named = conn.scalars(
@@ -414,6 +454,74 @@ def test_a_merge_moves_everything_and_old_codes_track_on_the_target(runtime, app
     )
     assert again.exit_code == 0, again.output
     assert counts(runtime, f"t_{TARGET}")["dossiers"] == after["dossiers"] + 1
+
+
+def test_the_dry_run_counts_and_lists_faq_entries_left_out_for_the_targets_of_the_same_topic(runtime, pair, motcua):
+    """FAQ entries are unique per (procedure, topic) through a partial index: a source entry of a topic the
+    target has is left out. The dry run counts it, and lists it when the source's province wrote it (edited)."""
+    import json
+
+    with runtime.db.engine.begin() as conn:
+        for schema, topic, edited in (
+            (f"t_{SOURCE}", "phi", True), (f"t_{SOURCE}", "thoi-han", False), (f"t_{SOURCE}", "rieng", True),
+            (f"t_{TARGET}", "phi", False), (f"t_{TARGET}", "thoi-han", False),
+        ):  # fmt: skip
+            conn.execute(
+                text(
+                    f"INSERT INTO {schema}.faq_entries (unit_id, procedure_code, topic, question, answer, edited, "
+                    f"search_question, search_prefixes) SELECT min(id), '1.000001', :topic, 'Lệ phí bao nhiêu?', "
+                    f"'Miễn phí.', :edited, 'le phi', ARRAY['le'] FROM {schema}.units"
+                ),
+                {"topic": topic, "edited": edited},
+            )
+    dry = motcua("tenants", "merge", SOURCE, "--into", TARGET, "--on", ON.isoformat(), "--dry-run", "--json")
+    assert dry.exit_code == 0, dry.output
+    plan = json.loads(dry.output)
+    faq = next(t for t in plan["tables"] if t["table"] == "faq_entries")
+    assert faq["matched"] == 2 and "2 left out" in faq["note"]
+    listed = [c for c in plan["conflicts"] if c["kind"] == "faq_edited_left_out"]
+    assert len(listed) == 1 and " phi:" in listed[0]["source"] and not listed[0]["blocking"]
+
+
+def test_the_dry_run_reports_a_document_missing_from_the_sources_storage_as_blocking(runtime, pair, motcua):
+    with runtime.db.engine.connect() as conn:
+        key = conn.scalar(text(f"SELECT storage_key FROM t_{SOURCE}.dossier_documents ORDER BY id LIMIT 1"))
+    tenant_objects(runtime.config, SOURCE).delete(key)
+    dry = motcua("tenants", "merge", SOURCE, "--into", TARGET, "--on", ON.isoformat(), "--dry-run")
+    assert dry.exit_code == 1 and "BLOCKING missing_object" in dry.output and key in dry.output, dry.output
+
+
+def test_the_targets_own_later_notification_with_a_copied_ones_event_is_queued(runtime, pair, motcua):
+    """Both provinces have a dossier 2; the source's has had its result message. After the merge the target's
+    dossier 2 gets its own: the copied message's key names the copied dossier, so the target's is not taken
+    for it (``ON CONFLICT DO NOTHING`` would drop it without a word)."""
+    from motcua_onestop.notifications.models import Event, NotifyChannel
+    from motcua_onestop.notifications.services import QUEUE, idempotency_key
+
+    def message(dossier_id: int) -> dict:
+        return {
+            "dossier_id": dossier_id, "event": Event.DONE, "channel": NotifyChannel.SMS, "recipient": "0901234567",
+            "subject": "Kết quả", "body": "Kết quả", "status": "pending", "attempts": 0,
+            "idempotency_key": idempotency_key(f"dossier:{dossier_id}", Event.DONE, NotifyChannel.SMS),
+        }  # fmt: skip
+
+    with runtime.db.engine.begin() as conn:
+        source = conn.execution_options(schema_translate_map={None: f"t_{SOURCE}"})
+        assert len(source.execute(QUEUE, [message(2)]).all()) == 1
+    dry = motcua("tenants", "merge", SOURCE, "--into", TARGET, "--on", ON.isoformat(), "--dry-run")
+    assert dry.exit_code == 0 and "BLOCKING" not in dry.output, dry.output
+    result = motcua(*COMMAND)
+    assert result.exit_code == 0, result.output
+    with runtime.db.engine.begin() as conn:
+        target = conn.execution_options(schema_translate_map={None: f"t_{TARGET}"})
+        own = target.scalar(text(f"SELECT id FROM t_{TARGET}.dossiers WHERE code = :c"), {"c": pair[1].codes[1]})
+        assert own == 2
+        assert len(target.execute(QUEUE, [message(own)]).all()) == 1  # queued, not dropped
+        copied = target.scalar(
+            text(f"SELECT dossier_id FROM t_{TARGET}.notification_outbox WHERE event = 'done' AND dossier_id <> :i"),
+            {"i": own},
+        )
+        assert copied is not None and copied != own
 
 
 def test_a_unit_code_in_both_refuses_the_merge_and_writes_nothing(runtime, pair, motcua):
@@ -483,6 +591,64 @@ def test_a_merge_killed_mid_copy_is_finished_by_running_it_again(runtime, pair, 
     every_fk_resolves(runtime, f"t_{TARGET}")
 
 
+def test_a_second_run_during_a_merge_is_refused_before_it_suspends_copies_or_resumes(runtime, pair, tmp_path):
+    """A run holds the source's merge lock from its plan to its end: a second run meanwhile is refused before it
+    does anything, and in particular never resumes the source under the first run's copy."""
+    from motcua_app.testing.seed import SEED_ACTOR
+    from motcua_platform.errors import Conflict
+
+    motcua_bin = str(Path(sys.executable).parent / "motcua")
+    first = subprocess.Popen(
+        [motcua_bin, *COMMAND],
+        env=_env(runtime, tmp_path, **{run.PAUSE_HOOK: "60"}),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        for line in first.stdout:
+            if line.strip() == f"{SOURCE}: copied":  # the first run mid-copy, its transaction open
+                break
+        assert status_of(runtime, SOURCE) == "suspended"
+        steps = []
+        with pytest.raises(Conflict, match="Another process is merging"):
+            run.merge(runtime.db, runtime.config, SEED_ACTOR, SOURCE, TARGET, ON, settle_seconds=0,
+                      on_step=steps.append)  # fmt: skip
+        assert steps == []  # refused before its plan: nothing suspended, copied or resumed
+        assert status_of(runtime, SOURCE) == "suspended"
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=60)
+        first.stdout.close()
+    with runtime.db.control_session() as session:
+        abandoned = select(ControlAuditEvent.id).where(ControlAuditEvent.action == "tenant.merge_abandoned")
+        assert session.scalars(abandoned.where(ControlAuditEvent.target == f"tenant:{SOURCE}")).all() == []
+
+
+def test_a_rerun_into_another_target_or_on_another_day_than_the_pending_merge_is_refused(runtime, pair, motcua):
+    """A run that died after suspending the source left a merge pending (into TARGET on ON, as its
+    ``tenant.merge_started`` event says): a re-run finishes that one, and one with another --into or --on is
+    refused, naming it, with nothing changed."""
+    from motcua_app.testing.seed import SEED_ACTOR
+    from motcua_platform.errors import Conflict
+
+    with runtime.db.control_session() as session:
+        source_id = session.scalar(select(Tenant.id).where(Tenant.slug == SOURCE))
+    run._suspend(runtime.db, source_id, SEED_ACTOR, TARGET, ON)  # where a killed run leaves it
+    before = checksums(runtime, f"t_{TARGET}") | {f"A.{k}": v for k, v in checksums(runtime, "t_alpha").items()}
+    later = ON + dt.timedelta(days=1)
+    for into, on in ((TARGET, later), ("alpha", ON)):
+        with pytest.raises(Conflict, match=f"merge into '{TARGET}' on {ON.isoformat()} that has not finished"):
+            run.merge(runtime.db, runtime.config, SEED_ACTOR, SOURCE, into, on, settle_seconds=0)
+        dry = motcua("tenants", "merge", SOURCE, "--into", into, "--on", on.isoformat(), "--dry-run")
+        assert dry.exit_code == 1 and "BLOCKING pending_merge" in dry.output, dry.output
+    after = checksums(runtime, f"t_{TARGET}") | {f"A.{k}": v for k, v in checksums(runtime, "t_alpha").items()}
+    assert after == before and status_of(runtime, SOURCE) == "suspended"
+    finished = motcua(*COMMAND)  # the pending one itself goes through
+    assert finished.exit_code == 0, finished.output
+    assert status_of(runtime, SOURCE) == "merged"
+
+
 def test_a_merge_whose_control_step_fails_writes_nothing_and_a_rerun_finishes_it(runtime, pair, tmp_path):
     """On one server the control step commits with the data: its failure rolls the data back too, and the
     re-run does both."""
@@ -494,6 +660,15 @@ def test_a_merge_whose_control_step_fails_writes_nothing_and_a_rerun_finishes_it
     assert first.returncode != 0 and flag.exists(), first.stdout + first.stderr
     assert counts(runtime, f"t_{TARGET}") == tgt_before
     assert status_of(runtime, SOURCE) == "active"  # nothing merged: the source serves again
+    copies = [k for k in tenant_objects(runtime.config, TARGET).all_keys() if k.startswith(f"merged/{SOURCE}/")]
+    assert copies == []  # the documents it had copied are removed with it
+    with runtime.db.control_session() as session:
+        resumed = session.scalars(
+            select(ControlAuditEvent).where(
+                ControlAuditEvent.action == "tenant.merge_abandoned", ControlAuditEvent.target == f"tenant:{SOURCE}"
+            )
+        ).all()
+        assert len(resumed) == 1 and resumed[0].details["into"] == TARGET
     second = subprocess.run([motcua_bin, *COMMAND], env=env, capture_output=True, text=True, timeout=300)
     assert second.returncode == 0, second.stdout + second.stderr
     assert counts(runtime, f"t_{TARGET}")["tenant_merges"] == 1
@@ -559,6 +734,88 @@ def test_on_another_server_a_control_step_that_failed_after_the_data_committed_i
         run.merge(db, runtime.config, SEED_ACTOR, ON_SECOND, other, ON, settle_seconds=0)  # and once only
         with db.control_session() as session:
             assert len(session.scalars(done).all()) == 1
+    finally:
+        with db.engine_for("second").begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "t_{other}" CASCADE'))
+            conn.execute(text(f'DROP ROLE IF EXISTS "{db.binding(other, server="second").role}"'))
+        _drop(runtime, (other,))
+
+
+@pytest.fixture
+def billing_committed(runtime):
+    """This module's tests commit (``committed``): the billing rows a test makes through the API stay, and the
+    next test's ``contract`` would find its plan made already. Removed after the test (the metrics stay: they
+    come with the migrations)."""
+    yield
+    with runtime.db.engine.begin() as conn:
+        conn.execute(text("SET LOCAL session_replication_role = replica"))  # in any order
+        for table in (
+            "billing_usage_claims", "billing_payments", "billing_invoice_signatures", "billing_invoice_lines",
+            "billing_invoices", "billing_invoice_counters", "billing_charges", "billing_price_versions",
+            "billing_contracts", "billing_accounts", "billing_alerts", "billing_usage_daily", "billing_usage_events",
+            "billing_plans",
+        ):  # fmt: skip
+            conn.execute(text(f"DELETE FROM control.{table}"))
+
+
+def test_the_dry_run_lists_the_control_steps_refusals_as_blocking(
+    runtime, seeded, billing_committed, finance, contract
+):
+    """Billing refuses a merge dated inside a period already invoiced and finalized: the dry run says so (the
+    control step's checks run in a control transaction rolled back), rather than the real run after its copy."""
+    from billing_support import dossiers, ingest
+
+    ingest(finance, dossiers(10))
+    made = finance.post("/api/v1/billing/runs", json={"period": "2026-10"})
+    assert made.status_code == 200, made.get_json()
+    invoice_id = made.get_json()["invoice_ids"][0]
+    assert finance.post(f"/api/v1/billing/invoices/{invoice_id}/finalize").status_code == 200
+    plan = run.dry_run(runtime.db, "alpha", "beta", dt.date(2026, 10, 15))
+    refusals = [c for c in plan.blocking if c.kind == "control"]
+    assert len(refusals) == 1 and "finalized for 2026-10-01 – 2026-10-31" in refusals[0].outcome, plan.conflicts
+    assert status_of(runtime, "alpha") == "active"
+    with runtime.db.control_session() as session:  # the rolled-back control step left no trace
+        merged = select(ControlAuditEvent.id).where(
+            ControlAuditEvent.action == "tenant.merge", ControlAuditEvent.target == "tenant:alpha"
+        )
+        assert session.scalar(merged) is None
+
+
+def test_on_another_server_a_control_refusal_found_before_the_commit_commits_no_data(runtime, seeded, two_servers):
+    """Tenants on a server other than main: their data commits before the control step, so the control step's
+    checks run again just before that commit; a refusal then (here: the target archived meanwhile) rolls the
+    copy back instead of leaving the target holding the source's data with the control step refused."""
+    from motcua_app.testing.seed import SEED_ACTOR
+    from motcua_tenants.registry import services as registry
+    from server_support import SLUG as ON_SECOND
+    from server_support import create_on
+
+    db, other = two_servers, "secondc"
+    try:
+        create_on(db, runtime, "second")
+        spec = registry.TenantSpec(slug=other, name="Tỉnh C", unit_code="000.00.00.H97", server="second")
+        with db.control_session() as session:
+            job = registry.create_tenant(session, SEED_ACTOR, spec, base_domain=runtime.config.base_domain,
+                                         servers=db.servers)  # fmt: skip
+            session.commit()
+        registry.provision(db, job.id)
+
+        def rows(table: str) -> int:
+            with db.engine_for("second").connect() as conn:
+                return conn.scalar(text(f"SELECT count(*) FROM t_{other}.{table}"))
+
+        units = rows("units")
+
+        def archive_target(name: str) -> None:
+            if name == "copied":  # the copy made, not committed
+                with runtime.db.engine.begin() as conn:
+                    conn.execute(text("UPDATE control.tenants SET status = 'archived' WHERE slug = :s"), {"s": other})
+
+        with pytest.raises(run.Refused) as refused:
+            run.merge(db, runtime.config, SEED_ACTOR, ON_SECOND, other, ON, settle_seconds=0, on_step=archive_target)
+        assert "archived" in refused.value.plan.blocking[0].outcome
+        assert rows("tenant_merges") == 0 and rows("units") == units  # nothing committed on "second"
+        assert status_of(runtime, ON_SECOND) == "active"  # this run suspended it, and resumed it
     finally:
         with db.engine_for("second").begin() as conn:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "t_{other}" CASCADE'))

@@ -64,7 +64,7 @@ def merge(cli, source, target, on, dry_run, as_json, settle_seconds, yes) -> Non
     on = on.date()
     try:
         if dry_run:
-            plan = run.dry_run(runtime.db, source, target, on)
+            plan = run.dry_run(runtime.db, source, target, on, config=runtime.config)
             click.echo(json.dumps(plan.as_dict(), ensure_ascii=False, indent=2)) if as_json else _print(plan)
             if plan.blocking:
                 raise SystemExit(1)

@@ -136,16 +136,45 @@ def ref(merge: Merge, table: str, expr: str) -> str:
     return shifted
 
 
-def _text_ids(merge: Merge, column: str, prefixes: dict[str, str]) -> str:
+def text_ids(merge: Merge, column: str, prefixes: dict[str, str], resolve=None) -> str:
+    """``s.column`` with the id of each ``<prefix>:<id>[:…]`` rewritten by ``resolve(table, id_expr)`` (by default
+    ``ref``: the id the row gets in the target)."""
+    resolve = resolve or (lambda table, expr: ref(merge, table, expr))
     value = f"s.{quote(column)}"
     cases = []
     for prefix, table in prefixes.items():
         number = f"split_part({value}, ':', 2)"
         cases.append(
-            f"WHEN {value} ~ '^{prefix}:[0-9]+(:|$)' THEN '{prefix}:' || {ref(merge, table, number + '::bigint')}::text"
+            f"WHEN {value} ~ '^{prefix}:[0-9]+(:|$)' THEN '{prefix}:' || {resolve(table, number + '::bigint')}::text"
             f" || substr({value}, length('{prefix}:' || {number}) + 1)"
         )
     return f"CASE {' '.join(cases)} ELSE {value} END"
+
+
+def _json_ids(merge: Merge, column: str, keys: dict[str, str]) -> str:
+    """``s.column`` with the number under each of ``keys`` rewritten like a foreign key (other values kept)."""
+    value = f"s.{quote(column)}"
+    pairs = ", ".join(
+        f"'{key}', CASE WHEN jsonb_typeof({value} -> '{key}') = 'number' "
+        f"THEN to_jsonb({ref(merge, table, f'({value} ->> {chr(39)}{key}{chr(39)})::bigint')}) END"
+        for key, table in keys.items()
+    )
+    # the keys not there (or not numbers) come out null and are stripped: ``||`` replaces only the others
+    return f"{value} || jsonb_strip_nulls(jsonb_build_object({pairs}))"
+
+
+def matched_id(merge: Merge, table: str, expr: str) -> str:
+    """Before any offset is claimed (the plan): the target id a source row of a matched table is, else NULL. Rows
+    appended get ids in a block of their own, so only a matched row's id can meet one of the target's."""
+    layout = by_name()[table]
+    if not mapped(layout):
+        return "NULL"
+    where = layout.policy.match_where
+    both = f" AND {where.format(r='m_s')} AND {where.format(r='m_t')}" if where else ""
+    return (
+        f"(SELECT min(m_t.id) FROM {merge.src(table)} m_s JOIN {merge.tgt(table)} m_t "
+        f"ON {keys_equal(layout, 'm_t', 'm_s')} WHERE m_s.id = {expr}{both})"
+    )
 
 
 def _special(merge: Merge, table: str, column: str) -> str | None:
@@ -201,7 +230,9 @@ def insert_statement(merge: Merge, table: TableLayout) -> str:
         elif column in table.refs:
             values.append(ref(merge, table.refs[column], f"s.{quote(column)}"))
         elif column in table.policy.text_ids:
-            values.append(_text_ids(merge, column, table.policy.text_ids[column]))
+            values.append(text_ids(merge, column, table.policy.text_ids[column]))
+        elif column in table.policy.json_ids:
+            values.append(_json_ids(merge, column, table.policy.json_ids[column]))
         else:
             values.append(f"s.{quote(column)}")
     conditions = []

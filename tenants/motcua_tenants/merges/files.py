@@ -34,3 +34,20 @@ def copy_objects(source: TenantObjects, target: TenantObjects, keys: list[tuple[
         for _ in pool.map(one, keys):
             pass
     return len(keys)
+
+
+def remove_copies(target: TenantObjects, prefix: str) -> int:
+    """Every object under the target's ``prefix`` (a failed merge's copies, which no committed row names); how
+    many."""
+    removed = 0
+    for key in list(target.store.keys_under(f"{target.slug}/{prefix}")):
+        target.store.delete(key)
+        removed += 1
+    return removed
+
+
+def missing(source: TenantObjects, keys: list[tuple[str, str]]) -> list[str]:
+    """The keys among ``keys`` the source's storage does not hold."""
+    with ThreadPoolExecutor(THREADS) as pool:
+        held = list(pool.map(lambda item: source.exists(item[0]), keys))
+    return [key for (key, _type), there in zip(keys, held, strict=True) if not there]

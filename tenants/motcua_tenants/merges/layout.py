@@ -23,6 +23,17 @@ class TableLayout:
     has_id: bool  # a BIGINT identity ``id``: the rows get new ids (offset) in the target
     unique: tuple[tuple[str, ...], ...]  # plain-column unique keys (primary key included), no partial ones
     policy: Policy
+    # partial unique indexes of plain columns: (columns, the index's predicate over the bare table's columns)
+    partial_unique: tuple[tuple[tuple[str, ...], str], ...] = ()
+
+
+def _partial_unique(table) -> list[tuple[tuple[str, ...], str]]:
+    keys = []
+    for index in table.indexes:
+        where = index.dialect_options["postgresql"].get("where")
+        if index.unique and where is not None and all(isinstance(e, Column) for e in index.expressions):
+            keys.append((tuple(e.name for e in index.expressions), str(where)))
+    return keys
 
 
 def _plain_unique(table) -> list[tuple[str, ...]]:
@@ -59,7 +70,11 @@ def tables() -> tuple[TableLayout, ...]:
             c.name for c in table.columns if not isinstance(c.server_default, Computed) and c.computed is None
         )
         has_id = [c.name for c in table.primary_key.columns] == ["id"] and isinstance(table.c.id.type, Integer)
-        found.append(TableLayout(table.name, columns, refs, has_id, tuple(_plain_unique(table)), rule))
+        found.append(
+            TableLayout(
+                table.name, columns, refs, has_id, tuple(_plain_unique(table)), rule, tuple(_partial_unique(table))
+            )
+        )
     return tuple(found)
 
 

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from motcua_platform import signals
 from sqlalchemy import Connection, text
 
-from motcua_tenants.merges.copy import Merge, copied, keys_equal, quote
+from motcua_tenants.merges.copy import Merge, copied, keys_equal, matched_id, quote, text_ids
 from motcua_tenants.merges.layout import TableLayout, by_name, tables
 from motcua_tenants.migrations.runner import tenant_heads
 
@@ -89,6 +89,7 @@ def make_plan(conn: Connection, merge: Merge, *, source_plugins: set[str], targe
     _citizens(conn, merge, plan)
     _procedures(conn, merge, plan)
     _staff(conn, merge, plan)
+    _root_roles(conn, merge, plan)
     _calendar(conn, merge, plan)
     _counts(conn, merge, plan)
     return plan
@@ -164,13 +165,22 @@ def _unique_clashes(conn: Connection, merge: Merge, plan: Plan) -> None:
         if table.policy.kind != "append" or table.name == "units":
             continue
         for key in table.unique:
-            if any(_remapped(table, c) for c in key):
+            if any(_remapped(table, c) and c not in table.policy.text_ids for c in key):
                 continue
-            on = " AND ".join(f"t.{quote(c)} = s.{quote(c)}" for c in key)
+            # a text column naming ids (an outbox key ``dossier:<id>:…``) is compared as the copy rewrites it:
+            # appended rows' ids land in a block of their own, only a matched row's id (a person's account) can
+            # meet a key of the target's
+            values = {
+                c: text_ids(merge, c, table.policy.text_ids[c], lambda t, e: matched_id(merge, t, e))
+                if c in table.policy.text_ids
+                else f"s.{quote(c)}"
+                for c in key
+            }
+            on = " AND ".join(f"t.{quote(c)} = {values[c]}" for c in key)
             where = f" WHERE {table.policy.where.format(r='s')}" if table.policy.where else ""
             for row in _rows(
                 conn,
-                f"SELECT {', '.join('s.' + quote(c) for c in key)} FROM {merge.src(table.name)} s "
+                f"SELECT {', '.join(values[c] for c in key)} FROM {merge.src(table.name)} s "
                 f"JOIN {merge.tgt(table.name)} t ON {on}{where} LIMIT {LISTED + 1}",
             ):
                 value = ", ".join(f"{c}={v}" for c, v in zip(key, row, strict=True))
@@ -190,6 +200,41 @@ def _unique_clashes(conn: Connection, merge: Merge, plan: Plan) -> None:
                         "the same key in both: the merge refuses",
                         blocking=True,
                     )
+
+
+def _left_out(conn: Connection, merge: Merge, table: TableLayout, plan: Plan) -> int:
+    """How many source rows a ``keep_target_on_clash`` table leaves out: those equal to a target row on any of
+    its unique keys of columns copied as they are, partial indexes included (both rows inside the index's
+    predicate; NULLs compared as equal, which only makes the count err on the side of more). An edited FAQ entry
+    left out is listed one by one: someone wrote it, and it is lost to the target."""
+    keys = [(key, None) for key in table.unique] + list(table.partial_unique)
+    tests = []
+    for key, predicate in keys:
+        if any(_remapped(table, c) for c in key):
+            continue
+        where = f" WHERE {predicate}" if predicate else ""
+        same = " AND ".join(f"t.{quote(c)} IS NOT DISTINCT FROM s.{quote(c)}" for c in key)
+        inside = f" AND ({predicate.replace(chr(10), ' ')})" if predicate else ""
+        tests.append(f"(EXISTS (SELECT 1 FROM (SELECT * FROM {merge.tgt(table.name)}{where}) t WHERE {same}){inside})")
+    if not tests:
+        return 0
+    condition = " OR ".join(tests)
+    if table.policy.where:
+        condition = f"({condition}) AND {table.policy.where.format(r='s')}"
+    source = f"(SELECT * FROM {merge.src(table.name)}) s"
+    if table.name == "faq_entries":
+        for sid, code, topic, question in _rows(
+            conn, f"SELECT s.id, s.procedure_code, s.topic, s.question FROM {source} WHERE s.edited AND ({condition}) "
+            "ORDER BY s.id",
+        ):  # fmt: skip
+            plan.add(
+                "faq_edited_left_out",
+                f"faq {sid} {code or '-'} {topic}: {question[:80]}",
+                "the target's entry of the same procedure and topic",
+                "an edited entry of the source is left out (the target's is kept): copy its text by hand if wanted",
+                blocking=False,
+            )
+    return conn.scalar(text(f"SELECT count(*) FROM {source} WHERE {condition}"))
 
 
 def _citizens(conn: Connection, merge: Merge, plan: Plan) -> None:
@@ -303,6 +348,28 @@ def _staff(conn: Connection, merge: Merge, plan: Plan) -> None:
         )
 
 
+def _root_roles(conn: Connection, merge: Merge, plan: Plan) -> None:
+    """Roles on the source's root unit: a role covers its unit's subtree, and the root closes the day before the
+    merge with its children moved under the target's root, so such a role covers nothing open afterwards. Not
+    widened to the target's root (the source's provincial admins must not become the whole target's): listed,
+    for the target's admin to give those people roles on the units they now serve."""
+    for staff_id, email, role, code in _rows(
+        conn,
+        f"SELECT s.id, s.email, r.role, u.code FROM {merge.src('staff_roles')} r "
+        f"JOIN {merge.src('staff_accounts')} s ON s.id = r.staff_id JOIN {merge.src('units')} u ON u.id = r.unit_id "
+        "WHERE r.unit_id = :root ORDER BY s.email, r.role",
+        root=merge.source_root,
+    ):
+        plan.add(
+            "root_role",
+            f"staff {staff_id} {email}: {role} on the source's root {code}",
+            "-",
+            f"the root closes on {merge.closed_on}: the role covers no open unit afterwards; the target's admin "
+            "assigns this person roles on the units they serve",
+            blocking=False,
+        )
+
+
 def _calendar(conn: Connection, merge: Merge, plan: Plan) -> None:
     for day, s_kind, t_kind, s_name, t_name in _rows(
         conn,
@@ -335,6 +402,9 @@ def _counts(conn: Connection, merge: Merge, plan: Plan) -> None:
                     f"{merge.tgt(table.name)} t WHERE {keys_equal(table, 't', 's')}{both})"
                 )
             )
+        elif table.policy.keep_target_on_clash:
+            count.matched = _left_out(conn, merge, table, plan)
+            count.note = f"{count.matched} left out for the target's rows of the same unique key"
         elif copied(table) and table.policy.where:
             kept = conn.scalar(
                 text(f"SELECT count(*) FROM {merge.src(table.name)} s WHERE {table.policy.where.format(r='s')}")

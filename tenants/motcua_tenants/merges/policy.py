@@ -1,7 +1,7 @@
 """What a merge does with each tenant table: one declared policy per table, so that a table added later
 cannot be merged (or forgotten) by accident — tests/functional/test_tenant_merge.py fails on a tenant table
-with no policy here, and on an integer ``*_id``/``*_by`` column that is neither a foreign key nor declared in
-``ids`` below.
+with no policy here, on an integer ``*_id``/``*_by`` column that is neither a foreign key nor declared in
+``ids`` below, and on a text ``*_by``/``actor`` column of a copied table not declared in ``text_ids``.
 
 * ``append``: every source row is inserted into the target with its id shifted by the table's offset and
   every foreign key (and every column in ``ids``) rewritten to the referenced row's id in the target.
@@ -11,7 +11,8 @@ with no policy here, and on an integer ``*_id``/``*_by`` column that is neither 
 * ``derived``: rebuilt in the target from the merged rows by the code that maintains it (``run.rebuild``).
 
 ``keep_target_on_clash``: a source row that would break one of the target's unique keys is left out (the
-target's row stays; the dry run counts them). Only for rows nothing points at."""
+target's row stays; the dry run counts them over every unique key, partial indexes included, and lists edited FAQ
+entries left out). Only for rows nothing points at."""
 
 from __future__ import annotations
 
@@ -31,6 +32,9 @@ class Policy:
     # text columns that name rows as ``<prefix>:<id>`` (audit actors "staff:12:lan@…", targets "unit:7"):
     # column -> {prefix: table}; the id is rewritten like a foreign key's
     text_ids: dict[str, dict[str, str]] = field(default_factory=dict)
+    # JSON columns whose top-level keys hold ids (an audit event's ``document_id``): column -> {key: table};
+    # a number under such a key is rewritten like a foreign key's
+    json_ids: dict[str, dict[str, str]] = field(default_factory=dict)
     keep_target_on_clash: bool = False
     where: str | None = None  # append only the source rows this SQL condition over ``{r}`` keeps
     match_where: str | None = None  # match only rows (of either schema) this SQL condition over ``{r}`` keeps
@@ -45,7 +49,20 @@ AUDIT_TARGETS = ACTORS | {
     "feedback": "feedback_items",
     "calendar_day": "calendar_days",
     "document": "dossier_documents",
+    "signing_certificate": "signing_certificates",
 }
+# audit_events.details keys under which the code records a tenant row's id (``record(…, document_id=…)``)
+AUDIT_DETAIL_IDS = {
+    "document_id": "dossier_documents",
+    "replaces": "dossier_documents",
+    "reused_from": "dossier_documents",
+    "dossier_id": "dossiers",
+    "unit_id": "units",
+    "citizen": "citizen_accounts",
+}
+# notification_outbox.idempotency_key: ``<owner>:<id>:<event>[:<fact>]:<channel>``; ``report:`` keys are not
+# copied (their reports stay with the source)
+OUTBOX_OWNERS = {"dossier": "dossiers", "citizen": "citizen_accounts", "feedback": "feedback_items"}
 
 POLICIES: dict[str, Policy] = {
     # the organisation tree: every unit comes along; the source's root is closed the day before the merge and,
@@ -55,12 +72,12 @@ POLICIES: dict[str, Policy] = {
     "citizen_accounts": Policy("match", key=("{r}.national_id",), match_where="{r}.kind = 'citizen'"),
     "staff_accounts": Policy("match", key=("lower({r}.email)",)),
     "calendar_days": Policy("match", key=("{r}.date",)),
-    "form_templates": Policy("match", key=("{r}.number",)),
+    "form_templates": Policy("match", key=("{r}.number",), text_ids={"updated_by": ACTORS}),
     "staff_roles": Policy("append", keep_target_on_clash=True),
     "citizen_identities": Policy("append", keep_target_on_clash=True),
     "dossiers": APPEND,
     "dossier_documents": Policy("append", text_ids={"uploaded_by": ACTORS}),
-    "dossier_extensions": APPEND,
+    "dossier_extensions": Policy("append", text_ids={"actor": ACTORS}),
     "dossier_history": Policy("append", text_ids={"actor": ACTORS}),
     "dossier_late_notices": APPEND,
     "dossier_rating_links": APPEND,
@@ -69,7 +86,7 @@ POLICIES: dict[str, Policy] = {
     "dossier_signatures": APPEND,
     "dossier_counters": APPEND,
     "kept_documents": APPEND,
-    "payments": APPEND,
+    "payments": Policy("append", text_ids={"recorded_by": ACTORS}),
     "national_intakes": APPEND,
     "national_sync_outbox": APPEND,
     "notification_outbox": Policy(
@@ -77,15 +94,26 @@ POLICIES: dict[str, Policy] = {
         # a notice about one of the source's statistics reports, which are not carried over (below)
         where="{r}.report_id IS NULL",
         ids={"report_id": "statistics_reports"},
+        # the key names its owner's id (notifications.services.idempotency_key): rewritten with the owner's,
+        # or the target's own later message about its row of the same id would be taken for a copied one
+        text_ids={"idempotency_key": OUTBOX_OWNERS},
     ),
     "feedback_items": APPEND,
     "faq_entries": Policy("append", keep_target_on_clash=True),
-    "statistics_targets": APPEND,
-    "audit_events": Policy("append", text_ids={"actor": ACTORS, "target": AUDIT_TARGETS}),
+    "statistics_targets": Policy("append", text_ids={"set_by": ACTORS}),
+    "audit_events": Policy(
+        "append",
+        text_ids={"actor": ACTORS, "target": AUDIT_TARGETS},
+        # the details' keys the code writes ids under (``record(…, document_id=…)``); other details are copied
+        # as they are (docs/operations/tenant-merge.md)
+        json_ids={"details": AUDIT_DETAIL_IDS},
+    ),
     "civil_status_registers": APPEND,  # plugin civil_status
     # officers keep their personal certificates; the source agency's seal ends with the province (what it signed
     # still verifies against the trust list, which does not depend on this register)
-    "signing_certificates": Policy("append", keep_target_on_clash=True, where="{r}.purpose = 'officer'"),
+    "signing_certificates": Policy(
+        "append", keep_target_on_clash=True, where="{r}.purpose = 'officer'", text_ids={"registered_by": ACTORS}
+    ),
     # -- not copied -------------------------------------------------------------------------------------------
     "citizen_tokens": Policy("skip", "sign-in sessions: people sign in again on the target"),
     "citizen_password_resets": Policy("skip", "password-reset links: people ask again on the target"),

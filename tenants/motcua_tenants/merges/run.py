@@ -1,14 +1,18 @@
 """Merging tenant SOURCE into tenant TARGET (``motcua tenants merge``; ADR 0059), all or nothing.
 
-1. **Plan** (the dry run stops here): every conflict and count, read from both schemas; a blocking conflict
+1. **Plan** (the dry run stops here): every conflict and count, read from both schemas, and the control step's
+   refusals (``_control_refusals``: ``record_merge`` in a control transaction rolled back); a blocking conflict
    refuses the merge before anything changes.
 2. **Suspend** the source (its host answers 503) and wait until every process has seen it (``moves.settle``).
+   The run holds the source's merge lock (a session advisory lock) from before its plan to its end: a second
+   run is refused before it suspends, copies or resumes anything.
 3. **Files**: the source's documents copied to ``<target>/merged/<source>/…`` (overwriting: a re-run is safe).
 4. **Data**, one transaction on the tenants' server: the source's tables locked against writes (reads go on),
    the plan made again and refused on a blocking conflict, every row copied (``copy``), the derived tables
    rebuilt, an audit event and the marker row ``tenant_merges`` written in the target — and, when the tenants
    are on the main server, the control step (``control.record_merge``) and the cache versions too.
-5. **Control** (tenants on another server only): the same, in the control schema, after the data committed.
+5. **Control** (tenants on another server only): the same, in the control schema, after the data committed
+   (its refusals checked again just before that commit).
 
 A crash anywhere (``kill -9``) leaves either nothing (the transaction rolled back; the source stays suspended
 until the re-run) or the marker: a re-run then only does what the control schema says is left."""
@@ -23,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from motcua_platform import signals
+from motcua_platform.audit.models import ControlAuditEvent
 from motcua_platform.audit.services import Actor, event_values, record
 from motcua_platform.auth import principal_cache
 from motcua_platform.db.base import utcnow
@@ -30,7 +35,7 @@ from motcua_platform.db.database import Database, TenantBinding
 from motcua_platform.directory.models import Tenant, TenantPlugin, TenantStatus
 from motcua_platform.directory.placement import Placements
 from motcua_platform.directory.services import bump_content_version
-from motcua_platform.errors import Conflict, InvalidInput, NotFound
+from motcua_platform.errors import Conflict, InvalidInput, NotFound, ServiceError
 from motcua_platform.i18n import _
 from motcua_platform.storage.services import tenant_objects
 from sqlalchemy import Connection, func, insert, select, text
@@ -146,18 +151,59 @@ def _marker(conn: Connection, merge: Merge) -> dt.datetime | None:
     )
 
 
+def _marker_date(conn: Connection, merge: Merge) -> dt.date | None:
+    return conn.scalar(
+        text(f"SELECT merged_on FROM {merge.tgt('tenant_merges')} WHERE source_slug = :s"), {"s": merge.source_slug}
+    )
+
+
 def _plan(conn: Connection, sides: Sides, merge: Merge) -> Plan:
     return make_plan(conn, merge, source_plugins=set(sides.source_plugins), target_plugins=set(sides.target_plugins))
 
 
-def dry_run(db: Database, source_slug: str, target_slug: str, on: dt.date) -> Plan:
-    """The plan, read in a transaction that is rolled back: nothing is written."""
+DRY_RUN = Actor("cli", None, "merge dry run")  # acts only in transactions rolled back
+
+
+def dry_run(db: Database, source_slug: str, target_slug: str, on: dt.date, *, config=None) -> Plan:
+    """The plan, read in a transaction that is rolled back: nothing is written. With ``config``, the source's
+    documents missing from its storage too (a blocking conflict: the run would stop at the file copy)."""
     sides = _sides(db, source_slug, target_slug)
     with db.engine_for(sides.source.server).connect() as conn, conn.begin() as transaction:
         conn.execute(text("SET TRANSACTION READ ONLY"))
         plan = _plan(conn, sides, _merge_for(conn, sides, on))
+        keys = files.source_keys(conn, sides.source_binding.schema)
         transaction.rollback()
+    if config is not None:
+        for key in files.missing(tenant_objects(config, source_slug), keys):
+            plan.add("missing_object", f"{source_slug}/{key}", "-", "a document the rows name is not in storage: "
+                     "restore it (or fix the row) first", blocking=True)  # fmt: skip
+    _control_refusals(db, sides, on, DRY_RUN, plan)
+    if (pending := pending_merge(db, sides)) is not None and pending != (target_slug, on.isoformat()):
+        plan.add(
+            "pending_merge",
+            f"tenant {source_slug} suspended for a merge into {pending[0]} on {pending[1]}",
+            f"tenant {target_slug} on {on.isoformat()}",
+            "finish the pending merge (the same command) or resume the source first",
+            blocking=True,
+        )
     return plan
+
+
+def _control_refusals(db: Database, sides: Sides, on: dt.date, actor: Actor, plan: Plan) -> None:
+    """The control step's refusals (statuses, a merged target, billing's: an invoice finalized for a period after
+    the day before ``on``…) as blocking conflicts of ``plan``: ``control.record_merge`` run in a control
+    transaction that is always rolled back, so that the dry run shows them and a real run refuses before its
+    data commits rather than after."""
+    with db.control_session() as session:
+        try:
+            control.record_merge(session, source_id=sides.source.id, target_id=sides.target.id, on=on, actor=actor)
+            session.flush()
+        except ServiceError as exc:
+            plan.add(
+                "control", f"tenant {sides.source.slug}", f"tenant {sides.target.slug}", str(exc.message), blocking=True
+            )
+        finally:
+            session.rollback()
 
 
 def _control_done(session: Session, sides: Sides) -> bool:
@@ -195,10 +241,81 @@ def merge(
     started = time.monotonic()
     sides = _sides(db, source_slug, target_slug)
     engine = db.engine_for(sides.source.server)
+    # one run per source at a time, from before its plan to after its control step: a second run is refused
+    # before it suspends, copies or resumes anything (it would otherwise resume the source under the first's copy)
+    with engine.connect() as held:
+        if not held.scalar(text("SELECT pg_try_advisory_lock(hashtext(:k))"), {"k": _lock_key(source_slug)}):
+            raise Conflict(_("Another process is merging '%(slug)s'.", slug=source_slug))
+        held.commit()  # the lock is the session's: it stays held, with no transaction left open
+        try:
+            return _merge_locked(db, config, actor, sides, on, settle_seconds, step, phases, started)
+        finally:
+            held.execute(text("SELECT pg_advisory_unlock(hashtext(:k))"), {"k": _lock_key(source_slug)})
+            held.commit()
+
+
+def _lock_key(source_slug: str) -> str:
+    return f"merge:{source_slug}"
+
+
+def pending_merge(db: Database, sides: Sides) -> tuple[str, str] | None:
+    """(into, on) of the merge a run suspended the source for and that has not ended (neither recorded nor
+    abandoned): a run that died after suspending it. ``None`` when the source is not suspended for a merge."""
+    if sides.source.status != TenantStatus.SUSPENDED:
+        return None
+    with db.control_session() as session:
+        last = session.scalars(
+            select(ControlAuditEvent)
+            .where(
+                ControlAuditEvent.target == f"tenant:{sides.source.slug}",
+                ControlAuditEvent.action.in_(("tenant.merge_started", "tenant.merge_abandoned", "tenant.merge")),
+            )
+            .order_by(ControlAuditEvent.id.desc())
+            .limit(1)
+        ).first()
+    if last is None or last.action != "tenant.merge_started":
+        return None
+    return last.details.get("into"), last.details.get("on")
+
+
+def _same_merge_or_refuse(db: Database, sides: Sides, on: dt.date) -> None:
+    """A re-run finishes the merge its source was suspended for, never another one (another target or date)."""
+    pending = pending_merge(db, sides)
+    if pending is not None and pending != (sides.target.slug, on.isoformat()):
+        into, day = pending
+        raise Conflict(
+            _(
+                "Tenant '%(slug)s' is suspended for a merge into '%(into)s' on %(on)s that has not finished: finish "
+                "it with `motcua tenants merge %(slug)s --into %(into)s --on %(on)s` (or resume the tenant first).",
+                slug=sides.source.slug,
+                into=into,
+                on=day,
+            )
+        )
+
+
+def _merge_locked(
+    db: Database, config, actor: Actor, sides: Sides, on: dt.date, settle_seconds: float, step, phases, started
+) -> Outcome:
+    source_slug, target_slug = sides.source.slug, sides.target.slug
+    engine = db.engine_for(sides.source.server)
+    _same_merge_or_refuse(db, sides, on)
     with engine.connect() as conn, conn.begin():
         merge_ = _merge_for(conn, sides, on)
         done = _marker(conn, merge_)
+        if done is not None and (merged_on := _marker_date(conn, merge_)) != on:
+            raise Conflict(
+                _(
+                    "The data of '%(slug)s' was merged into '%(into)s' on %(on)s: run the same command with "
+                    "--on %(on)s to finish that merge.",
+                    slug=source_slug,
+                    into=target_slug,
+                    on=merged_on,
+                )
+            )
         plan = _plan(conn, sides, merge_)
+    if done is None:
+        _control_refusals(db, sides, on, actor, plan)
     phases["plan"] = time.monotonic() - started
     outcome = Outcome(plan, phases=phases, data_done_before=done is not None)
     if done is None:
@@ -214,7 +331,7 @@ def merge(
             )
         step("suspend")
         mark = time.monotonic()
-        source = _suspend(db, sides.source.id, actor, target_slug, on)
+        source, suspended_here = _suspend(db, sides.source.id, actor, target_slug, on)
         settle(source, settle_seconds)
         phases["suspend"] = time.monotonic() - mark
         try:
@@ -228,10 +345,18 @@ def merge(
             phases["files"] = time.monotonic() - mark
             step("copy")
             outcome.counts = _data_step(db, sides, on, actor, phases, step)
-        except Exception:
-            # nothing was merged (the data step rolled back whole): the source serves again as it did
-            if sides.source.status == TenantStatus.ACTIVE:
-                _resume_unless_merged(db, sides, on)
+        except Exception as exc:
+            # nothing was merged (the data step rolled back whole): the source serves again as it did, if this
+            # run suspended it (one suspended by an operator, or by an earlier run that died, stays so)
+            _undo_unless_merged(
+                db,
+                sides,
+                on,
+                actor,
+                resume=suspended_here,
+                copies=(tenant_objects(config, target_slug), merge_.key_prefix),
+                reason=type(exc).__name__,
+            )
             raise
     if sides.source.server != "main" or done is not None:
         step("control")
@@ -247,24 +372,38 @@ def merge(
     return outcome
 
 
-def _resume_unless_merged(db: Database, sides: Sides, on: dt.date) -> None:
+def _undo_unless_merged(
+    db: Database, sides: Sides, on: dt.date, actor: Actor, *, resume: bool, copies: tuple, reason: str
+) -> None:
+    """After a failed run, unless its data committed after all (a re-run then finishes the control step): the
+    documents copied under ``<target>/merged/<source>/`` removed (no row names them), and the source resumed if
+    this run suspended it."""
     try:
         with db.engine_for(sides.source.server).connect() as conn, conn.begin():
             if _marker(conn, _merge_for(conn, sides, on)) is not None:
-                return  # the data committed after all: a re-run finishes the control step
+                return
+        files.remove_copies(*copies)
+        if not resume:
+            return
         with db.control_session() as session, session.begin():
             tenant = session.get(Tenant, sides.source.id, with_for_update=True)
             if tenant.status == TenantStatus.SUSPENDED:
                 tenant.status = TenantStatus.ACTIVE
                 tenant.status_changed_at = utcnow()
+                record(
+                    session, actor, "tenant.merge_abandoned", target=f"tenant:{tenant.slug}",
+                    tenant_slug=tenant.slug, into=sides.target.slug, on=on.isoformat(), reason=reason,
+                )  # fmt: skip
     except Exception:
         log.exception("tenant %s could not be resumed after a failed merge; it stays suspended", sides.source.slug)
 
 
-def _suspend(db: Database, tenant_id: int, actor: Actor, into: str, on: dt.date) -> Tenant:
+def _suspend(db: Database, tenant_id: int, actor: Actor, into: str, on: dt.date) -> tuple[Tenant, bool]:
+    """The source suspended; whether this call suspended it (it was active)."""
     with db.control_session() as session, session.begin():
         tenant = session.get(Tenant, tenant_id, with_for_update=True)
-        if tenant.status == TenantStatus.ACTIVE:
+        suspended_here = tenant.status == TenantStatus.ACTIVE
+        if suspended_here:
             tenant.status = TenantStatus.SUSPENDED
             tenant.status_changed_at = utcnow()
             record(
@@ -278,16 +417,14 @@ def _suspend(db: Database, tenant_id: int, actor: Actor, into: str, on: dt.date)
             )
         session.flush()
         session.expunge(tenant)
-    return tenant
+    return tenant, suspended_here
 
 
 def _data_step(db: Database, sides: Sides, on: dt.date, actor: Actor, phases: dict, step) -> dict[str, int]:
     engine = db.engine_for(sides.source.server)
     with engine.connect() as conn, conn.begin():
         mark = time.monotonic()
-        conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
-        if not conn.scalar(text("SELECT pg_try_advisory_xact_lock(hashtext(:k))"), {"k": f"merge:{sides.source.slug}"}):
-            raise Conflict(_("Another process is merging '%(slug)s'.", slug=sides.source.slug))
+        conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))  # the run holds the merge's lock
         target_schema = sides.target_binding.schema
         # the target's own code (its statistics, its triggers' advisory lock) reads its schema's names
         conn.execute(text("SELECT set_config('search_path', :s, true)"), {"s": quote(target_schema)})
@@ -341,6 +478,12 @@ def _data_step(db: Database, sides: Sides, on: dt.date, actor: Actor, phases: di
             values | {"details": _json(values["details"])},
         )
         conn.execute(select(func.pg_notify(principal_cache.CHANNEL, "")))  # roles and accounts changed
+        if sides.source.server != "main":
+            # the control step runs after this commit: whatever would refuse it refuses the data now (nothing
+            # committed), not once the target holds the copy
+            _control_refusals(db, sides, on, actor, plan)
+            if plan.blocking:
+                raise Refused(plan)
         if sides.source.server == "main":
             step("control")
             session = Session(bind=conn, join_transaction_mode="create_savepoint")
