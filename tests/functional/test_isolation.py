@@ -20,6 +20,7 @@ ID_VALUES = {
     "document_id": 1,
     "draft_id": 1,
     "report_id": 1,
+    "index": 0,  # a dossier's step (its signature)
     "kind": "pdf",
     "token": "a" * 32,
     "entry_id": 1,
@@ -95,8 +96,10 @@ def test_public_routes_show_only_the_hosts_own_data(app, seeded, host_client):
         # public tracking (API or page) of a code this tenant does not have, or a rating link it never sent:
         # 404, like any unknown dossier; the logo of a province that has uploaded none, a question it never
         # asked, a payment answer not signed by its gateway, the sign-in with national identity of a province
-        # that has set none up: 404
-        not_here = path.startswith(("/api/v1/track/", "/track/", "/rate/", "/api/v1/faq/", "/faq/", "/feedback/"))
+        # that has set none up, a verification code of a document it never issued: 404
+        not_here = path.startswith(
+            ("/api/v1/track/", "/track/", "/rate/", "/api/v1/faq/", "/faq/", "/feedback/", "/verify/")
+        )
         not_here = not_here or path in (
             "/brand/logo",
             "/payments/return",

@@ -69,8 +69,9 @@ class DossierDocument(TenantBase):
     # documents (``store.py``); QĐ 766 item 4.3 counts the dossiers with such a component
     reused_from_id: Mapped[int | None] = mapped_column(ForeignKey("dossier_documents.id", ondelete="RESTRICT"))
     # a PDF's signatures as verified at upload (``signature_checks.py``; ADR 0063); None for images. The one
-    # column updated after the insert: the revocation re-check replaces it.
-    signature_check: Mapped[dict | None] = mapped_column(JSONB)
+    # column updated after the insert: the revocation re-check replaces it. None is SQL NULL (not JSON null),
+    # as in the rows stored before the column existed, so a backup restored and migrated reads back the same.
+    signature_check: Mapped[dict | None] = mapped_column(JSONB(none_as_null=True))
     # a result's public verification link, /verify/<token> on the portal (ADR 0063): random, given once when the
     # result is stored, for the QR printed on it; components (citizens' papers) have none and are never public
     verify_token: Mapped[str | None] = mapped_column(String(43))
