@@ -17,6 +17,7 @@ AGENCY = "UBND tỉnh Đắk Lắk"
 
 @pytest.fixture(scope="module")
 def ca_server():
+    """The CA's HTTP server (CRLs, a timestamp authority), on its own so no other test clears its answers."""
     server = HTTPServer(host="127.0.0.1", port=0)
     server.start()
     yield server

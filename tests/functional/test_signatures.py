@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import signature_support
 from cryptography.hazmat.primitives.serialization import Encoding
 from motcua_onestop.dossiers.forms.rendering import html_to_pdf, qr_data_uri, render_html
 from motcua_onestop.dossiers.forms.samples import sample_context
@@ -36,27 +37,11 @@ from motcua_platform.signatures.trust import TrustList
 from motcua_platform.signatures.verify import Note, Problem, verify
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pytest_httpserver import HTTPServer
 from signing_ca import PASSPHRASE, SigningCA, write_pem_key
 
+ca_server, ca = signature_support.ca_server, signature_support.ca
+
 AGENCY = "UBND tỉnh Đắk Lắk"
-
-
-@pytest.fixture(scope="module")
-def ca_server():
-    """The CA's HTTP server (CRLs, a timestamp authority), on its own so no other test clears its answers."""
-    server = HTTPServer(host="127.0.0.1", port=0)
-    server.start()
-    yield server
-    server.clear()
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def ca(ca_server) -> SigningCA:
-    authority = SigningCA(ca_server.url_for("/"))
-    authority.serve(ca_server)
-    return authority
 
 
 @pytest.fixture(scope="module")

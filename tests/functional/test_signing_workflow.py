@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import signature_support
 from dossier_support import citizen_client, intake_body, move
 from motcua_app.testing.pytest_plugin import TEST_PASSWORD
 from motcua_onestop.catalogue.models import Procedure
@@ -35,32 +36,17 @@ from motcua_platform.signatures import registry
 from motcua_platform.signatures.settings import verify_document
 from portal_support import log_in as portal_log_in
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pytest_httpserver import HTTPServer
 from signing_ca import PASSPHRASE, SigningCA
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
+ca_server, ca = signature_support.ca_server, signature_support.ca
+
 MARRIAGE = "1.000894"
 ADMIN = Actor("staff", 1, "admin@alpha.test")
 LEADER = "commune_admin"  # tenant_admin of commune A: the commune's leader, who signs
 CLERK = "officer"  # the officer of commune A (and its service centre): the records office, who seals
-
-
-@pytest.fixture(scope="module")
-def ca_server():
-    server = HTTPServer(host="127.0.0.1", port=0)
-    server.start()
-    yield server
-    server.clear()
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def ca(ca_server) -> SigningCA:
-    authority = SigningCA(ca_server.url_for("/"))
-    authority.serve(ca_server)
-    return authority
 
 
 @pytest.fixture(scope="module")
