@@ -30,6 +30,7 @@ No Flask here.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tomllib
@@ -47,6 +48,8 @@ from motcua_platform.signatures.signer import PadesSigner, SigningError
 from motcua_platform.signatures.stamp import StampPlacement
 from motcua_platform.signatures.trust import TrustList
 from motcua_platform.signatures.verify import SignatureReport, verify
+
+log = logging.getLogger(__name__)
 
 SETTINGS_FILE = "signing.toml"
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
@@ -192,6 +195,16 @@ def trust_list(config: Config) -> TrustList:
     if config.signing_trust_list is None:
         return TrustList()
     return TrustList.from_file(config.signing_trust_list)
+
+
+def usable_trust_list(config: Config) -> TrustList:
+    """The trust list, or an empty one (nothing trusted, said on every report) when its file is unusable: a
+    misconfigured trust list never turns an upload or a signature into an error; it is logged."""
+    try:
+        return trust_list(config)
+    except Exception:
+        log.exception("the signing trust list cannot be read: signatures are checked against an empty one")
+        return TrustList()
 
 
 def verify_document(config: Config, pdf: bytes) -> list[SignatureReport]:

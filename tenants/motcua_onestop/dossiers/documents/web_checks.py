@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from motcua_platform.signatures.settings import trust_list
+from motcua_platform.signatures.settings import usable_trust_list
 from motcua_platform.signatures.trust import TrustList
 from motcua_platform.signatures.verify import verify
 from motcua_platform.web.context import current_tenant, on_commit, runtime
@@ -18,13 +18,8 @@ log = logging.getLogger(__name__)
 
 
 def deployment_trust() -> TrustList:
-    """The trust list; an empty one (nothing trusted, said on every report) when the file is unusable, so a
-    misconfigured trust list never turns a citizen's upload into an error."""
-    try:
-        return trust_list(runtime().config)
-    except Exception:
-        log.exception("the signing trust list cannot be read: signatures are checked against an empty one")
-        return TrustList()
+    """The trust list of this request's deployment (``settings.usable_trust_list``)."""
+    return usable_trust_list(runtime().config)
 
 
 def signature_checking() -> SignatureChecking:

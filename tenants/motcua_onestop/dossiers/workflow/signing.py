@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import logging
 from dataclasses import dataclass
 
 from motcua_platform.audit.services import Actor, record
@@ -39,10 +38,9 @@ from motcua_platform.errors import Conflict, Forbidden
 from motcua_platform.i18n import _
 from motcua_platform.signatures import registry
 from motcua_platform.signatures.models import SigningCertificate
-from motcua_platform.signatures.settings import officer_signer, seal_signer, trust_list
+from motcua_platform.signatures.settings import officer_signer, seal_signer, usable_trust_list
 from motcua_platform.signatures.signer import SigningError
 from motcua_platform.signatures.stamp import StampPlacement, StampText
-from motcua_platform.signatures.trust import TrustList
 from motcua_platform.signatures.verify import SignerCertificate, verify
 from motcua_platform.storage.services import TenantObjects
 from sqlalchemy import select
@@ -56,8 +54,6 @@ from motcua_onestop.dossiers.models import Dossier
 from motcua_onestop.dossiers.workflow import services as workflow
 from motcua_onestop.dossiers.workflow.models import DossierSignature, DossierStep
 from motcua_onestop.units.models import Unit
-
-log = logging.getLogger(__name__)
 
 PERSONAL, SEAL = "personal", "seal"
 REASONS = {PERSONAL: "Ký duyệt kết quả giải quyết thủ tục hành chính", SEAL: "Đóng dấu cơ quan"}
@@ -175,7 +171,7 @@ def sign_step(
         # what an officer and the public verification page show for the signed file (offline: the signature
         # was made just now with a registered certificate; revocation is the CA's to say later)
         signature_check=signature_checks.check_of(
-            verify(signed, _trust(config), allow_fetching=False), will_fetch=False
+            verify(signed, usable_trust_list(config), allow_fetching=False), will_fetch=False
         ),
         now=now,
     )
@@ -260,13 +256,3 @@ def _signed_with(pdf: bytes) -> SignerCertificate:
         return SignerCertificate.of(signatures[-1].signer_cert)
     except Exception as exc:  # the signer returned something that is not what it signed
         raise SigningError(_("The signed document cannot be read back.")) from exc
-
-
-def _trust(config: Config) -> TrustList:
-    """The deployment's trust list, or an empty one (nothing trusted, said in the check) when it cannot be read:
-    the signature is made and valid whatever the verifier's trust list says."""
-    try:
-        return trust_list(config)
-    except Exception:
-        log.exception("the signing trust list cannot be read: the signed result is checked against an empty one")
-        return TrustList()
