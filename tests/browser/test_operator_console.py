@@ -147,3 +147,62 @@ def test_an_admin_manages_plugins_operators_and_reads_the_audit_trail(open_brows
     assert "action=operator.create" in tab.path
     assert "admin@vendor.test" in tab.page.locator("table").inner_text()
     tab.look("audit")
+
+
+@pytest.fixture
+def alpha_merged(live, seeded):
+    """alpha recorded as merged into beta (the control step of a merge, ADR 0060), put back afterwards."""
+    import datetime as dt
+
+    from motcua_app.testing.seed import SEED_ACTOR
+    from motcua_tenants.merges.control import record_merge
+    from sqlalchemy import select
+
+    db = live.runtime.db
+    with db.control_session() as session:
+        ids = dict(session.execute(select(Tenant.slug, Tenant.id)).all())
+        record_merge(session, source_id=ids["alpha"], target_id=ids["beta"], on=dt.date(2026, 7, 1), actor=SEED_ACTOR)
+        session.commit()
+    live.app.extensions["motcua"].resolver.invalidate()
+    yield
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE control.tenants SET status = 'active', merged_into_id = NULL, merged_on = NULL "
+                "WHERE slug = 'alpha'"
+            )
+        )
+    live.app.extensions["motcua"].resolver.invalidate()
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_an_operator_sees_where_a_merged_province_went(open_browser, live, seeded, alpha_merged, language):
+    def _(msgid: str, **params) -> str:
+        return t(language, msgid, **params)
+
+    tab = open_browser(language)
+    tab.goto("/operator/tenants", host=TEST_BASE_DOMAIN)
+    fill(tab, {"email": "ops@vendor.test", "password": TEST_PASSWORD})
+    tab.button(_("Log in")).click()
+    assert tab.path == "/operator/tenants"
+    beta = seeded["beta"]
+    with live.runtime.db.control_session() as session:
+        target = session.scalar(select_tenant("beta"))
+    listed = tab.text()
+    # the date is written the language's way (1 Jul 2026, 01/07/2026): what comes before it is the sentence
+    merged_into = _("merged into %(name)s on %(date)s", name=target.display_name, date="\0").split("\0")[0]
+    assert merged_into in listed and "2026" in listed.split(merged_into, 1)[1][:20], listed
+    tab.look(f"merged-list-{language}")
+
+    tab.goto("/operator/tenants/alpha", host=TEST_BASE_DOMAIN)
+    shown = tab.page.locator("#merged-into").inner_text()
+    assert target.display_name in shown and "2026" in shown and "beta" in shown, shown
+    tab.look(f"merged-tenant-{language}")
+    tab.page.locator("#merged-into a").click()
+    assert tab.path == "/operator/tenants/beta" and beta.slug == "beta"
+
+
+def select_tenant(slug: str):
+    from sqlalchemy import select
+
+    return select(Tenant).where(Tenant.slug == slug)
