@@ -19,7 +19,7 @@ from motcua_onestop.dossiers.workflow import signing
 from motcua_platform.errors import Conflict, InvalidInput, NotFound
 from motcua_platform.signatures.signer import SigningError
 from motcua_platform.storage.services import tenant_objects
-from motcua_platform.web.context import current_tenant, runtime, tenant_session
+from motcua_platform.web.context import current_tenant, runtime, tenant_context, tenant_session
 from sqlalchemy.orm import Session
 
 from motcua_console import people, session
@@ -83,6 +83,7 @@ def sign_step(code: str):
             index,
             config=runtime().config,
             tenant_slug=current_tenant().slug,
+            public_url=tenant_context().public_url,
         )
     except (Conflict, InvalidInput, NotFound, SigningError) as error:  # nothing to sign, no certificate, a bad key
         # nothing was written (the request's unit of work is rolled back on an error answer)

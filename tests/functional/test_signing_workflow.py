@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import signature_support
@@ -202,6 +203,19 @@ def pdfsig(pdf: bytes) -> str:
 # -- the whole path ----------------------------------------------------------------------------------------------
 
 
+def stamp_links(pdf: bytes) -> list[str]:
+    """What the QR codes drawn on the pages say, read as a phone would: the pages rendered by poppler's
+    pdftoppm (the stamp's QR code is drawn, not an image) and decoded by zbar's zbarimg."""
+    if not shutil.which("pdftoppm") or not shutil.which("zbarimg"):
+        pytest.skip("pdftoppm and zbarimg are not installed (apt-get install -y poppler-utils zbar-tools)")
+    folder = Path(tempfile.mkdtemp(prefix="motcua-stamp-"))
+    (folder / "signed.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "150", "-png", str(folder / "signed.pdf"), str(folder / "page")], check=True)
+    pages = sorted(folder.glob("page*.png"))
+    found = subprocess.run(["zbarimg", "--quiet", "--raw", *map(str, pages)], capture_output=True, text=True)
+    return found.stdout.splitlines()
+
+
 def test_the_leader_signs_the_records_office_seals_and_the_citizen_gets_the_doubly_signed_result(
     runtime, seeded, ca, host_client, at_leader_step
 ):
@@ -275,6 +289,14 @@ def test_the_leader_signs_the_records_office_seals_and_the_citizen_gets_the_doub
     assert report.count("Signature is Valid.") == 2, report
     assert ca.officer.name in report and ca.seal.name in report
 
+    # each stamp carries a QR code of the result's public verification link, which a phone follows to the
+    # portal's page for the stored copy (the form's own QR code, the tracking link, is on the first page)
+    links = [link for link in stamp_links(pdf) if "/verify/" in link]
+    assert len(links) == 2 and links[0] == links[1], stamp_links(pdf)
+    assert re.fullmatch(rf"https?://{re.escape(seeded['alpha'].host)}(:\d+)?/verify/{re.escape(token_given)}", links[0])
+    checked = host_client(seeded["alpha"].host, language="vi").get(urlsplit(links[0]).path)
+    assert checked.status_code == 200 and code in checked.get_data(as_text=True)
+
     # the portal's page offers the current result only, and its download is the signed file
     portal = host_client(seeded["alpha"].host, language="vi")
     portal_log_in(portal, "citizen@alpha.test", TEST_PASSWORD)
@@ -346,6 +368,7 @@ def test_who_claimed_the_step_but_no_longer_holds_its_role_cannot_sign(runtime, 
                 2,
                 config=runtime.config,
                 tenant_slug="alpha",
+                public_url=f"https://{seeded['alpha'].host}",
             )
         session.rollback()
 

@@ -88,7 +88,7 @@ class PadesSigner:
                 metadata,
                 signer=cms_signer,
                 timestamper=timestamper,
-                stamp_style=stamp_style(self.font),
+                stamp_style=stamp_style(self.font, qr=bool(stamp.verify_url)),
                 new_field_spec=None if _has_field(writer, field_name) else spec,
             )
             output = io.BytesIO()

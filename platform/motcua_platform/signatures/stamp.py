@@ -15,7 +15,7 @@ from fontTools.ttLib import TTFont
 from fontTools.ttLib.scaleUpem import scale_upem
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
 from pyhanko.pdf_utils.text import TextBoxStyle
-from pyhanko.stamp import TextStampStyle
+from pyhanko.stamp import QRStampStyle, TextStampStyle
 
 from motcua_platform.i18n import DEFAULT_TIMEZONE
 from motcua_platform.rendering.pdf import find_font
@@ -24,6 +24,8 @@ from motcua_platform.rendering.pdf import find_font
 # where a Vietnamese administrative document carries its signature block.
 DEFAULT_BOX = (345, 36, 575, 106)
 STAMP_LINES = ("Ký bởi: %(signer)s", "Cơ quan: %(agency)s", "Thời gian: %(signed_at)s")
+# beside a QR code, the stamp says what scanning it does (the address itself is too long to print legibly)
+QR_LINE = "Quét mã QR để kiểm tra chữ ký"
 TIME_FORMAT = "%H:%M:%S ngày %d/%m/%Y (GMT%z)"
 FONT_SIZE = 9
 # PDF glyph widths are in thousandths of an em, and pyHanko writes the font's own units into them; DejaVu
@@ -35,17 +37,22 @@ PDF_UNITS_PER_EM = 1000
 @dataclass(frozen=True)
 class StampText:
     """What the stamp says. ``signed_at`` defaults to the moment of signing; shown in Vietnam's time zone
-    (or ``timezone``, a province's own)."""
+    (or ``timezone``, a province's own). With a ``verify_url`` the stamp carries a QR code of it: the public
+    page that verifies the copy the platform stored, for whoever holds the printed document."""
 
     signer: str
     agency: str
     signed_at: dt.datetime | None = None
     timezone: str = DEFAULT_TIMEZONE
+    verify_url: str | None = None
 
     def params(self) -> dict[str, str]:
         moment = self.signed_at or dt.datetime.now(dt.UTC)
         local = moment.astimezone(ZoneInfo(self.timezone))
-        return {"signer": self.signer, "agency": self.agency, "signed_at": local.strftime(TIME_FORMAT)}
+        params = {"signer": self.signer, "agency": self.agency, "signed_at": local.strftime(TIME_FORMAT)}
+        if self.verify_url:
+            params["url"] = self.verify_url
+        return params
 
 
 @dataclass(frozen=True)
@@ -57,18 +64,19 @@ class StampPlacement:
     box: tuple[int, int, int, int] = field(default=DEFAULT_BOX)
 
 
-def stamp_style(font: Path | str | None = None) -> TextStampStyle:
+def stamp_style(font: Path | str | None = None, *, qr: bool = False) -> TextStampStyle:
     """pyHanko's text stamp with an embedded subset of ``font`` (default: the platform's PDF font lookup,
     ``MOTCUA_PDF_FONT`` or DejaVu Sans): the standard PDF fonts have no Vietnamese glyphs. The engine and
-    the text box are given one font size (older pyHanko releases drifted the lines when they differed)."""
+    the text box are given one font size (older pyHanko releases drifted the lines when they differed).
+    ``qr``: a QR code of the text parameter ``url`` left of the text (``StampText.verify_url``)."""
     font_path = find_font(str(font) if font else None)
     engine = _RescaledFontFactory(str(font_path), font_size=FONT_SIZE)
-    return TextStampStyle(
-        stamp_text="\n".join(STAMP_LINES),
-        text_box_style=TextBoxStyle(font=engine, font_size=FONT_SIZE, leading=FONT_SIZE + 3),
-        border_width=1,
-        background=None,
-    )
+    text_box = TextBoxStyle(font=engine, font_size=FONT_SIZE, leading=FONT_SIZE + 3)
+    if qr:
+        return QRStampStyle(
+            stamp_text="\n".join((*STAMP_LINES, QR_LINE)), text_box_style=text_box, border_width=1, background=None
+        )
+    return TextStampStyle(stamp_text="\n".join(STAMP_LINES), text_box_style=text_box, border_width=1, background=None)
 
 
 @dataclass(frozen=True)

@@ -497,6 +497,15 @@ def recheck_signatures(
     return document.signature_check
 
 
+VERIFY_PATH = "/verify/"
+
+
+def verification_url(public_url: str, token: str) -> str:
+    """The public page verifying the issued document whose link is ``token``, on the tenant's public URL
+    (``TenantContext.public_url``): what a signed result's stamp carries as a QR code."""
+    return f"{public_url}{VERIFY_PATH}{token}"
+
+
 def issued_document(session: Session, token: str) -> DossierDocument:
     """The result document whose public verification link is ``/verify/<token>`` (ADR 0063), or 404."""
     document = None

@@ -4,7 +4,7 @@ Registered on the dossiers blueprint (imported at the end of ``dossiers.api``)."
 from marshmallow import fields, validate
 from motcua_platform.db.base import utcnow
 from motcua_platform.storage.services import tenant_objects
-from motcua_platform.web.context import current_tenant, runtime, tenant_session
+from motcua_platform.web.context import current_tenant, runtime, tenant_context, tenant_session
 from motcua_platform.web.principals import actor, current_principal
 from motcua_platform.web.schema import Schema
 
@@ -220,6 +220,7 @@ def sign_step(code, index):
         index,
         config=runtime().config,
         tenant_slug=current_tenant().slug,
+        public_url=tenant_context().public_url,
     )
     # committed here, not at the request's end: should the commit fail, the signed copy's object goes too
     documents.commit_or_discard(session, objects, done.document, True)

@@ -13,7 +13,8 @@ only once that signature is on the result (``services.complete``).
    ``signing.toml`` holds (``[officers."<e-mail>"]`` or ``[seal]``), and the certificate the signature was
    actually made with must be that registered one;
 3. the dossier's current result PDF is signed in memory (a PAdES incremental update: a later seal keeps
-   the leader's signature valid), then stored as the document's new version (``documents.add_revision``:
+   the leader's signature valid; the stamp carries a QR code of the result's public verification link,
+   ``/verify/<token>`` on the portal), then stored as the document's new version (``documents.add_revision``:
    the object under a new key first, then the rows), with the signature's record, the history entry and
    the audit event (actor, dossier, document, kind, certificate fingerprint), in the caller's transaction.
 
@@ -58,8 +59,9 @@ from motcua_onestop.units.models import Unit
 PERSONAL, SEAL = "personal", "seal"
 REASONS = {PERSONAL: "Ký duyệt kết quả giải quyết thủ tục hành chính", SEAL: "Đóng dấu cơ quan"}
 FIELD_NAMES = {PERSONAL: "KySoCaNhan", SEAL: "DauCoQuan"}  # + the step's number: one field per signature
-# the signing block of the last page, lower right: the leader's stamp above the seal's, so the two never overlap
-PLACEMENTS = {PERSONAL: StampPlacement(box=(345, 112, 575, 182)), SEAL: StampPlacement()}
+# the signing block of the last page, lower right: the leader's stamp above the seal's, so the two never overlap;
+# wide enough for the QR code of the verification link beside the four lines of text
+PLACEMENTS = {PERSONAL: StampPlacement(box=(305, 112, 575, 182)), SEAL: StampPlacement(box=(305, 36, 575, 106))}
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ def sign_step(
     *,
     config: Config,
     tenant_slug: str,
+    public_url: str,
     now: dt.datetime | None = None,
 ) -> Signed:
     """Put the signature step ``index`` needs on the dossier's result (module doc). ``dossier`` is loaded
@@ -135,7 +138,9 @@ def sign_step(
         signer = officer_signer(config, tenant_slug, staff.email, placement=placement)
     else:
         signer = seal_signer(config, tenant_slug, placement=placement)
-    stamp = StampText(signer=registered[0].subject, agency=agency, signed_at=now)
+    # the stamp's QR code: the public verification of the copy stored now (the revision keeps the token)
+    verify_url = documents.verification_url(public_url, previous.verify_token) if previous.verify_token else None
+    stamp = StampText(signer=registered[0].subject, agency=agency, signed_at=now, verify_url=verify_url)
 
     with documents.open_content(objects, previous) as stream:
         original = stream.read()
