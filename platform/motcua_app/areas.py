@@ -57,6 +57,7 @@ AREAS = Areas(
         "motcua_tenants.tenant_plugins.cli:plugins",
         "motcua_onestop.catalogue.cli:catalogue",
         "motcua_onestop.payments.cli:payments",
+        "motcua_onestop.dossiers.documents.cli:documents",
         "motcua_billing.cli:billing",
         "motcua_app.demo:demo",
     ),
