@@ -26,6 +26,7 @@ from motcua_platform.errors import Conflict, InvalidInput
 from motcua_platform.i18n import current_locale
 from motcua_platform.plugins.engine import active
 from motcua_platform.plugins.forms import form_json_schema
+from motcua_platform.signatures import registry
 from motcua_platform.storage.services import tenant_objects
 from motcua_platform.web.context import current_tenant, runtime, tenant_context, tenant_session
 from motcua_platform.web.pagination import paginate
@@ -102,6 +103,23 @@ def inbox():
     )
 
 
+def _with_register(db, checks: dict[int, dict | None]) -> dict[int, dict | None]:
+    """Each shown signature made with one of the province's registered certificates says whose it is: the
+    agency's seal, or the officer's name (a retired certificate too: it signed before it was retired)."""
+    shown = [signature for check in checks.values() if check for signature in check["signatures"]]
+    known = registry.registered_among(db, (signature.get("fingerprint") or "" for signature in shown))
+    names = people.staff_names(db, (row.staff_id for row in known.values()))
+    for signature in shown:
+        row = known.get(signature.get("fingerprint") or "")
+        if row is not None:
+            signature["registered"] = {
+                "seal": row.purpose == "seal",
+                "staff": names.get(row.staff_id, ""),
+                "retired": row.retired_at is not None,
+            }
+    return checks
+
+
 def detail_page(
     dossier: Dossier, *, errors: dict | None = None, values: dict | None = None, conflict: str | None = None
 ):
@@ -118,7 +136,7 @@ def detail_page(
         outcome=workflow.dossier_outcome(dossier, utcnow()),
         form_data=_form_rows(procedure, dossier.form_data),
         documents=current,
-        signature_checks={d.id: signature_checks.display(d.signature_check) for d in current},
+        signature_checks=_with_register(db, {d.id: signature_checks.display(d.signature_check) for d in current}),
         rating=ratings.rating_of(db, dossier),
         rating_levels=ratings.LEVELS,
         history=history,

@@ -11,6 +11,7 @@ import pytest
 import signature_support
 from dossier_support import APPLICANT, intake_body, move
 from motcua_onestop.dossiers.documents.models import DossierDocument
+from motcua_platform.auth.models import StaffAccount
 from portal_support import console_client, csrf_token, fresh_address, words
 from signature_support import sign, tampered
 from werkzeug.datastructures import FileStorage
@@ -256,3 +257,29 @@ def test_a_result_issued_by_the_province_is_verified_by_its_qr_link(
     assert stranger.get("/verify/" + "a" * 43).status_code == 404
     other_province = host_client(seeded["beta"].host).get(f"/verify/{token}")
     assert other_province.status_code == 404  # a province's links are its own
+
+
+def test_a_signature_made_with_a_registered_certificate_says_whose_it_is(
+    officer, code, trusting, receipt, ca, runtime, host_client, seeded
+):
+    """The officer reads "the province's registered seal" or the colleague's name beside a signer the register
+    knows; a stranger's certificate gets no such line."""
+    from motcua_platform.audit.services import Actor
+    from motcua_platform.signatures import registry
+
+    upload(officer, code, sign(receipt, ca.seal), component="0")
+    upload(officer, code, sign(receipt, ca.officer), component="1")
+    assert "registered" not in console_page(host_client, seeded, code).lower()
+
+    leader = seeded["alpha"].staff["commune_admin"]
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        admin = Actor("staff", leader, "admin@alpha.test")
+        registry.register_seal(session, ca.seal.pem, actor=admin, now=ca.now)
+        registry.register_officer_certificate(session, ca.officer.pem, staff_id=leader, actor=admin, now=ca.now)
+        session.commit()
+        name = session.get(StaffAccount, leader).full_name
+
+    page = console_page(host_client, seeded, code)
+    assert "UBND tỉnh Đắk Lắk" in page and "The province's registered seal" in page
+    assert f"{ca.officer.name}" in page and f"Registered certificate of {name}" in page
+    assert "Con dấu số đã đăng ký của tỉnh" in console_page(host_client, seeded, code, language="vi")

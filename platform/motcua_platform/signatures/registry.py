@@ -11,6 +11,7 @@ No Flask here.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from asn1crypto import pem, x509
 from sqlalchemy import select
@@ -110,6 +111,16 @@ def registered(session: Session, fingerprint: str) -> SigningCertificate | None:
     return session.scalars(
         select(SigningCertificate).where(SigningCertificate.fingerprint == fingerprint.lower())
     ).one_or_none()
+
+
+def registered_among(session: Session, fingerprints: Iterable[str]) -> dict[str, SigningCertificate]:
+    """The registered certificates (retired ones included) among these fingerprints, by fingerprint: one
+    statement for every signature a page shows."""
+    wanted = {fingerprint.lower() for fingerprint in fingerprints if fingerprint}
+    if not wanted:
+        return {}
+    rows = session.scalars(select(SigningCertificate).where(SigningCertificate.fingerprint.in_(wanted)))
+    return {row.fingerprint: row for row in rows}
 
 
 def _usable(session: Session, cert: x509.Certificate, now: dt.datetime) -> x509.Certificate:
