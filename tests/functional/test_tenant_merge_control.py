@@ -23,6 +23,7 @@ from motcua_tenants.merges.control import record_merge
 from motcua_tenants.migrations.runner import tenant_revisions
 from motcua_tenants.registry import services as registry
 from motcua_tenants.registry.models import TenantJob
+from portal_support import csrf_token
 from sqlalchemy import delete, func, select, text
 
 ACTOR = Actor("cli", None, "merge-operator")
@@ -204,6 +205,22 @@ def test_the_vendor_console_says_where_a_merged_tenant_went_in_both_languages(ho
         assert status in detail and sentence in detail, detail
         listing = client.get("/operator/tenants").get_data(as_text=True)
         assert status in listing
+        # its hosts only redirect: the page offers no new domain, and one posted anyway is refused, unwritten
+        assert "/operator/tenants/beta/domains" not in detail.replace("/domains/remove", "")
+        refused = client.post(
+            "/operator/tenants/beta/domains", data={"csrf_token": csrf_token(detail), "domain": "dvc.moi.test"}
+        )
+        assert refused.status_code == 409 and "alpha" in refused.get_data(as_text=True)
+    assert "/operator/tenants/alpha/domains" in client.get("/operator/tenants/alpha").get_data(as_text=True)
+
+
+def test_a_domain_is_not_added_to_a_merged_tenant(platform, runtime, seeded, resolver):
+    merge(runtime, on=today())
+    refused = platform.post("/api/v1/tenants/beta/domains", json={"domain": "dvc.moi.test"})
+    assert refused.status_code == 409, refused.get_json()
+    assert "'alpha'" in refused.get_json()["message"]
+    with runtime.db.control_session() as session:
+        assert session.scalar(select(TenantDomain.id).where(TenantDomain.domain == "dvc.moi.test")) is None
 
 
 # -- refusals --------------------------------------------------------------------------------------

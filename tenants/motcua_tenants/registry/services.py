@@ -336,6 +336,16 @@ def request_archive(session: Session, actor: Actor, slug: str) -> TenantJob:
 
 def add_domain(session: Session, actor: Actor, slug: str, domain: str, *, base_domain: str) -> TenantDomain:
     tenant = get_tenant(session, slug)
+    if tenant.status == TenantStatus.MERGED:  # its hosts only redirect: a new domain belongs to where it went
+        raise Conflict(
+            _(
+                "Province '%(slug)s' was merged into '%(target)s': add the domain to '%(target)s'.",
+                slug=slug,
+                target=tenant.merged_into.slug,
+            )
+        )
+    if tenant.status == TenantStatus.DELETED:
+        raise Conflict(_("Province '%(slug)s' is deleted: it serves no domain.", slug=slug))
     value = normalise_domain(domain)
     if value == base_domain or value.endswith("." + base_domain):
         raise InvalidInput(
