@@ -104,18 +104,22 @@ def inbox():
 
 
 def _with_register(db, checks: dict[int, dict | None]) -> dict[int, dict | None]:
-    """Each shown signature made with one of the province's registered certificates says whose it is: the
-    agency's seal, or the officer's name (a retired certificate too: it signed before it was retired)."""
+    """Each shown signature that is valid and intact, made with one of the province's registered certificates,
+    says whose it is: the agency's seal, or the officer's name. The certificate is public, so a broken or forged
+    signature naming it says nothing of the kind; one made after the certificate was retired is flagged."""
     shown = [signature for check in checks.values() if check for signature in check["signatures"]]
-    known = registry.registered_among(db, (signature.get("fingerprint") or "" for signature in shown))
+    genuine = [signature for signature in shown if signature.get("intact") and signature.get("valid")]
+    known = registry.registered_among(db, (signature.get("fingerprint") or "" for signature in genuine))
     names = people.staff_names(db, (row.staff_id for row in known.values()))
-    for signature in shown:
+    for signature in genuine:
         row = known.get(signature.get("fingerprint") or "")
         if row is not None:
+            signed_at = signature.get("signed_at")
             signature["registered"] = {
                 "seal": row.purpose == "seal",
                 "staff": names.get(row.staff_id, ""),
                 "retired": row.retired_at is not None,
+                "signed_after_retirement": bool(row.retired_at and signed_at and signed_at >= row.retired_at),
             }
     return checks
 

@@ -43,7 +43,7 @@ def motcua(runtime):
 @pytest.fixture
 def stored_before(runtime, host_client, seeded, trusting, receipt, ca):
     """A dossier with a signed result, a signed PDF, a tampered one, an unsigned one and an image, all stored
-    as before checks existed (check NULL); their ids by name."""
+    as before checks existed (check NULL, the result without a public link); their ids by name."""
     officer = host_client(seeded["alpha"].host, seeded["alpha"].tokens["officer"])
     response = officer.post("/api/v1/dossiers", json=intake_body(seeded))
     assert response.status_code == 201, response.get_json()
@@ -62,8 +62,10 @@ def stored_before(runtime, host_client, seeded, trusting, receipt, ca):
         session.execute(
             update(DossierDocument).where(DossierDocument.id.in_(ids.values())).values(signature_check=None)
         )
+        # a result stored before results had a public link
+        session.execute(update(DossierDocument).where(DossierDocument.id == ids["result"]).values(verify_token=None))
         session.commit()
-    return code, ids, result["verify_token"]
+    return code, ids
 
 
 def version_of(client, code) -> int:
@@ -79,16 +81,20 @@ def checks(runtime, ids: dict[str, int]) -> dict[str, dict | None]:
     return {name: by_id[document_id] for name, document_id in ids.items()}
 
 
-def test_older_pdfs_get_their_check_and_the_pages_show_it(runtime, host_client, seeded, ca, motcua, stored_before):
-    code, ids, token = stored_before
+def token_of(runtime, document_id: int) -> str | None:
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        return session.get(DossierDocument, document_id).verify_token
+
+
+def test_older_pdfs_get_their_check_and_results_their_link(runtime, host_client, seeded, ca, motcua, stored_before):
+    code, ids = stored_before
     assert all(check is None for check in checks(runtime, ids).values())
-    stranger = host_client(seeded["alpha"].host)
-    assert "Signed by" not in words(stranger.get(f"/verify/{token}"))  # nothing to say yet
+    assert token_of(runtime, ids["result"]) is None
 
     run = motcua("check-signatures", "alpha", "--json")
     assert run.exit_code == 0, run.output + run.stderr
     line = json.loads(run.stdout)
-    assert line["tenant"] == "alpha" and line["unreadable"] == []
+    assert line["tenant"] == "alpha" and line["unreadable"] == [] and line["linked"] >= 1
     assert line["checked"] >= 4 and line["by_summary"]["good"] >= 2 and line["by_summary"]["none"] >= 1
 
     after = checks(runtime, ids)
@@ -101,35 +107,44 @@ def test_older_pdfs_get_their_check_and_the_pages_show_it(runtime, host_client, 
     assert not broken["good"] and "broken" in broken["problems"]
     assert {c["state"] for name, c in after.items() if c} == {"checked"}  # fetched now: final
 
-    page = words(stranger.get(f"/verify/{token}"))
+    token = token_of(runtime, ids["result"])
+    assert token and len(token) == 43
+    page = words(host_client(seeded["alpha"].host).get(f"/verify/{token}"))
     assert "Signed by UBND tỉnh Đắk Lắk" in page and code in page
 
     again = motcua("check-signatures", "alpha", "--json")  # nothing left of these: nothing changes
     assert again.exit_code == 0
-    assert checks(runtime, ids) == after
+    assert checks(runtime, ids) == after and token_of(runtime, ids["result"]) == token
 
 
 def test_a_missing_file_is_named_and_the_others_are_still_checked(runtime, motcua, stored_before):
-    _code, ids, _token = stored_before
+    _code, ids = stored_before
     with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
         key = session.get(DossierDocument, ids["signed"]).storage_key
     tenant_objects(runtime.config, "alpha").delete(key)
 
     run = motcua("check-signatures", "alpha")
     assert run.exit_code == 1
-    assert f"document {ids['signed']} could not be read" in run.stderr
+    assert f"document {ids['signed']} could not be read: the file is missing from storage" in run.stderr
     assert run.stdout.startswith("alpha: checked ")
     after = checks(runtime, ids)
     assert after["signed"] is None  # left for a later run, once the file is back
     assert after["result"] is not None and after["unsigned"] is not None and after["tampered"] is not None
 
 
-def test_limit_and_unknown_province(runtime, motcua, stored_before):
-    _code, ids, _token = stored_before
+def test_limit_refusals_and_no_trust_list(runtime, motcua, stored_before, monkeypatch):
+    _code, ids = stored_before
     run = motcua("check-signatures", "alpha", "--limit", "1", "--json")
-    assert run.exit_code == 0 and json.loads(run.stdout)["checked"] <= 1
+    assert run.exit_code == 0 and json.loads(run.stdout)["checked"] == 1  # four of ours at least were waiting
     pending = [name for name, check in checks(runtime, ids).items() if check is None and name != "image"]
-    assert len(pending) >= 3  # at most one of these four was checked
+    assert len(pending) >= 3
 
     unknown = motcua("check-signatures", "nowhere")
     assert unknown.exit_code != 0 and "nowhere" in (unknown.stderr + unknown.output)
+
+    # without a trust list every check would say "untrusted" for good: refused before anything is written
+    monkeypatch.setattr(runtime, "config", runtime.config.with_overrides(signing_trust_list=None))
+    before = checks(runtime, ids)
+    refused = motcua("check-signatures", "alpha")
+    assert refused.exit_code != 0 and "MOTCUA_SIGNING_TRUST_LIST" in refused.stderr
+    assert checks(runtime, ids) == before

@@ -279,7 +279,22 @@ def test_a_signature_made_with_a_registered_certificate_says_whose_it_is(
         session.commit()
         name = session.get(StaffAccount, leader).full_name
 
+        officer_certificate = registry.registered(session, ca.officer.asn1.sha256.hex()).id
+
     page = console_page(host_client, seeded, code)
     assert "UBND tỉnh Đắk Lắk" in page and "The province's registered seal" in page
     assert f"{ca.officer.name}" in page and f"Registered certificate of {name}" in page
     assert "Con dấu số đã đăng ký của tỉnh" in console_page(host_client, seeded, code, language="vi")
+
+    # the seal's certificate is public: a copy changed after sealing names it, and is not called the seal
+    upload(officer, code, tampered(sign(receipt, ca.seal)), component="0")
+    page = console_page(host_client, seeded, code)
+    assert "Changed after signing UBND tỉnh Đắk Lắk" in page and "registered seal" not in page
+
+    # a certificate retired before it signed is flagged, not endorsed
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        registry.retire(session, officer_certificate, actor=admin, now=ca.now)
+        session.commit()
+    upload(officer, code, sign(receipt, ca.officer, field_name="Later"), component="1")
+    page = console_page(host_client, seeded, code)
+    assert f"Registered certificate of {name} (signed after it was retired)" in page

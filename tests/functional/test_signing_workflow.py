@@ -203,12 +203,11 @@ def pdfsig(pdf: bytes) -> str:
 # -- the whole path ----------------------------------------------------------------------------------------------
 
 
-def stamp_links(pdf: bytes) -> list[str]:
+def stamp_links(pdf: bytes, folder: Path) -> list[str]:
     """What the QR codes drawn on the pages say, read as a phone would: the pages rendered by poppler's
     pdftoppm (the stamp's QR code is drawn, not an image) and decoded by zbar's zbarimg."""
     if not shutil.which("pdftoppm") or not shutil.which("zbarimg"):
         pytest.skip("pdftoppm and zbarimg are not installed (apt-get install -y poppler-utils zbar-tools)")
-    folder = Path(tempfile.mkdtemp(prefix="motcua-stamp-"))
     (folder / "signed.pdf").write_bytes(pdf)
     subprocess.run(["pdftoppm", "-r", "150", "-png", str(folder / "signed.pdf"), str(folder / "page")], check=True)
     pages = sorted(folder.glob("page*.png"))
@@ -217,7 +216,7 @@ def stamp_links(pdf: bytes) -> list[str]:
 
 
 def test_the_leader_signs_the_records_office_seals_and_the_citizen_gets_the_doubly_signed_result(
-    runtime, seeded, ca, host_client, at_leader_step
+    runtime, seeded, ca, host_client, at_leader_step, tmp_path
 ):
     code, clerk, leader, citizen, original = at_leader_step
     register_leader(runtime, seeded, ca)
@@ -291,8 +290,8 @@ def test_the_leader_signs_the_records_office_seals_and_the_citizen_gets_the_doub
 
     # each stamp carries a QR code of the result's public verification link, which a phone follows to the
     # portal's page for the stored copy (the form's own QR code, the tracking link, is on the first page)
-    links = [link for link in stamp_links(pdf) if "/verify/" in link]
-    assert len(links) == 2 and links[0] == links[1], stamp_links(pdf)
+    links = [link for link in stamp_links(pdf, tmp_path) if "/verify/" in link]
+    assert len(links) == 2 and links[0] == links[1], links
     assert re.fullmatch(rf"https?://{re.escape(seeded['alpha'].host)}(:\d+)?/verify/{re.escape(token_given)}", links[0])
     checked = host_client(seeded["alpha"].host, language="vi").get(urlsplit(links[0]).path)
     assert checked.status_code == 200 and code in checked.get_data(as_text=True)
@@ -325,6 +324,26 @@ def test_the_leader_signs_the_records_office_seals_and_the_citizen_gets_the_doub
     assert last["TrangThaiHoSo"] == 10 and last["CoKetQuaDienTu"] == 1
     assert last["KetQuaDaKySo"] == 1 and last["MaBamKetQua"] == documents[2].sha256
     assert rows[0].payload["KetQuaDaKySo"] == 0 and rows[0].payload["MaBamKetQua"] is None
+
+
+def test_a_result_stored_before_results_had_a_link_gets_one_on_its_stamp(
+    runtime, seeded, ca, host_client, at_leader_step, tmp_path
+):
+    code, _clerk, leader, _citizen, original = at_leader_step
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        session.get(DossierDocument, original["id"]).verify_token = None
+        session.commit()
+    register_leader(runtime, seeded, ca)
+    assert step_post(leader, code, "current/claim", version_of(leader, code)).status_code == 200
+    assert sign(leader, code, 2).status_code == 200
+
+    documents, _signatures = results(runtime, code)
+    assert documents[0].verify_token is None and documents[1].verify_token  # given with the signature, moved on
+    listed = {d["id"]: d for d in leader.get(f"/api/v1/dossiers/{code}/documents").get_json()}
+    signed = download(leader, listed[documents[1].id]["download"])
+    links = [link for link in stamp_links(signed, tmp_path) if "/verify/" in link]
+    assert len(links) == 1 and links[0].endswith(f"/verify/{documents[1].verify_token}")
+    assert host_client(seeded["alpha"].host).get(urlsplit(links[0]).path).status_code == 200
 
 
 # -- refusals ----------------------------------------------------------------------------------------------------

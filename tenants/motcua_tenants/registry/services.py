@@ -336,6 +336,8 @@ def request_archive(session: Session, actor: Actor, slug: str) -> TenantJob:
 
 def add_domain(session: Session, actor: Actor, slug: str, domain: str, *, base_domain: str) -> TenantDomain:
     tenant = get_tenant(session, slug)
+    # locked: a merge recording at the same moment waits for this domain, or this waits and sees the merge
+    session.refresh(tenant, with_for_update=True)
     if tenant.status == TenantStatus.MERGED:  # its hosts only redirect: a new domain belongs to where it went
         raise Conflict(
             _(

@@ -500,6 +500,14 @@ def recheck_signatures(
 VERIFY_PATH = "/verify/"
 
 
+def ensure_verify_token(document: DossierDocument) -> str | None:
+    """A result's public verification token, given now (in the caller's transaction) to a result stored
+    before results had one; None for a component, which is never public."""
+    if document.kind == DocumentKind.RESULT and document.verify_token is None:
+        document.verify_token = secrets.token_urlsafe(32)
+    return document.verify_token
+
+
 def verification_url(public_url: str, token: str) -> str:
     """The public page verifying the issued document whose link is ``token``, on the tenant's public URL
     (``TenantContext.public_url``): what a signed result's stamp carries as a QR code."""

@@ -138,8 +138,10 @@ def sign_step(
         signer = officer_signer(config, tenant_slug, staff.email, placement=placement)
     else:
         signer = seal_signer(config, tenant_slug, placement=placement)
-    # the stamp's QR code: the public verification of the copy stored now (the revision keeps the token)
-    verify_url = documents.verification_url(public_url, previous.verify_token) if previous.verify_token else None
+    # the stamp's QR code: the public verification of the copy stored now (the revision takes the token over;
+    # a result stored before results had one gets it now, so every stamp carries the same link)
+    token = documents.ensure_verify_token(previous)
+    verify_url = documents.verification_url(public_url, token) if token else None
     stamp = StampText(signer=registered[0].subject, agency=agency, signed_at=now, verify_url=verify_url)
 
     with documents.open_content(objects, previous) as stream:
