@@ -76,6 +76,13 @@ def test_register_the_seal_and_an_officer_then_retire_one(admin, alpha, seeded, 
     assert [e["target"] for e in audit(alpha, "signing.certificate_retired")] == [
         f"signing_certificate:{rows[1]['id']}"
     ]
+    trail = words(admin.get("/console/admin/audit"))  # the province's audit trail page says what happened
+    for said in (
+        "Registered the seal’s signing certificate",
+        "Registered an officer’s signing certificate",
+        "Retired a signing certificate",
+    ):
+        assert said in trail, said
 
 
 def field_error(response, name: str) -> str:
