@@ -52,19 +52,30 @@ def _who(registered_by: str) -> str:
     return registered_by.split(":", 2)[-1]
 
 
-def _upload(prefix: str) -> tuple[bytes | None, str, dict[str, list[str]]]:
-    """The certificate of one form: its file when one is chosen, else the pasted text (kept to show again);
-    the field a refusal belongs beside; and what is wrong already."""
+def _upload(prefix: str, values: dict[str, str]) -> tuple[bytes | None, str, dict[str, list[str]]]:
+    """The certificate of one form: its file when one is chosen, else the pasted text (kept in ``values`` to
+    show again, unless it holds a private key); the field a refusal belongs beside; what is wrong already."""
     upload, text = request.files.get(f"{prefix}_file"), (request.form.get(f"{prefix}_pem") or "")[:MAX_FILE_BYTES]
+    values[f"{prefix}_pem"] = text
     if upload is not None and upload.filename:
+        field = f"{prefix}_file"
         with upload.stream as stream:
             data = stream.read(MAX_FILE_BYTES + 1)
         if len(data) > MAX_FILE_BYTES:
-            return None, f"{prefix}_file", {f"{prefix}_file": [_("The file is too large for a certificate.")]}
-        return data, f"{prefix}_file", {}
-    if text.strip():
-        return registry.certificate_from_text(text), f"{prefix}_pem", {}
-    return None, f"{prefix}_file", {f"{prefix}_file": [_("Choose the certificate file, or paste its PEM text.")]}
+            return None, field, {field: [_("The file is too large for a certificate.")]}
+    elif text.strip():
+        field, data = f"{prefix}_pem", registry.certificate_from_text(text)
+    else:
+        return None, f"{prefix}_file", {f"{prefix}_file": [_("Choose the certificate file, or paste its PEM text.")]}
+    if b"PRIVATE KEY" in data:
+        # a key pasted by mistake is neither used nor written back into the page (nor the browser's cache)
+        values[f"{prefix}_pem"] = ""
+        return (
+            None,
+            field,
+            {field: [_("This holds a private key: never give it to the platform. Give the certificate only.")]},
+        )
+    return data, field, {}
 
 
 @console.get("/signing-certificates")
@@ -76,8 +87,8 @@ def signing_certificates():
 @console.post("/signing-certificates/seal")
 @province_admin_required
 def signing_certificate_seal():
-    values = {"seal_pem": request.form.get("seal_pem") or ""}
-    data, field, errors = _upload("seal")
+    values: dict[str, str] = {}
+    data, field, errors = _upload("seal", values)
     if errors:
         return _page(errors=errors, values=values, status=422)
     try:
@@ -94,8 +105,8 @@ def signing_certificate_seal():
 @console.post("/signing-certificates/officer")
 @province_admin_required
 def signing_certificate_officer():
-    values = {"officer_pem": request.form.get("officer_pem") or "", "staff_id": request.form.get("staff_id") or ""}
-    data, field, errors = _upload("officer")
+    values = {"staff_id": request.form.get("staff_id") or ""}
+    data, field, errors = _upload("officer", values)
     raw = values["staff_id"].strip()
     staff_id = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else None
     if staff_id is None:

@@ -10,6 +10,7 @@ import io
 import re
 
 import pytest
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from portal_support import console_client, csrf_token, text, words
 from signing_ca import SigningCA
 
@@ -97,19 +98,27 @@ def field_error(response, name: str) -> str:
         ({"seal_file": (io.BytesIO(b"not a certificate"), "con-dau.pem")}, "This is not an X.509 certificate"),
         ({"seal_pem": "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----"}, "This is not an X.509"),
         ({"seal_pem": "expired"}, "This certificate expired on"),
+        ({"seal_pem": "key"}, "This holds a private key: never give it to the platform."),
+        ({"seal_file": "key"}, "This holds a private key: never give it to the platform."),
         ({}, "Choose the certificate file, or paste its PEM text."),
     ],
 )
 def test_a_bad_seal_certificate_is_refused_beside_its_field(admin, alpha, ca, form, message):
+    key = ca.seal.key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
     if form.get("seal_pem") == "expired":
         form = {"seal_pem": ca.expired.pem.decode()}
+    elif form.get("seal_pem") == "key":  # a key and its certificate, as a .pem bundle often holds them
+        form = {"seal_pem": (key + ca.seal.pem).decode()}
+    elif form.get("seal_file") == "key":
+        form = {"seal_file": (io.BytesIO(key + ca.seal.pem), "con-dau.pem")}
     refused = post(admin, f"{PAGE}/seal", form)
     assert refused.status_code == 422
     name = "seal_pem" if form.get("seal_pem") else "seal_file"
     assert field_error(refused, name).startswith(message)
     assert 'class="error-summary"' in text(refused)
-    if form.get("seal_pem"):  # the pasted text is kept
+    if form.get("seal_pem") and "PRIVATE KEY" not in form["seal_pem"]:  # the pasted text is kept
         assert form["seal_pem"].strip() in text(refused)
+    assert "PRIVATE KEY" not in text(refused)  # a key given by mistake is never written back into the page
     assert register(alpha) == [] and audit(alpha, "signing.seal_registered") == []
 
 
