@@ -31,6 +31,7 @@ AREAS = Areas(
         "motcua_onestop.payments.api:blp",
         "motcua_platform.auth.api:staff_blp",
         "motcua_platform.audit.api:tenant_blp",
+        "motcua_platform.signatures.api:blp",
         "motcua_billing.catalog.api:blp",
         "motcua_billing.usage.api:blp",
         "motcua_billing.invoices.api:blp",

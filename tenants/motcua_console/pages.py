@@ -28,6 +28,7 @@ from motcua_console import (  # noqa: F401
     session,
     sign_in_pages,
     signature_pages,
+    signing_certificate_pages,
     statistics_pages,
     step_pages,
 )

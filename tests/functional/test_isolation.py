@@ -28,6 +28,7 @@ ID_VALUES = {
     "kept_id": 1,
     "action": "answer",
     "payment_id": 1,
+    "certificate_id": 1,  # the register of signing certificates
 }
 # Query strings for GET routes whose arguments are required.
 QUERIES = {

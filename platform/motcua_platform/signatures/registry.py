@@ -10,11 +10,14 @@ No Flask here.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from asn1crypto import pem, x509
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from motcua_platform.audit.services import Actor, record
@@ -41,6 +44,19 @@ def parse_certificate(data: bytes) -> x509.Certificate:
         return cert
     except Exception:
         raise InvalidInput(_("This is not an X.509 certificate (PEM or DER).")) from None
+
+
+def certificate_from_text(text: str) -> bytes:
+    """What an admin pastes or a JSON body carries: PEM text as it is, or a DER certificate in bare base64
+    (a .cer file opened as text, without the BEGIN/END lines). Anything else goes to ``parse_certificate``
+    unchanged, which refuses it with its one message."""
+    data = text.strip().encode("utf-8", "replace")
+    if pem.detect(data):
+        return data + b"\n"
+    try:
+        return base64.b64decode(b"".join(data.split()), validate=True) or data
+    except (binascii.Error, ValueError):
+        return data
 
 
 def register_seal(session: Session, data: bytes, *, actor: Actor, now: dt.datetime) -> SigningCertificate:
@@ -98,6 +114,46 @@ def retire(session: Session, certificate_id: int, *, actor: Actor, now: dt.datet
         session.flush()
         record(session, actor, "signing.certificate_retired", target=f"signing_certificate:{row.id}")
     return row
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A row of the register as an admin reads it: the certificate and, for an officer's, whose it is."""
+
+    certificate: SigningCertificate
+    staff_email: str | None = None
+    staff_name: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.certificate.retired_at is None
+
+
+def entries(session: Session, *, staff_id: int | None = None) -> list[Entry]:
+    """The whole register (or one staff member's certificates): those in use first, the seal before the
+    officers', officers by name; within each, the newest registration first."""
+    query = (
+        select(SigningCertificate, StaffAccount.email, StaffAccount.full_name)
+        .outerjoin(StaffAccount, StaffAccount.id == SigningCertificate.staff_id)
+        .order_by(
+            SigningCertificate.retired_at.is_not(None),
+            case((SigningCertificate.purpose == "seal", 0), else_=1),
+            StaffAccount.full_name,
+            SigningCertificate.registered_at.desc(),
+            SigningCertificate.id.desc(),
+        )
+    )
+    if staff_id is not None:
+        query = query.where(SigningCertificate.staff_id == staff_id)
+    return [Entry(row, email, name) for row, email, name in session.execute(query)]
+
+
+def entry(session: Session, certificate_id: int) -> Entry:
+    row = session.get(SigningCertificate, certificate_id)
+    if row is None:
+        raise NotFound(_("No signing certificate %(id)s.", id=certificate_id))
+    staff = session.get(StaffAccount, row.staff_id) if row.staff_id is not None else None
+    return Entry(row, staff.email if staff else None, staff.full_name if staff else None)
 
 
 def active_seal(session: Session) -> SigningCertificate | None:
