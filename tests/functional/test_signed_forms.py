@@ -355,3 +355,29 @@ def test_the_register_is_sealed_on_the_fly_and_audited(runtime, seeded, ca, host
         == 403
     )
     assert stored(runtime) == []  # never stored
+
+
+def test_a_failure_after_the_signed_copy_is_stored_deletes_it_and_writes_nothing(
+    runtime, seeded, ca, monkeypatch, signing_setup, received
+):
+    import contextlib
+
+    from motcua_onestop.dossiers.documents import services as documents
+
+    code, officer, citizen = received
+    register_seal(runtime, ca)
+    objects = tenant_objects(runtime.config, "alpha")
+    keys_before = set(objects.all_keys())
+
+    def broken(*args, **kwargs):  # a failure while the rows are written, after the object was stored
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(documents, "count_stored", broken)
+    # the test app may propagate the error rather than answer 500: the request failed either way
+    with contextlib.suppress(RuntimeError):
+        assert issue(officer, code).status_code == 500
+    monkeypatch.undo()
+
+    assert set(objects.all_keys()) == keys_before  # the signed copy's object was deleted again
+    nothing_written(runtime)
+    assert b"/ByteRange" not in download(citizen, f"/api/v1/my/dossiers/{code}/forms/01.pdf")
