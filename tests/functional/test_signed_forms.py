@@ -381,3 +381,30 @@ def test_a_failure_after_the_signed_copy_is_stored_deletes_it_and_writes_nothing
     assert set(objects.all_keys()) == keys_before  # the signed copy's object was deleted again
     nothing_written(runtime)
     assert b"/ByteRange" not in download(citizen, f"/api/v1/my/dossiers/{code}/forms/01.pdf")
+
+
+def test_a_sealed_copy_older_than_what_the_form_answers_is_not_served(runtime, seeded, ca, signing_setup, received):
+    """Form 04 prints the latest extension: after a second one, the applicant gets the form as it prints now
+    (unsealed) until the new one is issued sealed too."""
+    code, officer, citizen = received
+    register_seal(runtime, ca)
+
+    def extend(days):
+        version = officer.get(f"/api/v1/dossiers/{code}").headers["ETag"].strip('"')
+        response = officer.post(
+            f"/api/v1/dossiers/{code}/extensions",
+            json={"working_days": days, "reason": "Chờ xác minh", "apology": "Xin lỗi Ông/Bà."},
+            headers={"If-Match": f'"{version}"'},
+        )
+        assert response.status_code == 201, response.get_json()
+
+    assert move(officer, code, 4, 2).status_code == 200
+    extend(2)
+    first = issue(officer, code, "04")
+    assert first.status_code == 201, first.get_json()
+    own = f"/api/v1/my/dossiers/{code}/forms/04.pdf"
+    assert hashlib.sha256(download(citizen, own)).hexdigest() == first.get_json()["sha256"]
+    extend(3)
+    assert b"/ByteRange" not in download(citizen, own)  # the new extension, printed now
+    second = issue(officer, code, "04")
+    assert hashlib.sha256(download(citizen, own)).hexdigest() == second.get_json()["sha256"]

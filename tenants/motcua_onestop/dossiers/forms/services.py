@@ -456,6 +456,20 @@ def check_form(
     return entries, extension
 
 
+def answered_at(session: Session, dossier: Dossier, number: str) -> dt.datetime | None:
+    """When what form ``number`` answers last happened: the latest supplement request (02), refusal (03),
+    extension (04) or stop (05); None for the receipt (01) and the control slip (06). A copy issued before
+    that prints an earlier one (``forms.signing.applicant_copy``)."""
+    if number == "04":
+        extension = extensions.latest(session, dossier)
+        return extension.at if extension else None
+    status = {"02": Status.SUPPLEMENT, "03": Status.REFUSED, "05": Status.STOPPED}.get(number)
+    if status is None:
+        return None
+    entry = _last(dossiers.history(session, dossier), status)
+    return entry.at if entry else None
+
+
 def render_form(
     session: Session,
     dossier: Dossier,

@@ -93,11 +93,14 @@ def applicant_copy(
     *,
     font: Path | None = None,
 ) -> bytes:
-    """What the dossier's owner downloads as form ``number``: the newest signed issue when there is one and
-    the form still applies (a receipt issued before a refusal is not the refusal), else the form rendered now."""
+    """What the dossier's owner downloads as form ``number``: the newest signed issue when there is one, the form
+    still applies and the issue is not older than what the form answers (a second supplement request or
+    extension, made since, is printed now, unsealed, until it is issued sealed too); else the form rendered now."""
     issue = latest_issue(session, dossier, number)
     if issue is not None and number in forms.forms_that_apply(session, dossier, (number,)):
-        return read_issue(objects, issue)
+        answered = forms.answered_at(session, dossier, number)
+        if answered is None or answered <= issue.issued_at:
+            return read_issue(objects, issue)
     return forms.render_form(session, dossier, number, tenant, font=font)
 
 
