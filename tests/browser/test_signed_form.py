@@ -14,10 +14,12 @@ from pathlib import Path
 import pytest
 from browser_support import Office, artefacts, fill, t
 from motcua_app.testing.pytest_plugin import TEST_PASSWORD
+from motcua_onestop.dossiers.forms.models import IssuedForm
 from motcua_platform.audit.services import Actor
 from motcua_platform.db.base import utcnow
 from motcua_platform.signatures import registry
 from signing_ca import PASSPHRASE, SigningCA
+from sqlalchemy import select
 
 MARRIAGE = "1.000894"
 ADMIN = Actor("staff", None, "test")
@@ -136,3 +138,13 @@ def test_the_officer_signs_and_issues_the_receipt_from_the_console(open_browser,
     assert page.stat().st_size > 0 and stamp.stat().st_size > 0
     text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
     assert "Ký bởi" in text and "Thời gian" in text and sealing_province.seal.name in text
+
+    # where its QR code leads: the public page of the copy the province stored
+    db = live.runtime.db
+    with db.tenant_session(db.binding(live.tenant.slug)) as session:
+        token = session.scalars(select(IssuedForm.verify_token).order_by(IssuedForm.id.desc()).limit(1)).one()
+    tab.goto(f"/verify/{token}")
+    shown = tab.text()
+    assert "Mẫu số 01: Giấy tiếp nhận hồ sơ và hẹn trả kết quả" in shown and code in shown
+    assert "Trần Văn Chồng" not in shown  # never the applicant
+    tab.look("verify-issued-form")
