@@ -3,25 +3,33 @@
 (an officer of its units; another unit's dossier is a 404, a form that does not fit its state a 409 saying
 why), and a unit's register, form 07, as ``GET /api/v1/register.pdf`` (an officer or admin of that unit or
 a unit above it, else 403). ``forms_to_print`` lists the forms that fit a dossier now, for the dossier page
-(``console/_forms_to_print.html``) and the intake's result page."""
+(``console/_forms_to_print.html``) and the intake's result page.
+
+An officer of the dossier's receiving unit also issues each of them sealed with the agency's seal ("Ký số và
+phát hành", ``POST /api/v1/dossiers/<code>/forms/<n>/signature``'s service, ``forms.signing.issue_form``):
+stored, what the applicant downloads from then on, and linked here as the signed copy."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from flask import render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from motcua_onestop.calendar.services import today
 from motcua_onestop.dossiers import services as dossiers
 from motcua_onestop.dossiers.forms import services as forms
+from motcua_onestop.dossiers.forms import signing
 from motcua_onestop.dossiers.http import caller_units
 from motcua_onestop.dossiers.models import Dossier
 from motcua_onestop.units.models import Unit
-from motcua_platform.errors import Forbidden
+from motcua_platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from motcua_platform.rendering.pdf import find_font
-from motcua_platform.web.context import runtime, tenant_context, tenant_session
+from motcua_platform.signatures.signer import SigningError
+from motcua_platform.storage.services import tenant_objects
+from motcua_platform.web.context import current_tenant, runtime, tenant_context, tenant_session
 from sqlalchemy import select
 
+from motcua_console import session
 from motcua_console.account_pages import staff_required
 from motcua_console.blueprint import console
 from motcua_console.labels import N_
@@ -37,11 +45,27 @@ FORM_TITLES = {
 MAX_REGISTER_DAYS = forms.MAX_REGISTER_DAYS
 
 
-def forms_to_print(dossier: Dossier) -> list[tuple[str, str, str]]:
-    """``(number, title, address)`` of each of forms 01–06 that fits the dossier's state now."""
+def forms_to_print(dossier: Dossier) -> list[dict]:
+    """Each of forms 01–06 that fits the dossier's state now: ``number``, ``title``, ``address`` (rendered now,
+    unsigned), ``signed`` (the newest sealed issue's address and time, or None) and ``can_issue`` (the officer
+    may issue it sealed: one of the receiving unit's)."""
+    db = tenant_session()
+    issues = signing.issues_of(db, dossier)
+    can_issue = dossier.receiving_unit_id in dossiers.officer_units(db, caller_units())
     return [
-        (number, _(FORM_TITLES[number]), url_for("console.dossier_form", code=dossier.code, number=number))
-        for number in forms.forms_that_apply(tenant_session(), dossier)
+        {
+            "number": number,
+            "title": _(FORM_TITLES[number]),
+            "address": url_for("console.dossier_form", code=dossier.code, number=number),
+            "signed": {
+                "address": url_for("console.signed_dossier_form", code=dossier.code, number=number),
+                "at": issues[number].issued_at,
+            }
+            if number in issues
+            else None,
+            "can_issue": can_issue,
+        }
+        for number in forms.forms_that_apply(db, dossier)
     ]
 
 
@@ -61,6 +85,51 @@ def dossier_form(code: str, number: str):
     dossier = dossiers.get_dossier(db, code, caller_units())
     body = forms.render_form(db, dossier, number, tenant_context(), font=find_font(runtime().config.pdf_font))
     return _pdf(body, f"{dossier.code}-mau-{number}.pdf")
+
+
+def _objects():
+    return tenant_objects(runtime().config, current_tenant().slug)
+
+
+@console.post("/dossiers/<code>/forms/<number>/sign")
+@staff_required
+def sign_dossier_form(code: str, number: str):
+    """Issue the form sealed with the agency's seal, as ``POST /api/v1/dossiers/<code>/forms/<n>/signature``;
+    a refusal (no seal, a form that does not apply, a bad key) is the dossier page saying why, nothing stored."""
+    from motcua_console.officer_pages import detail_page  # the dossier page imports this module's context
+
+    db = tenant_session()
+    row = dossiers.get_dossier(db, code, caller_units(), lock=True)
+    objects = _objects()
+    try:  # not an officer of the receiving unit: Forbidden, a 403
+        issue = signing.issue_form(
+            db,
+            objects,
+            session.actor(),
+            session.signed_in().id,
+            caller_units(),
+            row,
+            number,
+            tenant_context(),
+            config=runtime().config,
+            font=find_font(runtime().config.pdf_font),
+        )
+    except (Conflict, InvalidInput, NotFound, SigningError) as error:
+        return detail_page(row, conflict=str(error.message)), error.status
+    signing.commit_or_discard(db, objects, issue)
+    flash(_("Form %(number)s is signed with the agency's seal and issued.", number=number), "success")
+    return redirect(url_for("console.dossier", code=code, _anchor="print-title"), 303)
+
+
+@console.get("/dossiers/<code>/forms/<number>/signed.pdf")
+@staff_required
+def signed_dossier_form(code: str, number: str):
+    db = tenant_session()
+    dossier = dossiers.get_dossier(db, code, caller_units())
+    issue = signing.latest_issue(db, dossier, number)
+    if issue is None:
+        raise NotFound(_("Form %(number)s of dossier %(code)s was never issued signed.", number=number, code=code))
+    return _pdf(signing.read_issue(_objects(), issue), f"{dossier.code}-mau-{number}-da-ky.pdf")
 
 
 def _register_units() -> list[Unit]:

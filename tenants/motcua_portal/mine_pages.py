@@ -23,6 +23,7 @@ from motcua_onestop.dossiers.documents.checklist import checklist
 from motcua_onestop.dossiers.documents.models import DocumentKind
 from motcua_onestop.dossiers.documents.web_checks import signature_checking
 from motcua_onestop.dossiers.forms import services as forms
+from motcua_onestop.dossiers.forms import signing as form_signing
 from motcua_onestop.dossiers.models import Dossier, Status
 from motcua_onestop.dossiers.ratings import services as ratings
 from motcua_platform.errors import Conflict, InvalidInput, NotFound
@@ -129,6 +130,7 @@ def _detail(dossier: Dossier, *, errors: dict | None = None, values: dict | None
         can_report_supplement=dossier.status == Status.SUPPLEMENT,
         supplement_reason=supplement_reason,
         forms=[(number, _(labels.APPLICANT_FORMS[number])) for number in forms.applicant_forms(db, dossier)],
+        signed_forms=set(form_signing.issues_of(db, dossier)),  # the office issued these sealed
         rating=rating,
         fees=payment_pages.fees_of(db, dossier),
         can_rate=rating is None and ratings.rateable(dossier),
@@ -354,10 +356,12 @@ def my_dossier_document(code: str, document_id: int):
 @portal.get("/my/dossiers/<code>/forms/<number>.pdf")
 @citizen_required
 def my_dossier_form(code: str, number: str):
-    """A form addressed to the applicant (01–05) when it applies, as the API's own-dossier form."""
+    """A form addressed to the applicant (01–05) when it applies, as the API's own-dossier form: the copy the
+    office issued sealed, when it did, else the form as it prints now."""
     forms.check_applicant_form(number)
     db = tenant_session()
     dossier = dossiers.get_own_dossier(db, code, session.signed_in().id)
-    body = forms.render_form(db, dossier, number, tenant_context(), font=find_font(runtime().config.pdf_font))
+    font = find_font(runtime().config.pdf_font)
+    body = form_signing.applicant_copy(db, _objects(), dossier, number, tenant_context(), font=font)
     name = f"{dossier.code}-mau-{number}.pdf"
     return body, 200, {"Content-Type": "application/pdf", "Content-Disposition": f'inline; filename="{name}"'}

@@ -1,7 +1,7 @@
 """The public verification page, "Kiểm tra chữ ký số" (issue 18 item 3, ADR 0063): anyone uploads a PDF and
 reads who signed it, for which agency, when, whether it was changed since, and whether the signer's chain is
-trusted, revoked or expired; or follows ``/verify/<token>``, the link of the QR code on a result the province
-issued, to the verification of the copy the platform stored.
+trusted, revoked or expired; or follows ``/verify/<token>``, the link of the QR code on a result or a sealed
+form (01–06, ``forms.signing``) the province issued, to the verification of the copy the platform stored.
 
 What a stranger sees: for an upload, only what the file they hold says about its own signatures (nothing is
 stored, nothing is looked up but the file's hash); for a token, the province, the document's name, the
@@ -20,6 +20,8 @@ from motcua_onestop.dossiers.documents import signature_checks
 from motcua_onestop.dossiers.documents.api import MULTIPART_ALLOWANCE
 from motcua_onestop.dossiers.documents.models import DocumentKind, DossierDocument
 from motcua_onestop.dossiers.documents.web_checks import deployment_trust
+from motcua_onestop.dossiers.forms import signing as form_signing
+from motcua_onestop.dossiers.forms.models import IssuedForm
 from motcua_onestop.dossiers.models import Dossier
 from motcua_platform.errors import InvalidInput, NotFound
 from motcua_platform.signatures.verify import verify
@@ -86,7 +88,11 @@ def verify_issued(token: str):
     try:
         document = documents.issued_document(db, token)
     except NotFound:
-        return _page(404, not_found=True)
+        try:  # a sealed form's QR link
+            form = form_signing.issued_form(db, token)
+        except NotFound:
+            return _page(404, not_found=True)
+        return _page(check=signature_checks.display(form.signature_check), issued=_issued_form(form), by_token=True)
     return _page(check=signature_checks.display(document.signature_check), issued=_issued(document), by_token=True)
 
 
@@ -99,7 +105,10 @@ def _issued_with_hash(sha256: str) -> dict | None:
         .order_by(DossierDocument.id)
         .limit(1)
     )
-    return _issued(document) if document is not None else None
+    if document is not None:
+        return _issued(document)
+    form = form_signing.issued_with_hash(tenant_session(), sha256)
+    return _issued_form(form) if form is not None else None
 
 
 def _issued(document: DossierDocument) -> dict:
@@ -110,4 +119,16 @@ def _issued(document: DossierDocument) -> dict:
         "dossier_code": dossier.code,
         "issued_at": document.uploaded_at,
         "sha256": document.sha256,
+    }
+
+
+def _issued_form(form: IssuedForm) -> dict:
+    """What the page says about a sealed form: its number and title, the dossier code, the day — what the form
+    and its QR code print; never the applicant's name."""
+    dossier = tenant_session().get(Dossier, form.dossier_id)
+    return {
+        "name": form_signing.form_name(form.number),
+        "dossier_code": dossier.code,
+        "issued_at": form.issued_at,
+        "sha256": form.sha256,
     }

@@ -8,6 +8,7 @@ refuses with nothing written; a merge killed mid-copy or failing at its control 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import os
 import signal
@@ -39,6 +40,7 @@ pytestmark = pytest.mark.committed
 SOURCE, TARGET = "mergesrc", "mergetgt"
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + bytes(range(256)) * 16
 SOURCE_ONLY = "9.999001"
+ISSUED_FORM_KEY = "forms/" + "f" * 32
 SHARED_DAY, SOURCE_DAY = dt.date(2026, 10, 14), dt.date(2026, 10, 15)
 
 
@@ -144,8 +146,26 @@ def pair(runtime, app, seeded):
         _upload(app, source, source.codes[0], PDF, "to-khai.pdf")
         _upload(app, source, source.codes[1], PDF + b"2", "giay-to.pdf")
         _upload(app, target, target.codes[0], PDF, "don.pdf")
+        # a form the source issued sealed (forms.signing): its row names an object of the source's storage
+        tenant_objects(runtime.config, SOURCE).put(ISSUED_FORM_KEY, io.BytesIO(PDF), content_type="application/pdf")
         with runtime.db.engine.begin() as conn:
             src, tgt = f"t_{SOURCE}", f"t_{TARGET}"
+            conn.execute(
+                text(
+                    f"INSERT INTO {src}.issued_forms (dossier_id, number, storage_key, sha256, size_bytes, "
+                    "verify_token, fingerprint, signer_name, issued_by, issued_by_id) SELECT id, '01', :k, :h, :n, "
+                    f"'t{'k' * 42}', :f, 'UBND tỉnh Nguồn', :by, :staff FROM {src}.dossiers WHERE code = :c"
+                ),
+                {
+                    "k": ISSUED_FORM_KEY,
+                    "h": hashlib.sha256(PDF).hexdigest(),
+                    "n": len(PDF),
+                    "f": "0" * 64,
+                    "by": f"staff:{source.staff['officer']}:officer@{SOURCE}.test",
+                    "staff": source.staff["officer"],
+                    "c": source.codes[1],
+                },
+            )
             others = [c.name for c in TenantBase.metadata.tables["procedures"].columns if c.name not in ("id", "code")]
             conn.execute(
                 text(
@@ -352,6 +372,15 @@ def test_a_merge_moves_everything_and_old_codes_track_on_the_target(runtime, app
             {"c": source.codes},
         ).all()
         assert len(keys) == 2 and all(k.startswith(f"merged/{SOURCE}/documents/") for k in keys)
+        # the source's sealed form comes along, its object copied under the merge's prefix
+        issued = conn.execute(
+            text(f"SELECT f.storage_key, x.code FROM {tgt}.issued_forms f JOIN {tgt}.dossiers x ON x.id = f.dossier_id")
+        ).all()
+        assert [(row.storage_key, row.code) for row in issued] == [
+            (f"merged/{SOURCE}/{ISSUED_FORM_KEY}", source.codes[1])
+        ]
+        with tenant_objects(runtime.config, TARGET).open(issued[0].storage_key) as copied:
+            assert copied.read() == PDF
         # the source's province-wide goal is its former root's; the target's stays the province's
         goals = (
             conn.execute(

@@ -107,6 +107,7 @@ def _tenant_facts(session: Session, slug: str) -> dict:
 # (kept_documents point at dossier_documents rows; the logo is named by the control row's logo_url.)
 NAMED_KEYS = {
     "dossier_documents": "SELECT storage_key FROM {table}",
+    "issued_forms": "SELECT storage_key FROM {table}",  # the sealed forms (forms.signing)
     "portal_drafts": "SELECT file ->> 'key' FROM {table}, jsonb_each(documents) AS d(component, file)",
 }
 

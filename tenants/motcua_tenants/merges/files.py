@@ -11,7 +11,7 @@ from motcua_platform.storage.services import TenantObjects
 from sqlalchemy import Connection, text
 
 from motcua_tenants.merges.copy import quote
-from motcua_tenants.merges.policy import STORAGE_KEYS
+from motcua_tenants.merges.policy import STORAGE_CONTENT_TYPES, STORAGE_KEYS
 
 THREADS = 8  # object stores answer in parallel; the local one is bound by the disk anyway
 
@@ -20,7 +20,8 @@ def source_keys(conn: Connection, schema: str) -> list[tuple[str, str]]:
     """(key, content type) of every object the source's rows name."""
     keys = []
     for table, column in STORAGE_KEYS.items():
-        keys += conn.execute(text(f"SELECT {quote(column)}, content_type FROM {quote(schema)}.{quote(table)}")).all()
+        content_type = STORAGE_CONTENT_TYPES[table]
+        keys += conn.execute(text(f"SELECT {quote(column)}, {content_type} FROM {quote(schema)}.{quote(table)}")).all()
     return [(key, content_type) for key, content_type in keys if key]
 
 

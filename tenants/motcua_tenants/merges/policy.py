@@ -54,6 +54,7 @@ AUDIT_TARGETS = ACTORS | {
 # audit_events.details keys under which the code records a tenant row's id (``record(…, document_id=…)``)
 AUDIT_DETAIL_IDS = {
     "document_id": "dossier_documents",
+    "issued_form_id": "issued_forms",
     "replaces": "dossier_documents",
     "reused_from": "dossier_documents",
     "dossier_id": "dossiers",
@@ -84,6 +85,7 @@ POLICIES: dict[str, Policy] = {
     "dossier_ratings": APPEND,
     "dossier_steps": APPEND,
     "dossier_signatures": APPEND,
+    "issued_forms": Policy("append", text_ids={"issued_by": ACTORS}),
     "dossier_counters": APPEND,
     "kept_documents": APPEND,
     "payments": Policy("append", text_ids={"recorded_by": ACTORS}),
@@ -152,7 +154,9 @@ POLICIES: dict[str, Policy] = {
 }
 
 # rows whose storage key is rewritten to the copied object's key (files.py)
-STORAGE_KEYS = {"dossier_documents": "storage_key"}
+STORAGE_KEYS = {"dossier_documents": "storage_key", "issued_forms": "storage_key"}
+# the objects' content type, as SQL over the row (an issued form is always a PDF)
+STORAGE_CONTENT_TYPES = {"dossier_documents": "content_type", "issued_forms": "'application/pdf'"}
 
 
 def policy(table: str) -> Policy:

@@ -244,6 +244,13 @@ def _add_stored_bytes(session: Session, size: int) -> int:
     return session.execute(statement).scalar_one()
 
 
+def count_stored(session: Session, tenant_slug: str, event_id: str, size: int, now: dt.datetime) -> None:
+    """Count ``size`` more stored bytes in the caller's transaction, with the storage usage event ``event_id``:
+    for other stored files of the tenant than documents (the sealed forms, ``forms.signing``)."""
+    total = _add_stored_bytes(session, size)
+    report_usage(session, tenant_slug, STORAGE_METRIC, event_id, gigabytes(total), now)
+
+
 def stored_bytes(session: Session) -> int:
     return session.scalar(select(StoredBytes.bytes).where(StoredBytes.id == 1)) or 0
 

@@ -73,7 +73,7 @@ def sample_context(number: str, tracking_url: str = "https://mau.example.vn/trac
             ],
         }
         return context
-    context |= {"dossier": dict(DOSSIER), "procedure": dict(PROCEDURE), "tracking_url": tracking_url}
+    context |= {"dossier": dict(DOSSIER), "procedure": dict(PROCEDURE), "tracking_url": tracking_url, "verify_url": ""}
     if number == "02":
         context["supplement"] = dict(EVENT)
     elif number == "03":

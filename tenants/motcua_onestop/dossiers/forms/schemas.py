@@ -29,3 +29,22 @@ class FormTemplateSummarySchema(Schema):
     overridden = fields.Boolean()
     updated_by = fields.String(allow_none=True)
     updated_at = fields.DateTime(allow_none=True)
+
+
+class IssuedFormSchema(Schema):
+    """A form of a dossier issued sealed with the agency's seal (``forms.signing``)."""
+
+    id = fields.Integer()
+    number = fields.String(metadata={"description": "01 to 06."})
+    dossier_code = fields.String()
+    sha256 = fields.String(metadata={"description": "SHA-256 of the signed PDF, hex."})
+    size_bytes = fields.Integer()
+    fingerprint = fields.String(metadata={"description": "SHA-256 fingerprint of the seal's certificate."})
+    signer_name = fields.String(metadata={"description": "The seal certificate's name, as the stamp prints it."})
+    issued_by = fields.String()
+    issued_at = fields.DateTime()
+    verify_url = fields.String(metadata={"description": "The public verification page of this copy (its QR code)."})
+    download = fields.String(metadata={"description": "The signed PDF (officers of the dossier's units)."})
+    signature_check = fields.Dict(
+        allow_none=True, metadata={"description": "The signatures as verified when stored (docs/signatures.md)."}
+    )

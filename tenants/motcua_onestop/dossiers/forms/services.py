@@ -39,6 +39,7 @@ from motcua_onestop.notifications.services import tracking_url
 from motcua_onestop.units.models import Unit
 
 ISSUING_SYSTEM = "Motcua Cloud"
+VERIFY_PATH = "/verify/"  # the portal's public verification page of an issued document (verify_pages.py)
 MAX_REGISTER_DAYS = 366
 
 # number → (title printed on the form, short name for the QR "document name")
@@ -97,6 +98,10 @@ class Issuer:
 
     def tracking_url(self, code: str) -> str:
         return tracking_url(self.public_url, code)
+
+    def verify_url(self, token: str) -> str:
+        """The public verification address of a signed issue (``/verify/<token>`` on the province's portal)."""
+        return f"{self.public_url}{VERIFY_PATH}{token}"
 
 
 def issuer_of(tenant: TenantContext) -> Issuer:
@@ -182,9 +187,11 @@ def qr_payload(
     number: str,
     issuer: Issuer,
     issued_at: dt.datetime,
+    verify_url: str | None = None,
 ) -> str:
     """The QR content (TT 01/2023 Art. 26): dossier code, procedure code, applicant identifier, document
-    name, issuing system, issue time; the receipt (01) adds the appointment date; plus the tracking URL."""
+    name, issuing system, issue time; the receipt (01) adds the appointment date; plus the tracking URL, and
+    for a signed issue (``forms.signing``) the public verification URL of that very copy."""
     content: dict[str, str] = {
         "ma_ho_so": dossier.code,
         "ma_thu_tuc": procedure.code,
@@ -196,6 +203,8 @@ def qr_payload(
     if number == "01":
         content["ngay_hen_tra"] = _appointment(dossier).astimezone(VIETNAM).isoformat(timespec="seconds")
     content["tra_cuu"] = issuer.tracking_url(dossier.code)
+    if verify_url:
+        content["xac_thuc"] = verify_url
     return json.dumps(content, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -293,13 +302,17 @@ def form_context(
     issuer: Issuer,
     issued_at: dt.datetime,
     extension: DossierExtension | None = None,
+    verify_url: str | None = None,
 ) -> dict[str, Any]:
-    """What form ``number`` (01–06) of ``dossier`` prints, for its template."""
-    context = _common(number, issuer, unit, qr_payload(dossier, procedure, number, issuer, issued_at), issued_at)
+    """What form ``number`` (01–06) of ``dossier`` prints, for its template; ``verify_url``: a signed issue's
+    public verification address (in the QR code, and ``verify_url`` for a template that prints it)."""
+    payload = qr_payload(dossier, procedure, number, issuer, issued_at, verify_url)
+    context = _common(number, issuer, unit, payload, issued_at)
     context |= {
         "dossier": _dossier(dossier),
         "procedure": _procedure(procedure),
         "tracking_url": issuer.tracking_url(dossier.code),
+        "verify_url": verify_url or "",
     }
     if number == "02":
         context["supplement"] = _event(_last(entries, Status.SUPPLEMENT))
@@ -424,16 +437,11 @@ def applicant_forms(session: Session, dossier: Dossier, now: dt.datetime | None 
     return forms_that_apply(session, dossier, APPLICANT_FORMS, now)
 
 
-def render_form(
-    session: Session,
-    dossier: Dossier,
-    number: str,
-    tenant: TenantContext,
-    *,
-    font: Path | None = None,
-    now: dt.datetime | None = None,
-) -> bytes:
-    """Form ``number`` (01–06) for ``dossier`` as PDF bytes; a Conflict when it does not fit the state."""
+def check_form(
+    session: Session, dossier: Dossier, number: str, now: dt.datetime
+) -> tuple[list[DossierHistory], DossierExtension | None]:
+    """NotFound for a number that is no dossier form, a Conflict saying why when form ``number`` does not fit
+    the dossier's state; else what the form prints from: the dossier's history and (04) its latest extension."""
     if number not in DOSSIER_FORMS:
         raise NotFound(
             _(
@@ -442,14 +450,45 @@ def render_form(
                 forms=", ".join(DOSSIER_FORMS),
             )
         )
-    now = now or utcnow()
     entries = dossiers.history(session, dossier)
     extension = extensions.latest(session, dossier) if number == "04" else None
     check_applies(dossier, number, entries, now, extension)
+    return entries, extension
+
+
+def answered_at(session: Session, dossier: Dossier, number: str) -> dt.datetime | None:
+    """When what form ``number`` answers last happened: the latest supplement request (02), refusal (03),
+    extension (04) or stop (05); None for the receipt (01) and the control slip (06). A copy issued before
+    that prints an earlier one (``forms.signing.applicant_copy``)."""
+    if number == "04":
+        extension = extensions.latest(session, dossier)
+        return extension.at if extension else None
+    status = {"02": Status.SUPPLEMENT, "03": Status.REFUSED, "05": Status.STOPPED}.get(number)
+    if status is None:
+        return None
+    entry = _last(dossiers.history(session, dossier), status)
+    return entry.at if entry else None
+
+
+def render_form(
+    session: Session,
+    dossier: Dossier,
+    number: str,
+    tenant: TenantContext,
+    *,
+    font: Path | None = None,
+    now: dt.datetime | None = None,
+    verify_token: str | None = None,
+) -> bytes:
+    """Form ``number`` (01–06) for ``dossier`` as PDF bytes; a Conflict when it does not fit the state.
+    ``verify_token``: the public verification link of the signed issue being made (``forms.signing``)."""
+    now = now or utcnow()
+    entries, extension = check_form(session, dossier, number, now)
     issuer = issuer_of(tenant)
     procedure = dossiers.procedure_of(session, dossier)
     unit = session.get(Unit, dossier.receiving_unit_id)
-    context = form_context(number, dossier, procedure, entries, unit, issuer, now, extension)
+    verify_url = issuer.verify_url(verify_token) if verify_token else None
+    context = form_context(number, dossier, procedure, entries, unit, issuer, now, extension, verify_url)
     return _pdf(session, number, context, font or find_font(), f"Mẫu số {number} - {dossier.code}", issuer.system)
 
 
