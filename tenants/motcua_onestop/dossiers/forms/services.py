@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from motcua_onestop.catalogue.models import Procedure
 from motcua_onestop.dossiers import services as dossiers
+from motcua_onestop.dossiers.documents.services import verification_url
 from motcua_onestop.dossiers.extensions import services as extensions
 from motcua_onestop.dossiers.extensions.models import DossierExtension
 from motcua_onestop.dossiers.forms import rendering
@@ -39,7 +40,6 @@ from motcua_onestop.notifications.services import tracking_url
 from motcua_onestop.units.models import Unit
 
 ISSUING_SYSTEM = "Motcua Cloud"
-VERIFY_PATH = "/verify/"  # the portal's public verification page of an issued document (verify_pages.py)
 MAX_REGISTER_DAYS = 366
 
 # number → (title printed on the form, short name for the QR "document name")
@@ -101,7 +101,7 @@ class Issuer:
 
     def verify_url(self, token: str) -> str:
         """The public verification address of a signed issue (``/verify/<token>`` on the province's portal)."""
-        return f"{self.public_url}{VERIFY_PATH}{token}"
+        return verification_url(self.public_url, token)
 
 
 def issuer_of(tenant: TenantContext) -> Issuer:
