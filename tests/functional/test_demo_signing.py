@@ -165,3 +165,35 @@ def test_the_demo_adds_no_keys_to_a_deployment_that_has_its_own(runtime, seeded,
     assert runtime.config is config and not (tmp_path / "instance").exists() and not any(own.iterdir())
     with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
         assert session.scalar(select(func.count()).select_from(SigningCertificate)) == 0
+
+
+def test_the_demo_points_the_runtime_and_the_servers_environment_at_its_keys(runtime, seeded, tmp_path, monkeypatch):
+    """Without keys of the deployment's own, `motcua demo` uses its demo keys: the runtime's configuration and
+    the environment `motcua run` hands to gunicorn's workers and the job worker name them."""
+    from motcua_platform.audit.services import cli_actor
+    from motcua_platform.auth import services as auth_services
+    from motcua_platform.auth.models import StaffRoleName
+    from motcua_platform.config import load_config
+
+    for name in ("MOTCUA_SIGNING_KEYS_DIR", "MOTCUA_SIGNING_TRUST_LIST"):
+        monkeypatch.delenv(name, raising=False)  # and restored as it was after the test
+    monkeypatch.setattr(runtime, "config", runtime.config.with_overrides(instance_path=tmp_path / "instance"))
+    province = DemoProvince("alpha", "Tỉnh Alpha", "A01", "Alpha", ())
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:  # the demo's leader, as on a demo
+        auth_services.create_staff(
+            session,
+            cli_actor(),
+            email="quantri@alpha.gov.vn",
+            full_name="Quản trị Tỉnh Alpha",
+            password="Sen-hong-giua-dam-48",
+            roles=[(StaffRoleName.TENANT_ADMIN, seeded["alpha"].units["root"])],
+            site=("alpha", "Tỉnh Alpha"),
+        )
+        session.commit()
+    signing = seed_signing(runtime, [province])
+    assert signing.keys_dir == (tmp_path / "instance").resolve() / "demo-signing" / "keys"
+    assert runtime.config.signing_keys_dir == signing.keys_dir
+    assert runtime.config.signing_trust_list == signing.trust_list
+    served = load_config()  # what a process started with this environment reads
+    assert served.signing_keys_dir == signing.keys_dir and served.signing_trust_list == signing.trust_list
+    assert '[officers."quantri@alpha.gov.vn"]' in (signing.keys_dir / "alpha" / "signing.toml").read_text()
