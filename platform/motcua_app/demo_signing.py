@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
@@ -39,6 +40,7 @@ ROOT_NAME = "Motcua Demo Root CA — KHÔNG DÙNG THẬT"
 DEMO_UNIT = "Chứng thư trình diễn — KHÔNG DÙNG THẬT"  # the OU of every demo certificate
 ROOT_YEARS = 5
 SIGNER_YEARS = 2
+RENEW_BEFORE = dt.timedelta(days=30)
 DEMO_ACTOR = Actor("system", None, "demo")  # who the demo's registrations are audited as (as its history)
 
 # The procedure whose province copy gets signature steps: the marriage registration, whose commune workflow
@@ -161,12 +163,13 @@ def _authority(folder: Path) -> _Authority:
 def _identity(
     folder: Path, name: str, authority: _Authority, *, common_name: str, organization: str
 ) -> x509.Certificate:
-    """``<name>.p12`` (and its passphrase file) in ``folder``: read back when both are there, else a new key
-    and certificate from the demo CA. Its certificate."""
+    """``<name>.p12`` (and its passphrase file) in ``folder``: read back when both are there and still usable,
+    else a new key and certificate from the demo CA. Its certificate."""
     p12, passphrase = folder / f"{name}.p12", folder / f"{name}.passphrase"
     if p12.exists() and passphrase.exists():
         _key, cert, _chain = pkcs12.load_key_and_certificates(p12.read_bytes(), passphrase.read_bytes().strip())
-        return cert
+        if _usable(cert, authority):
+            return cert
     secret = secrets.token_urlsafe(24).encode()
     key = _new_key()
     now = dt.datetime.now(dt.UTC)
@@ -191,6 +194,17 @@ def _identity(
         ),
     )
     return cert
+
+
+def _usable(cert: x509.Certificate, authority: _Authority) -> bool:
+    """Kept: issued by the current demo CA (its folder may have been deleted and made again) and not within
+    RENEW_BEFORE of its end. Otherwise the next demo run makes a new one (and registers it: a new seal retires
+    the old one)."""
+    try:
+        cert.verify_directly_issued_by(authority.cert)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return cert.not_valid_after_utc - RENEW_BEFORE > dt.datetime.now(dt.UTC)
 
 
 def _builder(subject: x509.Name, issuer: x509.Name, key, start: dt.datetime, end: dt.datetime):

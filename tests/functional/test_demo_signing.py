@@ -197,3 +197,29 @@ def test_the_demo_points_the_runtime_and_the_servers_environment_at_its_keys(run
     served = load_config()  # what a process started with this environment reads
     assert served.signing_keys_dir == signing.keys_dir and served.signing_trust_list == signing.trust_list
     assert '[officers."quantri@alpha.gov.vn"]' in (signing.keys_dir / "alpha" / "signing.toml").read_text()
+
+
+def test_keys_of_a_demo_ca_made_again_are_renewed_and_registered(runtime, seeded, tmp_path):
+    """The demo CA's folder deleted (or a certificate near its end): the next run makes new keys from the CA it
+    has, and registers them; the new seal retires the old one, whose signatures are still recognised."""
+    folder = tmp_path / "demo-signing"
+    set_up(runtime, folder)
+    old_seal = certificate(folder / "keys" / "alpha" / "seal.p12")
+    for path in (folder / "ca").iterdir():
+        path.unlink()
+    signing = set_up(runtime, folder)
+    root = x509.load_pem_x509_certificate(signing.trust_list.read_bytes())
+    seal = certificate(folder / "keys" / "alpha" / "seal.p12")
+    leader = certificate(folder / "keys" / "alpha" / "leader.p12")
+    assert seal != old_seal
+    seal.verify_directly_issued_by(root)
+    leader.verify_directly_issued_by(root)
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        rows = session.scalars(select(SigningCertificate).order_by(SigningCertificate.id)).all()
+        assert [(row.purpose, row.retired_at is None) for row in rows] == [
+            ("seal", False),
+            ("officer", True),
+            ("seal", True),
+            ("officer", True),
+        ]
+        assert rows[2].fingerprint == seal.fingerprint(hashes.SHA256()).hex()
