@@ -8,6 +8,7 @@ province letters are illustrative except where noted in docs/demo.md.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import click
@@ -244,7 +245,9 @@ def seed_units_and_staff(runtime, province: DemoProvince) -> None:
                 email=officer_email(province),
                 full_name="Nguyễn Văn Cán Bộ",
                 password=DEMO_PASSWORD,
-                roles=[(StaffRoleName.OFFICER, centre.id), (StaffRoleName.OFFICER, first_commune_centre.id)],
+                # the provincial centre, and the first commune (with its centre): every officer step of a
+                # commune procedure there, reception, review and returning the result
+                roles=[(StaffRoleName.OFFICER, centre.id), (StaffRoleName.OFFICER, first_commune_centre.parent_id)],
                 site=(province.slug, province.name),
             )
         session.commit()
@@ -468,6 +471,36 @@ def seed_dossier_history(runtime, province: DemoProvince) -> int:
     return made
 
 
+def seed_signing(runtime, provinces=PROVINCES):
+    """Demo keys for each province (motcua_app.demo_signing: a demo CA, the seal, the leader's own key, their
+    registration, signature steps on the marriage registration), when the deployment sets no signing keys of
+    its own (MOTCUA_SIGNING_KEYS_DIR unset); then the runtime points at them, and so does the environment, which
+    `motcua run` hands to gunicorn's workers and the job worker. Where they are, or None when the deployment's
+    own keys are used."""
+    from motcua_app import demo_signing
+
+    config = runtime.config
+    if config.signing_keys_dir is not None:
+        return None  # a deployment's own signing set-up: the demo adds nothing to it
+    folder = demo_signing.folder_of(config.instance_path)
+    for province in provinces:
+        signing = demo_signing.set_up(
+            runtime,
+            folder,
+            province.slug,
+            agency=demo_signing.agency_name(province.name),
+            leader_email=admin_email(province),
+        )
+    overrides = {"MOTCUA_SIGNING_KEYS_DIR": str(signing.keys_dir)}
+    if config.signing_trust_list is None:  # a trust list of the deployment's own stays (demo signatures untrusted)
+        overrides["MOTCUA_SIGNING_TRUST_LIST"] = str(signing.trust_list)
+    os.environ.update(overrides)
+    runtime.config = config.with_overrides(
+        signing_keys_dir=signing.keys_dir, signing_trust_list=config.signing_trust_list or signing.trust_list
+    )
+    return signing
+
+
 @click.command()
 @click.option("--port", type=int, help="Port shown in the printed URLs (default: the port of MOTCUA_BIND).")
 @click.option("--serve", is_flag=True, help="Then serve them: run `motcua run` in this process.")
@@ -532,6 +565,7 @@ def demo(ctx: click.Context, port: int | None, serve: bool, history: bool) -> No
         for province in PROVINCES:
             seed_dossier_history(runtime, province)
     seed_billing(runtime)
+    signing = seed_signing(runtime)  # after the history, whose dossiers finish without signature steps
 
     config = runtime.config
     if port is not None:
@@ -549,6 +583,17 @@ def demo(ctx: click.Context, port: int | None, serve: bool, history: bool) -> No
         click.echo(f"  tenant admin  {admin_email(province)}")
         click.echo(f"  officer       {officer_email(province)}")
         click.echo(f"  finance       {finance_email(province)}")
+    if signing is not None:
+        click.echo(
+            "\nDigital signatures (demo keys, KHÔNG DÙNG THẬT): Đăng ký kết hôn (1.000894) is signed by the tenant"
+            " admin and sealed at its last step (docs/demo.md#digital-signatures)."
+        )
+        click.echo(f"  keys and demo CA  {signing.keys_dir.parent}")
+        if not serve:
+            click.echo(
+                f"  serve them with   MOTCUA_SIGNING_KEYS_DIR={config.signing_keys_dir}"
+                f" MOTCUA_SIGNING_TRUST_LIST={config.signing_trust_list} motcua run"
+            )
     search = f"{config.public_url(f'daklak.{base}')}/api/v1/procedures?q=dang+ky+khai+sinh"
     click.echo(f"\nSearch a catalogue: curl '{search}'")
     for line in portal_summary(config):  # last: what a citizen opens
