@@ -17,6 +17,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from motcua_onestop.calendar.services import today
 from motcua_onestop.dossiers import services as dossiers
+from motcua_onestop.dossiers.documents import web_checks
 from motcua_onestop.dossiers.forms import services as forms
 from motcua_onestop.dossiers.forms import signing
 from motcua_onestop.dossiers.http import caller_units
@@ -117,6 +118,7 @@ def sign_dossier_form(code: str, number: str):
     except (Conflict, InvalidInput, NotFound, SigningError) as error:
         return detail_page(row, conflict=str(error.message)), error.status
     signing.commit_or_discard(db, objects, issue)
+    web_checks.recheck_issued_form(issue.id, issue.signature_check)
     flash(_("Form %(number)s is signed with the agency's seal and issued.", number=number), "success")
     return redirect(url_for("console.dossier", code=code, _anchor="print-title"), 303)
 

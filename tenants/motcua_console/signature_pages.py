@@ -12,6 +12,7 @@ from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from motcua_onestop.dossiers import services as dossiers
 from motcua_onestop.dossiers.documents import services as documents
+from motcua_onestop.dossiers.documents import web_checks
 from motcua_onestop.dossiers.http import caller_units
 from motcua_onestop.dossiers.models import Dossier
 from motcua_onestop.dossiers.workflow import services as workflow
@@ -89,5 +90,6 @@ def sign_step(code: str):
         # nothing was written (the request's unit of work is rolled back on an error answer)
         return detail_page(row, conflict=str(error.message)), error.status
     documents.commit_or_discard(db, objects, done.document, True)
+    web_checks.recheck_signed_result(done.document.id, done.document.signature_check)
     flash(_("The result is signed at step %(number)s: %(name)s.", number=index + 1, name=done.step.name), "success")
     return redirect(url_for("console.dossier", code=code, _anchor="steps"), 303)

@@ -3,6 +3,8 @@ of uploads' signature checks, the public verification page and invoice signing."
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from motcua_onestop.dossiers.forms.rendering import html_to_pdf, qr_data_uri, render_html
 from motcua_onestop.dossiers.forms.samples import sample_context
@@ -11,6 +13,7 @@ from motcua_platform.signatures.pkcs12 import Pkcs12Signer
 from motcua_platform.signatures.stamp import StampText
 from pytest_httpserver import HTTPServer
 from signing_ca import PASSPHRASE, SigningCA
+from sqlalchemy import text
 
 AGENCY = "UBND tỉnh Đắk Lắk"
 
@@ -49,3 +52,22 @@ def tampered(signed: bytes) -> bytes:
     """One byte of the signed content changed (in the document's title), the length kept."""
     position = signed.index(b"/Title") + 2
     return signed[:position] + bytes([signed[position] ^ 0x01]) + signed[position + 1 :]
+
+
+def deferred(runtime, task_name: str) -> list[dict]:
+    """The arguments of the jobs ``task_name`` waiting in the queue (procrastinate's table), oldest first."""
+    with runtime.db.engine.connect() as conn:
+        return list(
+            conn.execute(
+                text(
+                    "SELECT args FROM procrastinate.procrastinate_jobs WHERE task_name = :task AND status = 'todo' "
+                    "ORDER BY id"
+                ),
+                {"task": task_name},
+            ).scalars()
+        )
+
+
+def run_job(runtime, task, **args) -> None:
+    """Run a job's function as the worker would (its context carries the runtime)."""
+    task.func(SimpleNamespace(additional_context={"runtime": runtime}), **args)

@@ -408,3 +408,27 @@ def test_a_sealed_copy_older_than_what_the_form_answers_is_not_served(runtime, s
     assert b"/ByteRange" not in download(citizen, own)  # the new extension, printed now
     second = issue(officer, code, "04")
     assert hashlib.sha256(download(citizen, own)).hexdigest() == second.get_json()["sha256"]
+
+
+def test_where_revocation_is_fetched_a_job_checks_the_issued_copy_after_it_is_stored(
+    runtime, seeded, ca, host_client, signing_setup, received, monkeypatch
+):
+    """Sealed offline, the copy's check says "checking" until the job asked for after the commit has fetched
+    the CA's revocation list; the public page then says the seal is not revoked, rather than not checked."""
+    from motcua_onestop.dossiers.documents.tasks import RECHECK_FORM_TASK, recheck_issued_form
+
+    code, officer, _citizen = received
+    register_seal(runtime, ca)
+    monkeypatch.setattr(runtime, "config", runtime.config.with_overrides(signing_fetch_revocation=True))
+    assert issue(officer, code).status_code == 201
+    [row] = stored(runtime)
+    assert row.signature_check["state"] == "checking"
+    assert {"tenant": "alpha", "issue_id": row.id} in signature_support.deferred(runtime, RECHECK_FORM_TASK)
+
+    signature_support.run_job(runtime, recheck_issued_form, tenant="alpha", issue_id=row.id)
+    [row] = stored(runtime)
+    assert row.signature_check["state"] == "checked"
+    [seal] = row.signature_check["signatures"]
+    assert seal["good"] and seal["revocation_checked"] and not seal["revoked"]
+    page = words(host_client(seeded["alpha"].host, language="en").get(f"/verify/{row.verify_token}"))
+    assert "Revoked No" in page

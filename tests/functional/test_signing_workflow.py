@@ -25,6 +25,7 @@ from dossier_support import citizen_client, intake_body, move
 from motcua_app.testing.pytest_plugin import TEST_PASSWORD
 from motcua_onestop.catalogue.models import Procedure
 from motcua_onestop.dossiers.documents.models import DossierDocument
+from motcua_onestop.dossiers.documents.tasks import RECHECK_TASK, recheck_signatures
 from motcua_onestop.dossiers.forms.rendering import html_to_pdf, qr_data_uri, render_html
 from motcua_onestop.dossiers.forms.samples import sample_context
 from motcua_onestop.dossiers.models import Dossier
@@ -257,6 +258,15 @@ def test_the_leader_signs_the_records_office_seals_and_the_citizen_gets_the_doub
     assert [d.verify_token for d in documents] == [None, None, token_given]
     assert [len(d.signature_check["signatures"]) for d in documents[1:]] == [1, 2]
     assert all(s["intact"] and s["valid"] for s in documents[2].signature_check["signatures"])
+    # checked offline as it was stored; the revocation re-check job, asked for after each commit, fetches the CRLs
+    assert [d.signature_check["state"] for d in documents[1:]] == ["checking", "checking"]
+    waiting = [job["document_id"] for job in signature_support.deferred(runtime, RECHECK_TASK)]
+    assert {documents[1].id, documents[2].id} <= set(waiting)
+    signature_support.run_job(runtime, recheck_signatures, tenant="alpha", document_id=documents[2].id)
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        rechecked = session.get(DossierDocument, documents[2].id).signature_check
+    assert rechecked["state"] == "checked"
+    assert all(s["good"] and s["revocation_checked"] and not s["revoked"] for s in rechecked["signatures"])
     assert [(s.kind, s.signed_from_id, s.document_id) for s in signatures] == [
         ("personal", documents[0].id, documents[1].id),
         ("seal", documents[1].id, documents[2].id),

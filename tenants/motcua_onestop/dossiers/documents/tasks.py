@@ -39,3 +39,26 @@ def recheck_signatures(context, tenant: str, document_id: int) -> None:
             lambda pdf, allow_fetching: verify_document(runtime.config, pdf),
         )
         session.commit()
+
+
+RECHECK_FORM_TASK = "documents:recheck_issued_form"
+
+
+@blueprint.task(name="recheck_issued_form", pass_context=True, queue="documents")
+def recheck_issued_form(context, tenant: str, issue_id: int) -> None:
+    """Verify a form issued under the seal again, fetching CRLs/OCSP answers (ADR 0065): it was checked
+    offline as it was stored."""
+    from motcua_platform.signatures.settings import verify_document
+    from motcua_platform.storage.services import tenant_objects
+
+    from motcua_onestop.dossiers.forms.signing import recheck_issue
+
+    runtime = job_runtime(context)
+    with runtime.db.tenant_session(runtime.db.binding(tenant)) as session:
+        recheck_issue(
+            session,
+            tenant_objects(runtime.config, tenant),
+            issue_id,
+            lambda pdf, allow_fetching: verify_document(runtime.config, pdf),
+        )
+        session.commit()

@@ -11,8 +11,9 @@ from motcua_platform.signatures.trust import TrustList
 from motcua_platform.signatures.verify import verify
 from motcua_platform.web.context import current_tenant, on_commit, runtime
 
+from motcua_onestop.dossiers.documents import signature_checks
 from motcua_onestop.dossiers.documents.services import SignatureChecking
-from motcua_onestop.dossiers.documents.tasks import RECHECK_TASK
+from motcua_onestop.dossiers.documents.tasks import RECHECK_FORM_TASK, RECHECK_TASK
 
 log = logging.getLogger(__name__)
 
@@ -24,19 +25,37 @@ def deployment_trust() -> TrustList:
 
 def signature_checking() -> SignatureChecking:
     config = runtime().config
-    slug = current_tenant().slug
     trust = deployment_trust()
 
     def verifier(pdf: bytes, *, allow_fetching: bool):
         return verify(pdf, trust, allow_fetching=allow_fetching)
 
     def recheck(document_id: int) -> None:
-        def defer() -> None:
-            try:
-                runtime().jobs.defer(RECHECK_TASK, tenant=slug, document_id=document_id)
-            except Exception:  # the upload is stored; its check stays "checking" and says so
-                log.exception("deferring the signature re-check of document %s of %s failed", document_id, slug)
-
-        on_commit(defer)
+        _defer_after_commit(RECHECK_TASK, document_id=document_id)
 
     return SignatureChecking(verifier, fetch_later=config.signing_fetch_revocation, recheck=recheck)
+
+
+def recheck_signed_result(document_id: int, check: dict | None) -> None:
+    """After the commit, the revocation re-check of a result the platform just signed, when its check (made
+    offline as it was stored) awaits one: the public page then says "not revoked" rather than "not checked"."""
+    if check and check.get("state") == signature_checks.CHECKING:
+        _defer_after_commit(RECHECK_TASK, document_id=document_id)
+
+
+def recheck_issued_form(issue_id: int, check: dict | None) -> None:
+    """The same for a form just issued under the seal."""
+    if check and check.get("state") == signature_checks.CHECKING:
+        _defer_after_commit(RECHECK_FORM_TASK, issue_id=issue_id)
+
+
+def _defer_after_commit(task: str, **ids: int) -> None:
+    slug = current_tenant().slug
+
+    def defer() -> None:
+        try:
+            runtime().jobs.defer(task, tenant=slug, **ids)
+        except Exception:  # the document is stored; its check stays "checking" and says so
+            log.exception("deferring %s %s of %s failed", task, ids, slug)
+
+    on_commit(defer)

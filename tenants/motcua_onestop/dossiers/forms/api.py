@@ -21,6 +21,7 @@ from motcua_platform.web.schema import Schema
 
 from motcua_onestop.citizens.api import current_citizen
 from motcua_onestop.dossiers import services as dossiers
+from motcua_onestop.dossiers.documents import web_checks
 from motcua_onestop.dossiers.forms import overrides, services, signing
 from motcua_onestop.dossiers.forms.models import IssuedForm
 from motcua_onestop.dossiers.forms.schemas import FormTemplateSchema, FormTemplateSummarySchema, IssuedFormSchema
@@ -137,6 +138,7 @@ def sign_dossier_form(code, number):
     )
     # committed here, not at the request's end: should the commit fail, the signed copy's object goes too
     signing.commit_or_discard(session, objects, issue)
+    web_checks.recheck_issued_form(issue.id, issue.signature_check)
     return issued_view(issue, dossier.code), 201
 
 

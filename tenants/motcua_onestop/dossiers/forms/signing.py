@@ -43,7 +43,7 @@ from motcua_platform.signatures.stamp import StampText
 from motcua_platform.signatures.verify import SignerCertificate, verify
 from motcua_platform.storage.services import TenantObjects, new_key
 from motcua_platform.tenant_context import TenantContext
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from motcua_onestop.dossiers import services as dossiers
@@ -207,9 +207,10 @@ def issue_form(
     unit = session.get(Unit, dossier.receiving_unit_id)
     agency = unit.name if unit is not None else ""
     signed = _seal_pdf(pdf, signer, seal, agency, f"{FIELD_NAME}{number}", now)
-    # what an officer and the public verification page show for the issued copy (offline: just made with the
-    # registered seal; revocation is the CA's to say later)
-    check = signature_checks.check_of(verify(signed, usable_trust_list(config), allow_fetching=False), will_fetch=False)
+    # what an officer and the public verification page show for the issued copy, checked offline now;
+    # "checking" until the caller's job has fetched the revocation data, when the deployment fetches it
+    reports = verify(signed, usable_trust_list(config), allow_fetching=False)
+    check = signature_checks.check_of(reports, will_fetch=config.signing_fetch_revocation)
 
     sha256 = hashlib.sha256(signed).hexdigest()
     key = new_key("forms")
@@ -249,6 +250,23 @@ def issue_form(
         documents.discard(objects, key)
         raise
     return issue
+
+
+def recheck_issue(
+    session: Session, objects: TenantObjects, issue_id: int, verifier: signature_checks.Verifier
+) -> dict | None:
+    """Verify an issued form again with revocation fetching (the job after its issue) and replace its check;
+    read and verified with no lock held, then written. None when the issue is gone."""
+    issue = session.get(IssuedForm, issue_id)
+    if issue is None:
+        return None
+    with objects.open(issue.storage_key) as stream:
+        pdf = stream.read()
+    session.commit()  # no snapshot held while the CAs answer
+    check = signature_checks.check_of(verifier(pdf, allow_fetching=True), will_fetch=False)
+    session.execute(update(IssuedForm).where(IssuedForm.id == issue_id).values(signature_check=check))
+    session.flush()
+    return check
 
 
 def commit_or_discard(session: Session, objects: TenantObjects, issue: IssuedForm) -> None:

@@ -10,6 +10,7 @@ from motcua_platform.web.schema import Schema
 
 from motcua_onestop.dossiers import services
 from motcua_onestop.dossiers.documents import services as documents
+from motcua_onestop.dossiers.documents import web_checks
 from motcua_onestop.dossiers.http import IF_MATCH, blp, caller_units, etag_header, expected_version
 from motcua_onestop.dossiers.models import Dossier
 from motcua_onestop.dossiers.workflow import services as workflow
@@ -224,4 +225,5 @@ def sign_step(code, index):
     )
     # committed here, not at the request's end: should the commit fail, the signed copy's object goes too
     documents.commit_or_discard(session, objects, done.document, True)
+    web_checks.recheck_signed_result(done.document.id, done.document.signature_check)
     return _steps_view(session, dossier), 200, etag_header(dossier)

@@ -175,10 +175,10 @@ def sign_step(
         signed,
         tenant_slug=tenant_slug,
         why=f"{step.index + 1}. {step.name}: {label}",
-        # what an officer and the public verification page show for the signed file (offline: the signature
-        # was made just now with a registered certificate; revocation is the CA's to say later)
+        # what an officer and the public verification page show for the signed file, checked offline now;
+        # "checking" until the caller's job has fetched the revocation data, when the deployment fetches it
         signature_check=signature_checks.check_of(
-            verify(signed, usable_trust_list(config), allow_fetching=False), will_fetch=False
+            verify(signed, usable_trust_list(config), allow_fetching=False), will_fetch=config.signing_fetch_revocation
         ),
         now=now,
     )
