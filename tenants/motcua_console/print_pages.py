@@ -148,13 +148,35 @@ def _register_page(units: list[Unit], values: dict, errors: dict) -> str:
     return render_template("console/print/register.html", unit_options=options, values=values, errors=errors)
 
 
-def _day(name: str, errors: dict) -> dt.date | None:
-    raw = (request.args.get(name) or "").strip()
+def _day(source, name: str, errors: dict) -> dt.date | None:
+    raw = (source.get(name) or "").strip()
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
         errors[name] = [_("Enter a day, for example 2024-05-31.")]
         return None
+
+
+def _register_choice(units: list[Unit], source) -> tuple[dict, dict, tuple[int, dt.date, dt.date] | None]:
+    """The unit and period chosen in ``source`` (the query, or a posted form): the values to show again, the
+    errors by field, and (unit id, first day, last day) when all is well. A unit not the officer's: 403."""
+    values = {key: source.get(key, "") for key in ("unit_id", "from", "to")}
+    errors: dict[str, list[str]] = {}
+    raw = values["unit_id"]
+    unit_id = int(raw) if raw.isascii() and raw.isdecimal() and len(raw) < 18 else None
+    if unit_id is None:
+        errors["unit_id"] = [_("Choose a unit.")]
+    elif unit_id not in {unit.id for unit in units}:
+        raise Forbidden(_("Only an officer or admin of this unit (or a unit above it) may print its register."))
+    since, until = _day(source, "from", errors), _day(source, "to", errors)
+    if since and until:
+        if until < since:
+            errors["to"] = [_("The last day must be on or after the first.")]
+        elif (until - since).days >= MAX_REGISTER_DAYS:
+            errors["to"] = [_("At most %(count)s days after the first day.", count=MAX_REGISTER_DAYS)]
+    if errors:
+        return values, errors, None
+    return values, errors, (unit_id, since, until)
 
 
 @console.get("/register")
@@ -164,26 +186,61 @@ def register():
     the PDF's address can be bookmarked) the register is served, or the choice again with what is wrong
     (422)."""
     units = _register_units()
-    first = today().replace(day=1)
-    values = {"unit_id": request.args.get("unit_id", ""), "from": f"{first:%Y-%m-%d}", "to": f"{today():%Y-%m-%d}"}
     if "from" not in request.args and "to" not in request.args:  # a unit alone (the dossier page's link): the choice
+        first = today().replace(day=1)
+        values = {"unit_id": request.args.get("unit_id", ""), "from": f"{first:%Y-%m-%d}", "to": f"{today():%Y-%m-%d}"}
         return _register_page(units, values, {})
-    values.update({key: request.args.get(key, "") for key in ("from", "to")})
-    errors: dict[str, list[str]] = {}
-    raw = values["unit_id"]
-    unit_id = int(raw) if raw.isascii() and raw.isdecimal() and len(raw) < 18 else None
-    if unit_id is None:
-        errors["unit_id"] = [_("Choose a unit.")]
-    elif unit_id not in {unit.id for unit in units}:
-        raise Forbidden(_("Only an officer or admin of this unit (or a unit above it) may print its register."))
-    since, until = _day("from", errors), _day("to", errors)
-    if since and until:
-        if until < since:
-            errors["to"] = [_("The last day must be on or after the first.")]
-        elif (until - since).days >= MAX_REGISTER_DAYS:
-            errors["to"] = [_("At most %(count)s days after the first day.", count=MAX_REGISTER_DAYS)]
-    if errors:
+    values, errors, chosen = _register_choice(units, request.args)
+    if chosen is None:
         return _register_page(units, values, errors), 422
+    unit_id, since, until = chosen
     font = find_font(runtime().config.pdf_font)
     body = forms.render_register(tenant_session(), unit_id, since, until, tenant_context(), font=font)
     return _pdf(body, f"so-theo-doi-{unit_id}-{since:%Y%m%d}-{until:%Y%m%d}.pdf")
+
+
+def _sign_page(units: list[Unit], values: dict, chosen: tuple[int, dt.date, dt.date], conflict: str | None = None):
+    unit_id, since, until = chosen
+    unit = next(unit for unit in units if unit.id == unit_id)
+    return render_template(
+        "console/print/register_sign.html", unit=unit, since=since, until=until, values=values, conflict=conflict
+    )
+
+
+@console.get("/register/sign")
+@staff_required
+def register_sign_confirm():
+    """The register sealed with the agency's seal, step one: what will be sealed, and the button that does it
+    (a POST with the CSRF token; this page itself changes nothing)."""
+    units = _register_units()
+    values, errors, chosen = _register_choice(units, request.args)
+    if chosen is None:
+        return _register_page(units, values, errors), 422
+    return _sign_page(units, values, chosen)
+
+
+@console.post("/register/sign")
+@staff_required
+def register_sign():
+    """The register sealed now with the agency's seal and returned, not stored, as ``POST
+    /api/v1/register/signature``; audited with its SHA-256. No seal or no key: the confirmation again saying
+    what to set up (409), nothing signed."""
+    units = _register_units()
+    values, errors, chosen = _register_choice(units, request.form)
+    if chosen is None:
+        return _register_page(units, values, errors), 422
+    unit_id, since, until = chosen
+    try:
+        body = signing.sign_register(
+            tenant_session(),
+            session.actor(),
+            unit_id,
+            since,
+            until,
+            tenant_context(),
+            config=runtime().config,
+            font=find_font(runtime().config.pdf_font),
+        )
+    except (Conflict, InvalidInput, NotFound, SigningError) as error:
+        return _sign_page(units, values, chosen, conflict=str(error.message)), error.status
+    return _pdf(body, f"so-theo-doi-{unit_id}-{since:%Y%m%d}-{until:%Y%m%d}-da-ky.pdf")

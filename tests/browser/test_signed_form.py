@@ -15,6 +15,7 @@ import pytest
 from browser_support import Office, artefacts, fill, t
 from motcua_app.testing.pytest_plugin import TEST_PASSWORD
 from motcua_onestop.dossiers.forms.models import IssuedForm
+from motcua_platform.audit.models import TenantAuditEvent as AuditEvent
 from motcua_platform.audit.services import Actor
 from motcua_platform.db.base import utcnow
 from motcua_platform.signatures import registry
@@ -148,3 +149,25 @@ def test_the_officer_signs_and_issues_the_receipt_from_the_console(open_browser,
     assert "Mẫu số 01: Giấy tiếp nhận hồ sơ và hẹn trả kết quả" in shown and code in shown
     assert "Trần Văn Chồng" not in shown  # never the applicant
     tab.look("verify-issued-form")
+
+    # the register (07) sealed: the choice, the confirmation page (what will be sealed), then the PDF
+    tab.goto(f"/console/register?unit_id={live.tenant.units['commune_a']}")
+    sealed_button = tab.button(_("Print it sealed with the agency's seal"))
+    assert sealed_button.count() == 1
+    sealed_button.click()
+    assert tab.path.startswith("/console/register/sign")
+    assert _("Seal the register (form 07)") in tab.text()
+    tab.look("register-seal-confirm")
+
+    def sealing(response) -> bool:
+        return response.url.endswith("/console/register/sign") and response.request.method == "POST"
+
+    with tab.page.expect_response(sealing, timeout=30_000) as answer:
+        tab.button(_("Seal and download")).click(timeout=30_000)
+    assert answer.value.status == 200 and answer.value.headers["content-type"] == "application/pdf"
+    # Chromium shows the PDF in its viewer (the bytes are checked in test_signed_forms.py); the audit has it
+    with db.tenant_session(db.binding(live.tenant.slug)) as session:
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "register.form_signed").order_by(AuditEvent.id.desc())
+        ).first()
+    assert event is not None and event.target == f"unit:{live.tenant.units['commune_a']}"

@@ -432,3 +432,37 @@ def test_where_revocation_is_fetched_a_job_checks_the_issued_copy_after_it_is_st
     assert seal["good"] and seal["revocation_checked"] and not seal["revoked"]
     page = words(host_client(seeded["alpha"].host, language="en").get(f"/verify/{row.verify_token}"))
     assert "Revoked No" in page
+
+
+def test_the_console_seals_the_register_after_a_confirmation(runtime, seeded, ca, host_client, signing_setup):
+    """From the register's page: "print it sealed" leads to a page saying what will be sealed (a GET, which
+    changes nothing); its button, a POST with the CSRF token, returns the sealed register. No seal yet: that
+    page again saying what to set up, nothing signed."""
+    console = console_client(host_client, seeded["alpha"].host, "officer@alpha.test")
+    unit = seeded["alpha"].units["commune_a"]
+    choice = console.get(f"/console/register?unit_id={unit}").get_data(as_text=True)
+    assert 'formaction="/console/register/sign"' in choice
+
+    confirm = console.get(f"/console/register/sign?unit_id={unit}&from=2020-01-01&to=2020-12-31")
+    assert confirm.status_code == 200
+    page = confirm.get_data(as_text=True)
+    assert "from 1 Jan 2020 to 31 Dec 2020" in words(confirm) and audit_of(runtime, "register.form_signed") == []
+    form = {"unit_id": str(unit), "from": "2020-01-01", "to": "2020-12-31"}
+    assert console.post("/console/register/sign", data=form).status_code == 400  # no CSRF token
+
+    refused = console.post("/console/register/sign", data=form | {"csrf_token": csrf_token(page)})
+    assert refused.status_code == 409 and "seal certificate is not registered" in words(refused)
+    assert audit_of(runtime, "register.form_signed") == []
+
+    register_seal(runtime, ca)
+    sealed = console.post("/console/register/sign", data=form | {"csrf_token": csrf_token(page)})
+    assert sealed.status_code == 200 and sealed.mimetype == "application/pdf"
+    [report] = verify_document(runtime.config, sealed.get_data())
+    assert report.good and report.signer.fingerprint == ca.seal.asn1.sha256.hex()
+    [event] = audit_of(runtime, "register.form_signed")
+    assert event.details["sha256"] == hashlib.sha256(sealed.get_data()).hexdigest()
+
+    other = seeded["alpha"].units["commune_b"]
+    assert console.get(f"/console/register/sign?unit_id={other}&from=2020-01-01&to=2020-12-31").status_code == 403
+    bad = console.get(f"/console/register/sign?unit_id={unit}&from=2020-12-31&to=2020-01-01")
+    assert bad.status_code == 422 and "on or after the first" in words(bad)
