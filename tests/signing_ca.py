@@ -22,7 +22,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 PASSPHRASE = b"mat-khau-cua-con-dau"
 
@@ -120,6 +120,23 @@ class SigningCA:
             lifetime=signer_lifetime,
             timestamping=True,
         )
+        # two signers whose revocation is told by the issuing CA's OCSP responder instead of a CRL
+        self.ocsp_officer = self._issue(
+            "Phạm Văn Ô Cê Ét Pê",
+            self.intermediate,
+            organization="UBND tỉnh Đắk Lắk",
+            ocsp=True,
+            lifetime=signer_lifetime,
+            p12="ocsp-officer.p12",
+        )
+        self.ocsp_revoked = self._issue(
+            "Đỗ Thị Thu Hồi Trực Tuyến",
+            self.intermediate,
+            organization="UBND tỉnh Đắk Lắk",
+            ocsp=True,
+            lifetime=signer_lifetime,
+            p12="ocsp-revoked.p12",
+        )
         self.unknown_root = self._issue("Unknown Root CA", None, ca=True, lifetime=ca_lifetime)
         self.stranger = self._issue(
             "Người Lạ", self.unknown_root, organization="Không rõ", lifetime=signer_lifetime, p12="stranger.p12"
@@ -146,6 +163,7 @@ class SigningCA:
         crl: str | None = None,
         p12: str | None = None,
         timestamping: bool = False,
+        ocsp: bool = False,
     ) -> Issued:
         key = _key()
         subject = _name(common_name, organization)
@@ -188,6 +206,11 @@ class SigningCA:
                 crl_issuer=None,
             )
             builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
+        if ocsp:
+            responder = x509.AccessDescription(
+                AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(f"{self.crl_base_url}/ocsp")
+            )
+            builder = builder.add_extension(x509.AuthorityInformationAccess([responder]), critical=False)
         if timestamping:
             builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
         cert = builder.sign(issuer_key, hashes.SHA256())
@@ -223,12 +246,47 @@ class SigningCA:
 
     def serve(self, httpserver) -> None:
         """The CRLs at the URLs the certificates name: the root's (nothing revoked) and the issuing CA's
-        (the revoked officer)."""
+        (the revoked officer); and the issuing CA's OCSP responder (``ocsp_revoked`` revoked, others good)."""
         for path, der in (
             ("/root.crl", self.crl(self.root, [])),
             ("/issuing.crl", self.crl(self.intermediate, [self.revoked])),
         ):
             httpserver.expect_request(path).respond_with_data(der, content_type="application/pkix-crl")
+        httpserver.expect_request("/ocsp", method="POST").respond_with_handler(self._ocsp_answer)
+
+    def _ocsp_answer(self, request):
+        """An OCSP response (RFC 6960) signed by the issuing CA itself, echoing the request's nonce."""
+        from cryptography.x509 import ocsp
+        from werkzeug import Response
+
+        asked = ocsp.load_der_ocsp_request(request.get_data())
+        subject = next(
+            (item for item in (self.ocsp_officer, self.ocsp_revoked) if item.cert.serial_number == asked.serial_number),
+            None,
+        )
+        if subject is None:
+            reply = ocsp.OCSPResponseBuilder.build_unsuccessful(ocsp.OCSPResponseStatus.UNAUTHORIZED)
+            return Response(reply.public_bytes(serialization.Encoding.DER), content_type="application/ocsp-response")
+        revoked = subject is self.ocsp_revoked
+        builder = (
+            ocsp.OCSPResponseBuilder()
+            .add_response(
+                cert=subject.cert,
+                issuer=self.intermediate.cert,
+                algorithm=hashes.SHA1() if isinstance(asked.hash_algorithm, hashes.SHA1) else hashes.SHA256(),
+                cert_status=ocsp.OCSPCertStatus.REVOKED if revoked else ocsp.OCSPCertStatus.GOOD,
+                this_update=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1),
+                next_update=dt.datetime.now(dt.UTC) + dt.timedelta(days=1),
+                revocation_time=self.now - dt.timedelta(minutes=5) if revoked else None,
+                revocation_reason=x509.ReasonFlags.key_compromise if revoked else None,
+            )
+            .responder_id(ocsp.OCSPResponderEncoding.HASH, self.intermediate.cert)
+        )
+        for extension in asked.extensions:
+            if isinstance(extension.value, x509.OCSPNonce):
+                builder = builder.add_extension(extension.value, critical=False)
+        reply = builder.sign(self.intermediate.key, hashes.SHA256())
+        return Response(reply.public_bytes(serialization.Encoding.DER), content_type="application/ocsp-response")
 
     def serve_timestamps(self, httpserver, path: str = "/tsa") -> str:
         """A timestamp authority (RFC 3161 over HTTP) at ``path``, signing with the TSA certificate; its URL."""

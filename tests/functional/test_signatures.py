@@ -259,6 +259,20 @@ def test_a_revoked_signer_is_reported_revoked(receipt, trust, ca):
     assert report.intact and report.valid
 
 
+def test_revocation_told_by_ocsp_is_fetched_and_reported(receipt, trust, ca):
+    """Signers whose certificates name an OCSP responder (and no CRL), as Vietnam's public CAs do: the
+    responder's answer is fetched, good for one, revoked for the other; offline, neither is checked."""
+    good = only(verify(sign(receipt, ca.ocsp_officer), trust, allow_fetching=True))
+    assert good.good and good.trusted and good.revocation_checked and not good.revoked, good.reasons
+
+    revoked = only(verify(sign(receipt, ca.ocsp_revoked), trust, allow_fetching=True))
+    assert revoked.revoked and not revoked.trusted and not revoked.good
+    assert revoked.problems == (Problem.REVOKED,) and revoked.intact and revoked.valid
+
+    offline = only(verify(sign(receipt, ca.ocsp_revoked), trust, allow_fetching=False))
+    assert not offline.revocation_checked and not offline.revoked
+
+
 def test_an_expired_signer_is_reported_expired(receipt, trust, ca):
     report = only(verify(sign(receipt, ca.expired), trust, allow_fetching=True))
 
