@@ -273,7 +273,7 @@ class SigningCA:
             .add_response(
                 cert=subject.cert,
                 issuer=self.intermediate.cert,
-                algorithm=hashes.SHA1() if isinstance(asked.hash_algorithm, hashes.SHA1) else hashes.SHA256(),
+                algorithm=type(asked.hash_algorithm)(),  # the CertID hashed as the request hashed it
                 cert_status=ocsp.OCSPCertStatus.REVOKED if revoked else ocsp.OCSPCertStatus.GOOD,
                 this_update=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1),
                 next_update=dt.datetime.now(dt.UTC) + dt.timedelta(days=1),
