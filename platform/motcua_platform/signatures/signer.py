@@ -29,6 +29,7 @@ from pyhanko_certvalidator import ValidationContext
 from motcua_platform.errors import ServiceError
 from motcua_platform.i18n import _
 from motcua_platform.signatures.stamp import StampPlacement, StampText, stamp_style
+from motcua_platform.signatures.verify import SignerCertificate
 
 
 class SigningError(ServiceError):
@@ -101,6 +102,16 @@ class PadesSigner:
             except Exception as exc:  # pyHanko's errors name the cause; the caller gets one kind of error
                 raise SigningError(_("The document could not be signed: %(cause)s", cause=_cause(exc))) from exc
         return output.getvalue()
+
+
+def last_signer(pdf: bytes) -> SignerCertificate:
+    """The certificate of the last signature of ``pdf``: after signing, the one the key actually belongs to,
+    which callers compare with the certificate registered for the signature."""
+    try:
+        signatures = PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures
+        return SignerCertificate.of(signatures[-1].signer_cert)
+    except Exception as exc:  # the signer returned something that is not what it signed
+        raise SigningError(_("The signed document cannot be read back.")) from exc
 
 
 def _incremental_writer(pdf: bytes) -> IncrementalPdfFileWriter:

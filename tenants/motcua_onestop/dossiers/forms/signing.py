@@ -38,9 +38,9 @@ from motcua_platform.i18n import _
 from motcua_platform.signatures import registry
 from motcua_platform.signatures.models import SigningCertificate
 from motcua_platform.signatures.settings import SigningNotConfigured, seal_signer, usable_trust_list
-from motcua_platform.signatures.signer import PadesSigner, SigningError
+from motcua_platform.signatures.signer import PadesSigner, last_signer
 from motcua_platform.signatures.stamp import StampText
-from motcua_platform.signatures.verify import SignerCertificate, verify
+from motcua_platform.signatures.verify import verify
 from motcua_platform.storage.services import TenantObjects, new_key
 from motcua_platform.tenant_context import TenantContext
 from sqlalchemy import select, update
@@ -169,7 +169,7 @@ def _seal_pdf(pdf: bytes, signer: PadesSigner, seal: SigningCertificate, agency:
         reason=REASON,
         location=agency or None,
     )
-    used = _signed_with(signed)
+    used = last_signer(signed)
     if used.fingerprint != seal.fingerprint:  # the key in signing.toml is not the registered seal's
         raise Conflict(
             _(
@@ -316,14 +316,3 @@ def sign_register(
     )
     session.flush()
     return signed
-
-
-def _signed_with(pdf: bytes) -> SignerCertificate:
-    """The certificate of the last signature of ``pdf`` (the one just made)."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
-
-    try:
-        signatures = PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures
-        return SignerCertificate.of(signatures[-1].signer_cert)
-    except Exception as exc:  # the signer returned something that is not what it signed
-        raise SigningError(_("The signed document cannot be read back.")) from exc

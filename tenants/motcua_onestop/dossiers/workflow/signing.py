@@ -28,7 +28,6 @@ No Flask here.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass
 
 from motcua_platform.audit.services import Actor, record
@@ -40,9 +39,9 @@ from motcua_platform.i18n import _
 from motcua_platform.signatures import registry
 from motcua_platform.signatures.models import SigningCertificate
 from motcua_platform.signatures.settings import officer_signer, seal_signer, usable_trust_list
-from motcua_platform.signatures.signer import SigningError
+from motcua_platform.signatures.signer import last_signer
 from motcua_platform.signatures.stamp import StampPlacement, StampText
-from motcua_platform.signatures.verify import SignerCertificate, verify
+from motcua_platform.signatures.verify import verify
 from motcua_platform.storage.services import TenantObjects
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -153,7 +152,7 @@ def sign_step(
         reason=REASONS[step.signature],
         location=agency or None,
     )
-    certificate = _signed_with(signed)
+    certificate = last_signer(signed)
     used = next((row for row in registered if row.fingerprint == certificate.fingerprint), None)
     if used is None:  # the key in signing.toml is not the registered certificate's: nothing is stored
         raise Conflict(
@@ -252,14 +251,3 @@ def _registered_certificates(session: Session, kind: str, staff_id: int) -> list
             {"certificate": [_("Register your signing certificate.")]},
         )
     return rows
-
-
-def _signed_with(pdf: bytes) -> SignerCertificate:
-    """The certificate of the last signature of ``pdf`` (the one just made)."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
-
-    try:
-        signatures = PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures
-        return SignerCertificate.of(signatures[-1].signer_cert)
-    except Exception as exc:  # the signer returned something that is not what it signed
-        raise SigningError(_("The signed document cannot be read back.")) from exc
