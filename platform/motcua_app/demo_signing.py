@@ -167,8 +167,11 @@ def _identity(
     else a new key and certificate from the demo CA. Its certificate."""
     p12, passphrase = folder / f"{name}.p12", folder / f"{name}.passphrase"
     if p12.exists() and passphrase.exists():
-        _key, cert, _chain = pkcs12.load_key_and_certificates(p12.read_bytes(), passphrase.read_bytes().strip())
-        if _usable(cert, authority):
+        try:
+            _key, cert, _chain = pkcs12.load_key_and_certificates(p12.read_bytes(), passphrase.read_bytes().strip())
+        except (ValueError, OSError):  # a run stopped between the two files: made again below
+            cert = None
+        if cert is not None and _usable(cert, authority):
             return cert
     secret = secrets.token_urlsafe(24).encode()
     key = _new_key()
@@ -271,7 +274,10 @@ def _write(path: Path, data: str | bytes, *, mode: int = 0o600) -> None:
     raw = data.encode() if isinstance(data, str) else data
     if path.exists() and path.read_bytes() == raw:
         return
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    # written beside it and renamed over it: a run stopped half-way never leaves half a file
+    partial = path.with_name(f".{path.name}.partial")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     with os.fdopen(descriptor, "wb") as file:
         file.write(raw)
-    path.chmod(mode)
+    partial.chmod(mode)
+    os.replace(partial, path)

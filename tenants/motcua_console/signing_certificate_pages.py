@@ -56,7 +56,9 @@ def _upload(prefix: str, values: dict[str, str]) -> tuple[bytes | None, str, dic
     """The certificate of one form: its file when one is chosen, else the pasted text (kept in ``values`` to
     show again, unless it holds a private key); the field a refusal belongs beside; what is wrong already."""
     upload, text = request.files.get(f"{prefix}_file"), (request.form.get(f"{prefix}_pem") or "")[:MAX_FILE_BYTES]
-    values[f"{prefix}_pem"] = text
+    # shown again only when it reads as a certificate: a private key (PEM, or bare base64 that names nothing)
+    # pasted by mistake is never written back into the page, whichever input is then used
+    values[f"{prefix}_pem"] = text if "PRIVATE KEY" not in text and "BEGIN CERTIFICATE" in text else ""
     if upload is not None and upload.filename:
         field = f"{prefix}_file"
         with upload.stream as stream:

@@ -130,7 +130,10 @@ def _detail(dossier: Dossier, *, errors: dict | None = None, values: dict | None
         can_report_supplement=dossier.status == Status.SUPPLEMENT,
         supplement_reason=supplement_reason,
         forms=[(number, _(labels.APPLICANT_FORMS[number])) for number in forms.applicant_forms(db, dossier)],
-        signed_forms=set(form_signing.issues_of(db, dossier)),  # the office issued these sealed
+        # the forms whose download is the office's sealed copy now (the same test as the download's)
+        signed_forms={
+            number for number in forms.applicant_forms(db, dossier) if form_signing.current_issue(db, dossier, number)
+        },
         rating=rating,
         fees=payment_pages.fees_of(db, dossier),
         can_rate=rating is None and ratings.rateable(dossier),

@@ -100,12 +100,15 @@ def field_error(response, name: str) -> str:
         ({"seal_pem": "expired"}, "This certificate expired on"),
         ({"seal_pem": "key"}, "This holds a private key: never give it to the platform."),
         ({"seal_file": "key"}, "This holds a private key: never give it to the platform."),
+        ({"seal_file": "bad", "seal_pem": "key"}, "This is not an X.509 certificate"),
         ({}, "Choose the certificate file, or paste its PEM text."),
     ],
 )
 def test_a_bad_seal_certificate_is_refused_beside_its_field(admin, alpha, ca, form, message):
     key = ca.seal.key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
-    if form.get("seal_pem") == "expired":
+    if form.get("seal_file") == "bad":  # a file refused, with a key pasted beside it: the file is used
+        form = {"seal_file": (io.BytesIO(b"not a certificate"), "con-dau.pem"), "seal_pem": key.decode()}
+    elif form.get("seal_pem") == "expired":
         form = {"seal_pem": ca.expired.pem.decode()}
     elif form.get("seal_pem") == "key":  # a key and its certificate, as a .pem bundle often holds them
         form = {"seal_pem": (key + ca.seal.pem).decode()}
@@ -113,7 +116,7 @@ def test_a_bad_seal_certificate_is_refused_beside_its_field(admin, alpha, ca, fo
         form = {"seal_file": (io.BytesIO(key + ca.seal.pem), "con-dau.pem")}
     refused = post(admin, f"{PAGE}/seal", form)
     assert refused.status_code == 422
-    name = "seal_pem" if form.get("seal_pem") else "seal_file"
+    name = "seal_file" if form.get("seal_file") or not form.get("seal_pem") else "seal_pem"
     assert field_error(refused, name).startswith(message)
     assert 'class="error-summary"' in text(refused)
     if form.get("seal_pem") and "PRIVATE KEY" not in form["seal_pem"]:  # the pasted text is kept

@@ -223,3 +223,24 @@ def test_keys_of_a_demo_ca_made_again_are_renewed_and_registered(runtime, seeded
             ("officer", True),
         ]
         assert rows[2].fingerprint == seal.fingerprint(hashes.SHA256()).hex()
+
+
+def test_a_run_stopped_between_a_key_and_its_passphrase_is_mended_by_the_next(runtime, seeded, tmp_path):
+    """The passphrase file no longer opens the key (a run killed between writing the two): the next run makes
+    the pair again and registers it, instead of failing on every later `motcua demo`."""
+    folder = tmp_path / "demo-signing"
+    set_up(runtime, folder)
+    seal_file = folder / "keys" / "alpha" / "seal.p12"
+    before = certificate(seal_file)
+    seal_file.with_suffix(".passphrase").write_bytes(b"not-the-passphrase")
+    set_up(runtime, folder)
+    after = certificate(seal_file)
+    assert after != before
+    assert not list(folder.rglob(".*.partial"))  # every file written whole
+    with runtime.db.tenant_session(runtime.db.binding("alpha")) as session:
+        active = session.scalars(
+            select(SigningCertificate.fingerprint).where(
+                SigningCertificate.purpose == "seal", SigningCertificate.retired_at.is_(None)
+            )
+        ).all()
+    assert active == [after.fingerprint(hashes.SHA256()).hex()]

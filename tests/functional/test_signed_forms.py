@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import shutil
 import subprocess
 import tempfile
@@ -383,11 +384,20 @@ def test_a_failure_after_the_signed_copy_is_stored_deletes_it_and_writes_nothing
     assert b"/ByteRange" not in download(citizen, f"/api/v1/my/dossiers/{code}/forms/01.pdf")
 
 
-def test_a_sealed_copy_older_than_what_the_form_answers_is_not_served(runtime, seeded, ca, signing_setup, received):
+def test_a_sealed_copy_older_than_what_the_form_answers_is_not_served(
+    runtime, seeded, ca, host_client, signing_setup, received
+):
     """Form 04 prints the latest extension: after a second one, the applicant gets the form as it prints now
-    (unsealed) until the new one is issued sealed too."""
+    (unsealed) until the new one is issued sealed too. So does the receipt (01), whose appointment the
+    extension moved; and the dossier page stops calling it sealed."""
     code, officer, citizen = received
     register_seal(runtime, ca)
+    portal = host_client(seeded["alpha"].host, language="en")
+    portal_log_in(portal, "citizen@alpha.test", TEST_PASSWORD)
+
+    def sealed_on_page() -> list[str]:
+        html = portal.get(f"/my/dossiers/{code}").get_data(as_text=True)
+        return re.findall(r"forms/(\d\d)\.pdf\">[^<]*</a> <span class=\"meta\">\(PDF, with the agency", html)
 
     def extend(days):
         version = officer.get(f"/api/v1/dossiers/{code}").headers["ETag"].strip('"')
@@ -402,10 +412,16 @@ def test_a_sealed_copy_older_than_what_the_form_answers_is_not_served(runtime, s
     extend(2)
     first = issue(officer, code, "04")
     assert first.status_code == 201, first.get_json()
-    own = f"/api/v1/my/dossiers/{code}/forms/04.pdf"
+    receipt = issue(officer, code, "01")
+    assert receipt.status_code == 201, receipt.get_json()
+    own, own_receipt = f"/api/v1/my/dossiers/{code}/forms/04.pdf", f"/api/v1/my/dossiers/{code}/forms/01.pdf"
     assert hashlib.sha256(download(citizen, own)).hexdigest() == first.get_json()["sha256"]
+    assert hashlib.sha256(download(citizen, own_receipt)).hexdigest() == receipt.get_json()["sha256"]
+    assert sorted(sealed_on_page()) == ["01", "04"]
     extend(3)
     assert b"/ByteRange" not in download(citizen, own)  # the new extension, printed now
+    assert b"/ByteRange" not in download(citizen, own_receipt)  # and the appointment it moved
+    assert sealed_on_page() == []
     second = issue(officer, code, "04")
     assert hashlib.sha256(download(citizen, own)).hexdigest() == second.get_json()["sha256"]
 

@@ -151,7 +151,8 @@ def test_another_province_sees_none_of_it(alpha, beta, host_client, seeded, ca):
     ("which", "message"),
     [
         ("garbage", "This is not an X.509 certificate (PEM or DER)."),
-        ("key", "This is not an X.509 certificate (PEM or DER)."),
+        ("key", "This holds a private key: never give it to the platform."),
+        ("bundle", "This holds a private key: never give it to the platform."),
         ("expired", "This certificate expired on "),
         ("ca", "This certificate is not meant for signing documents."),
     ],
@@ -160,6 +161,7 @@ def test_what_cannot_sign_is_a_422_on_the_field_and_writes_nothing(alpha, seeded
     data = {
         "garbage": b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
         "key": _private_key_pem(ca),
+        "bundle": ca.officer.pem + _private_key_pem(ca),  # a certificate and its key: the key is not to be sent
         "expired": ca.expired.pem,
         "ca": ca.intermediate.pem,
     }[which]

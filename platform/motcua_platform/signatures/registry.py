@@ -31,7 +31,10 @@ SIGNING_USAGES = {"digital_signature", "non_repudiation"}
 
 
 def parse_certificate(data: bytes) -> x509.Certificate:
-    """One X.509 certificate, PEM or DER; ``InvalidInput`` for anything else."""
+    """One X.509 certificate, PEM or DER; ``InvalidInput`` for anything else, and for a certificate given with
+    its private key (only the first PEM block would be read: the sender is told the key must not be sent)."""
+    if b"PRIVATE KEY" in data:
+        raise InvalidInput(_("This holds a private key: never give it to the platform. Give the certificate only."))
     try:
         if pem.detect(data):
             kind, _headers, der = pem.unarmor(data)

@@ -458,11 +458,17 @@ def check_form(
 
 def answered_at(session: Session, dossier: Dossier, number: str) -> dt.datetime | None:
     """When what form ``number`` answers last happened: the latest supplement request (02), refusal (03),
-    extension (04) or stop (05); None for the receipt (01) and the control slip (06). A copy issued before
-    that prints an earlier one (``forms.signing.applicant_copy``)."""
-    if number == "04":
+    extension (04) or stop (05); for the receipt (01), the latest event that moves the appointment it prints
+    (an extension, or a supplement request, which pauses the clock); None for the control slip (06). A copy
+    issued before that prints what is no longer so (``forms.signing.current_issue``)."""
+    if number in ("01", "04"):
         extension = extensions.latest(session, dossier)
-        return extension.at if extension else None
+        extended = extension.at if extension else None
+        if number == "04":
+            return extended
+        paused = _last(dossiers.history(session, dossier), Status.SUPPLEMENT)
+        moments = [moment for moment in (extended, paused.at if paused else None) if moment is not None]
+        return max(moments) if moments else None
     status = {"02": Status.SUPPLEMENT, "03": Status.REFUSED, "05": Status.STOPPED}.get(number)
     if status is None:
         return None

@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import logging
 import secrets
 from collections.abc import Iterable
 from pathlib import Path
@@ -57,6 +58,8 @@ from motcua_onestop.units.models import Unit
 REASON = "Đóng dấu cơ quan"
 FIELD_NAME = "DauCoQuanMau"  # + the form's number: one signature field per form
 
+log = logging.getLogger(__name__)
+
 
 def issues_of(session: Session, dossier: Dossier) -> dict[str, IssuedForm]:
     """The newest signed issue of each of the dossier's forms that has one, by number."""
@@ -84,6 +87,17 @@ def read_issue(objects: TenantObjects, issue: IssuedForm) -> bytes:
         raise NotFound(_("The signed copy of form %(number)s is not available.", number=issue.number)) from None
 
 
+def current_issue(session: Session, dossier: Dossier, number: str) -> IssuedForm | None:
+    """The newest signed issue of form ``number`` while it is still true: the form still applies and the issue
+    is not older than what the form answers (a later supplement request or extension, or for the receipt an
+    appointment moved since, is printed now, unsealed, until it is issued sealed again); else None."""
+    issue = latest_issue(session, dossier, number)
+    if issue is None or number not in forms.forms_that_apply(session, dossier, (number,)):
+        return None
+    answered = forms.answered_at(session, dossier, number)
+    return issue if answered is None or answered <= issue.issued_at else None
+
+
 def applicant_copy(
     session: Session,
     objects: TenantObjects,
@@ -93,14 +107,14 @@ def applicant_copy(
     *,
     font: Path | None = None,
 ) -> bytes:
-    """What the dossier's owner downloads as form ``number``: the newest signed issue when there is one, the form
-    still applies and the issue is not older than what the form answers (a second supplement request or
-    extension, made since, is printed now, unsealed, until it is issued sealed too); else the form rendered now."""
-    issue = latest_issue(session, dossier, number)
-    if issue is not None and number in forms.forms_that_apply(session, dossier, (number,)):
-        answered = forms.answered_at(session, dossier, number)
-        if answered is None or answered <= issue.issued_at:
+    """What the dossier's owner downloads as form ``number``: its current signed issue (``current_issue``),
+    else the form rendered now (also when the issue's file is missing, which is logged)."""
+    issue = current_issue(session, dossier, number)
+    if issue is not None:
+        try:
             return read_issue(objects, issue)
+        except NotFound:
+            log.error("issued form %s: object %s is missing from storage", issue.id, issue.storage_key)
     return forms.render_form(session, dossier, number, tenant, font=font)
 
 

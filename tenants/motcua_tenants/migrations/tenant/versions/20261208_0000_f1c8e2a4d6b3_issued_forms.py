@@ -19,8 +19,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # a new table: nothing reads it before this revision, so the app works on tenants not yet migrated
-    # until a form is signed there (expand/contract)
+    # a new table (expand only). The code of this release reads it on the dossier pages, a citizen's form
+    # download and /verify, so a tenant not yet migrated answers those with an error: run `motcua db upgrade`
+    # before the web processes of this release (docs/operations/migrations.md)
     op.create_table(
         "issued_forms",
         sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
