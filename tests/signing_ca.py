@@ -303,6 +303,33 @@ class SigningCA:
         return httpserver.url_for(path)
 
 
+def signing_keys(
+    slug: str,
+    *,
+    seal: Issued | None = None,
+    officers: dict[str, Issued] | None = None,
+    officer_passphrase: bytes = PASSPHRASE,
+) -> Path:
+    """A fresh MOTCUA_SIGNING_KEYS_DIR whose ``<slug>/signing.toml`` holds ``seal``'s key as the agency's seal
+    and each officer's (by e-mail) as theirs, PKCS#12 files with their passphrase files beside the settings
+    (``officer_passphrase``: what the officers' file says, e.g. a wrong one)."""
+    keys = Path(tempfile.mkdtemp(prefix="motcua-signing-keys-"))
+    folder = keys / slug
+    folder.mkdir()
+    sections = []
+    if seal is not None:
+        (folder / "seal.passphrase").write_bytes(PASSPHRASE)
+        sections.append(f'[seal]\ntype = "pkcs12"\nfile = "{seal.p12}"\npassphrase_file = "seal.passphrase"\n')
+    if officers:
+        (folder / "officer.passphrase").write_bytes(officer_passphrase)
+    for email, issued in (officers or {}).items():
+        sections.append(
+            f'[officers."{email}"]\ntype = "pkcs12"\nfile = "{issued.p12}"\npassphrase_file = "officer.passphrase"\n'
+        )
+    (folder / "signing.toml").write_text("\n".join(sections))
+    return keys
+
+
 def write_pem_key(issued: Issued, path: Path) -> Path:
     path.write_bytes(
         issued.key.private_bytes(

@@ -109,6 +109,8 @@ def _detail(dossier: Dossier, *, errors: dict | None = None, values: dict | None
     can_upload = dossier.status in documents.CITIZEN_UPLOAD_STATUSES
     supplement_reason = None
     rating = ratings.rating_of(db, dossier)
+    applicant_forms = forms.applicant_forms(db, dossier)
+    issued = form_signing.issues_of(db, dossier)  # one statement; most dossiers have none
     if dossier.status == Status.SUPPLEMENT:
         asked = [entry for entry in history if entry["to_status"] == Status.SUPPLEMENT]
         supplement_reason = asked[-1]["comment"] if asked else None
@@ -129,10 +131,12 @@ def _detail(dossier: Dossier, *, errors: dict | None = None, values: dict | None
         can_withdraw=int(Status.WITHDRAWN) in dossiers.allowed_targets(dossier),
         can_report_supplement=dossier.status == Status.SUPPLEMENT,
         supplement_reason=supplement_reason,
-        forms=[(number, _(labels.APPLICANT_FORMS[number])) for number in forms.applicant_forms(db, dossier)],
+        forms=[(number, _(labels.APPLICANT_FORMS[number])) for number in applicant_forms],
         # the forms whose download is the office's sealed copy now (the same test as the download's)
         signed_forms={
-            number for number in forms.applicant_forms(db, dossier) if form_signing.current_issue(db, dossier, number)
+            number
+            for number in applicant_forms
+            if number in issued and form_signing.current_issue(db, dossier, number) is not None
         },
         rating=rating,
         fees=payment_pages.fees_of(db, dossier),

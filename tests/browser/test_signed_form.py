@@ -19,7 +19,7 @@ from motcua_platform.audit.models import TenantAuditEvent as AuditEvent
 from motcua_platform.audit.services import Actor
 from motcua_platform.db.base import utcnow
 from motcua_platform.signatures import registry
-from signing_ca import PASSPHRASE, SigningCA
+from signing_ca import SigningCA, signing_keys
 from sqlalchemy import select
 
 MARRIAGE = "1.000894"
@@ -33,13 +33,7 @@ def sealing_province(live, monkeypatch):
     """Sigma's agency seal registered and its key in signing.toml; the seal is retired again afterwards (the
     other browser tests share the province)."""
     ca = SigningCA("http://127.0.0.1:9/")
-    keys = Path(tempfile.mkdtemp(prefix="motcua-signing-keys-"))
-    folder = keys / live.tenant.slug
-    folder.mkdir()
-    (folder / "seal.passphrase").write_bytes(PASSPHRASE)
-    (folder / "signing.toml").write_text(
-        f'[seal]\ntype = "pkcs12"\nfile = "{ca.seal.p12}"\npassphrase_file = "seal.passphrase"\n'
-    )
+    keys = signing_keys(live.tenant.slug, seal=ca.seal)
     config = live.runtime.config.with_overrides(signing_keys_dir=keys, signing_trust_list=ca.trust_list)
     monkeypatch.setattr(live.runtime, "config", config)
     db = live.runtime.db

@@ -5,9 +5,6 @@ tests' certificate authority (tests/signing_ca.py)."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import pytest
 from browser_support import Office, fill, t
 from motcua_app.testing.pytest_plugin import TEST_PASSWORD
@@ -17,7 +14,7 @@ from motcua_onestop.dossiers.forms.samples import sample_context
 from motcua_platform.audit.services import Actor
 from motcua_platform.rendering.pdf import find_font
 from motcua_platform.signatures import registry
-from signing_ca import PASSPHRASE, SigningCA
+from signing_ca import SigningCA, signing_keys
 from sqlalchemy import select
 
 MARRIAGE = "1.000894"
@@ -29,14 +26,7 @@ def signing_province(live, monkeypatch):
     """Sigma's marriage procedure with the leader's signature at step 3 (for the test only: the other browser
     tests use the same procedure), the leader's certificate registered and the key in signing.toml."""
     ca = SigningCA("http://127.0.0.1:9/")
-    keys = Path(tempfile.mkdtemp(prefix="motcua-signing-keys-"))
-    folder = keys / live.tenant.slug
-    folder.mkdir()
-    (folder / "leader.passphrase").write_bytes(PASSPHRASE)
-    (folder / "signing.toml").write_text(
-        f'[officers."commune_admin@{live.tenant.slug}.test"]\ntype = "pkcs12"\nfile = "{ca.officer.p12}"\n'
-        'passphrase_file = "leader.passphrase"\n'
-    )
+    keys = signing_keys(live.tenant.slug, officers={f"commune_admin@{live.tenant.slug}.test": ca.officer})
     monkeypatch.setattr(live.runtime, "config", live.runtime.config.with_overrides(signing_keys_dir=keys))
     db = live.runtime.db
     with db.tenant_session(db.binding(live.tenant.slug)) as session:

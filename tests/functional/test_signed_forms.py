@@ -33,7 +33,7 @@ from motcua_platform.storage.services import tenant_objects
 from portal_support import console_client, csrf_token, fresh_address, words
 from portal_support import log_in as portal_log_in
 from pyhanko.pdf_utils.reader import PdfFileReader
-from signing_ca import PASSPHRASE, SigningCA
+from signing_ca import SigningCA, signing_keys
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
@@ -45,14 +45,7 @@ ADMIN = Actor("staff", 1, "admin@alpha.test")
 
 def write_keys(ca: SigningCA, *, seal=None) -> Path:
     """alpha's signing.toml with the seal's key (``seal``: another certificate's key in its place)."""
-    keys = Path(tempfile.mkdtemp(prefix="motcua-signing-keys-"))
-    folder = keys / "alpha"
-    folder.mkdir()
-    (folder / "seal.passphrase").write_bytes(PASSPHRASE)
-    (folder / "signing.toml").write_text(
-        f'[seal]\ntype = "pkcs12"\nfile = "{(seal or ca.seal).p12}"\npassphrase_file = "seal.passphrase"\n'
-    )
-    return keys
+    return signing_keys("alpha", seal=seal or ca.seal)
 
 
 @pytest.fixture

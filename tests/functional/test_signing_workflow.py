@@ -38,7 +38,7 @@ from motcua_platform.signatures import registry
 from motcua_platform.signatures.settings import verify_document
 from portal_support import log_in as portal_log_in
 from pyhanko.pdf_utils.reader import PdfFileReader
-from signing_ca import PASSPHRASE, SigningCA
+from signing_ca import PASSPHRASE, SigningCA, signing_keys
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
@@ -60,17 +60,9 @@ def result_pdf() -> bytes:
 
 def write_keys(ca: SigningCA, leader_passphrase: bytes = PASSPHRASE) -> Path:
     """alpha's signing.toml: the seal, and the leader's own key held server-side."""
-    keys = Path(tempfile.mkdtemp(prefix="motcua-signing-keys-"))
-    folder = keys / "alpha"
-    folder.mkdir()
-    (folder / "seal.passphrase").write_bytes(PASSPHRASE)
-    (folder / "leader.passphrase").write_bytes(leader_passphrase)
-    (folder / "signing.toml").write_text(
-        f'[seal]\ntype = "pkcs12"\nfile = "{ca.seal.p12}"\npassphrase_file = "seal.passphrase"\n\n'
-        f'[officers."{LEADER}@alpha.test"]\ntype = "pkcs12"\nfile = "{ca.officer.p12}"\n'
-        'passphrase_file = "leader.passphrase"\n'
+    return signing_keys(
+        "alpha", seal=ca.seal, officers={f"{LEADER}@alpha.test": ca.officer}, officer_passphrase=leader_passphrase
     )
-    return keys
 
 
 @pytest.fixture

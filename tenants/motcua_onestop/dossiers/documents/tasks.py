@@ -19,46 +19,39 @@ def snapshot_storage(context, timestamp: int) -> None:
 
 
 RECHECK_TASK = "documents:recheck_signatures"
+RECHECK_FORM_TASK = "documents:recheck_issued_form"
 
 
 @blueprint.task(name="recheck_signatures", pass_context=True, queue="documents")
 def recheck_signatures(context, tenant: str, document_id: int) -> None:
     """Verify an uploaded PDF's signatures again, fetching CRLs/OCSP answers (ADR 0063): the upload checked
     them offline, and this job, off the request, may wait on a CA's server."""
-    from motcua_platform.signatures.settings import verify_document
-    from motcua_platform.storage.services import tenant_objects
-
     from motcua_onestop.dossiers.documents.services import recheck_signatures as recheck
 
-    runtime = job_runtime(context)
-    with runtime.db.tenant_session(runtime.db.binding(tenant)) as session:
-        recheck(
-            session,
-            tenant_objects(runtime.config, tenant),
-            document_id,
-            lambda pdf, allow_fetching: verify_document(runtime.config, pdf),
-        )
-        session.commit()
-
-
-RECHECK_FORM_TASK = "documents:recheck_issued_form"
+    _recheck(context, tenant, recheck, document_id)
 
 
 @blueprint.task(name="recheck_issued_form", pass_context=True, queue="documents")
 def recheck_issued_form(context, tenant: str, issue_id: int) -> None:
     """Verify a form issued under the seal again, fetching CRLs/OCSP answers (ADR 0065): it was checked
     offline as it was stored."""
+    from motcua_onestop.dossiers.forms.signing import recheck_issue
+
+    _recheck(context, tenant, recheck_issue, issue_id)
+
+
+def _recheck(context, tenant: str, recheck, row_id: int) -> None:
+    """Run ``recheck(session, objects, row_id, verifier)`` in the tenant's session with the deployment's
+    verifier (its trust list, revocation fetched unless turned off), and commit."""
     from motcua_platform.signatures.settings import verify_document
     from motcua_platform.storage.services import tenant_objects
 
-    from motcua_onestop.dossiers.forms.signing import recheck_issue
-
     runtime = job_runtime(context)
     with runtime.db.tenant_session(runtime.db.binding(tenant)) as session:
-        recheck_issue(
+        recheck(
             session,
             tenant_objects(runtime.config, tenant),
-            issue_id,
+            row_id,
             lambda pdf, allow_fetching: verify_document(runtime.config, pdf),
         )
         session.commit()
