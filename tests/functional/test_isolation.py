@@ -160,6 +160,21 @@ def test_statement_guard_catches_sql_that_crosses_schemas(runtime, seeded, state
     statement_guard.violations.clear()
 
 
+def test_statement_guard_sees_a_binding_that_opens_its_transaction(runtime, seeded, statement_guard):
+    # Outside the tests' outer transaction the binding itself opens the transaction ("BEGIN; " first: the
+    # driver opens none, ADR 0035), as in every request of a live server: the guard once took such a
+    # transaction for unbound and checked nothing in it.
+    db = runtime.db
+    with db.engine.connect() as conn:
+        bind_connection(conn, db.binding("alpha"))
+        assert statement_guard.seen_bindings[-1].startswith("BEGIN; ")  # the case this test is about
+        with pytest.raises(ProgrammingError):
+            conn.execute(text("SELECT count(*) FROM t_beta.units"))
+        conn.rollback()
+    assert statement_guard.violations and "bound to t_alpha but touched t_beta" in statement_guard.violations[0]
+    statement_guard.violations.clear()
+
+
 def test_tenant_role_cannot_read_another_tenant_or_the_control_plane(runtime, seeded, statement_guard):
     db = runtime.db
     for forbidden in ("t_beta.units", "control.tenants", "control.operators"):

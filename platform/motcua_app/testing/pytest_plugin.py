@@ -218,9 +218,13 @@ class StatementGuard:
 
     def __init__(self):
         self.violations: list[str] = []
+        self.seen_bindings: list[str] = []  # each transaction's opening statement, as sent
 
     def before_execute(self, conn, cursor, statement, parameters, context, executemany):
-        if statement.startswith(RESET_SQL):  # a transaction's start: reset, and bound when it says so
+        # a transaction's start: reset, and bound when it says so; opened by the same statement on the
+        # app's engines (ADR 0035), whose binding the guard must see as well
+        if statement.removeprefix("BEGIN; ").startswith(RESET_SQL):
+            self.seen_bindings.append(statement)
             bound = BOUND_SCHEMA.search(statement)
             conn.info["motcua_bound_schema"] = bound.group(1) if bound else None
             return
