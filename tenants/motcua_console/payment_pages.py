@@ -20,6 +20,7 @@ from motcua_onestop.payments import api as payments_api
 from motcua_onestop.payments import reconciliation, refunds, services
 from motcua_onestop.payments import settings as merchant
 from motcua_onestop.payments.models import Payment
+from motcua_platform.db.written import written
 from motcua_platform.errors import Conflict, InvalidInput
 from motcua_platform.web.context import runtime, tenant_context, tenant_session
 from motcua_platform.web.principals import province_principal
@@ -135,7 +136,7 @@ def fee_payments():
         select(Payment, Dossier.code)
         .join(Dossier, Dossier.id == Payment.dossier_id)
         .order_by(Payment.id.desc())
-        .limit(50)
+        .limit(written(50))  # (ADR 0067)
     )
     since, until, lines, problem = _day("from"), _day("to"), None, None
     if "from" in request.args or "to" in request.args:

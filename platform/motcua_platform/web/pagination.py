@@ -12,7 +12,6 @@ from flask_smorest.pagination import PaginationMetadataSchema, PaginationParamet
 from marshmallow import fields
 from sqlalchemy import (
     ColumnElement,
-    Integer,
     Select,
     Text,
     cast,
@@ -26,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from motcua_platform.cache import TTLCache
+from motcua_platform.db.written import written
 from motcua_platform.errors import InvalidInput
 from motcua_platform.i18n import _
 from motcua_platform.web.schema import BIGINT
@@ -170,13 +170,10 @@ def _page_statement(
     # (nor only the page, which is all a keys-first statement's outer query sees)
     exact_window = count_cap is None and cursor is None and not keys_first
     total = func.count().over() if exact_window else _count(query, count_cap).scalar_subquery()
-    # One more row than the page tells whether a next page exists without trusting a capped total. The
-    # limit is written into the SQL, not bound: psycopg prepares a statement after five runs, and the
-    # generic plan of a bound limit expects a tenth of the table, so it joined the page's 21 keys back to
-    # the rows by hashing the whole table (1.8 ms instead of 0.5 over 5,000 dossiers; ADR 0067).
-    page_query = page_query.limit(literal_column(str(int(size) + 1), Integer)).offset(
-        0 if cursor is not None else (pagination.page - 1) * size
-    )
+    # (one more row than the page tells whether a next page exists without trusting a capped total; both
+    # numbers written into the SQL, so that a prepared statement's plan knows them: ADR 0067)
+    offset = 0 if cursor is not None else (pagination.page - 1) * size
+    page_query = page_query.limit(written(size + 1)).offset(written(offset))
     if keys_first:
         page_query, keyset = _keys_first(page_query, keyset)
     keys = [cast(column, Text).label(f"_key{i}") for i, column in enumerate(keyset or ())]

@@ -11,6 +11,7 @@ from flask import Response, request
 from flask.views import MethodView
 from motcua_platform.auth.models import StaffRoleName
 from motcua_platform.db.base import utcnow
+from motcua_platform.db.written import written
 from motcua_platform.errors import NotFound
 from motcua_platform.i18n import _, current_locale
 from motcua_platform.rendering.pdf import find_font
@@ -226,7 +227,7 @@ def recent_payments():
         select(Payment, Dossier.code)
         .join(Dossier, Dossier.id == Payment.dossier_id)
         .order_by(Payment.id.desc())
-        .limit(200)
+        .limit(written(200))  # (ADR 0067)
     )
     return [payment_view(p, code) for p, code in tenant_session().execute(query)]
 

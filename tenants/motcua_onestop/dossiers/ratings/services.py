@@ -12,6 +12,7 @@ import secrets
 
 from motcua_platform.audit.services import Actor, record
 from motcua_platform.db.base import utcnow
+from motcua_platform.db.written import written
 from motcua_platform.errors import Conflict, InvalidInput, NotFound
 from motcua_platform.i18n import _
 from motcua_platform.inputs import UNSAFE_TEXT, is_unsafe
@@ -141,7 +142,7 @@ def given(
     if level is not None:
         query = query.where(DossierRating.level == level)
     order = (DossierRating.rated_at.desc(), DossierRating.dossier_id.desc())
-    return list(session.execute(query.order_by(*order).limit(limit).offset(offset)).all())
+    return list(session.execute(query.order_by(*order).limit(written(limit)).offset(written(offset))).all())
 
 
 def counted(session: Session, units: frozenset[int] | None) -> dict[int, int]:
