@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from motcua_platform.db.database import Database, bind_connection
+from motcua_platform.db.database import Database, bind_connection, bind_sql
 from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 
@@ -165,9 +165,10 @@ def test_statement_guard_sees_a_binding_that_opens_its_transaction(runtime, seed
     # driver opens none, ADR 0035), as in every request of a live server: the guard once took such a
     # transaction for unbound and checked nothing in it.
     db = runtime.db
-    with db.engine.connect() as conn:
-        bind_connection(conn, db.binding("alpha"))
-        assert statement_guard.seen_bindings[-1].startswith("BEGIN; ")  # the case this test is about
+    binding = db.binding("alpha")
+    with db.tenant_engine(binding).connect() as conn:  # a tenant engine: its binding is the first statement
+        bind_connection(conn, binding)
+        assert statement_guard.seen_bindings == [f"BEGIN; {bind_sql(binding)}"]  # the case this test is about
         with pytest.raises(ProgrammingError):
             conn.execute(text("SELECT count(*) FROM t_beta.units"))
         conn.rollback()
