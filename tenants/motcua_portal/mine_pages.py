@@ -136,7 +136,7 @@ def _detail(dossier: Dossier, *, errors: dict | None = None, values: dict | None
         signed_forms={
             number
             for number in applicant_forms
-            if number in issued and form_signing.current_issue(db, dossier, number) is not None
+            if number in issued and form_signing.still_true(db, dossier, issued[number])
         },
         rating=rating,
         fees=payment_pages.fees_of(db, dossier),

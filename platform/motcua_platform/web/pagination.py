@@ -10,18 +10,7 @@ from collections.abc import Callable, Hashable, Sequence
 
 from flask_smorest.pagination import PaginationMetadataSchema, PaginationParameters
 from marshmallow import fields
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    Text,
-    cast,
-    func,
-    inspect,
-    literal,
-    literal_column,
-    select,
-    tuple_,
-)
+from sqlalchemy import ColumnElement, Select, Text, cast, func, inspect, literal, literal_column, select, tuple_
 from sqlalchemy.orm import Session
 
 from motcua_platform.cache import TTLCache

@@ -467,8 +467,7 @@ def answered_at(session: Session, dossier: Dossier, number: str) -> dt.datetime 
         if number == "04":
             return extended
         paused = _last(dossiers.history(session, dossier), Status.SUPPLEMENT)
-        moments = [moment for moment in (extended, paused.at if paused else None) if moment is not None]
-        return max(moments) if moments else None
+        return max((m for m in (extended, paused.at if paused else None) if m is not None), default=None)
     status = {"02": Status.SUPPLEMENT, "03": Status.REFUSED, "05": Status.STOPPED}.get(number)
     if status is None:
         return None

@@ -88,14 +88,19 @@ def read_issue(objects: TenantObjects, issue: IssuedForm) -> bytes:
 
 
 def current_issue(session: Session, dossier: Dossier, number: str) -> IssuedForm | None:
-    """The newest signed issue of form ``number`` while it is still true: the form still applies and the issue
-    is not older than what the form answers (a later supplement request or extension, or for the receipt an
-    appointment moved since, is printed now, unsealed, until it is issued sealed again); else None."""
+    """The newest signed issue of form ``number`` while it is still true (``still_true``); else None."""
     issue = latest_issue(session, dossier, number)
-    if issue is None or number not in forms.forms_that_apply(session, dossier, (number,)):
-        return None
-    answered = forms.answered_at(session, dossier, number)
-    return issue if answered is None or answered <= issue.issued_at else None
+    return issue if issue is not None and still_true(session, dossier, issue) else None
+
+
+def still_true(session: Session, dossier: Dossier, issue: IssuedForm) -> bool:
+    """Whether ``issue`` (the newest of its form) still says what is so: the form still applies and the issue
+    is not older than what the form answers (a later supplement request or extension, or for the receipt an
+    appointment moved since, is printed now, unsealed, until it is issued sealed again)."""
+    if issue.number not in forms.forms_that_apply(session, dossier, (issue.number,)):
+        return False
+    answered = forms.answered_at(session, dossier, issue.number)
+    return answered is None or answered <= issue.issued_at
 
 
 def applicant_copy(
